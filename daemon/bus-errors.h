@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The org.ptpsync1.Error names and the errno each maps to, registered with
+ * sd-bus so that sd_bus_error_get_errno() means the same on both ends.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#define BUS_ERROR_NO_SUCH_RESOURCE     "org.ptpsync1.Error.NoSuchResource"
+#define BUS_ERROR_NO_DATA              "org.ptpsync1.Error.NoData"
+#define BUS_ERROR_INVALID_ADDRESS      "org.ptpsync1.Error.InvalidAddress"
+#define BUS_ERROR_INVALID_OPTION       "org.ptpsync1.Error.InvalidOption"
+#define BUS_ERROR_NO_SUCH_SUBSCRIPTION "org.ptpsync1.Error.NoSuchSubscription"
+#define BUS_ERROR_QUOTA_EXCEEDED       "org.ptpsync1.Error.QuotaExceeded"
+
+extern const sd_bus_error_map ptpsync_bus_errors[];

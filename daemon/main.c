@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsyncd: command line, configuration, and the event loop.
+ */
+
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <systemd/sd-daemon.h>
+
+#include "address.h"
+#include "build-config.h"
+#include "bus-errors.h"
+#include "config.h"
+#include "log.h"
+#include "manager-bus.h"
+#include "manager.h"
+
+/* Exit codes, in the LSB tradition systemd follows. */
+#define EXIT_INVALID_ARGUMENT 2
+#define EXIT_NOT_IMPLEMENTED 3
+
+typedef struct Options {
+        const char *bus;
+        const char *node_name;
+        const char *config_file;
+        bool config_given;
+        SourceKind source;
+} Options;
+
+static void help(void) {
+        printf("Usage: ptpsyncd [OPTIONS...]\n"
+               "\n"
+               "Publish this node's PTP synchronisation state on D-Bus as org.ptpsync1: the\n"
+               "O-RAN states LOCKED, HOLDOVER and FREERUN of each PTP clock and of the system\n"
+               "clock, the grandmaster's clock class, and an Event signal for every change.\n"
+               "\n"
+               "Options:\n"
+               "  -h --help              Show this help and exit\n"
+               "     --version           Show the version and exit\n"
+               "     --bus=BUS           The bus to serve on: system (the default; honours\n"
+               "                         $DBUS_SYSTEM_BUS_ADDRESS), session, or a D-Bus address\n"
+               "                         such as unix:path=/run/test/bus.sock\n"
+               "     --node-name=NAME    The node part of resource addresses,\n"
+               "                         /cluster/node/NAME/... (default: NodeName= from the\n"
+               "                         configuration, else this host's fully qualified name)\n"
+               "     --config=FILE       Read the configuration from FILE, which must exist\n"
+               "                         (default: %s, if present)\n"
+               "     --source=SOURCE     Where observations come from: linuxptp (ptp4l's\n"
+               "                         management socket; the default) or sim (a simulator\n"
+               "                         driven by org.ptpsync1.Simulator.Inject, for demos and\n"
+               "                         tests)\n"
+               "\n"
+               "Environment:\n"
+               "  PTPSYNCD_LOG_LEVEL     err, warning, notice, info (the default) or debug\n"
+               "\n"
+               "Exit status:\n"
+               "  0 on SIGTERM or SIGINT, 1 on failure (including losing the bus), 2 for an\n"
+               "  invalid option or configuration, 3 for a source this version does not have.\n"
+               "\n"
+               "See ptpsyncd.conf(5) for the configuration file.\n",
+               DEFAULT_CONFIG_FILE);
+}
+
+/* Returns 1 to run, 0 to exit successfully (--help), or a negative errno. */
+static int parse_argv(int argc, char *argv[], Options *o) {
+        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_NODE_NAME, ARG_CONFIG, ARG_SOURCE };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "bus", required_argument, NULL, ARG_BUS },
+                { "node-name", required_argument, NULL, ARG_NODE_NAME },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "source", required_argument, NULL, ARG_SOURCE },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("ptpsyncd %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_BUS:
+                        if (isempty(optarg))
+                                return log_error_errno(EINVAL, "--bus= needs system, session or an address.");
+                        o->bus = optarg;
+                        break;
+                case ARG_NODE_NAME:
+                        if (!node_name_is_valid(optarg))
+                                return log_error_errno(EINVAL, "Invalid --node-name=%s: expected 1 to %d letters, "
+                                                       "digits, '.', '-' or '_'.", optarg, NODE_NAME_MAX);
+                        o->node_name = optarg;
+                        break;
+                case ARG_CONFIG:
+                        o->config_file = optarg;
+                        o->config_given = true;
+                        break;
+                case ARG_SOURCE:
+                        o->source = source_kind_from_string(optarg);
+                        if (o->source < 0)
+                                return log_error_errno(EINVAL, "Unknown --source=%s: expected linuxptp or sim.",
+                                                       optarg);
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        abort();
+                }
+
+        if (optind < argc)
+                return log_error_errno(EINVAL, "ptpsyncd takes no positional arguments; see --help.");
+        return 1;
+}
+
+/*
+ * The host's fully qualified name, as O-RAN consumers address the node. Looked
+ * up once at start-up, before the loop runs; --node-name= avoids the lookup.
+ */
+static char *default_node_name(void) {
+        char host[256] = {};
+        struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *ai = NULL;
+        char *name;
+
+        if (gethostname(host, sizeof(host) - 1) < 0 || isempty(host))
+                return g_strdup("localhost");
+        if (strchr(host, '.') || getaddrinfo(host, NULL, &hints, &ai) != 0)
+                return g_strdup(host);
+        name = g_strdup(ai->ai_canonname && node_name_is_valid(ai->ai_canonname) ? ai->ai_canonname : host);
+        freeaddrinfo(ai);
+        return name;
+}
+
+static int run(int argc, char *argv[]) {
+        Options o = { .bus = "system", .config_file = DEFAULT_CONFIG_FILE, .source = _SOURCE_KIND_INVALID };
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *node_name = NULL;
+        Thresholds thresholds;
+        Config config;
+        sigset_t mask;
+        int r;
+
+        log_setup();
+        r = parse_argv(argc, argv, &o);
+        if (r <= 0)
+                return r < 0 ? EXIT_INVALID_ARGUMENT : EXIT_SUCCESS;
+
+        config_init(&config);
+        if (!config_load_from_file(&config, o.config_file, o.config_given, &error)) {
+                log_error("%s", error->message);
+                config_done(&config);
+                return EXIT_INVALID_ARGUMENT;
+        }
+        if (o.source < 0)
+                o.source = config.source >= 0 ? config.source : SOURCE_LINUXPTP;
+        node_name = g_strdup(o.node_name ?: config.node_name);
+        thresholds = config.thresholds;
+        config_done(&config);
+        if (!node_name)
+                node_name = default_node_name();
+
+        if (o.source == SOURCE_LINUXPTP) {
+                log_error("The linuxptp source is not in this version of ptpsyncd yet; "
+                          "run with --source=sim (or Source=sim in the configuration).");
+                return EXIT_NOT_IMPLEMENTED;
+        }
+
+        (void) sd_bus_error_add_map(ptpsync_bus_errors);
+
+        /* Blocked, so that sd-event can take them as events and we exit cleanly. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = sd_event_default(&event);
+        if (r < 0) {
+                (void) log_error_errno(r, "Failed to create the event loop: %m");
+                return EXIT_FAILURE;
+        }
+        r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
+        if (r < 0) {
+                (void) log_error_errno(r, "Failed to watch SIGTERM and SIGINT: %m");
+                return EXIT_FAILURE;
+        }
+        (void) sd_event_set_watchdog(event, true);
+
+        r = manager_new(&m, event, node_name, o.source, &thresholds);
+        if (r < 0) {
+                (void) log_error_errno(r, "Failed to set up: %m");
+                return EXIT_FAILURE;
+        }
+        r = manager_connect_bus(m, o.bus);
+        if (r < 0)
+                return EXIT_FAILURE;
+
+        r = sd_event_loop(event);
+        (void) sd_notify(false, "STOPPING=1");
+        if (r < 0) {
+                (void) log_error_errno(r, "Event loop failed: %m");
+                return EXIT_FAILURE;
+        }
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        return run(argc, argv);
+}

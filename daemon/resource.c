@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <assert.h>
+#include <inttypes.h>
+#include <systemd/sd-bus.h>
+
+#include "address.h"
+#include "alias.h"
+#include "resource.h"
+
+#define RESOURCE_OBJECT_PREFIX "/org/ptpsync1/resource"
+
+static const ResourceInfo resource_table[_RESOURCE_KIND_MAX] = {
+        [RESOURCE_SYNC_STATE] = { "sync/sync-status/sync-state", "sync-state",
+                                  "event.sync.sync-status.synchronization-state-change" },
+        [RESOURCE_LOCK_STATE] = { "sync/ptp-status/lock-state", "lock-state",
+                                  "event.sync.ptp-status.ptp-state-change" },
+        [RESOURCE_OS_CLOCK] = { "sync/sync-status/os-clock-sync-state", "os-clock-sync-state",
+                                "event.sync.sync-status.os-clock-sync-state-change" },
+        [RESOURCE_CLOCK_CLASS] = { "sync/ptp-status/clock-class", "clock-class",
+                                   "event.sync.ptp-status.ptp-clock-class-change" },
+        [RESOURCE_GNSS] = { "sync/gnss-status/gnss-sync-status", "gnss-sync-status",
+                            "event.sync.gnss-status.gnss-state-change" },
+};
+
+static const char *const gnss_states[] = {
+        "SYNCHRONIZED",      "ACQUIRING-SYNC",   "ANTENNA-DISCONNECTED",
+        "ANTENNA-SHORT-CIRCUIT", "BOOTING",      "FAILURE-MULTIPATH",
+        "FAILURE-NOFIX",     "FAILURE-LOW-SNR",  "FAILURE-PLL",
+};
+
+const ResourceInfo *resource_info(ResourceKind k) {
+        assert(k >= 0 && k < _RESOURCE_KIND_MAX);
+        return &resource_table[k];
+}
+
+ResourceKind resource_kind_from_suffix(const char *suffix) {
+        if (!suffix)
+                return _RESOURCE_KIND_INVALID;
+        if (suffix[0] == '/')
+                suffix++;
+        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
+                if (streq(resource_table[k].suffix, suffix))
+                        return k;
+        return _RESOURCE_KIND_INVALID;
+}
+
+bool gnss_state_is_valid(const char *s) {
+        for (size_t i = 0; i < ELEMENTSOF(gnss_states); i++)
+                if (streq_ptr(gnss_states[i], s))
+                        return true;
+        return false;
+}
+
+Resource *resource_new(Manager *m, ResourceKind kind, const char *node_name) {
+        Resource *r = g_new0(Resource, 1);
+
+        r->manager = m;
+        r->kind = kind;
+        r->info = resource_info(kind);
+        r->address = address_for_resource(node_name, r->info->suffix);
+        if (sd_bus_path_encode(RESOURCE_OBJECT_PREFIX, r->info->suffix, &r->object_path) < 0)
+                abort(); /* only ENOMEM */
+        r->clocks = g_ptr_array_new();
+        return r;
+}
+
+static void clock_free(Clock *c) {
+        sd_event_source_disable_unref(c->holdover_timer);
+        g_free(c->name);
+        g_free(c->value_address);
+        g_free(c->value);
+        g_free(c);
+}
+
+Resource *resource_free(Resource *r) {
+        if (!r)
+                return NULL;
+        for (guint i = 0; i < r->clocks->len; i++)
+                clock_free(r->clocks->pdata[i]);
+        g_ptr_array_unref(r->clocks);
+        g_free(r->address);
+        free(r->object_path);
+        g_free(r->value);
+        g_free(r);
+        return NULL;
+}
+
+Clock *resource_find_clock(Resource *r, const char *name) {
+        for (guint i = 0; i < r->clocks->len; i++) {
+                Clock *c = r->clocks->pdata[i];
+
+                if (streq(c->name, name))
+                        return c;
+        }
+        return NULL;
+}
+
+Clock *resource_ensure_clock(Resource *r, const char *name) {
+        Clock *c = resource_find_clock(r, name);
+
+        if (c)
+                return c;
+
+        c = g_new0(Clock, 1);
+        c->resource = r;
+        c->name = g_strdup(name);
+        if (r->kind == RESOURCE_OS_CLOCK)
+                c->value_address = g_strdup(OS_CLOCK_NAME);
+        else {
+                g_autofree char *alias = interface_alias(name);
+
+                c->value_address = g_strconcat(alias, "/master", NULL);
+        }
+        c->sync = CLOCK_SYNC_INIT;
+        g_ptr_array_add(r->clocks, c);
+        return c;
+}
+
+static bool set_value(char **slot, const char *value) {
+        if (streq_ptr(*slot, value))
+                return false;
+        g_free(*slot);
+        *slot = g_strdup(value);
+        return true;
+}
+
+/* The worse of two values of one kind: a higher state, a higher clock class, a GNSS fault. */
+static const char *worse_value(ResourceKind k, const char *a, const char *b) {
+        if (!a)
+                return b;
+        if (!b)
+                return a;
+        switch (k) {
+        case RESOURCE_CLOCK_CLASS:
+                return g_ascii_strtoull(b, NULL, 10) > g_ascii_strtoull(a, NULL, 10) ? b : a;
+        case RESOURCE_GNSS:
+                return streq(a, "SYNCHRONIZED") ? b : a;
+        default:
+                return sync_state_from_string(b) == sync_state_worst(sync_state_from_string(a),
+                                                                     sync_state_from_string(b)) ? b : a;
+        }
+}
+
+bool resource_update_value(Resource *r) {
+        const char *worst = NULL;
+
+        assert(r->kind != RESOURCE_SYNC_STATE);
+        for (guint i = 0; i < r->clocks->len; i++) {
+                const Clock *c = r->clocks->pdata[i];
+
+                worst = worse_value(r->kind, worst, c->value);
+        }
+        return set_value(&r->value, worst);
+}
+
+/*
+ * The node is synchronised only as far as both PTP and the system clock are:
+ * until both have been observed there is no overall value to claim.
+ */
+bool resource_update_sync_state(Resource *r, const Resource *lock_state, const Resource *os_clock) {
+        const char *v = NULL;
+
+        assert(r->kind == RESOURCE_SYNC_STATE);
+        if (lock_state && lock_state->value && os_clock && os_clock->value)
+                v = worse_value(RESOURCE_SYNC_STATE, lock_state->value, os_clock->value);
+        return set_value(&r->value, v);
+}
+
+static void add_clock_values(Event *e, ResourceKind k, const Clock *c, int64_t offset_ns) {
+        if (!c->value)
+                return;
+        if (k == RESOURCE_CLOCK_CLASS) {
+                event_add_metric(e, c->value_address, (int64_t) g_ascii_strtoll(c->value, NULL, 10));
+                return;
+        }
+        event_add_state(e, c->value_address, c->value);
+        event_add_metric(e, c->value_address, offset_ns);
+}
+
+Event *resource_change_event(Resource *r, Clock *c, int64_t time_usec) {
+        Event *e = event_new(r->info->event_type, r->address, time_usec);
+
+        if (r->kind == RESOURCE_SYNC_STATE)
+                event_add_state(e, r->info->suffix, r->value);
+        else {
+                assert(c);
+                c->reported_offset_ns = c->offset_ns;
+                add_clock_values(e, r->kind, c, c->offset_ns);
+        }
+        return e;
+}
+
+Event *resource_current_state_event(const Resource *r) {
+        Event *e;
+
+        if (!r->value)
+                return NULL;
+
+        e = event_new(r->info->event_type, r->address, (int64_t) r->last_change_usec);
+        e->seq = r->sequence;
+        if (r->kind == RESOURCE_SYNC_STATE)
+                event_add_state(e, r->info->suffix, r->value);
+        else
+                for (guint i = 0; i < r->clocks->len; i++) {
+                        const Clock *c = r->clocks->pdata[i];
+
+                        add_clock_values(e, r->kind, c, c->offset_ns);
+                }
+        return e;
+}

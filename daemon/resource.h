@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Resources
+ *
+ * The O-RAN resources of this node, each /cluster/node/<node>/<suffix>:
+ *
+ *   sync/sync-status/sync-state            worst of lock-state and os-clock (derived)
+ *   sync/ptp-status/lock-state             one Clock per PTP clock: state + offset
+ *   sync/sync-status/os-clock-sync-state   one Clock, CLOCK_REALTIME: state + offset
+ *   sync/ptp-status/clock-class            one Clock per PTP clock: the GM's class
+ *   sync/gnss-status/gnss-sync-status      one Clock per GNSS receiver: state + offset
+ *
+ * A resource has no value until its first observation (value NULL). The
+ * resource's own value is the worst of its clocks. This module only keeps the
+ * data and builds events from it; the manager decides when, and the bus code
+ * shows it.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "event.h"
+#include "sync-state.h"
+
+typedef struct Manager Manager;
+
+typedef enum ResourceKind {
+        RESOURCE_SYNC_STATE,
+        RESOURCE_LOCK_STATE,
+        RESOURCE_OS_CLOCK,
+        RESOURCE_CLOCK_CLASS,
+        RESOURCE_GNSS,
+        _RESOURCE_KIND_MAX,
+        _RESOURCE_KIND_INVALID = -1,
+} ResourceKind;
+
+typedef struct ResourceInfo {
+        const char *suffix;     /* "sync/ptp-status/lock-state" */
+        const char *kind;       /* "lock-state": the last component */
+        const char *event_type; /* "event.sync.ptp-status.ptp-state-change" */
+} ResourceInfo;
+
+const ResourceInfo *resource_info(ResourceKind k);
+/* Accepts the suffix with or without a leading '/'. */
+ResourceKind resource_kind_from_suffix(const char *suffix);
+
+/* Lock-state and os-clock clocks go through the state machine; the others carry a value. */
+static inline bool resource_kind_is_sync(ResourceKind k) {
+        return k == RESOURCE_LOCK_STATE || k == RESOURCE_OS_CLOCK;
+}
+
+#define OS_CLOCK_NAME "CLOCK_REALTIME"
+
+/* SYNCHRONIZED, ACQUIRING-SYNC, ...: the GNSS states O-RAN defines. */
+bool gnss_state_is_valid(const char *s);
+
+typedef struct Resource Resource;
+
+typedef struct Clock {
+        Resource *resource;
+        char *name;          /* the interface ("ens1f0"), or CLOCK_REALTIME */
+        char *value_address; /* "ens1fx/master", or CLOCK_REALTIME */
+        ClockSync sync;      /* sync kinds only */
+        char *value;         /* "LOCKED", "6", "SYNCHRONIZED"; NULL: no data yet */
+        int64_t offset_ns;   /* the latest measurement */
+        int64_t reported_offset_ns; /* the offset the last event carried */
+        sd_event_source *holdover_timer;
+} Clock;
+
+struct Resource {
+        Manager *manager;
+        ResourceKind kind;
+        const ResourceInfo *info;
+        char *address;     /* /cluster/node/<node>/<suffix> */
+        char *object_path; /* /org/ptpsync1/resource/<encoded suffix> */
+        GPtrArray *clocks; /* Clock*, in the order they were first observed */
+        char *value;       /* worst of the clocks; NULL: no data yet */
+        uint64_t last_change_usec; /* CLOCK_REALTIME µs of its last event */
+        uint64_t sequence;         /* seq of its last event */
+};
+
+Resource *resource_new(Manager *m, ResourceKind kind, const char *node_name);
+Resource *resource_free(Resource *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Resource *, resource_free);
+
+Clock *resource_find_clock(Resource *r, const char *name);
+/* Finds or creates the clock; name must be valid (CLOCK_REALTIME for os-clock). */
+Clock *resource_ensure_clock(Resource *r, const char *name);
+
+/*
+ * Recomputes the resource's own value from its clocks (for sync-state, from
+ * the given lock-state and os-clock resources). Returns true when it changed.
+ */
+bool resource_update_value(Resource *r);
+bool resource_update_sync_state(Resource *r, const Resource *lock_state, const Resource *os_clock);
+
+/* The event announcing that clock c changed (c NULL for sync-state). */
+Event *resource_change_event(Resource *r, Clock *c, int64_t time_usec);
+/* The current state of every clock; NULL when the resource has no data. */
+Event *resource_current_state_event(const Resource *r);

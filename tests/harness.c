@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char bus_config[] =
+        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+        " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+        "<busconfig>\n"
+        "  <type>system</type>\n"
+        "  <listen>unix:path=%s/bus.sock</listen>\n"
+        "  <auth>EXTERNAL</auth>\n"
+        "  <policy context=\"default\">\n"
+        "    <allow user=\"*\"/>\n"
+        "    <allow own=\"*\"/>\n"
+        "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+        "    <allow eavesdrop=\"true\"/>\n"
+        "  </policy>\n"
+        "</busconfig>\n";
+
+/* A test that fails aborts: its bus and daemon must go with it, not hold its output open. */
+static void die_with_parent(void *userdata) {
+        (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+const char *test_ptpsyncd_path(void) {
+        const char *p = g_getenv("PTPSYNCD");
+
+        g_assert_nonnull(p);
+        return p;
+}
+
+char *test_bus_write_file(TestBus *b, const char *name, const char *text) {
+        g_autoptr(GError) error = NULL;
+        char *path = g_build_filename(b->dir, name, NULL);
+
+        g_file_set_contents(path, text, -1, &error);
+        g_assert_no_error(error);
+        return path;
+}
+
+/* Reads one line from fd within the deadline. */
+static char *read_line(int fd, uint64_t timeout_usec) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
+        GString *s = g_string_new(NULL);
+
+        for (;;) {
+                gint64 left = deadline - g_get_monotonic_time();
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                char c;
+
+                if (left <= 0 || poll(&p, 1, (int) (left / 1000) + 1) <= 0)
+                        break;
+                if (read(fd, &c, 1) != 1)
+                        break;
+                if (c == '\n')
+                        return g_string_free(s, false);
+                g_string_append_c(s, c);
+        }
+        g_string_free(s, true);
+        return NULL;
+}
+
+TestBus *test_bus_start(void) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *config_path = NULL, *config = NULL, *config_arg = NULL, *line = NULL;
+        TestBus *b = g_new0(TestBus, 1);
+        int out_fd;
+
+        b->dir = g_dir_make_tmp("ptpsync-test-XXXXXX", &error);
+        g_assert_no_error(error);
+        g_assert_cmpint(chmod(b->dir, 0755), ==, 0);
+
+        config = g_strdup_printf(bus_config, b->dir);
+        config_path = test_bus_write_file(b, "bus.conf", config);
+        config_arg = g_strconcat("--config-file=", config_path, NULL);
+
+        const char *argv[] = { "dbus-daemon", config_arg, "--nofork", "--nopidfile", "--print-address=1", NULL };
+        g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                 die_with_parent, NULL, &b->pid, NULL, &out_fd, NULL, &error);
+        g_assert_no_error(error);
+
+        line = read_line(out_fd, TEST_TIMEOUT_USEC);
+        close(out_fd);
+        g_assert_nonnull(line);
+        /* dbus-daemon adds a guid; keep only the path, which is all a client needs. */
+        b->address = g_strdup_printf("unix:path=%s/bus.sock", b->dir);
+        return b;
+}
+
+static void remove_tree(const char *dir) {
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *name;
+
+        if (!d)
+                return;
+        while ((name = g_dir_read_name(d))) {
+                g_autofree char *p = g_build_filename(dir, name, NULL);
+
+                if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+                        remove_tree(p);
+                else
+                        (void) unlink(p);
+        }
+        (void) rmdir(dir);
+}
+
+static bool wait_pid(GPid pid, int *ret_status, uint64_t timeout_usec) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
+
+        for (;;) {
+                pid_t r = waitpid(pid, ret_status, WNOHANG);
+
+                if (r == pid)
+                        return true;
+                g_assert_cmpint(r, ==, 0);
+                if (g_get_monotonic_time() > deadline)
+                        return false;
+                g_usleep(5000); /* polling a child's exit, bounded by the deadline */
+        }
+}
+
+void test_bus_stop(TestBus *b) {
+        int status;
+
+        if (!b)
+                return;
+        kill(b->pid, SIGTERM);
+        if (!wait_pid(b->pid, &status, TEST_TIMEOUT_USEC)) {
+                kill(b->pid, SIGKILL);
+                (void) waitpid(b->pid, &status, 0);
+        }
+        g_spawn_close_pid(b->pid);
+        remove_tree(b->dir);
+        g_free(b->dir);
+        g_free(b->address);
+        g_free(b);
+}
+
+static int notify_socket_open(TestBus *b, char **ret_path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        g_autofree char *path = g_build_filename(b->dir, "notify.sock", NULL);
+        int fd;
+
+        (void) unlink(path);
+        g_assert_cmpuint(strlen(path), <, sizeof(sa.sun_path));
+        strcpy(sa.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), ==, 0);
+        *ret_path = g_steal_pointer(&path);
+        return fd;
+}
+
+TestDaemon *test_daemon_spawn(TestBus *b, const char *const *args, bool default_args) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        g_auto(GStrv) envp = g_get_environ();
+        g_autofree char *notify_path = NULL;
+        TestDaemon *d = g_new0(TestDaemon, 1);
+
+        d->notify_fd = notify_socket_open(b, &notify_path);
+        d->notifications = g_string_new(NULL);
+        envp = g_environ_setenv(envp, "NOTIFY_SOCKET", notify_path, true);
+
+        g_ptr_array_add(argv, g_strdup(test_ptpsyncd_path()));
+        if (default_args) {
+                g_ptr_array_add(argv, g_strconcat("--bus=", b->address, NULL));
+                g_ptr_array_add(argv, g_strdup("--source=sim"));
+                g_ptr_array_add(argv, g_strdup("--node-name=" TEST_NODE_NAME));
+        }
+        for (size_t i = 0; args && args[i]; i++)
+                g_ptr_array_add(argv, g_strdup(args[i]));
+        g_ptr_array_add(argv, NULL);
+
+        g_spawn_async(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL, &d->pid,
+                      &error);
+        g_assert_no_error(error);
+        return d;
+}
+
+static void drain_notifications(TestDaemon *d) {
+        char buf[4096];
+        ssize_t n;
+
+        while ((n = recv(d->notify_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+                buf[n] = '\0';
+                g_string_append(d->notifications, buf);
+                g_string_append_c(d->notifications, '\n');
+        }
+}
+
+bool test_daemon_wait_notify(TestDaemon *d, const char *needle, uint64_t timeout_usec) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
+
+        for (;;) {
+                struct pollfd p = { .fd = d->notify_fd, .events = POLLIN };
+                gint64 left;
+
+                drain_notifications(d);
+                if (strstr(d->notifications->str, needle))
+                        return true;
+                left = deadline - g_get_monotonic_time();
+                if (left <= 0)
+                        return false;
+                (void) poll(&p, 1, (int) (left / 1000) + 1);
+        }
+}
+
+TestDaemon *test_daemon_start(TestBus *b, const char *const *extra_args) {
+        TestDaemon *d = test_daemon_spawn(b, extra_args, true);
+
+        if (!test_daemon_wait_notify(d, "READY=1", TEST_TIMEOUT_USEC))
+                g_error("ptpsyncd did not send READY=1; notifications so far: %s", d->notifications->str);
+        return d;
+}
+
+bool test_daemon_wait_exit(TestDaemon *d, uint64_t timeout_usec) {
+        if (d->reaped)
+                return true;
+        if (!wait_pid(d->pid, &d->exit_status, timeout_usec))
+                return false;
+        d->reaped = true;
+        drain_notifications(d);
+        return true;
+}
+
+void test_daemon_stop(TestDaemon *d) {
+        g_assert_cmpint(kill(d->pid, SIGTERM), ==, 0);
+        g_assert_true(test_daemon_wait_exit(d, TEST_TIMEOUT_USEC));
+        g_assert_true(WIFEXITED(d->exit_status));
+        g_assert_cmpint(WEXITSTATUS(d->exit_status), ==, 0);
+}
+
+void test_daemon_free(TestDaemon *d) {
+        if (!d)
+                return;
+        if (!d->reaped) {
+                kill(d->pid, SIGKILL);
+                (void) wait_pid(d->pid, &d->exit_status, TEST_TIMEOUT_USEC);
+        }
+        g_spawn_close_pid(d->pid);
+        close(d->notify_fd);
+        g_string_free(d->notifications, true);
+        g_free(d);
+}
+
+sd_bus *test_bus_connect(TestBus *b) {
+        sd_bus *bus = NULL;
+
+        g_assert_cmpint(sd_bus_new(&bus), >=, 0);
+        g_assert_cmpint(sd_bus_set_address(bus, b->address), >=, 0);
+        g_assert_cmpint(sd_bus_set_bus_client(bus, true), >=, 0);
+        g_assert_cmpint(sd_bus_start(bus), >=, 0);
+        return bus;
+}
+
+bool test_bus_wait_for(sd_bus *bus, bool (*cond)(void *userdata), void *userdata, uint64_t timeout_usec) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
+
+        while (!cond(userdata)) {
+                gint64 left = deadline - g_get_monotonic_time();
+                int r;
+
+                if (left <= 0)
+                        return false;
+                r = sd_bus_process(bus, NULL);
+                g_assert_cmpint(r, >=, 0);
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(bus, (uint64_t) left);
+                g_assert_cmpint(r, >=, 0);
+        }
+        return true;
+}
+
+static void message_unref(void *m) {
+        sd_bus_message_unref(m);
+}
+
+static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        TestSignals *s = userdata;
+
+        g_ptr_array_add(s->messages, sd_bus_message_ref(m));
+        return 0;
+}
+
+TestSignals *test_signals_watch(sd_bus *bus, const char *match) {
+        TestSignals *s = g_new0(TestSignals, 1);
+
+        s->messages = g_ptr_array_new_with_free_func(message_unref);
+        g_assert_cmpint(sd_bus_add_match(bus, &s->slot, match, on_signal, s), >=, 0);
+        return s;
+}
+
+static bool has_enough(void *userdata) {
+        void **args = userdata;
+        TestSignals *s = args[0];
+
+        return s->messages->len >= GPOINTER_TO_UINT(args[1]);
+}
+
+bool test_signals_wait(sd_bus *bus, TestSignals *s, guint n, uint64_t timeout_usec) {
+        void *args[] = { s, GUINT_TO_POINTER(n) };
+
+        return test_bus_wait_for(bus, has_enough, args, timeout_usec);
+}
+
+void test_signals_free(TestSignals *s) {
+        if (!s)
+                return;
+        sd_bus_slot_unref(s->slot);
+        g_ptr_array_unref(s->messages);
+        g_free(s);
+}
+
+TestEvent *test_event_read(sd_bus_message *m) {
+        TestEvent *e = g_new0(TestEvent, 1);
+        const char *id, *type, *source, *a, *dt, *vt, *v;
+        int r;
+
+        g_assert_cmpint(sd_bus_message_read(m, "tsssx", &e->seq, &id, &type, &source, &e->time), >, 0);
+        e->id = g_strdup(id);
+        e->type = g_strdup(type);
+        e->source = g_strdup(source);
+        e->values = g_ptr_array_new_with_free_func(g_free);
+        g_assert_cmpint(sd_bus_message_enter_container(m, 'a', "(ssss)"), >, 0);
+        while ((r = sd_bus_message_read(m, "(ssss)", &a, &dt, &vt, &v)) > 0)
+                g_ptr_array_add(e->values, g_strjoin("|", a, dt, vt, v, NULL));
+        g_assert_cmpint(r, ==, 0);
+        g_assert_cmpint(sd_bus_message_exit_container(m), >, 0);
+        return e;
+}
+
+void test_event_free(TestEvent *e) {
+        if (!e)
+                return;
+        g_free(e->id);
+        g_free(e->type);
+        g_free(e->source);
+        g_ptr_array_unref(e->values);
+        g_free(e);
+}
+
+void test_inject(sd_bus *bus, const char *suffix, const char *clock, const char *observation, int64_t offset) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Simulator", "Inject", &error,
+                               NULL, "sssx", suffix, clock, observation, offset);
+        if (r < 0)
+                g_error("Inject(%s, %s, %s) failed: %s: %s", suffix, clock, observation, error.name, error.message);
+        sd_bus_error_free(&error);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The integration-test harness
+ *
+ * Each test gets its own private dbus-daemon, configured like a system bus
+ * (type system, EXTERNAL auth) in a temporary directory, and the real
+ * ptpsyncd on it, started from the build tree ($PTPSYNCD) with NOTIFY_SOCKET
+ * pointing at a datagram socket of ours, so READY=1 and STATUS= are seen the
+ * way systemd would see them. Every wait has a deadline; nothing sleeps for
+ * a fixed time.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "util.h"
+
+#define TEST_NODE_NAME "du1.example.com"
+#define TEST_PREFIX "/cluster/node/" TEST_NODE_NAME "/"
+#define TEST_TIMEOUT_USEC (20 * G_USEC_PER_SEC) /* generous: this VM can stall for seconds */
+
+typedef struct TestBus {
+        char *dir;     /* temporary directory, world-readable so that other uids can connect */
+        char *address; /* unix:path=<dir>/bus.sock */
+        GPid pid;
+} TestBus;
+
+typedef struct TestDaemon {
+        GPid pid;
+        int notify_fd;
+        GString *notifications; /* every sd_notify datagram, newline separated */
+        int exit_status;        /* once reaped: the raw wait status */
+        bool reaped;
+} TestDaemon;
+
+TestBus *test_bus_start(void);
+void test_bus_stop(TestBus *b);
+
+/* Writes text to <bus dir>/name and returns the path (g_free). */
+char *test_bus_write_file(TestBus *b, const char *name, const char *text);
+
+/*
+ * Starts ptpsyncd on the bus with --source=sim --node-name=TEST_NODE_NAME and
+ * the given extra arguments (NULL-terminated, may be NULL), and waits for
+ * READY=1. Fails the test if it does not come.
+ */
+TestDaemon *test_daemon_start(TestBus *b, const char *const *extra_args);
+/* Starts without waiting for anything (for start-up failures). */
+TestDaemon *test_daemon_spawn(TestBus *b, const char *const *args, bool default_args);
+/* Waits until a notification contains needle; false at the deadline. */
+bool test_daemon_wait_notify(TestDaemon *d, const char *needle, uint64_t timeout_usec);
+/* Waits for the process to exit; false at the deadline. */
+bool test_daemon_wait_exit(TestDaemon *d, uint64_t timeout_usec);
+/* SIGTERM, wait, and assert a clean exit (status 0: also no leak under ASan). */
+void test_daemon_stop(TestDaemon *d);
+void test_daemon_free(TestDaemon *d);
+
+/* A client connection to the test bus (as a bus client, with Hello). */
+sd_bus *test_bus_connect(TestBus *b);
+
+/* Processes the connection until cond(userdata) holds; false at the deadline. */
+bool test_bus_wait_for(sd_bus *bus, bool (*cond)(void *userdata), void *userdata, uint64_t timeout_usec);
+
+/* The absolute path of $PTPSYNCD (set by meson). */
+const char *test_ptpsyncd_path(void);
+
+/* Records every message matching a rule, in arrival order. */
+typedef struct TestSignals {
+        GPtrArray *messages; /* sd_bus_message* (referenced) */
+        sd_bus_slot *slot;
+} TestSignals;
+
+/* Installs the match synchronously, so nothing emitted after this returns is missed. */
+TestSignals *test_signals_watch(sd_bus *bus, const char *match);
+/* Waits until at least n messages were recorded; false at the deadline. */
+bool test_signals_wait(sd_bus *bus, TestSignals *s, guint n, uint64_t timeout_usec);
+void test_signals_free(TestSignals *s);
+
+/* One event as read from the bus; values as "address|data_type|value_type|value". */
+typedef struct TestEvent {
+        uint64_t seq;
+        char *id, *type, *source;
+        int64_t time;
+        GPtrArray *values; /* char* */
+} TestEvent;
+
+/* Reads the fields (tsssxa(ssss)) at the current position of m. */
+TestEvent *test_event_read(sd_bus_message *m);
+void test_event_free(TestEvent *e);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestEvent, test_event_free)
+
+/* Calls Simulator.Inject and asserts it succeeded. */
+void test_inject(sd_bus *bus, const char *suffix, const char *clock, const char *observation, int64_t offset);

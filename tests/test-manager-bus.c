@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * org.ptpsync1.Manager and the resource objects, through a real bus: the
+ * object tree, every property, GetCurrentState and ListResources with their
+ * errors, and bad arguments, after which the daemon must still answer.
+ */
+
+#include "harness.h"
+
+#define MANAGER "org.ptpsync1.Manager"
+#define LOCK_STATE TEST_PREFIX "sync/ptp-status/lock-state"
+
+typedef struct Fixture {
+        TestBus *bus;
+        TestDaemon *daemon;
+        sd_bus *client;
+} Fixture;
+
+static void fixture_setup(Fixture *f, gconstpointer data) {
+        f->bus = test_bus_start();
+        f->daemon = test_daemon_start(f->bus, NULL);
+        f->client = test_bus_connect(f->bus);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data) {
+        sd_bus_flush_close_unref(f->client);
+        test_daemon_stop(f->daemon);
+        test_daemon_free(f->daemon);
+        test_bus_stop(f->bus);
+}
+
+static const struct {
+        const char *suffix, *kind, *event_type;
+} resources[] = {
+        { "sync/sync-status/sync-state", "sync-state", "event.sync.sync-status.synchronization-state-change" },
+        { "sync/ptp-status/lock-state", "lock-state", "event.sync.ptp-status.ptp-state-change" },
+        { "sync/sync-status/os-clock-sync-state", "os-clock-sync-state",
+          "event.sync.sync-status.os-clock-sync-state-change" },
+        { "sync/ptp-status/clock-class", "clock-class", "event.sync.ptp-status.ptp-clock-class-change" },
+        { "sync/gnss-status/gnss-sync-status", "gnss-sync-status", "event.sync.gnss-status.gnss-state-change" },
+};
+
+static char *resource_path(const char *suffix) {
+        char *p = NULL;
+
+        g_assert_cmpint(sd_bus_path_encode("/org/ptpsync1/resource", suffix, &p), >=, 0);
+        return p;
+}
+
+static void event_free(void *e) {
+        test_event_free(e);
+}
+
+/* Calls GetCurrentState; returns the error name (NULL on success) and the events. */
+static char *get_current_state(sd_bus *bus, const char *address, GPtrArray **ret_events, char **ret_message) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        char *name = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.ptpsync1", "/org/ptpsync1", MANAGER, "GetCurrentState", &error, &reply,
+                               "s", address);
+        if (r < 0) {
+                name = g_strdup(error.name);
+                if (ret_message)
+                        *ret_message = g_strdup(error.message);
+        } else if (ret_events) {
+                *ret_events = g_ptr_array_new_with_free_func(event_free);
+                g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
+                while ((r = sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)")) > 0) {
+                        g_ptr_array_add(*ret_events, test_event_read(reply));
+                        g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+                }
+                g_assert_cmpint(r, ==, 0);
+        }
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(reply);
+        return name;
+}
+
+static void assert_current_state_error(sd_bus *bus, const char *address, const char *expected) {
+        g_autofree char *name = NULL, *message = NULL;
+
+        name = get_current_state(bus, address, NULL, &message);
+        g_assert_cmpstr(name, ==, expected);
+        g_assert_nonnull(message);
+        /* Clear, and bounded even for a 10 MB argument. */
+        g_assert_cmpuint(strlen(message), >, 10);
+        g_assert_cmpuint(strlen(message), <, 2048);
+}
+
+static void test_object_tree(Fixture *f, gconstpointer data) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *address, *kind, *path;
+        g_autofree char *xml = NULL;
+        unsigned n = 0;
+
+        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "ListResources",
+                                           &error, &reply, NULL), >=, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(sso)"), >, 0);
+        while (sd_bus_message_read(reply, "(sso)", &address, &kind, &path) > 0) {
+                g_autofree char *expected_address = NULL, *expected_path = NULL;
+
+                g_assert_cmpuint(n, <, G_N_ELEMENTS(resources));
+                expected_address = g_strconcat(TEST_PREFIX, resources[n].suffix, NULL);
+                expected_path = resource_path(resources[n].suffix);
+                g_assert_cmpstr(address, ==, expected_address);
+                g_assert_cmpstr(kind, ==, resources[n].kind);
+                g_assert_cmpstr(path, ==, expected_path);
+                n++;
+        }
+        g_assert_cmpuint(n, ==, G_N_ELEMENTS(resources));
+
+        /* The tree: every resource is a child node of /org/ptpsync1/resource. */
+        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1/resource",
+                                           "org.freedesktop.DBus.Introspectable", "Introspect", &error, &reply,
+                                           NULL), >=, 0);
+        {
+                const char *s;
+
+                g_assert_cmpint(sd_bus_message_read(reply, "s", &s), >, 0);
+                xml = g_strdup(s);
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(resources); i++) {
+                g_autofree char *p = resource_path(resources[i].suffix);
+                g_autofree char *node = g_strdup_printf("<node name=\"%s\"/>", strrchr(p, '/') + 1);
+
+                g_assert_nonnull(strstr(xml, node));
+        }
+        sd_bus_error_free(&error);
+}
+
+static void test_object_manager(Fixture *f, gconstpointer data) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        const char *path;
+
+        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1",
+                                           "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &error,
+                                           &reply, NULL), >=, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}"), >, 0);
+        while (sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}") > 0) {
+                const char *iface;
+                unsigned props = 0;
+
+                g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >, 0);
+                g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{sa{sv}}"), >, 0);
+                while (sd_bus_message_enter_container(reply, 'e', "sa{sv}") > 0) {
+                        g_assert_cmpint(sd_bus_message_read(reply, "s", &iface), >, 0);
+                        if (g_str_equal(iface, "org.ptpsync1.Resource")) {
+                                g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{sv}"), >, 0);
+                                while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
+                                        props++;
+                                        g_assert_cmpint(sd_bus_message_skip(reply, "sv"), >=, 0);
+                                        g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+                                }
+                                g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+                                g_assert_cmpuint(props, ==, 7);
+                                g_hash_table_add(seen, g_strdup(path));
+                        } else
+                                g_assert_cmpint(sd_bus_message_skip(reply, "a{sv}"), >=, 0);
+                        g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+                }
+                g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+                g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+        }
+        g_assert_cmpuint(g_hash_table_size(seen), ==, G_N_ELEMENTS(resources));
+        for (size_t i = 0; i < G_N_ELEMENTS(resources); i++) {
+                g_autofree char *p = resource_path(resources[i].suffix);
+
+                g_assert_true(g_hash_table_contains(seen, p));
+        }
+        sd_bus_error_free(&error);
+}
+
+static void test_manager_properties(Fixture *f, gconstpointer data) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *version = NULL, *node = NULL, *state = NULL;
+        uint8_t class = 99;
+        uint32_t count = 99;
+        uint64_t seq = 99;
+
+        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "Version",
+                                                   &error, &version), >=, 0);
+        g_assert_cmpstr(version, ==, g_getenv("PTPSYNC_VERSION"));
+        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "NodeName",
+                                                   &error, &node), >=, 0);
+        g_assert_cmpstr(node, ==, TEST_NODE_NAME);
+        /* No observation yet: no state, no class -- not a bogus FREERUN. */
+        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+                                                   "SyncState", &error, &state), >=, 0);
+        g_assert_cmpstr(state, ==, "");
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+                                                    "ClockClass", &error, 'y', &class), >=, 0);
+        g_assert_cmpuint(class, ==, 0);
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+                                                    "SubscriptionCount", &error, 'u', &count), >=, 0);
+        g_assert_cmpuint(count, ==, 0);
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+                                                    "LastSequence", &error, 't', &seq), >=, 0);
+        g_assert_cmpuint(seq, ==, 0);
+        sd_bus_error_free(&error);
+}
+
+static void test_resource_properties(Fixture *f, gconstpointer data) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(resources); i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *clocks = NULL;
+                g_autofree char *path = resource_path(resources[i].suffix);
+                g_autofree char *address = NULL, *kind = NULL, *type = NULL, *value = NULL;
+                g_autofree char *expected = g_strconcat(TEST_PREFIX, resources[i].suffix, NULL);
+                uint64_t last = 99, seq = 99;
+
+#define GET_STRING(name, var)                                                                           \
+                g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", path,             \
+                                                           "org.ptpsync1.Resource", name, &error, &var), \
+                                >=, 0)
+                GET_STRING("Address", address);
+                GET_STRING("Kind", kind);
+                GET_STRING("EventType", type);
+                GET_STRING("Value", value);
+#undef GET_STRING
+                g_assert_cmpstr(address, ==, expected);
+                g_assert_cmpstr(kind, ==, resources[i].kind);
+                g_assert_cmpstr(type, ==, resources[i].event_type);
+                g_assert_cmpstr(value, ==, "");
+                g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+                                                            "LastChange", &error, 't', &last), >=, 0);
+                g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+                                                            "Sequence", &error, 't', &seq), >=, 0);
+                g_assert_cmpuint(last, ==, 0);
+                g_assert_cmpuint(seq, ==, 0);
+                g_assert_cmpint(sd_bus_get_property(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+                                                    "Clocks", &error, &clocks, "a(ssx)"), >=, 0);
+                g_assert_cmpint(sd_bus_message_enter_container(clocks, 'a', "(ssx)"), >, 0);
+                g_assert_cmpint(sd_bus_message_at_end(clocks, false), >, 0);
+        }
+        sd_bus_error_free(&error);
+}
+
+static void test_no_data(Fixture *f, gconstpointer data) {
+        /* Exact, prefix, and everything: all match, none has data. */
+        assert_current_state_error(f->client, LOCK_STATE, "org.ptpsync1.Error.NoData");
+        assert_current_state_error(f->client, TEST_PREFIX "sync", "org.ptpsync1.Error.NoData");
+        assert_current_state_error(f->client, "/", "org.ptpsync1.Error.NoData");
+}
+
+static void test_current_state(Fixture *f, gconstpointer data) {
+        g_autoptr(GPtrArray) events = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *path = resource_path("sync/ptp-status/lock-state");
+        uint64_t seq = 0, last = 0;
+        TestEvent *e;
+
+        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 10);
+        test_inject(f->client, "sync/ptp-status/lock-state", "ens2f0", "locked", -20);
+        test_inject(f->client, "sync/sync-status/os-clock-sync-state", "", "locked", 3);
+        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+
+        g_assert_null(get_current_state(f->client, LOCK_STATE, &events, NULL));
+        g_assert_cmpuint(events->len, ==, 1);
+        e = events->pdata[0];
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+                                                    "Sequence", &error, 't', &seq), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+                                                    "LastChange", &error, 't', &last), >=, 0);
+        g_assert_cmpuint(e->seq, ==, seq);
+        g_assert_cmpuint(seq, ==, 2); /* ens1f0 was event 1, ens2f0 event 2 */
+        g_assert_cmpint(e->time, ==, (int64_t) last);
+        g_assert_cmpstr(e->type, ==, "event.sync.ptp-status.ptp-state-change");
+        g_assert_cmpstr(e->source, ==, LOCK_STATE);
+        g_assert_cmpuint(e->values->len, ==, 4);
+        g_assert_cmpstr(e->values->pdata[0], ==, "ens1fx/master|notification|enumeration|LOCKED");
+        g_assert_cmpstr(e->values->pdata[1], ==, "ens1fx/master|metric|decimal64.3|10");
+        g_assert_cmpstr(e->values->pdata[2], ==, "ens2fx/master|notification|enumeration|LOCKED");
+        g_assert_cmpstr(e->values->pdata[3], ==, "ens2fx/master|metric|decimal64.3|-20");
+        g_clear_pointer(&events, g_ptr_array_unref);
+
+        /* Prefixes at a '/' boundary, with or without the slash; GNSS has no data and is left out. */
+        static const char *const prefixes[] = { TEST_PREFIX "sync", TEST_PREFIX "sync/", TEST_PREFIX, "/cluster", "/" };
+        for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++) {
+                g_assert_null(get_current_state(f->client, prefixes[i], &events, NULL));
+                g_assert_cmpuint(events->len, ==, 4);
+                g_assert_cmpstr(((TestEvent *) events->pdata[0])->source, ==,
+                                TEST_PREFIX "sync/sync-status/sync-state");
+                g_assert_cmpstr(((TestEvent *) events->pdata[0])->values->pdata[0], ==,
+                                "sync/sync-status/sync-state|notification|enumeration|LOCKED");
+                g_assert_cmpstr(((TestEvent *) events->pdata[3])->values->pdata[0], ==,
+                                "ens1fx/master|metric|decimal64.3|6");
+                g_clear_pointer(&events, g_ptr_array_unref);
+        }
+        g_assert_null(get_current_state(f->client, TEST_PREFIX "sync/ptp-status", &events, NULL));
+        g_assert_cmpuint(events->len, ==, 2);
+        g_clear_pointer(&events, g_ptr_array_unref);
+
+        /* Matches, but nothing observed. */
+        assert_current_state_error(f->client, TEST_PREFIX "sync/gnss-status", "org.ptpsync1.Error.NoData");
+        sd_bus_error_free(&error);
+}
+
+static void test_address_errors(Fixture *f, gconstpointer data) {
+        static const struct {
+                const char *address, *error;
+        } cases[] = {
+                { "", "org.ptpsync1.Error.InvalidAddress" },
+                { "cluster/node/" TEST_NODE_NAME "/sync", "org.ptpsync1.Error.InvalidAddress" },
+                { "/cluster//node", "org.ptpsync1.Error.InvalidAddress" },
+                { "/cluster/node/../node", "org.ptpsync1.Error.InvalidAddress" },
+                { "/cluster/node/a b", "org.ptpsync1.Error.InvalidAddress" },
+                { "/cluster/node/\t", "org.ptpsync1.Error.InvalidAddress" },
+                /* Not at a '/' boundary. */
+                { TEST_PREFIX "sync/ptp", "org.ptpsync1.Error.NoSuchResource" },
+                { TEST_PREFIX "sync/ptp-status/lock-stat", "org.ptpsync1.Error.NoSuchResource" },
+                { TEST_PREFIX "sync/ptp-status/lock-state/more", "org.ptpsync1.Error.NoSuchResource" },
+                { "/cluster/node/other.example.com/sync/ptp-status/lock-state", "org.ptpsync1.Error.NoSuchResource" },
+                { TEST_PREFIX "sync/foo", "org.ptpsync1.Error.NoSuchResource" },
+        };
+        g_autofree char *huge = g_malloc(10 * 1024 * 1024 + 1);
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+                assert_current_state_error(f->client, cases[i].address, cases[i].error);
+
+        /* 10 MB: refused quickly, the error message does not echo it back whole. */
+        memset(huge, 'a', 10 * 1024 * 1024);
+        huge[0] = '/';
+        huge[10 * 1024 * 1024] = '\0';
+        assert_current_state_error(f->client, huge, "org.ptpsync1.Error.InvalidAddress");
+}
+
+/* Sends a raw call with whatever signature; returns the error name (NULL on success). */
+static char *call_raw(sd_bus *bus, const char *iface, const char *method, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *name;
+        va_list ap;
+
+        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, "org.ptpsync1", "/org/ptpsync1", iface, method), >=, 0);
+        va_start(ap, types);
+        g_assert_cmpint(sd_bus_message_appendv(m, types, ap), >=, 0);
+        va_end(ap);
+        name = sd_bus_call(bus, m, 0, &error, NULL) < 0 ? g_strdup(error.name) : NULL;
+        sd_bus_error_free(&error);
+        return name;
+}
+
+static void test_bad_signatures(Fixture *f, gconstpointer data) {
+        static const char *const invalid_args = "org.freedesktop.DBus.Error.InvalidArgs";
+        g_autofree char *version = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t seq = 99;
+        char *e;
+
+#define EXPECT(expected, ...)                                   \
+        do {                                                    \
+                e = call_raw(f->client, __VA_ARGS__);           \
+                g_assert_cmpstr(e, ==, expected);               \
+                g_free(e);                                      \
+        } while (0)
+        EXPECT(invalid_args, MANAGER, "GetCurrentState", "i", 1);
+        EXPECT(invalid_args, MANAGER, "GetCurrentState", "");
+        EXPECT(invalid_args, MANAGER, "GetCurrentState", "ss", "/", "/");
+        EXPECT(invalid_args, MANAGER, "ListResources", "s", "x");
+        EXPECT(invalid_args, "org.ptpsync1.Simulator", "Inject", "ss", "a", "b");
+        EXPECT(invalid_args, "org.ptpsync1.Simulator", "Inject", "sssi", "a", "b", "c", 1);
+        EXPECT("org.freedesktop.DBus.Error.UnknownMethod", MANAGER, "NoSuchMethod", "");
+        /* sd-bus answers UnknownMethod for an interface the object does not have. */
+        EXPECT("org.freedesktop.DBus.Error.UnknownMethod", "org.ptpsync1.Nope", "GetCurrentState", "s", "/");
+#undef EXPECT
+
+        /* Still up, and nothing happened. */
+        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "Version",
+                                                   &error, &version), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+                                                    "LastSequence", &error, 't', &seq), >=, 0);
+        g_assert_cmpuint(seq, ==, 0);
+        sd_bus_error_free(&error);
+}
+
+int main(int argc, char *argv[]) {
+        g_test_init(&argc, &argv, NULL);
+#define ADD(name, fn) g_test_add(name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+        ADD("/manager/object-tree", test_object_tree);
+        ADD("/manager/object-manager", test_object_manager);
+        ADD("/manager/properties", test_manager_properties);
+        ADD("/manager/resource-properties", test_resource_properties);
+        ADD("/manager/no-data", test_no_data);
+        ADD("/manager/current-state", test_current_state);
+        ADD("/manager/address-errors", test_address_errors);
+        ADD("/manager/bad-signatures", test_bad_signatures);
+#undef ADD
+        return g_test_run();
+}
