@@ -38,9 +38,9 @@ void config_init(Config *c);
 void config_done(Config *c);
 
 /*
- * Parses key-file text. On error returns false and sets *error (G_KEY_FILE_ERROR
- * or G_IO_ERROR) with a message naming the group, key and what is wrong; c is
- * then left as config_init() made it.
+ * Parses key-file text. On error returns false and sets *error (G_KEY_FILE_ERROR)
+ * with a message naming the group, key and what is wrong; c is then left
+ * exactly as it was.
  */
 bool config_load_from_data(Config *c, const char *data, size_t length, GError **error);
 

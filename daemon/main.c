@@ -113,7 +113,8 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 }
 
         if (optind < argc)
-                return log_error_errno(EINVAL, "ptpsyncd takes no positional arguments; see --help.");
+                return log_error_errno(EINVAL, "Unexpected argument \"%s\": ptpsyncd takes no positional arguments; "
+                                       "see --help.", argv[optind]);
         return 1;
 }
 

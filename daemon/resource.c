@@ -101,6 +101,8 @@ Clock *resource_ensure_clock(Resource *r, const char *name) {
 
         if (c)
                 return c;
+        /* Callers validate what comes from outside; an invalid name here is a bug. */
+        assert(r->kind == RESOURCE_OS_CLOCK ? streq(name, OS_CLOCK_NAME) : interface_name_is_valid(name));
 
         c = g_new0(Clock, 1);
         c->resource = r;

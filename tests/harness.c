@@ -28,8 +28,7 @@ static const char bus_config[] =
         "  </policy>\n"
         "</busconfig>\n";
 
-/* A test that fails aborts: its bus and daemon must go with it, not hold its output open. */
-static void die_with_parent(void *userdata) {
+void test_spawn_child_setup(void *userdata) {
         (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
@@ -87,7 +86,7 @@ TestBus *test_bus_start(void) {
 
         const char *argv[] = { "dbus-daemon", config_arg, "--nofork", "--nopidfile", "--print-address=1", NULL };
         g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                 die_with_parent, NULL, &b->pid, NULL, &out_fd, NULL, &error);
+                                 test_spawn_child_setup, NULL, &b->pid, NULL, &out_fd, NULL, &error);
         g_assert_no_error(error);
 
         line = read_line(out_fd, TEST_TIMEOUT_USEC);
@@ -148,8 +147,11 @@ void test_bus_stop(TestBus *b) {
 }
 
 static int notify_socket_open(TestBus *b, char **ret_path) {
+        static unsigned counter = 0;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        g_autofree char *path = g_build_filename(b->dir, "notify.sock", NULL);
+        /* One socket per daemon: a second daemon on the bus must not take over the first's. */
+        g_autofree char *name = g_strdup_printf("notify-%u.sock", counter++);
+        g_autofree char *path = g_build_filename(b->dir, name, NULL);
         int fd;
 
         (void) unlink(path);
@@ -183,8 +185,8 @@ TestDaemon *test_daemon_spawn(TestBus *b, const char *const *args, bool default_
                 g_ptr_array_add(argv, g_strdup(args[i]));
         g_ptr_array_add(argv, NULL);
 
-        g_spawn_async(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL, &d->pid,
-                      &error);
+        g_spawn_async(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, test_spawn_child_setup, NULL,
+                      &d->pid, &error);
         g_assert_no_error(error);
         return d;
 }

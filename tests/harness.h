@@ -63,6 +63,12 @@ sd_bus *test_bus_connect(TestBus *b);
 /* Processes the connection until cond(userdata) holds; false at the deadline. */
 bool test_bus_wait_for(sd_bus *bus, bool (*cond)(void *userdata), void *userdata, uint64_t timeout_usec);
 
+/*
+ * For g_spawn*(): a test that fails aborts without unwinding, so every child it
+ * started gets SIGTERM when it dies, rather than holding its output open.
+ */
+void test_spawn_child_setup(void *userdata);
+
 /* The absolute path of $PTPSYNCD (set by meson). */
 const char *test_ptpsyncd_path(void);
 

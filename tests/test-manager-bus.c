@@ -113,6 +113,7 @@ static void test_object_tree(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(n, ==, G_N_ELEMENTS(resources));
 
         /* The tree: every resource is a child node of /org/ptpsync1/resource. */
+        reply = sd_bus_message_unref(reply);
         g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1/resource",
                                            "org.freedesktop.DBus.Introspectable", "Introspect", &error, &reply,
                                            NULL), >=, 0);

@@ -234,6 +234,10 @@ static void test_out_of_range(Fixture *f, gconstpointer data) {
                         g_autofree char *value = g_strdup_printf("ens1fx/master|notification|enumeration|%s",
                                                                  steps[i].state);
                         g_autoptr(TestEvent) e = expect_event(f, n++, LOCK, value);
+                        g_autofree char *offset = g_strdup_printf("ens1fx/master|metric|decimal64.3|%" G_GINT64_FORMAT,
+                                                                  steps[i].offset);
+
+                        g_assert_cmpstr(e->values->pdata[1], ==, offset);
                 }
         }
         g_assert_cmpuint(last_sequence(f), ==, n);

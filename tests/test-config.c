@@ -1,0 +1,717 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <limits.h>
+
+#include "config.h"
+#include "util.h"
+
+#define SIZE_LIMIT (1024 * 1024) /* the documented file size limit */
+
+typedef struct ConfigCase {
+        const char *name;
+        const char *text;
+        size_t length;                 /* 0: strlen(text) */
+        int code;                      /* -1: success; else the G_KEY_FILE_ERROR code */
+        const char *message[4];        /* on error, the message contains each of these */
+        /* On success, starting from config_init(): */
+        const char *node_name;
+        const char *source;            /* NULL: not set */
+        const char *state_directory;
+        const Thresholds *thresholds;  /* NULL: THRESHOLDS_DEFAULT */
+} ConfigCase;
+
+#define OK(n, t, ...) { .name = n, .text = t, .code = -1, __VA_ARGS__ }
+#define ERR(n, t, c, ...) { .name = n, .text = t, .code = G_KEY_FILE_ERROR_##c, .message = { __VA_ARGS__ } }
+/* With embedded NUL bytes: the length is the array's. */
+#define BIN(n, t, m) { .name = n, .text = t, .length = sizeof(t) - 1, .code = G_KEY_FILE_ERROR_PARSE, .message = { m } }
+#define T(max, min, sec)                                                        \
+        .thresholds = &(Thresholds) {                                           \
+                .max_offset_ns = (max),                                         \
+                .min_offset_ns = (min),                                         \
+                .holdover_timeout_usec = (uint64_t) (sec) * USEC_PER_SEC,       \
+        }
+#define INVALID(key, group, value) "Invalid value \"" value "\" for key \"" key "\" in group [" group "]"
+#define MAX_INVALID(value) INVALID("MaxOffsetNs", "Thresholds", value)
+#define MIN_INVALID(value) INVALID("MinOffsetNs", "Thresholds", value)
+#define HOLDOVER_INVALID(value) INVALID("HoldoverTimeoutSec", "Thresholds", value)
+#define NOT_INTEGER "not a decimal integer"
+#define OFFSET_RANGE "must be between -1000000000000 and 1000000000000"
+#define HOLDOVER_RANGE "must be between 1 and 604800"
+
+static const ConfigCase config_cases[] = {
+        /* Good. */
+        OK("empty", ""),
+        OK("blank-lines", "\n\n\n"),
+        OK("comments", "# top\n[Daemon]\n# inside\nNodeName=du1\n\n[Thresholds]\n# last\n", .node_name = "du1"),
+        OK("full",
+           "[Daemon]\n"
+           "NodeName=du1.example.com\n"
+           "Source=linuxptp\n"
+           "StateDirectory=/var/lib/ptpsync\n"
+           "[Thresholds]\n"
+           "MaxOffsetNs=200\n"
+           "MinOffsetNs=-300\n"
+           "HoldoverTimeoutSec=60\n",
+           .node_name = "du1.example.com", .source = "linuxptp", .state_directory = "/var/lib/ptpsync",
+           T(200, -300, 60)),
+        OK("source-sim", "[Daemon]\nSource=sim\n", .source = "sim"),
+        OK("empty-groups", "[Daemon]\n[Thresholds]\n"),
+        OK("crlf", "[Daemon]\r\nSource=sim\r\n", .source = "sim"),
+        /* White space around '=' and at the start of a line is key-file syntax, not part of the value. */
+        OK("spaces", "  [Daemon]\n  NodeName = du1\nSource=  sim\n", .node_name = "du1", .source = "sim"),
+        OK("escape", "[Daemon]\nStateDirectory=/var/lib/a\\sb\n", .state_directory = "/var/lib/a b"),
+        OK("state-directory-root", "[Daemon]\nStateDirectory=/\n", .state_directory = "/"),
+        OK("node-name-chars", "[Daemon]\nNodeName=_A-z.9\n", .node_name = "_A-z.9"),
+        OK("plus-sign", "[Thresholds]\nMaxOffsetNs=+200\n", T(200, -100, 5)),
+        OK("leading-zeros", "[Thresholds]\nMaxOffsetNs=007\n", T(7, -100, 5)),
+        OK("minus-zero", "[Thresholds]\nMinOffsetNs=-0\n", T(100, 0, 5)),
+        OK("offset-limits", "[Thresholds]\nMaxOffsetNs=1000000000000\nMinOffsetNs=-1000000000000\n",
+           T(INT64_C(1000000000000), -INT64_C(1000000000000), 5)),
+        OK("offsets-negative", "[Thresholds]\nMinOffsetNs=-20\nMaxOffsetNs=-10\n", T(-10, -20, 5)),
+        OK("offsets-adjacent", "[Thresholds]\nMinOffsetNs=99\n", T(100, 99, 5)),
+        OK("holdover-min", "[Thresholds]\nHoldoverTimeoutSec=1\n", T(100, -100, 1)),
+        OK("holdover-max", "[Thresholds]\nHoldoverTimeoutSec=604800\n", T(100, -100, 604800)),
+        /* GKeyFile merges a repeated group, and the last of a repeated key wins, hiding the earlier one. */
+        OK("duplicate-group",
+           "[Daemon]\nNodeName=a\n[Thresholds]\nMaxOffsetNs=500\n[Daemon]\nSource=sim\nNodeName=b\n",
+           .node_name = "b", .source = "sim", T(500, -100, 5)),
+        OK("duplicate-key", "[Daemon]\nNodeName=a\nNodeName=b\n", .node_name = "b"),
+        OK("duplicate-key-hides-bad", "[Thresholds]\nMaxOffsetNs=bad\nMaxOffsetNs=300\n", T(300, -100, 5)),
+
+        /* [Daemon] NodeName */
+        ERR("node-name-dash", "[Daemon]\nNodeName=-du1\n", INVALID_VALUE,
+            INVALID("NodeName", "Daemon", "-du1"), "not starting with"),
+        ERR("node-name-dot", "[Daemon]\nNodeName=.du1\n", INVALID_VALUE, INVALID("NodeName", "Daemon", ".du1")),
+        ERR("node-name-space", "[Daemon]\nNodeName=du 1\n", INVALID_VALUE, INVALID("NodeName", "Daemon", "du 1")),
+        ERR("node-name-slash", "[Daemon]\nNodeName=du/1\n", INVALID_VALUE, INVALID("NodeName", "Daemon", "du/1")),
+        ERR("node-name-empty", "[Daemon]\nNodeName=\n", INVALID_VALUE, INVALID("NodeName", "Daemon", "")),
+        ERR("node-name-trailing-space", "[Daemon]\nNodeName=du1 \n", INVALID_VALUE,
+            INVALID("NodeName", "Daemon", "du1 ")),
+        ERR("node-name-newline", "[Daemon]\nNodeName=du\\n1\n", INVALID_VALUE,
+            INVALID("NodeName", "Daemon", "du\\x0a1")),
+        ERR("node-name-del", "[Daemon]\nNodeName=du\x7f" "1\n", INVALID_VALUE,
+            INVALID("NodeName", "Daemon", "du\\x7f1")),
+        ERR("node-name-utf8", "[Daemon]\nNodeName=caf\xc3\xa9\n", INVALID_VALUE,
+            INVALID("NodeName", "Daemon", "caf\xc3\xa9")),
+        ERR("node-name-quote", "[Daemon]\nNodeName=a\"b\\\\c\n", INVALID_VALUE,
+            INVALID("NodeName", "Daemon", "a\\\"b\\\\c")),
+
+        /* [Daemon] Source */
+        ERR("source-upper", "[Daemon]\nSource=SIM\n", INVALID_VALUE,
+            INVALID("Source", "Daemon", "SIM"), "must be \"sim\" or \"linuxptp\""),
+        ERR("source-unknown", "[Daemon]\nSource=ptp4l\n", INVALID_VALUE, INVALID("Source", "Daemon", "ptp4l")),
+        ERR("source-empty", "[Daemon]\nSource=\n", INVALID_VALUE, INVALID("Source", "Daemon", "")),
+        ERR("source-trailing-space", "[Daemon]\nSource=sim \n", INVALID_VALUE, INVALID("Source", "Daemon", "sim ")),
+
+        /* [Daemon] StateDirectory */
+        ERR("state-directory-relative", "[Daemon]\nStateDirectory=var/lib/ptpsync\n", INVALID_VALUE,
+            INVALID("StateDirectory", "Daemon", "var/lib/ptpsync"), "must be an absolute path"),
+        ERR("state-directory-dot", "[Daemon]\nStateDirectory=./state\n", INVALID_VALUE,
+            INVALID("StateDirectory", "Daemon", "./state")),
+        ERR("state-directory-empty", "[Daemon]\nStateDirectory=\n", INVALID_VALUE,
+            INVALID("StateDirectory", "Daemon", "")),
+
+        /* [Thresholds] MaxOffsetNs, MinOffsetNs: syntax */
+        ERR("max-unit", "[Thresholds]\nMaxOffsetNs=100ns\n", INVALID_VALUE, MAX_INVALID("100ns"), NOT_INTEGER),
+        ERR("max-empty", "[Thresholds]\nMaxOffsetNs=\n", INVALID_VALUE, MAX_INVALID(""), NOT_INTEGER),
+        ERR("max-leading-space", "[Thresholds]\nMaxOffsetNs=\\s100\n", INVALID_VALUE, MAX_INVALID(" 100"), NOT_INTEGER),
+        ERR("max-trailing-space", "[Thresholds]\nMaxOffsetNs=100 \n", INVALID_VALUE, MAX_INVALID("100 "), NOT_INTEGER),
+        ERR("max-tab", "[Thresholds]\nMaxOffsetNs=1\\t00\n", INVALID_VALUE, MAX_INVALID("1\\x0900"), NOT_INTEGER),
+        ERR("max-hex", "[Thresholds]\nMaxOffsetNs=0x10\n", INVALID_VALUE, MAX_INVALID("0x10"), NOT_INTEGER),
+        ERR("max-float", "[Thresholds]\nMaxOffsetNs=1.5\n", INVALID_VALUE, MAX_INVALID("1.5"), NOT_INTEGER),
+        ERR("max-exponent", "[Thresholds]\nMaxOffsetNs=1e3\n", INVALID_VALUE, MAX_INVALID("1e3"), NOT_INTEGER),
+        ERR("max-plus", "[Thresholds]\nMaxOffsetNs=+\n", INVALID_VALUE, MAX_INVALID("+"), NOT_INTEGER),
+        ERR("min-minus", "[Thresholds]\nMinOffsetNs=-\n", INVALID_VALUE, MIN_INVALID("-"), NOT_INTEGER),
+        ERR("min-double-sign", "[Thresholds]\nMinOffsetNs=--1\n", INVALID_VALUE, MIN_INVALID("--1"), NOT_INTEGER),
+        ERR("min-mixed-sign", "[Thresholds]\nMinOffsetNs=+-1\n", INVALID_VALUE, MIN_INVALID("+-1"), NOT_INTEGER),
+        ERR("min-digit-grouping", "[Thresholds]\nMinOffsetNs=-1,000\n", INVALID_VALUE, MIN_INVALID("-1,000"), NOT_INTEGER),
+
+        /* [Thresholds] MaxOffsetNs, MinOffsetNs: range */
+        ERR("max-over-limit", "[Thresholds]\nMaxOffsetNs=1000000000001\n", INVALID_VALUE,
+            MAX_INVALID("1000000000001"), OFFSET_RANGE),
+        ERR("max-under-limit", "[Thresholds]\nMaxOffsetNs=-1000000000001\n", INVALID_VALUE,
+            MAX_INVALID("-1000000000001"), OFFSET_RANGE),
+        ERR("min-under-limit", "[Thresholds]\nMinOffsetNs=-1000000000001\n", INVALID_VALUE,
+            MIN_INVALID("-1000000000001"), OFFSET_RANGE),
+        ERR("max-int64-max", "[Thresholds]\nMaxOffsetNs=9223372036854775807\n", INVALID_VALUE,
+            MAX_INVALID("9223372036854775807"), OFFSET_RANGE),
+        ERR("max-overflow", "[Thresholds]\nMaxOffsetNs=9223372036854775808\n", INVALID_VALUE,
+            MAX_INVALID("9223372036854775808"), OFFSET_RANGE),
+        ERR("max-uint64-overflow", "[Thresholds]\nMaxOffsetNs=18446744073709551616\n", INVALID_VALUE,
+            MAX_INVALID("18446744073709551616"), OFFSET_RANGE),
+        ERR("max-huge", "[Thresholds]\nMaxOffsetNs=99999999999999999999999999999\n", INVALID_VALUE,
+            MAX_INVALID("99999999999999999999999999999"), OFFSET_RANGE),
+        ERR("min-int64-min", "[Thresholds]\nMinOffsetNs=-9223372036854775808\n", INVALID_VALUE,
+            MIN_INVALID("-9223372036854775808"), OFFSET_RANGE),
+        ERR("min-overflow", "[Thresholds]\nMinOffsetNs=-9223372036854775809\n", INVALID_VALUE,
+            MIN_INVALID("-9223372036854775809"), OFFSET_RANGE),
+
+        /* [Thresholds] MinOffsetNs < MaxOffsetNs, checked after the whole file. */
+        ERR("min-equals-max", "[Thresholds]\nMaxOffsetNs=50\nMinOffsetNs=50\n", INVALID_VALUE,
+            "MinOffsetNs=50 must be less than MaxOffsetNs=50 in group [Thresholds]"),
+        ERR("min-above-max", "[Thresholds]\nMinOffsetNs=10\nMaxOffsetNs=5\n", INVALID_VALUE,
+            "MinOffsetNs=10", "MaxOffsetNs=5"),
+        ERR("max-at-default-min", "[Thresholds]\nMaxOffsetNs=-100\n", INVALID_VALUE,
+            "MinOffsetNs=-100", "MaxOffsetNs=-100"),
+        ERR("min-at-default-max", "[Thresholds]\nMinOffsetNs=100\n", INVALID_VALUE,
+            "MinOffsetNs=100", "MaxOffsetNs=100"),
+
+        /* [Thresholds] HoldoverTimeoutSec */
+        ERR("holdover-zero", "[Thresholds]\nHoldoverTimeoutSec=0\n", INVALID_VALUE,
+            HOLDOVER_INVALID("0"), HOLDOVER_RANGE),
+        ERR("holdover-negative", "[Thresholds]\nHoldoverTimeoutSec=-1\n", INVALID_VALUE,
+            HOLDOVER_INVALID("-1"), HOLDOVER_RANGE),
+        ERR("holdover-too-big", "[Thresholds]\nHoldoverTimeoutSec=604801\n", INVALID_VALUE,
+            HOLDOVER_INVALID("604801"), HOLDOVER_RANGE),
+        ERR("holdover-overflow", "[Thresholds]\nHoldoverTimeoutSec=18446744073709551616\n", INVALID_VALUE,
+            HOLDOVER_INVALID("18446744073709551616"), HOLDOVER_RANGE),
+        ERR("holdover-unit", "[Thresholds]\nHoldoverTimeoutSec=5s\n", INVALID_VALUE,
+            HOLDOVER_INVALID("5s"), NOT_INTEGER),
+        ERR("holdover-empty", "[Thresholds]\nHoldoverTimeoutSec=\n", INVALID_VALUE,
+            HOLDOVER_INVALID(""), NOT_INTEGER),
+
+        /* Unknown keys. */
+        ERR("unknown-key", "[Thresholds]\nMaxOffset=100\n", KEY_NOT_FOUND,
+            "Unknown key \"MaxOffset\" in group [Thresholds]"),
+        ERR("key-in-other-group", "[Daemon]\nMaxOffsetNs=100\n", KEY_NOT_FOUND,
+            "Unknown key \"MaxOffsetNs\" in group [Daemon]"),
+        ERR("key-case", "[Daemon]\nnodename=du1\n", KEY_NOT_FOUND, "Unknown key \"nodename\" in group [Daemon]"),
+        ERR("key-localized", "[Daemon]\nNodeName[de]=du1\n", KEY_NOT_FOUND,
+            "Unknown key \"NodeName[de]\" in group [Daemon]"),
+        ERR("key-control-char", "[Daemon]\nNode\x01Name=du1\n", KEY_NOT_FOUND,
+            "Unknown key \"Node\\x01Name\" in group [Daemon]"),
+        ERR("unknown-key-after-good", "[Daemon]\nNodeName=du1\nSource=sim\nColour=blue\n", KEY_NOT_FOUND,
+            "Unknown key \"Colour\" in group [Daemon]"),
+
+        /* Unknown groups. */
+        ERR("unknown-group", "[Foo]\n", GROUP_NOT_FOUND, "Unknown group [Foo]"),
+        ERR("unknown-group-with-key", "[Foo]\nNodeName=du1\n", GROUP_NOT_FOUND, "Unknown group [Foo]"),
+        ERR("ptp4l-group", "[ptp4l ens5f0]\nDomainNumber=24\n", GROUP_NOT_FOUND, "Unknown group [ptp4l ens5f0]"),
+        ERR("group-case", "[daemon]\n", GROUP_NOT_FOUND, "Unknown group [daemon]"),
+        ERR("unknown-group-after-good", "[Daemon]\nNodeName=du1\n[Bar]\n", GROUP_NOT_FOUND, "Unknown group [Bar]"),
+
+        /* Not a key file; errors from GKeyFile itself. */
+        ERR("key-before-group", "NodeName=du1\n", GROUP_NOT_FOUND, "does not start with a group"),
+        ERR("not-key-value", "[Daemon]\nthis is not a key file\n", PARSE, "this is not a key file"),
+        ERR("unterminated-group", "[Daemon\n", PARSE, "[Daemon"),
+        ERR("control-char-line", "[Daemon]\n\x1b[31m\n", PARSE, "\\x1b[31m", "not a key-value pair"),
+        ERR("bad-escape", "[Daemon]\nNodeName=du\\q1\n", INVALID_VALUE, "Key \"NodeName\" in group [Daemon]: "),
+        ERR("trailing-backslash", "[Daemon]\nStateDirectory=/var\\\n", INVALID_VALUE,
+            "Key \"StateDirectory\" in group [Daemon]: "),
+
+        /* Not text. */
+        BIN("binary-elf", "\x7f" "ELF\x02\x01\x01\x00\x00\x00", "Line 1 contains a NUL byte"),
+        BIN("nul-in-value", "[Daemon]\nNodeName=du\0" "1\n", "Line 2 contains a NUL byte"),
+        BIN("nul-only", "\0", "Line 1 contains a NUL byte"),
+        BIN("nul-after-newline", "[Daemon]\n\0", "Line 2 contains a NUL byte"),
+        ERR("not-utf8", "\xff\xfe[\0D\0", PARSE, "Line 1 is not valid UTF-8"),
+        ERR("not-utf8-value", "[Daemon]\n\nNodeName=\xc3\x28\n", PARSE, "Line 3 is not valid UTF-8"),
+        ERR("not-utf8-group", "[Daemon]\n[\xc0\xaf]\n", PARSE, "Line 2 is not valid UTF-8"),
+};
+
+static void assert_contains(const char *s, const char *sub) {
+        if (!strstr(s, sub))
+                g_test_fail_printf("\"%s\" does not contain \"%s\"", s, sub);
+}
+
+static void assert_config_is_init(const Config *c) {
+        g_assert_null(c->node_name);
+        g_assert_cmpint(c->source, ==, _SOURCE_KIND_INVALID);
+        g_assert_null(c->state_directory);
+        g_assert_cmpint(c->thresholds.max_offset_ns, ==, THRESHOLDS_DEFAULT.max_offset_ns);
+        g_assert_cmpint(c->thresholds.min_offset_ns, ==, THRESHOLDS_DEFAULT.min_offset_ns);
+        g_assert_cmpuint(c->thresholds.holdover_timeout_usec, ==, THRESHOLDS_DEFAULT.holdover_timeout_usec);
+}
+
+static void assert_config(const Config *c, const ConfigCase *t) {
+        Thresholds expected = t->thresholds ? *t->thresholds : THRESHOLDS_DEFAULT;
+
+        g_assert_cmpstr(c->node_name, ==, t->node_name);
+        g_assert_cmpstr(source_kind_to_string(c->source), ==, t->source);
+        g_assert_cmpstr(c->state_directory, ==, t->state_directory);
+        g_assert_cmpint(c->thresholds.max_offset_ns, ==, expected.max_offset_ns);
+        g_assert_cmpint(c->thresholds.min_offset_ns, ==, expected.min_offset_ns);
+        g_assert_cmpuint(c->thresholds.holdover_timeout_usec, ==, expected.holdover_timeout_usec);
+}
+
+static void assert_error(const GError *error, int code, const char *const *message, size_t n_message) {
+        g_assert_error(error, G_KEY_FILE_ERROR, code);
+        g_assert_true(g_utf8_validate(error->message, -1, NULL));
+
+        for (size_t i = 0; i < n_message && message[i]; i++)
+                assert_contains(error->message, message[i]);
+}
+
+static void test_config_case(const void *data) {
+        const ConfigCase *t = data;
+        size_t length = t->length ?: strlen(t->text);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+        bool ok;
+
+        config_init(&c);
+        ok = config_load_from_data(&c, t->text, length, &error);
+
+        if (t->code < 0) {
+                g_assert_no_error(error);
+                g_assert_true(ok);
+                assert_config(&c, t);
+        } else {
+                g_assert_false(ok);
+                assert_error(error, t->code, t->message, ELEMENTSOF(t->message));
+                g_test_message("%s", error->message);
+                assert_config_is_init(&c);
+        }
+}
+
+/* A failed load leaves every field as it was, pointers included; a good one replaces only what it sets. */
+static void test_keeps_values(void) {
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+        char *node, *dir;
+
+        config_init(&c);
+        c.node_name = node = g_strdup("keep");
+        c.state_directory = dir = g_strdup("/keep");
+        c.source = SOURCE_LINUXPTP;
+        c.thresholds = (Thresholds) { .max_offset_ns = 7, .min_offset_ns = 3, .holdover_timeout_usec = 9 };
+
+        g_assert_false(config_load_from_data(&c, "[Daemon]\nNodeName=new\nStateDirectory=/new\nSource=sim\n"
+                                                 "[Thresholds]\nMaxOffsetNs=70\nMinOffsetNs=30\n"
+                                                 "HoldoverTimeoutSec=90\nBad=1\n", SIZE_MAX, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND);
+        g_assert_true(c.node_name == node);
+        g_assert_cmpstr(c.node_name, ==, "keep");
+        g_assert_true(c.state_directory == dir);
+        g_assert_cmpstr(c.state_directory, ==, "/keep");
+        g_assert_cmpint(c.source, ==, SOURCE_LINUXPTP);
+        g_assert_cmpint(c.thresholds.max_offset_ns, ==, 7);
+        g_assert_cmpint(c.thresholds.min_offset_ns, ==, 3);
+        g_assert_cmpuint(c.thresholds.holdover_timeout_usec, ==, 9);
+        g_clear_error(&error);
+
+        /* Min < Max is checked against what c already holds. */
+        g_assert_false(config_load_from_data(&c, "[Thresholds]\nMaxOffsetNs=3\n", SIZE_MAX, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        assert_contains(error->message, "MinOffsetNs=3 must be less than MaxOffsetNs=3");
+        g_assert_cmpint(c.thresholds.max_offset_ns, ==, 7);
+        g_clear_error(&error);
+
+        g_assert_true(config_load_from_data(&c, "[Daemon]\nNodeName=new\n[Thresholds]\nMinOffsetNs=-5\n",
+                                            SIZE_MAX, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(c.node_name, ==, "new");
+        g_assert_cmpstr(c.state_directory, ==, "/keep");
+        g_assert_cmpint(c.source, ==, SOURCE_LINUXPTP);
+        g_assert_cmpint(c.thresholds.max_offset_ns, ==, 7);
+        g_assert_cmpint(c.thresholds.min_offset_ns, ==, -5);
+        g_assert_cmpuint(c.thresholds.holdover_timeout_usec, ==, 9);
+}
+
+/* As with g_key_file_load_from_data(), (size_t) -1 means "up to the NUL"; otherwise length counts. */
+static void test_length(void) {
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_true(config_load_from_data(&c, "[Daemon]\nNodeName=du1\n", SIZE_MAX, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(c.node_name, ==, "du1");
+
+        /* Only the first 15 bytes: "[Daemon]\nNodeNa", an incomplete line. */
+        g_assert_false(config_load_from_data(&c, "[Daemon]\nNodeName=du2\n", 15, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE);
+        g_assert_cmpstr(c.node_name, ==, "du1");
+        g_clear_error(&error);
+
+        g_assert_true(config_load_from_data(&c, NULL, 0, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(c.node_name, ==, "du1");
+}
+
+/* "# xxx...\n" lines padded to exactly size bytes. */
+static char *make_padded(const char *head, size_t size) {
+        GString *s = g_string_new(head);
+
+        while (s->len < size) {
+                size_t n = MIN(size - s->len, (size_t) 80);
+
+                if (n == 1)
+                        g_string_append_c(s, '\n');
+                else {
+                        g_string_append_c(s, '#');
+                        for (size_t i = 2; i < n; i++)
+                                g_string_append_c(s, 'x');
+                        g_string_append_c(s, '\n');
+                }
+        }
+
+        g_assert_cmpuint(s->len, ==, size);
+        return g_string_free(s, FALSE);
+}
+
+static void test_size_limit(void) {
+        g_autofree char *max = make_padded("[Daemon]\nNodeName=du1\n", SIZE_LIMIT);
+        g_autofree char *over = make_padded("[Daemon]\nNodeName=du1\n", SIZE_LIMIT + 1);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, over, SIZE_LIMIT + 1, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE);
+        assert_contains(error->message, "larger than 1048576 bytes");
+        assert_config_is_init(&c);
+        g_clear_error(&error);
+
+        g_assert_true(config_load_from_data(&c, max, SIZE_LIMIT, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(c.node_name, ==, "du1");
+}
+
+static void test_node_name_length(void) {
+        g_autofree char *max = g_strnfill(253, 'n'), *over = g_strnfill(254, 'n');
+        g_autofree char *good = g_strdup_printf("[Daemon]\nNodeName=%s\n", max);
+        g_autofree char *bad = g_strdup_printf("[Daemon]\nNodeName=%s\n", over);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, bad, strlen(bad), &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        g_clear_error(&error);
+
+        g_assert_true(config_load_from_data(&c, good, strlen(good), &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(c.node_name, ==, max);
+}
+
+static void test_state_directory_length(void) {
+        g_autofree char *max = g_strnfill(PATH_MAX - 1, 'd'), *over = g_strnfill(PATH_MAX, 'd');
+        g_autofree char *good = NULL, *bad = NULL;
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        max[0] = over[0] = '/';
+        good = g_strdup_printf("[Daemon]\nStateDirectory=%s\n", max);
+        bad = g_strdup_printf("[Daemon]\nStateDirectory=%s\n", over);
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, bad, strlen(bad), &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        assert_contains(error->message, "is longer than 4095 bytes");
+        assert_config_is_init(&c);
+        g_clear_error(&error);
+
+        g_assert_true(config_load_from_data(&c, good, strlen(good), &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(c.state_directory, ==, max);
+}
+
+/* A long bad value is cut short in the message. */
+static void test_long_value(void) {
+        g_autofree char *value = g_strnfill(100000, '9');
+        g_autofree char *text = g_strdup_printf("[Thresholds]\nMaxOffsetNs=%sx\n", value);
+        g_autofree char *key = g_strdup_printf("[Foo%s]\n", value);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, text, strlen(text), &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        assert_contains(error->message, "Invalid value \"9999");
+        assert_contains(error->message, "99...\" for key \"MaxOffsetNs\" in group [Thresholds]: not a decimal integer");
+        g_assert_cmpuint(strlen(error->message), <, 200);
+        g_clear_error(&error);
+
+        g_assert_false(config_load_from_data(&c, key, strlen(key), &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND);
+        g_assert_cmpuint(strlen(error->message), <, 100);
+}
+
+/* GKeyFile quotes a bad line whole; the message is cut short. */
+static void test_long_line(void) {
+        g_autofree char *line = g_strnfill(100000, 'z');
+        g_autofree char *text = g_strdup_printf("[Daemon]\n%s\n", line);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, text, strlen(text), &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE);
+        assert_contains(error->message, "zzz...");
+        g_assert_cmpuint(strlen(error->message), <, 300);
+}
+
+/* The cut falls between characters, never inside one. */
+static void test_long_value_utf8(void) {
+        /* Two ASCII bytes, then 3-byte characters: byte MESSAGE_VALUE_MAX (64) falls inside one. */
+        g_autoptr(GString) text = g_string_new("[Daemon]\nNodeName=xx");
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        for (size_t i = 0; i < 100; i++)
+                g_string_append(text, "\xe2\x82\xac"); /* € */
+        g_string_append_c(text, '\n');
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, text->str, text->len, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        g_assert_true(g_utf8_validate(error->message, -1, NULL));
+        assert_contains(error->message, "\xe2\x82\xac...\"");
+}
+
+static void test_source_kind(void) {
+        g_assert_cmpstr(source_kind_to_string(SOURCE_SIM), ==, "sim");
+        g_assert_cmpstr(source_kind_to_string(SOURCE_LINUXPTP), ==, "linuxptp");
+        g_assert_null(source_kind_to_string(_SOURCE_KIND_MAX));
+        g_assert_null(source_kind_to_string(_SOURCE_KIND_INVALID));
+
+        g_assert_cmpint(source_kind_from_string("sim"), ==, SOURCE_SIM);
+        g_assert_cmpint(source_kind_from_string("linuxptp"), ==, SOURCE_LINUXPTP);
+        g_assert_cmpint(source_kind_from_string("Sim"), ==, _SOURCE_KIND_INVALID);
+        g_assert_cmpint(source_kind_from_string(""), ==, _SOURCE_KIND_INVALID);
+        g_assert_cmpint(source_kind_from_string(NULL), ==, _SOURCE_KIND_INVALID);
+}
+
+static void test_init_done(void) {
+        Config c;
+
+        config_init(&c);
+        assert_config_is_init(&c);
+
+        c.node_name = g_strdup("x");
+        c.state_directory = g_strdup("/x");
+        config_done(&c);
+        g_assert_null(c.node_name);
+        g_assert_null(c.state_directory);
+
+        /* Twice is harmless. */
+        config_done(&c);
+}
+
+/* Files, in a temporary directory. */
+
+typedef struct Fixture {
+        char *dir;
+} Fixture;
+
+static void fixture_setup(Fixture *f, const void *data) {
+        g_autoptr(GError) error = NULL;
+
+        f->dir = g_dir_make_tmp("test-config-XXXXXX", &error);
+        g_assert_no_error(error);
+}
+
+static void fixture_teardown(Fixture *f, const void *data) {
+        g_autoptr(GDir) d = g_dir_open(f->dir, 0, NULL);
+        const char *name;
+
+        g_assert_nonnull(d);
+        while ((name = g_dir_read_name(d))) {
+                g_autofree char *path = g_build_filename(f->dir, name, NULL);
+
+                g_assert_cmpint(g_remove(path), ==, 0);
+        }
+
+        g_assert_cmpint(g_rmdir(f->dir), ==, 0);
+        g_free(f->dir);
+}
+
+static char *write_file(Fixture *f, const char *name, const char *data, size_t size) {
+        g_autoptr(GError) error = NULL;
+        char *path = g_build_filename(f->dir, name, NULL);
+
+        g_assert_true(g_file_set_contents(path, data, size, &error));
+        g_assert_no_error(error);
+        return path;
+}
+
+static void test_file_good(Fixture *f, const void *data) {
+        static const char text[] = "[Daemon]\nNodeName=du1\nSource=linuxptp\n[Thresholds]\nHoldoverTimeoutSec=10\n";
+        g_autofree char *path = write_file(f, "good.conf", text, strlen(text));
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_true(config_load_from_file(&c, path, true, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(c.node_name, ==, "du1");
+        g_assert_cmpint(c.source, ==, SOURCE_LINUXPTP);
+        g_assert_cmpuint(c.thresholds.holdover_timeout_usec, ==, 10 * USEC_PER_SEC);
+}
+
+static void test_file_empty(Fixture *f, const void *data) {
+        g_autofree char *path = write_file(f, "empty.conf", "", 0);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_true(config_load_from_file(&c, path, true, &error));
+        g_assert_no_error(error);
+        assert_config_is_init(&c);
+}
+
+static void test_file_bad(Fixture *f, const void *data) {
+        static const char text[] = "[Daemon]\nNodeName=du1\n[Thresholds]\nMaxOffsetNs=100ns\n";
+        g_autofree char *path = write_file(f, "bad.conf", text, strlen(text));
+        g_autofree char *prefix = g_strconcat(path, ": ", NULL);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_false(config_load_from_file(&c, path, false, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        g_assert_true(g_str_has_prefix(error->message, prefix));
+        assert_contains(error->message, MAX_INVALID("100ns"));
+        assert_config_is_init(&c);
+}
+
+static void test_file_missing(Fixture *f, const void *data) {
+        g_autofree char *path = g_build_filename(f->dir, "missing.conf", NULL);
+        g_autofree char *prefix = g_strconcat(path, ": ", NULL);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        c.node_name = g_strdup("keep");
+
+        /* The default file may be absent: nothing changes. */
+        g_assert_true(config_load_from_file(&c, path, false, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(c.node_name, ==, "keep");
+
+        /* A file named on the command line must exist. */
+        g_assert_false(config_load_from_file(&c, path, true, &error));
+        g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+        g_assert_true(g_str_has_prefix(error->message, prefix));
+        g_assert_cmpstr(c.node_name, ==, "keep");
+}
+
+/* Only a missing file is forgiven, not one that cannot be read. */
+static void test_file_directory(Fixture *f, const void *data) {
+        g_autofree char *prefix = g_strconcat(f->dir, ": ", NULL);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_false(config_load_from_file(&c, f->dir, false, &error));
+        g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
+        g_assert_true(g_str_has_prefix(error->message, prefix));
+        assert_config_is_init(&c);
+}
+
+static void test_file_too_large(Fixture *f, const void *data) {
+        g_autofree char *text = make_padded("[Daemon]\nNodeName=du1\n", SIZE_LIMIT + 1);
+        g_autofree char *path = write_file(f, "large.conf", text, SIZE_LIMIT + 1);
+        g_autofree char *prefix = g_strconcat(path, ": ", NULL);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        g_assert_false(config_load_from_file(&c, path, true, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE);
+        g_assert_true(g_str_has_prefix(error->message, prefix));
+        assert_contains(error->message, "larger than 1048576 bytes");
+        assert_config_is_init(&c);
+}
+
+/* An endless file is not read to its end. */
+static void test_file_endless(void) {
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        config_init(&c);
+        if (access("/dev/zero", R_OK) < 0) {
+                g_test_skip("no /dev/zero");
+                return;
+        }
+
+        g_assert_false(config_load_from_file(&c, "/dev/zero", true, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE);
+        assert_contains(error->message, "/dev/zero: ");
+        assert_contains(error->message, "larger than 1048576 bytes");
+        assert_config_is_init(&c);
+}
+
+#define ADD_FILE_TEST(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+/* data/ptpsyncd.conf documents every key with its default: uncommented, it must load and change nothing. */
+static void test_shipped_file(void) {
+        g_autofree char *path = g_build_filename(g_getenv("PTPSYNC_DATA_DIR"), "ptpsyncd.conf", NULL);
+        g_autofree char *text = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GRegex) commented_key = g_regex_new("^#([A-Za-z]+=)", G_REGEX_MULTILINE, 0, NULL);
+        g_autoptr(GMatchInfo) match = NULL;
+        g_auto(GStrv) parts = NULL;
+        g_autofree char *uncommented = NULL;
+        Config c, defaults;
+        unsigned keys = 0;
+
+        g_assert_true(g_file_get_contents(path, &text, NULL, &error));
+        g_assert_no_error(error);
+        g_regex_match(commented_key, text, 0, &match);
+        for (; g_match_info_matches(match); g_match_info_next(match, NULL))
+                keys++;
+        g_assert_cmpuint(keys, ==, 6);
+
+        uncommented = g_regex_replace(commented_key, text, -1, 0, "\\1", 0, &error);
+        g_assert_no_error(error);
+        /* NodeName has no default to show; give it a value. */
+        parts = g_strsplit(uncommented, "NodeName=\n", 2);
+        g_assert_cmpuint(g_strv_length(parts), ==, 2);
+        g_free(uncommented);
+        uncommented = g_strjoinv("NodeName=node.example.com\n", parts);
+
+        config_init(&c);
+        config_init(&defaults);
+        if (!config_load_from_data(&c, uncommented, strlen(uncommented), &error))
+                g_error("the shipped file, uncommented, does not load: %s", error->message);
+        g_assert_cmpstr(c.node_name, ==, "node.example.com");
+        g_assert_cmpint(c.source, ==, SOURCE_LINUXPTP);
+        g_assert_cmpstr(c.state_directory, ==, "/var/lib/ptpsync");
+        g_assert_cmpint(c.thresholds.max_offset_ns, ==, defaults.thresholds.max_offset_ns);
+        g_assert_cmpint(c.thresholds.min_offset_ns, ==, defaults.thresholds.min_offset_ns);
+        g_assert_cmpuint(c.thresholds.holdover_timeout_usec, ==, defaults.thresholds.holdover_timeout_usec);
+        config_done(&c);
+        config_done(&defaults);
+
+        /* As shipped, all commented out, it loads too. */
+        config_init(&c);
+        g_assert_true(config_load_from_file(&c, path, true, &error));
+        g_assert_no_error(error);
+        config_done(&c);
+}
+
+int main(int argc, char *argv[]) {
+        g_test_init(&argc, &argv, NULL);
+
+        for (size_t i = 0; i < ELEMENTSOF(config_cases); i++) {
+                g_autofree char *path = g_strdup_printf("/config/data/%s", config_cases[i].name);
+
+                g_test_add_data_func(path, &config_cases[i], test_config_case);
+        }
+
+        g_test_add_func("/config/keeps-values", test_keeps_values);
+        g_test_add_func("/config/length", test_length);
+        g_test_add_func("/config/size-limit", test_size_limit);
+        g_test_add_func("/config/node-name-length", test_node_name_length);
+        g_test_add_func("/config/state-directory-length", test_state_directory_length);
+        g_test_add_func("/config/long-value", test_long_value);
+        g_test_add_func("/config/long-value-utf8", test_long_value_utf8);
+        g_test_add_func("/config/long-line", test_long_line);
+        g_test_add_func("/config/source-kind", test_source_kind);
+        g_test_add_func("/config/init-done", test_init_done);
+        ADD_FILE_TEST("/config/file/good", test_file_good);
+        ADD_FILE_TEST("/config/file/empty", test_file_empty);
+        ADD_FILE_TEST("/config/file/bad", test_file_bad);
+        ADD_FILE_TEST("/config/file/missing", test_file_missing);
+        ADD_FILE_TEST("/config/file/directory", test_file_directory);
+        ADD_FILE_TEST("/config/file/too-large", test_file_too_large);
+        g_test_add_func("/config/file/endless", test_file_endless);
+
+        g_test_add_func("/config/shipped-file", test_shipped_file);
+        return g_test_run();
+}
