@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "test-util.h"
 #include "util.h"
 
 #define R_EMPTY "is empty"
@@ -250,17 +251,6 @@ static void test_for_resource(void) {
         g_assert_cmpstr(b, ==, "/cluster/node/n/x");
         g_assert_true(address_matches("/cluster/node/n", b));
 }
-
-static void add_cases(const char *prefix, const void *cases, size_t n, size_t size, GTestDataFunc func) {
-        for (size_t i = 0; i < n; i++) {
-                g_autofree char *path = g_strdup_printf("%s/%zu", prefix, i);
-
-                g_test_add_data_func(path, (const char *) cases + i * size, func);
-        }
-}
-
-#define ADD_CASES(prefix, cases, func) \
-        add_cases(prefix, cases, ELEMENTSOF(cases), sizeof((cases)[0]), func)
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);

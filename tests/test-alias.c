@@ -3,6 +3,7 @@
 #include <glib.h>
 
 #include "alias.h"
+#include "test-util.h"
 #include "util.h"
 
 typedef struct NameCase {
@@ -125,17 +126,6 @@ static void test_alias_invalid(void) {
         g_test_trap_assert_failed();
         g_test_trap_assert_stderr("*interface_name_is_valid*");
 }
-
-static void add_cases(const char *prefix, const void *cases, size_t n, size_t size, GTestDataFunc func) {
-        for (size_t i = 0; i < n; i++) {
-                g_autofree char *path = g_strdup_printf("%s/%zu", prefix, i);
-
-                g_test_add_data_func(path, (const char *) cases + i * size, func);
-        }
-}
-
-#define ADD_CASES(prefix, cases, func) \
-        add_cases(prefix, cases, ELEMENTSOF(cases), sizeof((cases)[0]), func)
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);

@@ -9,6 +9,7 @@
 
 #include "event.h"
 #include "resource.h"
+#include "test-util.h"
 
 #define NODE "du1.example.com"
 
@@ -95,25 +96,14 @@ static void test_event_bus_encoding(void) {
 }
 
 static void test_resource_table(void) {
-        static const struct {
-                const char *suffix, *kind, *type;
-        } expected[] = {
-                { "sync/sync-status/sync-state", "sync-state", "event.sync.sync-status.synchronization-state-change" },
-                { "sync/ptp-status/lock-state", "lock-state", "event.sync.ptp-status.ptp-state-change" },
-                { "sync/sync-status/os-clock-sync-state", "os-clock-sync-state",
-                  "event.sync.sync-status.os-clock-sync-state-change" },
-                { "sync/ptp-status/clock-class", "clock-class", "event.sync.ptp-status.ptp-clock-class-change" },
-                { "sync/gnss-status/gnss-sync-status", "gnss-sync-status", "event.sync.gnss-status.gnss-state-change" },
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(expected); i++) {
-                ResourceKind k = resource_kind_from_suffix(expected[i].suffix);
-                g_autofree char *slashed = g_strconcat("/", expected[i].suffix, NULL);
+        for (size_t i = 0; i < G_N_ELEMENTS(expected_resources); i++) {
+                ResourceKind k = resource_kind_from_suffix(expected_resources[i].suffix);
+                g_autofree char *slashed = g_strconcat("/", expected_resources[i].suffix, NULL);
 
                 g_assert_cmpint(k, ==, (ResourceKind) i);
                 g_assert_cmpint(resource_kind_from_suffix(slashed), ==, k);
-                g_assert_cmpstr(resource_info(k)->kind, ==, expected[i].kind);
-                g_assert_cmpstr(resource_info(k)->event_type, ==, expected[i].type);
+                g_assert_cmpstr(resource_info(k)->kind, ==, expected_resources[i].kind);
+                g_assert_cmpstr(resource_info(k)->event_type, ==, expected_resources[i].event_type);
         }
         g_assert_cmpint(resource_kind_from_suffix("sync/ptp-status"), ==, _RESOURCE_KIND_INVALID);
         g_assert_cmpint(resource_kind_from_suffix(""), ==, _RESOURCE_KIND_INVALID);

@@ -6,6 +6,7 @@
  */
 
 #include "harness.h"
+#include "test-util.h"
 
 #define MANAGER "org.ptpsync1.Manager"
 #define LOCK_STATE TEST_PREFIX "sync/ptp-status/lock-state"
@@ -28,17 +29,6 @@ static void fixture_teardown(Fixture *f, gconstpointer data) {
         test_daemon_free(f->daemon);
         test_bus_stop(f->bus);
 }
-
-static const struct {
-        const char *suffix, *kind, *event_type;
-} resources[] = {
-        { "sync/sync-status/sync-state", "sync-state", "event.sync.sync-status.synchronization-state-change" },
-        { "sync/ptp-status/lock-state", "lock-state", "event.sync.ptp-status.ptp-state-change" },
-        { "sync/sync-status/os-clock-sync-state", "os-clock-sync-state",
-          "event.sync.sync-status.os-clock-sync-state-change" },
-        { "sync/ptp-status/clock-class", "clock-class", "event.sync.ptp-status.ptp-clock-class-change" },
-        { "sync/gnss-status/gnss-sync-status", "gnss-sync-status", "event.sync.gnss-status.gnss-state-change" },
-};
 
 static char *resource_path(const char *suffix) {
         char *p = NULL;
@@ -102,15 +92,15 @@ static void test_object_tree(Fixture *f, gconstpointer data) {
         while (sd_bus_message_read(reply, "(sso)", &address, &kind, &path) > 0) {
                 g_autofree char *expected_address = NULL, *expected_path = NULL;
 
-                g_assert_cmpuint(n, <, G_N_ELEMENTS(resources));
-                expected_address = g_strconcat(TEST_PREFIX, resources[n].suffix, NULL);
-                expected_path = resource_path(resources[n].suffix);
+                g_assert_cmpuint(n, <, G_N_ELEMENTS(expected_resources));
+                expected_address = g_strconcat(TEST_PREFIX, expected_resources[n].suffix, NULL);
+                expected_path = resource_path(expected_resources[n].suffix);
                 g_assert_cmpstr(address, ==, expected_address);
-                g_assert_cmpstr(kind, ==, resources[n].kind);
+                g_assert_cmpstr(kind, ==, expected_resources[n].kind);
                 g_assert_cmpstr(path, ==, expected_path);
                 n++;
         }
-        g_assert_cmpuint(n, ==, G_N_ELEMENTS(resources));
+        g_assert_cmpuint(n, ==, G_N_ELEMENTS(expected_resources));
 
         /* The tree: every resource is a child node of /org/ptpsync1/resource. */
         reply = sd_bus_message_unref(reply);
@@ -123,8 +113,8 @@ static void test_object_tree(Fixture *f, gconstpointer data) {
                 g_assert_cmpint(sd_bus_message_read(reply, "s", &s), >, 0);
                 xml = g_strdup(s);
         }
-        for (size_t i = 0; i < G_N_ELEMENTS(resources); i++) {
-                g_autofree char *p = resource_path(resources[i].suffix);
+        for (size_t i = 0; i < G_N_ELEMENTS(expected_resources); i++) {
+                g_autofree char *p = resource_path(expected_resources[i].suffix);
                 g_autofree char *node = g_strdup_printf("<node name=\"%s\"/>", strrchr(p, '/') + 1);
 
                 g_assert_nonnull(strstr(xml, node));
@@ -167,9 +157,9 @@ static void test_object_manager(Fixture *f, gconstpointer data) {
                 g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
                 g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
         }
-        g_assert_cmpuint(g_hash_table_size(seen), ==, G_N_ELEMENTS(resources));
-        for (size_t i = 0; i < G_N_ELEMENTS(resources); i++) {
-                g_autofree char *p = resource_path(resources[i].suffix);
+        g_assert_cmpuint(g_hash_table_size(seen), ==, G_N_ELEMENTS(expected_resources));
+        for (size_t i = 0; i < G_N_ELEMENTS(expected_resources); i++) {
+                g_autofree char *p = resource_path(expected_resources[i].suffix);
 
                 g_assert_true(g_hash_table_contains(seen, p));
         }
@@ -208,11 +198,11 @@ static void test_manager_properties(Fixture *f, gconstpointer data) {
 static void test_resource_properties(Fixture *f, gconstpointer data) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
-        for (size_t i = 0; i < G_N_ELEMENTS(resources); i++) {
+        for (size_t i = 0; i < G_N_ELEMENTS(expected_resources); i++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *clocks = NULL;
-                g_autofree char *path = resource_path(resources[i].suffix);
+                g_autofree char *path = resource_path(expected_resources[i].suffix);
                 g_autofree char *address = NULL, *kind = NULL, *type = NULL, *value = NULL;
-                g_autofree char *expected = g_strconcat(TEST_PREFIX, resources[i].suffix, NULL);
+                g_autofree char *expected = g_strconcat(TEST_PREFIX, expected_resources[i].suffix, NULL);
                 uint64_t last = 99, seq = 99;
 
 #define GET_STRING(name, var)                                                                           \
@@ -225,8 +215,8 @@ static void test_resource_properties(Fixture *f, gconstpointer data) {
                 GET_STRING("Value", value);
 #undef GET_STRING
                 g_assert_cmpstr(address, ==, expected);
-                g_assert_cmpstr(kind, ==, resources[i].kind);
-                g_assert_cmpstr(type, ==, resources[i].event_type);
+                g_assert_cmpstr(kind, ==, expected_resources[i].kind);
+                g_assert_cmpstr(type, ==, expected_resources[i].event_type);
                 g_assert_cmpstr(value, ==, "");
                 g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
                                                             "LastChange", &error, 't', &last), >=, 0);

@@ -7,19 +7,8 @@
 #include <string.h>
 
 #include "address.h"
+#include "fuzz.h"
 #include "util.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Not assert(): must hold with NDEBUG too. */
-#define check(expr)                                                             \
-        do {                                                                    \
-                if (!(expr)) {                                                  \
-                        fprintf(stderr, "%s:%d: check failed: %s\n",            \
-                                __FILE__, __LINE__, #expr);                     \
-                        abort();                                                \
-                }                                                               \
-        } while (0)
 
 static const char *const resources[] = {
         "/",

@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
+
 #include "util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool run_file(const char *path) {
         g_autoptr(GError) error = NULL;
