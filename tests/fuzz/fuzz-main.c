@@ -12,9 +12,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-
 #include "util.h"
-
 
 static bool run_file(const char *path) {
         g_autoptr(GError) error = NULL;
