@@ -96,20 +96,16 @@ static int on_uid_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         return 0;
 }
 
-int authorize_root(AuthRegistry *a, sd_bus_message *call, sd_bus_error *error) {
+int caller_uid(AuthRegistry *a, sd_bus_message *call, uid_t *ret_uid, sd_bus_error *error) {
         Verdict *v = g_hash_table_lookup(a->verdicts, call);
         const char *sender;
         UidQuery *q;
         int r;
 
         if (v) {
-                uid_t uid = v->uid;
-
+                *ret_uid = v->uid;
                 g_hash_table_remove(a->verdicts, call);
-                if (uid == 0)
-                        return 1;
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Access denied: only root may do this (caller uid %u)", (unsigned) uid);
+                return 1;
         }
 
         sender = sd_bus_message_get_sender(call);
@@ -129,4 +125,17 @@ int authorize_root(AuthRegistry *a, sd_bus_message *call, sd_bus_error *error) {
         }
         g_hash_table_add(a->queries, q);
         return 0;
+}
+
+int authorize_root(AuthRegistry *a, sd_bus_message *call, sd_bus_error *error) {
+        uid_t uid;
+        int r;
+
+        r = caller_uid(a, call, &uid, error);
+        if (r <= 0)
+                return r;
+        if (uid != 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Access denied: only root may do this (caller uid %u)", (unsigned) uid);
+        return 1;
 }

@@ -32,8 +32,15 @@ AuthRegistry *auth_registry_new(void);
 void auth_registry_free(AuthRegistry *a);
 
 /*
- * Only uid 0 may go on. Returns 1 when allowed, 0 when the question is out
- * (the handler must return 1 and not reply), or a negative errno with error
- * set (org.freedesktop.DBus.Error.AccessDenied when not root).
+ * The caller's uid. Returns 1 with *ret_uid set, 0 when the question is out
+ * (the handler must return 1 and not reply: the call comes back), or a
+ * negative errno with error set.
+ */
+int caller_uid(AuthRegistry *a, sd_bus_message *call, uid_t *ret_uid, sd_bus_error *error);
+
+/*
+ * Only uid 0 may go on. Returns 1 when allowed, 0 when the question is out,
+ * or a negative errno with error set (org.freedesktop.DBus.Error.AccessDenied
+ * when not root).
  */
 int authorize_root(AuthRegistry *a, sd_bus_message *call, sd_bus_error *error);

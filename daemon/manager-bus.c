@@ -12,6 +12,7 @@
 #include "manager-bus.h"
 #include "resource-bus.h"
 #include "simulator-bus.h"
+#include "subscription-bus.h"
 
 #define QUOTE_MAX 64
 
@@ -54,7 +55,9 @@ static int property_get_clock_class(sd_bus *bus, const char *path, const char *i
 static int property_get_subscription_count(sd_bus *bus, const char *path, const char *interface,
                                            const char *property, sd_bus_message *reply, void *userdata,
                                            sd_bus_error *error) {
-        return sd_bus_message_append(reply, "u", (uint32_t) 0);
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "u", (uint32_t) subscriptions_count(m->subscriptions));
 }
 
 static int property_get_last_sequence(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -159,6 +162,14 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(sso)", resources),
                                 method_list_resources, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Subscribe",
+                                SD_BUS_ARGS("s", address, "a{sv}", options),
+                                SD_BUS_RESULT("o", subscription),
+                                method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListSubscriptions",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("ao", subscriptions),
+                                method_list_subscriptions, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("Event",
                                 SD_BUS_ARGS("t", seq, "s", id, "s", type, "s", source, "x", time,
                                             "a(ssss)", values),
@@ -189,6 +200,32 @@ void manager_bus_emit_manager_changed(Manager *m, const char *property) {
         r = sd_bus_emit_properties_changed(m->bus, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PropertiesChanged for %s: %m", property);
+}
+
+void manager_bus_emit_object_added(Manager *m, const char *path) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_object_added(m->bus, path);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit InterfacesAdded for %s: %m", path);
+}
+
+void manager_bus_emit_object_removed(Manager *m, const char *path) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_object_removed(m->bus, path);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit InterfacesRemoved for %s: %m", path);
+}
+
+static void on_peer_gone(const char *name, void *userdata) {
+        Manager *m = userdata;
+
+        subscriptions_owner_gone(m->subscriptions, name);
 }
 
 static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -249,6 +286,14 @@ int manager_connect_bus(Manager *m, const char *bus_spec) {
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", bus_spec);
 
+        /* The peers' match goes out first: by the time anyone can subscribe, it is in place. */
+        r = peers_new(&m->peers, m->bus, on_peer_gone, m);
+        if (r < 0)
+                return r;
+        r = delivery_new(&m->delivery, m->event, m->bus);
+        if (r < 0)
+                return r;
+
         r = sd_bus_add_object_vtable(m->bus, NULL, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to export the Manager: %m");
@@ -261,6 +306,9 @@ int manager_connect_bus(Manager *m, const char *bus_spec) {
                         if (r < 0)
                                 return r;
                 }
+        r = subscription_bus_register(m);
+        if (r < 0)
+                return r;
         if (m->source == SOURCE_SIM) {
                 r = simulator_bus_register(m);
                 if (r < 0)

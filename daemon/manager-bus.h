@@ -19,5 +19,9 @@ void manager_bus_emit_event(Manager *m, const Event *e);
 /* PropertiesChanged for one Manager property. */
 void manager_bus_emit_manager_changed(Manager *m, const char *property);
 
+/* InterfacesAdded / InterfacesRemoved for an object under /org/ptpsync1. */
+void manager_bus_emit_object_added(Manager *m, const char *path);
+void manager_bus_emit_object_removed(Manager *m, const char *path);
+
 /* A short, printable rendering of untrusted text for error messages. */
 char *bus_quote_for_message(const char *s);

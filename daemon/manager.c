@@ -21,6 +21,8 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
         m->source = source;
         m->thresholds = *thresholds;
         m->auth = auth_registry_new();
+        m->subscriptions = subscriptions_new(m);
+        m->subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT;
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
                 /* Only the simulator has a GNSS receiver until a real GNSS source exists. */
                 if (k == RESOURCE_GNSS && source != SOURCE_SIM)
@@ -35,6 +37,10 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* Subscriptions before the pump and the peers they are registered with. */
+        subscriptions_free(m->subscriptions);
+        delivery_free(m->delivery);
+        peers_free(m->peers);
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 resource_free(m->resources[k]);
         auth_registry_free(m->auth);
@@ -65,6 +71,7 @@ static void manager_publish(Manager *m, Resource *r, Event *e, bool value_change
         log_info("Event %" PRIu64 ": %s is %s", e->seq, r->address, r->value ?: "unknown");
         manager_bus_emit_event(m, e);
         resource_bus_emit_changed(r, value_changed);
+        subscriptions_dispatch(m->subscriptions, e);
 }
 
 static void manager_update_sync_state(Manager *m) {

@@ -6,7 +6,8 @@
  * it runs them through the state machine, arms the holdover timers, and
  * publishes an event for every change of state or value (and only then):
  * the resource's event first, then the derived sync-state's, each with the
- * next seq. Publishing goes to the bus layer (manager-bus.c).
+ * next seq. Publishing goes to the bus layer (manager-bus.c) and to every
+ * matching subscription's queue (subscriptions.c).
  */
 #pragma once
 
@@ -15,7 +16,10 @@
 
 #include "authorize.h"
 #include "config.h"
+#include "delivery.h"
+#include "peers.h"
 #include "resource.h"
+#include "subscriptions.h"
 
 struct Manager {
         sd_event *event;
@@ -26,6 +30,10 @@ struct Manager {
         Resource *resources[_RESOURCE_KIND_MAX]; /* NULL: not offered by this source */
         uint64_t last_seq;
         AuthRegistry *auth;
+        Subscriptions *subscriptions;
+        unsigned subscriptions_per_uid;
+        Peers *peers;       /* once on the bus */
+        Delivery *delivery; /* once on the bus */
 };
 
 int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKind source,

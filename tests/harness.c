@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -280,7 +281,8 @@ bool test_bus_wait_for(sd_bus *bus, bool (*cond)(void *userdata), void *userdata
                 g_assert_cmpint(r, >=, 0);
                 if (r > 0)
                         continue;
-                r = sd_bus_wait(bus, (uint64_t) left);
+                /* A condition may poll the daemon rather than wait for a signal: look again soon. */
+                r = sd_bus_wait(bus, MIN((uint64_t) left, TEST_POLL_USEC));
                 g_assert_cmpint(r, >=, 0);
         }
         return true;
@@ -363,4 +365,126 @@ void test_inject(sd_bus *bus, const char *suffix, const char *clock, const char 
         if (r < 0)
                 g_error("Inject(%s, %s, %s) failed: %s: %s", suffix, clock, observation, error.name, error.message);
         sd_bus_error_free(&error);
+}
+
+TestProcess *test_process_spawn(const char *const *argv) {
+        g_autoptr(GError) error = NULL;
+        TestProcess *p = g_new0(TestProcess, 1);
+
+        g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, test_spawn_child_setup,
+                                 NULL, &p->pid, NULL, &p->out_fd, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_cmpint(fcntl(p->out_fd, F_SETFL, O_NONBLOCK), ==, 0);
+        p->partial = g_string_new(NULL);
+        p->lines = g_ptr_array_new_with_free_func(g_free);
+        return p;
+}
+
+void test_process_read(TestProcess *p) {
+        char buf[4096];
+        ssize_t n;
+
+        while (p->out_fd >= 0 && (n = read(p->out_fd, buf, sizeof(buf))) != 0) {
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        g_assert_cmpint(errno, ==, EAGAIN);
+                        return;
+                }
+                for (ssize_t i = 0; i < n; i++)
+                        if (buf[i] == '\n') {
+                                g_ptr_array_add(p->lines, g_strdup(p->partial->str));
+                                g_string_truncate(p->partial, 0);
+                        } else
+                                g_string_append_c(p->partial, buf[i]);
+        }
+        if (p->out_fd >= 0) {
+                close(p->out_fd);
+                p->out_fd = -1;
+        }
+}
+
+const char *test_process_wait_line(TestProcess *p, const char *prefix, guint *from, uint64_t timeout_usec) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
+
+        for (;;) {
+                struct pollfd pfd = { .fd = p->out_fd, .events = POLLIN };
+                gint64 left;
+
+                test_process_read(p);
+                for (guint i = *from; i < p->lines->len; i++)
+                        if (g_str_has_prefix(p->lines->pdata[i], prefix)) {
+                                *from = i + 1;
+                                return p->lines->pdata[i];
+                        }
+                left = deadline - g_get_monotonic_time();
+                if (left <= 0 || p->out_fd < 0)
+                        return NULL;
+                (void) poll(&pfd, 1, (int) (left / 1000) + 1);
+        }
+}
+
+guint test_process_count_lines(TestProcess *p, const char *prefix) {
+        guint n = 0;
+
+        test_process_read(p);
+        for (guint i = 0; i < p->lines->len; i++)
+                n += g_str_has_prefix(p->lines->pdata[i], prefix);
+        return n;
+}
+
+bool test_process_wait_exit(TestProcess *p, uint64_t timeout_usec) {
+        if (p->reaped)
+                return true;
+        if (!wait_pid(p->pid, &p->exit_status, timeout_usec))
+                return false;
+        p->reaped = true;
+        test_process_read(p);
+        return true;
+}
+
+void test_process_free(TestProcess *p) {
+        if (!p)
+                return;
+        if (!p->reaped) {
+                kill(p->pid, SIGKILL);
+                kill(p->pid, SIGCONT); /* a stopped process dies only once continued */
+                (void) wait_pid(p->pid, &p->exit_status, TEST_TIMEOUT_USEC);
+        }
+        g_spawn_close_pid(p->pid);
+        if (p->out_fd >= 0)
+                close(p->out_fd);
+        g_string_free(p->partial, true);
+        g_ptr_array_unref(p->lines);
+        g_free(p);
+}
+
+TestProcess *test_consumer_start(TestBus *b, const char *address, char **ret_path, ...) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        const char *consumer = g_getenv("PTPSYNC_CONSUMER"), *line, *arg;
+        TestProcess *p;
+        guint from = 0;
+        va_list ap;
+
+        g_assert_nonnull(consumer);
+        g_ptr_array_add(argv, g_strdup(consumer));
+        g_ptr_array_add(argv, g_strconcat("--bus=", b->address, NULL));
+        g_ptr_array_add(argv, g_strconcat("--address=", address, NULL));
+        va_start(ap, ret_path);
+        while ((arg = va_arg(ap, const char *)))
+                g_ptr_array_add(argv, g_strdup(arg));
+        va_end(ap);
+        g_ptr_array_add(argv, NULL);
+
+        p = test_process_spawn((const char *const *) argv->pdata);
+        line = test_process_wait_line(p, "subscribed ", &from, TEST_TIMEOUT_USEC);
+        if (!line)
+                g_error("the consumer did not subscribe; it said: %s",
+                        p->lines->len > 0 ? (char *) p->lines->pdata[p->lines->len - 1] : "nothing");
+        if (ret_path) {
+                g_auto(GStrv) words = g_strsplit(line, " ", 3);
+
+                *ret_path = g_strdup(words[1]);
+        }
+        return p;
 }

@@ -20,6 +20,7 @@
 #define TEST_NODE_NAME "du1.example.com"
 #define TEST_PREFIX "/cluster/node/" TEST_NODE_NAME "/"
 #define TEST_TIMEOUT_USEC (20 * G_USEC_PER_SEC) /* generous: this VM can stall for seconds */
+#define TEST_POLL_USEC (50 * 1000)
 
 typedef struct TestBus {
         char *dir;     /* temporary directory, world-readable so that other uids can connect */
@@ -99,3 +100,33 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestEvent, test_event_free)
 
 /* Calls Simulator.Inject and asserts it succeeded. */
 void test_inject(sd_bus *bus, const char *suffix, const char *clock, const char *observation, int64_t offset);
+
+/* A child process whose stdout is read line by line. */
+typedef struct TestProcess {
+        GPid pid;
+        int out_fd;       /* -1 at end of file */
+        GString *partial; /* an unfinished last line */
+        GPtrArray *lines; /* char*, every complete line so far */
+        int exit_status;
+        bool reaped;
+} TestProcess;
+
+TestProcess *test_process_spawn(const char *const *argv);
+/* Reads whatever is there, without waiting. */
+void test_process_read(TestProcess *p);
+/*
+ * Waits for a line that starts with prefix, at index *from or later; returns
+ * it (owned by p) and sets *from past it, or NULL at the deadline.
+ */
+const char *test_process_wait_line(TestProcess *p, const char *prefix, guint *from, uint64_t timeout_usec);
+/* Every line so far that starts with prefix. */
+guint test_process_count_lines(TestProcess *p, const char *prefix);
+bool test_process_wait_exit(TestProcess *p, uint64_t timeout_usec);
+void test_process_free(TestProcess *p);
+
+/*
+ * The test consumer ($PTPSYNC_CONSUMER) subscribed to address on the test bus
+ * with the extra arguments (NULL-terminated); waits for its "subscribed" line
+ * and returns the process; *ret_path (if set) gets the subscription's path.
+ */
+TestProcess *test_consumer_start(TestBus *b, const char *address, char **ret_path, ...) G_GNUC_NULL_TERMINATED;

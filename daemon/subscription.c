@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <assert.h>
+
+#include "delivery.h"
+#include "log.h"
+#include "manager.h"
+#include "subscription-bus.h"
+#include "subscription.h"
+
+/* Ack timeouts and backoffs are in hundreds of ms at the least; 1 ms is plenty. */
+#define SUBSCRIPTION_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
+
+int subscription_new(Subscription **ret, Manager *m, const char *address, uid_t uid, const char *owner,
+                     SubscriptionOptions *options) {
+        _cleanup_(subscription_freep) Subscription *s = g_new0(Subscription, 1);
+        char hex[SD_ID128_STRING_MAX];
+        sd_id128_t id;
+        int r;
+
+        r = sd_id128_randomize(&id);
+        if (r < 0)
+                return r;
+        sd_id128_to_uuid_string(id, s->id);
+        s->object_path = g_strconcat(SUBSCRIPTION_OBJECT_PREFIX "/", sd_id128_to_string(id, hex), NULL);
+        s->manager = m;
+        s->address = g_strdup(address);
+        s->uid = uid;
+        s->owner = g_strdup(owner);
+        /* Take the options over: the caller's copy is left empty. */
+        s->options = *options;
+        subscription_options_init(options);
+        s->queue = queue_new(&s->options);
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+Subscription *subscription_free(Subscription *s) {
+        if (!s)
+                return NULL;
+        delivery_unschedule(s->manager ? s->manager->delivery : NULL, s);
+        sd_event_source_disable_unref(s->timer);
+        queue_free(s->queue);
+        subscription_options_done(&s->options);
+        g_free(s->object_path);
+        g_free(s->address);
+        g_free(s->owner);
+        g_free(s);
+        return NULL;
+}
+
+static uint64_t monotonic_now(Subscription *s) {
+        uint64_t t;
+
+        if (sd_event_now(s->manager->event, CLOCK_MONOTONIC, &t) < 0)
+                t = now_usec(CLOCK_MONOTONIC);
+        return t;
+}
+
+static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+        Subscription *s = userdata;
+
+        queue_tick(s->queue, monotonic_now(s));
+        subscription_queue_changed(s);
+        return 0;
+}
+
+static void subscription_arm_timer(Subscription *s) {
+        uint64_t when = s->owner ? queue_next_wakeup(s->queue) : UINT64_MAX;
+        int r;
+
+        if (when == UINT64_MAX) {
+                (void) sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+                return;
+        }
+        if (s->timer) {
+                r = sd_event_source_set_time(s->timer, when);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time(s->manager->event, &s->timer, CLOCK_MONOTONIC, when,
+                                      SUBSCRIPTION_TIMER_ACCURACY_USEC, on_timer, s);
+        if (r < 0)
+                /* Without it, a lost signal would never be retried: say so loudly. */
+                log_error_errno(r, "Failed to arm the timer of subscription %s: %m", s->id);
+}
+
+static void subscription_report_dead_letters(Subscription *s) {
+        DeadLetterReason reason;
+        uint64_t seq;
+
+        while (queue_pop_dead_lettered(s->queue, &seq, &reason)) {
+                log_notice("Subscription %s: event %" G_GUINT64_FORMAT " dead-lettered (%s).", s->id, seq,
+                           dead_letter_reason_to_string(reason));
+                subscription_bus_send_dead_lettered(s, seq, reason);
+        }
+}
+
+void subscription_queue_changed(Subscription *s) {
+        subscription_report_dead_letters(s);
+        subscription_arm_timer(s);
+        if (s->owner)
+                delivery_schedule(s->manager->delivery, s);
+}
+
+void subscription_push(Subscription *s, Event *e) {
+        (void) queue_push(s->queue, e);
+        subscription_queue_changed(s);
+}
+
+unsigned subscription_send_due(Subscription *s, unsigned max) {
+        uint64_t now = monotonic_now(s);
+        const QueueEntry *entry;
+        unsigned n = 0;
+
+        if (!s->owner)
+                return 0;
+        while (n < max && (entry = queue_next(s->queue, now))) {
+                /* A failed send is an attempt like any other: the ack timeout retries it. */
+                subscription_bus_send_event(s, entry->event, entry->attempt);
+                n++;
+        }
+        subscription_arm_timer(s);
+        return n;
+}
+
+void subscription_detach(Subscription *s) {
+        g_clear_pointer(&s->owner, g_free);
+        queue_detach(s->queue);
+        delivery_unschedule(s->manager->delivery, s);
+        subscription_arm_timer(s);
+        subscription_bus_emit_owner_changed(s);
+}
+
+void subscription_attach(Subscription *s, const char *owner) {
+        g_free(s->owner);
+        s->owner = g_strdup(owner);
+        subscription_bus_emit_owner_changed(s);
+        subscription_queue_changed(s);
+}

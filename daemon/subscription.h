@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Subscriptions
+ *
+ * A subscription is an address filter, an owner (the subscriber's connection,
+ * or none while a durable subscription is detached), a delivery policy, and
+ * its own queue. Every published event that matches is pushed to its queue;
+ * the delivery pump (delivery.c) sends what the queue says is due, as a
+ * unicast Event signal to the owner alone, and the owner's Ack or Nack moves
+ * the queue on. One subscription's stuck consumer fills only its own window:
+ * nothing here waits on a consumer.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <sys/types.h>
+
+#include "event.h"
+#include "queue.h"
+#include "subscription-options.h"
+
+typedef struct Manager Manager;
+
+#define SUBSCRIPTION_OBJECT_PREFIX "/org/ptpsync1/subscription"
+#define SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
+
+typedef struct Subscription {
+        Manager *manager;
+        char id[SD_ID128_UUID_STRING_MAX];
+        char *object_path; /* SUBSCRIPTION_OBJECT_PREFIX "/" the id's 32 hex digits */
+        char *address;
+        uid_t uid;
+        char *owner; /* unique name; NULL while detached */
+        SubscriptionOptions options;
+        Queue *queue;
+        sd_event_source *timer; /* at the queue's next ack deadline or retry */
+        GList *delivery_link;   /* in the delivery pump's round, or NULL */
+} Subscription;
+
+int subscription_new(Subscription **ret, Manager *m, const char *address, uid_t uid, const char *owner,
+                     SubscriptionOptions *options);
+Subscription *subscription_free(Subscription *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Subscription *, subscription_free);
+
+static inline bool subscription_is_durable(const Subscription *s) {
+        return !isempty(s->options.name);
+}
+
+/* A matching event: into the queue, and the pump told. */
+void subscription_push(Subscription *s, Event *e);
+
+/* Sends up to max due events now; returns how many were sent. */
+unsigned subscription_send_due(Subscription *s, unsigned max);
+
+/* After anything that changed the queue: report dead letters, re-arm the timer, wake the pump. */
+void subscription_queue_changed(Subscription *s);
+
+/* The owner left (durable): pause, keep queueing. Or came back. */
+void subscription_detach(Subscription *s);
+void subscription_attach(Subscription *s, const char *owner);

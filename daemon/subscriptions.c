@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <assert.h>
+#include <glib.h>
+
+#include "address.h"
+#include "log.h"
+#include "manager-bus.h"
+#include "manager.h"
+#include "peers.h"
+#include "subscriptions.h"
+
+typedef struct Owner {
+        char *name;
+        uid_t uid;
+        GPtrArray *subscriptions; /* Subscription*, not owned */
+} Owner;
+
+struct Subscriptions {
+        Manager *manager;
+        GHashTable *by_path;   /* object path -> Subscription* (owned) */
+        GHashTable *owners;    /* unique name -> Owner* */
+        GHashTable *per_uid;   /* uid -> count */
+};
+
+static void owner_free(void *p) {
+        Owner *o = p;
+
+        g_ptr_array_unref(o->subscriptions);
+        g_free(o->name);
+        g_free(o);
+}
+
+static void subscription_destroy(void *s) {
+        subscription_free(s);
+}
+
+Subscriptions *subscriptions_new(Manager *m) {
+        Subscriptions *r = g_new0(Subscriptions, 1);
+
+        r->manager = m;
+        r->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, subscription_destroy);
+        r->owners = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, owner_free);
+        r->per_uid = g_hash_table_new(NULL, NULL);
+        return r;
+}
+
+Subscriptions *subscriptions_free(Subscriptions *r) {
+        if (!r)
+                return NULL;
+        g_hash_table_unref(r->owners);
+        g_hash_table_unref(r->by_path);
+        g_hash_table_unref(r->per_uid);
+        g_free(r);
+        return NULL;
+}
+
+static void uid_count_add(Subscriptions *r, uid_t uid, int delta) {
+        gpointer key = GUINT_TO_POINTER(uid);
+        unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(r->per_uid, key)) + delta;
+
+        if (n == 0)
+                g_hash_table_remove(r->per_uid, key);
+        else
+                g_hash_table_insert(r->per_uid, key, GUINT_TO_POINTER(n));
+}
+
+static int owner_add(Subscriptions *r, Subscription *s) {
+        Owner *o = g_hash_table_lookup(r->owners, s->owner);
+
+        if (!o) {
+                int k = peers_watch(r->manager->peers, s->owner);
+
+                if (k < 0)
+                        return k;
+                o = g_new0(Owner, 1);
+                o->name = g_strdup(s->owner);
+                o->uid = s->uid;
+                o->subscriptions = g_ptr_array_new();
+                g_hash_table_insert(r->owners, o->name, o);
+        }
+        g_ptr_array_add(o->subscriptions, s);
+        return 0;
+}
+
+static void owner_remove(Subscriptions *r, Subscription *s) {
+        Owner *o = s->owner ? g_hash_table_lookup(r->owners, s->owner) : NULL;
+
+        if (!o)
+                return;
+        g_ptr_array_remove(o->subscriptions, s);
+        if (o->subscriptions->len > 0)
+                return;
+        peers_unwatch(r->manager->peers, o->name);
+        g_hash_table_remove(r->owners, o->name);
+}
+
+int subscriptions_add(Subscriptions *r, Subscription *s) {
+        int k;
+
+        k = owner_add(r, s);
+        if (k < 0)
+                return k;
+        g_hash_table_insert(r->by_path, s->object_path, s);
+        uid_count_add(r, s->uid, +1);
+        log_info("Subscription %s: %s for %s (uid %u)%s.", s->id, s->address, s->owner, (unsigned) s->uid,
+                 subscription_is_durable(s) ? ", durable" : "");
+        manager_bus_emit_object_added(r->manager, s->object_path);
+        manager_bus_emit_manager_changed(r->manager, "SubscriptionCount");
+        return 0;
+}
+
+void subscriptions_remove(Subscriptions *r, Subscription *s) {
+        log_info("Subscription %s ended.", s->id);
+        /* Announced while the object can still be found. */
+        manager_bus_emit_object_removed(r->manager, s->object_path);
+        owner_remove(r, s);
+        uid_count_add(r, s->uid, -1);
+        g_hash_table_remove(r->by_path, s->object_path); /* frees s */
+        manager_bus_emit_manager_changed(r->manager, "SubscriptionCount");
+}
+
+Subscription *subscriptions_find_by_path(Subscriptions *r, const char *path) {
+        return g_hash_table_lookup(r->by_path, path);
+}
+
+Subscription *subscriptions_find_durable(Subscriptions *r, uid_t uid, const char *name) {
+        GHashTableIter i;
+        Subscription *s;
+
+        g_hash_table_iter_init(&i, r->by_path);
+        while (g_hash_table_iter_next(&i, NULL, (void **) &s))
+                if (s->uid == uid && subscription_is_durable(s) && streq(s->options.name, name))
+                        return s;
+        return NULL;
+}
+
+unsigned subscriptions_count(const Subscriptions *r) {
+        return g_hash_table_size(r->by_path);
+}
+
+unsigned subscriptions_count_for_uid(const Subscriptions *r, uid_t uid) {
+        return GPOINTER_TO_UINT(g_hash_table_lookup(r->per_uid, GUINT_TO_POINTER(uid)));
+}
+
+char **subscriptions_paths(const Subscriptions *r, bool all, uid_t uid) {
+        GPtrArray *paths = g_ptr_array_new();
+        GHashTableIter i;
+        Subscription *s;
+
+        g_hash_table_iter_init(&i, r->by_path);
+        while (g_hash_table_iter_next(&i, NULL, (void **) &s))
+                if (all || s->uid == uid)
+                        g_ptr_array_add(paths, g_strdup(s->object_path));
+        g_ptr_array_add(paths, NULL);
+        return (char **) g_ptr_array_free(paths, false);
+}
+
+bool subscriptions_owner_uid(const Subscriptions *r, const char *name, uid_t *ret_uid) {
+        const Owner *o = name ? g_hash_table_lookup(r->owners, name) : NULL;
+
+        if (!o)
+                return false;
+        *ret_uid = o->uid;
+        return true;
+}
+
+int subscriptions_reattach(Subscriptions *r, Subscription *s, const char *owner) {
+        int k;
+
+        assert(!s->owner);
+        subscription_attach(s, owner);
+        k = owner_add(r, s);
+        if (k < 0) {
+                subscription_detach(s);
+                return k;
+        }
+        log_info("Subscription %s re-attached to %s.", s->id, owner);
+        return 0;
+}
+
+void subscriptions_dispatch(Subscriptions *r, Event *e) {
+        GHashTableIter i;
+        Subscription *s;
+
+        g_hash_table_iter_init(&i, r->by_path);
+        while (g_hash_table_iter_next(&i, NULL, (void **) &s))
+                if (address_matches(s->address, e->source))
+                        subscription_push(s, e);
+}
+
+void subscriptions_owner_gone(Subscriptions *r, const char *name) {
+        g_autoptr(GPtrArray) subs = NULL;
+        Owner *o;
+
+        /* The owner record goes first: ending its subscriptions must not touch it. */
+        if (!g_hash_table_steal_extended(r->owners, name, NULL, (void **) &o))
+                return;
+        subs = g_steal_pointer(&o->subscriptions);
+        g_free(o->name);
+        g_free(o);
+
+        for (guint i = 0; i < subs->len; i++) {
+                Subscription *s = subs->pdata[i];
+
+                if (subscription_is_durable(s)) {
+                        log_info("Subscription %s: owner %s left; detached, events keep queueing.", s->id, name);
+                        subscription_detach(s);
+                } else {
+                        g_clear_pointer(&s->owner, g_free);
+                        subscriptions_remove(r, s);
+                }
+        }
+}

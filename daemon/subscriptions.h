@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The subscription registry
+ *
+ * Every subscription by object path; every owner (a subscriber's unique
+ * name) with its uid and its subscriptions, so that an owner leaving the bus
+ * is one lookup and an Ack from a known owner needs no question to the bus;
+ * the count per uid, for the quota. Events fan out from here.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "event.h"
+#include "subscription.h"
+
+typedef struct Manager Manager;
+
+/* uid 0 has no quota. */
+#define SUBSCRIPTIONS_PER_UID_DEFAULT 64
+
+typedef struct Subscriptions Subscriptions;
+
+Subscriptions *subscriptions_new(Manager *m);
+Subscriptions *subscriptions_free(Subscriptions *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Subscriptions *, subscriptions_free);
+
+/* Takes s over, watches its owner, announces the object. */
+int subscriptions_add(Subscriptions *r, Subscription *s);
+/* Announces the object gone and frees s. */
+void subscriptions_remove(Subscriptions *r, Subscription *s);
+
+Subscription *subscriptions_find_by_path(Subscriptions *r, const char *path);
+Subscription *subscriptions_find_durable(Subscriptions *r, uid_t uid, const char *name);
+unsigned subscriptions_count(const Subscriptions *r);
+unsigned subscriptions_count_for_uid(const Subscriptions *r, uid_t uid);
+/* The object paths of every subscription, or of uid's alone (NULL-terminated; g_strfreev). */
+char **subscriptions_paths(const Subscriptions *r, bool all, uid_t uid);
+
+/* The uid of a current owner, without asking the bus. */
+bool subscriptions_owner_uid(const Subscriptions *r, const char *name, uid_t *ret_uid);
+
+/* A durable subscription moves to a new owner. */
+int subscriptions_reattach(Subscriptions *r, Subscription *s, const char *owner);
+
+/* A published event, to every subscription whose address matches. */
+void subscriptions_dispatch(Subscriptions *r, Event *e);
+
+/* The owner left the bus: its durable subscriptions detach, the others end. */
+void subscriptions_owner_gone(Subscriptions *r, const char *name);
