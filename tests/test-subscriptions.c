@@ -397,7 +397,7 @@ static void test_durable_reattach(Fixture *f, gconstpointer data) {
 }
 
 static void test_foreign_ack(Fixture *f, gconstpointer data) {
-        g_autofree char *path = NULL, *out = NULL, *err = NULL, *dest_path = NULL;
+        g_autofree char *path = NULL, *out = NULL, *err = NULL;
         g_autoptr(GError) error = NULL;
         TestProcess *c;
         guint from = 0;
