@@ -16,6 +16,7 @@
 #include "log.h"
 #include "manager-bus.h"
 #include "manager.h"
+#include "store.h"
 
 /* Exit codes, in the LSB tradition systemd follows. */
 #define EXIT_INVALID_ARGUMENT 2
@@ -25,6 +26,7 @@ typedef struct Options {
         const char *bus;
         const char *node_name;
         const char *config_file;
+        const char *state_dir;
         bool config_given;
         SourceKind source;
 } Options;
@@ -47,6 +49,9 @@ static void help(void) {
                "                         configuration, else this host's fully qualified name)\n"
                "     --config=FILE       Read the configuration from FILE, which must exist\n"
                "                         (default: %s, if present)\n"
+               "     --state-dir=DIR     Where events and durable subscriptions are kept\n"
+               "                         (default: StateDirectory= from the configuration,\n"
+               "                         else %s)\n"
                "     --source=SOURCE     Where observations come from: linuxptp (ptp4l's\n"
                "                         management socket; the default) or sim (a simulator\n"
                "                         driven by org.ptpsync1.Simulator.Inject, for demos and\n"
@@ -60,12 +65,12 @@ static void help(void) {
                "  invalid option or configuration, 3 for a source this version does not have.\n"
                "\n"
                "See ptpsyncd.conf(5) for the configuration file.\n",
-               DEFAULT_CONFIG_FILE);
+               DEFAULT_CONFIG_FILE, DEFAULT_STATE_DIR);
 }
 
 /* Returns 1 to run, 0 to exit successfully (--help), or a negative errno. */
 static int parse_argv(int argc, char *argv[], Options *o) {
-        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_NODE_NAME, ARG_CONFIG, ARG_SOURCE };
+        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_NODE_NAME, ARG_CONFIG, ARG_SOURCE, ARG_STATE_DIR };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -73,6 +78,7 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "source", required_argument, NULL, ARG_SOURCE },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 {},
         };
         int c;
@@ -105,6 +111,11 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         if (o->source < 0)
                                 return log_error_errno(EINVAL, "Unknown --source=%s: expected linuxptp or sim.",
                                                        optarg);
+                        break;
+                case ARG_STATE_DIR:
+                        if (!g_path_is_absolute(optarg))
+                                return log_error_errno(EINVAL, "--state-dir=%s: expected an absolute path.", optarg);
+                        o->state_dir = optarg;
                         break;
                 case '?':
                         return -EINVAL;
@@ -141,7 +152,8 @@ static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         g_autoptr(GError) error = NULL;
-        g_autofree char *node_name = NULL;
+        g_autofree char *node_name = NULL, *state_dir = NULL, *store_error = NULL;
+        _cleanup_(store_freep) Store *store = NULL;
         Thresholds thresholds;
         Config config;
         sigset_t mask;
@@ -162,6 +174,7 @@ static int run(int argc, char *argv[]) {
                 o.source = config.source >= 0 ? config.source : SOURCE_LINUXPTP;
         node_name = g_strdup(o.node_name ?: config.node_name);
         thresholds = config.thresholds;
+        state_dir = g_strdup(o.state_dir ?: config.state_directory ?: DEFAULT_STATE_DIR);
         config_done(&config);
         if (!node_name)
                 node_name = default_node_name();
@@ -170,6 +183,12 @@ static int run(int argc, char *argv[]) {
                 log_error("The linuxptp source is not in this version of ptpsyncd yet; "
                           "run with --source=sim (or Source=sim in the configuration).");
                 return EXIT_NOT_IMPLEMENTED;
+        }
+
+        r = store_open(&store, state_dir, &store_error);
+        if (r < 0) {
+                log_error("%s", store_error);
+                return EXIT_FAILURE;
         }
 
         (void) sd_bus_error_add_map(ptpsync_bus_errors);
@@ -194,7 +213,7 @@ static int run(int argc, char *argv[]) {
         }
         (void) sd_event_set_watchdog(event, true);
 
-        r = manager_new(&m, event, node_name, o.source, &thresholds);
+        r = manager_new(&m, event, node_name, o.source, &thresholds, TAKE_PTR(store));
         if (r < 0) {
                 (void) log_error_errno(r, "Failed to set up: %m");
                 return EXIT_FAILURE;

@@ -12,14 +12,48 @@
 /* Holdover expiry need not be exact to the microsecond, but a user reads it in ms. */
 #define HOLDOVER_TIMER_ACCURACY_USEC (10 * USEC_PER_MSEC)
 
+/* Below the bus, so that queued calls share a commit; above the delivery pump, which needs what it publishes. */
+#define FLUSH_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 5)
+/* A batch that grows this large is committed on the spot: the loop may be too busy to reach the flush. */
+#define FLUSH_WRITES_MAX 1024
+/* Events kept in the store beyond what durable subscriptions still need. */
+#define RETAIN_EVENTS 10000
+#define PRUNE_EVERY_FLUSHES 256
+
+/*
+ * One thing that waits on the store: an event of a resource to announce, a
+ * Manager property that changed with it, or the reply to the call that caused
+ * them (so that its caller hears "done" only once they are durable).
+ */
+typedef struct Publication {
+        Event *event;
+        Resource *resource;
+        bool value_changed;
+        const char *property;
+        sd_bus_message *reply_to;
+} Publication;
+
+static void publication_free(void *p) {
+        Publication *x = p;
+
+        event_unref(x->event);
+        sd_bus_message_unref(x->reply_to);
+        g_free(x);
+}
+
+static int on_flush(sd_event_source *s, void *userdata);
+
 int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKind source,
-                const Thresholds *thresholds) {
+                const Thresholds *thresholds, Store *store) {
         _cleanup_(manager_freep) Manager *m = g_new0(Manager, 1);
+        int r;
 
         m->event = sd_event_ref(event);
         m->node_name = g_strdup(node_name);
         m->source = source;
         m->thresholds = *thresholds;
+        m->store = store;
+        g_queue_init(&m->outbox);
         m->auth = auth_registry_new();
         m->subscriptions = subscriptions_new(m);
         m->subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT;
@@ -30,6 +64,20 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
                 m->resources[k] = resource_new(m, k, node_name);
         }
 
+        r = sd_event_add_defer(event, &m->flush_source, on_flush, m);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->flush_source, FLUSH_PRIORITY);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->flush_source, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+
+        /* seq goes on from the store, never reused; durable subscriptions come back, detached. */
+        m->last_seq = m->dispatched_seq = store_last_seq(store);
+        r = subscriptions_restore(m->subscriptions, store);
+        if (r < 0)
+                return r;
+
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -39,6 +87,9 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* Subscriptions before the pump and the peers they are registered with. */
         subscriptions_free(m->subscriptions);
+        g_queue_clear_full(&m->outbox, publication_free);
+        sd_event_source_disable_unref(m->flush_source);
+        store_free(m->store);
         delivery_free(m->delivery);
         peers_free(m->peers);
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
@@ -64,14 +115,81 @@ static uint64_t manager_now(Manager *m, clockid_t clock) {
         return t;
 }
 
+static void manager_prune(Manager *m) {
+        uint64_t keep_after = m->dispatched_seq > RETAIN_EVENTS ? m->dispatched_seq - RETAIN_EVENTS : 0;
+
+        keep_after = MIN(keep_after, subscriptions_min_cursor(m->subscriptions));
+        /* The newest event always stays: it is where seq goes on after a restart. */
+        if (keep_after > 0 && keep_after < m->last_seq)
+                (void) store_prune_events(m->store, keep_after);
+}
+
+/* Commits what the store has, then announces what waited on it, in order. */
+static void manager_flush(Manager *m) {
+        Publication *p;
+        int r;
+
+        r = store_commit(m->store);
+        if (r < 0)
+                /* Nothing is lost from memory, but a crash now would lose it: say so. */
+                log_error_errno(r, "Failed to commit to the store; these events are not durable: %m");
+
+        while ((p = g_queue_pop_head(&m->outbox))) {
+                if (p->event) {
+                        log_info("Event %" PRIu64 ": %s", p->event->seq, p->resource->address);
+                        manager_bus_emit_event(m, p->event);
+                        resource_bus_emit_changed(p->resource, p->value_changed);
+                        subscriptions_dispatch(m->subscriptions, p->event);
+                        m->dispatched_seq = p->event->seq;
+                } else if (p->property)
+                        manager_bus_emit_manager_changed(m, p->property);
+                else
+                        (void) sd_bus_reply_method_return(p->reply_to, NULL);
+                publication_free(p);
+        }
+
+        if (++m->flushes_since_prune >= PRUNE_EVERY_FLUSHES) {
+                m->flushes_since_prune = 0;
+                manager_prune(m);
+        }
+}
+
+static int on_flush(sd_event_source *s, void *userdata) {
+        manager_flush(userdata);
+        return 0;
+}
+
+void manager_request_flush(Manager *m) {
+        if (store_pending_writes(m->store) >= FLUSH_WRITES_MAX) {
+                manager_flush(m);
+                return;
+        }
+        (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
+}
+
+static void manager_announce(Manager *m, Publication p) {
+        g_queue_push_tail(&m->outbox, g_memdup2(&p, sizeof(p)));
+        manager_request_flush(m);
+}
+
 static void manager_publish(Manager *m, Resource *r, Event *e, bool value_changed) {
+        int k;
+
         e->seq = ++m->last_seq;
         r->sequence = e->seq;
         r->last_change_usec = (uint64_t) e->time_usec;
-        log_info("Event %" PRIu64 ": %s is %s", e->seq, r->address, r->value ?: "unknown");
-        manager_bus_emit_event(m, e);
-        resource_bus_emit_changed(r, value_changed);
-        subscriptions_dispatch(m->subscriptions, e);
+        k = store_add_event(m->store, e);
+        if (k < 0)
+                log_error_errno(k, "Failed to store event %" PRIu64 "; it is not durable: %m", e->seq);
+        manager_announce(m, (Publication) { .event = event_ref(e), .resource = r, .value_changed = value_changed });
+}
+
+static void manager_property_changed(Manager *m, const char *property) {
+        manager_announce(m, (Publication) { .property = property });
+}
+
+void manager_reply_when_durable(Manager *m, sd_bus_message *call) {
+        manager_announce(m, (Publication) { .reply_to = sd_bus_message_ref(call) });
 }
 
 static void manager_update_sync_state(Manager *m) {
@@ -82,7 +200,7 @@ static void manager_update_sync_state(Manager *m) {
                 return;
         e = resource_change_event(r, NULL, (int64_t) manager_now(m, CLOCK_REALTIME));
         manager_publish(m, r, e, true);
-        manager_bus_emit_manager_changed(m, "SyncState");
+        manager_property_changed(m, "SyncState");
         manager_update_status(m);
 }
 
@@ -98,7 +216,7 @@ static void manager_clock_changed(Manager *m, Clock *c) {
         if (!value_changed)
                 return;
         if (r->kind == RESOURCE_CLOCK_CLASS) {
-                manager_bus_emit_manager_changed(m, "ClockClass");
+                manager_property_changed(m, "ClockClass");
                 manager_update_status(m);
         } else if (resource_kind_is_sync(r->kind))
                 manager_update_sync_state(m);

@@ -6,8 +6,14 @@
  * it runs them through the state machine, arms the holdover timers, and
  * publishes an event for every change of state or value (and only then):
  * the resource's event first, then the derived sync-state's, each with the
- * next seq. Publishing goes to the bus layer (manager-bus.c) and to every
- * matching subscription's queue (subscriptions.c).
+ * next seq.
+ *
+ * An event is committed to the store before anyone hears of it: it goes into
+ * the store's open transaction and into an outbox, and once per batch of loop
+ * work (a source below the bus's priority, so that a burst of calls shares
+ * one commit) the transaction is committed and the outbox flushed in order --
+ * the Event broadcast, PropertiesChanged, and every matching subscription's
+ * queue (subscriptions.c).
  */
 #pragma once
 
@@ -19,6 +25,7 @@
 #include "delivery.h"
 #include "peers.h"
 #include "resource.h"
+#include "store.h"
 #include "subscriptions.h"
 
 struct Manager {
@@ -29,6 +36,11 @@ struct Manager {
         Thresholds thresholds;
         Resource *resources[_RESOURCE_KIND_MAX]; /* NULL: not offered by this source */
         uint64_t last_seq;
+        uint64_t dispatched_seq; /* the newest event handed to the subscriptions */
+        Store *store;
+        GQueue outbox;           /* Publication*, committed at the next flush */
+        sd_event_source *flush_source;
+        unsigned flushes_since_prune;
         AuthRegistry *auth;
         Subscriptions *subscriptions;
         unsigned subscriptions_per_uid;
@@ -36,8 +48,9 @@ struct Manager {
         Delivery *delivery; /* once on the bus */
 };
 
+/* Takes the store over; restores its durable subscriptions. */
 int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKind source,
-                const Thresholds *thresholds);
+                const Thresholds *thresholds, Store *store);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
@@ -47,6 +60,12 @@ Resource *manager_get_resource(Manager *m, ResourceKind k);
 int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observation o, int64_t offset_ns);
 /* A clock-class ("6") or GNSS ("SYNCHRONIZED") reading of one clock; the value is validated by the caller. */
 int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const char *value, int64_t offset_ns);
+
+/* Replies to call (with no arguments) once everything it caused is committed. */
+void manager_reply_when_durable(Manager *m, sd_bus_message *call);
+
+/* Store writes happened: commit them (and publish what waits on them) soon. */
+void manager_request_flush(Manager *m);
 
 /* The node's overall state for humans: sd_notify STATUS=. */
 void manager_update_status(Manager *m);

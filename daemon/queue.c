@@ -494,3 +494,29 @@ unsigned queue_purge_dead_letters(Queue *q) {
 const QueueCounters *queue_counters(const Queue *q) {
         return &q->counters;
 }
+
+uint64_t queue_first_seq(const Queue *q) {
+        GTreeNode *n = g_tree_node_first(q->pending);
+        uint64_t first = n ? entry_seq(g_tree_node_value(n)) : UINT64_MAX;
+        GHashTableIter i;
+        Entry *x;
+
+        /* Outstanding entries are at most Window: a scan is bounded. */
+        g_hash_table_iter_init(&i, q->outstanding);
+        while (g_hash_table_iter_next(&i, NULL, (void **) &x))
+                first = MIN(first, entry_seq(x));
+        return first;
+}
+
+void queue_restore_dead_letter(Queue *q, Event *e, DeadLetterReason reason) {
+        DeadLetter *d;
+
+        if (q->o->dead_letter_limit == 0)
+                return;
+        while (q->dead_letters.length >= q->o->dead_letter_limit)
+                dead_letter_free(g_queue_pop_head(&q->dead_letters));
+        d = g_new(DeadLetter, 1);
+        *d = (DeadLetter) { .event = event_ref(e), .reason = reason };
+        g_queue_push_tail(&q->dead_letters, d);
+        dead_letters_changed(q);
+}

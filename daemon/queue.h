@@ -134,3 +134,12 @@ unsigned queue_redrive(Queue *q);
 unsigned queue_purge_dead_letters(Queue *q);
 
 const QueueCounters *queue_counters(const Queue *q);
+
+/* The lowest seq pending or outstanding; UINT64_MAX when the queue is empty. */
+uint64_t queue_first_seq(const Queue *q);
+
+/*
+ * At start-up: a dead letter from the store, kept (within DeadLetterLimit)
+ * but neither counted nor reported again: that happened before the restart.
+ */
+void queue_restore_dead_letter(Queue *q, Event *e, DeadLetterReason reason);

@@ -45,6 +45,13 @@ ResourceKind resource_kind_from_suffix(const char *suffix) {
         return _RESOURCE_KIND_INVALID;
 }
 
+const char *resource_event_type_intern(const char *type) {
+        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
+                if (streq_ptr(resource_table[k].event_type, type))
+                        return resource_table[k].event_type;
+        return NULL;
+}
+
 bool gnss_state_is_valid(const char *s) {
         for (size_t i = 0; i < ELEMENTSOF(gnss_states); i++)
                 if (streq_ptr(gnss_states[i], s))

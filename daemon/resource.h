@@ -46,6 +46,9 @@ const ResourceInfo *resource_info(ResourceKind k);
 /* Accepts the suffix with or without a leading '/'. */
 ResourceKind resource_kind_from_suffix(const char *suffix);
 
+/* The table's own string for an event type, so events can point at it; NULL if unknown. */
+const char *resource_event_type_intern(const char *type);
+
 /* Lock-state and os-clock clocks go through the state machine; the others carry a value. */
 static inline bool resource_kind_is_sync(ResourceKind k) {
         return k == RESOURCE_LOCK_STATE || k == RESOURCE_OS_CLOCK;

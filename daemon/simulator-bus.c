@@ -84,7 +84,9 @@ static int method_inject(sd_bus_message *message, void *userdata, sd_bus_error *
                 r = manager_observe_value(m, k, clock, observation, offset);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(message, NULL);
+        /* "Done" means durable: the reply waits for the commit of the events it caused. */
+        manager_reply_when_durable(m, message);
+        return 1;
 }
 
 static const sd_bus_vtable simulator_vtable[] = {

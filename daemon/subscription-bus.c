@@ -121,6 +121,7 @@ static int method_redrive(sd_bus_message *message, void *userdata, sd_bus_error 
         CHECK_CALLER(s, message, error);
         n = queue_redrive(s->queue);
         log_info("Subscription %s: %u dead letters queued again.", s->id, n);
+        subscription_dead_letters_redriven(s);
         subscription_queue_changed(s);
         return sd_bus_reply_method_return(message, "u", (uint32_t) n);
 }
@@ -132,6 +133,7 @@ static int method_purge_dead_letters(sd_bus_message *message, void *userdata, sd
         CHECK_CALLER(s, message, error);
         n = queue_purge_dead_letters(s->queue);
         log_info("Subscription %s: %u dead letters purged.", s->id, n);
+        subscription_dead_letters_purged(s);
         return sd_bus_reply_method_return(message, "u", (uint32_t) n);
 }
 
@@ -416,7 +418,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
                                          "uid %u has %u subscriptions already, the most allowed",
                                          (unsigned) uid, m->subscriptions_per_uid);
 
-        r = subscription_new(&s, m, address, uid, sender, &options);
+        r = subscription_new(&s, m, NULL, address, uid, sender, &options);
         if (r < 0)
                 return r;
         r = subscriptions_add(m->subscriptions, s);

@@ -3,6 +3,7 @@
 #include <assert.h>
 
 #include "delivery.h"
+#include "store.h"
 #include "log.h"
 #include "manager.h"
 #include "subscription-bus.h"
@@ -11,18 +12,18 @@
 /* Ack timeouts and backoffs are in hundreds of ms at the least; 1 ms is plenty. */
 #define SUBSCRIPTION_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 
-int subscription_new(Subscription **ret, Manager *m, const char *address, uid_t uid, const char *owner,
-                     SubscriptionOptions *options) {
+int subscription_new(Subscription **ret, Manager *m, const char *id, const char *address, uid_t uid,
+                     const char *owner, SubscriptionOptions *options) {
         _cleanup_(subscription_freep) Subscription *s = g_new0(Subscription, 1);
         char hex[SD_ID128_STRING_MAX];
-        sd_id128_t id;
+        sd_id128_t uuid;
         int r;
 
-        r = sd_id128_randomize(&id);
+        r = id ? sd_id128_from_string(id, &uuid) : sd_id128_randomize(&uuid);
         if (r < 0)
                 return r;
-        sd_id128_to_uuid_string(id, s->id);
-        s->object_path = g_strconcat(SUBSCRIPTION_OBJECT_PREFIX "/", sd_id128_to_string(id, hex), NULL);
+        sd_id128_to_uuid_string(uuid, s->id);
+        s->object_path = g_strconcat(SUBSCRIPTION_OBJECT_PREFIX "/", sd_id128_to_string(uuid, hex), NULL);
         s->manager = m;
         s->address = g_strdup(address);
         s->uid = uid;
@@ -87,18 +88,66 @@ static void subscription_arm_timer(Subscription *s) {
 }
 
 static void subscription_report_dead_letters(Subscription *s) {
+        Store *store = s->manager->store;
         DeadLetterReason reason;
         uint64_t seq;
 
         while (queue_pop_dead_lettered(s->queue, &seq, &reason)) {
                 log_notice("Subscription %s: event %" G_GUINT64_FORMAT " dead-lettered (%s).", s->id, seq,
                            dead_letter_reason_to_string(reason));
+                if (subscription_is_durable(s)) {
+                        (void) store_add_dead_letter(store, s->id, seq, reason);
+                        (void) store_trim_dead_letters(store, s->id, s->options.dead_letter_limit);
+                        manager_request_flush(s->manager);
+                }
                 subscription_bus_send_dead_lettered(s, seq, reason);
         }
 }
 
+/* Everything before the first event still queued is acknowledged or a dead letter: the cursor. */
+static uint64_t subscription_cursor(Subscription *s) {
+        uint64_t first = queue_first_seq(s->queue);
+
+        return first == UINT64_MAX ? s->manager->dispatched_seq : first - 1;
+}
+
+/* Durable: the cursor moves on in the store only once what it passes is acknowledged. */
+static void subscription_save_cursor(Subscription *s) {
+        uint64_t cursor;
+
+        if (!subscription_is_durable(s))
+                return;
+        cursor = subscription_cursor(s);
+        if (cursor <= s->stored_cursor)
+                return;
+        if (store_set_cursor(s->manager->store, s->id, cursor) >= 0) {
+                s->stored_cursor = cursor;
+                manager_request_flush(s->manager);
+        }
+}
+
+void subscription_dead_letters_redriven(Subscription *s) {
+        Store *store = s->manager->store;
+
+        if (!subscription_is_durable(s))
+                return;
+        /* They are queued again: not dead letters, and not past the cursor any more. */
+        (void) store_delete_dead_letters(store, s->id);
+        s->stored_cursor = MIN(s->stored_cursor, subscription_cursor(s));
+        (void) store_reset_cursor(store, s->id, s->stored_cursor);
+        manager_request_flush(s->manager);
+}
+
+void subscription_dead_letters_purged(Subscription *s) {
+        if (!subscription_is_durable(s))
+                return;
+        (void) store_delete_dead_letters(s->manager->store, s->id);
+        manager_request_flush(s->manager);
+}
+
 void subscription_queue_changed(Subscription *s) {
         subscription_report_dead_letters(s);
+        subscription_save_cursor(s);
         subscription_arm_timer(s);
         if (s->owner)
                 delivery_schedule(s->manager->delivery, s);

@@ -32,14 +32,16 @@ typedef struct Subscription {
         char *address;
         uid_t uid;
         char *owner; /* unique name; NULL while detached */
+        uint64_t stored_cursor; /* durable: every event up to it is acknowledged or a dead letter */
         SubscriptionOptions options;
         Queue *queue;
         sd_event_source *timer; /* at the queue's next ack deadline or retry */
         GList *delivery_link;   /* in the delivery pump's round, or NULL */
 } Subscription;
 
-int subscription_new(Subscription **ret, Manager *m, const char *address, uid_t uid, const char *owner,
-                     SubscriptionOptions *options);
+/* id: NULL for a new random one, or the stored one's; owner: NULL for detached. Takes the options over. */
+int subscription_new(Subscription **ret, Manager *m, const char *id, const char *address, uid_t uid,
+                     const char *owner, SubscriptionOptions *options);
 Subscription *subscription_free(Subscription *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Subscription *, subscription_free);
 
@@ -55,6 +57,10 @@ unsigned subscription_send_due(Subscription *s, unsigned max);
 
 /* After anything that changed the queue: report dead letters, re-arm the timer, wake the pump. */
 void subscription_queue_changed(Subscription *s);
+
+/* Durable: the dead letters were queued again (or dropped): the store follows. */
+void subscription_dead_letters_redriven(Subscription *s);
+void subscription_dead_letters_purged(Subscription *s);
 
 /* The owner left (durable): pause, keep queueing. Or came back. */
 void subscription_detach(Subscription *s);

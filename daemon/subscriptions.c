@@ -8,6 +8,7 @@
 #include "manager-bus.h"
 #include "manager.h"
 #include "peers.h"
+#include "store.h"
 #include "subscriptions.h"
 
 typedef struct Owner {
@@ -66,8 +67,11 @@ static void uid_count_add(Subscriptions *r, uid_t uid, int delta) {
 }
 
 static int owner_add(Subscriptions *r, Subscription *s) {
-        Owner *o = g_hash_table_lookup(r->owners, s->owner);
+        Owner *o;
 
+        if (!s->owner)
+                return 0; /* detached */
+        o = g_hash_table_lookup(r->owners, s->owner);
         if (!o) {
                 int k = peers_watch(r->manager->peers, s->owner);
 
@@ -103,8 +107,17 @@ int subscriptions_add(Subscriptions *r, Subscription *s) {
                 return k;
         g_hash_table_insert(r->by_path, s->object_path, s);
         uid_count_add(r, s->uid, +1);
-        log_info("Subscription %s: %s for %s (uid %u)%s.", s->id, s->address, s->owner, (unsigned) s->uid,
-                 subscription_is_durable(s) ? ", durable" : "");
+        if (subscription_is_durable(s) && s->owner) {
+                /* Only what comes after now concerns it. */
+                s->stored_cursor = r->manager->dispatched_seq;
+                k = store_save_subscription(r->manager->store, s->id, s->uid, s->address, &s->options,
+                                            s->stored_cursor);
+                if (k < 0)
+                        log_error_errno(k, "Subscription %s is not durable: storing it failed: %m", s->id);
+                manager_request_flush(r->manager);
+        }
+        log_info("Subscription %s: %s for %s (uid %u)%s.", s->id, s->address, s->owner ?: "nobody yet",
+                 (unsigned) s->uid, subscription_is_durable(s) ? ", durable" : "");
         manager_bus_emit_object_added(r->manager, s->object_path);
         manager_bus_emit_manager_changed(r->manager, "SubscriptionCount");
         return 0;
@@ -112,6 +125,10 @@ int subscriptions_add(Subscriptions *r, Subscription *s) {
 
 void subscriptions_remove(Subscriptions *r, Subscription *s) {
         log_info("Subscription %s ended.", s->id);
+        if (subscription_is_durable(s)) {
+                (void) store_delete_subscription(r->manager->store, s->id);
+                manager_request_flush(r->manager);
+        }
         /* Announced while the object can still be found. */
         manager_bus_emit_object_removed(r->manager, s->object_path);
         owner_remove(r, s);
@@ -211,4 +228,97 @@ void subscriptions_owner_gone(Subscriptions *r, const char *name) {
                         subscriptions_remove(r, s);
                 }
         }
+}
+
+uint64_t subscriptions_min_cursor(const Subscriptions *r) {
+        uint64_t min = UINT64_MAX;
+        GHashTableIter i;
+        Subscription *s;
+
+        g_hash_table_iter_init(&i, r->by_path);
+        while (g_hash_table_iter_next(&i, NULL, (void **) &s))
+                if (subscription_is_durable(s))
+                        min = MIN(min, s->stored_cursor);
+        return min;
+}
+
+typedef struct Restore {
+        Subscriptions *registry;
+        Store *store;
+        GPtrArray *restored;      /* Subscription* */
+        GHashTable *dead_letters; /* "id seq" -> NULL: not to be queued again */
+        uint64_t min_cursor;
+} Restore;
+
+static int restore_dead_letter(Event *e, DeadLetterReason reason, void *userdata) {
+        void **args = userdata;
+        Restore *x = args[0];
+        Subscription *s = args[1];
+
+        queue_restore_dead_letter(s->queue, e, reason);
+        g_hash_table_add(x->dead_letters, g_strdup_printf("%s %" G_GUINT64_FORMAT, s->id, e->seq));
+        return 0;
+}
+
+static int restore_subscription(const StoredSubscription *stored, void *userdata) {
+        Restore *x = userdata;
+        SubscriptionOptions options;
+        Subscription *s = NULL;
+        int k;
+
+        subscription_options_copy(&options, &stored->options);
+        k = subscription_new(&s, x->registry->manager, stored->id, stored->address, stored->uid, NULL, &options);
+        subscription_options_done(&options);
+        if (k < 0)
+                return log_error_errno(k, "Subscription %s in the store is damaged: %m", stored->id);
+        s->stored_cursor = stored->cursor;
+        k = subscriptions_add(x->registry, s);
+        if (k < 0) {
+                subscription_free(s);
+                return k;
+        }
+        g_ptr_array_add(x->restored, s);
+        x->min_cursor = MIN(x->min_cursor, s->stored_cursor);
+        return store_load_dead_letters(x->store, s->id, restore_dead_letter, (void *[]) { x, s });
+}
+
+static int restore_event(Event *e, void *userdata) {
+        Restore *x = userdata;
+
+        for (guint i = 0; i < x->restored->len; i++) {
+                Subscription *s = x->restored->pdata[i];
+                g_autofree char *key = NULL;
+
+                if (e->seq <= s->stored_cursor || !address_matches(s->address, e->source))
+                        continue;
+                key = g_strdup_printf("%s %" G_GUINT64_FORMAT, s->id, e->seq);
+                if (!g_hash_table_contains(x->dead_letters, key))
+                        (void) queue_push(s->queue, e);
+        }
+        return 0;
+}
+
+int subscriptions_restore(Subscriptions *r, Store *store) {
+        Restore x = {
+                .registry = r,
+                .store = store,
+                .restored = g_ptr_array_new(),
+                .dead_letters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+                .min_cursor = UINT64_MAX,
+        };
+        int k;
+
+        k = store_load_subscriptions(store, restore_subscription, &x);
+        if (k >= 0 && x.restored->len > 0)
+                k = store_load_events(store, x.min_cursor, restore_event, &x);
+        for (guint i = 0; k >= 0 && i < x.restored->len; i++) {
+                Subscription *s = x.restored->pdata[i];
+
+                log_info("Subscription %s restored, detached, with %u events waiting.", s->id,
+                         queue_counters(s->queue)->pending);
+                subscription_queue_changed(s);
+        }
+        g_ptr_array_unref(x.restored);
+        g_hash_table_unref(x.dead_letters);
+        return k;
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "event.h"
+#include "store.h"
 #include "subscription.h"
 
 typedef struct Manager Manager;
@@ -43,6 +44,15 @@ bool subscriptions_owner_uid(const Subscriptions *r, const char *name, uid_t *re
 
 /* A durable subscription moves to a new owner. */
 int subscriptions_reattach(Subscriptions *r, Subscription *s, const char *owner);
+
+/* The lowest stored cursor of any durable subscription; UINT64_MAX when there is none. */
+uint64_t subscriptions_min_cursor(const Subscriptions *r);
+
+/*
+ * At start-up: every durable subscription from the store, detached, with its
+ * dead letters and every stored event after its cursor that it matches.
+ */
+int subscriptions_restore(Subscriptions *r, Store *store);
 
 /* A published event, to every subscription whose address matches. */
 void subscriptions_dispatch(Subscriptions *r, Event *e);

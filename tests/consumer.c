@@ -19,6 +19,8 @@
  *              --ignore        never answer
  *              --exit-after=N  exit (without answering) on the Nth delivery
  *              --stop-after=N  SIGSTOP itself after answering the Nth delivery
+ *              --resubscribe   subscribe again whenever org.ptpsync1 gets a new owner
+ *                              (a restarted daemon), printing "subscribed" again
  */
 
 #include <getopt.h>
@@ -34,7 +36,9 @@
 
 typedef struct Consumer {
         sd_bus *bus;
-        const char *path;
+        char *path;
+        int argc;
+        char **argv;
         unsigned nack, exit_after, stop_after, received;
         bool reject, ignore_first, ignore;
 } Consumer;
@@ -144,73 +148,45 @@ static int append_option(sd_bus_message *m, const char *key, const char *type, c
         return sd_bus_message_close_container(m);
 }
 
-int main(int argc, char *argv[]) {
-        static const struct option options[] = {
-                { "bus", required_argument, NULL, 'B' },
-                { "address", required_argument, NULL, 'A' },
-                { "name", required_argument, NULL, 'n' },
-                { "unordered", no_argument, NULL, 'U' },
-                { "window", required_argument, NULL, 'w' },
-                { "retry", required_argument, NULL, 'r' },
-                { "backoff-delay", required_argument, NULL, 'd' },
-                { "backoff-policy", required_argument, NULL, 'p' },
-                { "ack-timeout", required_argument, NULL, 'a' },
-                { "queue-limit", required_argument, NULL, 'q' },
-                { "dead-letter-limit", required_argument, NULL, 'l' },
-                { "initial-state", no_argument, NULL, 'i' },
-                { "metadata", required_argument, NULL, 'm' },
-                { "nack", required_argument, NULL, 'N' },
-                { "reject", no_argument, NULL, 'R' },
-                { "ignore-first", no_argument, NULL, 'F' },
-                { "ignore", no_argument, NULL, 'I' },
-                { "exit-after", required_argument, NULL, 'X' },
-                { "stop-after", required_argument, NULL, 'S' },
-                {},
-        };
+static const struct option options[] = {
+        { "bus", required_argument, NULL, 'B' },
+        { "address", required_argument, NULL, 'A' },
+        { "name", required_argument, NULL, 'n' },
+        { "unordered", no_argument, NULL, 'U' },
+        { "window", required_argument, NULL, 'w' },
+        { "retry", required_argument, NULL, 'r' },
+        { "backoff-delay", required_argument, NULL, 'd' },
+        { "backoff-policy", required_argument, NULL, 'p' },
+        { "ack-timeout", required_argument, NULL, 'a' },
+        { "queue-limit", required_argument, NULL, 'q' },
+        { "dead-letter-limit", required_argument, NULL, 'l' },
+        { "initial-state", no_argument, NULL, 'i' },
+        { "metadata", required_argument, NULL, 'm' },
+        { "nack", required_argument, NULL, 'N' },
+        { "reject", no_argument, NULL, 'R' },
+        { "ignore-first", no_argument, NULL, 'F' },
+        { "ignore", no_argument, NULL, 'I' },
+        { "exit-after", required_argument, NULL, 'X' },
+        { "stop-after", required_argument, NULL, 'S' },
+        { "resubscribe", no_argument, NULL, 'Z' },
+        {},
+};
+
+/* Calls Subscribe with the options of the command line; prints "subscribed" or "error". */
+static int subscribe(Consumer *c, const char *filter) {
         sd_bus_message *call = NULL, *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *bus_address = NULL, *filter = NULL, *path, *unique;
-        Consumer c = {};
+        const char *path, *unique;
         int opt, r;
 
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        if (sd_bus_new(&c.bus) < 0)
-                return EXIT_FAILURE;
-        /* Options go into the call as they are parsed, so the call is built first. */
-        while ((opt = getopt_long(argc, argv, "", options, NULL)) >= 0)
-                switch (opt) {
-                case 'B': bus_address = optarg; break;
-                case 'A': filter = optarg; break;
-                case 'N': c.nack = strtoul(optarg, NULL, 10); break;
-                case 'R': c.reject = true; break;
-                case 'F': c.ignore_first = true; break;
-                case 'I': c.ignore = true; break;
-                case 'X': c.exit_after = strtoul(optarg, NULL, 10); break;
-                case 'S': c.stop_after = strtoul(optarg, NULL, 10); break;
-                case '?': return 2;
-                default: break;
-                }
-        if (!bus_address || !filter) {
-                fprintf(stderr, "consumer: --bus= and --address= are required\n");
-                return 2;
-        }
-        if (sd_bus_set_address(c.bus, bus_address) < 0 || sd_bus_set_bus_client(c.bus, true) < 0 ||
-            sd_bus_start(c.bus) < 0) {
-                fprintf(stderr, "consumer: cannot connect to %s\n", bus_address);
-                return EXIT_FAILURE;
-        }
-        r = sd_bus_add_filter(c.bus, NULL, on_message, &c);
-        if (r < 0)
-                return EXIT_FAILURE;
-
-        r = sd_bus_message_new_method_call(c.bus, &call, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        r = sd_bus_message_new_method_call(c->bus, &call, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
                                            "Subscribe");
         if (r >= 0)
                 r = sd_bus_message_append(call, "s", filter);
         if (r >= 0)
                 r = sd_bus_message_open_container(call, 'a', "{sv}");
-        optind = 0; /* a second pass for the options of the subscription */
-        while (r >= 0 && (opt = getopt_long(argc, argv, "", options, NULL)) >= 0)
+        optind = 0;
+        while (r >= 0 && (opt = getopt_long(c->argc, c->argv, "", options, NULL)) >= 0)
                 switch (opt) {
                 case 'n': r = append_option(call, "Name", "s", optarg); break;
                 case 'U': r = append_option(call, "Ordered", "b", "false"); break;
@@ -227,17 +203,83 @@ int main(int argc, char *argv[]) {
                 }
         if (r >= 0)
                 r = sd_bus_message_close_container(call);
-        if (r < 0)
-                return EXIT_FAILURE;
-        r = sd_bus_call(c.bus, call, 0, &error, &reply);
+        if (r >= 0)
+                r = sd_bus_call(c->bus, call, 0, &error, &reply);
+        sd_bus_message_unref(call);
         if (r < 0) {
-                printf("error %s %s\n", error.name, error.message);
+                printf("error %s %s\n", error.name ?: "-", error.message ?: strerror(-r));
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r >= 0)
+                r = sd_bus_get_unique_name(c->bus, &unique);
+        if (r >= 0) {
+                free(c->path);
+                c->path = strdup(path);
+                printf("subscribed %s %s\n", path, unique);
+        }
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+static const char *filter_address;
+
+static int on_daemon_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Consumer *c = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !*new_owner)
+                return 0;
+        (void) subscribe(c, filter_address);
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        const char *bus_address = NULL;
+        Consumer c = { .argc = argc, .argv = argv };
+        bool resubscribe = false;
+        int opt, r;
+
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        if (sd_bus_new(&c.bus) < 0)
+                return EXIT_FAILURE;
+        while ((opt = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (opt) {
+                case 'B': bus_address = optarg; break;
+                case 'A': filter_address = optarg; break;
+                case 'Z': resubscribe = true; break;
+                case 'N': c.nack = strtoul(optarg, NULL, 10); break;
+                case 'R': c.reject = true; break;
+                case 'F': c.ignore_first = true; break;
+                case 'I': c.ignore = true; break;
+                case 'X': c.exit_after = strtoul(optarg, NULL, 10); break;
+                case 'S': c.stop_after = strtoul(optarg, NULL, 10); break;
+                case '?': return 2;
+                default: break;
+                }
+        if (!bus_address || !filter_address) {
+                fprintf(stderr, "consumer: --bus= and --address= are required\n");
+                return 2;
+        }
+        if (sd_bus_set_address(c.bus, bus_address) < 0 || sd_bus_set_bus_client(c.bus, true) < 0 ||
+            sd_bus_start(c.bus) < 0) {
+                fprintf(stderr, "consumer: cannot connect to %s\n", bus_address);
                 return EXIT_FAILURE;
         }
-        if (sd_bus_message_read(reply, "o", &path) < 0 || sd_bus_get_unique_name(c.bus, &unique) < 0)
+        r = sd_bus_add_filter(c.bus, NULL, on_message, &c);
+        if (r < 0)
                 return EXIT_FAILURE;
-        c.path = path;
-        printf("subscribed %s %s\n", path, unique);
+
+        if (resubscribe) {
+                r = sd_bus_add_match(c.bus, NULL,
+                                     "type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',"
+                                     "arg0='org.ptpsync1'", on_daemon_owner, &c);
+                if (r < 0)
+                        return EXIT_FAILURE;
+        }
+        if (subscribe(&c, filter_address) < 0 && !resubscribe)
+                return EXIT_FAILURE;
 
         for (;;) {
                 r = sd_bus_process(c.bus, NULL);

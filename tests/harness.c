@@ -171,6 +171,7 @@ TestDaemon *test_daemon_spawn(TestBus *b, const char *const *args, bool default_
         g_auto(GStrv) envp = g_get_environ();
         g_autofree char *notify_path = NULL;
         TestDaemon *d = g_new0(TestDaemon, 1);
+        bool has_state_dir = false;
 
         d->notify_fd = notify_socket_open(b, &notify_path);
         d->notifications = g_string_new(NULL);
@@ -182,8 +183,13 @@ TestDaemon *test_daemon_spawn(TestBus *b, const char *const *args, bool default_
                 g_ptr_array_add(argv, g_strdup("--source=sim"));
                 g_ptr_array_add(argv, g_strdup("--node-name=" TEST_NODE_NAME));
         }
-        for (size_t i = 0; args && args[i]; i++)
+        for (size_t i = 0; args && args[i]; i++) {
                 g_ptr_array_add(argv, g_strdup(args[i]));
+                has_state_dir = has_state_dir || g_str_has_prefix(args[i], "--state-dir=");
+        }
+        /* Never the machine's /var/lib/ptpsync: a store of the test's own. */
+        if (!has_state_dir)
+                g_ptr_array_add(argv, g_strconcat("--state-dir=", b->dir, "/state", NULL));
         g_ptr_array_add(argv, NULL);
 
         g_spawn_async(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, test_spawn_child_setup, NULL,

@@ -366,13 +366,14 @@ static void test_sigint(void) {
 }
 
 static void test_name_taken(void) {
-        g_autofree char *bus_arg = NULL, *version = NULL;
+        g_autofree char *bus_arg = NULL, *version = NULL, *state_arg = NULL;
         g_auto(Run) r = {};
         TestBus *b = test_bus_start();
         TestDaemon *first = test_daemon_start(b, NULL);
 
         bus_arg = g_strconcat("--bus=", b->address, NULL);
-        const char *args[] = { bus_arg, "--source=sim", "--node-name=" TEST_NODE_NAME, NULL };
+        state_arg = g_strconcat("--state-dir=", b->dir, "/second", NULL);
+        const char *args[] = { bus_arg, "--source=sim", "--node-name=" TEST_NODE_NAME, state_arg, NULL };
         run_ptpsyncd(args, &r);
         assert_run_exited(&r, 1);
         assert_contains("stderr", r.err, BUS_NAME);

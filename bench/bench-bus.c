@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The private bus and the daemon under test: started here, killed and reaped
+ * here, also on failure (and by PR_SET_PDEATHSIG should we die first).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "bench.h"
+
+#define SPAWN_TIMEOUT_USEC (10 * USEC_PER_SEC)
+#define STOP_TIMEOUT_USEC (5 * USEC_PER_SEC)
+#define CALL_TIMEOUT_USEC (10 * USEC_PER_SEC)
+#define REAP_POLL_USEC (5 * USEC_PER_MSEC)
+
+/*
+ * The stock system-bus limits (dbus-daemon's compiled-in defaults, which
+ * system.conf leaves alone: max_match_rules_per_connection 512,
+ * max_replies_per_connection 128, max_incoming/outgoing_bytes 127 MiB,
+ * max_incomplete_connections 64, ...) except the two that stand between a
+ * single uid and 1000 subscriber connections.
+ */
+static const char bus_config[] =
+        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+        " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+        "<busconfig>\n"
+        "  <type>system</type>\n"
+        "  <listen>unix:path=%s/bus.sock</listen>\n"
+        "  <auth>EXTERNAL</auth>\n"
+        "  <policy context=\"default\">\n"
+        "    <allow user=\"*\"/>\n"
+        "    <allow own=\"*\"/>\n"
+        "    <allow send_destination=\"*\"/>\n"
+        "  </policy>\n"
+        "  <limit name=\"max_connections_per_user\">2000</limit>\n"
+        "  <limit name=\"max_completed_connections\">4096</limit>\n"
+        "</busconfig>\n";
+
+static const char daemon_config[] =
+        "# ptpsync-bench: one lock-state event per injection, never a holdover expiry in between.\n"
+        "[Thresholds]\n"
+        "HoldoverTimeoutSec=3600\n";
+
+uint64_t bench_raise_fd_limit(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return 0;
+        if (rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        return (uint64_t) rl.rlim_cur;
+}
+
+static int write_file(const char *path, const char *text) {
+        g_autoptr(GError) error = NULL;
+
+        if (!g_file_set_contents(path, text, -1, &error)) {
+                bench_log("Cannot write %s: %s", path, error->message);
+                return -EIO;
+        }
+        return 0;
+}
+
+static void print_log_tail(const char *path) {
+        g_autofree char *text = NULL;
+        g_auto(GStrv) lines = NULL;
+        guint n;
+
+        if (!path || !g_file_get_contents(path, &text, NULL, NULL))
+                return;
+        lines = g_strsplit(text, "\n", -1);
+        n = g_strv_length(lines);
+        bench_log("Last lines of %s:", path);
+        for (guint i = n > 12 ? n - 12 : 0; i < n; i++)
+                if (lines[i][0])
+                        fprintf(stderr, "    %s\n", lines[i]);
+}
+
+/*
+ * fork + exec with stdout and stderr to log_fd and, if pipe_fd >= 0, that fd
+ * as fd 3. The child dies with us. Only async-signal-safe calls after fork:
+ * everything is prepared before.
+ */
+static pid_t spawn(char *const argv[], char *const envp[], int log_fd, int pipe_fd) {
+        pid_t parent = getpid(), pid;
+
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid > 0)
+                return pid;
+
+        /* The main thread forks, and it lives until the end: the death signal fires when we go. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(127);
+        int null_fd = open("/dev/null", O_RDONLY);
+        if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+                _exit(127);
+        if (pipe_fd >= 0 && dup2(pipe_fd, 3) < 0)
+                _exit(127);
+        execve(argv[0], argv, envp);
+        _exit(127);
+}
+
+static bool reap(pid_t pid, int *ret_status, uint64_t timeout_usec) {
+        uint64_t deadline = now_usec() + timeout_usec;
+
+        for (;;) {
+                pid_t r = waitpid(pid, ret_status, WNOHANG);
+
+                if (r == pid || (r < 0 && errno == ECHILD))
+                        return true;
+                if (now_usec() >= deadline)
+                        return false;
+                /* A child's exit has no fd to poll here; polling waitpid, bounded by the deadline. */
+                g_usleep(REAP_POLL_USEC);
+        }
+}
+
+/* SIGTERM, then SIGKILL if it does not go in time; always reaped. Returns its wait status. */
+static int terminate(pid_t pid, const char *what) {
+        int status = 0;
+
+        if (pid <= 0)
+                return 0;
+        (void) kill(pid, SIGTERM);
+        if (!reap(pid, &status, STOP_TIMEOUT_USEC)) {
+                bench_log("%s (pid %d) ignored SIGTERM for %" PRIu64 " s; killing it.", what, (int) pid,
+                          STOP_TIMEOUT_USEC / USEC_PER_SEC);
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, &status, 0);
+        }
+        return status;
+}
+
+/* Reads one line from fd within the timeout. */
+static char *read_line(int fd, uint64_t timeout_usec) {
+        uint64_t deadline = now_usec() + timeout_usec;
+        g_autoptr(GString) s = g_string_new(NULL);
+
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                uint64_t t = now_usec();
+                char c;
+
+                if (t >= deadline || poll(&p, 1, (int) ((deadline - t) / USEC_PER_MSEC) + 1) <= 0)
+                        return NULL;
+                if (read(fd, &c, 1) != 1)
+                        return NULL;
+                if (c == '\n')
+                        return g_string_free(g_steal_pointer(&s), false);
+                g_string_append_c(s, c);
+        }
+}
+
+int bench_call_method(sd_bus *bus, sd_bus_message **ret_reply, const char *destination, const char *path,
+                      const char *interface, const char *member, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, destination, path, interface, member);
+        if (r < 0)
+                return r;
+        if (types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(call, types, ap);
+                va_end(ap);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_call(bus, call, CALL_TIMEOUT_USEC, &error, ret_reply);
+        if (r < 0)
+                bench_log("%s.%s failed: %s", interface, member, error.message ?: strerror(-r));
+        return r;
+}
+
+int bench_connect(const char *address, sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, true);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0) {
+                bench_log("Cannot connect to the private bus %s: %s", address, strerror(-r));
+                return r;
+        }
+        /* A first call, with a timeout: the bus answers, and the connection is running. */
+        r = bench_call_method(bus, &reply, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                              "GetId", NULL);
+        if (r < 0)
+                return r;
+        *ret = g_steal_pointer(&bus);
+        return 0;
+}
+
+int bench_bus_start(BenchBus *b) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *config_path = NULL, *config = NULL, *config_arg = NULL, *line = NULL;
+        g_autofree char *log_path = NULL;
+        _cleanup_close_ int log_fd = -1;
+        int pipe_fds[2];
+        pid_t pid;
+
+        b->dir = g_dir_make_tmp("ptpsync-bench-XXXXXX", &error);
+        if (!b->dir) {
+                bench_log("Cannot create a temporary directory: %s", error->message);
+                return -EIO;
+        }
+        (void) chmod(b->dir, 0755);
+        config = g_strdup_printf(bus_config, b->dir);
+        config_path = g_build_filename(b->dir, "bus.conf", NULL);
+        if (write_file(config_path, config) < 0)
+                return -EIO;
+
+        log_path = g_build_filename(b->dir, "dbus-daemon.log", NULL);
+        log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0) {
+                bench_log("Cannot set up the bus's log and pipe: %m");
+                return -errno;
+        }
+        config_arg = g_strconcat("--config-file=", config_path, NULL);
+        char *argv[] = { NULL, config_arg, (char *) "--nofork", (char *) "--nopidfile",
+                         (char *) "--print-address=3", NULL };
+        g_autofree char *exe = g_find_program_in_path("dbus-daemon");
+        if (!exe) {
+                bench_log("dbus-daemon is not in $PATH (Debian: apt-get install dbus-daemon).");
+                close(pipe_fds[0]);
+                close(pipe_fds[1]);
+                return -ENOENT;
+        }
+        argv[0] = exe;
+        pid = spawn(argv, environ, log_fd, pipe_fds[1]);
+        close(pipe_fds[1]);
+        if (pid < 0) {
+                close(pipe_fds[0]);
+                bench_log("Cannot start dbus-daemon: %s", strerror((int) -pid));
+                return (int) pid;
+        }
+        b->pid = pid;
+        line = read_line(pipe_fds[0], SPAWN_TIMEOUT_USEC);
+        close(pipe_fds[0]);
+        if (!line) {
+                bench_log("dbus-daemon did not print its address within %" PRIu64 " s.",
+                          SPAWN_TIMEOUT_USEC / USEC_PER_SEC);
+                print_log_tail(log_path);
+                return -ETIMEDOUT;
+        }
+        /* Only the path: it is all a client needs, and the same for every one of them. */
+        b->address = g_strdup_printf("unix:path=%s/bus.sock", b->dir);
+        return bench_connect(b->address, &b->control);
+}
+
+static void remove_tree(const char *dir) {
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *name;
+
+        if (!d)
+                return;
+        while ((name = g_dir_read_name(d))) {
+                g_autofree char *p = g_build_filename(dir, name, NULL);
+
+                (void) unlink(p);
+        }
+        (void) rmdir(dir);
+}
+
+void bench_bus_stop(BenchBus *b) {
+        b->control = sd_bus_flush_close_unref(b->control);
+        (void) terminate(b->pid, "dbus-daemon");
+        b->pid = 0;
+        if (b->dir && !getenv("PTPSYNC_BENCH_KEEP"))
+                remove_tree(b->dir);
+        g_clear_pointer(&b->dir, g_free);
+        g_clear_pointer(&b->address, g_free);
+}
+
+static int count_unique_names(BenchBus *b, unsigned *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name;
+        unsigned n = 0;
+        int r;
+
+        r = bench_call_method(b->control, &reply, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus", "ListNames", NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "s", &name)) > 0)
+                n += name[0] == ':';
+        if (r < 0)
+                return r;
+        *ret = n;
+        return 0;
+}
+
+int bench_bus_wait_idle(BenchBus *b, uint64_t timeout_usec) {
+        uint64_t deadline = now_usec() + timeout_usec;
+        unsigned n = 0;
+        int r;
+
+        for (;;) {
+                r = count_unique_names(b, &n);
+                if (r < 0)
+                        return r;
+                if (n <= 1)
+                        return 0;
+                if (now_usec() >= deadline) {
+                        bench_log("The bus still has %u clients of an earlier run after %" PRIu64 " s.", n - 1,
+                                  timeout_usec / USEC_PER_SEC);
+                        return -ETIMEDOUT;
+                }
+                /* Disconnections are the bus's to process; asking again shortly, bounded by the deadline. */
+                g_usleep(20 * USEC_PER_MSEC);
+        }
+}
+
+static int notify_socket_open(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        (void) unlink(path);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                int r = -errno;
+
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* Waits for READY=1 on the notify socket, or for the daemon to die. */
+static int wait_ready(BenchDaemon *d, uint64_t timeout_usec) {
+        uint64_t deadline = now_usec() + timeout_usec;
+        g_autoptr(GString) got = g_string_new(NULL);
+
+        for (;;) {
+                struct pollfd p = { .fd = d->notify_fd, .events = POLLIN };
+                char buf[4096];
+                ssize_t n;
+                int status;
+                uint64_t t;
+
+                while ((n = recv(d->notify_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+                        buf[n] = '\0';
+                        g_string_append(got, buf);
+                        g_string_append_c(got, '\n');
+                }
+                if (strstr(got->str, "READY=1"))
+                        return 0;
+                if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+                        d->pid = 0;
+                        bench_log("ptpsyncd exited (status %d) before it was ready.",
+                                  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                        return -ECHILD;
+                }
+                t = now_usec();
+                if (t >= deadline) {
+                        bench_log("ptpsyncd sent no READY=1 within %" PRIu64 " s.", timeout_usec / USEC_PER_SEC);
+                        return -ETIMEDOUT;
+                }
+                /* Short polls: the daemon dying is seen by waitpid, not on this socket. */
+                (void) poll(&p, 1, (int) MIN((deadline - t) / USEC_PER_MSEC + 1, 50));
+        }
+}
+
+int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
+        static unsigned counter = 0;
+        g_autofree char *notify_path = g_build_filename(b->dir, "notify.sock", NULL);
+        g_autofree char *config_path = g_build_filename(b->dir, "ptpsyncd.conf", NULL);
+        g_autofree char *bus_arg = g_strconcat("--bus=", b->address, NULL);
+        g_autofree char *config_arg = g_strconcat("--config=", config_path, NULL);
+        g_autofree char *log_name = g_strdup_printf("ptpsyncd-%u.log", counter++);
+        g_auto(GStrv) envp = g_get_environ();
+        _cleanup_close_ int log_fd = -1;
+        pid_t pid;
+        int r;
+
+        *d = (BenchDaemon) BENCH_DAEMON_NULL;
+        if (access(path, X_OK) < 0) {
+                bench_log("The daemon %s is not an executable: %m. Build it (ninja -C BUILDDIR) or pass "
+                          "--daemon=PATH.", path);
+                return -ENOENT;
+        }
+        if (write_file(config_path, daemon_config) < 0)
+                return -EIO;
+        d->notify_fd = notify_socket_open(notify_path);
+        if (d->notify_fd < 0) {
+                bench_log("Cannot open the notify socket %s: %s", notify_path, strerror(-d->notify_fd));
+                return d->notify_fd;
+        }
+        envp = g_environ_setenv(envp, "NOTIFY_SOCKET", notify_path, true);
+        envp = g_environ_unsetenv(envp, "JOURNAL_STREAM"); /* plain log lines in its log file */
+        d->log_path = g_build_filename(b->dir, log_name, NULL);
+        log_fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log_fd < 0) {
+                bench_log("Cannot create %s: %m", d->log_path);
+                return -errno;
+        }
+
+        char *argv[] = { (char *) path, bus_arg, (char *) "--source=sim", (char *) "--node-name=" BENCH_NODE,
+                         config_arg, NULL };
+        pid = spawn(argv, envp, log_fd, -1);
+        if (pid < 0) {
+                bench_log("Cannot start %s: %s", path, strerror((int) -pid));
+                return (int) pid;
+        }
+        d->pid = pid;
+        r = wait_ready(d, SPAWN_TIMEOUT_USEC);
+        if (r < 0)
+                print_log_tail(d->log_path);
+        return r;
+}
+
+void bench_daemon_stop(BenchDaemon *d) {
+        if (d->pid > 0) {
+                int status = terminate(d->pid, "ptpsyncd");
+
+                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                        bench_log("ptpsyncd ended with %s %d.", WIFEXITED(status) ? "status" : "signal",
+                                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+                        print_log_tail(d->log_path);
+                }
+        }
+        if (d->notify_fd >= 0)
+                close(d->notify_fd);
+        g_free(d->log_path);
+        *d = (BenchDaemon) BENCH_DAEMON_NULL;
+}
+
+static bool status_field(const char *text, const char *key, uint64_t *ret) {
+        const char *p = strstr(text, key);
+
+        if (!p)
+                return false;
+        *ret = g_ascii_strtoull(p + strlen(key), NULL, 10);
+        return true;
+}
+
+int bench_daemon_rss(const BenchDaemon *d, uint64_t *ret_rss_kib, uint64_t *ret_anon_kib) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/status", (int) d->pid);
+        g_autofree char *text = NULL;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL) || !status_field(text, "\nVmRSS:", ret_rss_kib) ||
+            !status_field(text, "\nRssAnon:", ret_anon_kib)) {
+                bench_log("Cannot read VmRSS and RssAnon from %s.", path);
+                return -EIO;
+        }
+        return 0;
+}

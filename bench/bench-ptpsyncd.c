@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsyncd under the same load: a fresh daemon per run (a durable
+ * subscription outlives its connection and would keep queueing into the next
+ * run), N subscriber connections with one subscription each, and a producer
+ * that calls Simulator.Inject, alternating locked and unlocked on one clock:
+ * with HoldoverTimeoutSec=3600 and no os-clock observation each call makes
+ * exactly one lock-state event (LOCKED, HOLDOVER, LOCKED, ...).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "bench.h"
+
+/* Inject calls in flight in the throughput run: well below max_replies_per_connection (128). */
+#define INJECT_OUTSTANDING 16U
+#define SETUP_TIMEOUT_USEC (180 * USEC_PER_SEC)
+
+typedef struct Injector {
+        Producer producer;
+        uint64_t issued, outstanding;
+        uint64_t lifetime; /* injections into this daemon: even ones lock, odd ones unlock */
+        Samples rtt;       /* latency: Inject's own round trip, call to reply */
+} Injector;
+
+typedef struct InjectCall {
+        Injector *injector;
+        uint64_t t_sent;
+} InjectCall;
+
+static int inject_one(Injector *inj);
+
+static int on_inject_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        InjectCall *call = userdata;
+        Injector *inj = call->injector;
+        Producer *p = &inj->producer;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        int r;
+
+        inj->outstanding--;
+        if (e) {
+                producer_fail(p, "Inject: %s: %s", e->name, e->message ?: "");
+                return 0;
+        }
+        if (p->phase == PHASE_LATENCY)
+                samples_add(&inj->rtt, now_usec() - call->t_sent);
+        else
+                while (!p->stopping && inj->outstanding < INJECT_OUTSTANDING && inj->issued < p->events) {
+                        r = inject_one(inj);
+                        if (r < 0) {
+                                producer_fail(p, "cannot call Inject: %s", strerror(-r));
+                                return 0;
+                        }
+                }
+        producer_check_stop(p);
+        return 0;
+}
+
+static int inject_one(Injector *inj) {
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        Producer *p = &inj->producer;
+        InjectCall *call = g_new(InjectCall, 1);
+        int r;
+
+        *call = (InjectCall) { .injector = inj, .t_sent = now_usec() };
+        if (p->phase == PHASE_LATENCY)
+                /* Just before the call: latency counts from here, in this process's clock. */
+                atomic_store(&p->t0, call->t_sent);
+        r = sd_bus_call_method_async(p->bus, &slot, BENCH_BUS_NAME, BENCH_MANAGER_PATH, "org.ptpsync1.Simulator",
+                                     "Inject", on_inject_reply, call, "sssx", BENCH_SUFFIX, "ens1f0",
+                                     inj->lifetime % 2 == 0 ? "locked" : "unlocked", INT64_C(-12));
+        if (r < 0) {
+                g_free(call);
+                return r;
+        }
+        /* The slot frees the call when it goes, answered or not. */
+        (void) sd_bus_slot_set_destroy_callback(slot, g_free);
+        (void) sd_bus_slot_set_floating(slot, true);
+        inj->lifetime++;
+        inj->issued++;
+        inj->outstanding++;
+        return 0;
+}
+
+static int injector_start(Producer *p) {
+        Injector *inj = p->userdata;
+        int r;
+
+        inj->issued = 0;
+        if (p->phase == PHASE_LATENCY)
+                return inject_one(inj);
+        while (inj->outstanding < INJECT_OUTSTANDING && inj->issued < p->events) {
+                r = inject_one(inj);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int injector_next(Producer *p) {
+        return inject_one(p->userdata);
+}
+
+static bool injector_idle(Producer *p) {
+        return ((Injector *) p->userdata)->outstanding == 0;
+}
+
+static const ProducerOps injector_ops = {
+        .start = injector_start,
+        .next = injector_next,
+        .idle = injector_idle,
+};
+
+/* --- subscribers -------------------------------------------------------------------------------- */
+
+typedef struct SubscribeSpec {
+        bool ordered, durable;
+        unsigned per_connection;
+} SubscribeSpec;
+
+typedef struct SubscriberState {
+        unsigned subscribed;
+} SubscriberState;
+
+static int subscribe_one(Receiver *r);
+
+static int on_subscribed(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Receiver *r = userdata;
+        const SubscribeSpec *spec = r->clients->setup_userdata;
+        const char *path;
+        int k;
+
+        if (clients_reply_failed(r->clients, reply, "Subscribe"))
+                return 0;
+        k = sd_bus_message_read(reply, "o", &path);
+        if (k < 0) {
+                clients_fail(r->clients, "Subscribe: unexpected reply: %s", strerror(-k));
+                return 0;
+        }
+        if (!r->path) {
+                r->path = g_strdup(path);
+                /* The first answer makes this connection an owner the daemon knows the uid of: the
+                 * others need no question to the bus each, so they can all go at once now. */
+                for (unsigned i = 1; i < spec->per_connection; i++) {
+                        k = subscribe_one(r);
+                        if (k < 0) {
+                                clients_fail(r->clients, "cannot call Subscribe: %s", strerror(-k));
+                                return 0;
+                        }
+                }
+        }
+        receiver_setup_done(r);
+        return 0;
+}
+
+static int append_option(sd_bus_message *m, const char *key, const char *type, ...) {
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', type);
+        if (r >= 0) {
+                va_start(ap, type);
+                r = sd_bus_message_appendv(m, type, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+static int subscribe_one(Receiver *r) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        const SubscribeSpec *spec = r->clients->setup_userdata;
+        g_autofree char *name = g_strdup_printf("bench-%u", r->index);
+        int k;
+
+        k = sd_bus_message_new_method_call(r->bus, &m, BENCH_BUS_NAME, BENCH_MANAGER_PATH, "org.ptpsync1.Manager",
+                                           "Subscribe");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "s", BENCH_ADDRESS);
+        if (k >= 0)
+                k = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (k >= 0)
+                k = append_option(m, "Ordered", "b", (int) spec->ordered);
+        if (k >= 0 && !spec->ordered)
+                k = append_option(m, "Window", "u", (uint32_t) BENCH_WINDOW);
+        if (k >= 0 && spec->durable)
+                k = append_option(m, "Name", "s", name);
+        if (k >= 0)
+                k = sd_bus_message_close_container(m);
+        if (k >= 0)
+                k = sd_bus_call_async(r->bus, NULL, m, on_subscribed, r, SETUP_TIMEOUT_USEC);
+        if (k < 0)
+                return k;
+        r->setup_pending++;
+        return 0;
+}
+
+static int subscriber_setup(Receiver *r, void *userdata) {
+        return subscribe_one(r);
+}
+
+/* --- one run ---------------------------------------------------------------------------------- */
+
+static int record_phase(RunResult *ret, Clients *c, int r, const char *what) {
+        if (r < 0 && !ret->error)
+                ret->error = g_strdup_printf("%s: %s", what, c->error ?: strerror(-r));
+        if (r == -ETIMEDOUT)
+                ret->timed_out = true;
+        return r;
+}
+
+static int check_each_got_all(Clients *c, uint64_t events, RunResult *ret) {
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->receivers[i].received != events) {
+                        ret->error = g_strdup_printf("subscriber %u got %" PRIu64 " of %" PRIu64 " events", i,
+                                                     c->receivers[i].received, events);
+                        return -EPROTO;
+                }
+        return 0;
+}
+
+static int run_phases(Clients *c, Injector *inj, const RunConfig *cfg, RunResult *ret) {
+        PhaseResult ph = {};
+        int r;
+
+        if (cfg->latency_events > 0) {
+                r = clients_run_phase(c, &inj->producer, PHASE_LATENCY, 3, false, cfg->timeout_usec, &ph);
+                phase_result_done(&ph);
+                if (record_phase(ret, c, r, "warm-up") < 0)
+                        return r;
+                samples_clear(&inj->rtt);
+                r = clients_run_phase(c, &inj->producer, PHASE_LATENCY, cfg->latency_events, false,
+                                      cfg->timeout_usec, &ph);
+                if (record_phase(ret, c, r, "latency") < 0) {
+                        phase_result_done(&ph);
+                        return r;
+                }
+                ret->have_latency = true;
+                ret->p50_usec = samples_percentile(&ph.latency, 50);
+                ret->p99_usec = samples_percentile(&ph.latency, 99);
+                ret->max_usec = samples_percentile(&ph.latency, 100);
+                ret->inject_p50_usec = samples_percentile(&inj->rtt, 50);
+                ret->inject_p99_usec = samples_percentile(&inj->rtt, 99);
+                ret->retries += ph.retries;
+                ret->dead_lettered += ph.dead_lettered;
+                phase_result_done(&ph);
+        }
+
+        r = clients_run_phase(c, &inj->producer, PHASE_THROUGHPUT, cfg->events, false, cfg->timeout_usec, &ph);
+        (void) record_phase(ret, c, r, "throughput");
+        if (r >= 0 || r == -ETIMEDOUT) {
+                ret->deliveries_per_sec = (double) ph.deliveries * USEC_PER_SEC / (double) MAX(ph.elapsed_usec, 1);
+                ret->events_per_sec = ret->deliveries_per_sec / cfg->n;
+                ret->retries += ph.retries;
+                ret->dead_lettered += ph.dead_lettered;
+        }
+        phase_result_done(&ph);
+        if (r >= 0)
+                r = check_each_got_all(c, cfg->events, ret);
+        return r;
+}
+
+static void injector_done(Injector *inj) {
+        producer_done(&inj->producer);
+        samples_clear(&inj->rtt);
+}
+
+static int run_one(BenchBus *b, const RunConfig *cfg, RunResult *ret) {
+        /* Cleaned up in reverse: the producer thread first, then the subscribers, then the daemon. */
+        _cleanup_(bench_daemon_stop) BenchDaemon d = BENCH_DAEMON_NULL;
+        _cleanup_(clients_disconnect) Clients c = { .epoll_fd = -1 };
+        _cleanup_(injector_done) Injector inj = {};
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        SubscribeSpec spec = { .ordered = cfg->ordered, .durable = cfg->durable, .per_connection = 1 };
+        int r;
+
+        r = bench_daemon_start(&d, b, cfg->daemon_path);
+        if (r < 0) {
+                ret->error = g_strdup_printf("cannot start ptpsyncd: %s", strerror(-r));
+                return r;
+        }
+        r = bench_connect(b->address, &bus);
+        if (r < 0) {
+                ret->error = g_strdup_printf("cannot connect the injector: %s", strerror(-r));
+                return r;
+        }
+        r = producer_init(&inj.producer, bus, &injector_ops, &inj);
+        if (r < 0) {
+                ret->error = g_strdup_printf("setting up the injector: %s", strerror(-r));
+                return r;
+        }
+        r = clients_connect(&c, b->address, cfg->n, subscriber_setup, &spec, SETUP_TIMEOUT_USEC);
+        if (r < 0) {
+                ret->error = g_strdup_printf("subscribing %u connections: %s", cfg->n, c.error);
+                return r;
+        }
+        return run_phases(&c, &inj, cfg, ret);
+}
+
+int ptpsyncd_run(BenchBus *b, const RunConfig *cfg, RunResult *ret) {
+        int r;
+
+        *ret = (RunResult) { .events = cfg->events };
+        r = run_one(b, cfg, ret);
+        ret->ok = r >= 0;
+        return r;
+}
+
+/* --- RSS of idle subscriptions --------------------------------------------------------------- */
+
+static int get_subscription_count(BenchBus *b, uint32_t *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = bench_call_method(b->control, &reply, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
+                              "org.freedesktop.DBus.Properties", "Get", "ss", "org.ptpsync1.Manager",
+                              "SubscriptionCount");
+        if (r < 0)
+                return r;
+        return sd_bus_message_read(reply, "v", "u", ret);
+}
+
+static int inject_sync(BenchBus *b, const char *observation) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+        return bench_call_method(b->control, &reply, BENCH_BUS_NAME, BENCH_MANAGER_PATH, "org.ptpsync1.Simulator",
+                                 "Inject", "sssx", BENCH_SUFFIX, "ens1f0", observation, INT64_C(-12));
+}
+
+static int rss_one(BenchBus *b, const char *daemon_path, unsigned connections, unsigned per_connection,
+                   RssResult *ret) {
+        _cleanup_(bench_daemon_stop) BenchDaemon d = BENCH_DAEMON_NULL;
+        _cleanup_(clients_disconnect) Clients c = { .epoll_fd = -1 };
+        SubscribeSpec spec = { .ordered = true, .per_connection = per_connection };
+        uint32_t count = 0;
+        int r;
+
+        r = bench_daemon_start(&d, b, daemon_path);
+        if (r < 0) {
+                ret->error = g_strdup_printf("cannot start ptpsyncd: %s", strerror(-r));
+                return r;
+        }
+        /* A daemon in use, not a pristine one: the resources have values and events were sent. */
+        r = inject_sync(b, "locked");
+        if (r >= 0)
+                r = inject_sync(b, "unlocked");
+        if (r >= 0)
+                r = bench_daemon_rss(&d, &ret->rss_before_kib, &ret->anon_before_kib);
+        if (r < 0) {
+                ret->error = g_strdup("cannot prepare the daemon");
+                return r;
+        }
+        r = clients_connect(&c, b->address, connections, subscriber_setup, &spec, SETUP_TIMEOUT_USEC);
+        if (r < 0) {
+                ret->error = g_strdup_printf("subscribing: %s", c.error);
+                return r;
+        }
+        /* Every Subscribe was answered; this also waits for anything the daemon still had queued. */
+        r = get_subscription_count(b, &count);
+        if (r >= 0 && count != connections * per_connection)
+                r = -EPROTO;
+        if (r < 0) {
+                ret->error = g_strdup_printf("SubscriptionCount is %" PRIu32 ", expected %u", count,
+                                             connections * per_connection);
+                return r;
+        }
+        ret->subscriptions = count;
+        return bench_daemon_rss(&d, &ret->rss_after_kib, &ret->anon_after_kib);
+}
+
+int ptpsyncd_rss(BenchBus *b, const char *daemon_path, unsigned connections, unsigned per_connection,
+                 RssResult *ret) {
+        int r;
+
+        *ret = (RssResult) {};
+        r = rss_one(b, daemon_path, connections, per_connection, ret);
+        ret->ok = r >= 0;
+        return r;
+}

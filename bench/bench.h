@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsync-bench: the delivery benchmark (see bench/README.md).
+ *
+ * One process measures, on a private dbus-daemon it starts itself, a bare
+ * sd-bus fan-out (the baseline) and the real ptpsyncd doing the same work,
+ * so that ptpsyncd's figures can be read as ratios taken minutes apart on
+ * the same noisy machine. Two threads: the main one runs every receiver
+ * connection in one epoll loop (bench-clients.c); a producer thread runs the
+ * baseline's sender or the connection that calls Simulator.Inject, in its
+ * own sd-event loop, as ptpsyncd runs in its own process.
+ */
+#pragma once
+
+#include <glib.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+#define USEC_PER_SEC UINT64_C(1000000)
+#define USEC_PER_MSEC UINT64_C(1000)
+
+#define BENCH_BUS_NAME "org.ptpsync1"
+#define BENCH_MANAGER_PATH "/org/ptpsync1"
+#define BENCH_SUBSCRIPTION_PREFIX "/org/ptpsync1/subscription"
+#define BENCH_SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
+#define BENCH_NODE "bench"
+#define BENCH_SUFFIX "sync/ptp-status/lock-state"
+#define BENCH_ADDRESS "/cluster/node/" BENCH_NODE "/" BENCH_SUFFIX
+
+/* The daemon's default Window, and the in-flight bound of the baseline's throughput run. */
+#define BENCH_WINDOW 64
+
+static inline void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static inline bool streq_ptr(const char *a, const char *b) {
+        return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* Progress on stderr; the results go to stdout. */
+void bench_log(const char *fmt, ...) _printf_(1, 2);
+
+/* --- bench-stats.c: latency samples --------------------------------------------------------- */
+
+typedef struct Samples {
+        uint64_t *v;
+        size_t n, allocated;
+        bool sorted;
+} Samples;
+
+void samples_add(Samples *s, uint64_t v);
+/* Nearest rank; p in [0, 100]. 0 when empty. */
+uint64_t samples_percentile(Samples *s, double p);
+void samples_clear(Samples *s);
+
+/* --- bench-bus.c: the private bus and the daemon under test --------------------------------- */
+
+typedef struct BenchBus {
+        char *dir;     /* a temporary directory for sockets, configuration and logs */
+        char *address; /* unix:path=DIR/bus.sock */
+        pid_t pid;
+        sd_bus *control; /* ours, for the few synchronous questions asked between runs */
+} BenchBus;
+
+int bench_bus_start(BenchBus *b);
+/* A connection to address, running (Hello answered) on return. */
+int bench_connect(const char *address, sd_bus **ret);
+/* A synchronous call with a timeout, for set-up only; logs a failure. types may be NULL. */
+int bench_call_method(sd_bus *bus, sd_bus_message **ret_reply, const char *destination, const char *path,
+                      const char *interface, const char *member, const char *types, ...);
+void bench_bus_stop(BenchBus *b);
+/* Waits until the bus has no client left but the control connection: the previous run is gone. */
+int bench_bus_wait_idle(BenchBus *b, uint64_t timeout_usec);
+
+typedef struct BenchDaemon {
+        pid_t pid;
+        int notify_fd;
+        char *log_path;
+} BenchDaemon;
+
+#define BENCH_DAEMON_NULL { .pid = 0, .notify_fd = -1 }
+
+int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path);
+void bench_daemon_stop(BenchDaemon *d);
+/* VmRSS and RssAnon of the daemon, in KiB. */
+int bench_daemon_rss(const BenchDaemon *d, uint64_t *ret_rss_kib, uint64_t *ret_anon_kib);
+
+/* Raises RLIMIT_NOFILE to its hard limit; returns the new soft limit. */
+uint64_t bench_raise_fd_limit(void);
+
+/* --- bench-producer.c: the producer thread --------------------------------------------------- */
+
+typedef struct Producer Producer;
+
+typedef struct ProducerOps {
+        int (*start)(Producer *p); /* the phase begins */
+        int (*next)(Producer *p);  /* latency: the previous event reached everyone, produce one more */
+        bool (*idle)(Producer *p); /* nothing of ours in flight: the thread may end */
+} ProducerOps;
+
+typedef enum PhaseKind {
+        PHASE_LATENCY,    /* one event at a time */
+        PHASE_THROUGHPUT, /* as fast as flow control allows */
+} PhaseKind;
+
+struct Producer {
+        const ProducerOps *ops;
+        void *userdata;
+        sd_event *event;
+        sd_bus *bus;
+        sd_event_source *start_source, *kick_source;
+        int kick_fd; /* eventfd, main -> producer: next event, or stop */
+        int fail_fd; /* eventfd, producer -> main: the producer failed, see error */
+        pthread_t thread;
+        bool running;
+
+        /* Set by the main thread before the thread starts. */
+        PhaseKind phase;
+        uint64_t events;
+
+        atomic_bool stop;
+        atomic_bool failed;
+        bool stopping; /* asked to stop, waiting to be idle */
+        bool quit;     /* the thread's loop ends */
+        char error[512];
+        /* CLOCK_MONOTONIC µs just before the latest event was produced (latency). */
+        _Atomic uint64_t t0;
+};
+
+/* Takes bus (connected): the thread will own it while it runs. */
+int producer_init(Producer *p, sd_bus *bus, const ProducerOps *ops, void *userdata);
+void producer_done(Producer *p);
+int producer_start(Producer *p, PhaseKind phase, uint64_t events);
+/* Asks the thread to end once idle and joins it, within timeout. */
+int producer_stop(Producer *p, uint64_t timeout_usec);
+/* From the producer thread: the next event, please. */
+void producer_kick(Producer *p);
+/* From the producer thread: records the first failure and wakes the main thread. */
+void producer_fail(Producer *p, const char *fmt, ...) _printf_(2, 3);
+/* From the producer thread, after something in flight completed: ends the thread if asked to. */
+void producer_check_stop(Producer *p);
+
+/* --- bench-clients.c: the receivers ---------------------------------------------------------- */
+
+typedef struct Clients Clients;
+typedef struct Receiver Receiver;
+
+/* Issues a receiver's set-up calls (asynchronously), counting them in r->setup_pending. */
+typedef int (*ReceiverSetup)(Receiver *r, void *userdata);
+
+struct Receiver {
+        Clients *clients;
+        unsigned index;
+        sd_bus *bus;
+        int fd;
+        uint32_t epoll_events;
+        char *unique_name;
+        char *path; /* its subscription's object path, once known */
+        unsigned setup_pending;
+        uint64_t received; /* first attempts, this phase */
+        void *userdata;
+};
+
+typedef struct PhaseResult {
+        uint64_t elapsed_usec;
+        uint64_t deliveries; /* acked, first attempts */
+        uint64_t retries;    /* deliveries with attempt > 1 */
+        uint64_t dead_lettered;
+        Samples latency; /* µs, one per receipt (latency phase) */
+} PhaseResult;
+
+struct Clients {
+        const char *address;
+        int epoll_fd;
+        Receiver *receivers;
+        unsigned n, n_started, n_ready;
+        ReceiverSetup setup;
+        void *setup_userdata;
+
+        /* The phase under way. */
+        Producer *producer;
+        PhaseKind phase;
+        bool time_from_field; /* latency from the signal's time field (baseline), else producer->t0 */
+        uint64_t events, events_done;
+        uint64_t event_received; /* receipts of the current event (latency) */
+        uint64_t received, retries, dead_lettered, acks_sent, ack_replies;
+        uint64_t t_done;
+        bool done;
+        Samples latency;
+
+        char *error; /* the first failure */
+};
+
+int clients_connect(Clients *c, const char *address, unsigned n, ReceiverSetup setup, void *userdata,
+                    uint64_t timeout_usec);
+void clients_disconnect(Clients *c);
+void clients_fail(Clients *c, const char *fmt, ...) _printf_(2, 3);
+/* For set-up replies: counts one down; the receiver is ready at zero. */
+void receiver_setup_done(Receiver *r);
+/* Writes "what: error name: message" into c->error if the reply is an error; returns true if it was. */
+bool clients_reply_failed(Clients *c, sd_bus_message *reply, const char *what);
+/* Runs one phase: the producer produces, the receivers receive and ack, until done or the timeout. */
+int clients_run_phase(Clients *c, Producer *p, PhaseKind phase, uint64_t events, bool time_from_field,
+                      uint64_t timeout_usec, PhaseResult *ret);
+void phase_result_done(PhaseResult *r);
+
+/* --- bench-baseline.c and bench-ptpsyncd.c ----------------------------------------------------- */
+
+typedef struct RunConfig {
+        unsigned n;             /* receivers */
+        uint64_t events;        /* throughput run */
+        uint64_t latency_events; /* one at a time; 0: no latency phase */
+        uint64_t timeout_usec;  /* for each phase */
+        /* baseline */
+        unsigned window;
+        /* ptpsyncd */
+        const char *daemon_path;
+        bool ordered, durable;
+} RunConfig;
+
+typedef struct RunResult {
+        bool ok;
+        bool timed_out;
+        double events_per_sec, deliveries_per_sec;
+        uint64_t events;
+        uint64_t retries, dead_lettered;
+        bool have_latency;
+        uint64_t p50_usec, p99_usec, max_usec;
+        uint64_t inject_p50_usec, inject_p99_usec; /* ptpsyncd: Inject's own round trip */
+        char *error;
+} RunResult;
+
+void run_result_done(RunResult *r);
+
+int baseline_run(BenchBus *b, const RunConfig *cfg, RunResult *ret);
+int ptpsyncd_run(BenchBus *b, const RunConfig *cfg, RunResult *ret);
+
+typedef struct RssResult {
+        bool ok;
+        unsigned subscriptions;
+        uint64_t rss_before_kib, rss_after_kib, anon_before_kib, anon_after_kib;
+        char *error;
+} RssResult;
+
+int ptpsyncd_rss(BenchBus *b, const char *daemon_path, unsigned connections, unsigned per_connection,
+                 RssResult *ret);
