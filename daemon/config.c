@@ -52,6 +52,8 @@ void config_init(Config *c) {
         *c = (Config) {
                 .source = _SOURCE_KIND_INVALID,
                 .thresholds = THRESHOLDS_DEFAULT,
+                .subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT,
+                .retain_events = RETAIN_EVENTS_DEFAULT,
         };
 }
 
@@ -230,6 +232,24 @@ static bool parse_holdover_timeout(Config *c, const ConfigKey *k, const char *va
         return true;
 }
 
+static bool parse_unsigned(const ConfigKey *k, const char *value, int64_t min, int64_t max, unsigned *ret,
+                           GError **error) {
+        int64_t v;
+
+        if (!parse_int64_in_range(k, value, min, max, &v, error))
+                return false;
+        *ret = (unsigned) v;
+        return true;
+}
+
+static bool parse_subscriptions_per_uid(Config *c, const ConfigKey *k, const char *value, GError **error) {
+        return parse_unsigned(k, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &c->subscriptions_per_uid, error);
+}
+
+static bool parse_retain_events(Config *c, const ConfigKey *k, const char *value, GError **error) {
+        return parse_unsigned(k, value, 1, RETAIN_EVENTS_MAX, &c->retain_events, error);
+}
+
 static const ConfigKey config_keys[] = {
         { "Daemon",     "NodeName",           parse_node_name        },
         { "Daemon",     "Source",             parse_source           },
@@ -237,6 +257,8 @@ static const ConfigKey config_keys[] = {
         { "Thresholds", "MaxOffsetNs",        parse_max_offset       },
         { "Thresholds", "MinOffsetNs",        parse_min_offset       },
         { "Thresholds", "HoldoverTimeoutSec", parse_holdover_timeout },
+        { "Quota",      "SubscriptionsPerUser", parse_subscriptions_per_uid },
+        { "Store",      "RetainEvents",       parse_retain_events    },
 };
 
 static bool config_group_is_known(const char *group) {

@@ -9,6 +9,8 @@
  *
  *   [Daemon]      NodeName=  Source=sim|linuxptp  StateDirectory=
  *   [Thresholds]  MaxOffsetNs=  MinOffsetNs=  HoldoverTimeoutSec=
+ *   [Quota]       SubscriptionsPerUser=
+ *   [Store]       RetainEvents=
  */
 #pragma once
 
@@ -29,7 +31,14 @@ typedef struct Config {
         SourceKind source;     /* _SOURCE_KIND_INVALID: not set */
         char *state_directory; /* NULL: not set */
         Thresholds thresholds;
+        unsigned subscriptions_per_uid; /* uid 0 has no quota */
+        unsigned retain_events;         /* kept beyond what durable subscriptions need */
 } Config;
+
+#define SUBSCRIPTIONS_PER_UID_DEFAULT 64
+#define SUBSCRIPTIONS_PER_UID_MAX 1000000
+#define RETAIN_EVENTS_DEFAULT 10000
+#define RETAIN_EVENTS_MAX 10000000
 
 #define HOLDOVER_TIMEOUT_SEC_MAX (7 * 24 * 3600)
 #define OFFSET_NS_LIMIT INT64_C(1000000000000) /* |threshold| <= 1000 s */

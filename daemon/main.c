@@ -153,6 +153,7 @@ static int run(int argc, char *argv[]) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         g_autoptr(GError) error = NULL;
         g_autofree char *node_name = NULL, *state_dir = NULL, *store_error = NULL;
+        unsigned subscriptions_per_uid, retain_events;
         _cleanup_(store_freep) Store *store = NULL;
         Thresholds thresholds;
         Config config;
@@ -174,6 +175,8 @@ static int run(int argc, char *argv[]) {
                 o.source = config.source >= 0 ? config.source : SOURCE_LINUXPTP;
         node_name = g_strdup(o.node_name ?: config.node_name);
         thresholds = config.thresholds;
+        subscriptions_per_uid = config.subscriptions_per_uid;
+        retain_events = config.retain_events;
         state_dir = g_strdup(o.state_dir ?: config.state_directory ?: DEFAULT_STATE_DIR);
         config_done(&config);
         if (!node_name)
@@ -218,6 +221,8 @@ static int run(int argc, char *argv[]) {
                 (void) log_error_errno(r, "Failed to set up: %m");
                 return EXIT_FAILURE;
         }
+        m->subscriptions_per_uid = subscriptions_per_uid;
+        m->retain_events = retain_events;
         r = manager_connect_bus(m, o.bus);
         if (r < 0)
                 return EXIT_FAILURE;

@@ -16,8 +16,6 @@
 #define FLUSH_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 5)
 /* A batch that grows this large is committed on the spot: the loop may be too busy to reach the flush. */
 #define FLUSH_WRITES_MAX 1024
-/* Events kept in the store beyond what durable subscriptions still need. */
-#define RETAIN_EVENTS 10000
 #define PRUNE_EVERY_FLUSHES 256
 
 /*
@@ -57,6 +55,7 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
         m->auth = auth_registry_new();
         m->subscriptions = subscriptions_new(m);
         m->subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT;
+        m->retain_events = RETAIN_EVENTS_DEFAULT;
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
                 /* Only the simulator has a GNSS receiver until a real GNSS source exists. */
                 if (k == RESOURCE_GNSS && source != SOURCE_SIM)
@@ -116,7 +115,7 @@ static uint64_t manager_now(Manager *m, clockid_t clock) {
 }
 
 static void manager_prune(Manager *m) {
-        uint64_t keep_after = m->dispatched_seq > RETAIN_EVENTS ? m->dispatched_seq - RETAIN_EVENTS : 0;
+        uint64_t keep_after = m->dispatched_seq > m->retain_events ? m->dispatched_seq - m->retain_events : 0;
 
         keep_after = MIN(keep_after, subscriptions_min_cursor(m->subscriptions));
         /* The newest event always stays: it is where seq goes on after a restart. */

@@ -41,6 +41,7 @@ struct Manager {
         GQueue outbox;           /* Publication*, committed at the next flush */
         sd_event_source *flush_source;
         unsigned flushes_since_prune;
+        unsigned retain_events;
         AuthRegistry *auth;
         Subscriptions *subscriptions;
         unsigned subscriptions_per_uid;

@@ -18,9 +18,6 @@
 
 typedef struct Manager Manager;
 
-/* uid 0 has no quota. */
-#define SUBSCRIPTIONS_PER_UID_DEFAULT 64
-
 typedef struct Subscriptions Subscriptions;
 
 Subscriptions *subscriptions_new(Manager *m);

@@ -377,7 +377,8 @@ TestProcess *test_process_spawn(const char *const *argv) {
         g_autoptr(GError) error = NULL;
         TestProcess *p = g_new0(TestProcess, 1);
 
-        g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, test_spawn_child_setup,
+        g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+                                 test_spawn_child_setup,
                                  NULL, &p->pid, NULL, &p->out_fd, NULL, &error);
         g_assert_no_error(error);
         g_assert_cmpint(fcntl(p->out_fd, F_SETFL, O_NONBLOCK), ==, 0);

@@ -21,6 +21,9 @@ typedef struct ConfigCase {
         const char *source;            /* NULL: not set */
         const char *state_directory;
         const Thresholds *thresholds;  /* NULL: THRESHOLDS_DEFAULT */
+        unsigned quota;                /* 0: SUBSCRIPTIONS_PER_UID_DEFAULT (set 0 via quota_zero) */
+        bool quota_zero;
+        unsigned retain;               /* 0: RETAIN_EVENTS_DEFAULT */
 } ConfigCase;
 
 #define OK(n, t, ...) { .name = n, .text = t, .code = -1, __VA_ARGS__ }
@@ -73,6 +76,19 @@ static const ConfigCase config_cases[] = {
         OK("offsets-negative", "[Thresholds]\nMinOffsetNs=-20\nMaxOffsetNs=-10\n", T(-10, -20, 5)),
         OK("offsets-adjacent", "[Thresholds]\nMinOffsetNs=99\n", T(100, 99, 5)),
         OK("holdover-min", "[Thresholds]\nHoldoverTimeoutSec=1\n", T(100, -100, 1)),
+        OK("quota", "[Quota]\nSubscriptionsPerUser=3\n", .quota = 3),
+        OK("quota-zero", "[Quota]\nSubscriptionsPerUser=0\n", .quota_zero = true),
+        OK("quota-max", "[Quota]\nSubscriptionsPerUser=1000000\n", .quota = 1000000),
+        OK("retain", "[Store]\nRetainEvents=1\n", .retain = 1),
+        OK("retain-max", "[Store]\nRetainEvents=10000000\n", .retain = 10000000),
+        ERR("quota-negative", "[Quota]\nSubscriptionsPerUser=-1\n", INVALID_VALUE,
+            INVALID("SubscriptionsPerUser", "Quota", "-1"), "must be between 0 and 1000000"),
+        ERR("quota-too-big", "[Quota]\nSubscriptionsPerUser=1000001\n", INVALID_VALUE,
+            INVALID("SubscriptionsPerUser", "Quota", "1000001")),
+        ERR("quota-word", "[Quota]\nSubscriptionsPerUser=many\n", INVALID_VALUE, NOT_INTEGER),
+        ERR("retain-zero", "[Store]\nRetainEvents=0\n", INVALID_VALUE,
+            INVALID("RetainEvents", "Store", "0"), "must be between 1 and 10000000"),
+        ERR("store-unknown-key", "[Store]\nRetain=5\n", KEY_NOT_FOUND, "Unknown key \"Retain\" in group [Store]"),
         OK("holdover-max", "[Thresholds]\nHoldoverTimeoutSec=604800\n", T(100, -100, 604800)),
         /* GKeyFile merges a repeated group, and the last of a repeated key wins, hiding the earlier one. */
         OK("duplicate-group",
@@ -235,6 +251,9 @@ static void assert_config(const Config *c, const ConfigCase *t) {
         g_assert_cmpint(c->thresholds.max_offset_ns, ==, expected.max_offset_ns);
         g_assert_cmpint(c->thresholds.min_offset_ns, ==, expected.min_offset_ns);
         g_assert_cmpuint(c->thresholds.holdover_timeout_usec, ==, expected.holdover_timeout_usec);
+        g_assert_cmpuint(c->subscriptions_per_uid, ==,
+                         t->quota_zero ? 0 : t->quota ?: SUBSCRIPTIONS_PER_UID_DEFAULT);
+        g_assert_cmpuint(c->retain_events, ==, t->retain ?: RETAIN_EVENTS_DEFAULT);
 }
 
 static void assert_error(const GError *error, int code, const char *const *message, size_t n_message) {
@@ -655,7 +674,7 @@ static void test_shipped_file(void) {
         g_regex_match(commented_key, text, 0, &match);
         for (; g_match_info_matches(match); g_match_info_next(match, NULL))
                 keys++;
-        g_assert_cmpuint(keys, ==, 6);
+        g_assert_cmpuint(keys, ==, 8);
 
         uncommented = g_regex_replace(commented_key, text, -1, 0, "\\1", 0, &error);
         g_assert_no_error(error);
@@ -675,6 +694,8 @@ static void test_shipped_file(void) {
         g_assert_cmpint(c.thresholds.max_offset_ns, ==, defaults.thresholds.max_offset_ns);
         g_assert_cmpint(c.thresholds.min_offset_ns, ==, defaults.thresholds.min_offset_ns);
         g_assert_cmpuint(c.thresholds.holdover_timeout_usec, ==, defaults.thresholds.holdover_timeout_usec);
+        g_assert_cmpuint(c.subscriptions_per_uid, ==, SUBSCRIPTIONS_PER_UID_DEFAULT);
+        g_assert_cmpuint(c.retain_events, ==, RETAIN_EVENTS_DEFAULT);
         config_done(&c);
         config_done(&defaults);
 

@@ -535,6 +535,57 @@ static void test_bad_options(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(count, ==, 0);
 }
 
+/* A consumer run as nobody; returns its first line: "subscribed ..." or "error ...". */
+static char *nobody_consumer(TestBus *b, TestProcess **ret) {
+        g_autofree char *bus_arg = g_strconcat("--bus=", b->address, NULL);
+        const char *argv[] = { "runuser", "-u", "nobody", "--", g_getenv("PTPSYNC_CONSUMER"), bus_arg,
+                               "--address=" PTP_STATUS, NULL };
+        TestProcess *p = test_process_spawn(argv);
+        const char *line;
+        guint from = 0;
+
+        line = test_process_wait_line(p, "", &from, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(line);
+        *ret = p;
+        return g_strdup(line);
+}
+
+static void test_quota(void) {
+        TestBus *b;
+        TestDaemon *d;
+        TestProcess *c[3] = {}, *root[3] = {};
+        g_autofree char *path = NULL, *arg = NULL;
+
+        if (geteuid() != 0) {
+                g_test_skip("running consumers as nobody needs root");
+                return;
+        }
+        b = test_bus_start();
+        path = test_bus_write_file(b, "ptpsyncd.conf", "[Quota]\nSubscriptionsPerUser=2\n");
+        arg = g_strconcat("--config=", path, NULL);
+        d = test_daemon_start(b, (const char *const[]) { arg, NULL });
+
+        for (unsigned i = 0; i < 3; i++) {
+                g_autofree char *line = nobody_consumer(b, &c[i]);
+
+                if (i < 2)
+                        g_assert_true(g_str_has_prefix(line, "subscribed "));
+                else if (!g_str_has_prefix(line, "error org.ptpsync1.Error.QuotaExceeded "))
+                        g_error("the third subscription of a user with a quota of 2: %s", line);
+        }
+        /* Root has no quota. */
+        for (unsigned i = 0; i < 3; i++)
+                root[i] = test_consumer_start(b, PTP_STATUS, NULL, NULL);
+
+        for (unsigned i = 0; i < 3; i++) {
+                test_process_free(c[i]);
+                test_process_free(root[i]);
+        }
+        test_daemon_stop(d);
+        test_daemon_free(d);
+        test_bus_stop(b);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/subscriptions/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -554,5 +605,6 @@ int main(int argc, char *argv[]) {
         ADD("list-and-cancel", test_list_and_cancel);
         ADD("bad-options", test_bad_options);
 #undef ADD
+        g_test_add_func("/subscriptions/quota", test_quota);
         return g_test_run();
 }
