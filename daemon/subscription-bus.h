@@ -10,8 +10,6 @@
 #include "manager.h"
 #include "subscription.h"
 
-#define BUS_ERROR_ALREADY_ATTACHED "org.ptpsync1.Error.AlreadyAttached"
-
 int subscription_bus_register(Manager *m);
 
 int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *error);

@@ -396,6 +396,24 @@ static void test_durable_reattach(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
+static void test_name_in_use(Fixture *f, gconstpointer data) {
+        g_autofree char *bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
+        TestProcess *first = test_consumer_start(f->bus, PTP_STATUS, NULL, "--name=only-one", NULL);
+        const char *argv[] = { g_getenv("PTPSYNC_CONSUMER"), bus_arg, "--address=" PTP_STATUS, "--name=only-one",
+                               NULL };
+        TestProcess *second = test_process_spawn(argv);
+        const char *line;
+        guint from = 0;
+
+        /* Two live consumers cannot share one durable subscription. */
+        line = test_process_wait_line(second, "", &from, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(line);
+        if (!g_str_has_prefix(line, "error org.ptpsync1.Error.AlreadyAttached "))
+                g_error("a second owner for a durable name: %s", line);
+        test_process_free(second);
+        test_process_free(first);
+}
+
 static void test_foreign_ack(Fixture *f, gconstpointer data) {
         g_autofree char *path = NULL, *out = NULL, *err = NULL;
         g_autoptr(GError) error = NULL;
@@ -599,6 +617,7 @@ int main(int argc, char *argv[]) {
         ADD("queue-limit", test_queue_limit);
         ADD("owner-leaves", test_owner_leaves);
         ADD("durable-reattach", test_durable_reattach);
+        ADD("name-in-use", test_name_in_use);
         ADD("foreign-ack", test_foreign_ack);
         ADD("stopped-consumer-isolated", test_stopped_consumer_isolated);
         ADD("initial-state", test_initial_state);
