@@ -21,6 +21,7 @@ static const char bus_config[] =
         "  <type>system</type>\n"
         "  <listen>unix:path=%s/bus.sock</listen>\n"
         "  <auth>EXTERNAL</auth>\n"
+        "%s"
         "  <policy context=\"default\">\n"
         "    <allow user=\"*\"/>\n"
         "    <allow own=\"*\"/>\n"
@@ -72,6 +73,10 @@ static char *read_line(int fd, uint64_t timeout_usec) {
 }
 
 TestBus *test_bus_start(void) {
+        return test_bus_start_with("");
+}
+
+TestBus *test_bus_start_with(const char *extra_config) {
         g_autoptr(GError) error = NULL;
         g_autofree char *config_path = NULL, *config = NULL, *config_arg = NULL, *line = NULL;
         TestBus *b = g_new0(TestBus, 1);
@@ -81,7 +86,7 @@ TestBus *test_bus_start(void) {
         g_assert_no_error(error);
         g_assert_cmpint(chmod(b->dir, 0755), ==, 0);
 
-        config = g_strdup_printf(bus_config, b->dir);
+        config = g_strdup_printf(bus_config, b->dir, extra_config);
         config_path = test_bus_write_file(b, "bus.conf", config);
         config_arg = g_strconcat("--config-file=", config_path, NULL);
 

@@ -37,6 +37,8 @@ typedef struct TestDaemon {
 } TestDaemon;
 
 TestBus *test_bus_start(void);
+/* With extra <limit> elements (or any busconfig XML) in the bus's configuration. */
+TestBus *test_bus_start_with(const char *extra_config);
 void test_bus_stop(TestBus *b);
 
 /* Writes text to <bus dir>/name and returns the path (g_free). */
