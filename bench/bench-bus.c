@@ -44,6 +44,7 @@ static const char bus_config[] =
         "    <allow user=\"*\"/>\n"
         "    <allow own=\"*\"/>\n"
         "    <allow send_destination=\"*\"/>\n"
+        "    <allow receive_sender=\"*\"/>\n"
         "  </policy>\n"
         "  <limit name=\"max_connections_per_user\">2000</limit>\n"
         "  <limit name=\"max_completed_connections\">4096</limit>\n"

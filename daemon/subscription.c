@@ -90,7 +90,7 @@ static void subscription_arm_timer(Subscription *s) {
 static void subscription_report_dead_letters(Subscription *s) {
         Store *store = s->manager->store;
         DeadLetterReason reason;
-        uint64_t seq;
+        uint64_t seq, discarded;
 
         while (queue_pop_dead_lettered(s->queue, &seq, &reason)) {
                 log_notice("Subscription %s: event %" G_GUINT64_FORMAT " dead-lettered (%s).", s->id, seq,
@@ -101,6 +101,15 @@ static void subscription_report_dead_letters(Subscription *s) {
                         manager_request_flush(s->manager);
                 }
                 subscription_bus_send_dead_lettered(s, seq, reason);
+        }
+
+        /* Dead letters pushed out past the limit are gone for good: that is worth a line in the log. */
+        discarded = queue_counters(s->queue)->dead_letters_discarded;
+        if (discarded > s->discards_logged) {
+                log_warning("Subscription %s: %" G_GUINT64_FORMAT " oldest dead letters discarded (DeadLetterLimit "
+                            "%u), %" G_GUINT64_FORMAT " in all.", s->id, discarded - s->discards_logged,
+                            s->options.dead_letter_limit, discarded);
+                s->discards_logged = discarded;
         }
 }
 
