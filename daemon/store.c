@@ -197,7 +197,13 @@ static int store_check_schema(Store *s, char **ret_message) {
                                                        "version)", s->path);
                         return -EBADMSG;
                 }
-                return exec(s, schema_v1, ret_message);
+                /* In one transaction: a crash half-way must not leave tables without a version, refused. */
+                r = exec(s, "BEGIN IMMEDIATE", ret_message);
+                if (r >= 0)
+                        r = exec(s, schema_v1, ret_message);
+                if (r >= 0)
+                        r = exec(s, "COMMIT", ret_message);
+                return r; /* on failure, closing the database rolls back */
         }
         /* Cheap enough at start-up for a store that retention keeps small, and it catches corruption now. */
         r = query_int(s, "SELECT quick_check = 'ok' FROM pragma_quick_check", &ok, ret_message);
@@ -238,9 +244,7 @@ int store_open(Store **ret, const char *directory, char **ret_message) {
                                                s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(r));
                 return errno_of(r);
         }
-        /* WAL: a commit is one append; synchronous=FULL: and it is on disk when COMMIT returns. */
-        r = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                 ret_message);
+        r = exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", ret_message);
         if (r < 0)
                 return r;
         r = store_check_schema(s, ret_message);
@@ -252,6 +256,13 @@ int store_open(Store **ret, const char *directory, char **ret_message) {
                         *ret_message = g_strdup_printf("%s: %s", s->path, sqlite3_errmsg(s->db));
                         return -EBADMSG;
                 }
+        /*
+         * WAL: a commit is one append; synchronous=FULL: and it is on disk when COMMIT returns. Only now
+         * that the file is known to be ours: switching writes to it, and a refused file stays as it was.
+         */
+        r = exec(s, "PRAGMA journal_mode = WAL", ret_message);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -552,6 +563,12 @@ int store_load_dead_letters(Store *s, const char *id, int (*f)(Event *e, DeadLet
         return load_events(s, rows, dead_letter_loaded, &l);
 }
 
+static bool column_in_range(sqlite3_stmt *row, int i, int64_t min, int64_t max) {
+        int64_t v = sqlite3_column_int64(row, i);
+
+        return v >= min && v <= max;
+}
+
 /* The id and address point into the row; only the options are owned. */
 static void stored_subscription_done(StoredSubscription *sub) {
         subscription_options_done(&sub->options);
@@ -592,17 +609,31 @@ int store_load_subscriptions(Store *s, int (*f)(const StoredSubscription *sub, v
                 o->queue_limit = (uint32_t) sqlite3_column_int64(rows, 10);
                 o->initial_state = sqlite3_column_int(rows, 11);
                 o->dead_letter_limit = (uint32_t) sqlite3_column_int64(rows, 12);
-                /* What was valid when stored is checked again: the file is input too. */
-                if (!duration_parse(o->backoff_delay, &delay, NULL) || o->backoff_policy < 0 || o->window == 0 ||
-                    o->queue_limit == 0 || o->ack_timeout_usec == 0 || isempty(o->name))
+                /*
+                 * What was valid when stored is checked again, within subscription_options_parse()'s
+                 * limits: the file is input too. Numbers before they are cut to 32 bits.
+                 */
+                if (!duration_parse(o->backoff_delay, &delay, NULL) ||
+                    delay > OPTIONS_BACKOFF_DELAY_MAX_USEC || o->backoff_policy < 0 || isempty(o->name) ||
+                    !column_in_range(rows, 2, 0, UINT32_MAX - 1) || /* uid; (uid_t) -1 is nobody */
+                    !column_in_range(rows, 5, 1, OPTIONS_WINDOW_MAX) ||
+                    !column_in_range(rows, 6, 0, OPTIONS_RETRY_MAX) ||
+                    !column_in_range(rows, 9, OPTIONS_ACK_TIMEOUT_MIN_USEC, OPTIONS_ACK_TIMEOUT_MAX_USEC) ||
+                    !column_in_range(rows, 10, 1, OPTIONS_QUEUE_LIMIT_MAX) ||
+                    !column_in_range(rows, 12, 0, OPTIONS_QUEUE_LIMIT_MAX) ||
+                    !column_in_range(rows, 13, 0, INT64_MAX))
                         return log_error_errno(EBADMSG, "%s: subscription %s is damaged", s->path, sub.id);
                 o->backoff_delay_usec = delay;
 
                 sqlite3_bind_text(metadata, 1, sub.id, -1, SQLITE_STATIC);
-                while (sqlite3_step(metadata) == SQLITE_ROW)
+                while ((r = sqlite3_step(metadata)) == SQLITE_ROW)
                         g_hash_table_insert(o->metadata, g_strdup(column_text(metadata, 0)),
                                             g_strdup(column_text(metadata, 1)));
                 sqlite3_reset(metadata);
+                /* Half the metadata is not the metadata. */
+                if (r != SQLITE_DONE)
+                        return log_error_errno(errno_of(r), "%s: subscription %s: %s", s->path, sub.id,
+                                               sqlite3_errmsg(s->db));
 
                 r = f(&sub, userdata);
                 if (r < 0)
