@@ -24,6 +24,23 @@ char *bus_quote_for_message(const char *s) {
         return g_strdup_printf("\"%.*s...\" (%zu bytes)", QUOTE_MAX, s, n);
 }
 
+int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_error *error) {
+        const char *address, *reason;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &address);
+        if (r < 0)
+                return r;
+        if (!address_is_valid(address, &reason)) {
+                g_autofree char *q = bus_quote_for_message(address);
+
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_ADDRESS, "Invalid resource address %s: %s",
+                                         q, reason);
+        }
+        *ret_address = address;
+        return 0;
+}
+
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
@@ -70,19 +87,13 @@ static int property_get_last_sequence(sd_bus *bus, const char *path, const char 
 static int method_get_current_state(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
-        const char *address, *reason;
+        const char *address;
         unsigned matched = 0, with_data = 0;
         int r;
 
-        r = sd_bus_message_read(message, "s", &address);
+        r = bus_read_address(message, &address, error);
         if (r < 0)
                 return r;
-        if (!address_is_valid(address, &reason)) {
-                g_autofree char *q = bus_quote_for_message(address);
-
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_ADDRESS, "Invalid resource address %s: %s",
-                                         q, reason);
-        }
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)

@@ -377,21 +377,15 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         _cleanup_(subscription_options_done) SubscriptionOptions options;
         _cleanup_(subscription_freep) Subscription *s = NULL;
         Manager *m = userdata;
-        const char *address, *reason, *sender = sd_bus_message_get_sender(message);
+        const char *address, *sender = sd_bus_message_get_sender(message);
         Subscription *existing, *added;
         uid_t uid;
         int r;
 
         subscription_options_init(&options);
-        r = sd_bus_message_read(message, "s", &address);
+        r = bus_read_address(message, &address, error);
         if (r < 0)
                 return r;
-        if (!address_is_valid(address, &reason)) {
-                g_autofree char *q = bus_quote_for_message(address);
-
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_ADDRESS, "Invalid resource address %s: %s",
-                                         q, reason);
-        }
         if (!address_matches_any_resource(m, address))
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RESOURCE,
                                          "No resource matches %s; this node's resources are under /cluster/node/%s/",

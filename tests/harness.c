@@ -500,3 +500,9 @@ TestProcess *test_consumer_start(TestBus *b, const char *address, char **ret_pat
         }
         return p;
 }
+
+void test_inject_lock_events(sd_bus *bus, unsigned *injected, unsigned n) {
+        for (unsigned i = 0; i < n; i++, (*injected)++)
+                test_inject(bus, "sync/ptp-status/lock-state", "ens1f0", *injected % 2 == 0 ? "locked" : "unlocked",
+                            7);
+}

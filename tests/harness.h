@@ -100,6 +100,12 @@ TestEvent *test_event_read(sd_bus_message *m);
 void test_event_free(TestEvent *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestEvent, test_event_free)
 
+/*
+ * n more lock-state events of clock ens1f0, alternating locked and unlocked:
+ * with holdover that never runs out, one event each. *injected counts them.
+ */
+void test_inject_lock_events(sd_bus *bus, unsigned *injected, unsigned n);
+
 /* Calls Simulator.Inject and asserts it succeeded. */
 void test_inject(sd_bus *bus, const char *suffix, const char *clock, const char *observation, int64_t offset);
 

@@ -58,8 +58,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data) {
 }
 
 static void inject_events(Fixture *f, unsigned n) {
-        for (unsigned i = 0; i < n; i++, f->injected++)
-                test_inject(f->client, LOCK, "ens1f0", f->injected % 2 == 0 ? "locked" : "unlocked", 7);
+        test_inject_lock_events(f->client, &f->injected, n);
 }
 
 static uint64_t last_sequence(Fixture *f) {

@@ -44,10 +44,8 @@ static void fixture_teardown(Fixture *f, gconstpointer data) {
         test_bus_stop(f->bus);
 }
 
-/* n more lock-state events: LOCKED, HOLDOVER, LOCKED, ... (seq = f->injected after each). */
 static void inject_events(Fixture *f, unsigned n) {
-        for (unsigned i = 0; i < n; i++, f->injected++)
-                test_inject(f->client, LOCK, "ens1f0", f->injected % 2 == 0 ? "locked" : "unlocked", 7);
+        test_inject_lock_events(f->client, &f->injected, n);
 }
 
 typedef struct Delivery {
