@@ -135,7 +135,9 @@ static void manager_flush(Manager *m) {
 
         while ((p = g_queue_pop_head(&m->outbox))) {
                 if (p->event) {
-                        log_info("Event %" PRIu64 ": %s", p->event->seq, p->resource->address);
+                        log_info("Event %" PRIu64 ": %s %s", p->event->seq, p->resource->address,
+                                 p->event->values->len > 0 ? g_array_index(p->event->values, EventValue, 0).value
+                                                           : "");
                         manager_bus_emit_event(m, p->event);
                         resource_bus_emit_changed(p->resource, p->value_changed);
                         subscriptions_dispatch(m->subscriptions, p->event);
