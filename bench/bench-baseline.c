@@ -5,9 +5,14 @@
  * per receiver, of the daemon's signature and sizes (a lock-state event:
  * UUID, type, source address, two values, attempt), from a per-receiver
  * object path under /org/ptpsync1/subscription; it answers each receiver's
- * Ack(t) through a fallback vtable, as the daemon does, and keeps at most
- * Window events unacknowledged per receiver. No queue, no timers, no retries,
- * no dead letters, no uid checks: what is left is the bus's own cost.
+ * Ack(t) through a fallback vtable, as the daemon does. No store, no queue,
+ * no timers, no retries, no dead letters, no uid checks: what is left is the
+ * bus's own cost.
+ *
+ * Its flow control is the daemon's (daemon/delivery.h): at most Window events
+ * unacknowledged per receiver, sent by a round-robin pump below the bus's
+ * priority in slices of 16 and budgets of 256, that pauses for 1 ms while
+ * sd-bus's write queue holds 1024 messages or more.
  */
 
 #include <errno.h>
@@ -22,12 +27,20 @@
 
 typedef struct Sender Sender;
 
+/* The daemon's (daemon/delivery.h). */
+#define PUMP_SLICE 16U
+#define PUMP_BUDGET 256U
+#define PUMP_BUSY_THRESHOLD 1024U
+#define PUMP_THROTTLE_USEC (1 * USEC_PER_MSEC)
+#define PUMP_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
+
 typedef struct Peer {
         Sender *sender;
         char *name; /* the receiver's unique name */
         char *path;
         uint64_t next_seq; /* throughput: the next event it gets */
         unsigned in_flight;
+        bool scheduled; /* in the pump's round */
 } Peer;
 
 struct Sender {
@@ -36,6 +49,8 @@ struct Sender {
         unsigned n;
         GHashTable *by_path; /* path -> Peer* */
         unsigned window;
+        GQueue round; /* Peer*, each at most once */
+        sd_event_source *pump;
         uint64_t seq; /* latency: the last event produced */
 };
 
@@ -72,15 +87,68 @@ static int send_event(Sender *s, Peer *p, uint64_t seq, uint64_t t) {
         return 0;
 }
 
-/* Throughput: as much as the window allows. */
-static int peer_fill(Sender *s, Peer *p) {
+static bool peer_has_due(const Sender *s, const Peer *p) {
+        return p->in_flight < s->window && p->next_seq <= s->producer.events;
+}
+
+static void pump_arm(Sender *s, uint64_t when) {
         int r;
 
-        while (p->in_flight < s->window && p->next_seq <= s->producer.events) {
+        r = sd_event_source_set_time(s->pump, when);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->pump, SD_EVENT_ONESHOT);
+        if (r < 0)
+                producer_fail(&s->producer, "cannot arm the pump: %s", strerror(-r));
+}
+
+static void peer_schedule(Sender *s, Peer *p) {
+        if (p->scheduled || !peer_has_due(s, p))
+                return;
+        g_queue_push_tail(&s->round, p);
+        p->scheduled = true;
+        if (s->round.length == 1)
+                pump_arm(s, 0);
+}
+
+/* Up to max events of p's, as the window allows. */
+static unsigned peer_send_due(Sender *s, Peer *p, unsigned max) {
+        unsigned n = 0;
+        int r;
+
+        while (n < max && peer_has_due(s, p)) {
                 r = send_event(s, p, p->next_seq++, now_usec());
-                if (r < 0)
-                        return r;
+                if (r < 0) {
+                        producer_fail(&s->producer, "sending an event: %s", strerror(-r));
+                        break;
+                }
+                n++;
         }
+        return n;
+}
+
+static int on_pump(sd_event_source *source, uint64_t usec, void *userdata) {
+        Sender *s = userdata;
+        unsigned budget = PUMP_BUDGET;
+
+        while (budget > 0 && !g_queue_is_empty(&s->round)) {
+                unsigned n, slice = MIN(budget, PUMP_SLICE);
+                uint64_t queued = 0;
+                Peer *p;
+
+                (void) sd_bus_get_n_queued_write(s->producer.bus, &queued);
+                if (queued >= PUMP_BUSY_THRESHOLD) {
+                        pump_arm(s, now_usec() + PUMP_THROTTLE_USEC);
+                        return 0;
+                }
+                p = g_queue_pop_head(&s->round);
+                p->scheduled = false;
+                n = peer_send_due(s, p, slice);
+                budget -= n;
+                if (n == slice)
+                        peer_schedule(s, p);
+        }
+        if (!g_queue_is_empty(&s->round))
+                pump_arm(s, 0);
         return 0;
 }
 
@@ -101,11 +169,8 @@ static int method_ack(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         r = sd_bus_reply_method_return(m, NULL);
         if (r < 0)
                 return r;
-        if (s->producer.phase == PHASE_THROUGHPUT) {
-                r = peer_fill(s, p);
-                if (r < 0)
-                        producer_fail(&s->producer, "sending an event: %s", strerror(-r));
-        }
+        if (s->producer.phase == PHASE_THROUGHPUT)
+                peer_schedule(s, p);
         return 1;
 }
 
@@ -116,8 +181,8 @@ static const sd_bus_vtable sender_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-static int sender_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **ret_found,
-                       sd_bus_error *error) {
+static int sender_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                       void **ret_found, sd_bus_error *error) {
         Sender *s = userdata;
         Peer *p = g_hash_table_lookup(s->by_path, path);
 
@@ -127,7 +192,8 @@ static int sender_find(sd_bus *bus, const char *path, const char *interface, voi
         return 1;
 }
 
-/* Latency: one event to everyone. */
+/* Latency: one event to everyone at once, not through the pump: it is within any window, and that is the
+ * bare cost (the daemon's pump hands out 256 per turn, which shows at N = 1000). */
 static int sender_produce_one(Producer *producer) {
         Sender *s = producer->userdata;
         uint64_t t = now_usec();
@@ -145,26 +211,18 @@ static int sender_produce_one(Producer *producer) {
 
 static int sender_start(Producer *producer) {
         Sender *s = producer->userdata;
-        int r;
 
+        g_queue_clear(&s->round);
         for (unsigned i = 0; i < s->n; i++) {
                 s->peers[i].next_seq = 1;
                 s->peers[i].in_flight = 0;
+                s->peers[i].scheduled = false;
         }
         if (producer->phase == PHASE_LATENCY)
                 return sender_produce_one(producer);
-
-        /* Event by event across the receivers, as the daemon's round-robin pump goes. */
-        for (unsigned w = 0; w < s->window; w++)
-                for (unsigned i = 0; i < s->n; i++) {
-                        Peer *p = &s->peers[i];
-
-                        if (p->next_seq > producer->events)
-                                continue;
-                        r = send_event(s, p, p->next_seq++, now_usec());
-                        if (r < 0)
-                                return r;
-                }
+        /* Every receiver has a window to fill: all in the round, the pump goes event by event. */
+        for (unsigned i = 0; i < s->n; i++)
+                peer_schedule(s, &s->peers[i]);
         return 0;
 }
 
@@ -197,6 +255,7 @@ static int sender_init(Sender *s, Clients *c, sd_bus *bus, unsigned window) {
         int r;
 
         s->window = window;
+        g_queue_init(&s->round);
         s->n = c->n;
         s->peers = g_new0(Peer, c->n);
         s->by_path = g_hash_table_new(g_str_hash, g_str_equal);
@@ -210,7 +269,8 @@ static int sender_init(Sender *s, Clients *c, sd_bus *bus, unsigned window) {
                 s->peers[i] = (Peer) {
                         .sender = s,
                         .name = g_strdup(c->receivers[i].unique_name),
-                        .path = g_strconcat(BENCH_SUBSCRIPTION_PREFIX "/", sd_id128_to_string(id, hex), NULL),
+                        .path = g_strconcat(BENCH_SUBSCRIPTION_PREFIX "/", sd_id128_to_string(id, hex),
+                                            NULL),
                 };
                 g_hash_table_insert(s->by_path, s->peers[i].path, &s->peers[i]);
         }
@@ -218,10 +278,21 @@ static int sender_init(Sender *s, Clients *c, sd_bus *bus, unsigned window) {
                                        sender_vtable, sender_find, s);
         if (r < 0)
                 return r;
-        return producer_init(&s->producer, bus, &sender_ops, s);
+        r = producer_init(&s->producer, bus, &sender_ops, s);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(s->producer.event, &s->pump, CLOCK_MONOTONIC, 0, PUMP_THROTTLE_USEC, on_pump,
+                              s);
+        if (r >= 0)
+                r = sd_event_source_set_priority(s->pump, PUMP_PRIORITY);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->pump, SD_EVENT_OFF);
+        return r;
 }
 
 static void sender_done(Sender *s) {
+        s->pump = sd_event_source_disable_unref(s->pump);
+        g_queue_clear(&s->round);
         producer_done(&s->producer);
         for (unsigned i = 0; i < s->n; i++) {
                 g_free(s->peers[i].name);
@@ -233,83 +304,53 @@ static void sender_done(Sender *s) {
         *s = (Sender) {};
 }
 
-/* Fills ret from a phase; returns the phase's result. */
-static int record_phase(RunResult *ret, Clients *c, int r, const char *what) {
-        if (r < 0 && !ret->error)
-                ret->error = g_strdup_printf("%s: %s", what, c->error ?: strerror(-r));
-        if (r == -ETIMEDOUT)
-                ret->timed_out = true;
-        return r;
+typedef struct BaselineRig {
+        Rig rig; /* first: a Rig* is a BaselineRig* */
+        Sender sender;
+} BaselineRig;
+
+static void baseline_rig_destroy(Rig *rig) {
+        BaselineRig *br = (BaselineRig *) rig;
+
+        /* The sender (and its thread) first, then the receivers. */
+        sender_done(&br->sender);
+        clients_disconnect(&br->rig.clients);
+        g_free(br);
 }
 
-static int run_phases(Clients *c, Sender *s, const RunConfig *cfg, RunResult *ret) {
-        PhaseResult ph = {};
+int baseline_rig_new(BenchBus *b, unsigned n, unsigned window, Rig **ret, char **ret_error) {
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL; /* the producer keeps its own reference */
+        BaselineRig *br = g_new0(BaselineRig, 1);
+        _cleanup_(rig_freep) Rig *rig = &br->rig;
         int r;
 
-        if (cfg->latency_events > 0) {
-                /* A few events first, not counted: connections and allocations warm up. */
-                r = clients_run_phase(c, &s->producer, PHASE_LATENCY, 3, true, cfg->timeout_usec, &ph);
-                phase_result_done(&ph);
-                if (record_phase(ret, c, r, "warm-up") < 0)
-                        return r;
-                r = clients_run_phase(c, &s->producer, PHASE_LATENCY, cfg->latency_events, true,
-                                      cfg->timeout_usec, &ph);
-                if (record_phase(ret, c, r, "latency") < 0) {
-                        phase_result_done(&ph);
-                        return r;
-                }
-                ret->have_latency = true;
-                ret->p50_usec = samples_percentile(&ph.latency, 50);
-                ret->p99_usec = samples_percentile(&ph.latency, 99);
-                ret->max_usec = samples_percentile(&ph.latency, 100);
-                phase_result_done(&ph);
-        }
-
-        r = clients_run_phase(c, &s->producer, PHASE_THROUGHPUT, cfg->events, true, cfg->timeout_usec, &ph);
-        (void) record_phase(ret, c, r, "throughput");
-        if (r >= 0 || r == -ETIMEDOUT) {
-                ret->deliveries_per_sec = (double) ph.deliveries * USEC_PER_SEC / (double) MAX(ph.elapsed_usec, 1);
-                ret->events_per_sec = ret->deliveries_per_sec / cfg->n;
-        }
-        phase_result_done(&ph);
-        return r;
-}
-
-static int run_one(BenchBus *b, const RunConfig *cfg, RunResult *ret) {
-        /* Cleaned up in reverse: the sender (and its thread) first, then the receivers. */
-        _cleanup_(clients_disconnect) Clients c = { .epoll_fd = -1 };
-        _cleanup_(sender_done) Sender s = {};
-        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
+        *rig = (Rig) {
+                .clients.epoll_fd = -1,
+                .producer = &br->sender.producer,
+                /* Latency from the time field: the sender's clock when it made the event. */
+                .time_from_field = true,
+                .bus_pid = b->pid,
+                .destroy = baseline_rig_destroy,
+        };
         r = bench_connect(b->address, &bus);
         if (r < 0) {
-                ret->error = g_strdup_printf("cannot connect the sender: %s", strerror(-r));
+                *ret_error = g_strdup_printf("cannot connect the sender: %s", strerror(-r));
                 return r;
         }
-        r = clients_connect(&c, b->address, cfg->n, baseline_receiver_setup, NULL, 120 * USEC_PER_SEC);
+        r = clients_connect(&rig->clients, b->address, n, baseline_receiver_setup, NULL, 120 * USEC_PER_SEC);
         if (r < 0) {
-                ret->error = g_strdup_printf("connecting %u receivers: %s", cfg->n, c.error);
+                *ret_error = g_strdup_printf("connecting %u receivers: %s", n, rig->clients.error);
                 return r;
         }
-        r = sender_init(&s, &c, bus, cfg->window);
+        r = sender_init(&br->sender, &rig->clients, bus, window);
         if (r < 0) {
-                ret->error = g_strdup_printf("setting up the sender: %s", strerror(-r));
+                *ret_error = g_strdup_printf("setting up the sender: %s", strerror(-r));
                 return r;
         }
-        return run_phases(&c, &s, cfg, ret);
+        *ret = g_steal_pointer(&rig);
+        return 0;
 }
 
-int baseline_run(BenchBus *b, const RunConfig *cfg, RunResult *ret) {
-        int r;
-
-        *ret = (RunResult) { .events = cfg->events };
-        r = run_one(b, cfg, ret);
-        ret->ok = r >= 0;
-        return r;
-}
-
-void run_result_done(RunResult *r) {
-        g_free(r->error);
-        *r = (RunResult) {};
+void baseline_rig_set_window(Rig *rig, unsigned window) {
+        ((BaselineRig *) rig)->sender.window = window;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -50,10 +51,70 @@ static const char bus_config[] =
         "  <limit name=\"max_completed_connections\">4096</limit>\n"
         "</busconfig>\n";
 
+/*
+ * One lock-state event per injection, never a holdover expiry in between; and
+ * a state directory of its own (on the same file system as /var/lib here), so
+ * that nothing durable of one run, nor of the machine's, leaks into another.
+ */
 static const char daemon_config[] =
-        "# ptpsync-bench: one lock-state event per injection, never a holdover expiry in between.\n"
+        "# ptpsync-bench\n"
+        "[Daemon]\n"
+        "StateDirectory=%s\n"
         "[Thresholds]\n"
         "HoldoverTimeoutSec=3600\n";
+
+/*
+ * SIGINT and SIGTERM: our children would die with us anyway (PR_SET_PDEATHSIG),
+ * but they are killed and reaped here first, and the temporary directories
+ * removed, with async-signal-safe calls only: what to clean is noted in plain
+ * static storage before it exists.
+ */
+enum { CHILD_BUS, CHILD_DAEMON, _CHILD_MAX };
+static volatile sig_atomic_t children[_CHILD_MAX];
+static char cleanup_dirs[2][PATH_MAX];
+static bool keep_dirs; /* PTPSYNC_BENCH_KEEP, read once: getenv() is no call for a signal handler */
+
+static void note_child(unsigned slot, pid_t pid) {
+        children[slot] = pid;
+}
+
+static void note_dir(unsigned slot, const char *dir) {
+        if (dir && strlen(dir) < sizeof(cleanup_dirs[slot]))
+                strcpy(cleanup_dirs[slot], dir);
+        else
+                cleanup_dirs[slot][0] = '\0';
+}
+
+static void on_fatal_signal(int sig) {
+        /* The daemon before the bus, so that it does not see the bus go and log about it. */
+        for (int i = _CHILD_MAX - 1; i >= 0; i--)
+                if (children[i] > 0) {
+                        (void) kill(children[i], SIGKILL);
+                        (void) waitpid(children[i], NULL, 0);
+                }
+        for (size_t i = 0; i < ELEMENTSOF(cleanup_dirs) && !keep_dirs; i++)
+                if (cleanup_dirs[i][0] == '/') {
+                        char *argv[] = { (char *) "rm", (char *) "-rf", cleanup_dirs[i], NULL };
+                        pid_t pid = fork();
+
+                        if (pid == 0) {
+                                execve("/bin/rm", argv, (char *[]) { NULL });
+                                _exit(127);
+                        }
+                        if (pid > 0)
+                                (void) waitpid(pid, NULL, 0);
+                }
+        _exit(128 + sig);
+}
+
+void bench_handle_signals(void) {
+        struct sigaction sa = { .sa_handler = on_fatal_signal };
+
+        keep_dirs = getenv("PTPSYNC_BENCH_KEEP");
+
+        (void) sigaction(SIGINT, &sa, NULL);
+        (void) sigaction(SIGTERM, &sa, NULL);
+}
 
 uint64_t bench_raise_fd_limit(void) {
         struct rlimit rl;
@@ -209,15 +270,31 @@ int bench_connect(const char *address, sd_bus **ret) {
                 return r;
         }
         /* A first call, with a timeout: the bus answers, and the connection is running. */
-        r = bench_call_method(bus, &reply, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                              "GetId", NULL);
+        r = bench_call_method(bus, &reply, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus", "GetId", NULL);
         if (r < 0)
                 return r;
         *ret = g_steal_pointer(&bus);
         return 0;
 }
 
-int bench_bus_start(BenchBus *b) {
+static int make_state_root(BenchBus *b, const char *parent) {
+        g_autofree char *template = g_build_filename(parent, "ptpsync-bench-state-XXXXXX", NULL);
+
+        if (!parent) {
+                b->state_root = g_strdup(b->dir);
+                return 0;
+        }
+        if (!g_mkdtemp(template)) {
+                bench_log("Cannot make a directory in %s: %m", parent);
+                return -errno;
+        }
+        b->state_root = g_steal_pointer(&template);
+        note_dir(1, b->state_root);
+        return 0;
+}
+
+int bench_bus_start(BenchBus *b, const char *state_root) {
         g_autoptr(GError) error = NULL;
         g_autofree char *config_path = NULL, *config = NULL, *config_arg = NULL, *line = NULL;
         g_autofree char *log_path = NULL;
@@ -230,7 +307,10 @@ int bench_bus_start(BenchBus *b) {
                 bench_log("Cannot create a temporary directory: %s", error->message);
                 return -EIO;
         }
+        note_dir(0, b->dir);
         (void) chmod(b->dir, 0755);
+        if (make_state_root(b, state_root) < 0)
+                return -EIO;
         config = g_strdup_printf(bus_config, b->dir);
         config_path = g_build_filename(b->dir, "bus.conf", NULL);
         if (write_file(config_path, config) < 0)
@@ -261,6 +341,7 @@ int bench_bus_start(BenchBus *b) {
                 return (int) pid;
         }
         b->pid = pid;
+        note_child(CHILD_BUS, pid);
         line = read_line(pipe_fds[0], SPAWN_TIMEOUT_USEC);
         close(pipe_fds[0]);
         if (!line) {
@@ -283,7 +364,10 @@ static void remove_tree(const char *dir) {
         while ((name = g_dir_read_name(d))) {
                 g_autofree char *p = g_build_filename(dir, name, NULL);
 
-                (void) unlink(p);
+                if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+                        remove_tree(p);
+                else
+                        (void) unlink(p);
         }
         (void) rmdir(dir);
 }
@@ -292,8 +376,14 @@ void bench_bus_stop(BenchBus *b) {
         b->control = sd_bus_flush_close_unref(b->control);
         (void) terminate(b->pid, "dbus-daemon");
         b->pid = 0;
+        note_child(CHILD_BUS, 0);
+        note_dir(0, NULL);
+        note_dir(1, NULL);
+        if (b->state_root && !streq_ptr(b->state_root, b->dir) && !getenv("PTPSYNC_BENCH_KEEP"))
+                remove_tree(b->state_root);
         if (b->dir && !getenv("PTPSYNC_BENCH_KEEP"))
                 remove_tree(b->dir);
+        g_clear_pointer(&b->state_root, g_free);
         g_clear_pointer(&b->dir, g_free);
         g_clear_pointer(&b->address, g_free);
 }
@@ -319,7 +409,7 @@ static int count_unique_names(BenchBus *b, unsigned *ret) {
         return 0;
 }
 
-int bench_bus_wait_idle(BenchBus *b, uint64_t timeout_usec) {
+int bench_bus_wait_idle(BenchBus *b, unsigned keep, uint64_t timeout_usec) {
         uint64_t deadline = now_usec() + timeout_usec;
         unsigned n = 0;
         int r;
@@ -328,11 +418,11 @@ int bench_bus_wait_idle(BenchBus *b, uint64_t timeout_usec) {
                 r = count_unique_names(b, &n);
                 if (r < 0)
                         return r;
-                if (n <= 1)
+                if (n <= 1 + keep)
                         return 0;
                 if (now_usec() >= deadline) {
-                        bench_log("The bus still has %u clients of an earlier run after %" PRIu64 " s.", n - 1,
-                                  timeout_usec / USEC_PER_SEC);
+                        bench_log("The bus still has %u clients of an earlier run after %" PRIu64 " s.",
+                                  n - 1 - keep, timeout_usec / USEC_PER_SEC);
                         return -ETIMEDOUT;
                 }
                 /* Disconnections are the bus's to process; asking again shortly, bounded by the deadline. */
@@ -381,13 +471,15 @@ static int wait_ready(BenchDaemon *d, uint64_t timeout_usec) {
                         return 0;
                 if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
                         d->pid = 0;
+                        note_child(CHILD_DAEMON, 0);
                         bench_log("ptpsyncd exited (status %d) before it was ready.",
                                   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
                         return -ECHILD;
                 }
                 t = now_usec();
                 if (t >= deadline) {
-                        bench_log("ptpsyncd sent no READY=1 within %" PRIu64 " s.", timeout_usec / USEC_PER_SEC);
+                        bench_log("ptpsyncd sent no READY=1 within %" PRIu64 " s.",
+                                  timeout_usec / USEC_PER_SEC);
                         return -ETIMEDOUT;
                 }
                 /* Short polls: the daemon dying is seen by waitpid, not on this socket. */
@@ -397,11 +489,16 @@ static int wait_ready(BenchDaemon *d, uint64_t timeout_usec) {
 
 int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
         static unsigned counter = 0;
+        unsigned k = counter++;
         g_autofree char *notify_path = g_build_filename(b->dir, "notify.sock", NULL);
-        g_autofree char *config_path = g_build_filename(b->dir, "ptpsyncd.conf", NULL);
+        g_autofree char *config_name = g_strdup_printf("ptpsyncd-%u.conf", k);
+        g_autofree char *config_path = g_build_filename(b->dir, config_name, NULL);
+        g_autofree char *state_name = g_strdup_printf("state-%u", k);
+        g_autofree char *state_dir = g_build_filename(b->state_root, state_name, NULL);
+        g_autofree char *config = g_strdup_printf(daemon_config, state_dir);
         g_autofree char *bus_arg = g_strconcat("--bus=", b->address, NULL);
         g_autofree char *config_arg = g_strconcat("--config=", config_path, NULL);
-        g_autofree char *log_name = g_strdup_printf("ptpsyncd-%u.log", counter++);
+        g_autofree char *log_name = g_strdup_printf("ptpsyncd-%u.log", k);
         g_auto(GStrv) envp = g_get_environ();
         _cleanup_close_ int log_fd = -1;
         pid_t pid;
@@ -413,7 +510,7 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
                           "--daemon=PATH.", path);
                 return -ENOENT;
         }
-        if (write_file(config_path, daemon_config) < 0)
+        if (write_file(config_path, config) < 0)
                 return -EIO;
         d->notify_fd = notify_socket_open(notify_path);
         if (d->notify_fd < 0) {
@@ -437,6 +534,7 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
                 return (int) pid;
         }
         d->pid = pid;
+        note_child(CHILD_DAEMON, pid);
         r = wait_ready(d, SPAWN_TIMEOUT_USEC);
         if (r < 0)
                 print_log_tail(d->log_path);
@@ -444,6 +542,7 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
 }
 
 void bench_daemon_stop(BenchDaemon *d) {
+        note_child(CHILD_DAEMON, 0);
         if (d->pid > 0) {
                 int status = terminate(d->pid, "ptpsyncd");
 
@@ -457,6 +556,30 @@ void bench_daemon_stop(BenchDaemon *d) {
                 close(d->notify_fd);
         g_free(d->log_path);
         *d = (BenchDaemon) BENCH_DAEMON_NULL;
+}
+
+uint64_t bench_cpu_usec(pid_t pid) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int) pid);
+        g_autofree char *text = NULL;
+        g_auto(GStrv) fields = NULL;
+        const char *p;
+        struct rusage ru;
+        uint64_t ticks;
+
+        if (pid == 0) {
+                if (getrusage(RUSAGE_SELF, &ru) < 0)
+                        return 0;
+                return (uint64_t) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * USEC_PER_SEC +
+                        (uint64_t) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+        }
+        /* Fields 14 and 15, utime and stime in clock ticks, counted after the ")" that ends comm. */
+        if (!g_file_get_contents(path, &text, NULL, NULL) || !(p = strrchr(text, ')')))
+                return 0;
+        fields = g_strsplit(p + 2, " ", 0);
+        if (g_strv_length(fields) < 13)
+                return 0;
+        ticks = g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10);
+        return ticks * USEC_PER_SEC / (uint64_t) sysconf(_SC_CLK_TCK);
 }
 
 static bool status_field(const char *text, const char *key, uint64_t *ret) {

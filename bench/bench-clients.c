@@ -25,6 +25,12 @@
 
 /* Connections being set up at once: dbus-daemon drops the oldest unauthenticated one past 64. */
 #define SETUP_CONCURRENCY 16U
+/*
+ * sd-bus's default of 25 s for a reply: an Ack that waits behind thousands of
+ * deliveries on a slowed machine (valgrind) may take longer, and the phase has
+ * its own deadline anyway.
+ */
+#define ACK_TIMEOUT_USEC (120 * USEC_PER_SEC)
 
 /* The epoll tag of the producer's failure eventfd; receivers are tagged with their own address. */
 static char producer_failed_tag;
@@ -134,6 +140,8 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 return 1;
         }
         c->acks_sent++;
+        c->acks_in_flight_sum += c->acks_sent - c->ack_replies;
+        c->acks_in_flight_max = MAX(c->acks_in_flight_max, c->acks_sent - c->ack_replies);
         return 1;
 }
 
@@ -179,9 +187,11 @@ static void clients_wait(Clients *c, uint64_t timeout_usec) {
                 return;
         }
         for (int i = 0; i < n; i++)
-                if (ev[i].data.ptr == &producer_failed_tag)
-                        clients_fail(c, "the producer failed: %s", c->producer ? c->producer->error : "?");
-                else
+                if (ev[i].data.ptr == &producer_failed_tag) {
+                        /* The flag is stored after the message: loaded first, the message is whole. */
+                        if (c->producer && atomic_load(&c->producer->failed))
+                                clients_fail(c, "the producer failed: %s", c->producer->error);
+                } else
                         receiver_process(ev[i].data.ptr);
 }
 
@@ -215,6 +225,8 @@ static int receiver_start(Clients *c, unsigned i) {
                 k = sd_bus_set_address(r->bus, c->address);
         if (k >= 0)
                 k = sd_bus_set_bus_client(r->bus, true);
+        if (k >= 0)
+                k = sd_bus_set_method_call_timeout(r->bus, ACK_TIMEOUT_USEC);
         if (k >= 0)
                 k = sd_bus_start(r->bus);
         if (k >= 0)
@@ -255,8 +267,8 @@ int clients_connect(Clients *c, const char *address, unsigned n, ReceiverSetup s
                 while (c->n_started < n && c->n_started - c->n_ready < SETUP_CONCURRENCY && !c->error)
                         (void) receiver_start(c, c->n_started++);
                 if (t >= deadline) {
-                        clients_fail(c, "only %u of %u receivers were set up within %" PRIu64 " s", c->n_ready,
-                                     n, timeout_usec / USEC_PER_SEC);
+                        clients_fail(c, "only %u of %u receivers were set up within %" PRIu64 " s",
+                                     c->n_ready, n, timeout_usec / USEC_PER_SEC);
                         break;
                 }
                 clients_wait(c, deadline - t);
@@ -289,6 +301,7 @@ static void phase_reset(Clients *c, Producer *p, PhaseKind phase, uint64_t event
         c->time_from_field = time_from_field;
         c->events_done = c->event_received = 0;
         c->received = c->retries = c->dead_lettered = c->acks_sent = c->ack_replies = 0;
+        c->acks_in_flight_sum = c->acks_in_flight_max = 0;
         c->t_done = 0;
         c->done = false;
         samples_clear(&c->latency);
@@ -332,6 +345,9 @@ int clients_run_phase(Clients *c, Producer *p, PhaseKind phase, uint64_t events,
                 .deliveries = c->done ? c->received : MIN(c->received, c->ack_replies),
                 .retries = c->retries,
                 .dead_lettered = c->dead_lettered,
+                .acks_in_flight_avg = c->acks_sent ? (double) c->acks_in_flight_sum / (double) c->acks_sent
+                                                   : 0,
+                .acks_in_flight_max = c->acks_in_flight_max,
                 .latency = c->latency,
         };
         c->latency = (Samples) {};
@@ -349,4 +365,113 @@ int clients_run_phase(Clients *c, Producer *p, PhaseKind phase, uint64_t events,
 
 void phase_result_done(PhaseResult *r) {
         samples_clear(&r->latency);
+}
+
+void run_result_fail(RunResult *r, const char *fmt, ...) {
+        va_list ap;
+
+        if (r->error)
+                return;
+        va_start(ap, fmt);
+        r->error = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+}
+
+void run_result_done(RunResult *r) {
+        g_free(r->error);
+        *r = (RunResult) {};
+}
+
+/* Notes a failed phase in ret; returns r. The receivers' error is for this phase only. */
+static int rig_record(Rig *rig, RunResult *ret, int r, const char *what) {
+        Clients *c = &rig->clients;
+
+        if (r < 0)
+                run_result_fail(ret, "%s: %s", what, c->error ?: strerror(-r));
+        if (r == -ETIMEDOUT)
+                ret->timed_out = true;
+        g_clear_pointer(&c->error, g_free);
+        return r;
+}
+
+int rig_warm_up(Rig *rig, uint64_t timeout_usec, RunResult *ret) {
+        _cleanup_(phase_result_done) PhaseResult ph = {};
+        int r;
+
+        /* A few events, not counted: connections, caches and allocations warm up. */
+        r = clients_run_phase(&rig->clients, rig->producer, PHASE_LATENCY, 3, rig->time_from_field,
+                              timeout_usec, &ph);
+        if (rig->inject_rtt)
+                samples_clear(rig->inject_rtt);
+        return rig_record(rig, ret, r, "warm-up");
+}
+
+int rig_latency(Rig *rig, uint64_t events, uint64_t timeout_usec, Samples *samples, RunResult *ret) {
+        _cleanup_(phase_result_done) PhaseResult ph = {};
+        int r;
+
+        r = clients_run_phase(&rig->clients, rig->producer, PHASE_LATENCY, events, rig->time_from_field,
+                              timeout_usec, &ph);
+        if (rig_record(rig, ret, r, "latency") < 0)
+                return r;
+        for (size_t i = 0; i < ph.latency.n; i++)
+                samples_add(samples, ph.latency.v[i]);
+        ret->retries += ph.retries;
+        ret->dead_lettered += ph.dead_lettered;
+        return 0;
+}
+
+static int check_each_got_all(Clients *c, uint64_t events, RunResult *ret) {
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->receivers[i].received != events) {
+                        run_result_fail(ret, "receiver %u got %" PRIu64 " of %" PRIu64 " events", i,
+                                        c->receivers[i].received, events);
+                        return -EPROTO;
+                }
+        return 0;
+}
+
+/* Which process was busy, and how much: the bottleneck is the one near 1.0. */
+static void record_cpu(const Rig *rig, const uint64_t before[3], uint64_t elapsed_usec, RunResult *ret) {
+        double wall = (double) MAX(elapsed_usec, 1);
+
+        ret->cpu_bus = (double) (bench_cpu_usec(rig->bus_pid) - before[0]) / wall;
+        if (rig->daemon_pid > 0)
+                ret->cpu_daemon = (double) (bench_cpu_usec(rig->daemon_pid) - before[1]) / wall;
+        ret->cpu_self = (double) (bench_cpu_usec(0) - before[2]) / wall;
+}
+
+int rig_throughput(Rig *rig, uint64_t events, uint64_t timeout_usec, RunResult *ret) {
+        _cleanup_(phase_result_done) PhaseResult ph = {};
+        Clients *c = &rig->clients;
+        uint64_t cpu[3], t = now_usec();
+        int r;
+
+        ret->events = events;
+        cpu[0] = bench_cpu_usec(rig->bus_pid);
+        cpu[1] = rig->daemon_pid > 0 ? bench_cpu_usec(rig->daemon_pid) : 0;
+        cpu[2] = bench_cpu_usec(0);
+        r = clients_run_phase(c, rig->producer, PHASE_THROUGHPUT, events, rig->time_from_field, timeout_usec,
+                              &ph);
+        /* Over the whole phase, set-up of the producer thread included: a few hundred µs at most. */
+        record_cpu(rig, cpu, now_usec() - t, ret);
+        (void) rig_record(rig, ret, r, "throughput");
+        if (r < 0 && r != -ETIMEDOUT)
+                return r;
+        /* On a timeout too: the rate of what was acked by then, marked as such. */
+        ret->deliveries_per_sec = (double) ph.deliveries * USEC_PER_SEC / (double) MAX(ph.elapsed_usec, 1);
+        ret->events_per_sec = ret->deliveries_per_sec / c->n;
+        ret->acks_in_flight_avg = ph.acks_in_flight_avg;
+        ret->acks_in_flight_max = ph.acks_in_flight_max;
+        ret->retries += ph.retries;
+        ret->dead_lettered += ph.dead_lettered;
+        if (r < 0)
+                return r;
+        return check_each_got_all(c, events, ret);
+}
+
+Rig *rig_free(Rig *r) {
+        if (r)
+                r->destroy(r); /* frees r */
+        return NULL;
 }

@@ -14,60 +14,36 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/utsname.h>
 
-#include "bench.h"
+#include "bench-report.h"
 
-#define RUN_TIMEOUT_USEC (240 * USEC_PER_SEC)
+#define PHASE_TIMEOUT_USEC (240 * USEC_PER_SEC)
 #define IDLE_TIMEOUT_USEC (30 * USEC_PER_SEC)
 #define EVENTS_DEFAULT 1000
 #define EVENTS_QUICK 200
 /* The daemon's default QueueLimit is 10000, and N = 1 runs 5 K events: more would be dead-lettered. */
 #define EVENTS_MAX 2000
-#define RSS_CONNECTIONS 100
-#define RSS_PER_CONNECTION 100
-
-/* Targets. */
-#define TARGET_THROUGHPUT_RATIO 0.5
-#define TARGET_P99_RATIO 1.5
-#define TARGET_RSS_KIB_PER_SUBSCRIPTION 4.0
-#define TARGET_DURABLE_RATIO 0.5
-
-typedef enum RowKind {
-        ROW_BASELINE_W64,
-        ROW_BASELINE_W1,
-        ROW_UNORDERED,
-        ROW_UNORDERED_DURABLE,
-        ROW_ORDERED,
-        ROW_ORDERED_DURABLE,
-        _ROW_MAX,
-} RowKind;
-
-static const char *const row_names[_ROW_MAX] = {
-        [ROW_BASELINE_W64] = "baseline, window 64",
-        [ROW_BASELINE_W1] = "baseline, window 1",
-        [ROW_UNORDERED] = "ptpsyncd unordered",
-        [ROW_UNORDERED_DURABLE] = "ptpsyncd unordered durable",
-        [ROW_ORDERED] = "ptpsyncd ordered",
-        [ROW_ORDERED_DURABLE] = "ptpsyncd ordered durable",
-};
-
-#define MAX_SIZES 3
+/*
+ * Up to this N, ptpsyncd's latency samples are taken in blocks in turns with
+ * the baseline's, both sets of connections open at once, so that both see the
+ * same moments of this shared machine. At N = 1000 that would be over 2000
+ * connections of one uid, past max_connections_per_user: the baseline goes
+ * first there.
+ */
+#define INTERLEAVE_MAX_N 100
+#define LATENCY_BLOCKS 10
 
 typedef struct Options {
         bool quick;
         uint64_t events;
         char *daemon_path;
-} Options;
-
-typedef struct Results {
+        char *state_root;
         unsigned sizes[MAX_SIZES];
         unsigned n_sizes;
-        RunResult runs[MAX_SIZES][_ROW_MAX];
-        bool have_rss;
-        RssResult rss;
-        bool failed;
-} Results;
+        bool only_given;
+        bool rows[_ROW_MAX];
+        bool rss;
+} Options;
 
 static void help(void) {
         printf("Usage: ptpsync-bench [OPTIONS...] [PTPSYNCD]\n"
@@ -77,12 +53,18 @@ static void help(void) {
                "bus, latency of one event, and RSS per idle subscription. Needs root.\n"
                "\n"
                "Options:\n"
-               "  -h --help         Show this help and exit\n"
-               "     --quick        A smoke run: fewer events, no N=1000, no RSS run\n"
-               "     --events=K     Events per throughput run for N=100 (default %d, --quick %d;\n"
-               "                    N=1 runs 5K, N=1000 K/5; at most %d)\n"
-               "     --daemon=PATH  The ptpsyncd to measure (default: $PTPSYNCD, else\n"
-               "                    daemon/ptpsyncd of the build directory of this program)\n"
+               "  -h --help            Show this help and exit\n"
+               "     --quick           A smoke run: fewer events, no N=1000, no RSS run\n"
+               "     --events=K        Events per throughput run for N=100 (default %d, --quick %d;\n"
+               "                       N=1 runs 5K, N=1000 K/10; at most %d)\n"
+               "     --daemon=PATH     The ptpsyncd to measure (default: $PTPSYNCD, else\n"
+               "                       daemon/ptpsyncd of the build directory of this program)\n"
+               "For looking closer:\n"
+               "     --sizes=LIST      Receiver counts, of 1, 100 and 1000 (default: all; --quick: 1,100)\n"
+               "     --only=LIST       Runs, of baseline-w64, baseline-w1, unordered, unordered-durable,\n"
+               "                       ordered, ordered-durable and rss (default: all)\n"
+               "     --state-root=DIR  Make the daemons' state directories in DIR (default: the\n"
+               "                       temporary directory; /dev/shm takes fsync out of the figures)\n"
                "\n"
                "Progress goes to stderr, the results to stdout. Exit status 0 when every run\n"
                "completed (targets met or not), 1 otherwise, 2 for bad usage.\n",
@@ -92,26 +74,93 @@ static void help(void) {
 /* <dir of this program>/../daemon/ptpsyncd: the build tree's daemon. */
 static char *default_daemon_path(void) {
         char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        ssize_t n;
 
         if (getenv("PTPSYNCD"))
                 return g_strdup(getenv("PTPSYNCD"));
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
         if (n <= 0)
                 return g_strdup("build/daemon/ptpsyncd");
         exe[n] = '\0';
         return g_build_filename(dirname(dirname(exe)), "daemon", "ptpsyncd", NULL);
 }
 
+static int parse_sizes(const char *arg, Options *o) {
+        g_auto(GStrv) items = g_strsplit(arg, ",", -1);
+
+        o->n_sizes = 0;
+        for (char **i = items; *i; i++) {
+                if (!g_str_equal(*i, "1") && !g_str_equal(*i, "100") && !g_str_equal(*i, "1000")) {
+                        fprintf(stderr, "--sizes=%s: expected some of 1, 100 and 1000.\n", arg);
+                        return -EINVAL;
+                }
+                if (o->n_sizes < MAX_SIZES)
+                        o->sizes[o->n_sizes++] = (unsigned) atoi(*i);
+        }
+        return 0;
+}
+
+static int parse_only(const char *arg, Options *o) {
+        g_auto(GStrv) items = g_strsplit(arg, ",", -1);
+
+        o->only_given = true;
+        for (char **i = items; *i; i++) {
+                bool found = g_str_equal(*i, "rss");
+
+                o->rss = o->rss || found;
+                for (RowKind k = 0; k < _ROW_MAX && !found; k++)
+                        if (g_str_equal(*i, row_keys[k]))
+                                found = o->rows[k] = true;
+                if (!found) {
+                        fprintf(stderr, "--only=: unknown run \"%s\"; see --help.\n", *i);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+static int parse_events(const char *arg, Options *o) {
+        char *end;
+
+        errno = 0;
+        o->events = strtoull(arg, &end, 10);
+        if (errno != 0 || *end || o->events < 10 || o->events > EVENTS_MAX) {
+                fprintf(stderr, "--events=%s: expected a number from 10 to %d.\n", arg, EVENTS_MAX);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static void options_fill_defaults(Options *o) {
+        if (!o->daemon_path)
+                o->daemon_path = default_daemon_path();
+        if (o->events == 0)
+                o->events = o->quick ? EVENTS_QUICK : EVENTS_DEFAULT;
+        if (o->n_sizes == 0) {
+                o->sizes[o->n_sizes++] = 1;
+                o->sizes[o->n_sizes++] = 100;
+                if (!o->quick)
+                        o->sizes[o->n_sizes++] = 1000;
+        }
+        if (!o->only_given) {
+                for (RowKind k = 0; k < _ROW_MAX; k++)
+                        o->rows[k] = true;
+                o->rss = !o->quick;
+        }
+}
+
 static int parse_argv(int argc, char *argv[], Options *o) {
-        enum { ARG_QUICK = 0x100, ARG_EVENTS, ARG_DAEMON };
+        enum { ARG_QUICK = 0x100, ARG_EVENTS, ARG_DAEMON, ARG_SIZES, ARG_ONLY, ARG_STATE_ROOT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "quick", no_argument, NULL, ARG_QUICK },
                 { "events", required_argument, NULL, ARG_EVENTS },
                 { "daemon", required_argument, NULL, ARG_DAEMON },
+                { "sizes", required_argument, NULL, ARG_SIZES },
+                { "only", required_argument, NULL, ARG_ONLY },
+                { "state-root", required_argument, NULL, ARG_STATE_ROOT },
                 {},
         };
-        char *end;
         int c;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -123,17 +172,24 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         o->quick = true;
                         break;
                 case ARG_EVENTS:
-                        errno = 0;
-                        o->events = strtoull(optarg, &end, 10);
-                        if (errno != 0 || *end || o->events < 10 || o->events > EVENTS_MAX) {
-                                fprintf(stderr, "--events=%s: expected a number from 10 to %d.\n", optarg,
-                                        EVENTS_MAX);
+                        if (parse_events(optarg, o) < 0)
                                 return -EINVAL;
-                        }
                         break;
                 case ARG_DAEMON:
                         g_free(o->daemon_path);
                         o->daemon_path = g_strdup(optarg);
+                        break;
+                case ARG_SIZES:
+                        if (parse_sizes(optarg, o) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_ONLY:
+                        if (parse_only(optarg, o) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_STATE_ROOT:
+                        g_free(o->state_root);
+                        o->state_root = g_strdup(optarg);
                         break;
                 case '?':
                         return -EINVAL;
@@ -148,10 +204,7 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 fprintf(stderr, "Unexpected argument \"%s\"; see --help.\n", argv[optind]);
                 return -EINVAL;
         }
-        if (!o->daemon_path)
-                o->daemon_path = default_daemon_path();
-        if (o->events == 0)
-                o->events = o->quick ? EVENTS_QUICK : EVENTS_DEFAULT;
+        options_fill_defaults(o);
         return 1;
 }
 
@@ -160,7 +213,7 @@ static uint64_t events_for(const Options *o, unsigned n) {
         if (n == 1)
                 return 5 * o->events;
         if (n >= 1000)
-                return MAX(o->events / 5, 20);
+                return MAX(o->events / 10, 20);
         return o->events;
 }
 
@@ -172,219 +225,216 @@ static uint64_t latency_events_for(const Options *o, unsigned n) {
         return 30;
 }
 
-static RunConfig run_config(const Options *o, unsigned n, RowKind k) {
-        return (RunConfig) {
-                .n = n,
-                .events = events_for(o, n),
-                /* Latency, one event at a time, does not depend on the window: measured once. */
-                .latency_events = k == ROW_BASELINE_W1 ? 0 : latency_events_for(o, n),
-                .timeout_usec = RUN_TIMEOUT_USEC,
-                .window = k == ROW_BASELINE_W1 ? 1 : BENCH_WINDOW,
-                .daemon_path = o->daemon_path,
-                .ordered = k == ROW_ORDERED || k == ROW_ORDERED_DURABLE,
-                .durable = k == ROW_UNORDERED_DURABLE || k == ROW_ORDERED_DURABLE,
+/* --- the runs of one N ------------------------------------------------------------------------ */
+
+typedef struct SizeRun {
+        BenchBus *bus;
+        const Options *o;
+        unsigned n;
+        uint64_t events, latency_events;
+        bool interleave;
+        RunResult *rows;
+        Rig *base;      /* the baseline, while it is usable */
+        Samples pooled; /* every latency sample of the baseline's */
+} SizeRun;
+
+static void size_run_drop_baseline(SizeRun *s) {
+        s->base = rig_free(s->base);
+        (void) bench_bus_wait_idle(s->bus, 0, IDLE_TIMEOUT_USEC);
+}
+
+static void log_throughput(const SizeRun *s, RowKind k) {
+        const RunResult *r = &s->rows[k];
+
+        if (r->error)
+                bench_log("N=%u %s FAILED: %s", s->n, row_names[k], r->error);
+        else
+                bench_log("N=%u %s: %.0f events/s, %.0f deliveries/s%s", s->n, row_names[k],
+                          r->events_per_sec, r->deliveries_per_sec, r->retries ? " (with retries)" : "");
+}
+
+/* Throughput of the baseline, once with each window; and, at N = 1000, its latency first. */
+static void size_run_baseline(SizeRun *s) {
+        RunResult *w64 = &s->rows[ROW_BASELINE_W64], *w1 = &s->rows[ROW_BASELINE_W1];
+        g_autofree char *error = NULL;
+
+        bench_log("N=%u baseline: connecting a sender and %u receivers...", s->n, s->n);
+        if (baseline_rig_new(s->bus, s->n, BENCH_WINDOW, &s->base, &error) < 0 ||
+            rig_warm_up(s->base, PHASE_TIMEOUT_USEC, w64) < 0) {
+                run_result_fail(w64, "%s", error ?: w64->error ?: "?");
+                run_result_fail(w1, "%s", error ?: w64->error ?: "?");
+                size_run_drop_baseline(s);
+                return;
+        }
+        if (!s->interleave &&
+            rig_latency(s->base, s->latency_events, PHASE_TIMEOUT_USEC, &s->pooled, w64) < 0) {
+                size_run_drop_baseline(s);
+                return;
+        }
+        if (s->o->rows[ROW_BASELINE_W64]) {
+                bench_log("N=%u %s: %" PRIu64 " events...", s->n, row_names[ROW_BASELINE_W64], s->events);
+                (void) rig_throughput(s->base, s->events, PHASE_TIMEOUT_USEC, w64);
+                log_throughput(s, ROW_BASELINE_W64);
+        }
+        if (s->base && s->o->rows[ROW_BASELINE_W1] && !w64->timed_out) {
+                bench_log("N=%u %s: %" PRIu64 " events...", s->n, row_names[ROW_BASELINE_W1], s->events);
+                baseline_rig_set_window(s->base, 1);
+                (void) rig_throughput(s->base, s->events, PHASE_TIMEOUT_USEC, w1);
+                baseline_rig_set_window(s->base, BENCH_WINDOW);
+                log_throughput(s, ROW_BASELINE_W1);
+        }
+        /* A phase that did not end leaves events in flight: the baseline is no use for latency then. */
+        if (w64->timed_out || w1->timed_out)
+                size_run_drop_baseline(s);
+        else if (!s->interleave)
+                size_run_drop_baseline(s); /* its connections would keep ptpsyncd's from the bus */
+}
+
+/* ptpsyncd's latency, in blocks in turns with the baseline's when it is there. */
+static int size_run_latency(SizeRun *s, Rig *rig, RunResult *ret) {
+        _cleanup_(samples_clear) Samples mine = {}, theirs = {};
+        unsigned blocks = s->base ? LATENCY_BLOCKS : 1;
+        RunResult *w64 = &s->rows[ROW_BASELINE_W64];
+
+        for (unsigned b = 0; b < blocks; b++) {
+                /* The events split as evenly as they go. */
+                uint64_t e = s->latency_events * (b + 1) / blocks - s->latency_events * b / blocks;
+
+                if (s->base && rig_latency(s->base, e, PHASE_TIMEOUT_USEC, &theirs, w64) < 0)
+                        return -EIO;
+                if (rig_latency(rig, e, PHASE_TIMEOUT_USEC, &mine, ret) < 0)
+                        return -EIO;
+        }
+        ret->have_latency = true;
+        ret->p50_usec = samples_percentile(&mine, 50);
+        ret->p99_usec = samples_percentile(&mine, 99);
+        ret->max_usec = samples_percentile(&mine, 100);
+        ret->inject_p50_usec = samples_percentile(rig->inject_rtt, 50);
+        ret->inject_p99_usec = samples_percentile(rig->inject_rtt, 99);
+        if (s->base) {
+                ret->base_p50_usec = samples_percentile(&theirs, 50);
+                ret->base_p99_usec = samples_percentile(&theirs, 99);
+                for (size_t i = 0; i < theirs.n; i++)
+                        samples_add(&s->pooled, theirs.v[i]);
+        } else if (!s->interleave) {
+                ret->base_p50_usec = samples_percentile(&s->pooled, 50);
+                ret->base_p99_usec = samples_percentile(&s->pooled, 99);
+        }
+        return 0;
+}
+
+static void size_run_ptpsyncd(SizeRun *s, RowKind k) {
+        _cleanup_(rig_freep) Rig *rig = NULL;
+        g_autofree char *error = NULL;
+        RunResult *ret = &s->rows[k];
+        bool ordered = k == ROW_ORDERED || k == ROW_ORDERED_DURABLE;
+        bool durable = k == ROW_UNORDERED_DURABLE || k == ROW_ORDERED_DURABLE;
+
+        bench_log("N=%u %s: starting the daemon, subscribing...", s->n, row_names[k]);
+        if (ptpsyncd_rig_new(s->bus, s->o->daemon_path, s->n, ordered, durable, &rig, &error) < 0) {
+                run_result_fail(ret, "%s", error);
+                bench_log("N=%u %s FAILED: %s", s->n, row_names[k], error);
+                return;
+        }
+        if (rig_warm_up(rig, PHASE_TIMEOUT_USEC, ret) < 0)
+                return;
+        bench_log("N=%u %s: latency, %" PRIu64 " events one at a time...", s->n, row_names[k],
+                  s->latency_events);
+        if (size_run_latency(s, rig, ret) < 0) {
+                if (s->rows[ROW_BASELINE_W64].error)
+                        size_run_drop_baseline(s);
+                if (ret->error)
+                        return;
+        }
+        bench_log("N=%u %s: %" PRIu64 " events...", s->n, row_names[k], s->events);
+        (void) rig_throughput(rig, s->events, PHASE_TIMEOUT_USEC, ret);
+        log_throughput(s, k);
+}
+
+static void size_run(BenchBus *b, const Options *o, Results *res, unsigned i) {
+        SizeRun s = {
+                .bus = b,
+                .o = o,
+                .n = res->sizes[i],
+                .events = events_for(o, res->sizes[i]),
+                .latency_events = latency_events_for(o, res->sizes[i]),
+                .interleave = res->sizes[i] <= INTERLEAVE_MAX_N,
+                .rows = res->runs[i],
         };
-}
+        bool any_ptpsyncd = false;
 
-static void run_row(BenchBus *b, const Options *o, unsigned n, RowKind k, RunResult *ret) {
-        RunConfig cfg = run_config(o, n, k);
-        uint64_t t = now_usec();
-
-        bench_log("N=%u %s: %" PRIu64 " events%s...", n, row_names[k], cfg.events,
-                  cfg.latency_events ? ", latency first" : "");
-        if (k == ROW_BASELINE_W64 || k == ROW_BASELINE_W1)
-                (void) baseline_run(b, &cfg, ret);
-        else
-                (void) ptpsyncd_run(b, &cfg, ret);
-        if (ret->ok)
-                bench_log("N=%u %s: %.0f events/s, %.0f deliveries/s%s (%.1f s)", n, row_names[k],
-                          ret->events_per_sec, ret->deliveries_per_sec, ret->retries ? ", RETRIES" : "",
-                          (double) (now_usec() - t) / USEC_PER_SEC);
-        else
-                bench_log("N=%u %s FAILED: %s", n, row_names[k], ret->error ?: "?");
-        /* The next run starts on a bus without the clients of this one. */
-        if (bench_bus_wait_idle(b, IDLE_TIMEOUT_USEC) < 0)
-                bench_log("Continuing on a bus that is not idle: the next figures may suffer.");
-}
-
-/* --- the report ------------------------------------------------------------------------------- */
-
-static const RunResult *baseline_for(const Results *res, unsigned i, RowKind k) {
-        switch (k) {
-        case ROW_ORDERED:
-        case ROW_ORDERED_DURABLE:
-        case ROW_BASELINE_W1:
-                return &res->runs[i][ROW_BASELINE_W1];
-        default:
-                return &res->runs[i][ROW_BASELINE_W64];
+        res->events[i] = s.events;
+        res->latency_events[i] = s.latency_events;
+        res->interleaved[i] = s.interleave;
+        for (RowKind k = 0; k < _ROW_MAX; k++) {
+                res->ran[i][k] = o->rows[k];
+                any_ptpsyncd = any_ptpsyncd || (o->rows[k] && !row_is_baseline(k));
         }
-}
 
-static double ratio(double a, double b) {
-        return b > 0 ? a / b : 0;
-}
-
-static void print_row(const Results *res, unsigned i, RowKind k) {
-        const RunResult *r = &res->runs[i][k], *base = baseline_for(res, i, k);
-        const RunResult *lat_base = &res->runs[i][ROW_BASELINE_W64];
-        bool is_base = k == ROW_BASELINE_W64 || k == ROW_BASELINE_W1;
-        g_autofree char *tput_ratio = NULL, *p50_ratio = NULL, *p99_ratio = NULL;
-
-        if (!r->ok && !r->timed_out) {
-                printf("%-27s %5u  FAILED: %s\n", row_names[k], res->sizes[i], r->error ?: "?");
-                return;
+        /* The baseline is needed for the latency ratios even when only ptpsyncd's rows are asked for. */
+        size_run_baseline(&s);
+        for (RowKind k = ROW_UNORDERED; k <= ROW_ORDERED_DURABLE; k++) {
+                if (!o->rows[k])
+                        continue;
+                size_run_ptpsyncd(&s, k);
+                /* The next daemon starts on a bus without the clients of this one. */
+                if (bench_bus_wait_idle(b, s.base ? s.n + 1 : 0, IDLE_TIMEOUT_USEC) < 0)
+                        bench_log("Continuing on a bus that is not idle: the next figures may suffer.");
         }
-        tput_ratio = is_base || !base->ok ? g_strdup("") : g_strdup_printf("%.2f", ratio(r->events_per_sec,
-                                                                                          base->events_per_sec));
-        p50_ratio = is_base || !lat_base->have_latency || !r->have_latency
-                ? g_strdup("") : g_strdup_printf("%.2f", ratio(r->p50_usec, lat_base->p50_usec));
-        p99_ratio = is_base || !lat_base->have_latency || !r->have_latency
-                ? g_strdup("") : g_strdup_printf("%.2f", ratio(r->p99_usec, lat_base->p99_usec));
-        printf("%-27s %5u %7" PRIu64 " %9.0f %11.0f %6s%s |", row_names[k], res->sizes[i], r->events,
-               r->events_per_sec, r->deliveries_per_sec, tput_ratio, r->timed_out ? "*" : " ");
-        if (r->have_latency)
-                printf(" %7" PRIu64 " %7" PRIu64 " %8" PRIu64 " %6s %6s", r->p50_usec, r->p99_usec, r->max_usec,
-                       p50_ratio, p99_ratio);
-        if (r->inject_p50_usec)
-                printf(" %7" PRIu64 " %7" PRIu64, r->inject_p50_usec, r->inject_p99_usec);
-        if (r->retries || r->dead_lettered)
-                printf("  (%" PRIu64 " retries, %" PRIu64 " dead letters)", r->retries, r->dead_lettered);
-        printf("\n");
+
+        if (s.pooled.n > 0) {
+                RunResult *w64 = &s.rows[ROW_BASELINE_W64];
+
+                w64->have_latency = true;
+                w64->p50_usec = samples_percentile(&s.pooled, 50);
+                w64->p99_usec = samples_percentile(&s.pooled, 99);
+                w64->max_usec = samples_percentile(&s.pooled, 100);
+        }
+        if (!any_ptpsyncd && s.interleave && s.base && o->rows[ROW_BASELINE_W64])
+                /* Nothing to take turns with: the baseline's latency alone. */
+                (void) rig_latency(s.base, s.latency_events, PHASE_TIMEOUT_USEC, &s.pooled,
+                                   &s.rows[ROW_BASELINE_W64]);
+        size_run_drop_baseline(&s);
+        samples_clear(&s.pooled);
+        for (RowKind k = 0; k < _ROW_MAX; k++)
+                s.rows[k].ok = res->ran[i][k] && !s.rows[k].error;
 }
 
-static void print_table(const Results *res) {
-        printf("\n%-27s %5s %7s %9s %11s %6s  | %7s %7s %8s %6s %6s %7s %7s\n", "", "", "",
-               "events/s", "deliveries", "ratio", "p50", "p99", "max", "p50", "p99", "Inject", "Inject");
-        printf("%-27s %5s %7s %9s %11s %6s  | %7s %7s %8s %6s %6s %7s %7s\n", "run", "N", "events", "", "/s",
-               "", "µs", "µs", "µs", "ratio", "ratio", "p50 µs", "p99 µs");
-        for (unsigned i = 0; i < res->n_sizes; i++) {
-                printf("%.*s\n", 140, "------------------------------------------------------------------------"
-                                      "------------------------------------------------------------------------");
-                for (RowKind k = 0; k < _ROW_MAX; k++)
-                        print_row(res, i, k);
-        }
-        printf("\nratio: ptpsyncd / baseline of the same N in this run; throughput against the baseline with\n"
-               "the same in-flight bound (unordered: window 64, ordered: window 1), latency against the\n"
-               "baseline's one-event-at-a-time latency. * = timed out, rate of what was acked by then.\n");
-        if (res->have_rss) {
-                const RssResult *r = &res->rss;
+static bool run_rss(BenchBus *b, const Options *o, Results *res) {
+        bool ok = true;
 
+        for (unsigned j = 0; j < ELEMENTSOF(res->rss); j++) {
+                RssResult *r = &res->rss[j];
+
+                bench_log("RSS: %u connections x %u idle%s subscriptions...", RSS_CONNECTIONS,
+                          RSS_PER_CONNECTION, j ? " durable" : "");
+                (void) ptpsyncd_rss(b, o->daemon_path, RSS_CONNECTIONS, RSS_PER_CONNECTION, j == 1, r);
                 if (r->ok)
-                        printf("\nRSS, %u idle subscriptions (%u connections x %u): VmRSS %" PRIu64 " -> %" PRIu64
-                               " KiB, %.2f KiB per subscription (RssAnon %" PRIu64 " -> %" PRIu64
-                               " KiB, %.2f KiB)\n",
-                               r->subscriptions, RSS_CONNECTIONS, RSS_PER_CONNECTION, r->rss_before_kib,
-                               r->rss_after_kib, (double) (r->rss_after_kib - r->rss_before_kib) / r->subscriptions,
-                               r->anon_before_kib, r->anon_after_kib,
-                               (double) (r->anon_after_kib - r->anon_before_kib) / r->subscriptions);
+                        bench_log("RSS: %.2f KiB per subscription.", rss_per_subscription(r));
                 else
-                        printf("\nRSS run FAILED: %s\n", r->error ?: "?");
+                        bench_log("RSS run FAILED: %s", r->error ?: "?");
+                ok = ok && r->ok;
+                (void) bench_bus_wait_idle(b, 0, IDLE_TIMEOUT_USEC);
         }
-}
-
-static int size_index(const Results *res, unsigned n) {
-        for (unsigned i = 0; i < res->n_sizes; i++)
-                if (res->sizes[i] == n)
-                        return (int) i;
-        return -1;
-}
-
-static const char *verdict(bool known, bool met) {
-        return !known ? "not measured" : met ? "met" : "NOT MET";
-}
-
-static void print_targets(const Results *res) {
-        int i = size_index(res, 100);
-        const RunResult *base, *r, *nd;
-        bool all, known;
-
-        printf("\nTargets (N=100):\n");
-        if (i < 0)
-                return;
-
-        base = &res->runs[i][ROW_BASELINE_W64];
-        r = &res->runs[i][ROW_UNORDERED];
-        known = base->ok && r->ok;
-        printf("  non-durable fan-out >= %.0f%% of the baseline's events/s: %.0f%% (unordered, window 64) -- %s\n",
-               TARGET_THROUGHPUT_RATIO * 100, ratio(r->events_per_sec, base->events_per_sec) * 100,
-               verdict(known, ratio(r->events_per_sec, base->events_per_sec) >= TARGET_THROUGHPUT_RATIO));
-        base = &res->runs[i][ROW_BASELINE_W1];
-        r = &res->runs[i][ROW_ORDERED];
-        if (base->ok && r->ok)
-                printf("      (for information, ordered against the window-1 baseline: %.0f%%)\n",
-                       ratio(r->events_per_sec, base->events_per_sec) * 100);
-
-        base = &res->runs[i][ROW_BASELINE_W64];
-        all = known = base->have_latency;
-        printf("  p99 latency of one event <= %.1fx the baseline's p99 (%" PRIu64 " µs):", TARGET_P99_RATIO,
-               base->p99_usec);
-        for (RowKind k = ROW_UNORDERED; k < _ROW_MAX; k++) {
-                r = &res->runs[i][k];
-                known = known && r->have_latency;
-                all = all && ratio(r->p99_usec, base->p99_usec) <= TARGET_P99_RATIO;
-                printf("%s %s %.2fx", k == ROW_UNORDERED ? "" : ",", row_names[k] + strlen("ptpsyncd "),
-                       ratio(r->p99_usec, base->p99_usec));
-        }
-        printf(" -- %s\n", verdict(known, all));
-
-        if (res->have_rss) {
-                const RssResult *rss = &res->rss;
-                double kib = rss->ok ? (double) (rss->rss_after_kib - rss->rss_before_kib) / rss->subscriptions : 0;
-
-                printf("  <= %.0f KiB RSS per idle subscription: %.2f KiB -- %s\n", TARGET_RSS_KIB_PER_SUBSCRIPTION,
-                       kib, verdict(rss->ok, kib <= TARGET_RSS_KIB_PER_SUBSCRIPTION));
-        } else
-                printf("  <= %.0f KiB RSS per idle subscription: not measured (--quick)\n",
-                       TARGET_RSS_KIB_PER_SUBSCRIPTION);
-
-        all = known = true;
-        printf("  durable >= %.0f%% of non-durable events/s:", TARGET_DURABLE_RATIO * 100);
-        for (RowKind k = ROW_UNORDERED; k < _ROW_MAX; k += 2) {
-                nd = &res->runs[i][k];
-                r = &res->runs[i][k + 1];
-                known = known && nd->ok && r->ok;
-                all = all && ratio(r->events_per_sec, nd->events_per_sec) >= TARGET_DURABLE_RATIO;
-                printf("%s %s %.0f%%", k == ROW_UNORDERED ? "" : ",", k == ROW_UNORDERED ? "unordered" : "ordered",
-                       ratio(r->events_per_sec, nd->events_per_sec) * 100);
-        }
-        printf(" -- %s\n", verdict(known, all));
-}
-
-static void print_header(const Options *o, const BenchBus *b) {
-        g_autoptr(GDateTime) now = g_date_time_new_now_local();
-        g_autofree char *date = g_date_time_format(now, "%Y-%m-%d %H:%M %Z");
-        g_autofree char *load = NULL;
-        struct utsname u = {};
-
-        (void) uname(&u);
-        (void) g_file_get_contents("/proc/loadavg", &load, NULL, NULL);
-        if (load)
-                g_strchomp(load);
-        printf("ptpsync-bench %s: %s, %ld cores, Linux %s, load %s\n", o->quick ? "--quick" : "(full)", date,
-               sysconf(_SC_NPROCESSORS_ONLN), u.release, load ?: "?");
-        printf("daemon %s, private dbus-daemon (stock system limits, 2000 connections per user)\n",
-               o->daemon_path);
-        printf("events per throughput run: N=1 %" PRIu64 ", N=100 %" PRIu64 ", N=1000 %" PRIu64
-               "; latency: %" PRIu64 "/%" PRIu64 "/%" PRIu64 " events one at a time\n",
-               events_for(o, 1), events_for(o, 100), events_for(o, 1000), latency_events_for(o, 1),
-               latency_events_for(o, 100), latency_events_for(o, 1000));
-}
-
-static void results_done(Results *res) {
-        for (unsigned i = 0; i < res->n_sizes; i++)
-                for (RowKind k = 0; k < _ROW_MAX; k++)
-                        run_result_done(&res->runs[i][k]);
-        g_free(res->rss.error);
+        res->have_rss = true;
+        return ok;
 }
 
 static void bench_bus_stopp(BenchBus *b) {
         bench_bus_stop(b);
 }
 
+static void options_done(Options *o) {
+        g_free(o->daemon_path);
+        g_free(o->state_root);
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_(bench_bus_stopp) BenchBus b = {};
         _cleanup_(results_done) Results res = {};
-        Options o = {};
+        _cleanup_(options_done) Options o = {};
+        g_autoptr(GDateTime) now = g_date_time_new_now_local();
+        bool failed = false;
         uint64_t fds;
         int r;
 
@@ -393,48 +443,47 @@ int main(int argc, char *argv[]) {
         if (r <= 0)
                 return r < 0 ? 2 : EXIT_SUCCESS;
         if (geteuid() != 0) {
-                fprintf(stderr, "ptpsync-bench needs root: Simulator.Inject is root-only, and only uid 0 has no "
-                        "subscription quota.\n");
+                fprintf(stderr, "ptpsync-bench needs root: Simulator.Inject is root-only, and only uid 0 "
+                        "has no subscription quota.\n");
                 return EXIT_FAILURE;
         }
+        if ((o.rss || o.rows[ROW_UNORDERED] || o.rows[ROW_UNORDERED_DURABLE] || o.rows[ROW_ORDERED] ||
+             o.rows[ROW_ORDERED_DURABLE]) && access(o.daemon_path, X_OK) < 0) {
+                fprintf(stderr, "The daemon %s is not an executable: %m. Build it (ninja -C BUILDDIR) or "
+                        "pass --daemon=PATH.\n", o.daemon_path);
+                return EXIT_FAILURE;
+        }
+        bench_handle_signals();
         fds = bench_raise_fd_limit();
-
-        res.sizes[res.n_sizes++] = 1;
-        res.sizes[res.n_sizes++] = 100;
-        if (!o.quick) {
-                /* A thousand receivers and their Acks need about that many fds here, and the bus as many. */
-                if (fds < 1200)
-                        bench_log("RLIMIT_NOFILE is %" PRIu64 ", too low for 1000 receivers: skipping N=1000.",
-                                  fds);
-                else
-                        res.sizes[res.n_sizes++] = 1000;
+        for (unsigned i = 0; i < o.n_sizes; i++) {
+                /* A thousand receivers need as many fds here, and the bus as many. */
+                if (o.sizes[i] >= 1000 && fds < 1200) {
+                        bench_log("RLIMIT_NOFILE is %" PRIu64 ", too low for 1000 receivers: "
+                                  "skipping N=1000.", fds);
+                        continue;
+                }
+                res.sizes[res.n_sizes++] = o.sizes[i];
         }
 
         bench_log("Starting a private dbus-daemon...");
-        if (bench_bus_start(&b) < 0) {
+        if (bench_bus_start(&b, o.state_root) < 0) {
                 bench_log("Cannot start the private bus.");
                 return EXIT_FAILURE;
         }
         bench_log("Bus at %s; daemon %s.", b.address, o.daemon_path);
+        res.date = g_date_time_format(now, "%Y-%m-%d %H:%M %Z");
+        res.daemon_path = g_strdup(o.daemon_path);
+        res.state_root = g_strdup(b.state_root);
+        res.quick = o.quick;
 
-        for (unsigned i = 0; i < res.n_sizes; i++)
-                for (RowKind k = 0; k < _ROW_MAX; k++) {
-                        run_row(&b, &o, res.sizes[i], k, &res.runs[i][k]);
-                        res.failed = res.failed || !res.runs[i][k].ok;
-                }
-
-        if (!o.quick) {
-                bench_log("RSS: %u connections x %u idle subscriptions...", RSS_CONNECTIONS, RSS_PER_CONNECTION);
-                (void) ptpsyncd_rss(&b, o.daemon_path, RSS_CONNECTIONS, RSS_PER_CONNECTION, &res.rss);
-                res.have_rss = true;
-                res.failed = res.failed || !res.rss.ok;
-                if (!res.rss.ok)
-                        bench_log("RSS run FAILED: %s", res.rss.error ?: "?");
+        for (unsigned i = 0; i < res.n_sizes; i++) {
+                size_run(&b, &o, &res, i);
+                for (RowKind k = 0; k < _ROW_MAX; k++)
+                        failed = failed || (res.ran[i][k] && !res.runs[i][k].ok);
         }
+        if (o.rss)
+                failed = !run_rss(&b, &o, &res) || failed;
 
-        print_header(&o, &b);
-        print_table(&res);
-        print_targets(&res);
-        g_free(o.daemon_path);
-        return res.failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        results_print(&res);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

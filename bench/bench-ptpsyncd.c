@@ -69,9 +69,10 @@ static int inject_one(Injector *inj) {
         if (p->phase == PHASE_LATENCY)
                 /* Just before the call: latency counts from here, in this process's clock. */
                 atomic_store(&p->t0, call->t_sent);
-        r = sd_bus_call_method_async(p->bus, &slot, BENCH_BUS_NAME, BENCH_MANAGER_PATH, "org.ptpsync1.Simulator",
-                                     "Inject", on_inject_reply, call, "sssx", BENCH_SUFFIX, "ens1f0",
-                                     inj->lifetime % 2 == 0 ? "locked" : "unlocked", INT64_C(-12));
+        r = sd_bus_call_method_async(p->bus, &slot, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
+                                     BENCH_SIMULATOR_INTERFACE, "Inject", on_inject_reply, call, "sssx",
+                                     BENCH_SUFFIX, "ens1f0", inj->lifetime % 2 == 0 ? "locked" : "unlocked",
+                                     INT64_C(-12));
         if (r < 0) {
                 g_free(call);
                 return r;
@@ -120,10 +121,6 @@ typedef struct SubscribeSpec {
         bool ordered, durable;
         unsigned per_connection;
 } SubscribeSpec;
-
-typedef struct SubscriberState {
-        unsigned subscribed;
-} SubscriberState;
 
 static int subscribe_one(Receiver *r);
 
@@ -180,11 +177,13 @@ static int append_option(sd_bus_message *m, const char *key, const char *type, .
 static int subscribe_one(Receiver *r) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         const SubscribeSpec *spec = r->clients->setup_userdata;
-        g_autofree char *name = g_strdup_printf("bench-%u", r->index);
+        /* Unique per uid: one per connection, or one per subscription of a connection. */
+        g_autofree char *name = spec->per_connection > 1 ? g_strdup_printf("bench-%u-%u", r->index, r->calls)
+                                                         : g_strdup_printf("bench-%u", r->index);
         int k;
 
-        k = sd_bus_message_new_method_call(r->bus, &m, BENCH_BUS_NAME, BENCH_MANAGER_PATH, "org.ptpsync1.Manager",
-                                           "Subscribe");
+        k = sd_bus_message_new_method_call(r->bus, &m, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
+                                           BENCH_MANAGER_INTERFACE, "Subscribe");
         if (k >= 0)
                 k = sd_bus_message_append(m, "s", BENCH_ADDRESS);
         if (k >= 0)
@@ -202,6 +201,7 @@ static int subscribe_one(Receiver *r) {
         if (k < 0)
                 return k;
         r->setup_pending++;
+        r->calls++;
         return 0;
 }
 
@@ -209,111 +209,64 @@ static int subscriber_setup(Receiver *r, void *userdata) {
         return subscribe_one(r);
 }
 
-/* --- one run ---------------------------------------------------------------------------------- */
+/* --- the rig ---------------------------------------------------------------------------------- */
 
-static int record_phase(RunResult *ret, Clients *c, int r, const char *what) {
-        if (r < 0 && !ret->error)
-                ret->error = g_strdup_printf("%s: %s", what, c->error ?: strerror(-r));
-        if (r == -ETIMEDOUT)
-                ret->timed_out = true;
-        return r;
+typedef struct PtpsyncdRig {
+        Rig rig; /* first: a Rig* is a PtpsyncdRig* */
+        BenchDaemon daemon;
+        Injector injector;
+        SubscribeSpec spec;
+} PtpsyncdRig;
+
+static void ptpsyncd_rig_destroy(Rig *rig) {
+        PtpsyncdRig *pr = (PtpsyncdRig *) rig;
+
+        /* The producer thread first, then the subscribers, then the daemon. */
+        producer_done(&pr->injector.producer);
+        samples_clear(&pr->injector.rtt);
+        clients_disconnect(&pr->rig.clients);
+        bench_daemon_stop(&pr->daemon);
+        g_free(pr);
 }
 
-static int check_each_got_all(Clients *c, uint64_t events, RunResult *ret) {
-        for (unsigned i = 0; i < c->n; i++)
-                if (c->receivers[i].received != events) {
-                        ret->error = g_strdup_printf("subscriber %u got %" PRIu64 " of %" PRIu64 " events", i,
-                                                     c->receivers[i].received, events);
-                        return -EPROTO;
-                }
-        return 0;
-}
-
-static int run_phases(Clients *c, Injector *inj, const RunConfig *cfg, RunResult *ret) {
-        PhaseResult ph = {};
+int ptpsyncd_rig_new(BenchBus *b, const char *daemon_path, unsigned n, bool ordered, bool durable, Rig **ret,
+                     char **ret_error) {
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL; /* the producer keeps its own reference */
+        PtpsyncdRig *pr = g_new0(PtpsyncdRig, 1);
+        _cleanup_(rig_freep) Rig *rig = &pr->rig;
         int r;
 
-        if (cfg->latency_events > 0) {
-                r = clients_run_phase(c, &inj->producer, PHASE_LATENCY, 3, false, cfg->timeout_usec, &ph);
-                phase_result_done(&ph);
-                if (record_phase(ret, c, r, "warm-up") < 0)
-                        return r;
-                samples_clear(&inj->rtt);
-                r = clients_run_phase(c, &inj->producer, PHASE_LATENCY, cfg->latency_events, false,
-                                      cfg->timeout_usec, &ph);
-                if (record_phase(ret, c, r, "latency") < 0) {
-                        phase_result_done(&ph);
-                        return r;
-                }
-                ret->have_latency = true;
-                ret->p50_usec = samples_percentile(&ph.latency, 50);
-                ret->p99_usec = samples_percentile(&ph.latency, 99);
-                ret->max_usec = samples_percentile(&ph.latency, 100);
-                ret->inject_p50_usec = samples_percentile(&inj->rtt, 50);
-                ret->inject_p99_usec = samples_percentile(&inj->rtt, 99);
-                ret->retries += ph.retries;
-                ret->dead_lettered += ph.dead_lettered;
-                phase_result_done(&ph);
-        }
-
-        r = clients_run_phase(c, &inj->producer, PHASE_THROUGHPUT, cfg->events, false, cfg->timeout_usec, &ph);
-        (void) record_phase(ret, c, r, "throughput");
-        if (r >= 0 || r == -ETIMEDOUT) {
-                ret->deliveries_per_sec = (double) ph.deliveries * USEC_PER_SEC / (double) MAX(ph.elapsed_usec, 1);
-                ret->events_per_sec = ret->deliveries_per_sec / cfg->n;
-                ret->retries += ph.retries;
-                ret->dead_lettered += ph.dead_lettered;
-        }
-        phase_result_done(&ph);
-        if (r >= 0)
-                r = check_each_got_all(c, cfg->events, ret);
-        return r;
-}
-
-static void injector_done(Injector *inj) {
-        producer_done(&inj->producer);
-        samples_clear(&inj->rtt);
-}
-
-static int run_one(BenchBus *b, const RunConfig *cfg, RunResult *ret) {
-        /* Cleaned up in reverse: the producer thread first, then the subscribers, then the daemon. */
-        _cleanup_(bench_daemon_stop) BenchDaemon d = BENCH_DAEMON_NULL;
-        _cleanup_(clients_disconnect) Clients c = { .epoll_fd = -1 };
-        _cleanup_(injector_done) Injector inj = {};
-        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
-        SubscribeSpec spec = { .ordered = cfg->ordered, .durable = cfg->durable, .per_connection = 1 };
-        int r;
-
-        r = bench_daemon_start(&d, b, cfg->daemon_path);
+        pr->daemon = (BenchDaemon) BENCH_DAEMON_NULL;
+        pr->spec = (SubscribeSpec) { .ordered = ordered, .durable = durable, .per_connection = 1 };
+        *rig = (Rig) {
+                .clients.epoll_fd = -1,
+                .producer = &pr->injector.producer,
+                /* Latency from the producer's t0: this process's clock just before the Inject call. */
+                .time_from_field = false,
+                .inject_rtt = &pr->injector.rtt,
+                .bus_pid = b->pid,
+                .destroy = ptpsyncd_rig_destroy,
+        };
+        r = bench_daemon_start(&pr->daemon, b, daemon_path);
         if (r < 0) {
-                ret->error = g_strdup_printf("cannot start ptpsyncd: %s", strerror(-r));
+                *ret_error = g_strdup_printf("cannot start ptpsyncd: %s", strerror(-r));
                 return r;
         }
+        rig->daemon_pid = pr->daemon.pid;
         r = bench_connect(b->address, &bus);
+        if (r >= 0)
+                r = producer_init(&pr->injector.producer, bus, &injector_ops, &pr->injector);
         if (r < 0) {
-                ret->error = g_strdup_printf("cannot connect the injector: %s", strerror(-r));
+                *ret_error = g_strdup_printf("cannot set up the injector: %s", strerror(-r));
                 return r;
         }
-        r = producer_init(&inj.producer, bus, &injector_ops, &inj);
+        r = clients_connect(&rig->clients, b->address, n, subscriber_setup, &pr->spec, SETUP_TIMEOUT_USEC);
         if (r < 0) {
-                ret->error = g_strdup_printf("setting up the injector: %s", strerror(-r));
+                *ret_error = g_strdup_printf("subscribing %u connections: %s", n, rig->clients.error);
                 return r;
         }
-        r = clients_connect(&c, b->address, cfg->n, subscriber_setup, &spec, SETUP_TIMEOUT_USEC);
-        if (r < 0) {
-                ret->error = g_strdup_printf("subscribing %u connections: %s", cfg->n, c.error);
-                return r;
-        }
-        return run_phases(&c, &inj, cfg, ret);
-}
-
-int ptpsyncd_run(BenchBus *b, const RunConfig *cfg, RunResult *ret) {
-        int r;
-
-        *ret = (RunResult) { .events = cfg->events };
-        r = run_one(b, cfg, ret);
-        ret->ok = r >= 0;
-        return r;
+        *ret = g_steal_pointer(&rig);
+        return 0;
 }
 
 /* --- RSS of idle subscriptions --------------------------------------------------------------- */
@@ -323,7 +276,7 @@ static int get_subscription_count(BenchBus *b, uint32_t *ret) {
         int r;
 
         r = bench_call_method(b->control, &reply, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
-                              "org.freedesktop.DBus.Properties", "Get", "ss", "org.ptpsync1.Manager",
+                              "org.freedesktop.DBus.Properties", "Get", "ss", BENCH_MANAGER_INTERFACE,
                               "SubscriptionCount");
         if (r < 0)
                 return r;
@@ -333,15 +286,16 @@ static int get_subscription_count(BenchBus *b, uint32_t *ret) {
 static int inject_sync(BenchBus *b, const char *observation) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
-        return bench_call_method(b->control, &reply, BENCH_BUS_NAME, BENCH_MANAGER_PATH, "org.ptpsync1.Simulator",
-                                 "Inject", "sssx", BENCH_SUFFIX, "ens1f0", observation, INT64_C(-12));
+        return bench_call_method(b->control, &reply, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
+                                 BENCH_SIMULATOR_INTERFACE, "Inject", "sssx", BENCH_SUFFIX, "ens1f0",
+                                 observation, INT64_C(-12));
 }
 
 static int rss_one(BenchBus *b, const char *daemon_path, unsigned connections, unsigned per_connection,
-                   RssResult *ret) {
+                   bool durable, RssResult *ret) {
         _cleanup_(bench_daemon_stop) BenchDaemon d = BENCH_DAEMON_NULL;
         _cleanup_(clients_disconnect) Clients c = { .epoll_fd = -1 };
-        SubscribeSpec spec = { .ordered = true, .per_connection = per_connection };
+        SubscribeSpec spec = { .ordered = true, .durable = durable, .per_connection = per_connection };
         uint32_t count = 0;
         int r;
 
@@ -379,11 +333,11 @@ static int rss_one(BenchBus *b, const char *daemon_path, unsigned connections, u
 }
 
 int ptpsyncd_rss(BenchBus *b, const char *daemon_path, unsigned connections, unsigned per_connection,
-                 RssResult *ret) {
+                 bool durable, RssResult *ret) {
         int r;
 
-        *ret = (RssResult) {};
-        r = rss_one(b, daemon_path, connections, per_connection, ret);
+        *ret = (RssResult) { .durable = durable };
+        r = rss_one(b, daemon_path, connections, per_connection, durable, ret);
         ret->ok = r >= 0;
         return r;
 }

@@ -8,7 +8,9 @@
  * the same noisy machine. Two threads: the main one runs every receiver
  * connection in one epoll loop (bench-clients.c); a producer thread runs the
  * baseline's sender or the connection that calls Simulator.Inject, in its
- * own sd-event loop, as ptpsyncd runs in its own process.
+ * own sd-event loop (bench-producer.c), as ptpsyncd runs in its own process.
+ * A "rig" is one producer and its receivers, set up and ready for phases:
+ * warm-up, latency, throughput (bench-baseline.c, bench-ptpsyncd.c).
  */
 #pragma once
 
@@ -33,6 +35,8 @@
 
 #define BENCH_BUS_NAME "org.ptpsync1"
 #define BENCH_MANAGER_PATH "/org/ptpsync1"
+#define BENCH_MANAGER_INTERFACE "org.ptpsync1.Manager"
+#define BENCH_SIMULATOR_INTERFACE "org.ptpsync1.Simulator"
 #define BENCH_SUBSCRIPTION_PREFIX "/org/ptpsync1/subscription"
 #define BENCH_SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
 #define BENCH_NODE "bench"
@@ -81,18 +85,20 @@ typedef struct BenchBus {
         char *dir;     /* a temporary directory for sockets, configuration and logs */
         char *address; /* unix:path=DIR/bus.sock */
         pid_t pid;
-        sd_bus *control; /* ours, for the few synchronous questions asked between runs */
+        sd_bus *control;  /* ours, for the few synchronous questions asked between runs */
+        char *state_root; /* where the daemons' state directories go: dir, or one made in --state-root= */
 } BenchBus;
 
-int bench_bus_start(BenchBus *b);
+/* state_root: NULL for the temporary directory, or a directory to make ours in (e.g. /dev/shm). */
+int bench_bus_start(BenchBus *b, const char *state_root);
 /* A connection to address, running (Hello answered) on return. */
 int bench_connect(const char *address, sd_bus **ret);
 /* A synchronous call with a timeout, for set-up only; logs a failure. types may be NULL. */
 int bench_call_method(sd_bus *bus, sd_bus_message **ret_reply, const char *destination, const char *path,
                       const char *interface, const char *member, const char *types, ...);
 void bench_bus_stop(BenchBus *b);
-/* Waits until the bus has no client left but the control connection: the previous run is gone. */
-int bench_bus_wait_idle(BenchBus *b, uint64_t timeout_usec);
+/* Waits until the bus has no client but the control connection and keep others: the last run is gone. */
+int bench_bus_wait_idle(BenchBus *b, unsigned keep, uint64_t timeout_usec);
 
 typedef struct BenchDaemon {
         pid_t pid;
@@ -104,9 +110,13 @@ typedef struct BenchDaemon {
 
 int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path);
 void bench_daemon_stop(BenchDaemon *d);
+/* User and system CPU time of a process so far (pid 0: this one, every thread), in µs. */
+uint64_t bench_cpu_usec(pid_t pid);
 /* VmRSS and RssAnon of the daemon, in KiB. */
 int bench_daemon_rss(const BenchDaemon *d, uint64_t *ret_rss_kib, uint64_t *ret_anon_kib);
 
+/* On SIGINT and SIGTERM: kill and reap our children, remove our temporary directories, exit. */
+void bench_handle_signals(void);
 /* Raises RLIMIT_NOFILE to its hard limit; returns the new soft limit. */
 uint64_t bench_raise_fd_limit(void);
 
@@ -155,7 +165,7 @@ void producer_done(Producer *p);
 int producer_start(Producer *p, PhaseKind phase, uint64_t events);
 /* Asks the thread to end once idle and joins it, within timeout. */
 int producer_stop(Producer *p, uint64_t timeout_usec);
-/* From the producer thread: the next event, please. */
+/* From the main thread: the next event, please. */
 void producer_kick(Producer *p);
 /* From the producer thread: records the first failure and wakes the main thread. */
 void producer_fail(Producer *p, const char *fmt, ...) _printf_(2, 3);
@@ -177,10 +187,10 @@ struct Receiver {
         int fd;
         uint32_t epoll_events;
         char *unique_name;
-        char *path; /* its subscription's object path, once known */
+        char *path; /* its (first) subscription's object path, once known */
         unsigned setup_pending;
+        unsigned calls; /* set-up calls issued */
         uint64_t received; /* first attempts, this phase */
-        void *userdata;
 };
 
 typedef struct PhaseResult {
@@ -188,6 +198,9 @@ typedef struct PhaseResult {
         uint64_t deliveries; /* acked, first attempts */
         uint64_t retries;    /* deliveries with attempt > 1 */
         uint64_t dead_lettered;
+        /* Acks sent and not answered yet, seen at each Ack sent: what the bus holds as pending replies. */
+        double acks_in_flight_avg;
+        uint64_t acks_in_flight_max;
         Samples latency; /* µs, one per receipt (latency phase) */
 } PhaseResult;
 
@@ -206,6 +219,7 @@ struct Clients {
         uint64_t events, events_done;
         uint64_t event_received; /* receipts of the current event (latency) */
         uint64_t received, retries, dead_lettered, acks_sent, ack_replies;
+        uint64_t acks_in_flight_sum, acks_in_flight_max;
         uint64_t t_done;
         bool done;
         Samples latency;
@@ -226,43 +240,68 @@ int clients_run_phase(Clients *c, Producer *p, PhaseKind phase, uint64_t events,
                       uint64_t timeout_usec, PhaseResult *ret);
 void phase_result_done(PhaseResult *r);
 
-/* --- bench-baseline.c and bench-ptpsyncd.c ----------------------------------------------------- */
+/* --- rigs: a producer and its receivers, set up, ready for phases --------------------------- */
 
-typedef struct RunConfig {
-        unsigned n;             /* receivers */
-        uint64_t events;        /* throughput run */
-        uint64_t latency_events; /* one at a time; 0: no latency phase */
-        uint64_t timeout_usec;  /* for each phase */
-        /* baseline */
-        unsigned window;
-        /* ptpsyncd */
-        const char *daemon_path;
-        bool ordered, durable;
-} RunConfig;
+typedef struct Rig Rig;
+struct Rig {
+        Clients clients;
+        Producer *producer;
+        bool time_from_field; /* baseline: latency from the signal's time field; ptpsyncd: producer->t0 */
+        Samples *inject_rtt;  /* ptpsyncd: Inject's own round trip, call to reply, in latency phases */
+        pid_t bus_pid, daemon_pid; /* whose CPU time the throughput phase reads; daemon_pid 0: none */
+        void (*destroy)(Rig *r);
+};
 
 typedef struct RunResult {
         bool ok;
         bool timed_out;
-        double events_per_sec, deliveries_per_sec;
         uint64_t events;
+        double events_per_sec, deliveries_per_sec;
         uint64_t retries, dead_lettered;
+        double acks_in_flight_avg; /* throughput run */
+        uint64_t acks_in_flight_max;
+        /* CPU time over wall time in the throughput run: 1.0 is one core busy all along */
+        double cpu_bus, cpu_daemon, cpu_self;
         bool have_latency;
         uint64_t p50_usec, p99_usec, max_usec;
-        uint64_t inject_p50_usec, inject_p99_usec; /* ptpsyncd: Inject's own round trip */
+        /* ptpsyncd: the baseline's, from samples taken interleaved with this run's */
+        uint64_t base_p50_usec, base_p99_usec;
+        uint64_t inject_p50_usec, inject_p99_usec;
         char *error;
 } RunResult;
 
 void run_result_done(RunResult *r);
+/* Notes the first failure of a run. */
+void run_result_fail(RunResult *r, const char *fmt, ...) _printf_(2, 3);
 
-int baseline_run(BenchBus *b, const RunConfig *cfg, RunResult *ret);
-int ptpsyncd_run(BenchBus *b, const RunConfig *cfg, RunResult *ret);
+/* The baseline's sender and n receivers, with at most window events unacknowledged per receiver.
+ * On failure, *ret_error says why (g_free). */
+int baseline_rig_new(BenchBus *b, unsigned n, unsigned window, Rig **ret, char **ret_error);
+void baseline_rig_set_window(Rig *r, unsigned window);
+/* A fresh ptpsyncd, n connections with one subscription each, and the injector. */
+int ptpsyncd_rig_new(BenchBus *b, const char *daemon_path, unsigned n, bool ordered, bool durable, Rig **ret,
+                     char **ret_error);
+Rig *rig_free(Rig *r);
+static inline void rig_freep(Rig **r) {
+        rig_free(*r);
+}
+
+/* The phases (bench-clients.c); a failure is noted in ret. */
+int rig_warm_up(Rig *r, uint64_t timeout_usec, RunResult *ret);
+/* events one at a time; one sample per receipt appended to samples. */
+int rig_latency(Rig *r, uint64_t events, uint64_t timeout_usec, Samples *samples, RunResult *ret);
+/* events as fast as the flow control allows; every receiver must get each exactly once. */
+int rig_throughput(Rig *r, uint64_t events, uint64_t timeout_usec, RunResult *ret);
+
+/* --- bench-ptpsyncd.c: RSS of idle subscriptions ------------------------------------------------- */
 
 typedef struct RssResult {
         bool ok;
+        bool durable;
         unsigned subscriptions;
         uint64_t rss_before_kib, rss_after_kib, anon_before_kib, anon_after_kib;
         char *error;
 } RssResult;
 
 int ptpsyncd_rss(BenchBus *b, const char *daemon_path, unsigned connections, unsigned per_connection,
-                 RssResult *ret);
+                 bool durable, RssResult *ret);
