@@ -17,12 +17,22 @@
 #define DEFAULT_DATA_SET_SIZE 20
 #define CURRENT_DATA_SET_SIZE 18
 #define PARENT_DATA_SET_SIZE 32
+#define TIME_PROPERTIES_DATA_SET_SIZE 4
 #define PORT_DATA_SET_SIZE 26
 #define TIME_STATUS_NP_SIZE 50
 #define SUBSCRIBE_EVENTS_NP_SIZE (2 + PMC_EVENT_BITMASK_SIZE)
+#define PORT_PROPERTIES_NP_SIZE 13 /* the least: portIdentity, port_state, timestamping, the text's length */
 
 #define DEFAULT_DS_TWO_STEP 0x01
 #define DEFAULT_DS_SLAVE_ONLY 0x02
+
+/* timePropertiesDS flags: linuxptp's msg.h, the same bits as the Announce's flagField[1]. */
+#define TIME_PROPERTIES_LEAP_61 0x01
+#define TIME_PROPERTIES_LEAP_59 0x02
+#define TIME_PROPERTIES_UTC_OFF_VALID 0x04
+#define TIME_PROPERTIES_PTP_TIMESCALE 0x08
+#define TIME_PROPERTIES_TIME_TRACEABLE 0x10
+#define TIME_PROPERTIES_FREQ_TRACEABLE 0x20
 
 /* Reads untrusted bytes. Every read is checked: a read past the end gives zeros and sets overrun for
  * good, so that a size in the table below that disagrees with its decoder trips an assertion rather
@@ -60,6 +70,10 @@ static uint16_t read_u16(Reader *r) {
         const uint8_t *p = take(r, 2);
 
         return p ? (uint16_t) (p[0] << 8 | p[1]) : 0;
+}
+
+static int16_t read_i16(Reader *r) {
+        return (int16_t) read_u16(r);
 }
 
 static uint32_t read_u32(Reader *r) {
@@ -272,6 +286,22 @@ static PmcError decode_parent_data_set(Reader *r, PmcMessage *m) {
         return PMC_OK;
 }
 
+static PmcError decode_time_properties_data_set(Reader *r, PmcMessage *m) {
+        PmcTimePropertiesDataSet *d = &m->time_properties_data_set;
+        uint8_t flags;
+
+        d->current_utc_offset = read_i16(r);
+        flags = read_u8(r); /* bits 6 and 7 are reserved */
+        d->leap61 = flags & TIME_PROPERTIES_LEAP_61;
+        d->leap59 = flags & TIME_PROPERTIES_LEAP_59;
+        d->current_utc_offset_valid = flags & TIME_PROPERTIES_UTC_OFF_VALID;
+        d->ptp_timescale = flags & TIME_PROPERTIES_PTP_TIMESCALE;
+        d->time_traceable = flags & TIME_PROPERTIES_TIME_TRACEABLE;
+        d->frequency_traceable = flags & TIME_PROPERTIES_FREQ_TRACEABLE;
+        d->time_source = read_u8(r);
+        return PMC_OK;
+}
+
 static PmcError decode_port_data_set(Reader *r, PmcMessage *m) {
         PmcPortDataSet *d = &m->port_data_set;
         uint8_t state;
@@ -317,27 +347,79 @@ static PmcError decode_subscribe_events(Reader *r, PmcMessage *m) {
         return PMC_OK;
 }
 
+/* An interface's name, bound for logs: printable, no spaces, no '/' (a path is no interface). */
+static bool interface_char_ok(uint8_t c) {
+        return c >= 0x21 && c <= 0x7e && c != '/';
+}
+
+static PmcError decode_port_properties(Reader *r, PmcMessage *m) {
+        PmcPortProperties *d = &m->port_properties;
+        const uint8_t *text;
+        uint8_t state, timestamping, length;
+
+        read_port_identity(r, &d->port_identity);
+        state = read_u8(r);
+        timestamping = read_u8(r);
+        length = read_u8(r);
+
+        /* The shape first: the text, then at most the one pad byte. The TLV length is even, so the pad
+         * byte is there exactly when the text's length is even. */
+        if (length > r->left)
+                return PMC_ERROR_PORT_PROPERTIES_NP_SHORT;
+        if (r->left - length > 1)
+                return PMC_ERROR_DATA_LONG;
+
+        if (!pmc_port_state_to_string(state))
+                return PMC_ERROR_PORT_STATE;
+        d->port_state = state;
+        if (!pmc_timestamping_to_string(timestamping))
+                return PMC_ERROR_TIMESTAMPING;
+        d->timestamping = timestamping;
+
+        if (length == 0)
+                return PMC_ERROR_INTERFACE_EMPTY;
+        if (length >= PMC_INTERFACE_MAX)
+                return PMC_ERROR_INTERFACE_LONG;
+        text = take(r, length);
+        assert(text);
+        for (size_t i = 0; i < length; i++)
+                if (!interface_char_ok(text[i]))
+                        return PMC_ERROR_INTERFACE_CHAR;
+        memcpy(d->interface, text, length);
+        d->interface[length] = '\0';
+
+        skip(r, r->left); /* the pad byte, zero from ptp4l, like any reserved byte not checked */
+        return PMC_OK;
+}
+
 typedef struct IdInfo {
         PmcId id;
         const char *name;
-        size_t size; /* of the data, exactly: ptp4l's pmc refuses any other */
+        /* Of the data, exactly: ptp4l's pmc refuses any other. With variable, the least, and the
+         * decoder checks the rest. */
+        size_t size;
+        bool variable;
         PmcError too_short;
         PmcError (*decode)(Reader *r, PmcMessage *m);
 } IdInfo;
 
 static const IdInfo id_table[] = {
-        { PMC_ID_DEFAULT_DATA_SET, "DEFAULT_DATA_SET", DEFAULT_DATA_SET_SIZE,
+        { PMC_ID_DEFAULT_DATA_SET, "DEFAULT_DATA_SET", DEFAULT_DATA_SET_SIZE, false,
           PMC_ERROR_DEFAULT_DATA_SET_SHORT, decode_default_data_set },
-        { PMC_ID_CURRENT_DATA_SET, "CURRENT_DATA_SET", CURRENT_DATA_SET_SIZE,
+        { PMC_ID_CURRENT_DATA_SET, "CURRENT_DATA_SET", CURRENT_DATA_SET_SIZE, false,
           PMC_ERROR_CURRENT_DATA_SET_SHORT, decode_current_data_set },
-        { PMC_ID_PARENT_DATA_SET, "PARENT_DATA_SET", PARENT_DATA_SET_SIZE,
+        { PMC_ID_PARENT_DATA_SET, "PARENT_DATA_SET", PARENT_DATA_SET_SIZE, false,
           PMC_ERROR_PARENT_DATA_SET_SHORT, decode_parent_data_set },
-        { PMC_ID_PORT_DATA_SET, "PORT_DATA_SET", PORT_DATA_SET_SIZE,
+        { PMC_ID_TIME_PROPERTIES_DATA_SET, "TIME_PROPERTIES_DATA_SET", TIME_PROPERTIES_DATA_SET_SIZE, false,
+          PMC_ERROR_TIME_PROPERTIES_DATA_SET_SHORT, decode_time_properties_data_set },
+        { PMC_ID_PORT_DATA_SET, "PORT_DATA_SET", PORT_DATA_SET_SIZE, false,
           PMC_ERROR_PORT_DATA_SET_SHORT, decode_port_data_set },
-        { PMC_ID_TIME_STATUS_NP, "TIME_STATUS_NP", TIME_STATUS_NP_SIZE,
+        { PMC_ID_TIME_STATUS_NP, "TIME_STATUS_NP", TIME_STATUS_NP_SIZE, false,
           PMC_ERROR_TIME_STATUS_NP_SHORT, decode_time_status },
-        { PMC_ID_SUBSCRIBE_EVENTS_NP, "SUBSCRIBE_EVENTS_NP", SUBSCRIBE_EVENTS_NP_SIZE,
+        { PMC_ID_SUBSCRIBE_EVENTS_NP, "SUBSCRIBE_EVENTS_NP", SUBSCRIBE_EVENTS_NP_SIZE, false,
           PMC_ERROR_SUBSCRIBE_EVENTS_NP_SHORT, decode_subscribe_events },
+        { PMC_ID_PORT_PROPERTIES_NP, "PORT_PROPERTIES_NP", PORT_PROPERTIES_NP_SIZE, true,
+          PMC_ERROR_PORT_PROPERTIES_NP_SHORT, decode_port_properties },
 };
 
 static const IdInfo *id_info(uint16_t id) {
@@ -367,7 +449,7 @@ static PmcError decode_management(Reader *r, PmcMessage *m) {
                 return PMC_ERROR_UNKNOWN_ID;
         if (r->left < info->size)
                 return info->too_short;
-        if (r->left > info->size)
+        if (!info->variable && r->left > info->size)
                 return PMC_ERROR_DATA_LONG;
 
         e = info->decode(r, m);
@@ -499,7 +581,13 @@ static const char *const error_table[_PMC_ERROR_MAX] = {
         [PMC_ERROR_TIME_STATUS_NP_SHORT]      = "TIME_STATUS_NP too short",
         [PMC_ERROR_SUBSCRIBE_EVENTS_NP_SHORT] = "SUBSCRIBE_EVENTS_NP too short",
         [PMC_ERROR_DATA_LONG]                 = "management data longer than its data set",
-        [PMC_ERROR_PORT_STATE]                = "PORT_DATA_SET portState out of range",
+        [PMC_ERROR_PORT_STATE]                = "portState out of range",
+        [PMC_ERROR_TIME_PROPERTIES_DATA_SET_SHORT] = "TIME_PROPERTIES_DATA_SET too short",
+        [PMC_ERROR_PORT_PROPERTIES_NP_SHORT]  = "PORT_PROPERTIES_NP too short",
+        [PMC_ERROR_TIMESTAMPING]              = "PORT_PROPERTIES_NP timestamping out of range",
+        [PMC_ERROR_INTERFACE_EMPTY]           = "PORT_PROPERTIES_NP interface name empty",
+        [PMC_ERROR_INTERFACE_LONG]            = "PORT_PROPERTIES_NP interface name too long",
+        [PMC_ERROR_INTERFACE_CHAR]            = "PORT_PROPERTIES_NP interface name has a bad byte",
 };
 
 const char *pmc_error_to_string(PmcError e) {
@@ -521,6 +609,11 @@ const char *pmc_error_format(PmcError e, const PmcMessage *m, char *buf, size_t 
                 return buf;
         case PMC_ERROR_DATA_LONG:
                 snprintf(buf, size, "%s too long", pmc_id_to_string(m->id) ?: "management data");
+                return buf;
+        case PMC_ERROR_PORT_STATE:
+                /* Two data sets carry one. */
+                snprintf(buf, size, "%s %s", pmc_id_to_string(m->id) ?: "management data",
+                         pmc_error_to_string(e));
                 return buf;
         default:
                 return pmc_error_to_string(e);
@@ -545,6 +638,20 @@ const char *pmc_management_error_to_string(uint16_t error) {
                 if (management_error_table[i].error == error)
                         return management_error_table[i].name;
         return NULL;
+}
+
+static const char *const timestamping_table[_PMC_TIMESTAMPING_MAX] = {
+        [PMC_TIMESTAMPING_SOFTWARE]  = "SOFTWARE",
+        [PMC_TIMESTAMPING_HARDWARE]  = "HARDWARE",
+        [PMC_TIMESTAMPING_LEGACY_HW] = "LEGACY_HW",
+        [PMC_TIMESTAMPING_ONESTEP]   = "ONESTEP",
+        [PMC_TIMESTAMPING_P2P1STEP]  = "P2P1STEP",
+};
+
+const char *pmc_timestamping_to_string(PmcTimestamping t) {
+        if ((unsigned) t >= _PMC_TIMESTAMPING_MAX)
+                return NULL;
+        return timestamping_table[t];
 }
 
 static const char *const port_state_table[_PMC_PORT_STATE_MAX] = {

@@ -32,9 +32,11 @@
  * ACKNOWLEDGE, whose messageLength is the datagram's size and whose single TLV
  * fills the rest exactly: MANAGEMENT with one of the ids below and exactly its
  * data set's size (ptp4l's own parser is as strict), or MANAGEMENT_ERROR_STATUS
- * (what ptp4l answers for an id it lacks: NO_SUCH_ID). Anything else is refused
- * with a PmcError saying what is wrong. Nothing is read outside the buffer and
- * no length field is trusted.
+ * (what ptp4l answers for an id it lacks: NO_SUCH_ID). PORT_PROPERTIES_NP is
+ * the one variable-length data set: 13 bytes and the interface name's text,
+ * then the single zero byte that pads the TLV to an even length where needed,
+ * and no more. Anything else is refused with a PmcError saying what is wrong.
+ * Nothing is read outside the buffer and no length field is trusted.
  *
  * Pushes: subscribed to NOTIFY_PORT_STATE, ptp4l 3.1.1 sends a PORT_DATA_SET
  * RESPONSE on every port state change. It decodes like any PORT_DATA_SET
@@ -97,9 +99,11 @@ typedef enum PmcId {
         PMC_ID_DEFAULT_DATA_SET = 0x2000,
         PMC_ID_CURRENT_DATA_SET = 0x2001,
         PMC_ID_PARENT_DATA_SET = 0x2002,
+        PMC_ID_TIME_PROPERTIES_DATA_SET = 0x2003,
         PMC_ID_PORT_DATA_SET = 0x2004,
         PMC_ID_TIME_STATUS_NP = 0xC000,
         PMC_ID_SUBSCRIBE_EVENTS_NP = 0xC003,
+        PMC_ID_PORT_PROPERTIES_NP = 0xC004,
 } PmcId;
 
 /* managementErrorId of a MANAGEMENT_ERROR_STATUS. */
@@ -137,6 +141,19 @@ typedef enum PmcEvent {
 
 #define PMC_EVENT_BITMASK_SIZE 64
 
+/* linuxptp's time_stamping option, as PORT_PROPERTIES_NP reports it. */
+typedef enum PmcTimestamping {
+        PMC_TIMESTAMPING_SOFTWARE = 0,
+        PMC_TIMESTAMPING_HARDWARE = 1,
+        PMC_TIMESTAMPING_LEGACY_HW = 2,
+        PMC_TIMESTAMPING_ONESTEP = 3,
+        PMC_TIMESTAMPING_P2P1STEP = 4,
+        _PMC_TIMESTAMPING_MAX,
+} PmcTimestamping;
+
+/* A network interface's name and its NUL: IFNAMSIZ, so at most 15 bytes of name. */
+#define PMC_INTERFACE_MAX 16
+
 /* 0x2000, 20 bytes. */
 typedef struct PmcDefaultDataSet {
         bool two_step;
@@ -167,6 +184,18 @@ typedef struct PmcParentDataSet {
         uint8_t grandmaster_priority2;
         PmcClockIdentity grandmaster_identity;
 } PmcParentDataSet;
+
+/* 0x2003, 4 bytes. What the clock's master announces; a grandmaster's own settings. */
+typedef struct PmcTimePropertiesDataSet {
+        int16_t current_utc_offset; /* TAI - UTC, s; meaningful only when current_utc_offset_valid */
+        bool leap61;
+        bool leap59;
+        bool current_utc_offset_valid;
+        bool ptp_timescale;
+        bool time_traceable;
+        bool frequency_traceable;
+        uint8_t time_source; /* 0x20 GPS, 0xA0 INTERNAL_OSCILLATOR, ... */
+} PmcTimePropertiesDataSet;
 
 /* 0x2004, 26 bytes: replies, and ptp4l's port state pushes. */
 typedef struct PmcPortDataSet {
@@ -207,6 +236,15 @@ typedef struct PmcSubscribeEvents {
         uint8_t bitmask[PMC_EVENT_BITMASK_SIZE];
 } PmcSubscribeEvents;
 
+/* 0xC004, 13 bytes and the interface's name, padded to even. ptp4l answers it on its UDS port only. */
+typedef struct PmcPortProperties {
+        PmcPortIdentity port_identity;
+        PmcPortState port_state;      /* always 1..9: anything else is refused */
+        PmcTimestamping timestamping; /* always a known one: anything else is refused */
+        /* NUL-terminated, 1..15 bytes of 0x21..0x7e without '/': safe to log as it is. */
+        char interface[PMC_INTERFACE_MAX];
+} PmcPortProperties;
+
 typedef struct PmcErrorStatus {
         uint16_t error; /* PmcManagementError, or a value this module does not know */
 } PmcErrorStatus;
@@ -235,9 +273,11 @@ typedef struct PmcMessage {
                 PmcDefaultDataSet default_data_set;
                 PmcCurrentDataSet current_data_set;
                 PmcParentDataSet parent_data_set;
+                PmcTimePropertiesDataSet time_properties_data_set;
                 PmcPortDataSet port_data_set;
                 PmcTimeStatus time_status;
                 PmcSubscribeEvents subscribe_events;
+                PmcPortProperties port_properties;
                 PmcErrorStatus error_status;
         };
 } PmcMessage;
@@ -266,8 +306,14 @@ typedef enum PmcError {
         PMC_ERROR_PORT_DATA_SET_SHORT,
         PMC_ERROR_TIME_STATUS_NP_SHORT,
         PMC_ERROR_SUBSCRIBE_EVENTS_NP_SHORT,
-        PMC_ERROR_DATA_LONG,             /* more data than the id's data set */
+        PMC_ERROR_DATA_LONG,             /* more data than the id's data set (PORT_PROPERTIES_NP: 2+ pad bytes) */
         PMC_ERROR_PORT_STATE,            /* portState outside 1..9 */
+        PMC_ERROR_TIME_PROPERTIES_DATA_SET_SHORT,
+        PMC_ERROR_PORT_PROPERTIES_NP_SHORT, /* < 13 bytes, or the interface text runs past the end */
+        PMC_ERROR_TIMESTAMPING,          /* not a PmcTimestamping */
+        PMC_ERROR_INTERFACE_EMPTY,       /* an interface text of length 0 */
+        PMC_ERROR_INTERFACE_LONG,        /* an interface text longer than 15 bytes */
+        PMC_ERROR_INTERFACE_CHAR,        /* a NUL, '/', or byte outside 0x21..0x7e in the interface text */
         _PMC_ERROR_MAX,
 } PmcError;
 
@@ -308,8 +354,9 @@ const char *pmc_error_to_string(PmcError e);
 
 /*
  * The reason with the value it is about where that helps -- "unknown management
- * id 0xc007", "unknown TLV type 0x0003" -- written to buf (PMC_ERROR_STRING_MAX is
- * enough), else the static reason. m is what pmc_decode() left behind.
+ * id 0xc007", "unknown TLV type 0x0003", "PORT_PROPERTIES_NP portState out of
+ * range" -- written to buf (PMC_ERROR_STRING_MAX is enough), else the static
+ * reason. m is what pmc_decode() left behind.
  */
 const char *pmc_error_format(PmcError e, const PmcMessage *m, char *buf, size_t size);
 
@@ -318,6 +365,9 @@ const char *pmc_id_to_string(uint16_t id);
 
 /* "NO_SUCH_ID", ...; NULL for values not in PmcManagementError. */
 const char *pmc_management_error_to_string(uint16_t error);
+
+/* "SOFTWARE", "HARDWARE", "LEGACY_HW", "ONESTEP", "P2P1STEP" as pmc prints them; NULL for others. */
+const char *pmc_timestamping_to_string(PmcTimestamping t);
 
 /* "SLAVE", "UNCALIBRATED", ... as pmc prints them; NULL for values outside 1..9. */
 const char *pmc_port_state_to_string(PmcPortState s);

@@ -2,9 +2,11 @@
 /*
  * PTP management messages against what ptp4l 3.1.1 really sends. The raw datagrams of the
  * probe (LINUXPTP.md's samples/probe_notification_hex.txt, and the verified GET of §5.7) are
- * copied in as bytes. For the pmc text outputs, which have no raw form, a small encoder of
- * the test's own builds the datagrams from the values in the text, at the offsets LINUXPTP.md
- * gives, independently of daemon/pmc.c; decoding must give every value back.
+ * copied in as bytes, and so are PORT_PROPERTIES_NP and TIME_PROPERTIES_DATA_SET replies
+ * captured from the project's lab (tests/ptp-lab.sh). For the pmc text outputs, which have no
+ * raw form, a small encoder of the test's own builds the datagrams from the values in the text,
+ * at the offsets LINUXPTP.md gives, independently of daemon/pmc.c; decoding must give every
+ * value back.
  */
 
 #include <errno.h>
@@ -58,6 +60,93 @@ static const uint8_t sample_get_time_status[] = {
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2b, 0x70, 0x00, 0x00,
         0x04, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x01, 0x00, 0x02, 0xc0, 0x00,
+};
+
+/*
+ * Captured from real ptp4l 3.1.1 in the project's lab (tests/ptp-lab.sh up --wait, master
+ * 020000.fffe.00aa01 on <prefix>-m0, slave 020000.fffe.00bb01 on <prefix>-s0): what pmc 3.1.1
+ * sent and received under strace -f -x -s 2000 -e trace=sendto,recvfrom, run as
+ *   pmc -u -b 0 -d 0 -s <lab dir>/<role>.sock 'GET PORT_PROPERTIES_NP' 'GET TIME_PROPERTIES_DATA_SET'
+ * (or just one of the two). The request's sourcePortIdentity is pmc's pid, which ptp4l echoes
+ * as the target.
+ */
+
+/* pmc's GET PORT_PROPERTIES_NP (pid 13807): without data, as pmc_encode_get() writes it. */
+static const uint8_t sample_get_port_properties_request[] = {
+        0x0d, 0x02, 0x00, 0x36, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x35, 0xef, 0x00, 0x00,
+        0x04, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x02, 0xc0, 0x04,
+};
+
+/* Lab prefix h1: the slave's reply, port 1 SLAVE, SOFTWARE, "h1-s0" (odd: no pad byte). 72 bytes. */
+static const uint8_t sample_port_properties_slave[] = {
+        0x0d, 0x02, 0x00, 0x48, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xbb, 0x01, 0x00, 0x01, 0x00, 0x00,
+        0x04, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x35, 0xef, 0x00, 0x00, 0x02, 0x00,
+        0x00, 0x01, 0x00, 0x14, 0xc0, 0x04, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xbb, 0x01, 0x00, 0x01,
+        0x09, 0x00, 0x05, 0x68, 0x31, 0x2d, 0x73, 0x30,
+};
+
+/* The master's (pid 13813): port 1 MASTER, SOFTWARE, "h1-m0". */
+static const uint8_t sample_port_properties_master[] = {
+        0x0d, 0x02, 0x00, 0x48, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xaa, 0x01, 0x00, 0x01, 0x00, 0x00,
+        0x04, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x35, 0xf5, 0x00, 0x00, 0x02, 0x00,
+        0x00, 0x01, 0x00, 0x14, 0xc0, 0x04, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xaa, 0x01, 0x00, 0x01,
+        0x06, 0x00, 0x05, 0x68, 0x31, 0x2d, 0x6d, 0x30,
+};
+
+/* Lab prefix h1p, up --no-lock, pid 14286: port 1 UNCALIBRATED, "h1p-s0" and the pad byte. 74 bytes. */
+static const uint8_t sample_port_properties_uncalibrated_padded[] = {
+        0x0d, 0x02, 0x00, 0x4a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xbb, 0x01, 0x00, 0x01, 0x00, 0x00,
+        0x04, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x37, 0xce, 0x00, 0x00, 0x02, 0x00,
+        0x00, 0x01, 0x00, 0x16, 0xc0, 0x04, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xbb, 0x01, 0x00, 0x01,
+        0x08, 0x00, 0x06, 0x68, 0x31, 0x70, 0x2d, 0x73, 0x30, 0x00,
+};
+
+/* The same lab's master (pid 14291): MASTER, "h1p-m0" and the pad byte. */
+static const uint8_t sample_port_properties_master_padded[] = {
+        0x0d, 0x02, 0x00, 0x4a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xaa, 0x01, 0x00, 0x01, 0x00, 0x00,
+        0x04, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x37, 0xd3, 0x00, 0x00, 0x02, 0x00,
+        0x00, 0x01, 0x00, 0x16, 0xc0, 0x04, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xaa, 0x01, 0x00, 0x01,
+        0x06, 0x00, 0x06, 0x68, 0x31, 0x70, 0x2d, 0x6d, 0x30, 0x00,
+};
+
+/* Lab h1, the slave, seq 1 (the second command): currentUtcOffset 37, no flags, timeSource 0xa0. */
+static const uint8_t sample_time_properties_slave_arb[] = {
+        0x0d, 0x02, 0x00, 0x3a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xbb, 0x01, 0x00, 0x00, 0x00, 0x01,
+        0x04, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x35, 0xef, 0x00, 0x00, 0x02, 0x00,
+        0x00, 0x01, 0x00, 0x06, 0x20, 0x03, 0x00, 0x25, 0x00, 0xa0,
+};
+
+/* The slave again (pid 13935) after the master's SET GRANDMASTER_SETTINGS_NP currentUtcOffsetValid 1
+ * ptpTimescale 1 timeTraceable 1 frequencyTraceable 1 timeSource 0x20: flags 0x3c, GPS. */
+static const uint8_t sample_time_properties_slave_traceable[] = {
+        0x0d, 0x02, 0x00, 0x3a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xbb, 0x01, 0x00, 0x00, 0x00, 0x00,
+        0x04, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x6f, 0x00, 0x00, 0x02, 0x00,
+        0x00, 0x01, 0x00, 0x06, 0x20, 0x03, 0x00, 0x25, 0x3c, 0x20,
+};
+
+/* The master's own (pid 13969) with leap61 1 currentUtcOffsetValid 1 ptpTimescale 1: flags 0x0d. */
+static const uint8_t sample_time_properties_master_leap61[] = {
+        0x0d, 0x02, 0x00, 0x3a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xaa, 0x01, 0x00, 0x00, 0x00, 0x00,
+        0x04, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x91, 0x00, 0x00, 0x02, 0x00,
+        0x00, 0x01, 0x00, 0x06, 0x20, 0x03, 0x00, 0x25, 0x0d, 0xa0,
+};
+
+/* The master's (pid 13975) with currentUtcOffset -5 leap59 1 currentUtcOffsetValid 1 ptpTimescale 1:
+ * 0xfffb, flags 0x0e. */
+static const uint8_t sample_time_properties_master_leap59[] = {
+        0x0d, 0x02, 0x00, 0x3a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0xaa, 0x01, 0x00, 0x00, 0x00, 0x00,
+        0x04, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x97, 0x00, 0x00, 0x02, 0x00,
+        0x00, 0x01, 0x00, 0x06, 0x20, 0x03, 0xff, 0xfb, 0x0e, 0xa0,
 };
 
 /* ---- The test's own encoder of responses (LINUXPTP.md §5.2, §5.3, §5.5) ---------------------- */
@@ -325,6 +414,145 @@ static void test_sample_requests_refused(void) {
         g_assert_cmpint(decode(sample_get_time_status, sizeof(sample_get_time_status), &m), ==,
                         PMC_ERROR_NOT_RESPONSE);
         g_assert_cmpint(m.header.action, ==, PMC_ACTION_GET);
+}
+
+/* ---- PORT_PROPERTIES_NP and TIME_PROPERTIES_DATA_SET, captured from the lab ------------------ */
+
+typedef struct PortPropertiesSample {
+        const char *name;
+        const uint8_t *bytes;
+        size_t size;
+        const char *source; /* the reply's, and the data set's portIdentity */
+        uint16_t seq;
+        const char *target; /* pmc's pid */
+        PmcPortState state;
+        const char *state_name, *interface;
+} PortPropertiesSample;
+
+#define SAMPLE(s) sample_##s, sizeof(sample_##s)
+
+static const PortPropertiesSample port_properties_samples[] = {
+        /* "portState SLAVE, timestamping SOFTWARE, interface h1-s0", and so on. */
+        { "slave", SAMPLE(port_properties_slave), BB "-1", 0, "000000.0000.000000-13807",
+          PMC_PORT_STATE_SLAVE, "SLAVE", "h1-s0" },
+        { "master", SAMPLE(port_properties_master), AA "-1", 0, "000000.0000.000000-13813",
+          PMC_PORT_STATE_MASTER, "MASTER", "h1-m0" },
+        { "uncalibrated-padded", SAMPLE(port_properties_uncalibrated_padded), BB "-1", 0,
+          "000000.0000.000000-14286", PMC_PORT_STATE_UNCALIBRATED, "UNCALIBRATED", "h1p-s0" },
+        { "master-padded", SAMPLE(port_properties_master_padded), AA "-1", 0, "000000.0000.000000-14291",
+          PMC_PORT_STATE_MASTER, "MASTER", "h1p-m0" },
+};
+
+static void test_sample_port_properties(const void *data) {
+        const PortPropertiesSample *c = data;
+        const PmcPortProperties *p;
+        size_t length = strlen(c->interface);
+        PmcMessage m;
+
+        decode_ok(c->bytes, c->size, &m);
+
+        g_assert_cmpuint(m.header.transport_specific, ==, 0);
+        g_assert_cmpuint(m.header.version, ==, 2);
+        g_assert_cmpuint(m.header.message_length, ==, c->size);
+        g_assert_cmpuint(m.header.domain_number, ==, 0);
+        g_assert_cmpuint(m.header.flags, ==, 0);
+        assert_port(&m.header.source, c->source);
+        g_assert_cmpuint(m.header.sequence_id, ==, c->seq);
+        assert_port(&m.header.target, c->target);
+        g_assert_cmpuint(m.header.starting_boundary_hops, ==, 0);
+        g_assert_cmpuint(m.header.boundary_hops, ==, 0);
+        g_assert_cmpint(m.header.action, ==, PMC_ACTION_RESPONSE);
+        g_assert_cmpint(m.tlv_type, ==, PMC_TLV_MANAGEMENT);
+        g_assert_cmpuint(m.id, ==, 0xC004);
+        g_assert_cmpuint(m.id, ==, PMC_ID_PORT_PROPERTIES_NP);
+
+        /* 13 bytes, the text, and one pad byte exactly when the text's length is even. */
+        g_assert_cmpuint(c->size, ==, 54 + 13 + length + (length % 2 == 0));
+        p = &m.port_properties;
+        assert_port(&p->port_identity, c->source);
+        g_assert_cmpint(p->port_state, ==, c->state);
+        g_assert_cmpstr(pmc_port_state_to_string(p->port_state), ==, c->state_name);
+        g_assert_cmpint(p->timestamping, ==, PMC_TIMESTAMPING_SOFTWARE);
+        g_assert_cmpstr(pmc_timestamping_to_string(p->timestamping), ==, "SOFTWARE");
+        g_assert_cmpstr(p->interface, ==, c->interface);
+        /* Zeros after the NUL too: two decodes compare with memcmp(). */
+        for (size_t i = length; i < sizeof(p->interface); i++)
+                g_assert_cmpint(p->interface[i], ==, 0);
+
+        check_truncations(c->bytes, c->size, PMC_ERROR_PORT_PROPERTIES_NP_SHORT);
+}
+
+/* The pad byte is not looked at, like any reserved byte. */
+static void test_port_properties_pad_ignored(void) {
+        Builder b = { .n = sizeof(sample_port_properties_uncalibrated_padded) };
+        PmcMessage m, expected;
+
+        memcpy(b.buf, sample_port_properties_uncalibrated_padded, b.n);
+        decode_ok(b.buf, b.n, &expected);
+        b.buf[b.n - 1] = 0xff;
+        decode_ok(b.buf, b.n, &m);
+        g_assert_cmpmem(&m, sizeof(m), &expected, sizeof(expected));
+}
+
+typedef struct TimePropertiesSample {
+        const char *name;
+        const uint8_t *bytes;
+        size_t size;
+        const char *source, *target;
+        uint16_t seq;
+        int16_t current_utc_offset;
+        bool leap61, leap59, current_utc_offset_valid, ptp_timescale, time_traceable, frequency_traceable;
+        uint8_t time_source;
+} TimePropertiesSample;
+
+static const TimePropertiesSample time_properties_samples[] = {
+        /* pmc: "currentUtcOffset 37, leap61 0, leap59 0, currentUtcOffsetValid 0, ptpTimescale 0,
+         * timeTraceable 0, frequencyTraceable 0, timeSource 0xa0", and so on. */
+        { "slave-arb", SAMPLE(time_properties_slave_arb), BB "-0", "000000.0000.000000-13807", 1,
+          37, false, false, false, false, false, false, 0xa0 },
+        { "slave-traceable", SAMPLE(time_properties_slave_traceable), BB "-0", "000000.0000.000000-13935", 0,
+          37, false, false, true, true, true, true, 0x20 },
+        { "master-leap61", SAMPLE(time_properties_master_leap61), AA "-0", "000000.0000.000000-13969", 0,
+          37, true, false, true, true, false, false, 0xa0 },
+        { "master-leap59", SAMPLE(time_properties_master_leap59), AA "-0", "000000.0000.000000-13975", 0,
+          -5, false, true, true, true, false, false, 0xa0 },
+};
+
+static void assert_time_properties(const PmcTimePropertiesDataSet *t, const TimePropertiesSample *c) {
+        g_assert_cmpint(t->current_utc_offset, ==, c->current_utc_offset);
+        g_assert_cmpint(t->leap61, ==, c->leap61);
+        g_assert_cmpint(t->leap59, ==, c->leap59);
+        g_assert_cmpint(t->current_utc_offset_valid, ==, c->current_utc_offset_valid);
+        g_assert_cmpint(t->ptp_timescale, ==, c->ptp_timescale);
+        g_assert_cmpint(t->time_traceable, ==, c->time_traceable);
+        g_assert_cmpint(t->frequency_traceable, ==, c->frequency_traceable);
+        g_assert_cmpuint(t->time_source, ==, c->time_source);
+}
+
+static void test_sample_time_properties(const void *data) {
+        const TimePropertiesSample *c = data;
+        PmcMessage m;
+
+        decode_ok(c->bytes, c->size, &m);
+
+        g_assert_cmpuint(c->size, ==, 58);
+        g_assert_cmpuint(m.header.transport_specific, ==, 0);
+        g_assert_cmpuint(m.header.version, ==, 2);
+        g_assert_cmpuint(m.header.message_length, ==, 58);
+        g_assert_cmpuint(m.header.domain_number, ==, 0);
+        g_assert_cmpuint(m.header.flags, ==, 0);
+        assert_port(&m.header.source, c->source);
+        g_assert_cmpuint(m.header.sequence_id, ==, c->seq);
+        assert_port(&m.header.target, c->target);
+        g_assert_cmpuint(m.header.starting_boundary_hops, ==, 0);
+        g_assert_cmpuint(m.header.boundary_hops, ==, 0);
+        g_assert_cmpint(m.header.action, ==, PMC_ACTION_RESPONSE);
+        g_assert_cmpint(m.tlv_type, ==, PMC_TLV_MANAGEMENT);
+        g_assert_cmpuint(m.id, ==, 0x2003);
+        g_assert_cmpuint(m.id, ==, PMC_ID_TIME_PROPERTIES_DATA_SET);
+        assert_time_properties(&m.time_properties_data_set, c);
+
+        check_truncations(c->bytes, c->size, PMC_ERROR_TIME_PROPERTIES_DATA_SET_SHORT);
 }
 
 /* ---- The pmc text outputs -------------------------------------------------------------------- */
@@ -735,7 +963,7 @@ static void m_tlv_type_0(Builder *b)        { set_u16(b, 48, 0x0000); }
 static void m_tlv_type_3(Builder *b)        { set_u16(b, 48, 0x0003); }
 static void m_tlv_type_ffff(Builder *b)     { set_u16(b, 48, 0xffff); }
 static void m_id_c007(Builder *b)           { set_u16(b, 52, 0xC007); }
-static void m_id_time_properties(Builder *b) { set_u16(b, 52, 0x2003); }
+static void m_id_priority1(Builder *b)     { set_u16(b, 52, 0x2005); }
 static void m_id_null_management(Builder *b) { set_u16(b, 52, 0x0000); }
 static void m_data_long(Builder *b)         { grow(b, 82); }
 static void m_data_as_time_status(Builder *b) { set_u16(b, 52, 0xC000); }
@@ -743,6 +971,8 @@ static void m_data_as_default(Builder *b)   { set_u16(b, 52, 0x2000); }
 static void m_data_as_current(Builder *b)   { set_u16(b, 52, 0x2001); }
 static void m_data_as_parent(Builder *b)    { set_u16(b, 52, 0x2002); }
 static void m_data_as_subscribe(Builder *b) { set_u16(b, 52, 0xC003); }
+static void m_data_as_time_properties(Builder *b) { set_u16(b, 52, 0x2003); }
+static void m_data_as_port_properties(Builder *b) { set_u16(b, 52, 0xC004); }
 static void m_state_0(Builder *b)           { b->buf[64] = 0; }
 static void m_state_10(Builder *b)          { b->buf[64] = 10; }
 static void m_state_ff(Builder *b)          { b->buf[64] = 0xff; }
@@ -803,7 +1033,7 @@ static const MalformedCase malformed_cases[] = {
         { "tlv-type-3",         m_tlv_type_3,           E(TLV_TYPE), "unknown TLV type 0x0003" },
         { "tlv-type-ffff",      m_tlv_type_ffff,        E(TLV_TYPE), "unknown TLV type 0xffff" },
         { "id-c007",            m_id_c007,              E(UNKNOWN_ID), "unknown management id 0xc007" },
-        { "id-2003",            m_id_time_properties,   E(UNKNOWN_ID), "unknown management id 0x2003" },
+        { "id-2005",            m_id_priority1,         E(UNKNOWN_ID), "unknown management id 0x2005" },
         { "id-0",               m_id_null_management,   E(UNKNOWN_ID), "unknown management id 0x0000" },
         { "data-long",          m_data_long,            E(DATA_LONG), "PORT_DATA_SET too long" },
         /* The notification's 26 bytes under other ids: a data set of the wrong size either way. */
@@ -812,6 +1042,9 @@ static const MalformedCase malformed_cases[] = {
  { "as-subscribe", m_data_as_subscribe, E(SUBSCRIBE_EVENTS_NP_SHORT), "SUBSCRIBE_EVENTS_NP too short" },
         { "as-default",         m_data_as_default,      E(DATA_LONG), "DEFAULT_DATA_SET too long" },
         { "as-current",         m_data_as_current,      E(DATA_LONG), "CURRENT_DATA_SET too long" },
+ { "as-time-properties", m_data_as_time_properties, E(DATA_LONG), "TIME_PROPERTIES_DATA_SET too long" },
+        /* Its length byte is 0x00 (logMinDelayReqInterval's place is timestamping's): 13 bytes left over. */
+ { "as-port-properties", m_data_as_port_properties, E(DATA_LONG), "PORT_PROPERTIES_NP too long" },
         { "state-0",            m_state_0,              E(PORT_STATE), R_STATE },
         { "state-10",           m_state_10,             E(PORT_STATE), R_STATE },
         { "state-ff",           m_state_ff,             E(PORT_STATE), R_STATE },
@@ -883,6 +1116,185 @@ static void test_degenerate(void) {
         g_assert_cmpint(pmc_decode(&one, 65536 + 80, &m), ==, PMC_ERROR_TOO_LARGE);
 }
 
+/* ---- PORT_PROPERTIES_NP and TIME_PROPERTIES_DATA_SET, built ---------------------------------- */
+
+#define TEXT_LENGTH (-1) /* the length byte tells the truth */
+#define NO_LENGTH (-2)   /* no length byte: 12 bytes of data */
+#define T(s) s, sizeof(s) - 1
+
+typedef struct PortPropertiesCase {
+        const char *name;
+        uint8_t state, timestamping;
+        int length; /* the length byte, or TEXT_LENGTH, NO_LENGTH */
+        const char *text;
+        size_t text_size;
+        size_t pad;         /* zero bytes after the text */
+        PmcError error;
+        const char *reason; /* pmc_error_format()'s, when refused */
+} PortPropertiesCase;
+
+#define R_PP_SHORT "PORT_PROPERTIES_NP too short"
+#define R_PP_LONG  "PORT_PROPERTIES_NP too long"
+#define R_PP_CHAR  "PORT_PROPERTIES_NP interface name has a bad byte"
+#define R_PP_STATE "PORT_PROPERTIES_NP portState out of range"
+#define R_PP_TS    "PORT_PROPERTIES_NP timestamping out of range"
+
+static const PortPropertiesCase port_properties_cases[] = {
+        /* Every state and timestamping; the shortest and longest names, both parities. */
+        { "a", 9, 0, TEXT_LENGTH, T("a"), 0, PMC_OK, NULL },
+        { "15-bytes", 1, 1, TEXT_LENGTH, T("abcdefghijklmno"), 0, PMC_OK, NULL },
+        { "14-bytes", 2, 2, TEXT_LENGTH, T("enp0s31f6.1234"), 1, PMC_OK, NULL },
+        { "edges", 3, 3, TEXT_LENGTH, T("!~"), 1, PMC_OK, NULL },
+        { "eth0", 4, 4, TEXT_LENGTH, T("eth0"), 1, PMC_OK, NULL },
+        { "pre-master", 5, 0, TEXT_LENGTH, T("bond0"), 0, PMC_OK, NULL },
+        { "master", 6, 1, TEXT_LENGTH, T("br-lan"), 1, PMC_OK, NULL },
+        { "passive", 7, 2, TEXT_LENGTH, T("veth@1:x"), 1, PMC_OK, NULL },
+        { "uncalibrated", 8, 3, TEXT_LENGTH, T("h1-s0"), 0, PMC_OK, NULL },
+        /* Short: no room for the length byte, or the text runs past the end. */
+        { "12-bytes", 9, 0, NO_LENGTH, T(""), 0, E(PORT_PROPERTIES_NP_SHORT), R_PP_SHORT },
+        { "text-past-end", 9, 0, 7, T("h1-s0"), 0, E(PORT_PROPERTIES_NP_SHORT), R_PP_SHORT },
+        { "text-past-end-by-1", 9, 0, 6, T("h1-s0"), 0, E(PORT_PROPERTIES_NP_SHORT), R_PP_SHORT },
+        { "length-255", 9, 0, 255, T("h1-s0"), 0, E(PORT_PROPERTIES_NP_SHORT), R_PP_SHORT },
+        /* Long: more than the one pad byte. */
+        { "2-pad-bytes", 9, 0, TEXT_LENGTH, T("h1-s0"), 2, E(DATA_LONG), R_PP_LONG },
+        { "3-pad-bytes", 9, 0, TEXT_LENGTH, T("h1p-s0"), 3, E(DATA_LONG), R_PP_LONG },
+        { "text-shorter", 9, 0, 2, T("h1-s0"), 0, E(DATA_LONG), R_PP_LONG },
+        /* The shape is checked before the values. */
+        { "long-bad-state", 0, 0xff, TEXT_LENGTH, T("h1-s0"), 2, E(DATA_LONG), R_PP_LONG },
+        /* The name. */
+        { "empty", 9, 0, TEXT_LENGTH, T(""), 1, E(INTERFACE_EMPTY), "PORT_PROPERTIES_NP interface name empty" },
+        { "16-bytes", 9, 0, TEXT_LENGTH, T("abcdefghijklmnop"), 1, E(INTERFACE_LONG),
+          "PORT_PROPERTIES_NP interface name too long" },
+        { "nul", 9, 0, TEXT_LENGTH, T("h1\0s0"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "nul-terminated", 9, 0, TEXT_LENGTH, T("eth0\0"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "slash", 9, 0, TEXT_LENGTH, T("h1/s0"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "path", 9, 0, TEXT_LENGTH, T("/var/run/ptp4l"), 1, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "space", 9, 0, TEXT_LENGTH, T("h1 s0"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "tab", 9, 0, TEXT_LENGTH, T("h1\ts0"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "newline", 9, 0, TEXT_LENGTH, T("eth0\n"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "del", 9, 0, TEXT_LENGTH, T("h1\x7f" "s0"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "0x80", 9, 0, TEXT_LENGTH, T("h1\x80" "s0"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "utf-8", 9, 0, TEXT_LENGTH, T("eth\xc3\xa9"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        { "0xff", 9, 0, TEXT_LENGTH, T("\xff"), 0, E(INTERFACE_CHAR), R_PP_CHAR },
+        /* timestamping and portState. */
+        { "timestamping-5", 9, 5, TEXT_LENGTH, T("h1-s0"), 0, E(TIMESTAMPING), R_PP_TS },
+        { "timestamping-ff", 9, 0xff, TEXT_LENGTH, T("h1-s0"), 0, E(TIMESTAMPING), R_PP_TS },
+        { "state-0", 0, 0, TEXT_LENGTH, T("h1-s0"), 0, E(PORT_STATE), R_PP_STATE },
+        { "state-10", 10, 0, TEXT_LENGTH, T("h1-s0"), 0, E(PORT_STATE), R_PP_STATE },
+        { "state-ff", 0xff, 0, TEXT_LENGTH, T("h1-s0"), 0, E(PORT_STATE), R_PP_STATE },
+        { "state-before-timestamping", 0, 5, TEXT_LENGTH, T(""), 1, E(PORT_STATE), R_PP_STATE },
+};
+
+static void test_port_properties(const void *data) {
+        const PortPropertiesCase *c = data;
+        char buf[PMC_ERROR_STRING_MAX];
+        const PmcPortProperties *p;
+        Builder d = {}, b;
+        PmcMessage m;
+        PmcError e;
+
+        b_port(&d, BB "-3");         /*  0 portIdentity */
+        b_u8(&d, c->state);          /* 10 port_state */
+        b_u8(&d, c->timestamping);   /* 11 timestamping */
+        if (c->length != NO_LENGTH)  /* 12 interface: PTPText */
+                b_u8(&d, (uint8_t) (c->length == TEXT_LENGTH ? (int) c->text_size : c->length));
+        b_bytes(&d, c->text, c->text_size);
+        b_zeros(&d, c->pad);
+        /* An odd one would be refused before: the TLV's length would be odd. */
+        g_assert_cmpuint(d.n % 2, ==, 0);
+        build_response(&b, BB "-3", 8, 0xC004, &d);
+
+        memset(&m, 0xaa, sizeof(m));
+        e = decode(b.buf, b.n, &m);
+        g_assert_cmpstr(pmc_error_to_string(e), ==, pmc_error_to_string(c->error));
+        g_assert_cmpint(e, ==, c->error);
+        if (e != PMC_OK) {
+                g_assert_cmpstr(pmc_error_format(e, &m, buf, sizeof(buf)), ==, c->reason);
+                g_assert_cmpuint(m.id, ==, PMC_ID_PORT_PROPERTIES_NP);
+                return;
+        }
+
+        assert_response_header(&m, BB "-3", 8, b.n);
+        g_assert_cmpint(m.tlv_type, ==, PMC_TLV_MANAGEMENT);
+        g_assert_cmpuint(m.id, ==, PMC_ID_PORT_PROPERTIES_NP);
+        p = &m.port_properties;
+        assert_port(&p->port_identity, BB "-3");
+        g_assert_cmpint(p->port_state, ==, c->state);
+        g_assert_cmpint(p->timestamping, ==, c->timestamping);
+        g_assert_cmpstr(p->interface, ==, c->text);
+
+        check_truncations(b.buf, b.n, PMC_ERROR_PORT_PROPERTIES_NP_SHORT);
+}
+
+typedef struct TimePropertiesCase {
+        uint8_t flags;                 /* on the wire */
+        TimePropertiesSample expected; /* .current_utc_offset and .time_source go on the wire as they are */
+} TimePropertiesCase;
+
+/* One flag at a time, all of them, and the reserved bits 6 and 7, which are ignored. */
+static const TimePropertiesCase time_properties_cases[] = {
+        { 0x01, { .current_utc_offset = 0, .leap61 = true, .time_source = 0x10 } },
+        { 0x02, { .current_utc_offset = 37, .leap59 = true, .time_source = 0x20 } },
+        { 0x04, { .current_utc_offset = INT16_MAX, .current_utc_offset_valid = true, .time_source = 0x30 } },
+        { 0x08, { .current_utc_offset = INT16_MIN, .ptp_timescale = true, .time_source = 0x40 } },
+        { 0x10, { .current_utc_offset = -1, .time_traceable = true, .time_source = 0x50 } },
+        { 0x20, { .current_utc_offset = 0x0102, .frequency_traceable = true, .time_source = 0x60 } },
+        { 0x3f, { .current_utc_offset = 36, .leap61 = true, .leap59 = true, .current_utc_offset_valid = true,
+                  .ptp_timescale = true, .time_traceable = true, .frequency_traceable = true,
+                  .time_source = 0xfe } },
+        { 0xc0, { .current_utc_offset = 37, .time_source = 0xff } },
+        { 0xff, { .current_utc_offset = -37, .leap61 = true, .leap59 = true, .current_utc_offset_valid = true,
+                  .ptp_timescale = true, .time_traceable = true, .frequency_traceable = true,
+                  .time_source = 0 } },
+};
+
+static void test_time_properties(const void *data) {
+        const TimePropertiesCase *c = data;
+        Builder d = {}, b;
+        PmcMessage m;
+
+        b_u16(&d, (uint16_t) c->expected.current_utc_offset); /* 0 currentUtcOffset */
+        b_u8(&d, c->flags);                                     /* 2 flags */
+        b_u8(&d, c->expected.time_source);                      /* 3 timeSource */
+        build_response(&b, BB "-0", 9, 0x2003, &d);
+        g_assert_cmpuint(b.n, ==, 58);
+
+        decode_ok(b.buf, b.n, &m);
+        assert_response_header(&m, BB "-0", 9, 58);
+        g_assert_cmpint(m.tlv_type, ==, PMC_TLV_MANAGEMENT);
+        g_assert_cmpuint(m.id, ==, PMC_ID_TIME_PROPERTIES_DATA_SET);
+        assert_time_properties(&m.time_properties_data_set, &c->expected);
+
+        check_truncations(b.buf, b.n, PMC_ERROR_TIME_PROPERTIES_DATA_SET_SHORT);
+}
+
+/* Exactly 4 bytes: any other even size is refused (an odd one is an odd TLV). */
+static void test_time_properties_length(void) {
+        char buf[PMC_ERROR_STRING_MAX];
+
+        for (size_t n = 0; n <= 40; n++) {
+                Builder d = {}, b;
+                PmcMessage m;
+                PmcError e;
+
+                for (size_t i = 0; i < n; i++)
+                        b_u8(&d, (uint8_t) (0x25 + i));
+                build_response(&b, BB "-0", 1, 0x2003, &d);
+                e = decode(b.buf, b.n, &m);
+                g_assert_cmpint(e, ==,
+                                n % 2 != 0 ? PMC_ERROR_TLV_ODD :
+                                n < 4 ? PMC_ERROR_TIME_PROPERTIES_DATA_SET_SHORT :
+                                n > 4 ? PMC_ERROR_DATA_LONG :
+                                PMC_OK);
+                if (n % 2 == 0 && n < 4)
+                        g_assert_cmpstr(pmc_error_format(e, &m, buf, sizeof(buf)), ==,
+                                        "TIME_PROPERTIES_DATA_SET too short");
+                if (n % 2 == 0 && n > 4)
+                        g_assert_cmpstr(pmc_error_format(e, &m, buf, sizeof(buf)), ==,
+                                        "TIME_PROPERTIES_DATA_SET too long");
+        }
+}
+
 /* ---- Requests -------------------------------------------------------------------------------- */
 
 /* Requester B: transportSpecific 1, domain 24, 020000.fffe.ccdd01-4660, sequenceId 0xabcd. */
@@ -919,19 +1331,24 @@ static const PmcRequester requester_b = {
 static const uint8_t expect_get_default[] = { B_HEAD(0x36, 0xff, 0xff, 0x00, 0x02), 0x20, 0x00 };
 static const uint8_t expect_get_current[] = { B_HEAD(0x36, 0xff, 0xff, 0x00, 0x02), 0x20, 0x01 };
 static const uint8_t expect_get_parent[] = { B_HEAD(0x36, 0xff, 0xff, 0x00, 0x02), 0x20, 0x02 };
+static const uint8_t expect_get_time_properties[] = { B_HEAD(0x36, 0xff, 0xff, 0x00, 0x02), 0x20, 0x03 };
 static const uint8_t expect_get_port_all[] = { B_HEAD(0x36, 0xff, 0xff, 0x00, 0x02), 0x20, 0x04 };
 static const uint8_t expect_get_port_1[] = { B_HEAD(0x36, 0x00, 0x01, 0x00, 0x02), 0x20, 0x04 };
 static const uint8_t expect_get_time_status[] = { B_HEAD(0x36, 0xff, 0xff, 0x00, 0x02), 0xc0, 0x00 };
 static const uint8_t expect_get_subscribe[] = { B_HEAD(0x36, 0xff, 0xff, 0x00, 0x02), 0xc0, 0x03 };
+static const uint8_t expect_get_port_properties_1[] = { B_HEAD(0x36, 0x00, 0x01, 0x00, 0x02), 0xc0, 0x04 };
+
 /* §5.6: 120 bytes, TLV length 68; duration 180 (0x00b4), bitmask byte 0 = 0x01 (NOTIFY_PORT_STATE). */
 static const uint8_t expect_subscribe_180[PMC_SUBSCRIBE_SIZE] = {
         B_HEAD(0x78, 0xff, 0xff, 0x01, 0x44), 0xc0, 0x03, 0x00, 0xb4, 0x01, /* then 63 zero bytes */
 };
+
 /* 0x03 (PORT_STATE, TIME_SYNC) and an event in the last byte, 511: bit 7 of byte 63. */
 static const uint8_t expect_subscribe_wide[PMC_SUBSCRIBE_SIZE] = {
         B_HEAD(0x78, 0xff, 0xff, 0x01, 0x44), 0xc0, 0x03, 0xff, 0xff, 0x03,
         [PMC_SUBSCRIBE_SIZE - 1] = 0x80,
 };
+
 /* Unsubscribe: an all-zero bitmask. */
 static const uint8_t expect_unsubscribe[PMC_SUBSCRIBE_SIZE] = {
         B_HEAD(0x78, 0xff, 0xff, 0x01, 0x44), 0xc0, 0x03, 0x00, 0x00,
@@ -958,6 +1375,7 @@ static const unsigned events_none[] = { UINT_MAX };
 
 static const PmcRequester requester_sample_5_7 = { .identity = { .port_number = 11120 } };
 static const PmcRequester requester_sample_probe = { .identity = { .port_number = 24467 } };
+static const PmcRequester requester_sample_pmc = { .identity = { .port_number = 13807 } };
 
 #define GET(n, id, port, e) { n, &requester_b, 0xabcd, false, id, port, 0, NULL, e, sizeof(e) }
 
@@ -968,13 +1386,19 @@ static const RequestCase request_cases[] = {
           sample_get_time_status, sizeof(sample_get_time_status) },
         { "sample-subscribe", &requester_sample_probe, 0, true, 0, 0, 30, events_port_state,
           sample_subscribe_request, sizeof(sample_subscribe_request) },
+        /* What pmc itself sent in the lab: the same bytes. */
+        { "sample-get-port-properties", &requester_sample_pmc, 0, false, PMC_ID_PORT_PROPERTIES_NP,
+          PMC_PORT_ALL, 0, NULL,
+          sample_get_port_properties_request, sizeof(sample_get_port_properties_request) },
         GET("get-default", PMC_ID_DEFAULT_DATA_SET, PMC_PORT_ALL, expect_get_default),
         GET("get-current", PMC_ID_CURRENT_DATA_SET, PMC_PORT_ALL, expect_get_current),
         GET("get-parent", PMC_ID_PARENT_DATA_SET, PMC_PORT_ALL, expect_get_parent),
+        GET("get-time-properties", PMC_ID_TIME_PROPERTIES_DATA_SET, PMC_PORT_ALL, expect_get_time_properties),
         GET("get-port-all", PMC_ID_PORT_DATA_SET, PMC_PORT_ALL, expect_get_port_all),
         GET("get-port-1", PMC_ID_PORT_DATA_SET, 1, expect_get_port_1),
         GET("get-time-status", PMC_ID_TIME_STATUS_NP, PMC_PORT_ALL, expect_get_time_status),
         GET("get-subscribe", PMC_ID_SUBSCRIBE_EVENTS_NP, PMC_PORT_ALL, expect_get_subscribe),
+        GET("get-port-properties-1", PMC_ID_PORT_PROPERTIES_NP, 1, expect_get_port_properties_1),
         { "subscribe-180", &requester_b, 0xabcd, true, 0, 0, 180, events_port_state,
           expect_subscribe_180, sizeof(expect_subscribe_180) },
         { "subscribe-wide", &requester_b, 0xabcd, true, 0, 0, 0xffff, events_wide,
@@ -1042,7 +1466,9 @@ static void test_request_invalid(void) {
         g_assert_cmpuint(buf[0], ==, 0xfd);
 
         /* Only ids this module can decode the answer to. */
-        g_assert_cmpint(pmc_encode_get(&r, 0, 0x2003, PMC_PORT_ALL, buf, sizeof(buf)), ==, -EINVAL);
+        g_assert_cmpint(pmc_encode_get(&r, 0, 0x2005, PMC_PORT_ALL, buf, sizeof(buf)), ==, -EINVAL);
+        g_assert_cmpint(pmc_encode_get(&r, 0, 0xC002, PMC_PORT_ALL, buf, sizeof(buf)), ==, -EINVAL);
+        g_assert_cmpint(pmc_encode_get(&r, 0, 0xC005, PMC_PORT_ALL, buf, sizeof(buf)), ==, -EINVAL);
         g_assert_cmpint(pmc_encode_get(&r, 0, 0xC007, PMC_PORT_ALL, buf, sizeof(buf)), ==, -EINVAL);
         g_assert_cmpint(pmc_encode_get(&r, 0, 0, PMC_PORT_ALL, buf, sizeof(buf)), ==, -EINVAL);
 }
@@ -1173,11 +1599,25 @@ static void test_names(void) {
         g_assert_cmpstr(pmc_id_to_string(0x2004), ==, "PORT_DATA_SET");
         g_assert_cmpstr(pmc_id_to_string(0xC000), ==, "TIME_STATUS_NP");
         g_assert_cmpstr(pmc_id_to_string(0xC003), ==, "SUBSCRIBE_EVENTS_NP");
-        g_assert_null(pmc_id_to_string(0x2003));
+        g_assert_cmpstr(pmc_id_to_string(0x2003), ==, "TIME_PROPERTIES_DATA_SET");
+        g_assert_cmpstr(pmc_id_to_string(0xC004), ==, "PORT_PROPERTIES_NP");
+        g_assert_null(pmc_id_to_string(0x2005));
+        g_assert_null(pmc_id_to_string(0xC002));
         g_assert_null(pmc_id_to_string(0xC007));
         g_assert_cmpstr(pmc_management_error_to_string(2), ==, "NO_SUCH_ID");
         g_assert_null(pmc_management_error_to_string(0));
         g_assert_null(pmc_management_error_to_string(0xFFFF));
+
+        /* linuxptp's enum timestamp_type, as pmc prints it. */
+        g_assert_cmpstr(pmc_timestamping_to_string(0), ==, "SOFTWARE");
+        g_assert_cmpstr(pmc_timestamping_to_string(1), ==, "HARDWARE");
+        g_assert_cmpstr(pmc_timestamping_to_string(2), ==, "LEGACY_HW");
+        g_assert_cmpstr(pmc_timestamping_to_string(3), ==, "ONESTEP");
+        g_assert_cmpstr(pmc_timestamping_to_string(4), ==, "P2P1STEP");
+        g_assert_null(pmc_timestamping_to_string(5));
+        g_assert_null(pmc_timestamping_to_string(_PMC_TIMESTAMPING_MAX));
+        g_assert_null(pmc_timestamping_to_string(0xff));
+        g_assert_null(pmc_timestamping_to_string(-1));
 }
 
 /* Every error has a reason of its own: the log must tell them apart. */
@@ -1206,6 +1646,23 @@ static void test_error_strings(void) {
                         "management data too long");
         g_assert_cmpstr(pmc_error_format(PMC_ERROR_TLV_TYPE, &m, buf, sizeof(buf)), ==,
                         "unknown TLV type 0xabcd");
+
+        /* portState: which of the two data sets it is in. */
+        g_assert_cmpstr(pmc_error_format(PMC_ERROR_PORT_STATE, &m, buf, sizeof(buf)), ==,
+                        "management data portState out of range");
+        m.id = 0x2004;
+        g_assert_cmpstr(pmc_error_format(PMC_ERROR_PORT_STATE, &m, buf, sizeof(buf)), ==,
+                        "PORT_DATA_SET portState out of range");
+        m.id = 0xC004;
+        g_assert_cmpstr(pmc_error_format(PMC_ERROR_PORT_STATE, &m, buf, sizeof(buf)), ==,
+                        "PORT_PROPERTIES_NP portState out of range");
+        g_assert_cmpstr(pmc_error_format(PMC_ERROR_DATA_LONG, &m, buf, sizeof(buf)), ==,
+                        "PORT_PROPERTIES_NP too long");
+        /* The longest formatted reasons fit. */
+        m.id = 0x2003;
+        g_assert_cmpstr(pmc_error_format(PMC_ERROR_PORT_STATE, &m, buf, sizeof(buf)), ==,
+                        "TIME_PROPERTIES_DATA_SET portState out of range");
+        g_assert_cmpstr(pmc_error_format(PMC_ERROR_PORT_STATE, &m, buf, 10), ==, "TIME_PROP");
 }
 
 static void test_time_interval(void) {
@@ -1225,6 +1682,12 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/pmc/sample/notification", test_sample_notification);
         g_test_add_func("/pmc/sample/subscribe-response", test_sample_subscribe_response);
         g_test_add_func("/pmc/sample/requests-refused", test_sample_requests_refused);
+        ADD_CASES("/pmc/sample/port-properties", port_properties_samples, test_sample_port_properties);
+        ADD_CASES("/pmc/sample/time-properties", time_properties_samples, test_sample_time_properties);
+        g_test_add_func("/pmc/port-properties-pad-ignored", test_port_properties_pad_ignored);
+        ADD_CASES("/pmc/port-properties", port_properties_cases, test_port_properties);
+        ADD_CASES("/pmc/time-properties", time_properties_cases, test_time_properties);
+        g_test_add_func("/pmc/time-properties-length", test_time_properties_length);
         ADD_CASES("/pmc/time-status", time_status_cases, test_time_status);
         ADD_CASES("/pmc/port-data-set", port_data_set_cases, test_port_data_set);
         ADD_CASES("/pmc/parent-data-set", parent_data_set_cases, test_parent_data_set);

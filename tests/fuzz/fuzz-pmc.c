@@ -125,6 +125,17 @@ static void write_data(Out *o, const PmcMessage *m, const uint8_t *input) {
                 o_clock(o, &d->grandmaster_identity);
                 break;
         }
+        case PMC_ID_TIME_PROPERTIES_DATA_SET: {
+                const PmcTimePropertiesDataSet *d = &m->time_properties_data_set;
+                uint8_t flags = (uint8_t) (d->leap61 | d->leap59 << 1 | d->current_utc_offset_valid << 2 |
+                                           d->ptp_timescale << 3 | d->time_traceable << 4 |
+                                           d->frequency_traceable << 5);
+
+                o_u16(o, (uint16_t) d->current_utc_offset);
+                o_masked(o, flags, 0x3f, input);
+                o_u8(o, d->time_source);
+                break;
+        }
         case PMC_ID_PORT_DATA_SET: {
                 const PmcPortDataSet *d = &m->port_data_set;
 
@@ -166,6 +177,27 @@ static void write_data(Out *o, const PmcMessage *m, const uint8_t *input) {
                 for (size_t i = 0; i < PMC_EVENT_BITMASK_SIZE; i++)
                         o_u8(o, m->subscribe_events.bitmask[i]);
                 break;
+        case PMC_ID_PORT_PROPERTIES_NP: {
+                const PmcPortProperties *d = &m->port_properties;
+                size_t length = strnlen(d->interface, sizeof(d->interface));
+
+                check(pmc_port_state_to_string(d->port_state));
+                check(pmc_timestamping_to_string(d->timestamping));
+                /* A terminated, nonempty name of printable bytes, no '/'. */
+                check(length >= 1 && length < sizeof(d->interface));
+                o_port(o, &d->port_identity);
+                o_u8(o, (uint8_t) d->port_state);
+                o_u8(o, (uint8_t) d->timestamping);
+                o_u8(o, (uint8_t) length);
+                for (size_t i = 0; i < length; i++) {
+                        check(d->interface[i] >= 0x21 && d->interface[i] <= 0x7e && d->interface[i] != '/');
+                        o_u8(o, (uint8_t) d->interface[i]);
+                }
+                /* The pad byte, there exactly when the data would be odd without it. */
+                if ((13 + length) % 2 != 0)
+                        o_skip(o, 1);
+                break;
+        }
         default:
                 check(!"decoded an id it does not know");
         }
@@ -206,7 +238,15 @@ static void check_request_encoder(const PmcMessage *m, const uint8_t *input) {
                 check(n == PMC_SUBSCRIBE_SIZE);
                 /* The whole TLV, data included, as received. */
                 check(memcmp(buf + 48, input + 48, PMC_SUBSCRIBE_SIZE - 48) == 0);
+        } else if (m->tlv_type == PMC_TLV_MANAGEMENT) {
+                /* A GET of the id received: every id decoded can be asked for. */
+                n = pmc_encode_get(&r, m->header.sequence_id, m->id, PMC_PORT_ALL, buf, sizeof(buf));
+                check(n == PMC_GET_SIZE);
+                check(memcmp(buf + 52, input + 52, 2) == 0);
         } else {
+                /* An error's id is any: only the known ones can be asked for. */
+                n = pmc_encode_get(&r, m->header.sequence_id, m->id, PMC_PORT_ALL, buf, sizeof(buf));
+                check(n == (pmc_id_to_string(m->id) ? PMC_GET_SIZE : -EINVAL));
                 n = pmc_encode_get(&r, m->header.sequence_id, PMC_ID_PORT_DATA_SET, PMC_PORT_ALL,
                                    buf, sizeof(buf));
                 check(n == PMC_GET_SIZE);
