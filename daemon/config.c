@@ -4,12 +4,23 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "address.h"
+#include "alias.h"
 #include "config.h"
 #include "util.h"
+
+_Static_assert(SOCKET_PATH_MAX == sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1, "sun_path");
+/* The format's two "%s" are the directory and the name: see RUNTIME_DIRECTORY_MAX. */
+_Static_assert(RUNTIME_DIRECTORY_MAX + PTP4L_NAME_MAX + (sizeof(PTP4L_EVENTS_SOCKET_FORMAT) - 1 - 4)
+               == SOCKET_PATH_MAX, "RuntimeDirectory= leaves room for the sockets made in it");
+
+/* The keys of every [ptp4l NAME] group are in ptp4l_keys under this group. */
+#define PTP4L_GROUP "ptp4l"
 
 /* Far more than any real configuration; bounds what a wrong path (/dev/zero, a log) can cost. */
 #define CONFIG_SIZE_MAX (1024 * 1024)
@@ -19,12 +30,17 @@
 /* GKeyFile quotes a whole bad line, which may be up to CONFIG_SIZE_MAX long. */
 #define MESSAGE_MAX 256
 
-typedef struct ConfigKey ConfigKey;
-struct ConfigKey {
+/*
+ * data is what the table is for: the Config for config_keys, the Ptp4lConfig for ptp4l_keys. group
+ * is the group as written, for messages: "ptp4l NAME" rather than the table's "ptp4l".
+ */
+typedef bool (*ConfigParse)(void *data, const char *group, const char *key, const char *value, GError **error);
+
+typedef struct ConfigKey {
         const char *group;
         const char *key;
-        bool (*parse)(Config *c, const ConfigKey *k, const char *value, GError **error);
-};
+        ConfigParse parse;
+} ConfigKey;
 
 static const char *const source_kind_table[_SOURCE_KIND_MAX] = {
         [SOURCE_SIM] = "sim",
@@ -48,24 +64,101 @@ SourceKind source_kind_from_string(const char *s) {
         return _SOURCE_KIND_INVALID;
 }
 
+bool ptp4l_name_is_valid(const char *name) {
+        size_t n;
+
+        if (!name)
+                return false;
+
+        n = strnlen(name, PTP4L_NAME_MAX + 1);
+        if (n == 0 || n > PTP4L_NAME_MAX)
+                return false;
+
+        for (size_t i = 0; i < n; i++)
+                if (!g_ascii_isalnum(name[i]) && !strchr("_.-", name[i]))
+                        return false;
+
+        return true;
+}
+
+Ptp4lConfig *ptp4l_config_new(const char *name) {
+        Ptp4lConfig *p;
+
+        g_return_val_if_fail(ptp4l_name_is_valid(name), NULL);
+
+        p = g_new(Ptp4lConfig, 1);
+        *p = (Ptp4lConfig) {
+                .name = g_strdup(name),
+                .socket = g_strdup(PTP4L_SOCKET_DEFAULT),
+                .poll_interval_ms = PTP4L_POLL_INTERVAL_MS_DEFAULT,
+        };
+        return p;
+}
+
+void ptp4l_config_free(Ptp4lConfig *p) {
+        if (!p)
+                return;
+
+        g_free(p->name);
+        g_free(p->socket);
+        g_free(p->interface);
+        g_free(p->alias);
+        g_free(p);
+}
+
+/* A GDestroyNotify: calling ptp4l_config_free() through a cast would be undefined behaviour. */
+static void ptp4l_config_destroy(void *p) {
+        ptp4l_config_free(p);
+}
+
+static Ptp4lConfig *ptp4l_config_copy(const Ptp4lConfig *p) {
+        Ptp4lConfig *copy = g_new(Ptp4lConfig, 1);
+
+        *copy = *p;
+        copy->name = g_strdup(p->name);
+        copy->socket = g_strdup(p->socket);
+        copy->interface = g_strdup(p->interface);
+        copy->alias = g_strdup(p->alias);
+        return copy;
+}
+
 void config_init(Config *c) {
         *c = (Config) {
                 .source = _SOURCE_KIND_INVALID,
                 .thresholds = THRESHOLDS_DEFAULT,
                 .subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT,
                 .retain_events = RETAIN_EVENTS_DEFAULT,
+                .ptp4l = g_ptr_array_new_with_free_func(ptp4l_config_destroy),
         };
 }
 
 void config_done(Config *c) {
         g_clear_pointer(&c->node_name, g_free);
         g_clear_pointer(&c->state_directory, g_free);
+        g_clear_pointer(&c->runtime_directory, g_free);
+        g_clear_pointer(&c->ptp4l, g_ptr_array_unref);
 }
 
+/* Deep: parsing into dst must not touch anything src points to. */
 static void config_copy(Config *dst, const Config *src) {
         *dst = *src;
         dst->node_name = g_strdup(src->node_name);
         dst->state_directory = g_strdup(src->state_directory);
+        dst->runtime_directory = g_strdup(src->runtime_directory);
+
+        dst->ptp4l = g_ptr_array_new_full(src->ptp4l ? src->ptp4l->len : 0, ptp4l_config_destroy);
+        for (guint i = 0; src->ptp4l && i < src->ptp4l->len; i++)
+                g_ptr_array_add(dst->ptp4l, ptp4l_config_copy(src->ptp4l->pdata[i]));
+}
+
+static Ptp4lConfig *config_find_ptp4l(const Config *c, const char *name) {
+        for (guint i = 0; i < c->ptp4l->len; i++) {
+                Ptp4lConfig *p = c->ptp4l->pdata[i];
+
+                if (streq(p->name, name))
+                        return p;
+        }
+        return NULL;
 }
 
 /*
@@ -102,8 +195,8 @@ static void error_escape(GError *e) {
         e->message = m;
 }
 
-static _printf_(4, 5) bool invalid_value(
-                GError **error, const ConfigKey *k, const char *value, const char *format, ...) {
+static _printf_(5, 6) bool invalid_value(
+                GError **error, const char *group, const char *key, const char *value, const char *format, ...) {
 
         g_autofree char *escaped = escape_for_message(value, MESSAGE_VALUE_MAX), *why = NULL;
         va_list ap;
@@ -114,7 +207,7 @@ static _printf_(4, 5) bool invalid_value(
 
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                     "Invalid value \"%s\" for key \"%s\" in group [%s]: %s",
-                    escaped, k->key, k->group, why);
+                    escaped, key, group, why);
         return false;
 }
 
@@ -162,25 +255,80 @@ static int parse_int64(const char *s, int64_t *ret) {
         return 0;
 }
 
+/* Hex digits and nothing else, as parse_int64() does decimal. */
+static int parse_hex_int64(const char *s, int64_t *ret) {
+        bool overflow = false;
+        int64_t m = 0;
+
+        if (!*s)
+                return -EINVAL;
+
+        for (; *s; s++) {
+                int d;
+
+                d = g_ascii_xdigit_value(*s);
+                if (d < 0)
+                        return -EINVAL;
+
+                if (m > (INT64_MAX - d) / 16)
+                        overflow = true;
+                else
+                        m = m * 16 + d;
+        }
+
+        if (overflow)
+                return -ERANGE;
+
+        *ret = m;
+        return 0;
+}
+
 static bool parse_int64_in_range(
-                const ConfigKey *k, const char *value, int64_t min, int64_t max, int64_t *ret, GError **error) {
+                const char *group, const char *key, const char *value, int64_t min, int64_t max, int64_t *ret,
+                GError **error) {
 
         int64_t v = 0;
         int r;
 
         r = parse_int64(value, &v);
         if (r == -EINVAL)
-                return invalid_value(error, k, value, "not a decimal integer");
+                return invalid_value(error, group, key, value, "not a decimal integer");
         if (r < 0 || v < min || v > max)
-                return invalid_value(error, k, value, "must be between %" PRId64 " and %" PRId64, min, max);
+                return invalid_value(error, group, key, value, "must be between %" PRId64 " and %" PRId64, min, max);
 
         *ret = v;
         return true;
 }
 
-static bool parse_node_name(Config *c, const ConfigKey *k, const char *value, GError **error) {
+static bool parse_unsigned(const char *group, const char *key, const char *value, int64_t min, int64_t max,
+                           unsigned *ret, GError **error) {
+        int64_t v = 0;
+
+        if (!parse_int64_in_range(group, key, value, min, max, &v, error))
+                return false;
+        *ret = (unsigned) v;
+        return true;
+}
+
+/* why_max: what the bound is for, or NULL. */
+static bool parse_absolute_path(const char *group, const char *key, const char *value, size_t max,
+                                const char *why_max, char **ret, GError **error) {
+        if (value[0] != '/')
+                return invalid_value(error, group, key, value, "must be an absolute path");
+        if (strlen(value) > max)
+                return invalid_value(error, group, key, value, "is longer than %zu bytes%s%s",
+                                     max, why_max ? ": " : "", why_max ?: "");
+
+        g_free(*ret);
+        *ret = g_strdup(value);
+        return true;
+}
+
+static bool parse_node_name(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Config *c = data;
+
         if (!node_name_is_valid(value))
-                return invalid_value(error, k, value,
+                return invalid_value(error, group, key, value,
                                      "must be 1..%d characters of A-Z, a-z, 0-9, '.', '_' and '-', "
                                      "not starting with '.' or '-'", NODE_NAME_MAX);
 
@@ -189,76 +337,178 @@ static bool parse_node_name(Config *c, const ConfigKey *k, const char *value, GE
         return true;
 }
 
-static bool parse_source(Config *c, const ConfigKey *k, const char *value, GError **error) {
+static bool parse_source(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Config *c = data;
         SourceKind s;
 
         s = source_kind_from_string(value);
         if (s < 0)
-                return invalid_value(error, k, value, "must be \"%s\" or \"%s\"",
+                return invalid_value(error, group, key, value, "must be \"%s\" or \"%s\"",
                                      source_kind_to_string(SOURCE_SIM), source_kind_to_string(SOURCE_LINUXPTP));
 
         c->source = s;
         return true;
 }
 
-static bool parse_state_directory(Config *c, const ConfigKey *k, const char *value, GError **error) {
-        if (value[0] != '/')
-                return invalid_value(error, k, value, "must be an absolute path");
-        if (strlen(value) >= PATH_MAX)
-                return invalid_value(error, k, value, "is longer than %d bytes", PATH_MAX - 1);
+static bool parse_state_directory(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Config *c = data;
 
-        g_free(c->state_directory);
-        c->state_directory = g_strdup(value);
-        return true;
+        return parse_absolute_path(group, key, value, PATH_MAX - 1, NULL, &c->state_directory, error);
 }
 
-static bool parse_max_offset(Config *c, const ConfigKey *k, const char *value, GError **error) {
-        return parse_int64_in_range(k, value, -OFFSET_NS_LIMIT, OFFSET_NS_LIMIT,
+static bool parse_runtime_directory(void *data, const char *group, const char *key, const char *value,
+                                    GError **error) {
+        Config *c = data;
+
+        return parse_absolute_path(group, key, value, RUNTIME_DIRECTORY_MAX,
+                                   "the sockets made in it need the rest of the 107 bytes a socket path can have",
+                                   &c->runtime_directory, error);
+}
+
+static bool parse_max_offset(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Config *c = data;
+
+        return parse_int64_in_range(group, key, value, -OFFSET_NS_LIMIT, OFFSET_NS_LIMIT,
                                     &c->thresholds.max_offset_ns, error);
 }
 
-static bool parse_min_offset(Config *c, const ConfigKey *k, const char *value, GError **error) {
-        return parse_int64_in_range(k, value, -OFFSET_NS_LIMIT, OFFSET_NS_LIMIT,
+static bool parse_min_offset(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Config *c = data;
+
+        return parse_int64_in_range(group, key, value, -OFFSET_NS_LIMIT, OFFSET_NS_LIMIT,
                                     &c->thresholds.min_offset_ns, error);
 }
 
-static bool parse_holdover_timeout(Config *c, const ConfigKey *k, const char *value, GError **error) {
-        int64_t sec;
+static bool parse_holdover_timeout(void *data, const char *group, const char *key, const char *value,
+                                   GError **error) {
+        Config *c = data;
+        int64_t sec = 0;
 
-        if (!parse_int64_in_range(k, value, 1, HOLDOVER_TIMEOUT_SEC_MAX, &sec, error))
+        if (!parse_int64_in_range(group, key, value, 1, HOLDOVER_TIMEOUT_SEC_MAX, &sec, error))
                 return false;
 
         c->thresholds.holdover_timeout_usec = (uint64_t) sec * USEC_PER_SEC;
         return true;
 }
 
-static bool parse_unsigned(const ConfigKey *k, const char *value, int64_t min, int64_t max, unsigned *ret,
-                           GError **error) {
-        int64_t v;
+static bool parse_subscriptions_per_uid(void *data, const char *group, const char *key, const char *value,
+                                        GError **error) {
+        Config *c = data;
 
-        if (!parse_int64_in_range(k, value, min, max, &v, error))
+        return parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &c->subscriptions_per_uid, error);
+}
+
+static bool parse_retain_events(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Config *c = data;
+
+        return parse_unsigned(group, key, value, 1, RETAIN_EVENTS_MAX, &c->retain_events, error);
+}
+
+static bool parse_ptp4l_socket(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Ptp4lConfig *p = data;
+
+        return parse_absolute_path(group, key, value, SOCKET_PATH_MAX, "the most a socket path can have",
+                                   &p->socket, error);
+}
+
+static bool parse_ptp4l_domain_number(void *data, const char *group, const char *key, const char *value,
+                                      GError **error) {
+        Ptp4lConfig *p = data;
+        int64_t v = 0;
+
+        if (!parse_int64_in_range(group, key, value, 0, UINT8_MAX, &v, error))
                 return false;
-        *ret = (unsigned) v;
+
+        p->domain_number = (uint8_t) v;
         return true;
 }
 
-static bool parse_subscriptions_per_uid(Config *c, const ConfigKey *k, const char *value, GError **error) {
-        return parse_unsigned(k, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &c->subscriptions_per_uid, error);
+/*
+ * ptp4l reads transportSpecific with strtol(..., 0), and its shipped configurations write it as
+ * 0x1. Decimal and 0x hex mean the same to both; a leading 0, octal to ptp4l, is refused rather
+ * than read differently.
+ */
+static bool parse_ptp4l_transport_specific(void *data, const char *group, const char *key, const char *value,
+                                           GError **error) {
+        Ptp4lConfig *p = data;
+        const char *digits;
+        int64_t v = 0;
+        int r;
+
+        digits = value + (value[0] == '+' || value[0] == '-');
+
+        if (value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
+                r = parse_hex_int64(value + 2, &v);
+        else if (digits[0] == '0' && g_ascii_isdigit(digits[1]))
+                return invalid_value(error, group, key, value,
+                                     "a leading 0 would make it octal to ptp4l; write it in decimal or as 0x hex");
+        else
+                r = parse_int64(value, &v);
+
+        if (r == -EINVAL)
+                return invalid_value(error, group, key, value, "not a decimal or 0x-prefixed hexadecimal integer");
+        if (r < 0 || v < 0 || v > PTP4L_TRANSPORT_SPECIFIC_MAX)
+                return invalid_value(error, group, key, value, "must be between 0 and %d",
+                                     PTP4L_TRANSPORT_SPECIFIC_MAX);
+
+        p->transport_specific = (uint8_t) v;
+        return true;
 }
 
-static bool parse_retain_events(Config *c, const ConfigKey *k, const char *value, GError **error) {
-        return parse_unsigned(k, value, 1, RETAIN_EVENTS_MAX, &c->retain_events, error);
+static bool parse_interface_name(const char *group, const char *key, const char *value, char **ret,
+                                 GError **error) {
+        if (!interface_name_is_valid(value))
+                return invalid_value(error, group, key, value,
+                                     "must be an interface name: 1..%d characters of printable ASCII other than "
+                                     "' ' and '/', not \".\" or \"..\"", IFNAMSIZ - 1);
+
+        g_free(*ret);
+        *ret = g_strdup(value);
+        return true;
 }
 
+static bool parse_ptp4l_interface(void *data, const char *group, const char *key, const char *value,
+                                  GError **error) {
+        Ptp4lConfig *p = data;
+
+        return parse_interface_name(group, key, value, &p->interface, error);
+}
+
+static bool parse_ptp4l_alias(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Ptp4lConfig *p = data;
+
+        return parse_interface_name(group, key, value, &p->alias, error);
+}
+
+static bool parse_ptp4l_poll_interval(void *data, const char *group, const char *key, const char *value,
+                                      GError **error) {
+        Ptp4lConfig *p = data;
+
+        return parse_unsigned(group, key, value, PTP4L_POLL_INTERVAL_MS_MIN, PTP4L_POLL_INTERVAL_MS_MAX,
+                              &p->poll_interval_ms, error);
+}
+
+/* Keys of the fixed groups; data is the Config. A group is known if it has a key here. */
 static const ConfigKey config_keys[] = {
-        { "Daemon",     "NodeName",           parse_node_name        },
-        { "Daemon",     "Source",             parse_source           },
-        { "Daemon",     "StateDirectory",     parse_state_directory  },
-        { "Thresholds", "MaxOffsetNs",        parse_max_offset       },
-        { "Thresholds", "MinOffsetNs",        parse_min_offset       },
-        { "Thresholds", "HoldoverTimeoutSec", parse_holdover_timeout },
+        { "Daemon",     "NodeName",             parse_node_name             },
+        { "Daemon",     "Source",               parse_source                },
+        { "Daemon",     "StateDirectory",       parse_state_directory       },
+        { "Daemon",     "RuntimeDirectory",     parse_runtime_directory     },
+        { "Thresholds", "MaxOffsetNs",          parse_max_offset            },
+        { "Thresholds", "MinOffsetNs",          parse_min_offset            },
+        { "Thresholds", "HoldoverTimeoutSec",   parse_holdover_timeout      },
         { "Quota",      "SubscriptionsPerUser", parse_subscriptions_per_uid },
-        { "Store",      "RetainEvents",       parse_retain_events    },
+        { "Store",      "RetainEvents",         parse_retain_events         },
+};
+
+/* Keys of every [ptp4l NAME] group; data is its Ptp4lConfig. */
+static const ConfigKey ptp4l_keys[] = {
+        { PTP4L_GROUP, "Socket",            parse_ptp4l_socket             },
+        { PTP4L_GROUP, "DomainNumber",      parse_ptp4l_domain_number      },
+        { PTP4L_GROUP, "TransportSpecific", parse_ptp4l_transport_specific },
+        { PTP4L_GROUP, "Interface",         parse_ptp4l_interface          },
+        { PTP4L_GROUP, "Alias",             parse_ptp4l_alias              },
+        { PTP4L_GROUP, "PollIntervalMs",    parse_ptp4l_poll_interval      },
 };
 
 static bool config_group_is_known(const char *group) {
@@ -268,23 +518,17 @@ static bool config_group_is_known(const char *group) {
         return false;
 }
 
-static const ConfigKey *config_key_find(const char *group, const char *key) {
-        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
-                if (streq(config_keys[i].group, group) && streq(config_keys[i].key, key))
-                        return &config_keys[i];
+static const ConfigKey *config_key_find(const ConfigKey *table, size_t n, const char *group, const char *key) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(table[i].group, group) && streq(table[i].key, key))
+                        return &table[i];
         return NULL;
 }
 
-static bool config_parse_group(Config *c, GKeyFile *kf, const char *group, GError **error) {
+/* Parses every key of group with its entry in table[0..n) under table_group. */
+static bool config_parse_keys(GKeyFile *kf, const char *group, const ConfigKey *table, size_t n,
+                              const char *table_group, void *data, GError **error) {
         g_auto(GStrv) keys = NULL;
-
-        if (!config_group_is_known(group)) {
-                g_autofree char *escaped = escape_for_message(group, MESSAGE_VALUE_MAX);
-
-                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
-                            "Unknown group [%s]", escaped);
-                return false;
-        }
 
         keys = g_key_file_get_keys(kf, group, NULL, error);
         if (!keys)
@@ -296,7 +540,7 @@ static bool config_parse_group(Config *c, GKeyFile *kf, const char *group, GErro
                 g_autofree char *value = NULL;
                 const ConfigKey *k;
 
-                k = config_key_find(group, *key);
+                k = config_key_find(table, n, table_group, *key);
                 if (!k) {
                         g_autofree char *escaped = escape_for_message(*key, MESSAGE_VALUE_MAX);
 
@@ -309,15 +553,78 @@ static bool config_parse_group(Config *c, GKeyFile *kf, const char *group, GErro
                 value = g_key_file_get_string(kf, group, *key, &e);
                 if (e) {
                         error_escape(e);
-                        g_propagate_prefixed_error(error, TAKE_PTR(e), "Key \"%s\" in group [%s]: ", k->key, k->group);
+                        g_propagate_prefixed_error(error, TAKE_PTR(e), "Key \"%s\" in group [%s]: ", k->key, group);
                         return false;
                 }
 
-                if (!k->parse(c, k, value, error))
+                if (!k->parse(data, group, k->key, value, error))
                         return false;
         }
 
         return true;
+}
+
+/*
+ * For a group meant as [ptp4l NAME], "ptp4l" alone or followed by a space, what follows the space
+ * (maybe "", or not a valid name); NULL for any other group.
+ */
+static const char *ptp4l_group_name(const char *group) {
+        size_t n = strlen(PTP4L_GROUP);
+
+        if (strncmp(group, PTP4L_GROUP, n) != 0)
+                return NULL;
+        if (group[n] == '\0')
+                return group + n;
+        if (group[n] == ' ')
+                return group + n + 1;
+        return NULL;
+}
+
+/* A group repeated in the file is one group to GKeyFile; a name already in c (from an earlier load) is updated. */
+static bool config_parse_ptp4l_group(Config *c, GKeyFile *kf, const char *group, const char *name, GError **error) {
+        Ptp4lConfig *p;
+
+        if (!ptp4l_name_is_valid(name)) {
+                g_autofree char *escaped = escape_for_message(group, MESSAGE_VALUE_MAX);
+
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                            "Invalid group [%s]: must be [" PTP4L_GROUP " NAME], one space before NAME, and NAME "
+                            "1..%d characters of A-Z, a-z, 0-9, '.', '_' and '-'", escaped, PTP4L_NAME_MAX);
+                return false;
+        }
+
+        p = config_find_ptp4l(c, name);
+        if (!p) {
+                if (c->ptp4l->len >= PTP4L_INSTANCES_MAX) {
+                        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                                    "Too many [" PTP4L_GROUP " NAME] groups at [%s]: at most %d are supported",
+                                    group, PTP4L_INSTANCES_MAX);
+                        return false;
+                }
+
+                p = ptp4l_config_new(name);
+                g_ptr_array_add(c->ptp4l, p);
+        }
+
+        return config_parse_keys(kf, group, ptp4l_keys, ELEMENTSOF(ptp4l_keys), PTP4L_GROUP, p, error);
+}
+
+static bool config_parse_group(Config *c, GKeyFile *kf, const char *group, GError **error) {
+        const char *name;
+
+        name = ptp4l_group_name(group);
+        if (name)
+                return config_parse_ptp4l_group(c, kf, group, name, error);
+
+        if (!config_group_is_known(group)) {
+                g_autofree char *escaped = escape_for_message(group, MESSAGE_VALUE_MAX);
+
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                            "Unknown group [%s]", escaped);
+                return false;
+        }
+
+        return config_parse_keys(kf, group, config_keys, ELEMENTSOF(config_keys), group, c, error);
 }
 
 static bool config_check_thresholds(const Config *c, GError **error) {
@@ -328,6 +635,48 @@ static bool config_check_thresholds(const Config *c, GError **error) {
                             "MinOffsetNs=%" PRId64 " must be less than MaxOffsetNs=%" PRId64 " in group [Thresholds]",
                             t->min_offset_ns, t->max_offset_ns);
                 return false;
+        }
+
+        return true;
+}
+
+static bool ptp4l_duplicate(
+                GError **error, const Ptp4lConfig *a, const Ptp4lConfig *b, const char *key, const char *value,
+                const char *why) {
+
+        g_autofree char *escaped = escape_for_message(value, MESSAGE_VALUE_MAX);
+
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "Groups [" PTP4L_GROUP " %s] and [" PTP4L_GROUP " %s] have the same %s=%s: %s",
+                    a->name, b->name, key, escaped, why);
+        return false;
+}
+
+/*
+ * Across the [ptp4l NAME] groups, those from earlier loads included. Values are compared as
+ * written: "/run//ptp4l" and "/run/ptp4l" differ here, though not to the kernel. An Alias= left
+ * to the interface's is not known until run time, so only explicit ones are compared.
+ */
+static bool config_check_ptp4l(const Config *c, GError **error) {
+        for (guint j = 1; j < c->ptp4l->len; j++) {
+                const Ptp4lConfig *b = c->ptp4l->pdata[j];
+
+                for (guint i = 0; i < j; i++) {
+                        const Ptp4lConfig *a = c->ptp4l->pdata[i];
+
+                        if (streq(a->socket, b->socket))
+                                return ptp4l_duplicate(error, a, b, "Socket", b->socket,
+                                                       streq(b->socket, PTP4L_SOCKET_DEFAULT) ?
+                                                       "each needs a ptp4l of its own (Socket= has this default, "
+                                                       "set it in each group)" :
+                                                       "each needs a ptp4l of its own");
+                        if (a->interface && b->interface && streq(a->interface, b->interface))
+                                return ptp4l_duplicate(error, a, b, "Interface", b->interface,
+                                                       "one interface is disciplined by one ptp4l");
+                        if (a->alias && b->alias && streq(a->alias, b->alias))
+                                return ptp4l_duplicate(error, a, b, "Alias", b->alias,
+                                                       "two clocks cannot have one name in addresses");
+                }
         }
 
         return true;
@@ -400,6 +749,9 @@ bool config_load_from_data(Config *c, const char *data, size_t length, GError **
                         return false;
 
         if (!config_check_thresholds(&tmp, error))
+                return false;
+
+        if (!config_check_ptp4l(&tmp, error))
                 return false;
 
         old = *c;

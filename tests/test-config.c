@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <limits.h>
 
+#include "alias.h"
 #include "config.h"
 #include "util.h"
 
@@ -24,6 +25,9 @@ typedef struct ConfigCase {
         unsigned quota;                /* 0: SUBSCRIPTIONS_PER_UID_DEFAULT (set 0 via quota_zero) */
         bool quota_zero;
         unsigned retain;               /* 0: RETAIN_EVENTS_DEFAULT */
+        const char *runtime_directory;
+        /* The instances, in order; in each, socket NULL and poll_interval_ms 0 stand for the default. */
+        const Ptp4lConfig *ptp4l[4];
 } ConfigCase;
 
 #define OK(n, t, ...) { .name = n, .text = t, .code = -1, __VA_ARGS__ }
@@ -41,6 +45,16 @@ typedef struct ConfigCase {
 #define MIN_INVALID(value) INVALID("MinOffsetNs", "Thresholds", value)
 #define HOLDOVER_INVALID(value) INVALID("HoldoverTimeoutSec", "Thresholds", value)
 #define NOT_INTEGER "not a decimal integer"
+#define P(n, ...) &(const Ptp4lConfig) { .name = n, __VA_ARGS__ }
+#define PTP4L_INVALID(name, key, value) INVALID(key, "ptp4l " name, value)
+#define BAD_GROUP(group) "Invalid group [" group "]: must be [ptp4l NAME]"
+#define NAME_32 "abcdefghijklmnopqrstuvwxyz-_.012"
+#define NAME_33 NAME_32 "3"
+#define TS_INVALID(value) PTP4L_INVALID("a", "TransportSpecific", value)
+#define TS_RANGE "must be between 0 and 15"
+#define TS_SYNTAX "not a decimal or 0x-prefixed hexadecimal integer"
+#define TS_OCTAL "a leading 0 would make it octal to ptp4l"
+#define INTERFACE_RULE "must be an interface name: 1..15 characters"
 #define OFFSET_RANGE "must be between -1000000000000 and 1000000000000"
 #define HOLDOVER_RANGE "must be between 1 and 604800"
 
@@ -205,7 +219,6 @@ static const ConfigCase config_cases[] = {
         /* Unknown groups. */
         ERR("unknown-group", "[Foo]\n", GROUP_NOT_FOUND, "Unknown group [Foo]"),
         ERR("unknown-group-with-key", "[Foo]\nNodeName=du1\n", GROUP_NOT_FOUND, "Unknown group [Foo]"),
-        ERR("ptp4l-group", "[ptp4l ens5f0]\nDomainNumber=24\n", GROUP_NOT_FOUND, "Unknown group [ptp4l ens5f0]"),
         ERR("group-case", "[daemon]\n", GROUP_NOT_FOUND, "Unknown group [daemon]"),
         ERR("unknown-group-after-good", "[Daemon]\nNodeName=du1\n[Bar]\n", GROUP_NOT_FOUND, "Unknown group [Bar]"),
 
@@ -226,6 +239,193 @@ static const ConfigCase config_cases[] = {
         ERR("not-utf8", "\xff\xfe[\0D\0", PARSE, "Line 1 is not valid UTF-8"),
         ERR("not-utf8-value", "[Daemon]\n\nNodeName=\xc3\x28\n", PARSE, "Line 3 is not valid UTF-8"),
         ERR("not-utf8-group", "[Daemon]\n[\xc0\xaf]\n", PARSE, "Line 2 is not valid UTF-8"),
+
+        /* [Daemon] RuntimeDirectory; its length bound is in test_runtime_directory_length(). */
+        OK("runtime-directory", "[Daemon]\nRuntimeDirectory=/run/ptpsync\n", .runtime_directory = "/run/ptpsync"),
+        OK("runtime-directory-root", "[Daemon]\nRuntimeDirectory=/\n", .runtime_directory = "/"),
+        ERR("runtime-directory-relative", "[Daemon]\nRuntimeDirectory=run/ptpsync\n", INVALID_VALUE,
+            INVALID("RuntimeDirectory", "Daemon", "run/ptpsync"), "must be an absolute path"),
+        ERR("runtime-directory-empty", "[Daemon]\nRuntimeDirectory=\n", INVALID_VALUE,
+            INVALID("RuntimeDirectory", "Daemon", ""), "must be an absolute path"),
+
+        /* [ptp4l NAME]: good. */
+        OK("ptp4l-minimal", "[ptp4l a]\n", .ptp4l = { P("a") }),
+        OK("ptp4l-group", "[ptp4l ens5f0]\nDomainNumber=24\n", .ptp4l = { P("ens5f0", .domain_number = 24) }),
+        OK("ptp4l-all-keys",
+           "[ptp4l ens1f0]\n"
+           "Socket=/run/ptp4l-ens1f0\n"
+           "DomainNumber=24\n"
+           "TransportSpecific=1\n"
+           "Interface=ens1f0\n"
+           "Alias=du1-clock\n"
+           "PollIntervalMs=250\n",
+           .ptp4l = { P("ens1f0", .socket = "/run/ptp4l-ens1f0", .domain_number = 24, .transport_specific = 1,
+                        .interface = "ens1f0", .alias = "du1-clock", .poll_interval_ms = 250) }),
+        OK("ptp4l-with-fixed-groups",
+           "[Daemon]\nSource=linuxptp\nRuntimeDirectory=/run/ptpsync\n[ptp4l a]\nDomainNumber=1\n"
+           "[Thresholds]\nMaxOffsetNs=50\n",
+           .source = "linuxptp", .runtime_directory = "/run/ptpsync", T(50, -100, 5),
+           .ptp4l = { P("a", .domain_number = 1) }),
+        OK("ptp4l-name-chars", "[ptp4l A-z_0.9]\n", .ptp4l = { P("A-z_0.9") }),
+        OK("ptp4l-name-max", "[ptp4l " NAME_32 "]\n", .ptp4l = { P(NAME_32) }),
+        /* NAME is only ever part of a file name, never all of one: ".." is harmless. */
+        OK("ptp4l-name-dots", "[ptp4l ..]\n", .ptp4l = { P("..") }),
+        OK("ptp4l-file-order", "[ptp4l b]\nSocket=/run/b\n[ptp4l a]\nSocket=/run/a\n[ptp4l c]\nSocket=/run/c\n",
+           .ptp4l = { P("b", .socket = "/run/b"), P("a", .socket = "/run/a"), P("c", .socket = "/run/c") }),
+        /* As for the fixed groups, GKeyFile merges a repeated group; it stays where it first was. */
+        OK("ptp4l-repeated-group",
+           "[ptp4l a]\nDomainNumber=1\n[ptp4l b]\nSocket=/run/b\n[ptp4l a]\nPollIntervalMs=200\nDomainNumber=2\n",
+           .ptp4l = { P("a", .domain_number = 2, .poll_interval_ms = 200), P("b", .socket = "/run/b") }),
+        OK("ptp4l-escape", "[ptp4l a]\nSocket=/run/a\\sb\n", .ptp4l = { P("a", .socket = "/run/a b") }),
+
+        /* [ptp4l NAME]: group names. */
+        ERR("ptp4l-group-no-name", "[ptp4l]\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l")),
+        ERR("ptp4l-group-empty-name", "[ptp4l ]\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l ")),
+        ERR("ptp4l-group-two-words", "[ptp4l a b]\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l a b")),
+        ERR("ptp4l-group-two-spaces", "[ptp4l  a]\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l  a")),
+        ERR("ptp4l-group-trailing-space", "[ptp4l a ]\nDomainNumber=1\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l a ")),
+        ERR("ptp4l-group-slash", "[ptp4l x/y]\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l x/y"),
+            "NAME 1..32 characters of A-Z, a-z, 0-9, '.', '_' and '-'"),
+        ERR("ptp4l-group-name-too-long", "[ptp4l " NAME_33 "]\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l " NAME_33)),
+        ERR("ptp4l-group-utf8", "[ptp4l caf\xc3\xa9]\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l caf\xc3\xa9")),
+        ERR("ptp4l-group-quote", "[ptp4l a\"b]\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l a\\\"b")),
+        ERR("ptp4l-group-error-after-good", "[ptp4l a]\n[ptp4l b/c]\n", GROUP_NOT_FOUND, BAD_GROUP("ptp4l b/c")),
+        ERR("ptp4l-group-no-space", "[ptp4lx]\n", GROUP_NOT_FOUND, "Unknown group [ptp4lx]"),
+        ERR("ptp4l-group-case", "[PTP4L a]\n", GROUP_NOT_FOUND, "Unknown group [PTP4L a]"),
+        ERR("ptp4l-group-leading-space", "[ ptp4l a]\n", GROUP_NOT_FOUND, "Unknown group [ ptp4l a]"),
+
+        /* [ptp4l NAME]: keys. */
+        ERR("ptp4l-unknown-key", "[ptp4l a]\nDomain=1\n", KEY_NOT_FOUND, "Unknown key \"Domain\" in group [ptp4l a]"),
+        ERR("ptp4l-fixed-group-key", "[ptp4l a]\nNodeName=du1\n", KEY_NOT_FOUND,
+            "Unknown key \"NodeName\" in group [ptp4l a]"),
+        ERR("ptp4l-key-in-daemon", "[Daemon]\nSocket=/run/p\n", KEY_NOT_FOUND,
+            "Unknown key \"Socket\" in group [Daemon]"),
+        ERR("ptp4l-key-case", "[ptp4l a]\nsocket=/run/p\n", KEY_NOT_FOUND, "Unknown key \"socket\" in group [ptp4l a]"),
+        ERR("ptp4l-key-localized", "[ptp4l a]\nAlias[de]=x\n", KEY_NOT_FOUND,
+            "Unknown key \"Alias[de]\" in group [ptp4l a]"),
+        ERR("ptp4l-bad-escape", "[ptp4l a]\nSocket=/run\\q\n", INVALID_VALUE, "Key \"Socket\" in group [ptp4l a]: "),
+        ERR("ptp4l-error-in-second-group", "[ptp4l a]\nDomainNumber=1\n[ptp4l b]\nSocket=/run/b\nPollIntervalMs=1\n",
+            INVALID_VALUE, PTP4L_INVALID("b", "PollIntervalMs", "1")),
+
+        /* [ptp4l NAME] Socket; its length bound is in test_ptp4l_socket_length(). */
+        OK("ptp4l-socket-root", "[ptp4l a]\nSocket=/\n", .ptp4l = { P("a", .socket = "/") }),
+        ERR("ptp4l-socket-relative", "[ptp4l a]\nSocket=var/run/ptp4l\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Socket", "var/run/ptp4l"), "must be an absolute path"),
+        ERR("ptp4l-socket-dot", "[ptp4l a]\nSocket=./ptp4l\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Socket", "./ptp4l"), "must be an absolute path"),
+        ERR("ptp4l-socket-empty", "[ptp4l a]\nSocket=\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Socket", ""), "must be an absolute path"),
+
+        /* [ptp4l NAME] DomainNumber */
+        OK("ptp4l-domain-max", "[ptp4l a]\nDomainNumber=255\n", .ptp4l = { P("a", .domain_number = 255) }),
+        OK("ptp4l-domain-zero", "[ptp4l a]\nDomainNumber=0\n", .ptp4l = { P("a") }),
+        ERR("ptp4l-domain-too-big", "[ptp4l a]\nDomainNumber=256\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "DomainNumber", "256"), "must be between 0 and 255"),
+        ERR("ptp4l-domain-negative", "[ptp4l a]\nDomainNumber=-1\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "DomainNumber", "-1"), "must be between 0 and 255"),
+        ERR("ptp4l-domain-hex", "[ptp4l a]\nDomainNumber=0x18\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "DomainNumber", "0x18"), NOT_INTEGER),
+        ERR("ptp4l-domain-empty", "[ptp4l a]\nDomainNumber=\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "DomainNumber", ""), NOT_INTEGER),
+
+        /* [ptp4l NAME] TransportSpecific */
+        OK("ptp4l-ts-decimal", "[ptp4l a]\nTransportSpecific=1\n", .ptp4l = { P("a", .transport_specific = 1) }),
+        OK("ptp4l-ts-max", "[ptp4l a]\nTransportSpecific=15\n", .ptp4l = { P("a", .transport_specific = 15) }),
+        OK("ptp4l-ts-zero", "[ptp4l a]\nTransportSpecific=0\n", .ptp4l = { P("a") }),
+        OK("ptp4l-ts-hex", "[ptp4l a]\nTransportSpecific=0x1\n", .ptp4l = { P("a", .transport_specific = 1) }),
+        OK("ptp4l-ts-hex-max", "[ptp4l a]\nTransportSpecific=0xf\n", .ptp4l = { P("a", .transport_specific = 15) }),
+        OK("ptp4l-ts-hex-upper", "[ptp4l a]\nTransportSpecific=0XF\n", .ptp4l = { P("a", .transport_specific = 15) }),
+        OK("ptp4l-ts-hex-zeros", "[ptp4l a]\nTransportSpecific=0x000a\n",
+           .ptp4l = { P("a", .transport_specific = 10) }),
+        OK("ptp4l-ts-hex-zero", "[ptp4l a]\nTransportSpecific=0x0\n", .ptp4l = { P("a") }),
+        ERR("ptp4l-ts-too-big", "[ptp4l a]\nTransportSpecific=16\n", INVALID_VALUE, TS_INVALID("16"), TS_RANGE),
+        ERR("ptp4l-ts-hex-too-big", "[ptp4l a]\nTransportSpecific=0x10\n", INVALID_VALUE, TS_INVALID("0x10"), TS_RANGE),
+        ERR("ptp4l-ts-negative", "[ptp4l a]\nTransportSpecific=-1\n", INVALID_VALUE, TS_INVALID("-1"), TS_RANGE),
+        ERR("ptp4l-ts-hex-overflow", "[ptp4l a]\nTransportSpecific=0xffffffffffffffffffff\n", INVALID_VALUE,
+            TS_INVALID("0xffffffffffffffffffff"), TS_RANGE),
+        ERR("ptp4l-ts-hex-no-digits", "[ptp4l a]\nTransportSpecific=0x\n", INVALID_VALUE, TS_INVALID("0x"), TS_SYNTAX),
+        ERR("ptp4l-ts-hex-bad-digit", "[ptp4l a]\nTransportSpecific=0x1g\n", INVALID_VALUE,
+            TS_INVALID("0x1g"), TS_SYNTAX),
+        ERR("ptp4l-ts-hex-sign", "[ptp4l a]\nTransportSpecific=0x-1\n", INVALID_VALUE, TS_INVALID("0x-1"), TS_SYNTAX),
+        ERR("ptp4l-ts-signed-hex", "[ptp4l a]\nTransportSpecific=-0x1\n", INVALID_VALUE, TS_INVALID("-0x1"), TS_SYNTAX),
+        ERR("ptp4l-ts-unit", "[ptp4l a]\nTransportSpecific=1x\n", INVALID_VALUE, TS_INVALID("1x"), TS_SYNTAX),
+        ERR("ptp4l-ts-empty", "[ptp4l a]\nTransportSpecific=\n", INVALID_VALUE, TS_INVALID(""), TS_SYNTAX),
+        /* "010" is 8 to ptp4l's strtol(..., 0) and would be 10 here: refused rather than read differently. */
+        ERR("ptp4l-ts-octal", "[ptp4l a]\nTransportSpecific=010\n", INVALID_VALUE, TS_INVALID("010"), TS_OCTAL),
+        ERR("ptp4l-ts-leading-zero", "[ptp4l a]\nTransportSpecific=01\n", INVALID_VALUE, TS_INVALID("01"), TS_OCTAL),
+        ERR("ptp4l-ts-signed-octal", "[ptp4l a]\nTransportSpecific=+01\n", INVALID_VALUE, TS_INVALID("+01"), TS_OCTAL),
+
+        /* [ptp4l NAME] Interface, Alias */
+        OK("ptp4l-interface-max", "[ptp4l a]\nInterface=abcdefghijklmno\n",
+           .ptp4l = { P("a", .interface = "abcdefghijklmno") }),
+        OK("ptp4l-interface-vlan", "[ptp4l a]\nInterface=ens1f0.100\n", .ptp4l = { P("a", .interface = "ens1f0.100") }),
+        /* The interface is learned from ptp4l later. */
+        OK("ptp4l-alias-without-interface", "[ptp4l a]\nAlias=ens1fx\n", .ptp4l = { P("a", .alias = "ens1fx") }),
+        OK("ptp4l-alias-max", "[ptp4l a]\nInterface=eth0\nAlias=abcdefghijklmno\n",
+           .ptp4l = { P("a", .interface = "eth0", .alias = "abcdefghijklmno") }),
+        ERR("ptp4l-interface-too-long", "[ptp4l a]\nInterface=abcdefghijklmnop\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Interface", "abcdefghijklmnop"), INTERFACE_RULE),
+        ERR("ptp4l-interface-slash", "[ptp4l a]\nInterface=ens1/0\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Interface", "ens1/0"), INTERFACE_RULE),
+        ERR("ptp4l-interface-space", "[ptp4l a]\nInterface=ens 1\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Interface", "ens 1"), INTERFACE_RULE),
+        ERR("ptp4l-interface-dot", "[ptp4l a]\nInterface=.\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Interface", "."), INTERFACE_RULE),
+        ERR("ptp4l-interface-dotdot", "[ptp4l a]\nInterface=..\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Interface", ".."), INTERFACE_RULE),
+        ERR("ptp4l-interface-utf8", "[ptp4l a]\nInterface=caf\xc3\xa9\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Interface", "caf\xc3\xa9"), INTERFACE_RULE),
+        ERR("ptp4l-interface-empty", "[ptp4l a]\nInterface=\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Interface", ""), INTERFACE_RULE),
+        ERR("ptp4l-alias-too-long", "[ptp4l a]\nAlias=abcdefghijklmnop\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Alias", "abcdefghijklmnop"), INTERFACE_RULE),
+        ERR("ptp4l-alias-slash", "[ptp4l a]\nAlias=du1/clock\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "Alias", "du1/clock"), INTERFACE_RULE),
+        ERR("ptp4l-alias-empty", "[ptp4l a]\nAlias=\n", INVALID_VALUE, PTP4L_INVALID("a", "Alias", ""), INTERFACE_RULE),
+
+        /* [ptp4l NAME] PollIntervalMs */
+        OK("ptp4l-poll-min", "[ptp4l a]\nPollIntervalMs=100\n", .ptp4l = { P("a", .poll_interval_ms = 100) }),
+        OK("ptp4l-poll-max", "[ptp4l a]\nPollIntervalMs=60000\n", .ptp4l = { P("a", .poll_interval_ms = 60000) }),
+        ERR("ptp4l-poll-too-small", "[ptp4l a]\nPollIntervalMs=99\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "PollIntervalMs", "99"), "must be between 100 and 60000"),
+        ERR("ptp4l-poll-too-big", "[ptp4l a]\nPollIntervalMs=60001\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "PollIntervalMs", "60001"), "must be between 100 and 60000"),
+        ERR("ptp4l-poll-zero", "[ptp4l a]\nPollIntervalMs=0\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "PollIntervalMs", "0")),
+        ERR("ptp4l-poll-unit", "[ptp4l a]\nPollIntervalMs=1s\n", INVALID_VALUE,
+            PTP4L_INVALID("a", "PollIntervalMs", "1s"), NOT_INTEGER),
+
+        /* [ptp4l NAME]: across groups. The count bound is in test_ptp4l_instances_max(). */
+        ERR("ptp4l-same-socket", "[ptp4l a]\nSocket=/run/p\n[ptp4l b]\nSocket=/run/p\n", INVALID_VALUE,
+            "Groups [ptp4l a] and [ptp4l b] have the same Socket=/run/p: each needs a ptp4l of its own"),
+        ERR("ptp4l-same-default-socket", "[ptp4l a]\n[ptp4l b]\n", INVALID_VALUE,
+            "Groups [ptp4l a] and [ptp4l b] have the same Socket=/var/run/ptp4l", "set it in each group"),
+        ERR("ptp4l-default-socket-explicit", "[ptp4l a]\nSocket=/run/a\n[ptp4l b]\n[ptp4l c]\nSocket=/var/run/ptp4l\n",
+            INVALID_VALUE, "Groups [ptp4l b] and [ptp4l c] have the same Socket=/var/run/ptp4l"),
+        ERR("ptp4l-same-socket-not-adjacent",
+            "[ptp4l a]\nSocket=/run/a\n[ptp4l b]\nSocket=/run/b\n[ptp4l c]\nSocket=/run/a\n", INVALID_VALUE,
+            "Groups [ptp4l a] and [ptp4l c] have the same Socket=/run/a"),
+        /* Compared as written, not canonicalised. */
+        OK("ptp4l-sockets-as-written", "[ptp4l a]\nSocket=/run/p\n[ptp4l b]\nSocket=/run//p\n",
+           .ptp4l = { P("a", .socket = "/run/p"), P("b", .socket = "/run//p") }),
+        ERR("ptp4l-same-interface",
+            "[ptp4l a]\nSocket=/run/a\nInterface=ens1f0\n[ptp4l b]\nSocket=/run/b\nInterface=ens1f0\n", INVALID_VALUE,
+            "Groups [ptp4l a] and [ptp4l b] have the same Interface=ens1f0"),
+        OK("ptp4l-interfaces-differ-in-case",
+           "[ptp4l a]\nSocket=/run/a\nInterface=ens1f0\n[ptp4l b]\nSocket=/run/b\nInterface=ENS1F0\n",
+           .ptp4l = { P("a", .socket = "/run/a", .interface = "ens1f0"),
+                      P("b", .socket = "/run/b", .interface = "ENS1F0") }),
+        ERR("ptp4l-same-alias", "[ptp4l a]\nSocket=/run/a\nAlias=clk\n[ptp4l b]\nSocket=/run/b\nAlias=clk\n",
+            INVALID_VALUE, "Groups [ptp4l a] and [ptp4l b] have the same Alias=clk"),
+        /* Only explicit aliases are compared: a's (ens1fx) is known at run time only. */
+        OK("ptp4l-alias-like-derived",
+           "[ptp4l a]\nSocket=/run/a\nInterface=ens1f0\n[ptp4l b]\nSocket=/run/b\nAlias=ens1fx\n",
+           .ptp4l = { P("a", .socket = "/run/a", .interface = "ens1f0"),
+                      P("b", .socket = "/run/b", .alias = "ens1fx") }),
+        OK("ptp4l-alias-is-other-interface",
+           "[ptp4l a]\nSocket=/run/a\nInterface=ens1f0\n[ptp4l b]\nSocket=/run/b\nAlias=ens1f0\n",
+           .ptp4l = { P("a", .socket = "/run/a", .interface = "ens1f0"),
+                      P("b", .socket = "/run/b", .alias = "ens1f0") }),
 };
 
 static void assert_contains(const char *s, const char *sub) {
@@ -237,13 +437,28 @@ static void assert_config_is_init(const Config *c) {
         g_assert_null(c->node_name);
         g_assert_cmpint(c->source, ==, _SOURCE_KIND_INVALID);
         g_assert_null(c->state_directory);
+        g_assert_null(c->runtime_directory);
+        g_assert_nonnull(c->ptp4l);
+        g_assert_cmpuint(c->ptp4l->len, ==, 0);
         g_assert_cmpint(c->thresholds.max_offset_ns, ==, THRESHOLDS_DEFAULT.max_offset_ns);
         g_assert_cmpint(c->thresholds.min_offset_ns, ==, THRESHOLDS_DEFAULT.min_offset_ns);
         g_assert_cmpuint(c->thresholds.holdover_timeout_usec, ==, THRESHOLDS_DEFAULT.holdover_timeout_usec);
 }
 
+/* expected: socket NULL and poll_interval_ms 0 stand for the default. */
+static void assert_ptp4l(const Ptp4lConfig *p, const Ptp4lConfig *expected) {
+        g_assert_cmpstr(p->name, ==, expected->name);
+        g_assert_cmpstr(p->socket, ==, expected->socket ?: PTP4L_SOCKET_DEFAULT);
+        g_assert_cmpuint(p->domain_number, ==, expected->domain_number);
+        g_assert_cmpuint(p->transport_specific, ==, expected->transport_specific);
+        g_assert_cmpstr(p->interface, ==, expected->interface);
+        g_assert_cmpstr(p->alias, ==, expected->alias);
+        g_assert_cmpuint(p->poll_interval_ms, ==, expected->poll_interval_ms ?: PTP4L_POLL_INTERVAL_MS_DEFAULT);
+}
+
 static void assert_config(const Config *c, const ConfigCase *t) {
         Thresholds expected = t->thresholds ? *t->thresholds : THRESHOLDS_DEFAULT;
+        size_t n = 0;
 
         g_assert_cmpstr(c->node_name, ==, t->node_name);
         g_assert_cmpstr(source_kind_to_string(c->source), ==, t->source);
@@ -254,6 +469,13 @@ static void assert_config(const Config *c, const ConfigCase *t) {
         g_assert_cmpuint(c->subscriptions_per_uid, ==,
                          t->quota_zero ? 0 : t->quota ?: SUBSCRIPTIONS_PER_UID_DEFAULT);
         g_assert_cmpuint(c->retain_events, ==, t->retain ?: RETAIN_EVENTS_DEFAULT);
+        g_assert_cmpstr(c->runtime_directory, ==, t->runtime_directory);
+
+        while (n < ELEMENTSOF(t->ptp4l) && t->ptp4l[n])
+                n++;
+        g_assert_cmpuint(c->ptp4l->len, ==, n);
+        for (size_t i = 0; i < n; i++)
+                assert_ptp4l(c->ptp4l->pdata[i], t->ptp4l[i]);
 }
 
 static void assert_error(const GError *error, int code, const char *const *message, size_t n_message) {
@@ -429,6 +651,220 @@ static void test_state_directory_length(void) {
         g_assert_cmpstr(c.state_directory, ==, max);
 }
 
+static void test_runtime_directory_length(void) {
+        g_autofree char *max = g_strnfill(RUNTIME_DIRECTORY_MAX, 'd');
+        g_autofree char *over = g_strnfill(RUNTIME_DIRECTORY_MAX + 1, 'd');
+        g_autofree char *good = NULL, *bad = NULL, *longest = NULL;
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        /* The bound is what leaves room for the longest socket path made in the directory. */
+        g_assert_cmpint(RUNTIME_DIRECTORY_MAX, ==, 56);
+        max[0] = over[0] = '/';
+        longest = g_strdup_printf(PTP4L_EVENTS_SOCKET_FORMAT, max, NAME_32);
+        g_assert_cmpuint(strlen(longest), ==, SOCKET_PATH_MAX);
+
+        good = g_strdup_printf("[Daemon]\nRuntimeDirectory=%s\n", max);
+        bad = g_strdup_printf("[Daemon]\nRuntimeDirectory=%s\n", over);
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, bad, strlen(bad), &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        assert_contains(error->message, "for key \"RuntimeDirectory\" in group [Daemon]: is longer than 56 bytes: ");
+        assert_config_is_init(&c);
+        g_clear_error(&error);
+
+        g_assert_true(config_load_from_data(&c, good, strlen(good), &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(c.runtime_directory, ==, max);
+}
+
+static void test_ptp4l_socket_length(void) {
+        g_autofree char *max = g_strnfill(SOCKET_PATH_MAX, 's'), *over = g_strnfill(SOCKET_PATH_MAX + 1, 's');
+        g_autofree char *good = NULL, *bad = NULL;
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        g_assert_cmpint(SOCKET_PATH_MAX, ==, 107);
+        max[0] = over[0] = '/';
+        good = g_strdup_printf("[ptp4l a]\nSocket=%s\n", max);
+        bad = g_strdup_printf("[ptp4l a]\nSocket=%s\n", over);
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, bad, strlen(bad), &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        assert_contains(error->message, "for key \"Socket\" in group [ptp4l a]: is longer than 107 bytes");
+        assert_config_is_init(&c);
+        g_clear_error(&error);
+
+        g_assert_true(config_load_from_data(&c, good, strlen(good), &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(c.ptp4l->len, ==, 1);
+        g_assert_cmpstr(((Ptp4lConfig *) c.ptp4l->pdata[0])->socket, ==, max);
+}
+
+/* n groups [ptp4l p<first>] ... , each with its own socket. */
+static char *ptp4l_groups(unsigned first, unsigned n) {
+        GString *s = g_string_new(NULL);
+
+        for (unsigned i = first; i < first + n; i++)
+                g_string_append_printf(s, "[ptp4l p%u]\nSocket=/run/p%u\n", i, i);
+        return g_string_free(s, FALSE);
+}
+
+static void test_ptp4l_instances_max(void) {
+        g_autofree char *max = ptp4l_groups(0, PTP4L_INSTANCES_MAX), *over = ptp4l_groups(0, PTP4L_INSTANCES_MAX + 1);
+        g_autofree char *one_more = ptp4l_groups(PTP4L_INSTANCES_MAX, 1);
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+        GPtrArray *kept;
+
+        g_assert_cmpint(PTP4L_INSTANCES_MAX, ==, 16);
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, over, SIZE_MAX, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        assert_contains(error->message, "Too many [ptp4l NAME] groups at [ptp4l p16]: at most 16 are supported");
+        assert_config_is_init(&c);
+        g_clear_error(&error);
+
+        g_assert_true(config_load_from_data(&c, max, SIZE_MAX, &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(c.ptp4l->len, ==, PTP4L_INSTANCES_MAX);
+        for (unsigned i = 0; i < PTP4L_INSTANCES_MAX; i++) {
+                g_autofree char *name = g_strdup_printf("p%u", i);
+
+                g_assert_cmpstr(((Ptp4lConfig *) c.ptp4l->pdata[i])->name, ==, name);
+        }
+
+        /* Those already in c count. */
+        kept = c.ptp4l;
+        g_assert_false(config_load_from_data(&c, one_more, SIZE_MAX, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        assert_contains(error->message, "at most 16");
+        g_assert_true(c.ptp4l == kept);
+        g_assert_cmpuint(c.ptp4l->len, ==, PTP4L_INSTANCES_MAX);
+        g_clear_error(&error);
+
+        /* Updating one of them adds none. */
+        g_assert_true(config_load_from_data(&c, "[ptp4l p3]\nDomainNumber=3\n", SIZE_MAX, &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(c.ptp4l->len, ==, PTP4L_INSTANCES_MAX);
+        g_assert_cmpuint(((Ptp4lConfig *) c.ptp4l->pdata[3])->domain_number, ==, 3);
+}
+
+/*
+ * With an instance already in c: a failed load leaves it as it was, array and strings included,
+ * though parsing had changed the copy of it (the copy is deep); a good one updates it key by key and
+ * appends new ones. The checks across groups include it.
+ */
+static void test_ptp4l_keeps_values(void) {
+        static const struct {
+                const char *text;
+                int code;
+                const char *message;
+        } bad[] = {
+                { "[ptp4l a]\nDomainNumber=7\nSocket=/run/new\nInterface=eth9\n[ptp4l b]\nSocket=/run/b\nColour=blue\n",
+                  G_KEY_FILE_ERROR_KEY_NOT_FOUND, "Unknown key \"Colour\" in group [ptp4l b]" },
+                { "[ptp4l a]\nDomainNumber=7\nPollIntervalMs=5\n", G_KEY_FILE_ERROR_INVALID_VALUE,
+                  PTP4L_INVALID("a", "PollIntervalMs", "5") },
+                { "[ptp4l b]\nSocket=/run/a\n", G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "Groups [ptp4l a] and [ptp4l b] have the same Socket=/run/a" },
+                { "[ptp4l b]\nSocket=/run/b\nInterface=ens1f0\n", G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "Groups [ptp4l a] and [ptp4l b] have the same Interface=ens1f0" },
+                { "[ptp4l b]\nSocket=/run/b\nAlias=clk\n", G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "Groups [ptp4l a] and [ptp4l b] have the same Alias=clk" },
+                { "[ptp4l a]\nSocket=/run/b\n[ptp4l b]\nSocket=/run/b\n", G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "Groups [ptp4l a] and [ptp4l b] have the same Socket=/run/b" },
+                { "[Daemon]\nRuntimeDirectory=/run/x\n[ptp4l x/y]\n", G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                  BAD_GROUP("ptp4l x/y") },
+        };
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+        const Ptp4lConfig *a;
+        GPtrArray *array;
+        char *socket, *interface;
+
+        config_init(&c);
+        g_assert_true(config_load_from_data(&c, "[ptp4l a]\nSocket=/run/a\nInterface=ens1f0\nAlias=clk\n",
+                                            SIZE_MAX, &error));
+        g_assert_no_error(error);
+        array = c.ptp4l;
+        g_assert_cmpuint(array->len, ==, 1);
+        a = array->pdata[0];
+        socket = a->socket;
+        interface = a->interface;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                g_assert_false(config_load_from_data(&c, bad[i].text, SIZE_MAX, &error));
+                g_assert_error(error, G_KEY_FILE_ERROR, bad[i].code);
+                assert_contains(error->message, bad[i].message);
+                g_clear_error(&error);
+
+                g_assert_true(c.ptp4l == array);
+                g_assert_cmpuint(c.ptp4l->len, ==, 1);
+                g_assert_true(c.ptp4l->pdata[0] == a);
+                g_assert_true(a->socket == socket);
+                g_assert_true(a->interface == interface);
+                assert_ptp4l(a, P("a", .socket = "/run/a", .interface = "ens1f0", .alias = "clk"));
+                g_assert_null(c.runtime_directory);
+        }
+
+        /* Moving a's socket away frees it for b, in the same load. */
+        g_assert_true(config_load_from_data(&c, "[ptp4l a]\nDomainNumber=5\nSocket=/run/a2\n"
+                                                "[ptp4l b]\nSocket=/run/a\n", SIZE_MAX, &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(c.ptp4l->len, ==, 2);
+        assert_ptp4l(c.ptp4l->pdata[0], P("a", .socket = "/run/a2", .domain_number = 5, .interface = "ens1f0",
+                                          .alias = "clk"));
+        assert_ptp4l(c.ptp4l->pdata[1], P("b", .socket = "/run/a"));
+}
+
+static void test_ptp4l_config_new(void) {
+        _cleanup_(ptp4l_config_freep) Ptp4lConfig *other = NULL;
+        g_autoptr(Ptp4lConfig) p = NULL;
+
+        p = ptp4l_config_new("ens1f0");
+        g_assert_nonnull(p);
+        g_assert_cmpstr(p->name, ==, "ens1f0");
+        g_assert_cmpstr(p->socket, ==, "/var/run/ptp4l");
+        g_assert_cmpuint(p->domain_number, ==, 0);
+        g_assert_cmpuint(p->transport_specific, ==, 0);
+        g_assert_null(p->interface);
+        g_assert_null(p->alias);
+        g_assert_cmpuint(p->poll_interval_ms, ==, 1000);
+
+        other = ptp4l_config_new(NAME_32);
+        g_assert_nonnull(other);
+        g_assert_cmpstr(other->name, ==, NAME_32);
+
+        ptp4l_config_free(NULL);
+}
+
+static void test_ptp4l_config_new_invalid(void) {
+        if (g_test_subprocess()) {
+                g_assert_null(ptp4l_config_new("a/b"));
+                return;
+        }
+
+        /* A programming error: refused with a critical warning. */
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+        g_test_trap_assert_failed();
+        g_test_trap_assert_stderr("*ptp4l_name_is_valid*");
+}
+
+static void test_ptp4l_name_is_valid(void) {
+        static const char *const good[] = { "a", "Z", "0", "ens1f0", "du1.ptp-4_l", ".", "..", "-", NAME_32 };
+        static const char *const bad[] = { NULL, "", " ", "a b", "a/b", "a:b", "a\tb", "caf\xc3\xa9", "a]", NAME_33 };
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                if (!ptp4l_name_is_valid(good[i]))
+                        g_test_fail_printf("\"%s\" is not valid", good[i]);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                if (ptp4l_name_is_valid(bad[i]))
+                        g_test_fail_printf("\"%s\" is valid", bad[i]);
+}
+
 /* A long bad value is cut short in the message. */
 static void test_long_value(void) {
         g_autofree char *value = g_strnfill(100000, '9');
@@ -503,9 +939,13 @@ static void test_init_done(void) {
 
         c.node_name = g_strdup("x");
         c.state_directory = g_strdup("/x");
+        c.runtime_directory = g_strdup("/x");
+        g_ptr_array_add(c.ptp4l, ptp4l_config_new("x"));
         config_done(&c);
         g_assert_null(c.node_name);
         g_assert_null(c.state_directory);
+        g_assert_null(c.runtime_directory);
+        g_assert_null(c.ptp4l);
 
         /* Twice is harmless. */
         config_done(&c);
@@ -657,15 +1097,29 @@ static void test_file_endless(void) {
 
 #define ADD_FILE_TEST(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
-/* data/ptpsyncd.conf documents every key with its default: uncommented, it must load and change nothing. */
+/* text with the one occurrence of from replaced by to. */
+static char *replace_once(const char *text, const char *from, const char *to) {
+        g_auto(GStrv) parts = g_strsplit(text, from, 3);
+
+        if (g_strv_length(parts) != 2)
+                g_error("\"%s\" is in the shipped file %u times, not once", from, g_strv_length(parts) - 1);
+        return g_strjoinv(to, parts);
+}
+
+/*
+ * data/ptpsyncd.conf documents every key with its default: uncommented, it must load and change
+ * nothing. Its example [ptp4l ens1f0] group, uncommented too, is then one instance with every
+ * default that ptp4l_config_new() gives.
+ */
 static void test_shipped_file(void) {
         g_autofree char *path = g_build_filename(g_getenv("PTPSYNC_DATA_DIR"), "ptpsyncd.conf", NULL);
-        g_autofree char *text = NULL;
+        g_autofree char *text = NULL, *uncommented = NULL, *alias = NULL;
         g_autoptr(GError) error = NULL;
         g_autoptr(GRegex) commented_key = g_regex_new("^#([A-Za-z]+=)", G_REGEX_MULTILINE, 0, NULL);
+        g_autoptr(GRegex) commented_group = g_regex_new("^#(\\[ptp4l [^]\n]*\\])$", G_REGEX_MULTILINE, 0, NULL);
         g_autoptr(GMatchInfo) match = NULL;
-        g_auto(GStrv) parts = NULL;
-        g_autofree char *uncommented = NULL;
+        g_autoptr(Ptp4lConfig) defaults_ptp4l = ptp4l_config_new("ens1f0");
+        const Ptp4lConfig *p;
         Config c, defaults;
         unsigned keys = 0;
 
@@ -674,15 +1128,24 @@ static void test_shipped_file(void) {
         g_regex_match(commented_key, text, 0, &match);
         for (; g_match_info_matches(match); g_match_info_next(match, NULL))
                 keys++;
-        g_assert_cmpuint(keys, ==, 8);
+        /* 9 in the fixed groups, 6 in the example group. */
+        g_assert_cmpuint(keys, ==, 15);
 
         uncommented = g_regex_replace(commented_key, text, -1, 0, "\\1", 0, &error);
         g_assert_no_error(error);
-        /* NodeName has no default to show; give it a value. */
-        parts = g_strsplit(uncommented, "NodeName=\n", 2);
-        g_assert_cmpuint(g_strv_length(parts), ==, 2);
-        g_free(uncommented);
-        uncommented = g_strjoinv("NodeName=node.example.com\n", parts);
+        g_free(TAKE_PTR(text));
+        text = g_regex_replace(commented_group, uncommented, -1, 0, "\\1", 0, &error);
+        g_assert_no_error(error);
+        g_free(TAKE_PTR(uncommented));
+
+        /* NodeName, Interface and Alias have no default to show; give them values. */
+        uncommented = replace_once(text, "\nNodeName=\n", "\nNodeName=node.example.com\n");
+        g_free(TAKE_PTR(text));
+        text = replace_once(uncommented, "\nInterface=\n", "\nInterface=ens1f0\n");
+        g_free(TAKE_PTR(uncommented));
+        /* What the file says the default would be. */
+        uncommented = replace_once(text, "\nAlias=\n", "\nAlias=ens1fx\n");
+        g_assert_nonnull(strstr(uncommented, "\n[ptp4l ens1f0]\n"));
 
         config_init(&c);
         config_init(&defaults);
@@ -691,18 +1154,31 @@ static void test_shipped_file(void) {
         g_assert_cmpstr(c.node_name, ==, "node.example.com");
         g_assert_cmpint(c.source, ==, SOURCE_LINUXPTP);
         g_assert_cmpstr(c.state_directory, ==, "/var/lib/ptpsync");
+        g_assert_cmpstr(c.runtime_directory, ==, "/run/ptpsync");
         g_assert_cmpint(c.thresholds.max_offset_ns, ==, defaults.thresholds.max_offset_ns);
         g_assert_cmpint(c.thresholds.min_offset_ns, ==, defaults.thresholds.min_offset_ns);
         g_assert_cmpuint(c.thresholds.holdover_timeout_usec, ==, defaults.thresholds.holdover_timeout_usec);
         g_assert_cmpuint(c.subscriptions_per_uid, ==, SUBSCRIPTIONS_PER_UID_DEFAULT);
         g_assert_cmpuint(c.retain_events, ==, RETAIN_EVENTS_DEFAULT);
+
+        g_assert_cmpuint(c.ptp4l->len, ==, 1);
+        p = c.ptp4l->pdata[0];
+        g_assert_cmpstr(p->name, ==, defaults_ptp4l->name);
+        g_assert_cmpstr(p->socket, ==, defaults_ptp4l->socket);
+        g_assert_cmpuint(p->domain_number, ==, defaults_ptp4l->domain_number);
+        g_assert_cmpuint(p->transport_specific, ==, defaults_ptp4l->transport_specific);
+        g_assert_cmpuint(p->poll_interval_ms, ==, defaults_ptp4l->poll_interval_ms);
+        g_assert_cmpstr(p->interface, ==, "ens1f0");
+        alias = interface_alias(p->interface);
+        g_assert_cmpstr(p->alias, ==, alias);
         config_done(&c);
         config_done(&defaults);
 
-        /* As shipped, all commented out, it loads too. */
+        /* As shipped, all commented out, it loads too, with no instance. */
         config_init(&c);
         g_assert_true(config_load_from_file(&c, path, true, &error));
         g_assert_no_error(error);
+        g_assert_cmpuint(c.ptp4l->len, ==, 0);
         config_done(&c);
 }
 
@@ -720,6 +1196,13 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/config/size-limit", test_size_limit);
         g_test_add_func("/config/node-name-length", test_node_name_length);
         g_test_add_func("/config/state-directory-length", test_state_directory_length);
+        g_test_add_func("/config/runtime-directory-length", test_runtime_directory_length);
+        g_test_add_func("/config/ptp4l/socket-length", test_ptp4l_socket_length);
+        g_test_add_func("/config/ptp4l/instances-max", test_ptp4l_instances_max);
+        g_test_add_func("/config/ptp4l/keeps-values", test_ptp4l_keeps_values);
+        g_test_add_func("/config/ptp4l/config-new", test_ptp4l_config_new);
+        g_test_add_func("/config/ptp4l/config-new-invalid", test_ptp4l_config_new_invalid);
+        g_test_add_func("/config/ptp4l/name-is-valid", test_ptp4l_name_is_valid);
         g_test_add_func("/config/long-value", test_long_value);
         g_test_add_func("/config/long-value-utf8", test_long_value_utf8);
         g_test_add_func("/config/long-line", test_long_line);

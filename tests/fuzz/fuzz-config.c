@@ -6,9 +6,20 @@
 #include <stdlib.h>
 
 #include "address.h"
+#include "alias.h"
 #include "fuzz.h"
 #include "config.h"
 #include "util.h"
+
+static void check_ptp4l(const Ptp4lConfig *p) {
+        check(ptp4l_name_is_valid(p->name));
+        check(p->socket && p->socket[0] == '/' && strlen(p->socket) <= SOCKET_PATH_MAX);
+        check(p->transport_specific <= PTP4L_TRANSPORT_SPECIFIC_MAX);
+        check(!p->interface || interface_name_is_valid(p->interface));
+        check(!p->alias || interface_name_is_valid(p->alias));
+        check(p->poll_interval_ms >= PTP4L_POLL_INTERVAL_MS_MIN);
+        check(p->poll_interval_ms <= PTP4L_POLL_INTERVAL_MS_MAX);
+}
 
 static void check_loaded(const Config *c) {
         const Thresholds *t = &c->thresholds;
@@ -22,6 +33,23 @@ static void check_loaded(const Config *c) {
         check(!c->node_name || node_name_is_valid(c->node_name));
         check(c->source == _SOURCE_KIND_INVALID || source_kind_to_string(c->source));
         check(!c->state_directory || c->state_directory[0] == '/');
+        check(!c->runtime_directory ||
+              (c->runtime_directory[0] == '/' && strlen(c->runtime_directory) <= RUNTIME_DIRECTORY_MAX));
+
+        check(c->ptp4l && c->ptp4l->len <= PTP4L_INSTANCES_MAX);
+        for (guint i = 0; i < c->ptp4l->len; i++) {
+                const Ptp4lConfig *a = c->ptp4l->pdata[i];
+
+                check_ptp4l(a);
+                for (guint j = 0; j < i; j++) {
+                        const Ptp4lConfig *b = c->ptp4l->pdata[j];
+
+                        check(!streq(a->name, b->name));
+                        check(!streq(a->socket, b->socket));
+                        check(!a->interface || !streq_ptr(a->interface, b->interface));
+                        check(!a->alias || !streq_ptr(a->alias, b->alias));
+                }
+        }
 }
 
 static void check_untouched(const Config *c) {
@@ -30,6 +58,8 @@ static void check_untouched(const Config *c) {
         check(!c->node_name);
         check(c->source == _SOURCE_KIND_INVALID);
         check(!c->state_directory);
+        check(!c->runtime_directory);
+        check(c->ptp4l && c->ptp4l->len == 0);
         check(c->thresholds.max_offset_ns == d.max_offset_ns);
         check(c->thresholds.min_offset_ns == d.min_offset_ns);
         check(c->thresholds.holdover_timeout_usec == d.holdover_timeout_usec);
