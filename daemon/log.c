@@ -45,3 +45,19 @@ int log_internal(int level, int error, const char *fmt, ...) {
         errno = saved_errno;
         return -saved_errno;
 }
+
+bool ratelimit_below(RateLimit *rl, uint64_t now, unsigned *ret_suppressed) {
+        *ret_suppressed = 0;
+        if (rl->begin_usec == 0 || now < rl->begin_usec || now - rl->begin_usec >= rl->interval_usec) {
+                *ret_suppressed = rl->suppressed;
+                rl->begin_usec = now ?: 1;
+                rl->count = 0;
+                rl->suppressed = 0;
+        }
+        if (rl->count >= rl->burst) {
+                rl->suppressed++;
+                return false;
+        }
+        rl->count++;
+        return true;
+}

@@ -33,3 +33,21 @@ int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 #define log_debug_errno(e, ...)   log_full_errno(LOG_DEBUG, e, __VA_ARGS__)
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, e, __VA_ARGS__)
 #define log_error_errno(e, ...)   log_full_errno(LOG_ERR, e, __VA_ARGS__)
+
+/*
+ * At most burst messages per interval for one kind of message, so that a peer
+ * sending garbage cannot flood the journal. ratelimit_below() says whether to
+ * log now; when a new interval begins after messages were dropped, *ret_suppressed
+ * is their number, to be mentioned in the next message.
+ */
+typedef struct RateLimit {
+        uint64_t interval_usec;
+        unsigned burst;
+        uint64_t begin_usec;
+        unsigned count;
+        unsigned suppressed;
+} RateLimit;
+
+#define RATELIMIT_INIT(interval, b) ((RateLimit) { .interval_usec = (interval), .burst = (b) })
+
+bool ratelimit_below(RateLimit *rl, uint64_t now_usec, unsigned *ret_suppressed);

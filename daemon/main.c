@@ -13,6 +13,7 @@
 #include "build-config.h"
 #include "bus-errors.h"
 #include "config.h"
+#include "linuxptp-source.h"
 #include "log.h"
 #include "manager-bus.h"
 #include "manager.h"
@@ -20,13 +21,14 @@
 
 /* Exit codes, in the LSB tradition systemd follows. */
 #define EXIT_INVALID_ARGUMENT 2
-#define EXIT_NOT_IMPLEMENTED 3
 
 typedef struct Options {
         const char *bus;
         const char *node_name;
         const char *config_file;
         const char *state_dir;
+        const char *runtime_dir;
+        const char *ptp4l_socket;
         bool config_given;
         SourceKind source;
 } Options;
@@ -56,21 +58,29 @@ static void help(void) {
                "                         management socket; the default) or sim (a simulator\n"
                "                         driven by org.ptpsync1.Simulator.Inject, for demos and\n"
                "                         tests)\n"
+               "     --ptp4l-socket=PATH Read one ptp4l, at its management socket PATH (its\n"
+               "                         uds_address), with domain 0 and the interface it names\n"
+               "                         itself; instead of the [ptp4l NAME] groups of the\n"
+               "                         configuration. Implies --source=linuxptp\n"
+               "     --runtime-dir=DIR   Where the sockets that talk to ptp4l are made (default:\n"
+               "                         RuntimeDirectory= from the configuration, else\n"
+               "                         $RUNTIME_DIRECTORY as systemd sets it, else %s)\n"
                "\n"
                "Environment:\n"
                "  PTPSYNCD_LOG_LEVEL     err, warning, notice, info (the default) or debug\n"
                "\n"
                "Exit status:\n"
                "  0 on SIGTERM or SIGINT, 1 on failure (including losing the bus), 2 for an\n"
-               "  invalid option or configuration, 3 for a source this version does not have.\n"
+               "  invalid option or configuration.\n"
                "\n"
                "See ptpsyncd.conf(5) for the configuration file.\n",
-               DEFAULT_CONFIG_FILE, DEFAULT_STATE_DIR);
+               DEFAULT_CONFIG_FILE, DEFAULT_STATE_DIR, DEFAULT_RUNTIME_DIR);
 }
 
 /* Returns 1 to run, 0 to exit successfully (--help), or a negative errno. */
 static int parse_argv(int argc, char *argv[], Options *o) {
-        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_NODE_NAME, ARG_CONFIG, ARG_SOURCE, ARG_STATE_DIR };
+        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_NODE_NAME, ARG_CONFIG, ARG_SOURCE, ARG_STATE_DIR,
+               ARG_RUNTIME_DIR, ARG_PTP4L_SOCKET };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -79,6 +89,8 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "source", required_argument, NULL, ARG_SOURCE },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
+                { "ptp4l-socket", required_argument, NULL, ARG_PTP4L_SOCKET },
                 {},
         };
         int c;
@@ -117,6 +129,19 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                                 return log_error_errno(EINVAL, "--state-dir=%s: expected an absolute path.", optarg);
                         o->state_dir = optarg;
                         break;
+                case ARG_RUNTIME_DIR:
+                        if (!g_path_is_absolute(optarg) || strlen(optarg) > RUNTIME_DIRECTORY_MAX)
+                                return log_error_errno(EINVAL, "--runtime-dir=%s: expected an absolute path of at "
+                                                       "most %d bytes (socket paths are made in it).",
+                                                       optarg, RUNTIME_DIRECTORY_MAX);
+                        o->runtime_dir = optarg;
+                        break;
+                case ARG_PTP4L_SOCKET:
+                        if (!g_path_is_absolute(optarg) || strlen(optarg) > SOCKET_PATH_MAX)
+                                return log_error_errno(EINVAL, "--ptp4l-socket=%s: expected an absolute path of "
+                                                       "at most %d bytes.", optarg, SOCKET_PATH_MAX);
+                        o->ptp4l_socket = optarg;
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -147,45 +172,77 @@ static char *default_node_name(void) {
         return name;
 }
 
+/* The first of $RUNTIME_DIRECTORY's directories (systemd's RuntimeDirectory=), if usable. */
+static const char *runtime_dir_from_environment(void) {
+        static char dir[RUNTIME_DIRECTORY_MAX + 1];
+        const char *e = getenv("RUNTIME_DIRECTORY");
+        size_t n;
+
+        if (isempty(e))
+                return NULL;
+        n = strcspn(e, ":");
+        if (n > RUNTIME_DIRECTORY_MAX || e[0] != '/')
+                return NULL;
+        memcpy(dir, e, n);
+        dir[n] = '\0';
+        return dir;
+}
+
+/* --ptp4l-socket replaces the configured instances by one that asks ptp4l for its interface. */
+static void config_use_ptp4l_socket(Config *c, const char *path) {
+        Ptp4lConfig *p = ptp4l_config_new("ptp4l");
+
+        g_free(p->socket);
+        p->socket = g_strdup(path);
+        g_ptr_array_set_size(c->ptp4l, 0);
+        g_ptr_array_add(c->ptp4l, p);
+}
+
 static int run(int argc, char *argv[]) {
         Options o = { .bus = "system", .config_file = DEFAULT_CONFIG_FILE, .source = _SOURCE_KIND_INVALID };
         _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(linuxptp_source_freep) LinuxptpSource *linuxptp = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         g_autoptr(GError) error = NULL;
-        g_autofree char *node_name = NULL, *state_dir = NULL, *store_error = NULL;
-        unsigned subscriptions_per_uid, retain_events;
+        g_autofree char *node_name = NULL, *state_dir = NULL, *runtime_dir = NULL, *store_error = NULL;
+        _cleanup_(config_done) Config config;
         _cleanup_(store_freep) Store *store = NULL;
-        Thresholds thresholds;
-        Config config;
         sigset_t mask;
         int r;
 
         log_setup();
+        config_init(&config);
         r = parse_argv(argc, argv, &o);
         if (r <= 0)
                 return r < 0 ? EXIT_INVALID_ARGUMENT : EXIT_SUCCESS;
 
-        config_init(&config);
         if (!config_load_from_file(&config, o.config_file, o.config_given, &error)) {
                 log_error("%s", error->message);
-                config_done(&config);
                 return EXIT_INVALID_ARGUMENT;
+        }
+        if (o.ptp4l_socket) {
+                if (o.source == SOURCE_SIM) {
+                        log_error("--ptp4l-socket= reads ptp4l; it cannot be combined with --source=sim.");
+                        return EXIT_INVALID_ARGUMENT;
+                }
+                o.source = SOURCE_LINUXPTP;
+                config_use_ptp4l_socket(&config, o.ptp4l_socket);
         }
         if (o.source < 0)
                 o.source = config.source >= 0 ? config.source : SOURCE_LINUXPTP;
         node_name = g_strdup(o.node_name ?: config.node_name);
-        thresholds = config.thresholds;
-        subscriptions_per_uid = config.subscriptions_per_uid;
-        retain_events = config.retain_events;
         state_dir = g_strdup(o.state_dir ?: config.state_directory ?: DEFAULT_STATE_DIR);
-        config_done(&config);
+        runtime_dir = g_strdup(o.runtime_dir ?: config.runtime_directory ?: runtime_dir_from_environment()
+                                                                           ?: DEFAULT_RUNTIME_DIR);
         if (!node_name)
                 node_name = default_node_name();
 
-        if (o.source == SOURCE_LINUXPTP) {
-                log_error("The linuxptp source is not in this version of ptpsyncd yet; "
-                          "run with --source=sim (or Source=sim in the configuration).");
-                return EXIT_NOT_IMPLEMENTED;
+        /* ptp4l at its default socket, as a bare ptp4l -i IFACE would have it. */
+        if (o.source == SOURCE_LINUXPTP && config.ptp4l->len == 0)
+                config_use_ptp4l_socket(&config, PTP4L_SOCKET_DEFAULT);
+        if (o.source == SOURCE_LINUXPTP && g_mkdir_with_parents(runtime_dir, 0755) < 0) {
+                log_error("Failed to create the runtime directory %s: %m", runtime_dir);
+                return EXIT_FAILURE;
         }
 
         r = store_open(&store, state_dir, &store_error);
@@ -216,16 +273,22 @@ static int run(int argc, char *argv[]) {
         }
         (void) sd_event_set_watchdog(event, true);
 
-        r = manager_new(&m, event, node_name, o.source, &thresholds, TAKE_PTR(store));
+        r = manager_new(&m, event, node_name, o.source, &config.thresholds, TAKE_PTR(store));
         if (r < 0) {
                 (void) log_error_errno(r, "Failed to set up: %m");
                 return EXIT_FAILURE;
         }
-        m->subscriptions_per_uid = subscriptions_per_uid;
-        m->retain_events = retain_events;
+        m->subscriptions_per_uid = config.subscriptions_per_uid;
+        m->retain_events = config.retain_events;
         r = manager_connect_bus(m, o.bus);
         if (r < 0)
                 return EXIT_FAILURE;
+        /* Its first round goes out once the loop runs: by then the bus is there to publish on. */
+        if (o.source == SOURCE_LINUXPTP) {
+                r = linuxptp_source_new(&linuxptp, m, config.ptp4l, runtime_dir);
+                if (r < 0)
+                        return EXIT_FAILURE;
+        }
 
         r = sd_event_loop(event);
         (void) sd_notify(false, "STOPPING=1");

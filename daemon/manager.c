@@ -56,6 +56,7 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
         m->subscriptions = subscriptions_new(m);
         m->subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT;
         m->retain_events = RETAIN_EVENTS_DEFAULT;
+        m->clock_aliases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
                 /* Only the simulator has a GNSS receiver until a real GNSS source exists. */
                 if (k == RESOURCE_GNSS && source != SOURCE_SIM)
@@ -94,6 +95,7 @@ Manager *manager_free(Manager *m) {
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 resource_free(m->resources[k]);
         auth_registry_free(m->auth);
+        g_hash_table_unref(m->clock_aliases);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         g_free(m->node_name);
@@ -225,6 +227,25 @@ static void manager_clock_changed(Manager *m, Clock *c) {
 
 static void clock_sync_transition(Manager *m, Clock *c);
 
+void manager_set_clock_alias(Manager *m, const char *clock, const char *alias) {
+        g_hash_table_replace(m->clock_aliases, g_strdup(clock), g_strdup(alias));
+}
+
+/* The resource's clock, created with its configured alias if it is new. */
+static Clock *manager_ensure_clock(Manager *m, Resource *r, const char *name) {
+        const char *alias = g_hash_table_lookup(m->clock_aliases, name);
+        Clock *c = resource_find_clock(r, name);
+
+        if (c)
+                return c;
+        c = resource_ensure_clock(r, name);
+        if (alias && r->kind != RESOURCE_OS_CLOCK) {
+                g_free(c->value_address);
+                c->value_address = g_strconcat(alias, "/master", NULL);
+        }
+        return c;
+}
+
 static int on_holdover_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Clock *c = userdata;
 
@@ -271,7 +292,7 @@ int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observat
         if (!r)
                 return -ENOENT;
 
-        c = resource_ensure_clock(r, clock);
+        c = manager_ensure_clock(m, r, clock);
         /* A late timer must not let an observation jump over the expiry: see sync-state.h. */
         if (clock_sync_expire(&c->sync, now))
                 clock_sync_transition(m, c);
@@ -290,7 +311,7 @@ int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const c
         if (!r)
                 return -ENOENT;
 
-        c = resource_ensure_clock(r, clock);
+        c = manager_ensure_clock(m, r, clock);
         c->offset_ns = offset_ns;
         if (streq_ptr(c->value, value))
                 return 0;

@@ -35,6 +35,7 @@ struct Manager {
         SourceKind source;
         Thresholds thresholds;
         Resource *resources[_RESOURCE_KIND_MAX]; /* NULL: not offered by this source */
+        GHashTable *clock_aliases; /* clock (interface) -> configured alias */
         uint64_t last_seq;
         uint64_t dispatched_seq; /* the newest event handed to the subscriptions */
         Store *store;
@@ -56,6 +57,9 @@ Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
 Resource *manager_get_resource(Manager *m, ResourceKind k);
+
+/* Addresses clock's values as ALIAS/master instead of the derived alias; before its first observation. */
+void manager_set_clock_alias(Manager *m, const char *clock, const char *alias);
 
 /* A lock-state or os-clock observation of one clock. */
 int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observation o, int64_t offset_ns);

@@ -65,6 +65,11 @@ static inline bool streq_ptr(const char *a, const char *b) {
         return streq(a, b);
 }
 
+/* For messages: a string that may be NULL. */
+static inline const char *strna(const char *s) {
+        return s ?: "n/a";
+}
+
 static inline bool isempty(const char *s) {
         return !s || !*s;
 }

@@ -170,7 +170,20 @@ static int notify_socket_open(TestBus *b, char **ret_path) {
         return fd;
 }
 
+/* For g_spawn*(): test_spawn_child_setup(), and stderr appended to the file userdata names. */
+static void spawn_child_setup_log(void *userdata) {
+        int fd = open(userdata, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+        if (fd >= 0)
+                (void) dup2(fd, STDERR_FILENO);
+        test_spawn_child_setup(NULL);
+}
+
 TestDaemon *test_daemon_spawn(TestBus *b, const char *const *args, bool default_args) {
+        return test_daemon_spawn_logged(b, args, default_args, NULL);
+}
+
+TestDaemon *test_daemon_spawn_logged(TestBus *b, const char *const *args, bool default_args, const char *log_path) {
         g_autoptr(GError) error = NULL;
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         g_auto(GStrv) envp = g_get_environ();
@@ -197,8 +210,8 @@ TestDaemon *test_daemon_spawn(TestBus *b, const char *const *args, bool default_
                 g_ptr_array_add(argv, g_strconcat("--state-dir=", b->dir, "/state", NULL));
         g_ptr_array_add(argv, NULL);
 
-        g_spawn_async(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, test_spawn_child_setup, NULL,
-                      &d->pid, &error);
+        g_spawn_async(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+                      log_path ? spawn_child_setup_log : test_spawn_child_setup, (void *) log_path, &d->pid, &error);
         g_assert_no_error(error);
         return d;
 }

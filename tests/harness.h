@@ -52,6 +52,8 @@ char *test_bus_write_file(TestBus *b, const char *name, const char *text);
 TestDaemon *test_daemon_start(TestBus *b, const char *const *extra_args);
 /* Starts without waiting for anything (for start-up failures). */
 TestDaemon *test_daemon_spawn(TestBus *b, const char *const *args, bool default_args);
+/* The same with the daemon's stderr appended to log_path (NULL: inherited). */
+TestDaemon *test_daemon_spawn_logged(TestBus *b, const char *const *args, bool default_args, const char *log_path);
 /* Waits until a notification contains needle; false at the deadline. */
 bool test_daemon_wait_notify(TestDaemon *d, const char *needle, uint64_t timeout_usec);
 /* Waits for the process to exit; false at the deadline. */

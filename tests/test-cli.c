@@ -163,8 +163,8 @@ static void inject(sd_bus *bus, const char *suffix, const char *clock, const cha
 }
 
 static void test_help(void) {
-        static const char *const options[] = { "--bus", "--node-name", "--config", "--source", "--version",
-                                               "--help" };
+        static const char *const options[] = { "--bus", "--node-name", "--config", "--source", "--state-dir",
+                                               "--runtime-dir", "--ptp4l-socket", "--version", "--help" };
         static const char *const args[] = { "--help", NULL };
         g_autofree char *section = NULL;
         g_auto(Run) r = {};
@@ -181,7 +181,7 @@ static void test_help(void) {
         g_assert_nonnull(exit_section);
         end = strstr(exit_section, "\n\n");
         section = end ? g_strndup(exit_section, end - exit_section) : g_strdup(exit_section);
-        for (char code = '0'; code <= '3'; code++) {
+        for (char code = '0'; code <= '2'; code++) {
                 g_autofree char *pattern = g_strdup_printf("\\b%c\\b", code);
 
                 if (!g_regex_match_simple(pattern, section, 0, 0))
@@ -245,9 +245,19 @@ static const BadInput bad_inputs[] = {
           { "MinOffsetNs", "MaxOffsetNs", CONFIG_PATH } },
         { "config-holdover-zero", {}, "[Thresholds]\nHoldoverTimeoutSec=0\n", 2,
           { "HoldoverTimeoutSec", "[Thresholds]", CONFIG_PATH } },
-        /* A source this version does not have is 3, not 2: the input is valid, the feature is missing. */
-        { "linuxptp-option", { "--source=linuxptp" }, NULL, 3, { "linuxptp source", "yet" } },
-        { "linuxptp-config", {}, "[Daemon]\nSource=linuxptp\n", 3, { "linuxptp source", "yet" } },
+        { "ptp4l-socket-relative", { "--ptp4l-socket=ptp4l" }, NULL, 2, { "--ptp4l-socket=ptp4l", "absolute" } },
+        { "ptp4l-socket-long",
+          { "--ptp4l-socket=/run/0123456789012345678901234567890123456789012345678901234567890123456789"
+            "0123456789012345678901234567890123456789" },
+          NULL, 2, { "--ptp4l-socket", "107" } },
+        { "ptp4l-socket-sim", { "--ptp4l-socket=/run/ptp4l", "--source=sim" }, NULL, 2,
+          { "--ptp4l-socket", "--source=sim" } },
+        { "runtime-dir-relative", { "--runtime-dir=run" }, NULL, 2, { "--runtime-dir=run", "absolute" } },
+        { "runtime-dir-long", { "--runtime-dir=/run/012345678901234567890123456789012345678901234567890123456789" },
+          NULL, 2, { "--runtime-dir", "56" } },
+        { "config-ptp4l-socket-relative", {}, "[ptp4l a]\nSocket=ptp4l\n", 2, { "Socket", "[ptp4l a]", CONFIG_PATH } },
+        { "config-ptp4l-unknown-key", {}, "[ptp4l a]\nSokcet=/run/ptp4l\n", 2,
+          { "Sokcet", "[ptp4l a]", CONFIG_PATH } },
 };
 
 static void test_bad_input(const void *data) {

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * End to end with real ptp4l: the lab (tests/ptp-lab.sh) runs a grandmaster
+ * and one or two slave ptp4l in network namespaces; ptpsyncd reads the
+ * slaves' management sockets from here with --source=linuxptp, on a private
+ * bus, and the test records every Event signal it broadcasts. Each scenario
+ * is driven on the real ptp4l (kill the master, pull the link, unlock the
+ * servo, change the grandmaster's class, kill ptp4l itself) and the events
+ * that must follow are waited for, each with a deadline.
+ *
+ * Needs root (namespaces, veth, ptp4l's 0660 root socket): skips (77) otherwise.
+ * How long things took is printed (g_test_message) for the record; only
+ * generous deadlines are asserted, because this VM stalls at times.
+ */
+
+#include <glib/gstdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define LOCK "sync/ptp-status/lock-state"
+#define OS "sync/sync-status/os-clock-sync-state"
+#define SYNC "sync/sync-status/sync-state"
+#define CLASS "sync/ptp-status/clock-class"
+#define EVENT_MATCH "type='signal',sender='org.ptpsync1',interface='org.ptpsync1.Manager',member='Event'"
+
+#define HOLDOVER_SEC 2
+#define WAIT_USEC (30 * G_USEC_PER_SEC) /* a state change on the lab: typically 0.1-2 s */
+#define LAB_EXIT_SKIP 77
+
+typedef struct Fixture {
+        char *lab_dir;
+        char *prefix;
+        TestBus *bus;
+        TestDaemon *daemon;
+        char *log_path;
+        sd_bus *client;
+        TestSignals *events;
+        guint seen; /* events before this index are consumed */
+} Fixture;
+
+/* Runs tests/ptp-lab.sh; returns its exit status. Its output is shown when it fails. */
+static int lab_run(Fixture *f, const char *command, const char *arg1, const char *arg2) {
+        g_autofree char *dir = g_strconcat("--dir=", f->lab_dir, NULL);
+        g_autofree char *prefix = g_strconcat("--prefix=", f->prefix, NULL);
+        const char *argv[] = { g_getenv("PTP_LAB"), dir, prefix, command, arg1, arg2, NULL };
+        g_autofree char *out = NULL, *err = NULL;
+        g_autoptr(GError) error = NULL;
+        int status;
+
+        g_assert_nonnull(argv[0]);
+        g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, test_spawn_child_setup, NULL, &out, &err, &status,
+                     &error);
+        g_assert_no_error(error);
+        status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+        if (status != 0 && status != LAB_EXIT_SKIP)
+                g_printerr("ptp-lab.sh %s %s %s: exit %d\n%s%s", command, arg1 ?: "", arg2 ?: "", status, out, err);
+        return status;
+}
+
+static void lab(Fixture *f, const char *command, const char *arg1) {
+        g_assert_cmpint(lab_run(f, command, arg1, NULL), ==, 0);
+}
+
+/* The lab of the test that runs: a failed assertion aborts without teardown, and must not leave it up. */
+static Fixture *running;
+
+static void lab_down_on_abort(int sig) {
+        if (running && running->lab_dir) {
+                const char *argv[] = { g_getenv("PTP_LAB"), "down", "--purge", NULL };
+                g_autofree char *dir = g_strconcat("--dir=", running->lab_dir, NULL);
+                pid_t pid;
+
+                argv[1] = dir;
+                argv[2] = "down";
+                pid = fork();
+                if (pid == 0) {
+                        execv(argv[0], (char **) argv);
+                        _exit(127);
+                }
+                if (pid > 0)
+                        (void) waitpid(pid, NULL, 0);
+        }
+        signal(sig, SIG_DFL);
+        raise(sig);
+}
+
+static void fixture_make_lab_dir(Fixture *f) {
+        if (f->lab_dir)
+                return;
+        running = f;
+        f->lab_dir = g_dir_make_tmp("ptpsync-lab-XXXXXX", NULL);
+        g_assert_nonnull(f->lab_dir);
+        /* Unique among tests running side by side, and short: interface names are <= 15 bytes. */
+        f->prefix = g_strdup_printf("lx%05u", (unsigned) (getpid() % 100000));
+}
+
+static char *slave_interface(Fixture *f, unsigned n) {
+        return g_strdup_printf("%s-s%u", f->prefix, n);
+}
+
+static char *slave_alias(Fixture *f, unsigned n) {
+        return g_strdup_printf("%s-sx/master", f->prefix);
+}
+
+/* A [ptp4l NAME] group for slave n (0, 1) of the lab. */
+static char *ptp4l_group(Fixture *f, const char *name, unsigned n, const char *extra) {
+        g_autofree char *interface = NULL;
+
+        fixture_make_lab_dir(f);
+        interface = slave_interface(f, n);
+        return g_strdup_printf("[ptp4l %s]\nSocket=%s/%s.sock\nInterface=%s\n%s", name, f->lab_dir,
+                               n == 0 ? "slave" : "slave2", interface, extra ?: "");
+}
+
+/* The lab up, a bus, and the daemon reading the lab with config_groups; exits 77 where the lab cannot run. */
+static void fixture_start(Fixture *f, const char *slaves, const char *config_groups, const char *const *extra) {
+        g_autofree char *config = NULL, *config_path = NULL, *bus_arg = NULL, *config_arg = NULL, *run_arg = NULL;
+        g_autoptr(GPtrArray) args = g_ptr_array_new();
+        int r;
+
+        fixture_make_lab_dir(f);
+        r = lab_run(f, "up", slaves, "--wait");
+        if (r == LAB_EXIT_SKIP) {
+                g_print("SKIP: the ptp4l lab cannot run here (see above)\n");
+                exit(LAB_EXIT_SKIP);
+        }
+        g_assert_cmpint(r, ==, 0);
+
+        f->bus = test_bus_start();
+        config = g_strdup_printf("[Thresholds]\n"
+                                 /* Software timestamps on veth: ~1 us, spikes of ~80 us under load. */
+                                 "MaxOffsetNs=1000000\n"
+                                 "MinOffsetNs=-1000000\n"
+                                 "HoldoverTimeoutSec=%d\n"
+                                 "%s",
+                                 HOLDOVER_SEC, config_groups);
+        config_path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
+        f->log_path = g_build_filename(f->bus->dir, "ptpsyncd.log", NULL);
+
+        f->client = test_bus_connect(f->bus);
+        f->events = test_signals_watch(f->client, EVENT_MATCH);
+
+        bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
+        config_arg = g_strconcat("--config=", config_path, NULL);
+        run_arg = g_strconcat("--runtime-dir=", f->bus->dir, "/run", NULL);
+        g_ptr_array_add(args, bus_arg);
+        g_ptr_array_add(args, "--node-name=" TEST_NODE_NAME);
+        g_ptr_array_add(args, "--source=linuxptp");
+        g_ptr_array_add(args, config_arg);
+        g_ptr_array_add(args, run_arg);
+        for (size_t i = 0; extra && extra[i]; i++)
+                g_ptr_array_add(args, (char *) extra[i]);
+        g_ptr_array_add(args, NULL);
+        f->daemon = test_daemon_spawn_logged(f->bus, (const char *const *) args->pdata, false, f->log_path);
+        if (!test_daemon_wait_notify(f->daemon, "READY=1", TEST_TIMEOUT_USEC)) {
+                g_autofree char *log = NULL;
+
+                (void) g_file_get_contents(f->log_path, &log, NULL, NULL);
+                g_error("ptpsyncd did not start:\n%s", strna(log));
+        }
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data) {
+        g_autofree char *log = NULL;
+
+        if (f->daemon)
+                test_daemon_stop(f->daemon);
+        if (g_test_failed() && f->log_path && g_file_get_contents(f->log_path, &log, NULL, NULL))
+                g_printerr("--- ptpsyncd's log\n%s---\n", log);
+        test_daemon_free(f->daemon);
+        test_signals_free(f->events);
+        sd_bus_flush_close_unref(f->client);
+        if (f->lab_dir) {
+                (void) lab_run(f, "down", "--purge", NULL);
+                g_free(f->lab_dir);
+        }
+        running = NULL;
+        if (f->bus)
+                test_bus_stop(f->bus);
+        g_free(f->prefix);
+        g_free(f->log_path);
+}
+
+typedef struct EventWanted {
+        Fixture *f;
+        const char *source_suffix;
+        char *value; /* one of the event's values, whole */
+        guint found; /* index + 1 */
+} EventWanted;
+
+static bool event_found(void *userdata) {
+        EventWanted *w = userdata;
+        GPtrArray *m = w->f->events->messages;
+
+        for (guint i = w->f->seen; i < m->len; i++) {
+                g_autoptr(TestEvent) e = NULL;
+
+                (void) sd_bus_message_rewind(m->pdata[i], true);
+                e = test_event_read(m->pdata[i]);
+                if (!g_str_has_suffix(e->source, w->source_suffix))
+                        continue;
+                for (guint v = 0; v < e->values->len; v++)
+                        if (streq(e->values->pdata[v], w->value)) {
+                                w->found = i + 1;
+                                return true;
+                        }
+        }
+        return false;
+}
+
+/*
+ * Waits for an event of the resource whose values include "ADDRESS|notification|enumeration|STATE"
+ * (or, for the clock class, "ADDRESS|metric|decimal64.3|CLASS"), after the events already
+ * consumed; consumes up to it. Returns the seconds it took.
+ */
+static double wait_event(Fixture *f, const char *suffix, const char *address, const char *value) {
+        EventWanted w = {
+                .f = f,
+                .source_suffix = suffix,
+                .value = g_strdup_printf("%s|%s|%s", address,
+                                         streq(suffix, CLASS) ? "metric|decimal64.3" : "notification|enumeration",
+                                         value),
+        };
+        gint64 start = g_get_monotonic_time();
+
+        if (!test_bus_wait_for(f->client, event_found, &w, WAIT_USEC))
+                g_error("No %s event with value %s within %d s", suffix, w.value, (int) (WAIT_USEC / G_USEC_PER_SEC));
+        f->seen = w.found;
+        g_free(w.value);
+        return (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+}
+
+static double now_sec(void) {
+        return (double) g_get_monotonic_time() / G_USEC_PER_SEC;
+}
+
+/* The log has a line containing needle, within the deadline. */
+static bool log_has(Fixture *f, const char *needle, unsigned count) {
+        gint64 deadline = g_get_monotonic_time() + WAIT_USEC;
+
+        for (;;) {
+                g_autofree char *log = NULL;
+                unsigned n = 0;
+
+                if (g_file_get_contents(f->log_path, &log, NULL, NULL))
+                        for (const char *p = log; (p = strstr(p, needle)); p++)
+                                n++;
+                if (n >= count)
+                        return true;
+                if (g_get_monotonic_time() > deadline)
+                        return false;
+                (void) sd_bus_wait(f->client, TEST_POLL_USEC);
+                (void) sd_bus_process(f->client, NULL);
+        }
+}
+
+static void expect_locked(Fixture *f, unsigned slave) {
+        g_autofree char *alias = slave_alias(f, slave);
+        double t;
+
+        t = wait_event(f, LOCK, alias, "LOCKED");
+        g_test_message("lock-state LOCKED after %.2f s", t);
+}
+
+/* Start-up: the three states LOCKED and the grandmaster's class 6, from a real slave. */
+static void test_startup(Fixture *f, gconstpointer data) {
+        g_autofree char *group = ptp4l_group(f, "slave", 0, NULL);
+        g_autofree char *alias = slave_alias(f, 0);
+        guint from;
+
+        fixture_start(f, "--slaves=1", group, NULL);
+        expect_locked(f, 0);
+        from = f->seen;
+        (void) wait_event(f, OS, "CLOCK_REALTIME", "LOCKED");
+        f->seen = from;
+        (void) wait_event(f, SYNC, SYNC, "LOCKED");
+        f->seen = from;
+        (void) wait_event(f, CLASS, alias, "6");
+        g_assert_true(log_has(f, "subscribed to port state changes", 1));
+}
+
+/* Master lost: HOLDOVER, FREERUN when the holdover runs out, LOCKED when it is back. */
+static void test_master_lost(Fixture *f, gconstpointer data) {
+        g_autofree char *group = ptp4l_group(f, "slave", 0, NULL);
+        g_autofree char *alias = slave_alias(f, 0);
+        gint64 killed;
+        double t;
+
+        fixture_start(f, "--slaves=1", group, NULL);
+        expect_locked(f, 0);
+
+        killed = g_get_monotonic_time();
+        lab(f, "kill-master", NULL);
+        (void) wait_event(f, LOCK, alias, "HOLDOVER");
+        g_test_message("master killed -> HOLDOVER in %.2f s (ptp4l's announce timeout is most of it)",
+                       (double) (g_get_monotonic_time() - killed) / G_USEC_PER_SEC);
+        (void) wait_event(f, SYNC, SYNC, "HOLDOVER");
+        t = wait_event(f, LOCK, alias, "FREERUN");
+        g_test_message("HOLDOVER -> FREERUN after another %.2f s (HoldoverTimeoutSec=%d)", t, HOLDOVER_SEC);
+
+        lab(f, "restart-master", NULL);
+        expect_locked(f, 0);
+        (void) wait_event(f, SYNC, SYNC, "LOCKED");
+}
+
+static void test_link(Fixture *f, gconstpointer data) {
+        g_autofree char *group = ptp4l_group(f, "slave", 0, NULL);
+        g_autofree char *alias = slave_alias(f, 0);
+        double t;
+
+        fixture_start(f, "--slaves=1", group, NULL);
+        expect_locked(f, 0);
+        t = now_sec();
+        lab(f, "link-down", NULL);
+        (void) wait_event(f, LOCK, alias, "HOLDOVER");
+        g_test_message("link down -> HOLDOVER in %.3f s (includes the lab's ip command)", now_sec() - t);
+        lab(f, "link-up", NULL);
+        expect_locked(f, 0);
+}
+
+static void test_unlock_lock(Fixture *f, gconstpointer data) {
+        g_autofree char *group = ptp4l_group(f, "slave", 0, NULL);
+        g_autofree char *alias = slave_alias(f, 0);
+        double t;
+
+        fixture_start(f, "--slaves=1", group, NULL);
+        expect_locked(f, 0);
+        t = now_sec();
+        lab(f, "unlock", NULL);
+        (void) wait_event(f, LOCK, alias, "HOLDOVER");
+        g_test_message("unlock -> HOLDOVER in %.3f s (includes running pmc)", now_sec() - t);
+        (void) wait_event(f, OS, "CLOCK_REALTIME", "HOLDOVER");
+        lab(f, "lock", NULL);
+        expect_locked(f, 0);
+}
+
+static void test_clock_class(Fixture *f, gconstpointer data) {
+        g_autofree char *group = ptp4l_group(f, "slave", 0, NULL);
+        g_autofree char *alias = slave_alias(f, 0);
+        double t;
+
+        fixture_start(f, "--slaves=1", group, NULL);
+        (void) wait_event(f, CLASS, alias, "6");
+        t = now_sec();
+        lab(f, "set-gm-class", "7");
+        (void) wait_event(f, CLASS, alias, "7");
+        g_test_message("grandmaster class 7 -> clock-class event in %.2f s (the next poll)", now_sec() - t);
+}
+
+/* ptp4l itself gone: FREERUN after the holdover; back: subscribed again and LOCKED, without a restart of ours. */
+static void test_ptp4l_restart(Fixture *f, gconstpointer data) {
+        g_autofree char *group = ptp4l_group(f, "slave", 0, NULL);
+        g_autofree char *alias = slave_alias(f, 0);
+
+        fixture_start(f, "--slaves=1", group, NULL);
+        expect_locked(f, 0);
+        g_assert_true(log_has(f, "subscribed to port state changes", 1));
+
+        lab(f, "kill-slave", "--hard");
+        (void) wait_event(f, LOCK, alias, "HOLDOVER");
+        (void) wait_event(f, LOCK, alias, "FREERUN");
+        (void) wait_event(f, SYNC, SYNC, "FREERUN");
+
+        lab(f, "restart-slave", NULL);
+        expect_locked(f, 0);
+        g_assert_true(log_has(f, "subscribed to port state changes", 2));
+}
+
+/*
+ * Only a push can be this fast: with a poll interval of a minute, the first
+ * round (at start-up) is the only one during the test, so HOLDOVER after
+ * 'unlock' must come from ptp4l's port state notification.
+ */
+static void test_push(Fixture *f, gconstpointer data) {
+        g_autofree char *group = ptp4l_group(f, "slave", 0, "PollIntervalMs=60000\n");
+        g_autofree char *alias = slave_alias(f, 0);
+        double t;
+
+        fixture_start(f, "--slaves=1", group, NULL);
+        expect_locked(f, 0);
+        g_assert_true(log_has(f, "subscribed to port state changes", 1));
+        t = now_sec();
+        lab(f, "unlock", NULL);
+        (void) wait_event(f, LOCK, alias, "HOLDOVER");
+        g_test_message("unlock -> HOLDOVER by push in %.3f s (includes running pmc)", now_sec() - t);
+        /* LOCKED again needs a fresh receipt time: the push asks for a round at once. */
+        lab(f, "lock", NULL);
+        expect_locked(f, 0);
+}
+
+/* GetCurrentState of lock-state has a state and an offset for each of two clocks. */
+static bool two_clocks(void *userdata) {
+        Fixture *f = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autoptr(TestEvent) e = NULL;
+        int r;
+
+        r = sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "GetCurrentState",
+                               NULL, &reply, "s", TEST_PREFIX LOCK);
+        g_assert_cmpint(r, >=, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
+        e = test_event_read(reply);
+        return e->values->len == 4;
+}
+
+/* Two ptp4l instances: two clocks in lock-state; sync-state the worst of them. */
+static void test_two_instances(Fixture *f, gconstpointer data) {
+        g_autofree char *g0 = NULL, *g1 = NULL, *groups = NULL;
+        g_autofree char *if0 = NULL, *if1 = NULL;
+
+        /* Two slaves of one NIC would share an alias (pl-sx): give the second its own. */
+        g0 = ptp4l_group(f, "first", 0, NULL);
+        g1 = ptp4l_group(f, "second", 1, "Alias=second\n");
+        groups = g_strconcat(g0, g1, NULL);
+        fixture_start(f, "--slaves=2", groups, NULL);
+
+        if0 = slave_alias(f, 0);
+        (void) wait_event(f, LOCK, if0, "LOCKED");
+        f->seen = 0;
+        (void) wait_event(f, LOCK, "second/master", "LOCKED");
+        g_assert_true(test_bus_wait_for(f->client, two_clocks, f, WAIT_USEC));
+        (void) wait_event(f, SYNC, SYNC, "LOCKED");
+
+        /* One of them gone: its clock runs out of holdover, and so does the node. */
+        g_assert_cmpint(lab_run(f, "kill-slave", "slave2", NULL), ==, 0);
+        (void) wait_event(f, LOCK, "second/master", "FREERUN");
+        (void) wait_event(f, SYNC, SYNC, "FREERUN");
+        if1 = slave_interface(f, 1);
+        g_test_message("second instance (%s) FREERUN; the node's sync-state with it", if1);
+}
+
+/* --ptp4l-socket: one instance, its interface asked of ptp4l (PORT_PROPERTIES_NP). */
+static void test_socket_option(Fixture *f, gconstpointer data) {
+        g_autofree char *arg = NULL, *interface = NULL;
+
+        fixture_make_lab_dir(f);
+        arg = g_strconcat("--ptp4l-socket=", f->lab_dir, "/slave.sock", NULL);
+        fixture_start(f, "--slaves=1", "", (const char *const[]) { arg, NULL });
+        expect_locked(f, 0);
+        interface = slave_interface(f, 0);
+        g_assert_true(log_has(f, interface, 1));
+}
+
+/* Garbage sent to the daemon's client socket from another process is dropped (the socket is connected). */
+static void test_foreign_datagram(Fixture *f, gconstpointer data) {
+        g_autofree char *group = ptp4l_group(f, "slave", 0, NULL);
+        g_autofree char *alias = slave_alias(f, 0);
+        g_autofree char *target = NULL;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        fixture_start(f, "--slaves=1", group, NULL);
+        expect_locked(f, 0);
+
+        target = g_build_filename(f->bus->dir, "run", "ptp4l-slave.sock", NULL);
+        g_assert_cmpuint(strlen(target), <, sizeof(sa.sun_path));
+        strcpy(sa.sun_path, target);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        g_assert_cmpint(fd, >=, 0);
+        /* The kernel refuses it: the daemon's socket only takes datagrams from ptp4l's. */
+        g_assert_cmpint(sendto(fd, "garbage", 7, 0, (struct sockaddr *) &sa, sizeof(sa)), <, 0);
+        g_assert_cmpint(errno, ==, EPERM);
+        close(fd);
+
+        lab(f, "unlock", NULL);
+        (void) wait_event(f, LOCK, alias, "HOLDOVER");
+}
+
+int main(int argc, char *argv[]) {
+        g_test_init(&argc, &argv, NULL);
+
+        if (geteuid() != 0) {
+                g_print("SKIP: needs root (network namespaces, veth, and ptp4l's root-only socket)\n");
+                return LAB_EXIT_SKIP;
+        }
+
+        signal(SIGABRT, lab_down_on_abort);
+        signal(SIGTRAP, lab_down_on_abort);
+
+#define ADD(name, fn) g_test_add("/linuxptp/" name, Fixture, NULL, NULL, fn, fixture_teardown)
+        ADD("startup", test_startup);
+        ADD("master-lost", test_master_lost);
+        ADD("link", test_link);
+        ADD("unlock-lock", test_unlock_lock);
+        ADD("clock-class", test_clock_class);
+        ADD("ptp4l-restart", test_ptp4l_restart);
+        ADD("push", test_push);
+        ADD("two-instances", test_two_instances);
+        ADD("foreign-datagram", test_foreign_datagram);
+        ADD("socket-option", test_socket_option);
+        return g_test_run();
+}
