@@ -150,7 +150,10 @@ static void on_answered(Ptp4lClient *c, const Ptp4lAnswers *a, void *userdata) {
         o = ptp4l_view_judge(&i->view, now, i->poll_interval_usec, &offset);
         instance_observe_lock(i, o, offset, a);
 
-        g_snprintf(class, sizeof(class), "%u", a->parent_data_set.grandmaster_clock_quality.clock_class);
+        /* The grandmaster's class while it is followed; else the clock's own, which is what it would announce. */
+        g_snprintf(class, sizeof(class), "%u",
+                   ptp4l_view_follows_master(&i->view) ? a->parent_data_set.grandmaster_clock_quality.clock_class
+                                                       : a->default_data_set.clock_quality.clock_class);
         (void) manager_observe_value(instance_manager(i), RESOURCE_CLOCK_CLASS, i->interface, class, 0);
 }
 

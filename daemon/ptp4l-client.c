@@ -51,6 +51,7 @@ struct Ptp4lClient {
         Ptp4lAnswers answers;
 
         uint64_t round_number;
+        uint64_t round_started_usec;
         bool round_active;
         bool round_again;
         Request round[ROUND_REQUESTS_MAX];
@@ -265,6 +266,7 @@ static void client_start_round(Ptp4lClient *c) {
         c->n_round = 0;
         c->round_again = false;
         c->answers.round = ++c->round_number;
+        c->round_started_usec = now;
 
         if (!c->connected) {
                 r = client_connect(c);
@@ -299,6 +301,11 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         if (r < 0)
                 log_error_errno(r, "ptp4l %s: failed to re-arm the poll timer: %m", c->name);
 
+        /* A round that a push started just before this tick has its full interval to complete. */
+        if (c->round_active && client_now(c) - c->round_started_usec < c->poll_interval_usec) {
+                c->round_again = true;
+                return 0;
+        }
         if (c->round_active)
                 client_silent(c, ETIMEDOUT, "no reply from ptp4l at %s within %" PRIu64 " ms%s", c->socket,
                               c->poll_interval_usec / USEC_PER_MSEC,

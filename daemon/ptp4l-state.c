@@ -39,6 +39,13 @@ uint16_t ptp4l_view_slave_port(const Ptp4lView *v) {
         return 0;
 }
 
+bool ptp4l_view_follows_master(const Ptp4lView *v) {
+        for (uint16_t n = 1; n <= PTP4L_PORTS_MAX; n++)
+                if (v->port_state[n] == PMC_PORT_STATE_SLAVE || v->port_state[n] == PMC_PORT_STATE_UNCALIBRATED)
+                        return true;
+        return false;
+}
+
 uint64_t ptp4l_view_freshness_usec(const Ptp4lView *v, uint64_t poll_interval_usec) {
         uint16_t n = ptp4l_view_slave_port(v);
         int l = n > 0 ? v->log_sync_interval[n] : 0;

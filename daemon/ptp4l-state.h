@@ -52,6 +52,13 @@ void ptp4l_view_time_status(Ptp4lView *v, const PmcTimeStatus *t, uint64_t now);
 /* The SLAVE port with the lowest number, or 0. */
 uint16_t ptp4l_view_slave_port(const Ptp4lView *v);
 
+/*
+ * Some port follows a master (SLAVE, or UNCALIBRATED on its way there): only
+ * then is PARENT_DATA_SET current. Without one, ptp4l leaves it stale after an
+ * announce timeout, so the grandmaster it names is no longer followed.
+ */
+bool ptp4l_view_follows_master(const Ptp4lView *v);
+
 /* The freshness window of the ingress time (see above), in µs. */
 uint64_t ptp4l_view_freshness_usec(const Ptp4lView *v, uint64_t poll_interval_usec);
 

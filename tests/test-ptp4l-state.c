@@ -59,6 +59,8 @@ static void test_port_states(void) {
                               (s != PMC_PORT_STATE_SLAVE));
                 g_assert_cmpint(ptp4l_view_judge(&v, T0, POLL, &offset), ==,
                                 s == PMC_PORT_STATE_SLAVE ? OBSERVATION_LOCKED : OBSERVATION_UNLOCKED);
+                g_assert_true(ptp4l_view_follows_master(&v) ==
+                              (s == PMC_PORT_STATE_SLAVE || s == PMC_PORT_STATE_UNCALIBRATED));
         }
 }
 
@@ -128,11 +130,13 @@ static void test_no_data(void) {
         g_assert_true(ptp4l_view_port(&v, &(PmcPortDataSet) { .port_identity = { .port_number = 1 },
                                                               .port_state = PMC_PORT_STATE_SLAVE }));
         g_assert_cmpint(ptp4l_view_judge(&v, T0, POLL, &offset), ==, OBSERVATION_UNLOCKED);
+        g_assert_true(ptp4l_view_follows_master(&v));
         /* Reset forgets everything. */
         view_locked(&v, T0);
         ptp4l_view_reset(&v);
         g_assert_cmpuint(ptp4l_view_slave_port(&v), ==, 0);
         g_assert_cmpint(ptp4l_view_judge(&v, T0, POLL, &offset), ==, OBSERVATION_UNLOCKED);
+        g_assert_false(ptp4l_view_follows_master(&v));
 }
 
 /* A boundary clock: any SLAVE port locks; port 0 (the UDS port) and ports past the table are ignored. */
