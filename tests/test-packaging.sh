@@ -1,0 +1,360 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The packaging data (data/, polkit/), checked as what it is for:
+#
+#   test-packaging.sh units        meson install into a temporary root puts each
+#                                  file where the configured directories say;
+#                                  `systemd-analyze verify` passes every installed
+#                                  unit; `systemctl --root= enable` makes the alias
+#                                  the D-Bus activation file names; the unit's
+#                                  hardening stays at the exposure level it has.
+#   test-packaging.sh bus-policy   data/org.ptpsync1.conf in a private bus whose
+#                                  default policy is the system bus's (deny owning,
+#                                  deny method calls): nobody cannot own
+#                                  org.ptpsync1 (AccessDenied) but can call the
+#                                  daemon, get its unicast signals and Ack them;
+#                                  root can own it; without the file even root
+#                                  cannot. Needs root (runuser): else exit 77.
+#   test-packaging.sh polkit       polkit/org.ptpsync1.policy valid against
+#                                  polkit's DTD, with the action ids of DESIGN.md;
+#                                  then the real polkitd, on a private bus and in
+#                                  its own mount namespace, loads it: pkaction shows
+#                                  each action's defaults, pkcheck as nobody is
+#                                  allowed to subscribe and refused to simulate.
+#                                  The polkitd part needs root and polkitd.
+#
+# Meson passes the directories and programs in the environment (tests/meson.build).
+# Every wait has a deadline. Exit 0 pass, 1 fail, 77 skip.
+set -euo pipefail
+shopt -s extglob
+
+NODE=du1.example.com
+WAIT_S=20 # generous: this VM can stall for seconds
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed${2:+ ($2)}"; }
+need_root() { [[ $EUID -eq 0 ]] || skip "needs root ($*)"; }
+
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/ptpsync-packaging.XXXXXX")
+chmod 0755 "$DIR" # other uids connect to the buses in it
+PIDS=()
+cleanup() {
+        local p
+        for p in "${PIDS[@]}"; do
+                kill "$p" 2>/dev/null || true
+        done
+        for p in "${PIDS[@]}"; do
+                wait "$p" 2>/dev/null || true
+        done
+        rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+# Polls a command until it succeeds; false at the deadline.
+wait_for() {
+        local deadline=$((SECONDS + WAIT_S))
+        until "$@" >/dev/null 2>&1; do
+                ((SECONDS < deadline)) || return 1
+                sleep 0.05
+        done
+}
+
+# A dbus-daemon with the given configuration file, in the background; sets BUS to its address.
+start_bus() {
+        local conf=$1 out pid
+        out=$DIR/$(basename "$1" .conf).address
+        dbus-daemon --config-file="$conf" --nofork --nopidfile --print-address=1 >"$out" 2>"$out.err" &
+        pid=$!
+        PIDS+=($pid)
+        # Up once it prints its address; a configuration it refuses makes it exit at once.
+        wait_for eval "[[ -s '$out' ]] || ! kill -0 $pid" && [[ -s $out ]] ||
+                fail "dbus-daemon did not start with $conf: $(cat "$out.err")"
+        BUS="unix:path=$(sed -n 's/^unix:path=\([^,]*\).*/\1/p' "$out")"
+}
+
+# The system bus's default policy (Debian's /usr/share/dbus-1/system.conf):
+# nobody owns a name or gets a method call through unless a policy file opens it.
+write_system_like_config() {
+        local conf=$1 socket=$2 include=${3:-}
+        cat >"$conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus" send_member="UpdateActivationEnvironment"/>
+  </policy>
+${include:+  <include>$include</include>}
+</busconfig>
+EOF
+}
+
+# RequestName(name, no flags) on bus, as user (root or nobody); prints dbus-send's answer.
+request_name() {
+        local bus=$1 user=$2 name=$3
+        local -a cmd=(dbus-send --bus="$bus" --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus
+                      org.freedesktop.DBus.RequestName "string:$name" uint32:0)
+        if [[ $user == root ]]; then
+                "${cmd[@]}" 2>&1 || true
+        else
+                runuser -u "$user" -- "${cmd[@]}" 2>&1 || true
+        fi
+}
+
+expect_owner() { # bus user name [context]: RequestName answers 1, primary owner
+        local out
+        out=$(request_name "$1" "$2" "$3")
+        [[ $out == *"uint32 1"* ]] || fail "$2 could not own $3${4:+ $4}: $out"
+        echo "ok: $2 may own $3${4:+ $4}"
+}
+
+expect_denied() { # bus user name [context]: RequestName is refused by the bus policy
+        local out
+        out=$(request_name "$1" "$2" "$3")
+        [[ $out == *"org.freedesktop.DBus.Error.AccessDenied"* ]] ||
+                fail "$2 asking for $3${4:+ $4}: expected AccessDenied, got: $out"
+        echo "ok: $2 may not own $3${4:+ $4} (AccessDenied)"
+}
+
+test_units() {
+        local root=$DIR/root unitdir unit n=0 out alias name busname
+        need systemd-analyze systemd
+        need systemctl systemd
+        [[ -n ${MESON_BUILD_ROOT:-} ]] || fail "MESON_BUILD_ROOT must be set (meson test does)"
+        [[ -n ${MESON:-} ]] || skip "meson is not in PATH: cannot stage an install"
+
+        # Staged exactly as a package build would: meson install --destdir.
+        "$MESON" install -C "$MESON_BUILD_ROOT" --destdir "$root" --no-rebuild --quiet >"$DIR/install.log" 2>&1 ||
+                fail "meson install --destdir failed: $(cat "$DIR/install.log")"
+
+        local -A expected=(
+                ["$UNITDIR/ptpsyncd.service"]=unit
+                ["$DBUS_SERVICEDIR/org.ptpsync1.service"]="D-Bus activation file"
+                ["$DBUS_POLICYDIR/org.ptpsync1.conf"]="D-Bus policy"
+                ["$POLKIT_ACTIONDIR/org.ptpsync1.policy"]="polkit actions"
+                ["$SYSCONFDIR/ptpsync/ptpsyncd.conf"]=configuration
+        )
+        for f in "${!expected[@]}"; do
+                [[ -f $root$f ]] || fail "${expected[$f]} not installed at $f"
+                echo "ok: ${expected[$f]} at $f"
+        done
+        [[ -x $root$LIBEXECDIR/ptpsyncd ]] || fail "ptpsyncd not installed at $LIBEXECDIR/ptpsyncd"
+
+        unitdir=$root$UNITDIR
+        for unit in "$unitdir"/*; do
+                [[ -f $unit && ! -L $unit ]] || continue
+                n=$((n + 1))
+                ! grep -n '@[a-z_]*@' "$unit" || fail "$unit: configure_file left a @variable@"
+                # Only this unit's errors count (--recursive-errors=no): the staged root has
+                # no sysinit.target and the like. The man pages are not checked (--man=no)
+                # because they are not written yet. Any message at all is a failure.
+                out=$(systemd-analyze verify --man=no --recursive-errors=no --root="$root" "$unit" 2>&1) ||
+                        fail "systemd-analyze verify $(basename "$unit"): $out"
+                [[ -z $out ]] || fail "systemd-analyze verify $(basename "$unit") warned: $out"
+                echo "ok: systemd-analyze verify $(basename "$unit")"
+        done
+        ((n > 0)) || fail "no unit installed in $UNITDIR"
+
+        # The unit runs what meson installed, under the name the activation file asks for.
+        grep -qx "ExecStart=$LIBEXECDIR/ptpsyncd" "$unitdir/ptpsyncd.service" ||
+                fail "ExecStart= is not $LIBEXECDIR/ptpsyncd: $(grep ExecStart= "$unitdir/ptpsyncd.service")"
+        busname=$(sed -n 's/^BusName=//p' "$unitdir/ptpsyncd.service")
+        name=$(sed -n 's/^Name=//p' "$root$DBUS_SERVICEDIR/org.ptpsync1.service")
+        alias=$(sed -n 's/^SystemdService=//p' "$root$DBUS_SERVICEDIR/org.ptpsync1.service")
+        [[ $busname == org.ptpsync1 && $name == org.ptpsync1 ]] || fail "BusName=$busname, activation Name=$name"
+        [[ $(basename "$root$DBUS_SERVICEDIR/org.ptpsync1.service") == "$name.service" ]] ||
+                fail "the activation file must be named after its Name="
+        # Enabling it offline is what a package's postinst does; it must create that alias.
+        out=$(systemctl --root="$root" enable ptpsyncd.service 2>&1) || fail "systemctl enable: $out"
+        [[ $(readlink "$root/etc/systemd/system/$alias") == "$UNITDIR/ptpsyncd.service" ]] ||
+                fail "enabling ptpsyncd.service did not create $alias (SystemdService= of the activation file): $out"
+        [[ -L $root/etc/systemd/system/multi-user.target.wants/ptpsyncd.service ]] ||
+                fail "enabling ptpsyncd.service did not hook it into multi-user.target: $out"
+        echo "ok: systemctl enable makes $alias and multi-user.target.wants/ptpsyncd.service"
+
+        # Regression guard for the hardening: 2.0 when written (out of 10; 20 in the
+        # threshold's units). Losing a few options pushes it over 25.
+        out=$(systemd-analyze security --offline=yes --root="$root" --threshold=25 --no-pager \
+                "$unitdir/ptpsyncd.service" 2>&1) ||
+                fail "the unit's exposure level went up: $(echo "$out" | grep -e '✗' -e 'Overall')"
+        echo "ok: $(echo "$out" | grep -o 'Overall exposure.*')"
+}
+
+test_bus_policy() {
+        local policy=$PTPSYNC_DATA_DIR/org.ptpsync1.conf bus out line path seq daemon consumer
+        need_root "runuser to a second uid"
+        need dbus-daemon
+        need dbus-send dbus-bin
+        need busctl systemd
+        need runuser util-linux
+        [[ -x ${PTPSYNCD:-} && -x ${PTPSYNC_CONSUMER:-} ]] || fail "PTPSYNCD and PTPSYNC_CONSUMER must be set (meson test does)"
+
+        # Control: without the project's file, not even root may own the name, so
+        # what follows is that file's doing and not a lax test bus.
+        write_system_like_config "$DIR/bare.conf" "$DIR/bare.sock"
+        start_bus "$DIR/bare.conf"
+        bus=$BUS
+        expect_denied "$bus" root org.ptpsync1 "on a bus without org.ptpsync1.conf"
+
+        write_system_like_config "$DIR/bus.conf" "$DIR/bus.sock" "$policy"
+        start_bus "$DIR/bus.conf"
+        bus=$BUS
+        expect_denied "$bus" nobody org.ptpsync1
+        expect_owner "$bus" root org.ptpsync1
+        # It opens that one name, nothing near it.
+        expect_denied "$bus" root org.ptpsync1.Other
+        expect_denied "$bus" root org.ptpsync2
+
+        # The real daemon, as root, owns the name on this bus...
+        "$PTPSYNCD" --bus="$bus" --source=sim --node-name=$NODE --state-dir="$DIR/state" 2>"$DIR/ptpsyncd.log" &
+        daemon=$!
+        PIDS+=($daemon)
+        wait_for busctl --address="$bus" status org.ptpsync1 ||
+                fail "ptpsyncd did not get org.ptpsync1: $(cat "$DIR/ptpsyncd.log")"
+        echo "ok: ptpsyncd as root owns org.ptpsync1"
+        # ...and nobody may not take it over, nor queue for it.
+        expect_denied "$bus" nobody org.ptpsync1 "while ptpsyncd has it"
+
+        # nobody may call it: properties and methods.
+        out=$(runuser -u nobody -- busctl --address="$bus" get-property org.ptpsync1 /org/ptpsync1 \
+                org.ptpsync1.Manager NodeName 2>&1) || fail "nobody reading NodeName: $out"
+        [[ $out == "s \"$NODE\"" ]] || fail "nobody read NodeName as: $out"
+        out=$(runuser -u nobody -- busctl --address="$bus" call org.ptpsync1 /org/ptpsync1 \
+                org.ptpsync1.Manager ListResources 2>&1) || fail "nobody calling ListResources: $out"
+        [[ $out == *lock-state* ]] || fail "ListResources answered nobody: $out"
+        echo "ok: nobody may read properties and call methods"
+
+        # nobody may subscribe, receive its unicast Event signal and Ack it: a real
+        # consumer process (copied where nobody can run it, whoever owns the build tree).
+        install -m 0755 "$PTPSYNC_CONSUMER" "$DIR/consumer"
+        runuser -u nobody -- "$DIR/consumer" --bus="$bus" \
+                --address="/cluster/node/$NODE/sync/ptp-status/lock-state" >"$DIR/consumer.out" 2>&1 &
+        consumer=$!
+        PIDS+=($consumer)
+        wait_for grep -q '^subscribed ' "$DIR/consumer.out" ||
+                fail "nobody could not subscribe: $(cat "$DIR/consumer.out")"
+        path=$(sed -n 's/^subscribed \([^ ]*\) .*/\1/p' "$DIR/consumer.out")
+        out=$(busctl --address="$bus" -- call org.ptpsync1 /org/ptpsync1 org.ptpsync1.Simulator Inject sssx \
+                sync/ptp-status/lock-state ens1f0 locked -12 2>&1) || fail "Inject as root: $out"
+        wait_for grep -q '^event ' "$DIR/consumer.out" ||
+                fail "nobody's consumer got no Event signal: $(cat "$DIR/consumer.out")"
+        line=$(grep -m1 '^event ' "$DIR/consumer.out")
+        seq=$(echo "$line" | cut -d' ' -f2)
+        acked() { [[ $(busctl --address="$bus" get-property org.ptpsync1 "$path" \
+                        org.ptpsync1.Subscription AckedSequence) == "t $seq" ]]; }
+        wait_for acked || fail "nobody's Ack of $seq did not reach the daemon: AckedSequence is $(busctl \
+                --address="$bus" get-property org.ptpsync1 "$path" org.ptpsync1.Subscription AckedSequence)"
+        echo "ok: nobody subscribed, got event $seq as a unicast signal and acknowledged it"
+
+        kill "$daemon"
+        wait "$daemon" || fail "ptpsyncd exited with status $?: $(cat "$DIR/ptpsyncd.log")"
+}
+
+test_polkit() {
+        local policy=$PTPSYNC_POLKIT_DIR/org.ptpsync1.policy dtd=/usr/share/polkit-1/policyconfig-1.dtd
+        local ids want a bus pid out status
+
+        if command -v xmllint >/dev/null; then
+                if [[ -f $dtd ]]; then
+                        xmllint --noout --dtdvalid "$dtd" "$policy" || fail "$policy is not valid against $dtd"
+                        echo "ok: $(basename "$policy") is valid against polkit's DTD"
+                else
+                        xmllint --noout "$policy" || fail "$policy is not well-formed XML"
+                        echo "ok: $(basename "$policy") is well-formed (no polkit DTD here to validate against)"
+                fi
+                xmllint --noout "$PTPSYNC_DATA_DIR/org.ptpsync1.conf" || fail "org.ptpsync1.conf is not well-formed XML"
+                echo "ok: org.ptpsync1.conf is well-formed"
+        else
+                echo "note: xmllint (libxml2-utils) not installed: XML not validated"
+        fi
+
+        # The actions DESIGN.md names, and no other.
+        ids=$(sed -n 's/.*<action id="\([^"]*\)".*/\1/p' "$policy" | sort | tr '\n' ' ')
+        want="org.ptpsync1.configure org.ptpsync1.manage org.ptpsync1.simulate org.ptpsync1.subscribe "
+        [[ $ids == "$want" ]] || fail "action ids are: $ids; expected: $want"
+        echo "ok: action ids $ids"
+
+        [[ $EUID -eq 0 ]] || skip "polkitd part needs root (a mount namespace); the XML checks passed"
+        [[ -x /usr/lib/polkit-1/polkitd ]] || skip "polkitd is not installed; the XML checks passed"
+        need pkaction polkitd
+        need pkcheck polkitd
+        need unshare util-linux
+
+        # A permissive private bus: this part is about polkitd, not the bus policy.
+        cat >"$DIR/polkit-bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$DIR/polkit-bus.sock</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+EOF
+        start_bus "$DIR/polkit-bus.conf"
+        bus=$BUS
+        # polkitd sees only our actions: its own mount namespace, a folder of ours
+        # bind-mounted over /usr/share/polkit-1/actions; the host's is not touched.
+        mkdir "$DIR/actions"
+        cp "$policy" "$DIR/actions/"
+        DBUS_SYSTEM_BUS_ADDRESS=$bus unshare -m --propagation private sh -c \
+                "mount --bind '$DIR/actions' /usr/share/polkit-1/actions && exec /usr/lib/polkit-1/polkitd --no-debug" \
+                >"$DIR/polkitd.log" 2>&1 &
+        pid=$!
+        PIDS+=($pid)
+        wait_for busctl --address="$bus" status org.freedesktop.PolicyKit1 ||
+                fail "polkitd did not come up: $(cat "$DIR/polkitd.log")"
+        export DBUS_SYSTEM_BUS_ADDRESS=$bus
+
+        out=$(pkaction 2>&1 | sort | tr '\n' ' ')
+        [[ $out == "$want" ]] || fail "polkitd loaded: $out; expected: $want ($(cat "$DIR/polkitd.log"))"
+        for a in subscribe:yes manage:auth_admin_keep configure:auth_admin_keep simulate:auth_admin_keep; do
+                out=$(pkaction --action-id "org.ptpsync1.${a%%:*}" --verbose 2>&1)
+                for k in any inactive active; do
+                        [[ $out == *"implicit $k:"*([[:space:]])"${a#*:}"* ]] ||
+                                fail "org.ptpsync1.${a%%:*}: expected implicit $k ${a#*:}: $out"
+                done
+                echo "ok: polkitd loaded org.ptpsync1.${a%%:*}, ${a#*:} by default"
+        done
+
+        # What those defaults mean for an unprivileged caller (no agent, no session).
+        pk_as_nobody() {
+                runuser -u nobody -- env DBUS_SYSTEM_BUS_ADDRESS="$bus" sh -c \
+                        "exec pkcheck --action-id $1 --process \$\$" >"$DIR/pkcheck.out" 2>&1
+        }
+        pk_as_nobody org.ptpsync1.subscribe || fail "nobody refused org.ptpsync1.subscribe: $(cat "$DIR/pkcheck.out")"
+        echo "ok: nobody is allowed org.ptpsync1.subscribe"
+        status=0
+        pk_as_nobody org.ptpsync1.simulate || status=$?
+        ((status != 0)) || fail "nobody was allowed org.ptpsync1.simulate"
+        echo "ok: nobody is refused org.ptpsync1.simulate (pkcheck exit $status: authentication required)"
+}
+
+case ${1:-} in
+units) test_units ;;
+bus-policy) test_bus_policy ;;
+polkit) test_polkit ;;
+*) echo "usage: $0 units|bus-policy|polkit" >&2; exit 2 ;;
+esac
