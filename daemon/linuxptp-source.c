@@ -13,6 +13,8 @@
 
 /* Samples per PHC reading: the kernel keeps the one with the shortest window. */
 #define PHC_SAMPLES 5
+/* The PHC lookup takes the kernel's RTNL lock: after a failure, not on every poll. */
+#define PHC_RETRY_USEC (60 * USEC_PER_SEC)
 /* TAI - UTC when ptp4l does not say (37 s since 2017). */
 #define TAI_UTC_OFFSET_FALLBACK 37
 /* A port number for our identities: each instance takes two. */
@@ -30,6 +32,7 @@ typedef struct Instance {
         bool answering;
         bool drives_os_clock;
         int phc_fd; /* -1: not open */
+        uint64_t phc_retry_usec; /* after a failure to open it: not before this */
         RateLimit phc_log;
 } Instance;
 
@@ -88,11 +91,18 @@ static void instance_observe_os_clock_phc(Instance *i, const Ptp4lAnswers *a) {
                 tai_utc = a->time_properties.current_utc_offset_valid ? a->time_properties.current_utc_offset
                                                                       : TAI_UTC_OFFSET_FALLBACK;
         if (i->phc_fd < 0) {
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
                 int index;
 
+                if (now < i->phc_retry_usec) {
+                        (void) manager_observe_sync(m, RESOURCE_OS_CLOCK, OS_CLOCK_NAME, OBSERVATION_UNREACHABLE, 0);
+                        return;
+                }
                 r = phc_index_of_interface(i->interface, &index);
                 if (r >= 0)
                         r = i->phc_fd = phc_open(index);
+                if (r < 0)
+                        i->phc_retry_usec = now + PHC_RETRY_USEC;
         } else
                 r = 0;
         if (r >= 0)
