@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The client: one bus connection, the owner of org.ptpsync1 followed on it,
+ * the signal matches, the library's own timers, and the event-loop glue.
+ *
+ * Whom to trust. A signal carries its sender's unique name, set by the bus;
+ * anyone can emit an Event from a path named /org/ptpsync1, or send one to
+ * us. So the library keeps the unique name of org.ptpsync1's current owner
+ * and drops every daemon signal from anyone else. The name comes from the bus
+ * driver: a NameOwnerChanged match (installed first) and then one
+ * GetNameOwner call. The bus handles our messages in order, so the reply to
+ * GetNameOwner is at least as new as any NameOwnerChanged read before it,
+ * and the matches for daemon signals, added later, cannot deliver anything
+ * that comes before that reply. NameOwnerChanged is believed only from the
+ * driver ("org.freedesktop.DBus" is its sender, which no peer can be).
+ */
+
+#include <poll.h>
+#include <time.h>
+
+#include "ptpsync-internal.h"
+
+#define DBUS_NAME "org.freedesktop.DBus"
+#define DBUS_PATH "/org/freedesktop/DBus"
+
+static const sd_bus_error_map ptpsync_errors[] = {
+        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_NO_SUCH_RESOURCE, ENOENT),
+        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_NO_DATA, ENODATA),
+        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_INVALID_ADDRESS, EINVAL),
+        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_INVALID_OPTION, EINVAL),
+        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_NO_SUCH_SUBSCRIPTION, ENXIO),
+        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_QUOTA_EXCEEDED, EDQUOT),
+        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_ALREADY_ATTACHED, EBUSY),
+        SD_BUS_ERROR_MAP_END,
+};
+
+static uint64_t now_monotonic(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* ---- errors ---- */
+
+int client_set_error(PtpsyncClient *c, const sd_bus_error *e, int r) {
+        sd_bus_error local = SD_BUS_ERROR_NULL;
+        char *name, *message;
+
+        if (r >= 0)
+                r = -EIO;
+        if (!e || !sd_bus_error_is_set(e)) {
+                (void) sd_bus_error_set_errno(&local, r);
+                e = &local;
+        }
+        name = strdup(e->name);
+        message = e->message ? strdup(e->message) : strdup("");
+        if (name && message) {
+                free(c->error_name);
+                free(c->error_message);
+                c->error_name = name;
+                c->error_message = message;
+        } else {
+                free(name);
+                free(message);
+        }
+        sd_bus_error_free(&local);
+        return r;
+}
+
+int client_set_error_from_message(PtpsyncClient *c, sd_bus_message *reply) {
+        int r = sd_bus_message_get_errno(reply);
+
+        return client_set_error(c, sd_bus_message_get_error(reply), r > 0 ? -r : -EIO);
+}
+
+_public_ const char *ptpsync_client_last_error_name(PtpsyncClient *c) {
+        assert_return(c, NULL);
+        return c->error_name;
+}
+
+_public_ const char *ptpsync_client_last_error_message(PtpsyncClient *c) {
+        assert_return(c, NULL);
+        return c->error_message;
+}
+
+/* ---- timers ---- */
+
+static int on_timer_source(sd_event_source *source, uint64_t usec, void *userdata);
+
+/* Keeps the sd_event time source (when attached) at the earliest timer. */
+static void timers_changed(PtpsyncClient *c) {
+        uint64_t next = c->timers ? c->timers->usec : UINT64_MAX;
+
+        if (!c->event)
+                return;
+        if (!c->timer_source) {
+                if (next == UINT64_MAX)
+                        return;
+                if (sd_event_add_time(c->event, &c->timer_source, CLOCK_MONOTONIC, next, 0, on_timer_source, c) < 0)
+                        return; /* then only a manual process() runs them; nothing better to do */
+                (void) sd_event_source_set_priority(c->timer_source, c->priority);
+                (void) sd_event_source_set_description(c->timer_source, "ptpsync-timer");
+                return;
+        }
+        if (next == UINT64_MAX) {
+                (void) sd_event_source_set_enabled(c->timer_source, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(c->timer_source, next);
+        (void) sd_event_source_set_enabled(c->timer_source, SD_EVENT_ONESHOT);
+}
+
+/* Sorted by time, earliest first. */
+void timer_start(PtpsyncClient *c, Timer *t) {
+        Timer *prev = NULL;
+
+        if (t->armed)
+                timer_stop(c, t);
+        for (Timer *i = c->timers; i && i->usec <= t->usec; i = i->timers_next)
+                prev = i;
+        if (!prev)
+                LIST_PREPEND(timers, c->timers, t);
+        else {
+                t->timers_prev = prev;
+                t->timers_next = prev->timers_next;
+                if (prev->timers_next)
+                        prev->timers_next->timers_prev = t;
+                prev->timers_next = t;
+        }
+        t->armed = true;
+        timers_changed(c);
+}
+
+void timer_stop(PtpsyncClient *c, Timer *t) {
+        if (!t->armed)
+                return;
+        LIST_REMOVE(timers, c->timers, t);
+        t->armed = false;
+        timers_changed(c);
+}
+
+/* Runs the earliest timer if it is due. Returns 1 if it did. */
+static int run_due_timer(PtpsyncClient *c) {
+        Timer *t = c->timers;
+
+        if (!t || t->usec > now_monotonic())
+                return 0;
+        timer_stop(c, t);
+        t->handler(t, t->userdata); /* may free t */
+        return 1;
+}
+
+static int on_timer_source(sd_event_source *source, uint64_t usec, void *userdata) {
+        PtpsyncClient *c = userdata;
+
+        while (run_due_timer(c) > 0)
+                ;
+        timers_changed(c);
+        return 0;
+}
+
+/* ---- pending calls ---- */
+
+PtpsyncCall *call_new(PtpsyncClient *c, CallKind kind, void *handler, void *userdata) {
+        PtpsyncCall *call = calloc(1, sizeof(PtpsyncCall));
+
+        if (!call)
+                return NULL;
+        call->client = c;
+        call->kind = kind;
+        call->handler = handler;
+        call->userdata = userdata;
+        LIST_PREPEND(calls, c->calls, call);
+        return call;
+}
+
+void call_free(PtpsyncCall *call) {
+        if (!call)
+                return;
+        timer_stop(call->client, &call->timer);
+        call->slot = sd_bus_slot_unref(call->slot);
+        LIST_REMOVE(calls, call->client->calls, call);
+        free(call->address);
+        free(call->state);
+        free(call);
+}
+
+_public_ void ptpsync_call_cancel(PtpsyncCall *call) {
+        call_free(call);
+}
+
+/* ---- the daemon's owner ---- */
+
+_public_ void ptpsync_client_set_daemon_handler(PtpsyncClient *c, ptpsync_daemon_handler_t handler,
+                                                void *userdata) {
+        if (!c)
+                return;
+        c->daemon_handler = handler;
+        c->daemon_userdata = userdata;
+}
+
+static void client_set_owner(PtpsyncClient *c, const char *owner) {
+        bool was_known = c->owner_known;
+
+        c->owner_known = true;
+        if (streq_ptr(c->owner, owner))
+                return;
+        free(c->owner);
+        c->owner = owner ? strdup(owner) : NULL;
+
+        subscriptions_owner_changed(c, false);
+        if (c->owner)
+                waits_daemon_appeared(c);
+        if (c->daemon_handler && (was_known || c->owner))
+                CLIENT_DISPATCH(c, c->daemon_handler(c, c->owner, c->daemon_userdata));
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PtpsyncClient *c = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        /* Only the bus driver speaks for the bus: a peer's signal of this shape is a forgery. */
+        if (!streq_ptr(sd_bus_message_get_sender(m), DBUS_NAME)) {
+                c->n_forged++;
+                return 0;
+        }
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) <= 0 || !streq(name, PTPSYNC_BUS_NAME))
+                return 0;
+        client_set_owner(c, isempty(new_owner) ? NULL : new_owner);
+        return 0;
+}
+
+static int on_get_name_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PtpsyncClient *c = userdata;
+        const char *owner = NULL;
+
+        c->owner_query = sd_bus_slot_unref(c->owner_query);
+        if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "s", &owner) <= 0)
+                owner = NULL;
+        /* NameHasNoOwner: nobody owns it (yet). */
+        client_set_owner(c, owner);
+        return 0;
+}
+
+bool client_check_sender(PtpsyncClient *c, sd_bus_message *m) {
+        const char *sender = sd_bus_message_get_sender(m);
+
+        if (c->owner && sender && streq(sender, c->owner))
+                return true;
+        c->n_forged++;
+        return false;
+}
+
+_public_ const char *ptpsync_client_get_daemon_owner(PtpsyncClient *c) {
+        assert_return(c, NULL);
+        return c->owner;
+}
+
+_public_ uint64_t ptpsync_client_get_n_forged(PtpsyncClient *c) {
+        assert_return(c, 0);
+        return c->n_forged;
+}
+
+_public_ const char *ptpsync_client_get_unique_name(PtpsyncClient *c) {
+        const char *name = NULL;
+
+        assert_return(c, NULL);
+        if (sd_bus_get_unique_name(c->bus, &name) < 0)
+                return NULL;
+        return name;
+}
+
+/* ---- signal matches ---- */
+
+static int on_broadcast_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PtpsyncClient *c = userdata;
+        PtpsyncEvent *e = NULL;
+
+        if (!client_check_sender(c, m))
+                return 0;
+        if (sd_bus_message_has_signature(m, EVENT_FIELDS) <= 0 || event_read(m, &e) < 0)
+                return 0;
+        watches_dispatch(c, e);
+        waits_event(c, e);
+        ptpsync_event_unref(e);
+        return 0;
+}
+
+int client_watch_broadcast(PtpsyncClient *c) {
+        if (c->broadcast_match)
+                return 0;
+        /* No sender in the rule: a well-known sender cannot be checked locally anyway; we check the unique name. */
+        return sd_bus_match_signal_async(c->bus, &c->broadcast_match, NULL, MANAGER_PATH, MANAGER_INTERFACE, "Event",
+                                         on_broadcast_event, NULL, c);
+}
+
+static int on_subscription_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        return subscription_signal(userdata, m);
+}
+
+static int on_interfaces_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        return subscription_object_removed(userdata, m);
+}
+
+int client_watch_subscriptions(PtpsyncClient *c) {
+        int r;
+
+        /* Event and DeadLettered are sent to us alone; the match is what dispatches them here. */
+        if (!c->subscription_match) {
+                r = sd_bus_add_match_async(c->bus, &c->subscription_match,
+                                           "type='signal',interface='" SUBSCRIPTION_INTERFACE "',"
+                                           "path_namespace='/org/ptpsync1/subscription'",
+                                           on_subscription_signal, NULL, c);
+                if (r < 0)
+                        return r;
+        }
+        /* A subscription cancelled by someone else (an administrator) ends here too. */
+        if (!c->removed_match) {
+                r = sd_bus_match_signal_async(c->bus, &c->removed_match, NULL, MANAGER_PATH,
+                                              "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
+                                              on_interfaces_removed, NULL, c);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PtpsyncClient *c = userdata;
+
+        free(c->owner);
+        c->owner = NULL;
+        subscriptions_owner_changed(c, true);
+        waits_disconnected(c);
+        return 0;
+}
+
+/* ---- the client ---- */
+
+static int bus_open(sd_bus **ret, const char *address) {
+        sd_bus *bus = NULL;
+        int r;
+
+        if (!address)
+                return sd_bus_open_system(ret);
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, true);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0) {
+                sd_bus_unref(bus);
+                return r;
+        }
+        *ret = bus;
+        return 0;
+}
+
+static inline void client_freep(PtpsyncClient **c) {
+        ptpsync_client_free(*c);
+}
+
+_public_ int ptpsync_client_new(PtpsyncClient **ret, const char *address) {
+        _cleanup_(client_freep) PtpsyncClient *c = NULL;
+        const char *unique;
+        int r;
+
+        assert_return(ret, -EINVAL);
+
+        (void) sd_bus_error_add_map(ptpsync_errors);
+
+        c = calloc(1, sizeof(PtpsyncClient));
+        if (!c)
+                return -ENOMEM;
+        r = bus_open(&c->bus, address);
+        if (r < 0)
+                return r;
+        /* Waits for Hello: a bus that does not answer is an error now, not a silent stall later. */
+        r = sd_bus_get_unique_name(c->bus, &unique);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_match_signal_async(c->bus, &c->disconnected_match, "org.freedesktop.DBus.Local",
+                                      "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local", "Disconnected",
+                                      on_disconnected, NULL, c);
+        if (r < 0)
+                return r;
+        /* The order matters: the match first, then the question (see the top of this file). */
+        r = sd_bus_add_match_async(c->bus, &c->owner_match,
+                                   "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',"
+                                   "interface='" DBUS_NAME "',member='NameOwnerChanged',"
+                                   "arg0='" PTPSYNC_BUS_NAME "'",
+                                   on_name_owner_changed, NULL, c);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method_async(c->bus, &c->owner_query, DBUS_NAME, DBUS_PATH, DBUS_NAME, "GetNameOwner",
+                                     on_get_name_owner, c, "s", PTPSYNC_BUS_NAME);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+_public_ PtpsyncClient *ptpsync_client_free(PtpsyncClient *c) {
+        if (!c)
+                return NULL;
+
+        while (c->calls)
+                call_free(c->calls);
+        while (c->watches)
+                ptpsync_watch_free(c->watches);
+        while (c->subscriptions) {
+                PtpsyncSubscription *s = c->subscriptions;
+
+                subscription_detach_from_client(s);
+                subscription_unref(s); /* the user's reference */
+        }
+
+        c->owner_match = sd_bus_slot_unref(c->owner_match);
+        c->owner_query = sd_bus_slot_unref(c->owner_query);
+        c->broadcast_match = sd_bus_slot_unref(c->broadcast_match);
+        c->subscription_match = sd_bus_slot_unref(c->subscription_match);
+        c->removed_match = sd_bus_slot_unref(c->removed_match);
+        c->disconnected_match = sd_bus_slot_unref(c->disconnected_match);
+        (void) ptpsync_client_detach_event(c);
+        if (c->bus)
+                sd_bus_flush_close_unref(c->bus);
+        free(c->owner);
+        free(c->error_name);
+        free(c->error_message);
+        free(c);
+        return NULL;
+}
+
+/* ---- event loops ---- */
+
+_public_ int ptpsync_client_attach_event(PtpsyncClient *c, sd_event *e, int64_t priority) {
+        int r;
+
+        assert_return(c, -EINVAL);
+        assert_return(!c->event, -EBUSY);
+
+        if (e)
+                c->event = sd_event_ref(e);
+        else {
+                r = sd_event_default(&c->event);
+                if (r < 0)
+                        return client_set_error(c, NULL, r);
+        }
+        r = sd_bus_attach_event(c->bus, c->event, (int) priority);
+        if (r < 0) {
+                c->event = sd_event_unref(c->event);
+                return client_set_error(c, NULL, r);
+        }
+        c->priority = priority;
+        timers_changed(c);
+        return 0;
+}
+
+_public_ int ptpsync_client_detach_event(PtpsyncClient *c) {
+        assert_return(c, -EINVAL);
+        if (!c->event)
+                return -ENXIO;
+        (void) sd_bus_detach_event(c->bus);
+        c->timer_source = sd_event_source_disable_unref(c->timer_source);
+        c->event = sd_event_unref(c->event);
+        return 0;
+}
+
+_public_ int ptpsync_client_get_fd(PtpsyncClient *c) {
+        assert_return(c, -EINVAL);
+        return sd_bus_get_fd(c->bus);
+}
+
+_public_ int ptpsync_client_get_events(PtpsyncClient *c) {
+        assert_return(c, -EINVAL);
+        return sd_bus_get_events(c->bus);
+}
+
+_public_ int ptpsync_client_get_timeout(PtpsyncClient *c, uint64_t *ret_usec) {
+        uint64_t t = UINT64_MAX;
+        int r;
+
+        assert_return(c, -EINVAL);
+        assert_return(ret_usec, -EINVAL);
+
+        r = sd_bus_get_timeout(c->bus, &t);
+        if (r < 0)
+                return r;
+        if (c->timers && c->timers->usec < t)
+                t = c->timers->usec;
+        *ret_usec = t;
+        return 0;
+}
+
+_public_ int ptpsync_client_process(PtpsyncClient *c) {
+        assert_return(c, -EINVAL);
+        assert_return(c->dispatching == 0, -EBUSY);
+
+        if (run_due_timer(c) > 0)
+                return 1;
+        return sd_bus_process(c->bus, NULL);
+}
+
+_public_ int ptpsync_client_wait(PtpsyncClient *c, uint64_t timeout_usec) {
+        struct pollfd p = {};
+        uint64_t due, until, now;
+        struct timespec ts;
+        int r;
+
+        assert_return(c, -EINVAL);
+        assert_return(c->dispatching == 0, -EBUSY);
+
+        r = ptpsync_client_get_timeout(c, &due);
+        if (r < 0)
+                return r;
+        now = now_monotonic();
+        if (due <= now)
+                return 1; /* something is due already: a timer, or messages read and not yet dispatched */
+        until = due;
+        if (timeout_usec != UINT64_MAX && timeout_usec < until - now)
+                until = now + timeout_usec;
+
+        p.fd = ptpsync_client_get_fd(c);
+        if (p.fd < 0)
+                return p.fd;
+        r = ptpsync_client_get_events(c);
+        if (r < 0)
+                return r;
+        p.events = (short) r;
+        if (until != UINT64_MAX) {
+                ts.tv_sec = (time_t) ((until - now) / 1000000);
+                ts.tv_nsec = (long) ((until - now) % 1000000) * 1000;
+        }
+        r = ppoll(&p, 1, until == UINT64_MAX ? NULL : &ts, NULL);
+        if (r < 0)
+                return errno == EINTR ? 0 : -errno;
+        if (r > 0)
+                return 1;
+        return due <= now_monotonic() ? 1 : 0;
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libptpsync's insides, shared by its source files and never installed.
+ *
+ * Ownership: the client keeps every live watch, subscription and pending call
+ * on a list. Watches and subscriptions are reference counted, so that a user
+ * may free one from its own callback: the public free unlinks it and drops
+ * the user's reference, the dispatcher drops its own when the callback
+ * returns. Pending calls are owned by the client alone and end either when
+ * their handler has run or when they are cancelled.
+ */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "ptpsync.h"
+
+#define _public_ __attribute__((visibility("default")))
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+#define MANAGER_PATH "/org/ptpsync1"
+#define MANAGER_INTERFACE "org.ptpsync1.Manager"
+#define SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
+#define SUBSCRIPTION_PATH_PREFIX "/org/ptpsync1/subscription/"
+#define EVENT_FIELDS "tsssxa(ssss)"
+
+/* assert_return() of the systemd style: a programming error in the caller is an error code, not a crash. */
+#define assert_return(expr, r)                  \
+        do {                                    \
+                if (!(expr))                    \
+                        return (r);             \
+        } while (0)
+
+#define TAKE_PTR(p)                             \
+        ({                                      \
+                __typeof__(p) _tmp_ = (p);      \
+                (p) = NULL;                     \
+                _tmp_;                          \
+        })
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+
+static inline bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return streq(a, b);
+}
+
+static inline bool isempty(const char *s) {
+        return !s || !*s;
+}
+
+/* Doubly linked lists: a struct has "type *name##_prev, *name##_next" fields. */
+#define LIST_FIELDS(type, name) type *name##_prev, *name##_next
+
+#define LIST_PREPEND(name, head, item)                                  \
+        do {                                                            \
+                __typeof__(*(head)) **_head = &(head), *_item = (item); \
+                _item->name##_prev = NULL;                              \
+                if ((_item->name##_next = *_head))                      \
+                        _item->name##_next->name##_prev = _item;        \
+                *_head = _item;                                         \
+        } while (0)
+
+#define LIST_REMOVE(name, head, item)                                                   \
+        do {                                                                            \
+                __typeof__(*(head)) **_head = &(head), *_item = (item);                 \
+                if (_item->name##_next)                                                 \
+                        _item->name##_next->name##_prev = _item->name##_prev;           \
+                if (_item->name##_prev)                                                 \
+                        _item->name##_prev->name##_next = _item->name##_next;           \
+                else                                                                    \
+                        *_head = _item->name##_next;                                    \
+                _item->name##_prev = _item->name##_next = NULL;                         \
+        } while (0)
+
+/* ---- events (event.c) ---- */
+
+typedef struct PtpsyncValue {
+        char *address, *data_type, *value_type, *value;
+} PtpsyncValue;
+
+struct PtpsyncEvent {
+        unsigned n_ref;
+        uint64_t seq;
+        char *id, *type, *source;
+        int64_t time;
+        unsigned attempt;
+        size_t n_values;
+        PtpsyncValue *values;
+};
+
+struct PtpsyncEventList {
+        size_t n;
+        PtpsyncEvent **events;
+};
+
+/* Reads the fields (tsssxa(ssss)) at the current position of m. */
+int event_read(sd_bus_message *m, PtpsyncEvent **ret);
+/* Reads an a(tsssxa(ssss)). */
+int event_list_read(sd_bus_message *m, PtpsyncEventList **ret);
+
+/* filter names address exactly, or is a prefix of it that ends at a '/' boundary. */
+bool address_matches(const char *filter, const char *address);
+
+/* ---- the client (client.c) ---- */
+
+typedef struct Timer Timer;
+typedef void (*timer_handler_t)(Timer *t, void *userdata);
+
+struct Timer {
+        uint64_t usec; /* CLOCK_MONOTONIC */
+        bool armed;
+        timer_handler_t handler;
+        void *userdata;
+        LIST_FIELDS(Timer, timers);
+};
+
+typedef enum CallKind {
+        CALL_EVENTS,
+        CALL_RESOURCES,
+        CALL_COUNT,
+        CALL_WAIT,
+} CallKind;
+
+struct PtpsyncCall {
+        PtpsyncClient *client;
+        CallKind kind;
+        sd_bus_slot *slot;
+        void *handler;
+        void *userdata;
+        /* CALL_WAIT */
+        char *address, *state;
+        Timer timer;
+        int error;           /* to report when the timer fires; 0: -ETIMEDOUT */
+        bool check_once;     /* timeout 0: one look at the current state */
+        bool requery;        /* an Event came while a query was out: ask again */
+        LIST_FIELDS(PtpsyncCall, calls);
+};
+
+struct PtpsyncWatch {
+        unsigned n_ref;
+        PtpsyncClient *client; /* NULL once freed by the user */
+        char *address;         /* NULL: everything */
+        ptpsync_watch_handler_t handler;
+        void *userdata;
+        LIST_FIELDS(PtpsyncWatch, watches);
+};
+
+struct PtpsyncSubscribeOptions {
+        char *name;
+        bool ordered, initial_state;
+        uint32_t window, retry, queue_limit, dead_letter_limit;
+        char *backoff_delay;
+        PtpsyncBackoffPolicy backoff_policy;
+        uint64_t ack_timeout;
+        char **metadata; /* key, value, key, value, ..., NULL */
+        size_t n_metadata;
+        /* which were set */
+        bool has_ordered, has_window, has_retry, has_backoff_policy, has_ack_timeout, has_queue_limit,
+                has_initial_state, has_dead_letter_limit;
+};
+
+struct PtpsyncSubscription {
+        unsigned n_ref;
+        PtpsyncClient *client; /* NULL once freed by the user */
+        char *address;
+        PtpsyncSubscribeOptions *options;
+        bool durable;
+        PtpsyncSubscriptionState state;
+        bool cancelling;
+        char *path;            /* the daemon's object, once known */
+        char *attached_owner;  /* the daemon (unique name) that accepted the Subscribe */
+        sd_bus_slot *subscribe_slot, *cancel_slot;
+        unsigned n_attached;
+        bool has_acked;
+        uint64_t last_acked_seq;
+        ptpsync_event_handler_t handler;
+        ptpsync_state_handler_t state_handler;
+        ptpsync_dead_letter_handler_t dead_letter_handler;
+        void *userdata;
+        LIST_FIELDS(PtpsyncSubscription, subscriptions);
+};
+
+struct PtpsyncClient {
+        sd_bus *bus;
+        sd_event *event;
+        sd_event_source *timer_source;
+        int64_t priority;
+
+        char *owner;     /* org.ptpsync1's unique name, NULL if none or not known yet */
+        bool owner_known;
+        sd_bus_slot *owner_match, *owner_query;
+        sd_bus_slot *broadcast_match, *subscription_match, *removed_match, *disconnected_match;
+        uint64_t n_forged;
+        ptpsync_daemon_handler_t daemon_handler;
+        void *daemon_userdata;
+
+        char *error_name, *error_message;
+        unsigned dispatching; /* depth of user callbacks running now */
+
+        Timer *timers;
+        PtpsyncCall *calls;
+        PtpsyncWatch *watches;
+        PtpsyncSubscription *subscriptions;
+};
+
+/* Records a failure for ptpsync_client_last_error_*(): a D-Bus error if set, else r's name. Returns r. */
+int client_set_error(PtpsyncClient *c, const sd_bus_error *e, int r);
+/* The same for an error reply; returns its negative errno. */
+int client_set_error_from_message(PtpsyncClient *c, sd_bus_message *reply);
+
+/* The signal came from the daemon's current owner; counts it as forged if not. */
+bool client_check_sender(PtpsyncClient *c, sd_bus_message *m);
+
+/* Installs (once) the match of the Manager's broadcast Event. */
+int client_watch_broadcast(PtpsyncClient *c);
+/* Installs (once) the matches of the subscriptions' signals. */
+int client_watch_subscriptions(PtpsyncClient *c);
+
+void timer_start(PtpsyncClient *c, Timer *t);
+void timer_stop(PtpsyncClient *c, Timer *t);
+
+/* A pending call of the given kind, on the client's list. */
+PtpsyncCall *call_new(PtpsyncClient *c, CallKind kind, void *handler, void *userdata);
+/* Takes it off the list, stops what it has going, frees it. */
+void call_free(PtpsyncCall *call);
+
+/* Runs a user callback: -EBUSY for blocking calls and process() meanwhile. */
+#define CLIENT_DISPATCH(c, expr)                \
+        do {                                    \
+                (c)->dispatching++;             \
+                expr;                           \
+                (c)->dispatching--;             \
+        } while (0)
+
+/* ---- the rest ---- */
+
+/* watch.c: a broadcast Event from the owner, to every watch. */
+void watches_dispatch(PtpsyncClient *c, const PtpsyncEvent *e);
+void watch_unref(PtpsyncWatch *w);
+
+/* wait.c: a broadcast Event (re-check waits on its source); the daemon appeared. */
+void waits_event(PtpsyncClient *c, const PtpsyncEvent *e);
+void waits_daemon_appeared(PtpsyncClient *c);
+void waits_disconnected(PtpsyncClient *c);
+
+/* subscription.c */
+int subscription_signal(PtpsyncClient *c, sd_bus_message *m);
+int subscription_object_removed(PtpsyncClient *c, sd_bus_message *m);
+/* The owner changed (or the connection went: disconnected) */
+void subscriptions_owner_changed(PtpsyncClient *c, bool disconnected);
+void subscription_unref(PtpsyncSubscription *s);
+void subscription_detach_from_client(PtpsyncSubscription *s);
+int subscribe_options_append(sd_bus_message *m, const PtpsyncSubscribeOptions *o);
+int subscribe_options_copy(const PtpsyncSubscribeOptions *o, PtpsyncSubscribeOptions **ret);
+
+/* calls.c: the path of a subscription id (object path, 32 hex digits or UUID), malloc'ed. */
+int subscription_id_to_path(const char *id, char **ret);
+int subscription_call_count(PtpsyncClient *c, const char *path, const char *method, unsigned *ret_count);
+int subscription_call_count_async(PtpsyncClient *c, const char *path, const char *method,
+                                  ptpsync_count_handler_t handler, void *userdata, PtpsyncCall **ret_call);
+int subscription_get_dead_letters(PtpsyncClient *c, const char *path, PtpsyncEventList **ret);
+int subscription_get_dead_letters_async(PtpsyncClient *c, const char *path, ptpsync_events_handler_t handler,
+                                        void *userdata, PtpsyncCall **ret_call);

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Waiting until resources reach a state
+ *
+ * A wait asks GetCurrentState(address) and looks whether every resource in
+ * the answer is in the state; it asks again on every broadcast Event from the
+ * daemon whose source matches, and whenever the daemon (re)appears. Asking
+ * rather than reading the Event itself matters: a lock-state change event
+ * carries only the clock that changed, while the resource is in a state only
+ * when all its clocks are. The broadcast match is added before the first
+ * question, so no change after it can be missed. A daemon that is not there,
+ * or has no data yet, is simply not in the state yet.
+ */
+
+#include "ptpsync-internal.h"
+
+/* Every notification value is state; or, for a resource that has none (clock class), every value is. */
+static bool resource_in_state(const PtpsyncEvent *e, const char *state) {
+        bool any_notification = false;
+
+        for (size_t i = 0; i < e->n_values; i++)
+                if (streq(e->values[i].data_type, "notification")) {
+                        any_notification = true;
+                        if (!streq(e->values[i].value, state))
+                                return false;
+                }
+        if (any_notification)
+                return true;
+        if (e->n_values == 0)
+                return false;
+        for (size_t i = 0; i < e->n_values; i++)
+                if (!streq(e->values[i].value, state))
+                        return false;
+        return true;
+}
+
+static void wait_finish(PtpsyncCall *call, int error) {
+        PtpsyncClient *c = call->client;
+        ptpsync_result_handler_t handler = call->handler;
+        void *userdata = call->userdata;
+
+        call_free(call);
+        CLIENT_DISPATCH(c, handler(c, error, userdata));
+}
+
+/* The errors that only say "not there yet". */
+static bool error_is_transient(const sd_bus_error *e) {
+        return sd_bus_error_has_names(e, PTPSYNC_ERROR_NO_DATA, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                      SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_NO_REPLY,
+                                      SD_BUS_ERROR_DISCONNECTED);
+}
+
+static int wait_query(PtpsyncCall *call);
+
+static int on_wait_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PtpsyncCall *call = userdata;
+        PtpsyncClient *c = call->client;
+        PtpsyncEventList *l = NULL;
+        bool reached = false;
+        int r;
+
+        call->slot = sd_bus_slot_unref(call->slot);
+
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                if (!error_is_transient(sd_bus_message_get_error(m))) {
+                        wait_finish(call, client_set_error_from_message(c, m));
+                        return 0;
+                }
+        } else {
+                r = event_list_read(m, &l);
+                if (r < 0) {
+                        wait_finish(call, client_set_error(c, NULL, r));
+                        return 0;
+                }
+                reached = l->n > 0;
+                for (size_t i = 0; i < l->n; i++)
+                        reached = reached && resource_in_state(l->events[i], call->state);
+                ptpsync_event_list_free(l);
+        }
+
+        if (reached) {
+                wait_finish(call, 0);
+                return 0;
+        }
+        if (call->check_once) {
+                wait_finish(call, client_set_error(c, NULL, -ETIMEDOUT));
+                return 0;
+        }
+        if (call->requery) {
+                call->requery = false;
+                r = wait_query(call);
+                if (r < 0)
+                        wait_finish(call, client_set_error(c, NULL, r));
+        }
+        return 0;
+}
+
+static int wait_query(PtpsyncCall *call) {
+        PtpsyncClient *c = call->client;
+
+        if (call->slot) {
+                /* One question at a time; the answer to the one out may be older than what we heard. */
+                call->requery = true;
+                return 0;
+        }
+        return sd_bus_call_method_async(c->bus, &call->slot, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE,
+                                        "GetCurrentState", on_wait_reply, call, "s", call->address);
+}
+
+static void on_wait_timer(Timer *t, void *userdata) {
+        PtpsyncCall *call = userdata;
+
+        wait_finish(call, client_set_error(call->client, NULL, call->error < 0 ? call->error : -ETIMEDOUT));
+}
+
+/*
+ * Called while walking the list of calls: never finishes a wait right here (its
+ * handler could free the next one). A failure fires the wait's timer at once instead.
+ */
+static void wait_poke(PtpsyncCall *call) {
+        int r = wait_query(call);
+
+        if (r < 0) {
+                call->error = r;
+                call->timer.usec = 0;
+                timer_start(call->client, &call->timer);
+        }
+}
+
+void waits_event(PtpsyncClient *c, const PtpsyncEvent *e) {
+        for (PtpsyncCall *call = c->calls; call; call = call->calls_next)
+                if (call->kind == CALL_WAIT && address_matches(call->address, e->source))
+                        wait_poke(call);
+}
+
+void waits_daemon_appeared(PtpsyncClient *c) {
+        for (PtpsyncCall *call = c->calls; call; call = call->calls_next)
+                if (call->kind == CALL_WAIT)
+                        wait_poke(call);
+}
+
+void waits_disconnected(PtpsyncClient *c) {
+        for (PtpsyncCall *call = c->calls; call; call = call->calls_next)
+                if (call->kind == CALL_WAIT) {
+                        call->error = -ECONNRESET;
+                        call->timer.usec = 0;
+                        timer_start(c, &call->timer);
+                }
+}
+
+_public_ int ptpsync_client_wait_for_state_async(PtpsyncClient *c, const char *address, const char *state,
+                                                 uint64_t timeout_usec, ptpsync_result_handler_t handler,
+                                                 void *userdata, PtpsyncCall **ret_call) {
+        PtpsyncCall *call;
+        int r;
+
+        assert_return(c, -EINVAL);
+        assert_return(handler, -EINVAL);
+        assert_return(address && address[0] == '/', client_set_error(c, NULL, -EINVAL));
+        assert_return(!isempty(state), client_set_error(c, NULL, -EINVAL));
+
+        r = client_watch_broadcast(c);
+        if (r < 0)
+                return client_set_error(c, NULL, r);
+
+        call = call_new(c, CALL_WAIT, (void *) handler, userdata);
+        if (!call)
+                return client_set_error(c, NULL, -ENOMEM);
+        call->address = strdup(address);
+        call->state = strdup(state);
+        if (!call->address || !call->state) {
+                call_free(call);
+                return client_set_error(c, NULL, -ENOMEM);
+        }
+        call->timer.handler = on_wait_timer;
+        call->timer.userdata = call;
+        call->check_once = timeout_usec == 0;
+
+        r = wait_query(call);
+        if (r < 0) {
+                call_free(call);
+                return client_set_error(c, NULL, r);
+        }
+        if (timeout_usec != 0 && timeout_usec != UINT64_MAX) {
+                struct timespec ts;
+
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                call->timer.usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000 + timeout_usec;
+                timer_start(c, &call->timer);
+        }
+        if (ret_call)
+                *ret_call = call;
+        return 0;
+}
+
+static void on_sync_wait_done(PtpsyncClient *c, int error, void *userdata) {
+        int *result = userdata;
+
+        *result = error;
+}
+
+_public_ int ptpsync_client_wait_for_state(PtpsyncClient *c, const char *address, const char *state,
+                                           uint64_t timeout_usec) {
+        PtpsyncCall *call;
+        int result = 1, r;
+
+        assert_return(c, -EINVAL);
+        assert_return(c->dispatching == 0, client_set_error(c, NULL, -EBUSY));
+
+        r = ptpsync_client_wait_for_state_async(c, address, state, timeout_usec, on_sync_wait_done, &result,
+                                                &call);
+        if (r < 0)
+                return r;
+        while (result > 0) {
+                r = ptpsync_client_process(c);
+                if (r > 0)
+                        continue;
+                if (r == 0)
+                        r = ptpsync_client_wait(c, UINT64_MAX);
+                if (r < 0) {
+                        if (result > 0)
+                                ptpsync_call_cancel(call);
+                        return client_set_error(c, NULL, r);
+                }
+        }
+        return result;
+}

@@ -1,0 +1,1383 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libptpsync against the real daemon on a private bus: every call, sync and
+ * async; watches; subscriptions with every option (read back from the
+ * daemon's Subscription object), the handler's verdicts and what the daemon
+ * makes of them (redeliveries, dead letters, redrive, purge), ordered
+ * cumulative acks, cancel; waiting for a state; a daemon restart; the three
+ * ways to run the loop (by hand, sd_event, GLib); and forged signals from
+ * another peer, which must never reach a callback.
+ *
+ * The library is driven by hand (get_fd/get_events/get_timeout, poll,
+ * process) unless a test says otherwise. Every wait has a deadline.
+ */
+
+#include <poll.h>
+#include <ptpsync-glib.h>
+#include <ptpsync.h>
+#include <signal.h>
+
+#include "harness.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
+
+#define LOCK "sync/ptp-status/lock-state"
+#define OS_CLOCK "sync/sync-status/os-clock-sync-state"
+#define CLOCK_CLASS "sync/ptp-status/clock-class"
+#define LOCK_ADDRESS TEST_PREFIX LOCK
+#define MANAGER_PATH "/org/ptpsync1"
+#define MANAGER "org.ptpsync1.Manager"
+#define SUBSCRIPTION "org.ptpsync1.Subscription"
+
+/* Holdover never runs out during a test: every lock-state injection is one event. */
+static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
+
+typedef struct Fixture {
+        TestBus *bus;
+        TestDaemon *daemon;
+        char *config_arg;
+        sd_bus *client; /* the test's own connection: injections, properties */
+        PtpsyncClient *c;
+        unsigned injected;
+} Fixture;
+
+/* ---- driving the library by hand ---- */
+
+/* One round: process what there is, or poll the client's fd until its timeout (at most 50 ms). */
+static void drive_once(PtpsyncClient *c) {
+        struct pollfd p = {};
+        uint64_t until, now = (uint64_t) g_get_monotonic_time();
+        int r, timeout_ms;
+
+        r = ptpsync_client_process(c);
+        g_assert_cmpint(r, >=, 0);
+        if (r > 0)
+                return;
+        p.fd = ptpsync_client_get_fd(c);
+        g_assert_cmpint(p.fd, >=, 0);
+        r = ptpsync_client_get_events(c);
+        g_assert_cmpint(r, >=, 0);
+        p.events = (short) r;
+        g_assert_cmpint(ptpsync_client_get_timeout(c, &until), ==, 0);
+        /* Conditions may poll the daemon over the test's own connection: look again soon. */
+        timeout_ms = until <= now ? 0 : (int) MIN((until - now + 999) / 1000, TEST_POLL_USEC / 1000);
+        r = poll(&p, 1, timeout_ms);
+        g_assert_cmpint(r, >=, 0);
+}
+
+#define WAIT_UNTIL(c, cond)                                                                     \
+        do {                                                                                    \
+                gint64 _deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;                  \
+                while (!(cond)) {                                                               \
+                        if (g_get_monotonic_time() > _deadline)                                 \
+                                g_error("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond); \
+                        drive_once(c);                                                          \
+                }                                                                               \
+        } while (0)
+
+/* ---- the fixture ---- */
+
+static void fixture_setup(Fixture *f, gconstpointer data) {
+        g_autofree char *path = NULL;
+
+        f->bus = test_bus_start();
+        path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
+        f->config_arg = g_strconcat("--config=", path, NULL);
+        f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
+        f->client = test_bus_connect(f->bus);
+        g_assert_cmpint(ptpsync_client_new(&f->c, f->bus->address), ==, 0);
+        WAIT_UNTIL(f->c, ptpsync_client_get_daemon_owner(f->c));
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data) {
+        ptpsync_client_free(f->c);
+        sd_bus_flush_close_unref(f->client);
+        test_daemon_stop(f->daemon);
+        test_daemon_free(f->daemon);
+        test_bus_stop(f->bus);
+        g_free(f->config_arg);
+}
+
+static uint64_t last_sequence(Fixture *f) {
+        uint64_t seq = 0;
+
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", MANAGER_PATH, MANAGER,
+                                                    "LastSequence", NULL, 't', &seq), >=, 0);
+        return seq;
+}
+
+/* One lock-state event (alternately locked, unlocked); returns its seq. */
+static uint64_t inject_lock(Fixture *f) {
+        test_inject_lock_events(f->client, &f->injected, 1);
+        return last_sequence(f);
+}
+
+static char *daemon_unique_name(Fixture *f) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *name;
+        char *ret;
+
+        g_assert_cmpint(sd_bus_call_method(f->client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "GetNameOwner", &error, &reply, "s",
+                                           "org.ptpsync1"), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "s", &name), >, 0);
+        ret = g_strdup(name);
+        sd_bus_message_unref(reply);
+        return ret;
+}
+
+/* Properties of an object of the daemon, read over the test's connection. */
+static uint64_t prop_t(Fixture *f, const char *path, const char *iface, const char *name) {
+        uint64_t v = 0;
+
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, iface, name, NULL, 't', &v),
+                        >=, 0);
+        return v;
+}
+
+static uint32_t prop_u(Fixture *f, const char *path, const char *iface, const char *name) {
+        uint32_t v = 0;
+
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, iface, name, NULL, 'u', &v),
+                        >=, 0);
+        return v;
+}
+
+static bool prop_b(Fixture *f, const char *path, const char *name) {
+        int v = -1;
+
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, SUBSCRIPTION, name, NULL,
+                                                    'b', &v), >=, 0);
+        return v;
+}
+
+static char *prop_s(Fixture *f, const char *path, const char *name) {
+        char *v = NULL;
+
+        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", path, SUBSCRIPTION, name, NULL, &v),
+                        >=, 0);
+        return v; /* malloc'ed */
+}
+
+static void assert_prop_s(Fixture *f, const char *path, const char *name, const char *expected) {
+        g_autofree char *v = NULL;
+        char *m = prop_s(f, path, name);
+
+        v = g_strdup(m);
+        free(m);
+        g_assert_cmpstr(v, ==, expected);
+}
+
+#define sub_t(f, s, name) prop_t(f, ptpsync_subscription_get_object_path(s), SUBSCRIPTION, name)
+#define sub_u(f, s, name) prop_u(f, ptpsync_subscription_get_object_path(s), SUBSCRIPTION, name)
+
+/* ---- a recording subscriber ---- */
+
+typedef enum Mode {
+        MODE_ACK,
+        MODE_RETRY_FIRST, /* retry attempt 1, ack the rest */
+        MODE_RETRY,
+        MODE_REJECT,
+        MODE_DEFER,
+        MODE_WAIT_RETRIED, /* block until the daemon retried (Retried > 0), then ack */
+} Mode;
+
+typedef struct Recorder {
+        Fixture *f;
+        Mode mode;
+        GArray *seqs;          /* uint64_t, one per handler call */
+        GArray *attempts;      /* unsigned */
+        GArray *dead_seqs;     /* uint64_t */
+        GPtrArray *dead_reasons;
+        GArray *states;        /* PtpsyncSubscriptionState, each reported */
+        int error;             /* of the last state report */
+        char *error_name;      /* the client's last error name then */
+} Recorder;
+
+static void recorder_init(Recorder *r, Fixture *f, Mode mode) {
+        *r = (Recorder) {
+                .f = f,
+                .mode = mode,
+                .seqs = g_array_new(false, false, sizeof(uint64_t)),
+                .attempts = g_array_new(false, false, sizeof(unsigned)),
+                .dead_seqs = g_array_new(false, false, sizeof(uint64_t)),
+                .dead_reasons = g_ptr_array_new_with_free_func(g_free),
+                .states = g_array_new(false, false, sizeof(PtpsyncSubscriptionState)),
+        };
+}
+
+static void recorder_done(Recorder *r) {
+        g_array_unref(r->seqs);
+        g_array_unref(r->attempts);
+        g_array_unref(r->dead_seqs);
+        g_ptr_array_unref(r->dead_reasons);
+        g_array_unref(r->states);
+        g_free(r->error_name);
+}
+
+static guint count_seq(GArray *a, uint64_t seq) {
+        guint n = 0;
+
+        for (guint i = 0; i < a->len; i++)
+                n += g_array_index(a, uint64_t, i) == seq;
+        return n;
+}
+
+#define SEQ(r, i) g_array_index((r)->seqs, uint64_t, (i))
+#define ATTEMPT(r, i) g_array_index((r)->attempts, unsigned, (i))
+
+static int on_sub_event(PtpsyncSubscription *s, const PtpsyncEvent *e, void *userdata) {
+        Recorder *r = userdata;
+        uint64_t seq = ptpsync_event_get_seq(e);
+        unsigned attempt = ptpsync_event_get_attempt(e);
+
+        g_array_append_val(r->seqs, seq);
+        g_array_append_val(r->attempts, attempt);
+        switch (r->mode) {
+        case MODE_ACK:
+                return PTPSYNC_ACK;
+        case MODE_RETRY_FIRST:
+                return attempt == 1 ? PTPSYNC_RETRY : PTPSYNC_ACK;
+        case MODE_RETRY:
+                return PTPSYNC_RETRY;
+        case MODE_REJECT:
+                return PTPSYNC_REJECT;
+        case MODE_DEFER:
+                return PTPSYNC_DEFER;
+        case MODE_WAIT_RETRIED: {
+                /* Over the test's own connection: the library's must not block in a callback, ours may. */
+                gint64 deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
+
+                while (sub_t(r->f, s, "Retried") == 0) {
+                        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+                        g_assert_cmpint(sd_bus_wait(r->f->client, TEST_POLL_USEC / 5), >=, 0);
+                }
+                return PTPSYNC_ACK;
+        }
+        }
+        g_assert_not_reached();
+}
+
+static void on_sub_state(PtpsyncSubscription *s, PtpsyncSubscriptionState state, int error, void *userdata) {
+        Recorder *r = userdata;
+        const char *name = ptpsync_client_last_error_name(ptpsync_subscription_get_client(s));
+
+        g_array_append_val(r->states, state);
+        r->error = error;
+        g_free(r->error_name);
+        r->error_name = error < 0 && name ? g_strdup(name) : NULL;
+}
+
+static void on_sub_dead_letter(PtpsyncSubscription *s, uint64_t seq, const char *reason, void *userdata) {
+        Recorder *r = userdata;
+
+        g_array_append_val(r->dead_seqs, seq);
+        g_ptr_array_add(r->dead_reasons, g_strdup(reason));
+}
+
+static PtpsyncSubscription *subscribe(Fixture *f, const char *address, const PtpsyncSubscribeOptions *o,
+                                      Recorder *r) {
+        PtpsyncSubscription *s = NULL;
+
+        g_assert_cmpint(ptpsync_client_subscribe(f->c, address, o, on_sub_event, r, &s), ==, 0);
+        g_assert_nonnull(s);
+        g_assert_cmpint(ptpsync_subscription_get_state(s), ==, PTPSYNC_SUBSCRIPTION_PENDING);
+        ptpsync_subscription_set_state_handler(s, on_sub_state);
+        ptpsync_subscription_set_dead_letter_handler(s, on_sub_dead_letter);
+        return s;
+}
+
+static PtpsyncSubscription *subscribe_active(Fixture *f, const char *address, const PtpsyncSubscribeOptions *o,
+                                             Recorder *r) {
+        PtpsyncSubscription *s = subscribe(f, address, o, r);
+
+        WAIT_UNTIL(f->c, ptpsync_subscription_get_state(s) != PTPSYNC_SUBSCRIPTION_PENDING);
+        g_assert_cmpint(ptpsync_subscription_get_state(s), ==, PTPSYNC_SUBSCRIPTION_ACTIVE);
+        g_assert_cmpuint(ptpsync_subscription_get_n_attached(s), ==, 1);
+        g_assert_true(g_str_has_prefix(ptpsync_subscription_get_object_path(s), "/org/ptpsync1/subscription/"));
+        return s;
+}
+
+/* ---- a recording watch ---- */
+
+typedef struct Watched {
+        GArray *seqs;
+        GPtrArray *sources;
+        bool free_self_at_2;
+        PtpsyncWatch *self;
+        int nested; /* what a blocking call from the handler returned */
+        PtpsyncClient *c;
+} Watched;
+
+static void watched_init(Watched *w) {
+        *w = (Watched) {
+                .seqs = g_array_new(false, false, sizeof(uint64_t)),
+                .sources = g_ptr_array_new_with_free_func(g_free),
+                .nested = 1,
+        };
+}
+
+static void watched_done(Watched *w) {
+        g_array_unref(w->seqs);
+        g_ptr_array_unref(w->sources);
+}
+
+static void on_watch(PtpsyncWatch *watch, const PtpsyncEvent *e, void *userdata) {
+        Watched *w = userdata;
+        uint64_t seq = ptpsync_event_get_seq(e);
+
+        g_assert_cmpuint(ptpsync_event_get_attempt(e), ==, 0);
+        g_array_append_val(w->seqs, seq);
+        g_ptr_array_add(w->sources, g_strdup(ptpsync_event_get_source(e)));
+        if (w->c)
+                w->nested = ptpsync_client_wait_for_state(w->c, LOCK_ADDRESS, "LOCKED", 0);
+        if (w->free_self_at_2 && w->seqs->len == 2)
+                w->self = ptpsync_watch_free(watch);
+}
+
+/* ---- tests ---- */
+
+static void test_connect(Fixture *f, gconstpointer data) {
+        g_autofree char *owner = daemon_unique_name(f);
+        PtpsyncClient *c = NULL;
+        const char *unique;
+
+        g_assert_cmpint(ptpsync_client_new(&c, "unix:path=/nonexistent/bus.sock"), <, 0);
+        g_assert_null(c);
+
+        /* NULL is the system bus, which $DBUS_SYSTEM_BUS_ADDRESS names. */
+        g_setenv("DBUS_SYSTEM_BUS_ADDRESS", f->bus->address, true);
+        g_assert_cmpint(ptpsync_client_new(&c, NULL), ==, 0);
+        g_unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+        unique = ptpsync_client_get_unique_name(c);
+        g_assert_nonnull(unique);
+        g_assert_true(unique[0] == ':');
+        g_assert_null(ptpsync_client_last_error_name(c));
+        WAIT_UNTIL(c, ptpsync_client_get_daemon_owner(c));
+        g_assert_cmpstr(ptpsync_client_get_daemon_owner(c), ==, owner);
+        g_assert_cmpuint(ptpsync_client_get_n_forged(c), ==, 0);
+        g_assert_null(ptpsync_client_free(c));
+}
+
+typedef struct AsyncResult {
+        int calls;
+        int error;
+        char *error_name;
+        size_t n;
+        uint64_t seq;
+        char *state;
+        int nested; /* a blocking call from the handler */
+        unsigned count;
+} AsyncResult;
+
+static void async_result_done(AsyncResult *a) {
+        g_free(a->error_name);
+        g_free(a->state);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(AsyncResult, async_result_done)
+
+static void on_state_reply(PtpsyncClient *c, int error, const PtpsyncEventList *l, void *userdata) {
+        AsyncResult *a = userdata;
+        PtpsyncEventList *nested = NULL;
+
+        a->calls++;
+        a->error = error;
+        if (error < 0) {
+                g_assert_null(l);
+                a->error_name = g_strdup(ptpsync_client_last_error_name(c));
+                return;
+        }
+        a->n = ptpsync_event_list_get_n(l);
+        a->seq = ptpsync_event_get_seq(ptpsync_event_list_get(l, 0));
+        a->state = g_strdup(ptpsync_event_get_state(ptpsync_event_list_get(l, 0)));
+        a->nested = ptpsync_client_get_state(c, LOCK_ADDRESS, &nested);
+        g_assert_null(nested);
+}
+
+static void test_get_state(Fixture *f, gconstpointer data) {
+        g_auto(AsyncResult) a = {}, b = {}, cancelled = {}, bad = {};
+        PtpsyncEventList *l = NULL;
+        const PtpsyncEvent *e;
+        const char *address, *data_type, *value_type, *value;
+        PtpsyncCall *call = NULL;
+        uint64_t seq;
+
+        /* The errors, with their D-Bus names. */
+        g_assert_cmpint(ptpsync_client_get_state(f->c, LOCK_ADDRESS, &l), ==, -ENODATA);
+        g_assert_null(l);
+        g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_NO_DATA);
+        g_assert_nonnull(ptpsync_client_last_error_message(f->c));
+        g_assert_cmpint(ptpsync_client_get_state(f->c, "nope", &l), ==, -EINVAL);
+        g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_INVALID_ADDRESS);
+        g_assert_cmpint(ptpsync_client_get_state(f->c, "/cluster/node/elsewhere/sync", &l), ==, -ENOENT);
+        g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_NO_SUCH_RESOURCE);
+
+        test_inject(f->client, LOCK, "ens1f0", "locked", -12);
+        seq = last_sequence(f);
+
+        g_assert_cmpint(ptpsync_client_get_state(f->c, LOCK_ADDRESS, &l), ==, 0);
+        g_assert_cmpuint(ptpsync_event_list_get_n(l), ==, 1);
+        g_assert_null(ptpsync_event_list_get(l, 1));
+        e = ptpsync_event_list_get(l, 0);
+        g_assert_cmpuint(ptpsync_event_get_seq(e), ==, seq);
+        g_assert_cmpuint(strlen(ptpsync_event_get_id(e)), ==, 36);
+        g_assert_cmpstr(ptpsync_event_get_type(e), ==, "event.sync.ptp-status.ptp-state-change");
+        g_assert_cmpstr(ptpsync_event_get_source(e), ==, LOCK_ADDRESS);
+        g_assert_cmpint(ptpsync_event_get_time(e), >, g_get_real_time() - 60 * G_USEC_PER_SEC);
+        g_assert_cmpuint(ptpsync_event_get_attempt(e), ==, 0);
+        g_assert_cmpstr(ptpsync_event_get_state(e), ==, "LOCKED");
+        g_assert_cmpuint(ptpsync_event_get_n_values(e), ==, 2);
+        g_assert_cmpint(ptpsync_event_get_value(e, 0, &address, &data_type, &value_type, &value), ==, 0);
+        g_assert_cmpstr(address, ==, "ens1fx/master");
+        g_assert_cmpstr(data_type, ==, "notification");
+        g_assert_cmpstr(value_type, ==, "enumeration");
+        g_assert_cmpstr(value, ==, "LOCKED");
+        g_assert_cmpint(ptpsync_event_get_value(e, 1, NULL, &data_type, NULL, &value), ==, 0);
+        g_assert_cmpstr(data_type, ==, "metric");
+        g_assert_cmpstr(value, ==, "-12");
+        g_assert_cmpint(ptpsync_event_get_value(e, 2, NULL, NULL, NULL, NULL), ==, -ERANGE);
+        /* An event outlives its list by a reference. */
+        e = ptpsync_event_ref(ptpsync_event_list_get(l, 0));
+        g_assert_null(ptpsync_event_list_free(l));
+        g_assert_cmpstr(ptpsync_event_get_source(e), ==, LOCK_ADDRESS);
+        g_assert_null(ptpsync_event_unref((PtpsyncEvent *) e));
+
+        /* Async: the same answer; a blocking call from its handler is refused. */
+        g_assert_cmpint(ptpsync_client_get_state_async(f->c, LOCK_ADDRESS, on_state_reply, &a, &call), ==, 0);
+        g_assert_nonnull(call);
+        /* One cancelled before its answer: its handler never runs. */
+        g_assert_cmpint(ptpsync_client_get_state_async(f->c, LOCK_ADDRESS, on_state_reply, &cancelled, &call), ==, 0);
+        ptpsync_call_cancel(call);
+        g_assert_cmpint(ptpsync_client_get_state_async(f->c, TEST_PREFIX "sync", on_state_reply, &b, NULL), ==, 0);
+        g_assert_cmpint(ptpsync_client_get_state_async(f->c, "/cluster/node/elsewhere/sync", on_state_reply, &bad,
+                                                       NULL), ==, 0);
+        WAIT_UNTIL(f->c, a.calls && b.calls && bad.calls);
+        g_assert_cmpint(a.error, ==, 0);
+        g_assert_cmpuint(a.n, ==, 1);
+        g_assert_cmpuint(a.seq, ==, seq);
+        g_assert_cmpstr(a.state, ==, "LOCKED");
+        g_assert_cmpint(a.nested, ==, -EBUSY);
+        g_assert_cmpint(b.error, ==, 0);
+        g_assert_cmpuint(b.n, ==, 1); /* the prefix: only lock-state has data */
+        g_assert_cmpint(bad.error, ==, -ENOENT);
+        g_assert_cmpstr(bad.error_name, ==, PTPSYNC_ERROR_NO_SUCH_RESOURCE);
+        g_assert_cmpint(cancelled.calls, ==, 0);
+}
+
+static void on_resources(PtpsyncClient *c, int error, const PtpsyncResourceList *l, void *userdata) {
+        AsyncResult *a = userdata;
+
+        a->calls++;
+        a->error = error;
+        a->n = error < 0 ? 0 : ptpsync_resource_list_get_n(l);
+}
+
+static void test_list_resources(Fixture *f, gconstpointer data) {
+        g_auto(AsyncResult) a = {};
+        PtpsyncResourceList *l = NULL;
+        const char *address, *kind, *path;
+        bool found = false;
+
+        g_assert_cmpint(ptpsync_client_list_resources(f->c, &l), ==, 0);
+        /* The simulator's five: sync-state, lock-state, os-clock, clock-class, gnss. */
+        g_assert_cmpuint(ptpsync_resource_list_get_n(l), ==, 5);
+        for (size_t i = 0; i < ptpsync_resource_list_get_n(l); i++) {
+                g_assert_cmpint(ptpsync_resource_list_get(l, i, &address, &kind, &path), ==, 0);
+                g_assert_true(g_str_has_prefix(address, TEST_PREFIX));
+                g_assert_true(g_str_has_prefix(path, "/org/ptpsync1/resource/"));
+                if (streq(address, LOCK_ADDRESS)) {
+                        g_assert_cmpstr(kind, ==, "lock-state");
+                        found = true;
+                }
+        }
+        g_assert_true(found);
+        g_assert_cmpint(ptpsync_resource_list_get(l, 5, NULL, NULL, NULL), ==, -ERANGE);
+        ptpsync_resource_list_free(l);
+
+        g_assert_cmpint(ptpsync_client_list_resources_async(f->c, on_resources, &a, NULL), ==, 0);
+        WAIT_UNTIL(f->c, a.calls == 1);
+        g_assert_cmpint(a.error, ==, 0);
+        g_assert_cmpuint(a.n, ==, 5);
+}
+
+static void test_watch(Fixture *f, gconstpointer data) {
+        Watched exact, all, prefix;
+        PtpsyncWatch *we = NULL, *wa = NULL, *wp = NULL;
+        uint64_t s1, s2, s3;
+
+        watched_init(&exact);
+        watched_init(&all);
+        watched_init(&prefix);
+        g_assert_cmpint(ptpsync_client_watch(f->c, LOCK_ADDRESS, on_watch, &exact, &we), ==, 0);
+        g_assert_cmpint(ptpsync_client_watch(f->c, NULL, on_watch, &all, &wa), ==, 0);
+        g_assert_cmpint(ptpsync_client_watch(f->c, TEST_PREFIX "sync/ptp-status", on_watch, &prefix, &wp), ==, 0);
+        g_assert_cmpint(ptpsync_client_watch(f->c, "relative", on_watch, &prefix, &wp), ==, -EINVAL);
+        all.free_self_at_2 = true; /* freed from its own handler at its second event */
+        all.self = wa;
+        exact.c = f->c; /* a blocking call from the handler: refused */
+
+        s1 = inject_lock(f);
+        test_inject(f->client, CLOCK_CLASS, "ens1f0", "6", 0);
+        s2 = last_sequence(f);
+        WAIT_UNTIL(f->c, exact.seqs->len == 1 && all.seqs->len == 2 && prefix.seqs->len == 2);
+        g_assert_cmpuint(g_array_index(exact.seqs, uint64_t, 0), ==, s1);
+        g_assert_cmpint(exact.nested, ==, -EBUSY);
+        g_assert_cmpuint(g_array_index(all.seqs, uint64_t, 0), ==, s1);
+        g_assert_cmpuint(g_array_index(all.seqs, uint64_t, 1), ==, s2);
+        g_assert_cmpstr(all.sources->pdata[1], ==, TEST_PREFIX CLOCK_CLASS);
+        g_assert_null(all.self);
+        g_assert_cmpuint(g_array_index(prefix.seqs, uint64_t, 1), ==, s2);
+
+        /* The freed watch hears nothing more; the others do. */
+        s3 = inject_lock(f);
+        WAIT_UNTIL(f->c, exact.seqs->len == 2 && prefix.seqs->len == 3);
+        g_assert_cmpuint(g_array_index(exact.seqs, uint64_t, 1), ==, s3);
+        g_assert_cmpuint(all.seqs->len, ==, 2);
+        g_assert_cmpuint(exact.seqs->len, ==, 2); /* the clock-class event did not match it */
+
+        ptpsync_watch_free(we);
+        ptpsync_watch_free(wp);
+        watched_done(&exact);
+        watched_done(&all);
+        watched_done(&prefix);
+}
+
+static void test_subscribe_options(Fixture *f, gconstpointer data) {
+        PtpsyncSubscribeOptions *o = NULL, *bad = NULL;
+        PtpsyncSubscription *s, *d, *x;
+        Recorder rs, rd, rx;
+        sd_bus_message *reply = NULL;
+        const char *path, *k, *v;
+        char **paths = NULL;
+        uint64_t current;
+        unsigned n_meta = 0;
+        bool listed = false;
+
+        recorder_init(&rs, f, MODE_ACK);
+        recorder_init(&rd, f, MODE_ACK);
+        recorder_init(&rx, f, MODE_ACK);
+        current = inject_lock(f); /* the current state InitialState should deliver */
+
+        /* Every option, none at its default. */
+        g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_name(o, "lib-options"), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_ordered(o, false), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_window(o, 7), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_retry(o, 5), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_backoff_delay(o, "PT0.5S"), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_backoff_delay_usec(o, 1500000), ==, 0); /* replaces it */
+        g_assert_cmpint(ptpsync_subscribe_options_set_backoff_policy(o, PTPSYNC_BACKOFF_LINEAR), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_backoff_policy(o, 7), ==, -EINVAL);
+        g_assert_cmpint(ptpsync_subscribe_options_set_ack_timeout(o, 2500000), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_queue_limit(o, 123), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_initial_state(o, true), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_dead_letter_limit(o, 45), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_add_metadata(o, "EndpointUri", "http://old"), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_add_metadata(o, "api", "v2"), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_add_metadata(o, "EndpointUri", "http://x:9043/ev"), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_name(o, NULL), ==, -EINVAL);
+
+        s = subscribe_active(f, TEST_PREFIX "sync", o, &rs);
+        ptpsync_subscribe_options_free(o); /* the subscription has its own copy */
+        path = ptpsync_subscription_get_object_path(s);
+        g_assert_cmpstr(ptpsync_subscription_get_name(s), ==, "lib-options");
+        g_assert_cmpstr(ptpsync_subscription_get_address(s), ==, TEST_PREFIX "sync");
+
+        /* As the daemon has them. */
+        assert_prop_s(f, path, "Name", "lib-options");
+        g_assert_false(prop_b(f, path, "Ordered"));
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "Window"), ==, 7);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "Retry"), ==, 5);
+        assert_prop_s(f, path, "BackoffDelay", "PT1.5S");
+        assert_prop_s(f, path, "BackoffPolicy", "linear");
+        g_assert_cmpuint(prop_t(f, path, SUBSCRIPTION, "AckTimeout"), ==, 2500000);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "QueueLimit"), ==, 123);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "DeadLetterLimit"), ==, 45);
+        assert_prop_s(f, path, "Address", TEST_PREFIX "sync");
+        assert_prop_s(f, path, "Owner", ptpsync_client_get_unique_name(f->c));
+        g_assert_cmpint(sd_bus_get_property(f->client, "org.ptpsync1", path, SUBSCRIPTION, "Metadata", NULL, &reply,
+                                            "a{ss}"), >=, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{ss}"), >, 0);
+        while (sd_bus_message_read(reply, "{ss}", &k, &v) > 0) {
+                n_meta++;
+                if (streq(k, "EndpointUri"))
+                        g_assert_cmpstr(v, ==, "http://x:9043/ev");
+                else
+                        g_assert_cmpstr(v, ==, "v2");
+        }
+        g_assert_cmpuint(n_meta, ==, 2);
+        sd_bus_message_unref(reply);
+
+        /* ListSubscriptions shows it. */
+        g_assert_cmpint(ptpsync_client_list_subscriptions(f->c, &paths), ==, 0);
+        for (char **p = paths; *p; p++)
+                listed = listed || streq(*p, path);
+        g_assert_true(listed);
+        ptpsync_strv_free(paths);
+
+        /* InitialState: the current state first, before anything new happened. */
+        WAIT_UNTIL(f->c, rs.seqs->len >= 1);
+        g_assert_cmpuint(SEQ(&rs, 0), ==, current);
+        g_assert_cmpuint(ATTEMPT(&rs, 0), ==, 1);
+
+        /* Nothing set: nothing sent, the daemon's defaults. */
+        d = subscribe_active(f, LOCK_ADDRESS, NULL, &rd);
+        path = ptpsync_subscription_get_object_path(d);
+        assert_prop_s(f, path, "Name", "");
+        g_assert_true(prop_b(f, path, "Ordered"));
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "Window"), ==, 64);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "Retry"), ==, 3);
+        assert_prop_s(f, path, "BackoffDelay", "PT0.2S");
+        assert_prop_s(f, path, "BackoffPolicy", "exponential");
+        g_assert_cmpuint(prop_t(f, path, SUBSCRIPTION, "AckTimeout"), ==, 5000000);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "QueueLimit"), ==, 10000);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "DeadLetterLimit"), ==, 10000);
+
+        /* A bad value: the subscription ends with the daemon's InvalidOption naming it. */
+        g_assert_cmpint(ptpsync_subscribe_options_new(&bad), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_window(bad, 0), ==, 0);
+        x = subscribe(f, LOCK_ADDRESS, bad, &rx);
+        ptpsync_subscribe_options_free(bad);
+        WAIT_UNTIL(f->c, ptpsync_subscription_get_state(x) == PTPSYNC_SUBSCRIPTION_ENDED);
+        g_assert_cmpint(rx.error, ==, -EINVAL);
+        g_assert_cmpstr(rx.error_name, ==, PTPSYNC_ERROR_INVALID_OPTION);
+        g_assert_nonnull(strstr(ptpsync_client_last_error_message(f->c), "Window"));
+        g_assert_null(ptpsync_subscription_get_object_path(x));
+        g_assert_cmpint(ptpsync_subscription_cancel(x), ==, -ESTALE);
+
+        ptpsync_subscription_free(x);
+        ptpsync_subscription_free(d);
+        ptpsync_subscription_free(s);
+        recorder_done(&rs);
+        recorder_done(&rd);
+        recorder_done(&rx);
+}
+
+static void on_count(PtpsyncClient *c, int error, unsigned count, void *userdata) {
+        AsyncResult *a = userdata;
+
+        a->calls++;
+        a->error = error;
+        a->count = count;
+}
+
+static void on_dead_letters(PtpsyncClient *c, int error, const PtpsyncEventList *l, void *userdata) {
+        AsyncResult *a = userdata;
+
+        a->calls++;
+        a->error = error;
+        a->n = error < 0 ? 0 : ptpsync_event_list_get_n(l);
+        a->seq = a->n > 0 ? ptpsync_event_get_seq(ptpsync_event_list_get(l, 0)) : 0;
+}
+
+static void test_verdicts(Fixture *f, gconstpointer data) {
+        g_auto(AsyncResult) a = {}, purge = {};
+        PtpsyncSubscribeOptions *o = NULL;
+        PtpsyncEventList *l = NULL;
+        PtpsyncSubscription *s;
+        g_autofree char *id = NULL;
+        uint64_t e1, e2, e3, e4;
+        unsigned n = 0;
+        Recorder r;
+
+        recorder_init(&r, f, MODE_RETRY_FIRST);
+        g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_retry(o, 2), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_backoff_delay(o, "PT0.01S"), ==, 0);
+        s = subscribe_active(f, LOCK_ADDRESS, o, &r);
+        ptpsync_subscribe_options_free(o);
+
+        /* RETRY: the daemon sends it again (attempt 2), which is acked. */
+        e1 = inject_lock(f);
+        WAIT_UNTIL(f->c, r.seqs->len == 2);
+        g_assert_cmpuint(SEQ(&r, 0), ==, e1);
+        g_assert_cmpuint(ATTEMPT(&r, 0), ==, 1);
+        g_assert_cmpuint(SEQ(&r, 1), ==, e1);
+        g_assert_cmpuint(ATTEMPT(&r, 1), ==, 2);
+        WAIT_UNTIL(f->c, sub_t(f, s, "Delivered") == 1);
+        g_assert_cmpuint(sub_t(f, s, "Retried"), ==, 1);
+
+        /* REJECT: dead-lettered at once, and the daemon says so. */
+        r.mode = MODE_REJECT;
+        e2 = inject_lock(f);
+        WAIT_UNTIL(f->c, r.dead_seqs->len == 1);
+        g_assert_cmpuint(g_array_index(r.dead_seqs, uint64_t, 0), ==, e2);
+        g_assert_cmpstr(r.dead_reasons->pdata[0], ==, "rejected");
+        g_assert_cmpuint(count_seq(r.seqs, e2), ==, 1);
+
+        /* RETRY every time: 1 + Retry attempts, then dead-lettered. */
+        r.mode = MODE_RETRY;
+        e3 = inject_lock(f);
+        WAIT_UNTIL(f->c, r.dead_seqs->len == 2);
+        g_assert_cmpuint(g_array_index(r.dead_seqs, uint64_t, 1), ==, e3);
+        g_assert_cmpstr(r.dead_reasons->pdata[1], ==, "retries-exhausted");
+        g_assert_cmpuint(count_seq(r.seqs, e3), ==, 3);
+        g_assert_cmpuint(sub_t(f, s, "DeadLettered"), ==, 2);
+
+        /* The dead letters, sync and async. */
+        g_assert_cmpint(ptpsync_subscription_get_dead_letters(s, &l), ==, 0);
+        g_assert_cmpuint(ptpsync_event_list_get_n(l), ==, 2);
+        g_assert_cmpuint(ptpsync_event_get_seq(ptpsync_event_list_get(l, 0)), ==, e2);
+        g_assert_cmpuint(ptpsync_event_get_seq(ptpsync_event_list_get(l, 1)), ==, e3);
+        ptpsync_event_list_free(l);
+        g_assert_cmpint(ptpsync_subscription_get_dead_letters_async(s, on_dead_letters, &a, NULL), ==, 0);
+        WAIT_UNTIL(f->c, a.calls == 1);
+        g_assert_cmpint(a.error, ==, 0);
+        g_assert_cmpuint(a.n, ==, 2);
+        g_assert_cmpuint(a.seq, ==, e2);
+
+        /* Redrive: both come again, from attempt 1, and are acked this time. */
+        r.mode = MODE_ACK;
+        g_assert_cmpint(ptpsync_subscription_redrive(s, &n), ==, 0);
+        g_assert_cmpuint(n, ==, 2);
+        WAIT_UNTIL(f->c, count_seq(r.seqs, e2) == 2 && count_seq(r.seqs, e3) == 4);
+        g_assert_cmpuint(ATTEMPT(&r, r.seqs->len - 1), ==, 1);
+        WAIT_UNTIL(f->c, sub_t(f, s, "Delivered") == 3);
+        g_assert_cmpint(ptpsync_subscription_get_dead_letters(s, &l), ==, 0);
+        g_assert_cmpuint(ptpsync_event_list_get_n(l), ==, 0);
+        ptpsync_event_list_free(l);
+
+        /* Purge, async; and by id (the UUID) for tools. */
+        r.mode = MODE_REJECT;
+        e4 = inject_lock(f);
+        WAIT_UNTIL(f->c, r.dead_seqs->len == 3);
+        g_assert_cmpuint(g_array_index(r.dead_seqs, uint64_t, 2), ==, e4);
+        id = prop_s(f, ptpsync_subscription_get_object_path(s), "Id");
+        g_assert_cmpint(ptpsync_client_get_dead_letters(f->c, id, &l), ==, 0);
+        g_assert_cmpuint(ptpsync_event_list_get_n(l), ==, 1);
+        ptpsync_event_list_free(l);
+        g_assert_cmpint(ptpsync_subscription_purge_dead_letters_async(s, on_count, &purge, NULL), ==, 0);
+        WAIT_UNTIL(f->c, purge.calls == 1);
+        g_assert_cmpint(purge.error, ==, 0);
+        g_assert_cmpuint(purge.count, ==, 1);
+        g_assert_cmpint(ptpsync_client_redrive(f->c, id, &n), ==, 0);
+        g_assert_cmpuint(n, ==, 0);
+        g_assert_cmpint(ptpsync_client_purge_dead_letters(f->c, ptpsync_subscription_get_object_path(s), &n), ==, 0);
+        g_assert_cmpuint(n, ==, 0);
+        g_assert_cmpint(ptpsync_client_redrive(f->c, "not-an-id", &n), ==, -EINVAL);
+        g_assert_cmpint(ptpsync_client_redrive(f->c, "00000000000000000000000000000000", &n), <, 0);
+
+        ptpsync_subscription_free(s);
+        recorder_done(&r);
+}
+
+static void test_ordered(Fixture *f, gconstpointer data) {
+        PtpsyncSubscribeOptions *o = NULL;
+        PtpsyncSubscription *s, *race;
+        Recorder r, rr;
+        uint64_t last = 0, e6, e7, e8, e9, e10, e11;
+
+        recorder_init(&r, f, MODE_ACK);
+        s = subscribe_active(f, LOCK_ADDRESS, NULL, &r); /* ordered by default */
+
+        /* In order, once each, and the daemon's cursor at the last. */
+        for (unsigned i = 0; i < 5; i++)
+                last = inject_lock(f);
+        WAIT_UNTIL(f->c, r.seqs->len == 5);
+        for (guint i = 0; i < 5; i++) {
+                g_assert_cmpuint(ATTEMPT(&r, i), ==, 1);
+                if (i > 0)
+                        g_assert_cmpuint(SEQ(&r, i), >, SEQ(&r, i - 1));
+        }
+        g_assert_cmpuint(SEQ(&r, 4), ==, last);
+        WAIT_UNTIL(f->c, sub_t(f, s, "AckedSequence") == last);
+        g_assert_cmpuint(sub_t(f, s, "Delivered"), ==, 5);
+        g_assert_cmpuint(sub_u(f, s, "InFlight"), ==, 0);
+
+        /* Deferred: nothing behind it moves until the ack. */
+        r.mode = MODE_DEFER;
+        e6 = inject_lock(f);
+        e7 = inject_lock(f);
+        WAIT_UNTIL(f->c, r.seqs->len == 6);
+        g_assert_cmpuint(SEQ(&r, 5), ==, e6);
+        WAIT_UNTIL(f->c, sub_u(f, s, "InFlight") == 1 && sub_u(f, s, "Pending") == 1);
+        g_assert_cmpuint(r.seqs->len, ==, 6);
+        r.mode = MODE_ACK;
+        g_assert_cmpint(ptpsync_subscription_ack(s, e6), ==, 0);
+        WAIT_UNTIL(f->c, r.seqs->len == 7);
+        g_assert_cmpuint(SEQ(&r, 6), ==, e7);
+        WAIT_UNTIL(f->c, sub_t(f, s, "AckedSequence") == e7);
+
+        /* Cumulative: acking the later seq acknowledges the one before it too. */
+        r.mode = MODE_DEFER;
+        e8 = inject_lock(f);
+        e9 = inject_lock(f);
+        WAIT_UNTIL(f->c, r.seqs->len == 8 && sub_u(f, s, "Pending") == 1);
+        g_assert_cmpuint(SEQ(&r, 7), ==, e8);
+        g_assert_cmpint(ptpsync_subscription_ack(s, e9), ==, 0);
+        WAIT_UNTIL(f->c, sub_t(f, s, "AckedSequence") == e9);
+        g_assert_cmpuint(sub_t(f, s, "Delivered"), ==, 9);
+        g_assert_cmpuint(sub_u(f, s, "Pending"), ==, 0);
+        g_assert_cmpuint(sub_u(f, s, "InFlight"), ==, 0);
+        g_assert_cmpuint(count_seq(r.seqs, e9), ==, 0);
+        g_assert_cmpint(ptpsync_subscription_nack(s, e9, true), ==, 0); /* stale: harmless */
+
+        /*
+         * An Ack that crosses the daemon's AckTimeout: the redelivery of the event
+         * acked last is acked again by the library, without a second handler call.
+         */
+        ptpsync_subscription_free(s);
+        recorder_init(&rr, f, MODE_WAIT_RETRIED);
+        g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_ack_timeout(o, 100000), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_backoff_delay(o, "PT0S"), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_retry(o, 50), ==, 0);
+        race = subscribe_active(f, LOCK_ADDRESS, o, &rr);
+        ptpsync_subscribe_options_free(o);
+        e10 = inject_lock(f);
+        WAIT_UNTIL(f->c, rr.seqs->len == 1);
+        g_assert_cmpuint(SEQ(&rr, 0), ==, e10);
+        WAIT_UNTIL(f->c, sub_t(f, race, "Delivered") == 1);
+        g_assert_cmpuint(sub_t(f, race, "Retried"), >=, 1);
+        /* The redelivery came before this next event: by its arrival it has been handled. */
+        rr.mode = MODE_ACK;
+        e11 = inject_lock(f);
+        WAIT_UNTIL(f->c, count_seq(rr.seqs, e11) == 1);
+        g_assert_cmpuint(count_seq(rr.seqs, e10), ==, 1);
+
+        ptpsync_subscription_free(race);
+        recorder_done(&r);
+        recorder_done(&rr);
+}
+
+static void test_cancel(Fixture *f, gconstpointer data) {
+        PtpsyncSubscription *s, *t, *u;
+        Recorder rs, rt, ru;
+        Watched w;
+        PtpsyncWatch *watch = NULL;
+        g_autofree char *s_path = NULL;
+        char **paths = NULL;
+
+        recorder_init(&rs, f, MODE_ACK);
+        recorder_init(&rt, f, MODE_ACK);
+        recorder_init(&ru, f, MODE_ACK);
+        watched_init(&w);
+        s = subscribe_active(f, LOCK_ADDRESS, NULL, &rs);
+        t = subscribe_active(f, LOCK_ADDRESS, NULL, &rt);
+        u = subscribe_active(f, LOCK_ADDRESS, NULL, &ru);
+        g_assert_cmpuint(prop_u(f, MANAGER_PATH, MANAGER, "SubscriptionCount"), ==, 3);
+        s_path = g_strdup(ptpsync_subscription_get_object_path(s));
+
+        /* Our cancel. */
+        g_assert_cmpint(ptpsync_subscription_cancel(s), ==, 0);
+        WAIT_UNTIL(f->c, ptpsync_subscription_get_state(s) == PTPSYNC_SUBSCRIPTION_ENDED);
+        g_assert_cmpint(rs.error, ==, 0);
+        g_assert_cmpint(ptpsync_subscription_cancel(s), ==, -ESTALE);
+        g_assert_cmpint(ptpsync_client_list_subscriptions(f->c, &paths), ==, 0);
+        for (char **p = paths; *p; p++)
+                g_assert_cmpstr(*p, !=, s_path);
+        ptpsync_strv_free(paths);
+
+        /* Someone else's (here the test's connection, same uid): heard through InterfacesRemoved. */
+        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", ptpsync_subscription_get_object_path(t),
+                                           SUBSCRIPTION, "Cancel", NULL, NULL, ""), >=, 0);
+        WAIT_UNTIL(f->c, ptpsync_subscription_get_state(t) == PTPSYNC_SUBSCRIPTION_ENDED);
+        g_assert_cmpint(rt.error, ==, 0);
+
+        /* Freeing a non-durable subscription ends it on the daemon too. */
+        ptpsync_subscription_free(u);
+        WAIT_UNTIL(f->c, prop_u(f, MANAGER_PATH, MANAGER, "SubscriptionCount") == 0);
+
+        /* Even when freed before the daemon answered: the answer, when it comes, cancels it. */
+        u = subscribe(f, LOCK_ADDRESS, NULL, &ru);
+        ptpsync_subscription_free(u);
+        /* A blocking call goes out after the Subscribe: once it returns, the daemon made the subscription. */
+        g_assert_cmpint(ptpsync_client_list_subscriptions(f->c, &paths), ==, 0);
+        g_assert_cmpuint(g_strv_length(paths), ==, 1);
+        ptpsync_strv_free(paths);
+        WAIT_UNTIL(f->c, prop_u(f, MANAGER_PATH, MANAGER, "SubscriptionCount") == 0);
+
+        /* Nothing more for the ended ones: the watch hears the next event, they do not. */
+        g_assert_cmpint(ptpsync_client_watch(f->c, LOCK_ADDRESS, on_watch, &w, &watch), ==, 0);
+        inject_lock(f);
+        WAIT_UNTIL(f->c, w.seqs->len == 1);
+        g_assert_cmpuint(rs.seqs->len, ==, 0);
+        g_assert_cmpuint(rt.seqs->len, ==, 0);
+        g_assert_cmpuint(ru.seqs->len, ==, 0);
+
+        ptpsync_watch_free(watch);
+        ptpsync_subscription_free(s);
+        ptpsync_subscription_free(t);
+        watched_done(&w);
+        recorder_done(&rs);
+        recorder_done(&rt);
+        recorder_done(&ru);
+}
+
+static void on_wait_done(PtpsyncClient *c, int error, void *userdata) {
+        AsyncResult *a = userdata;
+
+        a->calls++;
+        a->error = error;
+}
+
+static gpointer inject_thread(gpointer data) {
+        Fixture *f = data;
+        g_autoptr(sd_bus) bus = test_bus_connect(f->bus);
+
+        test_inject(bus, OS_CLOCK, "", "locked", 3);
+        return NULL;
+}
+
+static void test_wait_for_state(Fixture *f, gconstpointer data) {
+        g_auto(AsyncResult) a = {}, never = {};
+        Watched w;
+        PtpsyncWatch *watch = NULL;
+        PtpsyncCall *call = NULL;
+        PtpsyncEventList *l = NULL;
+        GThread *thread;
+        gint64 start;
+
+        /* No data yet: a timeout, not before it is due. */
+        start = g_get_monotonic_time();
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, LOCK_ADDRESS, "LOCKED", 300 * 1000), ==, -ETIMEDOUT);
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, 300 * 1000);
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, LOCK_ADDRESS, "LOCKED", 0), ==, -ETIMEDOUT);
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, "/cluster/node/elsewhere/x", "LOCKED", 1000000), ==,
+                        -ENOENT);
+        g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_NO_SUCH_RESOURCE);
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, "relative", "LOCKED", 1000000), ==, -EINVAL);
+
+        /* Async: FREERUN is not LOCKED; the lock is. */
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, LOCK_ADDRESS, "LOCKED", UINT64_MAX, on_wait_done,
+                                                            &a, NULL), ==, 0);
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, LOCK_ADDRESS, "HOLDOVER", UINT64_MAX,
+                                                            on_wait_done, &never, &call), ==, 0);
+        watched_init(&w);
+        g_assert_cmpint(ptpsync_client_watch(f->c, LOCK_ADDRESS, on_watch, &w, &watch), ==, 0);
+        test_inject(f->client, LOCK, "ens1f0", "unlocked", 500); /* never locked: FREERUN */
+        WAIT_UNTIL(f->c, w.seqs->len == 1);
+        /*
+         * The wait asked again on that event. A blocking call on the same connection goes out after
+         * that question, so once it returns the answer is here too: dispatch it. FREERUN: no match.
+         */
+        g_assert_cmpint(ptpsync_client_get_state(f->c, LOCK_ADDRESS, &l), ==, 0);
+        g_assert_cmpstr(ptpsync_event_get_state(ptpsync_event_list_get(l, 0)), ==, "FREERUN");
+        ptpsync_event_list_free(l);
+        while (ptpsync_client_process(f->c) > 0)
+                ;
+        g_assert_cmpint(a.calls, ==, 0);
+        test_inject(f->client, CLOCK_CLASS, "ens1f0", "6", 0);
+        test_inject(f->client, LOCK, "ens1f0", "locked", 5);
+        WAIT_UNTIL(f->c, a.calls == 1);
+        g_assert_cmpint(a.error, ==, 0);
+        g_assert_cmpuint(w.seqs->len, ==, 2);
+        g_assert_cmpint(never.calls, ==, 0);
+        ptpsync_call_cancel(call);
+
+        /* Already there: at once, even with timeout 0. */
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, LOCK_ADDRESS, "LOCKED", 0), ==, 0);
+        /* A clock class, which has no notification value. */
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, TEST_PREFIX CLOCK_CLASS, "6", 0), ==, 0);
+        /* A prefix: every resource with data must be in the state (clock-class is "6"). */
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, TEST_PREFIX "sync/ptp-status", "LOCKED", 0), ==,
+                        -ETIMEDOUT);
+
+        /* Blocking: the overall state locks once the system clock does, injected meanwhile from a thread. */
+        thread = g_thread_new("inject", inject_thread, f);
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, TEST_PREFIX "sync/sync-status/sync-state", "LOCKED",
+                                                      TEST_TIMEOUT_USEC), ==, 0);
+        g_thread_join(thread);
+
+        /* From a callback: refused. */
+        w.c = f->c;
+        f->injected = 1; /* the next is "unlocked": HOLDOVER */
+        inject_lock(f);
+        WAIT_UNTIL(f->c, w.seqs->len == 3);
+        g_assert_cmpint(w.nested, ==, -EBUSY);
+
+        ptpsync_watch_free(watch);
+        watched_done(&w);
+}
+
+typedef struct Owners {
+        GPtrArray *seen; /* char*, "" for none */
+} Owners;
+
+static void on_daemon(PtpsyncClient *c, const char *owner, void *userdata) {
+        Owners *o = userdata;
+
+        g_ptr_array_add(o->seen, g_strdup(owner ?: ""));
+}
+
+static void test_restart(Fixture *f, gconstpointer data) {
+        PtpsyncSubscribeOptions *o = NULL;
+        PtpsyncSubscription *d, *n, *d2, *n2;
+        g_auto(AsyncResult) waited = {};
+        g_autofree char *old_owner = NULL, *new_owner = NULL, *d_path = NULL;
+        Owners owners = { .seen = g_ptr_array_new_with_free_func(g_free) };
+        Recorder rd, rn, rd2, rn2;
+        uint64_t e1, e2;
+
+        recorder_init(&rd, f, MODE_ACK);
+        recorder_init(&rn, f, MODE_ACK);
+        recorder_init(&rd2, f, MODE_ACK);
+        recorder_init(&rn2, f, MODE_ACK);
+        ptpsync_client_set_daemon_handler(f->c, on_daemon, &owners);
+        old_owner = g_strdup(ptpsync_client_get_daemon_owner(f->c));
+
+        g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_name(o, "lib-durable"), ==, 0);
+        d = subscribe_active(f, LOCK_ADDRESS, o, &rd);
+        ptpsync_subscribe_options_free(o);
+        n = subscribe_active(f, LOCK_ADDRESS, NULL, &rn);
+        d_path = g_strdup(ptpsync_subscription_get_object_path(d));
+        e1 = inject_lock(f);
+        WAIT_UNTIL(f->c, rd.seqs->len == 1 && rn.seqs->len == 1);
+        WAIT_UNTIL(f->c, sub_t(f, d, "AckedSequence") == e1);
+        /* Waiting across the restart: the system clock has no data before it. */
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, TEST_PREFIX OS_CLOCK, "LOCKED", UINT64_MAX,
+                                                            on_wait_done, &waited, NULL), ==, 0);
+
+        test_daemon_stop(f->daemon);
+        test_daemon_free(f->daemon);
+        f->daemon = NULL;
+        WAIT_UNTIL(f->c, ptpsync_subscription_get_state(n) == PTPSYNC_SUBSCRIPTION_ENDED &&
+                   ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_DETACHED);
+        g_assert_cmpint(rn.error, ==, -ECONNRESET);
+        g_assert_null(ptpsync_client_get_daemon_owner(f->c));
+        g_assert_cmpint(ptpsync_subscription_cancel(d), ==, -ENOTCONN);
+        g_assert_cmpint(ptpsync_subscription_ack(d, e1), ==, -ENOTCONN);
+
+        /* Subscribing meanwhile: a durable one waits for the daemon, another fails. */
+        g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_name(o, "lib-early"), ==, 0);
+        d2 = subscribe(f, LOCK_ADDRESS, o, &rd2);
+        ptpsync_subscribe_options_free(o);
+        n2 = subscribe(f, LOCK_ADDRESS, NULL, &rn2);
+        WAIT_UNTIL(f->c, ptpsync_subscription_get_state(d2) == PTPSYNC_SUBSCRIPTION_DETACHED &&
+                   ptpsync_subscription_get_state(n2) == PTPSYNC_SUBSCRIPTION_ENDED);
+        g_assert_cmpint(rd2.error, ==, -EHOSTUNREACH);
+        g_assert_cmpstr(rd2.error_name, ==, "org.freedesktop.DBus.Error.ServiceUnknown");
+        g_assert_cmpint(rn2.error, ==, -EHOSTUNREACH);
+
+        f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
+        WAIT_UNTIL(f->c, ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_ACTIVE &&
+                   ptpsync_subscription_get_state(d2) == PTPSYNC_SUBSCRIPTION_ACTIVE);
+        g_assert_cmpuint(ptpsync_subscription_get_n_attached(d), ==, 2);
+        g_assert_cmpuint(ptpsync_subscription_get_n_attached(d2), ==, 1);
+        g_assert_cmpstr(ptpsync_subscription_get_object_path(d), ==, d_path); /* the same subscription */
+        new_owner = daemon_unique_name(f);
+        g_assert_cmpstr(ptpsync_client_get_daemon_owner(f->c), ==, new_owner);
+        g_assert_cmpstr(new_owner, !=, old_owner);
+        assert_prop_s(f, d_path, "Owner", ptpsync_client_get_unique_name(f->c));
+        /* DETACHED, then PENDING, then ACTIVE again. */
+        g_assert_cmpuint(rd.states->len, >=, 3);
+        g_assert_cmpint(g_array_index(rd.states, PtpsyncSubscriptionState, rd.states->len - 3), ==,
+                        PTPSYNC_SUBSCRIPTION_DETACHED);
+        g_assert_cmpint(g_array_index(rd.states, PtpsyncSubscriptionState, rd.states->len - 2), ==,
+                        PTPSYNC_SUBSCRIPTION_PENDING);
+        g_assert_cmpint(g_array_index(rd.states, PtpsyncSubscriptionState, rd.states->len - 1), ==,
+                        PTPSYNC_SUBSCRIPTION_ACTIVE);
+        /* The daemon handler heard it go and come. */
+        g_assert_cmpuint(owners.seen->len, ==, 2);
+        g_assert_cmpstr(owners.seen->pdata[0], ==, "");
+        g_assert_cmpstr(owners.seen->pdata[1], ==, new_owner);
+
+        /* Still receiving, from the new daemon; the non-durable one not. */
+        e2 = inject_lock(f);
+        g_assert_cmpuint(e2, >, e1);
+        WAIT_UNTIL(f->c, count_seq(rd.seqs, e2) == 1 && count_seq(rd2.seqs, e2) == 1);
+        g_assert_cmpuint(count_seq(rd.seqs, e1), ==, 1);
+        g_assert_cmpuint(rn.seqs->len, ==, 1);
+        WAIT_UNTIL(f->c, sub_t(f, d, "AckedSequence") == e2);
+
+        /* The wait that spanned the restart. */
+        g_assert_cmpint(waited.calls, ==, 0);
+        test_inject(f->client, OS_CLOCK, "", "locked", 2);
+        WAIT_UNTIL(f->c, waited.calls == 1);
+        g_assert_cmpint(waited.error, ==, 0);
+
+        /* The durable one ends only when cancelled. */
+        g_assert_cmpint(ptpsync_subscription_cancel(d), ==, 0);
+        WAIT_UNTIL(f->c, ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_ENDED);
+        ptpsync_subscription_free(d);
+        ptpsync_subscription_free(n);
+        ptpsync_subscription_free(d2);
+        ptpsync_subscription_free(n2);
+        ptpsync_client_set_daemon_handler(f->c, NULL, NULL);
+        g_ptr_array_unref(owners.seen);
+        recorder_done(&rd);
+        recorder_done(&rn);
+        recorder_done(&rd2);
+        recorder_done(&rn2);
+}
+
+static void test_by_hand(Fixture *f, gconstpointer data) {
+        g_auto(AsyncResult) a = {};
+        PtpsyncCall *call = NULL;
+        Watched w;
+        PtpsyncWatch *watch = NULL;
+        uint64_t until, now;
+        int r;
+
+        /* The library's own timer shows in the timeout. */
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, LOCK_ADDRESS, "LOCKED", 5 * G_USEC_PER_SEC,
+                                                            on_wait_done, &a, &call), ==, 0);
+        now = (uint64_t) g_get_monotonic_time();
+        g_assert_cmpint(ptpsync_client_get_timeout(f->c, &until), ==, 0);
+        g_assert_cmpuint(until, <=, now + 5 * G_USEC_PER_SEC);
+        g_assert_cmpuint(until, >, now + 4 * G_USEC_PER_SEC);
+        ptpsync_call_cancel(call);
+        g_assert_cmpint(a.calls, ==, 0);
+
+        /* A short one runs out on ptpsync_client_wait() and process() alone. */
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, LOCK_ADDRESS, "LOCKED", 20 * 1000, on_wait_done,
+                                                            &a, NULL), ==, 0);
+        while (a.calls == 0) {
+                r = ptpsync_client_process(f->c);
+                g_assert_cmpint(r, >=, 0);
+                if (r == 0)
+                        g_assert_cmpint(ptpsync_client_wait(f->c, TEST_TIMEOUT_USEC), >, 0);
+        }
+        g_assert_cmpint(a.error, ==, -ETIMEDOUT);
+        g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, "org.freedesktop.DBus.Error.Timeout");
+
+        /* ptpsync_client_wait() returns 0 on its own timeout when nothing is there. */
+        while (ptpsync_client_process(f->c) > 0)
+                ;
+        g_assert_cmpint(ptpsync_client_wait(f->c, 10 * 1000), ==, 0);
+
+        /* An event through poll() on the fd. */
+        watched_init(&w);
+        g_assert_cmpint(ptpsync_client_watch(f->c, NULL, on_watch, &w, &watch), ==, 0);
+        inject_lock(f);
+        WAIT_UNTIL(f->c, w.seqs->len == 1);
+        ptpsync_watch_free(watch);
+        watched_done(&w);
+}
+
+static void test_sd_event(Fixture *f, gconstpointer data) {
+        g_auto(AsyncResult) a = {};
+        sd_event *e = NULL;
+        Recorder r;
+        PtpsyncSubscription *s;
+        gint64 deadline;
+        uint64_t seq;
+
+        recorder_init(&r, f, MODE_ACK);
+        g_assert_cmpint(sd_event_new(&e), >=, 0);
+        g_assert_cmpint(ptpsync_client_attach_event(f->c, e, SD_EVENT_PRIORITY_NORMAL), ==, 0);
+        g_assert_cmpint(ptpsync_client_attach_event(f->c, e, 0), ==, -EBUSY);
+
+        g_assert_cmpint(ptpsync_client_subscribe(f->c, LOCK_ADDRESS, NULL, on_sub_event, &r, &s), ==, 0);
+        ptpsync_subscription_set_state_handler(s, on_sub_state);
+        deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
+        while (ptpsync_subscription_get_state(s) != PTPSYNC_SUBSCRIPTION_ACTIVE) {
+                g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+                g_assert_cmpint(sd_event_run(e, TEST_POLL_USEC), >=, 0);
+        }
+        seq = inject_lock(f);
+        /* The timer path: a wait that runs out, on the sd_event's clock. */
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, TEST_PREFIX OS_CLOCK, "LOCKED", 50 * 1000,
+                                                            on_wait_done, &a, NULL), ==, 0);
+        while (r.seqs->len < 1 || a.calls == 0) {
+                g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+                g_assert_cmpint(sd_event_run(e, TEST_POLL_USEC), >=, 0);
+        }
+        g_assert_cmpuint(SEQ(&r, 0), ==, seq);
+        g_assert_cmpint(a.error, ==, -ETIMEDOUT);
+        WAIT_UNTIL(f->c, sub_t(f, s, "Delivered") == 1);
+
+        g_assert_cmpint(ptpsync_client_detach_event(f->c), ==, 0);
+        g_assert_cmpint(ptpsync_client_detach_event(f->c), ==, -ENXIO);
+        /* By hand again after detaching. */
+        seq = inject_lock(f);
+        WAIT_UNTIL(f->c, r.seqs->len == 2);
+        g_assert_cmpuint(SEQ(&r, 1), ==, seq);
+
+        ptpsync_subscription_free(s);
+        sd_event_unref(e);
+        recorder_done(&r);
+}
+
+static gboolean on_deadline(gpointer data) {
+        g_error("GLib main loop: deadline passed");
+        return G_SOURCE_REMOVE;
+}
+
+static void test_glib(Fixture *f, gconstpointer data) {
+        g_auto(AsyncResult) state = {}, waited = {};
+        GMainContext *ctx = g_main_context_new();
+        GSource *deadline = g_timeout_source_new_seconds(TEST_TIMEOUT_USEC / G_USEC_PER_SEC);
+        Watched w;
+        PtpsyncWatch *watch = NULL;
+        uint64_t seq;
+
+        g_source_set_callback(deadline, on_deadline, NULL, NULL);
+        g_source_attach(deadline, ctx);
+        g_main_context_push_thread_default(ctx);
+        g_assert_cmpuint(ptpsync_glib_attach(f->c, NULL), >, 0);
+
+        watched_init(&w);
+        g_assert_cmpint(ptpsync_client_watch(f->c, LOCK_ADDRESS, on_watch, &w, &watch), ==, 0);
+        seq = inject_lock(f);
+        g_assert_cmpint(ptpsync_client_get_state_async(f->c, LOCK_ADDRESS, on_state_reply, &state, NULL), ==, 0);
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, TEST_PREFIX OS_CLOCK, "LOCKED", 50 * 1000,
+                                                            on_wait_done, &waited, NULL), ==, 0);
+        while (w.seqs->len < 1 || state.calls == 0 || waited.calls == 0)
+                g_main_context_iteration(ctx, true);
+        g_assert_cmpuint(g_array_index(w.seqs, uint64_t, 0), ==, seq);
+        g_assert_cmpint(state.error, ==, 0);
+        g_assert_cmpuint(state.seq, ==, seq);
+        g_assert_cmpint(waited.error, ==, -ETIMEDOUT);
+
+        g_main_context_pop_thread_default(ctx);
+        g_source_destroy(deadline);
+        g_source_unref(deadline);
+        ptpsync_watch_free(watch);
+        watched_done(&w);
+        /* Destroying the context destroys the library's source, before the client goes. */
+        g_main_context_unref(ctx);
+}
+
+/* A signal from the forger shaped like the daemon's Event; to dest, or broadcast when NULL. */
+static void forge_event(sd_bus *forger, const char *path, const char *interface, const char *dest, uint64_t seq,
+                        bool attempt) {
+        sd_bus_message *m = NULL;
+
+        g_assert_cmpint(sd_bus_message_new_signal(forger, &m, path, interface, "Event"), >=, 0);
+        if (dest)
+                g_assert_cmpint(sd_bus_message_set_destination(m, dest), >=, 0);
+        g_assert_cmpint(sd_bus_message_append(m, "tsssx", seq, "00000000-0000-4000-8000-000000000000",
+                                              "event.sync.ptp-status.ptp-state-change", LOCK_ADDRESS,
+                                              (int64_t) 1), >=, 0);
+        g_assert_cmpint(sd_bus_message_append(m, "a(ssss)", 1, "ens1fx/master", "notification", "enumeration",
+                                              "LOCKED"), >=, 0);
+        if (attempt)
+                g_assert_cmpint(sd_bus_message_append(m, "u", 1), >=, 0);
+        g_assert_cmpint(sd_bus_send(forger, m, NULL), >=, 0);
+        sd_bus_message_unref(m);
+}
+
+static void test_forged(Fixture *f, gconstpointer data) {
+        g_autoptr(sd_bus) forger = test_bus_connect(f->bus);
+        g_autofree char *owner = g_strdup(ptpsync_client_get_daemon_owner(f->c));
+        const char *me = ptpsync_client_get_unique_name(f->c), *forger_name = NULL, *path;
+        g_auto(AsyncResult) waited = {};
+        PtpsyncSubscription *s;
+        sd_bus_message *m = NULL;
+        PtpsyncWatch *watch = NULL;
+        uint64_t forged_before, real;
+        Recorder r;
+        Watched w;
+
+        recorder_init(&r, f, MODE_ACK);
+        watched_init(&w);
+        g_assert_cmpint(ptpsync_client_watch(f->c, NULL, on_watch, &w, &watch), ==, 0);
+        s = subscribe_active(f, LOCK_ADDRESS, NULL, &r);
+        path = ptpsync_subscription_get_object_path(s);
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, LOCK_ADDRESS, "LOCKED", UINT64_MAX, on_wait_done,
+                                                            &waited, NULL), ==, 0);
+        g_assert_cmpint(sd_bus_get_unique_name(forger, &forger_name), >=, 0);
+        forged_before = ptpsync_client_get_n_forged(f->c);
+
+        /* The broadcast Event, and one sent to the library alone. */
+        forge_event(forger, MANAGER_PATH, MANAGER, NULL, 999999, false);
+        forge_event(forger, MANAGER_PATH, MANAGER, me, 999996, false);
+        /* The subscription's Event and DeadLettered, sent to the library as the daemon would. */
+        forge_event(forger, path, SUBSCRIPTION, me, 999998, true);
+        g_assert_cmpint(sd_bus_message_new_signal(forger, &m, path, SUBSCRIPTION, "DeadLettered"), >=, 0);
+        g_assert_cmpint(sd_bus_message_set_destination(m, me), >=, 0);
+        g_assert_cmpint(sd_bus_message_append(m, "ts", (uint64_t) 999997, "rejected"), >=, 0);
+        g_assert_cmpint(sd_bus_send(forger, m, NULL), >=, 0);
+        m = sd_bus_message_unref(m);
+        /* An InterfacesRemoved that would end the subscription. */
+        g_assert_cmpint(sd_bus_message_new_signal(forger, &m, MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                                                  "InterfacesRemoved"), >=, 0);
+        g_assert_cmpint(sd_bus_message_append(m, "oas", path, 1, SUBSCRIPTION), >=, 0);
+        g_assert_cmpint(sd_bus_send(forger, m, NULL), >=, 0);
+        m = sd_bus_message_unref(m);
+        /* A NameOwnerChanged, sent to the library, claiming org.ptpsync1 for the forger; then its Event. */
+        g_assert_cmpint(sd_bus_message_new_signal(forger, &m, "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                                  "NameOwnerChanged"), >=, 0);
+        g_assert_cmpint(sd_bus_message_set_destination(m, me), >=, 0);
+        g_assert_cmpint(sd_bus_message_append(m, "sss", "org.ptpsync1", owner, forger_name), >=, 0);
+        g_assert_cmpint(sd_bus_send(forger, m, NULL), >=, 0);
+        m = sd_bus_message_unref(m);
+        forge_event(forger, MANAGER_PATH, MANAGER, NULL, 999995, false);
+        /* Once the bus has answered the forger, it has routed all of that to the library. */
+        g_assert_cmpint(sd_bus_call_method(forger, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "GetId", NULL, NULL, ""), >=, 0);
+
+        /* Then a real event, which arrives after all of them. */
+        real = inject_lock(f);
+        WAIT_UNTIL(f->c, w.seqs->len >= 1 && r.seqs->len >= 1 && waited.calls == 1);
+        g_assert_cmpuint(w.seqs->len, ==, 1);
+        g_assert_cmpuint(g_array_index(w.seqs, uint64_t, 0), ==, real);
+        g_assert_cmpuint(r.seqs->len, ==, 1);
+        g_assert_cmpuint(SEQ(&r, 0), ==, real);
+        g_assert_cmpuint(r.dead_seqs->len, ==, 0);
+        g_assert_cmpint(waited.error, ==, 0);
+        g_assert_cmpint(ptpsync_subscription_get_state(s), ==, PTPSYNC_SUBSCRIPTION_ACTIVE);
+        g_assert_cmpstr(ptpsync_client_get_daemon_owner(f->c), ==, owner);
+        /* They did reach the library, and were dropped there: the two Events, the subscription's two,
+         * InterfacesRemoved, and the Event after the false NameOwnerChanged. */
+        g_assert_cmpuint(ptpsync_client_get_n_forged(f->c) - forged_before, >=, 6);
+
+        ptpsync_watch_free(watch);
+        ptpsync_subscription_free(s);
+        watched_done(&w);
+        recorder_done(&r);
+}
+
+/* The bus itself goes away: every subscription ends, durable or not, and process() reports it. */
+static void test_disconnect(void) {
+        TestBus *bus = test_bus_start();
+        TestDaemon *daemon = test_daemon_start(bus, NULL);
+        PtpsyncSubscribeOptions *o = NULL;
+        PtpsyncSubscription *d;
+        PtpsyncClient *c = NULL;
+        gint64 deadline;
+        Recorder r;
+        int ret = 0;
+
+        recorder_init(&r, NULL, MODE_ACK);
+        g_assert_cmpint(ptpsync_client_new(&c, bus->address), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_name(o, "lib-disconnect"), ==, 0);
+        g_assert_cmpint(ptpsync_client_subscribe(c, LOCK_ADDRESS, o, on_sub_event, &r, &d), ==, 0);
+        ptpsync_subscribe_options_free(o);
+        ptpsync_subscription_set_state_handler(d, on_sub_state);
+        WAIT_UNTIL(c, ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_ACTIVE);
+
+        g_assert_cmpint(kill(bus->pid, SIGTERM), ==, 0); /* reaped by test_bus_stop() */
+        deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
+        while (ret >= 0) {
+                g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+                ret = ptpsync_client_process(c);
+                if (ret == 0)
+                        g_assert_cmpint(ptpsync_client_wait(c, TEST_POLL_USEC), >=, 0);
+        }
+        g_assert_cmpint(ptpsync_subscription_get_state(d), ==, PTPSYNC_SUBSCRIPTION_ENDED);
+        g_assert_cmpint(r.error, ==, -ECONNRESET);
+        g_assert_null(ptpsync_client_get_daemon_owner(c));
+
+        ptpsync_subscription_free(d);
+        ptpsync_client_free(c);
+        recorder_done(&r);
+        test_daemon_free(daemon);
+        test_bus_stop(bus);
+}
+
+int main(int argc, char *argv[]) {
+        g_test_init(&argc, &argv, NULL);
+#define ADD(name, fn) g_test_add("/libptpsync/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+        ADD("connect", test_connect);
+        ADD("get-state", test_get_state);
+        ADD("list-resources", test_list_resources);
+        ADD("watch", test_watch);
+        ADD("subscribe-options", test_subscribe_options);
+        ADD("verdicts", test_verdicts);
+        ADD("ordered", test_ordered);
+        ADD("cancel", test_cancel);
+        ADD("wait-for-state", test_wait_for_state);
+        ADD("restart", test_restart);
+        ADD("by-hand", test_by_hand);
+        ADD("sd-event", test_sd_event);
+        ADD("glib", test_glib);
+        ADD("forged", test_forged);
+        g_test_add_func("/libptpsync/disconnect", test_disconnect);
+        return g_test_run();
+}
