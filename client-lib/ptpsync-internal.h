@@ -20,11 +20,9 @@
 #include <systemd/sd-event.h>
 
 #include "ptpsync.h"
+#include "util.h" /* the daemon's: _cleanup_, TAKE_PTR, streq... (header-only, no GLib) */
 
 #define _public_ __attribute__((visibility("default")))
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-
 #define MANAGER_PATH "/org/ptpsync1"
 #define MANAGER_INTERFACE "org.ptpsync1.Manager"
 #define SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
@@ -37,32 +35,6 @@
                 if (!(expr))                    \
                         return (r);             \
         } while (0)
-
-#define TAKE_PTR(p)                             \
-        ({                                      \
-                __typeof__(p) _tmp_ = (p);      \
-                (p) = NULL;                     \
-                _tmp_;                          \
-        })
-
-static inline void freep(void *p) {
-        free(*(void **) p);
-}
-#define _cleanup_free_ _cleanup_(freep)
-
-static inline bool streq(const char *a, const char *b) {
-        return strcmp(a, b) == 0;
-}
-
-static inline bool streq_ptr(const char *a, const char *b) {
-        if (!a || !b)
-                return a == b;
-        return streq(a, b);
-}
-
-static inline bool isempty(const char *s) {
-        return !s || !*s;
-}
 
 /* Doubly linked lists: a struct has "type *name##_prev, *name##_next" fields. */
 #define LIST_FIELDS(type, name) type *name##_prev, *name##_next

@@ -315,35 +315,34 @@ static void test_master_lost(Fixture *f, gconstpointer data) {
         (void) wait_event(f, CLASS, alias, "6");
 }
 
+/* A fault made on the real ptp4l: lock-state HOLDOVER (how long it took is printed), then the repair: LOCKED. */
+static void fault_and_repair(Fixture *f, const char *fault, const char *repair, const char *includes) {
+        g_autofree char *alias = slave_alias(f, 0);
+        double t = now_sec();
+
+        lab(f, fault, NULL);
+        (void) wait_event(f, LOCK, alias, "HOLDOVER");
+        g_test_message("%s -> HOLDOVER in %.3f s (includes %s)", fault, now_sec() - t, includes);
+        /* Software timestamping: ptp4l disciplines CLOCK_REALTIME itself, so the os-clock follows. */
+        (void) wait_event(f, OS, "CLOCK_REALTIME", "HOLDOVER");
+        lab(f, repair, NULL);
+        expect_locked(f, 0);
+}
+
 static void test_link(Fixture *f, gconstpointer data) {
         g_autofree char *group = ptp4l_group(f, "slave", 0, NULL);
-        g_autofree char *alias = slave_alias(f, 0);
-        double t;
 
         fixture_start(f, "--slaves=1", group, NULL);
         expect_locked(f, 0);
-        t = now_sec();
-        lab(f, "link-down", NULL);
-        (void) wait_event(f, LOCK, alias, "HOLDOVER");
-        g_test_message("link down -> HOLDOVER in %.3f s (includes the lab's ip command)", now_sec() - t);
-        lab(f, "link-up", NULL);
-        expect_locked(f, 0);
+        fault_and_repair(f, "link-down", "link-up", "the lab's ip command");
 }
 
 static void test_unlock_lock(Fixture *f, gconstpointer data) {
         g_autofree char *group = ptp4l_group(f, "slave", 0, NULL);
-        g_autofree char *alias = slave_alias(f, 0);
-        double t;
 
         fixture_start(f, "--slaves=1", group, NULL);
         expect_locked(f, 0);
-        t = now_sec();
-        lab(f, "unlock", NULL);
-        (void) wait_event(f, LOCK, alias, "HOLDOVER");
-        g_test_message("unlock -> HOLDOVER in %.3f s (includes running pmc)", now_sec() - t);
-        (void) wait_event(f, OS, "CLOCK_REALTIME", "HOLDOVER");
-        lab(f, "lock", NULL);
-        expect_locked(f, 0);
+        fault_and_repair(f, "unlock", "lock", "running pmc");
 }
 
 static void test_clock_class(Fixture *f, gconstpointer data) {
@@ -385,19 +384,12 @@ static void test_ptp4l_restart(Fixture *f, gconstpointer data) {
  */
 static void test_push(Fixture *f, gconstpointer data) {
         g_autofree char *group = ptp4l_group(f, "slave", 0, "PollIntervalMs=60000\n");
-        g_autofree char *alias = slave_alias(f, 0);
-        double t;
 
         fixture_start(f, "--slaves=1", group, NULL);
         expect_locked(f, 0);
         g_assert_true(log_has(f, "subscribed to port state changes", 1));
-        t = now_sec();
-        lab(f, "unlock", NULL);
-        (void) wait_event(f, LOCK, alias, "HOLDOVER");
-        g_test_message("unlock -> HOLDOVER by push in %.3f s (includes running pmc)", now_sec() - t);
         /* LOCKED again needs a fresh receipt time: the push asks for a round at once. */
-        lab(f, "lock", NULL);
-        expect_locked(f, 0);
+        fault_and_repair(f, "unlock", "lock", "running pmc; by push, the next poll is a minute away");
 }
 
 /* GetCurrentState of lock-state has a state and an offset for each of two clocks. */
