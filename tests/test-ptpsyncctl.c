@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsyncctl ($PTPSYNCCTL) against the real daemon on a private bus: every
+ * command's text and --json output (each JSON line checked with jq), --help
+ * and --version, the exit statuses (usage, daemon not running, access denied,
+ * no such resource, timeout), wait reaching a state injected after it
+ * started, watch printing events as they come (broadcast and durable), and
+ * no colours when stdout is not a terminal.
+ */
+
+#include <pwd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
+
+#define LOCK "sync/ptp-status/lock-state"
+#define OS_CLOCK "sync/sync-status/os-clock-sync-state"
+#define LOCK_ADDRESS TEST_PREFIX LOCK
+
+/* Holdover never runs out during a test. */
+static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
+
+typedef struct Fixture {
+        TestBus *bus;
+        TestDaemon *daemon;
+        char *config_arg;
+        sd_bus *client;
+} Fixture;
+
+typedef struct Result {
+        int status; /* the exit status; -1 if it did not exit normally */
+        char *out, *err;
+} Result;
+
+static void result_clear(Result *r) {
+        g_free(r->out);
+        g_free(r->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Result, result_clear)
+
+static const char *ctl_path(void) {
+        const char *p = g_getenv("PTPSYNCCTL");
+        g_assert_nonnull(p);
+        return p;
+}
+
+/* Runs [runuser -u user --] ptpsyncctl --bus=ADDRESS args... to its end (it must end). */
+static void run_as(TestBus *b, const char *user, const char *const *args, Result *ret) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GError) error = NULL;
+        int wait_status;
+
+        if (user) {
+                g_ptr_array_add(argv, g_strdup("runuser"));
+                g_ptr_array_add(argv, g_strdup("-u"));
+                g_ptr_array_add(argv, g_strdup(user));
+                g_ptr_array_add(argv, g_strdup("--"));
+        }
+        g_ptr_array_add(argv, g_strdup(ctl_path()));
+        if (b)
+                g_ptr_array_add(argv, g_strconcat("--bus=", b->address, NULL));
+        for (; *args; args++)
+                g_ptr_array_add(argv, g_strdup(*args));
+        g_ptr_array_add(argv, NULL);
+        g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, test_spawn_child_setup, NULL,
+                     &ret->out, &ret->err, &wait_status, &error);
+        g_assert_no_error(error);
+        ret->status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+        g_test_message("ptpsyncctl ... -> %d\n%s%s", ret->status, ret->out, ret->err);
+        /* Never colours on a pipe. */
+        g_assert_null(strchr(ret->out, '\x1b'));
+}
+
+static void run(TestBus *b, const char *const *args, Result *ret) {
+        run_as(b, NULL, args, ret);
+}
+
+#define RUN(f, r, ...) run((f)->bus, (const char *const[]) { __VA_ARGS__, NULL }, (r))
+
+/* Asserts that jq -e filter holds for one JSON text. */
+static void assert_jq(TestBus *b, const char *json, const char *filter) {
+        g_autofree char *path = test_bus_write_file(b, "json", json);
+        g_autofree char *out = NULL, *err = NULL;
+        g_autoptr(GError) error = NULL;
+        int status;
+
+        g_spawn_sync(NULL, (char **) (const char *const[]) { "jq", "-e", filter, path, NULL }, NULL,
+                     G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error);
+        g_assert_no_error(error);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                g_error("jq -e '%s' does not hold for %s: %s%s", filter, json, out, err);
+}
+
+/* Every line of out is one JSON object; the number of lines. */
+static guint assert_json_lines(TestBus *b, const char *out) {
+        g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+        guint n = 0;
+
+        for (char **l = lines; *l; l++) {
+                if (!**l)
+                        continue;
+                assert_jq(b, *l, "type == \"object\"");
+                n++;
+        }
+        return n;
+}
+
+/* The first line of out containing needle (a new string), or NULL. */
+static char *find_line(const char *out, const char *needle) {
+        g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+
+        for (char **l = lines; *l; l++)
+                if (strstr(*l, needle))
+                        return g_strdup(*l);
+        return NULL;
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data) {
+        g_autofree char *path = NULL;
+
+        f->bus = test_bus_start();
+        path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
+        f->config_arg = g_strconcat("--config=", path, NULL);
+        f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
+        f->client = test_bus_connect(f->bus);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data) {
+        sd_bus_flush_close_unref(f->client);
+        test_daemon_stop(f->daemon);
+        test_daemon_free(f->daemon);
+        test_bus_stop(f->bus);
+        g_free(f->config_arg);
+}
+
+/* ---- without a daemon ---- */
+
+static void test_usage(void) {
+        g_auto(Result) r = {};
+        g_auto(Result) v = {};
+        g_auto(Result) u = {};
+        g_auto(Result) m = {};
+        g_auto(Result) t = {};
+        g_auto(Result) o = {};
+        g_autofree char *version = g_strconcat("ptpsyncctl ", g_getenv("PTPSYNC_VERSION"), "\n", NULL);
+
+        run(NULL, (const char *const[]) { "--help", NULL }, &r);
+        g_assert_cmpint(r.status, ==, 0);
+        for (const char *const *w = (const char *const[]) { "status", "list", "get ADDRESS", "watch [ADDRESS]",
+                                                             "wait [ADDRESS]", "subscriptions", "dead-letters ID",
+                                                             "redrive ID", "purge ID", "cancel ID", "inject SUFFIX",
+                                                             "--bus=", "--json", "--no-legend", "--durable=",
+                                                             "--state=", "--timeout=", "--version", "Exit status",
+                                                             "NO_COLOR", NULL };
+             *w; w++)
+                if (!strstr(r.out, *w))
+                        g_error("--help does not mention %s", *w);
+        run(NULL, (const char *const[]) { "--version", NULL }, &v);
+        g_assert_cmpint(v.status, ==, 0);
+        g_assert_cmpstr(v.out, ==, version);
+
+        run(NULL, (const char *const[]) { "frobnicate", NULL }, &u);
+        g_assert_cmpint(u.status, ==, 2);
+        g_assert_nonnull(strstr(u.err, "Unknown command"));
+        run(NULL, (const char *const[]) { "get", NULL }, &m);
+        g_assert_cmpint(m.status, ==, 2);
+        run(NULL, (const char *const[]) { "wait", "--timeout=soon", NULL }, &t);
+        g_assert_cmpint(t.status, ==, 2);
+        run(NULL, (const char *const[]) { "--frobnicate", "status", NULL }, &o);
+        g_assert_cmpint(o.status, ==, 2);
+}
+
+static void test_no_daemon(void) {
+        TestBus *b = test_bus_start();
+
+        for (const char *const *cmd = (const char *const[]) { "status", "list", "get", "subscriptions", "watch",
+                                                               "inject", NULL };
+             *cmd; cmd++) {
+                g_auto(Result) r = {};
+                const char *args[6] = { *cmd };
+
+                if (streq(*cmd, "get"))
+                        args[1] = LOCK_ADDRESS;
+                else if (streq(*cmd, "inject")) {
+                        args[1] = LOCK;
+                        args[2] = "ens1f0";
+                        args[3] = "locked";
+                }
+                run(b, args, &r);
+                if (r.status != 3 || !strstr(r.err, "not running"))
+                        g_error("%s without the daemon: exit %d, %s", *cmd, r.status, r.err);
+        }
+        /* wait waits for the daemon, and times out. */
+        {
+                g_auto(Result) r = {};
+                gint64 start = g_get_monotonic_time();
+
+                run(b, (const char *const[]) { "wait", "--timeout=0.5", NULL }, &r);
+                g_assert_cmpint(r.status, ==, 6);
+                g_assert_cmpint(g_get_monotonic_time() - start, >=, 500 * 1000);
+                g_assert_nonnull(strstr(r.err, "Timed out"));
+        }
+        test_bus_stop(b);
+}
+
+/* ---- with the daemon ---- */
+
+static void test_list(Fixture *f, gconstpointer data) {
+        g_auto(Result) t = {};
+        g_auto(Result) n = {};
+        g_auto(Result) j = {};
+        g_autofree char *line = NULL;
+
+        RUN(f, &t, "list");
+        g_assert_cmpint(t.status, ==, 0);
+        g_assert_true(g_str_has_prefix(t.out, "ADDRESS"));
+        line = find_line(t.out, LOCK_ADDRESS);
+        g_assert_nonnull(line);
+        g_assert_nonnull(strstr(line, " lock-state "));
+        g_assert_nonnull(strstr(line, "/org/ptpsync1/resource/"));
+        g_assert_nonnull(strstr(t.out, " resources listed.\n"));
+
+        RUN(f, &n, "--no-legend", "list");
+        g_assert_cmpint(n.status, ==, 0);
+        g_assert_null(strstr(n.out, "ADDRESS"));
+        g_assert_null(strstr(n.out, "listed"));
+        g_assert_nonnull(strstr(n.out, LOCK_ADDRESS));
+
+        RUN(f, &j, "--json", "list");
+        g_assert_cmpint(j.status, ==, 0);
+        g_assert_cmpuint(assert_json_lines(f->bus, j.out), >=, 4);
+        g_free(line);
+        line = find_line(j.out, "\"" LOCK_ADDRESS "\"");
+        g_assert_nonnull(line);
+        assert_jq(f->bus, line,
+                  ".address == \"" LOCK_ADDRESS "\" and .kind == \"lock-state\" and "
+                  "(.object_path | startswith(\"/org/ptpsync1/resource/\"))");
+}
+
+static void test_get(Fixture *f, gconstpointer data) {
+        g_auto(Result) nodata = {};
+        g_auto(Result) t = {};
+        g_auto(Result) j = {};
+        g_auto(Result) none = {};
+        g_auto(Result) bad = {};
+
+        RUN(f, &nodata, "get", LOCK);
+        g_assert_cmpint(nodata.status, ==, 1);
+        g_assert_nonnull(strstr(nodata.err, "no data yet"));
+
+        test_inject(f->client, LOCK, "ens1f0", "locked", 7);
+        /* Relative and full addresses alike. */
+        RUN(f, &t, "get", LOCK);
+        g_assert_cmpint(t.status, ==, 0);
+        g_assert_nonnull(strstr(t.out, " " LOCK " "));
+        g_assert_nonnull(strstr(t.out, "/master=LOCKED(7)"));
+
+        RUN(f, &j, "--json", "get", LOCK_ADDRESS);
+        g_assert_cmpint(j.status, ==, 0);
+        g_assert_cmpuint(assert_json_lines(f->bus, j.out), ==, 1);
+        assert_jq(f->bus, j.out,
+                  "keys_unsorted == [\"specversion\",\"id\",\"source\",\"type\",\"time\",\"data\"] and "
+                  ".specversion == \"1.0\" and .source == \"/" LOCK "\" and "
+                  ".type == \"event.sync.ptp-status.ptp-state-change\" and "
+                  "(.id | test(\"^[0-9a-f-]{36}$\")) and "
+                  "(.time | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{6}Z$\")) and "
+                  ".data.version == \"1.0\" and (.data.values | length) == 2 and "
+                  "(.data.values[0] | keys_unsorted) == [\"ResourceAddress\",\"data_type\",\"value_type\",\"value\"] "
+                  "and (.data.values[0].ResourceAddress | startswith(\"" TEST_PREFIX "\")) and "
+                  "(.data.values[0].ResourceAddress | endswith(\"/master\")) and "
+                  ".data.values[0].data_type == \"notification\" and "
+                  ".data.values[0].value_type == \"enumeration\" and .data.values[0].value == \"LOCKED\" and "
+                  ".data.values[1].data_type == \"metric\" and .data.values[1].value_type == \"decimal64.3\" and "
+                  ".data.values[1].value == \"7\"");
+
+        /* On a terminal (script(1) gives it one): LOCKED in green, unless $NO_COLOR is set. */
+        g_autofree char *script = g_find_program_in_path("script");
+        if (script) {
+                for (int no_color = 0; no_color <= 1; no_color++) {
+                        g_autofree char *cmd = g_strdup_printf("%s%s --bus=%s get " LOCK, no_color ? "NO_COLOR=1 " : "",
+                                                               ctl_path(), f->bus->address);
+                        g_autofree char *out = NULL;
+                        g_autoptr(GError) error = NULL;
+                        int status;
+
+                        g_spawn_sync(NULL, (char **) (const char *const[]) { "script", "-qec", cmd, "/dev/null", NULL },
+                                     NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status, &error);
+                        g_assert_no_error(error);
+                        g_assert_cmpint(status, ==, 0);
+                        g_assert_true((strstr(out, "\x1b[0;1;32mLOCKED\x1b[0m") != NULL) == !no_color);
+                        g_assert_true((strchr(out, '\x1b') == NULL) == no_color);
+                }
+        } else
+                g_test_message("script(1) missing: colours on a terminal not checked");
+
+        RUN(f, &none, "get", "/cluster/node/elsewhere/sync");
+        g_assert_cmpint(none.status, ==, 5);
+        RUN(f, &bad, "get", "/not an address");
+        g_assert_cmpint(bad.status, ==, 2);
+}
+
+static void test_status(Fixture *f, gconstpointer data) {
+        g_auto(Result) t = {};
+        g_auto(Result) j = {};
+        g_auto(Result) before = {};
+
+        RUN(f, &before, "status");
+        g_assert_cmpint(before.status, ==, 0);
+        g_assert_nonnull(strstr(before.out, "Sync state: n/a\n"));
+
+        test_inject(f->client, LOCK, "ens1f0", "locked", -12);
+        test_inject(f->client, OS_CLOCK, "CLOCK_REALTIME", "locked", 3);
+        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        RUN(f, &t, "status");
+        g_assert_cmpint(t.status, ==, 0);
+        g_assert_nonnull(strstr(t.out, "Node: " TEST_NODE_NAME "\n"));
+        g_assert_nonnull(strstr(t.out, "Sync state: LOCKED\n"));
+        g_assert_nonnull(strstr(t.out, "Clock class: 6\n"));
+        g_assert_nonnull(strstr(t.out, "Subscriptions: 0\n"));
+        g_assert_nonnull(strstr(t.out, "\n" LOCK " (lock-state)\n"));
+        g_assert_nonnull(strstr(t.out, "/master LOCKED offset -12 ns\n"));
+        g_assert_nonnull(strstr(t.out, "Clock: CLOCK_REALTIME LOCKED offset 3 ns\n"));
+        g_assert_nonnull(strstr(t.out, "(seq "));
+
+        RUN(f, &j, "--json", "status");
+        g_assert_cmpint(j.status, ==, 0);
+        g_assert_cmpuint(assert_json_lines(f->bus, j.out), ==, 1);
+        assert_jq(f->bus, j.out,
+                  ".node == \"" TEST_NODE_NAME "\" and .sync_state == \"LOCKED\" and .clock_class == 6 and "
+                  ".subscriptions == 0 and .last_sequence >= 3 and "
+                  "(.resources[] | select(.address == \"" LOCK_ADDRESS "\") | .value == \"LOCKED\" and "
+                  ".sequence > 0 and (.last_change | endswith(\"Z\")) and .clocks[0].offset == -12 and "
+                  ".clocks[0].value == \"LOCKED\")");
+}
+
+static bool exited_with(TestProcess *p, int status) {
+        if (!test_process_wait_exit(p, TEST_TIMEOUT_USEC))
+                return false;
+        return WIFEXITED(p->exit_status) && WEXITSTATUS(p->exit_status) == status;
+}
+
+static TestProcess *spawn_ctl(Fixture *f, const char *const *args) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+
+        g_ptr_array_add(argv, g_strdup(ctl_path()));
+        g_ptr_array_add(argv, g_strconcat("--bus=", f->bus->address, NULL));
+        for (; *args; args++)
+                g_ptr_array_add(argv, g_strdup(*args));
+        g_ptr_array_add(argv, NULL);
+        return test_process_spawn((const char *const *) argv->pdata);
+}
+
+static void test_wait(Fixture *f, gconstpointer data) {
+        TestProcess *p, *q;
+        g_auto(Result) timeout = {};
+        g_auto(Result) holdover = {};
+        g_auto(Result) none = {};
+        gint64 start;
+
+        /* Started before the source locks: exits 0 once it does. */
+        p = spawn_ctl(f, (const char *const[]) { "wait", "--timeout=60", LOCK, NULL });
+        q = spawn_ctl(f, (const char *const[]) { "wait", "--json", "--timeout=60", NULL }); /* sync-state */
+        g_usleep(200 * 1000); /* not needed for correctness: the point is that wait is already waiting */
+        test_process_read(p);
+        g_assert_false(test_process_wait_exit(p, 0));
+        test_inject(f->client, LOCK, "ens1f0", "locked", 5);
+        g_assert_true(exited_with(p, 0));
+        g_assert_false(test_process_wait_exit(q, 100 * 1000)); /* os-clock has no data yet */
+        test_inject(f->client, OS_CLOCK, "CLOCK_REALTIME", "locked", 1);
+        g_assert_true(exited_with(q, 0));
+        test_process_read(q);
+        g_assert_cmpuint(q->lines->len, ==, 1);
+        assert_jq(f->bus, q->lines->pdata[0],
+                  ".address == \"" TEST_PREFIX "sync/sync-status/sync-state\" and .state == \"LOCKED\" and "
+                  ".reached == true");
+        test_process_free(p);
+        test_process_free(q);
+
+        /* Not reached: the timeout's exit status, after the timeout. */
+        test_inject(f->client, LOCK, "ens1f0", "unlocked", 5);
+        start = g_get_monotonic_time();
+        RUN(f, &timeout, "wait", "--timeout=1", LOCK);
+        g_assert_cmpint(timeout.status, ==, 6);
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, G_USEC_PER_SEC);
+        g_assert_nonnull(strstr(timeout.err, "Timed out"));
+        RUN(f, &holdover, "wait", "--state=HOLDOVER", "--timeout=10", LOCK_ADDRESS);
+        g_assert_cmpint(holdover.status, ==, 0);
+        RUN(f, &none, "wait", "--timeout=1", "/cluster/node/elsewhere/sync");
+        g_assert_cmpint(none.status, ==, 5);
+}
+
+/* Injects lock events until the watcher prints a line with needle (it may not be listening yet). */
+static const char *inject_until_line(Fixture *f, TestProcess *p, const char *needle, guint *from) {
+        gint64 deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
+        unsigned injected = 0;
+
+        while (g_get_monotonic_time() < deadline) {
+                const char *line;
+
+                test_inject_lock_events(f->client, &injected, 1);
+                line = test_process_wait_line(p, needle, from, 300 * 1000);
+                if (line)
+                        return line;
+        }
+        return NULL;
+}
+
+static void test_watch(Fixture *f, gconstpointer data) {
+        TestProcess *t, *j;
+        const char *line;
+        guint from_t = 0, from_j = 0;
+
+        t = spawn_ctl(f, (const char *const[]) { "watch", LOCK, NULL });
+        j = spawn_ctl(f, (const char *const[]) { "watch", "--json", NULL });
+        line = inject_until_line(f, t, "", &from_t);
+        g_assert_nonnull(line);
+        g_assert_nonnull(strstr(line, " " LOCK " "));
+        g_assert_true(g_str_has_suffix(line, "(7)"));
+        g_assert_nonnull(inject_until_line(f, j, "{", &from_j)); /* j may have started listening later */
+        while (test_process_wait_line(t, "", &from_t, 200 * 1000)) /* what t got meanwhile */
+                ;
+
+        /* Every new event: one more line in each, and the JSON one in the O-RAN shape. */
+        test_inject(f->client, OS_CLOCK, "CLOCK_REALTIME", "locked", 2);
+        line = test_process_wait_line(j, "{", &from_j, TEST_TIMEOUT_USEC);
+        while (line && !strstr(line, "os-clock"))
+                line = test_process_wait_line(j, "{", &from_j, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(line);
+        assert_jq(f->bus, line,
+                  ".specversion == \"1.0\" and .source == \"/" OS_CLOCK "\" and "
+                  ".data.values[0].ResourceAddress == \"" TEST_PREFIX "CLOCK_REALTIME\" and "
+                  ".data.values[0].value == \"LOCKED\" and .data.values[1].value == \"2\"");
+        /* Whatever the state now, this ends LOCKED with offset 9 (one or two events). */
+        test_inject(f->client, LOCK, "ens1f0", "unlocked", 8);
+        test_inject(f->client, LOCK, "ens1f0", "locked", 9);
+        line = test_process_wait_line(t, "", &from_t, TEST_TIMEOUT_USEC);
+        while (line && !g_str_has_suffix(line, "=LOCKED(9)"))
+                line = test_process_wait_line(t, "", &from_t, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(line);
+        /* The filter held: no os-clock line in the lock-state watch. */
+        g_assert_cmpuint(test_process_count_lines(t, "os-clock"), ==, 0);
+        g_assert_null(strstr(line, "os-clock"));
+
+        /* SIGINT and SIGTERM end it cleanly. */
+        kill(t->pid, SIGINT);
+        kill(j->pid, SIGTERM);
+        g_assert_true(exited_with(t, 0));
+        g_assert_true(exited_with(j, 0));
+        test_process_free(t);
+        test_process_free(j);
+}
+
+static void test_watch_durable(Fixture *f, gconstpointer data) {
+        g_auto(Result) subs = {};
+        g_auto(Result) subs_json = {};
+        g_auto(Result) cancel = {};
+        g_auto(Result) again = {};
+        g_autofree char *line = NULL;
+        g_autofree char *id = NULL;
+        TestProcess *p;
+        const char *l;
+        guint from = 0;
+
+        p = spawn_ctl(f, (const char *const[]) { "watch", "--durable=ctl-test", "--json", LOCK, NULL });
+        l = inject_until_line(f, p, "{", &from);
+        g_assert_nonnull(l);
+        assert_jq(f->bus, l, ".source == \"/" LOCK "\"");
+
+        RUN(f, &subs, "subscriptions");
+        g_assert_cmpint(subs.status, ==, 0);
+        g_assert_true(g_str_has_prefix(subs.out, "ID "));
+        line = find_line(subs.out, " ctl-test ");
+        g_assert_nonnull(line);
+        g_assert_nonnull(strstr(line, LOCK_ADDRESS));
+        g_assert_nonnull(strstr(subs.out, "1 subscriptions listed."));
+        id = g_strndup(line, 32);
+
+        RUN(f, &subs_json, "--json", "subscriptions");
+        g_assert_cmpint(subs_json.status, ==, 0);
+        g_assert_cmpuint(assert_json_lines(f->bus, subs_json.out), ==, 1);
+        assert_jq(f->bus, subs_json.out,
+                  ".name == \"ctl-test\" and .address == \"" LOCK_ADDRESS "\" and .uid == 0 and "
+                  "(.object_path | endswith(\"" "\")) and (.owner | startswith(\":\")) and .delivered >= 0");
+
+        /* Cancelled from outside: the watch ends (0), and the id is gone. */
+        RUN(f, &cancel, "cancel", id);
+        g_assert_cmpint(cancel.status, ==, 0);
+        g_assert_true(exited_with(p, 0));
+        RUN(f, &again, "cancel", id);
+        g_assert_cmpint(again.status, ==, 5);
+        test_process_free(p);
+}
+
+/* Polls `dead-letters` until the subscription holds n of them. */
+static void wait_dead_letters(Fixture *f, const char *path, guint n, gint64 deadline) {
+        for (;;) {
+                g_auto(Result) r = {};
+                g_auto(GStrv) lines = NULL;
+
+                run(f->bus, (const char *const[]) { "--no-legend", "dead-letters", path, NULL }, &r);
+                g_assert_cmpint(r.status, ==, 0);
+                lines = g_strsplit(r.out, "\n", -1);
+                if (g_strv_length(lines) == n + 1) /* n lines and the empty rest */
+                        return;
+                g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+                g_usleep(TEST_POLL_USEC);
+        }
+}
+
+static void test_dead_letters(Fixture *f, gconstpointer data) {
+        g_auto(Result) dl = {};
+        g_auto(Result) dl_json = {};
+        g_auto(Result) redrive = {};
+        g_auto(Result) redrive_json = {};
+        g_auto(Result) purge = {};
+        g_auto(Result) none = {};
+        g_autofree char *path = NULL;
+        TestProcess *consumer;
+        unsigned injected = 0;
+        gint64 deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
+
+        consumer = test_consumer_start(f->bus, LOCK_ADDRESS, &path, "--name=rejecter", "--reject", NULL);
+        test_inject_lock_events(f->client, &injected, 2);
+        /* Rejected at once: two dead letters, once the consumer has seen both. */
+        wait_dead_letters(f, path, 2, deadline);
+        RUN(f, &dl, "dead-letters", path);
+        g_assert_cmpint(dl.status, ==, 0);
+        g_assert_nonnull(strstr(dl.out, " " LOCK " "));
+        g_assert_nonnull(strstr(dl.out, "\n2 dead letters.\n"));
+        RUN(f, &dl_json, "--json", "dead-letters", path);
+        g_assert_cmpuint(assert_json_lines(f->bus, dl_json.out), ==, 2);
+
+        RUN(f, &redrive, "redrive", strrchr(path, '/') + 1);
+        g_assert_cmpint(redrive.status, ==, 0);
+        g_assert_cmpstr(redrive.out, ==, "Requeued 2 dead letters.\n");
+        /* Rejected again, one at a time: both back, then redriven (JSON) and rejected again, then purged. */
+        wait_dead_letters(f, path, 2, deadline);
+        RUN(f, &redrive_json, "--json", "redrive", path);
+        g_assert_cmpint(redrive_json.status, ==, 0);
+        assert_jq(f->bus, redrive_json.out, ".redriven == 2");
+        wait_dead_letters(f, path, 2, deadline);
+        RUN(f, &purge, "purge", path);
+        g_assert_cmpint(purge.status, ==, 0);
+        g_assert_cmpstr(purge.out, ==, "Dropped 2 dead letters.\n");
+        RUN(f, &none, "dead-letters", "00000000000000000000000000000000");
+        g_assert_cmpint(none.status, ==, 5);
+        kill(consumer->pid, SIGTERM);
+        test_process_wait_exit(consumer, TEST_TIMEOUT_USEC);
+        test_process_free(consumer);
+}
+
+static void test_inject_cmd(Fixture *f, gconstpointer data) {
+        g_auto(Result) ok = {};
+        g_auto(Result) get = {};
+        g_auto(Result) bad = {};
+        g_auto(Result) offset = {};
+        g_auto(Result) nobody = {};
+
+        RUN(f, &ok, "inject", LOCK, "ens1f0", "locked", "-42");
+        g_assert_cmpint(ok.status, ==, 0);
+        g_assert_cmpstr(ok.out, ==, "");
+        RUN(f, &get, "get", LOCK);
+        g_assert_true(g_str_has_suffix(get.out, "=LOCKED(-42)\n"));
+        RUN(f, &bad, "inject", LOCK, "ens1f0", "sideways");
+        g_assert_cmpint(bad.status, ==, 2);
+        RUN(f, &offset, "inject", LOCK, "ens1f0", "locked", "12abc");
+        g_assert_cmpint(offset.status, ==, 2);
+
+        if (getuid() != 0 || !getpwnam("nobody")) {
+                g_test_message("access denied: needs root and the user nobody; skipped");
+                return;
+        }
+        run_as(f->bus, "nobody", (const char *const[]) { "inject", LOCK, "ens1f0", "unlocked", NULL }, &nobody);
+        g_assert_cmpint(nobody.status, ==, 4);
+        g_assert_nonnull(strcasestr(nobody.err, "access denied"));
+}
+
+int main(int argc, char *argv[]) {
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/ptpsyncctl/usage", test_usage);
+        g_test_add_func("/ptpsyncctl/no-daemon", test_no_daemon);
+#define ADD(name, fn) g_test_add("/ptpsyncctl/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+        ADD("list", test_list);
+        ADD("get", test_get);
+        ADD("status", test_status);
+        ADD("wait", test_wait);
+        ADD("watch", test_watch);
+        ADD("watch-durable", test_watch_durable);
+        ADD("dead-letters", test_dead_letters);
+        ADD("inject", test_inject_cmd);
+        return g_test_run();
+}
