@@ -146,6 +146,8 @@ test_units() {
 
         local -A expected=(
                 ["$UNITDIR/ptpsyncd.service"]=unit
+                ["$UNITDIR/ptpsync-wait-sync.service"]="wait-for-lock unit"
+                ["$UNITDIR/ptp-sync.target"]="PTP sync target"
                 ["$DBUS_SERVICEDIR/org.ptpsync1.service"]="D-Bus activation file"
                 ["$DBUS_POLICYDIR/org.ptpsync1.conf"]="D-Bus policy"
                 ["$POLKIT_ACTIONDIR/org.ptpsync1.policy"]="polkit actions"
@@ -156,6 +158,9 @@ test_units() {
                 echo "ok: ${expected[$f]} at $f"
         done
         [[ -x $root$LIBEXECDIR/ptpsyncd ]] || fail "ptpsyncd not installed at $LIBEXECDIR/ptpsyncd"
+        [[ -x $root$BINDIR/ptpsyncctl ]] || fail "ptpsyncctl not installed at $BINDIR/ptpsyncctl"
+        grep -qx "ExecStart=$BINDIR/ptpsyncctl wait --state=LOCKED --timeout=infinity" \
+                "$root$UNITDIR/ptpsync-wait-sync.service" || fail "ptpsync-wait-sync.service does not run ptpsyncctl wait"
 
         unitdir=$root$UNITDIR
         for unit in "$unitdir"/*; do
