@@ -8,7 +8,9 @@
 #                                  `systemd-analyze verify` passes every installed
 #                                  unit; `systemctl --root= enable` makes the alias
 #                                  the D-Bus activation file names; the unit's
-#                                  hardening stays at the exposure level it has.
+#                                  hardening stays at the exposure level it has;
+#                                  every man:NAME(N) of the units is installed
+#                                  (and systemd-analyze finds it, --man=yes).
 #   test-packaging.sh bus-policy   data/org.ptpsync1.conf in a private bus whose
 #                                  default policy is the system bus's (deny owning,
 #                                  deny method calls): nobody cannot own
@@ -23,6 +25,13 @@
 #                                  each action's defaults, pkcheck as nobody is
 #                                  allowed to subscribe and refused to simulate.
 #                                  The polkitd part needs root and polkitd.
+#   test-packaging.sh man          each man page (man/*.scd, built by scdoc)
+#                                  renders with man -l (groff without man)
+#                                  without a warning; every option, command and
+#                                  environment variable of `ptpsyncd --help` and
+#                                  `ptpsyncctl --help` has its entry in its page,
+#                                  and every key and group of data/ptpsyncd.conf
+#                                  in ptpsyncd.conf(5). Skips (77) without scdoc.
 #
 # Meson passes the directories and programs in the environment (tests/meson.build).
 # Every wait has a deadline. Exit 0 pass, 1 fail, 77 skip.
@@ -134,7 +143,7 @@ expect_denied() { # bus user name [context]: RequestName is refused by the bus p
 }
 
 test_units() {
-        local root=$DIR/root unitdir unit n=0 out alias name busname
+        local root=$DIR/root unitdir unit n=0 out alias name busname man page
         need systemd-analyze systemd
         need systemctl systemd
         [[ -n ${MESON_BUILD_ROOT:-} ]] || fail "MESON_BUILD_ROOT must be set (meson test does)"
@@ -163,15 +172,31 @@ test_units() {
                 "$root$UNITDIR/ptpsync-wait-sync.service" || fail "ptpsync-wait-sync.service does not run ptpsyncctl wait"
 
         unitdir=$root$UNITDIR
+        # The man pages the units name (Documentation=man:NAME(N)) are installed with
+        # them, unless scdoc was missing at build time (then they are not checked).
+        if [[ ${MAN_PAGES:-} == yes ]]; then
+                # systemd-analyze --man=yes asks man(1) for each one, too.
+                if command -v man >/dev/null 2>&1; then man=yes; else man=no; fi
+                for page in $(sed -n 's/^Documentation=//p' "$unitdir"/* | tr ' ' '\n' | sed -n 's/^man://p' | sort -u); do
+                        [[ $page =~ ^([^()]+)\(([0-9])\)$ ]] || fail "Documentation=man:$page is not man:NAME(N)"
+                        [[ -f $root$MANDIR/man${BASH_REMATCH[2]}/${BASH_REMATCH[1]}.${BASH_REMATCH[2]} ]] ||
+                                fail "the units name man:$page, but it is not installed in $MANDIR/man${BASH_REMATCH[2]}"
+                        echo "ok: man:$page installed"
+                done
+        else
+                man=no
+                echo "note: scdoc was not found at build time: no man pages to check the units' Documentation= against"
+        fi
         for unit in "$unitdir"/*; do
                 [[ -f $unit && ! -L $unit ]] || continue
                 n=$((n + 1))
                 ! grep -n '@[a-z_]*@' "$unit" || fail "$unit: configure_file left a @variable@"
                 # Only this unit's errors count (--recursive-errors=no): the staged root has
-                # no sysinit.target and the like. The man pages are not checked (--man=no)
-                # because they are not written yet. Any message at all is a failure.
-                out=$(systemd-analyze verify --man=no --recursive-errors=no --root="$root" "$unit" 2>&1) ||
-                        fail "systemd-analyze verify $(basename "$unit"): $out"
+                # no sysinit.target and the like. --root= does not reach man(1), so MANPATH
+                # points it at the staged pages: --man=yes then runs `man NAME(N)` for each
+                # Documentation= there. Any message at all is a failure.
+                out=$(MANPATH=$root$MANDIR systemd-analyze verify --man=$man --recursive-errors=no --root="$root" \
+                        "$unit" 2>&1) || fail "systemd-analyze verify $(basename "$unit"): $out"
                 [[ -z $out ]] || fail "systemd-analyze verify $(basename "$unit") warned: $out"
                 echo "ok: systemd-analyze verify $(basename "$unit")"
         done
@@ -357,9 +382,88 @@ EOF
         echo "ok: nobody is refused org.ptpsync1.simulate (pkcheck exit $status: authentication required)"
 }
 
+# Renders a man page as plain text: $1 the page, $2 the line length (man's MANWIDTH).
+# Warnings go to stderr: every kind groff has (-ww; its "all" leaves out some, such
+# as an undefined macro).
+render_man() {
+        if command -v man >/dev/null 2>&1; then
+                LC_ALL=C.UTF-8 MANWIDTH=$2 man --warnings=w -l "$1"
+        else
+                LC_ALL=C.UTF-8 groff -man -k -Tutf8 -ww -rLL="$2"n -P-cbou "$1"
+        fi
+}
+
+# Whether the page (its plain text $1, rendered wide so that no entry wraps) has an
+# entry for $2: a tagged paragraph whose indented first line starts with it, alone or
+# before =, ',', ' ' or '[', such as "--bus=BUS", "-h, --help" or "get ADDRESS" --
+# not a mere mention in passing.
+has_entry() {
+        [[ $2 =~ ^[-A-Za-z0-9_]+$ ]] || fail "has_entry: \"$2\" is not an option, command or variable name"
+        grep -qE -- "^ +([^ ]+, )*$2([=, []|\$)" <<<"$1"
+}
+
+test_man() {
+        local page f err text opts cmds envs o missing=()
+        [[ ${MAN_PAGES:-} == yes ]] || skip "scdoc was not found at build time: the man pages are not built"
+        command -v man >/dev/null 2>&1 || need groff "groff-base"
+        [[ -x ${PTPSYNCD:-} && -x ${PTPSYNCCTL:-} ]] || fail "PTPSYNCD and PTPSYNCCTL must be set (meson test does)"
+        [[ -d ${MAN_BUILD_DIR:-} ]] || fail "MAN_BUILD_DIR must be set (meson test does)"
+
+        for page in ptpsyncd.8 ptpsyncctl.1 ptpsyncd.conf.5 libptpsync.3; do
+                f=$MAN_BUILD_DIR/$page
+                [[ -s $f ]] || fail "$page was not built in $MAN_BUILD_DIR"
+                # At the usual 80 columns: any warning (an undefined macro or request, a
+                # character groff lacks, a bad escape) is a failure.
+                err=$(render_man "$f" 80 2>&1 >"$DIR/$page.txt") || fail "$page does not render: $err"
+                [[ -z $err ]] || fail "$page renders with warnings: $err"
+                grep -q "^NAME" "$DIR/$page.txt" && grep -q "^SEE ALSO" "$DIR/$page.txt" ||
+                        fail "$page has no NAME or SEE ALSO section"
+                grep -qE "^ +${page%.*} - " "$DIR/$page.txt" || fail "$page: NAME is not \"${page%.*} - ...\""
+                echo "ok: $page renders without warnings ($(wc -l <"$DIR/$page.txt") lines)"
+        done
+
+        # Every option, command and environment variable the programs print in --help
+        # has an entry of its own in the page (not just a mention in passing).
+        check_help() { # program page
+                local help
+                help=$("$1" --help) || fail "$1 --help failed"
+                text=$(render_man "$MAN_BUILD_DIR/$2" 1000 2>/dev/null)
+                # Options: the tags that begin lines of the Options: section ("  -h --help", "     --bus=BUS").
+                opts=$(sed -n '/^Options:/,/^$/p' <<<"$help" | grep -oE -- '^ +(-[a-zA-Z] +)?--[a-z0-9-]+' |
+                        grep -oE -- '--?[a-zA-Z0-9-]+' | sort -u)
+                # Commands: the first word of each line of the Commands: section.
+                cmds=$(sed -n '/^Commands:/,/^$/p' <<<"$help" | sed -n 's/^  \([a-z][a-z-]*\)\( .*\)\?$/\1/p' | sort -u)
+                envs=$(sed -n '/^Environment:/,/^$/p' <<<"$help" | sed -n 's/^  \([A-Z][A-Z_]*\) .*/\1/p')
+                [[ -n $opts ]] || fail "no options found in $(basename "$1") --help"
+                missing=()
+                for o in $opts $cmds $envs; do
+                        has_entry "$text" "$o" || missing+=("$o")
+                done
+                ((${#missing[@]} == 0)) || fail "$2 has no entry for ${missing[*]} of $(basename "$1") --help"
+                echo "ok: $2 has an entry for each of $(basename "$1") --help's" $opts $cmds $envs
+        }
+        check_help "$PTPSYNCD" ptpsyncd.8
+        check_help "$PTPSYNCCTL" ptpsyncctl.1
+
+        # Every key of the default configuration file (all commented out there), and
+        # every fixed group, in ptpsyncd.conf(5).
+        text=$(render_man "$MAN_BUILD_DIR/ptpsyncd.conf.5" 1000 2>/dev/null)
+        missing=()
+        for o in $(sed -n 's/^#\([A-Z][A-Za-z]*\)=.*/\1/p' "$PTPSYNC_DATA_DIR/ptpsyncd.conf"); do
+                has_entry "$text" "$o" || missing+=("$o=")
+        done
+        for o in $(sed -n 's/^\[\([A-Za-z]*\)\]$/\1/p' "$PTPSYNC_DATA_DIR/ptpsyncd.conf"); do
+                grep -qx "\[$o\] SECTION" <<<"$text" || missing+=("[$o]")
+        done
+        grep -qx "\[ptp4l NAME\] SECTIONS" <<<"$text" || missing+=("[ptp4l NAME]")
+        ((${#missing[@]} == 0)) || fail "ptpsyncd.conf.5 has no entry for ${missing[*]} of data/ptpsyncd.conf"
+        echo "ok: ptpsyncd.conf.5 has an entry for each key and group of data/ptpsyncd.conf"
+}
+
 case ${1:-} in
 units) test_units ;;
 bus-policy) test_bus_policy ;;
 polkit) test_polkit ;;
-*) echo "usage: $0 units|bus-policy|polkit" >&2; exit 2 ;;
+man) test_man ;;
+*) echo "usage: $0 units|bus-policy|polkit|man" >&2; exit 2 ;;
 esac
