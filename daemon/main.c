@@ -7,7 +7,6 @@
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
-#include <systemd/sd-daemon.h>
 
 #include "address.h"
 #include "build-config.h"
@@ -15,6 +14,7 @@
 #include "config.h"
 #include "linuxptp-source.h"
 #include "log.h"
+#include "notify.h"
 #include "manager-bus.h"
 #include "manager.h"
 #include "store.h"
@@ -291,7 +291,7 @@ static int run(int argc, char *argv[]) {
         }
 
         r = sd_event_loop(event);
-        (void) sd_notify(false, "STOPPING=1");
+        (void) notify_nonblocking("STOPPING=1");
         if (r < 0) {
                 (void) log_error_errno(r, "Event loop failed: %m");
                 return EXIT_FAILURE;

@@ -2,13 +2,13 @@
 
 #include <assert.h>
 #include <stdlib.h>
-#include <systemd/sd-daemon.h>
 
 #include "address.h"
 #include "build-config.h"
 #include "bus-errors.h"
 #include "config.h"
 #include "log.h"
+#include "notify.h"
 #include "manager-bus.h"
 #include "resource-bus.h"
 #include "simulator-bus.h"
@@ -258,7 +258,7 @@ static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error 
 
         log_info("Acquired " BUS_NAME " on the bus, node %s, source %s.", m->node_name,
                  source_kind_to_string(m->source));
-        (void) sd_notify(false, "READY=1");
+        (void) notify_nonblocking("READY=1");
         manager_update_status(m);
         return 0;
 }

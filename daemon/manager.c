@@ -2,11 +2,11 @@
 
 #include <assert.h>
 #include <inttypes.h>
-#include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "manager-bus.h"
 #include "manager.h"
+#include "notify.h"
 #include "resource-bus.h"
 
 /* Holdover expiry need not be exact to the microsecond, but a user reads it in ms. */
@@ -96,6 +96,7 @@ Manager *manager_free(Manager *m) {
                 resource_free(m->resources[k]);
         auth_registry_free(m->auth);
         g_hash_table_unref(m->clock_aliases);
+        g_free(m->last_status);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         g_free(m->node_name);
@@ -332,5 +333,9 @@ void manager_update_status(Manager *m) {
                 status = g_strdup_printf("STATUS=Node %s, clock class %s", sync->value, class->value);
         else
                 status = g_strdup_printf("STATUS=Node %s", sync->value);
-        (void) sd_notify(false, status);
+        if (streq_ptr(status, m->last_status))
+                return;
+        (void) notify_nonblocking(status);
+        g_free(m->last_status);
+        m->last_status = TAKE_PTR(status);
 }

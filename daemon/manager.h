@@ -36,6 +36,7 @@ struct Manager {
         Thresholds thresholds;
         Resource *resources[_RESOURCE_KIND_MAX]; /* NULL: not offered by this source */
         GHashTable *clock_aliases; /* clock (interface) -> configured alias */
+        char *last_status;         /* the last STATUS= sent */
         uint64_t last_seq;
         uint64_t dispatched_seq; /* the newest event handed to the subscriptions */
         Store *store;

@@ -378,6 +378,20 @@ static void test_bad_inject(Fixture *f, gconstpointer data) {
         g_assert_true(test_signals_wait(f->client, f->events, 1, TEST_TIMEOUT_USEC));
 }
 
+/*
+ * A supervisor that never reads $NOTIFY_SOCKET (it holds 10 datagrams) must not
+ * stall the daemon: 40 changes of the node's state, each a STATUS=, and it
+ * still answers and exits on SIGTERM (the teardown asserts a clean exit).
+ */
+static void test_notify_not_read(Fixture *f, gconstpointer data) {
+        unsigned injected = 0;
+
+        test_inject(f->client, "sync/sync-status/os-clock-sync-state", "", "locked", 1);
+        /* Each lock-state change turns the node LOCKED or HOLDOVER: a new STATUS= every time. */
+        test_inject_lock_events(f->client, &injected, 40);
+        g_assert_true(test_signals_wait(f->client, f->events, 2 * injected, TEST_TIMEOUT_USEC));
+}
+
 int main(int argc, char *argv[]) {
         static const char holdover_1s[] = "[Thresholds]\nHoldoverTimeoutSec=1\n";
         static const char holdover_long[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
@@ -394,6 +408,7 @@ int main(int argc, char *argv[]) {
         ADD("/simulator/several-clocks", NULL, test_several_clocks);
         ADD("/simulator/clock-class-and-gnss", NULL, test_clock_class_and_gnss);
         ADD("/simulator/bad-inject", NULL, test_bad_inject);
+        ADD("/simulator/notify-not-read", NULL, test_notify_not_read);
 #undef ADD
         return g_test_run();
 }
