@@ -366,11 +366,19 @@ static int resolve_address(const char *address, char **ret) {
 
 /* ---- status ---- */
 
+/* bus_failed() for a property read: "Failed to read NAME: why". */
+static int bus_failed_reading(const char *property, int r, const sd_bus_error *error) {
+        char what[128];
+
+        snprintf(what, sizeof(what), "Failed to read %s", property);
+        return bus_failed(what, r, error);
+}
+
 static int get_string_prop(const char *path, const char *iface, const char *name, char **ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = sd_bus_get_property_string(raw_bus, PTPSYNC_BUS_NAME, path, iface, name, &error, ret);
         if (r < 0) {
-                r = bus_failed(name, r, &error);
+                r = bus_failed_reading(name, r, &error);
                 sd_bus_error_free(&error);
                 return r;
         }
@@ -381,7 +389,7 @@ static int get_trivial_prop(const char *path, const char *iface, const char *nam
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = sd_bus_get_property_trivial(raw_bus, PTPSYNC_BUS_NAME, path, iface, name, &error, type, ret);
         if (r < 0) {
-                r = bus_failed(name, r, &error);
+                r = bus_failed_reading(name, r, &error);
                 sd_bus_error_free(&error);
                 return r;
         }
@@ -1049,6 +1057,17 @@ static const Verb verbs[] = {
         { "inject", 3, 4, verb_inject, false },
 };
 
+/* A value some resource can have: a sync state, a clock class, or an O-RAN GNSS state (upper case, '-'). */
+static bool state_is_valid(const char *s) {
+        size_t digits = strspn(s, "0123456789");
+
+        if (digits > 0 && digits <= 3 && s[digits] == '\0')
+                return atoi(s) <= 255;
+        if (!(s[0] >= 'A' && s[0] <= 'Z'))
+                return false;
+        return s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ-")] == '\0';
+}
+
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS, ARG_JSON, ARG_NO_LEGEND, ARG_DURABLE, ARG_STATE, ARG_TIMEOUT };
         static const struct option options[] = {
@@ -1104,8 +1123,9 @@ int main(int argc, char *argv[]) {
                         arg_durable = optarg;
                         break;
                 case ARG_STATE:
-                        if (isempty(optarg)) {
-                                log_error("--state= needs a state.");
+                        if (!state_is_valid(optarg)) {
+                                log_error("Invalid --state=%s: expected LOCKED, HOLDOVER, FREERUN, a clock class "
+                                          "0..255, or a GNSS state such as SYNCHRONIZED (upper case).", optarg);
                                 return EXIT_USAGE;
                         }
                         arg_state = optarg;

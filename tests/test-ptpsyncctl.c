@@ -172,6 +172,16 @@ static void test_usage(void) {
         g_assert_cmpint(t.status, ==, 2);
         run(NULL, (const char *const[]) { "--frobnicate", "status", NULL }, &o);
         g_assert_cmpint(o.status, ==, 2);
+        /* A state no resource can have would make wait wait forever: refused at once. */
+        for (const char *const *state = (const char *const[]) { "--state=locked", "--state=", "--state=256",
+                                                                 "--state=Locked", NULL };
+             *state; state++) {
+                g_auto(Result) bad = {};
+
+                run(NULL, (const char *const[]) { "wait", *state, NULL }, &bad);
+                g_assert_cmpint(bad.status, ==, 2);
+                g_assert_nonnull(strstr(bad.err, "Invalid --state="));
+        }
 }
 
 static void test_no_daemon(void) {
