@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 
 #include "ptp-latency.h"
+#include "socket-address.h"
 
 #define EVENT_MATCH \
         "type='signal',sender='org.ptpsync1',interface='org.ptpsync1.Manager',member='Event'"
@@ -100,17 +101,6 @@ static int write_file(const char *path, const char *text) {
                 bench_log("Cannot write %s: %s", path, error->message);
                 return -EIO;
         }
-        return 0;
-}
-
-static int socket_address(const char *path, struct sockaddr_un *ret, socklen_t *ret_len) {
-        size_t n = strlen(path);
-
-        if (n == 0 || n >= sizeof(ret->sun_path))
-                return -ENAMETOOLONG;
-        *ret = (struct sockaddr_un) { .sun_family = AF_UNIX };
-        memcpy(ret->sun_path, path, n);
-        *ret_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + n + 1);
         return 0;
 }
 
@@ -305,7 +295,7 @@ static int client_socket_open(const char *path, const char *target, bool timesta
         socklen_t len;
         int r, one = 1;
 
-        r = socket_address(path, &sa, &len);
+        r = socket_address_from_path(path, &sa, &len);
         if (r < 0)
                 return r;
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -315,7 +305,7 @@ static int client_socket_open(const char *path, const char *target, bool timesta
         if (bind(fd, (struct sockaddr *) &sa, len) < 0)
                 return -errno;
         /* Connected: the kernel hands us datagrams from ptp4l's socket only. */
-        r = socket_address(target, &sa, &len);
+        r = socket_address_from_path(target, &sa, &len);
         if (r < 0)
                 return r;
         if (connect(fd, (struct sockaddr *) &sa, len) < 0)
@@ -696,7 +686,7 @@ static int notify_socket_open(const char *path) {
         socklen_t len;
         int fd, r;
 
-        r = socket_address(path, &sa, &len);
+        r = socket_address_from_path(path, &sa, &len);
         if (r < 0)
                 return r;
         (void) unlink(path);

@@ -10,30 +10,28 @@
 
 #include "log.h"
 #include "notify.h"
+#include "socket-address.h"
 
 int notify_nonblocking(const char *state) {
         const char *path = getenv("NOTIFY_SOCKET");
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
-        size_t n;
+        struct sockaddr_un sa;
+        socklen_t len;
+        int r;
 
         if (isempty(path))
                 return 0;
-        /* A path, or an abstract name written with a leading '@' (systemd's form). */
-        n = strlen(path);
-        if ((path[0] != '/' && path[0] != '@') || n >= sizeof(sa.sun_path))
+        if (path[0] != '/' && path[0] != '@')
                 return -EINVAL;
-        memcpy(sa.sun_path, path, n);
-        if (sa.sun_path[0] == '@')
-                sa.sun_path[0] = '\0';
+        r = socket_address_from_path(path, &sa, &len);
+        if (r < 0)
+                return r;
 
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
-        if (sendto(fd, state, strlen(state), MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &sa,
-                   (socklen_t) (offsetof(struct sockaddr_un, sun_path) + n)) < 0) {
-                int r = -errno;
-
+        if (sendto(fd, state, strlen(state), MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &sa, len) < 0) {
+                r = -errno;
                 log_debug("Dropped the notification \"%s\": %s", state, strerror(-r));
                 return r;
         }

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "ptp4l-client.h"
+#include "socket-address.h"
 
 /* Datagrams read per wake-up: a flood cannot starve the bus. */
 #define RECEIVE_BUDGET 64
@@ -77,23 +78,12 @@ static void endpoint_done(Endpoint *e) {
         }
 }
 
-static int socket_address(const char *path, struct sockaddr_un *ret, socklen_t *ret_len) {
-        size_t n = strlen(path);
-
-        if (n == 0 || n >= sizeof(ret->sun_path))
-                return -ENAMETOOLONG;
-        *ret = (struct sockaddr_un) { .sun_family = AF_UNIX };
-        memcpy(ret->sun_path, path, n);
-        *ret_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + n + 1);
-        return 0;
-}
-
 static int endpoint_open(Endpoint *e, const char *path) {
         struct sockaddr_un sa;
         socklen_t len;
         int r;
 
-        r = socket_address(path, &sa, &len);
+        r = socket_address_from_path(path, &sa, &len);
         if (r < 0)
                 return log_error_errno(r, "Client socket path %s is too long for AF_UNIX.", path);
         e->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -149,7 +139,7 @@ static int client_connect(Ptp4lClient *c) {
         socklen_t len;
         int r;
 
-        r = socket_address(c->socket, &sa, &len);
+        r = socket_address_from_path(c->socket, &sa, &len);
         if (r < 0)
                 return r;
         if (connect(c->requests.fd, (struct sockaddr *) &sa, len) < 0 ||
