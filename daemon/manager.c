@@ -234,17 +234,7 @@ void manager_set_clock_alias(Manager *m, const char *clock, const char *alias) {
 
 /* The resource's clock, created with its configured alias if it is new. */
 static Clock *manager_ensure_clock(Manager *m, Resource *r, const char *name) {
-        const char *alias = g_hash_table_lookup(m->clock_aliases, name);
-        Clock *c = resource_find_clock(r, name);
-
-        if (c)
-                return c;
-        c = resource_ensure_clock(r, name);
-        if (alias && r->kind != RESOURCE_OS_CLOCK) {
-                g_free(c->value_address);
-                c->value_address = g_strconcat(alias, "/master", NULL);
-        }
-        return c;
+        return resource_ensure_clock(r, name, g_hash_table_lookup(m->clock_aliases, name));
 }
 
 static int on_holdover_timer(sd_event_source *s, uint64_t usec, void *userdata) {

@@ -103,7 +103,7 @@ Clock *resource_find_clock(Resource *r, const char *name) {
         return NULL;
 }
 
-Clock *resource_ensure_clock(Resource *r, const char *name) {
+Clock *resource_ensure_clock(Resource *r, const char *name, const char *alias) {
         Clock *c = resource_find_clock(r, name);
 
         if (c)
@@ -117,9 +117,9 @@ Clock *resource_ensure_clock(Resource *r, const char *name) {
         if (r->kind == RESOURCE_OS_CLOCK)
                 c->value_address = g_strdup(OS_CLOCK_NAME);
         else {
-                g_autofree char *alias = interface_alias(name);
+                g_autofree char *derived = alias ? NULL : interface_alias(name);
 
-                c->value_address = g_strconcat(alias, "/master", NULL);
+                c->value_address = g_strconcat(alias ?: derived, "/master", NULL);
         }
         c->sync = CLOCK_SYNC_INIT;
         g_ptr_array_add(r->clocks, c);

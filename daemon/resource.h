@@ -89,8 +89,11 @@ Resource *resource_free(Resource *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Resource *, resource_free);
 
 Clock *resource_find_clock(Resource *r, const char *name);
-/* Finds or creates the clock; name must be valid (CLOCK_REALTIME for os-clock). */
-Clock *resource_ensure_clock(Resource *r, const char *name);
+/*
+ * Finds or creates the clock; name must be valid (CLOCK_REALTIME for os-clock). A new PTP clock's
+ * values are addressed ALIAS/master: alias, or NULL for the interface's derived alias (alias.h).
+ */
+Clock *resource_ensure_clock(Resource *r, const char *name, const char *alias);
 
 /*
  * Recomputes the resource's own value from its clocks (for sync-state, from

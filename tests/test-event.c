@@ -128,12 +128,24 @@ static void test_resource_addresses(void) {
 
 /* Sets a clock's value the way the manager does, and rederives the resource's. */
 static bool set_clock(Resource *r, const char *name, const char *value, int64_t offset) {
-        Clock *c = resource_ensure_clock(r, name);
+        Clock *c = resource_ensure_clock(r, name, NULL);
 
         g_free(c->value);
         c->value = g_strdup(value);
         c->offset_ns = offset;
         return resource_update_value(r);
+}
+
+/* A configured alias names a new PTP clock's values; without one the alias is derived; os-clock has neither. */
+static void test_clock_alias(void) {
+        _cleanup_(resource_freep) Resource *r = resource_new(NULL, RESOURCE_LOCK_STATE, NODE);
+        _cleanup_(resource_freep) Resource *os = resource_new(NULL, RESOURCE_OS_CLOCK, NODE);
+
+        g_assert_cmpstr(resource_ensure_clock(r, "ens1f0", "gm-port")->value_address, ==, "gm-port/master");
+        /* The alias is the clock's from its creation on. */
+        g_assert_cmpstr(resource_ensure_clock(r, "ens1f0", "other")->value_address, ==, "gm-port/master");
+        g_assert_cmpstr(resource_ensure_clock(r, "ens2f1", NULL)->value_address, ==, "ens2fx/master");
+        g_assert_cmpstr(resource_ensure_clock(os, OS_CLOCK_NAME, "ignored")->value_address, ==, OS_CLOCK_NAME);
 }
 
 static void test_lock_state_events(void) {
@@ -142,7 +154,7 @@ static void test_lock_state_events(void) {
 
         g_assert_true(set_clock(r, "ens1f0", "LOCKED", 12));
         g_assert_cmpstr(r->value, ==, "LOCKED");
-        g_assert_true(resource_ensure_clock(r, "ens1f0") == resource_find_clock(r, "ens1f0"));
+        g_assert_true(resource_ensure_clock(r, "ens1f0", NULL) == resource_find_clock(r, "ens1f0"));
         g_assert_true(set_clock(r, "ens2f1", "HOLDOVER", -40));
         g_assert_cmpstr(r->value, ==, "HOLDOVER");
         g_assert_false(set_clock(r, "ens1f0", "HOLDOVER", 7)); /* the worst did not change */
@@ -254,6 +266,7 @@ static void test_sync_state_derivation(void) {
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/event/clock-alias", test_clock_alias);
         g_test_add_func("/event/new", test_event_new);
         g_test_add_func("/event/bus-encoding", test_event_bus_encoding);
         g_test_add_func("/resource/table", test_resource_table);
