@@ -51,7 +51,6 @@ struct Ptp4lClient {
         bool identified; /* DEFAULT_DATA_SET read since the last (re)connect */
         Ptp4lAnswers answers;
 
-        uint64_t round_number;
         uint64_t round_started_usec;
         bool round_active;
         bool round_again;
@@ -110,7 +109,7 @@ const char *ptp4l_client_name(const Ptp4lClient *c) {
 }
 
 uint64_t ptp4l_client_round(const Ptp4lClient *c) {
-        return c->round_number;
+        return c->answers.round;
 }
 
 bool ptp4l_client_subscribed(const Ptp4lClient *c) {
@@ -255,7 +254,7 @@ static void client_start_round(Ptp4lClient *c) {
 
         c->n_round = 0;
         c->round_again = false;
-        c->answers.round = ++c->round_number;
+        c->answers.round++;
         c->round_started_usec = now;
 
         if (!c->connected) {

@@ -170,6 +170,16 @@ static int notify_socket_open(TestBus *b, char **ret_path) {
         return fd;
 }
 
+unsigned test_file_count(const char *path, const char *needle) {
+        g_autofree char *text = NULL;
+        unsigned n = 0;
+
+        if (g_file_get_contents(path, &text, NULL, NULL))
+                for (const char *s = text; (s = strstr(s, needle)); s++)
+                        n++;
+        return n;
+}
+
 /* For g_spawn*(): test_spawn_child_setup(), and stderr appended to the file userdata names. */
 static void spawn_child_setup_log(void *userdata) {
         int fd = open(userdata, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -52,6 +52,9 @@ char *test_bus_write_file(TestBus *b, const char *name, const char *text);
 TestDaemon *test_daemon_start(TestBus *b, const char *const *extra_args);
 /* Starts without waiting for anything (for start-up failures). */
 TestDaemon *test_daemon_spawn(TestBus *b, const char *const *args, bool default_args);
+/* How many times needle occurs in the file at path (0 if it cannot be read): for daemon logs. */
+unsigned test_file_count(const char *path, const char *needle);
+
 /* The same with the daemon's stderr appended to log_path (NULL: inherited). */
 TestDaemon *test_daemon_spawn_logged(TestBus *b, const char *const *args, bool default_args, const char *log_path);
 /* Waits until a notification contains needle; false at the deadline. */

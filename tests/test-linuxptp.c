@@ -243,13 +243,7 @@ static bool log_has(Fixture *f, const char *needle, unsigned count) {
         gint64 deadline = g_get_monotonic_time() + WAIT_USEC;
 
         for (;;) {
-                g_autofree char *log = NULL;
-                unsigned n = 0;
-
-                if (g_file_get_contents(f->log_path, &log, NULL, NULL))
-                        for (const char *p = log; (p = strstr(p, needle)); p++)
-                                n++;
-                if (n >= count)
+                if (test_file_count(f->log_path, needle) >= count)
                         return true;
                 if (g_get_monotonic_time() > deadline)
                         return false;

@@ -78,16 +78,6 @@ static bool garbage_sent(void *userdata) {
         return p->sent >= GARBAGE_WANTED;
 }
 
-static unsigned log_count(const char *path, const char *needle) {
-        g_autofree char *log = NULL;
-        unsigned n = 0;
-
-        if (g_file_get_contents(path, &log, NULL, NULL))
-                for (const char *s = log; (s = strstr(s, needle)); s++)
-                        n++;
-        return n;
-}
-
 typedef struct Wanted {
         sd_bus *bus;
         FakePtp4l *fake;
@@ -139,9 +129,9 @@ static void test_garbage(void) {
         g_assert_true(test_bus_wait_for(bus, freerun, &(Wanted) { bus, &fake }, TEST_TIMEOUT_USEC));
 
         /* Every kind was seen and dropped; the log holds a handful of lines, not thousands. */
-        g_assert_cmpuint(log_count(log, "ignored"), >=, 1);
-        g_assert_cmpuint(log_count(log, "ignored"), <=, LOG_BURST);
-        g_assert_cmpuint(log_count(log, "\n"), <=, 20);
+        g_assert_cmpuint(test_file_count(log, "ignored"), >=, 1);
+        g_assert_cmpuint(test_file_count(log, "ignored"), <=, LOG_BURST);
+        g_assert_cmpuint(test_file_count(log, "\n"), <=, 20);
 
         sd_bus_flush_close_unref(bus);
         test_daemon_stop(d); /* still alive, exits cleanly (and without a leak under ASan) */
