@@ -57,13 +57,13 @@ static int property_get_sync_state(sd_bus *bus, const char *path, const char *in
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "s", m->resources[RESOURCE_SYNC_STATE]->value ?: "");
+        return sd_bus_message_append(reply, "s", m->resources[RESOURCE_SYNC_STATE]->announced_value ?: "");
 }
 
 static int property_get_clock_class(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const char *v = m->resources[RESOURCE_CLOCK_CLASS]->value;
+        const char *v = m->resources[RESOURCE_CLOCK_CLASS]->announced_value;
 
         /* Class 0 is reserved in IEEE 1588: it stands for "no data yet". */
         return sd_bus_message_append(reply, "y", (uint8_t) (v ? g_ascii_strtoull(v, NULL, 10) : 0));
@@ -81,7 +81,8 @@ static int property_get_last_sequence(sd_bus *bus, const char *path, const char 
                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "t", m->last_seq);
+        /* The newest event anyone can have heard of: one being committed is not out yet. */
+        return sd_bus_message_append(reply, "t", m->dispatched_seq);
 }
 
 static int method_get_current_state(sd_bus_message *message, void *userdata, sd_bus_error *error) {

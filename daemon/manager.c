@@ -25,7 +25,7 @@
  */
 typedef struct Publication {
         Event *event;
-        Resource *resource;
+        Announcement announcement; /* with event: what the resource shows once it is out */
         bool value_changed;
         const char *property;
         sd_bus_message *reply_to;
@@ -35,6 +35,7 @@ static void publication_free(void *p) {
         Publication *x = p;
 
         event_unref(x->event);
+        announcement_done(&x->announcement);
         sd_bus_message_unref(x->reply_to);
         g_free(x);
 }
@@ -138,16 +139,20 @@ static void manager_flush(Manager *m) {
 
         while ((p = g_queue_pop_head(&m->outbox))) {
                 if (p->event) {
-                        log_info("Event %" PRIu64 ": %s %s", p->event->seq, p->resource->address,
+                        Resource *res = p->announcement.resource;
+
+                        log_info("Event %" PRIu64 ": %s %s", p->event->seq, res->address,
                                  p->event->values->len > 0 ? g_array_index(p->event->values, EventValue, 0).value
                                                            : "");
-                        manager_bus_emit_event(m, p->event);
-                        resource_bus_emit_changed(p->resource, p->value_changed);
-                        subscriptions_dispatch(m->subscriptions, p->event);
+                        resource_announce(&p->announcement);
                         m->dispatched_seq = p->event->seq;
-                } else if (p->property)
+                        manager_bus_emit_event(m, p->event);
+                        resource_bus_emit_changed(res, p->value_changed);
+                        subscriptions_dispatch(m->subscriptions, p->event);
+                } else if (p->property) {
                         manager_bus_emit_manager_changed(m, p->property);
-                else
+                        manager_update_status(m);
+                } else
                         (void) sd_bus_reply_method_return(p->reply_to, NULL);
                 publication_free(p);
         }
@@ -176,16 +181,17 @@ static void manager_announce(Manager *m, Publication p) {
         manager_request_flush(m);
 }
 
-static void manager_publish(Manager *m, Resource *r, Event *e, bool value_changed) {
+/* c: the clock the event is about; NULL for sync-state. */
+static void manager_publish(Manager *m, Resource *r, Clock *c, Event *e, bool value_changed) {
+        Publication p = { .event = event_ref(e), .value_changed = value_changed };
         int k;
 
         e->seq = ++m->last_seq;
-        r->sequence = e->seq;
-        r->last_change_usec = (uint64_t) e->time_usec;
         k = store_add_event(m->store, e);
         if (k < 0)
                 log_error_errno(k, "Failed to store event %" PRIu64 "; it is not durable: %m", e->seq);
-        manager_announce(m, (Publication) { .event = event_ref(e), .resource = r, .value_changed = value_changed });
+        resource_prepare_announcement(&p.announcement, r, c, e);
+        manager_announce(m, p);
 }
 
 static void manager_property_changed(Manager *m, const char *property) {
@@ -203,9 +209,8 @@ static void manager_update_sync_state(Manager *m) {
         if (!resource_update_sync_state(r, m->resources[RESOURCE_LOCK_STATE], m->resources[RESOURCE_OS_CLOCK]))
                 return;
         e = resource_change_event(r, NULL, (int64_t) manager_now(m, CLOCK_REALTIME));
-        manager_publish(m, r, e, true);
+        manager_publish(m, r, NULL, e, true);
         manager_property_changed(m, "SyncState");
-        manager_update_status(m);
 }
 
 /* After a value of clock c changed: its event, the resource's, and the node's. */
@@ -216,13 +221,12 @@ static void manager_clock_changed(Manager *m, Clock *c) {
 
         value_changed = resource_update_value(r);
         e = resource_change_event(r, c, (int64_t) manager_now(m, CLOCK_REALTIME));
-        manager_publish(m, r, e, value_changed);
+        manager_publish(m, r, c, e, value_changed);
         if (!value_changed)
                 return;
-        if (r->kind == RESOURCE_CLOCK_CLASS) {
+        if (r->kind == RESOURCE_CLOCK_CLASS)
                 manager_property_changed(m, "ClockClass");
-                manager_update_status(m);
-        } else if (resource_kind_is_sync(r->kind))
+        else if (resource_kind_is_sync(r->kind))
                 manager_update_sync_state(m);
 }
 
@@ -317,12 +321,14 @@ void manager_update_status(Manager *m) {
         const Resource *class = m->resources[RESOURCE_CLOCK_CLASS];
         g_autofree char *status = NULL;
 
-        if (!sync->value)
+        /* What has been announced, as the properties show it. */
+        if (!sync->announced_value)
                 status = g_strdup("STATUS=Waiting for the first observation of PTP and the system clock");
-        else if (class->value)
-                status = g_strdup_printf("STATUS=Node %s, clock class %s", sync->value, class->value);
+        else if (class->announced_value)
+                status = g_strdup_printf("STATUS=Node %s, clock class %s", sync->announced_value,
+                                         class->announced_value);
         else
-                status = g_strdup_printf("STATUS=Node %s", sync->value);
+                status = g_strdup_printf("STATUS=Node %s", sync->announced_value);
         if (streq_ptr(status, m->last_status))
                 return;
         (void) notify_nonblocking(status);

@@ -22,7 +22,7 @@ static int property_get_value(sd_bus *bus, const char *path, const char *interfa
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Resource *r = userdata;
 
-        return sd_bus_message_append(reply, "s", r->value ?: "");
+        return sd_bus_message_append(reply, "s", r->announced_value ?: "");
 }
 
 /* (value address, value, offset the last event carried): it changes only with an event. */
@@ -37,9 +37,10 @@ static int property_get_clocks(sd_bus *bus, const char *path, const char *interf
         for (guint i = 0; i < r->clocks->len; i++) {
                 const Clock *c = r->clocks->pdata[i];
 
-                if (!c->value)
+                if (!c->announced_value)
                         continue;
-                k = sd_bus_message_append(reply, "(ssx)", c->value_address, c->value, c->reported_offset_ns);
+                k = sd_bus_message_append(reply, "(ssx)", c->value_address, c->announced_value,
+                                          c->announced_offset_ns);
                 if (k < 0)
                         return k;
         }

@@ -77,6 +77,7 @@ static void clock_free(Clock *c) {
         g_free(c->name);
         g_free(c->value_address);
         g_free(c->value);
+        g_free(c->announced_value);
         g_free(c);
 }
 
@@ -89,6 +90,7 @@ Resource *resource_free(Resource *r) {
         g_free(r->address);
         free(r->object_path);
         g_free(r->value);
+        g_free(r->announced_value);
         g_free(r);
         return NULL;
 }
@@ -176,14 +178,14 @@ bool resource_update_sync_state(Resource *r, const Resource *lock_state, const R
         return set_value(&r->value, v);
 }
 
-static void add_clock_values(Event *e, ResourceKind k, const Clock *c, int64_t offset_ns) {
-        if (!c->value)
+static void add_clock_values(Event *e, ResourceKind k, const Clock *c, const char *value, int64_t offset_ns) {
+        if (!value)
                 return;
         if (k == RESOURCE_CLOCK_CLASS) {
-                event_add_metric(e, c->value_address, (int64_t) g_ascii_strtoll(c->value, NULL, 10));
+                event_add_metric(e, c->value_address, (int64_t) g_ascii_strtoll(value, NULL, 10));
                 return;
         }
-        event_add_state(e, c->value_address, c->value);
+        event_add_state(e, c->value_address, value);
         event_add_metric(e, c->value_address, offset_ns);
 }
 
@@ -194,27 +196,57 @@ Event *resource_change_event(Resource *r, Clock *c, int64_t time_usec) {
                 event_add_state(e, r->info->suffix, r->value);
         else {
                 assert(c);
-                c->reported_offset_ns = c->offset_ns;
-                add_clock_values(e, r->kind, c, c->offset_ns);
+                add_clock_values(e, r->kind, c, c->value, c->offset_ns);
         }
         return e;
+}
+
+void resource_prepare_announcement(Announcement *a, Resource *r, Clock *c, const Event *e) {
+        *a = (Announcement) {
+                .resource = r,
+                .clock = c,
+                .clock_value = c ? g_strdup(c->value) : NULL,
+                .clock_offset_ns = c ? c->offset_ns : 0,
+                .value = g_strdup(r->value),
+                .seq = e->seq,
+                .time_usec = (uint64_t) e->time_usec,
+        };
+}
+
+void resource_announce(Announcement *a) {
+        Resource *r = a->resource;
+
+        if (a->clock) {
+                g_free(a->clock->announced_value);
+                a->clock->announced_value = g_steal_pointer(&a->clock_value);
+                a->clock->announced_offset_ns = a->clock_offset_ns;
+        }
+        g_free(r->announced_value);
+        r->announced_value = g_steal_pointer(&a->value);
+        r->sequence = a->seq;
+        r->last_change_usec = a->time_usec;
+}
+
+void announcement_done(Announcement *a) {
+        g_clear_pointer(&a->clock_value, g_free);
+        g_clear_pointer(&a->value, g_free);
 }
 
 Event *resource_current_state_event(const Resource *r) {
         Event *e;
 
-        if (!r->value)
+        if (!r->announced_value)
                 return NULL;
 
         e = event_new(r->info->event_type, r->address, (int64_t) r->last_change_usec);
         e->seq = r->sequence;
         if (r->kind == RESOURCE_SYNC_STATE)
-                event_add_state(e, r->info->suffix, r->value);
+                event_add_state(e, r->info->suffix, r->announced_value);
         else
                 for (guint i = 0; i < r->clocks->len; i++) {
                         const Clock *c = r->clocks->pdata[i];
 
-                        add_clock_values(e, r->kind, c, c->offset_ns);
+                        add_clock_values(e, r->kind, c, c->announced_value, c->offset_ns);
                 }
         return e;
 }

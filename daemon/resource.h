@@ -14,6 +14,13 @@
  * resource's own value is the worst of its clocks. This module only keeps the
  * data and builds events from it; the manager decides when, and the bus code
  * shows it.
+ *
+ * Each value is kept twice: as the state machine has it now, and as it was
+ * announced -- in the last event that was committed and broadcast. Between
+ * the two lies an event that is not durable yet; whatever a caller can see
+ * (properties, GetCurrentState, a new subscription's initial state) is built
+ * from the announced values only, so nobody hears of an event before it is
+ * committed, nor gets it twice (once as current state, once dispatched).
  */
 #pragma once
 
@@ -68,7 +75,8 @@ typedef struct Clock {
         ClockSync sync;      /* sync kinds only */
         char *value;         /* "LOCKED", "6", "SYNCHRONIZED"; NULL: no data yet */
         int64_t offset_ns;   /* the latest measurement */
-        int64_t reported_offset_ns; /* the offset the last event carried */
+        char *announced_value;       /* value as of the last announced event; NULL: none yet */
+        int64_t announced_offset_ns; /* the offset that event carried */
         sd_event_source *holdover_timer;
 } Clock;
 
@@ -80,8 +88,9 @@ struct Resource {
         char *object_path; /* /org/ptpsync1/resource/<encoded suffix> */
         GPtrArray *clocks; /* Clock*, in the order they were first observed */
         char *value;       /* worst of the clocks; NULL: no data yet */
-        uint64_t last_change_usec; /* CLOCK_REALTIME µs of its last event */
-        uint64_t sequence;         /* seq of its last event */
+        char *announced_value;     /* value as of its last announced event; NULL: none yet */
+        uint64_t last_change_usec; /* CLOCK_REALTIME µs of its last announced event */
+        uint64_t sequence;         /* seq of its last announced event */
 };
 
 Resource *resource_new(Manager *m, ResourceKind kind, const char *node_name);
@@ -104,5 +113,30 @@ bool resource_update_sync_state(Resource *r, const Resource *lock_state, const R
 
 /* The event announcing that clock c changed (c NULL for sync-state). */
 Event *resource_change_event(Resource *r, Clock *c, int64_t time_usec);
-/* The current state of every clock; NULL when the resource has no data. */
+
+/*
+ * What a published event makes of the resource once it is announced: the
+ * values it was published with (its clock's, c NULL for sync-state, and the
+ * resource's own), kept apart from the live ones, which may have moved on.
+ */
+typedef struct Announcement {
+        Resource *resource;
+        Clock *clock;
+        char *clock_value;
+        int64_t clock_offset_ns;
+        char *value;
+        uint64_t seq;
+        uint64_t time_usec;
+} Announcement;
+
+/* The announcement of e, just published for r (and c), taken from their live values now. */
+void resource_prepare_announcement(Announcement *a, Resource *r, Clock *c, const Event *e);
+/* e is committed and broadcast: its values become what everyone sees. Empties a. */
+void resource_announce(Announcement *a);
+void announcement_done(Announcement *a);
+
+/*
+ * The announced state of every clock, with the latest offsets; NULL when the
+ * resource has announced nothing yet. A fresh id each time.
+ */
 Event *resource_current_state_event(const Resource *r);

@@ -136,6 +136,17 @@ static bool set_clock(Resource *r, const char *name, const char *value, int64_t 
         return resource_update_value(r);
 }
 
+/* Publishes and announces clock name's change as event seq, the way the manager's flush does. */
+static void announce(Resource *r, const char *name, uint64_t seq, int64_t time_usec) {
+        _cleanup_(event_unrefp) Event *e = resource_change_event(r, resource_find_clock(r, name), time_usec);
+        Announcement a;
+
+        e->seq = seq;
+        resource_prepare_announcement(&a, r, resource_find_clock(r, name), e);
+        resource_announce(&a);
+        announcement_done(&a);
+}
+
 /* A configured alias names a new PTP clock's values; without one the alias is derived; os-clock has neither. */
 static void test_clock_alias(void) {
         _cleanup_(resource_freep) Resource *r = resource_new(NULL, RESOURCE_LOCK_STATE, NODE);
@@ -159,18 +170,22 @@ static void test_lock_state_events(void) {
         g_assert_cmpstr(r->value, ==, "HOLDOVER");
         g_assert_false(set_clock(r, "ens1f0", "HOLDOVER", 7)); /* the worst did not change */
 
-        /* A change event carries the clock that changed, and records the offset it reported. */
+        /* A change event carries the clock that changed. */
         change = resource_change_event(r, resource_find_clock(r, "ens2f1"), 1000);
         g_assert_cmpstr(change->type, ==, "event.sync.ptp-status.ptp-state-change");
         g_assert_cmpstr(change->source, ==, r->address);
         g_assert_cmpuint(change->values->len, ==, 2);
         assert_value(change, 0, "ens2fx/master", "notification", "enumeration", "HOLDOVER");
         assert_value(change, 1, "ens2fx/master", "metric", "decimal64.3", "-40");
-        g_assert_cmpint(resource_find_clock(r, "ens2f1")->reported_offset_ns, ==, -40);
+
+        /* Nothing is current before it is announced; then what was announced, and the offset it carried. */
+        g_assert_null(resource_current_state_event(r));
+        announce(r, "ens1f0", 8, 900);
+        announce(r, "ens2f1", 9, 1000);
+        g_assert_cmpstr(r->announced_value, ==, "HOLDOVER");
+        g_assert_cmpint(resource_find_clock(r, "ens2f1")->announced_offset_ns, ==, -40);
 
         /* The current state carries every clock, in order of first observation. */
-        r->sequence = 9;
-        r->last_change_usec = 1000;
         current = resource_current_state_event(r);
         g_assert_cmpuint(current->seq, ==, 9);
         g_assert_cmpint(current->time_usec, ==, 1000);
@@ -183,6 +198,13 @@ static void test_lock_state_events(void) {
 
         g_assert_true(set_clock(r, "ens1f0", "FREERUN", 0));
         g_assert_cmpstr(r->value, ==, "FREERUN");
+        /* A change not yet announced is not current: the announced state stays, with the latest offset. */
+        g_clear_pointer(&current, event_unref);
+        current = resource_current_state_event(r);
+        g_assert_cmpuint(current->seq, ==, 9);
+        assert_value(current, 0, "ens1fx/master", "notification", "enumeration", "HOLDOVER");
+        assert_value(current, 1, "ens1fx/master", "metric", "decimal64.3", "0");
+        g_assert_cmpstr(r->announced_value, ==, "HOLDOVER");
         g_assert_false(set_clock(r, "ens2f1", "LOCKED", 0));
         g_assert_true(set_clock(r, "ens1f0", "LOCKED", 0));
         g_assert_cmpstr(r->value, ==, "LOCKED");
@@ -213,6 +235,8 @@ static void test_clock_class_events(void) {
         e = resource_change_event(r, resource_find_clock(r, "ens1f0"), 1);
         g_assert_cmpuint(e->values->len, ==, 1);
         assert_value(e, 0, "ens1fx/master", "metric", "decimal64.3", "6");
+        announce(r, "ens1f0", 1, 1);
+        announce(r, "ens2f0", 2, 1);
         current = resource_current_state_event(r);
         g_assert_cmpuint(current->values->len, ==, 2);
         assert_value(current, 1, "ens2fx/master", "metric", "decimal64.3", "7");
