@@ -41,6 +41,37 @@ int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_e
         return 0;
 }
 
+int bus_caller_uid(Manager *m, sd_bus_message *message, uid_t *ret_uid, sd_bus_error *error) {
+        const char *sender = sd_bus_message_get_sender(message);
+
+        if (!sender)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Access denied: the caller has no bus name");
+        if (!peers_uid(m->peers, sender, ret_uid))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Access denied: %s could not be identified (it left the bus?)", sender);
+        return 0;
+}
+
+/*
+ * What needs the caller's uid: anything on a subscription (its methods, and its
+ * properties, some of which only its owner may read), the ObjectManager (which
+ * lists only the caller's subscriptions), and the Manager's and Simulator's
+ * calls that act. Reading state does not wait.
+ */
+static bool call_needs_identity(sd_bus_message *call) {
+        const char *path = sd_bus_message_get_path(call), *interface = sd_bus_message_get_interface(call);
+        const char *member = sd_bus_message_get_member(call);
+
+        if (path && (streq(path, SUBSCRIPTION_OBJECT_PREFIX) ||
+                     g_str_has_prefix(path, SUBSCRIPTION_OBJECT_PREFIX "/")))
+                return true;
+        if (streq_ptr(interface, "org.freedesktop.DBus.ObjectManager") || streq_ptr(interface, SIMULATOR_INTERFACE))
+                return true;
+        return streq_ptr(interface, MANAGER_INTERFACE) &&
+               (streq_ptr(member, "Subscribe") || streq_ptr(member, "ListSubscriptions") ||
+                streq_ptr(member, "Reload"));
+}
+
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
@@ -299,7 +330,10 @@ int manager_connect_bus(Manager *m, const char *bus_spec) {
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", bus_spec);
 
         /* The peers' match goes out first: by the time anyone can subscribe, it is in place. */
-        r = peers_new(&m->peers, m->bus, on_peer_gone, m);
+        r = peers_new(&m->peers, m->bus, call_needs_identity, on_peer_gone, m);
+        if (r < 0)
+                return r;
+        r = auth_registry_new(&m->auth, m->event, m->bus);
         if (r < 0)
                 return r;
         r = delivery_new(&m->delivery, m->event, m->bus);

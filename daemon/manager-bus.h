@@ -23,6 +23,13 @@ void manager_bus_emit_manager_changed(Manager *m, const char *property);
 void manager_bus_emit_object_added(Manager *m, const char *path);
 void manager_bus_emit_object_removed(Manager *m, const char *path);
 
+/*
+ * The uid of the caller of a call that needed one (peers.h: such calls are
+ * dispatched only once it is known). Returns 0, or a negative errno with
+ * error set when the caller has no bus name or has left meanwhile.
+ */
+int bus_caller_uid(Manager *m, sd_bus_message *message, uid_t *ret_uid, sd_bus_error *error);
+
 /* Reads an address argument and checks it; InvalidAddress saying why, if it is not one. */
 int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_error *error);
 

@@ -53,7 +53,6 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
         m->thresholds = *thresholds;
         m->store = store;
         g_queue_init(&m->outbox);
-        m->auth = auth_registry_new();
         m->subscriptions = subscriptions_new(m);
         m->subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT;
         m->retain_events = RETAIN_EVENTS_DEFAULT;

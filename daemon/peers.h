@@ -1,36 +1,48 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Peer tracking
+ * Peers: who is calling, and who left
  *
- * Subscriptions end (or pause) when their owner leaves the bus. Watching each
- * owner with its own sd_bus_track would cost one match rule per peer, and a
- * stock system bus allows a connection 512: past that sd-bus closes our
- * connection. So there is one match rule in all -- NameOwnerChanged for any
- * unique name that loses its owner -- and a table of the names we care about.
+ * Most calls need to know the caller's uid (Subscribe, anything on a
+ * subscription, Inject, Reload). Asking the bus inside a handler would be a
+ * synchronous round trip that stalls every other client, and asking per call
+ * would cost a round trip and leave state per call behind. So the uid is
+ * learnt once per unique name, before the call is dispatched: a bus filter
+ * holds the first call of a name whose uid is unknown (and every call of it
+ * that arrives meanwhile), asks GetConnectionUnixUser asynchronously, and
+ * puts the held calls back into sd-bus's read queue, in order, once it is
+ * answered. Handlers then read the uid synchronously (peers_uid()).
  *
- * A peer may leave between calling us and our watching it. So every newly
- * watched name is also asked after once (GetNameOwner, asynchronously): the
- * bus answers after it has processed the departure, if there was one, so
- * either the signal or the failed answer tells us. The handler runs exactly
- * once per watched name that leaves.
+ * Unique names are never reused on a bus, and the bus sends NameOwnerChanged
+ * after any reply to a question about that name, so a known name is on the
+ * bus as far as anything processed so far shows: one match rule in all --
+ * NameOwnerChanged for any unique name that loses its owner -- forgets it and
+ * tells the handler, exactly once per known name. (sd_bus_track would cost
+ * a match rule per peer; a stock system bus allows a connection 512.)
+ *
+ * What one name can make us hold is bounded (PEER_HELD_CALLS_MAX), and so are
+ * our own questions in flight (PEER_LOOKUPS_MAX, the rest wait their turn):
+ * the bus allows us 128 pending calls in all.
  */
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 #include "util.h"
 
+#define PEER_HELD_CALLS_MAX 128
+#define PEER_LOOKUPS_MAX 32
+
 typedef struct Peers Peers;
 typedef void (*PeerGoneHandler)(const char *name, void *userdata);
+/* Whether a call must wait until its sender's uid is known. */
+typedef bool (*PeerNeedsIdentity)(sd_bus_message *call);
 
-/* Installs the match (asynchronously: before anything else is sent on bus). */
-int peers_new(Peers **ret, sd_bus *bus, PeerGoneHandler handler, void *userdata);
+/* Installs the match and the filter (asynchronously: before anything else is sent on bus). */
+int peers_new(Peers **ret, sd_bus *bus, PeerNeedsIdentity needs_identity, PeerGoneHandler gone, void *userdata);
 Peers *peers_free(Peers *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Peers *, peers_free);
 
-/* Watches a unique name, if not already watched. */
-int peers_watch(Peers *p, const char *name);
-/* Forgets a name: its handler will not run. */
-void peers_unwatch(Peers *p, const char *name);
-bool peers_is_watched(const Peers *p, const char *name);
+/* The uid of a unique name on the bus, if known. Always known for the sender of a call that needs it. */
+bool peers_uid(const Peers *p, const char *name, uid_t *ret_uid);

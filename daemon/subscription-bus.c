@@ -12,27 +12,29 @@
 /* --- who may act on a subscription ------------------------------------------------------------ */
 
 /*
- * The owner's uid, or root. The owner itself is known without asking; so is
- * any other current owner; anyone else is asked of the bus (asynchronously).
- * Returns 1 allowed, 0 asked (return 1 from the handler), < 0 refused.
+ * The owner's uid goes on; anyone else needs org.ptpsync1.manage (root always
+ * has it). Returns 1 allowed, 0 polkit asked (return 1 from the handler),
+ * < 0 refused.
  */
 static int subscription_check_caller(Subscription *s, sd_bus_message *message, sd_bus_error *error) {
-        const char *sender = sd_bus_message_get_sender(message);
         uid_t uid;
         int r;
 
-        if (s->owner && streq_ptr(sender, s->owner))
+        r = bus_caller_uid(s->manager, message, &uid, error);
+        if (r < 0)
+                return r;
+        if (uid == s->uid)
                 return 1;
-        if (!subscriptions_owner_uid(s->manager->subscriptions, sender, &uid)) {
-                r = caller_uid(s->manager->auth, message, &uid, error);
-                if (r <= 0)
-                        return r;
+        r = authorize(s->manager->auth, message, uid, AUTH_MANAGE, error);
+        if (r == -EACCES && sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED)) {
+                g_autofree char *why = g_strdup(error->message);
+
+                sd_bus_error_free(error);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Subscription %s belongs to uid %u, not to uid %u. %s", s->id,
+                                         (unsigned) s->uid, (unsigned) uid, why);
         }
-        if (uid == s->uid || uid == 0)
-                return 1;
-        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                 "Access denied: subscription %s belongs to uid %u, not to uid %u", s->id,
-                                 (unsigned) s->uid, (unsigned) uid);
+        return r;
 }
 
 #define CHECK_CALLER(s, message, error)                                         \
@@ -147,8 +149,36 @@ static int method_purge_dead_letters(sd_bus_message *message, void *userdata, sd
                 return sd_bus_message_append(reply, type, expr);                                        \
         }
 
+/*
+ * Name and Metadata are the owner's (Metadata will hold consumers' endpoint
+ * URIs, tokens in them): only its uid and root may read them, and they are
+ * explicit properties, so that nothing broadcasts them (InterfacesAdded) or
+ * hands them out in bulk (GetAll, GetManagedObjects).
+ */
+static int check_private_reader(sd_bus *bus, Subscription *s, const char *property, sd_bus_error *error) {
+        sd_bus_message *call = sd_bus_get_current_message(bus);
+        uid_t uid;
+
+        if (call && bus_caller_uid(s->manager, call, &uid, error) >= 0 && (uid == s->uid || uid == 0))
+                return 0;
+        sd_bus_error_free(error);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                 "Access denied: only uid %u (the subscription's) and root may read its %s",
+                                 (unsigned) s->uid, property);
+}
+
+static int property_get_name(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Subscription *s = userdata;
+        int r;
+
+        r = check_private_reader(bus, s, property, error);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append(reply, "s", s->options.name);
+}
+
 SUBSCRIPTION_PROPERTY(id, "s", s->id)
-SUBSCRIPTION_PROPERTY(name, "s", s->options.name)
 SUBSCRIPTION_PROPERTY(owner, "s", s->owner ?: "")
 SUBSCRIPTION_PROPERTY(uid, "u", (uint32_t) s->uid)
 SUBSCRIPTION_PROPERTY(address, "s", s->address)
@@ -174,6 +204,9 @@ static int property_get_metadata(sd_bus *bus, const char *path, const char *inte
         const char *k, *v;
         int r;
 
+        r = check_private_reader(bus, s, property, error);
+        if (r < 0)
+                return r;
         r = sd_bus_message_open_container(reply, 'a', "{ss}");
         if (r < 0)
                 return r;
@@ -190,7 +223,7 @@ static int property_get_metadata(sd_bus *bus, const char *path, const char *inte
 static const sd_bus_vtable subscription_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Id", "s", property_get_id, 0, CONST),
-        SD_BUS_PROPERTY("Name", "s", property_get_name, 0, CONST),
+        SD_BUS_PROPERTY("Name", "s", property_get_name, 0, CONST | SD_BUS_VTABLE_PROPERTY_EXPLICIT),
         SD_BUS_PROPERTY("Owner", "s", property_get_owner, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("UID", "u", property_get_uid, 0, CONST),
         SD_BUS_PROPERTY("Address", "s", property_get_address, 0, CONST),
@@ -202,7 +235,7 @@ static const sd_bus_vtable subscription_vtable[] = {
         SD_BUS_PROPERTY("AckTimeout", "t", property_get_ack_timeout, 0, CONST),
         SD_BUS_PROPERTY("QueueLimit", "u", property_get_queue_limit, 0, CONST),
         SD_BUS_PROPERTY("DeadLetterLimit", "u", property_get_dead_letter_limit, 0, CONST),
-        SD_BUS_PROPERTY("Metadata", "a{ss}", property_get_metadata, 0, CONST),
+        SD_BUS_PROPERTY("Metadata", "a{ss}", property_get_metadata, 0, CONST | SD_BUS_VTABLE_PROPERTY_EXPLICIT),
         /* Counters change with every delivery: read them, nobody is told. */
         SD_BUS_PROPERTY("Pending", "u", property_get_pending, 0, 0),
         SD_BUS_PROPERTY("InFlight", "u", property_get_in_flight, 0, 0),
@@ -245,8 +278,15 @@ static int subscription_find(sd_bus *bus, const char *path, const char *interfac
 static int subscription_enumerate(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
                                   sd_bus_error *error) {
         Manager *m = userdata;
+        sd_bus_message *call = sd_bus_get_current_message(bus);
+        uid_t uid;
 
-        *ret_nodes = subscriptions_paths(m->subscriptions, true, 0);
+        /* Each caller sees its own (root: all), so that no listing grows with what other users hold. */
+        if (!call || bus_caller_uid(m, call, &uid, NULL) < 0) {
+                *ret_nodes = g_new0(char *, 1);
+                return 0;
+        }
+        *ret_nodes = subscriptions_paths(m->subscriptions, uid == 0, uid);
         return 0;
 }
 
@@ -393,14 +433,14 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         r = subscription_options_parse(&options, message, error);
         if (r < 0)
                 return r;
-        if (!sender)
-                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "A subscriber needs a bus name");
-
-        if (!subscriptions_owner_uid(m->subscriptions, sender, &uid)) {
-                r = caller_uid(m->auth, message, &uid, error);
-                if (r <= 0)
-                        return r < 0 ? r : 1;
-        }
+        r = bus_caller_uid(m, message, &uid, error);
+        if (r < 0)
+                return r;
+        r = authorize(m->auth, message, uid, AUTH_SUBSCRIBE, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1; /* polkit was asked: the call comes back with its answer */
 
         if (!isempty(options.name)) {
                 existing = subscriptions_find_durable(m->subscriptions, uid, options.name);
@@ -431,15 +471,23 @@ int method_list_subscriptions(sd_bus_message *message, void *userdata, sd_bus_er
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         g_auto(GStrv) paths = NULL;
         Manager *m = userdata;
+        bool all;
         uid_t uid;
         int r;
 
-        if (!subscriptions_owner_uid(m->subscriptions, sd_bus_message_get_sender(message), &uid)) {
-                r = caller_uid(m->auth, message, &uid, error);
-                if (r <= 0)
-                        return r < 0 ? r : 1;
-        }
-        paths = subscriptions_paths(m->subscriptions, uid == 0, uid);
+        r = bus_caller_uid(m, message, &uid, error);
+        if (r < 0)
+                return r;
+        /* Everyone's for those who may manage them; a "no" just means one's own. */
+        r = authorize_quietly(m->auth, message, uid, AUTH_MANAGE, error);
+        if (r == 0)
+                return 1;
+        if (r == -EACCES)
+                sd_bus_error_free(error);
+        else if (r < 0)
+                return r;
+        all = r > 0;
+        paths = subscriptions_paths(m->subscriptions, all, uid);
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;

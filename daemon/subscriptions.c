@@ -13,7 +13,6 @@
 
 typedef struct Owner {
         char *name;
-        uid_t uid;
         GPtrArray *subscriptions; /* Subscription*, not owned */
 } Owner;
 
@@ -73,13 +72,9 @@ static int owner_add(Subscriptions *r, Subscription *s) {
                 return 0; /* detached */
         o = g_hash_table_lookup(r->owners, s->owner);
         if (!o) {
-                int k = peers_watch(r->manager->peers, s->owner);
-
-                if (k < 0)
-                        return k;
+                /* No watch to set up: the owner is a known peer (peers.h), whose departure we hear of. */
                 o = g_new0(Owner, 1);
                 o->name = g_strdup(s->owner);
-                o->uid = s->uid;
                 o->subscriptions = g_ptr_array_new();
                 g_hash_table_insert(r->owners, o->name, o);
         }
@@ -95,7 +90,6 @@ static void owner_remove(Subscriptions *r, Subscription *s) {
         g_ptr_array_remove(o->subscriptions, s);
         if (o->subscriptions->len > 0)
                 return;
-        peers_unwatch(r->manager->peers, o->name);
         g_hash_table_remove(r->owners, o->name);
 }
 
@@ -171,15 +165,6 @@ char **subscriptions_paths(const Subscriptions *r, bool all, uid_t uid) {
                         g_ptr_array_add(paths, g_strdup(s->object_path));
         g_ptr_array_add(paths, NULL);
         return (char **) g_ptr_array_free(paths, false);
-}
-
-bool subscriptions_owner_uid(const Subscriptions *r, const char *name, uid_t *ret_uid) {
-        const Owner *o = name ? g_hash_table_lookup(r->owners, name) : NULL;
-
-        if (!o)
-                return false;
-        *ret_uid = o->uid;
-        return true;
 }
 
 int subscriptions_reattach(Subscriptions *r, Subscription *s, const char *owner) {

@@ -36,9 +36,6 @@ unsigned subscriptions_count_for_uid(const Subscriptions *r, uid_t uid);
 /* The object paths of every subscription, or of uid's alone (NULL-terminated; g_strfreev). */
 char **subscriptions_paths(const Subscriptions *r, bool all, uid_t uid);
 
-/* The uid of a current owner, without asking the bus. */
-bool subscriptions_owner_uid(const Subscriptions *r, const char *name, uid_t *ret_uid);
-
 /* A durable subscription moves to a new owner. */
 int subscriptions_reattach(Subscriptions *r, Subscription *s, const char *owner);
 

@@ -292,6 +292,37 @@ void test_daemon_free(TestDaemon *d) {
         g_free(d);
 }
 
+uint64_t test_daemon_rss_kib(TestDaemon *d) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/status", (int) d->pid), *text = NULL;
+        const char *line;
+
+        g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+        line = strstr(text, "\nVmRSS:");
+        g_assert_nonnull(line);
+        return g_ascii_strtoull(line + strlen("\nVmRSS:"), NULL, 10);
+}
+
+bool test_built_with_asan(void) {
+#if defined(__SANITIZE_ADDRESS__)
+        return true;
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+        return true;
+#  endif
+#endif
+        return false;
+}
+
+uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint32_t v = 0;
+
+        if (sd_bus_get_property_trivial(bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", property,
+                                        &error, 'u', &v) < 0)
+                g_error("Get %s: %s: %s", property, error.name, error.message);
+        return v;
+}
+
 sd_bus *test_bus_connect(TestBus *b) {
         sd_bus *bus = NULL;
 

@@ -65,6 +65,12 @@ bool test_daemon_wait_exit(TestDaemon *d, uint64_t timeout_usec);
 void test_daemon_stop(TestDaemon *d);
 void test_daemon_free(TestDaemon *d);
 
+/* The daemon's resident memory now (VmRSS), in KiB: memory measured while it runs, not only at exit. */
+uint64_t test_daemon_rss_kib(TestDaemon *d);
+
+/* Whether the tests and the daemon are built with AddressSanitizer, whose quarantine inflates RSS. */
+bool test_built_with_asan(void);
+
 /* A client connection to the test bus (as a bus client, with Hello). */
 sd_bus *test_bus_connect(TestBus *b);
 
@@ -110,6 +116,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestEvent, test_event_free)
  * with holdover that never runs out, one event each. *injected counts them.
  */
 void test_inject_lock_events(sd_bus *bus, unsigned *injected, unsigned n);
+
+/* A "u" property of the Manager (SubscriptionCount), asserting the call succeeded. */
+uint32_t test_manager_get_u(sd_bus *bus, const char *property);
 
 /* Calls Simulator.Inject and asserts it succeeded. */
 void test_inject(sd_bus *bus, const char *suffix, const char *clock, const char *observation, int64_t offset);

@@ -16,6 +16,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
 #define BUS_NAME "org.ptpsync1"
 #define MANAGER_PATH "/org/ptpsync1"
 #define EMITS_CHANGED "org.freedesktop.DBus.Property.EmitsChangedSignal"
+/* sd-bus's mark of a property left out of GetAll and of every broadcast of properties. */
+#define EXPLICIT "org.freedesktop.systemd1.Explicit"
 
 static const char *const contract_interfaces[] = {
         "org.ptpsync1.Manager",
@@ -315,6 +317,11 @@ static void compare_interface(const char *path, const GDBusInterfaceInfo *contra
                 if (!g_str_equal(live_emits, contract_emits))
                         difference("%s property %s.%s: " EMITS_CHANGED " is \"%s\" live, \"%s\" in the contract",
                                    path, iface, (*c)->name, live_emits, contract_emits);
+                if (!streq_ptr(g_dbus_annotation_info_lookup(l->annotations, EXPLICIT),
+                               g_dbus_annotation_info_lookup((*c)->annotations, EXPLICIT)))
+                        difference("%s property %s.%s: " EXPLICIT " is \"%s\" live, \"%s\" in the contract", path,
+                                   iface, (*c)->name, g_dbus_annotation_info_lookup(l->annotations, EXPLICIT) ?: "",
+                                   g_dbus_annotation_info_lookup((*c)->annotations, EXPLICIT) ?: "");
         }
 }
 
