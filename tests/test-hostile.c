@@ -10,6 +10,7 @@
  */
 
 #include <signal.h>
+#include <stdio.h>
 
 #include "harness.h"
 
@@ -224,11 +225,202 @@ static void test_subscribe_and_vanish(Fixture *f, gconstpointer data) {
                         " KiB after the third", rss[1], rss[3]);
 }
 
+/* Subscribe(address, {Name, Metadata: {EndpointUri: uri}}), waiting for the path. */
+static char *subscribe_durable(sd_bus *bus, const char *name, const char *uri) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path;
+
+        if (sd_bus_call_method(bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "Subscribe", &error,
+                               &reply, "sa{sv}", TEST_PREFIX "sync", 2, "Name", "s", name, "Metadata", "a{ss}", 1,
+                               "EndpointUri", uri) < 0)
+                g_error("Subscribe: %s: %s", error.name, error.message);
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >, 0);
+        return g_strdup(path);
+}
+
+static char *message_text(sd_bus_message *m) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        g_assert_nonnull(f);
+        g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
+        g_assert_cmpint(sd_bus_message_dump(m, f, 0), >=, 0);
+        fclose(f);
+        return text;
+}
+
+/* busctl run as nobody on the test bus; returns its exit status, its output in *ret_out. */
+static int busctl_as_nobody(TestBus *b, char **ret_out, const char *const *args) {
+        g_autofree char *address = g_strconcat("--address=", b->address, NULL);
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *err = NULL;
+        int status;
+
+        for (const char *const *a = (const char *const[]) { "runuser", "-u", "nobody", "--", "busctl", NULL }; *a; a++)
+                g_ptr_array_add(argv, (char *) *a);
+        g_ptr_array_add(argv, address);
+        for (const char *const *a = args; *a; a++)
+                g_ptr_array_add(argv, (char *) *a);
+        g_ptr_array_add(argv, NULL);
+        g_assert_true(g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, ret_out, &err,
+                                   &status, &error));
+        g_assert_no_error(error);
+        if (ret_out && err) {
+                char *both = g_strconcat(*ret_out, err, NULL);
+
+                g_free(*ret_out);
+                *ret_out = both;
+        }
+        return status;
+}
+
+/*
+ * A subscription's Name and Metadata (endpoint URIs with tokens in them) are
+ * its owner's: no broadcast carries them, no listing hands them out, and only
+ * its uid and root may read them. They used to go to the whole bus in
+ * InterfacesAdded and to anyone in GetManagedObjects.
+ */
+static void test_private_metadata(Fixture *f, gconstpointer data) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        TestSignals *added = test_signals_watch(f->client, "type='signal',interface='org.freedesktop.DBus.ObjectManager',"
+                                                           "member='InterfacesAdded'");
+        sd_bus *owner = test_bus_connect(f->bus);
+        g_autofree char *path = subscribe_durable(owner, "agent-7", "http://consumer:9043/events?token=S3CRET");
+        g_autofree char *text = NULL, *out = NULL;
+        int status;
+
+        g_assert_true(test_signals_wait(f->client, added, 1, TEST_TIMEOUT_USEC));
+        text = message_text(added->messages->pdata[0]);
+        g_assert_nonnull(strstr(text, path));
+        g_assert_nonnull(strstr(text, "\"Address\""));
+        if (strstr(text, "S3CRET") || strstr(text, "agent-7"))
+                g_error("InterfacesAdded, broadcast to the bus, carries the private properties:\n%s", text);
+        g_clear_pointer(&text, g_free);
+
+        /* Not in bulk, not even to the owner: only by name. */
+        g_assert_cmpint(sd_bus_call_method(owner, "org.ptpsync1", path, "org.freedesktop.DBus.Properties", "GetAll",
+                                           &error, &reply, "s", SUBSCRIPTION), >=, 0);
+        text = message_text(reply);
+        g_assert_nonnull(strstr(text, "\"Address\""));
+        g_assert_null(strstr(text, "S3CRET"));
+        g_clear_pointer(&text, g_free);
+        reply = sd_bus_message_unref(reply);
+        g_assert_cmpint(sd_bus_call_method(owner, "org.ptpsync1", "/org/ptpsync1",
+                                           "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &error, &reply,
+                                           NULL), >=, 0);
+        text = message_text(reply);
+        g_assert_nonnull(strstr(text, path));
+        g_assert_null(strstr(text, "S3CRET"));
+        g_clear_pointer(&text, g_free);
+        reply = sd_bus_message_unref(reply);
+        g_assert_cmpint(sd_bus_get_property(owner, "org.ptpsync1", path, SUBSCRIPTION, "Metadata", &error, &reply,
+                                            "a{ss}"), >=, 0);
+        text = message_text(reply);
+        g_assert_nonnull(strstr(text, "S3CRET"));
+
+        if (geteuid() != 0) {
+                g_test_message("another uid's view needs root (runuser): skipped");
+        } else {
+                status = busctl_as_nobody(f->bus, &out, (const char *const[]) {
+                        "get-property", "org.ptpsync1", path, SUBSCRIPTION, "Metadata", NULL });
+                if (status == 0 || strstr(out, "S3CRET") || !strstr(out, "Access denied"))
+                        g_error("nobody reading Metadata: status %d, %s", status, out);
+                g_clear_pointer(&out, g_free);
+                status = busctl_as_nobody(f->bus, &out, (const char *const[]) {
+                        "get-property", "org.ptpsync1", path, SUBSCRIPTION, "Name", NULL });
+                g_assert_true(status != 0 && strstr(out, "Access denied"));
+                g_clear_pointer(&out, g_free);
+                /* Public: what it follows and whose it is. */
+                status = busctl_as_nobody(f->bus, &out, (const char *const[]) {
+                        "get-property", "org.ptpsync1", path, SUBSCRIPTION, "Address", NULL });
+                g_assert_cmpint(status, ==, 0);
+                g_clear_pointer(&out, g_free);
+                status = busctl_as_nobody(f->bus, &out, (const char *const[]) {
+                        "call", "org.ptpsync1", "/org/ptpsync1", "org.freedesktop.DBus.ObjectManager",
+                        "GetManagedObjects", NULL });
+                g_assert_cmpint(status, ==, 0);
+                if (strstr(out, "subscription/") || strstr(out, "S3CRET"))
+                        g_error("nobody's GetManagedObjects lists root's subscription: %s", out);
+        }
+        test_signals_free(added);
+        sd_bus_flush_close_unref(owner);
+}
+
+/*
+ * Subscriptions holding the largest Metadata allowed, more than the bus's
+ * 32 MiB message limit in all: a GetManagedObjects reply used to carry it
+ * all, the bus disconnected the daemon and it exited -- and, the
+ * subscriptions being durable, again after every restart.
+ */
+static void test_managed_objects_bounded(Fixture *f, gconstpointer data) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *value = g_strnfill(4096, 'm');
+        Replies subs = { .paths = g_ptr_array_new_with_free_func(g_free) };
+
+        for (unsigned i = 0; i < 130; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+                g_autofree char *name = g_strdup_printf("big%u", i);
+
+                g_assert_cmpint(sd_bus_message_new_method_call(f->client, &m, "org.ptpsync1", "/org/ptpsync1",
+                                                               "org.ptpsync1.Manager", "Subscribe"), >=, 0);
+                g_assert_cmpint(sd_bus_message_append(m, "s", TEST_PREFIX "sync"), >=, 0);
+                g_assert_cmpint(sd_bus_message_open_container(m, 'a', "{sv}"), >=, 0);
+                g_assert_cmpint(sd_bus_message_append(m, "{sv}", "Name", "s", name), >=, 0);
+                g_assert_cmpint(sd_bus_message_open_container(m, 'e', "sv"), >=, 0);
+                g_assert_cmpint(sd_bus_message_append(m, "s", "Metadata"), >=, 0);
+                g_assert_cmpint(sd_bus_message_open_container(m, 'v', "a{ss}"), >=, 0);
+                g_assert_cmpint(sd_bus_message_open_container(m, 'a', "{ss}"), >=, 0);
+                for (unsigned k = 0; k < 64; k++) {
+                        g_autofree char *key = g_strdup_printf("k%u", k);
+
+                        g_assert_cmpint(sd_bus_message_append(m, "{ss}", key, value), >=, 0);
+                }
+                for (unsigned k = 0; k < 4; k++)
+                        g_assert_cmpint(sd_bus_message_close_container(m), >=, 0);
+                g_assert_cmpint(sd_bus_call_async(f->client, NULL, m, on_subscribe_reply, &subs, 0), >=, 0);
+                subs.expected++;
+                /* Within the bus's 128 pending replies per connection. */
+                if (subs.expected - subs.ok - subs.errors >= 100)
+                        g_assert_true(test_bus_wait_for(f->client, all_replied, &subs, TEST_TIMEOUT_USEC));
+        }
+        g_assert_true(test_bus_wait_for(f->client, all_replied, &subs, TEST_TIMEOUT_USEC));
+        g_assert_cmpuint(subs.errors, ==, 0);
+
+        for (unsigned run = 0; run < 2; run++) {
+                g_autofree char *text = NULL;
+
+                if (sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1",
+                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &error, &reply,
+                                       NULL) < 0)
+                        g_error("GetManagedObjects (run %u): %s: %s", run, error.name, error.message);
+                text = message_text(reply);
+                g_assert_nonnull(strstr(text, subs.paths->pdata[129]));
+                reply = sd_bus_message_unref(reply);
+                g_assert_cmpuint(test_manager_get_u(f->client, "SubscriptionCount"), ==, 130);
+                if (run == 0) {
+                        /* Durable: they are all back after a restart, and so must the daemon be. */
+                        sd_bus_flush_close_unref(f->client);
+                        test_daemon_stop(f->daemon);
+                        test_daemon_free(f->daemon);
+                        f->daemon = test_daemon_start(f->bus, NULL);
+                        f->client = test_bus_connect(f->bus);
+                }
+        }
+        g_ptr_array_unref(subs.paths);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/hostile/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
         ADD("initial-state-pipelined", test_initial_state_pipelined);
         ADD("subscribe-and-vanish", test_subscribe_and_vanish);
+        ADD("private-metadata", test_private_metadata);
+        ADD("managed-objects-bounded", test_managed_objects_bounded);
 #undef ADD
         return g_test_run();
 }
