@@ -231,6 +231,7 @@ typedef struct Restore {
         Subscriptions *registry;
         Store *store;
         GPtrArray *restored;      /* Subscription* */
+        GHashTable *by_address;   /* address -> GPtrArray of Subscription*: few addresses, many subscriptions */
         GHashTable *dead_letters; /* "id seq" -> NULL: not to be queued again */
         uint64_t min_cursor;
 } Restore;
@@ -249,6 +250,7 @@ static int restore_subscription(const StoredSubscription *stored, void *userdata
         Restore *x = userdata;
         SubscriptionOptions options;
         Subscription *s = NULL;
+        GPtrArray *same;
         int k;
 
         subscription_options_copy(&options, &stored->options);
@@ -263,22 +265,37 @@ static int restore_subscription(const StoredSubscription *stored, void *userdata
                 return k;
         }
         g_ptr_array_add(x->restored, s);
+        same = g_hash_table_lookup(x->by_address, s->address);
+        if (!same) {
+                same = g_ptr_array_new();
+                g_hash_table_insert(x->by_address, s->address, same);
+        }
+        g_ptr_array_add(same, s);
         x->min_cursor = MIN(x->min_cursor, s->stored_cursor);
         return store_load_dead_letters(x->store, s->id, restore_dead_letter, (void *[]) { x, s });
 }
 
+/* Matched once per distinct address, not per subscription: the work is events × addresses + what is queued. */
 static int restore_event(Event *e, void *userdata) {
         Restore *x = userdata;
+        GHashTableIter i;
+        const char *address;
+        GPtrArray *same;
 
-        for (guint i = 0; i < x->restored->len; i++) {
-                Subscription *s = x->restored->pdata[i];
-                g_autofree char *key = NULL;
-
-                if (e->seq <= s->stored_cursor || !address_matches(s->address, e->source))
+        g_hash_table_iter_init(&i, x->by_address);
+        while (g_hash_table_iter_next(&i, (void **) &address, (void **) &same)) {
+                if (!address_matches(address, e->source))
                         continue;
-                key = g_strdup_printf("%s %" G_GUINT64_FORMAT, s->id, e->seq);
-                if (!g_hash_table_contains(x->dead_letters, key))
-                        (void) queue_push(s->queue, e);
+                for (guint k = 0; k < same->len; k++) {
+                        Subscription *s = same->pdata[k];
+                        g_autofree char *key = NULL;
+
+                        if (e->seq <= s->stored_cursor)
+                                continue;
+                        key = g_strdup_printf("%s %" G_GUINT64_FORMAT, s->id, e->seq);
+                        if (!g_hash_table_contains(x->dead_letters, key))
+                                (void) queue_push(s->queue, e);
+                }
         }
         return 0;
 }
@@ -288,6 +305,7 @@ int subscriptions_restore(Subscriptions *r, Store *store) {
                 .registry = r,
                 .store = store,
                 .restored = g_ptr_array_new(),
+                .by_address = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_ptr_array_unref),
                 .dead_letters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
                 .min_cursor = UINT64_MAX,
         };
@@ -304,6 +322,7 @@ int subscriptions_restore(Subscriptions *r, Store *store) {
                 subscription_queue_changed(s);
         }
         g_ptr_array_unref(x.restored);
+        g_hash_table_unref(x.by_address);
         g_hash_table_unref(x.dead_letters);
         return k;
 }
