@@ -73,6 +73,25 @@ void event_add_metric(Event *e, const char *address, int64_t value) {
         event_add_value(e, address, "metric", "decimal64.3", g_strdup_printf("%" PRIi64, value));
 }
 
+/* A string on the wire: length, text, NUL, padded to 8 at the most. */
+static uint64_t string_size(const char *s) {
+        return 4 + strlen(s) + 1 + 7;
+}
+
+uint64_t event_wire_size(const Event *e, const char *path) {
+        /* The fixed header and its fields (path, interface, member, signature, destination, sender). */
+        uint64_t n = 16 + 6 * 8 + string_size(path) + 3 * 64;
+
+        n += 8 + string_size(e->id) + string_size(e->type) + string_size(e->source) + 8 + 4 + 4;
+        for (guint i = 0; i < e->values->len; i++) {
+                const EventValue *v = &g_array_index(e->values, EventValue, i);
+
+                n += 8 + string_size(v->address) + string_size(v->data_type) + string_size(v->value_type) +
+                     string_size(v->value);
+        }
+        return n;
+}
+
 int event_append_fields(sd_bus_message *m, const Event *e) {
         int r;
 

@@ -49,6 +49,9 @@ void event_add_state(Event *e, const char *address, const char *state);
 /* A metric/decimal64.3 value: an offset in ns, or a clock class. */
 void event_add_metric(Event *e, const char *address, int64_t value);
 
+/* About what the event takes on the wire as a signal from path: for bounds on what is outstanding, not exact. */
+uint64_t event_wire_size(const Event *e, const char *path);
+
 /* Appends the fields (tsssxa(ssss)) without an enclosing struct: the Event signal's arguments. */
 int event_append_fields(sd_bus_message *m, const Event *e);
 /* Appends one (tsssxa(ssss)) struct, for arrays of events. */

@@ -285,7 +285,7 @@ static Entry *ordered_next(Queue *q) {
         return x->due ? x : NULL;
 }
 
-const QueueEntry *queue_next(Queue *q, uint64_t now) {
+QueueEntry *queue_next(Queue *q, uint64_t now) {
         Entry *x;
 
         if (q->o->ordered)
@@ -319,6 +319,19 @@ const QueueEntry *queue_next(Queue *q, uint64_t now) {
         x->pub.retry_at = 0;
         x->pub.ack_deadline = usec_add(now, q->o->ack_timeout_usec);
         return &x->pub;
+}
+
+const QueueEntry *queue_find_sent(const Queue *q, uint64_t seq) {
+        Entry *x = g_hash_table_lookup(q->outstanding, &seq);
+        GHashTableIter i;
+
+        if (!x && q->o->ordered && q->counters.in_flight == 1) {
+                g_hash_table_iter_init(&i, q->outstanding);
+                (void) g_hash_table_iter_next(&i, NULL, (void **) &x);
+                if (entry_seq(x) > seq)
+                        x = NULL;
+        }
+        return x && entry_is_sent(x) ? &x->pub : NULL;
 }
 
 static int entry_compare(const void *a, const void *b) {

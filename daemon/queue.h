@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "peer-flow.h"
 #include "subscription-options.h"
 
 typedef enum DeadLetterReason {
@@ -51,6 +52,7 @@ const char *dead_letter_reason_to_string(DeadLetterReason r);
 typedef struct QueueEntry {
         Event *event;
         uint32_t attempt;      /* deliveries so far: 1 after the first send */
+        FlowMark mark;         /* the caller's: where its peer stood after the last send (peer-flow.h) */
         bool outstanding;
         bool in_backoff;       /* outstanding, failed, waiting until retry_at */
         uint64_t ack_deadline; /* outstanding and sent: no Ack by then is a failure */
@@ -89,7 +91,14 @@ unsigned queue_push(Queue *q, Event *e);
  * AckTimeout. Retries that are due come before new events. The pointer is
  * valid until the next call that changes the queue. Call until NULL.
  */
-const QueueEntry *queue_next(Queue *q, uint64_t now);
+QueueEntry *queue_next(Queue *q, uint64_t now);
+
+/*
+ * The sent entry (not in backoff, nor due) that Ack(seq) or Nack(seq) would
+ * answer: seq's own, or for ordered the one outstanding at or below seq; NULL
+ * when there is none. Valid until the next call that changes the queue.
+ */
+const QueueEntry *queue_find_sent(const Queue *q, uint64_t seq);
 
 /* Returns how many events this Ack acknowledged (0: stale, unknown, or already acked). */
 unsigned queue_ack(Queue *q, uint64_t seq);

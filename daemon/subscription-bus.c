@@ -56,6 +56,8 @@ static int method_ack(sd_bus_message *message, void *userdata, sd_bus_error *err
                 return r;
         CHECK_CALLER(s, message, error);
 
+        if (streq_ptr(sd_bus_message_get_sender(message), s->owner))
+                subscription_answered(s, seq);
         if (queue_ack(s->queue, seq) > 0)
                 subscription_queue_changed(s);
         return sd_bus_reply_method_return(message, NULL);
@@ -71,6 +73,8 @@ static int method_nack(sd_bus_message *message, void *userdata, sd_bus_error *er
                 return r;
         CHECK_CALLER(s, message, error);
 
+        if (streq_ptr(sd_bus_message_get_sender(message), s->owner))
+                subscription_answered(s, seq);
         (void) sd_event_now(s->manager->event, CLOCK_MONOTONIC, &now);
         r = queue_nack(s->queue, seq, requeue, now);
         if (r == -ENOENT)

@@ -8,6 +8,7 @@
 #include "manager.h"
 #include "subscription-bus.h"
 #include "subscription.h"
+#include "subscriptions.h"
 
 /* Ack timeouts and backoffs are in hundreds of ms at the least; 1 ms is plenty. */
 #define SUBSCRIPTION_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
@@ -169,22 +170,39 @@ void subscription_push(Subscription *s, Event *e) {
 
 unsigned subscription_send_due(Subscription *s, unsigned max) {
         uint64_t now = monotonic_now(s);
-        const QueueEntry *entry;
+        QueueEntry *entry;
         unsigned n = 0;
 
         if (!s->owner)
                 return 0;
-        while (n < max && (entry = queue_next(s->queue, now))) {
+        while (n < max) {
+                /* The owner has not read what it has: nothing more until it has (peer-flow.h). */
+                if (!peer_flow_may_send(s->flow)) {
+                        subscriptions_flow_blocked(s->manager->subscriptions, s);
+                        break;
+                }
+                entry = queue_next(s->queue, now);
+                if (!entry)
+                        break;
                 /* A failed send is an attempt like any other: the ack timeout retries it. */
                 subscription_bus_send_event(s, entry->event, entry->attempt);
+                entry->mark = peer_flow_sent(s->flow, event_wire_size(entry->event, s->object_path));
                 n++;
         }
         subscription_arm_timer(s);
         return n;
 }
 
+void subscription_answered(Subscription *s, uint64_t seq) {
+        const QueueEntry *entry = queue_find_sent(s->queue, seq);
+
+        if (entry && s->flow)
+                subscriptions_flow_seen(s->manager->subscriptions, s, entry->mark);
+}
+
 void subscription_detach(Subscription *s) {
         g_clear_pointer(&s->owner, g_free);
+        s->flow = NULL;
         queue_detach(s->queue);
         delivery_unschedule(s->manager->delivery, s);
         subscription_arm_timer(s);

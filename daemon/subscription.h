@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "event.h"
+#include "peer-flow.h"
 #include "queue.h"
 #include "subscription-options.h"
 
@@ -32,6 +33,7 @@ typedef struct Subscription {
         char *address;
         uid_t uid;
         char *owner; /* unique name; NULL while detached */
+        PeerFlow *flow; /* what is outstanding toward the owner (its registry's); NULL while detached */
         uint64_t stored_cursor; /* durable: every event up to it is acknowledged or a dead letter */
         uint64_t discards_logged; /* dead letters dropped past DeadLetterLimit, as last logged */
         SubscriptionOptions options;
@@ -55,6 +57,9 @@ void subscription_push(Subscription *s, Event *e);
 
 /* Sends up to max due events now; returns how many were sent. */
 unsigned subscription_send_due(Subscription *s, unsigned max);
+
+/* The owner acts on seq (Ack or Nack, before the queue hears of it): it has read what was sent up to it. */
+void subscription_answered(Subscription *s, uint64_t seq);
 
 /* After anything that changed the queue: report dead letters, re-arm the timer, wake the pump. */
 void subscription_queue_changed(Subscription *s);

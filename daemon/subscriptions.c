@@ -11,9 +11,13 @@
 #include "store.h"
 #include "subscriptions.h"
 
+/* A subscriber's connection, from its first subscription until it leaves the bus. */
 typedef struct Owner {
+        Subscriptions *registry;
         char *name;
         GPtrArray *subscriptions; /* Subscription*, not owned */
+        PeerFlow flow;            /* kept while it is on the bus, so that ending a subscription frees nothing */
+        bool blocked;             /* in registry->blocked */
 } Owner;
 
 struct Subscriptions {
@@ -21,11 +25,16 @@ struct Subscriptions {
         GHashTable *by_path;   /* object path -> Subscription* (owned) */
         GHashTable *owners;    /* unique name -> Owner* */
         GHashTable *per_uid;   /* uid -> count */
+        FlowBudget budget;     /* outstanding toward every owner */
+        GHashTable *blocked;   /* Owner*: waiting for their peer, or for the budget */
 };
 
 static void owner_free(void *p) {
         Owner *o = p;
 
+        if (o->blocked)
+                g_hash_table_remove(o->registry->blocked, o);
+        peer_flow_done(&o->flow);
         g_ptr_array_unref(o->subscriptions);
         g_free(o->name);
         g_free(o);
@@ -42,6 +51,7 @@ Subscriptions *subscriptions_new(Manager *m) {
         r->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, subscription_destroy);
         r->owners = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, owner_free);
         r->per_uid = g_hash_table_new(NULL, NULL);
+        r->blocked = g_hash_table_new(NULL, NULL);
         return r;
 }
 
@@ -51,6 +61,7 @@ Subscriptions *subscriptions_free(Subscriptions *r) {
         g_hash_table_unref(r->owners);
         g_hash_table_unref(r->by_path);
         g_hash_table_unref(r->per_uid);
+        g_hash_table_unref(r->blocked);
         g_free(r);
         return NULL;
 }
@@ -74,11 +85,14 @@ static int owner_add(Subscriptions *r, Subscription *s) {
         if (!o) {
                 /* No watch to set up: the owner is a known peer (peers.h), whose departure we hear of. */
                 o = g_new0(Owner, 1);
+                o->registry = r;
                 o->name = g_strdup(s->owner);
                 o->subscriptions = g_ptr_array_new();
+                peer_flow_init(&o->flow, &r->budget);
                 g_hash_table_insert(r->owners, o->name, o);
         }
         g_ptr_array_add(o->subscriptions, s);
+        s->flow = &o->flow;
         return 0;
 }
 
@@ -87,10 +101,9 @@ static void owner_remove(Subscriptions *r, Subscription *s) {
 
         if (!o)
                 return;
+        /* The record stays until the peer leaves: what was sent toward it is still in the bus. */
         g_ptr_array_remove(o->subscriptions, s);
-        if (o->subscriptions->len > 0)
-                return;
-        g_hash_table_remove(r->owners, o->name);
+        s->flow = NULL;
 }
 
 int subscriptions_add(Subscriptions *r, Subscription *s) {
@@ -199,12 +212,13 @@ void subscriptions_owner_gone(Subscriptions *r, const char *name) {
         if (!g_hash_table_steal_extended(r->owners, name, NULL, (void **) &o))
                 return;
         subs = g_steal_pointer(&o->subscriptions);
-        g_free(o->name);
-        g_free(o);
+        o->subscriptions = g_ptr_array_new();
+        owner_free(o);
 
         for (guint i = 0; i < subs->len; i++) {
                 Subscription *s = subs->pdata[i];
 
+                s->flow = NULL;
                 if (subscription_is_durable(s)) {
                         log_info("Subscription %s: owner %s left; detached, events keep queueing.", s->id, name);
                         subscription_detach(s);
@@ -213,6 +227,45 @@ void subscriptions_owner_gone(Subscriptions *r, const char *name) {
                         subscriptions_remove(r, s);
                 }
         }
+}
+
+void subscriptions_flow_blocked(Subscriptions *r, Subscription *s) {
+        Owner *o = g_hash_table_lookup(r->owners, s->owner);
+
+        if (!o || o->blocked)
+                return;
+        o->blocked = true;
+        g_hash_table_add(r->blocked, o);
+}
+
+static void owner_unblock(Owner *o) {
+        o->blocked = false;
+        g_hash_table_remove(o->registry->blocked, o);
+        for (guint i = 0; i < o->subscriptions->len; i++)
+                subscription_queue_changed(o->subscriptions->pdata[i]);
+}
+
+void subscriptions_flow_seen(Subscriptions *r, Subscription *s, FlowMark mark) {
+        bool over_budget = r->budget.outstanding_bytes >= FLOW_OUTSTANDING_BYTES_MAX;
+        Owner *o = g_hash_table_lookup(r->owners, s->owner);
+        g_autoptr(GPtrArray) free_now = NULL;
+        GHashTableIter i;
+        Owner *b;
+
+        if (!o || !peer_flow_seen(&o->flow, mark))
+                return;
+        if (o->blocked && peer_flow_may_send(&o->flow))
+                owner_unblock(o);
+        /* Rare: the total was the limit; whoever it held may go again. */
+        if (!over_budget || r->budget.outstanding_bytes >= FLOW_OUTSTANDING_BYTES_MAX)
+                return;
+        free_now = g_ptr_array_new();
+        g_hash_table_iter_init(&i, r->blocked);
+        while (g_hash_table_iter_next(&i, (void **) &b, NULL))
+                if (peer_flow_may_send(&b->flow))
+                        g_ptr_array_add(free_now, b);
+        for (guint k = 0; k < free_now->len; k++)
+                owner_unblock(free_now->pdata[k]);
 }
 
 uint64_t subscriptions_min_cursor(const Subscriptions *r) {

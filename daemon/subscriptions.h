@@ -51,5 +51,13 @@ int subscriptions_restore(Subscriptions *r, Store *store);
 /* A published event, to every subscription whose address matches. */
 void subscriptions_dispatch(Subscriptions *r, Event *e);
 
+/*
+ * s's owner may have no more sent (peer-flow.h): its subscriptions wait until
+ * it reads what it has, or until the total outstanding toward all peers drops.
+ */
+void subscriptions_flow_blocked(Subscriptions *r, Subscription *s);
+/* s's owner acted on what was sent at mark: if that lets anyone send again, they are scheduled. */
+void subscriptions_flow_seen(Subscriptions *r, Subscription *s, FlowMark mark);
+
 /* The owner left the bus: its durable subscriptions detach, the others end. */
 void subscriptions_owner_gone(Subscriptions *r, const char *name);

@@ -12,6 +12,7 @@
  *   options:   --name=N --unordered --window=N --retry=N --backoff-delay=D
  *              --backoff-policy=P --ack-timeout=USEC --queue-limit=N
  *              --dead-letter-limit=N --initial-state --metadata=K=V
+ *              --count=N       make N subscriptions with these options (one line each)
  *   behaviour: (default: Ack every event)
  *              --nack=N        Nack with requeue the first N attempts of each event
  *              --reject        Nack without requeue
@@ -50,16 +51,16 @@ static uint64_t monotonic_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static int answer(Consumer *c, uint64_t seq, uint32_t attempt) {
+static int answer(Consumer *c, const char *path, uint64_t seq, uint32_t attempt) {
         int r;
 
         if (c->ignore || (c->ignore_first && attempt == 1))
                 return 0;
         if (c->reject || attempt <= c->nack)
-                r = sd_bus_call_method_async(c->bus, NULL, "org.ptpsync1", c->path, "org.ptpsync1.Subscription",
+                r = sd_bus_call_method_async(c->bus, NULL, "org.ptpsync1", path, "org.ptpsync1.Subscription",
                                              "Nack", NULL, NULL, "tb", seq, (int) !c->reject);
         else
-                r = sd_bus_call_method_async(c->bus, NULL, "org.ptpsync1", c->path, "org.ptpsync1.Subscription",
+                r = sd_bus_call_method_async(c->bus, NULL, "org.ptpsync1", path, "org.ptpsync1.Subscription",
                                              "Ack", NULL, NULL, "t", seq);
         return r;
 }
@@ -72,7 +73,9 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         int64_t time;
         int r;
 
-        if (!c->path || !sd_bus_message_get_path(m) || strcmp(sd_bus_message_get_path(m), c->path) != 0)
+        /* Its own subscriptions' signals: with --count there are several. */
+        if (!c->path || !sd_bus_message_get_path(m) ||
+            strncmp(sd_bus_message_get_path(m), "/org/ptpsync1/subscription/", 27) != 0)
                 return 0;
         if (sd_bus_message_is_signal(m, "org.ptpsync1.Subscription", "DeadLettered")) {
                 if (sd_bus_message_read(m, "ts", &seq, &reason) > 0)
@@ -101,7 +104,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         printf("event %" PRIu64 " %u %s %" PRIu64 " %s\n", seq, attempt, source, monotonic_usec(), v);
         if (c->exit_after && c->received >= c->exit_after)
                 exit(EXIT_SUCCESS);
-        r = answer(c, seq, attempt);
+        r = answer(c, sd_bus_message_get_path(m), seq, attempt);
         if (c->stop_after && c->received >= c->stop_after) {
                 (void) sd_bus_flush(c->bus);
                 raise(SIGSTOP);
@@ -169,6 +172,7 @@ static const struct option options[] = {
         { "exit-after", required_argument, NULL, 'X' },
         { "stop-after", required_argument, NULL, 'S' },
         { "resubscribe", no_argument, NULL, 'Z' },
+        { "count", required_argument, NULL, 'C' },
         {},
 };
 
@@ -239,6 +243,7 @@ int main(int argc, char *argv[]) {
         const char *bus_address = NULL;
         Consumer c = { .argc = argc, .argv = argv };
         bool resubscribe = false;
+        unsigned count = 1;
         int opt, r;
 
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -255,6 +260,7 @@ int main(int argc, char *argv[]) {
                 case 'I': c.ignore = true; break;
                 case 'X': c.exit_after = strtoul(optarg, NULL, 10); break;
                 case 'S': c.stop_after = strtoul(optarg, NULL, 10); break;
+                case 'C': count = strtoul(optarg, NULL, 10); break;
                 case '?': return 2;
                 default: break;
                 }
@@ -278,8 +284,9 @@ int main(int argc, char *argv[]) {
                 if (r < 0)
                         return EXIT_FAILURE;
         }
-        if (subscribe(&c, filter_address) < 0 && !resubscribe)
-                return EXIT_FAILURE;
+        for (unsigned i = 0; i < count; i++)
+                if (subscribe(&c, filter_address) < 0 && !resubscribe)
+                        return EXIT_FAILURE;
 
         for (;;) {
                 r = sd_bus_process(c.bus, NULL);

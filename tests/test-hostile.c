@@ -414,6 +414,75 @@ static void test_managed_objects_bounded(Fixture *f, gconstpointer data) {
         g_ptr_array_unref(subs.paths);
 }
 
+static bool process_stopped(pid_t pid) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int) pid), *text = NULL;
+        const char *end;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL) || !(end = strrchr(text, ')')))
+                return false;
+        return end[1] == ' ' && end[2] == 'T';
+}
+
+static uint64_t elapsed_usec(gint64 since) {
+        return (uint64_t) (g_get_monotonic_time() - since);
+}
+
+/*
+ * One user's 64 subscriptions with valid but aggressive options (unordered,
+ * Window 1024, 100 retries every millisecond), its process then stopped: what
+ * the daemon sends toward it piles up in the bus, which counts it against the
+ * daemon and stopped reading from it after a few seconds -- calls went
+ * unanswered, Inject took seconds, the good subscriber got nothing for 6 s.
+ * Now what is outstanding toward one peer is bounded.
+ */
+static void test_stopped_consumer_flood(Fixture *f, gconstpointer data) {
+        TestProcess *stopped, *good;
+        uint64_t worst_inject = 0, worst_delivery = 0, worst_call = 0;
+        gint64 start;
+        guint from = 0;
+
+        stopped = test_consumer_start(f->bus, TEST_PREFIX "sync", NULL, "--count=64", "--unordered",
+                                      "--window=1024", "--retry=100", "--ack-timeout=1000", "--backoff-delay=PT0S",
+                                      "--stop-after=1", NULL);
+        /* 64 "subscribed" lines: all of them made before the first event. */
+        for (guint n = 0, at = 0; n < 64; n++)
+                g_assert_nonnull(test_process_wait_line(stopped, "subscribed ", &at, TEST_TIMEOUT_USEC));
+        test_inject(f->client, LOCK, "ens1f0", "locked", 5); /* seq 1: it answers one, then stops itself */
+        start = g_get_monotonic_time();
+        while (!process_stopped(stopped->pid)) {
+                g_assert_cmpuint(elapsed_usec(start), <, TEST_TIMEOUT_USEC);
+                g_usleep(TEST_POLL_USEC); /* polling a condition, with a deadline */
+        }
+
+        good = test_consumer_start(f->bus, TEST_PREFIX "sync", NULL, "--name=good", NULL);
+        for (uint64_t seq = 2; seq <= 150; seq++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                g_autofree char *prefix = g_strdup_printf("event %" G_GUINT64_FORMAT " 1 ", seq);
+                gint64 t = g_get_monotonic_time();
+
+                test_inject(f->client, LOCK, "ens1f0", seq % 2 ? "locked" : "unlocked", 5);
+                worst_inject = MAX(worst_inject, elapsed_usec(t));
+                if (!test_process_wait_line(good, prefix, &from, TEST_TIMEOUT_USEC))
+                        g_error("the good subscriber never got event %" G_GUINT64_FORMAT, seq);
+                worst_delivery = MAX(worst_delivery, elapsed_usec(t));
+
+                t = g_get_monotonic_time();
+                if (sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+                                       "GetCurrentState", &error, &reply, "s", TEST_PREFIX "sync") < 0)
+                        g_error("GetCurrentState: %s: %s", error.name, error.message);
+                worst_call = MAX(worst_call, elapsed_usec(t));
+        }
+        g_test_message("worst: Inject %" G_GUINT64_FORMAT " us, delivery %" G_GUINT64_FORMAT
+                       " us, GetCurrentState %" G_GUINT64_FORMAT " us", worst_inject, worst_delivery, worst_call);
+        /* Generous: these catch a wedged daemon (seconds), not a slow machine. */
+        g_assert_cmpuint(worst_inject, <, 2 * G_USEC_PER_SEC);
+        g_assert_cmpuint(worst_delivery, <, 2 * G_USEC_PER_SEC);
+        g_assert_cmpuint(worst_call, <, 2 * G_USEC_PER_SEC);
+        test_process_free(good);
+        test_process_free(stopped);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/hostile/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -421,6 +490,7 @@ int main(int argc, char *argv[]) {
         ADD("subscribe-and-vanish", test_subscribe_and_vanish);
         ADD("private-metadata", test_private_metadata);
         ADD("managed-objects-bounded", test_managed_objects_bounded);
+        ADD("stopped-consumer-flood", test_stopped_consumer_flood);
 #undef ADD
         return g_test_run();
 }

@@ -976,6 +976,38 @@ static void test_report_cap(void) {
         g_assert_cmpuint(queue_dead_letters(t.q)->len, ==, 5);
 }
 
+/* What an Ack or Nack would answer, and the caller's mark kept with it. */
+static void test_find_sent(void) {
+        Test t;
+        QueueEntry *e;
+
+        test_init(&t, false, 8);
+        push_range(&t, 1, 3);
+        g_assert_null(queue_find_sent(t.q, 1)); /* pending, not sent */
+        e = queue_next(t.q, 0);
+        e->mark = (FlowMark) { .messages = 7, .bytes = 700 };
+        g_assert_cmpuint(next(&t, 0), ==, 2);
+        g_assert_cmpuint(queue_find_sent(t.q, 1)->mark.messages, ==, 7);
+        g_assert_null(queue_find_sent(t.q, 3));
+        /* Failed (no Ack in time): in backoff, no delivery of it is with the subscriber. */
+        queue_tick(t.q, t.o.ack_timeout_usec);
+        g_assert_null(queue_find_sent(t.q, 1));
+        test_done(&t);
+
+        /* Ordered: the one outstanding answers a cumulative Ack at or above its seq. */
+        test_init(&t, true, 1);
+        push_range(&t, 1, 3);
+        e = queue_next(t.q, 0);
+        e->mark = (FlowMark) { .messages = 1, .bytes = 100 };
+        g_assert_cmpuint(queue_find_sent(t.q, 3)->event->seq, ==, 1);
+        g_assert_cmpuint(queue_find_sent(t.q, 1)->mark.bytes, ==, 100);
+        g_assert_cmpuint(queue_ack(t.q, 1), ==, 1);
+        g_assert_null(queue_find_sent(t.q, 3));
+        e = queue_next(t.q, 0);
+        g_assert_null(queue_find_sent(t.q, 1)); /* below the one outstanding (2) */
+        test_done(&t);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 
@@ -1007,6 +1039,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/queue/scenario", test_scenario);
         g_test_add_func("/queue/refs", test_refs);
         g_test_add_func("/queue/report-cap", test_report_cap);
+        g_test_add_func("/queue/find-sent", test_find_sent);
 
         return g_test_run();
 }

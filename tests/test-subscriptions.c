@@ -443,7 +443,10 @@ static void test_foreign_ack(Fixture *f, gconstpointer data) {
 
 static void test_stopped_consumer_isolated(Fixture *f, gconstpointer data) {
         g_autofree char *stopped_path = NULL, *path = NULL;
-        TestProcess *stopped = test_consumer_start(f->bus, PTP_STATUS, &stopped_path, "--stop-after=1", NULL);
+        /* Unordered, a large window and retries every millisecond: as much as one consumer may have outstanding. */
+        TestProcess *stopped = test_consumer_start(f->bus, PTP_STATUS, &stopped_path, "--stop-after=1",
+                                                   "--unordered", "--window=1024", "--retry=100",
+                                                   "--ack-timeout=1000", "--backoff-delay=PT0S", NULL);
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, NULL);
         guint from = 0, stopped_from = 0;
 
