@@ -127,6 +127,8 @@ void config_init(Config *c) {
                 .source = _SOURCE_KIND_INVALID,
                 .thresholds = THRESHOLDS_DEFAULT,
                 .subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT,
+                .subscriptions_per_connection = SUBSCRIPTIONS_PER_CONNECTION_DEFAULT,
+                .subscriptions_max = SUBSCRIPTIONS_MAX_DEFAULT,
                 .retain_events = RETAIN_EVENTS_DEFAULT,
                 .ptp4l = g_ptr_array_new_with_free_func(ptp4l_config_destroy),
         };
@@ -398,6 +400,21 @@ static bool parse_subscriptions_per_uid(void *data, const char *group, const cha
         return parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &c->subscriptions_per_uid, error);
 }
 
+static bool parse_subscriptions_per_connection(void *data, const char *group, const char *key, const char *value,
+                                               GError **error) {
+        Config *c = data;
+
+        return parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &c->subscriptions_per_connection,
+                              error);
+}
+
+static bool parse_subscriptions_max(void *data, const char *group, const char *key, const char *value,
+                                    GError **error) {
+        Config *c = data;
+
+        return parse_unsigned(group, key, value, 1, SUBSCRIPTIONS_MAX_MAX, &c->subscriptions_max, error);
+}
+
 static bool parse_retain_events(void *data, const char *group, const char *key, const char *value, GError **error) {
         Config *c = data;
 
@@ -498,6 +515,8 @@ static const ConfigKey config_keys[] = {
         { "Thresholds", "MinOffsetNs",          parse_min_offset            },
         { "Thresholds", "HoldoverTimeoutSec",   parse_holdover_timeout      },
         { "Quota",      "SubscriptionsPerUser", parse_subscriptions_per_uid },
+        { "Quota",      "SubscriptionsPerConnection", parse_subscriptions_per_connection },
+        { "Quota",      "SubscriptionsMax",     parse_subscriptions_max     },
         { "Store",      "RetainEvents",         parse_retain_events         },
 };
 

@@ -9,7 +9,7 @@
  *
  *   [Daemon]      NodeName=  Source=sim|linuxptp  StateDirectory=  RuntimeDirectory=
  *   [Thresholds]  MaxOffsetNs=  MinOffsetNs=  HoldoverTimeoutSec=
- *   [Quota]       SubscriptionsPerUser=
+ *   [Quota]       SubscriptionsPerUser=  SubscriptionsPerConnection=  SubscriptionsMax=
  *   [Store]       RetainEvents=
  *   [ptp4l NAME]  Socket=  DomainNumber=  TransportSpecific=  Interface=  Alias=  PollIntervalMs=
  *
@@ -59,12 +59,18 @@ typedef struct Config {
         char *runtime_directory; /* NULL: not set; at most RUNTIME_DIRECTORY_MAX bytes */
         Thresholds thresholds;
         unsigned subscriptions_per_uid; /* uid 0 has no quota */
+        unsigned subscriptions_per_connection; /* nor here */
+        unsigned subscriptions_max;     /* everyone's together, uid 0's included */
         unsigned retain_events;         /* kept beyond what durable subscriptions need */
         GPtrArray *ptp4l;        /* Ptp4lConfig*, in file order; empty: none configured */
 } Config;
 
 #define SUBSCRIPTIONS_PER_UID_DEFAULT 64
 #define SUBSCRIPTIONS_PER_UID_MAX 1000000
+#define SUBSCRIPTIONS_PER_CONNECTION_DEFAULT 64
+/* Bounds what the daemon holds in all, and root's GetManagedObjects: a few MB at the default. */
+#define SUBSCRIPTIONS_MAX_DEFAULT 4096
+#define SUBSCRIPTIONS_MAX_MAX 1000000
 #define RETAIN_EVENTS_DEFAULT 10000
 #define RETAIN_EVENTS_MAX 10000000
 

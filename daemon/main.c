@@ -279,6 +279,8 @@ static int run(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
         m->subscriptions_per_uid = config.subscriptions_per_uid;
+        m->subscriptions_per_connection = config.subscriptions_per_connection;
+        m->subscriptions_max = config.subscriptions_max;
         m->retain_events = config.retain_events;
         r = manager_connect_bus(m, o.bus);
         if (r < 0)

@@ -55,6 +55,8 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
         g_queue_init(&m->outbox);
         m->subscriptions = subscriptions_new(m);
         m->subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT;
+        m->subscriptions_per_connection = SUBSCRIPTIONS_PER_CONNECTION_DEFAULT;
+        m->subscriptions_max = SUBSCRIPTIONS_MAX_DEFAULT;
         m->retain_events = RETAIN_EVENTS_DEFAULT;
         m->clock_aliases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {

@@ -47,6 +47,8 @@ struct Manager {
         AuthRegistry *auth;
         Subscriptions *subscriptions;
         unsigned subscriptions_per_uid;
+        unsigned subscriptions_per_connection;
+        unsigned subscriptions_max;
         Peers *peers;       /* once on the bus */
         Delivery *delivery; /* once on the bus */
 };

@@ -446,6 +446,11 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         if (r == 0)
                 return 1; /* polkit was asked: the call comes back with its answer */
 
+        if (uid != 0 && subscriptions_count_for_owner(m->subscriptions, sender) >= m->subscriptions_per_connection)
+                return sd_bus_error_setf(error, BUS_ERROR_QUOTA_EXCEEDED,
+                                         "%s has %u subscriptions attached already, the most allowed for one "
+                                         "connection (SubscriptionsPerConnection=)", sender,
+                                         m->subscriptions_per_connection);
         if (!isempty(options.name)) {
                 existing = subscriptions_find_durable(m->subscriptions, uid, options.name);
                 if (existing)
@@ -453,8 +458,12 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         }
         if (uid != 0 && subscriptions_count_for_uid(m->subscriptions, uid) >= m->subscriptions_per_uid)
                 return sd_bus_error_setf(error, BUS_ERROR_QUOTA_EXCEEDED,
-                                         "uid %u has %u subscriptions already, the most allowed",
-                                         (unsigned) uid, m->subscriptions_per_uid);
+                                         "uid %u has %u subscriptions already, the most allowed "
+                                         "(SubscriptionsPerUser=)", (unsigned) uid, m->subscriptions_per_uid);
+        if (subscriptions_count(m->subscriptions) >= m->subscriptions_max)
+                return sd_bus_error_setf(error, BUS_ERROR_QUOTA_EXCEEDED,
+                                         "The daemon holds %u subscriptions, the most allowed (SubscriptionsMax=)",
+                                         m->subscriptions_max);
 
         r = subscription_new(&s, m, NULL, address, uid, sender, &options);
         if (r < 0)

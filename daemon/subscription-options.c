@@ -247,7 +247,7 @@ static int parse_backoff_policy(SubscriptionOptions *o, sd_bus_message *m, const
 }
 
 /* Reads one {ss} entry of an a{ss} into metadata, checked. Returns 0 at the end of the array. */
-static int parse_metadata_entry(GHashTable *metadata, sd_bus_message *m, const char *key,
+static int parse_metadata_entry(GHashTable *metadata, size_t *bytes, sd_bus_message *m, const char *key,
                                 sd_bus_error *error) {
         g_autofree char *quoted = NULL;
         const char *k, *v;
@@ -275,6 +275,10 @@ static int parse_metadata_entry(GHashTable *metadata, sd_bus_message *m, const c
                 quoted = quote(k);
                 return option_error(error, key, "has the key \"%s\" more than once", quoted);
         }
+        *bytes += strlen(k) + strlen(v);
+        if (*bytes > OPTIONS_METADATA_BYTES_MAX)
+                return option_error(error, key, "must have at most %d bytes of keys and values in all",
+                                    OPTIONS_METADATA_BYTES_MAX);
 
         g_hash_table_insert(metadata, g_strdup(k), g_strdup(v));
         return 1;
@@ -282,13 +286,14 @@ static int parse_metadata_entry(GHashTable *metadata, sd_bus_message *m, const c
 
 static int parse_metadata(SubscriptionOptions *o, sd_bus_message *m, const char *key, sd_bus_error *error) {
         g_autoptr(GHashTable) metadata = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        size_t bytes = 0;
         int r;
 
         r = sd_bus_message_enter_container(m, 'a', "{ss}");
         if (r < 0)
                 return r;
         do {
-                r = parse_metadata_entry(metadata, m, key, error);
+                r = parse_metadata_entry(metadata, &bytes, m, key, error);
                 if (r < 0)
                         return r;
         } while (r > 0);

@@ -41,6 +41,8 @@
 #define OPTIONS_METADATA_MAX 64
 #define OPTIONS_METADATA_KEY_MAX 255
 #define OPTIONS_METADATA_VALUE_MAX 4096
+/* Keys and values together: what one subscription makes the daemon keep and store. */
+#define OPTIONS_METADATA_BYTES_MAX 65536
 
 typedef enum BackoffPolicy {
         BACKOFF_LINEAR,

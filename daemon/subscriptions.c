@@ -167,6 +167,12 @@ unsigned subscriptions_count_for_uid(const Subscriptions *r, uid_t uid) {
         return GPOINTER_TO_UINT(g_hash_table_lookup(r->per_uid, GUINT_TO_POINTER(uid)));
 }
 
+unsigned subscriptions_count_for_owner(const Subscriptions *r, const char *name) {
+        const Owner *o = g_hash_table_lookup(r->owners, name);
+
+        return o ? o->subscriptions->len : 0;
+}
+
 char **subscriptions_paths(const Subscriptions *r, bool all, uid_t uid) {
         GPtrArray *paths = g_ptr_array_new();
         GHashTableIter i;

@@ -33,6 +33,8 @@ Subscription *subscriptions_find_by_path(Subscriptions *r, const char *path);
 Subscription *subscriptions_find_durable(Subscriptions *r, uid_t uid, const char *name);
 unsigned subscriptions_count(const Subscriptions *r);
 unsigned subscriptions_count_for_uid(const Subscriptions *r, uid_t uid);
+/* The subscriptions attached to one connection now. */
+unsigned subscriptions_count_for_owner(const Subscriptions *r, const char *name);
 /* The object paths of every subscription, or of uid's alone (NULL-terminated; g_strfreev). */
 char **subscriptions_paths(const Subscriptions *r, bool all, uid_t uid);
 

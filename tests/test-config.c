@@ -24,6 +24,8 @@ typedef struct ConfigCase {
         const Thresholds *thresholds;  /* NULL: THRESHOLDS_DEFAULT */
         unsigned quota;                /* 0: SUBSCRIPTIONS_PER_UID_DEFAULT (set 0 via quota_zero) */
         bool quota_zero;
+        unsigned per_connection;       /* 0: SUBSCRIPTIONS_PER_CONNECTION_DEFAULT */
+        unsigned subscriptions_max;    /* 0: SUBSCRIPTIONS_MAX_DEFAULT */
         unsigned retain;               /* 0: RETAIN_EVENTS_DEFAULT */
         const char *runtime_directory;
         /* The instances, in order; in each, socket NULL and poll_interval_ms 0 stand for the default. */
@@ -93,6 +95,13 @@ static const ConfigCase config_cases[] = {
         OK("quota", "[Quota]\nSubscriptionsPerUser=3\n", .quota = 3),
         OK("quota-zero", "[Quota]\nSubscriptionsPerUser=0\n", .quota_zero = true),
         OK("quota-max", "[Quota]\nSubscriptionsPerUser=1000000\n", .quota = 1000000),
+        OK("per-connection", "[Quota]\nSubscriptionsPerConnection=5\n", .per_connection = 5),
+        ERR("per-connection-too-big", "[Quota]\nSubscriptionsPerConnection=1000001\n", INVALID_VALUE,
+            INVALID("SubscriptionsPerConnection", "Quota", "1000001"), "must be between 0 and 1000000"),
+        OK("subscriptions-max", "[Quota]\nSubscriptionsMax=10\n", .subscriptions_max = 10),
+        ERR("subscriptions-max-zero", "[Quota]\nSubscriptionsMax=0\n", INVALID_VALUE,
+            INVALID("SubscriptionsMax", "Quota", "0"), "must be between 1 and 1000000"),
+        ERR("subscriptions-max-word", "[Quota]\nSubscriptionsMax=lots\n", INVALID_VALUE, NOT_INTEGER),
         OK("retain", "[Store]\nRetainEvents=1\n", .retain = 1),
         OK("retain-max", "[Store]\nRetainEvents=10000000\n", .retain = 10000000),
         ERR("quota-negative", "[Quota]\nSubscriptionsPerUser=-1\n", INVALID_VALUE,
@@ -468,6 +477,9 @@ static void assert_config(const Config *c, const ConfigCase *t) {
         g_assert_cmpuint(c->thresholds.holdover_timeout_usec, ==, expected.holdover_timeout_usec);
         g_assert_cmpuint(c->subscriptions_per_uid, ==,
                          t->quota_zero ? 0 : t->quota ?: SUBSCRIPTIONS_PER_UID_DEFAULT);
+        g_assert_cmpuint(c->subscriptions_per_connection, ==,
+                         t->per_connection ?: SUBSCRIPTIONS_PER_CONNECTION_DEFAULT);
+        g_assert_cmpuint(c->subscriptions_max, ==, t->subscriptions_max ?: SUBSCRIPTIONS_MAX_DEFAULT);
         g_assert_cmpuint(c->retain_events, ==, t->retain ?: RETAIN_EVENTS_DEFAULT);
         g_assert_cmpstr(c->runtime_directory, ==, t->runtime_directory);
 
@@ -1128,8 +1140,8 @@ static void test_shipped_file(void) {
         g_regex_match(commented_key, text, 0, &match);
         for (; g_match_info_matches(match); g_match_info_next(match, NULL))
                 keys++;
-        /* 9 in the fixed groups, 6 in the example group. */
-        g_assert_cmpuint(keys, ==, 15);
+        /* 11 in the fixed groups, 6 in the example group. */
+        g_assert_cmpuint(keys, ==, 17);
 
         uncommented = g_regex_replace(commented_key, text, -1, 0, "\\1", 0, &error);
         g_assert_no_error(error);
@@ -1159,6 +1171,8 @@ static void test_shipped_file(void) {
         g_assert_cmpint(c.thresholds.min_offset_ns, ==, defaults.thresholds.min_offset_ns);
         g_assert_cmpuint(c.thresholds.holdover_timeout_usec, ==, defaults.thresholds.holdover_timeout_usec);
         g_assert_cmpuint(c.subscriptions_per_uid, ==, SUBSCRIPTIONS_PER_UID_DEFAULT);
+        g_assert_cmpuint(c.subscriptions_per_connection, ==, SUBSCRIPTIONS_PER_CONNECTION_DEFAULT);
+        g_assert_cmpuint(c.subscriptions_max, ==, SUBSCRIPTIONS_MAX_DEFAULT);
         g_assert_cmpuint(c.retain_events, ==, RETAIN_EVENTS_DEFAULT);
 
         g_assert_cmpuint(c.ptp4l->len, ==, 1);

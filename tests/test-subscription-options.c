@@ -550,6 +550,10 @@ static void test_metadata(void) {
                        "Option \"Metadata\": has a value longer than 4096 bytes, for key \"k0\"");
         check_metadata(1, 0, HUGE_SIZE,
                        "Option \"Metadata\": has a value longer than 4096 bytes, for key \"k0\"");
+        /* Each within its bounds, too much together: 15 x 4096 fits in 64 KiB with the keys, 16 x 4096 does not. */
+        check_metadata(15, 0, OPTIONS_METADATA_VALUE_MAX, NULL);
+        check_metadata(16, 0, OPTIONS_METADATA_VALUE_MAX,
+                       "Option \"Metadata\": must have at most 65536 bytes of keys and values in all");
 }
 
 static void test_metadata_keys(void) {

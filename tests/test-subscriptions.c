@@ -605,6 +605,64 @@ static void test_quota(void) {
         test_bus_stop(b);
 }
 
+static bool no_subscriptions(void *userdata) {
+        return test_manager_get_u(userdata, "SubscriptionCount") == 0;
+}
+
+/* SubscriptionsPerConnection= holds one connection of a user, SubscriptionsMax= everyone, root included. */
+static void test_connection_and_total_quota(void) {
+        g_autofree char *path = NULL, *arg = NULL, *bus_arg = NULL;
+        TestBus *b = test_bus_start();
+        TestDaemon *d;
+        sd_bus *root;
+        unsigned made = 0;
+
+        path = test_bus_write_file(b, "ptpsyncd.conf", "[Quota]\nSubscriptionsPerConnection=2\nSubscriptionsMax=5\n");
+        arg = g_strconcat("--config=", path, NULL);
+        d = test_daemon_start(b, (const char *const[]) { arg, NULL });
+
+        if (geteuid() == 0) {
+                const char *argv[] = { "runuser", "-u", "nobody", "--", g_getenv("PTPSYNC_CONSUMER"),
+                                       bus_arg = g_strconcat("--bus=", b->address, NULL), "--address=" PTP_STATUS,
+                                       "--count=3", NULL };
+                TestProcess *p = test_process_spawn(argv);
+                const char *line;
+                guint from = 0;
+
+                for (unsigned i = 0; i < 2; i++)
+                        g_assert_nonnull(test_process_wait_line(p, "subscribed ", &from, TEST_TIMEOUT_USEC));
+                line = test_process_wait_line(p, "error ", &from, TEST_TIMEOUT_USEC);
+                if (!line || !strstr(line, "org.ptpsync1.Error.QuotaExceeded") ||
+                    !strstr(line, "SubscriptionsPerConnection="))
+                        g_error("the third subscription of one connection with a bound of 2: %s", line ?: "nothing");
+                test_process_wait_exit(p, TEST_TIMEOUT_USEC);
+                test_process_free(p); /* its two end with it */
+        } else
+                g_test_message("a connection of another uid needs root (runuser): that part skipped");
+
+        /* Root has no quota, but the daemon holds 5 at most. */
+        root = test_bus_connect(b);
+        g_assert_true(test_bus_wait_for(root, no_subscriptions, root, TEST_TIMEOUT_USEC));
+        for (unsigned i = 0; i < 6; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+
+                if (sd_bus_call_method(root, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "Subscribe",
+                                       &error, &reply, "sa{sv}", PTP_STATUS, 0) >= 0) {
+                        made++;
+                        continue;
+                }
+                g_assert_cmpstr(error.name, ==, "org.ptpsync1.Error.QuotaExceeded");
+                g_assert_nonnull(strstr(error.message, "SubscriptionsMax="));
+                sd_bus_error_free(&error);
+        }
+        g_assert_cmpuint(made, ==, 5);
+        sd_bus_flush_close_unref(root);
+        test_daemon_stop(d);
+        test_daemon_free(d);
+        test_bus_stop(b);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/subscriptions/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -626,5 +684,6 @@ int main(int argc, char *argv[]) {
         ADD("bad-options", test_bad_options);
 #undef ADD
         g_test_add_func("/subscriptions/quota", test_quota);
+        g_test_add_func("/subscriptions/connection-and-total-quota", test_connection_and_total_quota);
         return g_test_run();
 }
