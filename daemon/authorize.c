@@ -132,10 +132,17 @@ static int auth_query_decide(AuthQuery *q, sd_bus_message *reply) {
                                          "Access denied: polkit's answer on %s could not be read", id);
         if (authorized)
                 return 1;
-        if (challenge)
+        /* InteractiveAuthorizationRequired means "call again allowing interaction": only for a call that
+         * did not. A challenge for one that did means polkit had no authentication agent to ask the
+         * caller: calling again cannot help, so it is a refusal. */
+        if (challenge && !q->interactive)
                 return sd_bus_error_setf(&q->error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
                                          "Interactive authentication is required for %s (caller uid %u)", id,
                                          (unsigned) q->uid);
+        if (challenge)
+                return sd_bus_error_setf(&q->error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Access denied by polkit: %s needs authentication, and no polkit "
+                                         "authentication agent could ask uid %u for it", id, (unsigned) q->uid);
         return sd_bus_error_setf(&q->error, SD_BUS_ERROR_ACCESS_DENIED,
                                  "Access denied by polkit: uid %u may not do this (action %s)", (unsigned) q->uid,
                                  id);

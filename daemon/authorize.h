@@ -62,8 +62,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(AuthRegistry *, auth_registry_free);
  * May the caller of call (uid) do action? Returns 1 when allowed, 0 when
  * polkit was asked (the handler returns 1 and does not reply: the call comes
  * back), -EACCES with error set when refused (AccessDenied, or
- * InteractiveAuthorizationRequired), another negative errno with error set
- * when it could not be decided.
+ * InteractiveAuthorizationRequired when authenticating would do and the call
+ * did not allow interaction; one that allowed it and still was not authorised
+ * gets AccessDenied), another negative errno with error set when it could not
+ * be decided.
  */
 int authorize(AuthRegistry *a, sd_bus_message *call, uid_t uid, AuthAction action, sd_bus_error *error);
 /* The same, never interactive: for a question whose "no" is an answer, not a refusal (ListSubscriptions). */

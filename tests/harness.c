@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -559,4 +560,199 @@ void test_inject_lock_events(sd_bus *bus, unsigned *injected, unsigned n) {
         for (unsigned i = 0; i < n; i++, (*injected)++)
                 test_inject(bus, "sync/ptp-status/lock-state", "ens1f0", *injected % 2 == 0 ? "locked" : "unlocked",
                             7);
+}
+
+#define POLKITD_PATH "/usr/lib/polkit-1/polkitd"
+
+const char *test_polkitd_unavailable(void) {
+        g_autofree char *unshare = g_find_program_in_path("unshare");
+
+        if (geteuid() != 0)
+                return "polkitd runs in a mount namespace of its own (unshare -m) and the clients as other "
+                       "users (runuser), which needs root";
+        if (access(POLKITD_PATH, X_OK) < 0)
+                return POLKITD_PATH " is not installed (Debian: polkitd)";
+        if (!unshare)
+                return "unshare is not installed (util-linux)";
+        if (!g_file_test("/usr/share/polkit-1/actions", G_FILE_TEST_IS_DIR) ||
+            !g_file_test("/etc/polkit-1/rules.d", G_FILE_TEST_IS_DIR) ||
+            !g_file_test("/usr/share/polkit-1/rules.d", G_FILE_TEST_IS_DIR))
+                return "polkit's folders (/usr/share/polkit-1/actions, /usr/share/polkit-1/rules.d, "
+                       "/etc/polkit-1/rules.d) are missing: nothing to mount ours over";
+        return NULL;
+}
+
+/*
+ * For g_spawn*() of polkitd's launcher (unshare): stdout and stderr appended to
+ * the file userdata names, and SIGKILL when the test dies -- not SIGTERM, which
+ * unshare --fork blocks while its child runs.
+ */
+static void spawn_polkitd_setup(void *userdata) {
+        int fd = open(userdata, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+        if (fd >= 0) {
+                (void) dup2(fd, STDOUT_FILENO);
+                (void) dup2(fd, STDERR_FILENO);
+        }
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* The parent of a process, from /proc; -1 if it cannot be read. */
+static GPid parent_pid(GPid pid) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int) pid), *text = NULL;
+        const char *end;
+        int ppid;
+
+        if (pid <= 0 || !g_file_get_contents(path, &text, NULL, NULL) || !(end = strrchr(text, ')')) ||
+            sscanf(end + 1, " %*c %d", &ppid) != 1)
+                return -1;
+        return ppid;
+}
+
+/* A folder polkitd (its own user once started) can read. */
+static char *make_readable_dir(const char *parent, const char *name) {
+        char *path = g_build_filename(parent, name, NULL);
+
+        g_assert_cmpint(mkdir(path, 0755), ==, 0);
+        g_assert_cmpint(chmod(path, 0755), ==, 0); /* whatever the umask */
+        return path;
+}
+
+typedef struct PolkitdWait {
+        TestPolkitd *polkitd;
+        TestSignals *owner;
+        bool exited;
+} PolkitdWait;
+
+static bool polkitd_up_or_gone(void *userdata) {
+        PolkitdWait *w = userdata;
+        int status;
+
+        if (w->owner->messages->len > 0)
+                return true;
+        if (waitpid(w->polkitd->launcher, &status, WNOHANG) == w->polkitd->launcher) {
+                w->polkitd->reaped = true;
+                w->exited = true;
+                return true;
+        }
+        return false;
+}
+
+TestPolkitd *test_polkitd_start(TestBus *b, const char *rules_js) {
+        static unsigned counter = 0;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *name = g_strdup_printf("polkit-%u", counter++), *actions = NULL, *rules = NULL;
+        g_autofree char *empty = NULL, *policy = NULL, *copy = NULL, *text = NULL, *script = NULL;
+        g_autofree char *q_actions = NULL, *q_rules = NULL, *q_empty = NULL;
+        g_auto(GStrv) envp = g_get_environ();
+        const char *polkit_dir = g_getenv("PTPSYNC_POLKIT_DIR");
+        TestPolkitd *p = g_new0(TestPolkitd, 1);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus *bus;
+        uint32_t pid = 0;
+        int has_owner = 0;
+
+        g_assert_nonnull(polkit_dir);
+        p->dir = make_readable_dir(b->dir, name);
+        p->log_path = g_build_filename(p->dir, "polkitd.log", NULL);
+        actions = make_readable_dir(p->dir, "actions");
+        rules = make_readable_dir(p->dir, "rules.d");
+        empty = make_readable_dir(p->dir, "empty");
+
+        /* Our actions, and nothing else. */
+        policy = g_build_filename(polkit_dir, "org.ptpsync1.policy", NULL);
+        g_file_get_contents(policy, &text, NULL, &error);
+        g_assert_no_error(error);
+        copy = g_build_filename(actions, "org.ptpsync1.policy", NULL);
+        g_file_set_contents(copy, text, -1, &error);
+        g_assert_no_error(error);
+        g_assert_cmpint(chmod(copy, 0644), ==, 0);
+        if (rules_js) {
+                g_autofree char *r = g_build_filename(rules, "50-test.rules", NULL);
+
+                g_file_set_contents(r, rules_js, -1, &error);
+                g_assert_no_error(error);
+                g_assert_cmpint(chmod(r, 0644), ==, 0);
+        }
+
+        /*
+         * The mounts are polkitd's alone: private propagation, gone with its namespace. And a PID
+         * namespace whose init is sh, polkitd its child: polkitd changes its uid, which clears
+         * the parent-death signal, and a test that aborts with polkitd stopped (SIGSTOP) must
+         * not leave it behind; when unshare dies (SIGKILL as the test dies), sh gets SIGKILL
+         * (--kill-child) and with the namespace's init gone the kernel kills polkitd, stopped
+         * or not.
+         */
+        q_actions = g_shell_quote(actions);
+        q_rules = g_shell_quote(rules);
+        q_empty = g_shell_quote(empty);
+        script = g_strdup_printf("set -e; "
+                                 "mount --bind %s /usr/share/polkit-1/actions; "
+                                 "mount --bind %s /etc/polkit-1/rules.d; "
+                                 "mount --bind %s /usr/share/polkit-1/rules.d; "
+                                 POLKITD_PATH " --no-debug & wait $!",
+                                 q_actions, q_rules, q_empty);
+        envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", b->address, true);
+
+        /* Watching for its name before it starts, so that it cannot be missed. */
+        bus = test_bus_connect(b);
+        PolkitdWait w = {
+                .polkitd = p,
+                .owner = test_signals_watch(bus, "type='signal',sender='org.freedesktop.DBus',"
+                                                 "member='NameOwnerChanged',arg0='org.freedesktop.PolicyKit1'"),
+        };
+        /* No other polkitd on this bus. */
+        g_assert_cmpint(sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "NameHasOwner", NULL, &reply, "s",
+                                           "org.freedesktop.PolicyKit1"), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "b", &has_owner), >, 0);
+        g_assert_false(has_owner);
+        reply = sd_bus_message_unref(reply);
+
+        const char *argv[] = { "unshare", "--mount", "--propagation=private", "--pid", "--kill-child=SIGKILL",
+                               "sh", "-c", script, NULL };
+        g_spawn_async(NULL, (char **) argv, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                      spawn_polkitd_setup, p->log_path, &p->launcher, &error);
+        g_assert_no_error(error);
+
+        if (!test_bus_wait_for(bus, polkitd_up_or_gone, &w, TEST_TIMEOUT_USEC) || w.exited) {
+                g_autofree char *log = NULL;
+
+                (void) g_file_get_contents(p->log_path, &log, NULL, NULL);
+                g_error("polkitd did not take org.freedesktop.PolicyKit1 on the test bus (%s); it said: %s",
+                        w.exited ? "it exited" : "deadline", log ?: "nothing");
+        }
+        /* Its pid (in our PID namespace), from the bus; and ours: a grandchild of unshare, through sh. */
+        g_assert_cmpint(sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                           "GetConnectionUnixProcessID", NULL, &reply, "s",
+                                           "org.freedesktop.PolicyKit1"), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "u", &pid), >, 0);
+        p->pid = (GPid) pid;
+        g_assert_cmpint(parent_pid(parent_pid(p->pid)), ==, p->launcher);
+        test_signals_free(w.owner);
+        sd_bus_flush_close_unref(bus);
+        return p;
+}
+
+void test_polkitd_stop(TestPolkitd *p) {
+        int status;
+
+        if (!p)
+                return;
+        if (!p->reaped) {
+                /* polkitd's end ends sh's wait, then sh, then unshare. Only while the pid is still
+                 * that grandchild: one that died on its own may have a stranger's pid by now. */
+                if (parent_pid(parent_pid(p->pid)) == p->launcher) {
+                        (void) kill(p->pid, SIGCONT);
+                        (void) kill(p->pid, SIGTERM);
+                }
+                if (!wait_pid(p->launcher, &status, TEST_TIMEOUT_USEC)) {
+                        (void) kill(p->launcher, SIGKILL); /* and so, through --kill-child, everything below */
+                        (void) waitpid(p->launcher, &status, 0);
+                }
+        }
+        g_spawn_close_pid(p->launcher);
+        g_free(p->log_path);
+        g_free(p->dir);
+        g_free(p);
 }

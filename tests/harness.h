@@ -152,3 +152,29 @@ void test_process_free(TestProcess *p);
  * and returns the process; *ret_path (if set) gets the subscription's path.
  */
 TestProcess *test_consumer_start(TestBus *b, const char *address, char **ret_path, ...) G_GNUC_NULL_TERMINATED;
+
+/*
+ * The real polkitd (/usr/lib/polkit-1/polkitd) with the test bus as its system
+ * bus ($DBUS_SYSTEM_BUS_ADDRESS; the test bus is a system-type bus), in a mount
+ * namespace of its own (unshare -m) where /usr/share/polkit-1/actions holds only
+ * our actions ($PTPSYNC_POLKIT_DIR/org.ptpsync1.policy), /etc/polkit-1/rules.d
+ * only rules_js (as 50-test.rules; nothing if NULL) and /usr/share/polkit-1/rules.d
+ * nothing: no polkit file of the host counts, and the host's polkit is not touched.
+ * polkitd drops to its own user (polkitd). It runs in a PID namespace of its
+ * own too, under unshare (our child): if the test dies, polkitd dies with it,
+ * even while stopped. Needs root.
+ */
+typedef struct TestPolkitd {
+        GPid pid;       /* polkitd itself, as the bus says: SIGSTOP/SIGCONT it here */
+        GPid launcher;  /* unshare, our child: polkitd runs under it in a PID namespace, dies with it */
+        char *dir;      /* <bus dir>/polkit-N: actions/, rules.d/, empty/ */
+        char *log_path; /* its stdout and stderr */
+        bool reaped;    /* the launcher */
+} TestPolkitd;
+
+/* NULL if test_polkitd_start() can work here, else why not (for a skip message). */
+const char *test_polkitd_unavailable(void);
+/* Starts it and waits, with a deadline, until it owns org.freedesktop.PolicyKit1 on the bus; fails the test if not. */
+TestPolkitd *test_polkitd_start(TestBus *b, const char *rules_js);
+/* Continues it if stopped, SIGTERM, waits (SIGKILL at the deadline), frees. NULL is fine. */
+void test_polkitd_stop(TestPolkitd *p);
