@@ -17,6 +17,7 @@
 #include "notify.h"
 #include "manager-bus.h"
 #include "manager.h"
+#include "reload.h"
 #include "settings.h"
 #include "store.h"
 
@@ -174,6 +175,7 @@ static int run(int argc, char *argv[]) {
         };
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(linuxptp_source_freep) LinuxptpSource *linuxptp = NULL;
+        _cleanup_(reload_freep) Reload *reload = NULL; /* freed first: it points at the two above */
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         g_autoptr(GError) error = NULL;
         g_autofree char *node_name = NULL, *store_error = NULL;
@@ -207,10 +209,11 @@ static int run(int argc, char *argv[]) {
 
         (void) sd_bus_error_add_map(ptpsync_bus_errors);
 
-        /* Blocked, so that sd-event can take them as events and we exit cleanly. */
+        /* Blocked, so that sd-event can take them as events: we exit cleanly, or reload (SIGHUP). */
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
         r = sd_event_default(&event);
@@ -243,6 +246,9 @@ static int run(int argc, char *argv[]) {
                 if (r < 0)
                         return EXIT_FAILURE;
         }
+        r = reload_new(&reload, m, linuxptp, &o.overrides, &config);
+        if (r < 0)
+                return EXIT_FAILURE;
 
         r = sd_event_loop(event);
         (void) notify_nonblocking("STOPPING=1");
