@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Reloading the configuration on a running daemon: Manager.Reload and SIGHUP, on a private bus with the simulated source and a
+ * Reloading the configuration on a running daemon: Manager.Reload, SIGHUP and
+ * `ptpsyncctl reload`, on a private bus with the simulated source and a
  * --config= file that each test rewrites between reloads. What changes must
  * take effect (thresholds, holdover, quota), what is refused must change
  * nothing (a bad file keeps the old configuration whole), and what lives in
@@ -462,10 +463,57 @@ static void test_sighup(Fixture *f, gconstpointer data) {
         /* The teardown's SIGTERM still ends it with status 0. */
 }
 
+typedef struct Ctl {
+        int status; /* the exit status, or -1 if it did not exit */
+        char *out, *err;
+} Ctl;
+
+static void ctl_clear(Ctl *c) {
+        g_free(c->out);
+        g_free(c->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Ctl, ctl_clear)
+
+/* ptpsyncctl --bus=<test bus> reload, as user (NULL: as we are). */
+static void run_ctl_reload(Fixture *f, const char *user, Ctl *ret) {
+        g_autofree char *bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
+        const char *ctl = g_getenv("PTPSYNCCTL");
+        const char *as_user[] = { "runuser", "-u", user, "--", ctl, bus_arg, "reload", NULL };
+        const char *as_us[] = { ctl, bus_arg, "reload", NULL };
+        g_autoptr(GError) error = NULL;
+        int status;
+
+        g_assert_nonnull(ctl);
+        g_spawn_sync(NULL, (char **) (user ? as_user : as_us), NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &ret->out,
+                     &ret->err, &status, &error);
+        g_assert_no_error(error);
+        ret->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* What ExecReload= runs: 0 when the file applied; non-zero with the daemon's message when it did not. */
+static void test_ptpsyncctl(Fixture *f, gconstpointer data) {
+        g_auto(Ctl) good = {}, bad = {};
+
+        write_config(f, BASE_CONFIG "MaxOffsetNs=40\n");
+        run_ctl_reload(f, NULL, &good);
+        if (good.status != 0)
+                g_error("ptpsyncctl reload: exit %d: %s", good.status, good.err);
+        g_assert_cmpstr(good.out, ==, "");
+        test_inject(f->client, LOCK, "ens1f0", "locked", 50);
+        wait_lock_event(f, "ens1fx", "FREERUN");
+
+        write_config(f, BASE_CONFIG "MaxOffsetNs=4O\n");
+        run_ctl_reload(f, NULL, &bad);
+        g_assert_cmpint(bad.status, ==, 1);
+        if (!strstr(bad.err, "MaxOffsetNs") || !strstr(bad.err, "4O"))
+                g_error("ptpsyncctl reload of a bad file said: %s", bad.err);
+}
+
 /* Reload is org.ptpsync1.configure: without polkitd only root may; nobody gets AccessDenied saying why. */
 static void test_nobody(Fixture *f, gconstpointer data) {
         g_autofree char *bus_arg = NULL, *out = NULL, *err = NULL;
         g_autoptr(GError) error = NULL;
+        g_auto(Ctl) ctl = {};
         int status;
 
         if (geteuid() != 0 || !getpwnam("nobody")) {
@@ -483,6 +531,9 @@ static void test_nobody(Fixture *f, gconstpointer data) {
         if (!strstr(err, "org.freedesktop.DBus.Error.AccessDenied") || !strstr(err, "polkit is not running"))
                 g_error("Reload as nobody: expected AccessDenied (polkit is not running), got: %s", err);
 
+        run_ctl_reload(f, "nobody", &ctl);
+        g_assert_cmpint(ctl.status, ==, 4);
+
         /* Nothing was reloaded. */
         g_assert_cmpuint(test_file_count(f->log_path, "Reloaded the configuration"), ==, 0);
         test_inject(f->client, LOCK, "ens1f0", "locked", 50);
@@ -498,6 +549,7 @@ int main(int argc, char *argv[]) {
         ADD("restart-only", test_restart_only);
         ADD("subscriptions-kept", test_subscriptions_kept);
         ADD("sighup", test_sighup);
+        ADD("ptpsyncctl", test_ptpsyncctl);
         ADD("nobody", test_nobody);
 #undef ADD
         g_test_add("/reload/quota", Fixture, BASE_CONFIG "[Quota]\nSubscriptionsPerUser=1\n", fixture_setup, test_quota,
