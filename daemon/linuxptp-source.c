@@ -317,16 +317,10 @@ static int instance_new(LinuxptpSource *s, const Ptp4lConfig *cfg, unsigned slot
         return 0;
 }
 
-/* The first instance judges the system clock (see the header); after a reload maybe another one than before. */
-static void source_assign_os_clock(LinuxptpSource *s, bool reloaded) {
-        for (guint k = 0; k < s->instances->len; k++) {
-                Instance *i = s->instances->pdata[k];
-                bool drives = k == 0;
-
-                if (reloaded && drives && !i->drives_os_clock)
-                        log_info("ptp4l %s judges the system clock now.", i->name);
-                i->drives_os_clock = drives;
-        }
+/* The first instance judges the system clock (see the header). */
+static void source_assign_os_clock(LinuxptpSource *s) {
+        for (guint k = 0; k < s->instances->len; k++)
+                ((Instance *) s->instances->pdata[k])->drives_os_clock = k == 0;
 }
 
 int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l, const char *runtime_dir) {
@@ -344,7 +338,7 @@ int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l
                 if (r < 0)
                         return r;
         }
-        source_assign_os_clock(s, false);
+        source_assign_os_clock(s);
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -372,6 +366,7 @@ static Instance *source_take_instance(GPtrArray *instances, const char *name) {
 int linuxptp_source_apply(LinuxptpSource *s, const GPtrArray *ptp4l) {
         g_autoptr(GPtrArray) old = s->instances, gone_clocks = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GHashTable) inherit = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        g_autofree char *os_clock_judge = old->len > 0 ? g_strdup(((Instance *) old->pdata[0])->name) : NULL;
         int ret = 0, r;
 
         assert(ptp4l->len > 0);
@@ -419,7 +414,12 @@ int linuxptp_source_apply(LinuxptpSource *s, const GPtrArray *ptp4l) {
                 }
         }
         assert(old->len == 0);
-        source_assign_os_clock(s, true);
+        source_assign_os_clock(s);
+        if (s->instances->len == 0)
+                /* Every one failed: nothing judges the system clock, which is then as good as unreachable. */
+                (void) manager_observe_sync(s->manager, RESOURCE_OS_CLOCK, OS_CLOCK_NAME, OBSERVATION_UNREACHABLE, 0);
+        else if (!streq_ptr(((Instance *) s->instances->pdata[0])->name, os_clock_judge))
+                log_info("ptp4l %s judges the system clock now.", ((Instance *) s->instances->pdata[0])->name);
 
         for (guint k = 0; k < gone_clocks->len; k += 2)
                 if (!source_has_clock(s, gone_clocks->pdata[k], gone_clocks->pdata[k + 1]))
