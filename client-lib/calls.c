@@ -4,6 +4,7 @@
  * an asynchronous twin whose reply is parsed here and handed to the user's
  * handler. GetCurrentState, ListResources, ListSubscriptions, and the
  * per-subscription GetDeadLetters, Redrive, PurgeDeadLetters and Cancel.
+ * Reload, an administrator's call, is blocking only.
  */
 
 #include <stdarg.h>
@@ -287,6 +288,14 @@ _public_ int ptpsync_client_list_subscriptions(PtpsyncClient *c, char ***ret_pat
         }
         *ret_paths = paths;
         return 0;
+}
+
+_public_ int ptpsync_client_reload(PtpsyncClient *c) {
+        int r;
+
+        assert_return(c, -EINVAL);
+        r = client_call(c, MANAGER_PATH, MANAGER_INTERFACE, "Reload", NULL, "");
+        return r < 0 ? r : 0;
 }
 
 /* ---- subscriptions by path ---- */

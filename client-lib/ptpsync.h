@@ -34,6 +34,7 @@
  *   org.ptpsync1.Error.NoSuchSubscription  -ENXIO
  *   org.ptpsync1.Error.QuotaExceeded       -EDQUOT
  *   org.ptpsync1.Error.AlreadyAttached     -EBUSY
+ *   org.ptpsync1.Error.InvalidConfiguration -EINVAL
  *   org.freedesktop.DBus.Error.AccessDenied -EACCES
  *   org.freedesktop.DBus.Error.ServiceUnknown / NameHasNoOwner: the daemon is
  *     not running (-EHOSTUNREACH / -ENXIO, as sd-bus maps them)
@@ -68,6 +69,7 @@ extern "C" {
 #define PTPSYNC_ERROR_NO_SUCH_SUBSCRIPTION "org.ptpsync1.Error.NoSuchSubscription"
 #define PTPSYNC_ERROR_QUOTA_EXCEEDED       "org.ptpsync1.Error.QuotaExceeded"
 #define PTPSYNC_ERROR_ALREADY_ATTACHED     "org.ptpsync1.Error.AlreadyAttached"
+#define PTPSYNC_ERROR_INVALID_CONFIGURATION "org.ptpsync1.Error.InvalidConfiguration"
 
 typedef struct PtpsyncClient PtpsyncClient;
 typedef struct PtpsyncEvent PtpsyncEvent;
@@ -446,6 +448,16 @@ int ptpsync_client_cancel_subscription(PtpsyncClient *c, const char *id);
 int ptpsync_client_get_dead_letters(PtpsyncClient *c, const char *id, PtpsyncEventList **ret);
 int ptpsync_client_redrive(PtpsyncClient *c, const char *id, unsigned *ret_count);
 int ptpsync_client_purge_dead_letters(PtpsyncClient *c, const char *id, unsigned *ret_count);
+
+/*
+ * Asks the daemon to re-read its configuration file (Manager.Reload; polkit
+ * org.ptpsync1.configure, root always may). Blocking, until the new
+ * configuration is in force: 0. A file the daemon refused is -EINVAL
+ * (PTPSYNC_ERROR_INVALID_CONFIGURATION), its message naming the file, group
+ * and key, and the daemon keeps its running configuration; -EACCES when not
+ * allowed.
+ */
+int ptpsync_client_reload(PtpsyncClient *c);
 
 #ifdef __cplusplus
 }

@@ -929,6 +929,17 @@ static int verb_cancel(char **args) {
         return 0;
 }
 
+/* ---- reload ---- */
+
+/* What ExecReload= runs: it returns once the daemon has the new configuration in force, or refused it. */
+static int verb_reload(char **args) {
+        int r = ptpsync_client_reload(client);
+
+        if (r < 0)
+                return client_failed("Failed to reload", r);
+        return 0;
+}
+
 /* ---- inject ---- */
 
 static int verb_inject(char **args) {
@@ -985,6 +996,8 @@ static void help(void) {
                "  redrive ID             Queue the dead letters of ID again\n"
                "  purge ID               Drop the dead letters of ID\n"
                "  cancel ID              End subscription ID\n"
+               "  reload                 Make ptpsyncd re-read its configuration file; fails,\n"
+               "                         saying why, if ptpsyncd refuses it (ExecReload=)\n"
                "  inject SUFFIX CLOCK OBSERVATION [OFFSET]\n"
                "                         Feed an observation to the simulated source\n"
                "                         (ptpsyncd --source=sim; root only). OBSERVATION:\n"
@@ -1012,7 +1025,7 @@ static void help(void) {
                "\n"
                "Exit status:\n"
                "  0  success (wait: the state was reached)\n"
-               "  1  another failure\n"
+               "  1  another failure (reload: the configuration was refused)\n"
                "  2  invalid usage: unknown command or option, bad argument or address\n"
                "  3  ptpsyncd is not running (org.ptpsync1 has no owner)\n"
                "  4  access denied\n"
@@ -1054,6 +1067,7 @@ static const Verb verbs[] = {
         { "redrive", 1, 1, verb_redrive_or_purge, true },
         { "purge", 1, 1, verb_redrive_or_purge, true },
         { "cancel", 1, 1, verb_cancel, true },
+        { "reload", 0, 0, verb_reload, true },
         { "inject", 3, 4, verb_inject, false },
 };
 

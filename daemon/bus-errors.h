@@ -14,5 +14,6 @@
 #define BUS_ERROR_NO_SUCH_SUBSCRIPTION "org.ptpsync1.Error.NoSuchSubscription"
 #define BUS_ERROR_QUOTA_EXCEEDED       "org.ptpsync1.Error.QuotaExceeded"
 #define BUS_ERROR_ALREADY_ATTACHED     "org.ptpsync1.Error.AlreadyAttached"
+#define BUS_ERROR_INVALID_CONFIGURATION "org.ptpsync1.Error.InvalidConfiguration"
 
 extern const sd_bus_error_map ptpsync_bus_errors[];

@@ -111,7 +111,7 @@ static void ptp4l_config_destroy(void *p) {
         ptp4l_config_free(p);
 }
 
-static Ptp4lConfig *ptp4l_config_copy(const Ptp4lConfig *p) {
+Ptp4lConfig *ptp4l_config_copy(const Ptp4lConfig *p) {
         Ptp4lConfig *copy = g_new(Ptp4lConfig, 1);
 
         *copy = *p;
@@ -120,6 +120,12 @@ static Ptp4lConfig *ptp4l_config_copy(const Ptp4lConfig *p) {
         copy->interface = g_strdup(p->interface);
         copy->alias = g_strdup(p->alias);
         return copy;
+}
+
+bool ptp4l_config_equal(const Ptp4lConfig *a, const Ptp4lConfig *b) {
+        return streq(a->name, b->name) && streq(a->socket, b->socket) && a->domain_number == b->domain_number &&
+               a->transport_specific == b->transport_specific && streq_ptr(a->interface, b->interface) &&
+               streq_ptr(a->alias, b->alias) && a->poll_interval_ms == b->poll_interval_ms;
 }
 
 void config_init(Config *c) {

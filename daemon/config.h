@@ -100,6 +100,9 @@ typedef struct Config {
 /* Sets every key's default; NULL (and a g_critical()) if the name is not valid. */
 Ptp4lConfig *ptp4l_config_new(const char *name);
 void ptp4l_config_free(Ptp4lConfig *p);
+Ptp4lConfig *ptp4l_config_copy(const Ptp4lConfig *p);
+/* Every key the same (the reload's test of whether an instance changed). */
+bool ptp4l_config_equal(const Ptp4lConfig *a, const Ptp4lConfig *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Ptp4lConfig *, ptp4l_config_free);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ptp4lConfig, ptp4l_config_free)
 

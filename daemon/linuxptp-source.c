@@ -17,14 +17,16 @@
 #define PHC_RETRY_USEC (60 * USEC_PER_SEC)
 /* TAI - UTC when ptp4l does not say (37 s since 2017). */
 #define TAI_UTC_OFFSET_FALLBACK 37
-/* A port number for our identities: each instance takes two. */
+/* A port number for our identities: each instance takes two, from its slot. */
 #define IDENTITY_PORT_BASE 1
 
 typedef struct Instance {
         LinuxptpSource *source;
-        char *name;
-        char *interface; /* configured, or learned from PORT_PROPERTIES_NP; NULL: not yet */
-        char *alias;     /* configured; NULL: the default */
+        Ptp4lConfig *config; /* its group, as it was read: a reload compares it */
+        const char *name;    /* config->name */
+        unsigned slot;       /* 0..PTP4L_INSTANCES_MAX-1, unique: our identity's port numbers */
+        char *interface;     /* configured, or learned from PORT_PROPERTIES_NP; NULL: not yet */
+        bool interface_inherited; /* learned by the instance this one replaced: until ptp4l names its own */
         uint64_t poll_interval_usec;
         Ptp4lClient *client;
         Ptp4lView view;
@@ -38,7 +40,8 @@ typedef struct Instance {
 
 struct LinuxptpSource {
         Manager *manager;
-        GPtrArray *instances; /* Instance* */
+        char *runtime_dir;
+        GPtrArray *instances; /* Instance*, in the configuration's order: the first drives the system clock */
 };
 
 static void instance_free(Instance *i) {
@@ -47,37 +50,82 @@ static void instance_free(Instance *i) {
         ptp4l_client_free(i->client);
         if (i->phc_fd >= 0)
                 close(i->phc_fd);
-        g_free(i->name);
+        ptp4l_config_free(i->config);
         g_free(i->interface);
-        g_free(i->alias);
         g_free(i);
+}
+
+/* A GDestroyNotify: calling instance_free() through a cast would be undefined behaviour. */
+static void instance_destroy(void *i) {
+        instance_free(i);
 }
 
 static Manager *instance_manager(const Instance *i) {
         return i->source->manager;
 }
 
+/* Its clock's name in addresses: the configured Alias=, else the interface's. */
+static char *instance_alias(const Instance *i) {
+        return i->config->alias ? g_strdup(i->config->alias) : interface_alias(i->interface);
+}
+
 /* Names the clock after the interface, and tells the manager its alias, before its first observation. */
 static void instance_set_interface(Instance *i, const char *interface) {
-        g_autofree char *alias = i->alias ? g_strdup(i->alias) : interface_alias(interface);
+        g_autofree char *alias = NULL;
 
+        g_free(i->interface);
         i->interface = g_strdup(interface);
+        alias = instance_alias(i);
         manager_set_clock_alias(instance_manager(i), interface, alias);
 }
 
+/* Whether an instance reads the clock of interface, under alias (NULL: any). */
+static bool source_has_clock(const LinuxptpSource *s, const char *interface, const char *alias) {
+        for (guint k = 0; k < s->instances->len; k++) {
+                const Instance *i = s->instances->pdata[k];
+                g_autofree char *a = NULL;
+
+                if (!streq_ptr(i->interface, interface))
+                        continue;
+                if (!alias)
+                        return true;
+                a = instance_alias(i);
+                if (streq(a, alias))
+                        return true;
+        }
+        return false;
+}
+
+/* Nothing reads the clock of interface any more: it leaves the resources (until it is read again). */
+static void source_release_clock(LinuxptpSource *s, const char *interface) {
+        manager_retire_clock(s->manager, RESOURCE_LOCK_STATE, interface);
+        manager_retire_clock(s->manager, RESOURCE_CLOCK_CLASS, interface);
+}
+
 static bool instance_learn_interface(Instance *i, const Ptp4lAnswers *a) {
-        if (i->interface)
+        g_autofree char *previous = NULL;
+
+        if (i->interface && !i->interface_inherited)
                 return true;
         if (!a->have_port_properties) {
+                if (i->interface)
+                        return true; /* the inherited one, then */
                 log_warning("ptp4l %s does not name its interface (no PORT_PROPERTIES_NP); set Interface= "
                             "in [ptp4l %s].", i->name, i->name);
                 return false;
         }
         /* The decoder has checked it is a plausible interface name; the manager needs exactly that. */
         if (!interface_name_is_valid(a->port_properties.interface))
-                return false;
+                return i->interface != NULL;
+        i->interface_inherited = false;
+        if (streq_ptr(i->interface, a->port_properties.interface))
+                return true;
+        previous = g_strdup(i->interface);
         instance_set_interface(i, a->port_properties.interface);
         log_info("ptp4l %s disciplines %s.", i->name, i->interface);
+        /* After a reload its predecessor's clock was this one's until now. */
+        if (previous && !source_has_clock(i->source, previous, NULL))
+                source_release_clock(i->source, previous);
         return true;
 }
 
@@ -211,39 +259,68 @@ static const Ptp4lClientOps instance_ops = {
         .port_changed = on_port_changed,
 };
 
-static int instance_new(LinuxptpSource *s, const Ptp4lConfig *cfg, unsigned index, const char *runtime_dir) {
+static bool slot_used(const GPtrArray *instances, unsigned slot) {
+        for (guint k = 0; k < instances->len; k++)
+                if (((const Instance *) instances->pdata[k])->slot == slot)
+                        return true;
+        return false;
+}
+
+/* The lowest slot that no instance in either array has. */
+static unsigned free_slot(const GPtrArray *a, const GPtrArray *b) {
+        unsigned slot = 0;
+
+        while (slot_used(a, slot) || slot_used(b, slot))
+                slot++;
+        return slot;
+}
+
+/*
+ * A new instance, appended, with the port numbers of slot (unused by any other); inherited: the
+ * interface its predecessor learned (NULL: none).
+ */
+static int instance_new(LinuxptpSource *s, const Ptp4lConfig *cfg, unsigned slot, const char *inherited) {
         Instance *i;
         int r;
 
         i = g_new0(Instance, 1);
         i->source = s;
-        i->name = g_strdup(cfg->name);
-        i->alias = g_strdup(cfg->alias);
+        i->config = ptp4l_config_copy(cfg);
+        i->name = i->config->name;
+        i->slot = slot;
         i->poll_interval_usec = cfg->poll_interval_ms * USEC_PER_MSEC;
-        i->drives_os_clock = index == 0;
         i->phc_fd = -1;
         i->phc_log = RATELIMIT_INIT(600 * USEC_PER_SEC, 1);
         g_ptr_array_add(s->instances, i);
-        if (cfg->interface)
-                instance_set_interface(i, cfg->interface);
+        if (cfg->interface || inherited)
+                instance_set_interface(i, cfg->interface ?: inherited);
+        i->interface_inherited = !cfg->interface && inherited;
 
         r = ptp4l_client_new(&i->client, s->manager->event,
                              &(Ptp4lClientSettings) {
                                      .name = cfg->name,
                                      .socket = cfg->socket,
-                                     .runtime_dir = runtime_dir,
+                                     .runtime_dir = s->runtime_dir,
                                      .domain_number = cfg->domain_number,
                                      .transport_specific = cfg->transport_specific,
                                      .poll_interval_usec = i->poll_interval_usec,
-                                     .identity_port = (uint16_t) (IDENTITY_PORT_BASE + 2 * index),
+                                     .identity_port = (uint16_t) (IDENTITY_PORT_BASE + 2 * i->slot),
                              },
                              &instance_ops, i);
-        if (r < 0)
+        if (r < 0) {
+                g_ptr_array_remove(s->instances, i);
                 return r;
+        }
         log_info("Reading ptp4l %s at %s (domain %u, transportSpecific %u%s%s).", cfg->name, cfg->socket,
                  cfg->domain_number, cfg->transport_specific, cfg->interface ? ", interface " : "",
                  cfg->interface ?: "");
         return 0;
+}
+
+/* The first instance judges the system clock (see the header). */
+static void source_assign_os_clock(LinuxptpSource *s) {
+        for (guint k = 0; k < s->instances->len; k++)
+                ((Instance *) s->instances->pdata[k])->drives_os_clock = k == 0;
 }
 
 int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l, const char *runtime_dir) {
@@ -254,20 +331,107 @@ int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l
 
         s = g_new0(LinuxptpSource, 1);
         s->manager = m;
-        s->instances = g_ptr_array_new_with_free_func((GDestroyNotify) instance_free);
+        s->runtime_dir = g_strdup(runtime_dir);
+        s->instances = g_ptr_array_new_with_free_func(instance_destroy);
         for (unsigned i = 0; i < ptp4l->len; i++) {
-                r = instance_new(s, ptp4l->pdata[i], i, runtime_dir);
+                r = instance_new(s, ptp4l->pdata[i], i, NULL);
                 if (r < 0)
                         return r;
         }
+        source_assign_os_clock(s);
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+static const Ptp4lConfig *ptp4l_find(const GPtrArray *ptp4l, const char *name) {
+        for (guint k = 0; k < ptp4l->len; k++) {
+                const Ptp4lConfig *p = ptp4l->pdata[k];
+
+                if (streq(p->name, name))
+                        return p;
+        }
+        return NULL;
+}
+
+static Instance *source_take_instance(GPtrArray *instances, const char *name) {
+        for (guint k = 0; k < instances->len; k++) {
+                Instance *i = instances->pdata[k];
+
+                if (streq(i->name, name))
+                        return g_ptr_array_steal_index(instances, k);
+        }
+        return NULL;
+}
+
+int linuxptp_source_apply(LinuxptpSource *s, const GPtrArray *ptp4l) {
+        g_autoptr(GPtrArray) old = s->instances, gone_clocks = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GHashTable) inherit = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        g_autofree char *os_clock_judge = old->len > 0 ? g_strdup(((Instance *) old->pdata[0])->name) : NULL;
+        int ret = 0, r;
+
+        assert(ptp4l->len > 0);
+
+        /*
+         * Those removed or changed stop first: a successor needs their socket paths, which are made
+         * from the name. Each one's clock (with the alias it had) is remembered, to be retired below
+         * unless an instance still reads it under that alias.
+         */
+        for (guint k = old->len; k-- > 0;) {
+                Instance *i = old->pdata[k];
+                const Ptp4lConfig *cfg = ptp4l_find(ptp4l, i->name);
+
+                if (cfg && ptp4l_config_equal(cfg, i->config))
+                        continue;
+                log_info("%s ptp4l %s.", cfg ? "Changed in the configuration, reading anew:" :
+                                               "Removed from the configuration, no longer reading", i->name);
+                if (i->interface) {
+                        g_ptr_array_add(gone_clocks, g_strdup(i->interface));
+                        g_ptr_array_add(gone_clocks, instance_alias(i));
+                        /* An Interface= left to ptp4l is most likely the same one again. */
+                        if (cfg && !cfg->interface)
+                                g_hash_table_insert(inherit, g_strdup(i->name), g_strdup(i->interface));
+                }
+                instance_free(g_ptr_array_steal_index(old, k));
+        }
+
+        /* The kept ones as they are, the others anew, all in the configuration's order. */
+        s->instances = g_ptr_array_new_with_free_func(instance_destroy);
+        for (guint k = 0; k < ptp4l->len; k++) {
+                const Ptp4lConfig *cfg = ptp4l->pdata[k];
+                Instance *i = source_take_instance(old, cfg->name);
+
+                if (i) {
+                        g_ptr_array_add(s->instances, i);
+                        continue;
+                }
+                /* old still holds the kept instances further on: their slots are taken too. */
+                r = instance_new(s, cfg, free_slot(s->instances, old), g_hash_table_lookup(inherit, cfg->name));
+                if (r < 0) {
+                        /* Left out, so that the next reload tries again; the rest applies. */
+                        log_error_errno(r, "Cannot read ptp4l %s: %m", cfg->name);
+                        if (ret == 0)
+                                ret = r;
+                }
+        }
+        assert(old->len == 0);
+        source_assign_os_clock(s);
+        if (s->instances->len == 0)
+                /* Every one failed: nothing judges the system clock, which is then as good as unreachable. */
+                (void) manager_observe_sync(s->manager, RESOURCE_OS_CLOCK, OS_CLOCK_NAME, OBSERVATION_UNREACHABLE, 0);
+        else if (!streq_ptr(((Instance *) s->instances->pdata[0])->name, os_clock_judge))
+                log_info("ptp4l %s judges the system clock now.", ((Instance *) s->instances->pdata[0])->name);
+
+        for (guint k = 0; k < gone_clocks->len; k += 2)
+                if (!source_has_clock(s, gone_clocks->pdata[k], gone_clocks->pdata[k + 1]))
+                        source_release_clock(s, gone_clocks->pdata[k]);
+        return ret;
 }
 
 LinuxptpSource *linuxptp_source_free(LinuxptpSource *s) {
         if (!s)
                 return NULL;
         g_ptr_array_unref(s->instances);
+        g_free(s->runtime_dir);
         g_free(s);
         return NULL;
 }

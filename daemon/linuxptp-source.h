@@ -25,5 +25,15 @@ typedef struct LinuxptpSource LinuxptpSource;
 
 /* ptp4l: Ptp4lConfig*, at least one; our sockets are bound in runtime_dir. */
 int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l, const char *runtime_dir);
+/*
+ * A reload: makes the instances those of ptp4l (at least one), in its order. An instance whose
+ * group is unchanged keeps running untouched; a changed one (any key) is stopped and made anew,
+ * its clock kept when its interface and alias stay; a removed one stops, and its clock is retired
+ * from lock-state and clock-class (manager_retire_clock()) unless another instance reads it. The
+ * first instance judges the system clock, whichever it is now. Returns 0, or the error of the
+ * first instance that could not be made: the rest is applied, and that one is left out (a later
+ * reload tries it again).
+ */
+int linuxptp_source_apply(LinuxptpSource *s, const GPtrArray *ptp4l);
 LinuxptpSource *linuxptp_source_free(LinuxptpSource *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(LinuxptpSource *, linuxptp_source_free);

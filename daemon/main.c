@@ -17,6 +17,8 @@
 #include "notify.h"
 #include "manager-bus.h"
 #include "manager.h"
+#include "reload.h"
+#include "settings.h"
 #include "store.h"
 
 /* Exit codes, in the LSB tradition systemd follows. */
@@ -24,13 +26,7 @@
 
 typedef struct Options {
         const char *bus;
-        const char *node_name;
-        const char *config_file;
-        const char *state_dir;
-        const char *runtime_dir;
-        const char *ptp4l_socket;
-        bool config_given;
-        SourceKind source;
+        Overrides overrides; /* the rest: what overrides the file, at start and at every reload */
 } Options;
 
 static void help(void) {
@@ -112,35 +108,35 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         if (!node_name_is_valid(optarg))
                                 return log_error_errno(EINVAL, "Invalid --node-name=%s: expected 1 to %d letters, "
                                                        "digits, '.', '-' or '_'.", optarg, NODE_NAME_MAX);
-                        o->node_name = optarg;
+                        o->overrides.node_name = optarg;
                         break;
                 case ARG_CONFIG:
-                        o->config_file = optarg;
-                        o->config_given = true;
+                        o->overrides.config_file = optarg;
+                        o->overrides.config_must_exist = true;
                         break;
                 case ARG_SOURCE:
-                        o->source = source_kind_from_string(optarg);
-                        if (o->source < 0)
+                        o->overrides.source = source_kind_from_string(optarg);
+                        if (o->overrides.source < 0)
                                 return log_error_errno(EINVAL, "Unknown --source=%s: expected linuxptp or sim.",
                                                        optarg);
                         break;
                 case ARG_STATE_DIR:
                         if (!g_path_is_absolute(optarg))
                                 return log_error_errno(EINVAL, "--state-dir=%s: expected an absolute path.", optarg);
-                        o->state_dir = optarg;
+                        o->overrides.state_dir = optarg;
                         break;
                 case ARG_RUNTIME_DIR:
                         if (!g_path_is_absolute(optarg) || strlen(optarg) > RUNTIME_DIRECTORY_MAX)
                                 return log_error_errno(EINVAL, "--runtime-dir=%s: expected an absolute path of at "
                                                        "most %d bytes (socket paths are made in it).",
                                                        optarg, RUNTIME_DIRECTORY_MAX);
-                        o->runtime_dir = optarg;
+                        o->overrides.runtime_dir = optarg;
                         break;
                 case ARG_PTP4L_SOCKET:
                         if (!g_path_is_absolute(optarg) || strlen(optarg) > SOCKET_PATH_MAX)
                                 return log_error_errno(EINVAL, "--ptp4l-socket=%s: expected an absolute path of "
                                                        "at most %d bytes.", optarg, SOCKET_PATH_MAX);
-                        o->ptp4l_socket = optarg;
+                        o->overrides.ptp4l_socket = optarg;
                         break;
                 case '?':
                         return -EINVAL;
@@ -172,39 +168,17 @@ static char *default_node_name(void) {
         return name;
 }
 
-/* The first of $RUNTIME_DIRECTORY's directories (systemd's RuntimeDirectory=), if usable. */
-static const char *runtime_dir_from_environment(void) {
-        static char dir[RUNTIME_DIRECTORY_MAX + 1];
-        const char *e = getenv("RUNTIME_DIRECTORY");
-        size_t n;
-
-        if (isempty(e))
-                return NULL;
-        n = strcspn(e, ":");
-        if (n > RUNTIME_DIRECTORY_MAX || e[0] != '/')
-                return NULL;
-        memcpy(dir, e, n);
-        dir[n] = '\0';
-        return dir;
-}
-
-/* --ptp4l-socket replaces the configured instances by one that asks ptp4l for its interface. */
-static void config_use_ptp4l_socket(Config *c, const char *path) {
-        Ptp4lConfig *p = ptp4l_config_new("ptp4l");
-
-        g_free(p->socket);
-        p->socket = g_strdup(path);
-        g_ptr_array_set_size(c->ptp4l, 0);
-        g_ptr_array_add(c->ptp4l, p);
-}
-
 static int run(int argc, char *argv[]) {
-        Options o = { .bus = "system", .config_file = DEFAULT_CONFIG_FILE, .source = _SOURCE_KIND_INVALID };
+        Options o = {
+                .bus = "system",
+                .overrides = { .config_file = DEFAULT_CONFIG_FILE, .source = _SOURCE_KIND_INVALID },
+        };
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(linuxptp_source_freep) LinuxptpSource *linuxptp = NULL;
+        _cleanup_(reload_freep) Reload *reload = NULL; /* freed first: it points at the two above */
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         g_autoptr(GError) error = NULL;
-        g_autofree char *node_name = NULL, *state_dir = NULL, *runtime_dir = NULL, *store_error = NULL;
+        g_autofree char *node_name = NULL, *store_error = NULL;
         _cleanup_(config_done) Config config;
         _cleanup_(store_freep) Store *store = NULL;
         sigset_t mask;
@@ -216,36 +190,18 @@ static int run(int argc, char *argv[]) {
         if (r <= 0)
                 return r < 0 ? EXIT_INVALID_ARGUMENT : EXIT_SUCCESS;
 
-        if (!config_load_from_file(&config, o.config_file, o.config_given, &error)) {
+        if (!settings_load(&config, &o.overrides, &error)) {
                 log_error("%s", error->message);
                 return EXIT_INVALID_ARGUMENT;
         }
-        if (o.ptp4l_socket) {
-                if (o.source == SOURCE_SIM) {
-                        log_error("--ptp4l-socket= reads ptp4l; it cannot be combined with --source=sim.");
-                        return EXIT_INVALID_ARGUMENT;
-                }
-                o.source = SOURCE_LINUXPTP;
-                config_use_ptp4l_socket(&config, o.ptp4l_socket);
-        }
-        if (o.source < 0)
-                o.source = config.source >= 0 ? config.source : SOURCE_LINUXPTP;
-        node_name = g_strdup(o.node_name ?: config.node_name);
-        state_dir = g_strdup(o.state_dir ?: config.state_directory ?: DEFAULT_STATE_DIR);
-        runtime_dir = g_strdup(o.runtime_dir ?: config.runtime_directory ?: runtime_dir_from_environment()
-                                                                           ?: DEFAULT_RUNTIME_DIR);
-        if (!node_name)
-                node_name = default_node_name();
+        node_name = config.node_name ? g_strdup(config.node_name) : default_node_name();
 
-        /* ptp4l at its default socket, as a bare ptp4l -i IFACE would have it. */
-        if (o.source == SOURCE_LINUXPTP && config.ptp4l->len == 0)
-                config_use_ptp4l_socket(&config, PTP4L_SOCKET_DEFAULT);
-        if (o.source == SOURCE_LINUXPTP && g_mkdir_with_parents(runtime_dir, 0755) < 0) {
-                log_error("Failed to create the runtime directory %s: %m", runtime_dir);
+        if (config.source == SOURCE_LINUXPTP && g_mkdir_with_parents(config.runtime_directory, 0755) < 0) {
+                log_error("Failed to create the runtime directory %s: %m", config.runtime_directory);
                 return EXIT_FAILURE;
         }
 
-        r = store_open(&store, state_dir, &store_error);
+        r = store_open(&store, config.state_directory, &store_error);
         if (r < 0) {
                 log_error("%s", store_error);
                 return EXIT_FAILURE;
@@ -253,10 +209,11 @@ static int run(int argc, char *argv[]) {
 
         (void) sd_bus_error_add_map(ptpsync_bus_errors);
 
-        /* Blocked, so that sd-event can take them as events and we exit cleanly. */
+        /* Blocked, so that sd-event can take them as events: we exit cleanly, or reload (SIGHUP). */
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
         r = sd_event_default(&event);
@@ -273,24 +230,24 @@ static int run(int argc, char *argv[]) {
         }
         (void) sd_event_set_watchdog(event, true);
 
-        r = manager_new(&m, event, node_name, o.source, &config.thresholds, TAKE_PTR(store));
+        r = manager_new(&m, event, node_name, config.source, &config.thresholds, TAKE_PTR(store));
         if (r < 0) {
                 (void) log_error_errno(r, "Failed to set up: %m");
                 return EXIT_FAILURE;
         }
-        m->subscriptions_per_uid = config.subscriptions_per_uid;
-        m->subscriptions_per_connection = config.subscriptions_per_connection;
-        m->subscriptions_max = config.subscriptions_max;
-        m->retain_events = config.retain_events;
+        manager_apply_config(m, &config);
         r = manager_connect_bus(m, o.bus);
         if (r < 0)
                 return EXIT_FAILURE;
         /* Its first round goes out once the loop runs: by then the bus is there to publish on. */
-        if (o.source == SOURCE_LINUXPTP) {
-                r = linuxptp_source_new(&linuxptp, m, config.ptp4l, runtime_dir);
+        if (config.source == SOURCE_LINUXPTP) {
+                r = linuxptp_source_new(&linuxptp, m, config.ptp4l, config.runtime_directory);
                 if (r < 0)
                         return EXIT_FAILURE;
         }
+        r = reload_new(&reload, m, linuxptp, &o.overrides, &config);
+        if (r < 0)
+                return EXIT_FAILURE;
 
         r = sd_event_loop(event);
         (void) notify_nonblocking("STOPPING=1");

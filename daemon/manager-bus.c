@@ -10,6 +10,7 @@
 #include "log.h"
 #include "notify.h"
 #include "manager-bus.h"
+#include "reload.h"
 #include "resource-bus.h"
 #include "simulator-bus.h"
 #include "subscription-bus.h"
@@ -188,6 +189,31 @@ static int method_list_resources(sd_bus_message *message, void *userdata, sd_bus
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        uid_t uid;
+        int r;
+
+        r = bus_caller_uid(m, message, &uid, error);
+        if (r < 0)
+                return r;
+        r = authorize(m->auth, message, uid, AUTH_CONFIGURE, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1; /* polkit was asked: the call comes back with its answer */
+        if (!m->reload)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Not ready to reload yet");
+
+        log_info("Reload asked by %s (uid %u).", sd_bus_message_get_sender(message), (unsigned) uid);
+        r = reload_run(m->reload, error);
+        if (r < 0)
+                return r;
+        /* Done means done: what the reload changed (clocks gone, their events) is out before the reply. */
+        manager_reply_when_durable(m, message);
+        return 1;
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -213,6 +239,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("ao", subscriptions),
                                 method_list_subscriptions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_NO_RESULT,
+                                method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("Event",
                                 SD_BUS_ARGS("t", seq, "s", id, "s", type, "s", source, "x", time,
                                             "a(ssss)", values),

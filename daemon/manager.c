@@ -106,6 +106,14 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
+void manager_apply_config(Manager *m, const Config *c) {
+        m->thresholds = c->thresholds;
+        m->subscriptions_per_uid = c->subscriptions_per_uid;
+        m->subscriptions_per_connection = c->subscriptions_per_connection;
+        m->subscriptions_max = c->subscriptions_max;
+        m->retain_events = c->retain_events;
+}
+
 Resource *manager_get_resource(Manager *m, ResourceKind k) {
         assert(k >= 0 && k < _RESOURCE_KIND_MAX);
         return m->resources[k];
@@ -148,8 +156,13 @@ static void manager_flush(Manager *m) {
                         resource_announce(&p->announcement);
                         m->dispatched_seq = p->event->seq;
                         manager_bus_emit_event(m, p->event);
-                        resource_bus_emit_changed(res, p->value_changed);
+                        resource_bus_emit_changed(res, p->value_changed, true);
                         subscriptions_dispatch(m->subscriptions, p->event);
+                } else if (p->announcement.resource) {
+                        Resource *res = p->announcement.resource;
+
+                        resource_announce(&p->announcement);
+                        resource_bus_emit_changed(res, p->value_changed, false);
                 } else if (p->property) {
                         manager_bus_emit_manager_changed(m, p->property);
                         manager_update_status(m);
@@ -195,6 +208,14 @@ static void manager_publish(Manager *m, Resource *r, Clock *c, Event *e, bool va
         manager_announce(m, p);
 }
 
+/* A change of what r (and c) show that is no event: a retired clock gone, or r left with no value. */
+static void manager_announce_quietly(Manager *m, Resource *r, Clock *c, bool value_changed) {
+        Publication p = { .value_changed = value_changed };
+
+        resource_prepare_announcement(&p.announcement, r, c, NULL);
+        manager_announce(m, p);
+}
+
 static void manager_property_changed(Manager *m, const char *property) {
         manager_announce(m, (Publication) { .property = property });
 }
@@ -209,20 +230,32 @@ static void manager_update_sync_state(Manager *m) {
 
         if (!resource_update_sync_state(r, m->resources[RESOURCE_LOCK_STATE], m->resources[RESOURCE_OS_CLOCK]))
                 return;
-        e = resource_change_event(r, NULL, (int64_t) manager_now(m, CLOCK_REALTIME));
-        manager_publish(m, r, NULL, e, true);
+        /* No data any more (every PTP clock retired): nothing to claim, and no event to claim it with. */
+        if (!r->value)
+                manager_announce_quietly(m, r, NULL, true);
+        else {
+                e = resource_change_event(r, NULL, (int64_t) manager_now(m, CLOCK_REALTIME));
+                manager_publish(m, r, NULL, e, true);
+        }
         manager_property_changed(m, "SyncState");
 }
 
-/* After a value of clock c changed: its event, the resource's, and the node's. */
+/*
+ * After a value of clock c changed: its event, the resource's, and the node's. A retired clock has
+ * no value to announce: the resource's event then carries the other clocks, and only if its own
+ * value changed.
+ */
 static void manager_clock_changed(Manager *m, Clock *c) {
         Resource *r = c->resource;
         _cleanup_(event_unrefp) Event *e = NULL;
         bool value_changed;
 
         value_changed = resource_update_value(r);
-        e = resource_change_event(r, c, (int64_t) manager_now(m, CLOCK_REALTIME));
-        manager_publish(m, r, c, e, value_changed);
+        if (c->value || (value_changed && r->value)) {
+                e = resource_change_event(r, c->value ? c : NULL, (int64_t) manager_now(m, CLOCK_REALTIME));
+                manager_publish(m, r, c, e, value_changed);
+        } else
+                manager_announce_quietly(m, r, c, value_changed);
         if (!value_changed)
                 return;
         if (r->kind == RESOURCE_CLOCK_CLASS)
@@ -297,6 +330,18 @@ int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observat
         else
                 c->offset_ns = c->sync.offset_ns;
         return 0;
+}
+
+void manager_retire_clock(Manager *m, ResourceKind k, const char *clock) {
+        Resource *r = manager_get_resource(m, k);
+        Clock *c = r ? resource_find_clock(r, clock) : NULL;
+
+        if (!c || c->retired)
+                return;
+        log_info("%s: clock %s retired (its source was removed).", r->info->kind, c->name);
+        clock_retire(c);
+        (void) sd_event_source_set_enabled(c->holdover_timer, SD_EVENT_OFF);
+        manager_clock_changed(m, c);
 }
 
 int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const char *value, int64_t offset_ns) {

@@ -28,6 +28,8 @@
 #include "store.h"
 #include "subscriptions.h"
 
+typedef struct Reload Reload;
+
 struct Manager {
         sd_event *event;
         sd_bus *bus;
@@ -51,6 +53,7 @@ struct Manager {
         unsigned subscriptions_max;
         Peers *peers;       /* once on the bus */
         Delivery *delivery; /* once on the bus */
+        Reload *reload;     /* Manager.Reload's, once set up (reload.h); not owned */
 };
 
 /* Takes the store over; restores its durable subscriptions. */
@@ -61,6 +64,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
 Resource *manager_get_resource(Manager *m, ResourceKind k);
 
+/* What of the configuration may change while running: thresholds, quotas, retention. At start-up and on reload. */
+void manager_apply_config(Manager *m, const Config *c);
+
 /* Addresses clock's values as ALIAS/master instead of the derived alias; before its first observation. */
 void manager_set_clock_alias(Manager *m, const char *clock, const char *alias);
 
@@ -68,6 +74,13 @@ void manager_set_clock_alias(Manager *m, const char *clock, const char *alias);
 int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observation o, int64_t offset_ns);
 /* A clock-class ("6") or GNSS ("SYNCHRONIZED") reading of one clock; the value is validated by the caller. */
 int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const char *value, int64_t offset_ns);
+
+/*
+ * Nothing observes clock any more (its ptp4l instance was removed): it leaves resource k's value,
+ * properties and current state (clock_retire()), with an event if the resource's value changes,
+ * until it is observed again. Nothing if k has no such clock, or it is retired already.
+ */
+void manager_retire_clock(Manager *m, ResourceKind k, const char *clock);
 
 /* Replies to call (with no arguments) once everything it caused is committed. */
 void manager_reply_when_durable(Manager *m, sd_bus_message *call);

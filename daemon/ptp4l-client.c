@@ -440,6 +440,11 @@ static void client_handle_event(Ptp4lClient *c, const PmcMessage *m) {
                 c->subscription_renew_usec = client_now(c) + PTP4L_SUBSCRIPTION_SEC * USEC_PER_SEC / 2;
                 return;
         }
+        if (m->tlv_type == PMC_TLV_MANAGEMENT && m->id == PMC_ID_SUBSCRIBE_EVENTS_NP) {
+                /* Not the answer we wait for: most likely our predecessor's unsubscribe, after a reload. */
+                log_debug("ptp4l %s: ignored an answer to a subscription request not ours", c->name);
+                return;
+        }
         if (m->tlv_type == PMC_TLV_MANAGEMENT && m->id == PMC_ID_PORT_DATA_SET) {
                 c->ops->port_changed(c, &m->port_data_set, c->userdata);
                 return;

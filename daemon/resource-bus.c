@@ -69,13 +69,17 @@ int resource_bus_register(Resource *r) {
         return 0;
 }
 
-void resource_bus_emit_changed(Resource *r, bool value_changed) {
-        char *changed[5] = { "LastChange", "Sequence" };
-        size_t n = 2;
+void resource_bus_emit_changed(Resource *r, bool value_changed, bool with_event) {
+        char *changed[5] = {};
+        size_t n = 0;
         int k;
 
         if (!r->manager->bus)
                 return;
+        if (with_event) {
+                changed[n++] = "LastChange";
+                changed[n++] = "Sequence";
+        }
         if (value_changed)
                 changed[n++] = "Value";
         /* sync-state is derived: it has no clocks, so they never change. */

@@ -10,5 +10,5 @@
 #define RESOURCE_INTERFACE "org.ptpsync1.Resource"
 
 int resource_bus_register(Resource *r);
-/* After an event of r: PropertiesChanged for what that event changed. */
-void resource_bus_emit_changed(Resource *r, bool value_changed);
+/* After an announcement for r: PropertiesChanged for what it changed (with_event: LastChange and Sequence). */
+void resource_bus_emit_changed(Resource *r, bool value_changed, bool with_event);

@@ -105,27 +105,45 @@ Clock *resource_find_clock(Resource *r, const char *name) {
         return NULL;
 }
 
+static char *clock_value_address(const Resource *r, const char *name, const char *alias) {
+        g_autofree char *derived = NULL;
+
+        if (r->kind == RESOURCE_OS_CLOCK)
+                return g_strdup(OS_CLOCK_NAME);
+        if (!alias)
+                alias = derived = interface_alias(name);
+        return g_strconcat(alias, "/master", NULL);
+}
+
 Clock *resource_ensure_clock(Resource *r, const char *name, const char *alias) {
         Clock *c = resource_find_clock(r, name);
 
-        if (c)
+        if (c) {
+                /* Back from retirement, under the alias it has now: nothing shows the old one any more. */
+                if (c->retired) {
+                        g_free(c->value_address);
+                        c->value_address = clock_value_address(r, name, alias);
+                        c->retired = false;
+                }
                 return c;
+        }
         /* Callers validate what comes from outside; an invalid name here is a bug. */
         assert(r->kind == RESOURCE_OS_CLOCK ? streq(name, OS_CLOCK_NAME) : interface_name_is_valid(name));
 
         c = g_new0(Clock, 1);
         c->resource = r;
         c->name = g_strdup(name);
-        if (r->kind == RESOURCE_OS_CLOCK)
-                c->value_address = g_strdup(OS_CLOCK_NAME);
-        else {
-                g_autofree char *derived = alias ? NULL : interface_alias(name);
-
-                c->value_address = g_strconcat(alias ?: derived, "/master", NULL);
-        }
+        c->value_address = clock_value_address(r, name, alias);
         c->sync = CLOCK_SYNC_INIT;
         g_ptr_array_add(r->clocks, c);
         return c;
+}
+
+void clock_retire(Clock *c) {
+        g_clear_pointer(&c->value, g_free);
+        c->offset_ns = 0;
+        c->sync = CLOCK_SYNC_INIT;
+        c->retired = true;
 }
 
 static bool set_value(char **slot, const char *value) {
@@ -194,10 +212,14 @@ Event *resource_change_event(Resource *r, Clock *c, int64_t time_usec) {
 
         if (r->kind == RESOURCE_SYNC_STATE)
                 event_add_state(e, r->info->suffix, r->value);
-        else {
-                assert(c);
+        else if (c)
                 add_clock_values(e, r->kind, c, c->value, c->offset_ns);
-        }
+        else
+                for (guint i = 0; i < r->clocks->len; i++) {
+                        const Clock *each = r->clocks->pdata[i];
+
+                        add_clock_values(e, r->kind, each, each->value, each->offset_ns);
+                }
         return e;
 }
 
@@ -208,8 +230,8 @@ void resource_prepare_announcement(Announcement *a, Resource *r, Clock *c, const
                 .clock_value = c ? g_strdup(c->value) : NULL,
                 .clock_offset_ns = c ? c->offset_ns : 0,
                 .value = g_strdup(r->value),
-                .seq = e->seq,
-                .time_usec = (uint64_t) e->time_usec,
+                .seq = e ? e->seq : 0,
+                .time_usec = e ? (uint64_t) e->time_usec : 0,
         };
 }
 
@@ -223,6 +245,8 @@ void resource_announce(Announcement *a) {
         }
         g_free(r->announced_value);
         r->announced_value = g_steal_pointer(&a->value);
+        if (a->seq == 0)
+                return;
         r->sequence = a->seq;
         r->last_change_usec = a->time_usec;
 }

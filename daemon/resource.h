@@ -78,6 +78,7 @@ typedef struct Clock {
         char *announced_value;       /* value as of the last announced event; NULL: none yet */
         int64_t announced_offset_ns; /* the offset that event carried */
         sd_event_source *holdover_timer;
+        bool retired;        /* its source is gone: no value until it is observed again */
 } Clock;
 
 struct Resource {
@@ -101,8 +102,16 @@ Clock *resource_find_clock(Resource *r, const char *name);
 /*
  * Finds or creates the clock; name must be valid (CLOCK_REALTIME for os-clock). A new PTP clock's
  * values are addressed ALIAS/master: alias, or NULL for the interface's derived alias (alias.h).
+ * A retired clock comes back, under alias.
  */
 Clock *resource_ensure_clock(Resource *r, const char *name, const char *alias);
+
+/*
+ * Its source is gone (a ptp4l instance removed by a reload): the clock forgets its values, as
+ * before its first observation, so that it no longer counts in the resource's value nor shows
+ * once announced. The Clock itself stays: events waiting to be announced point at it.
+ */
+void clock_retire(Clock *c);
 
 /*
  * Recomputes the resource's own value from its clocks (for sync-state, from
@@ -111,7 +120,10 @@ Clock *resource_ensure_clock(Resource *r, const char *name, const char *alias);
 bool resource_update_value(Resource *r);
 bool resource_update_sync_state(Resource *r, const Resource *lock_state, const Resource *os_clock);
 
-/* The event announcing that clock c changed (c NULL for sync-state). */
+/*
+ * The event announcing that clock c changed; c NULL: every clock's values (for sync-state, its
+ * own), when the resource's value changed without a clock's (one retired).
+ */
 Event *resource_change_event(Resource *r, Clock *c, int64_t time_usec);
 
 /*
@@ -125,11 +137,14 @@ typedef struct Announcement {
         char *clock_value;
         int64_t clock_offset_ns;
         char *value;
-        uint64_t seq;
+        uint64_t seq;       /* 0: no event, the resource's seq and time stay */
         uint64_t time_usec;
 } Announcement;
 
-/* The announcement of e, just published for r (and c), taken from their live values now. */
+/*
+ * The announcement of e, just published for r (and c), taken from their live values now. e NULL:
+ * a change that is no event (a retired clock leaving, or the resource left with no value).
+ */
 void resource_prepare_announcement(Announcement *a, Resource *r, Clock *c, const Event *e);
 /* e is committed and broadcast: its values become what everyone sees. Empties a. */
 void resource_announce(Announcement *a);

@@ -1196,6 +1196,34 @@ static void test_shipped_file(void) {
         config_done(&c);
 }
 
+/* A copy is equal; a change of any one key is not (a reload reads such an instance anew). */
+static void test_ptp4l_config_equal(void) {
+        static const char *const changes[] = {
+                "Socket=/run/other", "DomainNumber=1", "TransportSpecific=1", "Interface=ens2f0", "Alias=a",
+                "PollIntervalMs=500",
+        };
+        const char *base = "[ptp4l a]\nSocket=/run/a\nInterface=ens1f0\n";
+        Config c;
+
+        config_init(&c);
+        g_assert_true(config_load_from_data(&c, base, SIZE_MAX, NULL));
+        {
+                g_autoptr(Ptp4lConfig) copy = ptp4l_config_copy(c.ptp4l->pdata[0]);
+
+                g_assert_true(ptp4l_config_equal(copy, c.ptp4l->pdata[0]));
+        }
+        for (size_t i = 0; i < ELEMENTSOF(changes); i++) {
+                g_autoptr(Ptp4lConfig) before = ptp4l_config_copy(c.ptp4l->pdata[0]);
+                g_autofree char *text = g_strconcat("[ptp4l a]\n", changes[i], "\n", NULL);
+
+                g_assert_true(config_load_from_data(&c, text, SIZE_MAX, NULL));
+                if (ptp4l_config_equal(before, c.ptp4l->pdata[0]))
+                        g_error("%s: still equal", changes[i]);
+                g_assert_true(config_load_from_data(&c, base, SIZE_MAX, NULL));
+        }
+        config_done(&c);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 
@@ -1217,6 +1245,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/config/ptp4l/config-new", test_ptp4l_config_new);
         g_test_add_func("/config/ptp4l/config-new-invalid", test_ptp4l_config_new_invalid);
         g_test_add_func("/config/ptp4l/name-is-valid", test_ptp4l_name_is_valid);
+        g_test_add_func("/config/ptp4l/config-equal", test_ptp4l_config_equal);
         g_test_add_func("/config/long-value", test_long_value);
         g_test_add_func("/config/long-value-utf8", test_long_value_utf8);
         g_test_add_func("/config/long-line", test_long_line);

@@ -153,7 +153,7 @@ static void test_clock_alias(void) {
         _cleanup_(resource_freep) Resource *os = resource_new(NULL, RESOURCE_OS_CLOCK, NODE);
 
         g_assert_cmpstr(resource_ensure_clock(r, "ens1f0", "gm-port")->value_address, ==, "gm-port/master");
-        /* The alias is the clock's from its creation on. */
+        /* The alias is the clock's from its creation on (until it is retired: see /resource/retire). */
         g_assert_cmpstr(resource_ensure_clock(r, "ens1f0", "other")->value_address, ==, "gm-port/master");
         g_assert_cmpstr(resource_ensure_clock(r, "ens2f1", NULL)->value_address, ==, "ens2fx/master");
         g_assert_cmpstr(resource_ensure_clock(os, OS_CLOCK_NAME, "ignored")->value_address, ==, OS_CLOCK_NAME);
@@ -208,6 +208,59 @@ static void test_lock_state_events(void) {
         g_assert_false(set_clock(r, "ens2f1", "LOCKED", 0));
         g_assert_true(set_clock(r, "ens1f0", "LOCKED", 0));
         g_assert_cmpstr(r->value, ==, "LOCKED");
+}
+
+/* A retired clock leaves the worst value and the current state, keeps its struct, and comes back anew. */
+static void test_retire(void) {
+        _cleanup_(resource_freep) Resource *r = resource_new(NULL, RESOURCE_LOCK_STATE, NODE);
+        _cleanup_(event_unrefp) Event *e = NULL, *current = NULL;
+        Announcement a;
+        Clock *c;
+
+        set_clock(r, "ens1f0", "LOCKED", 1);
+        set_clock(r, "ens2f0", "FREERUN", 2);
+        announce(r, "ens1f0", 1, 1);
+        announce(r, "ens2f0", 2, 2);
+        c = resource_find_clock(r, "ens2f0");
+        c->sync.state = SYNC_STATE_FREERUN;
+
+        clock_retire(c);
+        g_assert_true(c->retired);
+        g_assert_null(c->value);
+        g_assert_cmpint(c->sync.state, ==, SYNC_STATE_NONE);
+        g_assert_true(resource_update_value(r));
+        g_assert_cmpstr(r->value, ==, "LOCKED");
+
+        /* The resource's event now carries the clocks that are left. */
+        e = resource_change_event(r, NULL, 3);
+        g_assert_cmpuint(e->values->len, ==, 2);
+        assert_value(e, 0, "ens1fx/master", "notification", "enumeration", "LOCKED");
+        e->seq = 3;
+        resource_prepare_announcement(&a, r, c, e);
+        resource_announce(&a);
+        announcement_done(&a);
+        g_assert_null(c->announced_value);
+        current = resource_current_state_event(r);
+        g_assert_cmpuint(current->seq, ==, 3);
+        g_assert_cmpuint(current->values->len, ==, 2);
+        assert_value(current, 0, "ens1fx/master", "notification", "enumeration", "LOCKED");
+
+        /* The last one gone: no value; announced without an event, seq and time stay. */
+        clock_retire(resource_find_clock(r, "ens1f0"));
+        g_assert_true(resource_update_value(r));
+        g_assert_null(r->value);
+        resource_prepare_announcement(&a, r, resource_find_clock(r, "ens1f0"), NULL);
+        resource_announce(&a);
+        announcement_done(&a);
+        g_assert_null(r->announced_value);
+        g_assert_cmpuint(r->sequence, ==, 3);
+        g_assert_null(resource_current_state_event(r));
+
+        /* Back, under the alias configured now; the same struct, which events may still point at. */
+        g_assert_true(resource_ensure_clock(r, "ens2f0", "renamed") == c);
+        g_assert_false(c->retired);
+        g_assert_cmpstr(c->value_address, ==, "renamed/master");
+        g_assert_cmpuint(r->clocks->len, ==, 2);
 }
 
 static void test_os_clock_events(void) {
@@ -296,6 +349,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/resource/table", test_resource_table);
         g_test_add_func("/resource/addresses", test_resource_addresses);
         g_test_add_func("/resource/lock-state", test_lock_state_events);
+        g_test_add_func("/resource/retire", test_retire);
         g_test_add_func("/resource/os-clock", test_os_clock_events);
         g_test_add_func("/resource/clock-class", test_clock_class_events);
         g_test_add_func("/resource/gnss", test_gnss_events);

@@ -34,12 +34,13 @@ static const struct {
         const char *interface;
         const char *member;
 } not_implemented[] = {
-        { "org.ptpsync1.Manager", "Reload" },
+        /* Nothing now; { NULL, NULL } keeps the array valid C and is skipped. */
+        { NULL, NULL },
 };
 
 static bool is_not_implemented(const char *interface, const char *member) {
         for (size_t i = 0; i < G_N_ELEMENTS(not_implemented); i++)
-                if (g_str_equal(not_implemented[i].interface, interface) &&
+                if (not_implemented[i].interface && g_str_equal(not_implemented[i].interface, interface) &&
                     (!not_implemented[i].member || (member && g_str_equal(not_implemented[i].member, member))))
                         return true;
         return false;
@@ -380,9 +381,12 @@ static void test_contract_files(void) {
         }
         /* Not implemented members must exist in their contract, or the list has gone stale. */
         for (size_t i = 0; i < G_N_ELEMENTS(not_implemented); i++) {
-                GDBusInterfaceInfo *c = g_hash_table_lookup(contracts, not_implemented[i].interface);
+                GDBusInterfaceInfo *c;
                 const char *m = not_implemented[i].member;
 
+                if (!not_implemented[i].interface)
+                        continue;
+                c = g_hash_table_lookup(contracts, not_implemented[i].interface);
                 g_assert_nonnull(c);
                 if (m && !g_dbus_interface_info_lookup_method(c, m) && !g_dbus_interface_info_lookup_signal(c, m) &&
                     !g_dbus_interface_info_lookup_property(c, m))

@@ -1361,6 +1361,18 @@ static void test_disconnect(void) {
         test_bus_stop(bus);
 }
 
+/* ptpsync_client_reload(): 0 when the file applies; -EINVAL and the daemon's message naming the key when not. */
+static void test_reload(Fixture *f, gconstpointer data) {
+        g_autofree char *path = g_build_filename(f->bus->dir, "ptpsyncd.conf", NULL);
+
+        g_assert_cmpint(ptpsync_client_reload(f->c), ==, 0);
+        g_assert_true(g_file_set_contents(path, "[Thresholds]\nHoldoverTimeoutSec=never\n", -1, NULL));
+        g_assert_cmpint(ptpsync_client_reload(f->c), ==, -EINVAL);
+        g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_INVALID_CONFIGURATION);
+        g_assert_nonnull(strstr(ptpsync_client_last_error_message(f->c), "HoldoverTimeoutSec"));
+        g_assert_nonnull(strstr(ptpsync_client_last_error_message(f->c), path));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/libptpsync/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -1378,6 +1390,7 @@ int main(int argc, char *argv[]) {
         ADD("sd-event", test_sd_event);
         ADD("glib", test_glib);
         ADD("forged", test_forged);
+        ADD("reload", test_reload);
         g_test_add_func("/libptpsync/disconnect", test_disconnect);
         return g_test_run();
 }

@@ -5,8 +5,9 @@
  * slaves' management sockets from here with --source=linuxptp, on a private
  * bus, and the test records every Event signal it broadcasts. Each scenario
  * is driven on the real ptp4l (kill the master, pull the link, unlock the
- * servo, change the grandmaster's class, kill ptp4l itself) and the events
- * that must follow are waited for, each with a deadline.
+ * servo, change the grandmaster's class, kill ptp4l itself, add, remove and
+ * change instances by Reload) and the events that must follow are waited
+ * for, each with a deadline.
  *
  * Needs root (namespaces, veth, ptp4l's 0660 root socket): skips (77) otherwise.
  * How long things took is printed (g_test_message) for the record; only
@@ -36,6 +37,7 @@ typedef struct Fixture {
         char *prefix;
         TestBus *bus;
         TestDaemon *daemon;
+        char *config_path;
         char *log_path;
         sd_bus *client;
         TestSignals *events;
@@ -116,9 +118,20 @@ static char *ptp4l_group(Fixture *f, const char *name, unsigned n, const char *e
                                n == 0 ? "slave" : "slave2", interface, extra ?: "");
 }
 
+/* The configuration: thresholds for the lab, and config_groups. */
+static char *config_text(const char *config_groups) {
+        return g_strdup_printf("[Thresholds]\n"
+                               /* Software timestamps on veth: ~1 us, spikes of ~80 us under load. */
+                               "MaxOffsetNs=1000000\n"
+                               "MinOffsetNs=-1000000\n"
+                               "HoldoverTimeoutSec=%d\n"
+                               "%s",
+                               HOLDOVER_SEC, config_groups);
+}
+
 /* The lab up, a bus, and the daemon reading the lab with config_groups; exits 77 where the lab cannot run. */
 static void fixture_start(Fixture *f, const char *slaves, const char *config_groups, const char *const *extra) {
-        g_autofree char *config = NULL, *config_path = NULL, *bus_arg = NULL, *config_arg = NULL, *run_arg = NULL;
+        g_autofree char *config = NULL, *bus_arg = NULL, *config_arg = NULL, *run_arg = NULL;
         g_autoptr(GPtrArray) args = g_ptr_array_new();
         int r;
 
@@ -131,21 +144,15 @@ static void fixture_start(Fixture *f, const char *slaves, const char *config_gro
         g_assert_cmpint(r, ==, 0);
 
         f->bus = test_bus_start();
-        config = g_strdup_printf("[Thresholds]\n"
-                                 /* Software timestamps on veth: ~1 us, spikes of ~80 us under load. */
-                                 "MaxOffsetNs=1000000\n"
-                                 "MinOffsetNs=-1000000\n"
-                                 "HoldoverTimeoutSec=%d\n"
-                                 "%s",
-                                 HOLDOVER_SEC, config_groups);
-        config_path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
+        config = config_text(config_groups);
+        f->config_path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
         f->log_path = g_build_filename(f->bus->dir, "ptpsyncd.log", NULL);
 
         f->client = test_bus_connect(f->bus);
         f->events = test_signals_watch(f->client, EVENT_MATCH);
 
         bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
-        config_arg = g_strconcat("--config=", config_path, NULL);
+        config_arg = g_strconcat("--config=", f->config_path, NULL);
         run_arg = g_strconcat("--runtime-dir=", f->bus->dir, "/run", NULL);
         g_ptr_array_add(args, bus_arg);
         g_ptr_array_add(args, "--node-name=" TEST_NODE_NAME);
@@ -182,6 +189,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data) {
         if (f->bus)
                 test_bus_stop(f->bus);
         g_free(f->prefix);
+        g_free(f->config_path);
         g_free(f->log_path);
 }
 
@@ -386,11 +394,9 @@ static void test_push(Fixture *f, gconstpointer data) {
         fault_and_repair(f, "unlock", "lock", "running pmc; by push, the next poll is a minute away");
 }
 
-/* GetCurrentState of lock-state has a state and an offset for each of two clocks. */
-static bool two_clocks(void *userdata) {
-        Fixture *f = userdata;
+/* GetCurrentState of lock-state: one event, its values "address|data_type|value_type|value". */
+static TestEvent *lock_state_now(Fixture *f) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        g_autoptr(TestEvent) e = NULL;
         int r;
 
         r = sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "GetCurrentState",
@@ -398,7 +404,13 @@ static bool two_clocks(void *userdata) {
         g_assert_cmpint(r, >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
-        e = test_event_read(reply);
+        return test_event_read(reply);
+}
+
+/* GetCurrentState of lock-state has a state and an offset for each of two clocks. */
+static bool two_clocks(void *userdata) {
+        g_autoptr(TestEvent) e = lock_state_now(userdata);
+
         return e->values->len == 4;
 }
 
@@ -428,6 +440,115 @@ static void test_two_instances(Fixture *f, gconstpointer data) {
         (void) wait_event(f, SYNC, SYNC, "FREERUN");
         if1 = slave_interface(f, 1);
         g_test_message("second instance (%s) FREERUN; the node's sync-state with it", if1);
+}
+
+/* Rewrites the configuration with config_groups and reloads it (Manager.Reload, which returns once it applied). */
+static void reload_with(Fixture *f, const char *config_groups) {
+        g_autofree char *config = config_text(config_groups);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autoptr(GError) e = NULL;
+
+        g_file_set_contents(f->config_path, config, -1, &e);
+        g_assert_no_error(e);
+        if (sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "Reload", &error,
+                               NULL, NULL) < 0)
+                g_error("Reload: %s: %s", error.name, error.message);
+}
+
+/* The events received from index from on that say anything of address's state, as "seq value, ...". */
+static char *events_since_about(Fixture *f, guint from, const char *address) {
+        g_autofree char *prefix = g_strconcat(address, "|notification|enumeration|", NULL);
+        GPtrArray *m = f->events->messages;
+        GString *found = g_string_new(NULL);
+
+        for (guint i = from; i < m->len; i++) {
+                g_autoptr(TestEvent) e = NULL;
+
+                (void) sd_bus_message_rewind(m->pdata[i], true);
+                e = test_event_read(m->pdata[i]);
+                for (guint v = 0; v < e->values->len; v++)
+                        if (g_str_has_prefix(e->values->pdata[v], prefix))
+                                g_string_append_printf(found, "%s%" G_GUINT64_FORMAT " %s", found->len ? ", " : "",
+                                                       e->seq, (char *) e->values->pdata[v] + strlen(prefix));
+        }
+        return g_string_free(found, false);
+}
+
+/*
+ * [ptp4l NAME] instances changed by Reload, on a running daemon: one instance first; a second one
+ * added (two clocks); the second removed while FREERUN (its clock leaves lock-state, and the node is
+ * LOCKED again without it); the first's PollIntervalMs changed (read anew, still LOCKED throughout).
+ */
+static void test_reload_instances(Fixture *f, gconstpointer data) {
+        g_autofree char *g0 = NULL, *g0_faster = NULL, *g1 = NULL, *both = NULL, *alias0 = NULL, *about = NULL;
+        g_autoptr(TestEvent) now = NULL;
+        guint from;
+
+        g0 = ptp4l_group(f, "first", 0, NULL);
+        g1 = ptp4l_group(f, "second", 1, "Alias=second\n");
+        both = g_strconcat(g0, g1, NULL);
+        alias0 = slave_alias(f, 0);
+        fixture_start(f, "--slaves=2", g0, NULL);
+        (void) wait_event(f, LOCK, alias0, "LOCKED");
+        (void) wait_event(f, SYNC, SYNC, "LOCKED");
+
+        /* Added: read at once, a second clock. */
+        reload_with(f, both);
+        (void) wait_event(f, LOCK, "second/master", "LOCKED");
+        g_assert_true(test_bus_wait_for(f->client, two_clocks, f, WAIT_USEC));
+        g_assert_true(log_has(f, "Reading ptp4l second", 1));
+
+        /* The second's ptp4l gone: FREERUN after the holdover, and the node with it. */
+        g_assert_cmpint(lab_run(f, "kill-slave", "slave2", NULL), ==, 0);
+        (void) wait_event(f, LOCK, "second/master", "FREERUN");
+        (void) wait_event(f, SYNC, SYNC, "FREERUN");
+
+        /* Removed: its clock leaves lock-state, whose worst is the first's again, and so is the node's. */
+        from = f->seen;
+        reload_with(f, g0);
+        now = lock_state_now(f);
+        g_assert_cmpuint(now->values->len, ==, 2);
+        g_assert_true(g_str_has_prefix(now->values->pdata[0], alias0));
+        (void) wait_event(f, LOCK, alias0, "LOCKED"); /* the event of lock-state's value, with what is left */
+        {
+                g_autoptr(TestEvent) e = NULL;
+
+                (void) sd_bus_message_rewind(f->events->messages->pdata[f->seen - 1], true);
+                e = test_event_read(f->events->messages->pdata[f->seen - 1]);
+                g_assert_cmpuint(e->values->len, ==, 2);
+        }
+        f->seen = from;
+        (void) wait_event(f, SYNC, SYNC, "LOCKED");
+        g_assert_true(log_has(f, "no longer reading ptp4l second", 1));
+
+        /* Changed: read anew (a second "answers"), and LOCKED all along: not even a LOCKED event again. */
+        while (sd_bus_process(f->client, NULL) > 0)
+                ;
+        from = f->events->messages->len;
+        g0_faster = ptp4l_group(f, "first", 0, "PollIntervalMs=500\n");
+        reload_with(f, g0_faster);
+        g_assert_true(log_has(f, "reading anew: ptp4l first", 1));
+        g_assert_true(log_has(f, "ptp4l first answers at its socket", 2));
+        g_clear_pointer(&now, test_event_free);
+        now = lock_state_now(f);
+        g_assert_cmpuint(now->values->len, ==, 2);
+        g_assert_true(g_str_has_suffix(now->values->pdata[0], "|LOCKED"));
+        /*
+         * The same file again changes nothing (nothing is read anew), and its reply comes after every
+         * event the daemon had to send: a barrier, after which all of them are here.
+         */
+        reload_with(f, g0_faster);
+        while (sd_bus_process(f->client, NULL) > 0)
+                ;
+        g_assert_cmpuint(test_file_count(f->log_path, "reading anew"), ==, 1);
+        about = events_since_about(f, from, alias0);
+        g_assert_cmpstr(about, ==, "");
+        g_free(about);
+        about = events_since_about(f, from, "CLOCK_REALTIME");
+        g_assert_cmpstr(about, ==, "");
+        g_free(about);
+        about = events_since_about(f, from, SYNC);
+        g_assert_cmpstr(about, ==, "");
 }
 
 /* --ptp4l-socket: one instance, its interface asked of ptp4l (PORT_PROPERTIES_NP). */
@@ -489,5 +610,6 @@ int main(int argc, char *argv[]) {
         ADD("two-instances", test_two_instances);
         ADD("foreign-datagram", test_foreign_datagram);
         ADD("socket-option", test_socket_option);
+        ADD("reload-instances", test_reload_instances);
         return g_test_run();
 }

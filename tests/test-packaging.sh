@@ -204,6 +204,9 @@ test_units() {
         # The unit runs what meson installed, under the name the activation file asks for.
         grep -qx "ExecStart=$LIBEXECDIR/ptpsyncd" "$unitdir/ptpsyncd.service" ||
                 fail "ExecStart= is not $LIBEXECDIR/ptpsyncd: $(grep ExecStart= "$unitdir/ptpsyncd.service")"
+        # systemctl reload: synchronous, and failing when the daemon refuses the file.
+        grep -qx "ExecReload=$BINDIR/ptpsyncctl reload" "$unitdir/ptpsyncd.service" ||
+                fail "ExecReload= is not $BINDIR/ptpsyncctl reload: $(grep ExecReload= "$unitdir/ptpsyncd.service")"
         busname=$(sed -n 's/^BusName=//p' "$unitdir/ptpsyncd.service")
         name=$(sed -n 's/^Name=//p' "$root$DBUS_SERVICEDIR/org.ptpsync1.service")
         alias=$(sed -n 's/^SystemdService=//p' "$root$DBUS_SERVICEDIR/org.ptpsync1.service")

@@ -84,7 +84,7 @@ static const Privileged privileged[] = {
         { "manage", SUBSCRIPTION, "Redrive", "", {}, true },
         { "manage", SUBSCRIPTION, "PurgeDeadLetters", "", {}, true },
         { "manage", SUBSCRIPTION, "Cancel", "", {}, true },
-        /* Manager.Reload, once it lands: { "configure", MANAGER, "Reload", "", {} }, */
+        { "configure", MANAGER, "Reload", "", {} },
 };
 
 /* --- the set-up: bus, polkitd (or none), daemon, a root connection ------------------------------ */
