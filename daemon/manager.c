@@ -73,8 +73,12 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
         if (r < 0)
                 return r;
 
-        /* seq goes on from the store, never reused; durable subscriptions come back, detached. */
-        m->last_seq = m->dispatched_seq = store_last_seq(store);
+        /* seq goes on from the store, never reused (so not guessed when it cannot be read); durable
+         * subscriptions come back, detached. */
+        r = store_last_seq(store, &m->last_seq);
+        if (r < 0)
+                return r;
+        m->dispatched_seq = m->last_seq;
         r = subscriptions_restore(m->subscriptions, store);
         if (r < 0)
                 return r;
@@ -124,7 +128,7 @@ static void manager_prune(Manager *m) {
         keep_after = MIN(keep_after, subscriptions_min_cursor(m->subscriptions));
         /* The newest event always stays: it is where seq goes on after a restart. */
         if (keep_after > 0 && keep_after < m->last_seq)
-                (void) store_prune_events(m->store, keep_after);
+                store_prune_events(m->store, keep_after);
 }
 
 /* Commits what the store has, then announces what waited on it, in order. */
@@ -184,12 +188,9 @@ static void manager_announce(Manager *m, Publication p) {
 /* c: the clock the event is about; NULL for sync-state. */
 static void manager_publish(Manager *m, Resource *r, Clock *c, Event *e, bool value_changed) {
         Publication p = { .event = event_ref(e), .value_changed = value_changed };
-        int k;
 
         e->seq = ++m->last_seq;
-        k = store_add_event(m->store, e);
-        if (k < 0)
-                log_error_errno(k, "Failed to store event %" PRIu64 "; it is not durable: %m", e->seq);
+        store_add_event(m->store, e);
         resource_prepare_announcement(&p.announcement, r, c, e);
         manager_announce(m, p);
 }

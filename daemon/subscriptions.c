@@ -110,10 +110,8 @@ int subscriptions_add(Subscriptions *r, Subscription *s) {
         if (subscription_is_durable(s) && s->owner) {
                 /* Only what comes after now concerns it. */
                 s->stored_cursor = r->manager->dispatched_seq;
-                k = store_save_subscription(r->manager->store, s->id, s->uid, s->address, &s->options,
-                                            s->stored_cursor);
-                if (k < 0)
-                        log_error_errno(k, "Subscription %s is not durable: storing it failed: %m", s->id);
+                store_save_subscription(r->manager->store, s->id, s->uid, s->address, &s->options,
+                                        s->stored_cursor);
                 manager_request_flush(r->manager);
         }
         log_info("Subscription %s: %s for %s (uid %u)%s.", s->id, s->address, s->owner ?: "nobody yet",
@@ -126,7 +124,7 @@ int subscriptions_add(Subscriptions *r, Subscription *s) {
 void subscriptions_remove(Subscriptions *r, Subscription *s) {
         log_info("Subscription %s ended.", s->id);
         if (subscription_is_durable(s)) {
-                (void) store_delete_subscription(r->manager->store, s->id);
+                store_delete_subscription(r->manager->store, s->id);
                 manager_request_flush(r->manager);
         }
         /* Announced while the object can still be found. */
