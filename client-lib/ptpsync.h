@@ -34,6 +34,7 @@
  *   org.ptpsync1.Error.NoSuchSubscription  -ENXIO
  *   org.ptpsync1.Error.QuotaExceeded       -EDQUOT
  *   org.ptpsync1.Error.AlreadyAttached     -EBUSY
+ *   org.ptpsync1.Error.StoreFailed         -EIO (the daemon could not commit to its store)
  *   org.freedesktop.DBus.Error.AccessDenied -EACCES
  *   org.freedesktop.DBus.Error.ServiceUnknown / NameHasNoOwner: the daemon is
  *     not running (-EHOSTUNREACH / -ENXIO, as sd-bus maps them)
@@ -68,6 +69,7 @@ extern "C" {
 #define PTPSYNC_ERROR_NO_SUCH_SUBSCRIPTION "org.ptpsync1.Error.NoSuchSubscription"
 #define PTPSYNC_ERROR_QUOTA_EXCEEDED       "org.ptpsync1.Error.QuotaExceeded"
 #define PTPSYNC_ERROR_ALREADY_ATTACHED     "org.ptpsync1.Error.AlreadyAttached"
+#define PTPSYNC_ERROR_STORE_FAILED         "org.ptpsync1.Error.StoreFailed"
 
 typedef struct PtpsyncClient PtpsyncClient;
 typedef struct PtpsyncEvent PtpsyncEvent;

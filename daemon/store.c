@@ -412,7 +412,7 @@ Store *store_free(Store *s) {
         if (!s)
                 return NULL;
         if (s->db && store_pending_writes(s) > 0 && store_commit(s) < 0)
-                log_error("%s; %u writes were never committed.", s->error, store_pending_writes(s));
+                log_error("%s; writes never committed: %u.", s->error, store_pending_writes(s));
         for (Statement st = 0; st < _STMT_MAX; st++)
                 sqlite3_finalize(s->statements[st]);
         sqlite3_close(s->db);

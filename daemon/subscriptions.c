@@ -108,7 +108,7 @@ int subscriptions_add(Subscriptions *r, Subscription *s) {
         g_hash_table_insert(r->by_path, s->object_path, s);
         uid_count_add(r, s->uid, +1);
         if (subscription_is_durable(s) && s->owner) {
-                /* Only what comes after now concerns it. */
+                /* Only what comes after now concerns it. Durable once committed: see method_subscribe(). */
                 s->stored_cursor = r->manager->dispatched_seq;
                 store_save_subscription(r->manager->store, s->id, s->uid, s->address, &s->options,
                                         s->stored_cursor);
@@ -270,6 +270,7 @@ static int restore_subscription(const StoredSubscription *stored, void *userdata
         if (k < 0)
                 return log_error_errno(k, "Subscription %s in the store is damaged: %m", stored->id);
         s->stored_cursor = stored->cursor;
+        s->in_store = true;
         k = subscriptions_add(x->registry, s);
         if (k < 0) {
                 subscription_free(s);
