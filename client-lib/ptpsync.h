@@ -35,6 +35,7 @@
  *   org.ptpsync1.Error.QuotaExceeded       -EDQUOT
  *   org.ptpsync1.Error.AlreadyAttached     -EBUSY
  *   org.ptpsync1.Error.InvalidConfiguration -EINVAL
+ *   org.ptpsync1.Error.StoreFailed         -EIO (the daemon could not commit to its store)
  *   org.freedesktop.DBus.Error.AccessDenied -EACCES
  *   org.freedesktop.DBus.Error.ServiceUnknown / NameHasNoOwner: the daemon is
  *     not running (-EHOSTUNREACH / -ENXIO, as sd-bus maps them)
@@ -70,6 +71,7 @@ extern "C" {
 #define PTPSYNC_ERROR_QUOTA_EXCEEDED       "org.ptpsync1.Error.QuotaExceeded"
 #define PTPSYNC_ERROR_ALREADY_ATTACHED     "org.ptpsync1.Error.AlreadyAttached"
 #define PTPSYNC_ERROR_INVALID_CONFIGURATION "org.ptpsync1.Error.InvalidConfiguration"
+#define PTPSYNC_ERROR_STORE_FAILED         "org.ptpsync1.Error.StoreFailed"
 
 typedef struct PtpsyncClient PtpsyncClient;
 typedef struct PtpsyncEvent PtpsyncEvent;

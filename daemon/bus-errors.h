@@ -15,5 +15,7 @@
 #define BUS_ERROR_QUOTA_EXCEEDED       "org.ptpsync1.Error.QuotaExceeded"
 #define BUS_ERROR_ALREADY_ATTACHED     "org.ptpsync1.Error.AlreadyAttached"
 #define BUS_ERROR_INVALID_CONFIGURATION "org.ptpsync1.Error.InvalidConfiguration"
+/* A call that promises durability, when what it did could not be committed to the store. */
+#define BUS_ERROR_STORE_FAILED         "org.ptpsync1.Error.StoreFailed"
 
 extern const sd_bus_error_map ptpsync_bus_errors[];

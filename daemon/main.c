@@ -255,6 +255,9 @@ static int run(int argc, char *argv[]) {
                 (void) log_error_errno(r, "Event loop failed: %m");
                 return EXIT_FAILURE;
         }
+        /* Writes that were never committed make the exit a failure; store_free() tries once more and says why. */
+        if (r == EXIT_SUCCESS && manager_commit_final(m) < 0)
+                return EXIT_FAILURE;
         return r;
 }
 

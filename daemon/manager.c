@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <inttypes.h>
 
+#include "bus-errors.h"
 #include "log.h"
 #include "manager-bus.h"
 #include "manager.h"
@@ -28,7 +29,9 @@ typedef struct Publication {
         Announcement announcement; /* with event: what the resource shows once it is out */
         bool value_changed;
         const char *property;
-        sd_bus_message *reply_to;
+        sd_bus_message *call;   /* to answer: with reply once durable, with an error if not */
+        sd_bus_message *reply;  /* NULL: an empty one */
+        char *subscription;     /* the object path of the durable subscription call made */
 } Publication;
 
 static void publication_free(void *p) {
@@ -36,11 +39,14 @@ static void publication_free(void *p) {
 
         event_unref(x->event);
         announcement_done(&x->announcement);
-        sd_bus_message_unref(x->reply_to);
+        sd_bus_message_unref(x->call);
+        sd_bus_message_unref(x->reply);
+        g_free(x->subscription);
         g_free(x);
 }
 
 static int on_flush(sd_event_source *s, void *userdata);
+static int on_commit_retry(sd_event_source *s, uint64_t usec, void *userdata);
 
 int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKind source,
                 const Thresholds *thresholds, Store *store) {
@@ -73,9 +79,16 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
                 r = sd_event_source_set_enabled(m->flush_source, SD_EVENT_OFF);
         if (r < 0)
                 return r;
+        r = commit_retry_new(&m->commit_retry, event, on_commit_retry, m);
+        if (r < 0)
+                return r;
 
-        /* seq goes on from the store, never reused; durable subscriptions come back, detached. */
-        m->last_seq = m->dispatched_seq = store_last_seq(store);
+        /* seq goes on from the store, never reused (so not guessed when it cannot be read); durable
+         * subscriptions come back, detached. */
+        r = store_last_seq(store, &m->last_seq);
+        if (r < 0)
+                return r;
+        m->dispatched_seq = m->last_seq;
         r = subscriptions_restore(m->subscriptions, store);
         if (r < 0)
                 return r;
@@ -91,6 +104,7 @@ Manager *manager_free(Manager *m) {
         subscriptions_free(m->subscriptions);
         g_queue_clear_full(&m->outbox, publication_free);
         sd_event_source_disable_unref(m->flush_source);
+        commit_retry_free(m->commit_retry);
         store_free(m->store);
         delivery_free(m->delivery);
         peers_free(m->peers);
@@ -133,19 +147,108 @@ static void manager_prune(Manager *m) {
         keep_after = MIN(keep_after, subscriptions_min_cursor(m->subscriptions));
         /* The newest event always stays: it is where seq goes on after a restart. */
         if (keep_after > 0 && keep_after < m->last_seq)
-                (void) store_prune_events(m->store, keep_after);
+                store_prune_events(m->store, keep_after);
+}
+
+static unsigned manager_events_held(Manager *m) {
+        unsigned n = 0;
+
+        for (GList *l = m->outbox.head; l; l = l->next)
+                n += ((Publication *) l->data)->event != NULL;
+        return n;
+}
+
+/* Once it is committed: the subscription a durable Subscribe made is stored, and the caller hears so. */
+static void manager_reply_durable(Manager *m, Publication *p) {
+        Subscription *s = p->subscription ? subscriptions_find_by_path(m->subscriptions, p->subscription) : NULL;
+
+        if (s)
+                s->in_store = true;
+        if (p->reply)
+                (void) sd_bus_send(NULL, p->reply, NULL);
+        else
+                (void) sd_bus_reply_method_return(p->call, NULL);
+}
+
+/*
+ * The calls that wait for durability hear now that it failed; the rest of the
+ * outbox waits. A durable subscription whose row was never committed ends:
+ * its Subscribe failed.
+ */
+static void manager_fail_durable_calls(Manager *m, const char *why) {
+        GList *next;
+
+        for (GList *l = m->outbox.head; l; l = next) {
+                Publication *p = l->data;
+                Subscription *s;
+
+                next = l->next;
+                if (!p->call)
+                        continue;
+                g_queue_delete_link(&m->outbox, l);
+                s = p->subscription ? subscriptions_find_by_path(m->subscriptions, p->subscription) : NULL;
+                if (s && !s->in_store) {
+                        log_warning("Subscription %s: not made, its row could not be committed.", s->id);
+                        subscriptions_remove(m->subscriptions, s);
+                }
+                (void) sd_bus_reply_method_errorf(p->call, BUS_ERROR_STORE_FAILED, "%s; %s", why,
+                                                  p->subscription ? "the subscription was not made"
+                                                                  : "what this call changed is not durable "
+                                                                    "(held, and committed later if the store "
+                                                                    "recovers)");
+                publication_free(p);
+        }
+}
+
+/*
+ * in_loop: called by the event loop, not on the spot from inside whatever wrote, where ending a
+ * subscription could pull it from under its caller; then the flush, from the loop and before the
+ * delivery pump, tries once more and answers the calls.
+ */
+static void manager_commit_failed(Manager *m, int error, bool in_loop) {
+        const char *why = store_last_error(m->store);
+        bool first = !commit_retry_failing(m->commit_retry);
+        int r;
+
+        r = commit_retry_failed(m->commit_retry, manager_now(m, CLOCK_MONOTONIC));
+        if (first)
+                log_error_errno(error, "%s; retrying, and holding what waits on it, announced to nobody "
+                                "(events: %u).", why, manager_events_held(m));
+        else
+                log_debug("Commit attempt %u failed: %s", commit_retry_failures(m->commit_retry), why);
+        /* After commit_retry_failed(): writes made from here on wait for the retry, not for a flush. */
+        if (in_loop)
+                manager_fail_durable_calls(m, why);
+        else
+                (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                log_error_errno(error, "Giving up after %u failed commits in %" PRIu64 " s: %s; events never "
+                                "committed nor announced: %u.", commit_retry_failures(m->commit_retry),
+                                COMMIT_RETRY_GIVE_UP_USEC / USEC_PER_SEC, why, manager_events_held(m));
+                (void) sd_event_exit(m->event, EXIT_FAILURE);
+        }
 }
 
 /* Commits what the store has, then announces what waited on it, in order. */
-static void manager_flush(Manager *m) {
+static void manager_flush(Manager *m, bool in_loop) {
         Publication *p;
         int r;
 
         r = store_commit(m->store);
-        if (r < 0)
-                /* Nothing is lost from memory, but a crash now would lose it: say so. */
-                log_error_errno(r, "Failed to commit to the store; these events are not durable: %m");
+        if (r < 0) {
+                manager_commit_failed(m, r, in_loop);
+                return;
+        }
+        if (commit_retry_failing(m->commit_retry)) {
+                unsigned failures = commit_retry_failures(m->commit_retry);
+                uint64_t t = commit_retry_succeeded(m->commit_retry, manager_now(m, CLOCK_MONOTONIC));
 
+                log_notice("The store works again, after %u failed commits in %" PRIu64 ".%03" PRIu64 " s; "
+                           "held events going out now: %u.", failures, t / USEC_PER_SEC,
+                           t % USEC_PER_SEC / USEC_PER_MSEC, manager_events_held(m));
+        }
+
+        m->flushing = true;
         while ((p = g_queue_pop_head(&m->outbox))) {
                 if (p->event) {
                         Resource *res = p->announcement.resource;
@@ -167,9 +270,10 @@ static void manager_flush(Manager *m) {
                         manager_bus_emit_manager_changed(m, p->property);
                         manager_update_status(m);
                 } else
-                        (void) sd_bus_reply_method_return(p->reply_to, NULL);
+                        manager_reply_durable(m, p);
                 publication_free(p);
         }
+        m->flushing = false;
 
         if (++m->flushes_since_prune >= PRUNE_EVERY_FLUSHES) {
                 m->flushes_since_prune = 0;
@@ -178,13 +282,33 @@ static void manager_flush(Manager *m) {
 }
 
 static int on_flush(sd_event_source *s, void *userdata) {
-        manager_flush(userdata);
+        manager_flush(userdata, true);
         return 0;
 }
 
+static int on_commit_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        manager_flush(userdata, true);
+        return 0;
+}
+
+bool manager_store_failing(Manager *m, const char **ret_why) {
+        if (!commit_retry_failing(m->commit_retry))
+                return false;
+        *ret_why = store_last_error(m->store);
+        return true;
+}
+
+int manager_commit_final(Manager *m) {
+        return store_commit(m->store);
+}
+
 void manager_request_flush(Manager *m) {
-        if (store_pending_writes(m->store) >= FLUSH_WRITES_MAX) {
-                manager_flush(m);
+        /* While commits fail, the retry timer commits, not every new write. */
+        if (commit_retry_failing(m->commit_retry))
+                return;
+        /* Not from inside a flush's announcements: those of the next events would overtake the one going out. */
+        if (store_pending_writes(m->store) >= FLUSH_WRITES_MAX && !m->flushing) {
+                manager_flush(m, false);
                 return;
         }
         (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
@@ -198,12 +322,10 @@ static void manager_announce(Manager *m, Publication p) {
 /* c: the clock the event is about; NULL for sync-state. */
 static void manager_publish(Manager *m, Resource *r, Clock *c, Event *e, bool value_changed) {
         Publication p = { .event = event_ref(e), .value_changed = value_changed };
-        int k;
 
+        /* Taken for good: if the commit fails, the event is held with it and committed later. */
         e->seq = ++m->last_seq;
-        k = store_add_event(m->store, e);
-        if (k < 0)
-                log_error_errno(k, "Failed to store event %" PRIu64 "; it is not durable: %m", e->seq);
+        store_add_event(m->store, e);
         resource_prepare_announcement(&p.announcement, r, c, e);
         manager_announce(m, p);
 }
@@ -221,7 +343,24 @@ static void manager_property_changed(Manager *m, const char *property) {
 }
 
 void manager_reply_when_durable(Manager *m, sd_bus_message *call) {
-        manager_announce(m, (Publication) { .reply_to = sd_bus_message_ref(call) });
+        manager_announce(m, (Publication) { .call = sd_bus_message_ref(call) });
+}
+
+int manager_reply_subscribed_when_durable(Manager *m, sd_bus_message *call, Subscription *s) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "o", s->object_path);
+        if (r < 0)
+                return r;
+        manager_announce(m, (Publication) {
+                .call = sd_bus_message_ref(call),
+                .reply = TAKE_PTR(reply),
+                .subscription = g_strdup(s->object_path),
+        });
+        return 0;
 }
 
 static void manager_update_sync_state(Manager *m) {

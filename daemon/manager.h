@@ -14,6 +14,13 @@
  * one commit) the transaction is committed and the outbox flushed in order --
  * the Event broadcast, PropertiesChanged, and every matching subscription's
  * queue (subscriptions.c).
+ *
+ * A commit that fails is a failure, not a log line: the outbox stays as it
+ * is, announced to nobody, its events keeping the seqs they were given; the
+ * calls that wait for durability get StoreFailed at once; the store keeps the
+ * batch and the commit is retried with backoff (commit-retry.h) until it
+ * works, when the outbox goes out in order, or for 30 s, when the daemon
+ * exits with status 1.
  */
 #pragma once
 
@@ -21,6 +28,7 @@
 #include <systemd/sd-event.h>
 
 #include "authorize.h"
+#include "commit-retry.h"
 #include "config.h"
 #include "delivery.h"
 #include "peers.h"
@@ -44,6 +52,8 @@ struct Manager {
         Store *store;
         GQueue outbox;           /* Publication*, committed at the next flush */
         sd_event_source *flush_source;
+        CommitRetry *commit_retry; /* armed while commits fail */
+        bool flushing;             /* announcing what a commit made durable */
         unsigned flushes_since_prune;
         unsigned retain_events;
         AuthRegistry *auth;
@@ -82,8 +92,22 @@ int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const c
  */
 void manager_retire_clock(Manager *m, ResourceKind k, const char *clock);
 
-/* Replies to call (with no arguments) once everything it caused is committed. */
+/*
+ * Replies to call (with no arguments) once everything it caused is committed,
+ * or with StoreFailed if that commit fails.
+ */
 void manager_reply_when_durable(Manager *m, sd_bus_message *call);
+/*
+ * A durable Subscribe that made or re-attached s: replies with its path once
+ * its row is committed. If that commit fails: StoreFailed, and s ends (unless
+ * an earlier commit had stored it).
+ */
+int manager_reply_subscribed_when_durable(Manager *m, sd_bus_message *call, Subscription *s);
+
+/* Whether commits fail now; why, as the store says, in *ret_why. */
+bool manager_store_failing(Manager *m, const char **ret_why);
+/* At exit: commits what waits; < 0 if it cannot (store_free() will try once more, and say why). */
+int manager_commit_final(Manager *m);
 
 /* Store writes happened: commit them (and publish what waits on them) soon. */
 void manager_request_flush(Manager *m);

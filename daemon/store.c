@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sys/file.h>
 #include <unistd.h>
 #include <glib.h>
@@ -12,6 +13,7 @@
 #include "duration.h"
 #include "log.h"
 #include "resource.h"
+#include "store-batch.h"
 #include "store.h"
 
 /* Statements prepared once; STATEMENT_SQL[i] is the text of statement i. */
@@ -85,7 +87,8 @@ struct Store {
         sqlite3 *db;
         char *path;
         sqlite3_stmt *statements[_STMT_MAX];
-        unsigned pending_writes; /* statements in the open transaction; 0: none open */
+        StoreBatch *batch; /* the writes since the last commit that worked */
+        char *error;       /* why the last commit failed */
 };
 
 static int errno_of(int sqlite_error) {
@@ -101,48 +104,173 @@ static int errno_of(int sqlite_error) {
         }
 }
 
-/* Runs a prepared statement to its end; its bindings were set by the caller. */
-static int run(Store *s, Statement st) {
-        sqlite3_stmt *stmt = s->statements[st];
+static sqlite3_stmt *statement(Store *s, Statement st) {
+        return s->statements[st];
+}
+
+/* Runs a prepared statement to its end; its bindings were set by the caller. Returns SQLite's code. */
+static int step(Store *s, Statement st) {
+        sqlite3_stmt *stmt = statement(s, st);
         int r;
 
         while ((r = sqlite3_step(stmt)) == SQLITE_ROW)
                 ;
         sqlite3_reset(stmt);
         sqlite3_clear_bindings(stmt);
-        if (r != SQLITE_DONE)
-                return log_error_errno(errno_of(r), "%s: %s failed: %s", s->path, statement_sql[st],
-                                       sqlite3_errmsg(s->db));
-        return 0;
+        return r;
 }
 
-/* Every write joins the open transaction, or opens one. */
-static int begin_write(Store *s) {
+static int apply_add_event(Store *s, const Event *e) {
+        sqlite3_stmt *st = statement(s, STMT_ADD_EVENT);
         int r;
 
-        if (s->pending_writes++ > 0)
-                return 0;
-        r = run(s, STMT_BEGIN);
-        if (r < 0)
-                s->pending_writes = 0;
+        sqlite3_bind_int64(st, 1, (int64_t) e->seq);
+        sqlite3_bind_text(st, 2, e->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, e->type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, e->source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, e->time_usec);
+        r = step(s, STMT_ADD_EVENT);
+        for (guint i = 0; r == SQLITE_DONE && i < e->values->len; i++) {
+                const EventValue *v = &g_array_index(e->values, EventValue, i);
+
+                st = statement(s, STMT_ADD_VALUE);
+                sqlite3_bind_int64(st, 1, (int64_t) e->seq);
+                sqlite3_bind_int(st, 2, (int) i);
+                sqlite3_bind_text(st, 3, v->address, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 4, v->data_type, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 5, v->value_type, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 6, v->value, -1, SQLITE_STATIC);
+                r = step(s, STMT_ADD_VALUE);
+        }
         return r;
+}
+
+static int apply_save_subscription(Store *s, const StoreOp *op) {
+        const SubscriptionOptions *o = &op->options;
+        sqlite3_stmt *st = statement(s, STMT_SAVE_SUBSCRIPTION);
+        GHashTableIter i;
+        const char *k, *v;
+        int r;
+
+        sqlite3_bind_text(st, 1, op->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, op->uid);
+        sqlite3_bind_text(st, 4, op->address, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, o->ordered);
+        sqlite3_bind_int64(st, 6, o->window);
+        sqlite3_bind_int64(st, 7, o->retry);
+        sqlite3_bind_text(st, 8, o->backoff_delay, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, backoff_policy_to_string(o->backoff_policy), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, (int64_t) o->ack_timeout_usec);
+        sqlite3_bind_int64(st, 11, o->queue_limit);
+        sqlite3_bind_int(st, 12, o->initial_state);
+        sqlite3_bind_int64(st, 13, o->dead_letter_limit);
+        sqlite3_bind_int64(st, 14, (int64_t) op->number);
+        r = step(s, STMT_SAVE_SUBSCRIPTION);
+
+        g_hash_table_iter_init(&i, o->metadata);
+        while (r == SQLITE_DONE && g_hash_table_iter_next(&i, (void **) &k, (void **) &v)) {
+                st = statement(s, STMT_SAVE_METADATA);
+                sqlite3_bind_text(st, 1, op->id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, v, -1, SQLITE_STATIC);
+                r = step(s, STMT_SAVE_METADATA);
+        }
+        return r;
+}
+
+/* A statement whose first parameter is the op's subscription id, if it has one, and the next its number. */
+static int apply_id_number(Store *s, Statement which, const StoreOp *op) {
+        sqlite3_stmt *st = statement(s, which);
+        int n = 1;
+
+        if (op->id)
+                sqlite3_bind_text(st, n++, op->id, -1, SQLITE_STATIC);
+        if (sqlite3_bind_parameter_count(st) >= n)
+                sqlite3_bind_int64(st, n, (int64_t) op->number);
+        return step(s, which);
+}
+
+static int apply(Store *s, const StoreOp *op) {
+        switch (op->kind) {
+        case STORE_OP_ADD_EVENT:
+                return apply_add_event(s, op->event);
+        case STORE_OP_SAVE_SUBSCRIPTION:
+                return apply_save_subscription(s, op);
+        case STORE_OP_DELETE_SUBSCRIPTION:
+                return apply_id_number(s, STMT_DELETE_SUBSCRIPTION, op);
+        case STORE_OP_SET_CURSOR:
+                return apply_id_number(s, STMT_SET_CURSOR, op);
+        case STORE_OP_RESET_CURSOR:
+                return apply_id_number(s, STMT_RESET_CURSOR, op);
+        case STORE_OP_ADD_DEAD_LETTER: {
+                sqlite3_stmt *st = statement(s, STMT_ADD_DEAD_LETTER);
+
+                sqlite3_bind_text(st, 3, dead_letter_reason_to_string(op->reason), -1, SQLITE_STATIC);
+                return apply_id_number(s, STMT_ADD_DEAD_LETTER, op);
+        }
+        case STORE_OP_DELETE_DEAD_LETTER:
+                return apply_id_number(s, STMT_DELETE_DEAD_LETTER, op);
+        case STORE_OP_DELETE_DEAD_LETTERS:
+                return apply_id_number(s, STMT_DELETE_DEAD_LETTERS, op);
+        case STORE_OP_TRIM_DEAD_LETTERS:
+                return apply_id_number(s, STMT_TRIM_DEAD_LETTERS, op);
+        case STORE_OP_PRUNE_EVENTS:
+                return apply_id_number(s, STMT_PRUNE_EVENTS, op);
+        default:
+                assert(!"unknown store operation");
+                return SQLITE_MISUSE;
+        }
+}
+
+/* Says what failed and why, and ends the transaction: a rolled-back batch is tried again whole. */
+static int commit_failed(Store *s, int code, const char *what) {
+        int sys = sqlite3_system_errno(s->db);
+
+        g_free(s->error);
+        if (((code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_CANTOPEN) && sys > 0)
+                s->error = g_strdup_printf("%s: %s failed: %s (%s)", s->path, what, sqlite3_errmsg(s->db),
+                                           g_strerror(sys));
+        else
+                s->error = g_strdup_printf("%s: %s failed: %s", s->path, what, sqlite3_errmsg(s->db));
+        if (!sqlite3_get_autocommit(s->db))
+                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return errno_of(code);
 }
 
 unsigned store_pending_writes(const Store *s) {
-        return s->pending_writes;
+        return store_batch_size(s->batch);
+}
+
+const char *store_last_error(const Store *s) {
+        return s->error;
 }
 
 int store_commit(Store *s) {
+        unsigned n = store_batch_size(s->batch);
         int r;
 
-        if (s->pending_writes == 0)
+        if (n == 0)
                 return 0;
-        s->pending_writes = 0;
-        r = run(s, STMT_COMMIT);
-        if (r < 0)
-                /* A failed COMMIT may leave the transaction open: end it, so the next batch starts clean. */
-                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return r;
+        r = step(s, STMT_BEGIN);
+        if (r != SQLITE_DONE)
+                return commit_failed(s, r, "beginning a transaction");
+        for (unsigned i = 0; i < n; i++) {
+                const StoreOp *op = store_batch_get(s->batch, i);
+
+                r = apply(s, op);
+                if (r != SQLITE_DONE) {
+                        g_autofree char *what = store_op_describe(op);
+
+                        return commit_failed(s, r, what);
+                }
+        }
+        r = step(s, STMT_COMMIT);
+        if (r != SQLITE_DONE)
+                return commit_failed(s, r, "committing");
+        store_batch_clear(s->batch);
+        g_clear_pointer(&s->error, g_free);
+        return 0;
 }
 
 static int exec(Store *s, const char *sql, char **ret_message) {
@@ -172,6 +300,18 @@ static int query_int(Store *s, const char *sql, int64_t *ret, char **ret_message
                 *ret_message = g_strdup_printf("%s: %s", s->path, sqlite3_errmsg(s->db));
         sqlite3_finalize(stmt);
         return r == SQLITE_OK ? 0 : errno_of(r);
+}
+
+int store_set_max_pages(Store *s, uint32_t pages) {
+        g_autofree char *sql = g_strdup_printf("PRAGMA max_page_count = %" PRIu32, pages);
+        g_autofree char *message = NULL;
+        int64_t set = 0;
+        int r;
+
+        r = query_int(s, sql, &set, &message);
+        if (r < 0)
+                return log_error_errno(r, "%s", message);
+        return set == pages ? 0 : -ERANGE;
 }
 
 /* Brings the schema to STORE_SCHEMA_VERSION, or says why it cannot. */
@@ -222,6 +362,7 @@ int store_open(Store **ret, const char *directory, char **ret_message) {
         int r;
 
         s->lock_fd = -1;
+        s->batch = store_batch_new();
         if (g_mkdir_with_parents(directory, 0755) < 0) {
                 r = -errno;
                 *ret_message = g_strdup_printf("Cannot create the state directory %s: %s", directory,
@@ -270,161 +411,87 @@ int store_open(Store **ret, const char *directory, char **ret_message) {
 Store *store_free(Store *s) {
         if (!s)
                 return NULL;
-        if (s->db && s->pending_writes > 0)
-                (void) store_commit(s);
+        if (s->db && store_pending_writes(s) > 0 && store_commit(s) < 0)
+                log_error("%s; writes never committed: %u.", s->error, store_pending_writes(s));
         for (Statement st = 0; st < _STMT_MAX; st++)
                 sqlite3_finalize(s->statements[st]);
         sqlite3_close(s->db);
         if (s->lock_fd >= 0)
                 close(s->lock_fd);
+        store_batch_free(s->batch);
+        g_free(s->error);
         g_free(s->path);
         g_free(s);
         return NULL;
 }
 
-uint64_t store_last_seq(Store *s) {
+int store_last_seq(Store *s, uint64_t *ret) {
         g_autofree char *message = NULL;
         int64_t seq = 0;
-
-        if (query_int(s, "SELECT coalesce(max(seq), 0) FROM events", &seq, &message) < 0)
-                log_error("%s", message);
-        return (uint64_t) seq;
-}
-
-static sqlite3_stmt *statement(Store *s, Statement st) {
-        return s->statements[st];
-}
-
-int store_add_event(Store *s, const Event *e) {
-        sqlite3_stmt *st;
         int r;
 
-        r = begin_write(s);
+        r = query_int(s, "SELECT coalesce(max(seq), 0) FROM events", &seq, &message);
         if (r < 0)
-                return r;
-        st = statement(s, STMT_ADD_EVENT);
-        sqlite3_bind_int64(st, 1, (int64_t) e->seq);
-        sqlite3_bind_text(st, 2, e->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, e->type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, e->source, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, e->time_usec);
-        r = run(s, STMT_ADD_EVENT);
-        for (guint i = 0; r >= 0 && i < e->values->len; i++) {
-                const EventValue *v = &g_array_index(e->values, EventValue, i);
-
-                st = statement(s, STMT_ADD_VALUE);
-                sqlite3_bind_int64(st, 1, (int64_t) e->seq);
-                sqlite3_bind_int(st, 2, (int) i);
-                sqlite3_bind_text(st, 3, v->address, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 4, v->data_type, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 5, v->value_type, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 6, v->value, -1, SQLITE_STATIC);
-                r = run(s, STMT_ADD_VALUE);
-        }
-        return r;
+                return log_error_errno(r, "Cannot read the last seq: %s", message);
+        *ret = (uint64_t) seq;
+        return 0;
 }
 
-int store_save_subscription(Store *s, const char *id, uid_t uid, const char *address,
-                            const SubscriptionOptions *o, uint64_t cursor) {
-        sqlite3_stmt *st;
-        GHashTableIter i;
-        const char *k, *v;
-        int r;
+/* --- writes, kept in the batch until a commit applies them -------------------------------------- */
 
-        r = begin_write(s);
-        if (r < 0)
-                return r;
-        st = statement(s, STMT_SAVE_SUBSCRIPTION);
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, uid);
-        sqlite3_bind_text(st, 4, address, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 5, o->ordered);
-        sqlite3_bind_int64(st, 6, o->window);
-        sqlite3_bind_int64(st, 7, o->retry);
-        sqlite3_bind_text(st, 8, o->backoff_delay, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, backoff_policy_to_string(o->backoff_policy), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, (int64_t) o->ack_timeout_usec);
-        sqlite3_bind_int64(st, 11, o->queue_limit);
-        sqlite3_bind_int(st, 12, o->initial_state);
-        sqlite3_bind_int64(st, 13, o->dead_letter_limit);
-        sqlite3_bind_int64(st, 14, (int64_t) cursor);
-        r = run(s, STMT_SAVE_SUBSCRIPTION);
-
-        g_hash_table_iter_init(&i, o->metadata);
-        while (r >= 0 && g_hash_table_iter_next(&i, (void **) &k, (void **) &v)) {
-                st = statement(s, STMT_SAVE_METADATA);
-                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 3, v, -1, SQLITE_STATIC);
-                r = run(s, STMT_SAVE_METADATA);
-        }
-        return r;
+void store_add_event(Store *s, Event *e) {
+        store_batch_add(s->batch, (StoreOp) { .kind = STORE_OP_ADD_EVENT, .event = event_ref(e) });
 }
 
-/* One write of a statement whose first parameter is a subscription id and second, if any, a number. */
-static int write_id_number(Store *s, Statement which, const char *id, bool with_number, uint64_t number) {
-        sqlite3_stmt *st;
-        int r;
+void store_save_subscription(Store *s, const char *id, uid_t uid, const char *address,
+                             const SubscriptionOptions *o, uint64_t cursor) {
+        StoreOp op = {
+                .kind = STORE_OP_SAVE_SUBSCRIPTION,
+                .id = g_strdup(id),
+                .uid = uid,
+                .address = g_strdup(address),
+                .number = cursor,
+        };
 
-        r = begin_write(s);
-        if (r < 0)
-                return r;
-        st = statement(s, which);
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (with_number)
-                sqlite3_bind_int64(st, 2, (int64_t) number);
-        return run(s, which);
+        subscription_options_copy(&op.options, o);
+        store_batch_add(s->batch, op);
 }
 
-int store_delete_subscription(Store *s, const char *id) {
-        return write_id_number(s, STMT_DELETE_SUBSCRIPTION, id, false, 0);
+static void add_id_number(Store *s, StoreOpKind kind, const char *id, uint64_t number) {
+        store_batch_add(s->batch, (StoreOp) { .kind = kind, .id = g_strdup(id), .number = number });
 }
 
-int store_set_cursor(Store *s, const char *id, uint64_t cursor) {
-        return write_id_number(s, STMT_SET_CURSOR, id, true, cursor);
+void store_delete_subscription(Store *s, const char *id) {
+        add_id_number(s, STORE_OP_DELETE_SUBSCRIPTION, id, 0);
 }
 
-int store_reset_cursor(Store *s, const char *id, uint64_t cursor) {
-        return write_id_number(s, STMT_RESET_CURSOR, id, true, cursor);
+void store_set_cursor(Store *s, const char *id, uint64_t cursor) {
+        add_id_number(s, STORE_OP_SET_CURSOR, id, cursor);
 }
 
-int store_delete_dead_letter(Store *s, const char *id, uint64_t seq) {
-        return write_id_number(s, STMT_DELETE_DEAD_LETTER, id, true, seq);
+void store_reset_cursor(Store *s, const char *id, uint64_t cursor) {
+        add_id_number(s, STORE_OP_RESET_CURSOR, id, cursor);
 }
 
-int store_trim_dead_letters(Store *s, const char *id, uint32_t keep) {
-        return write_id_number(s, STMT_TRIM_DEAD_LETTERS, id, true, keep);
+void store_add_dead_letter(Store *s, const char *id, uint64_t seq, DeadLetterReason reason) {
+        store_batch_add(s->batch, (StoreOp) {
+                .kind = STORE_OP_ADD_DEAD_LETTER, .id = g_strdup(id), .number = seq, .reason = reason });
 }
 
-int store_delete_dead_letters(Store *s, const char *id) {
-        return write_id_number(s, STMT_DELETE_DEAD_LETTERS, id, false, 0);
+void store_delete_dead_letter(Store *s, const char *id, uint64_t seq) {
+        add_id_number(s, STORE_OP_DELETE_DEAD_LETTER, id, seq);
 }
 
-int store_add_dead_letter(Store *s, const char *id, uint64_t seq, DeadLetterReason reason) {
-        sqlite3_stmt *st;
-        int r;
-
-        r = begin_write(s);
-        if (r < 0)
-                return r;
-        st = statement(s, STMT_ADD_DEAD_LETTER);
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (int64_t) seq);
-        sqlite3_bind_text(st, 3, dead_letter_reason_to_string(reason), -1, SQLITE_STATIC);
-        return run(s, STMT_ADD_DEAD_LETTER);
+void store_delete_dead_letters(Store *s, const char *id) {
+        add_id_number(s, STORE_OP_DELETE_DEAD_LETTERS, id, 0);
 }
 
-int store_prune_events(Store *s, uint64_t keep_after_seq) {
-        sqlite3_stmt *st;
-        int r;
+void store_trim_dead_letters(Store *s, const char *id, uint32_t keep) {
+        add_id_number(s, STORE_OP_TRIM_DEAD_LETTERS, id, keep);
+}
 
-        r = begin_write(s);
-        if (r < 0)
-                return r;
-        st = statement(s, STMT_PRUNE_EVENTS);
-        sqlite3_bind_int64(st, 1, (int64_t) keep_after_seq);
-        return run(s, STMT_PRUNE_EVENTS);
+void store_prune_events(Store *s, uint64_t keep_after_seq) {
+        add_id_number(s, STORE_OP_PRUNE_EVENTS, NULL, keep_after_seq);
 }
 
 /* --- reading back at start-up ------------------------------------------------------------------ */

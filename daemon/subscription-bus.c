@@ -414,6 +414,11 @@ static int resubscribe(Manager *m, Subscription *s, sd_bus_message *message, con
                 if (r < 0)
                         return r;
         }
+        /* The Subscribe that made it is not answered yet: neither is this one, before its commit. */
+        if (!s->in_store) {
+                r = manager_reply_subscribed_when_durable(m, message, s);
+                return r < 0 ? r : 1;
+        }
         return sd_bus_reply_method_return(message, "o", s->object_path);
 }
 
@@ -423,6 +428,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         Manager *m = userdata;
         const char *address, *sender = sd_bus_message_get_sender(message);
         Subscription *existing, *added;
+        const char *why;
         uid_t uid;
         int r;
 
@@ -455,6 +461,11 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
                 existing = subscriptions_find_durable(m->subscriptions, uid, options.name);
                 if (existing)
                         return resubscribe(m, existing, message, address, error);
+                /* Durable means committed, and nothing commits now: refused rather than left waiting. */
+                if (manager_store_failing(m, &why))
+                        return sd_bus_error_setf(error, BUS_ERROR_STORE_FAILED,
+                                                 "%s; a durable subscription cannot be made until the store "
+                                                 "works again", why);
         }
         if (uid != 0 && subscriptions_count_for_uid(m->subscriptions, uid) >= m->subscriptions_per_uid)
                 return sd_bus_error_setf(error, BUS_ERROR_QUOTA_EXCEEDED,
@@ -473,10 +484,15 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
                 return r;
         added = TAKE_PTR(s); /* the registry has it now */
 
-        /* The reply goes out in this iteration, the events in a later one: the subscriber learns
-         * the object path before the first Event from it. */
+        /* The reply goes out in this iteration (a durable one at the flush, which comes before the delivery
+         * pump), the events in a later one: the subscriber learns the object path before the first Event. */
         if (added->options.initial_state)
                 push_initial_state(m, added);
+        if (subscription_is_durable(added)) {
+                /* "Durable" once its row is committed; if that fails, the subscription ends. */
+                r = manager_reply_subscribed_when_durable(m, message, added);
+                return r < 0 ? r : 1;
+        }
         return sd_bus_reply_method_return(message, "o", added->object_path);
 }
 

@@ -97,8 +97,8 @@ static void subscription_report_dead_letters(Subscription *s) {
                 log_notice("Subscription %s: event %" G_GUINT64_FORMAT " dead-lettered (%s).", s->id, seq,
                            dead_letter_reason_to_string(reason));
                 if (subscription_is_durable(s)) {
-                        (void) store_add_dead_letter(store, s->id, seq, reason);
-                        (void) store_trim_dead_letters(store, s->id, s->options.dead_letter_limit);
+                        store_add_dead_letter(store, s->id, seq, reason);
+                        store_trim_dead_letters(store, s->id, s->options.dead_letter_limit);
                         manager_request_flush(s->manager);
                 }
                 subscription_bus_send_dead_lettered(s, seq, reason);
@@ -121,7 +121,10 @@ static uint64_t subscription_cursor(Subscription *s) {
         return first == UINT64_MAX ? s->manager->dispatched_seq : first - 1;
 }
 
-/* Durable: the cursor moves on in the store only once what it passes is acknowledged. */
+/*
+ * Durable: the cursor moves on in the store only once what it passes is acknowledged. stored_cursor
+ * is the store's once the batch is committed; until then the batch holds it.
+ */
 static void subscription_save_cursor(Subscription *s) {
         uint64_t cursor;
 
@@ -130,10 +133,9 @@ static void subscription_save_cursor(Subscription *s) {
         cursor = subscription_cursor(s);
         if (cursor <= s->stored_cursor)
                 return;
-        if (store_set_cursor(s->manager->store, s->id, cursor) >= 0) {
-                s->stored_cursor = cursor;
-                manager_request_flush(s->manager);
-        }
+        store_set_cursor(s->manager->store, s->id, cursor);
+        s->stored_cursor = cursor;
+        manager_request_flush(s->manager);
 }
 
 void subscription_dead_letters_redriven(Subscription *s) {
@@ -142,16 +144,16 @@ void subscription_dead_letters_redriven(Subscription *s) {
         if (!subscription_is_durable(s))
                 return;
         /* They are queued again: not dead letters, and not past the cursor any more. */
-        (void) store_delete_dead_letters(store, s->id);
+        store_delete_dead_letters(store, s->id);
         s->stored_cursor = MIN(s->stored_cursor, subscription_cursor(s));
-        (void) store_reset_cursor(store, s->id, s->stored_cursor);
+        store_reset_cursor(store, s->id, s->stored_cursor);
         manager_request_flush(s->manager);
 }
 
 void subscription_dead_letters_purged(Subscription *s) {
         if (!subscription_is_durable(s))
                 return;
-        (void) store_delete_dead_letters(s->manager->store, s->id);
+        store_delete_dead_letters(s->manager->store, s->id);
         manager_request_flush(s->manager);
 }
 

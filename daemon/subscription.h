@@ -35,6 +35,7 @@ typedef struct Subscription {
         char *owner; /* unique name; NULL while detached */
         PeerFlow *flow; /* what is outstanding toward the owner (its registry's); NULL while detached */
         uint64_t stored_cursor; /* durable: every event up to it is acknowledged or a dead letter */
+        bool in_store;          /* durable: its row is committed (else its Subscribe has no answer yet) */
         uint64_t discards_logged; /* dead letters dropped past DeadLetterLimit, as last logged */
         SubscriptionOptions options;
         Queue *queue;

@@ -115,12 +115,10 @@ int subscriptions_add(Subscriptions *r, Subscription *s) {
         g_hash_table_insert(r->by_path, s->object_path, s);
         uid_count_add(r, s->uid, +1);
         if (subscription_is_durable(s) && s->owner) {
-                /* Only what comes after now concerns it. */
+                /* Only what comes after now concerns it. Durable once committed: see method_subscribe(). */
                 s->stored_cursor = r->manager->dispatched_seq;
-                k = store_save_subscription(r->manager->store, s->id, s->uid, s->address, &s->options,
-                                            s->stored_cursor);
-                if (k < 0)
-                        log_error_errno(k, "Subscription %s is not durable: storing it failed: %m", s->id);
+                store_save_subscription(r->manager->store, s->id, s->uid, s->address, &s->options,
+                                        s->stored_cursor);
                 manager_request_flush(r->manager);
         }
         log_info("Subscription %s: %s for %s (uid %u)%s.", s->id, s->address, s->owner ?: "nobody yet",
@@ -133,7 +131,7 @@ int subscriptions_add(Subscriptions *r, Subscription *s) {
 void subscriptions_remove(Subscriptions *r, Subscription *s) {
         log_info("Subscription %s ended.", s->id);
         if (subscription_is_durable(s)) {
-                (void) store_delete_subscription(r->manager->store, s->id);
+                store_delete_subscription(r->manager->store, s->id);
                 manager_request_flush(r->manager);
         }
         /* Announced while the object can still be found. */
@@ -318,6 +316,7 @@ static int restore_subscription(const StoredSubscription *stored, void *userdata
         if (k < 0)
                 return log_error_errno(k, "Subscription %s in the store is damaged: %m", stored->id);
         s->stored_cursor = stored->cursor;
+        s->in_store = true;
         k = subscriptions_add(x->registry, s);
         if (k < 0) {
                 subscription_free(s);

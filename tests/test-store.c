@@ -73,6 +73,13 @@ static Store *open_store(const char *dir) {
         return s;
 }
 
+static uint64_t last_seq(Store *s) {
+        uint64_t seq = UINT64_MAX;
+
+        g_assert_cmpint(store_last_seq(s, &seq), ==, 0);
+        return seq;
+}
+
 static Store *reopen_store(Store *s, const char *dir) {
         g_assert_cmpint(store_commit(s), ==, 0);
         store_free(s);
@@ -166,7 +173,7 @@ static GPtrArray *make_events(void) {
 
 static void add_events(Store *s, GPtrArray *events) {
         for (guint i = 0; i < events->len; i++)
-                g_assert_cmpint(store_add_event(s, events->pdata[i]), ==, 0);
+                store_add_event(s, events->pdata[i]);
 }
 
 static void assert_event_equal(const Event *got, const Event *want) {
@@ -194,9 +201,11 @@ static int collect_event(Event *e, void *userdata) {
         return 0;
 }
 
+/* Reads see what is committed: the load helpers commit what the case wrote first. */
 static GPtrArray *load_events(Store *s, uint64_t after) {
         g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func(event_unref_void);
 
+        g_assert_cmpint(store_commit(s), ==, 0);
         g_assert_cmpint(store_load_events(s, after, collect_event, got), ==, 0);
         return g_steal_pointer(&got);
 }
@@ -242,6 +251,7 @@ static GArray *load_subscriptions(Store *s) {
         g_autoptr(GArray) got = g_array_new(false, true, sizeof(StoredSubscription));
 
         g_array_set_clear_func(got, stored_subscription_clear);
+        g_assert_cmpint(store_commit(s), ==, 0);
         g_assert_cmpint(store_load_subscriptions(s, collect_subscription, got), ==, 0);
         return g_steal_pointer(&got);
 }
@@ -346,6 +356,7 @@ static GArray *load_dead_letters(Store *s, const char *id) {
         g_autoptr(GArray) got = g_array_new(false, true, sizeof(LoadedDeadLetter));
 
         g_array_set_clear_func(got, loaded_dead_letter_clear);
+        g_assert_cmpint(store_commit(s), ==, 0);
         g_assert_cmpint(store_load_dead_letters(s, id, collect_dead_letter, got), ==, 0);
         return g_steal_pointer(&got);
 }
@@ -382,7 +393,7 @@ static void test_open(void) {
         g_assert_true(g_file_test(db, G_FILE_TEST_IS_REGULAR));
         g_assert_cmpint(sql_int(db, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
         g_assert_cmpint(sql_int(db, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), ==, 1);
-        g_assert_cmpuint(store_last_seq(s), ==, 0);
+        g_assert_cmpuint(last_seq(s), ==, 0);
         g_assert_cmpuint(store_pending_writes(s), ==, 0);
 
         /* One ptpsyncd per store. */
@@ -396,7 +407,7 @@ static void test_open(void) {
         s = store_free(s);
         g_assert_null(s);
         s = open_store(state);
-        g_assert_cmpuint(store_last_seq(s), ==, 0);
+        g_assert_cmpuint(last_seq(s), ==, 0);
 }
 
 /* --- events ------------------------------------------------------------------------------------ */
@@ -412,7 +423,7 @@ static void test_events(void) {
         s = store_free(s);
         s = open_store(dir);
 
-        g_assert_cmpuint(store_last_seq(s), ==, 9);
+        g_assert_cmpuint(last_seq(s), ==, 9);
         for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
                 g_autoptr(GPtrArray) got = load_events(s, all[i]);
 
@@ -443,6 +454,7 @@ static void test_events_stop(void) {
         unsigned calls = 0;
 
         add_events(s, events);
+        g_assert_cmpint(store_commit(s), ==, 0);
         g_assert_cmpint(store_load_events(s, 0, stop_after_two, &calls), ==, -ECANCELED);
         g_assert_cmpuint(calls, ==, 2);
 }
@@ -451,7 +463,7 @@ static void test_events_stop(void) {
 
 typedef struct Child {
         const char *dir;
-        const Event *event;
+        Event *event;
         bool commit;
         rlim_t fsize_limit; /* child_open: RLIMIT_FSIZE */
 } Child;
@@ -466,8 +478,7 @@ static int child_add(const Child *c) {
 
         if (store_open(&s, c->dir, &message) < 0)
                 return 10;
-        if (store_add_event(s, c->event) < 0)
-                return 11;
+        store_add_event(s, c->event);
         if (store_pending_writes(s) != 1)
                 return 12;
         if (c->commit && store_commit(s) < 0)
@@ -494,14 +505,14 @@ static void test_abrupt_end(void) {
         g_autoptr(GPtrArray) events = make_events();
         Store *s = open_store(dir);
 
-        g_assert_cmpint(store_add_event(s, events->pdata[0]), ==, 0);
+        store_add_event(s, events->pdata[0]);
         g_assert_cmpint(store_commit(s), ==, 0);
         store_free(s);
 
         /* Not committed: gone with the process. */
         g_assert_cmpint(run_child(child_add, &(Child) { dir, events->pdata[1], false }), ==, 0);
         s = open_store(dir);
-        g_assert_cmpuint(store_last_seq(s), ==, 1);
+        g_assert_cmpuint(last_seq(s), ==, 1);
         {
                 g_autoptr(GPtrArray) got = load_events(s, 0);
 
@@ -512,7 +523,7 @@ static void test_abrupt_end(void) {
         /* Committed: there, though the process never closed the store (and seq 2 was free to take). */
         g_assert_cmpint(run_child(child_add, &(Child) { dir, events->pdata[1], true }), ==, 0);
         s = open_store(dir);
-        g_assert_cmpuint(store_last_seq(s), ==, 2);
+        g_assert_cmpuint(last_seq(s), ==, 2);
         {
                 g_autoptr(GPtrArray) got = load_events(s, 0);
 
@@ -523,6 +534,7 @@ static void test_abrupt_end(void) {
 
 static void test_pending_writes(void) {
         _cleanup_tmpdir_ char *dir = make_tmpdir();
+        g_autofree char *db = db_path(dir);
         g_autoptr(GPtrArray) events = make_events();
         _cleanup_(store_freep) Store *s = open_store(dir);
         SubscriptionOptions o;
@@ -530,29 +542,24 @@ static void test_pending_writes(void) {
         options_named(&o, "n");
         g_assert_cmpuint(store_pending_writes(s), ==, 0);
         g_assert_cmpint(store_commit(s), ==, 0); /* nothing open: nothing to do */
-        g_assert_cmpint(store_add_event(s, events->pdata[0]), ==, 0);
+        store_add_event(s, events->pdata[0]);
         g_assert_cmpuint(store_pending_writes(s), ==, 1);
-        g_assert_cmpint(store_add_event(s, events->pdata[5]), ==, 0); /* 8 values, still one write */
+        store_add_event(s, events->pdata[5]); /* 8 values, still one write */
         g_assert_cmpuint(store_pending_writes(s), ==, 2);
-        g_assert_cmpint(store_save_subscription(s, "sub", 1000, NODE_ADDRESS "sync", &o, 0), ==, 0);
-        g_assert_cmpint(store_set_cursor(s, "sub", 1), ==, 0);
-        g_assert_cmpint(store_add_dead_letter(s, "sub", 1, DEAD_LETTER_REJECTED), ==, 0);
+        store_save_subscription(s, "sub", 1000, NODE_ADDRESS "sync", &o, 0);
+        store_set_cursor(s, "sub", 1);
+        store_add_dead_letter(s, "sub", 1, DEAD_LETTER_REJECTED);
         g_assert_cmpuint(store_pending_writes(s), ==, 5);
         g_assert_cmpint(store_commit(s), ==, 0);
         g_assert_cmpuint(store_pending_writes(s), ==, 0);
         g_assert_cmpint(store_commit(s), ==, 0);
         g_assert_cmpuint(store_pending_writes(s), ==, 0);
 
-        /* A failed write (seq 1 again) loses only itself, not the batch around it. */
-        g_assert_cmpint(store_add_event(s, events->pdata[1]), ==, 0);
-        g_assert_cmpint(store_add_event(s, events->pdata[0]), <, 0);
-        g_assert_cmpint(store_add_event(s, events->pdata[2]), ==, 0);
-        g_assert_cmpint(store_commit(s), ==, 0);
-        g_assert_cmpuint(store_pending_writes(s), ==, 0);
-
         /* An orderly store_free() commits what is open. */
-        g_assert_cmpint(store_add_event(s, events->pdata[3]), ==, 0);
-        g_assert_cmpuint(store_pending_writes(s), ==, 1);
+        store_add_event(s, events->pdata[1]);
+        store_add_event(s, events->pdata[2]);
+        store_add_event(s, events->pdata[3]);
+        g_assert_cmpuint(store_pending_writes(s), ==, 3);
         store_free(s);
         s = open_store(dir);
         {
@@ -560,6 +567,16 @@ static void test_pending_writes(void) {
 
                 assert_events(got, events, (const uint64_t[]) { 1, 2, 3, 5, 9 }, 5);
         }
+
+        /* A write that cannot be made (seq 1 again) fails its whole batch, which is kept whole. */
+        store_add_event(s, events->pdata[4]);
+        store_add_event(s, events->pdata[0]);
+        g_assert_cmpint(store_commit(s), ==, -EEXIST);
+        g_test_message("%s", store_last_error(s));
+        g_assert_nonnull(strstr(store_last_error(s), db));
+        g_assert_nonnull(strstr(store_last_error(s), "adding event 1 failed"));
+        g_assert_cmpuint(store_pending_writes(s), ==, 2);
+        g_assert_cmpint(sql_int(db, "SELECT count(*) FROM events WHERE seq = 8"), ==, 0);
         subscription_options_done(&o);
 }
 
@@ -578,10 +595,8 @@ static void test_subscriptions(void) {
         options_named(&b, "two");
         g_hash_table_insert(b.metadata, g_strdup("only-b"), g_strdup("1"));
         add_events(s, events);
-        g_assert_cmpint(store_save_subscription(s, "sub-a", 4000000000U, NODE_ADDRESS "sync/ptp-status",
-                                                &a, 7), ==, 0);
-        g_assert_cmpint(store_save_subscription(s, "sub-b", 0, NODE_ADDRESS "sync/sync-status/sync-state",
-                                                &b, 0), ==, 0);
+        store_save_subscription(s, "sub-a", 4000000000U, NODE_ADDRESS "sync/ptp-status", &a, 7);
+        store_save_subscription(s, "sub-b", 0, NODE_ADDRESS "sync/sync-status/sync-state", &b, 0);
         s = reopen_store(s, dir);
 
         subs = load_subscriptions(s);
@@ -600,31 +615,31 @@ static void test_subscriptions(void) {
         assert_options_equal(&got->options, &b);
 
         /* store_set_cursor() only moves forward; store_reset_cursor() anywhere. */
-        g_assert_cmpint(store_set_cursor(s, "sub-a", 10), ==, 0);
+        store_set_cursor(s, "sub-a", 10);
         g_assert_cmpuint(load_cursor(s, "sub-a"), ==, 10);
-        g_assert_cmpint(store_set_cursor(s, "sub-a", 5), ==, 0);
+        store_set_cursor(s, "sub-a", 5);
         g_assert_cmpuint(load_cursor(s, "sub-a"), ==, 10);
-        g_assert_cmpint(store_set_cursor(s, "sub-a", 10), ==, 0);
+        store_set_cursor(s, "sub-a", 10);
         g_assert_cmpuint(load_cursor(s, "sub-a"), ==, 10);
-        g_assert_cmpint(store_reset_cursor(s, "sub-a", 3), ==, 0);
+        store_reset_cursor(s, "sub-a", 3);
         g_assert_cmpuint(load_cursor(s, "sub-a"), ==, 3);
-        g_assert_cmpint(store_set_cursor(s, "sub-a", 4), ==, 0);
-        g_assert_cmpint(store_set_cursor(s, "nobody", 4), ==, 0); /* no such subscription: no-op */
+        store_set_cursor(s, "sub-a", 4);
+        store_set_cursor(s, "nobody", 4); /* no such subscription: no-op */
         s = reopen_store(s, dir);
         g_assert_cmpuint(load_cursor(s, "sub-a"), ==, 4);
-        g_assert_cmpint(store_reset_cursor(s, "sub-a", 1000), ==, 0);
+        store_reset_cursor(s, "sub-a", 1000);
         g_assert_cmpuint(load_cursor(s, "sub-a"), ==, 1000);
         g_assert_cmpuint(load_cursor(s, "sub-b"), ==, 0);
 
         /* Deleting one takes its metadata and dead letters with it, and nothing of the other's. */
-        g_assert_cmpint(store_add_dead_letter(s, "sub-a", 1, DEAD_LETTER_REJECTED), ==, 0);
-        g_assert_cmpint(store_add_dead_letter(s, "sub-a", 2, DEAD_LETTER_QUEUE_LIMIT), ==, 0);
-        g_assert_cmpint(store_add_dead_letter(s, "sub-b", 2, DEAD_LETTER_RETRIES_EXHAUSTED), ==, 0);
+        store_add_dead_letter(s, "sub-a", 1, DEAD_LETTER_REJECTED);
+        store_add_dead_letter(s, "sub-a", 2, DEAD_LETTER_QUEUE_LIMIT);
+        store_add_dead_letter(s, "sub-b", 2, DEAD_LETTER_RETRIES_EXHAUSTED);
         s = reopen_store(s, dir);
         assert_dead_letter_seqs(s, "sub-a", "1 2");
         g_assert_cmpint(sql_int(db, "SELECT count(*) FROM subscription_metadata "
                                     "WHERE subscription = 'sub-a'"), ==, 4);
-        g_assert_cmpint(store_delete_subscription(s, "sub-a"), ==, 0);
+        store_delete_subscription(s, "sub-a");
         s = reopen_store(s, dir);
         g_clear_pointer(&subs, g_array_unref);
         subs = load_subscriptions(s);
@@ -640,7 +655,7 @@ static void test_subscriptions(void) {
                         ==, 0);
         g_assert_cmpint(sql_int(db, "SELECT count(*) FROM subscription_metadata"), ==, 1);
         /* The events stay: they are not the subscription's. */
-        g_assert_cmpuint(store_last_seq(s), ==, 9);
+        g_assert_cmpuint(last_seq(s), ==, 9);
 
         subscription_options_done(&a);
         subscription_options_done(&b);
@@ -658,10 +673,11 @@ static void test_subscriptions_stop(void) {
         unsigned calls = 0;
 
         options_named(&o, "one");
-        g_assert_cmpint(store_save_subscription(s, "sub-1", 1, NODE_ADDRESS "sync", &o, 0), ==, 0);
+        store_save_subscription(s, "sub-1", 1, NODE_ADDRESS "sync", &o, 0);
         g_free(o.name);
         o.name = g_strdup("two");
-        g_assert_cmpint(store_save_subscription(s, "sub-2", 1, NODE_ADDRESS "sync", &o, 0), ==, 0);
+        store_save_subscription(s, "sub-2", 1, NODE_ADDRESS "sync", &o, 0);
+        g_assert_cmpint(store_commit(s), ==, 0);
         g_assert_cmpint(store_load_subscriptions(s, stop_at_first, &calls), ==, -ECANCELED);
         g_assert_cmpuint(calls, ==, 1);
         subscription_options_done(&o);
@@ -685,11 +701,11 @@ static void test_dead_letters(void) {
         add_events(s, events);
         options_named(&o, "s");
         options_named(&other, "other");
-        g_assert_cmpint(store_save_subscription(s, "s", 1, NODE_ADDRESS "sync", &o, 0), ==, 0);
-        g_assert_cmpint(store_save_subscription(s, "other", 1, NODE_ADDRESS "sync", &other, 0), ==, 0);
+        store_save_subscription(s, "s", 1, NODE_ADDRESS "sync", &o, 0);
+        store_save_subscription(s, "other", 1, NODE_ADDRESS "sync", &other, 0);
         for (size_t i = 0; i < G_N_ELEMENTS(added); i++)
-                g_assert_cmpint(store_add_dead_letter(s, "s", added[i], reason_of(added[i])), ==, 0);
-        g_assert_cmpint(store_add_dead_letter(s, "other", 1, DEAD_LETTER_QUEUE_LIMIT), ==, 0);
+                store_add_dead_letter(s, "s", added[i], reason_of(added[i]));
+        store_add_dead_letter(s, "other", 1, DEAD_LETTER_QUEUE_LIMIT);
         s = reopen_store(s, dir);
 
         /* In seq order, whatever the order they came in, each with its own reason and event. */
@@ -714,27 +730,27 @@ static void test_dead_letters(void) {
         assert_dead_letter_seqs(s, "nobody", "");
 
         /* Trim keeps the newest; the other subscription's are not touched. */
-        g_assert_cmpint(store_trim_dead_letters(s, "s", 2), ==, 0);
+        store_trim_dead_letters(s, "s", 2);
         assert_dead_letter_seqs(s, "s", "4 5");
         assert_dead_letter_seqs(s, "other", "1");
-        g_assert_cmpint(store_trim_dead_letters(s, "s", 2), ==, 0);
+        store_trim_dead_letters(s, "s", 2);
         assert_dead_letter_seqs(s, "s", "4 5");
 
-        g_assert_cmpint(store_delete_dead_letter(s, "s", 4), ==, 0);
-        g_assert_cmpint(store_delete_dead_letter(s, "s", 99), ==, 0);
+        store_delete_dead_letter(s, "s", 4);
+        store_delete_dead_letter(s, "s", 99);
         s = reopen_store(s, dir);
         assert_dead_letter_seqs(s, "s", "5");
 
-        g_assert_cmpint(store_add_dead_letter(s, "s", 1, DEAD_LETTER_REJECTED), ==, 0);
-        g_assert_cmpint(store_add_dead_letter(s, "s", 2, DEAD_LETTER_REJECTED), ==, 0);
+        store_add_dead_letter(s, "s", 1, DEAD_LETTER_REJECTED);
+        store_add_dead_letter(s, "s", 2, DEAD_LETTER_REJECTED);
         assert_dead_letter_seqs(s, "s", "1 2 5");
-        g_assert_cmpint(store_delete_dead_letters(s, "s"), ==, 0);
+        store_delete_dead_letters(s, "s");
         s = reopen_store(s, dir);
         assert_dead_letter_seqs(s, "s", "");
         assert_dead_letter_seqs(s, "other", "1");
 
         /* A DeadLetterLimit of 0 keeps none. */
-        g_assert_cmpint(store_trim_dead_letters(s, "other", 0), ==, 0);
+        store_trim_dead_letters(s, "other", 0);
         assert_dead_letter_seqs(s, "other", "");
 
         subscription_options_done(&o);
@@ -754,33 +770,33 @@ static void test_prune(void) {
                 g_ptr_array_add(events, make_event_with(seq, (int64_t) seq, 1, 1));
         add_events(s, events);
         options_named(&o, "s");
-        g_assert_cmpint(store_save_subscription(s, "s", 1, NODE_ADDRESS "sync", &o, 8), ==, 0);
-        g_assert_cmpint(store_add_dead_letter(s, "s", 3, DEAD_LETTER_RETRIES_EXHAUSTED), ==, 0);
+        store_save_subscription(s, "s", 1, NODE_ADDRESS "sync", &o, 8);
+        store_add_dead_letter(s, "s", 3, DEAD_LETTER_RETRIES_EXHAUSTED);
         s = reopen_store(s, dir);
 
-        g_assert_cmpint(store_prune_events(s, 8), ==, 0);
+        store_prune_events(s, 8);
         s = reopen_store(s, dir);
         {
                 g_autoptr(GPtrArray) got = load_events(s, 0);
 
                 assert_events(got, events, (const uint64_t[]) { 3, 9, 10 }, 3);
         }
-        g_assert_cmpuint(store_last_seq(s), ==, 10);
+        g_assert_cmpuint(last_seq(s), ==, 10);
         assert_dead_letter_seqs(s, "s", "3");
         /* The values of the pruned events went with them. */
         g_assert_cmpint(sql_int(db, "SELECT count(*) FROM event_values WHERE seq NOT IN (3, 9, 10)"), ==, 0);
         g_assert_cmpint(sql_int(db, "SELECT count(*) FROM event_values"), ==, 6);
 
         /* Once the dead letter is gone, its event can go too. */
-        g_assert_cmpint(store_delete_dead_letters(s, "s"), ==, 0);
-        g_assert_cmpint(store_prune_events(s, 9), ==, 0);
+        store_delete_dead_letters(s, "s");
+        store_prune_events(s, 9);
         s = reopen_store(s, dir);
         {
                 g_autoptr(GPtrArray) got = load_events(s, 0);
 
                 assert_events(got, events, (const uint64_t[]) { 10 }, 1);
         }
-        g_assert_cmpuint(store_last_seq(s), ==, 10);
+        g_assert_cmpuint(last_seq(s), ==, 10);
         subscription_options_done(&o);
 }
 
@@ -835,7 +851,7 @@ static void setup_damaged(const char *state) {
         for (uint64_t seq = 1; seq <= 200; seq++) {
                 _cleanup_(event_unrefp) Event *e = make_event_with(seq, 0, 4, 4);
 
-                g_assert_cmpint(store_add_event(s, e), ==, 0);
+                store_add_event(s, e);
         }
         g_assert_cmpint(store_commit(s), ==, 0);
         store_free(s); /* the last connection: checkpoints, everything in the database file */
@@ -924,7 +940,7 @@ static void test_schema_atomic(void) {
                         opened++;
 
                 s = open_store(dir);
-                g_assert_cmpuint(store_last_seq(s), ==, 0);
+                g_assert_cmpuint(last_seq(s), ==, 0);
                 store_free(s);
         }
         g_test_message("store_open() failed below the limit %u times, worked %u times", failed, opened);
@@ -982,7 +998,7 @@ static void test_subscription_damage(const void *data) {
         g_array_set_clear_func(got, stored_subscription_clear);
         options_named(&o, "d");
         g_hash_table_insert(o.metadata, g_strdup("k"), g_strdup("v"));
-        g_assert_cmpint(store_save_subscription(s, "sub-d", 1000, NODE_ADDRESS "sync", &o, 0), ==, 0);
+        store_save_subscription(s, "sub-d", 1000, NODE_ADDRESS "sync", &o, 0);
         g_assert_cmpint(store_commit(s), ==, 0);
         s = store_free(s);
 
@@ -1022,10 +1038,9 @@ static void test_event_damage(const void *data) {
         g_array_set_clear_func(got_dead, loaded_dead_letter_clear);
         options_named(&o, "s");
         add_events(s, events);
-        g_assert_cmpint(store_save_subscription(s, "s", 1000, NODE_ADDRESS "sync", &o, 0), ==, 0);
+        store_save_subscription(s, "s", 1000, NODE_ADDRESS "sync", &o, 0);
         for (guint i = 0; i < events->len; i++)
-                g_assert_cmpint(store_add_dead_letter(s, "s", ((Event *) events->pdata[i])->seq,
-                                                      DEAD_LETTER_REJECTED), ==, 0);
+                store_add_dead_letter(s, "s", ((Event *) events->pdata[i])->seq, DEAD_LETTER_REJECTED);
         s = reopen_store(s, dir);
 
         /* Good before the damage... */
@@ -1053,6 +1068,144 @@ static void test_event_damage(const void *data) {
         subscription_options_done(&o);
 }
 
+/* --- a store that fails ------------------------------------------------------------------------ */
+
+/* The store may not grow past its size now: the next write that needs a page fails, as on a full disk. */
+static void make_full(Store *s, const char *db) {
+        g_assert_cmpint(store_set_max_pages(s, (uint32_t) sql_int(db, "PRAGMA page_count")), ==, 0);
+}
+
+static void make_roomy(Store *s) {
+        g_assert_cmpint(store_set_max_pages(s, UINT32_MAX - 1), ==, 0);
+}
+
+/* An event too big for the room left: its values need pages of their own. */
+static Event *make_big_event(uint64_t seq) {
+        Event *e = make_event(seq, event_type_for(seq), NODE_ADDRESS "sync/ptp-status/lock-state", 1);
+        g_autofree char *big = g_strnfill(1000, 'v');
+
+        for (unsigned i = 0; i < 40; i++) {
+                g_autofree char *address = g_strdup_printf("ens%ufx/master", i);
+
+                event_add_state(e, address, big);
+        }
+        return e;
+}
+
+/*
+ * A batch that does not fit fails as a whole and is kept: nothing of it is in the database, and it is
+ * all there once a later commit works. Writes of every kind: events, a subscription, a cursor, dead letters.
+ */
+static void test_full_batch_kept(void) {
+        _cleanup_tmpdir_ char *dir = make_tmpdir();
+        g_autofree char *db = db_path(dir);
+        g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(event_unref_void);
+        _cleanup_(store_freep) Store *s = open_store(dir);
+        SubscriptionOptions o, late;
+        unsigned pending;
+        int r;
+
+        options_named(&o, "early");
+        options_named(&late, "late");
+        for (uint64_t seq = 1; seq <= 60; seq++)
+                g_ptr_array_add(events, make_event_with(seq, (int64_t) seq, 4, 4));
+        store_add_event(s, events->pdata[0]);
+        store_save_subscription(s, "early", 1000, NODE_ADDRESS "sync", &o, 0);
+        g_assert_cmpint(store_commit(s), ==, 0);
+
+        make_full(s, db);
+        for (guint i = 1; i < events->len; i++)
+                store_add_event(s, events->pdata[i]);
+        store_save_subscription(s, "late", 1000, NODE_ADDRESS "sync", &late, 3);
+        store_set_cursor(s, "early", 1);
+        store_add_dead_letter(s, "early", 2, DEAD_LETTER_REJECTED);
+        pending = store_pending_writes(s);
+        g_assert_cmpuint(pending, ==, events->len - 1 + 3);
+
+        /* Full: the commit fails, and says so; nothing of the batch is in the database; all of it is kept. */
+        for (unsigned attempt = 0; attempt < 3; attempt++) {
+                r = store_commit(s);
+                g_assert_cmpint(r, ==, -ENOSPC);
+                g_test_message("%s", store_last_error(s));
+                g_assert_nonnull(strstr(store_last_error(s), db));
+                g_assert_nonnull(strstr(store_last_error(s), "database or disk is full"));
+                g_assert_cmpuint(store_pending_writes(s), ==, pending);
+                g_assert_cmpint(sql_int(db, "SELECT max(seq) FROM events"), ==, 1);
+                g_assert_cmpint(sql_int(db, "SELECT count(*) FROM event_values WHERE seq > 1"), ==, 0);
+                g_assert_cmpint(sql_int(db, "SELECT count(*) FROM subscriptions"), ==, 1);
+                g_assert_cmpint(sql_int(db, "SELECT cursor FROM subscriptions WHERE id = 'early'"), ==, 0);
+                g_assert_cmpint(sql_int(db, "SELECT count(*) FROM dead_letters"), ==, 0);
+        }
+
+        /* Room again: the same batch commits, every write of it. */
+        make_roomy(s);
+        g_assert_cmpint(store_commit(s), ==, 0);
+        g_assert_cmpuint(store_pending_writes(s), ==, 0);
+        g_assert_null(store_last_error(s));
+        s = reopen_store(s, dir);
+        {
+                g_autoptr(GPtrArray) got = load_events(s, 0);
+
+                g_assert_cmpuint(got->len, ==, events->len);
+                for (guint i = 0; i < got->len; i++)
+                        assert_event_equal(got->pdata[i], events->pdata[i]);
+        }
+        g_assert_cmpuint(load_cursor(s, "early"), ==, 1);
+        g_assert_cmpuint(load_cursor(s, "late"), ==, 3);
+        assert_dead_letter_seqs(s, "early", "2");
+        subscription_options_done(&o);
+        subscription_options_done(&late);
+}
+
+/* An event is all there or not at all: never the row without all its values. */
+static void test_full_event_atomic(void) {
+        _cleanup_tmpdir_ char *dir = make_tmpdir();
+        g_autofree char *db = db_path(dir);
+        _cleanup_(event_unrefp) Event *first = make_event_with(1, 1, 1, 1);
+        _cleanup_(event_unrefp) Event *big = make_big_event(2), *bigger = make_big_event(3);
+        Store *s = open_store(dir);
+
+        store_add_event(s, first);
+        g_assert_cmpint(store_commit(s), ==, 0);
+        /* The rows fit in the room left, their values do not: written one by one, a row would stay alone. */
+        make_full(s, db);
+        store_add_event(s, big);
+        store_add_event(s, bigger);
+        g_assert_cmpint(store_commit(s), <, 0);
+        /* The end, with the disk still full: what could not be committed is gone, and only that. */
+        store_free(s);
+
+        g_assert_cmpint(sql_int(db, "SELECT count(*) FROM events WHERE seq NOT IN (SELECT seq FROM event_values)"),
+                        ==, 0);
+        g_assert_cmpint(sql_int(db, "SELECT count(*) FROM events WHERE seq > 1"), ==, 0);
+        g_assert_cmpint(sql_int(db, "SELECT count(*) FROM event_values WHERE seq > 1"), ==, 0);
+        s = open_store(dir);
+        {
+                g_autoptr(GPtrArray) got = load_events(s, 0);
+
+                g_assert_cmpuint(got->len, ==, 1);
+                assert_event_equal(got->pdata[0], first);
+        }
+        store_free(s);
+}
+
+/* The last seq cannot be read: an error, not 0, after which seqs would be used again. */
+static void test_last_seq_error(void) {
+        _cleanup_tmpdir_ char *dir = make_tmpdir();
+        g_autofree char *db = db_path(dir);
+        g_autoptr(GPtrArray) events = make_events();
+        _cleanup_(store_freep) Store *s = open_store(dir);
+        uint64_t seq = 42;
+
+        add_events(s, events);
+        g_assert_cmpint(store_commit(s), ==, 0);
+        g_assert_cmpuint(last_seq(s), ==, 9);
+        /* Behind the store's back, the query's table goes: the query fails. */
+        (void) sql_exec(db, "DROP TABLE event_values; DROP TABLE events;");
+        g_assert_cmpint(store_last_seq(s, &seq), <, 0);
+        g_assert_cmpuint(seq, ==, 42);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/store/open", test_open);
@@ -1068,5 +1221,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/store/schema-atomic", test_schema_atomic);
         ADD_CASES("/store/subscription-damage", subscription_damage_cases, test_subscription_damage);
         ADD_CASES("/store/event-damage", event_damage_cases, test_event_damage);
+        g_test_add_func("/store/full-batch-kept", test_full_batch_kept);
+        g_test_add_func("/store/full-event-atomic", test_full_event_atomic);
+        g_test_add_func("/store/last-seq-error", test_last_seq_error);
         return g_test_run();
 }
