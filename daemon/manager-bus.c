@@ -10,19 +10,10 @@
 #include "log.h"
 #include "notify.h"
 #include "manager-bus.h"
+#include "quote.h"
 #include "resource-bus.h"
 #include "simulator-bus.h"
 #include "subscription-bus.h"
-
-#define QUOTE_MAX 64
-
-char *bus_quote_for_message(const char *s) {
-        size_t n = strlen(s);
-
-        if (n <= QUOTE_MAX)
-                return g_strdup_printf("\"%s\"", s);
-        return g_strdup_printf("\"%.*s...\" (%zu bytes)", QUOTE_MAX, s, n);
-}
 
 int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_error *error) {
         const char *address, *reason;
@@ -31,12 +22,9 @@ int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_e
         r = sd_bus_message_read(message, "s", &address);
         if (r < 0)
                 return r;
-        if (!address_is_valid(address, &reason)) {
-                g_autofree char *q = bus_quote_for_message(address);
-
+        if (!address_is_valid(address, &reason))
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_ADDRESS, "Invalid resource address %s: %s",
-                                         q, reason);
-        }
+                                         QUOTE(address), reason);
         *ret_address = address;
         return 0;
 }

@@ -25,6 +25,3 @@ void manager_bus_emit_object_removed(Manager *m, const char *path);
 
 /* Reads an address argument and checks it; InvalidAddress saying why, if it is not one. */
 int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_error *error);
-
-/* A short, printable rendering of untrusted text for error messages. */
-char *bus_quote_for_message(const char *s);

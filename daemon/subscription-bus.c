@@ -6,6 +6,7 @@
 #include "bus-errors.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "quote.h"
 #include "subscription-bus.h"
 #include "subscriptions.h"
 
@@ -354,13 +355,10 @@ static int resubscribe(Manager *m, Subscription *s, sd_bus_message *message, con
         const char *sender = sd_bus_message_get_sender(message);
         int r;
 
-        if (!streq(s->address, address)) {
-                g_autofree char *q = bus_quote_for_message(s->options.name);
-
+        if (!streq(s->address, address))
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_OPTION,
                                          "Option \"Name\": %s is already subscribed to %s; cancel it to "
-                                         "subscribe to another address", q, s->address);
-        }
+                                         "subscribe to another address", QUOTE(s->options.name), s->address);
         if (s->owner && !streq(s->owner, sender))
                 return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
                                          "Subscription %s is attached to %s, which is still on the bus",
