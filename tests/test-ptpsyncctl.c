@@ -143,6 +143,7 @@ static void test_usage(void) {
         g_auto(Result) r = {};
         g_auto(Result) v = {};
         g_auto(Result) u = {};
+        g_auto(Result) e = {};
         g_auto(Result) m = {};
         g_auto(Result) t = {};
         g_auto(Result) o = {};
@@ -166,6 +167,11 @@ static void test_usage(void) {
         run(NULL, (const char *const[]) { "frobnicate", NULL }, &u);
         g_assert_cmpint(u.status, ==, 2);
         g_assert_nonnull(strstr(u.err, "Unknown command"));
+        /* Echoed escaped: a terminal sequence or a split character is not passed through. */
+        run(NULL, (const char *const[]) { "frob\x1b[31m\xc3", NULL }, &e);
+        g_assert_cmpint(e.status, ==, 2);
+        g_assert_nonnull(strstr(e.err, "Unknown command \"frob\\x1b[31m\\xc3\""));
+        g_assert_true(g_utf8_validate(e.err, -1, NULL));
         run(NULL, (const char *const[]) { "get", NULL }, &m);
         g_assert_cmpint(m.status, ==, 2);
         run(NULL, (const char *const[]) { "wait", "--timeout=soon", NULL }, &t);
