@@ -241,7 +241,7 @@ static int run(int argc, char *argv[]) {
         if (o.source == SOURCE_LINUXPTP && config.ptp4l->len == 0)
                 config_use_ptp4l_socket(&config, PTP4L_SOCKET_DEFAULT);
         if (o.source == SOURCE_LINUXPTP && g_mkdir_with_parents(runtime_dir, 0755) < 0) {
-                log_error("Failed to create the runtime directory %s: %m", runtime_dir);
+                (void) log_error_errno(errno, "Failed to create the runtime directory %s: %m", runtime_dir);
                 return EXIT_FAILURE;
         }
 

@@ -397,6 +397,31 @@ static void test_name_taken(void) {
         test_bus_stop(b);
 }
 
+/* The runtime directory cannot be made: the message gives the system's reason, not "Success". */
+static void test_runtime_dir_error(void) {
+        g_autofree char *bus_arg = NULL, *runtime_arg = NULL, *state_arg = NULL, *file = NULL, *dir = NULL;
+        g_auto(Run) r = {};
+        TestBus *b = test_bus_start();
+
+        file = test_bus_write_file(b, "not-a-directory", "");
+        dir = g_build_filename(file, "run", NULL);
+        bus_arg = g_strconcat("--bus=", b->address, NULL);
+        runtime_arg = g_strconcat("--runtime-dir=", dir, NULL);
+        state_arg = g_strconcat("--state-dir=", b->dir, "/state", NULL);
+        const char *args[] = { bus_arg, "--node-name=" TEST_NODE_NAME, "--source=linuxptp", runtime_arg, state_arg,
+                               NULL };
+        run_ptpsyncd(args, &r);
+        test_bus_stop(b);
+
+        assert_run_exited(&r, 1);
+        assert_contains("stderr", r.err, "Failed to create the runtime directory");
+        assert_contains("stderr", r.err, dir);
+        assert_contains("stderr", r.err, g_strerror(ENOTDIR));
+        if (strstr(r.err, "Success"))
+                g_test_message("stderr: %s", r.err);
+        g_assert_null(strstr(r.err, "Success"));
+}
+
 static void test_bus_lost(void) {
         TestBus *b = test_bus_start();
         TestDaemon *d = test_daemon_start(b, NULL);
@@ -431,6 +456,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/cli/signal/term", test_sigterm);
         g_test_add_func("/cli/signal/int", test_sigint);
         g_test_add_func("/cli/name-taken", test_name_taken);
+        g_test_add_func("/cli/runtime-dir-error", test_runtime_dir_error);
         g_test_add_func("/cli/bus-lost", test_bus_lost);
 
         return g_test_run();
