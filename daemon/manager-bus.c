@@ -251,6 +251,14 @@ static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error 
         return 0;
 }
 
+/* sd-bus's own signal when the connection is gone: there is nothing left to serve. */
+static int on_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+
+        log_error("Lost the connection to the bus; exiting.");
+        return sd_event_exit(m->event, EXIT_FAILURE);
+}
+
 static int bus_open(sd_bus **ret, const char *spec) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -321,9 +329,10 @@ int manager_connect_bus(Manager *m, const char *bus_spec) {
         r = sd_bus_request_name_async(m->bus, NULL, BUS_NAME, 0, on_name_acquired, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to request the name " BUS_NAME ": %m");
-        /* If the bus goes away there is nothing left to serve: leave the loop (with failure). */
-        r = sd_bus_set_exit_on_disconnect(m->bus, true);
+        /* Local to the connection: no AddMatch goes to the bus for it. */
+        r = sd_bus_match_signal(m->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, m);
         if (r < 0)
-                return log_error_errno(r, "Failed to set exit-on-disconnect: %m");
+                return log_error_errno(r, "Failed to watch for the loss of the bus: %m");
         return 0;
 }

@@ -424,8 +424,14 @@ static void test_runtime_dir_error(void) {
 
 static void test_bus_lost(void) {
         TestBus *b = test_bus_start();
-        TestDaemon *d = test_daemon_start(b, NULL);
-        bool exited;
+        g_autofree char *log = g_build_filename(b->dir, "ptpsyncd.log", NULL);
+        TestDaemon *d = test_daemon_spawn_logged(b, NULL, true, log);
+        bool ready, exited;
+
+        ready = test_daemon_wait_notify(d, "READY=1", TEST_TIMEOUT_USEC);
+        if (!ready)
+                test_daemon_free(d);
+        g_assert_true(ready);
 
         /* Not reaped here: test_bus_stop() does that. */
         g_assert_cmpint(kill(b->pid, SIGTERM), ==, 0);
@@ -435,6 +441,14 @@ static void test_bus_lost(void) {
         g_assert_true(exited);
         g_assert_true(WIFEXITED(d->exit_status));
         g_assert_cmpint(WEXITSTATUS(d->exit_status), ==, 1);
+        /* It says why, once. */
+        if (test_file_count(log, "Lost the connection to the bus; exiting.") != 1) {
+                g_autofree char *text = NULL;
+
+                (void) g_file_get_contents(log, &text, NULL, NULL);
+                g_test_message("ptpsyncd's stderr: %s", strna(text));
+        }
+        g_assert_cmpuint(test_file_count(log, "Lost the connection to the bus; exiting."), ==, 1);
         test_daemon_free(d);
         test_bus_stop(b);
 }
