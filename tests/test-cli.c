@@ -42,16 +42,16 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
  */
 static void run_ptpsyncd(const char *const *args, Run *ret) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         GString *bufs[2] = { g_string_new(NULL), g_string_new(NULL) };
         gint64 deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
         int fds[2] = { -1, -1 };
         bool exited = false;
         GPid pid;
 
-        g_ptr_array_add(argv, (char *) test_ptpsyncd_path());
+        test_ptpsyncd_argv(argv);
         for (size_t i = 0; args[i]; i++)
-                g_ptr_array_add(argv, (char *) args[i]);
+                g_ptr_array_add(argv, g_strdup(args[i]));
         g_ptr_array_add(argv, NULL);
         ret->cmdline = g_strjoinv(" ", (char **) argv->pdata);
 

@@ -1362,6 +1362,7 @@ static void test_disconnect(void) {
 }
 
 int main(int argc, char *argv[]) {
+        test_client_reexec(argv); /* under valgrind, the library is checked too */
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/libptpsync/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
         ADD("connect", test_connect);

@@ -394,7 +394,7 @@ static const char *const split_inputs[] = {
 };
 
 /* A call whose missing reply fails the test in seconds, rather than after sd-bus's 25 s. */
-#define CALL_TIMEOUT_USEC (5 * G_USEC_PER_SEC)
+#define CALL_TIMEOUT_USEC test_slow_usec(5 * G_USEC_PER_SEC)
 
 static void assert_refused(sd_bus *bus, const char *iface, const char *method, const char *expected_name,
                            const char *expected_text, const char *input, const char *types, ...) {
