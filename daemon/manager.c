@@ -20,8 +20,9 @@
 
 /*
  * One thing that waits on the store: an event of a resource to announce, a
- * Manager property that changed with it, or the reply to the call that caused
- * them (so that its caller hears "done" only once they are durable).
+ * Manager property that changed with it, the reply to the call that caused
+ * them (so that its caller hears "done" only once they are durable), or a
+ * message that tells of a store write (such as DeadLettered).
  */
 typedef struct Publication {
         Event *event;
@@ -29,6 +30,7 @@ typedef struct Publication {
         bool value_changed;
         const char *property;
         sd_bus_message *reply_to;
+        sd_bus_message *message;
 } Publication;
 
 static void publication_free(void *p) {
@@ -36,6 +38,7 @@ static void publication_free(void *p) {
 
         event_unref(x->event);
         sd_bus_message_unref(x->reply_to);
+        sd_bus_message_unref(x->message);
         g_free(x);
 }
 
@@ -147,7 +150,13 @@ static void manager_flush(Manager *m) {
                         m->dispatched_seq = p->event->seq;
                 } else if (p->property)
                         manager_bus_emit_manager_changed(m, p->property);
-                else
+                else if (p->message) {
+                        r = sd_bus_send(NULL, p->message, NULL);
+                        if (r < 0)
+                                log_warning_errno(r, "Failed to send %s to %s: %m",
+                                                  strna(sd_bus_message_get_member(p->message)),
+                                                  strna(sd_bus_message_get_destination(p->message)));
+                } else
                         (void) sd_bus_reply_method_return(p->reply_to, NULL);
                 publication_free(p);
         }
@@ -194,6 +203,10 @@ static void manager_property_changed(Manager *m, const char *property) {
 
 void manager_reply_when_durable(Manager *m, sd_bus_message *call) {
         manager_announce(m, (Publication) { .reply_to = sd_bus_message_ref(call) });
+}
+
+void manager_send_when_durable(Manager *m, sd_bus_message *message) {
+        manager_announce(m, (Publication) { .message = sd_bus_message_ref(message) });
 }
 
 static void manager_update_sync_state(Manager *m) {

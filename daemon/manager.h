@@ -69,6 +69,8 @@ int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const c
 
 /* Replies to call (with no arguments) once everything it caused is committed. */
 void manager_reply_when_durable(Manager *m, sd_bus_message *call);
+/* Sends message once the store writes made so far are committed. */
+void manager_send_when_durable(Manager *m, sd_bus_message *message);
 
 /* Store writes happened: commit them (and publish what waits on them) soon. */
 void manager_request_flush(Manager *m);

@@ -298,8 +298,16 @@ void subscription_bus_send_dead_lettered(Subscription *s, uint64_t seq, DeadLett
                 r = sd_bus_message_set_destination(m, s->owner);
         if (r >= 0)
                 r = sd_bus_message_append(m, "ts", seq, dead_letter_reason_to_string(reason));
-        if (r >= 0)
-                r = sd_bus_send(bus, m, NULL);
+        if (r < 0) {
+                log_warning_errno(r, "Subscription %s: failed to send DeadLettered: %m", s->id);
+                return;
+        }
+        /* Durable: the dead letter is in the store's open transaction; the owner hears of it once committed. */
+        if (subscription_is_durable(s)) {
+                manager_send_when_durable(s->manager, m);
+                return;
+        }
+        r = sd_bus_send(bus, m, NULL);
         if (r < 0)
                 log_warning_errno(r, "Subscription %s: failed to send DeadLettered: %m", s->id);
 }
