@@ -23,6 +23,7 @@
 
 #include "build-config.h"
 #include "ptpsync.h"
+#include "quote.h"
 #include "util.h"
 
 #ifndef MAX
@@ -618,11 +619,11 @@ static int verb_get(char **args) {
                 return r;
         r = ptpsync_client_get_state(client, address, &l);
         if (r == -ENODATA) {
-                log_error("%s has no data yet.", address);
+                log_error("%s has no data yet.", QUOTE(address));
                 return EXIT_FAIL;
         }
         if (r < 0)
-                return client_failed(address, r);
+                return client_failed(QUOTE(address), r);
         print_event_list(l);
         ptpsync_event_list_free(l);
         return 0;
@@ -650,7 +651,7 @@ static void on_subscription_state(PtpsyncSubscription *s, PtpsyncSubscriptionSta
         int *status = userdata;
 
         if (state == PTPSYNC_SUBSCRIPTION_DETACHED)
-                log_error("ptpsyncd went away; the durable subscription %s waits for it.", arg_durable);
+                log_error("ptpsyncd went away; the durable subscription %s waits for it.", QUOTE(arg_durable));
         else if (state == PTPSYNC_SUBSCRIPTION_ENDED) {
                 if (error < 0)
                         *status = client_failed("The subscription ended", error);
@@ -678,7 +679,7 @@ static int verb_watch(char **args) {
                 r = ptpsync_client_get_state(client, address, &l);
                 ptpsync_event_list_free(l);
                 if (r < 0 && r != -ENODATA)
-                        return client_failed(address, r);
+                        return client_failed(QUOTE(address), r);
         } else {
                 /* Is the daemon there at all? */
                 r = ptpsync_client_list_resources(client, &list);
@@ -774,7 +775,7 @@ static int verb_wait(char **args) {
         if (r == -ETIMEDOUT)
                 goto timeout;
         if (r < 0)
-                return client_failed(address, r);
+                return client_failed(QUOTE(address), r);
         if (arg_json) {
                 printf("{\"address\":");
                 json_string(stdout, address);
@@ -792,7 +793,7 @@ timeout:
                 json_string(stdout, arg_state);
                 printf(",\"reached\":false}\n");
         }
-        log_error("Timed out waiting for %s to be %s.", address ?: "ptpsyncd", arg_state);
+        log_error("Timed out waiting for %s to be %s.", address ? QUOTE(address) : "ptpsyncd", arg_state);
         return EXIT_TIMEOUT;
 }
 
@@ -898,7 +899,7 @@ static int verb_dead_letters(char **args) {
 
         r = ptpsync_client_get_dead_letters(client, args[1], &l);
         if (r < 0)
-                return client_failed(args[1], r);
+                return client_failed(QUOTE(args[1]), r);
         print_event_list(l);
         if (!arg_json && arg_legend)
                 printf("\n%zu dead letters.\n", ptpsync_event_list_get_n(l));
@@ -914,7 +915,7 @@ static int verb_redrive_or_purge(char **args) {
         r = redrive ? ptpsync_client_redrive(client, args[1], &count)
                     : ptpsync_client_purge_dead_letters(client, args[1], &count);
         if (r < 0)
-                return client_failed(args[1], r);
+                return client_failed(QUOTE(args[1]), r);
         if (arg_json)
                 printf("{\"%s\":%u}\n", redrive ? "redriven" : "purged", count);
         else
@@ -925,7 +926,7 @@ static int verb_redrive_or_purge(char **args) {
 static int verb_cancel(char **args) {
         int r = ptpsync_client_cancel_subscription(client, args[1]);
         if (r < 0)
-                return client_failed(args[1], r);
+                return client_failed(QUOTE(args[1]), r);
         return 0;
 }
 
@@ -952,7 +953,7 @@ static int verb_inject(char **args) {
                 errno = 0;
                 long long v = strtoll(args[4], &end, 10);
                 if (errno != 0 || end == args[4] || *end) {
-                        log_error("Invalid offset (nanoseconds): %s", args[4]);
+                        log_error("Invalid offset (nanoseconds): %s", QUOTE(args[4]));
                         return EXIT_USAGE;
                 }
                 offset = v;
@@ -1139,14 +1140,15 @@ int main(int argc, char *argv[]) {
                 case ARG_STATE:
                         if (!state_is_valid(optarg)) {
                                 log_error("Invalid --state=%s: expected LOCKED, HOLDOVER, FREERUN, a clock class "
-                                          "0..255, or a GNSS state such as SYNCHRONIZED (upper case).", optarg);
+                                          "0..255, or a GNSS state such as SYNCHRONIZED (upper case).",
+                                          QUOTE(optarg));
                                 return EXIT_USAGE;
                         }
                         arg_state = optarg;
                         break;
                 case ARG_TIMEOUT:
                         if (parse_timeout(optarg, &arg_timeout) < 0) {
-                                log_error("Invalid --timeout=: %s (seconds, or infinity)", optarg);
+                                log_error("Invalid --timeout=%s: expected seconds, or infinity.", QUOTE(optarg));
                                 return EXIT_USAGE;
                         }
                         break;
@@ -1167,7 +1169,7 @@ int main(int argc, char *argv[]) {
                 if (streq(argv[optind], verbs[i].name))
                         verb = &verbs[i];
         if (!verb) {
-                log_error("Unknown command: %s; see --help.", argv[optind]);
+                log_error("Unknown command %s; see --help.", QUOTE(argv[optind]));
                 return EXIT_USAGE;
         }
         n_args = (unsigned) (argc - optind - 1);

@@ -12,6 +12,7 @@
 #include "address.h"
 #include "alias.h"
 #include "config.h"
+#include "quote.h"
 #include "util.h"
 
 _Static_assert(SOCKET_PATH_MAX == sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1, "sun_path");
@@ -25,8 +26,6 @@ _Static_assert(RUNTIME_DIRECTORY_MAX + PTP4L_NAME_MAX + (sizeof(PTP4L_EVENTS_SOC
 /* Far more than any real configuration; bounds what a wrong path (/dev/zero, a log) can cost. */
 #define CONFIG_SIZE_MAX (1024 * 1024)
 
-/* Keeps an error message readable when the value is a long run of garbage. */
-#define MESSAGE_VALUE_MAX 64
 /* GKeyFile quotes a whole bad line, which may be up to CONFIG_SIZE_MAX long. */
 #define MESSAGE_MAX 256
 
@@ -169,35 +168,9 @@ static Ptp4lConfig *config_find_ptp4l(const Config *c, const char *name) {
         return NULL;
 }
 
-/*
- * Text from the file, made safe to put in a message: control characters escaped, cut after max
- * bytes (at a character boundary, so valid UTF-8 stays valid).
- */
-static char *escape_for_message(const char *s, size_t max) {
-        GString *e = g_string_new(NULL);
-
-        for (size_t i = 0; s[i]; i++) {
-                unsigned char c = (unsigned char) s[i];
-
-                if (i >= max && ((c & 0xc0) != 0x80 || i >= max + 4)) {
-                        g_string_append(e, "...");
-                        break;
-                }
-
-                if (c < ' ' || c == 0x7f)
-                        g_string_append_printf(e, "\\x%02x", c);
-                else if (c == '"' || c == '\\')
-                        g_string_append_printf(e, "\\%c", c);
-                else
-                        g_string_append_c(e, (char) c);
-        }
-
-        return g_string_free(e, FALSE);
-}
-
 /* GKeyFile's messages quote the bad line as it is, control characters and all. */
 static void error_escape(GError *e) {
-        char *m = escape_for_message(e->message, MESSAGE_MAX);
+        char *m = g_strdup(ESCAPE_MAX(e->message, MESSAGE_MAX));
 
         g_free(e->message);
         e->message = m;
@@ -206,7 +179,7 @@ static void error_escape(GError *e) {
 static _printf_(5, 6) bool invalid_value(
                 GError **error, const char *group, const char *key, const char *value, const char *format, ...) {
 
-        g_autofree char *escaped = escape_for_message(value, MESSAGE_VALUE_MAX), *why = NULL;
+        g_autofree char *why = NULL;
         va_list ap;
 
         va_start(ap, format);
@@ -214,8 +187,7 @@ static _printf_(5, 6) bool invalid_value(
         va_end(ap);
 
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "Invalid value \"%s\" for key \"%s\" in group [%s]: %s",
-                    escaped, key, group, why);
+                    "Invalid value %s for key \"%s\" in group [%s]: %s", QUOTE(value), key, group, why);
         return false;
 }
 
@@ -567,10 +539,8 @@ static bool config_parse_keys(GKeyFile *kf, const char *group, const ConfigKey *
 
                 k = config_key_find(table, n, table_group, *key);
                 if (!k) {
-                        g_autofree char *escaped = escape_for_message(*key, MESSAGE_VALUE_MAX);
-
                         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-                                    "Unknown key \"%s\" in group [%s]", escaped, group);
+                                    "Unknown key %s in group [%s]", QUOTE(*key), group);
                         return false;
                 }
 
@@ -610,11 +580,9 @@ static bool config_parse_ptp4l_group(Config *c, GKeyFile *kf, const char *group,
         Ptp4lConfig *p;
 
         if (!ptp4l_name_is_valid(name)) {
-                g_autofree char *escaped = escape_for_message(group, MESSAGE_VALUE_MAX);
-
                 g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
                             "Invalid group [%s]: must be [" PTP4L_GROUP " NAME], one space before NAME, and NAME "
-                            "1..%d characters of A-Z, a-z, 0-9, '.', '_' and '-'", escaped, PTP4L_NAME_MAX);
+                            "1..%d characters of A-Z, a-z, 0-9, '.', '_' and '-'", ESCAPE(group), PTP4L_NAME_MAX);
                 return false;
         }
 
@@ -642,10 +610,8 @@ static bool config_parse_group(Config *c, GKeyFile *kf, const char *group, GErro
                 return config_parse_ptp4l_group(c, kf, group, name, error);
 
         if (!config_group_is_known(group)) {
-                g_autofree char *escaped = escape_for_message(group, MESSAGE_VALUE_MAX);
-
                 g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
-                            "Unknown group [%s]", escaped);
+                            "Unknown group [%s]", ESCAPE(group));
                 return false;
         }
 
@@ -669,11 +635,9 @@ static bool ptp4l_duplicate(
                 GError **error, const Ptp4lConfig *a, const Ptp4lConfig *b, const char *key, const char *value,
                 const char *why) {
 
-        g_autofree char *escaped = escape_for_message(value, MESSAGE_VALUE_MAX);
-
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                     "Groups [" PTP4L_GROUP " %s] and [" PTP4L_GROUP " %s] have the same %s=%s: %s",
-                    a->name, b->name, key, escaped, why);
+                    a->name, b->name, key, ESCAPE(value), why);
         return false;
 }
 

@@ -13,7 +13,10 @@
 void log_setup(void);
 int log_get_max_level(void);
 
-/* Logs and returns -abs(error); errno is set to abs(error) so "%m" works. */
+/*
+ * Logs and returns -abs(error); errno is set to abs(error) so "%m" works. So "%m" belongs in the
+ * _errno() variants only: log_error() and the like pass 0, and "%m" would say "Success".
+ */
 int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 
 #define log_full_errno(level, error, ...)                                       \

@@ -197,7 +197,8 @@ static int run(int argc, char *argv[]) {
         node_name = config.node_name ? g_strdup(config.node_name) : default_node_name();
 
         if (config.source == SOURCE_LINUXPTP && g_mkdir_with_parents(config.runtime_directory, 0755) < 0) {
-                log_error("Failed to create the runtime directory %s: %m", config.runtime_directory);
+                (void) log_error_errno(errno, "Failed to create the runtime directory %s: %m",
+                                       config.runtime_directory);
                 return EXIT_FAILURE;
         }
 

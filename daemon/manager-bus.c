@@ -11,19 +11,10 @@
 #include "notify.h"
 #include "manager-bus.h"
 #include "reload.h"
+#include "quote.h"
 #include "resource-bus.h"
 #include "simulator-bus.h"
 #include "subscription-bus.h"
-
-#define QUOTE_MAX 64
-
-char *bus_quote_for_message(const char *s) {
-        size_t n = strlen(s);
-
-        if (n <= QUOTE_MAX)
-                return g_strdup_printf("\"%s\"", s);
-        return g_strdup_printf("\"%.*s...\" (%zu bytes)", QUOTE_MAX, s, n);
-}
 
 int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_error *error) {
         const char *address, *reason;
@@ -32,12 +23,9 @@ int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_e
         r = sd_bus_message_read(message, "s", &address);
         if (r < 0)
                 return r;
-        if (!address_is_valid(address, &reason)) {
-                g_autofree char *q = bus_quote_for_message(address);
-
+        if (!address_is_valid(address, &reason))
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_ADDRESS, "Invalid resource address %s: %s",
-                                         q, reason);
-        }
+                                         QUOTE(address), reason);
         *ret_address = address;
         return 0;
 }
@@ -325,6 +313,14 @@ static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error 
         return 0;
 }
 
+/* sd-bus's own signal when the connection is gone: there is nothing left to serve. */
+static int on_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+
+        log_error("Lost the connection to the bus; exiting.");
+        return sd_event_exit(m->event, EXIT_FAILURE);
+}
+
 static int bus_open(sd_bus **ret, const char *spec) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -398,9 +394,10 @@ int manager_connect_bus(Manager *m, const char *bus_spec) {
         r = sd_bus_request_name_async(m->bus, NULL, BUS_NAME, 0, on_name_acquired, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to request the name " BUS_NAME ": %m");
-        /* If the bus goes away there is nothing left to serve: leave the loop (with failure). */
-        r = sd_bus_set_exit_on_disconnect(m->bus, true);
+        /* Local to the connection: no AddMatch goes to the bus for it. */
+        r = sd_bus_match_signal(m->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, m);
         if (r < 0)
-                return log_error_errno(r, "Failed to set exit-on-disconnect: %m");
+                return log_error_errno(r, "Failed to watch for the loss of the bus: %m");
         return 0;
 }

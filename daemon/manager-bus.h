@@ -32,6 +32,3 @@ int bus_caller_uid(Manager *m, sd_bus_message *message, uid_t *ret_uid, sd_bus_e
 
 /* Reads an address argument and checks it; InvalidAddress saying why, if it is not one. */
 int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_error *error);
-
-/* A short, printable rendering of untrusted text for error messages. */
-char *bus_quote_for_message(const char *s);

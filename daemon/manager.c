@@ -21,17 +21,19 @@
 
 /*
  * One thing that waits on the store: an event of a resource to announce, a
- * Manager property that changed with it, or the reply to the call that caused
- * them (so that its caller hears "done" only once they are durable).
+ * Manager property that changed with it, the reply to the call that caused
+ * them (so that its caller hears "done" only once they are durable), or a
+ * message that tells of a store write (such as DeadLettered).
  */
 typedef struct Publication {
         Event *event;
         Announcement announcement; /* with event: what the resource shows once it is out */
         bool value_changed;
         const char *property;
-        sd_bus_message *call;   /* to answer: with reply once durable, with an error if not */
-        sd_bus_message *reply;  /* NULL: an empty one */
-        char *subscription;     /* the object path of the durable subscription call made */
+        sd_bus_message *call;    /* to answer: with reply once durable, with an error if not */
+        sd_bus_message *reply;   /* NULL: an empty one */
+        char *subscription;      /* the object path of the durable subscription call made */
+        sd_bus_message *message; /* a signal that tells of a store write (DeadLettered): sent once durable */
 } Publication;
 
 static void publication_free(void *p) {
@@ -42,6 +44,7 @@ static void publication_free(void *p) {
         sd_bus_message_unref(x->call);
         sd_bus_message_unref(x->reply);
         g_free(x->subscription);
+        sd_bus_message_unref(x->message);
         g_free(x);
 }
 
@@ -269,6 +272,12 @@ static void manager_flush(Manager *m, bool in_loop) {
                 } else if (p->property) {
                         manager_bus_emit_manager_changed(m, p->property);
                         manager_update_status(m);
+                } else if (p->message) {
+                        r = sd_bus_send(NULL, p->message, NULL);
+                        if (r < 0)
+                                log_warning_errno(r, "Failed to send %s to %s: %m",
+                                                  strna(sd_bus_message_get_member(p->message)),
+                                                  strna(sd_bus_message_get_destination(p->message)));
                 } else
                         manager_reply_durable(m, p);
                 publication_free(p);
@@ -361,6 +370,10 @@ int manager_reply_subscribed_when_durable(Manager *m, sd_bus_message *call, Subs
                 .subscription = g_strdup(s->object_path),
         });
         return 0;
+}
+
+void manager_send_when_durable(Manager *m, sd_bus_message *message) {
+        manager_announce(m, (Publication) { .message = sd_bus_message_ref(message) });
 }
 
 static void manager_update_sync_state(Manager *m) {

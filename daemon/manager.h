@@ -103,6 +103,8 @@ void manager_reply_when_durable(Manager *m, sd_bus_message *call);
  * an earlier commit had stored it).
  */
 int manager_reply_subscribed_when_durable(Manager *m, sd_bus_message *call, Subscription *s);
+/* Sends message once the store writes made so far are committed (held while commits fail). */
+void manager_send_when_durable(Manager *m, sd_bus_message *message);
 
 /* Whether commits fail now; why, as the store says, in *ret_why. */
 bool manager_store_failing(Manager *m, const char **ret_why);

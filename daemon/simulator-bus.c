@@ -4,6 +4,7 @@
 #include "bus-errors.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "quote.h"
 #include "simulator-bus.h"
 
 /* A clock class: a decimal number 0..255, nothing else. */
@@ -23,22 +24,18 @@ static int inject_validate(ResourceKind k, const char **clock, const char *obser
                                                  "The os-clock-sync-state clock is " OS_CLOCK_NAME
                                                  " (or empty), not another clock");
                 *clock = OS_CLOCK_NAME;
-        } else if (!interface_name_is_valid(*clock)) {
-                g_autofree char *q = bus_quote_for_message(*clock);
-
+        } else if (!interface_name_is_valid(*clock))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Invalid clock %s: expected a network interface name of 1 to 15 "
-                                         "characters without '/' or white space, such as ens1f0", q);
-        }
+                                         "characters without '/' or white space, such as ens1f0", QUOTE(*clock));
 
         if (resource_kind_is_sync(k) ? observation_from_string(observation) != _OBSERVATION_MAX
             : k == RESOURCE_CLOCK_CLASS ? parse_clock_class(observation)
             : gnss_state_is_valid(observation))
                 return 0;
 
-        g_autofree char *q = bus_quote_for_message(observation);
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid observation %s for %s: expected %s", q,
-                                 kind,
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid observation %s for %s: expected %s",
+                                 QUOTE(observation), kind,
                                  resource_kind_is_sync(k) ? "locked, unlocked or unreachable"
                                  : k == RESOURCE_CLOCK_CLASS ? "a clock class from 0 to 255"
                                  : "a GNSS state such as SYNCHRONIZED, ACQUIRING-SYNC or FAILURE-NOFIX");
@@ -57,14 +54,11 @@ static int method_inject(sd_bus_message *message, void *userdata, sd_bus_error *
                 return r;
 
         k = resource_kind_from_suffix(suffix);
-        if (k < 0 || !m->resources[k]) {
-                g_autofree char *q = bus_quote_for_message(suffix);
-
+        if (k < 0 || !m->resources[k])
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RESOURCE,
                                          "No resource with suffix %s; expected sync/ptp-status/lock-state, "
                                          "sync/sync-status/os-clock-sync-state, sync/ptp-status/clock-class "
-                                         "or sync/gnss-status/gnss-sync-status", q);
-        }
+                                         "or sync/gnss-status/gnss-sync-status", QUOTE(suffix));
         if (k == RESOURCE_SYNC_STATE)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                         "sync-state is derived from the other resources and cannot be injected");

@@ -6,6 +6,7 @@
 #include "bus-errors.h"
 #include "log.h"
 #include "manager-bus.h"
+#include "quote.h"
 #include "subscription-bus.h"
 #include "subscriptions.h"
 
@@ -341,8 +342,16 @@ void subscription_bus_send_dead_lettered(Subscription *s, uint64_t seq, DeadLett
                 r = sd_bus_message_set_destination(m, s->owner);
         if (r >= 0)
                 r = sd_bus_message_append(m, "ts", seq, dead_letter_reason_to_string(reason));
-        if (r >= 0)
-                r = sd_bus_send(bus, m, NULL);
+        if (r < 0) {
+                log_warning_errno(r, "Subscription %s: failed to send DeadLettered: %m", s->id);
+                return;
+        }
+        /* Durable: the dead letter is in the store's open transaction; the owner hears of it once committed. */
+        if (subscription_is_durable(s)) {
+                manager_send_when_durable(s->manager, m);
+                return;
+        }
+        r = sd_bus_send(bus, m, NULL);
         if (r < 0)
                 log_warning_errno(r, "Subscription %s: failed to send DeadLettered: %m", s->id);
 }
@@ -398,13 +407,10 @@ static int resubscribe(Manager *m, Subscription *s, sd_bus_message *message, con
         const char *sender = sd_bus_message_get_sender(message);
         int r;
 
-        if (!streq(s->address, address)) {
-                g_autofree char *q = bus_quote_for_message(s->options.name);
-
+        if (!streq(s->address, address))
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_OPTION,
                                          "Option \"Name\": %s is already subscribed to %s; cancel it to "
-                                         "subscribe to another address", q, s->address);
-        }
+                                         "subscribe to another address", QUOTE(s->options.name), s->address);
         if (s->owner && !streq(s->owner, sender))
                 return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
                                          "Subscription %s is attached to %s, which is still on the bus",

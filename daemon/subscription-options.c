@@ -7,10 +7,8 @@
 
 #include "bus-errors.h"
 #include "duration.h"
+#include "quote.h"
 #include "subscription-options.h"
-
-/* How much of an untrusted string an error message quotes. */
-#define QUOTE_MAX 64
 
 static const char *const backoff_policy_table[_BACKOFF_POLICY_MAX] = {
         [BACKOFF_LINEAR] = "linear",
@@ -69,21 +67,9 @@ void subscription_options_copy(SubscriptionOptions *dst, const SubscriptionOptio
                 g_hash_table_insert(dst->metadata, g_strdup(k), g_strdup(v));
 }
 
-/*
- * An untrusted string made fit for quoting in a message: cut to QUOTE_MAX bytes (it may be megabytes),
- * then escaped, which also leaves it ASCII, so valid UTF-8 wherever the cut fell.
- */
-static char *quote(const char *s) {
-        size_t n = strnlen(s, QUOTE_MAX + 1);
-        g_autofree char *cut = g_strndup(s, MIN(n, (size_t) QUOTE_MAX));
-        g_autofree char *escaped = g_strescape(cut, NULL);
-
-        return n > QUOTE_MAX ? g_strconcat(escaped, "...", NULL) : TAKE_PTR(escaped);
-}
-
 static int option_error(sd_bus_error *error, const char *key, const char *format, ...) _printf_(3, 4);
 
-/* key is one of ours, or quoted already. */
+/* key is one of ours, or escaped already. */
 static int option_error(sd_bus_error *error, const char *key, const char *format, ...) {
         g_autofree char *why = NULL;
         va_list ap;
@@ -201,7 +187,6 @@ static int parse_ack_timeout(SubscriptionOptions *o, sd_bus_message *m, const ch
 
 static int parse_backoff_delay(SubscriptionOptions *o, sd_bus_message *m, const char *key,
                                sd_bus_error *error) {
-        g_autofree char *quoted = NULL;
         const char *s, *reason;
         uint64_t usec;
         int r;
@@ -210,15 +195,10 @@ static int parse_backoff_delay(SubscriptionOptions *o, sd_bus_message *m, const 
         if (r < 0)
                 return r;
 
-        if (!duration_parse(s, &usec, &reason)) {
-                quoted = quote(s);
-                return option_error(error, key, "\"%s\" is not a valid ISO 8601 duration: %s",
-                                    quoted, reason);
-        }
-        if (usec > OPTIONS_BACKOFF_DELAY_MAX_USEC) {
-                quoted = quote(s);
-                return option_error(error, key, "must be at most PT1H (an hour), not \"%s\"", quoted);
-        }
+        if (!duration_parse(s, &usec, &reason))
+                return option_error(error, key, "%s is not a valid ISO 8601 duration: %s", QUOTE(s), reason);
+        if (usec > OPTIONS_BACKOFF_DELAY_MAX_USEC)
+                return option_error(error, key, "must be at most PT1H (an hour), not %s", QUOTE(s));
 
         g_free(o->backoff_delay);
         o->backoff_delay = g_strdup(s);
@@ -228,7 +208,6 @@ static int parse_backoff_delay(SubscriptionOptions *o, sd_bus_message *m, const 
 
 static int parse_backoff_policy(SubscriptionOptions *o, sd_bus_message *m, const char *key,
                                 sd_bus_error *error) {
-        g_autofree char *quoted = NULL;
         BackoffPolicy p;
         const char *s;
         int r;
@@ -238,10 +217,8 @@ static int parse_backoff_policy(SubscriptionOptions *o, sd_bus_message *m, const
                 return r;
 
         p = backoff_policy_from_string(s);
-        if (p < 0) {
-                quoted = quote(s);
-                return option_error(error, key, "must be \"linear\" or \"exponential\", not \"%s\"", quoted);
-        }
+        if (p < 0)
+                return option_error(error, key, "must be \"linear\" or \"exponential\", not %s", QUOTE(s));
         o->backoff_policy = p;
         return 0;
 }
@@ -249,7 +226,6 @@ static int parse_backoff_policy(SubscriptionOptions *o, sd_bus_message *m, const
 /* Reads one {ss} entry of an a{ss} into metadata, checked. Returns 0 at the end of the array. */
 static int parse_metadata_entry(GHashTable *metadata, size_t *bytes, sd_bus_message *m, const char *key,
                                 sd_bus_error *error) {
-        g_autofree char *quoted = NULL;
         const char *k, *v;
         int r;
 
@@ -261,20 +237,14 @@ static int parse_metadata_entry(GHashTable *metadata, size_t *bytes, sd_bus_mess
                 return option_error(error, key, "must have at most %d entries", OPTIONS_METADATA_MAX);
         if (isempty(k))
                 return option_error(error, key, "has an empty key");
-        if (strnlen(k, OPTIONS_METADATA_KEY_MAX + 1) > OPTIONS_METADATA_KEY_MAX) {
-                quoted = quote(k);
-                return option_error(error, key, "has a key longer than %d bytes: \"%s\"",
-                                    OPTIONS_METADATA_KEY_MAX, quoted);
-        }
-        if (strnlen(v, OPTIONS_METADATA_VALUE_MAX + 1) > OPTIONS_METADATA_VALUE_MAX) {
-                quoted = quote(k);
-                return option_error(error, key, "has a value longer than %d bytes, for key \"%s\"",
-                                    OPTIONS_METADATA_VALUE_MAX, quoted);
-        }
-        if (g_hash_table_contains(metadata, k)) {
-                quoted = quote(k);
-                return option_error(error, key, "has the key \"%s\" more than once", quoted);
-        }
+        if (strnlen(k, OPTIONS_METADATA_KEY_MAX + 1) > OPTIONS_METADATA_KEY_MAX)
+                return option_error(error, key, "has a key longer than %d bytes: %s", OPTIONS_METADATA_KEY_MAX,
+                                    QUOTE(k));
+        if (strnlen(v, OPTIONS_METADATA_VALUE_MAX + 1) > OPTIONS_METADATA_VALUE_MAX)
+                return option_error(error, key, "has a value longer than %d bytes, for key %s",
+                                    OPTIONS_METADATA_VALUE_MAX, QUOTE(k));
+        if (g_hash_table_contains(metadata, k))
+                return option_error(error, key, "has the key %s more than once", QUOTE(k));
         *bytes += strlen(k) + strlen(v);
         if (*bytes > OPTIONS_METADATA_BYTES_MAX)
                 return option_error(error, key, "must have at most %d bytes of keys and values in all",
@@ -332,11 +302,10 @@ G_STATIC_ASSERT(G_N_ELEMENTS(options) <= 32); /* the bits of "seen" in subscript
 
 static int unknown_option_error(sd_bus_error *error, const char *key) {
         g_autoptr(GString) known = g_string_new(NULL);
-        g_autofree char *quoted = quote(key);
 
         for (size_t i = 0; i < G_N_ELEMENTS(options); i++)
                 g_string_append_printf(known, "%s%s", i > 0 ? ", " : "", options[i].key);
-        return option_error(error, quoted, "unknown; known options are %s", known->str);
+        return option_error(error, ESCAPE(key), "unknown; known options are %s", known->str);
 }
 
 /* Reads one {sv} entry of the a{sv}. Returns 0 at the end of the array. */
@@ -369,12 +338,9 @@ static int parse_entry(SubscriptionOptions *o, sd_bus_message *m, uint32_t *seen
                 return r;
         if (type != SD_BUS_TYPE_VARIANT)
                 return -ENXIO;
-        if (!streq(contents, option->signature)) {
-                g_autofree char *quoted = quote(contents);
-
-                return option_error(error, option->key, "must be %s (\"%s\"), not \"%s\"",
-                                    option->type_name, option->signature, quoted);
-        }
+        if (!streq(contents, option->signature))
+                return option_error(error, option->key, "must be %s (\"%s\"), not %s", option->type_name,
+                                    option->signature, QUOTE(contents));
 
         r = sd_bus_message_enter_container(m, SD_BUS_TYPE_VARIANT, option->signature);
         if (r < 0)

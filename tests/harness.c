@@ -42,6 +42,65 @@ const char *test_ptpsyncd_path(void) {
         return p;
 }
 
+/* The words of $variable, split as a shell would, then program. */
+static void argv_add_wrapped(GPtrArray *argv, const char *variable, const char *program) {
+        const char *wrapper = g_getenv(variable);
+
+        if (!isempty(wrapper)) {
+                g_autoptr(GError) error = NULL;
+                g_auto(GStrv) words = NULL;
+
+                g_shell_parse_argv(wrapper, NULL, &words, &error);
+                g_assert_no_error(error);
+                for (char **w = words; *w; w++)
+                        g_ptr_array_add(argv, g_strdup(*w));
+        }
+        g_ptr_array_add(argv, g_strdup(program));
+}
+
+void test_ptpsyncd_argv(GPtrArray *argv) {
+        argv_add_wrapped(argv, "PTPSYNCD_WRAPPER", test_ptpsyncd_path());
+}
+
+void test_client_argv(GPtrArray *argv, const char *program) {
+        argv_add_wrapped(argv, "PTPSYNC_CLIENT_WRAPPER", program);
+}
+
+void test_client_reexec(char *argv[]) {
+        g_autoptr(GPtrArray) args = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *self = NULL;
+
+        if (isempty(g_getenv("PTPSYNC_CLIENT_WRAPPER")) || g_getenv("PTPSYNC_TEST_REEXECUTED"))
+                return;
+        /* Resolved now: to the wrapper, /proc/self/exe would be the wrapper. */
+        self = g_file_read_link("/proc/self/exe", &error);
+        g_assert_no_error(error);
+        g_assert_true(g_setenv("PTPSYNC_TEST_REEXECUTED", "1", true));
+        args = g_ptr_array_new_with_free_func(g_free);
+        test_client_argv(args, self);
+        for (char **a = argv + 1; *a; a++)
+                g_ptr_array_add(args, g_strdup(*a));
+        g_ptr_array_add(args, NULL);
+        execvp(args->pdata[0], (char **) args->pdata);
+        g_error("Cannot run %s: %s", (char *) args->pdata[0], g_strerror(errno));
+}
+
+unsigned test_slowdown(void) {
+        const char *e = g_getenv("PTPSYNC_TEST_SLOWDOWN");
+        guint64 n;
+
+        if (isempty(e))
+                return 1;
+        if (!g_ascii_string_to_unsigned(e, 10, 1, 1000, &n, NULL))
+                g_error("PTPSYNC_TEST_SLOWDOWN=%s: expected a whole number from 1 to 1000", e);
+        return (unsigned) n;
+}
+
+uint64_t test_slow_usec(uint64_t usec) {
+        return usec * test_slowdown();
+}
+
 char *test_bus_write_file(TestBus *b, const char *name, const char *text) {
         g_autoptr(GError) error = NULL;
         char *path = g_build_filename(b->dir, name, NULL);
@@ -206,7 +265,7 @@ TestDaemon *test_daemon_spawn_logged(TestBus *b, const char *const *args, bool d
         d->notifications = g_string_new(NULL);
         envp = g_environ_setenv(envp, "NOTIFY_SOCKET", notify_path, true);
 
-        g_ptr_array_add(argv, g_strdup(test_ptpsyncd_path()));
+        test_ptpsyncd_argv(argv);
         if (default_args) {
                 g_ptr_array_add(argv, g_strconcat("--bus=", b->address, NULL));
                 g_ptr_array_add(argv, g_strdup("--source=sim"));

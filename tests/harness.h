@@ -8,6 +8,11 @@
  * pointing at a datagram socket of ours, so READY=1 and STATUS= are seen the
  * way systemd would see them. Every wait has a deadline; nothing sleeps for
  * a fixed time.
+ *
+ * Under valgrind (meson test --setup=valgrind) the daemon runs as
+ * $PTPSYNCD_WRAPPER $PTPSYNCD ..., clients as $PTPSYNC_CLIENT_WRAPPER ...,
+ * and $PTPSYNC_TEST_SLOWDOWN stretches the deadlines (and the tolerances of
+ * tests that measure time) by that factor.
  */
 #pragma once
 
@@ -19,7 +24,8 @@
 
 #define TEST_NODE_NAME "du1.example.com"
 #define TEST_PREFIX "/cluster/node/" TEST_NODE_NAME "/"
-#define TEST_TIMEOUT_USEC (20 * G_USEC_PER_SEC) /* generous: this VM can stall for seconds */
+/* generous: this VM can stall for seconds */
+#define TEST_TIMEOUT_USEC test_slow_usec(20 * G_USEC_PER_SEC)
 #define TEST_POLL_USEC (50 * 1000)
 
 typedef struct TestBus {
@@ -85,6 +91,20 @@ void test_spawn_child_setup(void *userdata);
 
 /* The absolute path of $PTPSYNCD (set by meson). */
 const char *test_ptpsyncd_path(void);
+/* Appends $PTPSYNCD_WRAPPER's words (if set) and $PTPSYNCD: argv frees with g_free. */
+void test_ptpsyncd_argv(GPtrArray *argv);
+/* The same with $PTPSYNC_CLIENT_WRAPPER, for a client program such as ptpsyncctl. */
+void test_client_argv(GPtrArray *argv, const char *program);
+/*
+ * At the start of main(): with $PTPSYNC_CLIENT_WRAPPER set, runs this test program again
+ * under it (once), so that a client library tested in-process is checked too.
+ */
+void test_client_reexec(char *argv[]);
+
+/* $PTPSYNC_TEST_SLOWDOWN, at least 1: how much slower than normal the daemon may be. */
+unsigned test_slowdown(void);
+/* usec stretched by test_slowdown(). */
+uint64_t test_slow_usec(uint64_t usec);
 
 /* Records every message matching a rule, in arrival order. */
 typedef struct TestSignals {

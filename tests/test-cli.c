@@ -42,16 +42,16 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
  */
 static void run_ptpsyncd(const char *const *args, Run *ret) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         GString *bufs[2] = { g_string_new(NULL), g_string_new(NULL) };
         gint64 deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
         int fds[2] = { -1, -1 };
         bool exited = false;
         GPid pid;
 
-        g_ptr_array_add(argv, (char *) test_ptpsyncd_path());
+        test_ptpsyncd_argv(argv);
         for (size_t i = 0; args[i]; i++)
-                g_ptr_array_add(argv, (char *) args[i]);
+                g_ptr_array_add(argv, g_strdup(args[i]));
         g_ptr_array_add(argv, NULL);
         ret->cmdline = g_strjoinv(" ", (char **) argv->pdata);
 
@@ -397,10 +397,41 @@ static void test_name_taken(void) {
         test_bus_stop(b);
 }
 
+/* The runtime directory cannot be made: the message gives the system's reason, not "Success". */
+static void test_runtime_dir_error(void) {
+        g_autofree char *bus_arg = NULL, *runtime_arg = NULL, *state_arg = NULL, *file = NULL, *dir = NULL;
+        g_auto(Run) r = {};
+        TestBus *b = test_bus_start();
+
+        file = test_bus_write_file(b, "not-a-directory", "");
+        dir = g_build_filename(file, "run", NULL);
+        bus_arg = g_strconcat("--bus=", b->address, NULL);
+        runtime_arg = g_strconcat("--runtime-dir=", dir, NULL);
+        state_arg = g_strconcat("--state-dir=", b->dir, "/state", NULL);
+        const char *args[] = { bus_arg, "--node-name=" TEST_NODE_NAME, "--source=linuxptp", runtime_arg, state_arg,
+                               NULL };
+        run_ptpsyncd(args, &r);
+        test_bus_stop(b);
+
+        assert_run_exited(&r, 1);
+        assert_contains("stderr", r.err, "Failed to create the runtime directory");
+        assert_contains("stderr", r.err, dir);
+        assert_contains("stderr", r.err, g_strerror(ENOTDIR));
+        if (strstr(r.err, "Success"))
+                g_test_message("stderr: %s", r.err);
+        g_assert_null(strstr(r.err, "Success"));
+}
+
 static void test_bus_lost(void) {
         TestBus *b = test_bus_start();
-        TestDaemon *d = test_daemon_start(b, NULL);
-        bool exited;
+        g_autofree char *log = g_build_filename(b->dir, "ptpsyncd.log", NULL);
+        TestDaemon *d = test_daemon_spawn_logged(b, NULL, true, log);
+        bool ready, exited;
+
+        ready = test_daemon_wait_notify(d, "READY=1", TEST_TIMEOUT_USEC);
+        if (!ready)
+                test_daemon_free(d);
+        g_assert_true(ready);
 
         /* Not reaped here: test_bus_stop() does that. */
         g_assert_cmpint(kill(b->pid, SIGTERM), ==, 0);
@@ -410,6 +441,14 @@ static void test_bus_lost(void) {
         g_assert_true(exited);
         g_assert_true(WIFEXITED(d->exit_status));
         g_assert_cmpint(WEXITSTATUS(d->exit_status), ==, 1);
+        /* It says why, once. */
+        if (test_file_count(log, "Lost the connection to the bus; exiting.") != 1) {
+                g_autofree char *text = NULL;
+
+                (void) g_file_get_contents(log, &text, NULL, NULL);
+                g_test_message("ptpsyncd's stderr: %s", strna(text));
+        }
+        g_assert_cmpuint(test_file_count(log, "Lost the connection to the bus; exiting."), ==, 1);
         test_daemon_free(d);
         test_bus_stop(b);
 }
@@ -431,6 +470,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/cli/signal/term", test_sigterm);
         g_test_add_func("/cli/signal/int", test_sigint);
         g_test_add_func("/cli/name-taken", test_name_taken);
+        g_test_add_func("/cli/runtime-dir-error", test_runtime_dir_error);
         g_test_add_func("/cli/bus-lost", test_bus_lost);
 
         return g_test_run();

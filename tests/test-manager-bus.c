@@ -370,6 +370,89 @@ static void test_bad_signatures(Fixture *f, gconstpointer data) {
         sd_bus_error_free(&error);
 }
 
+/*
+ * Inputs whose 64-byte cut in an error message would fall inside a UTF-8 character, or that are
+ * exactly 64 bytes: each must be refused with an error reply, not left without one (a D-Bus
+ * string must be valid UTF-8, so a split character made the reply unbuildable and the caller
+ * waited its whole timeout).
+ */
+#define X63 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+#define A61 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define E2 "\xc3\xa9"           /* é, 2 bytes */
+#define E3 "\xe2\x82\xac"       /* €, 3 bytes */
+#define E4 "\xf0\x9f\x98\x80"   /* 😀, 4 bytes */
+#define E2x8 E2 E2 E2 E2 E2 E2 E2 E2
+static const char *const split_inputs[] = {
+        X63 E2,                                  /* the cut at 64 falls after the first byte of é */
+        "/" E2x8 E2x8 E2x8 E2x8,                 /* 65 bytes: the same, all multibyte */
+        E2x8 E2x8 E2x8 E2x8,                     /* exactly 64 bytes: not cut */
+        "/" A61 E3,                              /* 65 bytes: the cut falls after 2 bytes of € */
+        "/" A61 "a" E3,                          /* 66 bytes: after 1 byte of € */
+        "/" A61 E4,                              /* 66 bytes: after 2 bytes of 😀 */
+        "/" A61 "aa" E4,                         /* 68 bytes: after 1 byte of 😀 */
+        X63 "\n" E2,                             /* a control character, then the split */
+};
+
+/* A call whose missing reply fails the test in seconds, rather than after sd-bus's 25 s. */
+#define CALL_TIMEOUT_USEC test_slow_usec(5 * G_USEC_PER_SEC)
+
+static void assert_refused(sd_bus *bus, const char *iface, const char *method, const char *expected_name,
+                           const char *expected_text, const char *input, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *shown = g_strescape(input, NULL);
+        va_list ap;
+        int r;
+
+        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, "org.ptpsync1", "/org/ptpsync1", iface, method),
+                        >=, 0);
+        va_start(ap, types);
+        g_assert_cmpint(sd_bus_message_appendv(m, types, ap), >=, 0);
+        va_end(ap);
+        r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, NULL);
+        if (r >= 0 || !sd_bus_error_has_name(&error, expected_name) || !error.message ||
+            !strstr(error.message, expected_text) || !g_utf8_validate(error.message, -1, NULL))
+                g_test_message("%s(\"%s\"): %d %s: %s; expected %s: %s...", method, shown, r, error.name,
+                               error.message, expected_name, expected_text);
+        g_assert_cmpint(r, <, 0);
+        g_assert_cmpstr(error.name, ==, expected_name);
+        g_assert_nonnull(strstr(error.message, expected_text));
+        g_assert_true(g_utf8_validate(error.message, -1, NULL));
+        sd_bus_error_free(&error);
+}
+
+static void test_split_current_state(Fixture *f, gconstpointer data) {
+        for (size_t i = 0; i < G_N_ELEMENTS(split_inputs); i++)
+                assert_refused(f->client, MANAGER, "GetCurrentState", "org.ptpsync1.Error.InvalidAddress",
+                               "Invalid resource address", split_inputs[i], "s", split_inputs[i]);
+}
+
+static void test_split_subscribe(Fixture *f, gconstpointer data) {
+        for (size_t i = 0; i < G_N_ELEMENTS(split_inputs); i++)
+                assert_refused(f->client, MANAGER, "Subscribe", "org.ptpsync1.Error.InvalidAddress",
+                               "Invalid resource address", split_inputs[i], "sa{sv}", split_inputs[i], 0);
+}
+
+/* Validated before the caller is known to be root: anyone can send these. */
+static void test_split_inject(Fixture *f, gconstpointer data) {
+        static const char *const simulator = "org.ptpsync1.Simulator";
+
+        for (size_t i = 0; i < G_N_ELEMENTS(split_inputs); i++) {
+                const char *in = split_inputs[i];
+
+                assert_refused(f->client, simulator, "Inject", "org.ptpsync1.Error.NoSuchResource",
+                               "No resource with suffix", in, "sssx", in, "ens1f0", "locked", (int64_t) 0);
+                assert_refused(f->client, simulator, "Inject", "org.freedesktop.DBus.Error.InvalidArgs",
+                               "Invalid clock", in, "sssx", "sync/ptp-status/lock-state", in, "locked",
+                               (int64_t) 0);
+                assert_refused(f->client, simulator, "Inject", "org.freedesktop.DBus.Error.InvalidArgs",
+                               "Invalid observation", in, "sssx", "sync/ptp-status/lock-state", "ens1f0", in,
+                               (int64_t) 0);
+        }
+        /* Nothing was injected. */
+        assert_current_state_error(f->client, LOCK_STATE, "org.ptpsync1.Error.NoData");
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add(name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -381,6 +464,9 @@ int main(int argc, char *argv[]) {
         ADD("/manager/current-state", test_current_state);
         ADD("/manager/address-errors", test_address_errors);
         ADD("/manager/bad-signatures", test_bad_signatures);
+        ADD("/manager/split-utf8/get-current-state", test_split_current_state);
+        ADD("/manager/split-utf8/subscribe", test_split_subscribe);
+        ADD("/manager/split-utf8/inject", test_split_inject);
 #undef ADD
         return g_test_run();
 }

@@ -60,7 +60,7 @@ static void run_as(TestBus *b, const char *user, const char *const *args, Result
                 g_ptr_array_add(argv, g_strdup(user));
                 g_ptr_array_add(argv, g_strdup("--"));
         }
-        g_ptr_array_add(argv, g_strdup(ctl_path()));
+        test_client_argv(argv, ctl_path());
         if (b)
                 g_ptr_array_add(argv, g_strconcat("--bus=", b->address, NULL));
         for (; *args; args++)
@@ -143,6 +143,7 @@ static void test_usage(void) {
         g_auto(Result) r = {};
         g_auto(Result) v = {};
         g_auto(Result) u = {};
+        g_auto(Result) e = {};
         g_auto(Result) m = {};
         g_auto(Result) t = {};
         g_auto(Result) o = {};
@@ -166,6 +167,11 @@ static void test_usage(void) {
         run(NULL, (const char *const[]) { "frobnicate", NULL }, &u);
         g_assert_cmpint(u.status, ==, 2);
         g_assert_nonnull(strstr(u.err, "Unknown command"));
+        /* Echoed escaped: a terminal sequence or a split character is not passed through. */
+        run(NULL, (const char *const[]) { "frob\x1b[31m\xc3", NULL }, &e);
+        g_assert_cmpint(e.status, ==, 2);
+        g_assert_nonnull(strstr(e.err, "Unknown command \"frob\\x1b[31m\\xc3\""));
+        g_assert_true(g_utf8_validate(e.err, -1, NULL));
         run(NULL, (const char *const[]) { "get", NULL }, &m);
         g_assert_cmpint(m.status, ==, 2);
         run(NULL, (const char *const[]) { "wait", "--timeout=soon", NULL }, &t);
@@ -356,7 +362,7 @@ static bool exited_with(TestProcess *p, int status) {
 static TestProcess *spawn_ctl(Fixture *f, const char *const *args) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 
-        g_ptr_array_add(argv, g_strdup(ctl_path()));
+        test_client_argv(argv, ctl_path());
         g_ptr_array_add(argv, g_strconcat("--bus=", f->bus->address, NULL));
         for (; *args; args++)
                 g_ptr_array_add(argv, g_strdup(*args));
@@ -412,7 +418,7 @@ static const char *inject_until_line(Fixture *f, TestProcess *p, const char *nee
                 const char *line;
 
                 test_inject_lock_events(f->client, &injected, 1);
-                line = test_process_wait_line(p, needle, from, 300 * 1000);
+                line = test_process_wait_line(p, needle, from, test_slow_usec(300 * 1000));
                 if (line)
                         return line;
         }
@@ -431,7 +437,7 @@ static void test_watch(Fixture *f, gconstpointer data) {
         g_assert_nonnull(strstr(line, " " LOCK " "));
         g_assert_true(g_str_has_suffix(line, "(7)"));
         g_assert_nonnull(inject_until_line(f, j, "{", &from_j)); /* j may have started listening later */
-        while (test_process_wait_line(t, "", &from_t, 200 * 1000)) /* what t got meanwhile */
+        while (test_process_wait_line(t, "", &from_t, test_slow_usec(200 * 1000))) /* what t got meanwhile */
                 ;
 
         /* Every new event: one more line in each, and the JSON one in the O-RAN shape. */

@@ -19,6 +19,7 @@
 #define PUNCTUATION "!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~"
 #define HUGE_SIZE (10 * 1024 * 1024)
 #define A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define A63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static const char *const all_keys[] = {
         "Name", "Ordered", "Window", "Retry", "BackoffDelay", "BackoffPolicy", "AckTimeout", "QueueLimit",
@@ -307,8 +308,12 @@ static const OptionCase option_cases[] = {
 
 static const OptionCase escaped_cases[] = {
         { "Colour\n\"\\", 's', "x", 0, NULL, "Option \"Colour\\n\\\"\\\\\": unknown; " KNOWN },
-        { "caf\xc3\xa9", 'u', NULL, 1, NULL, "Option \"caf\\303\\251\": unknown; " KNOWN },
+        /* Valid UTF-8 is shown as it is; a cut never splits a character. */
+        { "caf\xc3\xa9", 'u', NULL, 1, NULL, "Option \"caf\xc3\xa9\": unknown; " KNOWN },
         { A64 "b", 'u', NULL, 1, NULL, "Option \"" A64 "...\": unknown; " KNOWN },
+        { A63 "\xc3\xa9", 'u', NULL, 1, NULL, "Option \"" A63 "...\": unknown; " KNOWN },
+        /* Invisible characters are escaped: U+202E would turn the rest of the message around. */
+        { "a\xe2\x80\xae" "b", 'u', NULL, 1, NULL, "Option \"a\\u202eb\": unknown; " KNOWN },
         { A64, 'u', NULL, 1, NULL, "Option \"" A64 "\": unknown; " KNOWN },
 };
 
