@@ -386,6 +386,20 @@ static int get_string_prop(const char *path, const char *iface, const char *name
         return 0;
 }
 
+/* A property only some may read (a subscription's Name: its uid's and root's): NULL for the others. */
+static int get_private_string_prop(const char *path, const char *iface, const char *name, char **ret) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_get_property_string(raw_bus, PTPSYNC_BUS_NAME, path, iface, name, &error, ret);
+
+        if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_ACCESS_DENIED)) {
+                *ret = NULL;
+                r = 0;
+        } else if (r < 0)
+                r = bus_failed_reading(name, r, &error);
+        sd_bus_error_free(&error);
+        return r;
+}
+
 static int get_trivial_prop(const char *path, const char *iface, const char *name, char type, void *ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = sd_bus_get_property_trivial(raw_bus, PTPSYNC_BUS_NAME, path, iface, name, &error, type, ret);
@@ -810,7 +824,7 @@ static int read_subscription(const char *path, SubInfo *s) {
 
         s->path = strdup(path);
         if ((r = get_string_prop(path, SUBSCRIPTION_IFACE, "Id", &s->id)) != 0 ||
-            (r = get_string_prop(path, SUBSCRIPTION_IFACE, "Name", &s->name)) != 0 ||
+            (r = get_private_string_prop(path, SUBSCRIPTION_IFACE, "Name", &s->name)) != 0 ||
             (r = get_string_prop(path, SUBSCRIPTION_IFACE, "Owner", &s->owner)) != 0 ||
             (r = get_string_prop(path, SUBSCRIPTION_IFACE, "Address", &s->address)) != 0 ||
             (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "UID", 'u', &s->uid)) != 0 ||
@@ -852,7 +866,7 @@ static int verb_subscriptions(char **args) {
                 r = read_subscription(paths[i], &subs[i]);
                 if (r != 0)
                         goto finish;
-                wn = MAX(wn, strlen(subs[i].name));
+                wn = MAX(wn, strlen(subs[i].name ?: "?"));
                 wa = MAX(wa, strlen(subs[i].address));
         }
         if (!arg_json && arg_legend)
@@ -867,7 +881,10 @@ static int verb_subscriptions(char **args) {
                         printf(",\"object_path\":");
                         json_string(stdout, s->path);
                         printf(",\"name\":");
-                        json_string(stdout, s->name);
+                        if (s->name)
+                                json_string(stdout, s->name);
+                        else
+                                fputs("null", stdout); /* another user's: not ours to read */
                         printf(",\"address\":");
                         json_string(stdout, s->address);
                         printf(",\"uid\":%" PRIu32 ",\"owner\":", s->uid);
@@ -878,7 +895,8 @@ static int verb_subscriptions(char **args) {
                 } else
                         printf("%-32s %-*s %-*s %-6" PRIu32 " %-8s %7" PRIu32 " %8" PRIu32 " %9" PRIu64
                                " %4" PRIu64 "\n",
-                               hex, (int) wn, isempty(s->name) ? "-" : s->name, (int) wa, s->address, s->uid,
+                               hex, (int) wn, !s->name ? "?" : isempty(s->name) ? "-" : s->name, (int) wa,
+                               s->address, s->uid,
                                isempty(s->owner) ? "-" : s->owner, s->pending, s->in_flight, s->delivered,
                                s->dead_lettered);
         }
@@ -992,7 +1010,7 @@ static void help(void) {
                "                         (with --durable=NAME: a durable subscription, acked)\n"
                "  wait [ADDRESS]         Wait until ADDRESS (default: the node's sync-state)\n"
                "                         is in --state= (for ExecStartPre= and units)\n"
-               "  subscriptions          List subscriptions (the caller's; all for root)\n"
+               "  subscriptions          List subscriptions (the caller's; everyone's for root and org.ptpsync1.manage)\n"
                "  dead-letters ID        Show the dead letters of subscription ID\n"
                "  redrive ID             Queue the dead letters of ID again\n"
                "  purge ID               Drop the dead letters of ID\n"

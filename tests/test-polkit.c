@@ -456,6 +456,21 @@ static bool find_group_member(const char **ret_user, char **ret_group) {
         return false;
 }
 
+/* ptpsyncctl --json subscriptions as user: every line of its output, or a failure of the test. */
+static char **ptpsyncctl_subscriptions_as(Setup *s, const char *user) {
+        g_autofree char *bus_arg = g_strconcat("--bus=", s->bus->address, NULL), *out = NULL, *err = NULL;
+        const char *argv[] = { "runuser", "-u", user, "--", g_getenv("PTPSYNCCTL"), bus_arg, "--json",
+                               "subscriptions", NULL };
+        g_autoptr(GError) error = NULL;
+        int status;
+
+        g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
+                                   &error));
+        if (!g_spawn_check_wait_status(status, NULL))
+                g_error("ptpsyncctl subscriptions as %s: status %d: %s", user, status, err);
+        return g_strsplit(g_strstrip(out), "\n", -1);
+}
+
 static void test_group_manage(void) {
         g_autofree char *group = NULL, *rules = NULL, *a = NULL, *b = NULL, *n = NULL;
         const char *member;
@@ -477,6 +492,15 @@ static void test_group_manage(void) {
 
         /* The member sees everyone's, and may act on root's subscription (no interactive flag needed: YES). */
         assert_lists(&s, member, "the group member's ListSubscriptions", a, b, n);
+        {
+                /* ptpsyncctl lists them too; their Names are their users' own: not shown. */
+                g_auto(GStrv) lines = ptpsyncctl_subscriptions_as(&s, member);
+
+                g_assert_cmpuint(g_strv_length(lines), ==, 3);
+                for (char **l = lines; *l; l++)
+                        if (!strstr(*l, "\"name\":null"))
+                                g_error("ptpsyncctl showed another user's Name: %s", *l);
+        }
         {
                 g_autoptr(Run) r = caller_run(&s, member, a, SUBSCRIPTION, "Redrive", NULL);
                 g_autoptr(Run) d = caller_run(&s, member, a, SUBSCRIPTION, "GetDeadLetters", NULL);
