@@ -383,6 +383,10 @@ uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
         return v;
 }
 
+bool test_no_subscriptions(void *bus) {
+        return test_manager_get_u(bus, "SubscriptionCount") == 0;
+}
+
 sd_bus *test_bus_connect(TestBus *b) {
         sd_bus *bus = NULL;
 

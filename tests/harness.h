@@ -140,6 +140,9 @@ void test_inject_lock_events(sd_bus *bus, unsigned *injected, unsigned n);
 /* A "u" property of the Manager (SubscriptionCount), asserting the call succeeded. */
 uint32_t test_manager_get_u(sd_bus *bus, const char *property);
 
+/* A test_bus_wait_for() condition, userdata the client connection: the daemon holds no subscription. */
+bool test_no_subscriptions(void *bus);
+
 /* Calls Simulator.Inject and asserts it succeeded. */
 void test_inject(sd_bus *bus, const char *suffix, const char *clock, const char *observation, int64_t offset);
 

@@ -183,10 +183,6 @@ static void subscribe_with_metadata_async(sd_bus *bus, unsigned n_metadata, size
                 r->expected++;
 }
 
-static bool no_subscriptions(void *userdata) {
-        return test_manager_get_u(userdata, "SubscriptionCount") == 0;
-}
-
 /*
  * Connections that pipeline Subscribes and leave, some without waiting for a
  * reply: nothing of theirs may stay behind. The daemon used to keep a verdict
@@ -212,7 +208,7 @@ static void test_subscribe_and_vanish(Fixture *f, gconstpointer data) {
                                 g_assert_cmpint(sd_bus_flush(c), >=, 0);
                         sd_bus_flush_close_unref(c);
                 }
-                g_assert_true(test_bus_wait_for(f->client, no_subscriptions, f->client, TEST_TIMEOUT_USEC));
+                g_assert_true(test_bus_wait_for(f->client, test_no_subscriptions, f->client, TEST_TIMEOUT_USEC));
                 rss[round] = test_daemon_rss_kib(f->daemon);
                 g_test_message("VmRSS after round %u: %" G_GUINT64_FORMAT " KiB (at start %" G_GUINT64_FORMAT ")",
                                round, rss[round], rss[0]);

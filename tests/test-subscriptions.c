@@ -606,10 +606,6 @@ static void test_quota(void) {
         test_bus_stop(b);
 }
 
-static bool no_subscriptions(void *userdata) {
-        return test_manager_get_u(userdata, "SubscriptionCount") == 0;
-}
-
 /* SubscriptionsPerConnection= holds one connection of a user, SubscriptionsMax= everyone, root included. */
 static void test_connection_and_total_quota(void) {
         g_autofree char *path = NULL, *arg = NULL, *bus_arg = NULL;
@@ -643,7 +639,7 @@ static void test_connection_and_total_quota(void) {
 
         /* Root has no quota, but the daemon holds 5 at most. */
         root = test_bus_connect(b);
-        g_assert_true(test_bus_wait_for(root, no_subscriptions, root, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(root, test_no_subscriptions, root, TEST_TIMEOUT_USEC));
         for (unsigned i = 0; i < 6; i++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 sd_bus_error error = SD_BUS_ERROR_NULL;
