@@ -74,8 +74,12 @@ void test_daemon_free(TestDaemon *d);
 /* The daemon's resident memory now (VmRSS), in KiB: memory measured while it runs, not only at exit. */
 uint64_t test_daemon_rss_kib(TestDaemon *d);
 
-/* Whether the tests and the daemon are built with AddressSanitizer, whose quarantine inflates RSS. */
-bool test_built_with_asan(void);
+/*
+ * Whether the daemon's RSS says little about what it holds: built with
+ * AddressSanitizer (its quarantine keeps freed memory), or run under a
+ * wrapper such as valgrind ($PTPSYNCD_WRAPPER: the RSS is the wrapper's).
+ */
+bool test_rss_is_inflated(void);
 
 /* A client connection to the test bus (as a bus client, with Hello). */
 sd_bus *test_bus_connect(TestBus *b);
@@ -85,7 +89,8 @@ bool test_bus_wait_for(sd_bus *bus, bool (*cond)(void *userdata), void *userdata
 
 /*
  * For g_spawn*(): a test that fails aborts without unwinding, so every child it
- * started gets SIGTERM when it dies, rather than holding its output open.
+ * started gets SIGKILL when it dies (SIGKILL: a stopped child obeys nothing else),
+ * rather than holding its output open.
  */
 void test_spawn_child_setup(void *userdata);
 

@@ -7,7 +7,8 @@
  * signatures on every method and property, unknown paths, interfaces and
  * members, 1 MB and 20 MB strings, deeply nested variants, unknown and
  * mistyped options, huge Metadata, odd UTF-8, Ack, Nack and Cancel of another
- * user's subscription, Acks of seqs never sent, all pipelined; another makes
+ * user's subscription, Acks of seqs never sent, all pipelined with valid
+ * reads and Acks; another makes
  * 2000 connections that subscribe and vanish; a consumer with a full queue is
  * stopped. Meanwhile events are injected at a steady rate and a well-behaved
  * durable subscriber must get every one, in order, promptly; every call of
@@ -84,7 +85,7 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
 }
 
 static void client_process_until(Client *c, unsigned outstanding) {
-        gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+        gint64 deadline = g_get_monotonic_time() + (gint64) test_slow_usec(60 * G_USEC_PER_SEC);
 
         while (c->sent - c->replies > outstanding && g_get_monotonic_time() < deadline) {
                 int r = sd_bus_process(c->bus, NULL);
@@ -110,7 +111,7 @@ static void client_send(Client *c, sd_bus_message *m) {
                                   sd_bus_message_get_interface(m), sd_bus_message_get_member(m),
                                   sd_bus_message_get_signature(m, true), g_get_monotonic_time() / 1000);
         client_process_until(c, CLIENT_PIPELINE - 1);
-        r = sd_bus_call_async(c->bus, &slot, m, on_reply, x, CLIENT_CALL_TIMEOUT_USEC);
+        r = sd_bus_call_async(c->bus, &slot, m, on_reply, x, test_slow_usec(CLIENT_CALL_TIMEOUT_USEC));
         if (r >= 0) {
                 /* Floating: the slot goes with the reply, and frees x then. */
                 (void) sd_bus_slot_set_destroy_callback(slot, pending_free);
@@ -255,6 +256,21 @@ static void send_options(Client *c) {
         send_metadata(c, 16, 4000); /* within the bounds: a real subscription, ended when the client leaves */
 }
 
+/* What a careless but honest caller pipelines: reads, and Acks of what may have come. */
+static void send_valid_calls(Client *c) {
+        for (unsigned i = 0; i < 10; i++) {
+                send_args(c, "/org/ptpsync1", MANAGER, "GetCurrentState", "s", TEST_PREFIX "sync");
+                send_args(c, "/org/ptpsync1", MANAGER, "GetCurrentState", "s", TEST_PREFIX "sync/ptp-status/lock-state");
+        }
+        send_args(c, "/org/ptpsync1", MANAGER, "ListResources", "");
+        send_args(c, "/org/ptpsync1", MANAGER, "ListSubscriptions", "");
+        send_args(c, "/org/ptpsync1", "org.freedesktop.DBus.Properties", "GetAll", "s", MANAGER);
+        send_args(c, "/org/ptpsync1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "");
+        if (c->own)
+                for (uint64_t seq = 1; seq <= 20; seq++)
+                        send_args(c, c->own, SUBSCRIPTION, "Ack", "t", seq);
+}
+
 static void send_odd_strings(Client *c) {
         for (size_t i = 0; i < G_N_ELEMENTS(odd_strings); i++) {
                 send_args(c, "/org/ptpsync1", MANAGER, "GetCurrentState", "s", odd_strings[i]);
@@ -325,7 +341,7 @@ static sd_bus *client_connect(const char *address) {
         return bus;
 }
 
-static int run_hostile_client(const char *address, const char *victim, unsigned rounds) {
+static int run_hostile_client(const char *address, const char *victim, unsigned rounds, size_t huge) {
         Client c = { .victim = victim, .errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
 
         c.bus = client_connect(address);
@@ -336,10 +352,11 @@ static int run_hostile_client(const char *address, const char *victim, unsigned 
                 send_unknowns(&c);
                 send_options(&c);
                 send_odd_strings(&c);
+                send_valid_calls(&c);
                 send_subscription_abuse(&c);
                 send_big_strings(&c, 1024 * 1024);
                 if (round % 4 == 0)
-                        send_big_strings(&c, 20 * 1024 * 1024);
+                        send_big_strings(&c, huge);
         }
         client_process_until(&c, 0);
         client_report(&c);
@@ -479,7 +496,7 @@ static void barrage_round(Barrage *x) {
         }
 
         for (unsigned i = 0; i < n; i++) {
-                gint64 deadline = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
+                gint64 deadline = g_get_monotonic_time() + (gint64) test_slow_usec(120 * G_USEC_PER_SEC);
 
                 while (!client_done(clients[i])) {
                         if (g_get_monotonic_time() > deadline ||
@@ -514,7 +531,7 @@ static void test_barrage(void) {
         g_autoptr(GHashTable) errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         g_autofree char *config = NULL, *config_arg = NULL;
         Barrage x = { .tally = { .errors = errors } };
-        uint64_t rss_before, rss_after[2];
+        uint64_t rss_before, rss_after[2] = {}, rss_peak[2] = {};
         TestProcess *stopped;
         GHashTableIter it;
         const char *name;
@@ -532,10 +549,18 @@ static void test_barrage(void) {
                                       "--retry=100", "--ack-timeout=1000", "--backoff-delay=PT0S", "--queue-limit=50",
                                       "--stop-after=1", NULL);
 
-        /* Twice: the allocator may keep what the first round used; a leak grows with every round. */
+        /*
+         * Twice: the allocator may keep what a round's peak (20 MB strings arriving together) took, so
+         * what is left after the second round is held against the first round's peak; a leak grows
+         * with every round.
+         */
         for (unsigned round = 0; round < 2; round++) {
+                x.rss_max = 0;
+                if (round > 0 && test_slowdown() > 1)
+                        break; /* one round is enough for valgrind's verdict; the RSS is not compared there */
                 barrage_round(&x);
                 rss_after[round] = test_daemon_rss_kib(x.daemon);
+                rss_peak[round] = MAX(x.rss_max, rss_after[round]);
         }
 
         g_test_message("barrage: %u calls from %u clients in 2 rounds, every one answered", x.tally.sent,
@@ -543,9 +568,10 @@ static void test_barrage(void) {
         g_hash_table_iter_init(&it, errors);
         while (g_hash_table_iter_next(&it, (void **) &name, &count))
                 g_test_message("  %6u %s", GPOINTER_TO_UINT(count), name);
-        g_test_message("daemon VmRSS: %" G_GUINT64_FORMAT " KiB before, %" G_GUINT64_FORMAT " KiB at most during, %"
-                       G_GUINT64_FORMAT " KiB after round 1, %" G_GUINT64_FORMAT " KiB after round 2", rss_before,
-                       x.rss_max, rss_after[0], rss_after[1]);
+        g_test_message("daemon VmRSS: %" G_GUINT64_FORMAT " KiB before; round 1: %" G_GUINT64_FORMAT
+                       " KiB at most, %" G_GUINT64_FORMAT " KiB after; round 2: %" G_GUINT64_FORMAT " KiB at most, %"
+                       G_GUINT64_FORMAT " KiB after", rss_before, rss_peak[0], rss_after[0], rss_peak[1],
+                       rss_after[1]);
         g_test_message("good subscriber: %" G_GUINT64_FORMAT " events in order, worst latency %" G_GUINT64_FORMAT
                        " us", x.last_seq, x.worst_latency);
 
@@ -553,12 +579,12 @@ static void test_barrage(void) {
         g_assert_null(g_hash_table_lookup(errors, SD_BUS_ERROR_TIMEOUT));
         g_assert_null(g_hash_table_lookup(errors, SD_BUS_ERROR_NO_REPLY));
         /* Generous bounds that catch a hang or a leak, not a slow machine. */
-        g_assert_cmpuint(x.worst_latency, <, 5 * G_USEC_PER_SEC);
-        if (test_built_with_asan())
-                g_test_message("AddressSanitizer's quarantine holds freed memory: RSS not compared");
+        g_assert_cmpuint(x.worst_latency, <, test_slow_usec(5 * G_USEC_PER_SEC));
+        if (test_rss_is_inflated())
+                g_test_message("AddressSanitizer or a wrapper inflates the daemon's RSS: not compared");
         else {
-                g_assert_cmpuint(x.rss_max, <, 256 * 1024);
-                g_assert_cmpuint(rss_after[1], <, rss_after[0] + 16 * 1024);
+                g_assert_cmpuint(MAX(rss_peak[0], rss_peak[1]), <, 256 * 1024);
+                g_assert_cmpuint(rss_after[1], <, rss_peak[0] + 16 * 1024);
         }
 
         test_process_free(stopped);
@@ -572,6 +598,8 @@ static void test_barrage(void) {
 
 int main(int argc, char *argv[]) {
         const char *kind = NULL, *address = NULL, *victim = NULL;
+        /* Under valgrind (PTPSYNC_TEST_SLOWDOWN): the same kinds of call, fewer and smaller, in the same time. */
+        bool light = test_slowdown() > 1;
 
         for (int i = 1; i < argc; i++) {
                 if (g_str_has_prefix(argv[i], "--client="))
@@ -586,9 +614,10 @@ int main(int argc, char *argv[]) {
                 if (!address)
                         return EXIT_FAILURE;
                 if (streq(kind, "hostile"))
-                        return run_hostile_client(address, victim, 8);
+                        return run_hostile_client(address, victim, light ? 2 : 8,
+                                                  (light ? 2 : 20) * 1024 * 1024);
                 if (streq(kind, "vanish"))
-                        return run_vanish_client(address, 1000);
+                        return run_vanish_client(address, light ? 200 : 1000);
                 return EXIT_FAILURE;
         }
 
