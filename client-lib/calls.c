@@ -214,6 +214,7 @@ _public_ int ptpsync_client_get_state(PtpsyncClient *c, const char *address, Ptp
         r = client_call(c, MANAGER_PATH, MANAGER_INTERFACE, "GetCurrentState", &reply, "s", address);
         if (r < 0)
                 return r;
+        *ret = NULL;
         r = event_list_read(reply, ret);
         return r < 0 ? client_set_error(c, NULL, r) : 0;
 }
@@ -348,21 +349,93 @@ int subscription_call_count_async(PtpsyncClient *c, const char *path, const char
                                  method, "");
 }
 
+/*
+ * GetDeadLetters gives at most DEAD_LETTERS_PAGE_MAX at a time: ask for the
+ * next page from where the last ended until one comes short. Dead letters
+ * added or redriven meanwhile shift the positions (a repeat or a miss); the
+ * positions end at DeadLetterLimit, so this ends too.
+ */
 int subscription_get_dead_letters(PtpsyncClient *c, const char *path, PtpsyncEventList **ret) {
-        _cleanup_(message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(event_list_freep) PtpsyncEventList *l = NULL;
+        size_t before;
         int r;
 
-        r = client_call(c, path, SUBSCRIPTION_INTERFACE, "GetDeadLetters", &reply, "");
-        if (r < 0)
-                return r;
-        r = event_list_read(reply, ret);
-        return r < 0 ? client_set_error(c, NULL, r) : 0;
+        do {
+                _cleanup_(message_unrefp) sd_bus_message *reply = NULL;
+
+                before = l ? l->n : 0;
+                r = client_call(c, path, SUBSCRIPTION_INTERFACE, "GetDeadLetters", &reply, "uu", (uint32_t) before,
+                                DEAD_LETTERS_PAGE_MAX);
+                if (r < 0)
+                        return r;
+                r = event_list_read(reply, &l);
+                if (r < 0)
+                        return client_set_error(c, NULL, r);
+        } while (l->n - before >= DEAD_LETTERS_PAGE_MAX);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int on_dead_letters_page(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+
+/* Asks for the page that starts where the list so far ends. */
+static int dead_letters_page_send(PtpsyncCall *call) {
+        return sd_bus_call_method_async(call->client->bus, &call->slot, PTPSYNC_BUS_NAME, call->path,
+                                        SUBSCRIPTION_INTERFACE, "GetDeadLetters", on_dead_letters_page, call, "uu",
+                                        (uint32_t) (call->events ? call->events->n : 0), DEAD_LETTERS_PAGE_MAX);
+}
+
+/* A page: a full one asks for the next; a short one, or the first error, ends the call with one handler call. */
+static int on_dead_letters_page(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_(event_list_freep) PtpsyncEventList *events = NULL;
+        PtpsyncCall *call = userdata;
+        PtpsyncClient *c = call->client;
+        ptpsync_events_handler_t handler = (ptpsync_events_handler_t) call->handler;
+        void *data = call->userdata;
+        size_t before = call->events ? call->events->n : 0;
+        int r;
+
+        call->slot = sd_bus_slot_unref(call->slot); /* the one running: sd-bus holds it until we return */
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                r = client_set_error_from_message(c, m);
+        else {
+                r = event_list_read(m, &call->events);
+                if (r >= 0 && call->events->n - before >= DEAD_LETTERS_PAGE_MAX) {
+                        r = dead_letters_page_send(call);
+                        if (r >= 0)
+                                return 0;
+                }
+                if (r < 0)
+                        r = client_set_error(c, NULL, r);
+        }
+
+        if (r >= 0)
+                events = TAKE_PTR(call->events);
+        call_free(call);
+        CLIENT_DISPATCH(c, handler(c, r, events, data));
+        return 0;
 }
 
 int subscription_get_dead_letters_async(PtpsyncClient *c, const char *path, ptpsync_events_handler_t handler,
                                         void *userdata, PtpsyncCall **ret_call) {
-        return client_call_async(c, CALL_EVENTS, (void *) handler, userdata, ret_call, path, SUBSCRIPTION_INTERFACE,
-                                 "GetDeadLetters", "");
+        PtpsyncCall *call;
+        int r;
+
+        assert_return(handler, -EINVAL);
+
+        call = call_new(c, CALL_DEAD_LETTERS, (void *) handler, userdata);
+        if (!call)
+                return client_set_error(c, NULL, -ENOMEM);
+        call->path = strdup(path);
+        r = call->path ? dead_letters_page_send(call) : -ENOMEM;
+        if (r < 0) {
+                call_free(call);
+                return client_set_error(c, NULL, r);
+        }
+        if (ret_call)
+                *ret_call = call;
+        return 0;
 }
 
 /* Runs f on the path of id; an id that is no subscription's is -EINVAL. */

@@ -185,6 +185,8 @@ void call_free(PtpsyncCall *call) {
         LIST_REMOVE(calls, call->client->calls, call);
         free(call->address);
         free(call->state);
+        free(call->path);
+        ptpsync_event_list_free(call->events);
         free(call);
 }
 

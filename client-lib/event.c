@@ -184,17 +184,16 @@ _public_ PtpsyncEventList *ptpsync_event_list_free(PtpsyncEventList *l) {
         return NULL;
 }
 
-static inline void event_list_freep(PtpsyncEventList **l) {
-        ptpsync_event_list_free(*l);
-}
-
-int event_list_read(sd_bus_message *m, PtpsyncEventList **ret) {
-        _cleanup_(event_list_freep) PtpsyncEventList *l = NULL;
+int event_list_read(sd_bus_message *m, PtpsyncEventList **list) {
+        _cleanup_(event_list_freep) PtpsyncEventList *created = NULL;
+        PtpsyncEventList *l = *list;
         int r;
 
-        l = calloc(1, sizeof(PtpsyncEventList));
-        if (!l)
-                return -ENOMEM;
+        if (!l) {
+                l = created = calloc(1, sizeof(PtpsyncEventList));
+                if (!l)
+                        return -ENOMEM;
+        }
         r = sd_bus_message_enter_container(m, 'a', "(" EVENT_FIELDS ")");
         if (r < 0)
                 return r;
@@ -223,7 +222,8 @@ int event_list_read(sd_bus_message *m, PtpsyncEventList **ret) {
         r = sd_bus_message_exit_container(m);
         if (r < 0)
                 return r;
-        *ret = TAKE_PTR(l);
+        if (created)
+                *list = TAKE_PTR(created);
         return 0;
 }
 

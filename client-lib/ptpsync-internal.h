@@ -83,8 +83,15 @@ struct PtpsyncEventList {
 
 /* Reads the fields (tsssxa(ssss)) at the current position of m. */
 int event_read(sd_bus_message *m, PtpsyncEvent **ret);
-/* Reads an a(tsssxa(ssss)). */
-int event_list_read(sd_bus_message *m, PtpsyncEventList **ret);
+/*
+ * Reads an a(tsssxa(ssss)) onto the end of *list, or into a new list if *list
+ * is NULL (freed again on failure; an existing list keeps what was read).
+ */
+int event_list_read(sd_bus_message *m, PtpsyncEventList **list);
+
+static inline void event_list_freep(PtpsyncEventList **l) {
+        ptpsync_event_list_free(*l);
+}
 
 /* filter names address exactly, or is a prefix of it that ends at a '/' boundary. */
 bool address_matches(const char *filter, const char *address);
@@ -107,6 +114,7 @@ typedef enum CallKind {
         CALL_RESOURCES,
         CALL_COUNT,
         CALL_WAIT,
+        CALL_DEAD_LETTERS, /* GetDeadLetters page after page, into one list */
 } CallKind;
 
 struct PtpsyncCall {
@@ -121,6 +129,9 @@ struct PtpsyncCall {
         int error;           /* to report when the timer fires; 0: -ETIMEDOUT */
         bool check_once;     /* timeout 0: one look at the current state */
         bool requery;        /* an Event came while a query was out: ask again */
+        /* CALL_DEAD_LETTERS */
+        char *path;
+        PtpsyncEventList *events; /* the pages so far; the next starts at events->n */
         LIST_FIELDS(PtpsyncCall, calls);
 };
 
@@ -246,6 +257,9 @@ int subscription_id_to_path(const char *id, char **ret);
 int subscription_call_count(PtpsyncClient *c, const char *path, const char *method, unsigned *ret_count);
 int subscription_call_count_async(PtpsyncClient *c, const char *path, const char *method,
                                   ptpsync_count_handler_t handler, void *userdata, PtpsyncCall **ret_call);
+/* The daemon's page size of GetDeadLetters: a shorter page is the last. */
+#define DEAD_LETTERS_PAGE_MAX 1000U
+/* All the dead letters, page after page (blocking), or in one handler call at the end. */
 int subscription_get_dead_letters(PtpsyncClient *c, const char *path, PtpsyncEventList **ret);
 int subscription_get_dead_letters_async(PtpsyncClient *c, const char *path, ptpsync_events_handler_t handler,
                                         void *userdata, PtpsyncCall **ret_call);

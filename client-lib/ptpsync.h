@@ -426,7 +426,13 @@ int ptpsync_subscription_nack(PtpsyncSubscription *s, uint64_t seq, bool requeue
  */
 int ptpsync_subscription_cancel(PtpsyncSubscription *s);
 
-/* Blocking: the dead letters kept, oldest first (*ret owns them); requeue them all; drop them all. */
+/*
+ * Blocking: the dead letters kept, oldest first (*ret owns them); requeue them all; drop them all.
+ * The daemon gives at most 1000 dead letters a call, so the get functions (and
+ * the _async one, whose handler runs once, with the whole list or the first
+ * error) page through them: dead letters added or redriven meanwhile shift the
+ * pages, so the list may repeat or miss an entry. Deduplicate by seq.
+ */
 int ptpsync_subscription_get_dead_letters(PtpsyncSubscription *s, PtpsyncEventList **ret);
 int ptpsync_subscription_redrive(PtpsyncSubscription *s, unsigned *ret_count);
 int ptpsync_subscription_purge_dead_letters(PtpsyncSubscription *s, unsigned *ret_count);
@@ -447,6 +453,7 @@ int ptpsync_subscription_purge_dead_letters_async(PtpsyncSubscription *s, ptpsyn
  */
 int ptpsync_client_list_subscriptions(PtpsyncClient *c, char ***ret_paths);
 int ptpsync_client_cancel_subscription(PtpsyncClient *c, const char *id);
+/* All the dead letters, paged as ptpsync_subscription_get_dead_letters() is. */
 int ptpsync_client_get_dead_letters(PtpsyncClient *c, const char *id, PtpsyncEventList **ret);
 int ptpsync_client_redrive(PtpsyncClient *c, const char *id, unsigned *ret_count);
 int ptpsync_client_purge_dead_letters(PtpsyncClient *c, const char *id, unsigned *ret_count);

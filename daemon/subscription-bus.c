@@ -96,13 +96,30 @@ static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *
         return r;
 }
 
+/*
+ * GetDeadLetters(offset, limit): the kept dead letters from position offset
+ * (0-based, oldest first), at most limit of them (0 or more than
+ * DEAD_LETTERS_PAGE_MAX: that many). Pages keep a reply far below the bus's
+ * message size limit and the event loop free between them. Positions, not
+ * seqs: dead letters added, discarded or redriven between pages shift them,
+ * so a client pages through and deduplicates by seq.
+ */
+#define DEAD_LETTERS_PAGE_MAX 1000U
+
 static int method_get_dead_letters(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Subscription *s = userdata;
         const GPtrArray *letters;
+        uint32_t offset, limit;
         int r;
 
+        r = sd_bus_message_read(message, "uu", &offset, &limit);
+        if (r < 0)
+                return r;
         CHECK_CALLER(s, message, error);
+        if (limit == 0 || limit > DEAD_LETTERS_PAGE_MAX)
+                limit = DEAD_LETTERS_PAGE_MAX;
+
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
@@ -110,7 +127,8 @@ static int method_get_dead_letters(sd_bus_message *message, void *userdata, sd_b
         if (r < 0)
                 return r;
         letters = queue_dead_letters(s->queue);
-        for (guint i = 0; i < letters->len; i++) {
+        /* A GPtrArray: starting at offset costs nothing; offset + limit cannot overflow a guint64. */
+        for (guint64 i = offset; i < letters->len && i < (guint64) offset + limit; i++) {
                 r = event_append(reply, ((const DeadLetter *) letters->pdata[i])->event);
                 if (r < 0)
                         return r;
@@ -254,7 +272,7 @@ static const sd_bus_vtable subscription_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_cancel,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetDeadLetters", SD_BUS_NO_ARGS, SD_BUS_RESULT("a" EVENT_SIGNATURE, events),
+        SD_BUS_METHOD_WITH_ARGS("GetDeadLetters", SD_BUS_ARGS("u", offset, "u", limit), SD_BUS_RESULT("a" EVENT_SIGNATURE, events),
                                 method_get_dead_letters, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Redrive", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", count), method_redrive,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

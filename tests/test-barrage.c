@@ -297,7 +297,7 @@ static void send_subscription_abuse(Client *c) {
                 send_args(c, c->victim, SUBSCRIPTION, "Nack", "tb", (uint64_t) 1, 0);
                 send_args(c, c->victim, SUBSCRIPTION, "Redrive", "");
                 send_args(c, c->victim, SUBSCRIPTION, "PurgeDeadLetters", "");
-                send_args(c, c->victim, SUBSCRIPTION, "GetDeadLetters", "");
+                send_args(c, c->victim, SUBSCRIPTION, "GetDeadLetters", "uu", 0U, 0U);
                 send_args(c, c->victim, SUBSCRIPTION, "Cancel", "");
         }
         if (c->own) {

@@ -164,7 +164,7 @@ static void test_dead_letters_survive(Fixture *f, gconstpointer data) {
         daemon_crash_and_restart(f);
         /* Back before its owner is: detached, with both dead letters. */
         g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "GetDeadLetters", &error,
-                                           &reply, NULL), >=, 0);
+                                           &reply, "uu", 0, 0), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
         for (uint64_t expected = 1; expected <= 2; expected++) {
                 g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);

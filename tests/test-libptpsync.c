@@ -762,6 +762,109 @@ static void test_verdicts(Fixture *f, gconstpointer data) {
         recorder_done(&r);
 }
 
+typedef struct AllDeadLetters {
+        int calls;
+        int error;
+        GArray *seqs; /* uint64_t */
+        PtpsyncCall *call;
+} AllDeadLetters;
+
+static void on_all_dead_letters(PtpsyncClient *c, int error, const PtpsyncEventList *l, void *userdata) {
+        AllDeadLetters *a = userdata;
+
+        a->calls++;
+        a->error = error;
+        for (size_t i = 0; error >= 0 && i < ptpsync_event_list_get_n(l); i++) {
+                uint64_t seq = ptpsync_event_get_seq(ptpsync_event_list_get(l, i));
+
+                g_array_append_val(a->seqs, seq);
+        }
+}
+
+/* Cancels the dead-letter call of userdata, which must not have called back yet. */
+static void on_state_cancel(PtpsyncClient *c, int error, const PtpsyncEventList *l, void *userdata) {
+        AllDeadLetters *x = userdata;
+
+        g_assert_cmpint(error, ==, 0);
+        g_assert_cmpint(x->calls, ==, 0);
+        ptpsync_call_cancel(x->call);
+        x->call = NULL;
+}
+
+static void assert_consecutive(const PtpsyncEventList *l, size_t n, uint64_t first) {
+        g_assert_cmpuint(ptpsync_event_list_get_n(l), ==, n);
+        for (size_t i = 0; i < n; i++)
+                g_assert_cmpuint(ptpsync_event_get_seq(ptpsync_event_list_get(l, i)), ==, first + i);
+}
+
+/* More dead letters than the daemon gives in one call (1000): the library pages, blocking and async. */
+static void test_dead_letter_pages(Fixture *f, gconstpointer data) {
+        AllDeadLetters a = { .seqs = g_array_new(false, false, sizeof(uint64_t)) };
+        AllDeadLetters cancelled = { .seqs = g_array_new(false, false, sizeof(uint64_t)) };
+        PtpsyncSubscribeOptions *o = NULL;
+        PtpsyncEventList *l = NULL;
+        PtpsyncSubscription *s;
+        g_autofree char *id = NULL;
+        PtpsyncCall *call = NULL;
+        uint64_t first;
+        Recorder r;
+
+        /* The first event stays in flight (deferred, never answered); the backlog of 1 pushes out the rest. */
+        recorder_init(&r, f, MODE_DEFER);
+        g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_queue_limit(o, 1), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_ack_timeout(o, UINT64_C(3600) * 1000000), ==, 0);
+        s = subscribe_active(f, LOCK_ADDRESS, o, &r);
+        ptpsync_subscribe_options_free(o);
+
+        first = inject_lock(f) + 1;
+        WAIT_UNTIL(f->c, r.seqs->len == 1);
+        test_inject_lock_events(f->client, &f->injected, 1201);
+        WAIT_UNTIL(f->c, sub_t(f, s, "DeadLettered") == 1200);
+
+        g_assert_cmpint(ptpsync_subscription_get_dead_letters(s, &l), ==, 0);
+        assert_consecutive(l, 1200, first);
+        ptpsync_event_list_free(l);
+        id = prop_s(f, ptpsync_subscription_get_object_path(s), "Id");
+        g_assert_cmpint(ptpsync_client_get_dead_letters(f->c, id, &l), ==, 0);
+        assert_consecutive(l, 1200, first);
+        ptpsync_event_list_free(l);
+
+        /* Async: one handler call with all of them; a cancelled one never calls back. */
+        g_assert_cmpint(ptpsync_subscription_get_dead_letters_async(s, on_all_dead_letters, &cancelled, &call), ==, 0);
+        g_assert_cmpint(ptpsync_subscription_get_dead_letters_async(s, on_all_dead_letters, &a, NULL), ==, 0);
+        ptpsync_call_cancel(call);
+        WAIT_UNTIL(f->c, a.calls > 0);
+        g_assert_cmpint(a.calls, ==, 1);
+        g_assert_cmpint(a.error, ==, 0);
+        g_assert_cmpuint(a.seqs->len, ==, 1200);
+        for (guint i = 0; i < a.seqs->len; i++)
+                g_assert_cmpuint(g_array_index(a.seqs, uint64_t, i), ==, first + i);
+        g_assert_cmpint(cancelled.calls, ==, 0);
+
+        /*
+         * Cancelled with its second page in flight: GetCurrentState, sent right after the first page's
+         * call, is answered after it, once the library has asked for the second page.
+         */
+        a.calls = 0;
+        g_array_set_size(a.seqs, 0);
+        g_assert_cmpint(ptpsync_subscription_get_dead_letters_async(s, on_all_dead_letters, &cancelled,
+                                                                    &cancelled.call), ==, 0);
+        g_assert_cmpint(ptpsync_client_get_state_async(f->c, LOCK_ADDRESS, on_state_cancel, &cancelled, NULL), ==, 0);
+        WAIT_UNTIL(f->c, !cancelled.call);
+        /* Replies come in order: once this one is in, the cancelled page's reply came and was dropped. */
+        g_assert_cmpint(ptpsync_subscription_get_dead_letters_async(s, on_all_dead_letters, &a, NULL), ==, 0);
+        WAIT_UNTIL(f->c, a.calls > 0);
+        g_assert_cmpint(a.error, ==, 0);
+        g_assert_cmpuint(a.seqs->len, ==, 1200);
+        g_assert_cmpint(cancelled.calls, ==, 0);
+
+        ptpsync_subscription_free(s);
+        recorder_done(&r);
+        g_array_unref(a.seqs);
+        g_array_unref(cancelled.seqs);
+}
+
 static void test_ordered(Fixture *f, gconstpointer data) {
         PtpsyncSubscribeOptions *o = NULL;
         PtpsyncSubscription *s, *race;
@@ -1390,6 +1493,7 @@ int main(int argc, char *argv[]) {
         ADD("watch", test_watch);
         ADD("subscribe-options", test_subscribe_options);
         ADD("verdicts", test_verdicts);
+        ADD("dead-letter-pages", test_dead_letter_pages);
         ADD("ordered", test_ordered);
         ADD("cancel", test_cancel);
         ADD("wait-for-state", test_wait_for_state);

@@ -80,7 +80,7 @@ static const Privileged privileged[] = {
         { "simulate", SIMULATOR, "Inject", "sssx", { LOCK, "ens1f0", "locked", "0" } },
         { "manage", SUBSCRIPTION, "Ack", "t", { "1" }, true },
         { "manage", SUBSCRIPTION, "Nack", "tb", { "1", "true" }, true },
-        { "manage", SUBSCRIPTION, "GetDeadLetters", "", {}, true },
+        { "manage", SUBSCRIPTION, "GetDeadLetters", "uu", { "0", "0" }, true },
         { "manage", SUBSCRIPTION, "Redrive", "", {}, true },
         { "manage", SUBSCRIPTION, "PurgeDeadLetters", "", {}, true },
         { "manage", SUBSCRIPTION, "Cancel", "", {}, true },
@@ -503,7 +503,7 @@ static void test_group_manage(void) {
         }
         {
                 g_autoptr(Run) r = caller_run(&s, member, a, SUBSCRIPTION, "Redrive", NULL);
-                g_autoptr(Run) d = caller_run(&s, member, a, SUBSCRIPTION, "GetDeadLetters", NULL);
+                g_autoptr(Run) d = caller_run(&s, member, a, SUBSCRIPTION, "GetDeadLetters", "uu", "0", "0", NULL);
 
                 assert_ok(r, "the group member's Redrive of root's subscription");
                 g_assert_cmpstr(only_reply(r)->text, ==, "0");

@@ -216,7 +216,7 @@ static void test_reject_and_redrive(Fixture *f, gconstpointer data) {
         wait_counter(f, path, "DeadLettered", 2);
 
         g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "GetDeadLetters", &error,
-                                           &reply, NULL), >=, 0);
+                                           &reply, "uu", 0, 0), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
         for (uint64_t expected = 1; expected <= 2; expected++) {
                 g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
@@ -245,6 +245,69 @@ static void test_reject_and_redrive(Fixture *f, gconstpointer data) {
         g_assert_cmpint(sd_bus_message_read(reply, "u", &n), >, 0);
         g_assert_cmpuint(n, ==, 2);
         sd_bus_error_free(&error);
+        test_process_free(c);
+}
+
+/* The seqs of GetDeadLetters(offset, limit), in the order given. */
+static GArray *dead_letter_page(Fixture *f, const char *path, uint32_t offset, uint32_t limit) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        GArray *seqs = g_array_new(false, false, sizeof(uint64_t));
+        uint64_t seq;
+        int r;
+
+        r = sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "GetDeadLetters", &error, &reply,
+                               "uu", offset, limit);
+        if (r < 0)
+                g_error("GetDeadLetters(%u, %u): %s: %s", offset, limit, error.name, error.message);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
+        while ((r = sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)")) > 0) {
+                g_assert_cmpint(sd_bus_message_read(reply, "t", &seq), >, 0);
+                g_assert_cmpint(sd_bus_message_skip(reply, "sssxa(ssss)"), >=, 0);
+                g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+                g_array_append_val(seqs, seq);
+        }
+        g_assert_cmpint(r, ==, 0);
+        g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+        sd_bus_error_free(&error);
+        return seqs;
+}
+
+static void assert_seqs(GArray *seqs, guint n, uint64_t first) {
+        g_assert_cmpuint(seqs->len, ==, n);
+        for (guint i = 0; i < n; i++)
+                g_assert_cmpuint(g_array_index(seqs, uint64_t, i), ==, first + i);
+}
+
+/* More dead letters than one page: they come in pages of at most 1000, by position. */
+static void test_dead_letter_pages(Fixture *f, gconstpointer data) {
+        g_autofree char *path = NULL;
+        /* 1 in flight, never answered; of the rest, all but the newest pushed out of a backlog of 1. */
+        TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--ignore", "--queue-limit=1",
+                                             "--ack-timeout=3600000000", NULL);
+        guint from = 0;
+
+        inject_events(f, 1);
+        expect_delivery(c, &from, 1, 1, NULL);
+        inject_events(f, 1201);
+        wait_counter(f, path, "DeadLettered", 1200);
+        {
+                g_autoptr(GArray) all = dead_letter_page(f, path, 0, 0);
+                g_autoptr(GArray) rest = dead_letter_page(f, path, 1000, 0);
+                g_autoptr(GArray) big = dead_letter_page(f, path, 0, 5000);
+                g_autoptr(GArray) past = dead_letter_page(f, path, 5000, 10);
+                g_autoptr(GArray) at_end = dead_letter_page(f, path, 1200, 10);
+                g_autoptr(GArray) seven = dead_letter_page(f, path, 0, 7);
+                g_autoptr(GArray) middle = dead_letter_page(f, path, 1195, 7);
+
+                assert_seqs(all, 1000, 2);
+                assert_seqs(rest, 200, 1002);
+                assert_seqs(big, 1000, 2);
+                assert_seqs(past, 0, 0);
+                assert_seqs(at_end, 0, 0);
+                assert_seqs(seven, 7, 2);
+                assert_seqs(middle, 5, 1197);
+        }
         test_process_free(c);
 }
 
@@ -668,6 +731,7 @@ int main(int argc, char *argv[]) {
         ADD("exponential-backoff", test_exponential_backoff);
         ADD("unordered-window", test_unordered_window);
         ADD("reject-and-redrive", test_reject_and_redrive);
+        ADD("dead-letter-pages", test_dead_letter_pages);
         ADD("retries-exhausted", test_retries_exhausted);
         ADD("dropped-signal", test_dropped_signal);
         ADD("queue-limit", test_queue_limit);
