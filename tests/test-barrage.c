@@ -550,9 +550,10 @@ static void test_barrage(void) {
                                       "--stop-after=1", NULL);
 
         /*
-         * Twice: the allocator may keep what a round's peak (20 MB strings arriving together) took, so
-         * what is left after the second round is held against the first round's peak; a leak grows
-         * with every round.
+         * Twice. The 20 MB strings set glibc's mmap and trim thresholds as high as 40 MB, so what the
+         * allocator keeps between rounds varies by tens of MB with how many arrive together: RSS here
+         * catches memory that grows without bound while the daemon runs, or grossly from round to
+         * round; the exact check for what calls leave behind is test-hostile's subscribe-and-vanish.
          */
         for (unsigned round = 0; round < 2; round++) {
                 x.rss_max = 0;
@@ -584,7 +585,7 @@ static void test_barrage(void) {
                 g_test_message("AddressSanitizer or a wrapper inflates the daemon's RSS: not compared");
         else {
                 g_assert_cmpuint(MAX(rss_peak[0], rss_peak[1]), <, 256 * 1024);
-                g_assert_cmpuint(rss_after[1], <, rss_peak[0] + 16 * 1024);
+                g_assert_cmpuint(rss_after[1], <, rss_after[0] + 64 * 1024);
         }
 
         test_process_free(stopped);
