@@ -80,6 +80,8 @@ uint64_t test_daemon_rss_kib(TestDaemon *d);
  * wrapper such as valgrind ($PTPSYNCD_WRAPPER: the RSS is the wrapper's).
  */
 bool test_rss_is_inflated(void);
+/* Whether the tests (and so the daemon) are built with AddressSanitizer. */
+bool test_built_with_asan(void);
 
 /* A client connection to the test bus (as a bus client, with Hello). */
 sd_bus *test_bus_connect(TestBus *b);
