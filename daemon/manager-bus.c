@@ -198,7 +198,7 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         /* Done means done: what the reload changed (clocks gone, their events) is out before the reply. */
-        manager_reply_when_durable(m, message);
+        manager_reply_when_durable(m, message, NULL);
         return 1;
 }
 

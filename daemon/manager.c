@@ -351,8 +351,8 @@ static void manager_property_changed(Manager *m, const char *property) {
         manager_announce(m, (Publication) { .property = property });
 }
 
-void manager_reply_when_durable(Manager *m, sd_bus_message *call) {
-        manager_announce(m, (Publication) { .call = sd_bus_message_ref(call) });
+void manager_reply_when_durable(Manager *m, sd_bus_message *call, sd_bus_message *reply) {
+        manager_announce(m, (Publication) { .call = sd_bus_message_ref(call), .reply = sd_bus_message_ref(reply) });
 }
 
 int manager_reply_subscribed_when_durable(Manager *m, sd_bus_message *call, Subscription *s) {

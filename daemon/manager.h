@@ -93,10 +93,10 @@ int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const c
 void manager_retire_clock(Manager *m, ResourceKind k, const char *clock);
 
 /*
- * Replies to call (with no arguments) once everything it caused is committed,
- * or with StoreFailed if that commit fails.
+ * Replies to call with reply (NULL: an empty one) once everything it caused
+ * is committed, or with StoreFailed if that commit fails.
  */
-void manager_reply_when_durable(Manager *m, sd_bus_message *call);
+void manager_reply_when_durable(Manager *m, sd_bus_message *call, sd_bus_message *reply);
 /*
  * A durable Subscribe that made or re-attached s: replies with its path once
  * its row is committed. If that commit fails: StoreFailed, and s ends (unless

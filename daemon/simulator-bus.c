@@ -83,7 +83,7 @@ static int method_inject(sd_bus_message *message, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         /* "Done" means durable: the reply waits for the commit of the events it caused. */
-        manager_reply_when_durable(m, message);
+        manager_reply_when_durable(m, message, NULL);
         return 1;
 }
 

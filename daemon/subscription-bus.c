@@ -86,14 +86,38 @@ static int method_nack(sd_bus_message *message, void *userdata, sd_bus_error *er
         return sd_bus_reply_method_return(message, NULL);
 }
 
-static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Subscription *s = userdata;
+/*
+ * A durable subscription's Cancel, Redrive and PurgeDeadLetters change the
+ * store: "done" is said once that is committed (StoreFailed if it cannot be),
+ * as Inject's is. reply: NULL for an empty one.
+ */
+static int reply_when_stored(Manager *m, bool durable, sd_bus_message *message, sd_bus_message *reply) {
+        if (durable) {
+                manager_reply_when_durable(m, message, reply);
+                return 1;
+        }
+        return reply ? sd_bus_send(NULL, reply, NULL) : sd_bus_reply_method_return(message, NULL);
+}
+
+/* The method return of message with one uint32. */
+static int count_reply(sd_bus_message *message, unsigned n, sd_bus_message **ret) {
         int r;
 
-        CHECK_CALLER(s, message, error);
-        r = sd_bus_reply_method_return(message, NULL);
-        subscriptions_remove(s->manager->subscriptions, s);
+        r = sd_bus_message_new_method_return(message, ret);
+        if (r >= 0)
+                r = sd_bus_message_append(*ret, "u", (uint32_t) n);
         return r;
+}
+
+static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Subscription *s = userdata;
+        Manager *m = s->manager;
+        bool durable;
+
+        CHECK_CALLER(s, message, error);
+        durable = subscription_is_durable(s);
+        subscriptions_remove(m->subscriptions, s); /* frees s; its row's deletion joins the store's batch */
+        return reply_when_stored(m, durable, message, NULL);
 }
 
 /*
@@ -143,23 +167,35 @@ static int method_redrive(sd_bus_message *message, void *userdata, sd_bus_error 
         Subscription *s = userdata;
         unsigned n;
 
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
         CHECK_CALLER(s, message, error);
         n = queue_redrive(s->queue);
         log_info("Subscription %s: %u dead letters queued again.", s->id, n);
         subscription_dead_letters_redriven(s);
         subscription_queue_changed(s);
-        return sd_bus_reply_method_return(message, "u", (uint32_t) n);
+        r = count_reply(message, n, &reply);
+        if (r < 0)
+                return r;
+        return reply_when_stored(s->manager, subscription_is_durable(s), message, reply);
 }
 
 static int method_purge_dead_letters(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Subscription *s = userdata;
         unsigned n;
 
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
         CHECK_CALLER(s, message, error);
         n = queue_purge_dead_letters(s->queue);
         log_info("Subscription %s: %u dead letters purged.", s->id, n);
         subscription_dead_letters_purged(s);
-        return sd_bus_reply_method_return(message, "u", (uint32_t) n);
+        r = count_reply(message, n, &reply);
+        if (r < 0)
+                return r;
+        return reply_when_stored(s->manager, subscription_is_durable(s), message, reply);
 }
 
 /* --- properties ------------------------------------------------------------------------------- */

@@ -390,6 +390,58 @@ static void test_stop_while_full(Fixture *f, gconstpointer data) {
         consumer_expect(f, 6);
 }
 
+static bool one_stored_subscription(void *f) {
+        return db_int(f, "SELECT count(*) FROM subscriptions") == 1;
+}
+
+/* A call on a subscription; NULL when it succeeded, else "NAME: MESSAGE" (g_free). */
+static char *call_subscription(Fixture *f, const char *path, const char *method) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *failure = NULL;
+
+        if (sd_bus_call_method(f->client, "org.ptpsync1", path, "org.ptpsync1.Subscription", method, &error, NULL,
+                               "") < 0)
+                failure = g_strdup_printf("%s: %s", error.name, error.message);
+        sd_bus_error_free(&error);
+        return failure;
+}
+
+/*
+ * A durable subscription's Cancel while full: it changes the store, so it is refused, not called
+ * done (it used to answer success at once); it is committed once there is room, and the
+ * subscription stays gone after a restart. (Redrive and PurgeDeadLetters answer the same way, but
+ * deleting rows may fit in the pages the database has: no full disk fails them reliably.)
+ */
+static void test_cancel_while_full(Fixture *f, gconstpointer data) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *path = NULL, *cancel = NULL;
+        const char *p;
+
+        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+                                           "Subscribe", &error, &reply, "sa{sv}", "/", 1, "Name", "s", "doomed"),
+                        >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >, 0);
+        path = g_strdup(p);
+        g_assert_cmpuint(subscription_count(f), ==, 2);
+
+        wal_truncate(f);
+        fill(f);
+        cancel = call_subscription(f, path, "Cancel");
+        g_test_message("Cancel while full: %s", cancel ?: "done");
+        g_assert_nonnull(cancel);
+        g_assert_true(g_str_has_prefix(cancel, STORE_FAILED ": "));
+        g_assert_nonnull(strstr(cancel, DISK_FULL));
+
+        /* Already gone from the bus; from the store once the retry commits. */
+        g_assert_cmpuint(subscription_count(f), ==, 1);
+        make_room(f);
+        g_assert_true(test_bus_wait_for(f->client, one_stored_subscription, f, TEST_TIMEOUT_USEC));
+        daemon_stop_and_restart(f);
+        consumer_wait_subscribed(f, 2);
+        g_assert_cmpuint(subscription_count(f), ==, 1);
+}
+
 int main(int argc, char *argv[]) {
         if (geteuid() != 0) {
                 printf("1..0 # SKIP: mounting a tmpfs to fill needs root\n");
@@ -405,6 +457,7 @@ int main(int argc, char *argv[]) {
         ADD("recovers", test_recovers);
         ADD("gives-up", test_gives_up);
         ADD("stop-while-full", test_stop_while_full);
+        ADD("cancel-while-full", test_cancel_while_full);
 #undef ADD
         return g_test_run();
 }
