@@ -14,7 +14,10 @@
  * a total over all peers, a peer gets nothing more until it shows it read --
  * a stopped consumer holds at most its bound in the bus, and nobody else
  * waits for it. A peer with nothing outstanding may always have one message,
- * so a consumer that keeps up is never held by the total.
+ * so a consumer that keeps up is never held by the total. A held peer may
+ * have nothing left to answer (the bus dropped what it was sent, or it
+ * ignored it): it is pinged (subscriptions.c), and its answer, which comes
+ * after everything sent before the ping, counts as having read it all.
  *
  * Pure: no I/O, the caller says what it sent and what the peer acted on.
  */

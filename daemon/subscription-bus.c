@@ -410,6 +410,18 @@ void subscription_bus_send_dead_lettered(Subscription *s, uint64_t seq, DeadLett
                 log_warning_errno(r, "Subscription %s: failed to send DeadLettered: %m", s->id);
 }
 
+int subscription_bus_ping(Manager *m, const char *name, sd_bus_message_handler_t callback, void *userdata,
+                          sd_bus_slot **ret_slot) {
+        /* Every bus library answers Peer on any path; a timeout, so that a stopped peer does not hold a slot for long. */
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(m->bus, &call, name, "/", "org.freedesktop.DBus.Peer", "Ping");
+        if (r < 0)
+                return r;
+        return sd_bus_call_async(m->bus, ret_slot, call, callback, userdata, 5 * USEC_PER_SEC);
+}
+
 void subscription_bus_emit_owner_changed(Subscription *s) {
         int r;
 

@@ -18,3 +18,6 @@ int method_list_subscriptions(sd_bus_message *message, void *userdata, sd_bus_er
 void subscription_bus_send_event(Subscription *s, const Event *e, uint32_t attempt);
 void subscription_bus_send_dead_lettered(Subscription *s, uint64_t seq, DeadLetterReason reason);
 void subscription_bus_emit_owner_changed(Subscription *s);
+/* org.freedesktop.DBus.Peer.Ping to a subscriber connection: its answer shows it read all sent before. */
+int subscription_bus_ping(Manager *m, const char *name, sd_bus_message_handler_t callback, void *userdata,
+                          sd_bus_slot **ret_slot);

@@ -9,6 +9,7 @@
 #include "manager.h"
 #include "peers.h"
 #include "store.h"
+#include "subscription-bus.h"
 #include "subscriptions.h"
 
 /* A subscriber's connection, from its first subscription until it leaves the bus. */
@@ -18,6 +19,9 @@ typedef struct Owner {
         GPtrArray *subscriptions; /* Subscription*, not owned */
         PeerFlow flow;            /* kept while it is on the bus, so that ending a subscription frees nothing */
         bool blocked;             /* in registry->blocked */
+        sd_event_source *probe;   /* blocked: when to ask whether it read what it has */
+        sd_bus_slot *ping;        /* that question, in flight */
+        FlowMark ping_mark;       /* what had been sent toward it when the question went */
 } Owner;
 
 struct Subscriptions {
@@ -27,13 +31,28 @@ struct Subscriptions {
         GHashTable *per_uid;   /* uid -> count */
         FlowBudget budget;     /* outstanding toward every owner */
         GHashTable *blocked;   /* Owner*: waiting for their peer, or for the budget */
+        unsigned pings;        /* in flight: our pending calls are few (the bus allows 128) */
 };
+
+/*
+ * A blocked owner that does not answer may simply have nothing left to answer
+ * (the bus dropped what was sent, or it ignored those events on purpose): a
+ * second after it blocks, and every second while it stays blocked, it is
+ * pinged; its answer shows it read everything sent before the ping.
+ */
+#define OWNER_PROBE_USEC (1 * USEC_PER_SEC)
+#define OWNER_PINGS_MAX 16U
 
 static void owner_free(void *p) {
         Owner *o = p;
 
         if (o->blocked)
                 g_hash_table_remove(o->registry->blocked, o);
+        if (o->ping) {
+                sd_bus_slot_unref(o->ping);
+                o->registry->pings--;
+        }
+        sd_event_source_disable_unref(o->probe);
         peer_flow_done(&o->flow);
         g_ptr_array_unref(o->subscriptions);
         g_free(o->name);
@@ -233,30 +252,25 @@ void subscriptions_owner_gone(Subscriptions *r, const char *name) {
         }
 }
 
-void subscriptions_flow_blocked(Subscriptions *r, Subscription *s) {
-        Owner *o = g_hash_table_lookup(r->owners, s->owner);
-
-        if (!o || o->blocked)
-                return;
-        o->blocked = true;
-        g_hash_table_add(r->blocked, o);
-}
+static void owner_arm_probe(Owner *o);
 
 static void owner_unblock(Owner *o) {
         o->blocked = false;
         g_hash_table_remove(o->registry->blocked, o);
+        (void) sd_event_source_set_enabled(o->probe, SD_EVENT_OFF);
         for (guint i = 0; i < o->subscriptions->len; i++)
                 subscription_queue_changed(o->subscriptions->pdata[i]);
 }
 
-void subscriptions_flow_seen(Subscriptions *r, Subscription *s, FlowMark mark) {
+/* o read everything up to mark: if that lets anyone send again, they are scheduled. */
+static void owner_seen(Owner *o, FlowMark mark) {
+        Subscriptions *r = o->registry;
         bool over_budget = r->budget.outstanding_bytes >= FLOW_OUTSTANDING_BYTES_MAX;
-        Owner *o = g_hash_table_lookup(r->owners, s->owner);
         g_autoptr(GPtrArray) free_now = NULL;
         GHashTableIter i;
         Owner *b;
 
-        if (!o || !peer_flow_seen(&o->flow, mark))
+        if (!peer_flow_seen(&o->flow, mark))
                 return;
         if (o->blocked && peer_flow_may_send(&o->flow))
                 owner_unblock(o);
@@ -270,6 +284,76 @@ void subscriptions_flow_seen(Subscriptions *r, Subscription *s, FlowMark mark) {
                         g_ptr_array_add(free_now, b);
         for (guint k = 0; k < free_now->len; k++)
                 owner_unblock(free_now->pdata[k]);
+}
+
+static int on_ping_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Owner *o = userdata;
+
+        o->ping = sd_bus_slot_unref(o->ping);
+        o->registry->pings--;
+        if (!sd_bus_message_is_method_error(reply, NULL))
+                owner_seen(o, o->ping_mark);
+        if (o->blocked)
+                owner_arm_probe(o);
+        return 0;
+}
+
+static int on_probe(sd_event_source *source, uint64_t usec, void *userdata) {
+        Owner *o = userdata;
+        Subscriptions *r = o->registry;
+        int k;
+
+        if (!o->blocked || o->ping)
+                return 0;
+        if (r->pings >= OWNER_PINGS_MAX) {
+                owner_arm_probe(o);
+                return 0;
+        }
+        k = subscription_bus_ping(r->manager, o->name, on_ping_reply, o, &o->ping);
+        if (k < 0) {
+                log_debug_errno(k, "Failed to ping %s: %m", o->name);
+                owner_arm_probe(o);
+                return 0;
+        }
+        r->pings++;
+        o->ping_mark = o->flow.sent;
+        return 0;
+}
+
+static void owner_arm_probe(Owner *o) {
+        Manager *m = o->registry->manager;
+        uint64_t now;
+        int k;
+
+        if (o->ping)
+                return;
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (o->probe) {
+                k = sd_event_source_set_time(o->probe, now + OWNER_PROBE_USEC);
+                if (k >= 0)
+                        k = sd_event_source_set_enabled(o->probe, SD_EVENT_ONESHOT);
+        } else
+                k = sd_event_add_time(m->event, &o->probe, CLOCK_MONOTONIC, now + OWNER_PROBE_USEC,
+                                      100 * USEC_PER_MSEC, on_probe, o);
+        if (k < 0)
+                log_warning_errno(k, "Failed to arm the probe of %s: %m", o->name);
+}
+
+void subscriptions_flow_blocked(Subscriptions *r, Subscription *s) {
+        Owner *o = g_hash_table_lookup(r->owners, s->owner);
+
+        if (!o || o->blocked)
+                return;
+        o->blocked = true;
+        g_hash_table_add(r->blocked, o);
+        owner_arm_probe(o);
+}
+
+void subscriptions_flow_seen(Subscriptions *r, Subscription *s, FlowMark mark) {
+        Owner *o = g_hash_table_lookup(r->owners, s->owner);
+
+        if (o)
+                owner_seen(o, mark);
 }
 
 uint64_t subscriptions_min_cursor(const Subscriptions *r) {

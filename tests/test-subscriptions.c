@@ -533,6 +533,40 @@ static void test_stopped_consumer_isolated(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
+/*
+ * A consumer that ignores the first delivery of each event (as if the bus had
+ * dropped them) with more events than may be outstanding toward it: nothing it
+ * got is acknowledged, so nothing shows that it read them, and the daemon
+ * stopped sending to it for good. Now it is pinged, and its answer lets the
+ * retries go: every event is delivered.
+ */
+static bool counter_reached_reading(void *userdata) {
+        void **args = userdata;
+
+        test_process_read(args[1]);
+        return counter_reached(args[0]);
+}
+
+static void test_blocked_consumer_pinged(Fixture *f, gconstpointer data) {
+        g_autofree char *path = NULL;
+        TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--unordered", "--window=1024",
+                                             "--ignore-first", "--ack-timeout=1000000", "--retry=100",
+                                             "--backoff-delay=PT0S",
+                                             "--queue-limit=5000", NULL);
+
+        CounterWait w = { f, path, "Delivered", 1100 };
+
+        inject_events(f, 1100);
+        /* Its lines are read meanwhile: a consumer stuck writing to a full pipe answers nothing, pings included. */
+        if (!test_bus_wait_for(f->client, counter_reached_reading, (void *[]) { &w, c }, TEST_TIMEOUT_USEC))
+                g_error("Delivered stayed at %" G_GUINT64_FORMAT ", expected 1100 (Pending %" G_GUINT64_FORMAT
+                        ", InFlight %" G_GUINT64_FORMAT ", Retried %" G_GUINT64_FORMAT ", DeadLettered %"
+                        G_GUINT64_FORMAT ")", counter(f, path, "Delivered"), counter(f, path, "Pending"),
+                        counter(f, path, "InFlight"), counter(f, path, "Retried"), counter(f, path, "DeadLettered"));
+        g_assert_cmpuint(counter(f, path, "DeadLettered"), ==, 0);
+        test_process_free(c);
+}
+
 static void test_initial_state(Fixture *f, gconstpointer data) {
         g_autofree char *path = NULL;
         TestProcess *c;
@@ -741,6 +775,7 @@ int main(int argc, char *argv[]) {
         ADD("foreign-ack", test_foreign_ack);
         ADD("stopped-consumer-isolated", test_stopped_consumer_isolated);
         ADD("initial-state", test_initial_state);
+        ADD("blocked-consumer-pinged", test_blocked_consumer_pinged);
         ADD("list-and-cancel", test_list_and_cancel);
         ADD("bad-options", test_bad_options);
 #undef ADD
