@@ -41,6 +41,19 @@ int bus_caller_uid(Manager *m, sd_bus_message *message, uid_t *ret_uid, sd_bus_e
         return 0;
 }
 
+int bus_authorize_caller(Manager *m, sd_bus_message *message, AuthAction action, uid_t *ret_uid,
+                         sd_bus_error *error) {
+        uid_t uid;
+        int r;
+
+        r = bus_caller_uid(m, message, &uid, error);
+        if (r < 0)
+                return r;
+        if (ret_uid)
+                *ret_uid = uid;
+        return authorize(m->auth, message, uid, action, error);
+}
+
 /*
  * What needs the caller's uid: anything on a subscription (its methods, and its
  * properties, some of which only its owner may read), the ObjectManager (which
@@ -182,10 +195,7 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
         uid_t uid;
         int r;
 
-        r = bus_caller_uid(m, message, &uid, error);
-        if (r < 0)
-                return r;
-        r = authorize(m->auth, message, uid, AUTH_CONFIGURE, error);
+        r = bus_authorize_caller(m, message, AUTH_CONFIGURE, &uid, error);
         if (r < 0)
                 return r;
         if (r == 0)

@@ -30,5 +30,13 @@ void manager_bus_emit_object_removed(Manager *m, const char *path);
  */
 int bus_caller_uid(Manager *m, sd_bus_message *message, uid_t *ret_uid, sd_bus_error *error);
 
+/*
+ * The caller's uid (in *ret_uid, if set), then polkit's verdict on action for
+ * it: 1 allowed, 0 asked (the handler returns 1: the call comes back with the
+ * answer), < 0 refused with error set. See authorize.h.
+ */
+int bus_authorize_caller(Manager *m, sd_bus_message *message, AuthAction action, uid_t *ret_uid,
+                         sd_bus_error *error);
+
 /* Reads an address argument and checks it; InvalidAddress saying why, if it is not one. */
 int bus_read_address(sd_bus_message *message, const char **ret_address, sd_bus_error *error);

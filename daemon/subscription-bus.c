@@ -515,10 +515,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         r = subscription_options_parse(&options, message, error);
         if (r < 0)
                 return r;
-        r = bus_caller_uid(m, message, &uid, error);
-        if (r < 0)
-                return r;
-        r = authorize(m->auth, message, uid, AUTH_SUBSCRIBE, error);
+        r = bus_authorize_caller(m, message, AUTH_SUBSCRIBE, &uid, error);
         if (r < 0)
                 return r;
         if (r == 0)
