@@ -127,12 +127,7 @@ static uint64_t last_sequence(Fixture *f) {
 }
 
 static uint32_t subscription_count(Fixture *f) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint32_t n = 0;
-
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
-                                                    "SubscriptionCount", &error, 'u', &n), >=, 0);
-        return n;
+        return test_manager_get_u(f->client, "SubscriptionCount");
 }
 
 static bool last_sequence_is(void *userdata) {
