@@ -230,7 +230,9 @@ typedef void (*ptpsync_result_handler_t)(PtpsyncClient *c, int error, void *user
 /*
  * The current state of every resource matching address (exact, or a prefix
  * ending at a '/' boundary), one event each. Blocking. On success *ret owns the
- * list. Errors: -ENOENT no such resource, -ENODATA no data yet, -EINVAL bad address.
+ * list. Errors: -ENOENT no such resource (another node, an unknown suffix), -ENODATA no
+ * data yet (also for a known O-RAN kind the node has no source for, such as SyncE),
+ * -EINVAL bad address.
  */
 int ptpsync_client_get_state(PtpsyncClient *c, const char *address, PtpsyncEventList **ret);
 /* The same without blocking: handler gets the result. Returns 0 if the call went out. */

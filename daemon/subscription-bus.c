@@ -432,13 +432,6 @@ void subscription_bus_emit_owner_changed(Subscription *s) {
 
 /* --- Manager.Subscribe and ListSubscriptions -------------------------------------------------- */
 
-static bool address_matches_any_resource(Manager *m, const char *address) {
-        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
-                if (m->resources[k] && address_matches(address, m->resources[k]->address))
-                        return true;
-        return false;
-}
-
 static void event_destroy(void *e) {
         event_unref(e);
 }
@@ -449,7 +442,7 @@ static int compare_seq(const void *a, const void *b) {
         return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* InitialState: the current state of every matching resource that has one, in seq order. */
+/* InitialState: the current state of every matching resource that has one, in seq order (none without a source). */
 static void push_initial_state(Manager *m, Subscription *s) {
         g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(event_destroy);
 
@@ -508,10 +501,11 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         r = bus_read_address(message, &address, error);
         if (r < 0)
                 return r;
-        if (!address_matches_any_resource(m, address))
+        /* Any O-RAN kind of this node, also one it has no source for now: its events come once one exists. */
+        if (!resource_address_is_known(m->node_name, address))
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RESOURCE,
-                                         "No resource matches %s; this node's resources are under /cluster/node/%s/",
-                                         address, m->node_name);
+                                         "No O-RAN resource matches %s; this node's resources are under "
+                                         "/cluster/node/%s/", address, m->node_name);
         r = subscription_options_parse(&options, message, error);
         if (r < 0)
                 return r;
