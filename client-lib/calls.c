@@ -4,7 +4,9 @@
  * an asynchronous twin whose reply is parsed here and handed to the user's
  * handler. GetCurrentState, ListResources, ListSubscriptions, and the
  * per-subscription GetDeadLetters, Redrive, PurgeDeadLetters and Cancel.
- * Reload, an administrator's call, is blocking only.
+ * Reload, an administrator's call, is blocking only. Asynchronous only: the
+ * NodeName property, and ListSubscriptions with each subscription's details
+ * (many Properties.Get, pipelined).
  */
 
 #include <stdarg.h>
@@ -123,6 +125,7 @@ static int on_call_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         PtpsyncResourceList *resources = NULL;
         CallKind kind = call->kind;
         void *handler = call->handler, *data = call->userdata;
+        const char *string = NULL;
         uint32_t count = 0;
         int r = 0;
 
@@ -142,6 +145,10 @@ static int on_call_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                         r = sd_bus_message_read(m, "u", &count);
                         r = r > 0 ? 0 : r == 0 ? -EBADMSG : r;
                         break;
+                case CALL_STRING:
+                        r = sd_bus_message_read(m, "v", "s", &string);
+                        r = r > 0 ? 0 : r == 0 ? -EBADMSG : r;
+                        break;
                 default:
                         r = -EINVAL;
                 }
@@ -158,6 +165,9 @@ static int on_call_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                 break;
         case CALL_COUNT:
                 CLIENT_DISPATCH(c, ((ptpsync_count_handler_t) handler)(c, r, r < 0 ? 0 : count, data));
+                break;
+        case CALL_STRING:
+                CLIENT_DISPATCH(c, ((ptpsync_string_handler_t) handler)(c, r, r < 0 ? NULL : string, data));
                 break;
         default:
                 break;
@@ -288,6 +298,362 @@ _public_ int ptpsync_client_list_subscriptions(PtpsyncClient *c, char ***ret_pat
                 return client_set_error(c, NULL, r);
         }
         *ret_paths = paths;
+        return 0;
+}
+
+_public_ int ptpsync_client_get_node_name_async(PtpsyncClient *c, ptpsync_string_handler_t handler, void *userdata,
+                                              PtpsyncCall **ret_call) {
+        assert_return(c, -EINVAL);
+        return client_call_async(c, CALL_STRING, (void *) handler, userdata, ret_call, MANAGER_PATH,
+                                 PROPERTIES_INTERFACE, "Get", "ss", MANAGER_INTERFACE, "NodeName");
+}
+
+/* ---- subscriptions with their details ---- */
+
+/*
+ * What ptpsync_client_list_subscription_infos_async() reads of each subscription, one
+ * Properties.Get each: Name and Metadata are explicit properties (never in GetAll), and single
+ * Gets keep each reply small whatever else a subscription has.
+ */
+typedef enum InfoProperty {
+        INFO_NAME,
+        INFO_ADDRESS,
+        INFO_UID,
+        INFO_OWNER,
+        INFO_METADATA,
+        _INFO_PROPERTY_MAX,
+} InfoProperty;
+
+static const char *const info_property_names[_INFO_PROPERTY_MAX] = {
+        [INFO_NAME] = "Name",
+        [INFO_ADDRESS] = "Address",
+        [INFO_UID] = "UID",
+        [INFO_OWNER] = "Owner",
+        [INFO_METADATA] = "Metadata",
+};
+
+/* Thousands of subscriptions must not mean thousands of calls at once: the bus bounds what one peer has pending. */
+#define INFO_GETS_IN_FLIGHT_MAX 32U
+
+typedef struct SubscriptionInfo {
+        char *path;
+        char *name, *address, *owner; /* NULL: not read (yet), or not readable: "" */
+        uint32_t uid;
+        char **metadata; /* key, value, key, value, ..., NULL; NULL: none */
+        size_t n_metadata;
+        bool vanished; /* gone between ListSubscriptions and a Get (UnknownObject) */
+} SubscriptionInfo;
+
+struct PtpsyncSubscriptionInfoList {
+        size_t n;
+        SubscriptionInfo *items;
+};
+
+struct InfoGet {
+        PtpsyncCall *call;
+        size_t entry;
+        InfoProperty property;
+        sd_bus_slot *slot;
+        LIST_FIELDS(InfoGet, gets);
+};
+
+static void subscription_info_done(SubscriptionInfo *i) {
+        free(i->path);
+        free(i->name);
+        free(i->address);
+        free(i->owner);
+        ptpsync_strv_free(i->metadata);
+}
+
+_public_ size_t ptpsync_subscription_info_list_get_n(const PtpsyncSubscriptionInfoList *l) {
+        assert_return(l, 0);
+        return l->n;
+}
+
+_public_ int ptpsync_subscription_info_list_get(const PtpsyncSubscriptionInfoList *l, size_t i,
+                                                const char **ret_object_path, const char **ret_name,
+                                                const char **ret_address, uint32_t *ret_uid,
+                                                const char **ret_owner) {
+        const SubscriptionInfo *e;
+
+        assert_return(l, -EINVAL);
+        assert_return(i < l->n, -ERANGE);
+        e = &l->items[i];
+        if (ret_object_path)
+                *ret_object_path = e->path;
+        if (ret_name)
+                *ret_name = e->name ?: "";
+        if (ret_address)
+                *ret_address = e->address ?: "";
+        if (ret_uid)
+                *ret_uid = e->uid;
+        if (ret_owner)
+                *ret_owner = e->owner ?: "";
+        return 0;
+}
+
+_public_ const char *ptpsync_subscription_info_list_get_metadata(const PtpsyncSubscriptionInfoList *l, size_t i,
+                                                                 const char *key) {
+        const SubscriptionInfo *e;
+
+        assert_return(l, NULL);
+        assert_return(key, NULL);
+        if (i >= l->n)
+                return NULL;
+        e = &l->items[i];
+        for (size_t k = 0; k < e->n_metadata; k++)
+                if (streq(e->metadata[2 * k], key))
+                        return e->metadata[2 * k + 1];
+        return NULL;
+}
+
+_public_ PtpsyncSubscriptionInfoList *ptpsync_subscription_info_list_free(PtpsyncSubscriptionInfoList *l) {
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++)
+                subscription_info_done(&l->items[i]);
+        free(l->items);
+        free(l);
+        return NULL;
+}
+
+static inline void subscription_info_list_freep(PtpsyncSubscriptionInfoList **l) {
+        ptpsync_subscription_info_list_free(*l);
+}
+
+static void info_get_free(InfoGet *g) {
+        PtpsyncCall *call = g->call;
+
+        g->slot = sd_bus_slot_unref(g->slot);
+        LIST_REMOVE(gets, call->gets, g);
+        call->n_gets--;
+        free(g);
+}
+
+void subscription_infos_call_clear(PtpsyncCall *call) {
+        while (call->gets)
+                info_get_free(call->gets);
+        call->infos = ptpsync_subscription_info_list_free(call->infos);
+}
+
+/* Drops the subscriptions that vanished from the list. */
+static void subscription_infos_drop_vanished(PtpsyncSubscriptionInfoList *l) {
+        size_t kept = 0;
+
+        for (size_t i = 0; i < l->n; i++) {
+                if (l->items[i].vanished)
+                        subscription_info_done(&l->items[i]);
+                else
+                        l->items[kept++] = l->items[i];
+        }
+        l->n = kept;
+}
+
+/* Ends the call: one handler call, with the whole list or the error. */
+static void subscription_infos_done(PtpsyncCall *call, int r) {
+        _cleanup_(subscription_info_list_freep) PtpsyncSubscriptionInfoList *l = NULL;
+        PtpsyncClient *c = call->client;
+        ptpsync_subscription_infos_handler_t handler = (ptpsync_subscription_infos_handler_t) call->handler;
+        void *data = call->userdata;
+
+        if (r >= 0) {
+                l = TAKE_PTR(call->infos);
+                subscription_infos_drop_vanished(l);
+        }
+        call_free(call); /* with the Gets still in flight after an error: their answers are never read */
+        CLIENT_DISPATCH(c, handler(c, r < 0 ? r : 0, l, data));
+}
+
+static int read_metadata(sd_bus_message *m, SubscriptionInfo *e) {
+        const char *key, *value;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "a{ss}");
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
+        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
+        while ((r = sd_bus_message_read(m, "{ss}", &key, &value)) > 0) {
+                char **l = reallocarray(e->metadata, 2 * e->n_metadata + 3, sizeof(char *));
+
+                if (!l)
+                        return -ENOMEM;
+                e->metadata = l;
+                l[2 * e->n_metadata] = strdup(key);
+                l[2 * e->n_metadata + 1] = strdup(value);
+                l[2 * e->n_metadata + 2] = NULL;
+                if (!l[2 * e->n_metadata] || !l[2 * e->n_metadata + 1]) {
+                        free(l[2 * e->n_metadata]);
+                        free(l[2 * e->n_metadata + 1]);
+                        l[2 * e->n_metadata] = NULL;
+                        return -ENOMEM;
+                }
+                e->n_metadata++;
+        }
+        return r;
+}
+
+static int read_info_property(sd_bus_message *m, SubscriptionInfo *e, InfoProperty p) {
+        char **slot = p == INFO_NAME ? &e->name : p == INFO_ADDRESS ? &e->address : &e->owner;
+        const char *s;
+        int r;
+
+        switch (p) {
+        case INFO_UID:
+                r = sd_bus_message_read(m, "v", "u", &e->uid);
+                return r > 0 ? 0 : r == 0 ? -EBADMSG : r;
+        case INFO_METADATA:
+                return read_metadata(m, e);
+        default:
+                r = sd_bus_message_read(m, "v", "s", &s);
+                if (r <= 0)
+                        return r < 0 ? r : -EBADMSG;
+                free(*slot);
+                *slot = strdup(s);
+                return *slot ? 0 : -ENOMEM;
+        }
+}
+
+static int on_info_get(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+
+/*
+ * Sends the next Gets, up to INFO_GETS_IN_FLIGHT_MAX in flight, skipping subscriptions known to
+ * be gone. Returns 1 when every Get has been answered (the list is complete), 0 when some are
+ * still out, or a negative errno.
+ */
+static int subscription_infos_pump(PtpsyncCall *call) {
+        PtpsyncSubscriptionInfoList *l = call->infos;
+        size_t total = l->n * _INFO_PROPERTY_MAX;
+        int r;
+
+        while (call->n_gets < INFO_GETS_IN_FLIGHT_MAX && call->next_get < total) {
+                size_t entry = call->next_get / _INFO_PROPERTY_MAX;
+                InfoProperty p = (InfoProperty) (call->next_get % _INFO_PROPERTY_MAX);
+                InfoGet *g;
+
+                call->next_get++;
+                if (l->items[entry].vanished)
+                        continue;
+                g = calloc(1, sizeof(InfoGet));
+                if (!g)
+                        return -ENOMEM;
+                *g = (InfoGet) { .call = call, .entry = entry, .property = p };
+                LIST_PREPEND(gets, call->gets, g);
+                call->n_gets++;
+                r = sd_bus_call_method_async(call->client->bus, &g->slot, PTPSYNC_BUS_NAME, l->items[entry].path,
+                                             PROPERTIES_INTERFACE, "Get", on_info_get, g, "ss",
+                                             SUBSCRIPTION_INTERFACE, info_property_names[p]);
+                if (r < 0)
+                        return r; /* g goes with the call */
+        }
+        return call->n_gets == 0 && call->next_get >= total;
+}
+
+static int on_info_get(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        InfoGet *g = userdata;
+        PtpsyncCall *call = g->call;
+        PtpsyncClient *c = call->client;
+        SubscriptionInfo *e = &call->infos->items[g->entry];
+        InfoProperty p = g->property;
+        const sd_bus_error *error = sd_bus_message_get_error(m);
+        int r = 0;
+
+        info_get_free(g); /* its slot is the one running: sd-bus holds it until we return */
+
+        if (error) {
+                if (sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT))
+                        /* It ended since the listing: not an error, and not listed. */
+                        e->vanished = true;
+                else if (!(sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED) &&
+                           (p == INFO_NAME || p == INFO_METADATA)))
+                        /* Name and Metadata are their uid's and root's: another user's stay "" and none. */
+                        r = client_set_error_from_message(c, m);
+        } else {
+                r = read_info_property(m, e, p);
+                if (r < 0)
+                        r = client_set_error(c, NULL, r);
+        }
+        if (r >= 0) {
+                r = subscription_infos_pump(call);
+                if (r == 0)
+                        return 0;
+                if (r < 0)
+                        r = client_set_error(c, NULL, r);
+        }
+        subscription_infos_done(call, r);
+        return 0;
+}
+
+static int subscription_infos_read_paths(sd_bus_message *m, PtpsyncSubscriptionInfoList **ret) {
+        _cleanup_(subscription_info_list_freep) PtpsyncSubscriptionInfoList *l = NULL;
+        const char *path;
+        int r;
+
+        l = calloc(1, sizeof(PtpsyncSubscriptionInfoList));
+        if (!l)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "o");
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
+        while ((r = sd_bus_message_read(m, "o", &path)) > 0) {
+                SubscriptionInfo *items = reallocarray(l->items, l->n + 1, sizeof(SubscriptionInfo));
+
+                if (!items)
+                        return -ENOMEM;
+                l->items = items;
+                l->items[l->n] = (SubscriptionInfo) { .path = strdup(path) };
+                if (!l->items[l->n++].path)
+                        return -ENOMEM;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int on_subscriptions_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PtpsyncCall *call = userdata;
+        PtpsyncClient *c = call->client;
+        int r;
+
+        call->slot = sd_bus_slot_unref(call->slot); /* the one running: sd-bus holds it until we return */
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                r = client_set_error_from_message(c, m);
+        else {
+                r = subscription_infos_read_paths(m, &call->infos);
+                if (r >= 0)
+                        r = subscription_infos_pump(call);
+                if (r == 0)
+                        return 0;
+                if (r < 0)
+                        r = client_set_error(c, NULL, r);
+        }
+        subscription_infos_done(call, r);
+        return 0;
+}
+
+_public_ int ptpsync_client_list_subscription_infos_async(PtpsyncClient *c,
+                                                          ptpsync_subscription_infos_handler_t handler,
+                                                          void *userdata, PtpsyncCall **ret_call) {
+        PtpsyncCall *call;
+        int r;
+
+        assert_return(c, -EINVAL);
+        assert_return(handler, -EINVAL);
+
+        call = call_new(c, CALL_SUBSCRIPTION_INFOS, (void *) handler, userdata);
+        if (!call)
+                return client_set_error(c, NULL, -ENOMEM);
+        r = sd_bus_call_method_async(c->bus, &call->slot, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE,
+                                     "ListSubscriptions", on_subscriptions_listed, call, "");
+        if (r < 0) {
+                call_free(call);
+                return client_set_error(c, NULL, r);
+        }
+        if (ret_call)
+                *ret_call = call;
         return 0;
 }
 

@@ -187,6 +187,7 @@ void call_free(PtpsyncCall *call) {
         free(call->state);
         free(call->path);
         ptpsync_event_list_free(call->events);
+        subscription_infos_call_clear(call);
         free(call);
 }
 

@@ -26,6 +26,7 @@
 #define MANAGER_PATH "/org/ptpsync1"
 #define MANAGER_INTERFACE "org.ptpsync1.Manager"
 #define SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
+#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 #define SUBSCRIPTION_PATH_PREFIX "/org/ptpsync1/subscription/"
 #define EVENT_FIELDS "tsssxa(ssss)"
 
@@ -115,7 +116,12 @@ typedef enum CallKind {
         CALL_COUNT,
         CALL_WAIT,
         CALL_DEAD_LETTERS, /* GetDeadLetters page after page, into one list */
+        CALL_STRING,       /* a string property (Properties.Get) */
+        CALL_SUBSCRIPTION_INFOS, /* ListSubscriptions, then properties of each, pipelined */
 } CallKind;
+
+/* One Properties.Get of a CALL_SUBSCRIPTION_INFOS call in flight (calls.c). */
+typedef struct InfoGet InfoGet;
 
 struct PtpsyncCall {
         PtpsyncClient *client;
@@ -132,6 +138,11 @@ struct PtpsyncCall {
         /* CALL_DEAD_LETTERS */
         char *path;
         PtpsyncEventList *events; /* the pages so far; the next starts at events->n */
+        /* CALL_SUBSCRIPTION_INFOS */
+        PtpsyncSubscriptionInfoList *infos; /* one entry per listed path, filled in as the Gets answer */
+        size_t next_get;        /* the next Get to send: entry next_get / properties, property next_get % */
+        unsigned n_gets;        /* in flight, at most INFO_GETS_IN_FLIGHT_MAX */
+        InfoGet *gets;
         LIST_FIELDS(PtpsyncCall, calls);
 };
 
@@ -251,6 +262,9 @@ void subscription_unref(PtpsyncSubscription *s);
 void subscription_detach_from_client(PtpsyncSubscription *s);
 int subscribe_options_append(sd_bus_message *m, const PtpsyncSubscribeOptions *o);
 int subscribe_options_copy(const PtpsyncSubscribeOptions *o, PtpsyncSubscribeOptions **ret);
+
+/* calls.c: stops and frees what a CALL_SUBSCRIPTION_INFOS call has (its Gets in flight, its list); for call_free(). */
+void subscription_infos_call_clear(PtpsyncCall *call);
 
 /* calls.c: the path of a subscription id (object path, 32 hex digits or UUID), malloc'ed. */
 int subscription_id_to_path(const char *id, char **ret);

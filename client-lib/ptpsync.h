@@ -81,6 +81,7 @@ typedef struct PtpsyncWatch PtpsyncWatch;
 typedef struct PtpsyncSubscribeOptions PtpsyncSubscribeOptions;
 typedef struct PtpsyncSubscription PtpsyncSubscription;
 typedef struct PtpsyncCall PtpsyncCall;
+typedef struct PtpsyncSubscriptionInfoList PtpsyncSubscriptionInfoList;
 
 /* ---- the client ------------------------------------------------------------------------------ */
 
@@ -230,7 +231,9 @@ typedef void (*ptpsync_result_handler_t)(PtpsyncClient *c, int error, void *user
 /*
  * The current state of every resource matching address (exact, or a prefix
  * ending at a '/' boundary), one event each. Blocking. On success *ret owns the
- * list. Errors: -ENOENT no such resource, -ENODATA no data yet, -EINVAL bad address.
+ * list. Errors: -ENOENT no such resource (another node, an unknown suffix), -ENODATA no
+ * data yet (also for a known O-RAN kind the node has no source for, such as SyncE),
+ * -EINVAL bad address.
  */
 int ptpsync_client_get_state(PtpsyncClient *c, const char *address, PtpsyncEventList **ret);
 /* The same without blocking: handler gets the result. Returns 0 if the call went out. */
@@ -251,6 +254,15 @@ typedef void (*ptpsync_resources_handler_t)(PtpsyncClient *c, int error, const P
                                             void *userdata);
 int ptpsync_client_list_resources_async(PtpsyncClient *c, ptpsync_resources_handler_t handler, void *userdata,
                                         PtpsyncCall **ret_call);
+
+/* error: 0, or a negative errno (then value is NULL). value is valid during the handler only. */
+typedef void (*ptpsync_string_handler_t)(PtpsyncClient *c, int error, const char *value, void *userdata);
+/*
+ * The Manager's NodeName (the node part of every resource address, "du1.example.com"), without
+ * blocking: handler gets it. Returns 0 if the call went out. (Since PTPSYNC_0.2.)
+ */
+int ptpsync_client_get_node_name_async(PtpsyncClient *c, ptpsync_string_handler_t handler, void *userdata,
+                                       PtpsyncCall **ret_call);
 
 /* ---- waiting for a state --------------------------------------------------------------------- */
 
@@ -457,6 +469,44 @@ int ptpsync_client_cancel_subscription(PtpsyncClient *c, const char *id);
 int ptpsync_client_get_dead_letters(PtpsyncClient *c, const char *id, PtpsyncEventList **ret);
 int ptpsync_client_redrive(PtpsyncClient *c, const char *id, unsigned *ret_count);
 int ptpsync_client_purge_dead_letters(PtpsyncClient *c, const char *id, unsigned *ret_count);
+
+/*
+ * The caller's subscriptions with their details (since PTPSYNC_0.2): what
+ * ListSubscriptions lists (the caller's own; everyone's for an administrator),
+ * in its order, each with its Name, Address, UID, Owner and Metadata. Strings
+ * are owned by the list.
+ */
+size_t ptpsync_subscription_info_list_get_n(const PtpsyncSubscriptionInfoList *l);
+/*
+ * Entry i: its object path, durable Name ("" if none), Address (the filter), owning UID, and
+ * current Owner (the unique name it is attached to, "" while detached); any ret_ may be NULL.
+ * Returns 0, or -ERANGE.
+ */
+int ptpsync_subscription_info_list_get(const PtpsyncSubscriptionInfoList *l, size_t i, const char **ret_object_path,
+                                       const char **ret_name, const char **ret_address, uint32_t *ret_uid,
+                                       const char **ret_owner);
+/* The Metadata value of key for entry i, owned by the list; NULL if it has no such key or i is out of range. */
+const char *ptpsync_subscription_info_list_get_metadata(const PtpsyncSubscriptionInfoList *l, size_t i,
+                                                        const char *key);
+/* Frees the list; returns NULL. NULL is a no-op. */
+PtpsyncSubscriptionInfoList *ptpsync_subscription_info_list_free(PtpsyncSubscriptionInfoList *l);
+
+/* error: 0, or a negative errno (then l is NULL). l is valid during the handler only. */
+typedef void (*ptpsync_subscription_infos_handler_t)(PtpsyncClient *c, int error, const PtpsyncSubscriptionInfoList *l,
+                                                     void *userdata);
+/*
+ * Lists the subscriptions with their details, without blocking: ListSubscriptions, then
+ * Properties.Get of Name, Address, UID, Owner and Metadata of each (by name: Name and Metadata
+ * are explicit properties, never in GetAll), pipelined with at most 32 Gets in flight however
+ * many subscriptions there are. The handler runs once: with the whole list, or with the first
+ * error (the D-Bus error is the last error). A subscription that ends between the listing and
+ * its Gets (UnknownObject) is left out, not an error. Name and Metadata are readable by the
+ * subscription's uid and root only: for another user's (listed to an administrator that is not
+ * root) they are "" and none. Returns 0 if the listing went out; ptpsync_call_cancel() stops it
+ * all, Gets in flight included.
+ */
+int ptpsync_client_list_subscription_infos_async(PtpsyncClient *c, ptpsync_subscription_infos_handler_t handler,
+                                                 void *userdata, PtpsyncCall **ret_call);
 
 /*
  * Asks the daemon to re-read its configuration file (Manager.Reload; polkit

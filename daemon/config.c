@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include "address.h"
@@ -80,6 +81,84 @@ bool ptp4l_name_is_valid(const char *name) {
         return true;
 }
 
+bool quota_user_is_valid(const char *user, bool *ret_numeric, uid_t *ret_uid) {
+        size_t n;
+        bool digits = true;
+
+        if (!user)
+                return false;
+        n = strnlen(user, USER_NAME_MAX + 1);
+        if (n == 0 || n > USER_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                digits = digits && g_ascii_isdigit(user[i]);
+
+        if (digits) {
+                uint64_t v = 0;
+
+                /* One spelling per uid: "01000" would be a second group for uid 1000. */
+                if (n > 1 && user[0] == '0')
+                        return false;
+                for (size_t i = 0; i < n; i++) {
+                        v = v * 10 + (uint64_t) (user[i] - '0');
+                        if (v >= (uid_t) -1) /* (uid_t) -1 is no uid; also stops before an overflow */
+                                return false;
+                }
+                if (ret_numeric)
+                        *ret_numeric = true;
+                if (ret_uid)
+                        *ret_uid = (uid_t) v;
+                return true;
+        }
+
+        if (user[0] == '-' || user[0] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                bool dollar = user[i] == '$' && i == n - 1 && i > 0; /* "host$", not "$" */
+
+                if (!g_ascii_isalnum(user[i]) && !strchr("_.-", user[i]) && !dollar)
+                        return false;
+        }
+        if (ret_numeric)
+                *ret_numeric = false;
+        return true;
+}
+
+QuotaUserConfig *quota_user_config_new(const char *user) {
+        QuotaUserConfig *q;
+        bool numeric = false;
+        uid_t uid = 0;
+
+        g_return_val_if_fail(quota_user_is_valid(user, &numeric, &uid), NULL);
+
+        q = g_new(QuotaUserConfig, 1);
+        *q = (QuotaUserConfig) {
+                .user = g_strdup(user),
+                .uid = numeric ? uid : (uid_t) -1,
+                .resolved = numeric,
+        };
+        return q;
+}
+
+void quota_user_config_free(QuotaUserConfig *q) {
+        if (!q)
+                return;
+        g_free(q->user);
+        g_free(q);
+}
+
+static void quota_user_config_destroy(void *q) {
+        quota_user_config_free(q);
+}
+
+QuotaUserConfig *quota_user_config_copy(const QuotaUserConfig *q) {
+        QuotaUserConfig *copy = g_new(QuotaUserConfig, 1);
+
+        *copy = *q;
+        copy->user = g_strdup(q->user);
+        return copy;
+}
+
 Ptp4lConfig *ptp4l_config_new(const char *name) {
         Ptp4lConfig *p;
 
@@ -136,6 +215,7 @@ void config_init(Config *c) {
                 .subscriptions_max = SUBSCRIPTIONS_MAX_DEFAULT,
                 .retain_events = RETAIN_EVENTS_DEFAULT,
                 .ptp4l = g_ptr_array_new_with_free_func(ptp4l_config_destroy),
+                .quota_users = g_ptr_array_new_with_free_func(quota_user_config_destroy),
         };
 }
 
@@ -144,6 +224,7 @@ void config_done(Config *c) {
         g_clear_pointer(&c->state_directory, g_free);
         g_clear_pointer(&c->runtime_directory, g_free);
         g_clear_pointer(&c->ptp4l, g_ptr_array_unref);
+        g_clear_pointer(&c->quota_users, g_ptr_array_unref);
 }
 
 /* Deep: parsing into dst must not touch anything src points to. */
@@ -156,6 +237,21 @@ static void config_copy(Config *dst, const Config *src) {
         dst->ptp4l = g_ptr_array_new_full(src->ptp4l ? src->ptp4l->len : 0, ptp4l_config_destroy);
         for (guint i = 0; src->ptp4l && i < src->ptp4l->len; i++)
                 g_ptr_array_add(dst->ptp4l, ptp4l_config_copy(src->ptp4l->pdata[i]));
+
+        dst->quota_users = g_ptr_array_new_full(src->quota_users ? src->quota_users->len : 0,
+                                                quota_user_config_destroy);
+        for (guint i = 0; src->quota_users && i < src->quota_users->len; i++)
+                g_ptr_array_add(dst->quota_users, quota_user_config_copy(src->quota_users->pdata[i]));
+}
+
+static QuotaUserConfig *config_find_quota_user(const Config *c, const char *user) {
+        for (guint i = 0; i < c->quota_users->len; i++) {
+                QuotaUserConfig *q = c->quota_users->pdata[i];
+
+                if (streq(q->user, user))
+                        return q;
+        }
+        return NULL;
 }
 
 static Ptp4lConfig *config_find_ptp4l(const Config *c, const char *name) {
@@ -399,6 +495,27 @@ static bool parse_retain_events(void *data, const char *group, const char *key, 
         return parse_unsigned(group, key, value, 1, RETAIN_EVENTS_MAX, &c->retain_events, error);
 }
 
+static bool parse_quota_user_per_uid(void *data, const char *group, const char *key, const char *value,
+                                     GError **error) {
+        QuotaUserConfig *q = data;
+
+        if (!parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &q->subscriptions_per_uid, error))
+                return false;
+        q->has_per_uid = true;
+        return true;
+}
+
+static bool parse_quota_user_per_connection(void *data, const char *group, const char *key, const char *value,
+                                            GError **error) {
+        QuotaUserConfig *q = data;
+
+        if (!parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &q->subscriptions_per_connection,
+                            error))
+                return false;
+        q->has_per_connection = true;
+        return true;
+}
+
 static bool parse_ptp4l_socket(void *data, const char *group, const char *key, const char *value, GError **error) {
         Ptp4lConfig *p = data;
 
@@ -508,6 +625,12 @@ static const ConfigKey ptp4l_keys[] = {
         { PTP4L_GROUP, "PollIntervalMs",    parse_ptp4l_poll_interval      },
 };
 
+/* Keys of every [Quota user NAME] group; data is its QuotaUserConfig. */
+static const ConfigKey quota_user_keys[] = {
+        { QUOTA_USER_GROUP, "SubscriptionsPerUser",       parse_quota_user_per_uid        },
+        { QUOTA_USER_GROUP, "SubscriptionsPerConnection", parse_quota_user_per_connection },
+};
+
 static bool config_group_is_known(const char *group) {
         for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
                 if (streq(config_keys[i].group, group))
@@ -602,12 +725,49 @@ static bool config_parse_ptp4l_group(Config *c, GKeyFile *kf, const char *group,
         return config_parse_keys(kf, group, ptp4l_keys, ELEMENTSOF(ptp4l_keys), PTP4L_GROUP, p, error);
 }
 
+/* A group meant as [Quota user NAME]: "Quota" followed by a space. */
+static bool quota_user_group_meant(const char *group) {
+        return g_str_has_prefix(group, "Quota ");
+}
+
+/* A repeated group is one group to GKeyFile; a NAME already in c (from an earlier load) is updated. */
+static bool config_parse_quota_user_group(Config *c, GKeyFile *kf, const char *group, GError **error) {
+        const char *user = g_str_has_prefix(group, QUOTA_USER_GROUP " ") ? group + strlen(QUOTA_USER_GROUP " ") : NULL;
+        QuotaUserConfig *q;
+
+        if (!quota_user_is_valid(user, NULL, NULL)) {
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                            "Invalid group [%s]: must be [" QUOTA_USER_GROUP " NAME], one space between the words, "
+                            "and NAME a uid in decimal (0..4294967294, no leading 0) or a user name (1..%d "
+                            "characters of A-Z, a-z, 0-9, '.', '_' and '-', not starting with '.' or '-', "
+                            "maybe ending in '$')", ESCAPE(group), USER_NAME_MAX);
+                return false;
+        }
+
+        q = config_find_quota_user(c, user);
+        if (!q) {
+                if (c->quota_users->len >= QUOTA_USERS_MAX) {
+                        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                                    "Too many [" QUOTA_USER_GROUP " NAME] groups at [%s]: at most %d are supported",
+                                    group, QUOTA_USERS_MAX);
+                        return false;
+                }
+                q = quota_user_config_new(user);
+                g_ptr_array_add(c->quota_users, q);
+        }
+
+        return config_parse_keys(kf, group, quota_user_keys, ELEMENTSOF(quota_user_keys), QUOTA_USER_GROUP, q,
+                                 error);
+}
+
 static bool config_parse_group(Config *c, GKeyFile *kf, const char *group, GError **error) {
         const char *name;
 
         name = ptp4l_group_name(group);
         if (name)
                 return config_parse_ptp4l_group(c, kf, group, name, error);
+        if (quota_user_group_meant(group))
+                return config_parse_quota_user_group(c, kf, group, error);
 
         if (!config_group_is_known(group)) {
                 g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,

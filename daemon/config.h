@@ -10,11 +10,17 @@
  *   [Daemon]      NodeName=  Source=sim|linuxptp  StateDirectory=  RuntimeDirectory=
  *   [Thresholds]  MaxOffsetNs=  MinOffsetNs=  HoldoverTimeoutSec=
  *   [Quota]       SubscriptionsPerUser=  SubscriptionsPerConnection=  SubscriptionsMax=
+ *   [Quota user NAME]  SubscriptionsPerUser=  SubscriptionsPerConnection=
  *   [Store]       RetainEvents=
  *   [ptp4l NAME]  Socket=  DomainNumber=  TransportSpecific=  Interface=  Alias=  PollIntervalMs=
  *
  * There is one [ptp4l NAME] group per ptp4l instance, up to PTP4L_INSTANCES_MAX. No two may
  * share a Socket, an Interface or an (explicit) Alias.
+ *
+ * A [Quota user NAME] group (up to QUOTA_USERS_MAX) gives one user the bounds it sets instead of
+ * [Quota]'s; what it leaves unset stays [Quota]'s. NAME is a uid in decimal or a user name; a name
+ * is only checked for its form here, and resolved to its uid by settings_load() (getpwnam_r()),
+ * so that parsing stays pure and the fuzzer needs no NSS.
  */
 #pragma once
 
@@ -52,6 +58,16 @@ typedef struct Ptp4lConfig {
         unsigned poll_interval_ms;
 } Ptp4lConfig;
 
+/* One [Quota user NAME] group: the quota of one uid. */
+typedef struct QuotaUserConfig {
+        char *user;    /* NAME as written: a uid in decimal, or a user name */
+        uid_t uid;     /* a decimal NAME's at once; a user name's once resolved (settings_load()) */
+        bool resolved; /* uid is set */
+        bool has_per_uid, has_per_connection; /* which keys the group sets; the others are [Quota]'s */
+        unsigned subscriptions_per_uid;
+        unsigned subscriptions_per_connection;
+} QuotaUserConfig;
+
 typedef struct Config {
         char *node_name;         /* NULL: not set */
         SourceKind source;       /* _SOURCE_KIND_INVALID: not set */
@@ -63,6 +79,7 @@ typedef struct Config {
         unsigned subscriptions_max;     /* everyone's together, uid 0's included */
         unsigned retain_events;         /* kept beyond what durable subscriptions need */
         GPtrArray *ptp4l;        /* Ptp4lConfig*, in file order; empty: none configured */
+        GPtrArray *quota_users;  /* QuotaUserConfig*, in file order; each NAME once */
 } Config;
 
 #define SUBSCRIPTIONS_PER_UID_DEFAULT 64
@@ -71,6 +88,11 @@ typedef struct Config {
 /* Bounds what the daemon holds in all, and root's GetManagedObjects: a few MB at the default. */
 #define SUBSCRIPTIONS_MAX_DEFAULT 4096
 #define SUBSCRIPTIONS_MAX_MAX 1000000
+/* Each group is a getpwnam_r() at load (NSS: it may block), so not many. */
+#define QUOTA_USERS_MAX 64
+#define QUOTA_USER_GROUP "Quota user"
+/* useradd's bound (and utmp's UT_NAMESIZE) */
+#define USER_NAME_MAX 32
 #define RETAIN_EVENTS_DEFAULT 10000
 #define RETAIN_EVENTS_MAX 10000000
 
@@ -108,6 +130,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ptp4lConfig, ptp4l_config_free)
 
 /* 1..PTP4L_NAME_MAX characters of A-Z, a-z, 0-9, '_', '.' and '-'. */
 bool ptp4l_name_is_valid(const char *name);
+
+/*
+ * A [Quota user NAME] NAME: a uid in decimal (0..4294967294, no leading zero, no sign), or a user
+ * name: 1..USER_NAME_MAX characters of A-Z, a-z, 0-9, '_', '.' and '-', not starting with '-' or
+ * '.', not all digits (that is a uid), optionally ending in '$' (Samba machine accounts). The
+ * uid goes to *ret_uid (if set) and true to *ret_numeric for a uid.
+ */
+bool quota_user_is_valid(const char *user, bool *ret_numeric, uid_t *ret_uid);
+/* Unset keys, and the uid if user is a decimal one; NULL (and a g_critical()) if user is not valid. */
+QuotaUserConfig *quota_user_config_new(const char *user);
+void quota_user_config_free(QuotaUserConfig *q);
+QuotaUserConfig *quota_user_config_copy(const QuotaUserConfig *q);
+DEFINE_TRIVIAL_CLEANUP_FUNC(QuotaUserConfig *, quota_user_config_free);
 
 void config_init(Config *c);
 void config_done(Config *c);

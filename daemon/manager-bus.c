@@ -150,10 +150,14 @@ static int method_get_current_state(sd_bus_message *message, void *userdata, sd_
                 if (r < 0)
                         return r;
         }
+        /* A kind this node has no source for (SyncE; GNSS without the simulator) exists, without data. */
+        if (matched == 0 && resource_address_is_known(m->node_name, address))
+                return sd_bus_error_setf(error, BUS_ERROR_NO_DATA,
+                                         "%s: no data, this node has no source for it (yet)", address);
         if (matched == 0)
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RESOURCE,
-                                         "No resource matches %s; this node's resources are under /cluster/node/%s/",
-                                         address, m->node_name);
+                                         "No O-RAN resource matches %s; this node's resources are under "
+                                         "/cluster/node/%s/", address, m->node_name);
         if (with_data == 0)
                 return sd_bus_error_setf(error, BUS_ERROR_NO_DATA,
                                          "%s: no data yet, the source has not observed %s",

@@ -48,6 +48,10 @@ static void publication_free(void *p) {
         g_free(x);
 }
 
+static void quota_user_destroy(void *q) {
+        quota_user_config_free(q);
+}
+
 static int on_flush(sd_event_source *s, void *userdata);
 static int on_commit_retry(sd_event_source *s, uint64_t usec, void *userdata);
 
@@ -67,6 +71,7 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
         m->subscriptions_per_connection = SUBSCRIPTIONS_PER_CONNECTION_DEFAULT;
         m->subscriptions_max = SUBSCRIPTIONS_MAX_DEFAULT;
         m->retain_events = RETAIN_EVENTS_DEFAULT;
+        m->quota_users = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, quota_user_destroy);
         m->clock_aliases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
                 /* Only the simulator has a GNSS receiver until a real GNSS source exists. */
@@ -115,6 +120,7 @@ Manager *manager_free(Manager *m) {
                 resource_free(m->resources[k]);
         auth_registry_free(m->auth);
         g_hash_table_unref(m->clock_aliases);
+        g_hash_table_unref(m->quota_users);
         g_free(m->last_status);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
@@ -129,6 +135,26 @@ void manager_apply_config(Manager *m, const Config *c) {
         m->subscriptions_per_connection = c->subscriptions_per_connection;
         m->subscriptions_max = c->subscriptions_max;
         m->retain_events = c->retain_events;
+
+        /* settings_load() resolved every group, one per uid; an unresolved one would be a bug there. */
+        g_hash_table_remove_all(m->quota_users);
+        for (guint i = 0; c->quota_users && i < c->quota_users->len; i++) {
+                const QuotaUserConfig *q = c->quota_users->pdata[i];
+
+                assert(q->resolved);
+                g_hash_table_replace(m->quota_users, GUINT_TO_POINTER(q->uid), quota_user_config_copy(q));
+        }
+}
+
+unsigned manager_quota(Manager *m, uid_t uid, bool per_connection, const QuotaUserConfig **ret_group) {
+        const QuotaUserConfig *q = g_hash_table_lookup(m->quota_users, GUINT_TO_POINTER(uid));
+        bool set = q && (per_connection ? q->has_per_connection : q->has_per_uid);
+
+        if (ret_group)
+                *ret_group = set ? q : NULL;
+        if (!set)
+                return per_connection ? m->subscriptions_per_connection : m->subscriptions_per_uid;
+        return per_connection ? q->subscriptions_per_connection : q->subscriptions_per_uid;
 }
 
 Resource *manager_get_resource(Manager *m, ResourceKind k) {

@@ -61,6 +61,7 @@ struct Manager {
         unsigned subscriptions_per_uid;
         unsigned subscriptions_per_connection;
         unsigned subscriptions_max;
+        GHashTable *quota_users; /* uid -> QuotaUserConfig*: [Quota user NAME], over the two above */
         Peers *peers;       /* once on the bus */
         Delivery *delivery; /* once on the bus */
         Reload *reload;     /* Manager.Reload's, once set up (reload.h); not owned */
@@ -76,6 +77,13 @@ Resource *manager_get_resource(Manager *m, ResourceKind k);
 
 /* What of the configuration may change while running: thresholds, quotas, retention. At start-up and on reload. */
 void manager_apply_config(Manager *m, const Config *c);
+
+/*
+ * The bound on uid's subscriptions in all (per_connection false) or on one of its connections
+ * (true): its [Quota user NAME] group's if that sets it, else [Quota]'s. *ret_group (if set) gets
+ * the group it comes from, NULL for [Quota]'s (valid until the next manager_apply_config()).
+ */
+unsigned manager_quota(Manager *m, uid_t uid, bool per_connection, const QuotaUserConfig **ret_group);
 
 /* Addresses clock's values as ALIAS/master instead of the derived alias; before its first observation. */
 void manager_set_clock_alias(Manager *m, const char *clock, const char *alias);

@@ -100,10 +100,11 @@ int reload_run(Reload *r, sd_bus_error *error) {
 
         log_info("Reloaded the configuration from %s: MinOffsetNs=%" PRId64 " MaxOffsetNs=%" PRId64
                  " HoldoverTimeoutSec=%" PRIu64 " SubscriptionsPerUser=%u SubscriptionsPerConnection=%u SubscriptionsMax=%u"
-                 " RetainEvents=%u%s",
+                 " (and %u [" QUOTA_USER_GROUP " NAME] groups) RetainEvents=%u%s",
                  r->overrides.config_file, m->thresholds.min_offset_ns, m->thresholds.max_offset_ns,
                  m->thresholds.holdover_timeout_usec / USEC_PER_SEC, m->subscriptions_per_uid,
-                 m->subscriptions_per_connection, m->subscriptions_max, m->retain_events,
+                 m->subscriptions_per_connection, m->subscriptions_max, g_hash_table_size(m->quota_users),
+                 m->retain_events,
                  r->linuxptp ? ", and the ptp4l instances." : ".");
         (void) notify_nonblocking("READY=1");
         if (k < 0)

@@ -11,7 +11,8 @@
  *   thresholds     MinOffsetNs, MaxOffsetNs: from the next observation of each clock;
  *                  HoldoverTimeoutSec: from the next loss of lock (a holdover already
  *                  running keeps the deadline it had)
- *   quota          SubscriptionsPerUser: for the next Subscribe (subscriptions held are kept)
+ *   quota          the [Quota] keys and the [Quota user NAME] groups (user names looked up
+ *                  afresh): for the next Subscribe (subscriptions held are kept)
  *   retention      RetainEvents: from the next pruning of the store
  *   [ptp4l NAME]   added ones are read, removed ones stop and their clocks leave the
  *                  resources, changed ones (any key) are read anew (linuxptp-source.h)

@@ -23,6 +23,12 @@ static const ResourceInfo resource_table[_RESOURCE_KIND_MAX] = {
                             "event.sync.gnss-status.gnss-state-change" },
 };
 
+/* The O-RAN kinds without a ResourceKind: no source of this daemon reads SyncE. */
+static const char *const sourceless_suffixes[] = {
+        "sync/synce-status/lock-state",
+        "sync/synce-status/clock-quality",
+};
+
 static const char *const gnss_states[] = {
         "SYNCHRONIZED",      "ACQUIRING-SYNC",   "ANTENNA-DISCONNECTED",
         "ANTENNA-SHORT-CIRCUIT", "BOOTING",      "FAILURE-MULTIPATH",
@@ -43,6 +49,24 @@ ResourceKind resource_kind_from_suffix(const char *suffix) {
                 if (streq(resource_table[k].suffix, suffix))
                         return k;
         return _RESOURCE_KIND_INVALID;
+}
+
+static bool address_covers(const char *node, const char *suffix, const char *address) {
+        g_autofree char *resource = address_for_resource(node, suffix);
+
+        return address_matches(address, resource);
+}
+
+bool resource_address_is_known(const char *node, const char *address) {
+        if (!node || !address)
+                return false;
+        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
+                if (address_covers(node, resource_table[k].suffix, address))
+                        return true;
+        for (size_t i = 0; i < ELEMENTSOF(sourceless_suffixes); i++)
+                if (address_covers(node, sourceless_suffixes[i], address))
+                        return true;
+        return false;
 }
 
 const char *resource_event_type_intern(const char *type) {

@@ -10,6 +10,10 @@
  *   sync/ptp-status/clock-class            one Clock per PTP clock: the GM's class
  *   sync/gnss-status/gnss-sync-status      one Clock per GNSS receiver: state + offset
  *
+ * O-RAN also defines sync/synce-status/lock-state and sync/synce-status/clock-quality, for which
+ * this daemon has no source (and no Resource); they are known kinds all the same, see
+ * resource_address_is_known().
+ *
  * A resource has no value until its first observation (value NULL). The
  * resource's own value is the worst of its clocks. This module only keeps the
  * data and builds events from it; the manager decides when, and the bus code
@@ -52,6 +56,15 @@ typedef struct ResourceInfo {
 const ResourceInfo *resource_info(ResourceKind k);
 /* Accepts the suffix with or without a leading '/'. */
 ResourceKind resource_kind_from_suffix(const char *suffix);
+
+/*
+ * Whether address (exact, or a prefix ending at a '/' boundary) names or covers one of the O-RAN
+ * resource kinds of node: every ResourceKind, and those this daemon has no source for at all
+ * (sync/synce-status/lock-state, sync/synce-status/clock-quality), whether or not the node has
+ * a source for it now (GNSS has one only with the simulator). Subscribe accepts these, so that a
+ * client may subscribe before a source exists; GetCurrentState answers NoData for them.
+ */
+bool resource_address_is_known(const char *node, const char *address);
 
 /* The table's own string for an event type, so events can point at it; NULL if unknown. */
 const char *resource_event_type_intern(const char *type);

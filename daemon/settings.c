@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <errno.h>
+#include <pwd.h>
+
 #include "build-config.h"
+#include "log.h"
 #include "settings.h"
 
 /* The first of $RUNTIME_DIRECTORY's directories (systemd's RuntimeDirectory=), if usable. */
@@ -33,6 +37,78 @@ static void replace(char **slot, const char *value) {
         *slot = v;
 }
 
+/*
+ * getpwnam_r(): 0 and *ret_uid when user exists, -ENOENT when it does not, another negative errno
+ * when it could not be looked up. Goes through NSS, so it may block (a remote directory): it is
+ * only called at start-up and on reload, once per [Quota user NAME] group (QUOTA_USERS_MAX).
+ */
+static int lookup_user(const char *user, uid_t *ret_uid) {
+        long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+        size_t n = size > 0 ? (size_t) size : 1024;
+
+        for (;;) {
+                g_autofree char *buf = g_malloc(n);
+                struct passwd pw, *result = NULL;
+                int r;
+
+                r = getpwnam_r(user, &pw, buf, n, &result);
+                if (r == ERANGE && n < 1024 * 1024) {
+                        n *= 2;
+                        continue;
+                }
+                if (r != 0)
+                        return -r;
+                if (!result)
+                        return -ENOENT;
+                *ret_uid = result->pw_uid;
+                return 0;
+        }
+}
+
+/*
+ * Gives each [Quota user NAME] group with a user name its uid. A name that does not resolve is no
+ * error (a packaged snippet for a user that is not installed must not stop the daemon): it is
+ * logged and its group dropped, and it is looked up again at the next reload. Two groups that
+ * come to the same uid are an error, as they are ambiguous.
+ */
+static bool resolve_quota_users(Config *c, const char *file, GError **error) {
+        for (guint i = 0; i < c->quota_users->len;) {
+                QuotaUserConfig *q = c->quota_users->pdata[i];
+                int r;
+
+                if (!q->resolved) {
+                        r = lookup_user(q->user, &q->uid);
+                        if (r < 0) {
+                                if (r == -ENOENT)
+                                        log_notice("%s: [" QUOTA_USER_GROUP " %s]: no such user; the group is "
+                                                   "skipped until a reload finds it.", file, q->user);
+                                else
+                                        log_notice("%s: [" QUOTA_USER_GROUP " %s]: the user could not be looked "
+                                                   "up (%s); the group is skipped.", file, q->user, g_strerror(-r));
+                                g_ptr_array_remove_index(c->quota_users, i);
+                                continue;
+                        }
+                        q->resolved = true;
+                }
+                if (q->uid == 0)
+                        log_notice("%s: [" QUOTA_USER_GROUP " %s] has no effect: root (uid 0) has no quota.", file,
+                                   q->user);
+                for (guint j = 0; j < i; j++) {
+                        const QuotaUserConfig *p = c->quota_users->pdata[j];
+
+                        if (p->uid == q->uid) {
+                                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                                            "%s: Groups [" QUOTA_USER_GROUP " %s] and [" QUOTA_USER_GROUP " %s] "
+                                            "are both for uid %u: give each user one group", file, p->user, q->user,
+                                            (unsigned) q->uid);
+                                return false;
+                        }
+                }
+                i++;
+        }
+        return true;
+}
+
 bool settings_load(Config *c, const Overrides *o, GError **error) {
         _cleanup_(config_done) Config tmp = {};
         Config old;
@@ -42,6 +118,8 @@ bool settings_load(Config *c, const Overrides *o, GError **error) {
         /* From scratch: a group gone from the file must go from the configuration too. */
         config_init(&tmp);
         if (!config_load_from_file(&tmp, o->config_file, o->config_must_exist, error))
+                return false;
+        if (!resolve_quota_users(&tmp, o->config_file, error))
                 return false;
 
         if (o->ptp4l_socket) {

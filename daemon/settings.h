@@ -22,7 +22,9 @@ typedef struct Overrides {
 } Overrides;
 
 /*
- * Reads the configuration file afresh and puts the overrides on top. On success what c held
+ * Reads the configuration file afresh, resolves the user names of its [Quota user NAME] groups
+ * (getpwnam_r(): NSS, which may block; a name that does not resolve is logged at notice level
+ * and its group dropped, and two groups for one uid are an error) and puts the overrides on top. On success what c held
  * (config_init()ed, at least) is replaced by the running configuration:
  *
  *   node_name          --node-name=, else NodeName=, else NULL: the host's name, which the
@@ -33,6 +35,8 @@ typedef struct Overrides {
  *                      DEFAULT_RUNTIME_DIR
  *   ptp4l              one instance at --ptp4l-socket= if given, else the [ptp4l NAME] groups,
  *                      else one at PTP4L_SOCKET_DEFAULT: never empty
+ *   quota_users        the [Quota user NAME] groups whose NAME is a uid or resolves to one,
+ *                      each resolved, no two with the same uid
  *
  * On error returns false with error set (naming the file, group and key, or the option) and c
  * left as it was.

@@ -432,13 +432,6 @@ void subscription_bus_emit_owner_changed(Subscription *s) {
 
 /* --- Manager.Subscribe and ListSubscriptions -------------------------------------------------- */
 
-static bool address_matches_any_resource(Manager *m, const char *address) {
-        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
-                if (m->resources[k] && address_matches(address, m->resources[k]->address))
-                        return true;
-        return false;
-}
-
 static void event_destroy(void *e) {
         event_unref(e);
 }
@@ -449,7 +442,7 @@ static int compare_seq(const void *a, const void *b) {
         return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* InitialState: the current state of every matching resource that has one, in seq order. */
+/* InitialState: the current state of every matching resource that has one, in seq order (none without a source). */
 static void push_initial_state(Manager *m, Subscription *s) {
         g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(event_destroy);
 
@@ -500,7 +493,9 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         Manager *m = userdata;
         const char *address, *sender = sd_bus_message_get_sender(message);
         Subscription *existing, *added;
+        const QuotaUserConfig *group;
         const char *why;
+        unsigned bound;
         uid_t uid;
         int r;
 
@@ -508,10 +503,11 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         r = bus_read_address(message, &address, error);
         if (r < 0)
                 return r;
-        if (!address_matches_any_resource(m, address))
+        /* Any O-RAN kind of this node, also one it has no source for now: its events come once one exists. */
+        if (!resource_address_is_known(m->node_name, address))
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RESOURCE,
-                                         "No resource matches %s; this node's resources are under /cluster/node/%s/",
-                                         address, m->node_name);
+                                         "No O-RAN resource matches %s; this node's resources are under "
+                                         "/cluster/node/%s/", address, m->node_name);
         r = subscription_options_parse(&options, message, error);
         if (r < 0)
                 return r;
@@ -521,11 +517,13 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         if (r == 0)
                 return 1; /* polkit was asked: the call comes back with its answer */
 
-        if (uid != 0 && subscriptions_count_for_owner(m->subscriptions, sender) >= m->subscriptions_per_connection)
+        if (uid != 0 && subscriptions_count_for_owner(m->subscriptions, sender) >=
+                                (bound = manager_quota(m, uid, true, &group)))
                 return sd_bus_error_setf(error, BUS_ERROR_QUOTA_EXCEEDED,
                                          "%s has %u subscriptions attached already, the most allowed for one "
-                                         "connection (SubscriptionsPerConnection=)", sender,
-                                         m->subscriptions_per_connection);
+                                         "connection of uid %u (SubscriptionsPerConnection=%u in [%s%s])", sender,
+                                         bound, (unsigned) uid, bound, group ? QUOTA_USER_GROUP " " : "Quota",
+                                         group ? group->user : "");
         if (!isempty(options.name)) {
                 existing = subscriptions_find_durable(m->subscriptions, uid, options.name);
                 if (existing)
@@ -536,13 +534,16 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
                                                  "%s; a durable subscription cannot be made until the store "
                                                  "works again", why);
         }
-        if (uid != 0 && subscriptions_count_for_uid(m->subscriptions, uid) >= m->subscriptions_per_uid)
+        if (uid != 0 && subscriptions_count_for_uid(m->subscriptions, uid) >=
+                                (bound = manager_quota(m, uid, false, &group)))
                 return sd_bus_error_setf(error, BUS_ERROR_QUOTA_EXCEEDED,
                                          "uid %u has %u subscriptions already, the most allowed "
-                                         "(SubscriptionsPerUser=)", (unsigned) uid, m->subscriptions_per_uid);
+                                         "(SubscriptionsPerUser=%u in [%s%s])", (unsigned) uid, bound, bound,
+                                         group ? QUOTA_USER_GROUP " " : "Quota", group ? group->user : "");
         if (subscriptions_count(m->subscriptions) >= m->subscriptions_max)
                 return sd_bus_error_setf(error, BUS_ERROR_QUOTA_EXCEEDED,
-                                         "The daemon holds %u subscriptions, the most allowed (SubscriptionsMax=)",
+                                         "The daemon holds %u subscriptions, the most allowed (SubscriptionsMax= "
+                                         "in [Quota])",
                                          m->subscriptions_max);
 
         r = subscription_new(&s, m, NULL, address, uid, sender, &options);

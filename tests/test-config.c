@@ -30,6 +30,8 @@ typedef struct ConfigCase {
         const char *runtime_directory;
         /* The instances, in order; in each, socket NULL and poll_interval_ms 0 stand for the default. */
         const Ptp4lConfig *ptp4l[4];
+        /* The [Quota user NAME] groups, in order. */
+        const QuotaUserConfig *quota_users[4];
 } ConfigCase;
 
 #define OK(n, t, ...) { .name = n, .text = t, .code = -1, __VA_ARGS__ }
@@ -52,6 +54,13 @@ typedef struct ConfigCase {
 #define BAD_GROUP(group) "Invalid group [" group "]: must be [ptp4l NAME]"
 #define NAME_32 "abcdefghijklmnopqrstuvwxyz-_.012"
 #define NAME_33 NAME_32 "3"
+/* A user name's group, unresolved; a uid's, resolved. */
+#define QN(u, ...) &(const QuotaUserConfig) { .user = u, .uid = (uid_t) -1, __VA_ARGS__ }
+#define QU(u, ...) &(const QuotaUserConfig) { .user = #u, .uid = u, .resolved = true, __VA_ARGS__ }
+#define PER_UID(n) .has_per_uid = true, .subscriptions_per_uid = (n)
+#define PER_CONN(n) .has_per_connection = true, .subscriptions_per_connection = (n)
+#define QUOTA_USER_INVALID(user, key, value) INVALID(key, "Quota user " user, value)
+#define BAD_QUOTA_GROUP(group) "Invalid group [" group "]: must be [Quota user NAME]"
 #define TS_INVALID(value) PTP4L_INVALID("a", "TransportSpecific", value)
 #define TS_RANGE "must be between 0 and 15"
 #define TS_SYNTAX "not a decimal or 0x-prefixed hexadecimal integer"
@@ -119,6 +128,75 @@ static const ConfigCase config_cases[] = {
            .node_name = "b", .source = "sim", T(500, -100, 5)),
         OK("duplicate-key", "[Daemon]\nNodeName=a\nNodeName=b\n", .node_name = "b"),
         OK("duplicate-key-hides-bad", "[Thresholds]\nMaxOffsetNs=bad\nMaxOffsetNs=300\n", T(300, -100, 5)),
+
+        /* [Quota user NAME]: good. */
+        OK("quota-user-name", "[Quota user ptpsync-http]\nSubscriptionsPerUser=4096\nSubscriptionsPerConnection=4096\n",
+           .quota_users = { QN("ptpsync-http", PER_UID(4096), PER_CONN(4096)) }),
+        OK("quota-user-uid", "[Quota user 65534]\nSubscriptionsPerConnection=100\n",
+           .quota_users = { QU(65534, PER_CONN(100)) }),
+        OK("quota-user-no-keys", "[Quota user alice]\n", .quota_users = { QN("alice") }),
+        OK("quota-user-zero", "[Quota user 1000]\nSubscriptionsPerUser=0\n", .quota_users = { QU(1000, PER_UID(0)) }),
+        OK("quota-user-max", "[Quota user bob]\nSubscriptionsPerConnection=1000000\n",
+           .quota_users = { QN("bob", PER_CONN(1000000)) }),
+        OK("quota-user-uid-zero", "[Quota user 0]\n", .quota_users = { QU(0) }),
+        OK("quota-user-uid-max", "[Quota user 4294967294]\n", .quota_users = { QU(4294967294) }),
+        OK("quota-user-chars", "[Quota user A-z_0.9]\n[Quota user host$]\n[Quota user _x]\n[Quota user 1a]\n",
+           .quota_users = { QN("A-z_0.9"), QN("host$"), QN("_x"), QN("1a") }),
+        OK("quota-user-name-max", "[Quota user " NAME_32 "]\n", .quota_users = { QN(NAME_32) }),
+        /* Beside [Quota], whose values stay for everyone else. */
+        OK("quota-user-with-quota",
+           "[Quota]\nSubscriptionsPerConnection=10\n[Quota user a]\nSubscriptionsPerConnection=20\n",
+           .per_connection = 10, .quota_users = { QN("a", PER_CONN(20)) }),
+        /* GKeyFile merges a repeated group; it stays where it first was. */
+        OK("quota-user-repeated",
+           "[Quota user a]\nSubscriptionsPerUser=1\n[Quota user 7]\n[Quota user a]\nSubscriptionsPerConnection=2\n",
+           .quota_users = { QN("a", PER_UID(1), PER_CONN(2)), QU(7) }),
+
+        /* [Quota user NAME]: bad values and keys, named with the group as written. */
+        ERR("quota-user-word", "[Quota user nobody]\nSubscriptionsPerConnection=lots\n", INVALID_VALUE,
+            QUOTA_USER_INVALID("nobody", "SubscriptionsPerConnection", "lots"), NOT_INTEGER),
+        ERR("quota-user-too-big", "[Quota user nobody]\nSubscriptionsPerUser=1000001\n", INVALID_VALUE,
+            QUOTA_USER_INVALID("nobody", "SubscriptionsPerUser", "1000001"), "must be between 0 and 1000000"),
+        ERR("quota-user-negative", "[Quota user 65534]\nSubscriptionsPerConnection=-1\n", INVALID_VALUE,
+            QUOTA_USER_INVALID("65534", "SubscriptionsPerConnection", "-1"), "must be between 0 and 1000000"),
+        ERR("quota-user-empty-value", "[Quota user a]\nSubscriptionsPerUser=\n", INVALID_VALUE,
+            QUOTA_USER_INVALID("a", "SubscriptionsPerUser", ""), NOT_INTEGER),
+        ERR("quota-user-max-key", "[Quota user nobody]\nSubscriptionsMax=10\n", KEY_NOT_FOUND,
+            "Unknown key \"SubscriptionsMax\" in group [Quota user nobody]"),
+        ERR("quota-user-other-key", "[Quota user a]\nRetainEvents=10\n", KEY_NOT_FOUND,
+            "Unknown key \"RetainEvents\" in group [Quota user a]"),
+        ERR("quota-user-key-case", "[Quota user a]\nsubscriptionsperuser=1\n", KEY_NOT_FOUND,
+            "Unknown key \"subscriptionsperuser\" in group [Quota user a]"),
+        ERR("quota-user-bad-escape", "[Quota user a]\nSubscriptionsPerUser=\\q\n", INVALID_VALUE,
+            "Key \"SubscriptionsPerUser\" in group [Quota user a]: "),
+        ERR("quota-user-error-after-good", "[Quota user a]\nSubscriptionsPerUser=1\n[Quota user b]\n"
+            "SubscriptionsPerUser=x\n", INVALID_VALUE, QUOTA_USER_INVALID("b", "SubscriptionsPerUser", "x")),
+
+        /* [Quota user NAME]: group names. */
+        ERR("quota-user-no-name", "[Quota user]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user")),
+        ERR("quota-user-empty-name", "[Quota user ]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user ")),
+        ERR("quota-user-two-words", "[Quota user a b]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user a b")),
+        ERR("quota-user-two-spaces", "[Quota  user a]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota  user a")),
+        ERR("quota-user-no-user", "[Quota a]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota a")),
+        ERR("quota-user-case", "[Quota User a]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota User a")),
+        ERR("quota-user-dash", "[Quota user -a]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user -a"),
+            "a uid in decimal (0..4294967294, no leading 0) or a user name (1..32 characters"),
+        ERR("quota-user-dot", "[Quota user .a]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user .a")),
+        ERR("quota-user-slash", "[Quota user a/b]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user a/b")),
+        ERR("quota-user-dollar-only", "[Quota user $]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user $")),
+        ERR("quota-user-dollar-inside", "[Quota user a$b]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user a$b")),
+        ERR("quota-user-utf8", "[Quota user caf\xc3\xa9]\n", GROUP_NOT_FOUND,
+            BAD_QUOTA_GROUP("Quota user caf\xc3\xa9")),
+        ERR("quota-user-too-long", "[Quota user " NAME_33 "]\n", GROUP_NOT_FOUND,
+            BAD_QUOTA_GROUP("Quota user " NAME_33)),
+        ERR("quota-user-leading-zero", "[Quota user 01000]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user 01000")),
+        ERR("quota-user-uid-invalid", "[Quota user 4294967295]\n", GROUP_NOT_FOUND,
+            BAD_QUOTA_GROUP("Quota user 4294967295")),
+        ERR("quota-user-uid-huge", "[Quota user 99999999999999999999]\n", GROUP_NOT_FOUND,
+            BAD_QUOTA_GROUP("Quota user 99999999999999999999")),
+        ERR("quota-user-uid-sign", "[Quota user +1000]\n", GROUP_NOT_FOUND, BAD_QUOTA_GROUP("Quota user +1000")),
+        ERR("quota-user-lower-case", "[quota user a]\n", GROUP_NOT_FOUND, "Unknown group [quota user a]"),
+        ERR("quota-no-space", "[Quotauser a]\n", GROUP_NOT_FOUND, "Unknown group [Quotauser a]"),
 
         /* [Daemon] NodeName */
         ERR("node-name-dash", "[Daemon]\nNodeName=-du1\n", INVALID_VALUE,
@@ -449,6 +527,8 @@ static void assert_config_is_init(const Config *c) {
         g_assert_null(c->runtime_directory);
         g_assert_nonnull(c->ptp4l);
         g_assert_cmpuint(c->ptp4l->len, ==, 0);
+        g_assert_nonnull(c->quota_users);
+        g_assert_cmpuint(c->quota_users->len, ==, 0);
         g_assert_cmpint(c->thresholds.max_offset_ns, ==, THRESHOLDS_DEFAULT.max_offset_ns);
         g_assert_cmpint(c->thresholds.min_offset_ns, ==, THRESHOLDS_DEFAULT.min_offset_ns);
         g_assert_cmpuint(c->thresholds.holdover_timeout_usec, ==, THRESHOLDS_DEFAULT.holdover_timeout_usec);
@@ -463,6 +543,16 @@ static void assert_ptp4l(const Ptp4lConfig *p, const Ptp4lConfig *expected) {
         g_assert_cmpstr(p->interface, ==, expected->interface);
         g_assert_cmpstr(p->alias, ==, expected->alias);
         g_assert_cmpuint(p->poll_interval_ms, ==, expected->poll_interval_ms ?: PTP4L_POLL_INTERVAL_MS_DEFAULT);
+}
+
+static void assert_quota_user(const QuotaUserConfig *q, const QuotaUserConfig *expected) {
+        g_assert_cmpstr(q->user, ==, expected->user);
+        g_assert_cmpint(q->resolved, ==, expected->resolved);
+        g_assert_cmpuint(q->uid, ==, expected->uid);
+        g_assert_cmpint(q->has_per_uid, ==, expected->has_per_uid);
+        g_assert_cmpuint(q->subscriptions_per_uid, ==, expected->subscriptions_per_uid);
+        g_assert_cmpint(q->has_per_connection, ==, expected->has_per_connection);
+        g_assert_cmpuint(q->subscriptions_per_connection, ==, expected->subscriptions_per_connection);
 }
 
 static void assert_config(const Config *c, const ConfigCase *t) {
@@ -488,6 +578,12 @@ static void assert_config(const Config *c, const ConfigCase *t) {
         g_assert_cmpuint(c->ptp4l->len, ==, n);
         for (size_t i = 0; i < n; i++)
                 assert_ptp4l(c->ptp4l->pdata[i], t->ptp4l[i]);
+
+        for (n = 0; n < ELEMENTSOF(t->quota_users) && t->quota_users[n];)
+                n++;
+        g_assert_cmpuint(c->quota_users->len, ==, n);
+        for (size_t i = 0; i < n; i++)
+                assert_quota_user(c->quota_users->pdata[i], t->quota_users[i]);
 }
 
 static void assert_error(const GError *error, int code, const char *const *message, size_t n_message) {
@@ -763,6 +859,80 @@ static void test_ptp4l_instances_max(void) {
         g_assert_no_error(error);
         g_assert_cmpuint(c.ptp4l->len, ==, PTP4L_INSTANCES_MAX);
         g_assert_cmpuint(((Ptp4lConfig *) c.ptp4l->pdata[3])->domain_number, ==, 3);
+}
+
+static void test_quota_users_max(void) {
+        g_autoptr(GString) max = g_string_new(NULL);
+        g_autofree char *over = NULL;
+        _cleanup_(config_done) Config c;
+        g_autoptr(GError) error = NULL;
+
+        g_assert_cmpint(QUOTA_USERS_MAX, ==, 64);
+        for (unsigned i = 0; i < QUOTA_USERS_MAX; i++)
+                g_string_append_printf(max, "[Quota user u%u]\nSubscriptionsPerUser=%u\n", i, i);
+        over = g_strconcat(max->str, "[Quota user u64]\n", NULL);
+
+        config_init(&c);
+        g_assert_false(config_load_from_data(&c, over, SIZE_MAX, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        assert_contains(error->message,
+                        "Too many [Quota user NAME] groups at [Quota user u64]: at most 64 are supported");
+        assert_config_is_init(&c);
+        g_clear_error(&error);
+
+        g_assert_true(config_load_from_data(&c, max->str, SIZE_MAX, &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(c.quota_users->len, ==, QUOTA_USERS_MAX);
+        for (unsigned i = 0; i < QUOTA_USERS_MAX; i++) {
+                g_autofree char *user = g_strdup_printf("u%u", i);
+                const QuotaUserConfig *q = c.quota_users->pdata[i];
+
+                g_assert_cmpstr(q->user, ==, user);
+                g_assert_cmpuint(q->subscriptions_per_uid, ==, i);
+        }
+
+        /* Updating one of them adds none, and keeps what it set before. */
+        g_assert_true(config_load_from_data(&c, "[Quota user u3]\nSubscriptionsPerConnection=9\n", SIZE_MAX, &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(c.quota_users->len, ==, QUOTA_USERS_MAX);
+        g_assert_cmpuint(((QuotaUserConfig *) c.quota_users->pdata[3])->subscriptions_per_uid, ==, 3);
+        g_assert_cmpuint(((QuotaUserConfig *) c.quota_users->pdata[3])->subscriptions_per_connection, ==, 9);
+}
+
+static void test_quota_user_is_valid(void) {
+        bool numeric = false;
+        uid_t uid = 1;
+
+        g_assert_true(quota_user_is_valid("0", &numeric, &uid));
+        g_assert_true(numeric);
+        g_assert_cmpuint(uid, ==, 0);
+        g_assert_true(quota_user_is_valid("4294967294", &numeric, &uid));
+        g_assert_cmpuint(uid, ==, 4294967294u);
+        g_assert_true(quota_user_is_valid("ptpsync-http", &numeric, &uid));
+        g_assert_false(numeric);
+        g_assert_cmpuint(uid, ==, 4294967294u); /* untouched for a name */
+        g_assert_true(quota_user_is_valid("a", NULL, NULL));
+        g_assert_true(quota_user_is_valid(NAME_32, NULL, NULL));
+        g_assert_false(quota_user_is_valid(NAME_33, NULL, NULL));
+        g_assert_false(quota_user_is_valid("", NULL, NULL));
+        g_assert_false(quota_user_is_valid(NULL, NULL, NULL));
+        g_assert_false(quota_user_is_valid("4294967295", NULL, NULL));
+        g_assert_false(quota_user_is_valid("00", NULL, NULL));
+        g_assert_false(quota_user_is_valid("a b", NULL, NULL));
+
+        {
+                _cleanup_(quota_user_config_freep) QuotaUserConfig *q = quota_user_config_new("65534");
+                _cleanup_(quota_user_config_freep) QuotaUserConfig *n = quota_user_config_new("nobody");
+                _cleanup_(quota_user_config_freep) QuotaUserConfig *copy = NULL;
+
+                g_assert_true(q->resolved);
+                g_assert_cmpuint(q->uid, ==, 65534);
+                g_assert_false(n->resolved);
+                g_assert_false(n->has_per_uid || n->has_per_connection);
+                copy = quota_user_config_copy(n);
+                g_assert_cmpstr(copy->user, ==, "nobody");
+                g_assert_true(copy->user != n->user);
+        }
 }
 
 /*
@@ -1118,10 +1288,17 @@ static char *replace_once(const char *text, const char *from, const char *to) {
         return g_strjoinv(to, parts);
 }
 
+/* The one group the shipped file sets: the HTTP bridge's user, with room for every REST subscription. */
+static void assert_shipped_quota_users(const Config *c) {
+        g_assert_cmpuint(c->quota_users->len, ==, 1);
+        assert_quota_user(c->quota_users->pdata[0], QN("ptpsync-http", PER_UID(4096), PER_CONN(4096)));
+}
+
 /*
  * data/ptpsyncd.conf documents every key with its default: uncommented, it must load and change
- * nothing. Its example [ptp4l ens1f0] group, uncommented too, is then one instance with every
- * default that ptp4l_config_new() gives.
+ * nothing but what its one active group, [Quota user ptpsync-http], sets. Its example
+ * [ptp4l ens1f0] group, uncommented too, is then one instance with every default that
+ * ptp4l_config_new() gives.
  */
 static void test_shipped_file(void) {
         g_autofree char *path = g_build_filename(g_getenv("PTPSYNC_DATA_DIR"), "ptpsyncd.conf", NULL);
@@ -1174,6 +1351,7 @@ static void test_shipped_file(void) {
         g_assert_cmpuint(c.subscriptions_per_connection, ==, SUBSCRIPTIONS_PER_CONNECTION_DEFAULT);
         g_assert_cmpuint(c.subscriptions_max, ==, SUBSCRIPTIONS_MAX_DEFAULT);
         g_assert_cmpuint(c.retain_events, ==, RETAIN_EVENTS_DEFAULT);
+        assert_shipped_quota_users(&c);
 
         g_assert_cmpuint(c.ptp4l->len, ==, 1);
         p = c.ptp4l->pdata[0];
@@ -1188,11 +1366,17 @@ static void test_shipped_file(void) {
         config_done(&c);
         config_done(&defaults);
 
-        /* As shipped, all commented out, it loads too, with no instance. */
+        /* As shipped, all commented out but the bridge's quota, it loads too, with no instance and
+         * every other value the default. */
         config_init(&c);
         g_assert_true(config_load_from_file(&c, path, true, &error));
         g_assert_no_error(error);
         g_assert_cmpuint(c.ptp4l->len, ==, 0);
+        g_assert_null(c.node_name);
+        g_assert_cmpuint(c.subscriptions_per_uid, ==, SUBSCRIPTIONS_PER_UID_DEFAULT);
+        g_assert_cmpuint(c.subscriptions_per_connection, ==, SUBSCRIPTIONS_PER_CONNECTION_DEFAULT);
+        g_assert_cmpuint(c.subscriptions_max, ==, SUBSCRIPTIONS_MAX_DEFAULT);
+        assert_shipped_quota_users(&c);
         config_done(&c);
 }
 
@@ -1242,6 +1426,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/config/ptp4l/socket-length", test_ptp4l_socket_length);
         g_test_add_func("/config/ptp4l/instances-max", test_ptp4l_instances_max);
         g_test_add_func("/config/ptp4l/keeps-values", test_ptp4l_keeps_values);
+        g_test_add_func("/config/quota-user/groups-max", test_quota_users_max);
+        g_test_add_func("/config/quota-user/is-valid", test_quota_user_is_valid);
         g_test_add_func("/config/ptp4l/config-new", test_ptp4l_config_new);
         g_test_add_func("/config/ptp4l/config-new-invalid", test_ptp4l_config_new_invalid);
         g_test_add_func("/config/ptp4l/name-is-valid", test_ptp4l_name_is_valid);

@@ -117,6 +117,39 @@ static void test_resource_table(void) {
         g_assert_false(gnss_state_is_valid(NULL));
 }
 
+/* Every O-RAN kind of the node, with or without a source: exact, or covered by a prefix. */
+static void test_known_addresses(void) {
+        static const char *const known[] = {
+                "sync/sync-status/sync-state", "sync/sync-status/os-clock-sync-state", "sync/ptp-status/lock-state",
+                "sync/ptp-status/clock-class", "sync/gnss-status/gnss-sync-status", "sync/synce-status/lock-state",
+                "sync/synce-status/clock-quality", "sync/synce-status", "sync/synce-status/", "sync", "sync/", "",
+        };
+        static const char *const unknown[] = {
+                "sync/synce-status/frequency", "sync/synce", "sync/synce-status/lock-state/x",
+                "sync/ptp-status/ptp-clock-class-change", "sync/gnss-status/gnss-sync-statu", "other",
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
+                g_autofree char *a = g_strconcat("/cluster/node/" NODE "/", known[i], NULL);
+
+                if (!resource_address_is_known(NODE, a))
+                        g_error("%s is not known", a);
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(unknown); i++) {
+                g_autofree char *a = g_strconcat("/cluster/node/" NODE "/", unknown[i], NULL);
+
+                if (resource_address_is_known(NODE, a))
+                        g_error("%s is known", a);
+        }
+        /* Another node, or not an address at all. */
+        g_assert_false(resource_address_is_known(NODE, "/cluster/node/other/sync/synce-status/lock-state"));
+        g_assert_false(resource_address_is_known(NODE, "/cluster/node/" NODE "x/sync"));
+        g_assert_false(resource_address_is_known(NODE, "cluster/node/" NODE "/sync"));
+        g_assert_false(resource_address_is_known(NODE, NULL));
+        /* A prefix above the node covers it too, as it does for GetCurrentState. */
+        g_assert_true(resource_address_is_known(NODE, "/cluster/node/"));
+}
+
 static void test_resource_addresses(void) {
         _cleanup_(resource_freep) Resource *r = resource_new(NULL, RESOURCE_LOCK_STATE, NODE);
 
@@ -348,6 +381,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/event/bus-encoding", test_event_bus_encoding);
         g_test_add_func("/resource/table", test_resource_table);
         g_test_add_func("/resource/addresses", test_resource_addresses);
+        g_test_add_func("/resource/known-addresses", test_known_addresses);
         g_test_add_func("/resource/lock-state", test_lock_state_events);
         g_test_add_func("/resource/retire", test_retire);
         g_test_add_func("/resource/os-clock", test_os_clock_events);

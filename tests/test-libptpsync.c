@@ -12,6 +12,7 @@
  * process) unless a test says otherwise. Every wait has a deadline.
  */
 
+#include <dlfcn.h>
 #include <poll.h>
 #include <ptpsync-glib.h>
 #include <ptpsync.h>
@@ -80,7 +81,8 @@ static void drive_once(PtpsyncClient *c) {
 static void fixture_setup(Fixture *f, gconstpointer data) {
         g_autofree char *path = NULL;
 
-        f->bus = test_bus_start();
+        /* data: extra bus configuration (<limit> elements), or NULL. */
+        f->bus = data ? test_bus_start_with(data) : test_bus_start();
         path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
         f->config_arg = g_strconcat("--config=", path, NULL);
         f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
@@ -1483,6 +1485,319 @@ static void test_reload(Fixture *f, gconstpointer data) {
         g_assert_nonnull(strstr(ptpsync_client_last_error_message(f->c), path));
 }
 
+/* ---- subscriptions with their details, and the node name ---- */
+
+typedef struct InfoEntry {
+        char *path, *name, *address, *owner;
+        uint32_t uid;
+        char *site, *token, *absent; /* the Metadata values of "site", "token" and "absent" */
+} InfoEntry;
+
+static void info_entry_free(void *p) {
+        InfoEntry *e = p;
+
+        g_free(e->path);
+        g_free(e->name);
+        g_free(e->address);
+        g_free(e->owner);
+        g_free(e->site);
+        g_free(e->token);
+        g_free(e->absent);
+        g_free(e);
+}
+
+typedef struct Infos {
+        int calls;
+        int error;
+        char *error_name;
+        GHashTable *by_path; /* path -> InfoEntry*, copied out of the list (valid during the handler only) */
+        guint n;
+} Infos;
+
+static void infos_init(Infos *a) {
+        *a = (Infos) { .by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, info_entry_free) };
+}
+
+static void infos_done(Infos *a) {
+        g_hash_table_unref(a->by_path);
+        g_free(a->error_name);
+}
+
+static void on_infos(PtpsyncClient *c, int error, const PtpsyncSubscriptionInfoList *l, void *userdata) {
+        Infos *a = userdata;
+
+        a->calls++;
+        a->error = error;
+        if (error < 0) {
+                g_assert_null(l);
+                a->error_name = g_strdup(ptpsync_client_last_error_name(c));
+                return;
+        }
+        a->n = ptpsync_subscription_info_list_get_n(l);
+        for (size_t i = 0; i < a->n; i++) {
+                InfoEntry *e = g_new0(InfoEntry, 1);
+                const char *path, *name, *address, *owner;
+
+                g_assert_cmpint(ptpsync_subscription_info_list_get(l, i, &path, &name, &address, &e->uid, &owner), ==,
+                                0);
+                e->path = g_strdup(path);
+                e->name = g_strdup(name);
+                e->address = g_strdup(address);
+                e->owner = g_strdup(owner);
+                e->site = g_strdup(ptpsync_subscription_info_list_get_metadata(l, i, "site"));
+                e->token = g_strdup(ptpsync_subscription_info_list_get_metadata(l, i, "token"));
+                e->absent = g_strdup(ptpsync_subscription_info_list_get_metadata(l, i, "absent"));
+                /* Every ret_ may be NULL. */
+                g_assert_cmpint(ptpsync_subscription_info_list_get(l, i, NULL, NULL, NULL, NULL, NULL), ==, 0);
+                g_assert_false(g_hash_table_contains(a->by_path, e->path));
+                g_hash_table_insert(a->by_path, e->path, e);
+        }
+        g_assert_cmpint(ptpsync_subscription_info_list_get(l, a->n, NULL, NULL, NULL, NULL, NULL), ==, -ERANGE);
+        g_assert_null(ptpsync_subscription_info_list_get_metadata(l, a->n, "site"));
+}
+
+static const InfoEntry *info(Infos *a, const char *path) {
+        const InfoEntry *e = g_hash_table_lookup(a->by_path, path);
+
+        if (!e)
+                g_error("%s is not in the list", path);
+        return e;
+}
+
+static void on_node_name(PtpsyncClient *c, int error, const char *value, void *userdata) {
+        AsyncResult *a = userdata;
+
+        a->calls++;
+        a->error = error;
+        g_free(a->state);
+        a->state = g_strdup(value);
+        if (error < 0)
+                g_assert_null(value);
+}
+
+static PtpsyncSubscription *subscribe_named(Fixture *f, const char *address, const char *name, const char *site,
+                                            const char *token, Recorder *r) {
+        PtpsyncSubscribeOptions *o = NULL;
+        PtpsyncSubscription *s;
+
+        g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_name(o, name), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_add_metadata(o, "site", site), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_add_metadata(o, "token", token), ==, 0);
+        s = subscribe_active(f, address, o, r);
+        ptpsync_subscribe_options_free(o);
+        return s;
+}
+
+/* Subscribes over another connection of ours; returns the path. */
+static char *raw_subscribe(sd_bus *bus, const char *address, const char *name) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path;
+
+        if (name)
+                g_assert_cmpint(sd_bus_call_method(bus, "org.ptpsync1", MANAGER_PATH, MANAGER, "Subscribe", &error,
+                                                   &reply, "sa{sv}", address, 2, "Name", "s", name, "Metadata",
+                                                   "a{ss}", 1, "site", "detached-site"), >=, 0);
+        else
+                g_assert_cmpint(sd_bus_call_method(bus, "org.ptpsync1", MANAGER_PATH, MANAGER, "Subscribe", &error,
+                                                   &reply, "sa{sv}", address, 0), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >, 0);
+        return g_strdup(path);
+}
+
+/*
+ * ptpsync_client_list_subscription_infos_async(): every field of every subscription, durable
+ * (with names and metadata; attached and detached) or not; more subscriptions than Gets in
+ * flight; one that ends between the listing and its Gets skipped; cancelling; and the node name.
+ */
+static void test_subscription_infos(Fixture *f, gconstpointer data) {
+        g_auto(AsyncResult) node = {}, node_cancelled = {}, gone_node = {};
+        Infos empty, all, cancelled, after_cancel, gone;
+        g_autofree char *detached = NULL;
+        g_autoptr(GPtrArray) raw = g_ptr_array_new_with_free_func(g_free);
+        PtpsyncSubscription *d1, *d2, *plain, *doomed;
+        const char *unique = ptpsync_client_get_unique_name(f->c);
+        Recorder r1, r2, r3, r4;
+        PtpsyncCall *call = NULL;
+        const InfoEntry *e;
+        TestBus *nobus;
+        PtpsyncClient *c = NULL;
+
+        infos_init(&empty);
+        infos_init(&all);
+        infos_init(&cancelled);
+        infos_init(&after_cancel);
+        infos_init(&gone);
+        recorder_init(&r1, f, MODE_ACK);
+        recorder_init(&r2, f, MODE_ACK);
+        recorder_init(&r3, f, MODE_ACK);
+        recorder_init(&r4, f, MODE_ACK);
+
+        /* Nothing yet: an empty list, no error. */
+        g_assert_cmpint(ptpsync_client_list_subscription_infos_async(f->c, NULL, NULL, NULL), ==, -EINVAL);
+        g_assert_cmpint(ptpsync_client_list_subscription_infos_async(f->c, on_infos, &empty, NULL), ==, 0);
+        WAIT_UNTIL(f->c, empty.calls);
+        g_assert_cmpint(empty.error, ==, 0);
+        g_assert_cmpuint(empty.n, ==, 0);
+
+        d1 = subscribe_named(f, LOCK_ADDRESS, "infos-one", "du1-east", "secret-1", &r1);
+        d2 = subscribe_named(f, TEST_PREFIX "sync", "infos-two", "du1-west", "secret-2", &r2);
+        plain = subscribe_active(f, TEST_PREFIX OS_CLOCK, NULL, &r3);
+        /* A durable one whose owner left: detached, Owner "". */
+        {
+                g_autoptr(sd_bus) other = test_bus_connect(f->bus);
+
+                detached = raw_subscribe(other, TEST_PREFIX CLOCK_CLASS, "infos-detached");
+        }
+        /* Enough others that the Gets (5 each) are many times the 32 in flight. */
+        for (unsigned i = 0; i < 40; i++)
+                g_ptr_array_add(raw, raw_subscribe(f->client, LOCK_ADDRESS, NULL));
+        WAIT_UNTIL(f->c, prop_u(f, MANAGER_PATH, MANAGER, "SubscriptionCount") == 44);
+        {
+                g_autofree char *owner = NULL;
+                char *o;
+
+                do {
+                        o = prop_s(f, detached, "Owner");
+                        g_free(owner);
+                        owner = g_strdup(o);
+                        free(o);
+                        if (*owner)
+                                drive_once(f->c);
+                } while (*owner);
+        }
+
+        /* Cancelled before its answer: its handler never runs, nothing is left behind. */
+        g_assert_cmpint(ptpsync_client_list_subscription_infos_async(f->c, on_infos, &cancelled, &call), ==, 0);
+        g_assert_nonnull(call);
+        ptpsync_call_cancel(call);
+        /* And one cancelled once its listing is in and its Gets are out. */
+        call = NULL;
+        g_assert_cmpint(ptpsync_client_list_subscription_infos_async(f->c, on_infos, &cancelled, &call), ==, 0);
+        for (unsigned i = 0; i < 5; i++)
+                drive_once(f->c);
+        if (!cancelled.calls)
+                ptpsync_call_cancel(call);
+        /* Its Gets still out are answered before a call sent after them: then none is pending any more. */
+        {
+                char **paths = NULL;
+
+                g_assert_cmpint(ptpsync_client_list_subscriptions(f->c, &paths), ==, 0);
+                g_assert_cmpuint(g_strv_length(paths), ==, 44);
+                ptpsync_strv_free(paths);
+        }
+
+        g_assert_cmpint(ptpsync_client_list_subscription_infos_async(f->c, on_infos, &all, NULL), ==, 0);
+        WAIT_UNTIL(f->c, all.calls);
+        g_assert_cmpint(all.error, ==, 0);
+        g_assert_cmpuint(all.n, ==, 44);
+
+        e = info(&all, ptpsync_subscription_get_object_path(d1));
+        g_assert_cmpstr(e->name, ==, "infos-one");
+        g_assert_cmpstr(e->address, ==, LOCK_ADDRESS);
+        g_assert_cmpuint(e->uid, ==, geteuid());
+        g_assert_cmpstr(e->owner, ==, unique);
+        g_assert_cmpstr(e->site, ==, "du1-east");
+        g_assert_cmpstr(e->token, ==, "secret-1");
+        g_assert_null(e->absent);
+
+        e = info(&all, ptpsync_subscription_get_object_path(d2));
+        g_assert_cmpstr(e->name, ==, "infos-two");
+        g_assert_cmpstr(e->address, ==, TEST_PREFIX "sync");
+        g_assert_cmpuint(e->uid, ==, geteuid());
+        g_assert_cmpstr(e->owner, ==, unique);
+        g_assert_cmpstr(e->site, ==, "du1-west");
+        g_assert_cmpstr(e->token, ==, "secret-2");
+
+        e = info(&all, ptpsync_subscription_get_object_path(plain));
+        g_assert_cmpstr(e->name, ==, "");
+        g_assert_cmpstr(e->address, ==, TEST_PREFIX OS_CLOCK);
+        g_assert_cmpuint(e->uid, ==, geteuid());
+        g_assert_cmpstr(e->owner, ==, unique);
+        g_assert_null(e->site);
+        g_assert_null(e->token);
+
+        e = info(&all, detached);
+        g_assert_cmpstr(e->name, ==, "infos-detached");
+        g_assert_cmpstr(e->address, ==, TEST_PREFIX CLOCK_CLASS);
+        g_assert_cmpstr(e->owner, ==, "");
+        g_assert_cmpstr(e->site, ==, "detached-site");
+
+        for (guint i = 0; i < raw->len; i++) {
+                g_autofree char *owner = NULL;
+                const char *o;
+
+                g_assert_cmpint(sd_bus_get_unique_name(f->client, &o), >=, 0);
+                owner = g_strdup(o);
+                e = info(&all, raw->pdata[i]);
+                g_assert_cmpstr(e->name, ==, "");
+                g_assert_cmpstr(e->address, ==, LOCK_ADDRESS);
+                g_assert_cmpstr(e->owner, ==, owner);
+        }
+        g_assert_cmpint(cancelled.calls, ==, 0);
+
+        /*
+         * One that ends after the listing, before its Gets: its Cancel goes out on the same
+         * connection right after ListSubscriptions, so the daemon lists it, then ends it, then
+         * answers its Gets with UnknownObject. Skipped, not an error.
+         */
+        doomed = subscribe_active(f, LOCK_ADDRESS, NULL, &r4);
+        g_assert_cmpint(ptpsync_client_list_subscription_infos_async(f->c, on_infos, &gone, NULL), ==, 0);
+        g_assert_cmpint(ptpsync_subscription_cancel(doomed), ==, 0);
+        WAIT_UNTIL(f->c, gone.calls);
+        g_assert_cmpint(gone.error, ==, 0);
+        g_assert_cmpuint(gone.n, ==, 44);
+        g_assert_false(g_hash_table_contains(gone.by_path, ptpsync_subscription_get_object_path(doomed)));
+        g_assert_true(g_hash_table_contains(gone.by_path, ptpsync_subscription_get_object_path(d1)));
+        WAIT_UNTIL(f->c, ptpsync_subscription_get_state(doomed) == PTPSYNC_SUBSCRIPTION_ENDED);
+
+        /* The node name; one cancelled never answers. */
+        g_assert_cmpint(ptpsync_client_get_node_name_async(f->c, NULL, NULL, NULL), ==, -EINVAL);
+        g_assert_cmpint(ptpsync_client_get_node_name_async(f->c, on_node_name, &node_cancelled, &call), ==, 0);
+        ptpsync_call_cancel(call);
+        g_assert_cmpint(ptpsync_client_get_node_name_async(f->c, on_node_name, &node, NULL), ==, 0);
+        WAIT_UNTIL(f->c, node.calls);
+        g_assert_cmpint(node.error, ==, 0);
+        g_assert_cmpstr(node.state, ==, TEST_NODE_NAME);
+        g_assert_cmpint(node_cancelled.calls, ==, 0);
+        g_assert_cmpint(cancelled.calls, ==, 0);
+
+        /* No daemon on the bus: both fail, with NULL. */
+        nobus = test_bus_start();
+        g_assert_cmpint(ptpsync_client_new(&c, nobus->address), ==, 0);
+        g_assert_cmpint(ptpsync_client_get_node_name_async(c, on_node_name, &gone_node, NULL), ==, 0);
+        g_assert_cmpint(ptpsync_client_list_subscription_infos_async(c, on_infos, &after_cancel, NULL), ==, 0);
+        WAIT_UNTIL(c, gone_node.calls && after_cancel.calls);
+        g_assert_cmpint(gone_node.error, <, 0);
+        g_assert_null(gone_node.state);
+        g_assert_cmpint(after_cancel.error, <, 0);
+        g_assert_nonnull(after_cancel.error_name);
+        ptpsync_client_free(c);
+        test_bus_stop(nobus);
+
+        /* The new symbols are in the new version node, the old ones stay where they were. */
+        g_assert_nonnull(dlvsym(RTLD_DEFAULT, "ptpsync_client_list_subscription_infos_async", "PTPSYNC_0.2"));
+        g_assert_nonnull(dlvsym(RTLD_DEFAULT, "ptpsync_subscription_info_list_get_metadata", "PTPSYNC_0.2"));
+        g_assert_nonnull(dlvsym(RTLD_DEFAULT, "ptpsync_client_get_node_name_async", "PTPSYNC_0.2"));
+        g_assert_null(dlvsym(RTLD_DEFAULT, "ptpsync_client_get_node_name_async", "PTPSYNC_0.1"));
+        g_assert_nonnull(dlvsym(RTLD_DEFAULT, "ptpsync_client_get_state_async", "PTPSYNC_0.1"));
+
+        ptpsync_subscription_free(doomed);
+        ptpsync_subscription_free(plain);
+        ptpsync_subscription_free(d1);
+        ptpsync_subscription_free(d2);
+        recorder_done(&r1);
+        recorder_done(&r2);
+        recorder_done(&r3);
+        recorder_done(&r4);
+        infos_done(&empty);
+        infos_done(&all);
+        infos_done(&cancelled);
+        infos_done(&after_cancel);
+        infos_done(&gone);
+}
+
 int main(int argc, char *argv[]) {
         test_client_reexec(argv); /* under valgrind, the library is checked too */
         g_test_init(&argc, &argv, NULL);
@@ -1503,6 +1818,12 @@ int main(int argc, char *argv[]) {
         ADD("glib", test_glib);
         ADD("forged", test_forged);
         ADD("reload", test_reload);
+#undef ADD
+        /* At most 40 calls of one connection waiting for replies: more than the library's 32 Gets in
+         * flight, far fewer than the 220 that 44 subscriptions take. */
+        g_test_add("/libptpsync/subscription-infos", Fixture,
+                   "<limit name=\"max_replies_per_connection\">40</limit>", fixture_setup, test_subscription_infos,
+                   fixture_teardown);
         g_test_add_func("/libptpsync/disconnect", test_disconnect);
         return g_test_run();
 }

@@ -23,6 +23,17 @@ static void fixture_setup(Fixture *f, gconstpointer data) {
         f->client = test_bus_connect(f->bus);
 }
 
+/* The linuxptp source, reading a ptp4l that is not there: no GNSS resource, and no SyncE on any node. */
+static void fixture_setup_linuxptp(Fixture *f, gconstpointer data) {
+        g_autofree char *run = NULL, *sock = NULL;
+
+        f->bus = test_bus_start();
+        run = g_strconcat("--runtime-dir=", f->bus->dir, "/run", NULL);
+        sock = g_strconcat("--ptp4l-socket=", f->bus->dir, "/no-ptp4l.sock", NULL);
+        f->daemon = test_daemon_start(f->bus, (const char *const[]) { "--source=linuxptp", run, sock, NULL });
+        f->client = test_bus_connect(f->bus);
+}
+
 static void fixture_teardown(Fixture *f, gconstpointer data) {
         sd_bus_flush_close_unref(f->client);
         test_daemon_stop(f->daemon);
@@ -289,6 +300,10 @@ static void test_current_state(Fixture *f, gconstpointer data) {
 
         /* Matches, but nothing observed. */
         assert_current_state_error(f->client, TEST_PREFIX "sync/gnss-status", "org.ptpsync1.Error.NoData");
+        /* Known, but no source here (not even the simulator's): no data either. */
+        assert_current_state_error(f->client, TEST_PREFIX "sync/synce-status", "org.ptpsync1.Error.NoData");
+        assert_current_state_error(f->client, TEST_PREFIX "sync/synce-status/clock-quality",
+                                   "org.ptpsync1.Error.NoData");
         sd_bus_error_free(&error);
 }
 
@@ -453,6 +468,128 @@ static void test_split_inject(Fixture *f, gconstpointer data) {
         assert_current_state_error(f->client, LOCK_STATE, "org.ptpsync1.Error.NoData");
 }
 
+/* Subscribe(address, {InitialState: initial}); returns the error name (NULL on success) and the path. */
+static char *subscribe(sd_bus *bus, const char *address, bool initial, char **ret_path, char **ret_message) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path;
+        char *name = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.ptpsync1", "/org/ptpsync1", MANAGER, "Subscribe", &error, &reply, "sa{sv}",
+                               address, 1, "InitialState", "b", (int) initial);
+        if (r < 0) {
+                name = g_strdup(error.name);
+                if (ret_message)
+                        *ret_message = g_strdup(error.message);
+        } else {
+                g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >, 0);
+                if (ret_path)
+                        *ret_path = g_strdup(path);
+        }
+        sd_bus_error_free(&error);
+        return name;
+}
+
+/* What a subscription got so far: Pending + InFlight + Delivered. */
+static uint64_t subscription_events(sd_bus *bus, const char *path) {
+        static const char *const names[] = { "Pending", "InFlight", "Delivered" };
+        uint64_t n = 0;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                uint32_t u;
+                uint64_t t;
+
+                g_assert_cmpint(sd_bus_call_method(bus, "org.ptpsync1", path, "org.freedesktop.DBus.Properties",
+                                                   "Get", &error, &reply, "ss", "org.ptpsync1.Subscription",
+                                                   names[i]), >=, 0);
+                if (i < 2) {
+                        g_assert_cmpint(sd_bus_message_read(reply, "v", "u", &u), >, 0);
+                        n += u;
+                } else {
+                        g_assert_cmpint(sd_bus_message_read(reply, "v", "t", &t), >, 0);
+                        n += t;
+                }
+        }
+        return n;
+}
+
+static bool os_clock_has_data(void *userdata) {
+        g_autofree char *name = get_current_state(userdata, TEST_PREFIX "sync/sync-status/os-clock-sync-state",
+                                                  NULL, NULL);
+
+        return !name;
+}
+
+/*
+ * Every O-RAN kind of this node may be subscribed to, also one it has no source for (GNSS without
+ * the simulator, SyncE always): accepted, its current state NoData, its InitialState nothing.
+ * Another node, or a suffix O-RAN does not define, is still NoSuchResource.
+ */
+static void test_sourceless_kinds(Fixture *f, gconstpointer data) {
+        static const char *const accepted[] = {
+                TEST_PREFIX "sync/gnss-status/gnss-sync-status",
+                TEST_PREFIX "sync/synce-status/lock-state",
+                TEST_PREFIX "sync/synce-status/clock-quality",
+                TEST_PREFIX "sync/synce-status",
+                TEST_PREFIX "sync/synce-status/",
+                TEST_PREFIX "sync/gnss-status/",
+        };
+        static const char *const refused[] = {
+                "/cluster/node/other.example.com/sync/gnss-status/gnss-sync-status",
+                "/cluster/node/other.example.com/sync/synce-status/lock-state",
+                TEST_PREFIX "sync/synce-status/frequency",
+                TEST_PREFIX "sync/synce-status/lock-stat",
+                TEST_PREFIX "sync/synce-status/lock-state/more",
+                TEST_PREFIX "sync/synce",
+        };
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *all = NULL;
+        const char *address, *kind, *path;
+        unsigned n = 0;
+
+        /* This node has no GNSS resource. */
+        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "ListResources",
+                                           &error, &reply, NULL), >=, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(sso)"), >, 0);
+        while (sd_bus_message_read(reply, "(sso)", &address, &kind, &path) > 0) {
+                g_assert_cmpstr(kind, !=, "gnss-sync-status");
+                n++;
+        }
+        g_assert_cmpuint(n, ==, 4);
+
+        for (size_t i = 0; i < G_N_ELEMENTS(accepted); i++) {
+                g_autofree char *name = NULL, *sub = NULL, *message = NULL;
+
+                name = subscribe(f->client, accepted[i], true, &sub, &message);
+                if (name)
+                        g_error("Subscribe(%s): %s: %s", accepted[i], name, message);
+                g_assert_true(g_str_has_prefix(sub, "/org/ptpsync1/subscription/"));
+                /* InitialState: nothing for a resource without a source (pushed before the reply). */
+                g_assert_cmpuint(subscription_events(f->client, sub), ==, 0);
+                assert_current_state_error(f->client, accepted[i], "org.ptpsync1.Error.NoData");
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+                g_autofree char *name = NULL, *message = NULL;
+
+                name = subscribe(f->client, refused[i], false, NULL, &message);
+                g_assert_cmpstr(name, ==, "org.ptpsync1.Error.NoSuchResource");
+                if (!strstr(message, "/cluster/node/" TEST_NODE_NAME "/"))
+                        g_error("Subscribe(%s): the message does not name the node's prefix: %s", refused[i],
+                                message);
+                assert_current_state_error(f->client, refused[i], "org.ptpsync1.Error.NoSuchResource");
+        }
+
+        /* The counter check can fail: the whole node with InitialState gets the system clock's state. */
+        g_assert_true(test_bus_wait_for(f->client, os_clock_has_data, f->client, TEST_TIMEOUT_USEC));
+        g_assert_null(subscribe(f->client, TEST_PREFIX, true, &all, NULL));
+        g_assert_cmpuint(subscription_events(f->client, all), >=, 1);
+        sd_bus_error_free(&error);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add(name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -468,5 +605,7 @@ int main(int argc, char *argv[]) {
         ADD("/manager/split-utf8/subscribe", test_split_subscribe);
         ADD("/manager/split-utf8/inject", test_split_inject);
 #undef ADD
+        g_test_add("/manager/sourceless-kinds", Fixture, NULL, fixture_setup_linuxptp, test_sourceless_kinds,
+                   fixture_teardown);
         return g_test_run();
 }

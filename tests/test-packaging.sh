@@ -459,6 +459,7 @@ test_man() {
                 grep -qx "\[$o\] SECTION" <<<"$text" || missing+=("[$o]")
         done
         grep -qx "\[ptp4l NAME\] SECTIONS" <<<"$text" || missing+=("[ptp4l NAME]")
+        grep -qx "\[Quota user NAME\] SECTIONS" <<<"$text" || missing+=("[Quota user NAME]")
         ((${#missing[@]} == 0)) || fail "ptpsyncd.conf.5 has no entry for ${missing[*]} of data/ptpsyncd.conf"
         echo "ok: ptpsyncd.conf.5 has an entry for each key and group of data/ptpsyncd.conf"
 }

@@ -252,6 +252,88 @@ static void test_quota(Fixture *f, gconstpointer data) {
                 test_process_free(c[i]);
 }
 
+/*
+ * A consumer as nobody making up to n subscriptions on its one connection, until the first error
+ * (after which it exits, and its subscriptions end with it): how many it made, and the error line.
+ */
+static unsigned nobody_subscribes_on_one_connection(Fixture *f, unsigned n, char **ret_error) {
+        g_autofree char *bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
+        g_autofree char *count_arg = g_strdup_printf("--count=%u", n);
+        const char *argv[] = { "runuser", "-u", "nobody", "--", g_getenv("PTPSYNC_CONSUMER"), bus_arg,
+                               "--address=" PTP_STATUS, count_arg, NULL };
+        TestProcess *p = test_process_spawn(argv);
+        g_autoptr(GHashTable) connections = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        const char *line;
+        unsigned made;
+        guint from = 0;
+
+        line = test_process_wait_line(p, "error ", &from, TEST_TIMEOUT_USEC);
+        if (!line)
+                g_error("nobody's consumer made %u subscriptions and no error", test_process_count_lines(p, "subscribed "));
+        *ret_error = g_strdup(line);
+        made = test_process_count_lines(p, "subscribed ");
+        for (guint i = 0; i < p->lines->len; i++) {
+                g_auto(GStrv) w = g_strsplit(p->lines->pdata[i], " ", 3);
+
+                if (streq(w[0], "subscribed"))
+                        g_hash_table_add(connections, g_strdup(w[2]));
+        }
+        g_assert_cmpuint(g_hash_table_size(connections), ==, 1);
+        g_assert_true(test_process_wait_exit(p, TEST_TIMEOUT_USEC));
+        test_process_free(p);
+        /* Its subscriptions ended with its connection. */
+        g_assert_true(test_bus_wait_for(f->client, test_no_subscriptions, f->client, TEST_TIMEOUT_USEC));
+        return made;
+}
+
+static void expect_quota_exceeded(const char *line, const char *bound) {
+        if (!g_str_has_prefix(line, "error org.ptpsync1.Error.QuotaExceeded ") || !strstr(line, bound))
+                g_error("expected QuotaExceeded naming %s, got: %s", bound, line);
+}
+
+/*
+ * [Quota user NAME] raises the bounds for one user, as the HTTP bridge needs (all its
+ * subscriptions on one connection); what the group leaves unset stays [Quota]'s. Applied by a
+ * reload; a bad value in it is refused like any other; a user that does not exist is skipped.
+ */
+static void test_quota_user(Fixture *f, gconstpointer data) {
+        g_autofree char *error = NULL;
+
+        if (geteuid() != 0 || !getpwnam("nobody")) {
+                g_test_skip("running a consumer as nobody needs root and the user nobody");
+                return;
+        }
+        /* [Quota]'s defaults, 64 a connection. */
+        g_assert_cmpuint(nobody_subscribes_on_one_connection(f, 101, &error), ==, 64);
+        expect_quota_exceeded(error, "(SubscriptionsPerConnection=64 in [Quota])");
+        g_clear_pointer(&error, g_free);
+
+        /* The connection's bound raised for nobody alone: now its user's, still [Quota]'s, holds it. */
+        write_config(f, BASE_CONFIG "[Quota]\nSubscriptionsPerConnection=64\n"
+                        "[Quota user nobody]\nSubscriptionsPerConnection=100\n");
+        reload_ok(f);
+        g_assert_cmpuint(nobody_subscribes_on_one_connection(f, 101, &error), ==, 64);
+        expect_quota_exceeded(error, "(SubscriptionsPerUser=64 in [Quota])");
+        g_clear_pointer(&error, g_free);
+
+        /* Both raised: the 65th..100th are made, the 101st is refused naming the group. A group for a
+         * user that does not exist is skipped, not an error. */
+        write_config(f, BASE_CONFIG "[Quota]\nSubscriptionsPerConnection=64\n"
+                        "[Quota user nobody]\nSubscriptionsPerUser=4096\nSubscriptionsPerConnection=100\n"
+                        "[Quota user ptpsync-test-no-such-user]\nSubscriptionsPerUser=1\n");
+        reload_ok(f);
+        g_assert_true(log_has(f, "[Quota user ptpsync-test-no-such-user]: no such user", 1));
+        g_assert_cmpuint(nobody_subscribes_on_one_connection(f, 101, &error), ==, 100);
+        expect_quota_exceeded(error, "(SubscriptionsPerConnection=100 in [Quota user nobody])");
+        g_clear_pointer(&error, g_free);
+
+        /* A bad value in the group: refused naming the group and key; the running quota stays. */
+        write_config(f, BASE_CONFIG "[Quota user nobody]\nSubscriptionsPerConnection=lots\n");
+        reload_refused(f, "key \"SubscriptionsPerConnection\" in group [Quota user nobody]");
+        g_assert_cmpuint(nobody_subscribes_on_one_connection(f, 101, &error), ==, 100);
+        expect_quota_exceeded(error, "[Quota user nobody]");
+}
+
 /* A bad file is refused whole: nothing of it applies, not even its good keys. */
 static void test_bad_file(Fixture *f, gconstpointer data) {
         static const struct {
@@ -551,6 +633,7 @@ int main(int argc, char *argv[]) {
         ADD("sighup", test_sighup);
         ADD("ptpsyncctl", test_ptpsyncctl);
         ADD("nobody", test_nobody);
+        ADD("quota-user", test_quota_user);
 #undef ADD
         g_test_add("/reload/quota", Fixture, BASE_CONFIG "[Quota]\nSubscriptionsPerUser=1\n", fixture_setup, test_quota,
                    fixture_teardown);

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <pwd.h>
 
 #include "build-config.h"
 #include "settings.h"
@@ -143,6 +144,68 @@ static void test_reload(Fixture *f, gconstpointer data) {
         g_assert_cmpstr(((Ptp4lConfig *) f->config.ptp4l->pdata[0])->socket, ==, PTP4L_SOCKET_DEFAULT);
 }
 
+static const QuotaUserConfig *quota_user(Fixture *f, guint i) {
+        g_assert_cmpuint(i, <, f->config.quota_users->len);
+        return f->config.quota_users->pdata[i];
+}
+
+/*
+ * [Quota user NAME]: a user name is resolved to its uid; one that does not resolve is skipped (the
+ * daemon keeps running with the rest), not an error; two groups for one uid are an error.
+ */
+static void test_quota_users(Fixture *f, gconstpointer data) {
+        struct passwd *nobody = getpwnam("nobody");
+        g_autofree char *text = NULL, *twice = NULL;
+        g_autoptr(GError) error = NULL;
+        uid_t nobody_uid;
+
+        if (!nobody) {
+                g_test_skip("no user nobody here");
+                return;
+        }
+        nobody_uid = nobody->pw_uid;
+
+        text = g_strdup_printf("[Quota]\nSubscriptionsPerConnection=64\n"
+                               "[Quota user nobody]\nSubscriptionsPerConnection=100\n"
+                               "[Quota user ptpsync-test-no-such-user]\nSubscriptionsPerUser=5\n"
+                               "[Quota user 4242]\nSubscriptionsPerUser=7\n"
+                               "[Quota user root]\n");
+        load(f, text);
+        g_assert_cmpuint(f->config.subscriptions_per_connection, ==, 64);
+        g_assert_cmpuint(f->config.quota_users->len, ==, 3);
+        g_assert_cmpstr(quota_user(f, 0)->user, ==, "nobody");
+        g_assert_true(quota_user(f, 0)->resolved);
+        g_assert_cmpuint(quota_user(f, 0)->uid, ==, nobody_uid);
+        g_assert_true(quota_user(f, 0)->has_per_connection);
+        g_assert_cmpuint(quota_user(f, 0)->subscriptions_per_connection, ==, 100);
+        g_assert_false(quota_user(f, 0)->has_per_uid);
+        /* The unknown user's group is gone; the uid needs no lookup, and need not exist. */
+        g_assert_cmpstr(quota_user(f, 1)->user, ==, "4242");
+        g_assert_cmpuint(quota_user(f, 1)->uid, ==, 4242);
+        g_assert_cmpuint(quota_user(f, 1)->subscriptions_per_uid, ==, 7);
+        /* Root's is kept, though it has no effect (logged). */
+        g_assert_cmpstr(quota_user(f, 2)->user, ==, "root");
+        g_assert_cmpuint(quota_user(f, 2)->uid, ==, 0);
+
+        /* A reload starts afresh: a group gone from the file is gone. */
+        load(f, "[Quota user 4242]\n");
+        g_assert_cmpuint(f->config.quota_users->len, ==, 1);
+        g_assert_cmpuint(quota_user(f, 0)->uid, ==, 4242);
+        g_assert_false(quota_user(f, 0)->has_per_uid);
+
+        /* A name and a uid for the same user: refused, naming both groups and the file, and nothing changes. */
+        twice = g_strdup_printf("[Quota user nobody]\nSubscriptionsPerUser=1\n[Quota user %u]\n",
+                                (unsigned) nobody_uid);
+        g_assert_true(g_file_set_contents(f->path, twice, -1, NULL));
+        g_assert_false(settings_load(&f->config, &f->o, &error));
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        g_assert_nonnull(strstr(error->message, f->path));
+        g_assert_nonnull(strstr(error->message, "[Quota user nobody]"));
+        g_assert_nonnull(strstr(error->message, "are both for uid"));
+        g_assert_cmpuint(f->config.quota_users->len, ==, 1);
+        g_assert_cmpuint(quota_user(f, 0)->uid, ==, 4242);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/settings/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -151,6 +214,7 @@ int main(int argc, char *argv[]) {
         ADD("overrides", test_overrides);
         ADD("ptp4l-socket", test_ptp4l_socket);
         ADD("reload", test_reload);
+        ADD("quota-users", test_quota_users);
 #undef ADD
         return g_test_run();
 }

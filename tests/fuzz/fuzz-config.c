@@ -36,6 +36,22 @@ static void check_loaded(const Config *c) {
         check(!c->runtime_directory ||
               (c->runtime_directory[0] == '/' && strlen(c->runtime_directory) <= RUNTIME_DIRECTORY_MAX));
 
+        check(c->quota_users && c->quota_users->len <= QUOTA_USERS_MAX);
+        for (guint i = 0; i < c->quota_users->len; i++) {
+                const QuotaUserConfig *a = c->quota_users->pdata[i];
+                bool numeric = false;
+                uid_t uid = 0;
+
+                check(quota_user_is_valid(a->user, &numeric, &uid));
+                /* A uid is known at once, a name only once settings_load() looks it up. */
+                check(a->resolved == numeric);
+                check(!numeric || a->uid == uid);
+                check(!a->has_per_uid || a->subscriptions_per_uid <= SUBSCRIPTIONS_PER_UID_MAX);
+                check(!a->has_per_connection || a->subscriptions_per_connection <= SUBSCRIPTIONS_PER_UID_MAX);
+                for (guint j = 0; j < i; j++)
+                        check(!streq(a->user, ((const QuotaUserConfig *) c->quota_users->pdata[j])->user));
+        }
+
         check(c->ptp4l && c->ptp4l->len <= PTP4L_INSTANCES_MAX);
         for (guint i = 0; i < c->ptp4l->len; i++) {
                 const Ptp4lConfig *a = c->ptp4l->pdata[i];
@@ -60,6 +76,7 @@ static void check_untouched(const Config *c) {
         check(!c->state_directory);
         check(!c->runtime_directory);
         check(c->ptp4l && c->ptp4l->len == 0);
+        check(c->quota_users && c->quota_users->len == 0);
         check(c->thresholds.max_offset_ns == d.max_offset_ns);
         check(c->thresholds.min_offset_ns == d.min_offset_ns);
         check(c->thresholds.holdover_timeout_usec == d.holdover_timeout_usec);
