@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ptpsync-http's configuration file (bridge/bridge-config.[ch]), its listening
- * addresses (bridge/bridge-listen.c). Expected values are written out here, not
+ * addresses (bridge/bridge-listen.c) and its command line
+ * (bridge/bridge-options.[ch]). Expected values are written out here, not
  * taken from the code's constants, so that a changed default shows.
  */
 #include <glib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "bridge-config.h"
+#include "bridge-options.h"
 #include "build-config.h"
 #include "quote-value.h"
 #include "test-util.h"
@@ -791,10 +793,216 @@ static void test_shipped_file(void) {
         assert_config_is_init(&c);
 }
 
+/* ---- the command line ------------------------------------------------------------------------ */
+
+typedef struct OptionsCase {
+        const char *name;
+        const char *argv[8];   /* after "ptpsync-http"; "@" stands for the empty configuration file */
+        int r;
+        const char *error;     /* on -1: a part of the message */
+        Expect expect;         /* on 0: what changes from the defaults */
+} OptionsCase;
+
+EXPECT(option_bus, set(&e->bus, "unix:path=/run/test/bus.sock"))
+EXPECT(option_v2, set_listen(&e->v2, "::1", 9000))
+EXPECT(option_v1_off, set_listen(&e->v1, NULL, 0))
+EXPECT(option_both, set_listen(&e->v2, "127.0.0.1", 8089); set_listen(&e->v1, "127.0.0.1", 9043))
+
+static const OptionsCase options_cases[] = {
+        { "none", { "--config=@" }, 0 },
+        { "bus", { "--config=@", "--bus=unix:path=/run/test/bus.sock" }, 0, .expect = expect_option_bus },
+        { "bus-separate", { "--config=@", "--bus", "unix:path=/run/test/bus.sock" }, 0, .expect = expect_option_bus },
+        { "bus-system", { "--config=@", "--bus=unix:path=/x", "--bus=system" }, 0 },
+        { "bus-bad", { "--config=@", "--bus=session" }, -1, "Invalid --bus=\"session\": expected system or a D-Bus" },
+        { "bus-empty", { "--config=@", "--bus=" }, -1, "Invalid --bus=\"\"" },
+        { "v2", { "--config=@", "--v2-listen=[::1]:9000" }, 0, .expect = expect_option_v2 },
+        { "v1-off", { "--v1-listen=off", "--config=@" }, 0, .expect = expect_option_v1_off },
+        { "swap", { "--config=@", "--v2-listen=127.0.0.1:8089", "--v1-listen=localhost:9043" }, 0,
+          .expect = expect_option_both },
+        { "v2-host-name", { "--config=@", "--v2-listen=example.com:80" }, -1,
+          "Invalid --v2-listen=\"example.com:80\": has the host name \"example.com\": listen on an IP address" },
+        { "v1-port", { "--config=@", "--v1-listen=127.0.0.1:65536" }, -1,
+          "Invalid --v1-listen=\"127.0.0.1:65536\": has a port over 65535" },
+        { "both-off", { "--config=@", "--v2-listen=off", "--v1-listen=off" }, -1,
+          "The v2 API (--v2-listen=off) and the v1 API (--v1-listen=off) are both off" },
+        { "same-port", { "--config=@", "--v2-listen=127.0.0.1:8089" }, -1,
+          "The v2 API (--v2-listen=127.0.0.1:8089) and the v1 API ([Listen] V1=127.0.0.1:8089) take the same port" },
+        { "config-missing", { "--config=/nonexistent/ptpsync-http.conf" }, -1, "/nonexistent/ptpsync-http.conf: " },
+        { "config-empty-name", { "--config=" }, -1, "--config= needs a file name." },
+        { "unknown", { "--config=@", "--colour" }, -1, "Unknown option \"--colour\"; see --help." },
+        { "unknown-short", { "--config=@", "-x" }, -1, "Unknown option \"-x\"" },
+        { "missing-value", { "--config=@", "--bus" }, -1, "Option \"--bus\" needs a value" },
+        { "value-for-flag", { "--config=@", "--version=2" }, -1, "Option \"--version=2\" takes no value" },
+        { "positional", { "--config=@", "extra" }, -1, "Unexpected argument \"extra\": ptpsync-http takes no "
+          "positional arguments" },
+        { "after-positional", { "extra", "--help" }, -1, "Unexpected argument \"extra\"" },
+        { "bad-before-help", { "--bus=x", "--help" }, -1, "Invalid --bus=\"x\"" },
+};
+
+/* The option cases' configuration file: empty, so that only the options count. */
+static char *empty_config_path;
+
+static void test_options_case(const void *data) {
+        const OptionsCase *t = data;
+        g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+        g_auto(BridgeConfig) c = {}, expected = {};
+        g_autoptr(GError) error = NULL;
+        int r;
+
+        g_ptr_array_add(args, g_strdup("ptpsync-http"));
+        for (size_t i = 0; i < G_N_ELEMENTS(t->argv) && t->argv[i]; i++)
+                g_ptr_array_add(args, strcmp(t->argv[i], "--config=@") == 0 ?
+                                g_strconcat("--config=", empty_config_path, NULL) : g_strdup(t->argv[i]));
+        g_ptr_array_add(args, NULL);
+
+        bridge_config_init(&c);
+        bridge_config_init(&expected);
+        r = bridge_options_parse((int) args->len - 1, (char **) args->pdata, &c, &error);
+        g_assert_cmpint(r, ==, t->r);
+        if (r < 0) {
+                g_assert_nonnull(error);
+                g_test_message("%s", error->message);
+                assert_contains(error->message, t->error);
+        } else {
+                g_assert_no_error(error);
+                if (t->expect)
+                        t->expect(&expected);
+        }
+        /* On error, c is as it was. */
+        assert_config_equal(&c, &expected);
+}
+
+/* The file is read first, the options override it, and the check across keys sees both. */
+static void test_options_over_file(Fixture *f, const void *data) {
+        g_autofree char *path = write_file(f, "c.conf", "[Bridge]\nBus=unix:path=/run/a\n[Listen]\nV1=off\n"
+                                                        "[Delivery]\nRetry=1\n");
+        g_autofree char *arg = g_strconcat("--config=", path, NULL);
+        g_autoptr(GError) error = NULL;
+        g_auto(BridgeConfig) c = {};
+
+        bridge_config_init(&c);
+        g_assert_cmpint(bridge_options_parse(4, (char *[]) { "ptpsync-http", arg, "--bus=system",
+                                                             "--v1-listen=[::1]:8089", NULL }, &c, &error), ==, 0);
+        g_assert_no_error(error);
+        g_assert_null(c.bus);
+        g_assert_true(c.v1.enabled);
+        g_assert_cmpstr(c.v1.host, ==, "::1");
+        g_assert_cmpuint(c.retry, ==, 1);
+        bridge_config_done(&c);
+
+        /* V1=off in the file and --v2-listen=off: nothing left to serve. */
+        bridge_config_init(&c);
+        g_assert_cmpint(bridge_options_parse(3, (char *[]) { "ptpsync-http", arg, "--v2-listen=off", NULL }, &c,
+                                             &error), ==, -1);
+        g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+        assert_contains(error->message, "The v2 API (--v2-listen=off) and the v1 API ([Listen] V1=off) are both off");
+        assert_config_is_init(&c);
+}
+
+/* A bad file is an error naming the file, the group and the key, whatever the options. */
+static void test_options_bad_file(Fixture *f, const void *data) {
+        g_autofree char *path = write_file(f, "bad.conf", "[Listen]\nV2=du1:80\n");
+        g_autofree char *arg = g_strconcat("--config=", path, NULL);
+        g_autofree char *expected = g_strdup_printf("%s: Invalid value \"du1:80\" for key \"V2\" in group [Listen]",
+                                                    path);
+        g_autoptr(GError) error = NULL;
+        g_auto(BridgeConfig) c = {};
+
+        bridge_config_init(&c);
+        g_assert_cmpint(bridge_options_parse(3, (char *[]) { "ptpsync-http", arg, "--v2-listen=127.0.0.1:1", NULL },
+                                             &c, &error), ==, -1);
+        assert_contains(error->message, expected);
+        assert_config_is_init(&c);
+}
+
+/* Without --config=, the default file, which may be absent. */
+static void test_options_default_file(void) {
+        g_autoptr(GError) error = NULL;
+        g_auto(BridgeConfig) c = {};
+
+        if (access(DEFAULT_BRIDGE_CONFIG_FILE, F_OK) == 0) {
+                g_test_skip(DEFAULT_BRIDGE_CONFIG_FILE " exists here: its contents are not the test's");
+                return;
+        }
+        bridge_config_init(&c);
+        g_assert_cmpint(bridge_options_parse(1, (char *[]) { "ptpsync-http", NULL }, &c, &error), ==, 0);
+        g_assert_no_error(error);
+        assert_config_is_init(&c);
+}
+
+/*
+ * Runs the options with arg alone, standard output going to a file meanwhile: returns what
+ * was printed, having checked that 1 was returned and the configuration left alone.
+ */
+static char *run_printing(const char *arg) {
+        g_autofree char *path = NULL, *out = NULL;
+        g_autoptr(GError) error = NULL;
+        g_auto(BridgeConfig) c = {};
+        int fd, saved, r;
+
+        fd = g_file_open_tmp("test-bridge-config-stdout-XXXXXX", &path, &error);
+        g_assert_no_error(error);
+        fflush(stdout);
+        saved = dup(STDOUT_FILENO);
+        g_assert_cmpint(saved, >=, 0);
+        g_assert_cmpint(dup2(fd, STDOUT_FILENO), ==, STDOUT_FILENO);
+        close(fd);
+
+        bridge_config_init(&c);
+        r = bridge_options_parse(2, (char *[]) { "ptpsync-http", (char *) arg, NULL }, &c, &error);
+        fflush(stdout);
+        g_assert_cmpint(dup2(saved, STDOUT_FILENO), ==, STDOUT_FILENO);
+        close(saved);
+
+        g_assert_no_error(error);
+        g_assert_cmpint(r, ==, 1);
+        assert_config_is_init(&c);
+        g_assert_true(g_file_get_contents(path, &out, NULL, &error));
+        g_assert_no_error(error);
+        (void) g_remove(path);
+        return g_steal_pointer(&out);
+}
+
+/* --help: what it is, every option with its default, the file, the exit statuses, the man page. */
+static void test_options_help(void) {
+        static const char *const wanted[] = {
+                "Usage: ptpsync-http [OPTIONS...]\n", "O-RAN", "/api/ocloudNotifications/v2",
+                "/api/ocloudNotifications/v1", "  -h --help ", "     --version ", "     --bus=BUS ",
+                "     --v2-listen=HOST:PORT|off\n", "     --v1-listen=HOST:PORT|off\n", "     --config=FILE ",
+                "127.0.0.1:9043", "127.0.0.1:8089", DEFAULT_BRIDGE_CONFIG_FILE, "$DBUS_SYSTEM_BUS_ADDRESS",
+                "Exit status:\n", "  0 on SIGTERM or SIGINT", " 2 for an invalid option or configuration",
+                "See ptpsync-http(8)", "ptpsync-http.conf(5)",
+        };
+        g_autofree char *out = run_printing("--help");
+        g_auto(GStrv) lines = NULL;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(wanted); i++)
+                assert_contains(out, wanted[i]);
+
+        /* It fits a terminal of 80 columns. */
+        lines = g_strsplit(out, "\n", -1);
+        for (char **l = lines; *l; l++)
+                if (g_utf8_strlen(*l, -1) > 79)
+                        g_test_fail_printf("--help line longer than 79 columns: \"%s\"", *l);
+}
+
+static void test_options_version(void) {
+        g_autofree char *out = run_printing("--version");
+
+        g_assert_cmpstr(out, ==, "ptpsync-http " PACKAGE_VERSION "\n");
+}
+
 #define ADD_FILE_TEST(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
 int main(int argc, char *argv[]) {
+        g_autoptr(GError) error = NULL;
+        int fd, r;
+
         g_test_init(&argc, &argv, NULL);
+
+        fd = g_file_open_tmp("test-bridge-config-empty-XXXXXX.conf", &empty_config_path, &error);
+        g_assert_no_error(error);
+        close(fd);
 
         g_test_add_func("/bridge-config/defaults", test_defaults);
         g_test_add_func("/bridge-config/init-done-copy", test_init_done_copy);
@@ -816,6 +1024,19 @@ int main(int argc, char *argv[]) {
         ADD_FILE_TEST("/bridge-config/file/too-large", test_file_too_large);
         g_test_add_func("/bridge-config/file/endless", test_file_endless);
         g_test_add_func("/bridge-config/shipped-file", test_shipped_file);
+        for (size_t i = 0; i < G_N_ELEMENTS(options_cases); i++) {
+                g_autofree char *path = g_strdup_printf("/bridge-options/%s", options_cases[i].name);
 
-        return g_test_run();
+                g_test_add_data_func(path, &options_cases[i], test_options_case);
+        }
+        ADD_FILE_TEST("/bridge-options/over-file", test_options_over_file);
+        ADD_FILE_TEST("/bridge-options/bad-file", test_options_bad_file);
+        g_test_add_func("/bridge-options/default-file", test_options_default_file);
+        g_test_add_func("/bridge-options/help", test_options_help);
+        g_test_add_func("/bridge-options/version", test_options_version);
+
+        r = g_test_run();
+        (void) g_remove(empty_config_path);
+        g_free(empty_config_path);
+        return r;
 }
