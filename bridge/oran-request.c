@@ -285,7 +285,7 @@ GUri *oran_endpoint_parse(const char *uri, GError **error) {
         if (g_uri_get_port(u) == 0)
                 return bad_endpoint(uri, "has port 0", error);
         if (!uri_host_parse(g_uri_get_host(u), NULL, NULL, &e)) {
-                why = g_strdup_printf("has a host that is neither an IP address nor a host name: %s", e->message);
+                why = g_strdup_printf("has a bad host: %s", e->message);
                 return bad_endpoint(uri, why, error);
         }
         return g_steal_pointer(&u);

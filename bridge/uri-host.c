@@ -76,9 +76,8 @@ static bool check_name(const char *host, const char *name, GError **error) {
 
         /* Every form inet_aton() reads as IPv4 ends in a number; no DNS name does (RFC 3696 2). */
         if (is_number_label(last, (size_t) (name + len - last)))
-                return invalid(host, "looks like an IPv4 address in a form some resolvers read and others do not "
-                                     "(such as 127.1, 2130706433, 0x7f000001 or 0177.0.0.1); write it as a "
-                                     "dotted quad of decimals", error);
+                return invalid(host, "looks like an IPv4 address in a form only some resolvers read (as 127.1 "
+                                     "or 0x7f000001); write a dotted quad of decimals", error);
         return true;
 }
 
