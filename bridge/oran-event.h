@@ -28,6 +28,8 @@ typedef struct OranEvent {
         size_t n_values;
 } OranEvent;
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PtpsyncEvent, ptpsync_event_unref)
+
 /*
  * A view of e (its strings borrowed from e, which must outlive the view);
  * *ret_values is allocated for the values (g_free).

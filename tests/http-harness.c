@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "http-harness.h"
+
+/* ---- consumers ---- */
+
+struct TestEndpoint {
+        GThread *thread;
+        GMainContext *context;
+        GMainLoop *loop;
+        SoupServer *server;
+        unsigned port;
+        GAsyncQueue *posts; /* TestPost* */
+        gint status, delay_ms, received;
+        GMutex lock;
+        GCond ready;
+        bool started;
+};
+
+void test_post_free(TestPost *p) {
+        if (!p)
+                return;
+        g_free(p->path);
+        g_bytes_unref(p->body);
+        g_free(p->content_type);
+        g_hash_table_unref(p->headers);
+        g_free(p);
+}
+
+typedef struct Delayed {
+        SoupServerMessage *message;
+        unsigned status;
+} Delayed;
+
+static gboolean answer_later(gpointer userdata) {
+        Delayed *d = userdata;
+
+        soup_server_message_set_status(d->message, d->status, NULL);
+        soup_server_message_unpause(d->message);
+        g_object_unref(d->message);
+        g_free(d);
+        return G_SOURCE_REMOVE;
+}
+
+static void on_post(SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
+                    gpointer userdata) {
+        TestEndpoint *c = userdata;
+        SoupMessageHeaders *h = soup_server_message_get_request_headers(message);
+        SoupMessageHeadersIter iter;
+        const char *name, *value;
+        TestPost *p = g_new0(TestPost, 1);
+        unsigned status = (unsigned) g_atomic_int_get(&c->status);
+        unsigned delay = (unsigned) g_atomic_int_get(&c->delay_ms);
+
+        p->path = g_strdup(path);
+        p->body = soup_message_body_flatten(soup_server_message_get_request_body(message));
+        p->content_type = g_strdup(soup_message_headers_get_content_type(h, NULL));
+        p->headers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        soup_message_headers_iter_init(&iter, h);
+        while (soup_message_headers_iter_next(&iter, &name, &value))
+                g_hash_table_replace(p->headers, g_ascii_strdown(name, -1), g_strdup(value));
+        p->received_usec = g_get_monotonic_time();
+        g_atomic_int_inc(&c->received);
+        g_async_queue_push(c->posts, p);
+        if (delay == 0) {
+                soup_server_message_set_status(message, status, NULL);
+                return;
+        }
+        Delayed *d = g_new0(Delayed, 1);
+        d->message = g_object_ref(message);
+        d->status = status;
+        soup_server_message_pause(message);
+        GSource *timer = g_timeout_source_new(delay);
+        g_source_set_callback(timer, answer_later, d, NULL);
+        g_source_attach(timer, c->context);
+        g_source_unref(timer);
+}
+
+static gpointer consumer_thread(gpointer userdata) {
+        TestEndpoint *c = userdata;
+        g_autoptr(GError) error = NULL;
+        GSList *uris;
+
+        g_main_context_push_thread_default(c->context);
+        c->server = soup_server_new(NULL, NULL);
+        soup_server_add_handler(c->server, NULL, on_post, c, NULL);
+        g_assert_true(soup_server_listen_local(c->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+        g_assert_no_error(error);
+        uris = soup_server_get_uris(c->server);
+        c->port = (unsigned) g_uri_get_port(uris->data);
+        g_slist_free_full(uris, (GDestroyNotify) g_uri_unref);
+        g_mutex_lock(&c->lock);
+        c->started = true;
+        g_cond_signal(&c->ready);
+        g_mutex_unlock(&c->lock);
+        g_main_loop_run(c->loop);
+        soup_server_disconnect(c->server);
+        g_clear_object(&c->server);
+        g_main_context_pop_thread_default(c->context);
+        return NULL;
+}
+
+TestEndpoint *test_endpoint_start(void) {
+        TestEndpoint *c = g_new0(TestEndpoint, 1);
+
+        c->status = SOUP_STATUS_NO_CONTENT;
+        c->context = g_main_context_new();
+        c->loop = g_main_loop_new(c->context, FALSE);
+        c->posts = g_async_queue_new_full((GDestroyNotify) test_post_free);
+        g_mutex_init(&c->lock);
+        g_cond_init(&c->ready);
+        c->thread = g_thread_new("consumer", consumer_thread, c);
+        g_mutex_lock(&c->lock);
+        while (!c->started)
+                g_cond_wait(&c->ready, &c->lock);
+        g_mutex_unlock(&c->lock);
+        return c;
+}
+
+static gboolean quit_loop(gpointer userdata) {
+        g_main_loop_quit(userdata);
+        return G_SOURCE_REMOVE;
+}
+
+void test_endpoint_stop(TestEndpoint *c) {
+        if (!c)
+                return;
+        g_main_context_invoke(c->context, quit_loop, c->loop);
+        g_thread_join(c->thread);
+        g_main_loop_unref(c->loop);
+        g_main_context_unref(c->context);
+        g_async_queue_unref(c->posts);
+        g_mutex_clear(&c->lock);
+        g_cond_clear(&c->ready);
+        g_free(c);
+}
+
+char *test_endpoint_uri(TestEndpoint *c, const char *path) {
+        return g_strdup_printf("http://127.0.0.1:%u/%s", c->port, path ? path : "");
+}
+
+void test_endpoint_set_status(TestEndpoint *c, unsigned status) {
+        g_atomic_int_set(&c->status, (gint) status);
+}
+
+void test_endpoint_set_delay(TestEndpoint *c, unsigned delay_ms) {
+        g_atomic_int_set(&c->delay_ms, (gint) delay_ms);
+}
+
+TestPost *test_endpoint_pop(TestEndpoint *c, uint64_t timeout_usec) {
+        return g_async_queue_timeout_pop(c->posts, timeout_usec);
+}
+
+unsigned test_endpoint_received(TestEndpoint *c) {
+        return (unsigned) g_atomic_int_get(&c->received);
+}
+
+/* ---- the client ---- */
+
+void test_response_free(TestResponse *r) {
+        if (!r)
+                return;
+        g_free(r->content_type);
+        g_free(r->body);
+        g_free(r);
+}
+
+TestResponse *test_http_bytes(const char *method, const char *url, const void *body, size_t length) {
+        g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 60, NULL);
+        g_autoptr(SoupMessage) message = soup_message_new(method, url);
+        g_autoptr(GBytes) sent = NULL, received = NULL;
+        g_autoptr(GError) error = NULL;
+        TestResponse *r = g_new0(TestResponse, 1);
+        const char *type;
+        gsize n = 0;
+
+        g_assert_nonnull(message);
+        soup_session_set_proxy_resolver(session, NULL);
+        if (body) {
+                sent = g_bytes_new(body, length);
+                soup_message_set_request_body_from_bytes(message, "application/json", sent);
+        }
+        received = soup_session_send_and_read(session, message, NULL, &error);
+        if (!received) {
+                r->body = g_strdup("");
+                return r;
+        }
+        r->status = soup_message_get_status(message);
+        type = soup_message_headers_get_one(soup_message_get_response_headers(message), "Content-Type");
+        r->content_type = g_strdup(type);
+        r->body = g_strndup(g_bytes_get_data(received, &n), g_bytes_get_size(received));
+        r->length = g_bytes_get_size(received);
+        return r;
+}
+
+TestResponse *test_http(const char *method, const char *url, const char *body) {
+        return test_http_bytes(method, url, body, body ? strlen(body) : 0);
+}
+
+TestResponse *test_subscribe_v2(TestBridge *b, const char *resource, const char *endpoint) {
+        g_autoptr(JsonBuilder) builder = json_builder_new();
+        g_autoptr(JsonGenerator) generator = json_generator_new();
+        g_autoptr(JsonNode) root = NULL;
+        g_autofree char *body = NULL, *url = g_strconcat(b->v2, "/subscriptions", NULL);
+
+        json_builder_begin_object(builder);
+        json_builder_set_member_name(builder, "ResourceAddress");
+        json_builder_add_string_value(builder, resource);
+        json_builder_set_member_name(builder, "EndpointUri");
+        json_builder_add_string_value(builder, endpoint);
+        json_builder_end_object(builder);
+        root = json_builder_get_root(builder);
+        json_generator_set_root(generator, root);
+        body = json_generator_to_data(generator, NULL);
+        return test_http("POST", url, body);
+}
+
+char *test_subscription_id(const TestResponse *r) {
+        g_autoptr(JsonParser) parser = json_parser_new();
+        JsonObject *o;
+
+        if (!json_parser_load_from_data(parser, r->body, (gssize) r->length, NULL))
+                return NULL;
+        if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+                return NULL;
+        o = json_node_get_object(json_parser_get_root(parser));
+        if (json_object_has_member(o, "SubscriptionId"))
+                return g_strdup(json_object_get_string_member(o, "SubscriptionId"));
+        if (json_object_has_member(o, "id"))
+                return g_strdup(json_object_get_string_member(o, "id"));
+        return NULL;
+}
+
+/* ---- the bridge ---- */
+
+unsigned test_free_port(void) {
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(a);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(bind(fd, (struct sockaddr *) &a, sizeof(a)), ==, 0);
+        g_assert_cmpint(getsockname(fd, (struct sockaddr *) &a, &len), ==, 0);
+        close(fd);
+        return ntohs(a.sin_port);
+}
+
+static void spawn_logged(void *userdata) {
+        int fd = open(userdata, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+        if (fd >= 0) {
+                (void) dup2(fd, STDOUT_FILENO);
+                (void) dup2(fd, STDERR_FILENO);
+        }
+        test_spawn_child_setup(NULL);
+}
+
+static bool bridge_serves(TestBridge *b) {
+        g_autofree char *health = g_strconcat(b->v2, "/health", NULL);
+        g_autofree char *list = g_strconcat(b->v2, "/subscriptions", NULL);
+        g_autoptr(TestResponse) h = test_http("GET", health, NULL);
+        g_autoptr(TestResponse) l = NULL;
+
+        if (h->status != 200)
+                return false;
+        l = test_http("GET", list, NULL);
+        return l->status == 200;
+}
+
+static TestBridge *bridge_spawn(TestBus *bus, const char *config_text, unsigned v2_port, unsigned v1_port,
+                                const char *log_path) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GError) error = NULL;
+        const char *program = g_getenv("PTPSYNC_HTTP");
+        TestBridge *b = g_new0(TestBridge, 1);
+        gint64 deadline = g_get_monotonic_time() + (gint64) TEST_TIMEOUT_USEC;
+        static unsigned n;
+
+        g_assert_nonnull(program);
+        b->v2_port = v2_port;
+        b->v1_port = v1_port;
+        b->v2 = g_strdup_printf("http://127.0.0.1:%u/api/ocloudNotifications/v2", v2_port);
+        b->v1 = g_strdup_printf("http://127.0.0.1:%u/api/ocloudNotifications/v1", v1_port);
+        b->metrics = g_strdup_printf("http://127.0.0.1:%u/metrics", v2_port);
+        b->config_path = g_strdup_printf("%s/ptpsync-http-%u.conf", bus->dir, n++);
+        b->log_path = g_strdup(log_path);
+        g_assert_true(g_file_set_contents(b->config_path, config_text ? config_text : "", -1, NULL));
+
+        test_client_argv(argv, program);
+        g_ptr_array_add(argv, g_strdup_printf("--bus=%s", bus->address));
+        g_ptr_array_add(argv, g_strdup_printf("--config=%s", b->config_path));
+        g_ptr_array_add(argv, g_strdup_printf("--v2-listen=127.0.0.1:%u", v2_port));
+        g_ptr_array_add(argv, g_strdup_printf("--v1-listen=127.0.0.1:%u", v1_port));
+        g_ptr_array_add(argv, NULL);
+        g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, spawn_logged, b->log_path,
+                      &b->pid, &error);
+        g_assert_no_error(error);
+        while (!bridge_serves(b)) {
+                if (test_bridge_wait_exit(b, 0) || g_get_monotonic_time() > deadline) {
+                        g_autofree char *log = NULL;
+
+                        g_file_get_contents(b->log_path, &log, NULL, NULL);
+                        g_error("ptpsync-http did not come up; its log:\n%s", log ? log : "(none)");
+                }
+                g_usleep(TEST_POLL_USEC);
+        }
+        return b;
+}
+
+TestBridge *test_bridge_start(TestBus *bus, const char *config_text) {
+        g_autofree char *log = g_strdup_printf("%s/ptpsync-http.log", bus->dir);
+
+        return bridge_spawn(bus, config_text, test_free_port(), test_free_port(), log);
+}
+
+TestBridge *test_bridge_restart(TestBus *bus, TestBridge *old) {
+        g_autofree char *config = NULL;
+
+        g_assert_true(g_file_get_contents(old->config_path, &config, NULL, NULL));
+        return bridge_spawn(bus, config, old->v2_port, old->v1_port, old->log_path);
+}
+
+bool test_bridge_wait_exit(TestBridge *b, uint64_t timeout_usec) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
+        int status;
+
+        while (!b->reaped) {
+                pid_t r = waitpid(b->pid, &status, WNOHANG);
+
+                if (r == b->pid) {
+                        b->reaped = true;
+                        b->exit_status = status;
+                        break;
+                }
+                if (g_get_monotonic_time() >= deadline)
+                        return false;
+                g_usleep(TEST_POLL_USEC / 5);
+        }
+        return true;
+}
+
+void test_bridge_stop(TestBridge *b) {
+        g_autofree char *log = NULL;
+
+        kill(b->pid, SIGTERM);
+        g_assert_true(test_bridge_wait_exit(b, TEST_TIMEOUT_USEC));
+        if (!WIFEXITED(b->exit_status) || WEXITSTATUS(b->exit_status) != 0) {
+                g_file_get_contents(b->log_path, &log, NULL, NULL);
+                g_error("ptpsync-http exited with status 0x%x; its log:\n%s", b->exit_status, log ? log : "");
+        }
+}
+
+void test_bridge_kill(TestBridge *b) {
+        kill(b->pid, SIGKILL);
+        g_assert_true(test_bridge_wait_exit(b, TEST_TIMEOUT_USEC));
+}
+
+void test_bridge_free(TestBridge *b) {
+        if (!b)
+                return;
+        if (!b->reaped)
+                test_bridge_kill(b);
+        g_free(b->v2);
+        g_free(b->v1);
+        g_free(b->metrics);
+        g_free(b->config_path);
+        g_free(b->log_path);
+        g_free(b);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * For the bridge's integration tests: real HTTP consumers (libsoup servers,
+ * each in a thread of its own so that the test can block on its client
+ * calls meanwhile), a real ptpsync-http process on the harness's private
+ * bus, and a plain HTTP client. Every wait has a deadline.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "harness.h"
+
+/* ---- consumers ---- */
+
+typedef struct TestEndpoint TestEndpoint;
+
+typedef struct TestPost {
+        char *path;
+        GBytes *body;  /* empty for the probe of v1 or of a resource without data */
+        char *content_type;
+        GHashTable *headers; /* lower-case name -> value */
+        gint64 received_usec; /* CLOCK_MONOTONIC */
+} TestPost;
+
+void test_post_free(TestPost *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestPost, test_post_free)
+
+/* Listens on 127.0.0.1 (a free port); answers every POST with status (default 204). */
+TestEndpoint *test_endpoint_start(void);
+void test_endpoint_stop(TestEndpoint *c);
+/* "http://127.0.0.1:<port>/<path>" (g_free). */
+char *test_endpoint_uri(TestEndpoint *c, const char *path);
+void test_endpoint_set_status(TestEndpoint *c, unsigned status);
+/* Answers only after delay_ms. */
+void test_endpoint_set_delay(TestEndpoint *c, unsigned delay_ms);
+/* The next POST received, or NULL at the deadline. */
+TestPost *test_endpoint_pop(TestEndpoint *c, uint64_t timeout_usec);
+/* POSTs received so far. */
+unsigned test_endpoint_received(TestEndpoint *c);
+
+/* ---- the bridge ---- */
+
+typedef struct TestBridge {
+        GPid pid;
+        unsigned v2_port, v1_port;
+        char *v2, *v1; /* "http://127.0.0.1:<port>/api/ocloudNotifications/v2" */
+        char *metrics; /* ".../metrics" on the v2 port */
+        char *config_path;
+        char *log_path;
+        int exit_status;
+        bool reaped;
+} TestBridge;
+
+/* A free TCP port on 127.0.0.1 (bound and closed: free as long as nobody else takes it meanwhile). */
+unsigned test_free_port(void);
+
+/*
+ * Starts $PTPSYNC_HTTP on the bus with both APIs on free loopback ports and
+ * the given configuration text (key file; NULL: none), and waits until it
+ * serves (GET /health 200) and has listed its subscriptions (GET
+ * /subscriptions no longer 503). config_text may set anything but [Listen].
+ */
+TestBridge *test_bridge_start(TestBus *bus, const char *config_text);
+/* The same on the ports of an earlier one (for restarts). */
+TestBridge *test_bridge_restart(TestBus *bus, TestBridge *old);
+/* SIGTERM, wait, assert a clean exit (status 0: no leak under ASan). */
+void test_bridge_stop(TestBridge *b);
+/* SIGKILL and reap. */
+void test_bridge_kill(TestBridge *b);
+void test_bridge_free(TestBridge *b);
+bool test_bridge_wait_exit(TestBridge *b, uint64_t timeout_usec);
+
+/* ---- the client ---- */
+
+typedef struct TestResponse {
+        unsigned status;
+        char *content_type; /* NULL without one */
+        char *body;         /* NUL-terminated; "" without one */
+        size_t length;
+} TestResponse;
+
+void test_response_free(TestResponse *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestResponse, test_response_free)
+
+/* One request (body NULL: none; else sent as application/json), a fresh connection each; status 0 if it failed. */
+TestResponse *test_http(const char *method, const char *url, const char *body);
+/* The same with a body of length bytes. */
+TestResponse *test_http_bytes(const char *method, const char *url, const void *body, size_t length);
+
+/* POST url/subscriptions {"ResourceAddress":resource,"EndpointUri":endpoint} (v2 keys). */
+TestResponse *test_subscribe_v2(TestBridge *b, const char *resource, const char *endpoint);
+/* The SubscriptionId (or id) of a 201's body (g_free). */
+char *test_subscription_id(const TestResponse *r);

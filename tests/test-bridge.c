@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsync-http end to end: the real daemon on a private bus, the real
+ * bridge, real HTTP consumers. The basic path: subscribe, the probe, pushes,
+ * CurrentState, delete.
+ */
+#include <json-glib/json-glib.h>
+
+#include "http-harness.h"
+
+static const char daemon_config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
+
+typedef struct Fixture {
+        TestBus *bus;
+        TestDaemon *daemon;
+        sd_bus *client;
+        TestBridge *bridge;
+        TestEndpoint *consumer;
+} Fixture;
+
+static void setup(Fixture *f, gconstpointer data) {
+        g_autofree char *path = NULL, *arg = NULL;
+
+        f->bus = test_bus_start();
+        path = test_bus_write_file(f->bus, "ptpsyncd.conf", daemon_config);
+        arg = g_strconcat("--config=", path, NULL);
+        f->daemon = test_daemon_start(f->bus, (const char *const[]) { arg, NULL });
+        f->client = test_bus_connect(f->bus);
+        f->bridge = test_bridge_start(f->bus, data);
+        f->consumer = test_endpoint_start();
+}
+
+static void teardown(Fixture *f, gconstpointer data) {
+        test_endpoint_stop(f->consumer);
+        test_bridge_stop(f->bridge);
+        test_bridge_free(f->bridge);
+        sd_bus_flush_close_unref(f->client);
+        test_daemon_stop(f->daemon);
+        test_daemon_free(f->daemon);
+        test_bus_stop(f->bus);
+}
+
+static JsonNode *parse(const char *text) {
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GError) error = NULL;
+
+        json_parser_load_from_data(parser, text, -1, &error);
+        g_assert_no_error(error);
+        return json_node_ref(json_parser_get_root(parser));
+}
+
+/* The value of the first notification of a v2 CloudEvent's data. */
+static const char *first_value(JsonNode *event, unsigned i) {
+        JsonObject *data = json_object_get_object_member(json_node_get_object(event), "data");
+        JsonArray *values = json_object_get_array_member(data, "values");
+
+        return json_object_get_string_member(json_array_get_object_element(values, i), "value");
+}
+
+/* Only the bridge's own state subscription is left. */
+static bool only_the_state_subscription(void *bus) {
+        return test_manager_get_u(bus, "SubscriptionCount") == 1;
+}
+
+#define LOCK_STATE TEST_PREFIX "sync/ptp-status/lock-state"
+
+static void test_subscribe_probe_push(Fixture *f, gconstpointer data) {
+        g_autofree char *endpoint = test_endpoint_uri(f->consumer, "event");
+        g_autofree char *id = NULL, *url = NULL;
+        g_autoptr(TestResponse) r = NULL, got = NULL, gone = NULL;
+        g_autoptr(TestPost) probe = NULL, push = NULL;
+        g_autoptr(JsonNode) event = NULL;
+        JsonObject *o;
+
+        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        r = test_subscribe_v2(f->bridge, LOCK_STATE, endpoint);
+        g_assert_cmpuint(r->status, ==, 201);
+        g_assert_cmpstr(r->content_type, ==, "application/json");
+        id = test_subscription_id(r);
+        g_assert_nonnull(id);
+        url = g_strconcat(f->bridge->v2, "/subscriptions/", id, NULL);
+        /* keys in cloud-event-proxy's order */
+        g_autofree char *expected = g_strdup_printf("{\"ResourceAddress\":\"%s\",\"EndpointUri\":\"%s\","
+                                                    "\"SubscriptionId\":\"%s\",\"UriLocation\":\"%s\"}",
+                                                    LOCK_STATE, endpoint, id, url);
+        g_assert_cmpstr(r->body, ==, expected);
+
+        /* the probe carried the current state */
+        probe = test_endpoint_pop(f->consumer, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(probe);
+        g_assert_cmpstr(probe->path, ==, "/event");
+        g_assert_cmpstr(probe->content_type, ==, "application/json");
+        event = parse(g_bytes_get_data(probe->body, NULL));
+        o = json_node_get_object(event);
+        g_assert_cmpstr(json_object_get_string_member(o, "specversion"), ==, "1.0");
+        g_assert_cmpstr(json_object_get_string_member(o, "source"), ==, "/sync/ptp-status/lock-state");
+        g_assert_cmpstr(first_value(event, 0), ==, "LOCKED");
+        g_clear_pointer(&event, json_node_unref);
+
+        /* a change is pushed */
+        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "unlocked", 9);
+        push = test_endpoint_pop(f->consumer, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(push);
+        event = parse(g_bytes_get_data(push->body, NULL));
+        o = json_node_get_object(event);
+        g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "event.sync.ptp-status.ptp-state-change");
+        g_assert_cmpstr(first_value(event, 0), !=, "LOCKED");
+
+        got = test_http("GET", url, NULL);
+        g_assert_cmpuint(got->status, ==, 200);
+        g_assert_cmpstr(got->body, ==, expected);
+        gone = test_http("DELETE", url, NULL);
+        g_assert_cmpuint(gone->status, ==, 204);
+        g_assert_cmpuint(gone->length, ==, 0);
+        g_clear_pointer(&got, test_response_free);
+        got = test_http("GET", url, NULL);
+        g_assert_cmpuint(got->status, ==, 404);
+        g_assert_cmpuint(got->length, ==, 0);
+        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+}
+
+int main(int argc, char *argv[]) {
+        g_test_init(&argc, &argv, NULL);
+        g_test_add("/bridge/subscribe-probe-push", Fixture, NULL, setup, test_subscribe_probe_push, teardown);
+        return g_test_run();
+}
