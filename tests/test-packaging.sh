@@ -8,9 +8,12 @@
 #                                  `systemd-analyze verify` passes every installed
 #                                  unit; `systemctl --root= enable` makes the alias
 #                                  the D-Bus activation file names; the unit's
-#                                  hardening stays at the exposure level it has;
-#                                  every man:NAME(N) of the units is installed
-#                                  (and systemd-analyze finds it, --man=yes).
+#                                  hardening stays at the exposure level it has
+#                                  (ptpsync-http.service: at most 2.5);
+#                                  systemd-sysusers --root= makes the user
+#                                  ptpsync-http.service runs as; every
+#                                  man:NAME(N) of the units is installed (and
+#                                  systemd-analyze finds it, --man=yes).
 #   test-packaging.sh bus-policy   data/org.ptpsync1.conf in a private bus whose
 #                                  default policy is the system bus's (deny owning,
 #                                  deny method calls): nobody cannot own
@@ -28,10 +31,12 @@
 #   test-packaging.sh man          each man page (man/*.scd, built by scdoc)
 #                                  renders with man -l (groff without man)
 #                                  without a warning; every option, command and
-#                                  environment variable of `ptpsyncd --help` and
-#                                  `ptpsyncctl --help` has its entry in its page,
-#                                  and every key and group of data/ptpsyncd.conf
-#                                  in ptpsyncd.conf(5). Skips (77) without scdoc.
+#                                  environment variable of `ptpsyncd --help`,
+#                                  `ptpsyncctl --help` and `ptpsync-http --help`
+#                                  has its entry in its page, and every key and
+#                                  group of data/ptpsyncd.conf in ptpsyncd.conf(5),
+#                                  of data/ptpsync-http.conf in
+#                                  ptpsync-http.conf(5). Skips (77) without scdoc.
 #
 # Meson passes the directories and programs in the environment (tests/meson.build).
 # Every wait has a deadline. Exit 0 pass, 1 fail, 77 skip.
@@ -160,6 +165,9 @@ test_units() {
                 ["$DBUS_POLICYDIR/org.ptpsync1.conf"]="D-Bus policy"
                 ["$POLKIT_ACTIONDIR/org.ptpsync1.policy"]="polkit actions"
                 ["$SYSCONFDIR/ptpsync/ptpsyncd.conf"]=configuration
+                ["$UNITDIR/ptpsync-http.service"]="bridge unit"
+                ["$SYSUSERSDIR/ptpsync-http.conf"]="bridge sysusers.d snippet"
+                ["$SYSCONFDIR/ptpsync/ptpsync-http.conf"]="bridge configuration"
         )
         for f in "${!expected[@]}"; do
                 [[ -f $root$f ]] || fail "${expected[$f]} not installed at $f"
@@ -167,6 +175,10 @@ test_units() {
         done
         [[ -x $root$LIBEXECDIR/ptpsyncd ]] || fail "ptpsyncd not installed at $LIBEXECDIR/ptpsyncd"
         [[ -x $root$BINDIR/ptpsyncctl ]] || fail "ptpsyncctl not installed at $BINDIR/ptpsyncctl"
+        [[ -x $root$LIBEXECDIR/ptpsync-http ]] || fail "ptpsync-http not installed at $LIBEXECDIR/ptpsync-http"
+        # The shipped configuration, all commented out, is the one installed.
+        cmp -s "$PTPSYNC_DATA_DIR/ptpsync-http.conf" "$root$SYSCONFDIR/ptpsync/ptpsync-http.conf" ||
+                fail "$SYSCONFDIR/ptpsync/ptpsync-http.conf is not data/ptpsync-http.conf"
         grep -qx "ExecStart=$BINDIR/ptpsyncctl wait --state=LOCKED --timeout=infinity" \
                 "$root$UNITDIR/ptpsync-wait-sync.service" || fail "ptpsync-wait-sync.service does not run ptpsyncctl wait"
 
@@ -221,11 +233,50 @@ test_units() {
                 fail "enabling ptpsyncd.service did not hook it into multi-user.target: $out"
         echo "ok: systemctl enable makes $alias and multi-user.target.wants/ptpsyncd.service"
 
+        test_bridge_unit "$root"
+
         # Regression guard for the hardening: 2.0 when written (out of 10; 20 in the
         # threshold's units). Losing a few options pushes it over 25.
         out=$(systemd-analyze security --offline=yes --root="$root" --threshold=25 --no-pager \
                 "$unitdir/ptpsyncd.service" 2>&1) ||
                 fail "the unit's exposure level went up: $(echo "$out" | grep -e '✗' -e 'Overall')"
+        echo "ok: $(echo "$out" | grep -o 'Overall exposure.*')"
+}
+
+# ptpsync-http.service in the staged root $1: what it runs, as whom, next to
+# what, how hardened, and that the user it names is made by its sysusers.d
+# snippet.
+test_bridge_unit() {
+        local root=$1 unit=$1$UNITDIR/ptpsync-http.service user out
+        need systemd-sysusers systemd
+
+        grep -qx "ExecStart=$LIBEXECDIR/ptpsync-http" "$unit" ||
+                fail "ptpsync-http.service: ExecStart= is not $LIBEXECDIR/ptpsync-http: $(grep ExecStart= "$unit")"
+        grep -qx "Type=notify" "$unit" || fail "ptpsync-http.service is not Type=notify"
+        grep -qx "Wants=ptpsyncd.service" "$unit" && grep -qE "^After=(.* )?ptpsyncd.service( |$)" "$unit" ||
+                fail "ptpsync-http.service is not Wants= and After=ptpsyncd.service"
+        user=$(sed -n 's/^User=//p' "$unit")
+        [[ $user == ptpsync-http && $(sed -n 's/^Group=//p' "$unit") == ptpsync-http ]] ||
+                fail "ptpsync-http.service runs as User=$user Group=$(sed -n 's/^Group=//p' "$unit")"
+
+        # The user is made by its snippet, as systemd-sysusers does at boot or at package install:
+        # a system user with no login shell.
+        out=$(systemd-sysusers --root="$root" "$root$SYSUSERSDIR/ptpsync-http.conf" 2>&1) ||
+                fail "systemd-sysusers --root: $out"
+        grep -qE "^$user:x:[0-9]+:[0-9]+:[^:]*:/:(/usr)?/s?bin/nologin$" "$root/etc/passwd" ||
+                fail "systemd-sysusers did not make the user $user: $(cat "$root/etc/passwd" 2>&1)"
+        (( $(grep "^$user:" "$root/etc/passwd" | cut -d: -f3) < 1000 )) || fail "$user is not a system user"
+        grep -q "^$user:x:" "$root/etc/group" || fail "systemd-sysusers did not make the group $user"
+        echo "ok: systemd-sysusers makes the system user and group $user that ptpsync-http.service runs as"
+
+        out=$(systemctl --root="$root" enable ptpsync-http.service 2>&1) || fail "systemctl enable ptpsync-http: $out"
+        [[ -L $root/etc/systemd/system/multi-user.target.wants/ptpsync-http.service ]] ||
+                fail "enabling ptpsync-http.service did not hook it into multi-user.target: $out"
+        echo "ok: systemctl enable hooks ptpsync-http.service into multi-user.target"
+
+        # Written for at most 2.5 (25 in the threshold's units); it was 1.2 when written.
+        out=$(systemd-analyze security --offline=yes --root="$root" --threshold=25 --no-pager "$unit" 2>&1) ||
+                fail "ptpsync-http.service's exposure level is over 2.5: $(echo "$out" | grep -e '✗' -e 'Overall')"
         echo "ok: $(echo "$out" | grep -o 'Overall exposure.*')"
 }
 
@@ -412,7 +463,7 @@ test_man() {
         [[ -x ${PTPSYNCD:-} && -x ${PTPSYNCCTL:-} ]] || fail "PTPSYNCD and PTPSYNCCTL must be set (meson test does)"
         [[ -d ${MAN_BUILD_DIR:-} ]] || fail "MAN_BUILD_DIR must be set (meson test does)"
 
-        for page in ptpsyncd.8 ptpsyncctl.1 ptpsyncd.conf.5 libptpsync.3; do
+        for page in ptpsyncd.8 ptpsyncctl.1 ptpsyncd.conf.5 libptpsync.3 ptpsync-http.8 ptpsync-http.conf.5; do
                 f=$MAN_BUILD_DIR/$page
                 [[ -s $f ]] || fail "$page was not built in $MAN_BUILD_DIR"
                 # At the usual 80 columns: any warning (an undefined macro or request, a
@@ -447,6 +498,14 @@ test_man() {
         }
         check_help "$PTPSYNCD" ptpsyncd.8
         check_help "$PTPSYNCCTL" ptpsyncctl.1
+        # ptpsync-http itself once its main() parses options; until then the same
+        # bridge_options_parse() in tests/ptpsync-http-options.
+        if [[ -x ${PTPSYNC_HTTP:-} ]] && "$PTPSYNC_HTTP" --help 2>/dev/null | grep -q "^Usage: ptpsync-http"; then
+                check_help "$PTPSYNC_HTTP" ptpsync-http.8
+        else
+                [[ -x ${PTPSYNC_HTTP_OPTIONS:-} ]] || fail "PTPSYNC_HTTP_OPTIONS must be set (meson test does)"
+                check_help "$PTPSYNC_HTTP_OPTIONS" ptpsync-http.8
+        fi
 
         # Every key of the default configuration file (all commented out there), and
         # every fixed group, in ptpsyncd.conf(5).
@@ -462,6 +521,19 @@ test_man() {
         grep -qx "\[Quota user NAME\] SECTIONS" <<<"$text" || missing+=("[Quota user NAME]")
         ((${#missing[@]} == 0)) || fail "ptpsyncd.conf.5 has no entry for ${missing[*]} of data/ptpsyncd.conf"
         echo "ok: ptpsyncd.conf.5 has an entry for each key and group of data/ptpsyncd.conf"
+
+        # The same for the bridge's: every key (in [0-9] too: V2=), every group. Not in
+        # the EXAMPLE, whose indented "Retry=20" would pass for an entry.
+        text=$(render_man "$MAN_BUILD_DIR/ptpsync-http.conf.5" 1000 2>/dev/null | sed '/^EXAMPLE/,$d')
+        missing=()
+        for o in $(sed -n 's/^#\([A-Z][A-Za-z0-9]*\)=.*/\1/p' "$PTPSYNC_DATA_DIR/ptpsync-http.conf"); do
+                has_entry "$text" "$o" || missing+=("$o=")
+        done
+        for o in $(sed -n 's/^\[\([A-Za-z]*\)\]$/\1/p' "$PTPSYNC_DATA_DIR/ptpsync-http.conf"); do
+                grep -qx "\[$o\] SECTION" <<<"$text" || missing+=("[$o]")
+        done
+        ((${#missing[@]} == 0)) || fail "ptpsync-http.conf.5 has no entry for ${missing[*]} of data/ptpsync-http.conf"
+        echo "ok: ptpsync-http.conf.5 has an entry for each key and group of data/ptpsync-http.conf"
 }
 
 case ${1:-} in
