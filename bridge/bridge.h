@@ -22,7 +22,10 @@ typedef struct Bridge {
         BridgeConfig *config;
         PtpsyncClient *client;
         char *node;             /* the daemon's NodeName, once known */
+        char *daemon_owner;     /* the unique name of ptpsyncd being followed */
         bool synced;            /* the daemon's subscriptions are listed and re-attached */
+        bool syncing;
+        guint sync_timer;       /* listing failed: the next try */
         Metrics *metrics;
         Allowlist *allowlist;
         HttpPoster *poster;

@@ -22,12 +22,28 @@ static void notify_status(Bridge *b) {
                    rest_subscriptions_count(b->subscriptions, ORAN_API_V1));
 }
 
+static void on_synced(int error, void *userdata);
+
+static gboolean sync_again(gpointer userdata) {
+        Bridge *b = userdata;
+
+        b->sync_timer = 0;
+        if (!b->synced && !b->syncing && b->daemon_owner) {
+                b->syncing = true;
+                rest_subscriptions_sync(b->subscriptions, on_synced, b);
+        }
+        return G_SOURCE_REMOVE;
+}
+
 static void on_synced(int error, void *userdata) {
         Bridge *b = userdata;
 
+        b->syncing = false;
         if (error < 0) {
-                g_warning("The subscriptions could not be listed from ptpsyncd: %s; trying again when it is back",
+                g_warning("The subscriptions could not be listed from ptpsyncd: %s; trying again in 2 s",
                           ptpsync_client_last_error_message(b->client) ?: g_strerror(-error));
+                if (!b->sync_timer)
+                        b->sync_timer = g_timeout_add_seconds(2, sync_again, b);
                 return;
         }
         b->synced = true;
@@ -48,14 +64,17 @@ static void on_node_name(PtpsyncClient *c, int error, const char *value, void *u
                 g_message("Serving node %s", b->node);
         }
         state_cache_start(b->state);
-        if (!b->synced)
-                rest_subscriptions_sync(b->subscriptions, on_synced, b);
+        sync_again(b);
 }
 
 /* The daemon came (again) or went: follow it. Durable subscriptions re-attach in the library. */
 static void on_daemon(PtpsyncClient *c, const char *owner, void *userdata) {
         Bridge *b = userdata;
 
+        if (g_strcmp0(owner, b->daemon_owner) == 0)
+                return;
+        g_free(b->daemon_owner);
+        b->daemon_owner = g_strdup(owner);
         if (!owner) {
                 g_message("ptpsyncd left the bus; waiting for it");
                 state_cache_reset(b->state);
@@ -96,6 +115,8 @@ static bool start_servers(Bridge *b, GError **error) {
 }
 
 static void bridge_done(Bridge *b) {
+        if (b->sync_timer)
+                g_source_remove(b->sync_timer);
         for (size_t i = 0; i < G_N_ELEMENTS(b->servers); i++)
                 if (b->servers[i]) {
                         soup_server_disconnect(b->servers[i]);
@@ -110,6 +131,7 @@ static void bridge_done(Bridge *b) {
         g_clear_pointer(&b->allowlist, allowlist_free);
         g_clear_pointer(&b->loop, g_main_loop_unref);
         g_clear_pointer(&b->node, g_free);
+        g_clear_pointer(&b->daemon_owner, g_free);
 }
 
 static int run(Bridge *b) {
@@ -145,8 +167,9 @@ static int run(Bridge *b) {
                 g_source_remove(source);
                 return 1;
         }
-        /* The daemon may be there already: ask, rather than wait for an owner change. */
-        on_daemon(b->client, "", b);
+        /* The handler runs once the daemon's owner is learnt; if it is known already, now. */
+        if (ptpsync_client_get_daemon_owner(b->client))
+                on_daemon(b->client, ptpsync_client_get_daemon_owner(b->client), b);
         g_unix_signal_add(SIGTERM, on_terminate, b);
         g_unix_signal_add(SIGINT, on_terminate, b);
         sd_notify(0, "READY=1");

@@ -44,6 +44,7 @@ struct RestSubscriptions {
         GPtrArray *order;   /* RestSubscription*, creation order, every phase but DELETING */
         GPtrArray *leaving; /* REST_DELETING: kept until the daemon confirms */
         PtpsyncCall *list_call;
+        struct Sync *sync;  /* the listing under way */
 };
 
 /* rest-delivery.c */

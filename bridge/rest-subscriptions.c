@@ -55,6 +55,7 @@ void rest_subscriptions_free(RestSubscriptions *r) {
                 return;
         if (r->list_call)
                 ptpsync_call_cancel(r->list_call);
+        g_free(r->sync);
         g_hash_table_destroy(r->by_id);
         g_ptr_array_free(r->order, TRUE);
         g_ptr_array_free(r->leaving, TRUE);
@@ -488,11 +489,12 @@ void rest_subscriptions_delete_all(RestSubscriptions *r, OranApi api, rest_delet
 
 /* ---- start-up: re-attaching what the daemon holds ---- */
 
-typedef struct Sync {
+struct Sync {
         RestSubscriptions *registry;
         rest_sync_done_t done;
         void *userdata;
-} Sync;
+};
+typedef struct Sync Sync;
 
 static void reattach(RestSubscriptions *r, const PtpsyncSubscriptionInfoList *l, size_t i) {
         const char *path, *name, *address, *resource, *endpoint, *api, *keys;
@@ -536,6 +538,7 @@ static void on_listed(PtpsyncClient *c, int error, const PtpsyncSubscriptionInfo
         RestSubscriptions *r = sync->registry;
 
         r->list_call = NULL;
+        r->sync = NULL;
         if (error >= 0) {
                 for (size_t i = 0; i < ptpsync_subscription_info_list_get_n(l); i++)
                         reattach(r, l, i);
@@ -550,8 +553,8 @@ void rest_subscriptions_sync(RestSubscriptions *r, rest_sync_done_t done, void *
         int e;
 
         *sync = (Sync) { r, done, userdata };
-        if (r->list_call)
-                ptpsync_call_cancel(r->list_call);
+        g_assert(!r->list_call && !r->sync);
+        r->sync = sync;
         e = ptpsync_client_list_subscription_infos_async(r->bridge->client, on_listed, sync, &r->list_call);
         if (e < 0)
                 on_listed(r->bridge->client, e, NULL, sync);
