@@ -233,7 +233,7 @@ bool oran_subscription_request_parse(const char *body, size_t length, OranApi ap
                 return invalid(error, "\"%s\" is empty", resource_key);
         if (r.endpoint && !*r.endpoint)
                 g_clear_pointer(&r.endpoint, g_free);
-        if (!r.endpoint && !r.v1_keys)
+        if (!r.endpoint && api == ORAN_API_V2)
                 return invalid(error, "\"%s\" is %s", endpoint_key,
                                json_object_has_member(o, endpoint_key) &&
                                !JSON_NODE_HOLDS_NULL(json_object_get_member(o, endpoint_key)) ? "empty" : "missing");

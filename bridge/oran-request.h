@@ -34,7 +34,7 @@ typedef enum OranRequestError {
 
 typedef struct OranSubscriptionRequest {
         char *resource; /* the address as given, non-empty */
-        char *endpoint; /* NULL only for a v1 request without one (pull only) */
+        char *endpoint; /* NULL only for an ORAN_API_V1 request without one (pull only) */
         bool v1_keys;   /* the request used resource/endpointUri (always so for ORAN_API_V1) */
 } OranSubscriptionRequest;
 
@@ -43,8 +43,10 @@ typedef struct OranSubscriptionRequest {
  * ResourceAddress/EndpointUri, v1 keys resource/endpointUri. ORAN_API_V1
  * accepts the v1 keys only; ORAN_API_V2 either set (as 4.16-4.18 did) and
  * records which in v1_keys. A null value counts as absent. The resource is
- * mandatory; so is the endpoint for v2 keys (v1 keys may leave it out, or
- * give "", for a pull-only subscription). On failure *ret is left zeroed.
+ * mandatory; so is the endpoint for ORAN_API_V2, whichever the keys (its
+ * createSubscription refuses an empty EndpointUri); ORAN_API_V1 may leave it
+ * out, or give "", for a pull-only subscription. On failure *ret is left
+ * zeroed.
  */
 bool oran_subscription_request_parse(const char *body, size_t length, OranApi api, OranSubscriptionRequest *ret,
                                      GError **error);

@@ -47,8 +47,10 @@ static const RequestCase cases[] = {
             "\"EndpointUri\" is missing"),
         /* 4.16-4.18: v2 accepts the v1 keys and writes them back. */
         OK2(V1(Q(LOCK), Q(EP)), LOCK, EP, true),
-        OK2("{\"resource\":" Q(LOCK) "}", LOCK, NULL, true),
-        OK2("{\"resource\":" Q(LOCK) ",\"endpointUri\":\"\"}", LOCK, NULL, true),
+        /* ...but v2 wants an endpoint whichever the keys. */
+        BAD(ORAN_API_V2, "{\"resource\":" Q(LOCK) "}", INVALID, "\"endpointUri\" is missing"),
+        BAD(ORAN_API_V2, "{\"resource\":" Q(LOCK) ",\"endpointUri\":\"\"}", INVALID, "\"endpointUri\" is empty"),
+        BAD(ORAN_API_V2, "{\"resource\":" Q(LOCK) ",\"endpointUri\":null}", INVALID, "\"endpointUri\" is missing"),
         /* Escapes decoded; UTF-8 (here a surrogate pair) kept. */
         OK2(V2("\"\\/cluster\\/node\\/n\\u00e9\\ud83d\\ude00\"", Q(EP)), "/cluster/node/n\xc3\xa9\xf0\x9f\x98\x80",
             EP, false),
@@ -71,7 +73,7 @@ static const RequestCase cases[] = {
         BAD(ORAN_API_V2, "{\"resource\":" Q(LOCK) ",\"EndpointUri\":" Q(EP) "}", INVALID, "mixes"),
         BAD(ORAN_API_V2, "{\"resource\":" Q(LOCK) ",\"UriLocation\":\"x\"}", INVALID, "\"UriLocation\""),
         /* ...but a null one is absent. */
-        OK2("{\"resource\":" Q(LOCK) ",\"EndpointUri\":null}", LOCK, NULL, true),
+        OK2("{\"resource\":" Q(LOCK) ",\"endpointUri\":" Q(EP) ",\"EndpointUri\":null}", LOCK, EP, true),
 
         /* Missing, null, empty. */
         BAD(ORAN_API_V2, "{}", INVALID, "\"ResourceAddress\" is missing"),
