@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "allowlist.h"
-#include "log-quote.h"
+#include "quote-value.h"
 #include "uri-host.h"
 
 struct Allowlist {
@@ -13,7 +13,7 @@ struct Allowlist {
 const char *const allowlist_default[] = { "127.0.0.0/8", "::1/128", "localhost", NULL };
 
 static bool bad_entry(const char *entry, const char *why, GError **error) {
-        g_autofree char *q = log_quote(entry);
+        g_autofree char *q = quote_value(entry);
 
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "allowlist entry %s: %s", q, why);
         return false;

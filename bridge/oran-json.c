@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "log-quote.h"
+#include "quote-value.h"
 #include "oran-json.h"
 #include "oran-uuid.h"
 
@@ -159,7 +159,7 @@ static bool check_string(const char *what, const char *s, GError **error) {
         if (!s || !*s)
                 return bad_event(error, "the event has no %s", what);
         if (!g_utf8_validate(s, -1, NULL)) {
-                g_autofree char *q = log_quote(s);
+                g_autofree char *q = quote_value(s);
 
                 return bad_event(error, "the event's %s %s is not valid UTF-8", what, q);
         }
@@ -174,14 +174,14 @@ static bool check_value(const OranValue *v, size_t i, GError **error) {
                 if (!fields[f])
                         return bad_event(error, "value %zu of the event has no %s", i, names[f]);
                 if (!g_utf8_validate(fields[f], -1, NULL)) {
-                        g_autofree char *q = log_quote(fields[f]);
+                        g_autofree char *q = quote_value(fields[f]);
 
                         return bad_event(error, "value %zu of the event has a %s %s that is not valid UTF-8", i,
                                          names[f], q);
                 }
         }
         if (!*v->address || v->address[0] == '/') {
-                g_autofree char *q = log_quote(v->address);
+                g_autofree char *q = quote_value(v->address);
 
                 return bad_event(error, "value %zu of the event has the address %s, not one relative to the node",
                                  i, q);
@@ -198,7 +198,7 @@ bool oran_event_check(const OranEvent *e, GError **error) {
             !check_string("source", e->source, error))
                 return false;
         if (!oran_address_parse(e->source, ORAN_API_V2, NULL, NULL)) {
-                g_autofree char *q = log_quote(e->source);
+                g_autofree char *q = quote_value(e->source);
 
                 return bad_event(error, "the event's source %s is not " NODE_PREFIX "<node><suffix> of a known kind",
                                  q);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "json-strict.h"
-#include "log-quote.h"
+#include "quote-value.h"
 #include "oran-request.h"
 #include "uri-host.h"
 
@@ -150,7 +150,7 @@ static bool parse_object(const char *body, size_t length, JsonNode **ret, GError
         if (!root || !JSON_NODE_HOLDS_OBJECT(root))
                 return not_json(error, "the body is %s, not a JSON object", root ? node_kind(root) : "null");
         if (repeated) {
-                g_autofree char *q = log_quote(repeated);
+                g_autofree char *q = quote_value(repeated);
 
                 return invalid(error, "the key %s appears more than once", q);
         }
@@ -252,7 +252,7 @@ void oran_subscription_request_clear(OranSubscriptionRequest *r) {
 }
 
 static GUri *bad_endpoint(const char *uri, const char *why, GError **error) {
-        g_autofree char *q = log_quote(uri);
+        g_autofree char *q = quote_value(uri);
 
         g_set_error(error, ORAN_REQUEST_ERROR, ORAN_REQUEST_ERROR_ENDPOINT, "EndpointUri %s %s", q, why);
         return NULL;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
-#include "log-quote.h"
+#include "quote-value.h"
 #include "uri-host.h"
 
 #define NAME_MAX_LEN  253
@@ -45,7 +45,7 @@ static bool is_ldh_label(const char *label, size_t len) {
 }
 
 static bool invalid(const char *host, const char *why, GError **error) {
-        g_autofree char *q = log_quote(host);
+        g_autofree char *q = quote_value(host);
 
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s %s", q, why);
         return false;
