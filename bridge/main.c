@@ -118,10 +118,13 @@ static void bridge_done(Bridge *b) {
         if (b->sync_timer)
                 g_source_remove(b->sync_timer);
         for (size_t i = 0; i < G_N_ELEMENTS(b->servers); i++)
-                if (b->servers[i]) {
+                if (b->servers[i])
                         soup_server_disconnect(b->servers[i]);
-                        g_clear_object(&b->servers[i]);
-                }
+        /* The connections just closed let go of their sockets in the iterations that follow: a few, not a wait. */
+        for (unsigned n = 0; n < 64 && g_main_context_pending(NULL); n++)
+                g_main_context_iteration(NULL, FALSE);
+        for (size_t i = 0; i < G_N_ELEMENTS(b->servers); i++)
+                g_clear_object(&b->servers[i]);
         /* Durable subscriptions are left as they are: the daemon keeps them for the next start. */
         g_clear_pointer(&b->subscriptions, rest_subscriptions_free);
         g_clear_pointer(&b->state, state_cache_free);

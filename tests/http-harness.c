@@ -89,16 +89,21 @@ static void on_post(SoupServer *server, SoupServerMessage *message, const char *
 static gpointer consumer_thread(gpointer userdata) {
         TestEndpoint *c = userdata;
         g_autoptr(GError) error = NULL;
-        GSList *uris;
+        GSList *listeners;
 
         g_main_context_push_thread_default(c->context);
         c->server = soup_server_new(NULL, NULL);
         soup_server_add_handler(c->server, NULL, on_post, c, NULL);
-        g_assert_true(soup_server_listen_local(c->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+        /* soup_server_listen(), not _listen_local(): libsoup 3.2's _local leaks an address. */
+        g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+        g_assert_true(soup_server_listen(c->server, address, 0, &error));
         g_assert_no_error(error);
-        uris = soup_server_get_uris(c->server);
-        c->port = (unsigned) g_uri_get_port(uris->data);
-        g_slist_free_full(uris, (GDestroyNotify) g_uri_unref);
+        /* The port from the socket itself: libsoup 3.2's soup_server_get_uris() leaks an address. */
+        listeners = soup_server_get_listeners(c->server);
+        g_autoptr(GSocketAddress) local = g_socket_get_local_address(listeners->data, &error);
+        g_assert_no_error(error);
+        c->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+        g_slist_free(listeners);
         g_mutex_lock(&c->lock);
         c->started = true;
         g_cond_signal(&c->ready);
