@@ -8,9 +8,24 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "http-harness.h"
+
+#define FULL_STACKS ":fast_unwind_on_malloc=0"
+
+void test_http_reexec(char *argv[]) {
+        const char *lsan = g_getenv("LSAN_OPTIONS") ?: "";
+        g_autofree char *full = NULL;
+
+        if (strstr(lsan, FULL_STACKS))
+                return;
+        full = g_strconcat(lsan, FULL_STACKS, NULL);
+        g_setenv("LSAN_OPTIONS", full, TRUE);
+        execv("/proc/self/exe", argv);
+        g_error("Cannot run the test again with full stacks: %s", g_strerror(errno));
+}
 
 /* ---- consumers ---- */
 
@@ -286,6 +301,8 @@ static TestBridge *bridge_spawn(TestBus *bus, const char *config_text, unsigned 
                                 const char *log_path) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GError) error = NULL;
+        g_auto(GStrv) envp = NULL;
+        g_autofree char *lsan = NULL;
         const char *program = g_getenv("PTPSYNC_HTTP");
         TestBridge *b = g_new0(TestBridge, 1);
         gint64 deadline = g_get_monotonic_time() + (gint64) TEST_TIMEOUT_USEC;
@@ -307,7 +324,11 @@ static TestBridge *bridge_spawn(TestBus *bus, const char *config_text, unsigned 
         g_ptr_array_add(argv, g_strdup_printf("--v2-listen=127.0.0.1:%u", v2_port));
         g_ptr_array_add(argv, g_strdup_printf("--v1-listen=127.0.0.1:%u", v1_port));
         g_ptr_array_add(argv, NULL);
-        g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, spawn_logged, b->log_path,
+        /* Full stacks for LeakSanitizer, so that tests/lsan.supp's libsoup entry can match (slower mallocs:
+         * for the bridge only). */
+        lsan = g_strconcat(g_getenv("LSAN_OPTIONS") ?: "", strstr(g_getenv("LSAN_OPTIONS") ?: "", FULL_STACKS) ? "" : FULL_STACKS, NULL);
+        envp = g_environ_setenv(g_get_environ(), "LSAN_OPTIONS", lsan, TRUE);
+        g_spawn_async(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, spawn_logged, b->log_path,
                       &b->pid, &error);
         g_assert_no_error(error);
         while (!bridge_serves(b)) {

@@ -12,6 +12,13 @@
 
 #include "harness.h"
 
+/*
+ * At the start of main(): runs the test again with LeakSanitizer's full stacks
+ * (LSAN_OPTIONS fast_unwind_on_malloc=0), so that tests/lsan.supp's libsoup
+ * entry matches in this process too; once, and only where that is not set yet.
+ */
+void test_http_reexec(char *argv[]);
+
 /* ---- consumers ---- */
 
 typedef struct TestEndpoint TestEndpoint;

@@ -120,6 +120,7 @@ static void test_subscribe_probe_push(Fixture *f, gconstpointer data) {
 }
 
 int main(int argc, char *argv[]) {
+        test_http_reexec(argv);
         g_test_init(&argc, &argv, NULL);
         g_test_add("/bridge/subscribe-probe-push", Fixture, NULL, setup, test_subscribe_probe_push, teardown);
         return g_test_run();
