@@ -29,6 +29,7 @@ typedef struct PtpsyncGSource {
         GSource source;
         PtpsyncClient *client;
         gpointer fd_tag;
+        GIOCondition condition; /* what fd_tag polls for now */
 } PtpsyncGSource;
 
 static inline GIOCondition ptpsync_glib_condition(int events) {
@@ -47,9 +48,13 @@ static inline gboolean ptpsync_glib_prepare(GSource *source, gint *timeout) {
         int64_t now;
         int events;
 
+        /* Only on a change: g_source_modify_unix_fd() wakes the context, and
+         * calling it from every prepare would spin the loop. */
         events = ptpsync_client_get_events(s->client);
-        if (events >= 0)
-                g_source_modify_unix_fd(source, s->fd_tag, ptpsync_glib_condition(events));
+        if (events >= 0 && ptpsync_glib_condition(events) != s->condition) {
+                s->condition = ptpsync_glib_condition(events);
+                g_source_modify_unix_fd(source, s->fd_tag, s->condition);
+        }
         if (ptpsync_client_get_timeout(s->client, &until) < 0 || until == UINT64_MAX) {
                 *timeout = -1;
                 return FALSE;
@@ -106,7 +111,8 @@ static inline GSource *ptpsync_glib_source_new(PtpsyncClient *c) {
         source = g_source_new(&funcs, sizeof(PtpsyncGSource));
         s = (PtpsyncGSource *) source;
         s->client = c;
-        s->fd_tag = g_source_add_unix_fd(source, fd, ptpsync_glib_condition(events));
+        s->condition = ptpsync_glib_condition(events);
+        s->fd_tag = g_source_add_unix_fd(source, fd, s->condition);
         g_source_set_name(source, "ptpsync");
         return source;
 }
