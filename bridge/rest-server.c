@@ -84,6 +84,37 @@ static void on_request(SoupServer *server, SoupServerMessage *message, const cha
                 soup_server_message_pause(message);
 }
 
+/*
+ * The answer to a request refused before its body, written where it can be
+ * without waiting (a client that reads nothing gets nothing), and the
+ * connection closed: libsoup would otherwise read, and keep, the whole body
+ * first, whatever the status set here.
+ */
+static void refuse_unread(SoupServerMessage *message, GSocket *socket, unsigned status) {
+        g_autoptr(GIOStream) stolen = NULL;
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+        g_autofree char *date = soup_date_time_to_string(now, SOUP_DATE_HTTP);
+        g_autofree char *text = g_strdup_printf("HTTP/1.1 %u %s\r\nDate: %s\r\nConnection: close\r\n"
+                                                "Content-Length: 0\r\n\r\n",
+                                                status, soup_status_get_phrase(status), date);
+
+        g_object_ref(socket); /* the connection's, which libsoup lets go of */
+        stolen = soup_server_message_steal_connection(message);
+        (void) g_socket_send_with_blocking(socket, text, strlen(text), FALSE, NULL, NULL);
+        (void) g_socket_shutdown(socket, FALSE, TRUE, NULL);
+        (void) g_io_stream_close(stolen, NULL, NULL);
+        (void) g_socket_close(socket, NULL);
+        g_object_unref(socket);
+}
+
+/* A Content-Length of digits only, as RFC 9110 has it: libsoup takes "-5" and warns. */
+static bool length_is_readable(SoupMessageHeaders *headers) {
+        const char *value = soup_message_headers_get_one(headers, "Content-Length");
+        size_t n = value ? strlen(value) : 0;
+
+        return !value || (n > 0 && n <= 18 && strspn(value, "0123456789") == n);
+}
+
 /* After the headers, before the body: a body too large is refused unread, and so is one of unknown length. */
 static void on_headers(SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
                        gpointer userdata) {
@@ -91,18 +122,21 @@ static void on_headers(SoupServer *server, SoupServerMessage *message, const cha
         SoupMessageHeaders *headers = soup_server_message_get_request_headers(message);
         goffset length = soup_message_headers_get_content_length(headers);
         SoupEncoding encoding = soup_message_headers_get_encoding(headers);
+        GSocket *socket = soup_server_message_get_socket(message);
         unsigned status = 0;
 
-        if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF)
+        if (!length_is_readable(headers))
+                status = SOUP_STATUS_BAD_REQUEST;
+        else if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF)
                 status = SOUP_STATUS_LENGTH_REQUIRED;
         else if (encoding == SOUP_ENCODING_CONTENT_LENGTH && length > (goffset) ctx->bridge->config->max_body_bytes)
                 status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
         if (status == 0)
                 return;
-        soup_message_headers_replace(soup_server_message_get_response_headers(message), "Connection", "close");
-        soup_server_message_set_status(message, status, NULL);
         metrics_count_request(ctx->bridge->metrics, api_label(ctx->api), "other",
                               soup_server_message_get_method(message), status);
+        g_object_set_data(G_OBJECT(message), DEADLINE_KEY, NULL);
+        refuse_unread(message, socket, status);
 }
 
 /* ---- the read deadline: a request not read in time loses its connection ---- */
