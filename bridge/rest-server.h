@@ -2,8 +2,9 @@
 /*
  * The REST servers: one SoupServer per API (v1, v2), each on its own port,
  * with cloud-event-proxy's routes, status codes and bodies (
- * rest-routes.c). Here: what every request goes through first (the body bound,
- * the read deadline, the route table, the count for the metrics).
+ * rest-routes.c). Here: the connections, accepted and closed by the bridge
+ * rather than libsoup, and what every request goes through first (the body
+ * bound, the read deadline, the route table, the count for the metrics).
  */
 #pragma once
 

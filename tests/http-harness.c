@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -402,4 +403,158 @@ void test_bridge_free(TestBridge *b) {
         g_free(b->config_path);
         g_free(b->log_path);
         g_free(b);
+}
+
+/* ---- raw connections and the bridge's process, for hostile callers ---- */
+
+static int raw_socket(unsigned port, bool nonblocking) {
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t) port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+
+        g_assert_cmpint(fd, >=, 0);
+        if (connect(fd, (struct sockaddr *) &a, sizeof(a)) < 0 && !(nonblocking && errno == EINPROGRESS)) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+int test_raw_connect(unsigned port) {
+        return raw_socket(port, false);
+}
+
+int test_raw_connect_nonblocking(unsigned port) {
+        return raw_socket(port, true);
+}
+
+bool test_raw_send(int fd, const void *data, size_t length) {
+        const char *p = data;
+
+        while (length > 0) {
+                ssize_t n = send(fd, p, length, MSG_NOSIGNAL);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return false;
+                p += n;
+                length -= (size_t) n;
+        }
+        return true;
+}
+
+/* Waits for fd to be readable until deadline (monotonic usec); false at the deadline. */
+static bool raw_wait_readable(int fd, gint64 deadline) {
+        for (;;) {
+                gint64 left = deadline - g_get_monotonic_time();
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                int r;
+
+                if (left <= 0)
+                        return false;
+                r = poll(&p, 1, (int) MAX(1, left / 1000));
+                if (r > 0)
+                        return true;
+                if (r < 0 && errno != EINTR)
+                        return false;
+        }
+}
+
+/* Reads what is there into buffer: false at end of file, on an error or at the deadline. */
+static bool raw_read_more(int fd, GString *buffer, gint64 deadline) {
+        char chunk[16384];
+        ssize_t n;
+
+        if (!raw_wait_readable(fd, deadline))
+                return false;
+        n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return true;
+        if (n <= 0)
+                return false;
+        g_string_append_len(buffer, chunk, n);
+        return true;
+}
+
+/* The Content-Length of a response's headers (0 without one). */
+static size_t raw_content_length(const char *headers, size_t length) {
+        g_autofree char *lower = g_ascii_strdown(headers, (gssize) length);
+        const char *h = strstr(lower, "\r\ncontent-length:");
+
+        return h ? (size_t) g_ascii_strtoull(h + strlen("\r\ncontent-length:"), NULL, 10) : 0;
+}
+
+unsigned test_raw_read_response(int fd, GString *buffer, uint64_t timeout_usec, char **ret_body) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
+        const char *end;
+        size_t head, body;
+        unsigned status = 0;
+
+        while (!(end = g_strstr_len(buffer->str, (gssize) buffer->len, "\r\n\r\n")))
+                if (!raw_read_more(fd, buffer, deadline))
+                        return 0;
+        head = (size_t) (end - buffer->str) + 4;
+        body = raw_content_length(buffer->str, head);
+        while (buffer->len < head + body)
+                if (!raw_read_more(fd, buffer, deadline))
+                        return 0;
+        if (sscanf(buffer->str, "HTTP/1.1 %u ", &status) != 1)
+                status = 0;
+        if (ret_body)
+                *ret_body = g_strndup(buffer->str + head, body);
+        g_string_erase(buffer, 0, (gssize) (head + body));
+        return status;
+}
+
+bool test_raw_wait_closed(int fd, uint64_t timeout_usec) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
+        char chunk[16384];
+
+        for (;;) {
+                ssize_t n;
+
+                if (!raw_wait_readable(fd, deadline))
+                        return false;
+                n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                        return true;
+        }
+}
+
+unsigned test_pid_fd_count(GPid pid) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/fd", (int) pid);
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        unsigned n = 0;
+
+        g_assert_nonnull(dir);
+        while (g_dir_read_name(dir))
+                n++;
+        return n;
+}
+
+uint64_t test_pid_rss_kib(GPid pid) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/status", (int) pid);
+        g_autofree char *text = NULL;
+        const char *line;
+
+        g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+        line = strstr(text, "\nVmRSS:");
+        g_assert_nonnull(line);
+        return g_ascii_strtoull(line + strlen("\nVmRSS:"), NULL, 10);
+}
+
+uint64_t test_pid_cpu_ticks(GPid pid) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int) pid);
+        g_autofree char *text = NULL;
+        unsigned long long utime = 0, stime = 0;
+        const char *after;
+
+        g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+        /* after the name in parentheses, which may hold anything: state is field 3, utime 14, stime 15 */
+        after = strrchr(text, ')');
+        g_assert_nonnull(after);
+        g_assert_cmpint(sscanf(after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime),
+                        ==, 2);
+        return utime + stime;
 }

@@ -100,3 +100,25 @@ TestResponse *test_http_bytes(const char *method, const char *url, const void *b
 TestResponse *test_subscribe_v2(TestBridge *b, const char *resource, const char *endpoint);
 /* The SubscriptionId (or id) of a 201's body (g_free). */
 char *test_subscription_id(const TestResponse *r);
+
+/* ---- raw connections and the bridge's process, for hostile callers ---- */
+
+/* A TCP connection to 127.0.0.1:port (blocking; -1 if it cannot be made). */
+int test_raw_connect(unsigned port);
+/* The same without waiting for the handshake: connecting, or -1. */
+int test_raw_connect_nonblocking(unsigned port);
+/* Sends all of data; false if the peer refused it (reset, closed). */
+bool test_raw_send(int fd, const void *data, size_t length);
+/*
+ * Reads one HTTP/1.1 response (headers, then a Content-Length body) from fd,
+ * buffer holding what was read past earlier responses. Its status, or 0 if the
+ * connection ended or the deadline passed first; *ret_body (if set) its body.
+ */
+unsigned test_raw_read_response(int fd, GString *buffer, uint64_t timeout_usec, char **ret_body);
+/* Whether the peer closed (or reset) the connection within the timeout; what it sent is discarded. */
+bool test_raw_wait_closed(int fd, uint64_t timeout_usec);
+
+/* Of a running process: its open descriptors, its resident memory (KiB), its CPU time (utime + stime, in ticks). */
+unsigned test_pid_fd_count(GPid pid);
+uint64_t test_pid_rss_kib(GPid pid);
+uint64_t test_pid_cpu_ticks(GPid pid);
