@@ -29,6 +29,7 @@ typedef struct TestPost {
         char *content_type;
         GHashTable *headers; /* lower-case name -> value */
         gint64 received_usec; /* CLOCK_MONOTONIC */
+        unsigned status;      /* what it was answered */
 } TestPost;
 
 void test_post_free(TestPost *p);
@@ -100,3 +101,10 @@ TestResponse *test_http_bytes(const char *method, const char *url, const void *b
 TestResponse *test_subscribe_v2(TestBridge *b, const char *resource, const char *endpoint);
 /* The SubscriptionId (or id) of a 201's body (g_free). */
 char *test_subscription_id(const TestResponse *r);
+
+/* ---- delivery and restarts (test-bridge-delivery) ---- */
+
+/* POST v1/subscriptions {"resource":resource,"endpointUri":endpoint} (v1 keys). */
+TestResponse *test_subscribe_v1(TestBridge *b, const char *resource, const char *endpoint);
+/* The running bridge's resident memory (VmRSS), in KiB. */
+uint64_t test_bridge_rss_kib(TestBridge *b);
