@@ -604,6 +604,46 @@ static bool listener_has_all(TestProcess *p, TestEvent *const *e, size_t n) {
         return next == n;
 }
 
+/* Waits until the listener printed every event, each first seen in order. */
+static void wait_listener_has_all(TestProcess *p, TestEvent *const *e, size_t n) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) TEST_TIMEOUT_USEC;
+
+        while (!listener_has_all(p, e, n)) {
+                guint from = p->lines->len;
+
+                if (g_get_monotonic_time() > deadline)
+                        g_error("oran-listener did not get every event; it printed %u lines", from);
+                (void) test_process_wait_line(p, "POST", &from, TEST_POLL_USEC);
+        }
+}
+
+/* oran-listener subscribed (v2) to lock-state, its probe printed; *ret_id (if set) the SubscriptionId. */
+static TestProcess *listener_subscribe(Fixture *f, char **ret_id) {
+        g_autoptr(TestResponse) r = NULL;
+        g_autofree char *uri = NULL;
+        TestProcess *p;
+        unsigned port;
+        guint from = 0;
+
+        p = listener_start(&port);
+        uri = g_strdup_printf("http://127.0.0.1:%u/event", port);
+        r = test_subscribe_v2(f->bridge, LOCK_STATE, uri);
+        g_assert_cmpuint(r->status, ==, 201);
+        g_assert_nonnull(test_process_wait_line(p, "POST /event", &from, TEST_TIMEOUT_USEC)); /* the probe */
+        if (ret_id)
+                *ret_id = test_subscription_id(r);
+        return p;
+}
+
+/* SIGTERM, and a clean exit. */
+static void listener_stop(TestProcess *p) {
+        g_assert_cmpint(kill(p->pid, SIGTERM), ==, 0);
+        g_assert_true(test_process_wait_exit(p, TEST_TIMEOUT_USEC));
+        g_assert_true(WIFEXITED(p->exit_status));
+        g_assert_cmpint(WEXITSTATUS(p->exit_status), ==, 0);
+        test_process_free(p);
+}
+
 /*
  * A consumer whose port is closed and one SIGSTOPped (its connections
  * accepted by the kernel, never answered) hold up only themselves: a healthy
@@ -611,21 +651,14 @@ static bool listener_has_all(TestProcess *p, TestEvent *const *e, size_t n) {
  */
 static void test_stuck_consumers(Fixture *f, gconstpointer data) {
         TestEndpoint *healthy = test_endpoint_start(), *dead = test_endpoint_start();
-        g_autofree char *stopped_uri = NULL, *healthy_id = NULL, *dead_id = NULL;
-        g_autoptr(TestResponse) r = NULL;
+        g_autofree char *healthy_id = NULL, *dead_id = NULL;
         g_autoptr(TestEvent) e0 = NULL;
         TestEvent *e[STUCK_EVENTS];
         TestProcess *stopped;
-        unsigned port;
-        guint from = 0;
 
         start_bridge(f, stuck_config);
         e0 = inject(f);
-        stopped = listener_start(&port);
-        stopped_uri = g_strdup_printf("http://127.0.0.1:%u/event", port);
-        r = test_subscribe_v2(f->bridge, LOCK_STATE, stopped_uri);
-        g_assert_cmpuint(r->status, ==, 201);
-        g_assert_nonnull(test_process_wait_line(stopped, "POST /event", &from, TEST_TIMEOUT_USEC)); /* the probe */
+        stopped = listener_subscribe(f, NULL);
         healthy_id = subscribe(f, V2, healthy);
         dead_id = subscribe(f, V2, dead);
         test_endpoint_stop(dead);
@@ -642,22 +675,62 @@ static void test_stuck_consumers(Fixture *f, gconstpointer data) {
         expect_nothing_queued(healthy);
 
         g_assert_cmpint(kill(stopped->pid, SIGCONT), ==, 0);
-        for (gint64 deadline = g_get_monotonic_time() + (gint64) TEST_TIMEOUT_USEC;
-             !listener_has_all(stopped, e, G_N_ELEMENTS(e));) {
-                guint n = stopped->lines->len;
-
-                if (g_get_monotonic_time() > deadline)
-                        g_error("the continued consumer did not get every event; it printed %u lines", n);
-                (void) test_process_wait_line(stopped, "POST", &n, TEST_POLL_USEC);
-        }
-        g_assert_cmpint(kill(stopped->pid, SIGTERM), ==, 0);
-        g_assert_true(test_process_wait_exit(stopped, TEST_TIMEOUT_USEC));
-        g_assert_true(WIFEXITED(stopped->exit_status));
-        g_assert_cmpint(WEXITSTATUS(stopped->exit_status), ==, 0);
-        test_process_free(stopped);
+        wait_listener_has_all(stopped, e, G_N_ELEMENTS(e));
+        listener_stop(stopped);
         for (size_t i = 0; i < G_N_ELEMENTS(e); i++)
                 test_event_free(e[i]);
         test_endpoint_stop(healthy);
+}
+
+typedef struct InFlight {
+        sd_bus *bus;
+        const char *path;
+} InFlight;
+
+static bool in_flight(void *userdata) {
+        InFlight *i = userdata;
+
+        return u_property(i->bus, i->path, "InFlight") > 0;
+}
+
+/*
+ * The bridge stopped (SIGTERM) while its POST waits on a stopped consumer:
+ * it exits at once, cleanly, not after PostTimeoutSec=; started again, it
+ * delivers that event, and the next.
+ */
+static void test_stop_while_posting(Fixture *f, gconstpointer data) {
+        g_autoptr(TestEvent) e0 = NULL;
+        g_autofree char *id = NULL, *path = NULL;
+        TestEvent *e[2];
+        TestProcess *stopped;
+        TestBridge *old;
+        InFlight posting;
+        gint64 before;
+
+        start_bridge(f, stuck_config);
+        e0 = inject(f);
+        stopped = listener_subscribe(f, &id);
+        path = daemon_path(f, id);
+        g_assert_nonnull(path);
+        g_assert_cmpint(kill(stopped->pid, SIGSTOP), ==, 0);
+        e[0] = inject(f);
+        /* sent to the bridge, which POSTs it as it comes */
+        posting = (InFlight) { f->client, path };
+        g_assert_true(test_bus_wait_for(f->client, in_flight, &posting, TEST_TIMEOUT_USEC));
+
+        before = g_get_monotonic_time();
+        test_bridge_stop(f->bridge);
+        g_assert_cmpint(g_get_monotonic_time() - before, <, (gint64) HEALTHY_USEC);
+        old = f->bridge;
+        f->bridge = test_bridge_restart(f->bus, old);
+        test_bridge_free(old);
+
+        g_assert_cmpint(kill(stopped->pid, SIGCONT), ==, 0);
+        e[1] = inject(f);
+        wait_listener_has_all(stopped, e, G_N_ELEMENTS(e));
+        listener_stop(stopped);
+        for (size_t j = 0; j < G_N_ELEMENTS(e); j++)
+                test_event_free(e[j]);
 }
 
 /* ---- restarts ---- */
@@ -839,6 +912,7 @@ int main(int argc, char *argv[]) {
         g_test_add("/bridge-delivery/retry-in-order", Fixture, NULL, setup, test_retry_in_order, teardown);
         g_test_add("/bridge-delivery/dead-letters", Fixture, NULL, setup, test_dead_letters, teardown);
         g_test_add("/bridge-delivery/stuck-consumers", Fixture, NULL, setup, test_stuck_consumers, teardown);
+        g_test_add("/bridge-delivery/stop-while-posting", Fixture, NULL, setup, test_stop_while_posting, teardown);
         g_test_add("/bridge-delivery/restarts", Fixture, NULL, setup, test_restarts, teardown);
         g_test_add("/bridge-delivery/memory", Fixture, NULL, setup, test_memory, teardown);
         return g_test_run();
