@@ -484,10 +484,11 @@ static GHashTable *sink_posts(TestEndpoint *sink, unsigned n) {
         return by_id;
 }
 
-static void assert_sink_post(GHashTable *posts, const char *id, TestEndpoint *c, const char *reason,
+/* The sink got e as the consumer of api would have, with the X-Ptpsync-* headers saying whose and why. */
+static void assert_sink_post(GHashTable *posts, Api api, const char *id, TestEndpoint *c, const char *reason,
                              const TestEvent *e) {
         TestPost *p = g_hash_table_lookup(posts, id);
-        g_autofree char *endpoint = test_endpoint_uri(c, "event"), *got = NULL, *want = expected_body(e, V2, id);
+        g_autofree char *endpoint = test_endpoint_uri(c, "event"), *got = NULL, *want = expected_body(e, api, id);
 
         g_assert_nonnull(p);
         g_assert_cmpstr(g_hash_table_lookup(p->headers, "x-ptpsync-endpoint"), ==, endpoint);
@@ -500,10 +501,11 @@ static void assert_sink_post(GHashTable *posts, const char *id, TestEndpoint *c,
 #define DEAD_LETTER_RETRY 2
 
 /*
- * A consumer answering 400 has the event dead-lettered at once, one answering
- * 500 after Retry= retries: each is kept by the daemon (the log's ptpsyncctl
- * command lists it), POSTed to the sink with the X-Ptpsync-* headers, and the
- * subscription stays and gets the next events.
+ * A (v1) consumer answering 400 has the event dead-lettered at once, a (v2)
+ * one answering 500 after Retry= retries: each is kept by the daemon (the
+ * log's ptpsyncctl command lists it), POSTed to the sink in its API's body
+ * with the X-Ptpsync-* headers, and the subscription stays and gets the next
+ * events.
  */
 static void test_dead_letters(Fixture *f, gconstpointer data) {
         TestEndpoint *sink = test_endpoint_start(), *refusing = test_endpoint_start(), *failing = test_endpoint_start();
@@ -516,15 +518,15 @@ static void test_dead_letters(Fixture *f, gconstpointer data) {
                                  "BackoffPolicy=linear\n", sink_uri, DEAD_LETTER_RETRY);
         start_bridge(f, config);
         e0 = inject(f);
-        refusing_id = subscribe(f, V2, refusing);
+        refusing_id = subscribe(f, V1, refusing);
         failing_id = subscribe(f, V2, failing);
         test_endpoint_set_status(refusing, 400);
         test_endpoint_set_status(failing, 500);
         lost = inject(f);
 
         posts = sink_posts(sink, 2);
-        assert_sink_post(posts, refusing_id, refusing, "rejected", lost);
-        assert_sink_post(posts, failing_id, failing, "retries-exhausted", lost);
+        assert_sink_post(posts, V1, refusing_id, refusing, "rejected", lost);
+        assert_sink_post(posts, V2, failing_id, failing, "retries-exhausted", lost);
         /* the refused one tried once, the failing one 1 + Retry= times */
         for (unsigned i = 0; i < 1 + DEAD_LETTER_RETRY; i++) {
                 g_autoptr(TestPost) p = expect_next(failing, lost);
@@ -540,7 +542,7 @@ static void test_dead_letters(Fixture *f, gconstpointer data) {
         assert_ptpsyncctl_lists(f, failing_arg, lost);
 
         /* the subscriptions stay, and what comes next is delivered */
-        assert_kept(f, V2, refusing_id, true);
+        assert_kept(f, V1, refusing_id, true);
         assert_kept(f, V2, failing_id, true);
         test_endpoint_set_status(refusing, 204);
         test_endpoint_set_status(failing, 204);
@@ -733,6 +735,54 @@ static void test_stop_while_posting(Fixture *f, gconstpointer data) {
                 test_event_free(e[j]);
 }
 
+/*
+ * Past QueueLimit= the oldest waiting event is dead-lettered by the daemon
+ * without a failed POST of the bridge's: the bridge reads it back for the
+ * sink. The one in flight (to a stopped consumer) and the later ones are
+ * delivered once it is continued.
+ */
+static void test_queue_limit(Fixture *f, gconstpointer data) {
+        TestEndpoint *sink = test_endpoint_start();
+        g_autofree char *sink_uri = test_endpoint_uri(sink, "dead"), *config = NULL, *id = NULL, *arg = NULL;
+        g_autofree char *got = NULL, *want = NULL;
+        g_autoptr(TestEvent) e0 = NULL, dropped = NULL;
+        g_autoptr(TestPost) p = NULL;
+        TestEvent *e[3];
+        TestProcess *stopped;
+        const char *reason;
+
+        /* PostTimeoutSec=10: the first event stays in flight meanwhile, not waiting */
+        config = g_strdup_printf("[Endpoints]\nDeadLetterSink=%s\nPostTimeoutSec=10\n[Delivery]\nQueueLimit=2\n",
+                                 sink_uri);
+        start_bridge(f, config);
+        e0 = inject(f);
+        stopped = listener_subscribe(f, &id);
+        g_assert_cmpint(kill(stopped->pid, SIGSTOP), ==, 0);
+        e[0] = inject(f);
+        dropped = inject(f);
+        e[1] = inject(f);
+        e[2] = inject(f); /* a third waiting: the oldest of them goes */
+
+        p = test_endpoint_pop(sink, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(p);
+        reason = g_hash_table_lookup(p->headers, "x-ptpsync-dead-letter-reason");
+        g_assert_cmpstr(reason, ==, "queue-limit");
+        g_assert_cmpstr(g_hash_table_lookup(p->headers, "x-ptpsync-subscription"), ==, id);
+        got = post_text(p);
+        want = expected_body(dropped, V2, id);
+        g_assert_cmpstr(got, ==, want);
+        arg = logged_dead_letters_argument(f, id);
+        assert_ptpsyncctl_lists(f, arg, dropped);
+
+        g_assert_cmpint(kill(stopped->pid, SIGCONT), ==, 0);
+        wait_listener_has_all(stopped, e, G_N_ELEMENTS(e));
+        listener_stop(stopped);
+        expect_nothing_queued(sink);
+        for (size_t i = 0; i < G_N_ELEMENTS(e); i++)
+                test_event_free(e[i]);
+        test_endpoint_stop(sink);
+}
+
 /* ---- restarts ---- */
 
 #define N_KEPT 3
@@ -912,6 +962,7 @@ int main(int argc, char *argv[]) {
         g_test_add("/bridge-delivery/retry-in-order", Fixture, NULL, setup, test_retry_in_order, teardown);
         g_test_add("/bridge-delivery/dead-letters", Fixture, NULL, setup, test_dead_letters, teardown);
         g_test_add("/bridge-delivery/stuck-consumers", Fixture, NULL, setup, test_stuck_consumers, teardown);
+        g_test_add("/bridge-delivery/queue-limit", Fixture, NULL, setup, test_queue_limit, teardown);
         g_test_add("/bridge-delivery/stop-while-posting", Fixture, NULL, setup, test_stop_while_posting, teardown);
         g_test_add("/bridge-delivery/restarts", Fixture, NULL, setup, test_restarts, teardown);
         g_test_add("/bridge-delivery/memory", Fixture, NULL, setup, test_memory, teardown);
