@@ -832,6 +832,15 @@ static bool bridge_serves_subscriptions(void *userdata) {
         return r->status == 200;
 }
 
+/* SIGKILL, a start on the same store, and the bridge serving its subscriptions again. */
+static void daemon_kill_and_restart(Fixture *f) {
+        g_assert_cmpint(kill(f->daemon->pid, SIGKILL), ==, 0);
+        g_assert_true(test_daemon_wait_exit(f->daemon, TEST_TIMEOUT_USEC));
+        test_daemon_free(f->daemon);
+        daemon_start(f);
+        g_assert_true(test_bus_wait_for(f->client, bridge_serves_subscriptions, f, TEST_TIMEOUT_USEC));
+}
+
 /*
  * The bridge SIGKILLed, an event injected meanwhile, the bridge started
  * again: every subscription is back, none probed again, the event arrives
@@ -877,11 +886,7 @@ static void test_restarts(Fixture *f, gconstpointer data) {
         /* The daemon: its acknowledgements committed, then SIGKILL and a start on the same store. */
         wait_acknowledged(f, r.paths);
         wait_committed(f, r.paths[0]);
-        g_assert_cmpint(kill(f->daemon->pid, SIGKILL), ==, 0);
-        g_assert_true(test_daemon_wait_exit(f->daemon, TEST_TIMEOUT_USEC));
-        test_daemon_free(f->daemon);
-        daemon_start(f);
-        g_assert_true(test_bus_wait_for(f->client, bridge_serves_subscriptions, f, TEST_TIMEOUT_USEC));
+        daemon_kill_and_restart(f);
         /* re-attached before the events: a probe then would carry the state from before */
         wait_acknowledged(f, r.paths);
         assert_subscriptions_back(f, &r);
@@ -896,6 +901,41 @@ static void test_restarts(Fixture *f, gconstpointer data) {
         }
         test_endpoint_stop(r.deleted);
         g_free(r.deleted_id);
+}
+
+/*
+ * An event being retried (its consumer answers 500) when the daemon is
+ * SIGKILLed: once the daemon is back and the consumer answers 204, it is
+ * delivered (again: at least once), and then the next, in order.
+ */
+static void test_retry_across_daemon_restart(Fixture *f, gconstpointer data) {
+        TestEndpoint *c = test_endpoint_start();
+        g_autoptr(TestEvent) e0 = NULL, retried = NULL, next = NULL;
+        g_autoptr(TestPost) tried = NULL, again = NULL;
+        g_autofree char *id = NULL;
+
+        start_bridge(f, retry_config);
+        e0 = inject(f);
+        id = subscribe(f, V2, c);
+        test_endpoint_set_status(c, 500);
+        retried = inject(f);
+        tried = expect_next(c, retried);
+        again = expect_next(c, retried);
+        g_assert_cmpuint(again->status, ==, 500);
+
+        daemon_kill_and_restart(f);
+        test_endpoint_set_status(c, 204);
+        for (;;) {
+                g_autoptr(TestPost) p = expect_next(c, retried);
+
+                if (p->status == 204)
+                        break;
+        }
+        next = inject(f);
+        g_autoptr(TestPost) last = expect_next(c, next);
+        expect_nothing_queued(c);
+        assert_kept(f, V2, id, true);
+        test_endpoint_stop(c);
 }
 
 /* ---- memory ---- */
@@ -965,6 +1005,8 @@ int main(int argc, char *argv[]) {
         g_test_add("/bridge-delivery/queue-limit", Fixture, NULL, setup, test_queue_limit, teardown);
         g_test_add("/bridge-delivery/stop-while-posting", Fixture, NULL, setup, test_stop_while_posting, teardown);
         g_test_add("/bridge-delivery/restarts", Fixture, NULL, setup, test_restarts, teardown);
+        g_test_add("/bridge-delivery/retry-across-daemon-restart", Fixture, NULL, setup,
+                   test_retry_across_daemon_restart, teardown);
         g_test_add("/bridge-delivery/memory", Fixture, NULL, setup, test_memory, teardown);
         return g_test_run();
 }
