@@ -4,9 +4,11 @@
  * real bridge, real consumers (threads of the test, and oran-listener as a
  * process of its own, to be stopped). One event to every subscriber; a 500
  * retried after the backoff, in order; dead letters (a 400, retries
- * exhausted) kept by the daemon and POSTed to the sink, the subscription
- * kept; dead and stopped consumers delaying nobody; the bridge and the daemon
- * SIGKILLed and started again; the bridge's memory while it delivers.
+ * exhausted, QueueLimit=) kept by the daemon and POSTed to the sink, the
+ * subscription kept; dead and stopped consumers delaying nobody; the bridge
+ * stopped while a POST waits; the bridge and the daemon SIGKILLed and started
+ * again, also while an event is being retried; the bridge's memory while it
+ * delivers.
  *
  * Events are told apart by their time (v1 pushes carry the subscription's id,
  * not the event's); what each should look like is built from the daemon's
