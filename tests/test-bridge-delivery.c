@@ -738,6 +738,41 @@ static void test_stop_while_posting(Fixture *f, gconstpointer data) {
 }
 
 /*
+ * A subscription deleted while its POST waits on a stopped consumer: the
+ * DELETE is answered at once (not after PostTimeoutSec=), and the
+ * subscription is gone from the bridge and from the daemon.
+ */
+static void test_delete_while_posting(Fixture *f, gconstpointer data) {
+        g_autoptr(TestEvent) e0 = NULL, held = NULL;
+        g_autoptr(TestResponse) deleted = NULL;
+        g_autofree char *id = NULL, *path = NULL, *url = NULL, *gone = NULL;
+        TestProcess *stopped;
+        InFlight posting;
+        gint64 before;
+
+        start_bridge(f, stuck_config);
+        e0 = inject(f);
+        stopped = listener_subscribe(f, &id);
+        path = daemon_path(f, id);
+        g_assert_nonnull(path);
+        g_assert_cmpint(kill(stopped->pid, SIGSTOP), ==, 0);
+        held = inject(f);
+        posting = (InFlight) { f->client, path };
+        g_assert_true(test_bus_wait_for(f->client, in_flight, &posting, TEST_TIMEOUT_USEC));
+
+        url = subscription_url(f, V2, id);
+        before = g_get_monotonic_time();
+        deleted = test_http("DELETE", url, NULL);
+        g_assert_cmpuint(deleted->status, ==, 204);
+        g_assert_cmpint(g_get_monotonic_time() - before, <, (gint64) HEALTHY_USEC);
+        assert_kept(f, V2, id, false);
+        gone = daemon_path(f, id);
+        g_assert_null(gone);
+        g_assert_cmpint(kill(stopped->pid, SIGCONT), ==, 0);
+        listener_stop(stopped);
+}
+
+/*
  * Past QueueLimit= the oldest waiting event is dead-lettered by the daemon
  * without a failed POST of the bridge's: the bridge reads it back for the
  * sink. The one in flight (to a stopped consumer) and the later ones are
@@ -746,11 +781,12 @@ static void test_stop_while_posting(Fixture *f, gconstpointer data) {
 static void test_queue_limit(Fixture *f, gconstpointer data) {
         TestEndpoint *sink = test_endpoint_start();
         g_autofree char *sink_uri = test_endpoint_uri(sink, "dead"), *config = NULL, *id = NULL, *arg = NULL;
-        g_autofree char *got = NULL, *want = NULL;
+        g_autofree char *got = NULL, *want = NULL, *path = NULL;
         g_autoptr(TestEvent) e0 = NULL, dropped = NULL;
         g_autoptr(TestPost) p = NULL;
         TestEvent *e[3];
         TestProcess *stopped;
+        InFlight posting;
         const char *reason;
 
         /* PostTimeoutSec=10: the first event stays in flight meanwhile, not waiting */
@@ -759,8 +795,13 @@ static void test_queue_limit(Fixture *f, gconstpointer data) {
         start_bridge(f, config);
         e0 = inject(f);
         stopped = listener_subscribe(f, &id);
+        path = daemon_path(f, id);
+        g_assert_nonnull(path);
         g_assert_cmpint(kill(stopped->pid, SIGSTOP), ==, 0);
         e[0] = inject(f);
+        /* in flight before the others come, or it would be the oldest waiting */
+        posting = (InFlight) { f->client, path };
+        g_assert_true(test_bus_wait_for(f->client, in_flight, &posting, TEST_TIMEOUT_USEC));
         dropped = inject(f);
         e[1] = inject(f);
         e[2] = inject(f); /* a third waiting: the oldest of them goes */
@@ -1005,6 +1046,7 @@ int main(int argc, char *argv[]) {
         g_test_add("/bridge-delivery/dead-letters", Fixture, NULL, setup, test_dead_letters, teardown);
         g_test_add("/bridge-delivery/stuck-consumers", Fixture, NULL, setup, test_stuck_consumers, teardown);
         g_test_add("/bridge-delivery/queue-limit", Fixture, NULL, setup, test_queue_limit, teardown);
+        g_test_add("/bridge-delivery/delete-while-posting", Fixture, NULL, setup, test_delete_while_posting, teardown);
         g_test_add("/bridge-delivery/stop-while-posting", Fixture, NULL, setup, test_stop_while_posting, teardown);
         g_test_add("/bridge-delivery/restarts", Fixture, NULL, setup, test_restarts, teardown);
         g_test_add("/bridge-delivery/retry-across-daemon-restart", Fixture, NULL, setup,
