@@ -6,9 +6,9 @@
  * retried after the backoff, in order; dead letters (a 400, retries
  * exhausted, QueueLimit=) kept by the daemon and POSTed to the sink, the
  * subscription kept; dead and stopped consumers delaying nobody; the bridge
- * stopped while a POST waits; the bridge and the daemon SIGKILLed and started
- * again, also while an event is being retried; the bridge's memory while it
- * delivers.
+ * stopped, or a subscription deleted, while a POST waits; the bridge and the
+ * daemon SIGKILLed and started again, also while an event is being retried;
+ * the bridge's memory while it delivers.
  *
  * Events are told apart by their time (v1 pushes carry the subscription's id,
  * not the event's); what each should look like is built from the daemon's
