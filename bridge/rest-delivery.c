@@ -188,8 +188,10 @@ void rest_delivery_on_dead_letter(PtpsyncSubscription *handle, uint64_t seq, con
         SinkLookup *l;
 
         metrics_count_delivery(b->metrics, s->info.id, s->info.resource, METRICS_DEAD_LETTERED);
+        /* ptpsyncctl takes the daemon's id or object path, not the name http:<id>. */
         g_message("Subscription %s: event %" PRIu64 " dead-lettered (%s); it is kept by the daemon: "
-                  "ptpsyncctl dead-letters http:%s", s->info.id, seq, reason, s->info.id);
+                  "ptpsyncctl dead-letters %s", s->info.id, seq, reason,
+                  ptpsync_subscription_get_object_path(handle) ?: "ID (ptpsyncctl subscriptions)");
         if (!b->config->dead_letter_sink)
                 return;
         if (s->last_failed && ptpsync_event_get_seq(s->last_failed) == seq) {

@@ -86,6 +86,7 @@ static void on_post(SoupServer *server, SoupServerMessage *message, const char *
         while (soup_message_headers_iter_next(&iter, &name, &value))
                 g_hash_table_replace(p->headers, g_ascii_strdown(name, -1), g_strdup(value));
         p->received_usec = g_get_monotonic_time();
+        p->status = status;
         g_atomic_int_inc(&c->received);
         g_async_queue_push(c->posts, p);
         if (delay == 0) {
@@ -557,4 +558,24 @@ uint64_t test_pid_cpu_ticks(GPid pid) {
         g_assert_cmpint(sscanf(after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime),
                         ==, 2);
         return utime + stime;
+}
+
+/* ---- delivery and restarts (test-bridge-delivery) ---- */
+
+TestResponse *test_subscribe_v1(TestBridge *b, const char *resource, const char *endpoint) {
+        g_autoptr(JsonBuilder) builder = json_builder_new();
+        g_autoptr(JsonGenerator) generator = json_generator_new();
+        g_autoptr(JsonNode) root = NULL;
+        g_autofree char *body = NULL, *url = g_strconcat(b->v1, "/subscriptions", NULL);
+
+        json_builder_begin_object(builder);
+        json_builder_set_member_name(builder, "resource");
+        json_builder_add_string_value(builder, resource);
+        json_builder_set_member_name(builder, "endpointUri");
+        json_builder_add_string_value(builder, endpoint);
+        json_builder_end_object(builder);
+        root = json_builder_get_root(builder);
+        json_generator_set_root(generator, root);
+        body = json_generator_to_data(generator, NULL);
+        return test_http("POST", url, body);
 }

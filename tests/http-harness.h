@@ -29,6 +29,7 @@ typedef struct TestPost {
         char *content_type;
         GHashTable *headers; /* lower-case name -> value */
         gint64 received_usec; /* CLOCK_MONOTONIC */
+        unsigned status;      /* what it was answered */
 } TestPost;
 
 void test_post_free(TestPost *p);
@@ -122,3 +123,8 @@ bool test_raw_wait_closed(int fd, uint64_t timeout_usec);
 unsigned test_pid_fd_count(GPid pid);
 uint64_t test_pid_rss_kib(GPid pid);
 uint64_t test_pid_cpu_ticks(GPid pid);
+
+/* ---- delivery and restarts (test-bridge-delivery) ---- */
+
+/* POST v1/subscriptions {"resource":resource,"endpointUri":endpoint} (v1 keys). */
+TestResponse *test_subscribe_v1(TestBridge *b, const char *resource, const char *endpoint);
