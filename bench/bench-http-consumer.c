@@ -32,7 +32,10 @@
 #define MAX_PORTS 4096
 #define CONN_BUFFER (64 * 1024)
 #define OUT_MAX (256 * 1024)
+/* As Go's net/http writes it (cloud-event-proxy's consumers): no Content-Length in a 204 (RFC 9110 15.3.5). */
 #define ANSWER "HTTP/1.1 204 No Content\r\n\r\n"
+/* --content-length: the same with "Content-Length: 0", which libsoup 3.2 needs to keep the connection. */
+#define ANSWER_LENGTH "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
 
 typedef struct Conn {
         int fd;
@@ -51,6 +54,7 @@ typedef struct Pending {
 static char out[OUT_MAX];
 static size_t out_used;
 static Pending *pending_head, *pending_tail;
+static const char *answer_text = ANSWER;
 
 static uint64_t now_usec(void) {
         struct timespec ts;
@@ -108,7 +112,7 @@ static void conn_close(int epoll_fd, Conn *c) {
 
 static void answer(Conn *c) {
         /* 28 bytes into an idle socket's send buffer: never short in practice; a failure shows up as a read error. */
-        (void) send(c->fd, ANSWER, sizeof(ANSWER) - 1, MSG_NOSIGNAL);
+        (void) send(c->fd, answer_text, strlen(answer_text), MSG_NOSIGNAL);
 }
 
 static size_t content_length(const char *head, size_t head_length) {
@@ -198,10 +202,11 @@ static int listen_one(unsigned *ret_port) {
 
 static void usage(FILE *f) {
         fprintf(f,
-                "Usage: ptpsync-http-bench-consumer [--ports=N] [--slow-ms=MS]\n"
+                "Usage: ptpsync-http-bench-consumer [--ports=N] [--slow-ms=MS] [--content-length]\n"
                 "The benchmark's O-RAN consumer: listens on N free ports of 127.0.0.1 (default 1),\n"
                 "answers every request 204 No Content, and prints one line per request on stdout.\n"
                 "SIGUSR1 toggles slow mode: answers after MS milliseconds (default 5000).\n"
+                "--content-length: answer with Content-Length: 0 (by default none, as Go's net/http).\n"
                 "Started by ptpsync-http-bench; see bench/README.md.\n");
 }
 
@@ -210,6 +215,7 @@ int main(int argc, char *argv[]) {
                 { "help", no_argument, NULL, 'h' },
                 { "ports", required_argument, NULL, 'p' },
                 { "slow-ms", required_argument, NULL, 's' },
+                { "content-length", no_argument, NULL, 'l' },
                 {},
         };
         unsigned n_ports = 1, slow_ms = 5000;
@@ -229,6 +235,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case 's':
                         slow_ms = (unsigned) strtoul(optarg, NULL, 10);
+                        break;
+                case 'l':
+                        answer_text = ANSWER_LENGTH;
                         break;
                 default:
                         usage(stderr);

@@ -20,8 +20,9 @@
 #define CURRENT_STATE "/cluster/node/" BENCH_NODE "/" BENCH_SUFFIX "/CurrentState"
 
 typedef struct Options {
-        const char *daemon, *bridge, *consumer, *bare;
+        const char *daemon, *bridge, *consumer, *bare, *state_root;
         unsigned seconds, injections, rss_subscriptions;
+        bool content_length;
 } Options;
 
 typedef struct HttpRig {
@@ -47,6 +48,8 @@ static void usage(FILE *f) {
                 "  --rss-subscriptions=N  subscriptions for the RSS per subscription (default 1000)\n"
                 "  --daemon=PATH        ptpsyncd (default: this build's)\n"
                 "  --bridge=PATH        ptpsync-http (default: this build's)\n"
+                "  --consumer-content-length  consumers answer 204 with Content-Length: 0 (default: none, as Go)\n"
+                "  --state-root=DIR     the daemon's state directory in DIR (/dev/shm: no real fdatasync)\n"
                 "  -h, --help           this text\n"
                 "PTPSYNC_BENCH_KEEP=1 keeps the temporary directory with every log. See bench/README.md.\n");
 }
@@ -60,6 +63,8 @@ static int parse_options(int argc, char *argv[], Options *o) {
                 { "rss-subscriptions", required_argument, NULL, 'r' },
                 { "daemon", required_argument, NULL, 'd' },
                 { "bridge", required_argument, NULL, 'b' },
+                { "state-root", required_argument, NULL, 'S' },
+                { "consumer-content-length", no_argument, NULL, 'L' },
                 {},
         };
         int c;
@@ -88,6 +93,12 @@ static int parse_options(int argc, char *argv[], Options *o) {
                         break;
                 case 'b':
                         o->bridge = optarg;
+                        break;
+                case 'S':
+                        o->state_root = optarg;
+                        break;
+                case 'L':
+                        o->content_length = true;
                         break;
                 default:
                         usage(stderr);
@@ -256,7 +267,7 @@ static int run_consumer_alone(HttpRig *rig, const Options *o, HttpBenchResults *
                                  "wrk.headers[\"Content-Type\"] = \"application/json\"\n", escaped);
         if (!g_file_set_contents(script_path, script, -1, NULL))
                 return -EIO;
-        r = consumer_start(&d, o->consumer, rig->bus.dir, "consumer-alone", 1);
+        r = consumer_start(&d, o->consumer, rig->bus.dir, "consumer-alone", 1, o->content_length);
         if (r < 0)
                 return r;
         url = endpoint(&d, 0, "event");
@@ -332,15 +343,15 @@ static int run_push(HttpRig *rig, const Options *o, HttpBenchResults *res) {
 static int rig_start(HttpRig *rig, const Options *o) {
         int r;
 
-        r = bench_bus_start(&rig->bus, NULL);
+        r = bench_bus_start(&rig->bus, o->state_root);
         if (r >= 0)
                 r = bench_daemon_start(&rig->daemon, &rig->bus, o->daemon);
         if (r < 0)
                 return r;
         push_init(&rig->push, rig->bus.control);
-        if (consumer_start(&rig->a, o->consumer, rig->bus.dir, "consumer-a", HEALTHY) < 0 ||
-            consumer_start(&rig->b, o->consumer, rig->bus.dir, "consumer-stopped", 1) < 0 ||
-            consumer_start(&rig->c, o->consumer, rig->bus.dir, "consumer-slow", 1) < 0)
+        if (consumer_start(&rig->a, o->consumer, rig->bus.dir, "consumer-a", HEALTHY, o->content_length) < 0 ||
+            consumer_start(&rig->b, o->consumer, rig->bus.dir, "consumer-stopped", 1, o->content_length) < 0 ||
+            consumer_start(&rig->c, o->consumer, rig->bus.dir, "consumer-slow", 1, o->content_length) < 0)
                 return -EIO;
         push_add_consumer(&rig->push, &rig->a);
         push_add_consumer(&rig->push, &rig->b);
@@ -349,7 +360,14 @@ static int rig_start(HttpRig *rig, const Options *o) {
         for (unsigned i = 0; i < 2; i++)
                 if (push_inject(&rig->push, NULL, NULL) < 0)
                         return -EIO;
-        return bridge_start(&rig->bridge, o->bridge, &rig->bus, o->rss_subscriptions + 2 * HEALTHY);
+        r = bridge_start(&rig->bridge, o->bridge, &rig->bus, o->rss_subscriptions + 2 * HEALTHY);
+        if (r < 0)
+                return r;
+        rig->push.cpu_pids[PUSH_CPU_BUS] = rig->bus.pid;
+        rig->push.cpu_pids[PUSH_CPU_DAEMON] = rig->daemon.pid;
+        rig->push.cpu_pids[PUSH_CPU_BRIDGE] = rig->bridge.child.pid;
+        rig->push.cpu_pids[PUSH_CPU_CONSUMER] = rig->a.child.pid;
+        return 0;
 }
 
 static void rig_stop(HttpRig *rig) {

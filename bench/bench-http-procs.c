@@ -135,11 +135,12 @@ static void on_ports_line(const char *line, void *userdata) {
                 c->ports[i] = (unsigned) g_ascii_strtoull(words[i], NULL, 10);
 }
 
-int consumer_start(Consumer *c, const char *path, const char *dir, const char *name, unsigned n) {
+int consumer_start(Consumer *c, const char *path, const char *dir, const char *name, unsigned n,
+                   bool content_length) {
         g_autofree char *ports_arg = g_strdup_printf("--ports=%u", n);
         g_autofree char *log_name = g_strconcat(name, ".log", NULL);
         g_autofree char *log_path = g_build_filename(dir, log_name, NULL);
-        char *argv[] = { (char *) path, ports_arg, NULL };
+        char *argv[] = { (char *) path, ports_arg, content_length ? (char *) "--content-length" : NULL, NULL };
         uint64_t deadline = now_usec() + START_TIMEOUT_USEC;
         int r;
 

@@ -156,6 +156,8 @@ int push_inject(Push *p, uint64_t *ret_t0, uint64_t *ret_rtt) {
 }
 
 int push_run(Push *p, unsigned n, uint64_t timeout_usec, PushRun *ret) {
+        uint64_t cpu_start[PUSH_CPU_MAX], t_start;
+
         *ret = (PushRun) { .sinks = p->sinks->len };
         /* What came before (probes, earlier runs) is not this run's. */
         push_drain(p);
@@ -166,6 +168,9 @@ int push_run(Push *p, unsigned n, uint64_t timeout_usec, PushRun *ret) {
                 g_hash_table_remove_all(s->ids);
                 s->received = s->duplicates = 0;
         }
+        t_start = now_usec();
+        for (unsigned i = 0; i < PUSH_CPU_MAX; i++)
+                cpu_start[i] = p->cpu_pids[i] > 0 ? bench_cpu_usec(p->cpu_pids[i]) : 0;
         for (unsigned k = 1; k <= n; k++) {
                 uint64_t t0, rtt, last = 0, last_group = 0;
                 int r = push_inject(p, &t0, &rtt);
@@ -195,6 +200,10 @@ int push_run(Push *p, unsigned n, uint64_t timeout_usec, PushRun *ret) {
                 /* The last POST's answer and its Ack reach the daemon before the next event leaves. */
                 g_usleep(p->gap_usec);
         }
+        for (unsigned i = 0; i < PUSH_CPU_MAX; i++)
+                if (p->cpu_pids[i] > 0)
+                        ret->cpu[i] = (double) (bench_cpu_usec(p->cpu_pids[i]) - cpu_start[i]) /
+                                      (double) (now_usec() - t_start);
         push_drain(p);
         for (guint i = 0; i < p->sinks->len; i++) {
                 Sink *s = p->sinks->pdata[i];

@@ -77,17 +77,20 @@ static void print_current_state(const HttpBenchResults *r) {
 static void print_push(const char *what, PushRun *p, bool group) {
         Samples *s = group ? &p->last_group : &p->last;
 
-        printf("%-44s %4u %7" PRIu64 " %7" PRIu64 " %8" PRIu64 " | %6" PRIu64 " %6" PRIu64 " | %s\n", what,
-               p->injections, samples_percentile(s, 50), samples_percentile(s, 99), samples_percentile(s, 100),
-               samples_percentile(&p->inject_rtt, 50), samples_percentile(&p->inject_rtt, 99),
+        printf("%-44s %4u %7" PRIu64 " %7" PRIu64 " %8" PRIu64 " | %6" PRIu64 " %6" PRIu64 " | %.2f/%.2f/%.2f/%.2f%s%s\n",
+               what, p->injections, samples_percentile(s, 50), samples_percentile(s, 99), samples_percentile(s, 100),
+               samples_percentile(&p->inject_rtt, 50), samples_percentile(&p->inject_rtt, 99), p->cpu[PUSH_CPU_BUS],
+               p->cpu[PUSH_CPU_DAEMON], p->cpu[PUSH_CPU_BRIDGE], p->cpu[PUSH_CPU_CONSUMER], p->ok ? "" : " ",
                p->ok ? "" : p->error ?: "incomplete");
 }
 
 static void print_pushes(HttpBenchResults *r) {
         printf("\nSimulator.Inject -> POST received, one event at a time (%u per run, 5 ms after the last receipt)\n",
                r->injections);
-        printf("                                             events  p50 µs  p99 µs   max µs | Inject p50/p99 µs\n");
-        printf("--------------------------------------------------------------------------------------------------\n");
+        printf("                                             events  p50 µs  p99 µs   max µs | Inject p50/p99 µs | CPU "
+               "bus/daemon/bridge/consumer\n");
+        printf("---------------------------------------------------------------------------------------------------"
+               "-----------------------------\n");
         print_push("1 consumer", &r->one, false);
         print_push("100 consumers: the last of 100", &r->hundred, false);
         print_push("100 consumers: the last of the 98", &r->hundred, true);

@@ -44,7 +44,9 @@ typedef struct Consumer {
         unsigned *ports;
 } Consumer;
 
-int consumer_start(Consumer *c, const char *path, const char *dir, const char *name, unsigned n);
+/* content_length: the consumer answers "Content-Length: 0" (see bench-http-consumer.c). */
+int consumer_start(Consumer *c, const char *path, const char *dir, const char *name, unsigned n,
+                   bool content_length);
 void consumer_stop(Consumer *c);
 
 /* The bridge under test: the v2 API on a free port, v1 off, [Limits] Subscriptions= raised. */
@@ -114,6 +116,9 @@ typedef struct Sink {
         uint64_t t_last;   /* CLOCK_MONOTONIC µs of the latest new id */
 } Sink;
 
+/* Whose CPU time a run reads: the bus, the daemon, the bridge, the consumers (of the 98). */
+enum { PUSH_CPU_BUS, PUSH_CPU_DAEMON, PUSH_CPU_BRIDGE, PUSH_CPU_CONSUMER, PUSH_CPU_MAX };
+
 typedef struct PushRun {
         bool ok;
         unsigned injections, sinks, healthy;
@@ -121,6 +126,7 @@ typedef struct PushRun {
         Samples last_group;  /* the same over the sinks in_group */
         Samples inject_rtt;      /* the Inject call's own round trip */
         uint64_t missing, duplicates; /* over the healthy sinks */
+        double cpu[PUSH_CPU_MAX];     /* CPU time over wall time of the run, per process of Push.cpu_pids */
         char *error;
 } PushRun;
 
@@ -132,6 +138,7 @@ typedef struct Push {
         GPtrArray *consumers; /* Consumer*, borrowed: whose stdout is read */
         unsigned injected;
         uint64_t gap_usec; /* after the last receipt, before the next Inject */
+        pid_t cpu_pids[PUSH_CPU_MAX];
 } Push;
 
 void push_init(Push *p, sd_bus *bus);
