@@ -62,25 +62,60 @@ bool http_subscribe(const char *base, const char *endpoint) {
         return r->status == 201;
 }
 
-int http_count_subscriptions(const char *base) {
+/* The SubscriptionIds GET base/subscriptions lists; NULL if it failed. */
+static GPtrArray *list_subscriptions(const char *base) {
         g_autofree char *url = g_strconcat(base, "/subscriptions", NULL);
         g_autoptr(HttpReply) r = http_request("GET", url, NULL);
         g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
         JsonNode *root;
+        JsonArray *a;
         gsize n = 0;
         const char *data;
 
         if (r->status != 200)
-                return -1;
+                return NULL;
         data = g_bytes_get_data(r->body, &n);
         if (!json_parser_load_from_data(parser, data, (gssize) n, NULL))
-                return -1;
+                return NULL;
         root = json_parser_get_root(parser);
         if (JSON_NODE_HOLDS_NULL(root)) /* v2 with none, as cloud-event-proxy */
-                return 0;
+                return g_steal_pointer(&ids);
         if (!JSON_NODE_HOLDS_ARRAY(root))
+                return NULL;
+        a = json_node_get_array(root);
+        for (guint i = 0; i < json_array_get_length(a); i++) {
+                JsonObject *o = json_array_get_object_element(a, i);
+                const char *id = o ? json_object_get_string_member_with_default(o, "SubscriptionId", NULL) : NULL;
+
+                g_ptr_array_add(ids, g_strdup(id ? id : ""));
+        }
+        return g_steal_pointer(&ids);
+}
+
+int http_count_subscriptions(const char *base) {
+        g_autoptr(GPtrArray) ids = list_subscriptions(base);
+
+        return ids ? (int) ids->len : -1;
+}
+
+int http_delete_all(const char *base, unsigned *ret_status) {
+        g_autofree char *url = g_strconcat(base, "/subscriptions", NULL);
+        g_autoptr(HttpReply) all = http_request("DELETE", url, NULL);
+        g_autoptr(GPtrArray) left = NULL;
+
+        *ret_status = all->status;
+        left = list_subscriptions(base);
+        if (!left)
                 return -1;
-        return (int) json_array_get_length(json_node_get_array(root));
+        for (guint i = 0; i < left->len; i++) {
+                g_autofree char *one = g_strconcat(url, "/", (char *) left->pdata[i], NULL);
+                g_autoptr(HttpReply) r = http_request("DELETE", one, NULL);
+
+                if (r->status != 204)
+                        return -1;
+        }
+        return (int) left->len;
 }
 
 void http_client_done(void) {

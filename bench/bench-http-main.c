@@ -125,9 +125,6 @@ static void settle(HttpRig *rig) {
 }
 
 static int run_rss(HttpRig *rig, const Options *o, HttpBenchResults *res) {
-        g_autofree char *all = g_strconcat(rig->bridge.base, "/subscriptions", NULL);
-        g_autoptr(HttpReply) deleted = NULL;
-
         settle(rig);
         res->rss_idle_kib = child_rss_kib(rig->bridge.child.pid);
         bench_log("RSS: idle %" PRIu64 " KiB; making %u subscriptions", res->rss_idle_kib, o->rss_subscriptions);
@@ -145,9 +142,13 @@ static int run_rss(HttpRig *rig, const Options *o, HttpBenchResults *res) {
         res->rss_subscriptions = (unsigned) MAX(http_count_subscriptions(rig->bridge.base), 0);
         res->rss_zero_kib = res->rss_idle_kib;
         res->rss_ok = res->rss_subscriptions == o->rss_subscriptions;
-        deleted = http_request("DELETE", all, NULL);
-        if (deleted->status != 204 || http_count_subscriptions(rig->bridge.base) != 0) {
-                bench_log("DELETE %s: status %u, or subscriptions left", all, deleted->status);
+        res->delete_all_left = http_delete_all(rig->bridge.base, &res->delete_all_status);
+        if (res->delete_all_status != 204)
+                bench_log("DELETE /subscriptions of %u: status %u, %d left (deleted one by one then)",
+                          res->rss_subscriptions, res->delete_all_status, res->delete_all_left);
+        settle(rig);
+        if (res->delete_all_left < 0 || http_count_subscriptions(rig->bridge.base) != 0) {
+                bench_log("The RSS run's subscriptions could not all be deleted.");
                 return -EIO;
         }
         return 0;
