@@ -99,12 +99,15 @@ int http_count_subscriptions(const char *base) {
         return ids ? (int) ids->len : -1;
 }
 
-int http_delete_all(const char *base, unsigned *ret_status) {
+int http_delete_all(const char *base, bool at_once, unsigned *ret_status) {
         g_autofree char *url = g_strconcat(base, "/subscriptions", NULL);
-        g_autoptr(HttpReply) all = http_request("DELETE", url, NULL);
         g_autoptr(GPtrArray) left = NULL;
 
-        *ret_status = all->status;
+        if (at_once) {
+                g_autoptr(HttpReply) all = http_request("DELETE", url, NULL);
+
+                *ret_status = all->status;
+        }
         left = list_subscriptions(base);
         if (!left)
                 return -1;

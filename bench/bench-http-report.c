@@ -123,8 +123,6 @@ bool http_bench_report(HttpBenchResults *r) {
         printf("\nRSS of the bridge: idle %" PRIu64 " KiB; %" PRIu64 " KiB with 0 and %" PRIu64
                " KiB with %u subscriptions: %.2f KiB per subscription\n",
                r->rss_idle_kib, r->rss_zero_kib, r->rss_many_kib, r->rss_subscriptions, per_sub);
-        printf("DELETE /subscriptions of those %u: status %u, %d left (then deleted one by one)\n",
-               r->rss_subscriptions, r->delete_all_status, r->delete_all_left);
 
         printf("\nGoals:\n");
         printf("  CurrentState: bridge >= 50%% of bare's req/s:");

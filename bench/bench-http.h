@@ -80,10 +80,10 @@ bool http_subscribe(const char *base, const char *endpoint);
 /* The number of subscriptions GET base/subscriptions lists; -1 if it failed. */
 int http_count_subscriptions(const char *base);
 /*
- * DELETE base/subscriptions (its status in *ret_status), then each one still listed by its id;
- * returns how many were left by the first, -1 if deleting failed.
+ * If at_once, DELETE base/subscriptions (its status in *ret_status); then each one still listed, by
+ * its id. Returns how many were deleted one by one, -1 if that failed.
  */
-int http_delete_all(const char *base, unsigned *ret_status);
+int http_delete_all(const char *base, bool at_once, unsigned *ret_status);
 void http_client_done(void);
 
 /* --- bench-http-wrk.c: wrk ------------------------------------------------------------------- */
@@ -177,8 +177,6 @@ typedef struct HttpBenchResults {
         uint64_t rss_idle_kib, rss_zero_kib, rss_many_kib;
         unsigned rss_subscriptions;
         bool rss_ok;
-        unsigned delete_all_status; /* DELETE /subscriptions of the RSS run's */
-        int delete_all_left;        /* what it left, deleted one by one then */
         uint64_t started_usec;
 } HttpBenchResults;
 
