@@ -157,8 +157,8 @@ static int run_rss(HttpRig *rig, const Options *o, HttpBenchResults *res) {
         res->rss_subscriptions = (unsigned) MAX(http_count_subscriptions(rig->bridge.base), 0);
         res->rss_zero_kib = res->rss_idle_kib;
         res->rss_ok = res->rss_subscriptions == o->rss_subscriptions;
-        /* One by one: DELETE /subscriptions issues every Cancel at once, and past the bus's 128 pending replies
-         * per connection some fail, and the daemon keeps them while the bridge forgets them (RESULTS.md). */
+        /* One by one: before 4b0da7d, DELETE /subscriptions sent every Cancel at once, and past the bus's 128
+         * pending replies per connection the daemon kept some that the bridge forgot (RESULTS.md). */
         if (http_delete_all(rig->bridge.base, false, &status) < 0)
                 return -EIO;
         settle(rig);
