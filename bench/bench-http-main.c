@@ -42,15 +42,15 @@ static void usage(FILE *f) {
                 "and a bare libsoup server, Simulator.Inject -> POST received by 1 and 100 consumers (also with\n"
                 "one stopped and one slow), and RSS. Needs root and dbus-daemon and wrk in $PATH. Progress on\n"
                 "stderr, the table on stdout; exit status 0 when every run completed, goals met or not.\n\n"
-                "  --quick              2 s wrk runs, 50 injections per run, 200 subscriptions for RSS\n"
-                "  --seconds=S          each wrk run (default 5)\n"
-                "  --injections=N       events per Inject -> POST run (default 300)\n"
-                "  --rss-subscriptions=N  subscriptions for the RSS per subscription (default 1000)\n"
-                "  --daemon=PATH        ptpsyncd (default: this build's)\n"
-                "  --bridge=PATH        ptpsync-http (default: this build's)\n"
+                "  --quick                    2 s wrk runs, 50 events per Inject run, 200 subscriptions for RSS\n"
+                "  --seconds=S                each wrk run (default 5)\n"
+                "  --injections=N             events per Inject -> POST run (default 300)\n"
+                "  --rss-subscriptions=N      subscriptions made for the RSS per subscription (default 1000)\n"
+                "  --daemon=PATH              ptpsyncd (default: this build's)\n"
+                "  --bridge=PATH              ptpsync-http (default: this build's)\n"
                 "  --consumer-content-length  consumers answer 204 with Content-Length: 0 (default: none, as Go)\n"
-                "  --state-root=DIR     the daemon's state directory in DIR (/dev/shm: no real fdatasync)\n"
-                "  -h, --help           this text\n"
+                "  --state-root=DIR           the daemon's state directory in DIR (/dev/shm: no real fdatasync)\n"
+                "  -h, --help                 this text\n"
                 "PTPSYNC_BENCH_KEEP=1 keeps the temporary directory with every log. See bench/README.md.\n");
 }
 
