@@ -134,7 +134,9 @@ HttpPost *http_poster_post(HttpPoster *p, const char *uri, GBytes *body, const c
         message = soup_message_new(SOUP_METHOD_POST, uri);
         if (!message)
                 return NULL;
-        soup_message_add_flags(message, SOUP_MESSAGE_NO_REDIRECT);
+        /* IDEMPOTENT: else libsoup opens a new connection for every POST. Should a kept connection turn out
+         * closed, the event may be sent twice, which at-least-once delivery allows already. */
+        soup_message_add_flags(message, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_IDEMPOTENT);
         if (body)
                 soup_message_set_request_body_from_bytes(message, "application/json", body);
         else

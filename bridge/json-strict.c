@@ -103,7 +103,7 @@ static bool hex4(Scan *s, unsigned *ret) {
 
 static bool unicode_escape(Scan *s) {
         const char *escape = s->p - 2; /* at the backslash */
-        unsigned u, low;
+        unsigned u = 0, low = 0; /* set by hex4() when it succeeds; -O3 cannot tell (-Wmaybe-uninitialized) */
 
         if (!hex4(s, &u))
                 return false;

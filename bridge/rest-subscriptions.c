@@ -447,13 +447,45 @@ void rest_subscriptions_delete(RestSubscriptions *r, OranApi api, const char *id
         subscription_remove(s, true);
 }
 
+/*
+ * Deletes for DELETE /subscriptions: at most this many Cancels in flight. The bus refuses a connection's
+ * 129th pending call (max_replies_per_connection), and a refused Cancel left its subscription in the
+ * daemon, forgotten here.
+ */
+#define DELETE_ALL_IN_FLIGHT 32
+
 typedef struct DeleteAll {
+        RestSubscriptions *registry;
+        OranApi api;
+        GPtrArray *ids; /* char*, the subscriptions to delete, in order */
+        guint next;     /* the first one not started */
+        unsigned in_flight;
+        bool starting;  /* in delete_next()'s loop */
         rest_delete_done_t done;
         void *userdata;
-        unsigned pending;
         int error;
         char *message;
 } DeleteAll;
+
+static void on_one_deleted(int error, const char *message, void *userdata);
+
+/* Starts deletes up to the bound; answers once every one is over. */
+static void delete_next(DeleteAll *d) {
+        if (d->starting)
+                return; /* a delete answered at once: the loop below goes on */
+        d->starting = true;
+        while (d->in_flight < DELETE_ALL_IN_FLIGHT && d->next < d->ids->len) {
+                d->in_flight++;
+                rest_subscriptions_delete(d->registry, d->api, d->ids->pdata[d->next++], on_one_deleted, d);
+        }
+        d->starting = false;
+        if (d->in_flight > 0 || d->next < d->ids->len)
+                return;
+        d->done(d->error, d->message, d->userdata);
+        g_ptr_array_unref(d->ids);
+        g_free(d->message);
+        g_free(d);
+}
 
 static void on_one_deleted(int error, const char *message, void *userdata) {
         DeleteAll *d = userdata;
@@ -462,29 +494,27 @@ static void on_one_deleted(int error, const char *message, void *userdata) {
                 d->error = error;
                 d->message = g_strdup(message);
         }
-        if (--d->pending > 0)
-                return;
-        d->done(d->error, d->message, d->userdata);
-        g_free(d->message);
-        g_free(d);
+        d->in_flight--;
+        delete_next(d);
 }
 
 void rest_subscriptions_delete_all(RestSubscriptions *r, OranApi api, rest_delete_done_t done, void *userdata) {
-        g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
         DeleteAll *d = g_new0(DeleteAll, 1);
 
+        *d = (DeleteAll) {
+                .registry = r,
+                .api = api,
+                .ids = g_ptr_array_new_with_free_func(g_free),
+                .done = done,
+                .userdata = userdata,
+        };
         for (guint i = 0; i < r->order->len; i++) {
                 RestSubscription *s = r->order->pdata[i];
 
                 if (s->api == api && s->phase == REST_LIVE)
-                        g_ptr_array_add(ids, g_strdup(s->info.id));
+                        g_ptr_array_add(d->ids, g_strdup(s->info.id));
         }
-        d->done = done;
-        d->userdata = userdata;
-        d->pending = ids->len + 1; /* + 1 until every delete is under way */
-        for (guint i = 0; i < ids->len; i++)
-                rest_subscriptions_delete(r, api, ids->pdata[i], on_one_deleted, d);
-        on_one_deleted(0, NULL, d);
+        delete_next(d);
 }
 
 /* ---- start-up: re-attaching what the daemon holds ---- */
