@@ -64,7 +64,8 @@ mark() {
 }
 
 inject() { ptpsyncctl inject "$@" >/dev/null || fail "ptpsyncctl inject $*: exit $?"; }
-node_state() { ptpsyncctl --json get sync/sync-status/sync-state 2>/dev/null | grep -o '"value":"[A-Z]*"' | head -1; }
+# The node's sync-state, as ptpsyncd publishes it (Manager.SyncState).
+node_state() { busctl get-property org.ptpsync1 /org/ptpsync1 org.ptpsync1.Manager SyncState | sed 's/^s "\(.*\)"$/\1/'; }
 
 # The boot reached the point where everything but the wait for the lock is
 # done: ptp-sync.target and the units after it wait, they neither fail nor
@@ -89,7 +90,8 @@ scenario_waiting() {
                         fail "ptpsync-wait-sync.service ended before the lock: $(describe ptpsync-wait-sync.service)"
                 sleep 0.2
         done
-        ok "ptp-sync.target, and the units with Wants= or Requires= and After= on it, wait (inactive, start job waiting) while the node is not LOCKED ($(node_state))"
+        [[ $(node_state) != LOCKED ]] || fail "the node is LOCKED with only its PTP clock locked"
+        ok "ptp-sync.target, and the units with Wants= or Requires= and After= on it, wait (inactive, start job waiting) while the node is not LOCKED (only its PTP clock is)"
         [[ $(systemctl is-system-running || true) == starting ]] ||
                 fail "the system is $(systemctl is-system-running) while jobs wait"
         ok "systemctl is-system-running: starting (the boot is not over before the lock)"
@@ -113,7 +115,7 @@ scenario_lock() {
                 ((start >= target)) || fail "$u started at $start, before ptp-sync.target ($target)"
                 ok "$u started after ptp-sync.target ($(((start - target) / 1000)) ms later)"
         done
-        [[ $(node_state) == '"value":"LOCKED"' ]] || fail "the node is $(node_state)"
+        [[ $(node_state) == LOCKED ]] || fail "the node is $(node_state)"
         wait_for systemctl is-system-running || fail "the system is $(systemctl is-system-running)"
         ok "systemctl is-system-running: running"
 }
@@ -184,12 +186,20 @@ restarted() {
 }
 
 subscription_of() { ptpsyncctl --no-legend subscriptions | awk -v n="$1" '$2 == n { print $1 }'; }
+# The durable subscription $1 exists (with the id $2, if given).
+has_subscription() {
+        local id
+        id=$(subscription_of "$1")
+        [[ -n $id && ( -z ${2:-} || $id == "$2" ) ]]
+}
+# The journal of unit $1 has a line matching $2.
+journal_has() { journalctl -b -u "$1" -q --no-pager | grep -qE -- "$2"; }
 
 # Restart=on-failure after a SIGKILL; the durable subscription stays.
 scenario_sigkill() {
         local id n0 p0
         systemd-run -q --unit=ptpsync-boot-watch -p Type=exec ptpsyncctl watch --durable=boot1 "$LOCK"
-        wait_for test -n "$(subscription_of boot1)" || fail "ptpsyncctl watch --durable=boot1 did not subscribe"
+        wait_for has_subscription boot1 || fail "ptpsyncctl watch --durable=boot1 did not subscribe"
         id=$(subscription_of boot1)
         n0=$(prop ptpsyncd.service NRestarts) p0=$(prop ptpsyncd.service MainPID)
         systemctl kill -s KILL --kill-who=main ptpsyncd.service
@@ -197,9 +207,14 @@ scenario_sigkill() {
         journalctl -b -u ptpsyncd.service -q --no-pager | grep -q "Main process exited, code=killed, status=9/KILL" ||
                 fail "no SIGKILL exit in the journal"
         ok "SIGKILL: systemd restarted ptpsyncd.service (Restart=on-failure, NRestarts=$((n0 + 1)))"
-        wait_for test "$(subscription_of boot1)" = "$id" ||
+        wait_for has_subscription boot1 "$id" ||
                 fail "durable subscription $id lost in the restart: $(ptpsyncctl subscriptions)"
         ok "the durable subscription boot1 ($id) is kept across the restart"
+        # The watcher, still running, gets what happens after the restart.
+        inject "$LOCK" ens1f0 unlocked 500
+        wait_for journal_has ptpsync-boot-watch.service "ens1fx/master=[A-Z]+\\(500\\)" ||
+                fail "the durable watcher got no event after the restart: $(describe ptpsync-boot-watch.service)"
+        ok "the durable watcher, reattached, got the event injected after the restart"
         systemctl stop ptpsync-boot-watch.service 2>/dev/null || true
 }
 
@@ -247,7 +262,7 @@ scenario_wait_fails() {
         systemctl stop ptpsync-boot-wants.service ptpsync-boot-requires.service ptp-sync.target ptpsync-wait-sync.service
         inject "$LOCK" ens1f0 unreachable 0
         inject "$OS_CLOCK" CLOCK_REALTIME unreachable 0
-        [[ $(node_state) != '"value":"LOCKED"' ]] || fail "the node is still LOCKED"
+        [[ $(node_state) != LOCKED ]] || fail "the node is still LOCKED"
         s0=$(prop ptpsync-boot-requires.service ExecMainStartTimestampMonotonic)
         systemctl start --no-block ptpsync-boot-wants.service ptpsync-boot-requires.service
         wait_for is_state ptpsync-wait-sync.service activating ||
