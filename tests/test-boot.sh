@@ -24,11 +24,12 @@ SUITE=bookworm
 MIRROR=${PTPSYNC_BOOT_MIRROR:-http://deb.debian.org/debian}
 CACHE_BASE=${PTPSYNC_BOOT_CACHE:-/var/cache/ptpsync-boot-root}
 BOOT_TIMEOUT_S=${PTPSYNC_BOOT_TIMEOUT:-200}
-# What ptpsyncd, ptpsyncctl and ptpsync-http need at run time, and the driver
-# (curl). dbus-user-session: libsoup-3.0-0's glib-networking pulls in dconf,
-# which needs a session bus, and debootstrap picks no alternative for it.
-PACKAGES=(systemd systemd-sysv dbus dbus-user-session libglib2.0-0 libsqlite3-0 libsoup-3.0-0
-        libjson-glib-1.0-0 curl)
+# What ptpsyncd, ptpsyncctl and ptpsync-http need at run time, polkitd, and
+# the driver's curl. debootstrap picks no provider of a virtual package, so
+# they are named: dbus-user-session the session bus that dconf (from
+# libsoup-3.0-0's glib-networking) needs, libpam-systemd polkitd's logind.
+PACKAGES=(systemd systemd-sysv dbus dbus-user-session libpam-systemd libglib2.0-0 libsqlite3-0
+        libsoup-3.0-0 libjson-glib-1.0-0 polkitd curl)
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
@@ -73,6 +74,10 @@ if [[ ! -d $CACHE ]]; then
         rm -f "$CACHE.new"/var/cache/apt/archives/*.deb
         mv "$CACHE.new" "$CACHE"
         echo "root made in $((SECONDS - start)) s"
+        # Roots of other package lists are stale: a changed list replaces its root.
+        for old in "$CACHE_BASE/$SUITE"-*; do
+                [[ $old == "$CACHE" || ! -d $old ]] || rm -rf "$old"
+        done
 else
         echo "Using the cached root $CACHE"
 fi

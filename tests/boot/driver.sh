@@ -255,6 +255,31 @@ scenario_activation() {
         ok "busctl call org.ptpsync1 started the stopped ptpsyncd.service (dbus: \"Activating via systemd\" of dbus-org.ptpsync1.service)"
 }
 
+# The real polkitd decides for a non-root user: Simulator.Inject
+# (org.ptpsync1.simulate, auth_admin) refused to it, then allowed once a rule
+# grants it the action; without polkitd only root may inject, so the
+# difference is polkitd's.
+POLKIT_USER=ptpsync-boot-user
+as_user() { setpriv --reuid="$POLKIT_USER" --regid="$POLKIT_USER" --init-groups -- "$@"; }
+scenario_polkit() {
+        local rule=/etc/polkit-1/rules.d/50-ptpsync-boot.rules rc=0
+        [[ -x /usr/lib/polkit-1/polkitd ]] || { skip "polkitd is not installed in the container"; return; }
+        echo "u $POLKIT_USER - \"ptpsync boot test user\" /" | systemd-sysusers - ||
+                fail "systemd-sysusers could not make $POLKIT_USER"
+        as_user ptpsyncctl inject "$LOCK" ens1f0 locked -1 2>/dev/null || rc=$?
+        ((rc == 4)) || fail "inject as $POLKIT_USER: exit $rc, not 4 (access denied)"
+        is_state polkit.service active || fail "polkit.service did not answer: $(describe polkit.service)"
+        ok "inject as the non-root $POLKIT_USER: refused (exit 4) with polkit.service active"
+        printf '%s\n' 'polkit.addRule(function(action, subject) {' \
+                "        if (action.id == \"org.ptpsync1.simulate\" && subject.user == \"$POLKIT_USER\")" \
+                '                return polkit.Result.YES;' '});' >"$rule"
+        # polkitd reloads its rules when the folder changes.
+        wait_for as_user ptpsyncctl inject "$LOCK" ens1f0 locked -1 ||
+                fail "inject as $POLKIT_USER still refused with a rule granting it: $(journalctl -b -u polkit.service -q -n 5 --no-pager)"
+        ok "with a polkit rule granting org.ptpsync1.simulate to $POLKIT_USER, polkitd lets it inject"
+        rm "$rule"
+}
+
 # When the wait fails, ptp-sync.target is not reached: a unit with
 # Requires= on it does not start, one with Wants= starts once the wait is over.
 scenario_wait_fails() {
@@ -285,7 +310,7 @@ scenario_wait_fails() {
 }
 
 : >"$RESULTS"
-for s in waiting lock http security reload sigkill watchdog activation wait_fails; do
+for s in waiting lock http security reload sigkill watchdog activation polkit wait_fails; do
         log "== $s"
         # In a subshell of its own, not tested with || (which would turn set -e off in it).
         set +e
@@ -297,4 +322,3 @@ for s in waiting lock http security reload sigkill watchdog activation wait_fail
         set -e
         ((rc == 0)) || failed=$((failed + 1))
 done
-skip "polkitd deciding for a non-root user: polkitd is not in the container (it pulls in logind and a session bus)"
