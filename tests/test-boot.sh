@@ -65,8 +65,12 @@ if [[ ! -d $CACHE ]]; then
         echo "Making the $SUITE minbase root in $CACHE (debootstrap from $MIRROR)"
         rm -rf "$CACHE.new"
         include=$(IFS=,; echo "${PACKAGES[*]}")
-        if ! debootstrap --variant=minbase --include="$include" "$SUITE" "$CACHE.new" "$MIRROR" \
-                >"$WORK/debootstrap.log" 2>&1; then
+        # In two stages, so that dpkg runs the second with force-unsafe-io: without
+        # an fsync for every file it unpacks, the root is made in much less time.
+        if ! { debootstrap --foreign --variant=minbase --include="$include" "$SUITE" "$CACHE.new" "$MIRROR" &&
+                echo force-unsafe-io >"$CACHE.new/etc/dpkg/dpkg.cfg.d/ptpsync-boot-unsafe-io" &&
+                chroot "$CACHE.new" /debootstrap/debootstrap --second-stage &&
+                rm "$CACHE.new/etc/dpkg/dpkg.cfg.d/ptpsync-boot-unsafe-io"; } >"$WORK/debootstrap.log" 2>&1; then
                 tail -5 "$WORK/debootstrap.log"
                 rm -rf "$CACHE.new"
                 skip "debootstrap could not make the root (see above)"
