@@ -10,8 +10,9 @@
 #                                  the D-Bus activation file names; the unit's
 #                                  hardening stays at the exposure level it has
 #                                  (ptpsync-http.service: at most 2.5);
-#                                  systemd-sysusers --root= makes the user
-#                                  ptpsync-http.service runs as; every
+#                                  systemd-sysusers --root= makes the users
+#                                  ptpsync-http.service and
+#                                  ptpsync-wait-sync.service run as; every
 #                                  man:NAME(N) of the units is installed (and
 #                                  systemd-analyze finds it, --man=yes).
 #   test-packaging.sh bus-policy   data/org.ptpsync1.conf in a private bus whose
@@ -167,6 +168,7 @@ test_units() {
                 ["$SYSCONFDIR/ptpsync/ptpsyncd.conf"]=configuration
                 ["$UNITDIR/ptpsync-http.service"]="bridge unit"
                 ["$SYSUSERSDIR/ptpsync-http.conf"]="bridge sysusers.d snippet"
+                ["$SYSUSERSDIR/ptpsync-wait.conf"]="wait-for-lock sysusers.d snippet"
                 ["$SYSCONFDIR/ptpsync/ptpsync-http.conf"]="bridge configuration"
         )
         for f in "${!expected[@]}"; do
@@ -234,6 +236,19 @@ test_units() {
         echo "ok: systemctl enable makes $alias and multi-user.target.wants/ptpsyncd.service"
 
         test_bridge_unit "$root"
+
+        # The wait runs as the static user its sysusers.d snippet makes (a DynamicUser= one
+        # was refused by dbus-daemon in the boot test), and the target requires it.
+        if ! grep -qx "User=ptpsync-wait" "$unitdir/ptpsync-wait-sync.service" ||
+                grep -q "^DynamicUser=yes" "$unitdir/ptpsync-wait-sync.service"; then
+                fail "ptpsync-wait-sync.service is not User=ptpsync-wait"
+        fi
+        out=$(systemd-sysusers --root="$root" "$root$SYSUSERSDIR/ptpsync-wait.conf" 2>&1) || fail "systemd-sysusers: $out"
+        grep -qE "^ptpsync-wait:x:[0-9]+:[0-9]+:[^:]*:/:(/usr)?/s?bin/nologin$" "$root/etc/passwd" ||
+                fail "systemd-sysusers did not make the user ptpsync-wait: $(cat "$root/etc/passwd")"
+        grep -qx "Requires=ptpsync-wait-sync.service" "$unitdir/ptp-sync.target" ||
+                fail "ptp-sync.target does not Require= the wait: a failed wait would reach it"
+        echo "ok: ptpsync-wait-sync.service runs as the sysusers.d user ptpsync-wait; ptp-sync.target Requires= it"
 
         # Regression guard for the hardening: 2.0 when written (out of 10; 20 in the
         # threshold's units). Losing a few options pushes it over 25.
@@ -463,7 +478,7 @@ test_man() {
         [[ -x ${PTPSYNCD:-} && -x ${PTPSYNCCTL:-} ]] || fail "PTPSYNCD and PTPSYNCCTL must be set (meson test does)"
         [[ -d ${MAN_BUILD_DIR:-} ]] || fail "MAN_BUILD_DIR must be set (meson test does)"
 
-        for page in ptpsyncd.8 ptpsyncctl.1 ptpsyncd.conf.5 libptpsync.3 ptpsync-http.8 ptpsync-http.conf.5; do
+        for page in ptpsyncd.8 ptpsyncctl.1 ptpsyncd.conf.5 libptpsync.3 ptpsync-http.8 ptpsync-http.conf.5 ptp-sync.target.7; do
                 f=$MAN_BUILD_DIR/$page
                 [[ -s $f ]] || fail "$page was not built in $MAN_BUILD_DIR"
                 # At the usual 80 columns: any warning (an undefined macro or request, a
