@@ -115,6 +115,17 @@ static gboolean on_timeout(gpointer userdata) {
         return G_SOURCE_REMOVE;
 }
 
+/* libsoup 3.2 takes a 204 without Content-Length, as Go's net/http sends it, for a body ending at EOF,
+ * and closes the connection after it. A 204 has no body (RFC 9110, 15.3.5): saying so keeps it. */
+static void on_got_headers(SoupMessage *message, gpointer userdata) {
+        SoupMessageHeaders *h = soup_message_get_response_headers(message);
+
+        (void) userdata;
+        if (soup_message_get_status(message) == SOUP_STATUS_NO_CONTENT &&
+            soup_message_headers_get_encoding(h) == SOUP_ENCODING_EOF)
+                soup_message_headers_set_content_length(h, 0);
+}
+
 static void post_start(HttpPost *post) {
         HttpPoster *p = post->poster;
 
@@ -137,6 +148,7 @@ HttpPost *http_poster_post(HttpPoster *p, const char *uri, GBytes *body, const c
         /* IDEMPOTENT: else libsoup opens a new connection for every POST. Should a kept connection turn out
          * closed, the event may be sent twice, which at-least-once delivery allows already. */
         soup_message_add_flags(message, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_IDEMPOTENT);
+        g_signal_connect(message, "got-headers", G_CALLBACK(on_got_headers), NULL);
         if (body)
                 soup_message_set_request_body_from_bytes(message, "application/json", body);
         else

@@ -119,9 +119,42 @@ static void test_subscribe_probe_push(Fixture *f, gconstpointer data) {
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
 
+/*
+ * A consumer answering as Go's net/http does (204, no Content-Length, the
+ * connection kept): the probe and the pushes after it share one connection,
+ * rather than one connection per event.
+ */
+static void test_keeps_connections(Fixture *f, gconstpointer data) {
+        const char *script = g_getenv("PTPSYNC_KEEPALIVE_CONSUMER");
+        g_autofree char *python = g_find_program_in_path("python3"), *port = NULL, *endpoint = NULL;
+        g_autoptr(TestResponse) r = NULL;
+        TestProcess *consumer;
+        guint from = 0;
+
+        (void) data;
+        g_assert_nonnull(python); /* meson's own interpreter */
+        g_assert_nonnull(script);
+        port = g_strdup_printf("%u", test_free_port());
+        consumer = test_process_spawn((const char *const[]) { python, script, port, NULL });
+        g_assert_nonnull(test_process_wait_line(consumer, "listening", &from, TEST_TIMEOUT_USEC));
+        endpoint = g_strdup_printf("http://127.0.0.1:%s/event", port);
+
+        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        r = test_subscribe_v2(f->bridge, LOCK_STATE, endpoint);
+        g_assert_cmpuint(r->status, ==, 201);
+        for (unsigned i = 0; i < 3; i++)
+                test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", i % 2 ? "locked" : "unlocked", 5);
+        /* the probe, then three pushes, each on the first connection */
+        for (unsigned i = 0; i < 4; i++)
+                g_assert_cmpstr(test_process_wait_line(consumer, "POST /event ", &from, TEST_TIMEOUT_USEC), ==,
+                                "POST /event connection=1");
+        test_process_free(consumer);
+}
+
 int main(int argc, char *argv[]) {
         test_http_reexec(argv);
         g_test_init(&argc, &argv, NULL);
         g_test_add("/bridge/subscribe-probe-push", Fixture, NULL, setup, test_subscribe_probe_push, teardown);
+        g_test_add("/bridge/keeps-connections", Fixture, NULL, setup, test_keeps_connections, teardown);
         return g_test_run();
 }
