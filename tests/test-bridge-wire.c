@@ -17,6 +17,7 @@
 #define CLOCK_CLASS    NODE "/sync/ptp-status/clock-class"
 #define CLOCK_CLASS_V1 NODE "/sync/ptp-status/ptp-clock-class-change"
 #define OS_CLOCK       NODE "/sync/sync-status/os-clock-sync-state"
+#define SYNC_STATE     NODE "/sync/sync-status/sync-state"
 #define GNSS           NODE "/sync/gnss-status/gnss-sync-status"
 #define OTHER_NODE     "/cluster/node/other.example.com/sync/ptp-status/lock-state"
 #define UNKNOWN_KIND   NODE "/sync/ptp-status/no-such-state"
@@ -423,11 +424,11 @@ static void test_routes_v1(Fixture *f, gconstpointer data) {
 /* ---- publishers ---- */
 
 static const char *const publishers_v2[] = {
-        NODE "/sync/sync-status/sync-state", OS_CLOCK, LOCK_STATE, CLOCK_CLASS, GNSS,
+        SYNC_STATE, OS_CLOCK, LOCK_STATE, CLOCK_CLASS, GNSS,
         NODE "/sync/synce-status/lock-state", NODE "/sync/synce-status/clock-quality", NULL,
 };
 static const char *const publishers_v1[] = {
-        NODE "/sync/sync-status/sync-state", OS_CLOCK, LOCK_STATE, CLOCK_CLASS_V1, GNSS,
+        SYNC_STATE, OS_CLOCK, LOCK_STATE, CLOCK_CLASS_V1, GNSS,
         NODE "/sync/synce-status/lock-state", NODE "/sync/synce-status/clock-quality", NULL,
 };
 
@@ -620,7 +621,7 @@ static void test_subscriptions_v1(Fixture *f, gconstpointer data) {
         g_autofree char *body = body_v1(LOCK_STATE, endpoint), *body_other = body_v1(LOCK_STATE, other);
         g_autofree char *pull_body = body_v1(CLOCK_CLASS_V1, NULL);
         g_autofree char *id = NULL, *id_pull = NULL, *path = NULL, *expected = NULL;
-        g_autoptr(TestResponse) state = NULL, created = NULL, second = NULL, pull = NULL, got = NULL, in_v2 = NULL;
+        g_autoptr(TestResponse) state = NULL, created = NULL, second = NULL, pull = NULL, got = NULL;
         g_autoptr(TestResponse) list = NULL, gone = NULL, again = NULL, all = NULL, after = NULL;
         g_autoptr(TestPost) probe = NULL;
         g_autoptr(JsonNode) root = NULL;
@@ -648,9 +649,6 @@ static void test_subscriptions_v1(Fixture *f, gconstpointer data) {
         got = call("GET", f->v1, path, NULL);
         expected = expected_v1(f->v1, LOCK_STATE, endpoint, id);
         assert_json(got, 200, expected);
-        /* the APIs keep their own subscriptions */
-        in_v2 = call("GET", f->v2, path, NULL);
-        assert_bodiless(in_v2, 404);
 
         list = call("GET", f->v1, "/subscriptions", NULL);
         assert_json(list, 200, NULL);
@@ -703,6 +701,47 @@ static void test_refused_v1(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(test_endpoint_received(f->consumer), ==, 0);
         list = call("GET", f->v1, "/subscriptions", NULL);
         assert_json(list, 200, "[]");
+}
+
+/* ---- the two APIs apart ---- */
+
+/* A subscription is its API's: the other neither shows it nor deletes it, one by one or all. */
+static void test_apis_apart(Fixture *f, gconstpointer data) {
+        g_autofree char *endpoint = test_endpoint_uri(f->consumer, "event");
+        g_autofree char *b2 = body_v2(LOCK_STATE, endpoint), *b1 = body_v1(LOCK_STATE, endpoint);
+        g_autofree char *id_v2 = NULL, *id_v1 = NULL, *path_v2 = NULL, *path_v1 = NULL;
+        g_autoptr(TestResponse) r2 = NULL, r1 = NULL, v1_get = NULL, v2_get = NULL, v1_del = NULL, v2_still = NULL;
+        g_autoptr(TestResponse) v2_all = NULL, v1_list = NULL, v1_all = NULL, v2_list = NULL;
+
+        r2 = subscribe(f->v2, b2);
+        id_v2 = assert_created_v2(r2, f->v2, LOCK_STATE, endpoint);
+        skip_probe(f);
+        r1 = subscribe(f->v1, b1);
+        id_v1 = assert_created_v1(r1, f->v1, LOCK_STATE, endpoint);
+        skip_probe(f);
+        path_v2 = g_strconcat("/subscriptions/", id_v2, NULL);
+        path_v1 = g_strconcat("/subscriptions/", id_v1, NULL);
+
+        v1_get = call("GET", f->v1, path_v2, NULL);
+        assert_json_error(v1_get, 400, "subscription not found");
+        v2_get = call("GET", f->v2, path_v1, NULL);
+        assert_bodiless(v2_get, 404);
+        /* v1's 200 for an id it does not know deletes nothing */
+        v1_del = call("DELETE", f->v1, path_v2, NULL);
+        assert_json(v1_del, 200, "{\"status\":\"OK\"}");
+        v2_still = call("GET", f->v2, path_v2, NULL);
+        assert_json(v2_still, 200, r2->body);
+
+        v2_all = call("DELETE", f->v2, "/subscriptions", NULL);
+        assert_bodiless(v2_all, 204);
+        v1_list = call("GET", f->v1, "/subscriptions", NULL);
+        assert_json(v1_list, 200, NULL);
+        g_assert_nonnull(strstr(v1_list->body, id_v1));
+        v1_all = call("DELETE", f->v1, "/subscriptions", NULL);
+        assert_json(v1_all, 200, "{\"status\":\"deleted all subscriptions\"}");
+        v2_list = call("GET", f->v2, "/subscriptions", NULL);
+        assert_json(v2_list, 200, "null");
+        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
 
 /* ---- the probe ---- */
@@ -813,8 +852,9 @@ static void test_current_state_v2(Fixture *f, gconstpointer data) {
                 UNKNOWN_KIND, OTHER_NODE, CLOCK_CLASS_V1, "/sync/ptp-status/lock-state", NODE "/sync", NULL,
         };
         g_autoptr(TestResponse) none = current_state(f->v2, LOCK_STATE);
-        g_autoptr(TestResponse) lock = NULL, again = NULL, class = NULL;
-        g_autoptr(JsonNode) event = NULL, event_again = NULL, class_event = NULL;
+        g_autoptr(TestResponse) lock = NULL, again = NULL, class = NULL, os_clock = NULL, sync = NULL;
+        g_autoptr(JsonNode) event = NULL, event_again = NULL, class_event = NULL, os_clock_event = NULL;
+        g_autoptr(JsonNode) sync_event = NULL;
         JsonArray *values;
 
         /* no data yet: 404, and no subscription needed (ptpsync-http(8)) */
@@ -844,6 +884,22 @@ static void test_current_state_v2(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(json_array_get_length(values), ==, 1);
         assert_value(values, 0, NODE "/ens1fx/master/CLOCK_CLASS", "metric", "decimal64.3", "6");
         check_not_resources(f->v2, not_resources);
+
+        /* the system clock's values are CLOCK_REALTIME's; sync-state's, one, its own address */
+        test_inject(f->client, "sync/sync-status/os-clock-sync-state", "", "locked", 3);
+        os_clock = wait_current_state(f->v2, OS_CLOCK);
+        os_clock_event = parse_response(os_clock);
+        values = assert_v2_event(os_clock_event, "/sync/sync-status/os-clock-sync-state",
+                                 "event.sync.sync-status.os-clock-sync-state-change");
+        g_assert_cmpuint(json_array_get_length(values), ==, 2);
+        assert_value(values, 0, NODE "/CLOCK_REALTIME", "notification", "enumeration", "LOCKED");
+        assert_value(values, 1, NODE "/CLOCK_REALTIME", "metric", "decimal64.3", "3");
+        sync = wait_current_state(f->v2, SYNC_STATE);
+        sync_event = parse_response(sync);
+        values = assert_v2_event(sync_event, "/sync/sync-status/sync-state",
+                                 "event.sync.sync-status.synchronization-state-change");
+        g_assert_cmpuint(json_array_get_length(values), ==, 1);
+        assert_value(values, 0, SYNC_STATE, "notification", "enumeration", "LOCKED");
 }
 
 static void test_current_state_v1(Fixture *f, gconstpointer data) {
@@ -975,6 +1031,7 @@ int main(int argc, char *argv[]) {
         ADD("v2/v1-keys", NULL, test_v1_keys_in_v2);
         ADD("v1/subscriptions", NULL, test_subscriptions_v1);
         ADD("v1/refused", NULL, test_refused_v1);
+        ADD("apis-apart", NULL, test_apis_apart);
         ADD("probe/204", NULL, test_probe);
         ADD("probe/2xx", &probe_2xx, test_probe_2xx);
         ADD("v2/current-state", NULL, test_current_state_v2);
