@@ -751,10 +751,11 @@ static void test_probe(Fixture *f, gconstpointer data) {
         g_autofree char *gnss = body_v2(GNSS, endpoint), *lock = body_v2(LOCK_STATE, endpoint);
         g_autofree char *lock_v1 = body_v1(LOCK_STATE, endpoint);
         g_autofree char *os_clock = body_v2(OS_CLOCK, endpoint), *os_clock_v1 = body_v1(OS_CLOCK, endpoint);
-        g_autoptr(TestResponse) r1 = NULL, r2 = NULL, r3 = NULL, state = NULL, refused = NULL, refused_v1 = NULL;
-        g_autoptr(TestResponse) all = NULL, all_v1 = NULL;
-        g_autoptr(TestPost) empty = NULL, current = NULL, empty_v1 = NULL;
-        g_autoptr(JsonNode) event = NULL, state_event = NULL;
+        g_autofree char *class = body_v2(CLOCK_CLASS, endpoint);
+        g_autoptr(TestResponse) r1 = NULL, r2 = NULL, r3 = NULL, r4 = NULL, state = NULL, class_state = NULL;
+        g_autoptr(TestResponse) refused = NULL, refused_v1 = NULL, all = NULL, all_v1 = NULL;
+        g_autoptr(TestPost) empty = NULL, current = NULL, class_probe = NULL, empty_v1 = NULL;
+        g_autoptr(JsonNode) event = NULL, state_event = NULL, class_event = NULL;
         JsonArray *values;
 
         /* v2 without data: an empty probe, never a made-up FREERUN */
@@ -778,6 +779,17 @@ static void test_probe(Fixture *f, gconstpointer data) {
         state_event = parse_response(state);
         g_assert_cmpstr(json_object_get_string_member(json_node_get_object(event), "id"), !=,
                         json_object_get_string_member(json_node_get_object(state_event), "id"));
+
+        /* the probe is CurrentState's event: clock class's value address ends in /CLOCK_CLASS */
+        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        class_state = wait_current_state(f->v2, CLOCK_CLASS);
+        r4 = subscribe(f->v2, class);
+        g_free(assert_created_v2(r4, f->v2, CLOCK_CLASS, endpoint));
+        class_probe = pop(f);
+        class_event = parse_post(class_probe);
+        values = assert_v2_event(class_event, "/sync/ptp-status/clock-class",
+                                 "event.sync.ptp-status.ptp-clock-class-change");
+        assert_value(values, 0, NODE "/ens1fx/master/CLOCK_CLASS", "metric", "decimal64.3", "6");
 
         /* v1: always empty */
         r3 = subscribe(f->v1, lock_v1);
