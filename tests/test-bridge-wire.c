@@ -222,7 +222,7 @@ static void assert_uuid(const char *s) {
         g_assert_true(g_uuid_string_is_valid(s));
 }
 
-/* RFC 3339 in UTC with nine fractional digits, as Go's RFC3339Nano of a µs time. */
+/* RFC 3339 in UTC with nine fractional digits, as the bridge writes it (Go cuts trailing zeros: the same instant). */
 static void assert_time(const char *s) {
         g_assert_true(g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$", s, 0,
                                            0));
@@ -435,8 +435,9 @@ static const char *const publishers_v1[] = {
 /* One publisher, as GET /publishers/{id} writes it: compact, the keys of the API. */
 static char *expected_publisher(const char *advertised, bool v1, const char *id, const char *resource) {
         if (v1)
-                return g_strdup_printf("{\"id\":\"%s\",\"endpointUri\":\"%s/dummy\",\"uriLocation\":\"%s/publishers/%s\","
-                                       "\"resource\":\"%s\"}", id, advertised, advertised, id, resource);
+                return g_strdup_printf("{\"id\":\"%s\",\"endpointUri\":\"%s/dummy\","
+                                       "\"uriLocation\":\"%s/publishers/%s\",\"resource\":\"%s\"}",
+                                       id, advertised, advertised, id, resource);
         return g_strdup_printf("{\"ResourceAddress\":\"%s\",\"EndpointUri\":\"%s/dummy\",\"SubscriptionId\":\"%s\","
                                "\"UriLocation\":\"%s/publishers/%s\"}", resource, advertised, id, advertised, id);
 }
@@ -974,7 +975,8 @@ static void test_push_clock_class(Fixture *f, gconstpointer data) {
 
         /* v2: the short source; pushes have no /CLOCK_CLASS */
         push_v2 = parse_post(p2);
-        values = assert_v2_event(push_v2, "/sync/ptp-status/clock-class", "event.sync.ptp-status.ptp-clock-class-change");
+        values = assert_v2_event(push_v2, "/sync/ptp-status/clock-class",
+                                 "event.sync.ptp-status.ptp-clock-class-change");
         assert_value(values, 0, NODE "/ens1fx/master", "metric", "decimal64.3", "6");
         /* its id is the event's, not the subscription's as in v1 */
         g_assert_cmpstr(json_object_get_string_member(json_node_get_object(push_v2), "id"), !=, id_v2);
