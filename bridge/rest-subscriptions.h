@@ -23,7 +23,7 @@ typedef struct RestSubscription RestSubscription;
 
 typedef enum RestCreateResult {
         REST_CREATED,     /* 201 */
-        REST_EXISTS,      /* v1: a subscription of that resource exists: 201 with it */
+        REST_EXISTS,      /* v1: a subscription of that resource exists: 201 with it (the request's endpoint probed) */
         REST_DUPLICATE,   /* v2: same resource and endpoint: 409 */
         REST_NO_RESOURCE, /* not a resource of this node: 404 */
         REST_REFUSED,     /* the probe failed, the endpoint is not allowed, a quota: 400 */

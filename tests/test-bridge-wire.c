@@ -622,9 +622,9 @@ static void test_subscriptions_v1(Fixture *f, gconstpointer data) {
         g_autofree char *body = body_v1(LOCK_STATE, endpoint), *body_other = body_v1(LOCK_STATE, other);
         g_autofree char *pull_body = body_v1(CLOCK_CLASS_V1, NULL);
         g_autofree char *id = NULL, *id_pull = NULL, *path = NULL, *expected = NULL;
-        g_autoptr(TestResponse) state = NULL, created = NULL, second = NULL, pull = NULL, got = NULL;
+        g_autoptr(TestResponse) state = NULL, created = NULL, second = NULL, refused = NULL, pull = NULL, got = NULL;
         g_autoptr(TestResponse) list = NULL, gone = NULL, again = NULL, all = NULL, after = NULL;
-        g_autoptr(TestPost) probe = NULL;
+        g_autoptr(TestPost) probe = NULL, other_probe = NULL;
         g_autoptr(JsonNode) root = NULL;
         JsonArray *subs;
 
@@ -638,13 +638,22 @@ static void test_subscriptions_v1(Fixture *f, gconstpointer data) {
         g_assert_cmpstr(probe->content_type, ==, "application/json");
         g_assert_cmpuint(g_bytes_get_size(probe->body), ==, 0);
 
-        /* one subscription per resource: another endpoint gets the existing one, with 201 */
+        /* one subscription per resource: another endpoint gets the existing one with 201, once it took the
+         * probe, and not if it did not */
         second = subscribe(f->v1, body_other);
         assert_json(second, 201, created->body);
+        other_probe = pop(f);
+        g_assert_cmpstr(other_probe->path, ==, "/other");
+        g_assert_cmpuint(g_bytes_get_size(other_probe->body), ==, 0);
+        test_endpoint_set_status(f->consumer, 200);
+        refused = subscribe(f->v1, body_other);
+        assert_json_error(refused, 400, NULL);
+        skip_probe(f);
+        test_endpoint_set_status(f->consumer, 204);
         /* pull only: no endpoint, nothing probed, endpointUri null */
         pull = subscribe(f->v1, pull_body);
         id_pull = assert_created_v1(pull, f->v1, CLOCK_CLASS_V1, NULL);
-        g_assert_cmpuint(test_endpoint_received(f->consumer), ==, 1);
+        g_assert_cmpuint(test_endpoint_received(f->consumer), ==, 3);
 
         path = g_strconcat("/subscriptions/", id, NULL);
         got = call("GET", f->v1, path, NULL);
