@@ -110,7 +110,7 @@ static void on_deleted(int error, const char *message, void *userdata) {
                         send_json(reply, SOUP_STATUS_OK, oran_status_json(all ? "deleted all subscriptions" : "OK"));
         } else if (error == -ENOENT)
                 rest_reply_error(reply, SOUP_STATUS_NOT_FOUND, message);
-        else if (error == -EHOSTUNREACH || error == -ENOTCONN || error == -ECONNRESET)
+        else if (error == -EHOSTUNREACH || error == -ENOTCONN || error == -ECONNRESET || error == -ESHUTDOWN)
                 rest_reply_error(reply, SOUP_STATUS_SERVICE_UNAVAILABLE, message);
         else
                 rest_reply_error(reply, SOUP_STATUS_INTERNAL_SERVER_ERROR, message);

@@ -580,6 +580,33 @@ void rest_subscriptions_delete_all(RestSubscriptions *r, OranApi api, rest_delet
         delete_next(d);
 }
 
+/* ---- stopping ---- */
+
+#define STOPPING "ptpsync-http is stopping"
+
+void rest_subscriptions_shutdown(RestSubscriptions *r) {
+        /* from the end: create_fail() takes the subscription out of the list */
+        for (guint i = r->order->len; i > 0; i--) {
+                RestSubscription *s = r->order->pdata[i - 1];
+
+                if (s->create_done)
+                        create_fail(s, REST_UNAVAILABLE, STOPPING);
+        }
+        for (guint i = 0; i < r->leaving->len; i++) {
+                RestSubscription *s = r->leaving->pdata[i];
+                rest_delete_done_t done = g_steal_pointer(&s->delete_done);
+
+                if (done)
+                        done(-ESHUTDOWN, STOPPING, s->done_userdata);
+        }
+        while (r->duplicate_probes->len > 0) {
+                DuplicateProbe *d = g_ptr_array_steal_index(r->duplicate_probes, r->duplicate_probes->len - 1);
+
+                d->done(REST_UNAVAILABLE, NULL, STOPPING, d->userdata);
+                duplicate_probe_free(d);
+        }
+}
+
 /* ---- start-up: re-attaching what the daemon holds ---- */
 
 struct Sync {

@@ -52,6 +52,13 @@ void rest_subscriptions_delete(RestSubscriptions *r, OranApi api, const char *id
                                void *userdata);
 void rest_subscriptions_delete_all(RestSubscriptions *r, OranApi api, rest_delete_done_t done, void *userdata);
 
+/*
+ * At exit, before the servers close: every REST call still waiting for its outcome (a POST being probed, a
+ * DELETE being committed) is answered now, 503; a subscription being made is cancelled in the daemon, so
+ * that the next start does not find it.
+ */
+void rest_subscriptions_shutdown(RestSubscriptions *r);
+
 /* The live subscriptions made through api, in creation order (the array and its entries are borrowed). */
 GPtrArray *rest_subscriptions_list(RestSubscriptions *r, OranApi api);
 const RestSubscription *rest_subscriptions_find(RestSubscriptions *r, OranApi api, const char *id);
