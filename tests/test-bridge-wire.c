@@ -1004,6 +1004,87 @@ static void test_push_clock_class(Fixture *f, gconstpointer data) {
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
 
+/* ---- stopping while a POST waits for its probe ---- */
+
+/* A listener on 127.0.0.1 that takes connections and never answers: a probe to it waits for its deadline. */
+static GSocket *silent_listen(unsigned *ret_port) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+        g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, 0);
+        g_autoptr(GSocketAddress) local = NULL;
+        g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                            &error);
+
+        g_assert_no_error(error);
+        g_assert_true(g_socket_bind(s, address, TRUE, &error));
+        g_assert_true(g_socket_listen(s, &error));
+        local = g_socket_get_local_address(s, &error);
+        g_assert_no_error(error);
+        *ret_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+        return g_steal_pointer(&s);
+}
+
+/* Takes the bridge's connection and reads its request's head: the probe is on its way. */
+static GSocket *silent_take_request(GSocket *listener) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GString) head = g_string_new(NULL);
+        GSocket *peer;
+        char buf[512];
+
+        g_assert_true(g_socket_condition_timed_wait(listener, G_IO_IN, (gint64) TEST_TIMEOUT_USEC, NULL, &error));
+        peer = g_socket_accept(listener, NULL, &error);
+        g_assert_no_error(error);
+        while (!strstr(head->str, "\r\n\r\n")) {
+                gssize n;
+
+                g_assert_true(g_socket_condition_timed_wait(peer, G_IO_IN, (gint64) TEST_TIMEOUT_USEC, NULL, &error));
+                n = g_socket_receive(peer, buf, sizeof(buf), NULL, &error);
+                g_assert_no_error(error);
+                g_assert_cmpint(n, >, 0);
+                g_string_append_len(head, buf, n);
+        }
+        g_assert_true(g_str_has_prefix(head->str, "POST /event HTTP/1.1\r\n"));
+        return peer;
+}
+
+typedef struct PostArgs {
+        const char *base, *body;
+} PostArgs;
+
+static gpointer post_subscription(gpointer userdata) {
+        const PostArgs *a = userdata;
+
+        return subscribe(a->base, a->body);
+}
+
+static void test_stop_while_probing(Fixture *f, gconstpointer data) {
+        unsigned port;
+        g_autoptr(GSocket) listener = silent_listen(&port);
+        g_autoptr(GSocket) peer = NULL;
+        g_autofree char *endpoint = g_strdup_printf("http://127.0.0.1:%u/event", port);
+        g_autofree char *body = body_v2(LOCK_STATE, endpoint);
+        PostArgs args = { f->v2, body };
+        g_autoptr(TestResponse) answer = NULL, list = NULL;
+        GThread *poster = g_thread_new("post", post_subscription, &args);
+        TestBridge *old = f->bridge;
+
+        peer = silent_take_request(listener);
+        /* exit status 0: under LeakSanitizer, nothing of the waiting POST is left behind */
+        test_bridge_stop(f->bridge);
+        answer = g_thread_join(poster);
+        /* 503, or no answer if the connection closed first: never 201 */
+        g_assert_true(answer->status == 503 || answer->status == 0);
+
+        /* the subscription being made was cancelled in the daemon: the next start does not find it */
+        f->bridge = test_bridge_restart(f->bus, old);
+        f->v2 = f->bridge->v2;
+        f->v1 = f->bridge->v1;
+        test_bridge_free(old);
+        list = call("GET", f->v2, "/subscriptions", NULL);
+        assert_json(list, 200, "null");
+        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+}
+
 /* ---- UriLocation on AdvertisedHost= ---- */
 
 static void test_uri_location(Fixture *f, gconstpointer data) {
@@ -1060,6 +1141,7 @@ int main(int argc, char *argv[]) {
         ADD("v2/current-state", NULL, test_current_state_v2);
         ADD("v1/current-state", NULL, test_current_state_v1);
         ADD("push/clock-class", NULL, test_push_clock_class);
+        ADD("stop-while-probing", NULL, test_stop_while_probing);
         ADD("uri-location/name", &advertised_name, test_uri_location);
         ADD("uri-location/ipv6", &advertised_ipv6, test_uri_location);
 #undef ADD
