@@ -1085,6 +1085,41 @@ static void test_stop_while_probing(Fixture *f, gconstpointer data) {
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
 
+/* The same with v1's probe of a duplicate: the existing subscription stays, untouched. */
+static void test_stop_while_probing_duplicate(Fixture *f, gconstpointer data) {
+        unsigned port;
+        g_autoptr(GSocket) listener = silent_listen(&port);
+        g_autoptr(GSocket) peer = NULL;
+        g_autofree char *silent = g_strdup_printf("http://127.0.0.1:%u/event", port);
+        g_autofree char *endpoint = test_endpoint_uri(f->consumer, "event");
+        g_autofree char *first = body_v1(LOCK_STATE, endpoint), *duplicate = body_v1(LOCK_STATE, silent);
+        PostArgs args = { f->v1, duplicate };
+        g_autoptr(TestResponse) created = NULL, answer = NULL, list = NULL, all = NULL;
+        g_autofree char *id = NULL, *expected = NULL;
+        TestBridge *old = f->bridge;
+        GThread *poster;
+
+        created = subscribe(f->v1, first);
+        id = assert_created_v1(created, f->v1, LOCK_STATE, endpoint);
+        skip_probe(f);
+        poster = g_thread_new("post", post_subscription, &args);
+        peer = silent_take_request(listener);
+        test_bridge_stop(f->bridge);
+        answer = g_thread_join(poster);
+        g_assert_true(answer->status == 503 || answer->status == 0);
+
+        f->bridge = test_bridge_restart(f->bus, old);
+        f->v2 = f->bridge->v2;
+        f->v1 = f->bridge->v1;
+        test_bridge_free(old);
+        list = call("GET", f->v1, "/subscriptions", NULL);
+        expected = g_strdup_printf("[\n {\n  \"id\" : \"%s\",", id);
+        g_assert_true(g_str_has_prefix(list->body, expected));
+        all = call("DELETE", f->v1, "/subscriptions", NULL);
+        assert_json(all, 200, NULL);
+        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+}
+
 /* ---- UriLocation on AdvertisedHost= ---- */
 
 static void test_uri_location(Fixture *f, gconstpointer data) {
@@ -1141,7 +1176,8 @@ int main(int argc, char *argv[]) {
         ADD("v2/current-state", NULL, test_current_state_v2);
         ADD("v1/current-state", NULL, test_current_state_v1);
         ADD("push/clock-class", NULL, test_push_clock_class);
-        ADD("stop-while-probing", NULL, test_stop_while_probing);
+        ADD("stop-while-probing/new", NULL, test_stop_while_probing);
+        ADD("stop-while-probing/v1-duplicate", NULL, test_stop_while_probing_duplicate);
         ADD("uri-location/name", &advertised_name, test_uri_location);
         ADD("uri-location/ipv6", &advertised_ipv6, test_uri_location);
 #undef ADD
