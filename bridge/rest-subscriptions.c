@@ -8,6 +8,8 @@
 
 /* The daemon's answer to an Ack may take this long beyond the POST's own deadline before it sends again. */
 #define ACK_MARGIN_USEC (30 * G_USEC_PER_SEC)
+/* What a REST call still waiting at exit is told (rest_subscriptions_shutdown()). */
+#define STOPPING "ptpsync-http is stopping"
 
 static const char *api_name(OranApi api) {
         return api == ORAN_API_V1 ? "v1" : "v2";
@@ -532,18 +534,24 @@ typedef struct DeleteAll {
 
 static void on_one_deleted(int error, const char *message, void *userdata);
 
-/* Starts deletes up to the bound; answers once every one is over. */
+/* Starts deletes up to the bound; answers once every one is over. Stopping, it starts none. */
 static void delete_next(DeleteAll *d) {
+        bool stopping = d->registry->stopping;
+
         if (d->starting)
                 return; /* a delete answered at once: the loop below goes on */
         d->starting = true;
-        while (d->in_flight < DELETE_ALL_IN_FLIGHT && d->next < d->ids->len) {
+        while (!stopping && d->in_flight < DELETE_ALL_IN_FLIGHT && d->next < d->ids->len) {
                 d->in_flight++;
                 rest_subscriptions_delete(d->registry, d->api, d->ids->pdata[d->next++], on_one_deleted, d);
         }
         d->starting = false;
-        if (d->in_flight > 0 || d->next < d->ids->len)
+        if (d->in_flight > 0 || (d->next < d->ids->len && !stopping))
                 return;
+        if (d->next < d->ids->len && d->error == 0) {
+                d->error = -ESHUTDOWN;
+                d->message = g_strdup(STOPPING);
+        }
         d->done(d->error, d->message, d->userdata);
         g_ptr_array_unref(d->ids);
         g_free(d->message);
@@ -582,9 +590,8 @@ void rest_subscriptions_delete_all(RestSubscriptions *r, OranApi api, rest_delet
 
 /* ---- stopping ---- */
 
-#define STOPPING "ptpsync-http is stopping"
-
 void rest_subscriptions_shutdown(RestSubscriptions *r) {
+        r->stopping = true;
         /* from the end: create_fail() takes the subscription out of the list */
         for (guint i = r->order->len; i > 0; i--) {
                 RestSubscription *s = r->order->pdata[i - 1];
