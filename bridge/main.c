@@ -117,6 +117,9 @@ static bool start_servers(Bridge *b, GError **error) {
 static void bridge_done(Bridge *b) {
         if (b->sync_timer)
                 g_source_remove(b->sync_timer);
+        /* What waits for an outcome is answered while its connection is still there: nothing is left paused. */
+        if (b->subscriptions)
+                rest_subscriptions_shutdown(b->subscriptions);
         for (size_t i = 0; i < G_N_ELEMENTS(b->servers); i++)
                 if (b->servers[i])
                         soup_server_disconnect(b->servers[i]);

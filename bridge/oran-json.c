@@ -328,32 +328,58 @@ char *oran_event_to_json_v1_current_state(const OranEvent *e) {
 
 /* ---- publishers, errors ----------------------------------------------------------------------- */
 
-char *oran_publishers_to_json(const char *node, OranApi api, const char *base_url) {
-        g_autoptr(GPtrArray) pubs = g_ptr_array_new_with_free_func((GDestroyNotify) oran_subscription_free);
-        g_autofree char *base = NULL;
+/* The base URL without its trailing '/'s, or NULL when node cannot name a publisher. */
+static char *publisher_base(const char *node, const char *base_url) {
         size_t len;
 
-        g_return_val_if_fail(base_url, NULL);
         if (!node || !*node || strchr(node, '/') || !g_utf8_validate(node, -1, NULL) ||
             !g_utf8_validate(base_url, -1, NULL))
                 return NULL;
-
         len = strlen(base_url);
         while (len > 0 && base_url[len - 1] == '/')
                 len--;
-        base = g_strndup(base_url, len);
+        return g_strndup(base_url, len);
+}
 
-        for (const OranResourceKind *k = oran_resource_kinds; k->suffix; k++) {
-                OranSubscription *s = g_new0(OranSubscription, 1);
+static OranSubscription *publisher_new(const char *node, const OranResourceKind *k, OranApi api, const char *base) {
+        OranSubscription *s = g_new0(OranSubscription, 1);
 
-                s->id = oran_publisher_id(node, k);
-                s->resource = g_strconcat(NODE_PREFIX, node, api == ORAN_API_V1 ? k->suffix_v1 : k->suffix, NULL);
-                s->endpoint = g_strconcat(base, "/dummy", NULL);
-                s->uri_location = g_strconcat(base, "/publishers/", s->id, NULL);
-                s->v1_keys = api == ORAN_API_V1;
-                g_ptr_array_add(pubs, s);
-        }
+        s->id = oran_publisher_id(node, k);
+        s->resource = g_strconcat(NODE_PREFIX, node, api == ORAN_API_V1 ? k->suffix_v1 : k->suffix, NULL);
+        s->endpoint = g_strconcat(base, "/dummy", NULL);
+        s->uri_location = g_strconcat(base, "/publishers/", s->id, NULL);
+        s->v1_keys = api == ORAN_API_V1;
+        return s;
+}
+
+char *oran_publishers_to_json(const char *node, OranApi api, const char *base_url) {
+        g_autoptr(GPtrArray) pubs = g_ptr_array_new_with_free_func((GDestroyNotify) oran_subscription_free);
+        g_autofree char *base = NULL;
+
+        g_return_val_if_fail(base_url, NULL);
+        base = publisher_base(node, base_url);
+        if (!base)
+                return NULL;
+        for (const OranResourceKind *k = oran_resource_kinds; k->suffix; k++)
+                g_ptr_array_add(pubs, publisher_new(node, k, api, base));
         return oran_subscription_list_to_json((OranSubscription *const *) pubs->pdata, pubs->len, api);
+}
+
+char *oran_publisher_to_json(const char *node, OranApi api, const char *base_url, const char *id) {
+        g_autofree char *base = NULL;
+
+        g_return_val_if_fail(base_url, NULL);
+        g_return_val_if_fail(id, NULL);
+        base = publisher_base(node, base_url);
+        if (!base)
+                return NULL;
+        for (const OranResourceKind *k = oran_resource_kinds; k->suffix; k++) {
+                g_autoptr(OranSubscription) s = publisher_new(node, k, api, base);
+
+                if (g_str_equal(s->id, id))
+                        return oran_subscription_to_json(s);
+        }
+        return NULL;
 }
 
 static char *message_json(const char *key, const char *message) {

@@ -88,6 +88,14 @@ char *oran_event_to_json_v1_current_state(const OranEvent *e);
  */
 char *oran_publishers_to_json(const char *node, OranApi api, const char *base_url);
 
+/*
+ * GET /publishers/{id}: the publisher of oran_publishers_to_json() whose id
+ * is id, alone, as oran_subscription_to_json() writes it (compact, as
+ * cloud-event-proxy's json.Marshal). NULL if none has that id, or as
+ * oran_publishers_to_json().
+ */
+char *oran_publisher_to_json(const char *node, OranApi api, const char *base_url, const char *id);
+
 /* {"error":"<message>"}, {"status":"<message>"}. NULL if message is not UTF-8. */
 char *oran_error_json(const char *message);
 char *oran_status_json(const char *message);

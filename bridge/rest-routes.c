@@ -110,7 +110,7 @@ static void on_deleted(int error, const char *message, void *userdata) {
                         send_json(reply, SOUP_STATUS_OK, oran_status_json(all ? "deleted all subscriptions" : "OK"));
         } else if (error == -ENOENT)
                 rest_reply_error(reply, SOUP_STATUS_NOT_FOUND, message);
-        else if (error == -EHOSTUNREACH || error == -ENOTCONN || error == -ECONNRESET)
+        else if (error == -EHOSTUNREACH || error == -ENOTCONN || error == -ECONNRESET || error == -ESHUTDOWN)
                 rest_reply_error(reply, SOUP_STATUS_SERVICE_UNAVAILABLE, message);
         else
                 rest_reply_error(reply, SOUP_STATUS_INTERNAL_SERVER_ERROR, message);
@@ -271,19 +271,53 @@ static void route_publishers(RestReply *reply) {
         send_json(reply, SOUP_STATUS_OK, oran_publishers_to_json(b->node, reply->api, base));
 }
 
+/* cloud-event-proxy serves one publisher too, and answers an unknown id with its JSON 400 in v2 as well. */
+static void route_publisher(RestReply *reply, const char *id) {
+        Bridge *b = reply->bridge;
+        g_autofree char *base = NULL;
+        char *json;
+
+        reply->route = "/publishers/{id}";
+        if (!method_is(reply, SOUP_METHOD_GET)) {
+                not_allowed(reply);
+                return;
+        }
+        if (!b->node) {
+                unavailable(reply);
+                return;
+        }
+        base = rest_base_url(b->config, reply->api);
+        json = oran_publisher_to_json(b->node, reply->api, base, id);
+        if (json)
+                send_json(reply, SOUP_STATUS_OK, json);
+        else
+                send_json(reply, SOUP_STATUS_BAD_REQUEST, oran_error_json("publisher not found"));
+}
+
+/* The id after prefix in path ("/subscriptions/<id>"), or NULL if path is not one such. */
+static const char *id_after(const char *path, const char *prefix) {
+        const char *id;
+
+        if (!g_str_has_prefix(path, prefix))
+                return NULL;
+        id = path + strlen(prefix);
+        return *id && !strchr(id, '/') ? id : NULL;
+}
+
 void rest_route(RestReply *reply, const char *path) {
         const char *id;
         size_t n = strlen(path);
 
         if (g_str_equal(path, "/subscriptions"))
                 route_subscriptions(reply);
-        else if (g_str_has_prefix(path, "/subscriptions/") && *(id = path + strlen("/subscriptions/")) &&
-                 !strchr(id, '/'))
+        else if ((id = id_after(path, "/subscriptions/")))
                 route_subscription(reply, id);
         else if (g_str_equal(path, "/health"))
                 route_health(reply);
         else if (g_str_equal(path, "/publishers"))
                 route_publishers(reply);
+        else if ((id = id_after(path, "/publishers/")))
+                route_publisher(reply, id);
         else if (n > strlen(CURRENT_STATE) && g_str_has_suffix(path, CURRENT_STATE)) {
                 g_autofree char *address = g_strndup(path, n - strlen(CURRENT_STATE));
 

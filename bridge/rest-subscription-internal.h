@@ -43,6 +43,8 @@ struct RestSubscriptions {
         GHashTable *by_id;  /* id -> RestSubscription*, every phase but DELETING */
         GPtrArray *order;   /* RestSubscription*, creation order, every phase but DELETING */
         GPtrArray *leaving; /* REST_DELETING: kept until the daemon confirms */
+        GPtrArray *duplicate_probes; /* DuplicateProbe*: v1 POSTs of a resource that has a subscription */
+        bool stopping;      /* rest_subscriptions_shutdown(): nothing new is started */
         PtpsyncCall *list_call;
         struct Sync *sync;  /* the listing under way */
 };

@@ -8,6 +8,8 @@
 
 /* The daemon's answer to an Ack may take this long beyond the POST's own deadline before it sends again. */
 #define ACK_MARGIN_USEC (30 * G_USEC_PER_SEC)
+/* What a REST call still waiting at exit is told (rest_subscriptions_shutdown()). */
+#define STOPPING "ptpsync-http is stopping"
 
 static const char *api_name(OranApi api) {
         return api == ORAN_API_V1 ? "v1" : "v2";
@@ -40,6 +42,26 @@ static void subscription_free(RestSubscription *s) {
         g_free(s);
 }
 
+/*
+ * v1's duplicate: cloud-event-proxy probes the endpoint of the request first, and answers with the existing
+ * subscription only if it took the probe.
+ */
+typedef struct DuplicateProbe {
+        RestSubscriptions *registry;
+        char *id; /* the existing subscription's */
+        char *endpoint;
+        rest_create_done_t done;
+        void *userdata;
+        HttpPost *post;
+} DuplicateProbe;
+
+static void duplicate_probe_free(DuplicateProbe *d) {
+        http_post_cancel(d->post);
+        g_free(d->id);
+        g_free(d->endpoint);
+        g_free(d);
+}
+
 RestSubscriptions *rest_subscriptions_new(Bridge *b) {
         RestSubscriptions *r = g_new0(RestSubscriptions, 1);
 
@@ -47,6 +69,7 @@ RestSubscriptions *rest_subscriptions_new(Bridge *b) {
         r->by_id = g_hash_table_new(g_str_hash, g_str_equal);
         r->order = g_ptr_array_new_with_free_func((GDestroyNotify) subscription_free);
         r->leaving = g_ptr_array_new_with_free_func((GDestroyNotify) subscription_free);
+        r->duplicate_probes = g_ptr_array_new_with_free_func((GDestroyNotify) duplicate_probe_free);
         return r;
 }
 
@@ -59,6 +82,7 @@ void rest_subscriptions_free(RestSubscriptions *r) {
         g_hash_table_destroy(r->by_id);
         g_ptr_array_free(r->order, TRUE);
         g_ptr_array_free(r->leaving, TRUE);
+        g_ptr_array_free(r->duplicate_probes, TRUE);
         g_free(r);
 }
 
@@ -183,13 +207,25 @@ static void create_fail(RestSubscription *s, RestCreateResult result, const char
         subscription_remove(s, false);
 }
 
+static bool probe_accepted(const BridgeConfig *config, unsigned status) {
+        return status == SOUP_STATUS_NO_CONTENT || (config->probe_any_2xx && status >= 200 && status < 300);
+}
+
+/* Why a probe that probe_accepted() did not accept failed (g_free). */
+static char *probe_failure(const BridgeConfig *config, const char *endpoint, unsigned status, const char *error) {
+        if (error)
+                return g_strdup_printf("the initial notification to %s failed: %s", endpoint, error);
+        return g_strdup_printf("the initial notification to %s was answered %u, not %s", endpoint, status,
+                               config->probe_any_2xx ? "2xx" : "204");
+}
+
 static void on_probe_answered(unsigned status, const char *error, void *userdata) {
         RestSubscription *s = userdata;
         const BridgeConfig *config = s->registry->bridge->config;
         g_autofree char *why = NULL;
 
         s->post = NULL;
-        if (status == SOUP_STATUS_NO_CONTENT || (config->probe_any_2xx && status >= 200 && status < 300)) {
+        if (probe_accepted(config, status)) {
                 s->phase = REST_LIVE;
                 g_message("Subscription %s: %s subscribed to %s (%s)", s->info.id,
                           s->info.endpoint ? s->info.endpoint : "(no endpoint)", s->info.resource,
@@ -198,25 +234,18 @@ static void on_probe_answered(unsigned status, const char *error, void *userdata
                 rest_delivery_release(s);
                 return;
         }
-        if (error)
-                why = g_strdup_printf("the initial notification to %s failed: %s", s->info.endpoint, error);
-        else
-                why = g_strdup_printf("the initial notification to %s was answered %u, not %s", s->info.endpoint,
-                                      status, config->probe_any_2xx ? "2xx" : "204");
+        why = probe_failure(config, s->info.endpoint, status, error);
         create_fail(s, REST_REFUSED, why);
 }
 
 static void probe(RestSubscription *s, GBytes *body) {
         Bridge *b = s->registry->bridge;
-        guint64 timeout = b->config->probe_timeout_usec;
+        guint64 timeout = bridge_config_probe_timeout_usec(b->config, s->api);
 
         if (!s->info.endpoint) {
                 on_probe_answered(SOUP_STATUS_NO_CONTENT, NULL, s); /* v1 without an endpoint: nothing to probe */
                 return;
         }
-        /* cloud-event-proxy's deadlines: 2 s for v2's probe, 10 s for v1's */
-        if (timeout == 0)
-                timeout = (s->api == ORAN_API_V1 ? 10 : 2) * G_USEC_PER_SEC;
         s->post = http_poster_post(b->poster, s->info.endpoint, body, NULL, timeout, on_probe_answered, s);
         if (!s->post)
                 create_fail(s, REST_REFUSED, "the endpoint cannot be posted to");
@@ -354,6 +383,38 @@ static void create_answer(RestSubscriptions *r, rest_create_done_t done, void *u
         g_idle_add(run_immediate, i);
 }
 
+static void on_duplicate_probed(unsigned status, const char *error, void *userdata) {
+        DuplicateProbe *d = userdata;
+        RestSubscriptions *r = d->registry;
+        g_autofree char *why = NULL;
+
+        d->post = NULL;
+        if (probe_accepted(r->bridge->config, status))
+                create_answer(r, d->done, d->userdata, REST_EXISTS, d->id, NULL);
+        else {
+                why = probe_failure(r->bridge->config, d->endpoint, status, error);
+                g_message("Subscription %s not returned to %s: %s", d->id, d->endpoint, why);
+                create_answer(r, d->done, d->userdata, REST_REFUSED, NULL, why);
+        }
+        g_ptr_array_remove(r->duplicate_probes, d);
+}
+
+static void probe_duplicate(RestSubscriptions *r, const RestSubscription *existing, const char *endpoint,
+                            rest_create_done_t done, void *userdata) {
+        const BridgeConfig *config = r->bridge->config;
+        DuplicateProbe *d = g_new0(DuplicateProbe, 1);
+
+        *d = (DuplicateProbe) { r, g_strdup(existing->info.id), g_strdup(endpoint), done, userdata, NULL };
+        d->post = http_poster_post(r->bridge->poster, endpoint, NULL, NULL,
+                                   bridge_config_probe_timeout_usec(config, ORAN_API_V1), on_duplicate_probed, d);
+        if (!d->post) {
+                create_answer(r, done, userdata, REST_REFUSED, NULL, "the endpoint cannot be posted to");
+                duplicate_probe_free(d);
+                return;
+        }
+        g_ptr_array_add(r->duplicate_probes, d);
+}
+
 void rest_subscriptions_create(RestSubscriptions *r, OranApi api, const OranSubscriptionRequest *request,
                                rest_create_done_t done, void *userdata) {
         Bridge *b = r->bridge;
@@ -379,6 +440,10 @@ void rest_subscriptions_create(RestSubscriptions *r, OranApi api, const OranSubs
         }
         normalized = normalize_endpoint(request->endpoint && *request->endpoint ? request->endpoint : NULL);
         existing = find_duplicate(r, api, request->resource, normalized);
+        if (existing && api == ORAN_API_V1 && normalized) {
+                probe_duplicate(r, existing, request->endpoint, done, userdata);
+                return;
+        }
         if (existing) {
                 create_answer(r, done, userdata, api == ORAN_API_V1 ? REST_EXISTS : REST_DUPLICATE,
                               existing->info.id, "a subscription of that endpoint to that resource exists");
@@ -469,18 +534,24 @@ typedef struct DeleteAll {
 
 static void on_one_deleted(int error, const char *message, void *userdata);
 
-/* Starts deletes up to the bound; answers once every one is over. */
+/* Starts deletes up to the bound; answers once every one is over. Stopping, it starts none. */
 static void delete_next(DeleteAll *d) {
+        bool stopping = d->registry->stopping;
+
         if (d->starting)
                 return; /* a delete answered at once: the loop below goes on */
         d->starting = true;
-        while (d->in_flight < DELETE_ALL_IN_FLIGHT && d->next < d->ids->len) {
+        while (!stopping && d->in_flight < DELETE_ALL_IN_FLIGHT && d->next < d->ids->len) {
                 d->in_flight++;
                 rest_subscriptions_delete(d->registry, d->api, d->ids->pdata[d->next++], on_one_deleted, d);
         }
         d->starting = false;
-        if (d->in_flight > 0 || d->next < d->ids->len)
+        if (d->in_flight > 0 || (d->next < d->ids->len && !stopping))
                 return;
+        if (d->next < d->ids->len && d->error == 0) {
+                d->error = -ESHUTDOWN;
+                d->message = g_strdup(STOPPING);
+        }
         d->done(d->error, d->message, d->userdata);
         g_ptr_array_unref(d->ids);
         g_free(d->message);
@@ -515,6 +586,32 @@ void rest_subscriptions_delete_all(RestSubscriptions *r, OranApi api, rest_delet
                         g_ptr_array_add(d->ids, g_strdup(s->info.id));
         }
         delete_next(d);
+}
+
+/* ---- stopping ---- */
+
+void rest_subscriptions_shutdown(RestSubscriptions *r) {
+        r->stopping = true;
+        /* from the end: create_fail() takes the subscription out of the list */
+        for (guint i = r->order->len; i > 0; i--) {
+                RestSubscription *s = r->order->pdata[i - 1];
+
+                if (s->create_done)
+                        create_fail(s, REST_UNAVAILABLE, STOPPING);
+        }
+        for (guint i = 0; i < r->leaving->len; i++) {
+                RestSubscription *s = r->leaving->pdata[i];
+                rest_delete_done_t done = g_steal_pointer(&s->delete_done);
+
+                if (done)
+                        done(-ESHUTDOWN, STOPPING, s->done_userdata);
+        }
+        while (r->duplicate_probes->len > 0) {
+                DuplicateProbe *d = g_ptr_array_steal_index(r->duplicate_probes, r->duplicate_probes->len - 1);
+
+                d->done(REST_UNAVAILABLE, NULL, STOPPING, d->userdata);
+                duplicate_probe_free(d);
+        }
 }
 
 /* ---- start-up: re-attaching what the daemon holds ---- */

@@ -23,7 +23,7 @@ typedef struct RestSubscription RestSubscription;
 
 typedef enum RestCreateResult {
         REST_CREATED,     /* 201 */
-        REST_EXISTS,      /* v1: a subscription of that resource exists: 201 with it */
+        REST_EXISTS,      /* v1: a subscription of that resource exists: 201 with it (the request's endpoint probed) */
         REST_DUPLICATE,   /* v2: same resource and endpoint: 409 */
         REST_NO_RESOURCE, /* not a resource of this node: 404 */
         REST_REFUSED,     /* the probe failed, the endpoint is not allowed, a quota: 400 */
@@ -51,6 +51,13 @@ void rest_subscriptions_create(RestSubscriptions *r, OranApi api, const OranSubs
 void rest_subscriptions_delete(RestSubscriptions *r, OranApi api, const char *id, rest_delete_done_t done,
                                void *userdata);
 void rest_subscriptions_delete_all(RestSubscriptions *r, OranApi api, rest_delete_done_t done, void *userdata);
+
+/*
+ * At exit, before the servers close: every REST call still waiting for its outcome (a POST being probed, a
+ * DELETE being committed) is answered now, 503; a subscription being made is cancelled in the daemon, so
+ * that the next start does not find it.
+ */
+void rest_subscriptions_shutdown(RestSubscriptions *r);
 
 /* The live subscriptions made through api, in creation order (the array and its entries are borrowed). */
 GPtrArray *rest_subscriptions_list(RestSubscriptions *r, OranApi api);

@@ -488,6 +488,26 @@ static void test_publishers(void) {
         g_assert_null(oran_publishers_to_json("n\xff", ORAN_API_V2, BASE2));
 }
 
+/* GET /publishers/{id}: one of the list, compact, found by its id in either API. */
+static void test_publisher(void) {
+        g_autofree char *v2 = oran_publisher_to_json("n1", ORAN_API_V2, BASE2 "/", ID_LOCK);
+        g_autofree char *v1 = oran_publisher_to_json("n1", ORAN_API_V1, BASE1, ID_CLASS);
+
+        g_assert_cmpstr(v2, ==,
+                        "{\"ResourceAddress\":\"/cluster/node/n1/sync/ptp-status/lock-state\","
+                        "\"EndpointUri\":\"" BASE2 "/dummy\",\"SubscriptionId\":\"" ID_LOCK "\","
+                        "\"UriLocation\":\"" BASE2 "/publishers/" ID_LOCK "\"}");
+        g_assert_cmpstr(v1, ==,
+                        "{\"id\":\"" ID_CLASS "\",\"endpointUri\":\"" BASE1 "/dummy\","
+                        "\"uriLocation\":\"" BASE1 "/publishers/" ID_CLASS "\","
+                        "\"resource\":\"/cluster/node/n1/sync/ptp-status/ptp-clock-class-change\"}");
+        /* another node's id, no id, no node */
+        g_assert_null(oran_publisher_to_json("n2", ORAN_API_V2, BASE2, ID_LOCK));
+        g_assert_null(oran_publisher_to_json("n1", ORAN_API_V2, BASE2, ""));
+        g_assert_null(oran_publisher_to_json("", ORAN_API_V2, BASE2, ID_LOCK));
+        g_assert_null(oran_publisher_to_json("n1/x", ORAN_API_V1, BASE1, ID_LOCK));
+}
+
 static void test_publisher_id(void) {
         g_autofree char *a = oran_publisher_id("n1", &oran_resource_kinds[0]);
         g_autofree char *b = oran_publisher_id("n2", &oran_resource_kinds[0]);
@@ -536,6 +556,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/oran-json/list-empty", test_list_empty);
         g_test_add_func("/oran-json/list", test_list);
         g_test_add_func("/oran-json/publishers", test_publishers);
+        g_test_add_func("/oran-json/publisher", test_publisher);
         g_test_add_func("/oran-json/publisher-id", test_publisher_id);
         g_test_add_func("/oran-json/uuid-v5", test_uuid_v5);
         g_test_add_func("/oran-json/messages", test_messages);
