@@ -2007,6 +2007,34 @@ static void test_waiting_calls(Fixture *f, gconstpointer data) {
         }
 }
 
+/*
+ * A call cancelled once sent still counts until its reply comes, as the bus counts it: on a bus
+ * that allows 100 calls awaiting replies, 64 sent and cancelled (the library's bound, all out
+ * at once) and then 50 more make 114 at the bus unless the 50 wait for the cancelled ones' replies.
+ * The daemon is stopped meanwhile, so that none is answered early.
+ */
+static void test_cancelled_still_counted(Fixture *f, gconstpointer data) {
+        Counted cancelled = {}, later = {};
+        PtpsyncCall *calls[64];
+
+        g_assert_cmpint(kill(f->daemon->pid, SIGSTOP), ==, 0);
+        for (unsigned i = 0; i < G_N_ELEMENTS(calls); i++)
+                g_assert_cmpint(ptpsync_client_list_resources_async(f->c, on_counted_resources, &cancelled,
+                                                                    &calls[i]), ==, 0);
+        for (unsigned i = 0; i < G_N_ELEMENTS(calls); i++)
+                ptpsync_call_cancel(calls[i]);
+        for (unsigned i = 0; i < 50; i++)
+                g_assert_cmpint(ptpsync_client_list_resources_async(f->c, on_counted_resources, &later, NULL), ==, 0);
+        for (unsigned i = 0; i < 10; i++)
+                drive_once(f->c);
+        g_assert_cmpuint(later.calls, ==, 0);
+        g_assert_cmpint(kill(f->daemon->pid, SIGCONT), ==, 0);
+
+        WAIT_UNTIL(f->c, later.calls == 50);
+        g_assert_cmpuint(later.errors, ==, 0);
+        g_assert_cmpuint(cancelled.calls, ==, 0);
+}
+
 int main(int argc, char *argv[]) {
         test_client_reexec(argv); /* under valgrind, the library is checked too */
         g_test_init(&argc, &argv, NULL);
@@ -2037,6 +2065,9 @@ int main(int argc, char *argv[]) {
                    fixture_teardown);
         g_test_add("/libptpsync/waiting-calls", Fixture, NULL, fixture_setup_many, test_waiting_calls,
                    fixture_teardown);
+        g_test_add("/libptpsync/cancelled-still-counted", Fixture,
+                   "<limit name=\"max_replies_per_connection\">100</limit>", fixture_setup,
+                   test_cancelled_still_counted, fixture_teardown);
         g_test_add_func("/libptpsync/disconnect", test_disconnect);
         return g_test_run();
 }
