@@ -129,7 +129,7 @@ static int on_call_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         uint32_t count = 0;
         int r = 0;
 
-        call_free(call); /* its slot is the one running: sd-bus holds it until we return */
+        call_free(call);
 
         if (sd_bus_message_is_method_error(m, NULL))
                 r = client_set_error_from_message(c, m);
@@ -199,7 +199,7 @@ static int client_call_async(PtpsyncClient *c, CallKind kind, void *handler, voi
                 if (r >= 0)
                         r = sd_bus_message_appendv(m, types, ap);
                 if (r >= 0)
-                        r = sd_bus_call_async(c->bus, &call->slot, m, on_call_reply, call, 0);
+                        r = client_call_message(c, &call->slot, m, on_call_reply, call);
         }
         va_end(ap);
         if (r < 0) {
@@ -332,7 +332,11 @@ static const char *const info_property_names[_INFO_PROPERTY_MAX] = {
         [INFO_METADATA] = "Metadata",
 };
 
-/* Thousands of subscriptions must not mean thousands of calls at once: the bus bounds what one peer has pending. */
+/*
+ * Thousands of subscriptions must not mean thousands of Gets prepared at once, nor one listing
+ * taking every place among the client's calls out (PTPSYNC_CALLS_IN_FLIGHT_MAX): the next ones
+ * are made as the answers come.
+ */
 #define INFO_GETS_IN_FLIGHT_MAX 32U
 
 typedef struct SubscriptionInfo {
@@ -353,7 +357,7 @@ struct InfoGet {
         PtpsyncCall *call;
         size_t entry;
         InfoProperty property;
-        sd_bus_slot *slot;
+        ClientSlot slot;
         LIST_FIELDS(InfoGet, gets);
 };
 
@@ -424,7 +428,7 @@ static inline void subscription_info_list_freep(PtpsyncSubscriptionInfoList **l)
 static void info_get_free(InfoGet *g) {
         PtpsyncCall *call = g->call;
 
-        g->slot = sd_bus_slot_unref(g->slot);
+        client_slot_cancel(&g->slot);
         LIST_REMOVE(gets, call->gets, g);
         call->n_gets--;
         free(g);
@@ -541,9 +545,9 @@ static int subscription_infos_pump(PtpsyncCall *call) {
                 *g = (InfoGet) { .call = call, .entry = entry, .property = p };
                 LIST_PREPEND(gets, call->gets, g);
                 call->n_gets++;
-                r = sd_bus_call_method_async(call->client->bus, &g->slot, PTPSYNC_BUS_NAME, l->items[entry].path,
-                                             PROPERTIES_INTERFACE, "Get", on_info_get, g, "ss",
-                                             SUBSCRIPTION_INTERFACE, info_property_names[p]);
+                r = client_call_method(call->client, &g->slot, PTPSYNC_BUS_NAME, l->items[entry].path,
+                                       PROPERTIES_INTERFACE, "Get", on_info_get, g, "ss", SUBSCRIPTION_INTERFACE,
+                                       info_property_names[p]);
                 if (r < 0)
                         return r; /* g goes with the call */
         }
@@ -559,7 +563,7 @@ static int on_info_get(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
         const sd_bus_error *error = sd_bus_message_get_error(m);
         int r = 0;
 
-        info_get_free(g); /* its slot is the one running: sd-bus holds it until we return */
+        info_get_free(g);
 
         if (error) {
                 if (sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT))
@@ -617,8 +621,6 @@ static int on_subscriptions_listed(sd_bus_message *m, void *userdata, sd_bus_err
         PtpsyncClient *c = call->client;
         int r;
 
-        call->slot = sd_bus_slot_unref(call->slot); /* the one running: sd-bus holds it until we return */
-
         if (sd_bus_message_is_method_error(m, NULL))
                 r = client_set_error_from_message(c, m);
         else {
@@ -646,8 +648,8 @@ _public_ int ptpsync_client_list_subscription_infos_async(PtpsyncClient *c,
         call = call_new(c, CALL_SUBSCRIPTION_INFOS, (void *) handler, userdata);
         if (!call)
                 return client_set_error(c, NULL, -ENOMEM);
-        r = sd_bus_call_method_async(c->bus, &call->slot, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE,
-                                     "ListSubscriptions", on_subscriptions_listed, call, "");
+        r = client_call_method(c, &call->slot, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE,
+                               "ListSubscriptions", on_subscriptions_listed, call, "");
         if (r < 0) {
                 call_free(call);
                 return client_set_error(c, NULL, r);
@@ -746,9 +748,9 @@ static int on_dead_letters_page(sd_bus_message *m, void *userdata, sd_bus_error 
 
 /* Asks for the page that starts where the list so far ends. */
 static int dead_letters_page_send(PtpsyncCall *call) {
-        return sd_bus_call_method_async(call->client->bus, &call->slot, PTPSYNC_BUS_NAME, call->path,
-                                        SUBSCRIPTION_INTERFACE, "GetDeadLetters", on_dead_letters_page, call, "uu",
-                                        (uint32_t) (call->events ? call->events->n : 0), DEAD_LETTERS_PAGE_MAX);
+        return client_call_method(call->client, &call->slot, PTPSYNC_BUS_NAME, call->path, SUBSCRIPTION_INTERFACE,
+                                  "GetDeadLetters", on_dead_letters_page, call, "uu",
+                                  (uint32_t) (call->events ? call->events->n : 0), DEAD_LETTERS_PAGE_MAX);
 }
 
 /* A page: a full one asks for the next; a short one, or the first error, ends the call with one handler call. */
@@ -760,8 +762,6 @@ static int on_dead_letters_page(sd_bus_message *m, void *userdata, sd_bus_error 
         void *data = call->userdata;
         size_t before = call->events ? call->events->n : 0;
         int r;
-
-        call->slot = sd_bus_slot_unref(call->slot); /* the one running: sd-bus holds it until we return */
 
         if (sd_bus_message_is_method_error(m, NULL))
                 r = client_set_error_from_message(c, m);

@@ -16,6 +16,7 @@
  */
 
 #include <poll.h>
+#include <stdarg.h>
 #include <time.h>
 
 #include "ptpsync-internal.h"
@@ -162,6 +163,165 @@ static int on_timer_source(sd_event_source *source, uint64_t usec, void *userdat
         return 0;
 }
 
+/* ---- method calls, at most PTPSYNC_CALLS_IN_FLIGHT_MAX out at once ---- */
+
+static void waiting_append(PtpsyncClient *c, ClientSlot *cs) {
+        cs->waiting_next = NULL;
+        cs->waiting_prev = c->waiting_last;
+        if (c->waiting_last)
+                c->waiting_last->waiting_next = cs;
+        else
+                c->waiting = cs;
+        c->waiting_last = cs;
+}
+
+static void waiting_remove(PtpsyncClient *c, ClientSlot *cs) {
+        if (c->waiting_last == cs)
+                c->waiting_last = cs->waiting_prev;
+        LIST_REMOVE(waiting, c->waiting, cs);
+}
+
+static void client_calls_pump(PtpsyncClient *c);
+
+/* Every reply comes here first: it frees a place for the next call that waits. */
+static int on_slot_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        ClientSlot *cs = userdata;
+        PtpsyncClient *c = cs->client;
+        sd_bus_message_handler_t callback = cs->callback;
+        int r = 0;
+
+        c->n_in_flight--;
+        if (callback) {
+                cs->slot = sd_bus_slot_unref(cs->slot); /* the one running: sd-bus holds it until we return */
+                r = callback(m, cs->userdata, ret_error); /* may free cs */
+        }
+        /* After the callback, which may queue calls of its own, and is never the one to free the client. */
+        client_calls_pump(c);
+        return r;
+}
+
+static int slot_send(ClientSlot *cs, sd_bus_message *m) {
+        int r = sd_bus_call_async(cs->client->bus, &cs->slot, m, on_slot_reply, cs, 0);
+
+        if (r >= 0)
+                cs->client->n_in_flight++;
+        return r;
+}
+
+/* A waiting call that could not go: its callback gets an error reply, as a pending one would. */
+static void slot_fail(ClientSlot *cs, sd_bus_message *m, int error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL, ignored = SD_BUS_ERROR_NULL;
+
+        if (error == -ENOTCONN)
+                (void) sd_bus_error_set_const(&e, SD_BUS_ERROR_NO_REPLY, "Connection terminated");
+        else
+                (void) sd_bus_error_set_errno(&e, error);
+        /* An error reply is made for a sealed call; this one is never sent, so any cookie will do. */
+        (void) sd_bus_message_seal(m, 1, 0); /* unless sd_bus_call_async() did */
+        if (sd_bus_message_new_method_error(m, &reply, &e) >= 0)
+                (void) cs->callback(reply, cs->userdata, &ignored); /* may free cs */
+        sd_bus_error_free(&e);
+        sd_bus_error_free(&ignored);
+}
+
+/* Sends what waits, oldest first, while there is room. */
+static void client_calls_pump(PtpsyncClient *c) {
+        while (c->waiting && c->n_in_flight < PTPSYNC_CALLS_IN_FLIGHT_MAX) {
+                ClientSlot *cs = c->waiting;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = TAKE_PTR(cs->message);
+                int r;
+
+                waiting_remove(c, cs);
+                r = slot_send(cs, m);
+                if (r < 0)
+                        slot_fail(cs, m, r);
+        }
+}
+
+int client_call_message(PtpsyncClient *c, ClientSlot *cs, sd_bus_message *m, sd_bus_message_handler_t callback,
+                        void *userdata) {
+        assert_return(client_slot_is_idle(cs), -EBUSY);
+        assert_return(callback, -EINVAL);
+
+        cs->client = c;
+        cs->callback = callback;
+        cs->userdata = userdata;
+        /* Behind those that wait, even with room: the calls go out in the order they were made. */
+        if (c->waiting || c->n_in_flight >= PTPSYNC_CALLS_IN_FLIGHT_MAX) {
+                cs->message = sd_bus_message_ref(m);
+                waiting_append(c, cs);
+                return 0;
+        }
+        return slot_send(cs, m);
+}
+
+int client_call_method(PtpsyncClient *c, ClientSlot *cs, const char *destination, const char *path,
+                       const char *interface, const char *member, sd_bus_message_handler_t callback,
+                       void *userdata, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(c->bus, &m, destination, path, interface, member);
+        if (r < 0)
+                return r;
+        va_start(ap, types);
+        r = sd_bus_message_appendv(m, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        return client_call_message(c, cs, m, callback, userdata);
+}
+
+void client_slot_cancel(ClientSlot *cs) {
+        PtpsyncClient *c = cs->client;
+
+        if (cs->message) {
+                waiting_remove(c, cs);
+                cs->message = sd_bus_message_unref(cs->message);
+        } else if (cs->slot) {
+                /* Its reply is still to come, and still counted: the bus keeps the call, and drops the reply. */
+                (void) sd_bus_slot_set_userdata(cs->slot, &c->cancelled);
+                if (sd_bus_slot_set_floating(cs->slot, 1) < 0)
+                        c->n_in_flight--; /* the connection is gone: no reply will come */
+                cs->slot = sd_bus_slot_unref(cs->slot);
+        }
+}
+
+int client_slot_float(ClientSlot *cs, sd_bus_destroy_t destroy) {
+        int r;
+
+        if (!cs->slot)
+                return -ENOENT;
+        r = sd_bus_slot_set_floating(cs->slot, 1);
+        if (r < 0)
+                return r;
+        (void) sd_bus_slot_set_destroy_callback(cs->slot, destroy);
+        cs->slot = sd_bus_slot_unref(cs->slot); /* the bus holds it now */
+        return 0;
+}
+
+int bus_send_no_reply(sd_bus *bus, const char *destination, const char *path, const char *interface,
+                      const char *member, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, destination, path, interface, member);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_set_expect_reply(m, 0);
+        if (r < 0)
+                return r;
+        va_start(ap, types);
+        r = sd_bus_message_appendv(m, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        return sd_bus_send(bus, m, NULL);
+}
+
 /* ---- pending calls ---- */
 
 PtpsyncCall *call_new(PtpsyncClient *c, CallKind kind, void *handler, void *userdata) {
@@ -181,7 +341,7 @@ void call_free(PtpsyncCall *call) {
         if (!call)
                 return;
         timer_stop(call->client, &call->timer);
-        call->slot = sd_bus_slot_unref(call->slot);
+        client_slot_cancel(&call->slot);
         LIST_REMOVE(calls, call->client->calls, call);
         free(call->address);
         free(call->state);
@@ -240,7 +400,6 @@ static int on_get_name_owner(sd_bus_message *m, void *userdata, sd_bus_error *re
         PtpsyncClient *c = userdata;
         const char *owner = NULL;
 
-        c->owner_query = sd_bus_slot_unref(c->owner_query);
         if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "s", &owner) <= 0)
                 owner = NULL;
         /* NameHasNoOwner: nobody owns it (yet). */
@@ -382,6 +541,7 @@ _public_ int ptpsync_client_new(PtpsyncClient **ret, const char *address) {
         c = calloc(1, sizeof(PtpsyncClient));
         if (!c)
                 return -ENOMEM;
+        c->cancelled.client = c;
         r = bus_open(&c->bus, address);
         if (r < 0)
                 return r;
@@ -403,8 +563,8 @@ _public_ int ptpsync_client_new(PtpsyncClient **ret, const char *address) {
                                    on_name_owner_changed, NULL, c);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method_async(c->bus, &c->owner_query, DBUS_NAME, DBUS_PATH, DBUS_NAME, "GetNameOwner",
-                                     on_get_name_owner, c, "s", PTPSYNC_BUS_NAME);
+        r = client_call_method(c, &c->owner_query, DBUS_NAME, DBUS_PATH, DBUS_NAME, "GetNameOwner",
+                               on_get_name_owner, c, "s", PTPSYNC_BUS_NAME);
         if (r < 0)
                 return r;
 
@@ -427,8 +587,12 @@ _public_ PtpsyncClient *ptpsync_client_free(PtpsyncClient *c) {
                 subscription_unref(s); /* the user's reference */
         }
 
+        client_slot_cancel(&c->owner_query);
+        /* Every call that waited went with what made it (nothing is left, but never send one now). */
+        while (c->waiting)
+                client_slot_cancel(c->waiting);
+        /* The replies still out, those of calls cancelled meanwhile, go with the bus. */
         c->owner_match = sd_bus_slot_unref(c->owner_match);
-        c->owner_query = sd_bus_slot_unref(c->owner_query);
         c->broadcast_match = sd_bus_slot_unref(c->broadcast_match);
         c->subscription_match = sd_bus_slot_unref(c->subscription_match);
         c->removed_match = sd_bus_slot_unref(c->removed_match);

@@ -8,6 +8,15 @@
  * the user's reference, the dispatcher drops its own when the callback
  * returns. Pending calls are owned by the client alone and end either when
  * their handler has run or when they are cancelled.
+ *
+ * Method calls: dbus-daemon lets one connection have a bounded number of calls
+ * waiting for a reply (128 on a system bus) and refuses the next with
+ * LimitsExceeded. So every call of the client that expects a reply goes
+ * through client_call_message(), which sends at most
+ * PTPSYNC_CALLS_IN_FLIGHT_MAX at once and keeps the rest, prepared, in order,
+ * each in the ClientSlot of what made it (a PtpsyncCall, a subscription...),
+ * sending them as replies come in. Ack, Nack and the Cancels nobody waits for
+ * expect no reply, which the bus does not count (bus_send_no_reply()).
  */
 #pragma once
 
@@ -99,6 +108,28 @@ bool address_matches(const char *filter, const char *address);
 
 /* ---- the client (client.c) ---- */
 
+/*
+ * A bound under dbus-daemon's 128 calls per connection that leaves room for the calls a program
+ * makes itself on the same connection.
+ */
+#define PTPSYNC_CALLS_IN_FLIGHT_MAX 64U
+
+/*
+ * One method call that expects a reply (client.c): idle, waiting its turn (message set, on the
+ * client's queue), or pending (slot set: sent, its reply not in yet). callback gets the reply, or
+ * an error reply made here for one that could not be sent once its turn came (NoReply
+ * "Connection terminated" when the connection has gone, as sd-bus gives the pending ones).
+ */
+typedef struct ClientSlot ClientSlot;
+struct ClientSlot {
+        PtpsyncClient *client;
+        sd_bus_message *message;
+        sd_bus_slot *slot;
+        sd_bus_message_handler_t callback; /* NULL: the client's marker of calls cancelled while pending */
+        void *userdata;
+        LIST_FIELDS(ClientSlot, waiting);
+};
+
 typedef struct Timer Timer;
 typedef void (*timer_handler_t)(Timer *t, void *userdata);
 
@@ -126,7 +157,7 @@ typedef struct InfoGet InfoGet;
 struct PtpsyncCall {
         PtpsyncClient *client;
         CallKind kind;
-        sd_bus_slot *slot;
+        ClientSlot slot;
         void *handler;
         void *userdata;
         /* CALL_WAIT */
@@ -179,7 +210,7 @@ struct PtpsyncSubscription {
         bool cancelling;
         char *path;            /* the daemon's object, once known */
         char *attached_owner;  /* the daemon (unique name) that accepted the Subscribe */
-        sd_bus_slot *subscribe_slot, *cancel_slot;
+        ClientSlot subscribe_slot, cancel_slot;
         unsigned n_attached;
         bool has_acked;
         uint64_t last_acked_seq;
@@ -198,7 +229,8 @@ struct PtpsyncClient {
 
         char *owner;     /* org.ptpsync1's unique name, NULL if none or not known yet */
         bool owner_known;
-        sd_bus_slot *owner_match, *owner_query;
+        sd_bus_slot *owner_match;
+        ClientSlot owner_query;
         sd_bus_slot *broadcast_match, *subscription_match, *removed_match, *disconnected_match;
         uint64_t n_forged;
         ptpsync_daemon_handler_t daemon_handler;
@@ -206,6 +238,11 @@ struct PtpsyncClient {
 
         char *error_name, *error_message;
         unsigned dispatching; /* depth of user callbacks running now */
+
+        /* Calls sent and not answered yet, those cancelled meanwhile too: the bus still counts them. */
+        unsigned n_in_flight;
+        ClientSlot *waiting, *waiting_last; /* the calls waiting their turn, oldest first */
+        ClientSlot cancelled; /* the userdata of the calls cancelled while pending */
 
         Timer *timers;
         PtpsyncCall *calls;
@@ -225,6 +262,36 @@ bool client_check_sender(PtpsyncClient *c, sd_bus_message *m);
 int client_watch_broadcast(PtpsyncClient *c);
 /* Installs (once) the matches of the subscriptions' signals. */
 int client_watch_subscriptions(PtpsyncClient *c);
+
+/*
+ * Sends m (a method call, which it does not take) with callback for its reply, now if fewer than
+ * PTPSYNC_CALLS_IN_FLIGHT_MAX are out and none waits, or else when its turn comes. cs must be
+ * idle. An error if it could not be sent now; once queued, callback always runs, unless cancelled.
+ */
+int client_call_message(PtpsyncClient *c, ClientSlot *cs, sd_bus_message *m, sd_bus_message_handler_t callback,
+                        void *userdata);
+/* The same for a call made like sd_bus_call_method_async()'s. */
+int client_call_method(PtpsyncClient *c, ClientSlot *cs, const char *destination, const char *path,
+                       const char *interface, const char *member, sd_bus_message_handler_t callback,
+                       void *userdata, const char *types, ...);
+/* Not waiting, not pending. */
+static inline bool client_slot_is_idle(const ClientSlot *cs) {
+        return !cs->message && !cs->slot;
+}
+/*
+ * Makes it idle without its callback: a waiting call is never sent; the reply of a pending one is
+ * dropped when it comes (counted until then, as the bus does). A no-op on an idle one.
+ */
+void client_slot_cancel(ClientSlot *cs);
+/*
+ * Hands a pending call to the bus: its reply still goes to its callback, and destroy(cs) runs
+ * when sd-bus lets the call go (after the reply, or with the connection). The slot is idle after.
+ * -ENOENT if it was not pending.
+ */
+int client_slot_float(ClientSlot *cs, sd_bus_destroy_t destroy);
+/* A method call that expects no reply: not counted by the bus, nothing comes back. */
+int bus_send_no_reply(sd_bus *bus, const char *destination, const char *path, const char *interface,
+                      const char *member, const char *types, ...);
 
 void timer_start(PtpsyncClient *c, Timer *t);
 void timer_stop(PtpsyncClient *c, Timer *t);

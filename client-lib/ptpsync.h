@@ -7,7 +7,10 @@
  * (watches), subscriptions with acknowledged delivery, and waiting for a
  * state. Nothing in the library blocks except the functions documented as
  * "Blocking": every callback path is asynchronous, and Ack/Nack are sent
- * without waiting for their replies.
+ * expecting no reply. At most 64 asynchronous calls of a client (Subscribe,
+ * Cancel, the _async calls) await replies at once, under the bus's limit per
+ * connection (128 on a system bus); the rest wait in order and go out as
+ * replies come in.
  *
  * Trust: Event, DeadLettered and InterfacesRemoved signals are accepted only
  * from the current owner of org.ptpsync1 (its unique name, followed through
@@ -216,7 +219,8 @@ char **ptpsync_strv_free(char **l);
 /*
  * Asynchronous calls return a PtpsyncCall through ret_call (may be NULL): it
  * stays valid until its handler starts, and ptpsync_call_cancel() stops it
- * before that (the handler is then never called). The client owns it.
+ * before that (the handler is then never called; one still waiting its turn
+ * is never sent). The client owns it.
  */
 void ptpsync_call_cancel(PtpsyncCall *call);
 

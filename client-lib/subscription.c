@@ -14,8 +14,9 @@
  *
  * Deliveries: the Event signal of the subscription's object, from the current
  * owner (client.c), read and given to the handler; its verdict becomes an Ack
- * or Nack sent asynchronously to that owner, its reply ignored (a lost answer
- * only means a redelivery, which the daemon's AckTimeout brings). Ack is
+ * or Nack sent to that owner with no reply expected, so that a burst of them
+ * is not counted against the bus's limit of calls awaiting replies (a lost
+ * answer only means a redelivery, which the daemon's AckTimeout brings). Ack is
  * cumulative for an ordered subscription; a redelivery of the very event
  * acknowledged last is a race with AckTimeout, answered again without
  * bothering the handler.
@@ -255,8 +256,7 @@ static PtpsyncSubscription *subscription_ref(PtpsyncSubscription *s) {
 void subscription_unref(PtpsyncSubscription *s) {
         if (!s || --s->n_ref > 0)
                 return;
-        sd_bus_slot_unref(s->subscribe_slot);
-        sd_bus_slot_unref(s->cancel_slot);
+        /* Its calls went when it left the client (subscription_detach_from_client()). */
         ptpsync_subscribe_options_free(s->options);
         free(s->address);
         free(s->path);
@@ -270,8 +270,8 @@ void subscription_detach_from_client(PtpsyncSubscription *s) {
                 return;
         LIST_REMOVE(subscriptions, s->client->subscriptions, s);
         s->client = NULL;
-        s->subscribe_slot = sd_bus_slot_unref(s->subscribe_slot);
-        s->cancel_slot = sd_bus_slot_unref(s->cancel_slot);
+        client_slot_cancel(&s->subscribe_slot);
+        client_slot_cancel(&s->cancel_slot);
 }
 
 static bool subscription_is_ordered(const PtpsyncSubscription *s) {
@@ -287,8 +287,8 @@ static void subscription_set_state(PtpsyncSubscription *s, PtpsyncSubscriptionSt
         if (state == PTPSYNC_SUBSCRIPTION_ACTIVE)
                 s->n_attached++;
         if (state == PTPSYNC_SUBSCRIPTION_ENDED || state == PTPSYNC_SUBSCRIPTION_DETACHED) {
-                s->subscribe_slot = sd_bus_slot_unref(s->subscribe_slot);
-                s->cancel_slot = sd_bus_slot_unref(s->cancel_slot);
+                client_slot_cancel(&s->subscribe_slot);
+                client_slot_cancel(&s->cancel_slot);
         }
         if (s->state_handler) {
                 subscription_ref(s);
@@ -328,11 +328,10 @@ static int on_subscribe_reply(sd_bus_message *m, void *userdata, sd_bus_error *r
         if (!c) {
                 /* Freed while PENDING (see ptpsync_subscription_free()): end what the daemon made. */
                 if (!sd_bus_message_is_method_error(m, NULL) && sender && sd_bus_message_read(m, "o", &path) > 0)
-                        (void) sd_bus_call_method_async(sd_bus_message_get_bus(m), NULL, sender, path,
-                                                        SUBSCRIPTION_INTERFACE, "Cancel", NULL, NULL, "");
+                        (void) bus_send_no_reply(sd_bus_message_get_bus(m), sender, path, SUBSCRIPTION_INTERFACE,
+                                                 "Cancel", "");
                 return 0;
         }
-        s->subscribe_slot = sd_bus_slot_unref(s->subscribe_slot);
         subscription_ref(s);
 
         if (sd_bus_message_is_method_error(m, NULL)) {
@@ -395,8 +394,8 @@ static int subscription_send_subscribe(PtpsyncSubscription *s) {
         r = subscribe_options_append(m, s->options);
         if (r < 0)
                 return r;
-        s->subscribe_slot = sd_bus_slot_unref(s->subscribe_slot);
-        r = sd_bus_call_async(c->bus, &s->subscribe_slot, m, on_subscribe_reply, s, 0);
+        client_slot_cancel(&s->subscribe_slot);
+        r = client_call_message(c, &s->subscribe_slot, m, on_subscribe_reply, s);
         if (r < 0)
                 return r;
         if (s->state != PTPSYNC_SUBSCRIPTION_PENDING)
@@ -457,8 +456,11 @@ _public_ void ptpsync_subscription_set_dead_letter_handler(PtpsyncSubscription *
                 s->dead_letter_handler = handler;
 }
 
+/* The floating Subscribe of a subscription freed while PENDING is gone: so is its reference. */
 static void subscription_slot_destroyed(void *userdata) {
-        subscription_unref(userdata);
+        ClientSlot *cs = userdata;
+
+        subscription_unref(cs->userdata);
 }
 
 _public_ PtpsyncSubscription *ptpsync_subscription_free(PtpsyncSubscription *s) {
@@ -472,14 +474,15 @@ _public_ PtpsyncSubscription *ptpsync_subscription_free(PtpsyncSubscription *s) 
         /* Nobody would answer a non-durable subscription's events any more: end it. */
         if (!s->durable && s->state == PTPSYNC_SUBSCRIPTION_ACTIVE && !s->cancelling && s->path &&
             s->attached_owner)
-                (void) sd_bus_call_method_async(c->bus, NULL, s->attached_owner, s->path, SUBSCRIPTION_INTERFACE,
-                                                "Cancel", NULL, NULL, "");
-        /* Still subscribing: the bus keeps the call, and its answer cancels what the daemon made. */
-        if (!s->durable && s->state == PTPSYNC_SUBSCRIPTION_PENDING && s->subscribe_slot &&
-            sd_bus_slot_set_destroy_callback(s->subscribe_slot, subscription_slot_destroyed) >= 0 &&
-            sd_bus_slot_set_floating(s->subscribe_slot, 1) >= 0) {
-                subscription_ref(s); /* the slot's, dropped by subscription_slot_destroyed() */
-                s->subscribe_slot = sd_bus_slot_unref(s->subscribe_slot); /* the bus holds it now */
+                (void) bus_send_no_reply(c->bus, s->attached_owner, s->path, SUBSCRIPTION_INTERFACE, "Cancel", "");
+        /*
+         * Still subscribing, Subscribe sent: the bus keeps the call, and its answer cancels what the daemon
+         * made. One still waiting its turn is simply never sent (subscription_detach_from_client()).
+         */
+        if (!s->durable && s->state == PTPSYNC_SUBSCRIPTION_PENDING) {
+                subscription_ref(s); /* the floating call's, dropped by subscription_slot_destroyed() */
+                if (client_slot_float(&s->subscribe_slot, subscription_slot_destroyed) < 0)
+                        subscription_unref(s);
         }
         subscription_detach_from_client(s);
         subscription_unref(s);
@@ -518,11 +521,6 @@ _public_ unsigned ptpsync_subscription_get_n_attached(PtpsyncSubscription *s) {
 
 /* ---- answers ---- */
 
-static int on_answer_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        /* An answer that failed (the daemon went away, ...) is redelivered later: nothing to do now. */
-        return 0;
-}
-
 static int subscription_answer(PtpsyncSubscription *s, sd_bus *bus, uint64_t seq, int verdict) {
         int r;
 
@@ -531,16 +529,15 @@ static int subscription_answer(PtpsyncSubscription *s, sd_bus *bus, uint64_t seq
         if (!s->path || !s->attached_owner)
                 return -ENOTCONN;
         if (verdict == PTPSYNC_ACK) {
-                r = sd_bus_call_method_async(bus, NULL, s->attached_owner, s->path, SUBSCRIPTION_INTERFACE, "Ack",
-                                             on_answer_reply, NULL, "t", seq);
+                r = bus_send_no_reply(bus, s->attached_owner, s->path, SUBSCRIPTION_INTERFACE, "Ack", "t", seq);
                 if (r >= 0) {
                         s->has_acked = true;
                         s->last_acked_seq = seq;
                 }
                 return r;
         }
-        return sd_bus_call_method_async(bus, NULL, s->attached_owner, s->path, SUBSCRIPTION_INTERFACE, "Nack",
-                                        on_answer_reply, NULL, "tb", seq, (int) (verdict != PTPSYNC_REJECT));
+        return bus_send_no_reply(bus, s->attached_owner, s->path, SUBSCRIPTION_INTERFACE, "Nack", "tb", seq,
+                                 (int) (verdict != PTPSYNC_REJECT));
 }
 
 _public_ int ptpsync_subscription_ack(PtpsyncSubscription *s, uint64_t seq) {
@@ -688,7 +685,6 @@ static int on_cancel_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         PtpsyncClient *c = s->client;
         int r = 0;
 
-        s->cancel_slot = sd_bus_slot_unref(s->cancel_slot);
         if (sd_bus_message_is_method_error(m, NULL))
                 r = client_set_error_from_message(c, m);
         if (s->state != PTPSYNC_SUBSCRIPTION_ENDED)
@@ -697,8 +693,8 @@ static int on_cancel_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 }
 
 static int subscription_send_cancel(PtpsyncSubscription *s) {
-        return sd_bus_call_method_async(s->client->bus, &s->cancel_slot, s->attached_owner, s->path,
-                                        SUBSCRIPTION_INTERFACE, "Cancel", on_cancel_reply, s, "");
+        return client_call_method(s->client, &s->cancel_slot, s->attached_owner, s->path, SUBSCRIPTION_INTERFACE,
+                                  "Cancel", on_cancel_reply, s, "");
 }
 
 _public_ int ptpsync_subscription_cancel(PtpsyncSubscription *s) {

@@ -59,8 +59,6 @@ static int on_wait_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         bool reached = false;
         int r;
 
-        call->slot = sd_bus_slot_unref(call->slot);
-
         if (sd_bus_message_is_method_error(m, NULL)) {
                 if (!error_is_transient(sd_bus_message_get_error(m))) {
                         wait_finish(call, client_set_error_from_message(c, m));
@@ -98,13 +96,13 @@ static int on_wait_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 static int wait_query(PtpsyncCall *call) {
         PtpsyncClient *c = call->client;
 
-        if (call->slot) {
-                /* One question at a time; the answer to the one out may be older than what we heard. */
+        if (!client_slot_is_idle(&call->slot)) {
+                /* One question at a time (out, or waiting its turn): its answer may be older than what we heard. */
                 call->requery = true;
                 return 0;
         }
-        return sd_bus_call_method_async(c->bus, &call->slot, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE,
-                                        "GetCurrentState", on_wait_reply, call, "s", call->address);
+        return client_call_method(c, &call->slot, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE,
+                                  "GetCurrentState", on_wait_reply, call, "s", call->address);
 }
 
 static void on_wait_timer(Timer *t, void *userdata) {

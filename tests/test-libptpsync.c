@@ -78,17 +78,31 @@ static void drive_once(PtpsyncClient *c) {
 
 /* ---- the fixture ---- */
 
-static void fixture_setup(Fixture *f, gconstpointer data) {
+/* bus_extra: extra bus configuration (<limit> elements), or NULL. */
+static void fixture_start(Fixture *f, const char *bus_extra, const char *daemon_config) {
         g_autofree char *path = NULL;
 
-        /* data: extra bus configuration (<limit> elements), or NULL. */
-        f->bus = data ? test_bus_start_with(data) : test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
+        f->bus = bus_extra ? test_bus_start_with(bus_extra) : test_bus_start();
+        path = test_bus_write_file(f->bus, "ptpsyncd.conf", daemon_config);
         f->config_arg = g_strconcat("--config=", path, NULL);
         f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
         f->client = test_bus_connect(f->bus);
         g_assert_cmpint(ptpsync_client_new(&f->c, f->bus->address), ==, 0);
         WAIT_UNTIL(f->c, ptpsync_client_get_daemon_owner(f->c));
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data) {
+        fixture_start(f, data, config);
+}
+
+/*
+ * A stock system bus's limit of calls awaiting a reply per connection, said explicitly, and a
+ * daemon that lets one connection hold hundreds of subscriptions whoever runs the test.
+ */
+static void fixture_setup_many(Fixture *f, gconstpointer data) {
+        fixture_start(f, "<limit name=\"max_replies_per_connection\">128</limit>\n",
+                      "[Thresholds]\nHoldoverTimeoutSec=3600\n"
+                      "[Quota]\nSubscriptionsPerUser=1000\nSubscriptionsPerConnection=1000\n");
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data) {
@@ -1434,13 +1448,36 @@ static void test_forged(Fixture *f, gconstpointer data) {
         recorder_done(&r);
 }
 
-/* The bus itself goes away: every subscription ends, durable or not, and process() reports it. */
+typedef struct Counted {
+        unsigned calls, errors, no_reply;
+} Counted;
+
+static void on_counted_resources(PtpsyncClient *c, int error, const PtpsyncResourceList *l, void *userdata) {
+        Counted *n = userdata;
+
+        n->calls++;
+        n->errors += error < 0;
+        n->no_reply += error < 0 && g_strcmp0(ptpsync_client_last_error_name(c), SD_BUS_ERROR_NO_REPLY) == 0;
+}
+
+static void on_counted_string(PtpsyncClient *c, int error, const char *value, void *userdata) {
+        Counted *n = userdata;
+
+        n->calls++;
+        n->errors += error < 0;
+}
+
+/*
+ * The bus itself goes away: every subscription ends, durable or not, and process() reports it.
+ * Calls still out and those waiting their turn alike end with NoReply.
+ */
 static void test_disconnect(void) {
         TestBus *bus = test_bus_start();
         TestDaemon *daemon = test_daemon_start(bus, NULL);
         PtpsyncSubscribeOptions *o = NULL;
         PtpsyncSubscription *d;
         PtpsyncClient *c = NULL;
+        Counted lists = {};
         gint64 deadline;
         Recorder r;
         int ret = 0;
@@ -1454,6 +1491,10 @@ static void test_disconnect(void) {
         ptpsync_subscription_set_state_handler(d, on_sub_state);
         WAIT_UNTIL(c, ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_ACTIVE);
 
+        /* A daemon that answers nothing: of these, some are out when the bus goes, the rest wait. */
+        g_assert_cmpint(kill(daemon->pid, SIGSTOP), ==, 0);
+        for (unsigned i = 0; i < 200; i++)
+                g_assert_cmpint(ptpsync_client_list_resources_async(c, on_counted_resources, &lists, NULL), ==, 0);
         g_assert_cmpint(kill(bus->pid, SIGTERM), ==, 0); /* reaped by test_bus_stop() */
         deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
         while (ret >= 0) {
@@ -1465,6 +1506,8 @@ static void test_disconnect(void) {
         g_assert_cmpint(ptpsync_subscription_get_state(d), ==, PTPSYNC_SUBSCRIPTION_ENDED);
         g_assert_cmpint(r.error, ==, -ECONNRESET);
         g_assert_null(ptpsync_client_get_daemon_owner(c));
+        g_assert_cmpuint(lists.calls, ==, 200);
+        g_assert_cmpuint(lists.no_reply, ==, 200);
 
         ptpsync_subscription_free(d);
         ptpsync_client_free(c);
@@ -1798,6 +1841,200 @@ static void test_subscription_infos(Fixture *f, gconstpointer data) {
         infos_done(&gone);
 }
 
+/* ---- more calls at once than the bus lets one connection have waiting for replies ---- */
+
+#define MANY 400U
+
+/* What one of MANY subscriptions heard. */
+typedef struct Tally {
+        unsigned events, redeliveries;
+        uint64_t seq;
+        PtpsyncSubscriptionState state;
+        int error;
+        char *error_name;
+} Tally;
+
+static int on_tally_event(PtpsyncSubscription *s, const PtpsyncEvent *e, void *userdata) {
+        Tally *t = userdata;
+
+        t->events++;
+        t->redeliveries += ptpsync_event_get_attempt(e) > 1;
+        t->seq = ptpsync_event_get_seq(e);
+        return PTPSYNC_ACK;
+}
+
+static void on_tally_state(PtpsyncSubscription *s, PtpsyncSubscriptionState state, int error, void *userdata) {
+        Tally *t = userdata;
+        const char *name = ptpsync_client_last_error_name(ptpsync_subscription_get_client(s));
+
+        t->state = state;
+        t->error = error;
+        g_free(t->error_name);
+        t->error_name = error < 0 && name ? g_strdup(name) : NULL;
+}
+
+static unsigned tallies_in_state(const Tally *t, PtpsyncSubscriptionState state) {
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < MANY; i++)
+                n += t[i].state == state;
+        return n;
+}
+
+static unsigned tallies_events(const Tally *t) {
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < MANY; i++)
+                n += t[i].events;
+        return n;
+}
+
+/* The first that is not as expected, with its error: a failure says why. */
+static void assert_tallies_in_state(const Tally *t, PtpsyncSubscriptionState state) {
+        for (unsigned i = 0; i < MANY; i++)
+                if (t[i].state != state || t[i].error != 0)
+                        g_error("subscription %u of %u: state %d error %d (%s)", i, MANY, t[i].state, t[i].error,
+                                t[i].error_name ?: "");
+}
+
+/* Whether the daemon holds nothing unanswered for s[from..]: moves from past those done. */
+static bool all_answered(Fixture *f, PtpsyncSubscription **s, unsigned *from, uint64_t seq) {
+        while (*from < MANY && sub_t(f, s[*from], "AckedSequence") == seq && sub_u(f, s[*from], "Pending") == 0 &&
+               sub_u(f, s[*from], "InFlight") == 0)
+                (*from)++;
+        return *from == MANY;
+}
+
+/*
+ * MANY subscriptions subscribed at once, an event to each acknowledged at once, then all cancelled
+ * at once, on a bus that lets a connection have 128 calls waiting for replies: each is sent in its
+ * turn, none refused by the bus.
+ */
+static void test_many_at_once(Fixture *f, gconstpointer data) {
+        PtpsyncSubscription *s[MANY];
+        Tally t[MANY] = {};
+        unsigned answered = 0;
+        uint64_t seq;
+
+        for (unsigned i = 0; i < MANY; i++) {
+                t[i].state = PTPSYNC_SUBSCRIPTION_PENDING;
+                g_assert_cmpint(ptpsync_client_subscribe(f->c, LOCK_ADDRESS, NULL, on_tally_event, &t[i], &s[i]), ==,
+                                0);
+                ptpsync_subscription_set_state_handler(s[i], on_tally_state);
+        }
+        WAIT_UNTIL(f->c, tallies_in_state(t, PTPSYNC_SUBSCRIPTION_PENDING) == 0);
+        assert_tallies_in_state(t, PTPSYNC_SUBSCRIPTION_ACTIVE);
+        g_assert_cmpuint(test_manager_get_u(f->client, "SubscriptionCount"), ==, MANY);
+
+        /* One event, MANY deliveries, MANY Acks at once: the daemon has nothing left in flight or queued. */
+        seq = inject_lock(f);
+        WAIT_UNTIL(f->c, tallies_events(t) >= MANY);
+        WAIT_UNTIL(f->c, all_answered(f, s, &answered, seq));
+        for (unsigned i = 0; i < MANY; i++) {
+                g_assert_cmpuint(t[i].events, ==, 1);
+                g_assert_cmpuint(t[i].redeliveries, ==, 0);
+                g_assert_cmpuint(t[i].seq, ==, seq);
+        }
+
+        for (unsigned i = 0; i < MANY; i++)
+                g_assert_cmpint(ptpsync_subscription_cancel(s[i]), ==, 0);
+        WAIT_UNTIL(f->c, tallies_in_state(t, PTPSYNC_SUBSCRIPTION_ACTIVE) == 0);
+        assert_tallies_in_state(t, PTPSYNC_SUBSCRIPTION_ENDED);
+        g_assert_cmpuint(test_manager_get_u(f->client, "SubscriptionCount"), ==, 0);
+
+        for (unsigned i = 0; i < MANY; i++) {
+                ptpsync_subscription_free(s[i]);
+                g_free(t[i].error_name);
+        }
+}
+
+/*
+ * Calls waiting their turn: all answered in the end; one cancelled (or a subscription freed)
+ * before it went out is never sent and its handler never runs. Durable subscriptions show it: one
+ * that had been sent would stay on the daemon after its handle is freed.
+ */
+static void test_waiting_calls(Fixture *f, gconstpointer data) {
+        Counted lists = {}, kept = {}, cancelled = {};
+        PtpsyncSubscription *s[10] = {};
+        PtpsyncCall *calls[10] = {};
+        Tally t[10] = {};
+        char **paths = NULL;
+
+        /* More than the bus would take at once, all out before anything is answered. */
+        for (unsigned i = 0; i < 200; i++)
+                g_assert_cmpint(ptpsync_client_list_resources_async(f->c, on_counted_resources, &lists, NULL), ==, 0);
+        for (unsigned i = 0; i < 10; i++) {
+                g_autofree char *name = g_strdup_printf("waiting-%u", i);
+                PtpsyncSubscribeOptions *o = NULL;
+
+                g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+                g_assert_cmpint(ptpsync_subscribe_options_set_name(o, name), ==, 0);
+                t[i].state = PTPSYNC_SUBSCRIPTION_PENDING;
+                g_assert_cmpint(ptpsync_client_subscribe(f->c, LOCK_ADDRESS, o, on_tally_event, &t[i], &s[i]), ==, 0);
+                ptpsync_subscription_set_state_handler(s[i], on_tally_state);
+                ptpsync_subscribe_options_free(o);
+                g_assert_cmpint(ptpsync_client_get_node_name_async(f->c, on_counted_string,
+                                                                   i % 2 ? &kept : &cancelled, &calls[i]), ==, 0);
+        }
+        /* The even ones go before they are sent; the last one kept is answered after them all. */
+        for (unsigned i = 0; i < 10; i += 2) {
+                s[i] = ptpsync_subscription_free(s[i]);
+                ptpsync_call_cancel(calls[i]);
+        }
+
+        WAIT_UNTIL(f->c, lists.calls == 200 && kept.calls == 5 &&
+                                 ptpsync_subscription_get_state(s[9]) != PTPSYNC_SUBSCRIPTION_PENDING);
+        g_assert_cmpuint(lists.errors, ==, 0);
+        g_assert_cmpuint(kept.errors, ==, 0);
+        g_assert_cmpuint(cancelled.calls, ==, 0);
+        for (unsigned i = 1; i < 10; i += 2) {
+                g_assert_cmpint(ptpsync_subscription_get_state(s[i]), ==, PTPSYNC_SUBSCRIPTION_ACTIVE);
+                g_assert_cmpuint(t[i].state, ==, PTPSYNC_SUBSCRIPTION_ACTIVE);
+        }
+        for (unsigned i = 0; i < 10; i += 2)
+                g_assert_cmpuint(t[i].state, ==, PTPSYNC_SUBSCRIPTION_PENDING); /* never told anything */
+        g_assert_cmpint(ptpsync_client_list_subscriptions(f->c, &paths), ==, 0);
+        g_assert_cmpuint(g_strv_length(paths), ==, 5);
+        ptpsync_strv_free(paths);
+
+        for (unsigned i = 1; i < 10; i += 2)
+                g_assert_cmpint(ptpsync_subscription_cancel(s[i]), ==, 0);
+        WAIT_UNTIL(f->c, test_manager_get_u(f->client, "SubscriptionCount") == 0);
+        g_assert_cmpuint(cancelled.calls, ==, 0);
+        for (unsigned i = 0; i < 10; i++) {
+                ptpsync_subscription_free(s[i]);
+                g_free(t[i].error_name);
+        }
+}
+
+/*
+ * A call cancelled once sent still counts until its reply comes, as the bus counts it: on a bus
+ * that allows 100 calls awaiting replies, 64 sent and cancelled (the library's bound, all out
+ * at once) and then 50 more make 114 at the bus unless the 50 wait for the cancelled ones' replies.
+ * The daemon is stopped meanwhile, so that none is answered early.
+ */
+static void test_cancelled_still_counted(Fixture *f, gconstpointer data) {
+        Counted cancelled = {}, later = {};
+        PtpsyncCall *calls[64];
+
+        g_assert_cmpint(kill(f->daemon->pid, SIGSTOP), ==, 0);
+        for (unsigned i = 0; i < G_N_ELEMENTS(calls); i++)
+                g_assert_cmpint(ptpsync_client_list_resources_async(f->c, on_counted_resources, &cancelled,
+                                                                    &calls[i]), ==, 0);
+        for (unsigned i = 0; i < G_N_ELEMENTS(calls); i++)
+                ptpsync_call_cancel(calls[i]);
+        for (unsigned i = 0; i < 50; i++)
+                g_assert_cmpint(ptpsync_client_list_resources_async(f->c, on_counted_resources, &later, NULL), ==, 0);
+        for (unsigned i = 0; i < 10; i++)
+                drive_once(f->c);
+        g_assert_cmpuint(later.calls, ==, 0);
+        g_assert_cmpint(kill(f->daemon->pid, SIGCONT), ==, 0);
+
+        WAIT_UNTIL(f->c, later.calls == 50);
+        g_assert_cmpuint(later.errors, ==, 0);
+        g_assert_cmpuint(cancelled.calls, ==, 0);
+}
+
 int main(int argc, char *argv[]) {
         test_client_reexec(argv); /* under valgrind, the library is checked too */
         g_test_init(&argc, &argv, NULL);
@@ -1824,6 +2061,13 @@ int main(int argc, char *argv[]) {
         g_test_add("/libptpsync/subscription-infos", Fixture,
                    "<limit name=\"max_replies_per_connection\">40</limit>", fixture_setup, test_subscription_infos,
                    fixture_teardown);
+        g_test_add("/libptpsync/many-at-once", Fixture, NULL, fixture_setup_many, test_many_at_once,
+                   fixture_teardown);
+        g_test_add("/libptpsync/waiting-calls", Fixture, NULL, fixture_setup_many, test_waiting_calls,
+                   fixture_teardown);
+        g_test_add("/libptpsync/cancelled-still-counted", Fixture,
+                   "<limit name=\"max_replies_per_connection\">100</limit>", fixture_setup,
+                   test_cancelled_still_counted, fixture_teardown);
         g_test_add_func("/libptpsync/disconnect", test_disconnect);
         return g_test_run();
 }
