@@ -481,8 +481,10 @@ _public_ PtpsyncSubscription *ptpsync_subscription_free(PtpsyncSubscription *s) 
          */
         if (!s->durable && s->state == PTPSYNC_SUBSCRIPTION_PENDING) {
                 subscription_ref(s); /* the floating call's, dropped by subscription_slot_destroyed() */
+                /* Undone by hand, not by subscription_unref(): the user's reference is still held, and
+                 * GCC 12 at -O3 takes s for freed after that call. */
                 if (client_slot_float(&s->subscribe_slot, subscription_slot_destroyed) < 0)
-                        subscription_unref(s);
+                        s->n_ref--;
         }
         subscription_detach_from_client(s);
         subscription_unref(s);
