@@ -8,8 +8,10 @@
  */
 #include <glib-unix.h>
 #include <libsoup/soup.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 typedef struct Answer {
         GBytes *body;
@@ -36,6 +38,19 @@ static void on_request(SoupServer *server, SoupServerMessage *message, const cha
 static gboolean on_terminate(gpointer userdata) {
         g_main_loop_quit(userdata);
         return G_SOURCE_REMOVE;
+}
+
+/* As the bridge listens: a backlog of SOMAXCONN rather than GLib's 10, which 100 clients starting at
+ * once overflow (each dropped SYN then costs its client a second). */
+static bool listen_socket(SoupServer *server, GSocketAddress *address, GError **error) {
+        g_autoptr(GSocket) socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                                 G_SOCKET_PROTOCOL_TCP, error);
+
+        if (!socket)
+                return false;
+        g_socket_set_listen_backlog(socket, SOMAXCONN);
+        return g_socket_bind(socket, address, TRUE, error) && g_socket_listen(socket, error) &&
+               soup_server_listen_socket(server, socket, 0, error);
 }
 
 int main(int argc, char *argv[]) {
@@ -82,7 +97,7 @@ int main(int argc, char *argv[]) {
         server = soup_server_new("server-header", NULL, NULL);
         soup_server_add_handler(server, NULL, on_request, &a, NULL);
         address = g_inet_socket_address_new_from_string("127.0.0.1", (guint) port);
-        if (!soup_server_listen(server, address, 0, &error)) {
+        if (!listen_socket(server, address, &error)) {
                 fprintf(stderr, "ptpsync-http-bench-bare: cannot listen on port %d: %s\n", port, error->message);
                 g_bytes_unref(a.body);
                 return 1;

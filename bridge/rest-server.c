@@ -340,6 +340,9 @@ static GSocket *listen_on(const BridgeListen *listen, GError **error) {
         if (g_socket_address_get_family(address) == G_SOCKET_FAMILY_IPV6)
                 (void) g_socket_set_option(socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
         g_socket_set_blocking(socket, FALSE);
+        /* GLib's default backlog is 10: a burst of connections (100 clients starting at once) overflowed
+         * it, and each dropped SYN cost its client a retransmission, a second. */
+        g_socket_set_listen_backlog(socket, SOMAXCONN);
         if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
                 return NULL;
         return g_steal_pointer(&socket);
