@@ -254,30 +254,14 @@ static void route_health(RestReply *reply) {
                 rest_reply_send(reply, SOUP_STATUS_OK, "text/plain; charset=utf-8", g_strdup("OK"));
 }
 
-static void route_publishers(RestReply *reply) {
-        Bridge *b = reply->bridge;
-        g_autofree char *base = NULL;
-
-        reply->route = "/publishers";
-        if (!method_is(reply, SOUP_METHOD_GET)) {
-                not_allowed(reply);
-                return;
-        }
-        if (!b->node) {
-                unavailable(reply);
-                return;
-        }
-        base = rest_base_url(b->config, reply->api);
-        send_json(reply, SOUP_STATUS_OK, oran_publishers_to_json(b->node, reply->api, base));
-}
-
-/* cloud-event-proxy serves one publisher too, and answers an unknown id with its JSON 400 in v2 as well. */
-static void route_publisher(RestReply *reply, const char *id) {
+/* /publishers (id NULL) and /publishers/{id}: cloud-event-proxy serves one publisher too, and answers an
+ * unknown id with its JSON 400 in v2 as well. */
+static void route_publishers(RestReply *reply, const char *id) {
         Bridge *b = reply->bridge;
         g_autofree char *base = NULL;
         char *json;
 
-        reply->route = "/publishers/{id}";
+        reply->route = id ? "/publishers/{id}" : "/publishers";
         if (!method_is(reply, SOUP_METHOD_GET)) {
                 not_allowed(reply);
                 return;
@@ -287,8 +271,9 @@ static void route_publisher(RestReply *reply, const char *id) {
                 return;
         }
         base = rest_base_url(b->config, reply->api);
-        json = oran_publisher_to_json(b->node, reply->api, base, id);
-        if (json)
+        if (!id)
+                send_json(reply, SOUP_STATUS_OK, oran_publishers_to_json(b->node, reply->api, base));
+        else if ((json = oran_publisher_to_json(b->node, reply->api, base, id)))
                 send_json(reply, SOUP_STATUS_OK, json);
         else
                 send_json(reply, SOUP_STATUS_BAD_REQUEST, oran_error_json("publisher not found"));
@@ -315,9 +300,9 @@ void rest_route(RestReply *reply, const char *path) {
         else if (g_str_equal(path, "/health"))
                 route_health(reply);
         else if (g_str_equal(path, "/publishers"))
-                route_publishers(reply);
+                route_publishers(reply, NULL);
         else if ((id = id_after(path, "/publishers/")))
-                route_publisher(reply, id);
+                route_publishers(reply, id);
         else if (n > strlen(CURRENT_STATE) && g_str_has_suffix(path, CURRENT_STATE)) {
                 g_autofree char *address = g_strndup(path, n - strlen(CURRENT_STATE));
 

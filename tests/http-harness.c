@@ -187,6 +187,31 @@ unsigned test_endpoint_received(TestEndpoint *c) {
         return (unsigned) g_atomic_int_get(&c->received);
 }
 
+/* ---- the whole stack ---- */
+
+void test_bridge_stack_start(TestBridgeStack *s, const char *bus_extra, const char *daemon_config,
+                             const char *bridge_config) {
+        g_autofree char *path = NULL, *arg = NULL;
+
+        s->bus = bus_extra ? test_bus_start_with(bus_extra) : test_bus_start();
+        path = test_bus_write_file(s->bus, "ptpsyncd.conf", daemon_config ?: "[Thresholds]\nHoldoverTimeoutSec=3600\n");
+        arg = g_strconcat("--config=", path, NULL);
+        s->daemon = test_daemon_start(s->bus, (const char *const[]) { arg, NULL });
+        s->client = test_bus_connect(s->bus);
+        s->bridge = test_bridge_start(s->bus, bridge_config);
+        s->consumer = test_endpoint_start();
+}
+
+void test_bridge_stack_stop(TestBridgeStack *s) {
+        test_endpoint_stop(s->consumer);
+        test_bridge_stop(s->bridge);
+        test_bridge_free(s->bridge);
+        sd_bus_flush_close_unref(s->client);
+        test_daemon_stop(s->daemon);
+        test_daemon_free(s->daemon);
+        test_bus_stop(s->bus);
+}
+
 /* ---- the client ---- */
 
 void test_response_free(TestResponse *r) {
@@ -229,22 +254,32 @@ TestResponse *test_http(const char *method, const char *url, const char *body) {
         return test_http_bytes(method, url, body, body ? strlen(body) : 0);
 }
 
-TestResponse *test_subscribe_v2(TestBridge *b, const char *resource, const char *endpoint) {
+/* POST base/subscriptions {resource_key: resource, endpoint_key: endpoint}. */
+static TestResponse *subscribe(const char *base, const char *resource_key, const char *resource,
+                               const char *endpoint_key, const char *endpoint) {
         g_autoptr(JsonBuilder) builder = json_builder_new();
         g_autoptr(JsonGenerator) generator = json_generator_new();
         g_autoptr(JsonNode) root = NULL;
-        g_autofree char *body = NULL, *url = g_strconcat(b->v2, "/subscriptions", NULL);
+        g_autofree char *body = NULL, *url = g_strconcat(base, "/subscriptions", NULL);
 
         json_builder_begin_object(builder);
-        json_builder_set_member_name(builder, "ResourceAddress");
+        json_builder_set_member_name(builder, resource_key);
         json_builder_add_string_value(builder, resource);
-        json_builder_set_member_name(builder, "EndpointUri");
+        json_builder_set_member_name(builder, endpoint_key);
         json_builder_add_string_value(builder, endpoint);
         json_builder_end_object(builder);
         root = json_builder_get_root(builder);
         json_generator_set_root(generator, root);
         body = json_generator_to_data(generator, NULL);
         return test_http("POST", url, body);
+}
+
+TestResponse *test_subscribe_v2(TestBridge *b, const char *resource, const char *endpoint) {
+        return subscribe(b->v2, "ResourceAddress", resource, "EndpointUri", endpoint);
+}
+
+TestResponse *test_subscribe_v1(TestBridge *b, const char *resource, const char *endpoint) {
+        return subscribe(b->v1, "resource", resource, "endpointUri", endpoint);
 }
 
 char *test_subscription_id(const TestResponse *r) {
@@ -558,24 +593,4 @@ uint64_t test_pid_cpu_ticks(GPid pid) {
         g_assert_cmpint(sscanf(after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime),
                         ==, 2);
         return utime + stime;
-}
-
-/* ---- delivery and restarts (test-bridge-delivery) ---- */
-
-TestResponse *test_subscribe_v1(TestBridge *b, const char *resource, const char *endpoint) {
-        g_autoptr(JsonBuilder) builder = json_builder_new();
-        g_autoptr(JsonGenerator) generator = json_generator_new();
-        g_autoptr(JsonNode) root = NULL;
-        g_autofree char *body = NULL, *url = g_strconcat(b->v1, "/subscriptions", NULL);
-
-        json_builder_begin_object(builder);
-        json_builder_set_member_name(builder, "resource");
-        json_builder_add_string_value(builder, resource);
-        json_builder_set_member_name(builder, "endpointUri");
-        json_builder_add_string_value(builder, endpoint);
-        json_builder_end_object(builder);
-        root = json_builder_get_root(builder);
-        json_generator_set_root(generator, root);
-        body = json_generator_to_data(generator, NULL);
-        return test_http("POST", url, body);
 }

@@ -80,6 +80,26 @@ void test_bridge_kill(TestBridge *b);
 void test_bridge_free(TestBridge *b);
 bool test_bridge_wait_exit(TestBridge *b, uint64_t timeout_usec);
 
+/* ---- the whole stack, for the bridge tests' fixtures ---- */
+
+typedef struct TestBridgeStack {
+        TestBus *bus;
+        TestDaemon *daemon; /* the simulated source; a holdover that outlasts any test */
+        sd_bus *client;     /* a connection of the test's own to the daemon */
+        TestBridge *bridge;
+        TestEndpoint *consumer;
+} TestBridgeStack;
+
+/*
+ * A private bus (bus_extra: more of its configuration, or NULL), ptpsyncd on it
+ * (daemon_config: its configuration text, NULL: the holdover above), a client
+ * connection, the bridge (test_bridge_start(bridge_config)) and a consumer.
+ */
+void test_bridge_stack_start(TestBridgeStack *s, const char *bus_extra, const char *daemon_config,
+                             const char *bridge_config);
+/* All of it stopped, the bridge with test_bridge_stop()'s check of a clean exit. */
+void test_bridge_stack_stop(TestBridgeStack *s);
+
 /* ---- the client ---- */
 
 typedef struct TestResponse {
@@ -99,6 +119,8 @@ TestResponse *test_http_bytes(const char *method, const char *url, const void *b
 
 /* POST url/subscriptions {"ResourceAddress":resource,"EndpointUri":endpoint} (v2 keys). */
 TestResponse *test_subscribe_v2(TestBridge *b, const char *resource, const char *endpoint);
+/* POST v1/subscriptions {"resource":resource,"endpointUri":endpoint} (v1 keys). */
+TestResponse *test_subscribe_v1(TestBridge *b, const char *resource, const char *endpoint);
 /* The SubscriptionId (or id) of a 201's body (g_free). */
 char *test_subscription_id(const TestResponse *r);
 
@@ -123,8 +145,3 @@ bool test_raw_wait_closed(int fd, uint64_t timeout_usec);
 unsigned test_pid_fd_count(GPid pid);
 uint64_t test_pid_rss_kib(GPid pid);
 uint64_t test_pid_cpu_ticks(GPid pid);
-
-/* ---- delivery and restarts (test-bridge-delivery) ---- */
-
-/* POST v1/subscriptions {"resource":resource,"endpointUri":endpoint} (v1 keys). */
-TestResponse *test_subscribe_v1(TestBridge *b, const char *resource, const char *endpoint);

@@ -16,41 +16,19 @@
 
 #include "http-harness.h"
 
-static const char daemon_config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
-
 #define LOCK_STATE TEST_PREFIX "sync/ptp-status/lock-state"
 #define OTHER_NODE "/cluster/node/other.example.com/sync/ptp-status/lock-state"
 #define BIG_BODY (10u * 1024 * 1024)
 
-typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
-        TestBridge *bridge;
-        TestEndpoint *consumer;
-} Fixture;
+typedef TestBridgeStack Fixture;
 
 static void setup(Fixture *f, gconstpointer data) {
-        g_autofree char *path = NULL, *arg = NULL;
-
-        f->bus = test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", daemon_config);
-        arg = g_strconcat("--config=", path, NULL);
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { arg, NULL });
-        f->client = test_bus_connect(f->bus);
-        f->bridge = test_bridge_start(f->bus, data);
-        f->consumer = test_endpoint_start();
+        test_bridge_stack_start(f, NULL, NULL, data);
         test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
 }
 
 static void teardown(Fixture *f, gconstpointer data) {
-        test_endpoint_stop(f->consumer);
-        test_bridge_stop(f->bridge);
-        test_bridge_free(f->bridge);
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
+        test_bridge_stack_stop(f);
 }
 
 /* The daemon's subscriptions: the bridge's own (the state cache's) and one per REST subscription. */

@@ -12,31 +12,16 @@
 
 #include "http-harness.h"
 
-static const char daemon_config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
-
 #define LOCK_STATE TEST_PREFIX "sync/ptp-status/lock-state"
 
 typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
-        TestBridge *bridge;
-        TestEndpoint *consumer;
+        TestBridgeStack s;
         GPid prometheus;
         char *query_url; /* http://127.0.0.1:<port>/api/v1/query?query= */
 } Fixture;
 
 static void setup(Fixture *f, gconstpointer data) {
-        g_autofree char *path = NULL, *arg = NULL;
-
-        (void) data;
-        f->bus = test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", daemon_config);
-        arg = g_strconcat("--config=", path, NULL);
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { arg, NULL });
-        f->client = test_bus_connect(f->bus);
-        f->bridge = test_bridge_start(f->bus, NULL);
-        f->consumer = test_endpoint_start();
+        test_bridge_stack_start(&f->s, NULL, NULL, NULL);
 }
 
 static void teardown(Fixture *f, gconstpointer data) {
@@ -47,31 +32,25 @@ static void teardown(Fixture *f, gconstpointer data) {
                 g_spawn_close_pid(f->prometheus);
         }
         g_free(f->query_url);
-        test_endpoint_stop(f->consumer);
-        test_bridge_stop(f->bridge);
-        test_bridge_free(f->bridge);
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
+        test_bridge_stack_stop(&f->s);
 }
 
 /* A lock state with an offset, the OS clock locked (so that the node has a
  * sync-state), a clock class, and one subscription that has had one push delivered. */
 static void make_samples(Fixture *f) {
-        g_autofree char *endpoint = test_endpoint_uri(f->consumer, "event");
+        g_autofree char *endpoint = test_endpoint_uri(f->s.consumer, "event");
         g_autoptr(TestResponse) r = NULL;
         g_autoptr(TestPost) probe = NULL, push = NULL;
 
-        test_inject(f->client, "sync/sync-status/os-clock-sync-state", "", "locked", 10);
-        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 25);
-        r = test_subscribe_v2(f->bridge, LOCK_STATE, endpoint);
+        test_inject(f->s.client, "sync/sync-status/os-clock-sync-state", "", "locked", 10);
+        test_inject(f->s.client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        test_inject(f->s.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 25);
+        r = test_subscribe_v2(f->s.bridge, LOCK_STATE, endpoint);
         g_assert_cmpuint(r->status, ==, 201);
-        probe = test_endpoint_pop(f->consumer, TEST_TIMEOUT_USEC);
+        probe = test_endpoint_pop(f->s.consumer, TEST_TIMEOUT_USEC);
         g_assert_nonnull(probe);
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "unlocked", 40);
-        push = test_endpoint_pop(f->consumer, TEST_TIMEOUT_USEC);
+        test_inject(f->s.client, "sync/ptp-status/lock-state", "ens1f0", "unlocked", 40);
+        push = test_endpoint_pop(f->s.consumer, TEST_TIMEOUT_USEC);
         g_assert_nonnull(push);
 }
 
@@ -93,7 +72,7 @@ static char *fetch_metrics(Fixture *f) {
         uint64_t deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
 
         for (;;) {
-                g_autoptr(TestResponse) r = test_http("GET", f->bridge->metrics, NULL);
+                g_autoptr(TestResponse) r = test_http("GET", f->s.bridge->metrics, NULL);
 
                 g_assert_cmpuint(r->status, ==, 200);
                 g_assert_true(g_str_has_prefix(r->content_type, "text/plain; version=0.0.4"));
@@ -122,7 +101,7 @@ static void test_promtool_accepts_live_metrics(Fixture *f, gconstpointer data) {
         make_samples(f);
         text = fetch_metrics(f);
 
-        path = test_bus_write_file(f->bus, "metrics.txt", text);
+        path = test_bus_write_file(f->s.bus, "metrics.txt", text);
         command = g_strdup_printf("sh -c '%s check metrics < %s'", promtool, path);
         g_assert_true(g_spawn_command_line_sync(command, &out, &err, &status, &error));
         g_assert_no_error(error);
@@ -133,7 +112,7 @@ static void test_promtool_accepts_live_metrics(Fixture *f, gconstpointer data) {
 /* ---- a real Prometheus server ---- */
 
 static void start_prometheus(Fixture *f, const char *prometheus) {
-        unsigned port = test_free_port(), bridge_port = f->bridge->v2_port;
+        unsigned port = test_free_port(), bridge_port = f->s.bridge->v2_port;
         g_autofree char *config = g_strdup_printf("global:\n"
                                                   "  scrape_interval: 1s\n"
                                                   "  scrape_timeout: 1s\n"
@@ -142,11 +121,11 @@ static void start_prometheus(Fixture *f, const char *prometheus) {
                                                   "    static_configs:\n"
                                                   "      - targets: ['127.0.0.1:%u']\n",
                                                   bridge_port);
-        g_autofree char *config_path = test_bus_write_file(f->bus, "prometheus.yml", config);
+        g_autofree char *config_path = test_bus_write_file(f->s.bus, "prometheus.yml", config);
         g_autofree char *config_arg = g_strconcat("--config.file=", config_path, NULL);
-        g_autofree char *storage_arg = g_strdup_printf("--storage.tsdb.path=%s/prometheus-data", f->bus->dir);
+        g_autofree char *storage_arg = g_strdup_printf("--storage.tsdb.path=%s/prometheus-data", f->s.bus->dir);
         g_autofree char *listen_arg = g_strdup_printf("--web.listen-address=127.0.0.1:%u", port);
-        g_autofree char *log_path = g_strdup_printf("%s/prometheus.log", f->bus->dir);
+        g_autofree char *log_path = g_strdup_printf("%s/prometheus.log", f->s.bus->dir);
         g_autofree char *command = g_strdup_printf("exec '%s' '%s' '%s' '%s' >'%s' 2>&1", prometheus, config_arg,
                                                    storage_arg, listen_arg, log_path);
         const char *argv[] = { "/bin/sh", "-c", command, NULL };

@@ -29,7 +29,6 @@
 #define GO_404               "404 page not found\n"
 #define TEXT_PLAIN           "text/plain; charset=utf-8"
 
-static const char daemon_config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 
 /* What a test sets up its bridge with. */
 typedef struct Params {
@@ -37,38 +36,16 @@ typedef struct Params {
         const char *host;   /* the host expected in UriLocation, NULL: the listening address */
 } Params;
 
-typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
-        TestBridge *bridge;
-        TestEndpoint *consumer;
-        const char *v2, *v1; /* the bridge's base URLs */
-} Fixture;
+typedef TestBridgeStack Fixture;
 
 static void setup(Fixture *f, gconstpointer data) {
         const Params *p = data;
-        g_autofree char *path = NULL, *arg = NULL;
 
-        f->bus = test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", daemon_config);
-        arg = g_strconcat("--config=", path, NULL);
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { arg, NULL });
-        f->client = test_bus_connect(f->bus);
-        f->bridge = test_bridge_start(f->bus, p ? p->config : NULL);
-        f->consumer = test_endpoint_start();
-        f->v2 = f->bridge->v2;
-        f->v1 = f->bridge->v1;
+        test_bridge_stack_start(f, NULL, NULL, p ? p->config : NULL);
 }
 
 static void teardown(Fixture *f, gconstpointer data) {
-        test_endpoint_stop(f->consumer);
-        test_bridge_stop(f->bridge);
-        test_bridge_free(f->bridge);
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
+        test_bridge_stack_stop(f);
 }
 
 /* ---- requests ---- */
@@ -376,16 +353,16 @@ static void check_common_routes(const char *base) {
 }
 
 static void test_routes_v2(Fixture *f, gconstpointer data) {
-        g_autoptr(TestResponse) list = call("GET", f->v2, "/subscriptions", NULL);
-        g_autoptr(TestResponse) get = call("GET", f->v2, "/subscriptions/no-such-id", NULL);
-        g_autoptr(TestResponse) del = call("DELETE", f->v2, "/subscriptions/no-such-id", NULL);
-        g_autoptr(TestResponse) del_all = call("DELETE", f->v2, "/subscriptions", NULL);
-        g_autoptr(TestResponse) empty_address = call("GET", f->v2, "//CurrentState", NULL);
+        g_autoptr(TestResponse) list = call("GET", f->bridge->v2, "/subscriptions", NULL);
+        g_autoptr(TestResponse) get = call("GET", f->bridge->v2, "/subscriptions/no-such-id", NULL);
+        g_autoptr(TestResponse) del = call("DELETE", f->bridge->v2, "/subscriptions/no-such-id", NULL);
+        g_autoptr(TestResponse) del_all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
+        g_autoptr(TestResponse) empty_address = call("GET", f->bridge->v2, "//CurrentState", NULL);
         g_autoptr(TestResponse) metrics = test_http("GET", f->bridge->metrics, NULL);
         g_autoptr(TestResponse) old_spelling = NULL;
         g_autofree char *old = g_strdup_printf("http://127.0.0.1:%u/api/cloudNotifications/v2", f->bridge->v2_port);
 
-        check_common_routes(f->v2);
+        check_common_routes(f->bridge->v2);
         /* none: Go's nil slice */
         assert_json(list, 200, "null");
         /* the O-RAN errors: bodiless */
@@ -402,15 +379,15 @@ static void test_routes_v2(Fixture *f, gconstpointer data) {
 }
 
 static void test_routes_v1(Fixture *f, gconstpointer data) {
-        g_autoptr(TestResponse) list = call("GET", f->v1, "/subscriptions", NULL);
-        g_autoptr(TestResponse) get = call("GET", f->v1, "/subscriptions/no-such-id", NULL);
-        g_autoptr(TestResponse) del = call("DELETE", f->v1, "/subscriptions/no-such-id", NULL);
-        g_autoptr(TestResponse) del_all = call("DELETE", f->v1, "/subscriptions", NULL);
-        g_autoptr(TestResponse) empty_address = call("GET", f->v1, "//CurrentState", NULL);
+        g_autoptr(TestResponse) list = call("GET", f->bridge->v1, "/subscriptions", NULL);
+        g_autoptr(TestResponse) get = call("GET", f->bridge->v1, "/subscriptions/no-such-id", NULL);
+        g_autoptr(TestResponse) del = call("DELETE", f->bridge->v1, "/subscriptions/no-such-id", NULL);
+        g_autoptr(TestResponse) del_all = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
+        g_autoptr(TestResponse) empty_address = call("GET", f->bridge->v1, "//CurrentState", NULL);
         g_autoptr(TestResponse) metrics = NULL;
         g_autofree char *v1_metrics = g_strdup_printf("http://127.0.0.1:%u/metrics", f->bridge->v1_port);
 
-        check_common_routes(f->v1);
+        check_common_routes(f->bridge->v1);
         assert_json(list, 200, "[]");
         assert_json_error(get, 400, "subscription not found");
         /* v1 deletes what is not there with success */
@@ -482,8 +459,8 @@ static GStrv check_publishers(const char *base, const char *advertised, bool v1)
 }
 
 static void test_publishers(Fixture *f, gconstpointer data) {
-        g_auto(GStrv) v2 = check_publishers(f->v2, f->v2, false);
-        g_auto(GStrv) v1 = check_publishers(f->v1, f->v1, true);
+        g_auto(GStrv) v2 = check_publishers(f->bridge->v2, f->bridge->v2, false);
+        g_auto(GStrv) v1 = check_publishers(f->bridge->v1, f->bridge->v1, true);
 
         /* one resource, one id, whichever API names it */
         g_assert_true(g_strv_equal((const char *const *) v2, (const char *const *) v1));
@@ -502,26 +479,26 @@ static void test_subscriptions_v2(Fixture *f, gconstpointer data) {
         g_autoptr(JsonNode) root = NULL;
         JsonArray *subs;
 
-        created = subscribe(f->v2, body);
-        id = assert_created_v2(created, f->v2, LOCK_STATE, endpoint);
+        created = subscribe(f->bridge->v2, body);
+        id = assert_created_v2(created, f->bridge->v2, LOCK_STATE, endpoint);
         skip_probe(f);
         /* the same resource and endpoint again: 409, bodiless, and not probed */
-        dup = subscribe(f->v2, body);
+        dup = subscribe(f->bridge->v2, body);
         assert_bodiless(dup, 409);
         /* the same resource for another endpoint is another subscription */
-        second = subscribe(f->v2, body_other);
-        id_other = assert_created_v2(second, f->v2, LOCK_STATE, other);
+        second = subscribe(f->bridge->v2, body_other);
+        id_other = assert_created_v2(second, f->bridge->v2, LOCK_STATE, other);
         probe_other = pop(f);
         g_assert_cmpstr(probe_other->path, ==, "/other");
         g_assert_cmpuint(test_endpoint_received(f->consumer), ==, 2);
 
         path = g_strconcat("/subscriptions/", id, NULL);
-        got = call("GET", f->v2, path, NULL);
-        expected = expected_v2(f->v2, LOCK_STATE, endpoint, id);
+        got = call("GET", f->bridge->v2, path, NULL);
+        expected = expected_v2(f->bridge->v2, LOCK_STATE, endpoint, id);
         assert_json(got, 200, expected);
 
         /* pretty-printed with one space a level, each entry in the 201's keys */
-        list = call("GET", f->v2, "/subscriptions", NULL);
+        list = call("GET", f->bridge->v2, "/subscriptions", NULL);
         assert_json(list, 200, NULL);
         g_assert_true(g_str_has_prefix(list->body, "[\n {\n  \"ResourceAddress\""));
         root = parse_response(list);
@@ -534,13 +511,13 @@ static void test_subscriptions_v2(Fixture *f, gconstpointer data) {
                 g_assert_cmpstr(string_member(s, "SubscriptionId"), ==, i == 0 ? id : id_other);
         }
 
-        gone = call("DELETE", f->v2, path, NULL);
+        gone = call("DELETE", f->bridge->v2, path, NULL);
         assert_bodiless(gone, 204);
-        again = call("GET", f->v2, path, NULL);
+        again = call("GET", f->bridge->v2, path, NULL);
         assert_bodiless(again, 404);
-        all = call("DELETE", f->v2, "/subscriptions", NULL);
+        all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
         assert_bodiless(all, 204);
-        after = call("GET", f->v2, "/subscriptions", NULL);
+        after = call("GET", f->bridge->v2, "/subscriptions", NULL);
         assert_json(after, 200, "null");
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
@@ -572,14 +549,14 @@ static void test_refused_v2(Fixture *f, gconstpointer data) {
         g_autoptr(TestResponse) list = NULL;
 
         for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-                g_autoptr(TestResponse) r = subscribe(f->v2, cases[i].body);
+                g_autoptr(TestResponse) r = subscribe(f->bridge->v2, cases[i].body);
 
                 g_test_message("POST %s", cases[i].body);
                 assert_bodiless(r, cases[i].status);
                 g_free(cases[i].body);
         }
         g_assert_cmpuint(test_endpoint_received(f->consumer), ==, 0);
-        list = call("GET", f->v2, "/subscriptions", NULL);
+        list = call("GET", f->bridge->v2, "/subscriptions", NULL);
         assert_json(list, 200, "null");
 }
 
@@ -592,25 +569,25 @@ static void test_v1_keys_in_v2(Fixture *f, gconstpointer data) {
         g_autoptr(JsonNode) root = NULL;
         JsonArray *subs;
 
-        created = subscribe(f->v2, v1_body);
-        id = assert_created_v1(created, f->v2, LOCK_STATE, endpoint);
+        created = subscribe(f->bridge->v2, v1_body);
+        id = assert_created_v1(created, f->bridge->v2, LOCK_STATE, endpoint);
         skip_probe(f);
-        created_v2 = subscribe(f->v2, v2_body);
-        g_free(assert_created_v2(created_v2, f->v2, OS_CLOCK, endpoint));
+        created_v2 = subscribe(f->bridge->v2, v2_body);
+        g_free(assert_created_v2(created_v2, f->bridge->v2, OS_CLOCK, endpoint));
         skip_probe(f);
 
         path = g_strconcat("/subscriptions/", id, NULL);
-        got = call("GET", f->v2, path, NULL);
-        expected = expected_v1(f->v2, LOCK_STATE, endpoint, id);
+        got = call("GET", f->bridge->v2, path, NULL);
+        expected = expected_v1(f->bridge->v2, LOCK_STATE, endpoint, id);
         assert_json(got, 200, expected);
         /* the list: each in the casing it was made with */
-        list = call("GET", f->v2, "/subscriptions", NULL);
+        list = call("GET", f->bridge->v2, "/subscriptions", NULL);
         root = parse_response(list);
         subs = json_node_get_array(root);
         g_assert_cmpuint(json_array_get_length(subs), ==, 2);
         assert_keys(json_array_get_object_element(subs, 0), SUBSCRIPTION_KEYS_V1);
         assert_keys(json_array_get_object_element(subs, 1), SUBSCRIPTION_KEYS_V2);
-        all = call("DELETE", f->v2, "/subscriptions", NULL);
+        all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
         assert_bodiless(all, 204);
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
@@ -631,9 +608,9 @@ static void test_subscriptions_v1(Fixture *f, gconstpointer data) {
 
         /* with data: v1's probe is empty all the same */
         test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
-        state = wait_current_state(f->v1, LOCK_STATE);
-        created = subscribe(f->v1, body);
-        id = assert_created_v1(created, f->v1, LOCK_STATE, endpoint);
+        state = wait_current_state(f->bridge->v1, LOCK_STATE);
+        created = subscribe(f->bridge->v1, body);
+        id = assert_created_v1(created, f->bridge->v1, LOCK_STATE, endpoint);
         probe = pop(f);
         g_assert_cmpstr(probe->path, ==, "/event");
         g_assert_cmpstr(probe->content_type, ==, "application/json");
@@ -641,27 +618,27 @@ static void test_subscriptions_v1(Fixture *f, gconstpointer data) {
 
         /* one subscription per resource: another endpoint gets the existing one with 201, once it took the
          * probe, and not if it did not */
-        second = subscribe(f->v1, body_other);
+        second = subscribe(f->bridge->v1, body_other);
         assert_json(second, 201, created->body);
         other_probe = pop(f);
         g_assert_cmpstr(other_probe->path, ==, "/other");
         g_assert_cmpuint(g_bytes_get_size(other_probe->body), ==, 0);
         test_endpoint_set_status(f->consumer, 200);
-        refused = subscribe(f->v1, body_other);
+        refused = subscribe(f->bridge->v1, body_other);
         assert_json_error(refused, 400, NULL);
         skip_probe(f);
         test_endpoint_set_status(f->consumer, 204);
         /* pull only: no endpoint, nothing probed, endpointUri null */
-        pull = subscribe(f->v1, pull_body);
-        id_pull = assert_created_v1(pull, f->v1, CLOCK_CLASS_V1, NULL);
+        pull = subscribe(f->bridge->v1, pull_body);
+        id_pull = assert_created_v1(pull, f->bridge->v1, CLOCK_CLASS_V1, NULL);
         g_assert_cmpuint(test_endpoint_received(f->consumer), ==, 3);
 
         path = g_strconcat("/subscriptions/", id, NULL);
-        got = call("GET", f->v1, path, NULL);
-        expected = expected_v1(f->v1, LOCK_STATE, endpoint, id);
+        got = call("GET", f->bridge->v1, path, NULL);
+        expected = expected_v1(f->bridge->v1, LOCK_STATE, endpoint, id);
         assert_json(got, 200, expected);
 
-        list = call("GET", f->v1, "/subscriptions", NULL);
+        list = call("GET", f->bridge->v1, "/subscriptions", NULL);
         assert_json(list, 200, NULL);
         g_assert_true(g_str_has_prefix(list->body, "[\n {\n  \"id\""));
         root = parse_response(list);
@@ -676,13 +653,13 @@ static void test_subscriptions_v1(Fixture *f, gconstpointer data) {
         g_assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(json_array_get_object_element(subs, 1),
                                                                   "endpointUri")));
 
-        gone = call("DELETE", f->v1, path, NULL);
+        gone = call("DELETE", f->bridge->v1, path, NULL);
         assert_json(gone, 200, "{\"status\":\"OK\"}");
-        again = call("GET", f->v1, path, NULL);
+        again = call("GET", f->bridge->v1, path, NULL);
         assert_json_error(again, 400, "subscription not found");
-        all = call("DELETE", f->v1, "/subscriptions", NULL);
+        all = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all, 200, "{\"status\":\"deleted all subscriptions\"}");
-        after = call("GET", f->v1, "/subscriptions", NULL);
+        after = call("GET", f->bridge->v1, "/subscriptions", NULL);
         assert_json(after, 200, "[]");
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
@@ -703,14 +680,14 @@ static void test_refused_v1(Fixture *f, gconstpointer data) {
         g_autoptr(TestResponse) list = NULL;
 
         for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-                g_autoptr(TestResponse) r = subscribe(f->v1, cases[i]);
+                g_autoptr(TestResponse) r = subscribe(f->bridge->v1, cases[i]);
 
                 g_test_message("POST %s", cases[i]);
                 assert_json_error(r, 400, NULL);
                 g_free(cases[i]);
         }
         g_assert_cmpuint(test_endpoint_received(f->consumer), ==, 0);
-        list = call("GET", f->v1, "/subscriptions", NULL);
+        list = call("GET", f->bridge->v1, "/subscriptions", NULL);
         assert_json(list, 200, "[]");
 }
 
@@ -724,33 +701,33 @@ static void test_apis_apart(Fixture *f, gconstpointer data) {
         g_autoptr(TestResponse) r2 = NULL, r1 = NULL, v1_get = NULL, v2_get = NULL, v1_del = NULL, v2_still = NULL;
         g_autoptr(TestResponse) v2_all = NULL, v1_list = NULL, v1_all = NULL, v2_list = NULL;
 
-        r2 = subscribe(f->v2, b2);
-        id_v2 = assert_created_v2(r2, f->v2, LOCK_STATE, endpoint);
+        r2 = subscribe(f->bridge->v2, b2);
+        id_v2 = assert_created_v2(r2, f->bridge->v2, LOCK_STATE, endpoint);
         skip_probe(f);
-        r1 = subscribe(f->v1, b1);
-        id_v1 = assert_created_v1(r1, f->v1, LOCK_STATE, endpoint);
+        r1 = subscribe(f->bridge->v1, b1);
+        id_v1 = assert_created_v1(r1, f->bridge->v1, LOCK_STATE, endpoint);
         skip_probe(f);
         path_v2 = g_strconcat("/subscriptions/", id_v2, NULL);
         path_v1 = g_strconcat("/subscriptions/", id_v1, NULL);
 
-        v1_get = call("GET", f->v1, path_v2, NULL);
+        v1_get = call("GET", f->bridge->v1, path_v2, NULL);
         assert_json_error(v1_get, 400, "subscription not found");
-        v2_get = call("GET", f->v2, path_v1, NULL);
+        v2_get = call("GET", f->bridge->v2, path_v1, NULL);
         assert_bodiless(v2_get, 404);
         /* v1's 200 for an id it does not know deletes nothing */
-        v1_del = call("DELETE", f->v1, path_v2, NULL);
+        v1_del = call("DELETE", f->bridge->v1, path_v2, NULL);
         assert_json(v1_del, 200, "{\"status\":\"OK\"}");
-        v2_still = call("GET", f->v2, path_v2, NULL);
+        v2_still = call("GET", f->bridge->v2, path_v2, NULL);
         assert_json(v2_still, 200, r2->body);
 
-        v2_all = call("DELETE", f->v2, "/subscriptions", NULL);
+        v2_all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
         assert_bodiless(v2_all, 204);
-        v1_list = call("GET", f->v1, "/subscriptions", NULL);
+        v1_list = call("GET", f->bridge->v1, "/subscriptions", NULL);
         assert_json(v1_list, 200, NULL);
         g_assert_nonnull(strstr(v1_list->body, id_v1));
-        v1_all = call("DELETE", f->v1, "/subscriptions", NULL);
+        v1_all = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(v1_all, 200, "{\"status\":\"deleted all subscriptions\"}");
-        v2_list = call("GET", f->v2, "/subscriptions", NULL);
+        v2_list = call("GET", f->bridge->v2, "/subscriptions", NULL);
         assert_json(v2_list, 200, "null");
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
@@ -770,17 +747,17 @@ static void test_probe(Fixture *f, gconstpointer data) {
         JsonArray *values;
 
         /* v2 without data: an empty probe, never a made-up FREERUN */
-        r1 = subscribe(f->v2, gnss);
-        g_free(assert_created_v2(r1, f->v2, GNSS, endpoint));
+        r1 = subscribe(f->bridge->v2, gnss);
+        g_free(assert_created_v2(r1, f->bridge->v2, GNSS, endpoint));
         empty = pop(f);
         g_assert_cmpstr(empty->content_type, ==, "application/json");
         g_assert_cmpuint(g_bytes_get_size(empty->body), ==, 0);
 
         /* v2 with data: the current state as a CloudEvent of its own */
         test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
-        state = wait_current_state(f->v2, LOCK_STATE);
-        r2 = subscribe(f->v2, lock);
-        g_free(assert_created_v2(r2, f->v2, LOCK_STATE, endpoint));
+        state = wait_current_state(f->bridge->v2, LOCK_STATE);
+        r2 = subscribe(f->bridge->v2, lock);
+        g_free(assert_created_v2(r2, f->bridge->v2, LOCK_STATE, endpoint));
         current = pop(f);
         g_assert_cmpstr(current->content_type, ==, "application/json");
         event = parse_post(current);
@@ -793,9 +770,9 @@ static void test_probe(Fixture *f, gconstpointer data) {
 
         /* the probe is CurrentState's event: clock class's value address ends in /CLOCK_CLASS */
         test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
-        class_state = wait_current_state(f->v2, CLOCK_CLASS);
-        r4 = subscribe(f->v2, class);
-        g_free(assert_created_v2(r4, f->v2, CLOCK_CLASS, endpoint));
+        class_state = wait_current_state(f->bridge->v2, CLOCK_CLASS);
+        r4 = subscribe(f->bridge->v2, class);
+        g_free(assert_created_v2(r4, f->bridge->v2, CLOCK_CLASS, endpoint));
         class_probe = pop(f);
         class_event = parse_post(class_probe);
         values = assert_v2_event(class_event, "/sync/ptp-status/clock-class",
@@ -803,26 +780,26 @@ static void test_probe(Fixture *f, gconstpointer data) {
         assert_value(values, 0, NODE "/ens1fx/master/CLOCK_CLASS", "metric", "decimal64.3", "6");
 
         /* v1: always empty */
-        r3 = subscribe(f->v1, lock_v1);
-        g_free(assert_created_v1(r3, f->v1, LOCK_STATE, endpoint));
+        r3 = subscribe(f->bridge->v1, lock_v1);
+        g_free(assert_created_v1(r3, f->bridge->v1, LOCK_STATE, endpoint));
         empty_v1 = pop(f);
         g_assert_cmpuint(g_bytes_get_size(empty_v1->body), ==, 0);
 
         /* exactly 204: a 200 makes the subscription fail, with 400 (v2 bodiless, v1 saying why) */
         test_endpoint_set_status(f->consumer, 200);
-        refused = subscribe(f->v2, os_clock);
+        refused = subscribe(f->bridge->v2, os_clock);
         assert_bodiless(refused, 400);
         skip_probe(f);
-        refused_v1 = subscribe(f->v1, os_clock_v1);
+        refused_v1 = subscribe(f->bridge->v1, os_clock_v1);
         assert_json_error(refused_v1, 400, NULL);
         g_assert_nonnull(strstr(refused_v1->body, "answered 200, not 204"));
         skip_probe(f);
         test_endpoint_set_status(f->consumer, 204);
 
         /* the refused ones are gone from the daemon too */
-        all = call("DELETE", f->v2, "/subscriptions", NULL);
+        all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
         assert_bodiless(all, 204);
-        all_v1 = call("DELETE", f->v1, "/subscriptions", NULL);
+        all_v1 = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all_v1, 200, NULL);
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
@@ -835,22 +812,22 @@ static void test_probe_2xx(Fixture *f, gconstpointer data) {
         g_autoptr(TestResponse) r1 = NULL, r2 = NULL, refused = NULL, all = NULL, all_v1 = NULL;
 
         test_endpoint_set_status(f->consumer, 200);
-        r1 = subscribe(f->v2, lock);
-        g_free(assert_created_v2(r1, f->v2, LOCK_STATE, endpoint));
+        r1 = subscribe(f->bridge->v2, lock);
+        g_free(assert_created_v2(r1, f->bridge->v2, LOCK_STATE, endpoint));
         skip_probe(f);
         test_endpoint_set_status(f->consumer, 202);
-        r2 = subscribe(f->v1, lock_v1);
-        g_free(assert_created_v1(r2, f->v1, LOCK_STATE, endpoint));
+        r2 = subscribe(f->bridge->v1, lock_v1);
+        g_free(assert_created_v1(r2, f->bridge->v1, LOCK_STATE, endpoint));
         skip_probe(f);
         test_endpoint_set_status(f->consumer, 404);
-        refused = subscribe(f->v2, os_clock);
+        refused = subscribe(f->bridge->v2, os_clock);
         assert_bodiless(refused, 400);
         skip_probe(f);
         test_endpoint_set_status(f->consumer, 204);
 
-        all = call("DELETE", f->v2, "/subscriptions", NULL);
+        all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
         assert_bodiless(all, 204);
-        all_v1 = call("DELETE", f->v1, "/subscriptions", NULL);
+        all_v1 = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all_v1, 200, NULL);
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
@@ -874,7 +851,7 @@ static void test_current_state_v2(Fixture *f, gconstpointer data) {
         const char *const not_resources[] = {
                 UNKNOWN_KIND, OTHER_NODE, CLOCK_CLASS_V1, "/sync/ptp-status/lock-state", NODE "/sync", NULL,
         };
-        g_autoptr(TestResponse) none = current_state(f->v2, LOCK_STATE);
+        g_autoptr(TestResponse) none = current_state(f->bridge->v2, LOCK_STATE);
         g_autoptr(TestResponse) lock = NULL, again = NULL, class = NULL, os_clock = NULL, sync = NULL;
         g_autoptr(JsonNode) event = NULL, event_again = NULL, class_event = NULL, os_clock_event = NULL;
         g_autoptr(JsonNode) sync_event = NULL;
@@ -882,10 +859,10 @@ static void test_current_state_v2(Fixture *f, gconstpointer data) {
 
         /* no data yet: 404, and no subscription needed (ptpsync-http(8)) */
         assert_bodiless(none, 404);
-        check_not_resources(f->v2, not_resources);
+        check_not_resources(f->bridge->v2, not_resources);
 
         test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", -3);
-        lock = wait_current_state(f->v2, LOCK_STATE);
+        lock = wait_current_state(f->bridge->v2, LOCK_STATE);
         assert_json(lock, 200, NULL);
         event = parse_response(lock);
         values = assert_v2_event(event, "/sync/ptp-status/lock-state", "event.sync.ptp-status.ptp-state-change");
@@ -893,31 +870,31 @@ static void test_current_state_v2(Fixture *f, gconstpointer data) {
         assert_value(values, 0, NODE "/ens1fx/master", "notification", "enumeration", "LOCKED");
         assert_value(values, 1, NODE "/ens1fx/master", "metric", "decimal64.3", "-3");
         /* each answer is an event of its own */
-        again = current_state(f->v2, LOCK_STATE);
+        again = current_state(f->bridge->v2, LOCK_STATE);
         event_again = parse_response(again);
         g_assert_cmpstr(json_object_get_string_member(json_node_get_object(event), "id"), !=,
                         json_object_get_string_member(json_node_get_object(event_again), "id"));
 
         /* clock class: CurrentState's value address ends in /CLOCK_CLASS, as cloud-event-proxy's */
         test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
-        class = wait_current_state(f->v2, CLOCK_CLASS);
+        class = wait_current_state(f->bridge->v2, CLOCK_CLASS);
         class_event = parse_response(class);
         values = assert_v2_event(class_event, "/sync/ptp-status/clock-class",
                                  "event.sync.ptp-status.ptp-clock-class-change");
         g_assert_cmpuint(json_array_get_length(values), ==, 1);
         assert_value(values, 0, NODE "/ens1fx/master/CLOCK_CLASS", "metric", "decimal64.3", "6");
-        check_not_resources(f->v2, not_resources);
+        check_not_resources(f->bridge->v2, not_resources);
 
         /* the system clock's values are CLOCK_REALTIME's; sync-state's, one, its own address */
         test_inject(f->client, "sync/sync-status/os-clock-sync-state", "", "locked", 3);
-        os_clock = wait_current_state(f->v2, OS_CLOCK);
+        os_clock = wait_current_state(f->bridge->v2, OS_CLOCK);
         os_clock_event = parse_response(os_clock);
         values = assert_v2_event(os_clock_event, "/sync/sync-status/os-clock-sync-state",
                                  "event.sync.sync-status.os-clock-sync-state-change");
         g_assert_cmpuint(json_array_get_length(values), ==, 2);
         assert_value(values, 0, NODE "/CLOCK_REALTIME", "notification", "enumeration", "LOCKED");
         assert_value(values, 1, NODE "/CLOCK_REALTIME", "metric", "decimal64.3", "3");
-        sync = wait_current_state(f->v2, SYNC_STATE);
+        sync = wait_current_state(f->bridge->v2, SYNC_STATE);
         sync_event = parse_response(sync);
         values = assert_v2_event(sync_event, "/sync/sync-status/sync-state",
                                  "event.sync.sync-status.synchronization-state-change");
@@ -929,16 +906,16 @@ static void test_current_state_v1(Fixture *f, gconstpointer data) {
         const char *const not_resources[] = {
                 UNKNOWN_KIND, OTHER_NODE, CLOCK_CLASS, "/sync/ptp-status/lock-state", NULL,
         };
-        g_autoptr(TestResponse) none = current_state(f->v1, LOCK_STATE);
+        g_autoptr(TestResponse) none = current_state(f->bridge->v1, LOCK_STATE);
         g_autoptr(TestResponse) lock = NULL, class = NULL;
         g_autoptr(JsonNode) event = NULL, class_event = NULL;
         JsonArray *values;
 
         assert_json_error(none, 400, NULL);
-        check_not_resources(f->v1, not_resources);
+        check_not_resources(f->bridge->v1, not_resources);
 
         test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
-        lock = wait_current_state(f->v1, LOCK_STATE);
+        lock = wait_current_state(f->bridge->v1, LOCK_STATE);
         assert_json(lock, 200, NULL);
         event = parse_response(lock);
         values = assert_v1_current_state(event, LOCK_STATE, "event.sync.ptp-status.ptp-state-change");
@@ -947,11 +924,11 @@ static void test_current_state_v1(Fixture *f, gconstpointer data) {
 
         /* v1 names clock class ptp-clock-class-change, and only so */
         test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "7", 0);
-        class = wait_current_state(f->v1, CLOCK_CLASS_V1);
+        class = wait_current_state(f->bridge->v1, CLOCK_CLASS_V1);
         class_event = parse_response(class);
         values = assert_v1_current_state(class_event, CLOCK_CLASS_V1, "event.sync.ptp-status.ptp-clock-class-change");
         assert_value(values, 0, NODE "/ens1fx/master/CLOCK_CLASS", "metric", "decimal64.3", "7");
-        check_not_resources(f->v1, not_resources);
+        check_not_resources(f->bridge->v1, not_resources);
 }
 
 /* ---- pushes: one resource under v2's and v1's names ---- */
@@ -966,11 +943,11 @@ static void test_push_clock_class(Fixture *f, gconstpointer data) {
         TestPost *p2, *p1;
         JsonArray *values;
 
-        r2 = subscribe(f->v2, b2);
-        id_v2 = assert_created_v2(r2, f->v2, CLOCK_CLASS, to_v2);
+        r2 = subscribe(f->bridge->v2, b2);
+        id_v2 = assert_created_v2(r2, f->bridge->v2, CLOCK_CLASS, to_v2);
         skip_probe(f);
-        r1 = subscribe(f->v1, b1);
-        id_v1 = assert_created_v1(r1, f->v1, CLOCK_CLASS_V1, to_v1);
+        r1 = subscribe(f->bridge->v1, b1);
+        id_v1 = assert_created_v1(r1, f->bridge->v1, CLOCK_CLASS_V1, to_v1);
         skip_probe(f);
 
         test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
@@ -998,9 +975,9 @@ static void test_push_clock_class(Fixture *f, gconstpointer data) {
         g_assert_cmpstr(json_object_get_string_member(json_node_get_object(push_v2), "time"), ==,
                         json_object_get_string_member(json_node_get_object(push_v1), "time"));
 
-        all = call("DELETE", f->v2, "/subscriptions", NULL);
+        all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
         assert_bodiless(all, 204);
-        all_v1 = call("DELETE", f->v1, "/subscriptions", NULL);
+        all_v1 = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all_v1, 200, NULL);
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
@@ -1069,7 +1046,7 @@ static void stop_while_probing(Fixture *f, bool v1) {
         g_autoptr(GSocket) peer = NULL;
         g_autofree char *endpoint = g_strdup_printf("http://127.0.0.1:%u/event", port);
         g_autofree char *body = v1 ? body_v1(LOCK_STATE, endpoint) : body_v2(LOCK_STATE, endpoint);
-        PostArgs args = { v1 ? f->v1 : f->v2, body };
+        PostArgs args = { v1 ? f->bridge->v1 : f->bridge->v2, body };
         g_autoptr(TestResponse) answer = NULL;
         GThread *poster = g_thread_new("post", post_subscription, &args);
         TestBridge *old = f->bridge;
@@ -1080,8 +1057,6 @@ static void stop_while_probing(Fixture *f, bool v1) {
         /* 503, or no answer if the connection closed first: never 201 */
         g_assert_true(answer->status == 503 || answer->status == 0);
         f->bridge = test_bridge_restart(f->bus, old);
-        f->v2 = f->bridge->v2;
-        f->v1 = f->bridge->v1;
         test_bridge_free(old);
 }
 
@@ -1090,7 +1065,7 @@ static void test_stop_while_probing(Fixture *f, gconstpointer data) {
 
         stop_while_probing(f, false);
         /* the subscription being made was cancelled in the daemon: the next start does not find it */
-        list = call("GET", f->v2, "/subscriptions", NULL);
+        list = call("GET", f->bridge->v2, "/subscriptions", NULL);
         assert_json(list, 200, "null");
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
@@ -1102,14 +1077,14 @@ static void test_stop_while_probing_duplicate(Fixture *f, gconstpointer data) {
         g_autofree char *id = NULL, *path = NULL;
         g_autoptr(TestResponse) created = NULL, got = NULL, all = NULL;
 
-        created = subscribe(f->v1, body);
-        id = assert_created_v1(created, f->v1, LOCK_STATE, endpoint);
+        created = subscribe(f->bridge->v1, body);
+        id = assert_created_v1(created, f->bridge->v1, LOCK_STATE, endpoint);
         skip_probe(f);
         stop_while_probing(f, true);
         path = g_strconcat("/subscriptions/", id, NULL);
-        got = call("GET", f->v1, path, NULL);
+        got = call("GET", f->bridge->v1, path, NULL);
         assert_json(got, 200, created->body);
-        all = call("DELETE", f->v1, "/subscriptions", NULL);
+        all = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all, 200, NULL);
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }
@@ -1127,23 +1102,23 @@ static void test_uri_location(Fixture *f, gconstpointer data) {
         g_autofree char *id = NULL, *path = NULL, *expected = NULL;
         g_autoptr(TestResponse) r2 = NULL, r1 = NULL, got = NULL, all = NULL, all_v1 = NULL;
 
-        r2 = subscribe(f->v2, b2);
+        r2 = subscribe(f->bridge->v2, b2);
         id = assert_created_v2(r2, base_v2, LOCK_STATE, endpoint);
         skip_probe(f);
-        r1 = subscribe(f->v1, b1);
+        r1 = subscribe(f->bridge->v1, b1);
         g_free(assert_created_v1(r1, base_v1, LOCK_STATE, endpoint));
         skip_probe(f);
         path = g_strconcat("/subscriptions/", id, NULL);
-        got = call("GET", f->v2, path, NULL);
+        got = call("GET", f->bridge->v2, path, NULL);
         expected = expected_v2(base_v2, LOCK_STATE, endpoint, id);
         assert_json(got, 200, expected);
         /* the publishers' URIs too */
-        g_strfreev(check_publishers(f->v2, base_v2, false));
-        g_strfreev(check_publishers(f->v1, base_v1, true));
+        g_strfreev(check_publishers(f->bridge->v2, base_v2, false));
+        g_strfreev(check_publishers(f->bridge->v1, base_v1, true));
 
-        all = call("DELETE", f->v2, "/subscriptions", NULL);
+        all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
         assert_bodiless(all, 204);
-        all_v1 = call("DELETE", f->v1, "/subscriptions", NULL);
+        all_v1 = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all_v1, 200, NULL);
         g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
 }

@@ -10,49 +10,24 @@
 
 #include "http-harness.h"
 
-static const char daemon_config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 /* Hundreds of subscriptions for the bridge whatever user it runs as (root has no quota anyway). */
 static const char daemon_config_many[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n"
                                          "[Quota]\nSubscriptionsPerUser=1000\nSubscriptionsPerConnection=1000\n";
 
-typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
-        TestBridge *bridge;
-        TestEndpoint *consumer;
-} Fixture;
-
-/* bus_extra: extra bus configuration, or NULL; bridge_config: the bridge's, or NULL. */
-static void setup_with(Fixture *f, const char *bus_extra, const char *config, const char *bridge_config) {
-        g_autofree char *path = NULL, *arg = NULL;
-
-        f->bus = bus_extra ? test_bus_start_with(bus_extra) : test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
-        arg = g_strconcat("--config=", path, NULL);
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { arg, NULL });
-        f->client = test_bus_connect(f->bus);
-        f->bridge = test_bridge_start(f->bus, bridge_config);
-        f->consumer = test_endpoint_start();
-}
+typedef TestBridgeStack Fixture;
 
 static void setup(Fixture *f, gconstpointer data) {
-        setup_with(f, NULL, daemon_config, data);
+        test_bridge_stack_start(f, NULL, NULL, data);
 }
 
 /* A stock system bus's 128 calls awaiting replies per connection, said explicitly. */
 static void setup_many(Fixture *f, gconstpointer data) {
-        setup_with(f, "<limit name=\"max_replies_per_connection\">128</limit>\n", daemon_config_many, data);
+        test_bridge_stack_start(f, "<limit name=\"max_replies_per_connection\">128</limit>\n", daemon_config_many,
+                                data);
 }
 
 static void teardown(Fixture *f, gconstpointer data) {
-        test_endpoint_stop(f->consumer);
-        test_bridge_stop(f->bridge);
-        test_bridge_free(f->bridge);
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
+        test_bridge_stack_stop(f);
 }
 
 static JsonNode *parse(const char *text) {
