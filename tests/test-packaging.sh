@@ -38,6 +38,10 @@
 #                                  group of data/ptpsyncd.conf in ptpsyncd.conf(5),
 #                                  of data/ptpsync-http.conf in
 #                                  ptpsync-http.conf(5). Skips (77) without scdoc.
+#   test-packaging.sh symbols      client-lib/libptpsync.sym names exactly what
+#                                  libptpsync.so exports, each in the node the .so
+#                                  gives it, and every _public_ function (default
+#                                  visibility in the library's objects) is named.
 #
 # Meson passes the directories and programs in the environment (tests/meson.build).
 # Every wait has a deadline. Exit 0 pass, 1 fail, 77 skip.
@@ -551,10 +555,43 @@ test_man() {
         echo "ok: ptpsync-http.conf.5 has an entry for each key and group of data/ptpsync-http.conf"
 }
 
+# NAME NODE lines of the version script's global: lists (comments and local: * left out).
+sym_file_entries() {
+        sed 's|/\*.*\*/||g' "$1" | awk '
+                /\/\*/ { comment = 1 } comment { if (/\*\//) comment = 0; next }
+                /^[A-Za-z0-9_.]+ *\{/ { node = $1; global = 0; next }
+                /^ *global:/ { global = 1; next }
+                /^ *local:/ { global = 0; next }
+                global && /^ *[A-Za-z_][A-Za-z0-9_]* *;/ { sub(/;.*/, ""); print $1, node }'
+}
+
+test_symbols() {
+        [[ -f ${LIBPTPSYNC:-} && -d ${LIBPTPSYNC_OBJDIR:-} && -f ${LIBPTPSYNC_SYM:-} ]] ||
+                fail "LIBPTPSYNC, LIBPTPSYNC_OBJDIR and LIBPTPSYNC_SYM must be set (meson test does)"
+        need nm binutils
+        need readelf binutils
+        local listed exported public dups
+        listed=$(sym_file_entries "$LIBPTPSYNC_SYM" | sort)
+        # nm -D prints NAME@@NODE for a default version; the nodes themselves are type A.
+        exported=$(nm -D --defined-only "$LIBPTPSYNC" | awk '$2 != "A" { split($3, v, "@@"); print v[1], v[2] }' | sort)
+        # -fvisibility=hidden: only _public_ functions keep default visibility in the objects.
+        public=$(readelf -sW "$LIBPTPSYNC_OBJDIR"/*.o |
+                awk '$5 == "GLOBAL" && $6 == "DEFAULT" && $7 != "UND" { print $8 }' | sort -u)
+        [[ -n $listed && -n $exported && -n $public ]] || fail "nothing found: listed, exported or public is empty"
+        dups=$(cut -d' ' -f1 <<<"$listed" | uniq -d)
+        [[ -z $dups ]] || fail "named more than once in $LIBPTPSYNC_SYM: $dups"
+        [[ $listed == "$exported" ]] || fail "$LIBPTPSYNC_SYM (<) and the exports of $LIBPTPSYNC (>) differ:
+$(diff <(echo "$listed") <(echo "$exported") || true)"
+        dups=$(comm -23 <(echo "$public") <(cut -d' ' -f1 <<<"$listed"))
+        [[ -z $dups ]] || fail "_public_ but not in $LIBPTPSYNC_SYM (so not exported): $dups"
+        echo "ok: $(wc -l <<<"$listed") symbols, as listed, in their nodes"
+}
+
 case ${1:-} in
 units) test_units ;;
 bus-policy) test_bus_policy ;;
 polkit) test_polkit ;;
 man) test_man ;;
-*) echo "usage: $0 units|bus-policy|polkit|man" >&2; exit 2 ;;
+symbols) test_symbols ;;
+*) echo "usage: $0 units|bus-policy|polkit|man|symbols" >&2; exit 2 ;;
 esac
