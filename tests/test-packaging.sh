@@ -151,6 +151,34 @@ expect_denied() { # bus user name [context]: RequestName is refused by the bus p
         echo "ok: $2 may not own $3${4:+ $4} (AccessDenied)"
 }
 
+# The headers in $INCLUDEDIR/ptpsync/ of the staged root $1, and the .pc files' Cflags finding
+# them: a program with #include <ptpsync.h> and <ptpsync-glib.h> compiles with pkg-config's flags.
+test_headers() {
+        local root=$1 h pc cflags
+        for h in ptpsync.h ptpsync-glib.h; do
+                [[ -f $root$INCLUDEDIR/ptpsync/$h ]] || fail "$h not installed in $INCLUDEDIR/ptpsync/"
+                [[ ! -e $root$INCLUDEDIR/$h ]] || fail "$h installed in $INCLUDEDIR/ itself, not in $INCLUDEDIR/ptpsync/"
+        done
+        for pc in libptpsync libptpsync-glib; do
+                [[ -f $root$LIBDIR/pkgconfig/$pc.pc ]] || fail "$pc.pc not installed in $LIBDIR/pkgconfig/"
+                # shellcheck disable=SC2016 # ${includedir} is pkg-config's, literally in the file
+                grep -q '^Cflags:.*-I${includedir}/ptpsync' "$root$LIBDIR/pkgconfig/$pc.pc" ||
+                        fail "$pc.pc: Cflags lacks -I\${includedir}/ptpsync: $(grep ^Cflags: "$root$LIBDIR/pkgconfig/$pc.pc")"
+        done
+        echo "ok: ptpsync.h and ptpsync-glib.h in $INCLUDEDIR/ptpsync/, the .pc files' Cflags point there"
+        command -v pkg-config >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 || return 0
+        # The staged root as the sysroot: -I$root$INCLUDEDIR/ptpsync, as a user's -I$INCLUDEDIR/ptpsync
+        # (GLib's own flags from the machine: the sysroot would move them into the staged root too).
+        cflags=$(PKG_CONFIG_PATH=$root$LIBDIR/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
+                pkg-config --cflags libptpsync-glib) || fail "pkg-config --cflags libptpsync-glib failed"
+        cflags+=" $(pkg-config --cflags glib-2.0)" || fail "pkg-config --cflags glib-2.0 failed"
+        printf '#include <ptpsync.h>\n#include <ptpsync-glib.h>\nint main(void) { return 0; }\n' >"$DIR/user.c"
+        # shellcheck disable=SC2086 # the flags are words
+        cc -fsyntax-only $cflags "$DIR/user.c" 2>"$DIR/user.log" ||
+                fail "#include <ptpsync.h> with pkg-config's Cflags ($cflags) does not compile: $(cat "$DIR/user.log")"
+        echo "ok: #include <ptpsync.h> and <ptpsync-glib.h> compile with pkg-config --cflags libptpsync-glib"
+}
+
 test_units() {
         local root=$DIR/root unitdir unit n=0 out alias name busname man page
         need systemd-analyze systemd
@@ -185,6 +213,7 @@ test_units() {
         # The shipped configuration, all commented out, is the one installed.
         cmp -s "$PTPSYNC_DATA_DIR/ptpsync-http.conf" "$root$SYSCONFDIR/ptpsync/ptpsync-http.conf" ||
                 fail "$SYSCONFDIR/ptpsync/ptpsync-http.conf is not data/ptpsync-http.conf"
+        test_headers "$root"
         grep -qx "ExecStart=$BINDIR/ptpsyncctl wait --state=LOCKED --timeout=infinity" \
                 "$root$UNITDIR/ptpsync-wait-sync.service" || fail "ptpsync-wait-sync.service does not run ptpsyncctl wait"
 
