@@ -506,7 +506,7 @@ has_entry() {
 
 test_man() {
         local page f err text opts cmds envs o missing=()
-        [[ ${MAN_PAGES:-} == yes ]] || skip "scdoc was not found at build time: the man pages are not built"
+        [[ ${MAN_PAGES:-} == yes ]] || skip "the man pages are not built (scdoc not found at build time, or -Dman=disabled)"
         command -v man >/dev/null 2>&1 || need groff "groff-base"
         [[ -x ${PTPSYNCD:-} && -x ${PTPSYNCCTL:-} ]] || fail "PTPSYNCD and PTPSYNCCTL must be set (meson test does)"
         [[ -d ${MAN_BUILD_DIR:-} ]] || fail "MAN_BUILD_DIR must be set (meson test does)"
