@@ -49,7 +49,7 @@ static void help(void) {
                "                         (default: %s, if present)\n"
                "     --state-dir=DIR     Where events and durable subscriptions are kept\n"
                "                         (default: StateDirectory= from the configuration,\n"
-               "                         else %s)\n"
+               "                         else $STATE_DIRECTORY as systemd sets it, else %s)\n"
                "     --source=SOURCE     Where observations come from: linuxptp (ptp4l's\n"
                "                         management socket; the default) or sim (a simulator\n"
                "                         driven by org.ptpsync1.Simulator.Inject, for demos and\n"

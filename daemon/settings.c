@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 
 #include "build-config.h"
@@ -16,6 +17,22 @@ static char *runtime_dir_from_environment(void) {
                 return NULL;
         n = strcspn(e, ":");
         if (n > RUNTIME_DIRECTORY_MAX || e[0] != '/')
+                return NULL;
+        return g_strndup(e, n);
+}
+
+/*
+ * The first of $STATE_DIRECTORY's directories (systemd's StateDirectory=), if absolute: so that a
+ * build with another prefix (/usr/local) stores where the unit's StateDirectory= made room.
+ */
+static char *state_dir_from_environment(void) {
+        const char *e = getenv("STATE_DIRECTORY");
+        size_t n;
+
+        if (isempty(e) || e[0] != '/')
+                return NULL;
+        n = strcspn(e, ":");
+        if (n > PATH_MAX - 1)
                 return NULL;
         return g_strndup(e, n);
 }
@@ -140,7 +157,7 @@ bool settings_load(Config *c, const Overrides *o, GError **error) {
         if (o->state_dir)
                 replace(&tmp.state_directory, o->state_dir);
         else if (!tmp.state_directory)
-                tmp.state_directory = g_strdup(DEFAULT_STATE_DIR);
+                tmp.state_directory = state_dir_from_environment() ?: g_strdup(DEFAULT_STATE_DIR);
         if (o->runtime_dir)
                 replace(&tmp.runtime_directory, o->runtime_dir);
         else if (!tmp.runtime_directory)

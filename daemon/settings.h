@@ -30,7 +30,8 @@ typedef struct Overrides {
  *   node_name          --node-name=, else NodeName=, else NULL: the host's name, which the
  *                      caller looks up (only at start-up: the lookup may block)
  *   source             --source=, linuxptp with --ptp4l-socket=, else Source=, else linuxptp
- *   state_directory    --state-dir=, else StateDirectory=, else DEFAULT_STATE_DIR
+ *   state_directory    --state-dir=, else StateDirectory=, else $STATE_DIRECTORY (its first
+ *                      path), else DEFAULT_STATE_DIR
  *   runtime_directory  --runtime-dir=, else RuntimeDirectory=, else $RUNTIME_DIRECTORY, else
  *                      DEFAULT_RUNTIME_DIR
  *   ptp4l              one instance at --ptp4l-socket= if given, else the [ptp4l NAME] groups,

@@ -276,8 +276,11 @@ TestDaemon *test_daemon_spawn_logged(TestBus *b, const char *const *args, bool d
                 g_ptr_array_add(argv, g_strdup(args[i]));
                 has_state_dir = has_state_dir || g_str_has_prefix(args[i], "--state-dir=");
         }
-        /* Never the machine's /var/lib/ptpsync: a store of the test's own. */
-        if (!has_state_dir)
+        /*
+         * Never the machine's /var/lib/ptpsync: a store of the test's own. A test that sets
+         * STATE_DIRECTORY (as systemd would) wants the daemon to find its store there, unnamed.
+         */
+        if (!has_state_dir && !g_environ_getenv(envp, "STATE_DIRECTORY"))
                 g_ptr_array_add(argv, g_strconcat("--state-dir=", b->dir, "/state", NULL));
         g_ptr_array_add(argv, NULL);
 

@@ -422,6 +422,29 @@ static void test_runtime_dir_error(void) {
         g_assert_null(strstr(r.err, "Success"));
 }
 
+/* No --state-dir= and no StateDirectory=: the store is made in $STATE_DIRECTORY's first path. */
+static void test_state_directory_env(void) {
+        TestBus *b = test_bus_start();
+        g_autofree char *dir = g_build_filename(b->dir, "from-env", NULL);
+        g_autofree char *env = g_strconcat(dir, ":", b->dir, "/second", NULL);
+        g_autofree char *db = g_build_filename(dir, "ptpsync.db", NULL);
+        g_autofree char *harness_default = g_build_filename(b->dir, "state", NULL);
+        g_autofree char *conf = test_bus_write_file(b, "empty.conf", "");
+        g_autofree char *conf_arg = g_strconcat("--config=", conf, NULL);
+        const char *args[] = { conf_arg, NULL };
+        TestDaemon *d;
+
+        g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+        g_setenv("STATE_DIRECTORY", env, true);
+        d = test_daemon_start(b, args);
+        g_unsetenv("STATE_DIRECTORY");
+        g_assert_true(g_file_test(db, G_FILE_TEST_IS_REGULAR));
+        g_assert_false(g_file_test(harness_default, G_FILE_TEST_EXISTS));
+        test_daemon_stop(d);
+        test_daemon_free(d);
+        test_bus_stop(b);
+}
+
 static void test_bus_lost(void) {
         TestBus *b = test_bus_start();
         g_autofree char *log = g_build_filename(b->dir, "ptpsyncd.log", NULL);
@@ -472,6 +495,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/cli/name-taken", test_name_taken);
         g_test_add_func("/cli/runtime-dir-error", test_runtime_dir_error);
         g_test_add_func("/cli/bus-lost", test_bus_lost);
+        g_test_add_func("/cli/state-directory-env", test_state_directory_env);
 
         return g_test_run();
 }

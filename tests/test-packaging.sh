@@ -38,6 +38,10 @@
 #                                  group of data/ptpsyncd.conf in ptpsyncd.conf(5),
 #                                  of data/ptpsync-http.conf in
 #                                  ptpsync-http.conf(5). Skips (77) without scdoc.
+#   test-packaging.sh symbols      client-lib/libptpsync.sym names exactly what
+#                                  libptpsync.so exports, each in the node the .so
+#                                  gives it, and every _public_ function (default
+#                                  visibility in the library's objects) is named.
 #
 # Meson passes the directories and programs in the environment (tests/meson.build).
 # Every wait has a deadline. Exit 0 pass, 1 fail, 77 skip.
@@ -147,6 +151,34 @@ expect_denied() { # bus user name [context]: RequestName is refused by the bus p
         echo "ok: $2 may not own $3${4:+ $4} (AccessDenied)"
 }
 
+# The headers in $INCLUDEDIR/ptpsync/ of the staged root $1, and the .pc files' Cflags finding
+# them: a program with #include <ptpsync.h> and <ptpsync-glib.h> compiles with pkg-config's flags.
+test_headers() {
+        local root=$1 h pc cflags
+        for h in ptpsync.h ptpsync-glib.h; do
+                [[ -f $root$INCLUDEDIR/ptpsync/$h ]] || fail "$h not installed in $INCLUDEDIR/ptpsync/"
+                [[ ! -e $root$INCLUDEDIR/$h ]] || fail "$h installed in $INCLUDEDIR/ itself, not in $INCLUDEDIR/ptpsync/"
+        done
+        for pc in libptpsync libptpsync-glib; do
+                [[ -f $root$LIBDIR/pkgconfig/$pc.pc ]] || fail "$pc.pc not installed in $LIBDIR/pkgconfig/"
+                # shellcheck disable=SC2016 # ${includedir} is pkg-config's, literally in the file
+                grep -q '^Cflags:.*-I${includedir}/ptpsync' "$root$LIBDIR/pkgconfig/$pc.pc" ||
+                        fail "$pc.pc: Cflags lacks -I\${includedir}/ptpsync: $(grep ^Cflags: "$root$LIBDIR/pkgconfig/$pc.pc")"
+        done
+        echo "ok: ptpsync.h and ptpsync-glib.h in $INCLUDEDIR/ptpsync/, the .pc files' Cflags point there"
+        command -v pkg-config >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 || return 0
+        # The staged root as the sysroot: -I$root$INCLUDEDIR/ptpsync, as a user's -I$INCLUDEDIR/ptpsync
+        # (GLib's own flags from the machine: the sysroot would move them into the staged root too).
+        cflags=$(PKG_CONFIG_PATH=$root$LIBDIR/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
+                pkg-config --cflags libptpsync-glib) || fail "pkg-config --cflags libptpsync-glib failed"
+        cflags+=" $(pkg-config --cflags glib-2.0)" || fail "pkg-config --cflags glib-2.0 failed"
+        printf '#include <ptpsync.h>\n#include <ptpsync-glib.h>\nint main(void) { return 0; }\n' >"$DIR/user.c"
+        # shellcheck disable=SC2086 # the flags are words
+        cc -fsyntax-only $cflags "$DIR/user.c" 2>"$DIR/user.log" ||
+                fail "#include <ptpsync.h> with pkg-config's Cflags ($cflags) does not compile: $(cat "$DIR/user.log")"
+        echo "ok: #include <ptpsync.h> and <ptpsync-glib.h> compile with pkg-config --cflags libptpsync-glib"
+}
+
 test_units() {
         local root=$DIR/root unitdir unit n=0 out alias name busname man page
         need systemd-analyze systemd
@@ -181,6 +213,7 @@ test_units() {
         # The shipped configuration, all commented out, is the one installed.
         cmp -s "$PTPSYNC_DATA_DIR/ptpsync-http.conf" "$root$SYSCONFDIR/ptpsync/ptpsync-http.conf" ||
                 fail "$SYSCONFDIR/ptpsync/ptpsync-http.conf is not data/ptpsync-http.conf"
+        test_headers "$root"
         grep -qx "ExecStart=$BINDIR/ptpsyncctl wait --state=LOCKED --timeout=infinity" \
                 "$root$UNITDIR/ptpsync-wait-sync.service" || fail "ptpsync-wait-sync.service does not run ptpsyncctl wait"
 
@@ -473,7 +506,7 @@ has_entry() {
 
 test_man() {
         local page f err text opts cmds envs o missing=()
-        [[ ${MAN_PAGES:-} == yes ]] || skip "scdoc was not found at build time: the man pages are not built"
+        [[ ${MAN_PAGES:-} == yes ]] || skip "the man pages are not built (scdoc not found at build time, or -Dman=disabled)"
         command -v man >/dev/null 2>&1 || need groff "groff-base"
         [[ -x ${PTPSYNCD:-} && -x ${PTPSYNCCTL:-} ]] || fail "PTPSYNCD and PTPSYNCCTL must be set (meson test does)"
         [[ -d ${MAN_BUILD_DIR:-} ]] || fail "MAN_BUILD_DIR must be set (meson test does)"
@@ -551,10 +584,43 @@ test_man() {
         echo "ok: ptpsync-http.conf.5 has an entry for each key and group of data/ptpsync-http.conf"
 }
 
+# NAME NODE lines of the version script's global: lists (comments and local: * left out).
+sym_file_entries() {
+        sed 's|/\*.*\*/||g' "$1" | awk '
+                /\/\*/ { comment = 1 } comment { if (/\*\//) comment = 0; next }
+                /^[A-Za-z0-9_.]+ *\{/ { node = $1; global = 0; next }
+                /^ *global:/ { global = 1; next }
+                /^ *local:/ { global = 0; next }
+                global && /^ *[A-Za-z_][A-Za-z0-9_]* *;/ { sub(/;.*/, ""); print $1, node }'
+}
+
+test_symbols() {
+        [[ -f ${LIBPTPSYNC:-} && -d ${LIBPTPSYNC_OBJDIR:-} && -f ${LIBPTPSYNC_SYM:-} ]] ||
+                fail "LIBPTPSYNC, LIBPTPSYNC_OBJDIR and LIBPTPSYNC_SYM must be set (meson test does)"
+        need nm binutils
+        need readelf binutils
+        local listed exported public dups
+        listed=$(sym_file_entries "$LIBPTPSYNC_SYM" | sort)
+        # nm -D prints NAME@@NODE for a default version; the nodes themselves are type A.
+        exported=$(nm -D --defined-only "$LIBPTPSYNC" | awk '$2 != "A" { split($3, v, "@@"); print v[1], v[2] }' | sort)
+        # -fvisibility=hidden: only _public_ functions keep default visibility in the objects.
+        public=$(readelf -sW "$LIBPTPSYNC_OBJDIR"/*.o |
+                awk '$5 == "GLOBAL" && $6 == "DEFAULT" && $7 != "UND" { print $8 }' | sort -u)
+        [[ -n $listed && -n $exported && -n $public ]] || fail "nothing found: listed, exported or public is empty"
+        dups=$(cut -d' ' -f1 <<<"$listed" | uniq -d)
+        [[ -z $dups ]] || fail "named more than once in $LIBPTPSYNC_SYM: $dups"
+        [[ $listed == "$exported" ]] || fail "$LIBPTPSYNC_SYM (<) and the exports of $LIBPTPSYNC (>) differ:
+$(diff <(echo "$listed") <(echo "$exported") || true)"
+        dups=$(comm -23 <(echo "$public") <(cut -d' ' -f1 <<<"$listed"))
+        [[ -z $dups ]] || fail "_public_ but not in $LIBPTPSYNC_SYM (so not exported): $dups"
+        echo "ok: $(wc -l <<<"$listed") symbols, as listed, in their nodes"
+}
+
 case ${1:-} in
 units) test_units ;;
 bus-policy) test_bus_policy ;;
 polkit) test_polkit ;;
 man) test_man ;;
-*) echo "usage: $0 units|bus-policy|polkit|man" >&2; exit 2 ;;
+symbols) test_symbols ;;
+*) echo "usage: $0 units|bus-policy|polkit|man|symbols" >&2; exit 2 ;;
 esac

@@ -25,6 +25,7 @@ static void fixture_setup(Fixture *f, gconstpointer data) {
         config_init(&f->config);
         f->o = (Overrides) { .config_file = f->path, .config_must_exist = true, .source = _SOURCE_KIND_INVALID };
         g_unsetenv("RUNTIME_DIRECTORY");
+        g_unsetenv("STATE_DIRECTORY");
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data) {
@@ -77,6 +78,20 @@ static void test_defaults(Fixture *f, gconstpointer data) {
         g_assert_cmpstr(f->config.runtime_directory, ==, "/run/ptpsync-env");
         load(f, "[Daemon]\nRuntimeDirectory=/file/run\n");
         g_assert_cmpstr(f->config.runtime_directory, ==, "/file/run");
+
+        /* systemd's StateDirectory= likewise: below the file's and --state-dir=, above the default. */
+        g_setenv("STATE_DIRECTORY", "/var/lib/ptpsync-env:/var/lib/other", true);
+        load(f, "");
+        g_assert_cmpstr(f->config.state_directory, ==, "/var/lib/ptpsync-env");
+        load(f, "[Daemon]\nStateDirectory=/file/state\n");
+        g_assert_cmpstr(f->config.state_directory, ==, "/file/state");
+        f->o.state_dir = "/option/state";
+        load(f, "[Daemon]\nStateDirectory=/file/state\n");
+        g_assert_cmpstr(f->config.state_directory, ==, "/option/state");
+        f->o.state_dir = NULL;
+        g_setenv("STATE_DIRECTORY", "relative/state", true);
+        load(f, "");
+        g_assert_cmpstr(f->config.state_directory, ==, DEFAULT_STATE_DIR);
 }
 
 static void test_overrides(Fixture *f, gconstpointer data) {
