@@ -9,7 +9,7 @@
  * no timers, no retries, no dead letters, no uid checks: what is left is the
  * bus's own cost.
  *
- * Its flow control is the daemon's (daemon/delivery.h): at most Window events
+ * Its flow control is the daemon's (daemon/engine/delivery.h): at most Window events
  * unacknowledged per receiver, sent by a round-robin pump below the bus's
  * priority in slices of 16 and budgets of 256, that pauses for 1 ms while
  * sd-bus's write queue holds 1024 messages or more.
@@ -27,7 +27,7 @@
 
 typedef struct Sender Sender;
 
-/* The daemon's (daemon/delivery.h). */
+/* The daemon's (daemon/engine/delivery.h). */
 #define PUMP_SLICE 16U
 #define PUMP_BUDGET 256U
 #define PUMP_BUSY_THRESHOLD 1024U

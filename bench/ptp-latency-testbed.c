@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 
 #include "ptp-latency.h"
-#include "socket-address.h"
+#include "common/socket-address.h"
 
 #define EVENT_MATCH \
         "type='signal',sender='org.ptpsync1',interface='org.ptpsync1.Manager',member='Event'"

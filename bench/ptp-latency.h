@@ -15,7 +15,7 @@
 #pragma once
 
 #include "bench.h"
-#include "pmc.h"
+#include "source/pmc.h"
 
 /* Every wait for the lab, the daemon or ptp4l: this VM stalls at times. */
 #define TESTBED_TIMEOUT_USEC (30 * USEC_PER_SEC)

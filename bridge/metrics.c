@@ -5,7 +5,7 @@
 #include "metrics-text.h"
 #include "oran-resource.h"
 
-/* The states the daemon sends (daemon/sync-state.c, daemon/resource.c), spelled out: the bridge has no daemon code. */
+/* The states the daemon sends (daemon/model/sync-state.c, daemon/model/resource.c), spelled out: the bridge has no daemon code. */
 const char *const metrics_sync_states[] = { "FREERUN", "HOLDOVER", "LOCKED", NULL };
 const char *const metrics_gnss_states[] = {
         "ACQUIRING-SYNC", "ANTENNA-DISCONNECTED", "ANTENNA-SHORT-CIRCUIT",

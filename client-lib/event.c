@@ -235,13 +235,3 @@ _public_ char **ptpsync_strv_free(char **l) {
         free(l);
         return NULL;
 }
-
-bool address_matches(const char *filter, const char *address) {
-        size_t f = strlen(filter), a = strlen(address);
-
-        if (f <= a)
-                return memcmp(filter, address, f) == 0 &&
-                        (f == a || (f > 0 && filter[f - 1] == '/') || address[f] == '/');
-        /* ".../lock-state/" names ".../lock-state" too: a trailing '/' only says "and below". */
-        return f == a + 1 && filter[a] == '/' && memcmp(filter, address, a) == 0;
-}

@@ -29,7 +29,8 @@
 #include <systemd/sd-event.h>
 
 #include "ptpsync.h"
-#include "util.h" /* the daemon's: _cleanup_, TAKE_PTR, streq... (header-only, no GLib) */
+#include "common/address.h"
+#include "common/util.h"
 
 #define _public_ __attribute__((visibility("default")))
 #define MANAGER_PATH "/org/ptpsync1"
@@ -102,9 +103,6 @@ int event_list_read(sd_bus_message *m, PtpsyncEventList **list);
 static inline void event_list_freep(PtpsyncEventList **l) {
         ptpsync_event_list_free(*l);
 }
-
-/* filter names address exactly, or is a prefix of it that ends at a '/' boundary. */
-bool address_matches(const char *filter, const char *address);
 
 /* ---- the client (client.c) ---- */
 

@@ -23,8 +23,8 @@
 
 #include "build-config.h"
 #include "ptpsync.h"
-#include "quote.h"
-#include "util.h"
+#include "common/quote.h"
+#include "common/util.h"
 
 #ifndef MAX
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -199,7 +199,7 @@ static int append_entry(sd_bus_message *m, const char *key, const char *type, ..
         return sd_bus_message_close_container(m);
 }
 
-/* The a{sv} of Manager.Subscribe: what was set, with the D-Bus types of daemon/subscription-options.c. */
+/* The a{sv} of Manager.Subscribe: what was set, with the D-Bus types of daemon/model/subscription-options.c. */
 int subscribe_options_append(sd_bus_message *m, const PtpsyncSubscribeOptions *o) {
         int r;
 

@@ -8,18 +8,18 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "address.h"
+#include "common/address.h"
 #include "build-config.h"
-#include "bus-errors.h"
-#include "config.h"
-#include "linuxptp-source.h"
-#include "log.h"
-#include "notify.h"
-#include "manager-bus.h"
-#include "manager.h"
+#include "common/bus-errors.h"
+#include "config/config.h"
+#include "source/linuxptp-source.h"
+#include "common/log.h"
+#include "common/notify.h"
+#include "bus/manager-bus.h"
+#include "engine/manager.h"
 #include "reload.h"
-#include "settings.h"
-#include "store.h"
+#include "config/settings.h"
+#include "store/store.h"
 
 /* Exit codes, in the LSB tradition systemd follows. */
 #define EXIT_INVALID_ARGUMENT 2

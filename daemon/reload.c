@@ -3,9 +3,9 @@
 #include <inttypes.h>
 #include <signal.h>
 
-#include "bus-errors.h"
-#include "log.h"
-#include "notify.h"
+#include "common/bus-errors.h"
+#include "common/log.h"
+#include "common/notify.h"
 #include "reload.h"
 
 struct Reload {

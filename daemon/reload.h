@@ -27,9 +27,9 @@
  */
 #pragma once
 
-#include "linuxptp-source.h"
-#include "manager.h"
-#include "settings.h"
+#include "source/linuxptp-source.h"
+#include "engine/manager.h"
+#include "config/settings.h"
 
 typedef struct Reload Reload;
 

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
-#include "util.h"
+#include "common/util.h"
 
 #define TEST_NODE_NAME "du1.example.com"
 #define TEST_PREFIX "/cluster/node/" TEST_NODE_NAME "/"

@@ -4,9 +4,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "address.h"
+#include "common/address.h"
 #include "test-util.h"
-#include "util.h"
+#include "common/util.h"
 
 #define R_EMPTY "is empty"
 #define R_SLASH "must start with '/'"

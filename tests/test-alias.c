@@ -2,9 +2,9 @@
 
 #include <glib.h>
 
-#include "alias.h"
+#include "model/alias.h"
 #include "test-util.h"
-#include "util.h"
+#include "common/util.h"
 
 typedef struct NameCase {
         const char *name;

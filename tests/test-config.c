@@ -5,9 +5,9 @@
 #include <glib/gstdio.h>
 #include <limits.h>
 
-#include "alias.h"
-#include "config.h"
-#include "util.h"
+#include "model/alias.h"
+#include "config/config.h"
+#include "common/util.h"
 
 #define SIZE_LIMIT (1024 * 1024) /* the documented file size limit */
 

@@ -5,9 +5,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "duration.h"
+#include "common/duration.h"
 #include "test-util.h"
-#include "util.h"
+#include "common/util.h"
 
 #define R_EMPTY     "is empty"
 #define R_LONG      "is too long"

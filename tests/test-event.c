@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
-#include "event.h"
-#include "resource.h"
+#include "model/event.h"
+#include "model/resource.h"
 #include "test-util.h"
 
 #define NODE "du1.example.com"

@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "peer-flow.h"
+#include "model/peer-flow.h"
 
 static void test_message_bound(void) {
         FlowBudget budget = {};

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "phc.h"
+#include "source/phc.h"
 #include "test-util.h"
-#include "util.h"
+#include "common/util.h"
 
 /* 2025-06-01T12:00:00Z, and the same instant on a PHC keeping TAI (TAI − UTC = 37 s). */
 #define S INT64_C(1748779200)

@@ -5,7 +5,7 @@
  * copied in as bytes, and so are PORT_PROPERTIES_NP and TIME_PROPERTIES_DATA_SET replies
  * captured from the project's lab (tests/ptp-lab.sh). For the pmc text outputs, which have no
  * raw form, a small encoder of the test's own builds the datagrams from the values in the text,
- * at the offsets LINUXPTP.md gives, independently of daemon/pmc.c; decoding must give every
+ * at the offsets LINUXPTP.md gives, independently of daemon/source/pmc.c; decoding must give every
  * value back.
  */
 
@@ -14,9 +14,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "pmc.h"
+#include "source/pmc.h"
 #include "test-util.h"
-#include "util.h"
+#include "common/util.h"
 
 /* ---- Raw samples, copied byte for byte ------------------------------------------------------- */
 

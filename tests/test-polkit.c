@@ -45,7 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "authorize.h" /* AUTH_QUERIES_PER_PEER_MAX, AUTH_CHECKS_MAX */
+#include "bus/authorize.h" /* AUTH_QUERIES_PER_PEER_MAX, AUTH_CHECKS_MAX */
 #include "harness.h"
 
 #define LOCK "sync/ptp-status/lock-state"

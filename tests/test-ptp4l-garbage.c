@@ -13,7 +13,7 @@
 #include <sys/un.h>
 
 #include "harness.h"
-#include "pmc.h"
+#include "source/pmc.h"
 
 #define LOCK "sync/ptp-status/lock-state"
 #define GARBAGE_WANTED 300 /* datagrams delivered before the checks (the receiver queues 10 at most) */

@@ -6,9 +6,9 @@
 
 #include <glib.h>
 
-#include "ptp4l-state.h"
+#include "source/ptp4l-state.h"
 #include "test-util.h"
-#include "util.h"
+#include "common/util.h"
 
 #define SEC(n) ((uint64_t) (n) * USEC_PER_SEC)
 #define POLL SEC(1)

@@ -4,7 +4,7 @@
  * passed in: what goes out when, with which attempt, and where each event ends up.
  */
 
-#include "queue.h"
+#include "model/queue.h"
 #include "test-util.h"
 
 #define MS USEC_PER_MSEC

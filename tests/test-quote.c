@@ -2,9 +2,9 @@
 
 #include <glib.h>
 
-#include "quote.h"
+#include "common/quote.h"
 #include "test-util.h"
-#include "util.h"
+#include "common/util.h"
 
 #define A63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define E2 "\xc3\xa9"         /* é */

@@ -9,7 +9,7 @@
 #include <pwd.h>
 
 #include "build-config.h"
-#include "settings.h"
+#include "config/settings.h"
 
 typedef struct Fixture {
         char *dir;

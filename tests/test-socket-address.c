@@ -4,7 +4,7 @@
 #include <glib.h>
 #include <stddef.h>
 
-#include "socket-address.h"
+#include "common/socket-address.h"
 
 #define BASE ((socklen_t) offsetof(struct sockaddr_un, sun_path))
 

@@ -13,8 +13,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#include "resource.h"
-#include "store.h"
+#include "model/resource.h"
+#include "store/store.h"
 #include "test-util.h"
 
 #define LOCK_STATE_TYPE "event.sync.ptp-status.ptp-state-change"

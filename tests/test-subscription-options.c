@@ -9,10 +9,10 @@
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
-#include "bus-errors.h"
-#include "subscription-options.h"
+#include "common/bus-errors.h"
+#include "model/subscription-options.h"
 #include "test-util.h"
-#include "util.h"
+#include "common/util.h"
 
 #define KNOWN "known options are Name, Ordered, Window, Retry, BackoffDelay, BackoffPolicy, AckTimeout, " \
         "QueueLimit, InitialState, DeadLetterLimit, Metadata"

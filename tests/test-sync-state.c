@@ -3,8 +3,8 @@
 #include <glib.h>
 #include <inttypes.h>
 
-#include "sync-state.h"
-#include "util.h"
+#include "model/sync-state.h"
+#include "common/util.h"
 
 /* Spelled out rather than THRESHOLDS_DEFAULT, so that the static tables below are
  * constant initializers; test_thresholds_default() checks the two agree. */

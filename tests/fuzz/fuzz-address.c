@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "address.h"
+#include "common/address.h"
 #include "fuzz.h"
-#include "util.h"
+#include "common/util.h"
 
 static const char *const resources[] = {
         "/",

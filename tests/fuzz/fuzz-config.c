@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "address.h"
-#include "alias.h"
+#include "common/address.h"
+#include "model/alias.h"
 #include "fuzz.h"
-#include "config.h"
-#include "util.h"
+#include "config/config.h"
+#include "common/util.h"
 
 static void check_ptp4l(const Ptp4lConfig *p) {
         check(ptp4l_name_is_valid(p->name));

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "duration.h"
+#include "common/duration.h"
 #include "fuzz.h"
-#include "util.h"
+#include "common/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *s = NULL;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "util.h"
+#include "common/util.h"
 
 static bool run_file(const char *path) {
         g_autoptr(GError) error = NULL;

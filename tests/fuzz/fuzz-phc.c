@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "phc.h"
-#include "util.h"
+#include "source/phc.h"
+#include "common/util.h"
 
 typedef __int128 i128;
 

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "pmc.h"
-#include "util.h"
+#include "source/pmc.h"
+#include "common/util.h"
 
 /* Writes values back big-endian, and marks the bytes whose value the decoder does not keep. */
 typedef struct Out {

@@ -11,7 +11,7 @@
 #include <glib.h>
 
 #include "fuzz.h"
-#include "queue.h"
+#include "model/queue.h"
 
 /* Pushes past this are ignored: the model scans, and longer runs find nothing new. */
 #define MAX_EVENTS 512

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "quote.h"
-#include "util.h"
+#include "common/quote.h"
+#include "common/util.h"
 
 /* What sd-bus accepts in a string, and nothing a terminal would act on. */
 static void check_printable_utf8(const char *s) {

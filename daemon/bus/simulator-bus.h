@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The simulated source: org.ptpsync1.Simulator on /org/ptpsync1, present only
+ * with --source=sim. Inject() feeds an observation into the same state
+ * machine a real source feeds; it never sets a state directly.
+ */
+#pragma once
+
+#include "engine/manager.h"
+
+#define SIMULATOR_INTERFACE "org.ptpsync1.Simulator"
+
+int simulator_bus_register(Manager *m);

@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <assert.h>
+#include <inttypes.h>
+
+#include "common/bus-errors.h"
+#include "common/log.h"
+#include "bus/manager-bus.h"
+#include "engine/manager.h"
+#include "common/notify.h"
+#include "bus/resource-bus.h"
+
+/* Holdover expiry need not be exact to the microsecond, but a user reads it in ms. */
+#define HOLDOVER_TIMER_ACCURACY_USEC (10 * USEC_PER_MSEC)
+
+/* Below the bus, so that queued calls share a commit; above the delivery pump, which needs what it publishes. */
+#define FLUSH_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 5)
+/* A batch that grows this large is committed on the spot: the loop may be too busy to reach the flush. */
+#define FLUSH_WRITES_MAX 1024
+#define PRUNE_EVERY_FLUSHES 256
+
+/*
+ * One thing that waits on the store: an event of a resource to announce, a
+ * Manager property that changed with it, the reply to the call that caused
+ * them (so that its caller hears "done" only once they are durable), or a
+ * message that tells of a store write (such as DeadLettered).
+ */
+typedef struct Publication {
+        Event *event;
+        Announcement announcement; /* with event: what the resource shows once it is out */
+        bool value_changed;
+        const char *property;
+        sd_bus_message *call;    /* to answer: with reply once durable, with an error if not */
+        sd_bus_message *reply;   /* NULL: an empty one */
+        char *subscription;      /* the object path of the durable subscription call made */
+        sd_bus_message *message; /* a signal that tells of a store write (DeadLettered): sent once durable */
+} Publication;
+
+static void publication_free(void *p) {
+        Publication *x = p;
+
+        event_unref(x->event);
+        announcement_done(&x->announcement);
+        sd_bus_message_unref(x->call);
+        sd_bus_message_unref(x->reply);
+        g_free(x->subscription);
+        sd_bus_message_unref(x->message);
+        g_free(x);
+}
+
+static void quota_user_destroy(void *q) {
+        quota_user_config_free(q);
+}
+
+static int on_flush(sd_event_source *s, void *userdata);
+static int on_commit_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKind source,
+                const Thresholds *thresholds, Store *store) {
+        _cleanup_(manager_freep) Manager *m = g_new0(Manager, 1);
+        int r;
+
+        m->event = sd_event_ref(event);
+        m->node_name = g_strdup(node_name);
+        m->source = source;
+        m->thresholds = *thresholds;
+        m->store = store;
+        g_queue_init(&m->outbox);
+        m->subscriptions = subscriptions_new(m);
+        m->subscriptions_per_uid = SUBSCRIPTIONS_PER_UID_DEFAULT;
+        m->subscriptions_per_connection = SUBSCRIPTIONS_PER_CONNECTION_DEFAULT;
+        m->subscriptions_max = SUBSCRIPTIONS_MAX_DEFAULT;
+        m->retain_events = RETAIN_EVENTS_DEFAULT;
+        m->quota_users = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, quota_user_destroy);
+        m->clock_aliases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
+                /* Only the simulator has a GNSS receiver until a real GNSS source exists. */
+                if (k == RESOURCE_GNSS && source != SOURCE_SIM)
+                        continue;
+                m->resources[k] = resource_new(m, k, node_name);
+        }
+
+        r = sd_event_add_defer(event, &m->flush_source, on_flush, m);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->flush_source, FLUSH_PRIORITY);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->flush_source, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+        r = commit_retry_new(&m->commit_retry, event, on_commit_retry, m);
+        if (r < 0)
+                return r;
+
+        /* seq goes on from the store, never reused (so not guessed when it cannot be read); durable
+         * subscriptions come back, detached. */
+        r = store_last_seq(store, &m->last_seq);
+        if (r < 0)
+                return r;
+        m->dispatched_seq = m->last_seq;
+        r = subscriptions_restore(m->subscriptions, store);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        /* Subscriptions before the pump and the peers they are registered with. */
+        subscriptions_free(m->subscriptions);
+        g_queue_clear_full(&m->outbox, publication_free);
+        sd_event_source_disable_unref(m->flush_source);
+        commit_retry_free(m->commit_retry);
+        store_free(m->store);
+        delivery_free(m->delivery);
+        peers_free(m->peers);
+        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
+                resource_free(m->resources[k]);
+        auth_registry_free(m->auth);
+        g_hash_table_unref(m->clock_aliases);
+        g_hash_table_unref(m->quota_users);
+        g_free(m->last_status);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        g_free(m->node_name);
+        g_free(m);
+        return NULL;
+}
+
+void manager_apply_config(Manager *m, const Config *c) {
+        m->thresholds = c->thresholds;
+        m->subscriptions_per_uid = c->subscriptions_per_uid;
+        m->subscriptions_per_connection = c->subscriptions_per_connection;
+        m->subscriptions_max = c->subscriptions_max;
+        m->retain_events = c->retain_events;
+
+        /* settings_load() resolved every group, one per uid; an unresolved one would be a bug there. */
+        g_hash_table_remove_all(m->quota_users);
+        for (guint i = 0; c->quota_users && i < c->quota_users->len; i++) {
+                const QuotaUserConfig *q = c->quota_users->pdata[i];
+
+                assert(q->resolved);
+                g_hash_table_replace(m->quota_users, GUINT_TO_POINTER(q->uid), quota_user_config_copy(q));
+        }
+}
+
+unsigned manager_quota(Manager *m, uid_t uid, bool per_connection, const QuotaUserConfig **ret_group) {
+        const QuotaUserConfig *q = g_hash_table_lookup(m->quota_users, GUINT_TO_POINTER(uid));
+        bool set = q && (per_connection ? q->has_per_connection : q->has_per_uid);
+
+        if (ret_group)
+                *ret_group = set ? q : NULL;
+        if (!set)
+                return per_connection ? m->subscriptions_per_connection : m->subscriptions_per_uid;
+        return per_connection ? q->subscriptions_per_connection : q->subscriptions_per_uid;
+}
+
+Resource *manager_get_resource(Manager *m, ResourceKind k) {
+        assert(k >= 0 && k < _RESOURCE_KIND_MAX);
+        return m->resources[k];
+}
+
+static uint64_t manager_now(Manager *m, clockid_t clock) {
+        uint64_t t;
+
+        if (sd_event_now(m->event, clock, &t) < 0)
+                t = now_usec(clock);
+        return t;
+}
+
+static void manager_prune(Manager *m) {
+        uint64_t keep_after = m->dispatched_seq > m->retain_events ? m->dispatched_seq - m->retain_events : 0;
+
+        keep_after = MIN(keep_after, subscriptions_min_cursor(m->subscriptions));
+        /* The newest event always stays: it is where seq goes on after a restart. */
+        if (keep_after > 0 && keep_after < m->last_seq)
+                store_prune_events(m->store, keep_after);
+}
+
+static unsigned manager_events_held(Manager *m) {
+        unsigned n = 0;
+
+        for (GList *l = m->outbox.head; l; l = l->next)
+                n += ((Publication *) l->data)->event != NULL;
+        return n;
+}
+
+/* Once it is committed: the subscription a durable Subscribe made is stored, and the caller hears so. */
+static void manager_reply_durable(Manager *m, Publication *p) {
+        Subscription *s = p->subscription ? subscriptions_find_by_path(m->subscriptions, p->subscription) : NULL;
+
+        if (s)
+                s->in_store = true;
+        if (p->reply)
+                (void) sd_bus_send(NULL, p->reply, NULL);
+        else
+                (void) sd_bus_reply_method_return(p->call, NULL);
+}
+
+/*
+ * The calls that wait for durability hear now that it failed; the rest of the
+ * outbox waits. A durable subscription whose row was never committed ends:
+ * its Subscribe failed.
+ */
+static void manager_fail_durable_calls(Manager *m, const char *why) {
+        GList *next;
+
+        for (GList *l = m->outbox.head; l; l = next) {
+                Publication *p = l->data;
+                Subscription *s;
+
+                next = l->next;
+                if (!p->call)
+                        continue;
+                g_queue_delete_link(&m->outbox, l);
+                s = p->subscription ? subscriptions_find_by_path(m->subscriptions, p->subscription) : NULL;
+                if (s && !s->in_store) {
+                        log_warning("Subscription %s: not made, its row could not be committed.", s->id);
+                        subscriptions_remove(m->subscriptions, s);
+                }
+                (void) sd_bus_reply_method_errorf(p->call, BUS_ERROR_STORE_FAILED, "%s; %s", why,
+                                                  p->subscription ? "the subscription was not made"
+                                                                  : "what this call changed is not durable "
+                                                                    "(held, and committed later if the store "
+                                                                    "recovers)");
+                publication_free(p);
+        }
+}
+
+/*
+ * in_loop: called by the event loop, not on the spot from inside whatever wrote, where ending a
+ * subscription could pull it from under its caller; then the flush, from the loop and before the
+ * delivery pump, tries once more and answers the calls.
+ */
+static void manager_commit_failed(Manager *m, int error, bool in_loop) {
+        const char *why = store_last_error(m->store);
+        bool first = !commit_retry_failing(m->commit_retry);
+        int r;
+
+        r = commit_retry_failed(m->commit_retry, manager_now(m, CLOCK_MONOTONIC));
+        if (first)
+                log_error_errno(error, "%s; retrying, and holding what waits on it, announced to nobody "
+                                "(events: %u).", why, manager_events_held(m));
+        else
+                log_debug("Commit attempt %u failed: %s", commit_retry_failures(m->commit_retry), why);
+        /* After commit_retry_failed(): writes made from here on wait for the retry, not for a flush. */
+        if (in_loop)
+                manager_fail_durable_calls(m, why);
+        else
+                (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                log_error_errno(error, "Giving up after %u failed commits in %" PRIu64 " s: %s; events never "
+                                "committed nor announced: %u.", commit_retry_failures(m->commit_retry),
+                                COMMIT_RETRY_GIVE_UP_USEC / USEC_PER_SEC, why, manager_events_held(m));
+                (void) sd_event_exit(m->event, EXIT_FAILURE);
+        }
+}
+
+/* Commits what the store has, then announces what waited on it, in order. */
+static void manager_flush(Manager *m, bool in_loop) {
+        Publication *p;
+        int r;
+
+        r = store_commit(m->store);
+        if (r < 0) {
+                manager_commit_failed(m, r, in_loop);
+                return;
+        }
+        if (commit_retry_failing(m->commit_retry)) {
+                unsigned failures = commit_retry_failures(m->commit_retry);
+                uint64_t t = commit_retry_succeeded(m->commit_retry, manager_now(m, CLOCK_MONOTONIC));
+
+                log_notice("The store works again, after %u failed commits in %" PRIu64 ".%03" PRIu64 " s; "
+                           "held events going out now: %u.", failures, t / USEC_PER_SEC,
+                           t % USEC_PER_SEC / USEC_PER_MSEC, manager_events_held(m));
+        }
+
+        m->flushing = true;
+        while ((p = g_queue_pop_head(&m->outbox))) {
+                if (p->event) {
+                        Resource *res = p->announcement.resource;
+
+                        log_info("Event %" PRIu64 ": %s %s", p->event->seq, res->address,
+                                 p->event->values->len > 0 ? g_array_index(p->event->values, EventValue, 0).value
+                                                           : "");
+                        resource_announce(&p->announcement);
+                        m->dispatched_seq = p->event->seq;
+                        manager_bus_emit_event(m, p->event);
+                        resource_bus_emit_changed(res, p->value_changed, true);
+                        subscriptions_dispatch(m->subscriptions, p->event);
+                } else if (p->announcement.resource) {
+                        Resource *res = p->announcement.resource;
+
+                        resource_announce(&p->announcement);
+                        resource_bus_emit_changed(res, p->value_changed, false);
+                } else if (p->property) {
+                        manager_bus_emit_manager_changed(m, p->property);
+                        manager_update_status(m);
+                } else if (p->message) {
+                        r = sd_bus_send(NULL, p->message, NULL);
+                        if (r < 0)
+                                log_warning_errno(r, "Failed to send %s to %s: %m",
+                                                  strna(sd_bus_message_get_member(p->message)),
+                                                  strna(sd_bus_message_get_destination(p->message)));
+                } else
+                        manager_reply_durable(m, p);
+                publication_free(p);
+        }
+        m->flushing = false;
+
+        if (++m->flushes_since_prune >= PRUNE_EVERY_FLUSHES) {
+                m->flushes_since_prune = 0;
+                manager_prune(m);
+        }
+}
+
+static int on_flush(sd_event_source *s, void *userdata) {
+        manager_flush(userdata, true);
+        return 0;
+}
+
+static int on_commit_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        manager_flush(userdata, true);
+        return 0;
+}
+
+bool manager_store_failing(Manager *m, const char **ret_why) {
+        if (!commit_retry_failing(m->commit_retry))
+                return false;
+        *ret_why = store_last_error(m->store);
+        return true;
+}
+
+int manager_commit_final(Manager *m) {
+        return store_commit(m->store);
+}
+
+void manager_request_flush(Manager *m) {
+        /* While commits fail, the retry timer commits, not every new write. */
+        if (commit_retry_failing(m->commit_retry))
+                return;
+        /* Not from inside a flush's announcements: those of the next events would overtake the one going out. */
+        if (store_pending_writes(m->store) >= FLUSH_WRITES_MAX && !m->flushing) {
+                manager_flush(m, false);
+                return;
+        }
+        (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
+}
+
+static void manager_announce(Manager *m, Publication p) {
+        g_queue_push_tail(&m->outbox, g_memdup2(&p, sizeof(p)));
+        manager_request_flush(m);
+}
+
+/* c: the clock the event is about; NULL for sync-state. */
+static void manager_publish(Manager *m, Resource *r, Clock *c, Event *e, bool value_changed) {
+        Publication p = { .event = event_ref(e), .value_changed = value_changed };
+
+        /* Taken for good: if the commit fails, the event is held with it and committed later. */
+        e->seq = ++m->last_seq;
+        store_add_event(m->store, e);
+        resource_prepare_announcement(&p.announcement, r, c, e);
+        manager_announce(m, p);
+}
+
+/* A change of what r (and c) show that is no event: a retired clock gone, or r left with no value. */
+static void manager_announce_quietly(Manager *m, Resource *r, Clock *c, bool value_changed) {
+        Publication p = { .value_changed = value_changed };
+
+        resource_prepare_announcement(&p.announcement, r, c, NULL);
+        manager_announce(m, p);
+}
+
+static void manager_property_changed(Manager *m, const char *property) {
+        manager_announce(m, (Publication) { .property = property });
+}
+
+void manager_reply_when_durable(Manager *m, sd_bus_message *call, sd_bus_message *reply) {
+        manager_announce(m, (Publication) { .call = sd_bus_message_ref(call), .reply = sd_bus_message_ref(reply) });
+}
+
+int manager_reply_subscribed_when_durable(Manager *m, sd_bus_message *call, Subscription *s) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "o", s->object_path);
+        if (r < 0)
+                return r;
+        manager_announce(m, (Publication) {
+                .call = sd_bus_message_ref(call),
+                .reply = TAKE_PTR(reply),
+                .subscription = g_strdup(s->object_path),
+        });
+        return 0;
+}
+
+void manager_send_when_durable(Manager *m, sd_bus_message *message) {
+        manager_announce(m, (Publication) { .message = sd_bus_message_ref(message) });
+}
+
+static void manager_update_sync_state(Manager *m) {
+        Resource *r = m->resources[RESOURCE_SYNC_STATE];
+        _cleanup_(event_unrefp) Event *e = NULL;
+
+        if (!resource_update_sync_state(r, m->resources[RESOURCE_LOCK_STATE], m->resources[RESOURCE_OS_CLOCK]))
+                return;
+        /* No data any more (every PTP clock retired): nothing to claim, and no event to claim it with. */
+        if (!r->value)
+                manager_announce_quietly(m, r, NULL, true);
+        else {
+                e = resource_change_event(r, NULL, (int64_t) manager_now(m, CLOCK_REALTIME));
+                manager_publish(m, r, NULL, e, true);
+        }
+        manager_property_changed(m, "SyncState");
+}
+
+/*
+ * After a value of clock c changed: its event, the resource's, and the node's. A retired clock has
+ * no value to announce: the resource's event then carries the other clocks, and only if its own
+ * value changed.
+ */
+static void manager_clock_changed(Manager *m, Clock *c) {
+        Resource *r = c->resource;
+        _cleanup_(event_unrefp) Event *e = NULL;
+        bool value_changed;
+
+        value_changed = resource_update_value(r);
+        if (c->value || (value_changed && r->value)) {
+                e = resource_change_event(r, c->value ? c : NULL, (int64_t) manager_now(m, CLOCK_REALTIME));
+                manager_publish(m, r, c, e, value_changed);
+        } else
+                manager_announce_quietly(m, r, c, value_changed);
+        if (!value_changed)
+                return;
+        if (r->kind == RESOURCE_CLOCK_CLASS)
+                manager_property_changed(m, "ClockClass");
+        else if (resource_kind_is_sync(r->kind))
+                manager_update_sync_state(m);
+}
+
+static void clock_sync_transition(Manager *m, Clock *c);
+
+void manager_set_clock_alias(Manager *m, const char *clock, const char *alias) {
+        g_hash_table_replace(m->clock_aliases, g_strdup(clock), g_strdup(alias));
+}
+
+/* The resource's clock, created with its configured alias if it is new. */
+static Clock *manager_ensure_clock(Manager *m, Resource *r, const char *name) {
+        return resource_ensure_clock(r, name, g_hash_table_lookup(m->clock_aliases, name));
+}
+
+static int on_holdover_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Clock *c = userdata;
+
+        /* The deadline itself, not "now": expiry is defined at the deadline. */
+        if (clock_sync_expire(&c->sync, usec))
+                clock_sync_transition(c->resource->manager, c);
+        return 0;
+}
+
+static void clock_arm_holdover_timer(Manager *m, Clock *c) {
+        int r;
+
+        if (c->sync.state != SYNC_STATE_HOLDOVER) {
+                (void) sd_event_source_set_enabled(c->holdover_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (c->holdover_timer) {
+                r = sd_event_source_set_time(c->holdover_timer, c->sync.holdover_deadline);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(c->holdover_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time(m->event, &c->holdover_timer, CLOCK_MONOTONIC,
+                                      c->sync.holdover_deadline, HOLDOVER_TIMER_ACCURACY_USEC,
+                                      on_holdover_timer, c);
+        if (r < 0)
+                /* Without the timer HOLDOVER would last forever: say so loudly. */
+                log_error_errno(r, "Failed to arm the holdover timer of %s: %m", c->name);
+}
+
+static void clock_sync_transition(Manager *m, Clock *c) {
+        g_free(c->value);
+        c->value = g_strdup(sync_state_to_string(c->sync.state));
+        c->offset_ns = c->sync.offset_ns;
+        clock_arm_holdover_timer(m, c);
+        manager_clock_changed(m, c);
+}
+
+int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observation o, int64_t offset_ns) {
+        Resource *r = manager_get_resource(m, k);
+        uint64_t now = manager_now(m, CLOCK_MONOTONIC);
+        Clock *c;
+
+        assert(resource_kind_is_sync(k));
+        if (!r)
+                return -ENOENT;
+
+        c = manager_ensure_clock(m, r, clock);
+        /* A late timer must not let an observation jump over the expiry: see sync-state.h. */
+        if (clock_sync_expire(&c->sync, now))
+                clock_sync_transition(m, c);
+        if (clock_sync_observe(&c->sync, &m->thresholds, o, offset_ns, now))
+                clock_sync_transition(m, c);
+        else
+                c->offset_ns = c->sync.offset_ns;
+        return 0;
+}
+
+void manager_retire_clock(Manager *m, ResourceKind k, const char *clock) {
+        Resource *r = manager_get_resource(m, k);
+        Clock *c = r ? resource_find_clock(r, clock) : NULL;
+
+        if (!c || c->retired)
+                return;
+        log_info("%s: clock %s retired (its source was removed).", r->info->kind, c->name);
+        clock_retire(c);
+        (void) sd_event_source_set_enabled(c->holdover_timer, SD_EVENT_OFF);
+        manager_clock_changed(m, c);
+}
+
+int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const char *value, int64_t offset_ns) {
+        Resource *r = manager_get_resource(m, k);
+        Clock *c;
+
+        assert(!resource_kind_is_sync(k) && k != RESOURCE_SYNC_STATE);
+        if (!r)
+                return -ENOENT;
+
+        c = manager_ensure_clock(m, r, clock);
+        c->offset_ns = offset_ns;
+        if (streq_ptr(c->value, value))
+                return 0;
+        g_free(c->value);
+        c->value = g_strdup(value);
+        manager_clock_changed(m, c);
+        return 0;
+}
+
+void manager_update_status(Manager *m) {
+        const Resource *sync = m->resources[RESOURCE_SYNC_STATE];
+        const Resource *class = m->resources[RESOURCE_CLOCK_CLASS];
+        g_autofree char *status = NULL;
+
+        /* What has been announced, as the properties show it. */
+        if (!sync->announced_value)
+                status = g_strdup("STATUS=Waiting for the first observation of PTP and the system clock");
+        else if (class->announced_value)
+                status = g_strdup_printf("STATUS=Node %s, clock class %s", sync->announced_value,
+                                         class->announced_value);
+        else
+                status = g_strdup_printf("STATUS=Node %s", sync->announced_value);
+        if (streq_ptr(status, m->last_status))
+                return;
+        (void) notify_nonblocking(status);
+        g_free(m->last_status);
+        m->last_status = TAKE_PTR(status);
+}

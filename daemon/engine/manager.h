@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The manager
+ *
+ * Owns the resources and the event sequence. Sources hand it observations;
+ * it runs them through the state machine, arms the holdover timers, and
+ * publishes an event for every change of state or value (and only then):
+ * the resource's event first, then the derived sync-state's, each with the
+ * next seq.
+ *
+ * An event is committed to the store before anyone hears of it: it goes into
+ * the store's open transaction and into an outbox, and once per batch of loop
+ * work (a source below the bus's priority, so that a burst of calls shares
+ * one commit) the transaction is committed and the outbox flushed in order --
+ * the Event broadcast, PropertiesChanged, and every matching subscription's
+ * queue (subscriptions.c).
+ *
+ * A commit that fails is a failure, not a log line: the outbox stays as it
+ * is, announced to nobody, its events keeping the seqs they were given; the
+ * calls that wait for durability get StoreFailed at once; the store keeps the
+ * batch and the commit is retried with backoff (commit-retry.h) until it
+ * works, when the outbox goes out in order, or for 30 s, when the daemon
+ * exits with status 1.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "bus/authorize.h"
+#include "engine/commit-retry.h"
+#include "config/config.h"
+#include "engine/delivery.h"
+#include "bus/peers.h"
+#include "model/resource.h"
+#include "store/store.h"
+#include "engine/subscriptions.h"
+
+typedef struct Reload Reload;
+
+struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        char *node_name;
+        SourceKind source;
+        Thresholds thresholds;
+        Resource *resources[_RESOURCE_KIND_MAX]; /* NULL: not offered by this source */
+        GHashTable *clock_aliases; /* clock (interface) -> configured alias */
+        char *last_status;         /* the last STATUS= sent */
+        uint64_t last_seq;
+        uint64_t dispatched_seq; /* the newest event handed to the subscriptions */
+        Store *store;
+        GQueue outbox;           /* Publication*, committed at the next flush */
+        sd_event_source *flush_source;
+        CommitRetry *commit_retry; /* armed while commits fail */
+        bool flushing;             /* announcing what a commit made durable */
+        unsigned flushes_since_prune;
+        unsigned retain_events;
+        AuthRegistry *auth;
+        Subscriptions *subscriptions;
+        unsigned subscriptions_per_uid;
+        unsigned subscriptions_per_connection;
+        unsigned subscriptions_max;
+        GHashTable *quota_users; /* uid -> QuotaUserConfig*: [Quota user NAME], over the two above */
+        Peers *peers;       /* once on the bus */
+        Delivery *delivery; /* once on the bus */
+        Reload *reload;     /* Manager.Reload's, once set up (reload.h); not owned */
+};
+
+/* Takes the store over; restores its durable subscriptions. */
+int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKind source,
+                const Thresholds *thresholds, Store *store);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+Resource *manager_get_resource(Manager *m, ResourceKind k);
+
+/* What of the configuration may change while running: thresholds, quotas, retention. At start-up and on reload. */
+void manager_apply_config(Manager *m, const Config *c);
+
+/*
+ * The bound on uid's subscriptions in all (per_connection false) or on one of its connections
+ * (true): its [Quota user NAME] group's if that sets it, else [Quota]'s. *ret_group (if set) gets
+ * the group it comes from, NULL for [Quota]'s (valid until the next manager_apply_config()).
+ */
+unsigned manager_quota(Manager *m, uid_t uid, bool per_connection, const QuotaUserConfig **ret_group);
+
+/* Addresses clock's values as ALIAS/master instead of the derived alias; before its first observation. */
+void manager_set_clock_alias(Manager *m, const char *clock, const char *alias);
+
+/* A lock-state or os-clock observation of one clock. */
+int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observation o, int64_t offset_ns);
+/* A clock-class ("6") or GNSS ("SYNCHRONIZED") reading of one clock; the value is validated by the caller. */
+int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const char *value, int64_t offset_ns);
+
+/*
+ * Nothing observes clock any more (its ptp4l instance was removed): it leaves resource k's value,
+ * properties and current state (clock_retire()), with an event if the resource's value changes,
+ * until it is observed again. Nothing if k has no such clock, or it is retired already.
+ */
+void manager_retire_clock(Manager *m, ResourceKind k, const char *clock);
+
+/*
+ * Replies to call with reply (NULL: an empty one) once everything it caused
+ * is committed, or with StoreFailed if that commit fails.
+ */
+void manager_reply_when_durable(Manager *m, sd_bus_message *call, sd_bus_message *reply);
+/*
+ * A durable Subscribe that made or re-attached s: replies with its path once
+ * its row is committed. If that commit fails: StoreFailed, and s ends (unless
+ * an earlier commit had stored it).
+ */
+int manager_reply_subscribed_when_durable(Manager *m, sd_bus_message *call, Subscription *s);
+/* Sends message once the store writes made so far are committed (held while commits fail). */
+void manager_send_when_durable(Manager *m, sd_bus_message *message);
+
+/* Whether commits fail now; why, as the store says, in *ret_why. */
+bool manager_store_failing(Manager *m, const char **ret_why);
+/* At exit: commits what waits; < 0 if it cannot (store_free() will try once more, and say why). */
+int manager_commit_final(Manager *m);
+
+/* Store writes happened: commit them (and publish what waits on them) soon. */
+void manager_request_flush(Manager *m);
+
+/* The node's overall state for humans: sd_notify STATUS=. */
+void manager_update_status(Manager *m);

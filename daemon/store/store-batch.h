@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The store's batch
+ *
+ * The writes made since the last commit that worked, in memory, in the order
+ * they were made. The store applies them all in one transaction when it
+ * commits; if that fails, the transaction is rolled back as a whole (so no
+ * event is ever stored without all its values) and the batch stays as it is
+ * for the next attempt, since a rolled-back transaction keeps nothing.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "model/event.h"
+#include "model/queue.h"
+#include "model/subscription-options.h"
+
+typedef enum StoreOpKind {
+        STORE_OP_ADD_EVENT,
+        STORE_OP_SAVE_SUBSCRIPTION,
+        STORE_OP_DELETE_SUBSCRIPTION,
+        STORE_OP_SET_CURSOR,
+        STORE_OP_RESET_CURSOR,
+        STORE_OP_ADD_DEAD_LETTER,
+        STORE_OP_DELETE_DEAD_LETTER,
+        STORE_OP_DELETE_DEAD_LETTERS,
+        STORE_OP_TRIM_DEAD_LETTERS,
+        STORE_OP_PRUNE_EVENTS,
+        _STORE_OP_KIND_MAX,
+} StoreOpKind;
+
+/* One write; which fields mean something depends on the kind. Owns what it points to. */
+typedef struct StoreOp {
+        StoreOpKind kind;
+        char *id;        /* the subscription */
+        uint64_t number; /* a seq, a cursor, how many to keep */
+        Event *event;    /* ADD_EVENT */
+        DeadLetterReason reason;
+        uid_t uid;                   /* SAVE_SUBSCRIPTION */
+        char *address;               /* SAVE_SUBSCRIPTION */
+        SubscriptionOptions options; /* SAVE_SUBSCRIPTION */
+} StoreOp;
+
+typedef struct StoreBatch StoreBatch;
+
+StoreBatch *store_batch_new(void);
+StoreBatch *store_batch_free(StoreBatch *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(StoreBatch *, store_batch_free);
+
+/* Takes over what op points to. */
+void store_batch_add(StoreBatch *b, StoreOp op);
+unsigned store_batch_size(const StoreBatch *b);
+const StoreOp *store_batch_get(const StoreBatch *b, unsigned i);
+/* After the commit that made it durable. */
+void store_batch_clear(StoreBatch *b);
+
+/* "adding event 12", "saving subscription ID": what a message about a failed write says. */
+char *store_op_describe(const StoreOp *op);
