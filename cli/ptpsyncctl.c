@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsyncctl: query and control ptpsyncd from a shell, modelled on
+ * timedatectl/busctl. Everything goes through libptpsync, except the
+ * properties (status, subscriptions) and Simulator.Inject, which are plain
+ * sd-bus calls on a second connection to the same bus.
+ *
+ * This file: the options, --help, the table of verbs and the dispatch to
+ * them (verb-*.c), log_error(). Connecting and the exit status of a failed
+ * call are in cli-bus.c, what is printed in cli-output.c.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "ptpsyncctl.h"
+#include "common/quote.h"
+#include "common/util.h"
+
+const char *arg_bus = NULL; /* NULL: the system bus */
+bool arg_json = false;
+bool arg_legend = true;
+const char *arg_durable = NULL;
+const char *arg_state = "LOCKED";
+uint64_t arg_timeout = UINT64_MAX;
+bool use_color = false;
+
+_printf_(1, 2) void log_error(const char *fmt, ...) {
+        va_list ap;
+
+        fputs("ptpsyncctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+static void help(void) {
+        printf("ptpsyncctl [OPTIONS...] COMMAND ...\n"
+               "\n"
+               "Query and control ptpsyncd, the PTP sync-state service (org.ptpsync1).\n"
+               "\n"
+               "Commands:\n"
+               "  status                 Show the node, its overall sync state, and every\n"
+               "                         resource with its value, clocks (value and offset),\n"
+               "                         last change; the clock class and subscriber count\n"
+               "  list                   List the resources of the node\n"
+               "  get ADDRESS            Show the current state of ADDRESS (an address or a\n"
+               "                         prefix; relative addresses get the node's prefix)\n"
+               "  watch [ADDRESS]        Print events as they happen until SIGINT/SIGTERM\n"
+               "                         (with --durable=NAME: a durable subscription, acked)\n"
+               "  wait [ADDRESS]         Wait until ADDRESS (default: the node's sync-state)\n"
+               "                         is in --state= (for ExecStartPre= and units)\n"
+               "  subscriptions          List subscriptions (the caller's; everyone's for root and org.ptpsync1.manage)\n"
+               "  dead-letters ID        Show the dead letters of subscription ID\n"
+               "  redrive ID             Queue the dead letters of ID again\n"
+               "  purge ID               Drop the dead letters of ID\n"
+               "  cancel ID              End subscription ID\n"
+               "  reload                 Make ptpsyncd re-read its configuration file; fails,\n"
+               "                         saying why, if ptpsyncd refuses it (ExecReload=)\n"
+               "  inject SUFFIX CLOCK OBSERVATION [OFFSET]\n"
+               "                         Feed an observation to the simulated source\n"
+               "                         (ptpsyncd --source=sim; polkit org.ptpsync1.simulate,\n"
+               "                         root by default). OBSERVATION:\n"
+               "                         locked, unlocked, unreachable, a clock class, or a\n"
+               "                         GNSS state; OFFSET in ns\n"
+               "\n"
+               "ID is a subscription's object path, its 32 hex digits, or its UUID.\n"
+               "\n"
+               "Options:\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show the package version\n"
+               "     --bus=system|ADDRESS\n"
+               "                         Connect to the system bus (default) or the D-Bus\n"
+               "                         address ADDRESS (unix:path=...)\n"
+               "     --json              One JSON object per line; events in the O-RAN\n"
+               "                         (CloudEvents 1.0) shape\n"
+               "     --no-legend         Do not print headers and footers\n"
+               "     --durable=NAME      watch: subscribe durably with NAME and acknowledge\n"
+               "     --state=STATE       wait: the state to reach (default LOCKED; a clock\n"
+               "                         class for clock-class)\n"
+               "     --timeout=SEC       wait: give up after SEC seconds (default: infinity)\n"
+               "\n"
+               "Colours are used only when standard output is a terminal and $NO_COLOR is\n"
+               "unset, never with --json.\n"
+               "\n"
+               "Exit status:\n"
+               "  0  success (wait: the state was reached)\n"
+               "  1  another failure (reload: the configuration was refused)\n"
+               "  2  invalid usage: unknown command or option, bad argument or address\n"
+               "  3  ptpsyncd is not running (org.ptpsync1 has no owner)\n"
+               "  4  access denied\n"
+               "  5  no such resource or subscription\n"
+               "  6  timeout (wait)\n");
+}
+
+static int parse_timeout(const char *s, uint64_t *ret) {
+        char *end;
+        double d;
+
+        if (streq(s, "infinity")) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        errno = 0;
+        d = strtod(s, &end);
+        if (errno != 0 || end == s || *end || !isfinite(d) || d < 0 || d > 1e9)
+                return -EINVAL;
+        *ret = (uint64_t) (d * (double) USEC_PER_SEC);
+        return 0;
+}
+
+typedef struct Verb {
+        const char *name;
+        unsigned min_args, max_args; /* besides the verb */
+        int (*run)(char **args);
+        bool needs_client;
+} Verb;
+
+static const Verb verbs[] = {
+        { "status", 0, 0, verb_status, true },
+        { "list", 0, 0, verb_list, true },
+        { "get", 1, 1, verb_get, true },
+        { "watch", 0, 1, verb_watch, true },
+        { "wait", 0, 1, verb_wait, true },
+        { "subscriptions", 0, 0, verb_subscriptions, true },
+        { "dead-letters", 1, 1, verb_dead_letters, true },
+        { "redrive", 1, 1, verb_redrive_or_purge, true },
+        { "purge", 1, 1, verb_redrive_or_purge, true },
+        { "cancel", 1, 1, verb_cancel, true },
+        { "reload", 0, 0, verb_reload, true },
+        { "inject", 3, 4, verb_inject, false },
+};
+
+/* A value some resource can have: a sync state, a clock class, or an O-RAN GNSS state (upper case, '-'). */
+static bool state_is_valid(const char *s) {
+        size_t digits = strspn(s, "0123456789");
+
+        if (digits > 0 && digits <= 3 && s[digits] == '\0')
+                return atoi(s) <= 255;
+        if (!(s[0] >= 'A' && s[0] <= 'Z'))
+                return false;
+        return s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ-")] == '\0';
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_JSON, ARG_NO_LEGEND, ARG_DURABLE, ARG_STATE, ARG_TIMEOUT };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "bus", required_argument, NULL, ARG_BUS },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "durable", required_argument, NULL, ARG_DURABLE },
+                { "state", required_argument, NULL, ARG_STATE },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                {},
+        };
+        const Verb *verb = NULL;
+        unsigned n_args;
+        int c, r;
+
+        /*
+         * A negative number ("inject ... -42") is an argument, not options: getopt sees it as "42" (the
+         * same string, one byte on), and it is given back whole below. There are no digit options.
+         */
+        _cleanup_free_ char **shifted = calloc(argc, sizeof(char *));
+        size_t n_shifted = 0;
+
+        if (!shifted)
+                return EXIT_FAIL;
+        for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+                if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9')
+                        shifted[n_shifted++] = ++argv[i];
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return EXIT_OK;
+                case ARG_VERSION:
+                        printf("ptpsyncctl %s\n", PACKAGE_VERSION);
+                        return EXIT_OK;
+                case ARG_BUS:
+                        arg_bus = streq(optarg, "system") ? NULL : optarg;
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg_legend = false;
+                        break;
+                case ARG_DURABLE:
+                        if (isempty(optarg)) {
+                                log_error("--durable= needs a name.");
+                                return EXIT_USAGE;
+                        }
+                        arg_durable = optarg;
+                        break;
+                case ARG_STATE:
+                        if (!state_is_valid(optarg)) {
+                                log_error("Invalid --state=%s: expected LOCKED, HOLDOVER, FREERUN, a clock class "
+                                          "0..255, or a GNSS state such as SYNCHRONIZED (upper case).",
+                                          QUOTE(optarg));
+                                return EXIT_USAGE;
+                        }
+                        arg_state = optarg;
+                        break;
+                case ARG_TIMEOUT:
+                        if (parse_timeout(optarg, &arg_timeout) < 0) {
+                                log_error("Invalid --timeout=%s: expected seconds, or infinity.", QUOTE(optarg));
+                                return EXIT_USAGE;
+                        }
+                        break;
+                default: /* getopt_long() has said what is wrong */
+                        return EXIT_USAGE;
+                }
+
+        for (int i = optind; i < argc; i++)
+                for (size_t j = 0; j < n_shifted; j++)
+                        if (argv[i] == shifted[j])
+                                argv[i]--;
+
+        if (optind >= argc) {
+                log_error("A command is needed; see --help.");
+                return EXIT_USAGE;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[optind], verbs[i].name))
+                        verb = &verbs[i];
+        if (!verb) {
+                log_error("Unknown command %s; see --help.", QUOTE(argv[optind]));
+                return EXIT_USAGE;
+        }
+        n_args = (unsigned) (argc - optind - 1);
+        if (n_args < verb->min_args || n_args > verb->max_args) {
+                log_error("%s: %s arguments; see --help.", verb->name,
+                          n_args < verb->min_args ? "too few" : "too many");
+                return EXIT_USAGE;
+        }
+        if (arg_durable && !streq(verb->name, "watch")) {
+                log_error("--durable= is for watch only.");
+                return EXIT_USAGE;
+        }
+
+        use_color = !arg_json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+        if (verb->needs_client && (r = connect_client()) != 0)
+                return r;
+        r = verb->run(argv + optind);
+        fflush(stdout);
+        ptpsync_client_free(client);
+        sd_bus_flush_close_unref(raw_bus);
+        return r;
+}

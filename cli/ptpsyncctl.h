@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsyncctl: what its files share. The options (arg_*), the two
+ * connections, the exit statuses, the helpers of ptpsyncctl.c (log_error()),
+ * cli-bus.c (connecting, errors, properties) and cli-output.c (values, JSON,
+ * times, events), and the verbs that ptpsyncctl.c dispatches to.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <systemd/sd-bus.h>
+
+#include "ptpsync.h"
+#include "common/util.h"
+
+#ifndef MAX
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+
+/* Exit statuses (documented in --help and README.md). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAIL = 1,
+        EXIT_USAGE = 2,
+        EXIT_NO_DAEMON = 3,
+        EXIT_ACCESS_DENIED = 4,
+        EXIT_NO_SUCH = 5,
+        EXIT_TIMEOUT = 6,
+};
+
+#define MANAGER_PATH "/org/ptpsync1"
+#define MANAGER_IFACE "org.ptpsync1.Manager"
+#define RESOURCE_IFACE "org.ptpsync1.Resource"
+#define SUBSCRIPTION_IFACE "org.ptpsync1.Subscription"
+#define SIMULATOR_IFACE "org.ptpsync1.Simulator"
+#define SYNC_STATE_SUFFIX "sync/sync-status/sync-state"
+
+/* The options (ptpsyncctl.c). */
+extern const char *arg_bus; /* NULL: the system bus */
+extern bool arg_json;
+extern bool arg_legend;
+extern const char *arg_durable;
+extern const char *arg_state;
+extern uint64_t arg_timeout;
+extern bool use_color;
+
+/* The connections (cli-bus.c). */
+extern PtpsyncClient *client; /* the libptpsync connection */
+extern sd_bus *raw_bus;       /* for properties and Inject */
+
+/* ptpsyncctl.c */
+_printf_(1, 2) void log_error(const char *fmt, ...);
+
+/* cli-bus.c */
+int client_failed(const char *what, int r);
+int bus_failed(const char *what, int r, const sd_bus_error *error);
+int connect_client(void);
+int connect_raw(void);
+int get_node_name(char **ret);
+int resolve_address(const char *address, char **ret);
+int get_string_prop(const char *path, const char *iface, const char *name, char **ret);
+int get_private_string_prop(const char *path, const char *iface, const char *name, char **ret);
+int get_trivial_prop(const char *path, const char *iface, const char *name, char type, void *ret);
+
+/* cli-output.c */
+void print_value(const char *s, int width);
+void json_string(FILE *f, const char *s);
+void format_rfc3339(char *buf, size_t size, int64_t usec);
+void format_local(char *buf, size_t size, uint64_t usec);
+size_t node_prefix_len(const char *source);
+void print_event(const PtpsyncEvent *e);
+void print_event_list(const PtpsyncEventList *l);
+
+/* The verbs: args[0] is the verb, its arguments follow, NULL-terminated. */
+int verb_status(char **args);        /* verb-status.c */
+int verb_list(char **args);
+int verb_get(char **args);
+int verb_watch(char **args);         /* verb-watch.c */
+int verb_wait(char **args);
+int verb_subscriptions(char **args); /* verb-subscriptions.c */
+int verb_dead_letters(char **args);
+int verb_redrive_or_purge(char **args);
+int verb_cancel(char **args);
+int verb_reload(char **args);        /* verb-admin.c */
+int verb_inject(char **args);

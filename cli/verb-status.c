@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsyncctl status, list and get: the node and its resources, read from
+ * their properties (status) or through libptpsync (list, get).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+#include "ptpsync.h"
+#include "ptpsyncctl.h"
+#include "common/quote.h"
+#include "common/util.h"
+
+typedef struct Clock {
+        char *address, *value;
+        int64_t offset;
+} Clock;
+
+typedef struct Resource {
+        char *address, *kind, *value;
+        uint64_t last_change, sequence;
+        Clock *clocks;
+        size_t n_clocks;
+} Resource;
+
+static void resource_clear(Resource *r) {
+        free(r->address);
+        free(r->kind);
+        free(r->value);
+        for (size_t i = 0; i < r->n_clocks; i++) {
+                free(r->clocks[i].address);
+                free(r->clocks[i].value);
+        }
+        free(r->clocks);
+}
+
+static int read_resource(const char *path, Resource *res) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *a, *v;
+        int64_t offset;
+        int r;
+
+        if ((r = get_string_prop(path, RESOURCE_IFACE, "Address", &res->address)) != 0 ||
+            (r = get_string_prop(path, RESOURCE_IFACE, "Kind", &res->kind)) != 0 ||
+            (r = get_string_prop(path, RESOURCE_IFACE, "Value", &res->value)) != 0 ||
+            (r = get_trivial_prop(path, RESOURCE_IFACE, "LastChange", 't', &res->last_change)) != 0 ||
+            (r = get_trivial_prop(path, RESOURCE_IFACE, "Sequence", 't', &res->sequence)) != 0)
+                return r;
+        r = sd_bus_get_property(raw_bus, PTPSYNC_BUS_NAME, path, RESOURCE_IFACE, "Clocks", &error, &reply, "a(ssx)");
+        if (r < 0) {
+                r = bus_failed("Clocks", r, &error);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(ssx)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssx)", &a, &v, &offset)) > 0) {
+                Clock *n = realloc(res->clocks, (res->n_clocks + 1) * sizeof(Clock));
+                if (!n) {
+                        r = -ENOMEM;
+                        break;
+                }
+                res->clocks = n;
+                n[res->n_clocks++] = (Clock) { strdup(a), strdup(v), offset };
+        }
+        sd_bus_message_unref(reply);
+        if (r < 0) {
+                log_error("Failed to read the clocks of %s: %s", path, strerror(-r));
+                return EXIT_FAIL;
+        }
+        return 0;
+}
+
+int verb_status(char **args) {
+        PtpsyncResourceList *list = NULL;
+        _cleanup_free_ char *node = NULL, *sync_state = NULL, *version = NULL;
+        uint8_t clock_class = 0;
+        uint32_t n_subscriptions = 0;
+        uint64_t last_seq = 0;
+        Resource *res = NULL;
+        size_t n = 0;
+        int r;
+
+        if ((r = connect_raw()) != 0 ||
+            (r = get_string_prop(MANAGER_PATH, MANAGER_IFACE, "NodeName", &node)) != 0 ||
+            (r = get_string_prop(MANAGER_PATH, MANAGER_IFACE, "Version", &version)) != 0 ||
+            (r = get_string_prop(MANAGER_PATH, MANAGER_IFACE, "SyncState", &sync_state)) != 0 ||
+            (r = get_trivial_prop(MANAGER_PATH, MANAGER_IFACE, "ClockClass", 'y', &clock_class)) != 0 ||
+            (r = get_trivial_prop(MANAGER_PATH, MANAGER_IFACE, "SubscriptionCount", 'u', &n_subscriptions)) != 0 ||
+            (r = get_trivial_prop(MANAGER_PATH, MANAGER_IFACE, "LastSequence", 't', &last_seq)) != 0)
+                return r;
+        r = ptpsync_client_list_resources(client, &list);
+        if (r < 0)
+                return client_failed("Failed to list resources", r);
+        n = ptpsync_resource_list_get_n(list);
+        res = calloc(n ?: 1, sizeof(Resource));
+        if (!res) {
+                ptpsync_resource_list_free(list);
+                return EXIT_FAIL;
+        }
+        for (size_t i = 0; i < n && r == 0; i++) {
+                const char *path;
+                ptpsync_resource_list_get(list, i, NULL, NULL, &path);
+                r = read_resource(path, &res[i]);
+        }
+        ptpsync_resource_list_free(list);
+        if (r != 0)
+                goto finish;
+
+        if (arg_json) {
+                printf("{\"node\":");
+                json_string(stdout, node);
+                printf(",\"version\":");
+                json_string(stdout, version);
+                printf(",\"sync_state\":");
+                json_string(stdout, sync_state);
+                printf(",\"clock_class\":%u,\"subscriptions\":%" PRIu32 ",\"last_sequence\":%" PRIu64
+                       ",\"resources\":[",
+                       clock_class, n_subscriptions, last_seq);
+                for (size_t i = 0; i < n; i++) {
+                        char t[64];
+                        printf(i > 0 ? ",{\"address\":" : "{\"address\":");
+                        json_string(stdout, res[i].address);
+                        printf(",\"kind\":");
+                        json_string(stdout, res[i].kind);
+                        printf(",\"value\":");
+                        json_string(stdout, res[i].value);
+                        if (res[i].last_change > 0) {
+                                format_rfc3339(t, sizeof t, (int64_t) res[i].last_change);
+                                printf(",\"last_change\":\"%s\"", t);
+                        } else
+                                printf(",\"last_change\":null");
+                        printf(",\"sequence\":%" PRIu64 ",\"clocks\":[", res[i].sequence);
+                        for (size_t j = 0; j < res[i].n_clocks; j++) {
+                                printf(j > 0 ? ",{\"address\":" : "{\"address\":");
+                                json_string(stdout, res[i].clocks[j].address);
+                                printf(",\"value\":");
+                                json_string(stdout, res[i].clocks[j].value);
+                                printf(",\"offset\":%" PRId64 "}", res[i].clocks[j].offset);
+                        }
+                        printf("]}");
+                }
+                printf("]}\n");
+                goto finish;
+        }
+
+        printf("           Node: %s\n", node);
+        printf("     Sync state: ");
+        print_value(isempty(sync_state) ? "n/a" : sync_state, 0);
+        if (clock_class > 0)
+                printf("\n    Clock class: %u\n", clock_class);
+        else
+                printf("\n    Clock class: n/a\n");
+        printf("  Subscriptions: %" PRIu32 "\n", n_subscriptions);
+        printf("  Last sequence: %" PRIu64 "\n", last_seq);
+        printf(" Daemon version: %s\n", version);
+        for (size_t i = 0; i < n; i++) {
+                char t[64];
+                const char *rel = res[i].address + node_prefix_len(res[i].address);
+
+                format_local(t, sizeof t, res[i].last_change);
+                printf("\n%s (%s)\n", rel, res[i].kind);
+                printf("          Value: ");
+                print_value(isempty(res[i].value) ? "n/a" : res[i].value, 0);
+                printf("\n    Last change: %s", t);
+                if (res[i].sequence > 0)
+                        printf(" (seq %" PRIu64 ")", res[i].sequence);
+                putchar('\n');
+                for (size_t j = 0; j < res[i].n_clocks; j++) {
+                        printf("          Clock: %s ", res[i].clocks[j].address);
+                        print_value(res[i].clocks[j].value, 0);
+                        printf(" offset %" PRId64 " ns\n", res[i].clocks[j].offset);
+                }
+        }
+finish:
+        for (size_t i = 0; i < n; i++)
+                resource_clear(&res[i]);
+        free(res);
+        return r;
+}
+
+/* ---- list, get ---- */
+
+int verb_list(char **args) {
+        PtpsyncResourceList *list = NULL;
+        size_t n, w = strlen("ADDRESS"), wk = strlen("KIND");
+        int r;
+
+        r = ptpsync_client_list_resources(client, &list);
+        if (r < 0)
+                return client_failed("Failed to list resources", r);
+        n = ptpsync_resource_list_get_n(list);
+        for (size_t i = 0; i < n; i++) {
+                const char *a, *k;
+                ptpsync_resource_list_get(list, i, &a, &k, NULL);
+                w = MAX(w, strlen(a));
+                wk = MAX(wk, strlen(k));
+        }
+        if (!arg_json && arg_legend)
+                printf("%-*s %-*s %s\n", (int) w, "ADDRESS", (int) wk, "KIND", "OBJECT");
+        for (size_t i = 0; i < n; i++) {
+                const char *a, *k, *p;
+                ptpsync_resource_list_get(list, i, &a, &k, &p);
+                if (arg_json) {
+                        printf("{\"address\":");
+                        json_string(stdout, a);
+                        printf(",\"kind\":");
+                        json_string(stdout, k);
+                        printf(",\"object_path\":");
+                        json_string(stdout, p);
+                        printf("}\n");
+                } else
+                        printf("%-*s %-*s %s\n", (int) w, a, (int) wk, k, p);
+        }
+        if (!arg_json && arg_legend)
+                printf("\n%zu resources listed.\n", n);
+        ptpsync_resource_list_free(list);
+        return 0;
+}
+
+int verb_get(char **args) {
+        _cleanup_free_ char *address = NULL;
+        PtpsyncEventList *l = NULL;
+        int r;
+
+        r = resolve_address(args[1], &address);
+        if (r != 0)
+                return r;
+        r = ptpsync_client_get_state(client, address, &l);
+        if (r == -ENODATA) {
+                log_error("%s has no data yet.", QUOTE(address));
+                return EXIT_FAIL;
+        }
+        if (r < 0)
+                return client_failed(QUOTE(address), r);
+        print_event_list(l);
+        ptpsync_event_list_free(l);
+        return 0;
+}

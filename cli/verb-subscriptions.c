@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsyncctl subscriptions, dead-letters, redrive, purge and cancel: the
+ * subscriptions (from their properties) and their dead letters.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ptpsync.h"
+#include "ptpsyncctl.h"
+#include "common/quote.h"
+#include "common/util.h"
+
+/* ---- subscriptions ---- */
+
+typedef struct SubInfo {
+        char *path, *id, *name, *owner, *address;
+        uint32_t uid, pending, in_flight;
+        uint64_t delivered, dead_lettered;
+} SubInfo;
+
+static int read_subscription(const char *path, SubInfo *s) {
+        int r;
+
+        s->path = strdup(path);
+        if ((r = get_string_prop(path, SUBSCRIPTION_IFACE, "Id", &s->id)) != 0 ||
+            (r = get_private_string_prop(path, SUBSCRIPTION_IFACE, "Name", &s->name)) != 0 ||
+            (r = get_string_prop(path, SUBSCRIPTION_IFACE, "Owner", &s->owner)) != 0 ||
+            (r = get_string_prop(path, SUBSCRIPTION_IFACE, "Address", &s->address)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "UID", 'u', &s->uid)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "Pending", 'u', &s->pending)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "InFlight", 'u', &s->in_flight)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "Delivered", 't', &s->delivered)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "DeadLettered", 't', &s->dead_lettered)) != 0)
+                return r;
+        return 0;
+}
+
+static void sub_info_clear(SubInfo *s) {
+        free(s->path);
+        free(s->id);
+        free(s->name);
+        free(s->owner);
+        free(s->address);
+}
+
+int verb_subscriptions(char **args) {
+        char **paths = NULL;
+        SubInfo *subs = NULL;
+        size_t n = 0, wn = strlen("NAME"), wa = strlen("ADDRESS");
+        int r;
+
+        r = ptpsync_client_list_subscriptions(client, &paths);
+        if (r < 0)
+                return client_failed("Failed to list subscriptions", r);
+        if ((r = connect_raw()) != 0)
+                goto finish;
+        while (paths[n])
+                n++;
+        subs = calloc(n ?: 1, sizeof(SubInfo));
+        if (!subs) {
+                r = EXIT_FAIL;
+                goto finish;
+        }
+        for (size_t i = 0; i < n; i++) {
+                r = read_subscription(paths[i], &subs[i]);
+                if (r != 0)
+                        goto finish;
+                wn = MAX(wn, strlen(subs[i].name ?: "?"));
+                wa = MAX(wa, strlen(subs[i].address));
+        }
+        if (!arg_json && arg_legend)
+                printf("%-32s %-*s %-*s %-6s %-8s %7s %8s %9s %4s\n", "ID", (int) wn, "NAME", (int) wa, "ADDRESS",
+                       "UID", "OWNER", "PENDING", "INFLIGHT", "DELIVERED", "DEAD");
+        for (size_t i = 0; i < n; i++) {
+                SubInfo *s = &subs[i];
+                const char *hex = strrchr(s->path, '/') + 1;
+                if (arg_json) {
+                        printf("{\"id\":");
+                        json_string(stdout, s->id);
+                        printf(",\"object_path\":");
+                        json_string(stdout, s->path);
+                        printf(",\"name\":");
+                        if (s->name)
+                                json_string(stdout, s->name);
+                        else
+                                fputs("null", stdout); /* another user's: not ours to read */
+                        printf(",\"address\":");
+                        json_string(stdout, s->address);
+                        printf(",\"uid\":%" PRIu32 ",\"owner\":", s->uid);
+                        json_string(stdout, s->owner);
+                        printf(",\"pending\":%" PRIu32 ",\"in_flight\":%" PRIu32 ",\"delivered\":%" PRIu64
+                               ",\"dead_lettered\":%" PRIu64 "}\n",
+                               s->pending, s->in_flight, s->delivered, s->dead_lettered);
+                } else
+                        printf("%-32s %-*s %-*s %-6" PRIu32 " %-8s %7" PRIu32 " %8" PRIu32 " %9" PRIu64
+                               " %4" PRIu64 "\n",
+                               hex, (int) wn, !s->name ? "?" : isempty(s->name) ? "-" : s->name, (int) wa,
+                               s->address, s->uid,
+                               isempty(s->owner) ? "-" : s->owner, s->pending, s->in_flight, s->delivered,
+                               s->dead_lettered);
+        }
+        if (!arg_json && arg_legend)
+                printf("\n%zu subscriptions listed.\n", n);
+        r = 0;
+finish:
+        for (size_t i = 0; subs && i < n; i++)
+                sub_info_clear(&subs[i]);
+        free(subs);
+        ptpsync_strv_free(paths);
+        return r;
+}
+
+int verb_dead_letters(char **args) {
+        PtpsyncEventList *l = NULL;
+        int r;
+
+        r = ptpsync_client_get_dead_letters(client, args[1], &l);
+        if (r < 0)
+                return client_failed(QUOTE(args[1]), r);
+        print_event_list(l);
+        if (!arg_json && arg_legend)
+                printf("\n%zu dead letters.\n", ptpsync_event_list_get_n(l));
+        ptpsync_event_list_free(l);
+        return 0;
+}
+
+int verb_redrive_or_purge(char **args) {
+        bool redrive = streq(args[0], "redrive");
+        unsigned count = 0;
+        int r;
+
+        r = redrive ? ptpsync_client_redrive(client, args[1], &count)
+                    : ptpsync_client_purge_dead_letters(client, args[1], &count);
+        if (r < 0)
+                return client_failed(QUOTE(args[1]), r);
+        if (arg_json)
+                printf("{\"%s\":%u}\n", redrive ? "redriven" : "purged", count);
+        else
+                printf("%s %u dead letter%s.\n", redrive ? "Requeued" : "Dropped", count, count == 1 ? "" : "s");
+        return 0;
+}
+
+int verb_cancel(char **args) {
+        int r = ptpsync_client_cancel_subscription(client, args[1]);
+        if (r < 0)
+                return client_failed(QUOTE(args[1]), r);
+        return 0;
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ptpsyncctl watch and wait: events as they happen (broadcast or a durable
+ * subscription), and waiting for an address to reach a state.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <systemd/sd-event.h>
+
+#include "ptpsync.h"
+#include "ptpsyncctl.h"
+#include "common/quote.h"
+#include "common/util.h"
+
+/* ---- watch ---- */
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static void on_watch_event(PtpsyncWatch *w, const PtpsyncEvent *e, void *userdata) {
+        print_event(e);
+}
+
+static int on_subscription_event(PtpsyncSubscription *s, const PtpsyncEvent *e, void *userdata) {
+        print_event(e);
+        return PTPSYNC_ACK;
+}
+
+static sd_event *watch_loop = NULL;
+
+static void on_subscription_state(PtpsyncSubscription *s, PtpsyncSubscriptionState state, int error,
+                                       void *userdata) {
+        int *status = userdata;
+
+        if (state == PTPSYNC_SUBSCRIPTION_DETACHED)
+                log_error("ptpsyncd went away; the durable subscription %s waits for it.", QUOTE(arg_durable));
+        else if (state == PTPSYNC_SUBSCRIPTION_ENDED) {
+                if (error < 0)
+                        *status = client_failed("The subscription ended", error);
+                else
+                        log_error("The subscription was cancelled.");
+                sd_event_exit(watch_loop, 0);
+        }
+}
+
+int verb_watch(char **args) {
+        _cleanup_free_ char *address = NULL;
+        PtpsyncSubscribeOptions *o = NULL;
+        PtpsyncSubscription *s = NULL;
+        PtpsyncWatch *w = NULL;
+        PtpsyncEventList *l = NULL;
+        PtpsyncResourceList *list = NULL;
+        sigset_t mask;
+        int r, status = EXIT_OK;
+
+        if (args[1]) {
+                r = resolve_address(args[1], &address);
+                if (r != 0)
+                        return r;
+                /* Check the filter now: no such resource is an error, no data yet is fine. */
+                r = ptpsync_client_get_state(client, address, &l);
+                ptpsync_event_list_free(l);
+                if (r < 0 && r != -ENODATA)
+                        return client_failed(QUOTE(address), r);
+        } else {
+                /* Is the daemon there at all? */
+                r = ptpsync_client_list_resources(client, &list);
+                ptpsync_resource_list_free(list);
+                if (r < 0)
+                        return client_failed("Failed to reach ptpsyncd", r);
+        }
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        r = sd_event_new(&watch_loop);
+        if (r < 0)
+                goto fail;
+        if ((r = sd_event_add_signal(watch_loop, NULL, SIGINT, on_signal, NULL)) < 0 ||
+            (r = sd_event_add_signal(watch_loop, NULL, SIGTERM, on_signal, NULL)) < 0 ||
+            (r = ptpsync_client_attach_event(client, watch_loop, 0)) < 0)
+                goto fail;
+
+        if (arg_durable) {
+                if ((r = ptpsync_subscribe_options_new(&o)) < 0 ||
+                    (r = ptpsync_subscribe_options_set_name(o, arg_durable)) < 0)
+                        goto fail;
+                r = ptpsync_client_subscribe(client, address, o, on_subscription_event, &status, &s);
+                ptpsync_subscribe_options_free(o);
+                if (r < 0) {
+                        status = client_failed("Failed to subscribe", r);
+                        goto finish;
+                }
+                ptpsync_subscription_set_state_handler(s, on_subscription_state);
+        } else {
+                r = ptpsync_client_watch(client, address, on_watch_event, NULL, &w);
+                if (r < 0) {
+                        status = client_failed("Failed to watch", r);
+                        goto finish;
+                }
+        }
+        r = sd_event_loop(watch_loop);
+        if (r < 0)
+                goto fail;
+        goto finish;
+fail:
+        log_error("Failed to watch: %s", strerror(-r));
+        status = EXIT_FAIL;
+finish:
+        ptpsync_watch_free(w);
+        ptpsync_subscription_free(s);
+        if (watch_loop)
+                ptpsync_client_detach_event(client);
+        watch_loop = sd_event_unref(watch_loop);
+        return status;
+}
+
+/* ---- wait ---- */
+
+int verb_wait(char **args) {
+        _cleanup_free_ char *address = NULL;
+        uint64_t deadline = arg_timeout == UINT64_MAX ? UINT64_MAX : now_usec(CLOCK_MONOTONIC) + arg_timeout;
+        int r;
+
+        if (args[1]) {
+                r = resolve_address(args[1], &address);
+                if (r != 0)
+                        return r;
+        } else {
+                _cleanup_free_ char *node = NULL;
+
+                /* The node's sync-state: its name comes from the daemon, so wait for the daemon first. */
+                while (!ptpsync_client_get_daemon_owner(client)) {
+                        uint64_t now = now_usec(CLOCK_MONOTONIC);
+                        if (now >= deadline)
+                                goto timeout;
+                        r = ptpsync_client_wait(client, MIN(deadline - now, 100 * USEC_PER_MSEC));
+                        while (r >= 0 && (r = ptpsync_client_process(client)) > 0)
+                                ;
+                        if (r < 0)
+                                return client_failed("Failed to wait for ptpsyncd", r);
+                }
+                r = get_node_name(&node);
+                if (r != 0)
+                        return r;
+                if (asprintf(&address, "/cluster/node/%s/" SYNC_STATE_SUFFIX, node) < 0)
+                        return EXIT_FAIL;
+        }
+
+        if (deadline == UINT64_MAX)
+                r = ptpsync_client_wait_for_state(client, address, arg_state, UINT64_MAX);
+        else {
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
+                r = ptpsync_client_wait_for_state(client, address, arg_state, deadline > now ? deadline - now : 0);
+        }
+        if (r == -ETIMEDOUT)
+                goto timeout;
+        if (r < 0)
+                return client_failed(QUOTE(address), r);
+        if (arg_json) {
+                printf("{\"address\":");
+                json_string(stdout, address);
+                printf(",\"state\":");
+                json_string(stdout, arg_state);
+                printf(",\"reached\":true}\n");
+        }
+        return EXIT_OK;
+
+timeout:
+        if (arg_json) {
+                printf("{\"address\":");
+                json_string(stdout, address ?: "");
+                printf(",\"state\":");
+                json_string(stdout, arg_state);
+                printf(",\"reached\":false}\n");
+        }
+        log_error("Timed out waiting for %s to be %s.", address ? QUOTE(address) : "ptpsyncd", arg_state);
+        return EXIT_TIMEOUT;
+}
