@@ -15,7 +15,7 @@
 #include "source/linuxptp-source.h"
 #include "common/log.h"
 #include "common/notify.h"
-#include "bus/manager-bus.h"
+#include "bus/bus-face.h"
 #include "engine/manager.h"
 #include "reload.h"
 #include "config/settings.h"
@@ -173,6 +173,7 @@ static int run(int argc, char *argv[]) {
                 .bus = "system",
                 .overrides = { .config_file = DEFAULT_CONFIG_FILE, .source = _SOURCE_KIND_INVALID },
         };
+        _cleanup_(bus_face_freep) BusFace *face = NULL; /* freed after the manager, which speaks through it */
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(linuxptp_source_freep) LinuxptpSource *linuxptp = NULL;
         _cleanup_(reload_freep) Reload *reload = NULL; /* freed first: it points at the two above */
@@ -237,7 +238,7 @@ static int run(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
         manager_apply_config(m, &config);
-        r = manager_connect_bus(m, o.bus);
+        r = bus_face_new(&face, m, o.bus);
         if (r < 0)
                 return EXIT_FAILURE;
         /* Its first round goes out once the loop runs: by then the bus is there to publish on. */
@@ -249,6 +250,7 @@ static int run(int argc, char *argv[]) {
         r = reload_new(&reload, m, linuxptp, &o.overrides, &config);
         if (r < 0)
                 return EXIT_FAILURE;
+        bus_face_set_reload(face, reload_bus_handler, reload);
 
         r = sd_event_loop(event);
         (void) notify_nonblocking("STOPPING=1");

@@ -31,7 +31,6 @@ int reload_new(Reload **ret, Manager *m, LinuxptpSource *linuxptp, const Overrid
         r->overrides = *o;
         r->running = *running;
         *running = (Config) {};
-        m->reload = r;
 
         k = sd_event_add_signal(m->event, &r->sighup, SIGHUP, on_sighup, r);
         if (k < 0)
@@ -43,8 +42,6 @@ int reload_new(Reload **ret, Manager *m, LinuxptpSource *linuxptp, const Overrid
 Reload *reload_free(Reload *r) {
         if (!r)
                 return NULL;
-        if (r->manager->reload == r)
-                r->manager->reload = NULL;
         sd_event_source_disable_unref(r->sighup);
         config_done(&r->running);
         g_free(r);
@@ -111,4 +108,8 @@ int reload_run(Reload *r, sd_bus_error *error) {
                 return sd_bus_error_set_errnof(error, k, "The configuration is in force, except for a ptp4l "
                                                "instance that cannot be read (see the log): %m");
         return 0;
+}
+
+int reload_bus_handler(void *userdata, sd_bus_error *error) {
+        return reload_run(userdata, error);
 }

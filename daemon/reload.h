@@ -48,3 +48,5 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Reload *, reload_free);
  * except for a ptp4l instance that could not be set up. Either is logged.
  */
 int reload_run(Reload *r, sd_bus_error *error);
+/* The same, as the bus face's Manager.Reload handler (bus-face.h); userdata is the Reload. */
+int reload_bus_handler(void *userdata, sd_bus_error *error);

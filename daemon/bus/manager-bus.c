@@ -9,8 +9,8 @@
 #include "config/config.h"
 #include "common/log.h"
 #include "common/notify.h"
+#include "bus/bus-face.h"
 #include "bus/manager-bus.h"
-#include "reload.h"
 #include "common/quote.h"
 #include "bus/resource-bus.h"
 #include "bus/simulator-bus.h"
@@ -35,7 +35,7 @@ int bus_caller_uid(Manager *m, sd_bus_message *message, uid_t *ret_uid, sd_bus_e
 
         if (!sender)
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Access denied: the caller has no bus name");
-        if (!peers_uid(m->peers, sender, ret_uid))
+        if (!peers_uid(bus_face(m)->peers, sender, ret_uid))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "Access denied: %s could not be identified (it left the bus?)", sender);
         return 0;
@@ -51,7 +51,7 @@ int bus_authorize_caller(Manager *m, sd_bus_message *message, AuthAction action,
                 return r;
         if (ret_uid)
                 *ret_uid = uid;
-        return authorize(m->auth, message, uid, action, error);
+        return authorize(bus_face(m)->auth, message, uid, action, error);
 }
 
 /*
@@ -204,15 +204,17 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
                 return r;
         if (r == 0)
                 return 1; /* polkit was asked: the call comes back with its answer */
-        if (!m->reload)
+        BusFace *f = bus_face(m);
+
+        if (!f->reload)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Not ready to reload yet");
 
         log_info("Reload asked by %s (uid %u).", sd_bus_message_get_sender(message), (unsigned) uid);
-        r = reload_run(m->reload, error);
+        r = f->reload(f->reload_userdata, error);
         if (r < 0)
                 return r;
         /* Done means done: what the reload changed (clocks gone, their events) is out before the reply. */
-        manager_reply_when_durable(m, message, NULL);
+        bus_reply_when_durable(m, message, NULL);
         return 1;
 }
 
@@ -253,46 +255,50 @@ static const sd_bus_vtable manager_vtable[] = {
 };
 
 void manager_bus_emit_event(Manager *m, const Event *e) {
+        sd_bus *bus = manager_get_bus(m);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
         int r;
 
-        if (!m->bus)
+        if (!bus)
                 return;
-        r = sd_bus_message_new_signal(m->bus, &s, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Event");
+        r = sd_bus_message_new_signal(bus, &s, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Event");
         if (r >= 0)
                 r = event_append_fields(s, e);
         if (r >= 0)
-                r = sd_bus_send(m->bus, s, NULL);
+                r = sd_bus_send(bus, s, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to broadcast event %" G_GUINT64_FORMAT ": %m", e->seq);
 }
 
 void manager_bus_emit_manager_changed(Manager *m, const char *property) {
+        sd_bus *bus = manager_get_bus(m);
         int r;
 
-        if (!m->bus)
+        if (!bus)
                 return;
-        r = sd_bus_emit_properties_changed(m->bus, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property, NULL);
+        r = sd_bus_emit_properties_changed(bus, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PropertiesChanged for %s: %m", property);
 }
 
 void manager_bus_emit_object_added(Manager *m, const char *path) {
+        sd_bus *bus = manager_get_bus(m);
         int r;
 
-        if (!m->bus)
+        if (!bus)
                 return;
-        r = sd_bus_emit_object_added(m->bus, path);
+        r = sd_bus_emit_object_added(bus, path);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit InterfacesAdded for %s: %m", path);
 }
 
 void manager_bus_emit_object_removed(Manager *m, const char *path) {
+        sd_bus *bus = manager_get_bus(m);
         int r;
 
-        if (!m->bus)
+        if (!bus)
                 return;
-        r = sd_bus_emit_object_removed(m->bus, path);
+        r = sd_bus_emit_object_removed(bus, path);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit InterfacesRemoved for %s: %m", path);
 }
@@ -360,30 +366,30 @@ static int bus_open(sd_bus **ret, const char *spec) {
         return 0;
 }
 
-int manager_connect_bus(Manager *m, const char *bus_spec) {
+int bus_face_new(BusFace **ret, Manager *m, const char *bus_spec) {
+        _cleanup_(bus_face_freep) BusFace *f = g_new0(BusFace, 1);
         int r;
 
-        assert(!m->bus);
-
-        r = bus_open(&m->bus, bus_spec);
+        assert(!bus_face(m));
+        f->manager = m;
+        r = bus_open(&f->bus, bus_spec);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", bus_spec);
 
         /* The peers' match goes out first: by the time anyone can subscribe, it is in place. */
-        r = peers_new(&m->peers, m->bus, call_needs_identity, on_peer_gone, m);
+        r = peers_new(&f->peers, f->bus, call_needs_identity, on_peer_gone, m);
         if (r < 0)
                 return r;
-        r = auth_registry_new(&m->auth, m->event, m->bus);
+        r = auth_registry_new(&f->auth, m->event, f->bus);
         if (r < 0)
                 return r;
-        r = delivery_new(&m->delivery, m->event, m->bus);
-        if (r < 0)
-                return r;
+        /* The engine speaks through the face from here on: the resources and subscriptions below are announced. */
+        manager_set_ops(m, &bus_face_engine_ops, f);
 
-        r = sd_bus_add_object_vtable(m->bus, NULL, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(f->bus, NULL, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to export the Manager: %m");
-        r = sd_bus_add_object_manager(m->bus, NULL, MANAGER_OBJECT_PATH);
+        r = sd_bus_add_object_manager(f->bus, NULL, MANAGER_OBJECT_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager: %m");
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
@@ -401,17 +407,18 @@ int manager_connect_bus(Manager *m, const char *bus_spec) {
                         return r;
         }
 
-        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        r = sd_bus_attach_event(f->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
         /* Objects first, then the name: nobody can call us before we are complete. */
-        r = sd_bus_request_name_async(m->bus, NULL, BUS_NAME, 0, on_name_acquired, m);
+        r = sd_bus_request_name_async(f->bus, NULL, BUS_NAME, 0, on_name_acquired, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to request the name " BUS_NAME ": %m");
         /* Local to the connection: no AddMatch goes to the bus for it. */
-        r = sd_bus_match_signal(m->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+        r = sd_bus_match_signal(f->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
                                 "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch for the loss of the bus: %m");
+        *ret = TAKE_PTR(f);
         return 0;
 }

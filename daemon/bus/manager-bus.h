@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The Manager's face on the bus: org.ptpsync1.Manager and the ObjectManager
- * at /org/ptpsync1, the connection, and the name.
+ * at /org/ptpsync1, the connection (bus_face_new(), bus-face.h), and the name.
  */
 #pragma once
 
+#include <systemd/sd-bus.h>
+
+#include "bus/authorize.h"
 #include "engine/manager.h"
 
 #define BUS_NAME "org.ptpsync1"
 #define MANAGER_OBJECT_PATH "/org/ptpsync1"
 #define MANAGER_INTERFACE "org.ptpsync1.Manager"
-
-/* Opens "system", "session" or an address, exports everything, asks for the name. */
-int manager_connect_bus(Manager *m, const char *bus_spec);
 
 /* The broadcast Event signal. */
 void manager_bus_emit_event(Manager *m, const Event *e);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include "bus/bus-face.h"
 #include "common/log.h"
 #include "engine/manager.h"
 #include "bus/resource-bus.h"
@@ -63,7 +64,7 @@ static const sd_bus_vtable resource_vtable[] = {
 int resource_bus_register(Resource *r) {
         int k;
 
-        k = sd_bus_add_object_vtable(r->manager->bus, NULL, r->object_path, RESOURCE_INTERFACE, resource_vtable, r);
+        k = sd_bus_add_object_vtable(manager_get_bus(r->manager), NULL, r->object_path, RESOURCE_INTERFACE, resource_vtable, r);
         if (k < 0)
                 return log_error_errno(k, "Failed to export resource %s: %m", r->info->kind);
         return 0;
@@ -74,7 +75,7 @@ void resource_bus_emit_changed(Resource *r, bool value_changed, bool with_event)
         size_t n = 0;
         int k;
 
-        if (!r->manager->bus)
+        if (!manager_get_bus(r->manager))
                 return;
         if (with_event) {
                 changed[n++] = "LastChange";
@@ -85,7 +86,7 @@ void resource_bus_emit_changed(Resource *r, bool value_changed, bool with_event)
         /* sync-state is derived: it has no clocks, so they never change. */
         if (r->kind != RESOURCE_SYNC_STATE)
                 changed[n++] = "Clocks";
-        k = sd_bus_emit_properties_changed_strv(r->manager->bus, r->object_path, RESOURCE_INTERFACE, changed);
+        k = sd_bus_emit_properties_changed_strv(manager_get_bus(r->manager), r->object_path, RESOURCE_INTERFACE, changed);
         if (k < 0)
                 log_warning_errno(k, "Failed to emit PropertiesChanged for %s: %m", r->address);
 }

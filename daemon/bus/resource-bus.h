@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "model/resource.h"
 
 #define RESOURCE_INTERFACE "org.ptpsync1.Resource"

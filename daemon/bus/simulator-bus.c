@@ -3,6 +3,7 @@
 #include "model/alias.h"
 #include "common/bus-errors.h"
 #include "common/log.h"
+#include "bus/bus-face.h"
 #include "bus/manager-bus.h"
 #include "common/quote.h"
 #include "bus/simulator-bus.h"
@@ -79,7 +80,7 @@ static int method_inject(sd_bus_message *message, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         /* "Done" means durable: the reply waits for the commit of the events it caused. */
-        manager_reply_when_durable(m, message, NULL);
+        bus_reply_when_durable(m, message, NULL);
         return 1;
 }
 
@@ -95,7 +96,7 @@ static const sd_bus_vtable simulator_vtable[] = {
 int simulator_bus_register(Manager *m) {
         int r;
 
-        r = sd_bus_add_object_vtable(m->bus, NULL, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, simulator_vtable, m);
+        r = sd_bus_add_object_vtable(manager_get_bus(m), NULL, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, simulator_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to export the Simulator: %m");
         return 0;

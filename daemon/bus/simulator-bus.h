@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include <systemd/sd-bus.h>
+
 #include "engine/manager.h"
 
 #define SIMULATOR_INTERFACE "org.ptpsync1.Simulator"

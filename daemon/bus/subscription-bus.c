@@ -5,6 +5,7 @@
 #include "common/address.h"
 #include "common/bus-errors.h"
 #include "common/log.h"
+#include "bus/bus-face.h"
 #include "bus/manager-bus.h"
 #include "common/quote.h"
 #include "bus/subscription-bus.h"
@@ -26,7 +27,7 @@ static int subscription_check_caller(Subscription *s, sd_bus_message *message, s
                 return r;
         if (uid == s->uid)
                 return 1;
-        r = authorize(s->manager->auth, message, uid, AUTH_MANAGE, error);
+        r = authorize(bus_face(s->manager)->auth, message, uid, AUTH_MANAGE, error);
         if (r == -EACCES && sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED)) {
                 g_autofree char *why = g_strdup(error->message);
 
@@ -93,7 +94,7 @@ static int method_nack(sd_bus_message *message, void *userdata, sd_bus_error *er
  */
 static int reply_when_stored(Manager *m, bool durable, sd_bus_message *message, sd_bus_message *reply) {
         if (durable) {
-                manager_reply_when_durable(m, message, reply);
+                bus_reply_when_durable(m, message, reply);
                 return 1;
         }
         return reply ? sd_bus_send(NULL, reply, NULL) : sd_bus_reply_method_return(message, NULL);
@@ -352,11 +353,11 @@ static int subscription_enumerate(sd_bus *bus, const char *path, void *userdata,
 int subscription_bus_register(Manager *m) {
         int r;
 
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, SUBSCRIPTION_OBJECT_PREFIX, SUBSCRIPTION_INTERFACE,
+        r = sd_bus_add_fallback_vtable(manager_get_bus(m), NULL, SUBSCRIPTION_OBJECT_PREFIX, SUBSCRIPTION_INTERFACE,
                                        subscription_vtable, subscription_find, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to export the subscriptions: %m");
-        r = sd_bus_add_node_enumerator(m->bus, NULL, SUBSCRIPTION_OBJECT_PREFIX, subscription_enumerate, m);
+        r = sd_bus_add_node_enumerator(manager_get_bus(m), NULL, SUBSCRIPTION_OBJECT_PREFIX, subscription_enumerate, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to enumerate the subscriptions: %m");
         return 0;
@@ -366,7 +367,7 @@ int subscription_bus_register(Manager *m) {
 
 void subscription_bus_send_event(Subscription *s, const Event *e, uint32_t attempt) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        sd_bus *bus = s->manager->bus;
+        sd_bus *bus = manager_get_bus(s->manager);
         int r;
 
         /* sd-bus 252 has no sd_bus_emit_signal_to(): a signal with a destination is a unicast one. */
@@ -386,7 +387,7 @@ void subscription_bus_send_event(Subscription *s, const Event *e, uint32_t attem
 
 void subscription_bus_send_dead_lettered(Subscription *s, uint64_t seq, DeadLetterReason reason) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        sd_bus *bus = s->manager->bus;
+        sd_bus *bus = manager_get_bus(s->manager);
         int r;
 
         if (!s->owner)
@@ -402,7 +403,7 @@ void subscription_bus_send_dead_lettered(Subscription *s, uint64_t seq, DeadLett
         }
         /* Durable: the dead letter is in the store's open transaction; the owner hears of it once committed. */
         if (subscription_is_durable(s)) {
-                manager_send_when_durable(s->manager, m);
+                bus_send_when_durable(s->manager, m);
                 return;
         }
         r = sd_bus_send(bus, m, NULL);
@@ -416,16 +417,16 @@ int subscription_bus_ping(Manager *m, const char *name, sd_bus_message_handler_t
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(m->bus, &call, name, "/", "org.freedesktop.DBus.Peer", "Ping");
+        r = sd_bus_message_new_method_call(manager_get_bus(m), &call, name, "/", "org.freedesktop.DBus.Peer", "Ping");
         if (r < 0)
                 return r;
-        return sd_bus_call_async(m->bus, ret_slot, call, callback, userdata, 5 * USEC_PER_SEC);
+        return sd_bus_call_async(manager_get_bus(m), ret_slot, call, callback, userdata, 5 * USEC_PER_SEC);
 }
 
 void subscription_bus_emit_owner_changed(Subscription *s) {
         int r;
 
-        r = sd_bus_emit_properties_changed(s->manager->bus, s->object_path, SUBSCRIPTION_INTERFACE, "Owner", NULL);
+        r = sd_bus_emit_properties_changed(manager_get_bus(s->manager), s->object_path, SUBSCRIPTION_INTERFACE, "Owner", NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PropertiesChanged for %s: %m", s->object_path);
 }
@@ -481,7 +482,7 @@ static int resubscribe(Manager *m, Subscription *s, sd_bus_message *message, con
         }
         /* The Subscribe that made it is not answered yet: neither is this one, before its commit. */
         if (!s->in_store) {
-                r = manager_reply_subscribed_when_durable(m, message, s);
+                r = bus_reply_subscribed_when_durable(m, message, s);
                 return r < 0 ? r : 1;
         }
         return sd_bus_reply_method_return(message, "o", s->object_path);
@@ -560,7 +561,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
                 push_initial_state(m, added);
         if (subscription_is_durable(added)) {
                 /* "Durable" once its row is committed; if that fails, the subscription ends. */
-                r = manager_reply_subscribed_when_durable(m, message, added);
+                r = bus_reply_subscribed_when_durable(m, message, added);
                 return r < 0 ? r : 1;
         }
         return sd_bus_reply_method_return(message, "o", added->object_path);
@@ -578,7 +579,7 @@ int method_list_subscriptions(sd_bus_message *message, void *userdata, sd_bus_er
         if (r < 0)
                 return r;
         /* Everyone's for those who may manage them; a "no" just means one's own. */
-        r = authorize_quietly(m->auth, message, uid, AUTH_MANAGE, error);
+        r = authorize_quietly(bus_face(m)->auth, message, uid, AUTH_MANAGE, error);
         if (r == 0)
                 return 1;
         if (r == -EACCES)

@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <systemd/sd-bus.h>
+
 #include "engine/manager.h"
 #include "engine/subscription.h"
 

@@ -11,7 +11,8 @@
 
 struct Delivery {
         sd_event *event;
-        sd_bus *bus;
+        DeliveryCongested congested;
+        void *userdata;
         GQueue round; /* Subscription*, each at most once (its delivery_link) */
         sd_event_source *source;
 };
@@ -32,12 +33,10 @@ static int on_pump(sd_event_source *source, uint64_t usec, void *userdata) {
         uint64_t now;
 
         while (budget > 0 && !g_queue_is_empty(&d->round)) {
-                uint64_t queued = 0;
                 Subscription *s;
                 unsigned n, slice = MIN(budget, DELIVERY_SLICE);
 
-                (void) sd_bus_get_n_queued_write(d->bus, &queued);
-                if (queued >= DELIVERY_BUSY_THRESHOLD) {
+                if (d->congested(d->userdata)) {
                         (void) sd_event_now(d->event, CLOCK_MONOTONIC, &now);
                         delivery_arm(d, now + DELIVERY_THROTTLE_USEC);
                         return 0;
@@ -58,12 +57,13 @@ static int on_pump(sd_event_source *source, uint64_t usec, void *userdata) {
         return 0;
 }
 
-int delivery_new(Delivery **ret, sd_event *event, sd_bus *bus) {
+int delivery_new(Delivery **ret, sd_event *event, DeliveryCongested congested, void *userdata) {
         _cleanup_(delivery_freep) Delivery *d = g_new0(Delivery, 1);
         int r;
 
         d->event = sd_event_ref(event);
-        d->bus = sd_bus_ref(bus);
+        d->congested = congested;
+        d->userdata = userdata;
         g_queue_init(&d->round);
         r = sd_event_add_time(event, &d->source, CLOCK_MONOTONIC, 0, DELIVERY_THROTTLE_USEC, on_pump, d);
         if (r >= 0)
@@ -83,7 +83,6 @@ Delivery *delivery_free(Delivery *d) {
                 ((Subscription *) l->data)->delivery_link = NULL;
         g_queue_clear(&d->round);
         sd_event_source_disable_unref(d->source);
-        sd_bus_unref(d->bus);
         sd_event_unref(d->event);
         g_free(d);
         return NULL;

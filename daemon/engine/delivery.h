@@ -8,24 +8,27 @@
  * others and the loop goes back to reading acks often. The pump runs below
  * the bus's priority: incoming acks free windows before new sends are
  * decided. Neither bus tells a sender when it stops reading, so the pump
- * also stops while sd-bus's own write queue is long, as PID 1 does, and
- * looks again a millisecond later.
+ * also stops while the way out is congested (the bus face says so when
+ * sd-bus's own write queue is long, as PID 1 does), and looks again a
+ * millisecond later.
  */
 #pragma once
 
-#include <systemd/sd-bus.h>
+#include <stdbool.h>
 #include <systemd/sd-event.h>
 
 #include "common/util.h"
 
 #define DELIVERY_SLICE 16
 #define DELIVERY_BUDGET 256
-#define DELIVERY_BUSY_THRESHOLD 1024
 
 typedef struct Subscription Subscription;
 typedef struct Delivery Delivery;
 
-int delivery_new(Delivery **ret, sd_event *event, sd_bus *bus);
+/* Whether the way out is congested now: nothing is sent while it is. */
+typedef bool (*DeliveryCongested)(void *userdata);
+
+int delivery_new(Delivery **ret, sd_event *event, DeliveryCongested congested, void *userdata);
 Delivery *delivery_free(Delivery *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Delivery *, delivery_free);
 

@@ -3,12 +3,9 @@
 #include <assert.h>
 #include <inttypes.h>
 
-#include "common/bus-errors.h"
 #include "common/log.h"
-#include "bus/manager-bus.h"
-#include "engine/manager.h"
 #include "common/notify.h"
-#include "bus/resource-bus.h"
+#include "engine/manager.h"
 
 /* Holdover expiry need not be exact to the microsecond, but a user reads it in ms. */
 #define HOLDOVER_TIMER_ACCURACY_USEC (10 * USEC_PER_MSEC)
@@ -21,7 +18,7 @@
 
 /*
  * One thing that waits on the store: an event of a resource to announce, a
- * Manager property that changed with it, the reply to the call that caused
+ * Manager property that changed with it, the answer to the call that caused
  * them (so that its caller hears "done" only once they are durable), or a
  * message that tells of a store write (such as DeadLettered).
  */
@@ -30,10 +27,11 @@ typedef struct Publication {
         Announcement announcement; /* with event: what the resource shows once it is out */
         bool value_changed;
         const char *property;
-        sd_bus_message *call;    /* to answer: with reply once durable, with an error if not */
-        sd_bus_message *reply;   /* NULL: an empty one */
-        char *subscription;      /* the object path of the durable subscription call made */
-        sd_bus_message *message; /* a signal that tells of a store write (DeadLettered): sent once durable */
+        DurableHandler handler;    /* manager_when_durable()'s */
+        DurableKind kind;
+        void *userdata;
+        void (*destroy)(void *userdata);
+        char *subscription;        /* the object path of the durable subscription the call made */
 } Publication;
 
 static void publication_free(void *p) {
@@ -41,10 +39,9 @@ static void publication_free(void *p) {
 
         event_unref(x->event);
         announcement_done(&x->announcement);
-        sd_bus_message_unref(x->call);
-        sd_bus_message_unref(x->reply);
+        if (x->destroy)
+                x->destroy(x->userdata);
         g_free(x->subscription);
-        sd_bus_message_unref(x->message);
         g_free(x);
 }
 
@@ -54,6 +51,10 @@ static void quota_user_destroy(void *q) {
 
 static int on_flush(sd_event_source *s, void *userdata);
 static int on_commit_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+static bool on_output_congested(void *userdata) {
+        return manager_output_congested(userdata);
+}
 
 int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKind source,
                 const Thresholds *thresholds, Store *store) {
@@ -90,6 +91,9 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
         r = commit_retry_new(&m->commit_retry, event, on_commit_retry, m);
         if (r < 0)
                 return r;
+        r = delivery_new(&m->delivery, event, on_output_congested, m);
+        if (r < 0)
+                return r;
 
         /* seq goes on from the store, never reused (so not guessed when it cannot be read); durable
          * subscriptions come back, detached. */
@@ -115,18 +119,24 @@ Manager *manager_free(Manager *m) {
         commit_retry_free(m->commit_retry);
         store_free(m->store);
         delivery_free(m->delivery);
-        peers_free(m->peers);
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 resource_free(m->resources[k]);
-        auth_registry_free(m->auth);
         g_hash_table_unref(m->clock_aliases);
         g_hash_table_unref(m->quota_users);
         g_free(m->last_status);
-        sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         g_free(m->node_name);
         g_free(m);
         return NULL;
+}
+
+void manager_set_ops(Manager *m, const EngineOps *ops, void *userdata) {
+        m->ops = ops;
+        m->ops_userdata = userdata;
+}
+
+bool manager_output_congested(Manager *m) {
+        return m->ops && m->ops->output_congested && m->ops->output_congested(m->ops_userdata);
 }
 
 void manager_apply_config(Manager *m, const Config *c) {
@@ -188,15 +198,12 @@ static unsigned manager_events_held(Manager *m) {
 }
 
 /* Once it is committed: the subscription a durable Subscribe made is stored, and the caller hears so. */
-static void manager_reply_durable(Manager *m, Publication *p) {
+static void manager_durable_done(Manager *m, Publication *p) {
         Subscription *s = p->subscription ? subscriptions_find_by_path(m->subscriptions, p->subscription) : NULL;
 
         if (s)
                 s->in_store = true;
-        if (p->reply)
-                (void) sd_bus_send(NULL, p->reply, NULL);
-        else
-                (void) sd_bus_reply_method_return(p->call, NULL);
+        p->handler(p->userdata, NULL);
 }
 
 /*
@@ -209,10 +216,11 @@ static void manager_fail_durable_calls(Manager *m, const char *why) {
 
         for (GList *l = m->outbox.head; l; l = next) {
                 Publication *p = l->data;
+                g_autofree char *failure = NULL;
                 Subscription *s;
 
                 next = l->next;
-                if (!p->call)
+                if (!p->handler || p->kind != DURABLE_REPLY)
                         continue;
                 g_queue_delete_link(&m->outbox, l);
                 s = p->subscription ? subscriptions_find_by_path(m->subscriptions, p->subscription) : NULL;
@@ -220,11 +228,11 @@ static void manager_fail_durable_calls(Manager *m, const char *why) {
                         log_warning("Subscription %s: not made, its row could not be committed.", s->id);
                         subscriptions_remove(m->subscriptions, s);
                 }
-                (void) sd_bus_reply_method_errorf(p->call, BUS_ERROR_STORE_FAILED, "%s; %s", why,
-                                                  p->subscription ? "the subscription was not made"
-                                                                  : "what this call changed is not durable "
-                                                                    "(held, and committed later if the store "
-                                                                    "recovers)");
+                failure = g_strdup_printf("%s; %s", why,
+                                          p->subscription ? "the subscription was not made"
+                                                          : "what this call changed is not durable (held, and "
+                                                            "committed later if the store recovers)");
+                p->handler(p->userdata, failure);
                 publication_free(p);
         }
 }
@@ -287,25 +295,19 @@ static void manager_flush(Manager *m, bool in_loop) {
                                                            : "");
                         resource_announce(&p->announcement);
                         m->dispatched_seq = p->event->seq;
-                        manager_bus_emit_event(m, p->event);
-                        resource_bus_emit_changed(res, p->value_changed, true);
+                        manager_tell(m, event_announced, p->event);
+                        manager_tell(m, resource_changed, res, p->value_changed, true);
                         subscriptions_dispatch(m->subscriptions, p->event);
                 } else if (p->announcement.resource) {
                         Resource *res = p->announcement.resource;
 
                         resource_announce(&p->announcement);
-                        resource_bus_emit_changed(res, p->value_changed, false);
+                        manager_tell(m, resource_changed, res, p->value_changed, false);
                 } else if (p->property) {
-                        manager_bus_emit_manager_changed(m, p->property);
+                        manager_tell(m, manager_changed, p->property);
                         manager_update_status(m);
-                } else if (p->message) {
-                        r = sd_bus_send(NULL, p->message, NULL);
-                        if (r < 0)
-                                log_warning_errno(r, "Failed to send %s to %s: %m",
-                                                  strna(sd_bus_message_get_member(p->message)),
-                                                  strna(sd_bus_message_get_destination(p->message)));
                 } else
-                        manager_reply_durable(m, p);
+                        manager_durable_done(m, p);
                 publication_free(p);
         }
         m->flushing = false;
@@ -377,29 +379,16 @@ static void manager_property_changed(Manager *m, const char *property) {
         manager_announce(m, (Publication) { .property = property });
 }
 
-void manager_reply_when_durable(Manager *m, sd_bus_message *call, sd_bus_message *reply) {
-        manager_announce(m, (Publication) { .call = sd_bus_message_ref(call), .reply = sd_bus_message_ref(reply) });
-}
-
-int manager_reply_subscribed_when_durable(Manager *m, sd_bus_message *call, Subscription *s) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(call, &reply);
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "o", s->object_path);
-        if (r < 0)
-                return r;
+void manager_when_durable(Manager *m, DurableKind kind, DurableHandler handler, void *userdata,
+                          void (*destroy)(void *userdata), Subscription *made) {
+        assert(handler);
         manager_announce(m, (Publication) {
-                .call = sd_bus_message_ref(call),
-                .reply = TAKE_PTR(reply),
-                .subscription = g_strdup(s->object_path),
+                .handler = handler,
+                .kind = kind,
+                .userdata = userdata,
+                .destroy = destroy,
+                .subscription = made ? g_strdup(made->object_path) : NULL,
         });
-        return 0;
-}
-
-void manager_send_when_durable(Manager *m, sd_bus_message *message) {
-        manager_announce(m, (Publication) { .message = sd_bus_message_ref(message) });
 }
 
 static void manager_update_sync_state(Manager *m) {

@@ -24,23 +24,20 @@
  */
 #pragma once
 
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "bus/authorize.h"
-#include "engine/commit-retry.h"
 #include "config/config.h"
+#include "engine/commit-retry.h"
 #include "engine/delivery.h"
-#include "bus/peers.h"
+#include "engine/engine-ops.h"
+#include "engine/subscriptions.h"
 #include "model/resource.h"
 #include "store/store.h"
-#include "engine/subscriptions.h"
-
-typedef struct Reload Reload;
 
 struct Manager {
         sd_event *event;
-        sd_bus *bus;
+        const EngineOps *ops; /* how the outside hears of it (engine-ops.h); NULL: nobody does */
+        void *ops_userdata;
         char *node_name;
         SourceKind source;
         Thresholds thresholds;
@@ -56,15 +53,12 @@ struct Manager {
         bool flushing;             /* announcing what a commit made durable */
         unsigned flushes_since_prune;
         unsigned retain_events;
-        AuthRegistry *auth;
         Subscriptions *subscriptions;
         unsigned subscriptions_per_uid;
         unsigned subscriptions_per_connection;
         unsigned subscriptions_max;
         GHashTable *quota_users; /* uid -> QuotaUserConfig*: [Quota user NAME], over the two above */
-        Peers *peers;       /* once on the bus */
-        Delivery *delivery; /* once on the bus */
-        Reload *reload;     /* Manager.Reload's, once set up (reload.h); not owned */
+        Delivery *delivery;
 };
 
 /* Takes the store over; restores its durable subscriptions. */
@@ -72,6 +66,9 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
                 const Thresholds *thresholds, Store *store);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* From now on the outside hears of everything through ops (engine-ops.h), with userdata. */
+void manager_set_ops(Manager *m, const EngineOps *ops, void *userdata);
 
 Resource *manager_get_resource(Manager *m, ResourceKind k);
 
@@ -101,18 +98,24 @@ int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const c
 void manager_retire_clock(Manager *m, ResourceKind k, const char *clock);
 
 /*
- * Replies to call with reply (NULL: an empty one) once everything it caused
- * is committed, or with StoreFailed if that commit fails.
+ * Waiting for durability: handler runs once everything written to the store so
+ * far is committed, with failure NULL. A DURABLE_REPLY (the answer to a call)
+ * hears at once when that commit fails instead, with failure saying why and
+ * what it means for the call; a DURABLE_HOLD (a message that tells of a store
+ * write) waits while commits fail, until one works. made: the durable
+ * subscription the call made, which ends if its row is never committed.
+ * destroy (may be NULL) frees userdata afterwards, or at exit if it never ran.
  */
-void manager_reply_when_durable(Manager *m, sd_bus_message *call, sd_bus_message *reply);
-/*
- * A durable Subscribe that made or re-attached s: replies with its path once
- * its row is committed. If that commit fails: StoreFailed, and s ends (unless
- * an earlier commit had stored it).
- */
-int manager_reply_subscribed_when_durable(Manager *m, sd_bus_message *call, Subscription *s);
-/* Sends message once the store writes made so far are committed (held while commits fail). */
-void manager_send_when_durable(Manager *m, sd_bus_message *message);
+typedef enum DurableKind {
+        DURABLE_REPLY,
+        DURABLE_HOLD,
+} DurableKind;
+typedef void (*DurableHandler)(void *userdata, const char *failure);
+void manager_when_durable(Manager *m, DurableKind kind, DurableHandler handler, void *userdata,
+                          void (*destroy)(void *userdata), Subscription *made);
+
+/* Whether the way out is congested now (engine-ops.h): the delivery pump asks. */
+bool manager_output_congested(Manager *m);
 
 /* Whether commits fail now; why, as the store says, in *ret_why. */
 bool manager_store_failing(Manager *m, const char **ret_why);

@@ -2,13 +2,12 @@
 
 #include <assert.h>
 
-#include "engine/delivery.h"
-#include "store/store.h"
 #include "common/log.h"
+#include "engine/delivery.h"
 #include "engine/manager.h"
-#include "bus/subscription-bus.h"
 #include "engine/subscription.h"
 #include "engine/subscriptions.h"
+#include "store/store.h"
 
 /* Ack timeouts and backoffs are in hundreds of ms at the least; 1 ms is plenty. */
 #define SUBSCRIPTION_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
@@ -101,7 +100,7 @@ static void subscription_report_dead_letters(Subscription *s) {
                         store_trim_dead_letters(store, s->id, s->options.dead_letter_limit);
                         manager_request_flush(s->manager);
                 }
-                subscription_bus_send_dead_lettered(s, seq, reason);
+                manager_tell(s->manager, send_dead_lettered, s, seq, reason);
         }
 
         /* Dead letters pushed out past the limit are gone for good: that is worth a line in the log. */
@@ -187,7 +186,7 @@ unsigned subscription_send_due(Subscription *s, unsigned max) {
                 if (!entry)
                         break;
                 /* A failed send is an attempt like any other: the ack timeout retries it. */
-                subscription_bus_send_event(s, entry->event, entry->attempt);
+                manager_tell(s->manager, send_event, s, entry->event, entry->attempt);
                 entry->mark = peer_flow_sent(s->flow, event_wire_size(entry->event, s->object_path));
                 n++;
         }
@@ -208,12 +207,12 @@ void subscription_detach(Subscription *s) {
         queue_detach(s->queue);
         delivery_unschedule(s->manager->delivery, s);
         subscription_arm_timer(s);
-        subscription_bus_emit_owner_changed(s);
+        manager_tell(s->manager, owner_changed, s);
 }
 
 void subscription_attach(Subscription *s, const char *owner) {
         g_free(s->owner);
         s->owner = g_strdup(owner);
-        subscription_bus_emit_owner_changed(s);
+        manager_tell(s->manager, owner_changed, s);
         subscription_queue_changed(s);
 }

@@ -5,15 +5,16 @@
  * A subscription is an address filter, an owner (the subscriber's connection,
  * or none while a durable subscription is detached), a delivery policy, and
  * its own queue. Every published event that matches is pushed to its queue;
- * the delivery pump (delivery.c) sends what the queue says is due, as a
- * unicast Event signal to the owner alone, and the owner's Ack or Nack moves
+ * the delivery pump (delivery.c) sends what the queue says is due to the
+ * owner alone (engine-ops.h's send_event: on the bus, a unicast Event
+ * signal), and the owner's Ack or Nack moves
  * the queue on. One subscription's stuck consumer fills only its own window:
  * nothing here waits on a consumer.
  */
 #pragma once
 
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
+#include <systemd/sd-id128.h>
 #include <sys/types.h>
 
 #include "model/event.h"

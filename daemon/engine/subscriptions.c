@@ -5,14 +5,11 @@
 
 #include "common/address.h"
 #include "common/log.h"
-#include "bus/manager-bus.h"
 #include "engine/manager.h"
-#include "bus/peers.h"
-#include "store/store.h"
-#include "bus/subscription-bus.h"
 #include "engine/subscriptions.h"
+#include "store/store.h"
 
-/* A subscriber's connection, from its first subscription until it leaves the bus. */
+/* A subscriber's connection, from its first subscription until it leaves. */
 typedef struct Owner {
         Subscriptions *registry;
         char *name;
@@ -20,7 +17,7 @@ typedef struct Owner {
         PeerFlow flow;            /* kept while it is on the bus, so that ending a subscription frees nothing */
         bool blocked;             /* in registry->blocked */
         sd_event_source *probe;   /* blocked: when to ask whether it read what it has */
-        sd_bus_slot *ping;        /* that question, in flight */
+        void *ping;               /* that question, in flight: the ops' handle */
         FlowMark ping_mark;       /* what had been sent toward it when the question went */
 } Owner;
 
@@ -31,7 +28,7 @@ struct Subscriptions {
         GHashTable *per_uid;   /* uid -> count */
         FlowBudget budget;     /* outstanding toward every owner */
         GHashTable *blocked;   /* Owner*: waiting for their peer, or for the budget */
-        unsigned pings;        /* in flight: our pending calls are few (the bus allows 128) */
+        unsigned pings;        /* in flight: our pending calls are few (a stock bus allows 128) */
 };
 
 /*
@@ -49,7 +46,9 @@ static void owner_free(void *p) {
         if (o->blocked)
                 g_hash_table_remove(o->registry->blocked, o);
         if (o->ping) {
-                sd_bus_slot_unref(o->ping);
+                Manager *m = o->registry->manager;
+
+                manager_tell(m, ping_cancel, o->ping);
                 o->registry->pings--;
         }
         sd_event_source_disable_unref(o->probe);
@@ -102,7 +101,7 @@ static int owner_add(Subscriptions *r, Subscription *s) {
                 return 0; /* detached */
         o = g_hash_table_lookup(r->owners, s->owner);
         if (!o) {
-                /* No watch to set up: the owner is a known peer (peers.h), whose departure we hear of. */
+                /* No watch to set up: the owner is a known peer (bus/peers.h), whose departure we hear of. */
                 o = g_new0(Owner, 1);
                 o->registry = r;
                 o->name = g_strdup(s->owner);
@@ -142,8 +141,8 @@ int subscriptions_add(Subscriptions *r, Subscription *s) {
         }
         log_info("Subscription %s: %s for %s (uid %u)%s.", s->id, s->address, s->owner ?: "nobody yet",
                  (unsigned) s->uid, subscription_is_durable(s) ? ", durable" : "");
-        manager_bus_emit_object_added(r->manager, s->object_path);
-        manager_bus_emit_manager_changed(r->manager, "SubscriptionCount");
+        manager_tell(r->manager, subscription_added, s);
+        manager_tell(r->manager, manager_changed, "SubscriptionCount");
         return 0;
 }
 
@@ -154,11 +153,11 @@ void subscriptions_remove(Subscriptions *r, Subscription *s) {
                 manager_request_flush(r->manager);
         }
         /* Announced while the object can still be found. */
-        manager_bus_emit_object_removed(r->manager, s->object_path);
+        manager_tell(r->manager, subscription_removed, s);
         owner_remove(r, s);
         uid_count_add(r, s->uid, -1);
         g_hash_table_remove(r->by_path, s->object_path); /* frees s */
-        manager_bus_emit_manager_changed(r->manager, "SubscriptionCount");
+        manager_tell(r->manager, manager_changed, "SubscriptionCount");
 }
 
 Subscription *subscriptions_find_by_path(Subscriptions *r, const char *path) {
@@ -286,21 +285,21 @@ static void owner_seen(Owner *o, FlowMark mark) {
                 owner_unblock(free_now->pdata[k]);
 }
 
-static int on_ping_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+static void on_ping_done(void *userdata, bool answered) {
         Owner *o = userdata;
 
-        o->ping = sd_bus_slot_unref(o->ping);
+        o->ping = NULL;
         o->registry->pings--;
-        if (!sd_bus_message_is_method_error(reply, NULL))
+        if (answered)
                 owner_seen(o, o->ping_mark);
         if (o->blocked)
                 owner_arm_probe(o);
-        return 0;
 }
 
 static int on_probe(sd_event_source *source, uint64_t usec, void *userdata) {
         Owner *o = userdata;
         Subscriptions *r = o->registry;
+        const EngineOps *ops = r->manager->ops;
         int k;
 
         if (!o->blocked || o->ping)
@@ -309,7 +308,8 @@ static int on_probe(sd_event_source *source, uint64_t usec, void *userdata) {
                 owner_arm_probe(o);
                 return 0;
         }
-        k = subscription_bus_ping(r->manager, o->name, on_ping_reply, o, &o->ping);
+        k = ops && ops->ping ? ops->ping(r->manager->ops_userdata, o->name, on_ping_done, o, &o->ping)
+                             : -EOPNOTSUPP;
         if (k < 0) {
                 log_debug_errno(k, "Failed to ping %s: %m", o->name);
                 owner_arm_probe(o);
