@@ -58,16 +58,13 @@ static int method_ack(sd_bus_message *message, void *userdata, sd_bus_error *err
                 return r;
         CHECK_CALLER(s, message, error);
 
-        if (streq_ptr(sd_bus_message_get_sender(message), s->owner))
-                subscription_answered(s, seq);
-        if (queue_ack(s->queue, seq) > 0)
-                subscription_queue_changed(s);
+        subscription_ack(s, seq, streq_ptr(sd_bus_message_get_sender(message), s->owner));
         return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_nack(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Subscription *s = userdata;
-        uint64_t seq, now;
+        uint64_t seq;
         int requeue, r;
 
         r = sd_bus_message_read(message, "tb", &seq, &requeue);
@@ -75,15 +72,7 @@ static int method_nack(sd_bus_message *message, void *userdata, sd_bus_error *er
                 return r;
         CHECK_CALLER(s, message, error);
 
-        if (streq_ptr(sd_bus_message_get_sender(message), s->owner))
-                subscription_answered(s, seq);
-        (void) sd_event_now(s->manager->event, CLOCK_MONOTONIC, &now);
-        r = queue_nack(s->queue, seq, requeue, now);
-        if (r == -ENOENT)
-                /* Late, or for an event already retried or acked: nothing to do, as with a stale Ack. */
-                log_debug("Subscription %s: Nack of %" G_GUINT64_FORMAT ", which is not in flight.", s->id, seq);
-        else if (r >= 0)
-                subscription_queue_changed(s);
+        subscription_nack(s, seq, requeue, streq_ptr(sd_bus_message_get_sender(message), s->owner));
         return sd_bus_reply_method_return(message, NULL);
 }
 
@@ -433,34 +422,6 @@ void subscription_bus_emit_owner_changed(Subscription *s) {
 
 /* --- Manager.Subscribe and ListSubscriptions -------------------------------------------------- */
 
-static void event_destroy(void *e) {
-        event_unref(e);
-}
-
-static int compare_seq(const void *a, const void *b) {
-        const Event *x = *(Event *const *) a, *y = *(Event *const *) b;
-
-        return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* InitialState: the current state of every matching resource that has one, in seq order (none without a source). */
-static void push_initial_state(Manager *m, Subscription *s) {
-        g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(event_destroy);
-
-        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
-                Event *e;
-
-                if (!m->resources[k] || !address_matches(s->address, m->resources[k]->address))
-                        continue;
-                e = resource_current_state_event(m->resources[k]);
-                if (e)
-                        g_ptr_array_add(events, e);
-        }
-        g_ptr_array_sort(events, compare_seq);
-        for (guint i = 0; i < events->len; i++)
-                subscription_push(s, events->pdata[i]);
-}
-
 /* The same uid and Name again: the same subscription, if it is free to take. */
 static int resubscribe(Manager *m, Subscription *s, sd_bus_message *message, const char *address,
                        sd_bus_error *error) {
@@ -558,7 +519,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         /* The reply goes out in this iteration (a durable one at the flush, which comes before the delivery
          * pump), the events in a later one: the subscriber learns the object path before the first Event. */
         if (added->options.initial_state)
-                push_initial_state(m, added);
+                subscription_push_initial_state(added);
         if (subscription_is_durable(added)) {
                 /* "Durable" once its row is committed; if that fails, the subscription ends. */
                 r = bus_reply_subscribed_when_durable(m, message, added);

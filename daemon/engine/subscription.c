@@ -2,6 +2,7 @@
 
 #include <assert.h>
 
+#include "common/address.h"
 #include "common/log.h"
 #include "engine/delivery.h"
 #include "engine/manager.h"
@@ -192,6 +193,55 @@ unsigned subscription_send_due(Subscription *s, unsigned max) {
         }
         subscription_arm_timer(s);
         return n;
+}
+
+static void event_destroy(void *e) {
+        event_unref(e);
+}
+
+static int compare_seq(const void *a, const void *b) {
+        const Event *x = *(Event *const *) a, *y = *(Event *const *) b;
+
+        return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* InitialState: the current state of every matching resource that has one, in seq order (none without a source). */
+void subscription_push_initial_state(Subscription *s) {
+        Manager *m = s->manager;
+        g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(event_destroy);
+
+        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
+                Event *e;
+
+                if (!m->resources[k] || !address_matches(s->address, m->resources[k]->address))
+                        continue;
+                e = resource_current_state_event(m->resources[k]);
+                if (e)
+                        g_ptr_array_add(events, e);
+        }
+        g_ptr_array_sort(events, compare_seq);
+        for (guint i = 0; i < events->len; i++)
+                subscription_push(s, events->pdata[i]);
+}
+
+void subscription_ack(Subscription *s, uint64_t seq, bool from_owner) {
+        if (from_owner)
+                subscription_answered(s, seq);
+        if (queue_ack(s->queue, seq) > 0)
+                subscription_queue_changed(s);
+}
+
+void subscription_nack(Subscription *s, uint64_t seq, bool requeue, bool from_owner) {
+        int r;
+
+        if (from_owner)
+                subscription_answered(s, seq);
+        r = queue_nack(s->queue, seq, requeue, monotonic_now(s));
+        if (r == -ENOENT)
+                /* Late, or for an event already retried or acked: nothing to do, as with a stale Ack. */
+                log_debug("Subscription %s: Nack of %" G_GUINT64_FORMAT ", which is not in flight.", s->id, seq);
+        else if (r >= 0)
+                subscription_queue_changed(s);
 }
 
 void subscription_answered(Subscription *s, uint64_t seq) {

@@ -60,6 +60,19 @@ void subscription_push(Subscription *s, Event *e);
 /* Sends up to max due events now; returns how many were sent. */
 unsigned subscription_send_due(Subscription *s, unsigned max);
 
+/*
+ * InitialState: the current state of every matching resource that has one, in seq order (none
+ * without a source), as announced: never an event that is published but not committed yet.
+ */
+void subscription_push_initial_state(Subscription *s);
+
+/*
+ * Ack and Nack of seq (requeue: deliver again now rather than at the next retry), from the owner
+ * (from_owner) or from someone allowed to act on s. A stale one changes nothing.
+ */
+void subscription_ack(Subscription *s, uint64_t seq, bool from_owner);
+void subscription_nack(Subscription *s, uint64_t seq, bool requeue, bool from_owner);
+
 /* The owner acts on seq (Ack or Nack, before the queue hears of it): it has read what was sent up to it. */
 void subscription_answered(Subscription *s, uint64_t seq);
 
