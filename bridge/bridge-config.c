@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "bridge-config.h"
-#include "iso-duration.h"
+#include "common/duration.h"
 #include "net-syntax.h"
 #include "quote-value.h"
 
@@ -288,9 +288,9 @@ static bool parse_retry(BridgeConfig *c, const char *group, const char *key, con
 static bool parse_backoff_delay(BridgeConfig *c, const char *group, const char *key, const char *value,
                                 GError **error) {
         const char *reason = NULL;
-        guint64 usec = 0;
+        uint64_t usec = 0;
 
-        if (!iso_duration_parse(value, &usec, &reason))
+        if (!duration_parse(value, &usec, &reason))
                 return invalid_value(error, group, key, value, "not an ISO 8601 duration such as PT1S or PT0.5S: %s",
                                      reason);
         if (usec > BRIDGE_BACKOFF_DELAY_MAX_USEC)

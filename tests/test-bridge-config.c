@@ -277,7 +277,7 @@ static const ConfigCase config_cases[] = {
         BAD("v2-empty", "Listen", "V2", "", "is empty"),
         BAD("v2-upper-off", "Listen", "V2", "OFF", "has no port"),
         ERR("v2-too-long", "[Listen]\nV2=[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000]:80\n",
-            INVALID_VALUE, "Invalid value \"[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:000\"... "
+            INVALID_VALUE, "Invalid value \"[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:000...\" "
             "for key \"V2\" in group [Listen]: is longer than 64 characters"),
         BAD("v1-host-name", "Listen", "V1", "localhost.localdomain:8089", "listen on an IP address instead"),
         ERR("both-off", "[Listen]\nV2=off\nV1=off\n", INVALID_VALUE,
@@ -369,26 +369,26 @@ static const ConfigCase config_cases[] = {
         OK("backoff-nanoseconds", "[Delivery]\nBackoffDelay=PT0.000001999S\n", expect_backoff_nanoseconds),
         BAD("backoff-over-hour", "Delivery", "BackoffDelay", "PT3601S", "must be at most PT1H"),
         BAD("backoff-day", "Delivery", "BackoffDelay", "P1D", "must be at most PT1H"),
-        BAD("backoff-month", "Delivery", "BackoffDelay", "P1M", "years or months, which have no fixed length"),
-        BAD("backoff-year", "Delivery", "BackoffDelay", "P1Y", "years or months"),
+        BAD("backoff-month", "Delivery", "BackoffDelay", "P1M", "years and months have no fixed length"),
+        BAD("backoff-year", "Delivery", "BackoffDelay", "P1Y", "years and months have no fixed length"),
         BAD("backoff-seconds", "Delivery", "BackoffDelay", "1", "must start with 'P'"),
-        BAD("backoff-lower", "Delivery", "BackoffDelay", "pt1s", "must start with 'P'"),
-        BAD("backoff-negative", "Delivery", "BackoffDelay", "-PT1S", "has a sign"),
+        BAD("backoff-lower", "Delivery", "BackoffDelay", "pt1s", "must use upper-case designators"),
+        BAD("backoff-negative", "Delivery", "BackoffDelay", "-PT1S", "is negative"),
         BAD("backoff-empty", "Delivery", "BackoffDelay", "", "is empty"),
         BAD("backoff-p", "Delivery", "BackoffDelay", "P", "has no components"),
         BAD("backoff-pt", "Delivery", "BackoffDelay", "PT", "has no components"),
-        BAD("backoff-t-nothing", "Delivery", "BackoffDelay", "P1DT", "has a 'T' with nothing after it"),
-        BAD("backoff-no-t", "Delivery", "BackoffDelay", "P1S", "a unit other than W and D before 'T'"),
-        BAD("backoff-order", "Delivery", "BackoffDelay", "PT1S1M", "repeated or out of order"),
-        BAD("backoff-repeated", "Delivery", "BackoffDelay", "PT1S1S", "repeated or out of order"),
-        BAD("backoff-two-t", "Delivery", "BackoffDelay", "PT1HT1S", "has 'T' twice"),
-        BAD("backoff-no-unit", "Delivery", "BackoffDelay", "PT1", "without its unit"),
+        BAD("backoff-t-nothing", "Delivery", "BackoffDelay", "P1DT", "has nothing after 'T'"),
+        BAD("backoff-no-t", "Delivery", "BackoffDelay", "P1S", "has a time unit before 'T'"),
+        BAD("backoff-order", "Delivery", "BackoffDelay", "PT1S1M", "has units out of order"),
+        BAD("backoff-repeated", "Delivery", "BackoffDelay", "PT1S1S", "repeats a unit"),
+        BAD("backoff-two-t", "Delivery", "BackoffDelay", "PT1HT1S", "has more than one 'T'"),
+        BAD("backoff-no-unit", "Delivery", "BackoffDelay", "PT1", "has a number without a designator"),
         BAD("backoff-fraction-minutes", "Delivery", "BackoffDelay", "PT1.5M", "fraction on a unit other than seconds"),
-        BAD("backoff-fraction-10", "Delivery", "BackoffDelay", "PT0.0000000001S", "more than 9 digits"),
-        BAD("backoff-fraction-empty", "Delivery", "BackoffDelay", "PT1.S", "no digits after the decimal point"),
-        BAD("backoff-weeks-mixed", "Delivery", "BackoffDelay", "P1W1D", "weeks stand alone"),
-        BAD("backoff-huge", "Delivery", "BackoffDelay", "PT99999999999999999999999S", "longer than a year"),
-        BAD_SHOWN("backoff-space", "Delivery", "BackoffDelay", "PT1S\\s", "PT1S ", "other than a number"),
+        BAD("backoff-fraction-10", "Delivery", "BackoffDelay", "PT0.0000000001S", "has more than 9 fraction digits"),
+        BAD("backoff-fraction-empty", "Delivery", "BackoffDelay", "PT1.S", "has a decimal mark with no digits after it"),
+        BAD("backoff-weeks-mixed", "Delivery", "BackoffDelay", "P1W1D", "combines weeks with other units"),
+        BAD("backoff-huge", "Delivery", "BackoffDelay", "PT99999999999999999999999S", "is longer than 365 days"),
+        BAD_SHOWN("backoff-space", "Delivery", "BackoffDelay", "PT1S\\s", "PT1S ", "contains white space"),
         OK("linear", "[Delivery]\nBackoffPolicy=linear\n", expect_linear),
         OK("exponential", "[Delivery]\nBackoffPolicy=exponential\n", NULL),
         BAD("policy-upper", "Delivery", "BackoffPolicy", "Linear", "must be \"linear\" or \"exponential\""),
@@ -500,7 +500,7 @@ static void test_long_value(void) {
         bridge_config_init(&c);
         g_assert_false(bridge_config_load_from_data(&c, text, (gsize) -1, &error));
         g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
-        assert_contains(error->message, "xxxxxxxx\"... for key \"BackoffPolicy\" in group [Delivery]");
+        assert_contains(error->message, "xxxxxxxx...\" for key \"BackoffPolicy\" in group [Delivery]");
         g_assert_cmpuint(strlen(error->message), <, 300);
 }
 
@@ -536,9 +536,9 @@ static void test_quote(void) {
                 { "esc\x1b[31m del\x7f", "\"esc\\x1b[31m del\\x7f\"" },
                 { "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
                 { "bad\xff\xc3(", "\"bad\\xff\\xc3(\"" },
-                { "rtl\xe2\x80\xaeoverride", "\"rtl\\u{202E}override\"" },
-                { "c1\xc2\x85", "\"c1\\u{0085}\"" },
-                { "line\xe2\x80\xa8sep", "\"line\\u{2028}sep\"" },
+                { "rtl\xe2\x80\xaeoverride", "\"rtl\\u202eoverride\"" },
+                { "c1\xc2\x85", "\"c1\\u0085\"" },
+                { "line\xe2\x80\xa8sep", "\"line\\u2028sep\"" },
         };
         g_autofree char *null = quote_value(NULL), *long_ascii = NULL, *long_utf8 = NULL, *text = NULL;
         g_autofree char *ascii = g_strnfill(100, 'a'), *utf8 = NULL, *expected = NULL;
@@ -554,7 +554,7 @@ static void test_quote(void) {
 
         /* Cut after 64 bytes, never inside a character. */
         long_ascii = quote_value(ascii);
-        expected = g_strdup_printf("\"%.64s\"...", ascii);
+        expected = g_strdup_printf("\"%.64s...\"", ascii);
         g_assert_cmpstr(long_ascii, ==, expected);
         g_string_append(s, "a");
         for (int i = 0; i < 40; i++)
