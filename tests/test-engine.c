@@ -11,8 +11,6 @@
  * Every wait runs the loop until a condition holds (or a generous deadline passes), never a sleep.
  */
 
-#include <glib/gstdio.h>
-
 #include "config/config.h"
 #include "engine/manager.h"
 #include "store/store.h"
@@ -23,6 +21,8 @@
 #define WAIT_USEC (10 * USEC_PER_SEC)
 /* How long "nothing more happens" is watched for. */
 #define QUIET_USEC (30 * USEC_PER_MSEC)
+/* An ack timeout that no test reaches. */
+#define LONG_ACK_TIMEOUT_USEC (600 * USEC_PER_SEC)
 
 /* --- the fake ops ------------------------------------------------------------------------------ */
 
@@ -187,24 +187,6 @@ static void answer_ping(Engine *t, bool answered) {
 
 /* --- the engine under test --------------------------------------------------------------------- */
 
-static void remove_tree(const char *path) {
-        g_autoptr(GDir) d = NULL;
-        const char *name;
-
-        if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
-                g_assert_cmpint(g_unlink(path), ==, 0);
-                return;
-        }
-        d = g_dir_open(path, 0, NULL);
-        g_assert_nonnull(d);
-        while ((name = g_dir_read_name(d))) {
-                g_autofree char *p = g_build_filename(path, name, NULL);
-
-                remove_tree(p);
-        }
-        g_assert_cmpint(g_rmdir(path), ==, 0);
-}
-
 static void engine_clear_records(Engine *t) {
         g_array_set_size(t->announced, 0);
         g_ptr_array_set_size(t->sources, 0);
@@ -347,12 +329,24 @@ static Subscription *subscribe(Engine *t, const char *address, const char *owner
         return added;
 }
 
-/* An unordered subscription of the defaults otherwise: everything due goes without waiting for Acks. */
+/*
+ * An unordered subscription of the defaults otherwise: everything due goes without waiting for Acks,
+ * and nothing is sent again before the test ends, however slow the machine.
+ */
 static Subscription *subscribe_unordered(Engine *t, const char *address, const char *owner) {
         SubscriptionOptions o;
 
         options_make(&o, "", false);
+        o.ack_timeout_usec = LONG_ACK_TIMEOUT_USEC;
         return subscribe(t, address, owner, &o);
+}
+
+/* A durable, ordered subscription of the clock class, of the defaults otherwise. */
+static Subscription *subscribe_durable(Engine *t, const char *name, const char *owner) {
+        SubscriptionOptions o;
+
+        options_make(&o, name, true);
+        return subscribe(t, address_of(t, RESOURCE_CLOCK_CLASS), owner, &o);
 }
 
 static const Sent *sent_at(const Engine *t, guint i) {
@@ -381,6 +375,12 @@ static void observe_classes(Engine *t, unsigned n) {
 
         for (unsigned i = 0; i < n; i++)
                 observe_class(t, next++ % 200 + 1);
+}
+
+/* Nothing more is sent for a while: n sends in all. */
+static void assert_quiet(Engine *t, guint n) {
+        run_for(t, QUIET_USEC);
+        g_assert_cmpuint(t->sent->len, ==, n);
 }
 
 /* Everything sent is acked as it arrives, until n sends in all; ordered subscriptions need that. */
@@ -415,9 +415,8 @@ static void test_publish_flush_deliver(void) {
         g_assert_cmpuint(t->m->last_seq, ==, G_N_ELEMENTS(expected));
 
         RUN_UNTIL(t, t->sent->len >= G_N_ELEMENTS(expected));
-        run_for(t, QUIET_USEC);
+        assert_quiet(t, G_N_ELEMENTS(expected));
         g_assert_cmpuint(t->announced->len, ==, G_N_ELEMENTS(expected));
-        g_assert_cmpuint(t->sent->len, ==, G_N_ELEMENTS(expected));
         for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
                 const Sent *x = sent_at(t, i);
 
@@ -450,8 +449,7 @@ static void test_initial_state_unflushed(void) {
         g_assert_cmpuint(t->announced->len, ==, 1);
 
         RUN_UNTIL(t, t->sent->len >= 2);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 2);
+        assert_quiet(t, 2);
         /* The announced state, with its own seq; then event 2, once. */
         assert_sent(t, 0, s, 1, 1);
         g_assert_cmpstr(sent_at(t, 0)->value, ==, "LOCKED");
@@ -473,9 +471,8 @@ static void test_ack_nack(void) {
 
         /* Ordered: one at a time, the next only after the Ack. */
         RUN_UNTIL(t, t->sent->len == 1);
-        run_for(t, QUIET_USEC);
+        assert_quiet(t, 1);
         g_assert_cmpuint(t->announced->len, ==, 4);
-        g_assert_cmpuint(t->sent->len, ==, 1);
         assert_sent(t, 0, s, 1, 1);
         subscription_ack(s, 1, true);
         RUN_UNTIL(t, t->sent->len == 2);
@@ -499,8 +496,7 @@ static void test_ack_nack(void) {
         g_assert_cmpuint(g_array_index(t->dead, Dead, 0).seq, ==, 3);
         g_assert_cmpint(g_array_index(t->dead, Dead, 0).reason, ==, DEAD_LETTER_REJECTED);
         subscription_ack(s, 4, true);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 5);
+        assert_quiet(t, 5);
         g_assert_cmpuint(queue_counters(s->queue)->delivered, ==, 3);
 }
 
@@ -510,7 +506,8 @@ static void test_ack_timeout(void) {
         Subscription *s;
 
         options_make(&o, "", true);
-        o.ack_timeout_usec = 5 * OPTIONS_ACK_TIMEOUT_MIN_USEC;
+        /* Short, yet long enough that the Ack of event 2 below comes in time on a loaded machine. */
+        o.ack_timeout_usec = 100 * USEC_PER_MSEC;
         o.backoff_delay_usec = 1000;
         o.backoff_policy = BACKOFF_LINEAR;
         o.retry = 2;
@@ -526,8 +523,7 @@ static void test_ack_timeout(void) {
         g_assert_cmpuint(g_array_index(t->dead, Dead, 0).seq, ==, 1);
         g_assert_cmpint(g_array_index(t->dead, Dead, 0).reason, ==, DEAD_LETTER_RETRIES_EXHAUSTED);
         subscription_ack(s, 2, true);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 4);
+        assert_quiet(t, 4);
         g_assert_cmpuint(t->dead->len, ==, 1);
         g_assert_cmpuint(queue_counters(s->queue)->retried, ==, 2);
 }
@@ -551,17 +547,13 @@ static void test_owner_gone(void) {
         g_assert_cmpstr(t->properties->pdata[t->properties->len - 1], ==, "SubscriptionCount");
         observe_classes(t, 1);
         RUN_UNTIL(t, t->announced->len == 1);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 0);
+        assert_quiet(t, 0);
 }
 
 static void test_owner_gone_durable(void) {
         _cleanup_(engine_freep) Engine *t = engine_new();
-        SubscriptionOptions o;
-        Subscription *s;
+        Subscription *s = subscribe_durable(t, "comes-back", ":1.1");
 
-        options_make(&o, "comes-back", true);
-        s = subscribe(t, address_of(t, RESOURCE_CLOCK_CLASS), ":1.1", &o);
         observe_classes(t, 2);
         RUN_UNTIL(t, t->sent->len == 1);
         assert_sent(t, 0, s, 1, 1);
@@ -574,8 +566,7 @@ static void test_owner_gone_durable(void) {
         g_assert_null(s->owner);
         observe_classes(t, 3);
         RUN_UNTIL(t, t->announced->len == 5);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 1);
+        assert_quiet(t, 1);
         g_assert_cmpuint(queue_counters(s->queue)->pending, ==, 5);
 
         /* Another owner: everything in order, the one sent before the detach again (attempt 2). */
@@ -586,19 +577,15 @@ static void test_owner_gone_durable(void) {
         assert_sent(t, 1, s, 1, 2);
         for (guint i = 2; i < 6; i++)
                 assert_sent(t, i, s, i, 1);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 6);
+        assert_quiet(t, 6);
 }
 
 /* --- 5. durable subscriptions restored ----------------------------------------------------------- */
 
 static void test_durable_restore(void) {
         _cleanup_(engine_freep) Engine *t = engine_new();
-        SubscriptionOptions o;
-        Subscription *s;
+        Subscription *s = subscribe_durable(t, "restored", ":1.1");
 
-        options_make(&o, "restored", true);
-        s = subscribe(t, address_of(t, RESOURCE_CLOCK_CLASS), ":1.1", &o);
         observe_classes(t, 4);
         /* 1 and 2 acknowledged, 3 sent and not, 4 pending; the cursor (2) committed. */
         deliver_acking(t, s, 2);
@@ -617,8 +604,7 @@ static void test_durable_restore(void) {
         g_assert_cmpuint(s->stored_cursor, ==, 2);
         g_assert_cmpuint(queue_counters(s->queue)->pending, ==, 2);
         g_assert_cmpuint(queue_first_seq(s->queue), ==, 3);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 0);
+        assert_quiet(t, 0);
 
         /* Back: 3 and 4 (new attempts of a new life), then a new event, 5: seq goes on, never reused. */
         g_assert_cmpint(subscriptions_reattach(t->m->subscriptions, s, ":1.9"), ==, 0);
@@ -629,8 +615,7 @@ static void test_durable_restore(void) {
         deliver_acking(t, s, 3);
         g_assert_cmpuint(g_array_index(t->announced, uint64_t, 0), ==, 5);
         assert_sent(t, 2, s, 5, 1);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 3);
+        assert_quiet(t, 3);
 }
 
 /* --- 6. the pump: budget, slices, congestion ------------------------------------------------------ */
@@ -652,8 +637,7 @@ static void test_pump_budget(void) {
         t->congested = true;
         observe_classes(t, PUMP_EVENTS);
         RUN_UNTIL(t, t->announced->len == PUMP_EVENTS);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 0);
+        assert_quiet(t, 0);
 
         /* One turn of the pump (one loop iteration dispatches one source): the budget, in slices. */
         t->congested = false;
@@ -673,8 +657,7 @@ static void test_pump_budget(void) {
 
         /* Congested again: the pump pauses; then it goes on until everything is sent, each in seq order. */
         t->congested = true;
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, first_turn);
+        assert_quiet(t, first_turn);
         t->congested = false;
         RUN_UNTIL(t, t->sent->len == PUMP_SUBSCRIPTIONS * PUMP_EVENTS);
         g_hash_table_remove_all(per_subscription);
@@ -686,8 +669,7 @@ static void test_pump_budget(void) {
                 g_assert_cmpuint(x->attempt, ==, 1);
                 g_hash_table_insert(per_subscription, x->subscription, GUINT_TO_POINTER(x->seq));
         }
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, PUMP_SUBSCRIPTIONS * PUMP_EVENTS);
+        assert_quiet(t, PUMP_SUBSCRIPTIONS * PUMP_EVENTS);
 }
 
 /* --- the peer flow: a peer that does not read is pinged ------------------------------------------ */
@@ -702,6 +684,7 @@ static void test_flow_ping(void) {
         for (unsigned i = 0; i < 2; i++) {
                 options_make(&o, "", false);
                 o.window = OPTIONS_WINDOW_MAX;
+                o.ack_timeout_usec = LONG_ACK_TIMEOUT_USEC;
                 (void) subscribe(t, address_of(t, RESOURCE_CLOCK_CLASS), ":1.1", &o);
         }
         observe_classes(t, FLOW_EVENTS);
@@ -717,8 +700,7 @@ static void test_flow_ping(void) {
         /* It answered: it read everything sent before the ping, so the rest goes. */
         answer_ping(t, true);
         RUN_UNTIL(t, t->sent->len == 2 * FLOW_EVENTS);
-        run_for(t, QUIET_USEC);
-        g_assert_cmpuint(t->sent->len, ==, 2 * FLOW_EVENTS);
+        assert_quiet(t, 2 * FLOW_EVENTS);
         g_assert_cmpuint(t->pings->len, ==, 0);
 }
 
