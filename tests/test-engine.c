@@ -7,7 +7,8 @@
  * congested and answer pings. Tested: publish -> flush -> deliver ordering; InitialState never shows
  * what is published but not flushed; Ack, Nack, ack timeouts, retries and dead letters; owners
  * leaving and coming back; durable subscriptions restored from the store by a new manager; the
- * pump's budget, slices and congestion pause; a failing store holding events until it works again.
+ * pump's budget, slices and congestion pause; a peer that does not read, pinged; a failing store
+ * holding events until it works again, and a durable subscription whose row it cannot commit.
  * Every wait runs the loop until a condition holds (or a generous deadline passes), never a sleep.
  */
 
@@ -618,6 +619,37 @@ static void test_durable_restore(void) {
         assert_quiet(t, 3);
 }
 
+/* A dead letter and an Ack before the restart: after it, neither event comes again, nor is reported again. */
+static void test_durable_restore_dead_letter(void) {
+        _cleanup_(engine_freep) Engine *t = engine_new();
+        Subscription *s = subscribe_durable(t, "dead-letter", ":1.1");
+        const DeadLetter *d;
+
+        observe_classes(t, 3);
+        RUN_UNTIL(t, t->sent->len == 1);
+        subscription_nack(s, 1, false, true);
+        deliver_acking(t, s, 2);
+        RUN_UNTIL(t, t->sent->len == 3 && store_pending_writes(t->m->store) == 0);
+        assert_sent(t, 1, s, 2, 1);
+        assert_sent(t, 2, s, 3, 1);
+        g_assert_cmpuint(t->dead->len, ==, 1);
+
+        engine_close(t);
+        engine_clear_records(t);
+        engine_open(t);
+        s = subscriptions_find_durable(t->m->subscriptions, UID, "dead-letter");
+        g_assert_nonnull(s);
+        g_assert_cmpuint(queue_dead_letters(s->queue)->len, ==, 1);
+        d = queue_dead_letters(s->queue)->pdata[0];
+        g_assert_cmpuint(d->event->seq, ==, 1);
+        g_assert_cmpint(d->reason, ==, DEAD_LETTER_REJECTED);
+        g_assert_cmpint(subscriptions_reattach(t->m->subscriptions, s, ":1.3"), ==, 0);
+        deliver_acking(t, s, 1);
+        assert_sent(t, 0, s, 3, 1);
+        assert_quiet(t, 1);
+        g_assert_cmpuint(t->dead->len, ==, 0);
+}
+
 /* --- 6. the pump: budget, slices, congestion ------------------------------------------------------ */
 
 #define PUMP_SUBSCRIPTIONS 20U
@@ -761,6 +793,42 @@ static void test_store_failing(void) {
         g_assert_cmpuint(durable_failed, ==, failed + 1);
 }
 
+/* A durable subscription whose row cannot be committed is not made: it ends, and its caller hears why. */
+static void test_store_failing_durable_subscription(void) {
+        _cleanup_(engine_freep) Engine *t = engine_new();
+        _cleanup_(subscription_freep) Subscription *made = NULL;
+        unsigned failed = durable_failed, done = durable_done;
+        g_autofree char *id = NULL;
+        SubscriptionOptions o;
+        Subscription *s;
+        int r;
+
+        r = store_set_max_pages(t->m->store, 1);
+        g_assert_true(r == 0 || r == -ERANGE);
+        options_make(&o, "never-made", true);
+        g_assert_cmpint(subscription_new(&made, t->m, NULL, address_of(t, RESOURCE_GNSS), UID, ":1.1", &o), ==, 0);
+        subscription_options_done(&o);
+        g_assert_cmpint(subscriptions_add(t->m->subscriptions, made), ==, 0);
+        s = TAKE_PTR(made);
+        id = g_strdup(s->id);
+        observe_big_gnss(t, 'x');
+        manager_when_durable(t->m, DURABLE_REPLY, on_durable, NULL, NULL, s);
+
+        RUN_UNTIL(t, durable_failed > failed);
+        g_assert_cmpuint(durable_done, ==, done);
+        g_assert_cmpuint(t->removed->len, ==, 1);
+        g_assert_cmpstr(t->removed->pdata[0], ==, id);
+        g_assert_cmpuint(subscriptions_count(t->m->subscriptions), ==, 0);
+
+        /* The store recovers: the event goes out; nobody is left to send it to, and nothing is restored. */
+        g_assert_cmpint(store_set_max_pages(t->m->store, UINT32_MAX - 1), ==, 0);
+        RUN_UNTIL(t, t->announced->len == 1);
+        assert_quiet(t, 0);
+        engine_close(t);
+        engine_open(t);
+        g_assert_cmpuint(subscriptions_count(t->m->subscriptions), ==, 0);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 
@@ -771,8 +839,10 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/engine/owner-gone", test_owner_gone);
         g_test_add_func("/engine/owner-gone-durable", test_owner_gone_durable);
         g_test_add_func("/engine/durable-restore", test_durable_restore);
+        g_test_add_func("/engine/durable-restore-dead-letter", test_durable_restore_dead_letter);
         g_test_add_func("/engine/pump-budget", test_pump_budget);
         g_test_add_func("/engine/flow-ping", test_flow_ping);
         g_test_add_func("/engine/store-failing", test_store_failing);
+        g_test_add_func("/engine/store-failing-durable-subscription", test_store_failing_durable_subscription);
         return g_test_run();
 }
