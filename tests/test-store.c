@@ -22,23 +22,6 @@
 
 /* --- directories ------------------------------------------------------------------------------- */
 
-static void remove_tree(const char *path) {
-        g_autoptr(GDir) d = NULL;
-        const char *name;
-
-        if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-                d = g_dir_open(path, 0, NULL);
-                g_assert_nonnull(d);
-                while ((name = g_dir_read_name(d))) {
-                        g_autofree char *p = g_build_filename(path, name, NULL);
-
-                        remove_tree(p);
-                }
-                g_assert_cmpint(g_rmdir(path), ==, 0);
-        } else
-                g_assert_cmpint(g_unlink(path), ==, 0);
-}
-
 static void tmpdir_removep(char **dir) {
         if (*dir) {
                 remove_tree(*dir);
