@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
+#include "bus/event-bus.h"
 #include "model/event.h"
 #include "model/resource.h"
 #include "test-util.h"
@@ -75,8 +76,8 @@ static void test_event_bus_encoding(void) {
         event_add_state(e, "CLOCK_REALTIME", "FREERUN");
         bus = message_factory(fds);
         g_assert_cmpint(sd_bus_message_new_signal(bus, &m, "/p", "i.f", "Event"), >=, 0);
-        g_assert_cmpint(event_append(m, e), >=, 0);
-        g_assert_cmpint(event_append_fields(m, e), >=, 0);
+        g_assert_cmpint(event_bus_append(m, e), >=, 0);
+        g_assert_cmpint(event_bus_append_fields(m, e), >=, 0);
         g_assert_cmpint(sd_bus_message_seal(m, 1, 0), >=, 0);
         g_assert_cmpstr(sd_bus_message_get_signature(m, true), ==, "(tsssxa(ssss))tsssxa(ssss)");
 

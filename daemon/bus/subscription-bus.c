@@ -5,6 +5,7 @@
 #include "common/address.h"
 #include "common/bus-errors.h"
 #include "common/log.h"
+#include "bus/event-bus.h"
 #include "bus/manager-bus.h"
 #include "common/quote.h"
 #include "bus/subscription-bus.h"
@@ -153,7 +154,7 @@ static int method_get_dead_letters(sd_bus_message *message, void *userdata, sd_b
         letters = queue_dead_letters(s->queue);
         /* A GPtrArray: starting at offset costs nothing; offset + limit cannot overflow a guint64. */
         for (guint64 i = offset; i < letters->len && i < (guint64) offset + limit; i++) {
-                r = event_append(reply, ((const DeadLetter *) letters->pdata[i])->event);
+                r = event_bus_append(reply, ((const DeadLetter *) letters->pdata[i])->event);
                 if (r < 0)
                         return r;
         }
@@ -374,7 +375,7 @@ void subscription_bus_send_event(Subscription *s, const Event *e, uint32_t attem
         if (r >= 0)
                 r = sd_bus_message_set_destination(m, s->owner);
         if (r >= 0)
-                r = event_append_fields(m, e);
+                r = event_bus_append_fields(m, e);
         if (r >= 0)
                 r = sd_bus_message_append(m, "u", attempt);
         if (r >= 0)
