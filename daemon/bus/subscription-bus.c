@@ -9,6 +9,7 @@
 #include "bus/manager-bus.h"
 #include "common/quote.h"
 #include "bus/subscription-bus.h"
+#include "bus/subscription-options-bus.h"
 #include "engine/subscriptions.h"
 
 /* --- who may act on a subscription ------------------------------------------------------------ */
@@ -509,7 +510,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RESOURCE,
                                          "No O-RAN resource matches %s; this node's resources are under "
                                          "/cluster/node/%s/", address, m->node_name);
-        r = subscription_options_parse(&options, message, error);
+        r = subscription_options_bus_parse(&options, message, error);
         if (r < 0)
                 return r;
         r = bus_authorize_caller(m, message, AUTH_SUBSCRIBE, &uid, error);
