@@ -151,6 +151,29 @@ static void test_known_addresses(void) {
         g_assert_true(resource_address_is_known(NODE, "/cluster/node/"));
 }
 
+/* The model's encoder against sd-bus's own, for every resource and some odd strings. */
+static void test_object_path_encode(void) {
+        static const char *const odd[] = {
+                "", "a", "A-z_09", "0abc", "9", "sync/ptp-status", "caf\xc3\xa9", " ", "_", "__x", "/", "a.b~c",
+                "\x7f\x01", "ABCxyz123",
+        };
+
+        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
+                _cleanup_free_ char *want = NULL;
+                g_autofree char *got = resource_object_path_encode("/org/ptpsync1/resource", resource_info(k)->suffix);
+
+                g_assert_cmpint(sd_bus_path_encode("/org/ptpsync1/resource", resource_info(k)->suffix, &want), >=, 0);
+                g_assert_cmpstr(got, ==, want);
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(odd); i++) {
+                _cleanup_free_ char *want = NULL;
+                g_autofree char *got = resource_object_path_encode("/p", odd[i]);
+
+                g_assert_cmpint(sd_bus_path_encode("/p", odd[i], &want), >=, 0);
+                g_assert_cmpstr(got, ==, want);
+        }
+}
+
 static void test_resource_addresses(void) {
         _cleanup_(resource_freep) Resource *r = resource_new(NULL, RESOURCE_LOCK_STATE, NODE);
 
@@ -382,6 +405,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/event/bus-encoding", test_event_bus_encoding);
         g_test_add_func("/resource/table", test_resource_table);
         g_test_add_func("/resource/addresses", test_resource_addresses);
+        g_test_add_func("/resource/object-path-encode", test_object_path_encode);
         g_test_add_func("/resource/known-addresses", test_known_addresses);
         g_test_add_func("/resource/lock-state", test_lock_state_events);
         g_test_add_func("/resource/retire", test_retire);
