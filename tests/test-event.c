@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
+#include "bus/event-bus.h"
 #include "model/event.h"
 #include "model/resource.h"
 #include "test-util.h"
@@ -75,8 +76,8 @@ static void test_event_bus_encoding(void) {
         event_add_state(e, "CLOCK_REALTIME", "FREERUN");
         bus = message_factory(fds);
         g_assert_cmpint(sd_bus_message_new_signal(bus, &m, "/p", "i.f", "Event"), >=, 0);
-        g_assert_cmpint(event_append(m, e), >=, 0);
-        g_assert_cmpint(event_append_fields(m, e), >=, 0);
+        g_assert_cmpint(event_bus_append(m, e), >=, 0);
+        g_assert_cmpint(event_bus_append_fields(m, e), >=, 0);
         g_assert_cmpint(sd_bus_message_seal(m, 1, 0), >=, 0);
         g_assert_cmpstr(sd_bus_message_get_signature(m, true), ==, "(tsssxa(ssss))tsssxa(ssss)");
 
@@ -148,6 +149,29 @@ static void test_known_addresses(void) {
         g_assert_false(resource_address_is_known(NODE, NULL));
         /* A prefix above the node covers it too, as it does for GetCurrentState. */
         g_assert_true(resource_address_is_known(NODE, "/cluster/node/"));
+}
+
+/* The model's encoder against sd-bus's own, for every resource and some odd strings. */
+static void test_object_path_encode(void) {
+        static const char *const odd[] = {
+                "", "a", "A-z_09", "0abc", "9", "sync/ptp-status", "caf\xc3\xa9", " ", "_", "__x", "/", "a.b~c",
+                "\x7f\x01", "ABCxyz123",
+        };
+
+        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
+                _cleanup_free_ char *want = NULL;
+                g_autofree char *got = resource_object_path_encode("/org/ptpsync1/resource", resource_info(k)->suffix);
+
+                g_assert_cmpint(sd_bus_path_encode("/org/ptpsync1/resource", resource_info(k)->suffix, &want), >=, 0);
+                g_assert_cmpstr(got, ==, want);
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(odd); i++) {
+                _cleanup_free_ char *want = NULL;
+                g_autofree char *got = resource_object_path_encode("/p", odd[i]);
+
+                g_assert_cmpint(sd_bus_path_encode("/p", odd[i], &want), >=, 0);
+                g_assert_cmpstr(got, ==, want);
+        }
 }
 
 static void test_resource_addresses(void) {
@@ -381,6 +405,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/event/bus-encoding", test_event_bus_encoding);
         g_test_add_func("/resource/table", test_resource_table);
         g_test_add_func("/resource/addresses", test_resource_addresses);
+        g_test_add_func("/resource/object-path-encode", test_object_path_encode);
         g_test_add_func("/resource/known-addresses", test_known_addresses);
         g_test_add_func("/resource/lock-state", test_lock_state_events);
         g_test_add_func("/resource/retire", test_retire);

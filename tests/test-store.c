@@ -967,29 +967,69 @@ static const DamageCase subscription_damage_cases[] = {
         { "UPDATE subscriptions SET uid = -1", EBADMSG },
         { "UPDATE subscriptions SET uid = 4294967296", EBADMSG },
         { "UPDATE subscriptions SET cursor = -1", EBADMSG },
+        /* What Subscribe refuses in a name or the metadata, the store refuses too. */
+        { "UPDATE subscriptions SET name = 'my sub'", EBADMSG },
+        { "UPDATE subscriptions SET name = 'caf' || char(233)", EBADMSG },
+        { "UPDATE subscriptions SET name = substr(hex(zeroblob(128)), 1, 255)", 0 },
+        { "UPDATE subscriptions SET name = substr(hex(zeroblob(128)), 1, 256)", EBADMSG },
+        { "UPDATE subscription_metadata SET key = ''", EBADMSG },
+        { "UPDATE subscription_metadata SET key = substr(hex(zeroblob(128)), 1, 256)", EBADMSG },
+        { "UPDATE subscription_metadata SET value = substr(hex(zeroblob(2048)), 1, 4096)", 0 },
+        { "UPDATE subscription_metadata SET value = substr(hex(zeroblob(2049)), 1, 4097)", EBADMSG },
 };
+
+/* A store in dir with one valid durable subscription, sub-d, and its one metadata entry; closed again. */
+static void save_damage_subject(const char *dir) {
+        _cleanup_(store_freep) Store *s = open_store(dir);
+        SubscriptionOptions o;
+
+        options_named(&o, "d");
+        g_hash_table_insert(o.metadata, g_strdup("k"), g_strdup("v"));
+        store_save_subscription(s, "sub-d", 1000, NODE_ADDRESS "sync", &o, 0);
+        g_assert_cmpint(store_commit(s), ==, 0);
+        subscription_options_done(&o);
+}
 
 static void test_subscription_damage(const void *data) {
         const DamageCase *c = data;
         _cleanup_tmpdir_ char *dir = make_tmpdir();
         g_autofree char *db = db_path(dir);
         g_autoptr(GArray) got = g_array_new(false, true, sizeof(StoredSubscription));
-        _cleanup_(store_freep) Store *s = open_store(dir);
-        SubscriptionOptions o;
+        _cleanup_(store_freep) Store *s = NULL;
 
         g_test_message("%s", c->sql);
         g_array_set_clear_func(got, stored_subscription_clear);
-        options_named(&o, "d");
-        g_hash_table_insert(o.metadata, g_strdup("k"), g_strdup("v"));
-        store_save_subscription(s, "sub-d", 1000, NODE_ADDRESS "sync", &o, 0);
-        g_assert_cmpint(store_commit(s), ==, 0);
-        s = store_free(s);
+        save_damage_subject(dir);
 
         g_assert_cmpint(sql_exec(db, c->sql), ==, 1);
         s = open_store(dir);
         g_assert_cmpint(store_load_subscriptions(s, collect_subscription, got), ==, -c->error);
         g_assert_cmpuint(got->len, ==, c->error ? 0 : 1);
-        subscription_options_done(&o);
+}
+
+/* More metadata entries than Subscribe takes, added behind the store's back: refused at load; at the limit, not. */
+static void test_metadata_damage(void) {
+        for (unsigned extra = OPTIONS_METADATA_MAX - 1; extra <= OPTIONS_METADATA_MAX; extra++) {
+                _cleanup_tmpdir_ char *dir = make_tmpdir();
+                g_autofree char *db = db_path(dir);
+                g_autofree char *sql = NULL;
+                g_autoptr(GArray) got = g_array_new(false, true, sizeof(StoredSubscription));
+                _cleanup_(store_freep) Store *s = NULL;
+                bool refused = extra == OPTIONS_METADATA_MAX;
+
+                g_array_set_clear_func(got, stored_subscription_clear);
+                save_damage_subject(dir);
+
+                sql = g_strdup_printf("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %u) "
+                                      "INSERT INTO subscription_metadata SELECT 'sub-d', 'x' || i, 'v' FROM n", extra);
+                g_assert_cmpint(sql_exec(db, sql), ==, (int) extra);
+                s = open_store(dir);
+                g_assert_cmpint(store_load_subscriptions(s, collect_subscription, got), ==, refused ? -EBADMSG : 0);
+                g_assert_cmpuint(got->len, ==, refused ? 0 : 1);
+                if (!refused)
+                        g_assert_cmpuint(g_hash_table_size(g_array_index(got, StoredSubscription, 0).options.metadata),
+                                         ==, OPTIONS_METADATA_MAX);
+        }
 }
 
 typedef struct EventDamageCase {
@@ -1203,6 +1243,7 @@ int main(int argc, char *argv[]) {
         ADD_CASES("/store/refused", refused_cases, test_refused);
         g_test_add_func("/store/schema-atomic", test_schema_atomic);
         ADD_CASES("/store/subscription-damage", subscription_damage_cases, test_subscription_damage);
+        g_test_add_func("/store/metadata-damage", test_metadata_damage);
         ADD_CASES("/store/event-damage", event_damage_cases, test_event_damage);
         g_test_add_func("/store/full-batch-kept", test_full_batch_kept);
         g_test_add_func("/store/full-event-atomic", test_full_event_atomic);

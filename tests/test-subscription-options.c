@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Subscription options read from a{sv} messages as Manager.Subscribe gets them: every key, every
- * wrong type, every range boundary, and the exact message of every refusal.
+ * wrong type, every range boundary, and the exact message of every refusal; and the model's
+ * validation on its own, as the store uses it, with the same messages.
  */
 
 #include <glib.h>
@@ -10,6 +11,7 @@
 #include <systemd/sd-bus.h>
 
 #include "common/bus-errors.h"
+#include "bus/subscription-options-bus.h"
 #include "model/subscription-options.h"
 #include "test-util.h"
 #include "common/util.h"
@@ -325,7 +327,7 @@ static void test_option(const void *data) {
         int r;
 
         subscription_options_init(&o);
-        r = subscription_options_parse(&o, m, &error);
+        r = subscription_options_bus_parse(&o, m, &error);
         if (t->expect) {
                 g_assert_cmpint(r, ==, 0);
                 g_assert_false(sd_bus_error_is_set(&error));
@@ -347,7 +349,7 @@ static void test_escaped(const void *data) {
         SubscriptionOptions o;
 
         subscription_options_init(&o);
-        g_assert_cmpint(subscription_options_parse(&o, m, &error), ==, -EINVAL);
+        g_assert_cmpint(subscription_options_bus_parse(&o, m, &error), ==, -EINVAL);
         g_assert_cmpstr(error.name, ==, BUS_ERROR_INVALID_OPTION);
         g_assert_cmpstr(error.message, ==, t->error);
         g_assert_true(g_utf8_validate(error.message, -1, NULL));
@@ -380,7 +382,7 @@ static void test_defaults(void) {
 
         /* An empty a{sv} changes nothing. */
         finish_options(m);
-        g_assert_cmpint(subscription_options_parse(&o, m, &error), ==, 0);
+        g_assert_cmpint(subscription_options_bus_parse(&o, m, &error), ==, 0);
         g_assert_false(sd_bus_error_is_set(&error));
         assert_options(&o, NULL, NULL);
 
@@ -416,7 +418,7 @@ static void test_all_options(void) {
         g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
 
         subscription_options_init(&o);
-        g_assert_cmpint(subscription_options_parse(&o, m, &error), ==, 0);
+        g_assert_cmpint(subscription_options_bus_parse(&o, m, &error), ==, 0);
         g_assert_cmpstr(o.name, ==, "durable-1");
         g_assert_false(o.ordered);
         g_assert_cmpuint(o.window, ==, 8);
@@ -461,7 +463,7 @@ static void test_duplicate(void) {
                 finish_options(m);
 
                 subscription_options_init(&o);
-                assert_refused(subscription_options_parse(&o, m, &error), &error, cases[i].key);
+                assert_refused(subscription_options_bus_parse(&o, m, &error), &error, cases[i].key);
                 g_assert_cmpstr(error.message, ==, expect);
                 subscription_options_done(&o);
         }
@@ -479,7 +481,7 @@ static void test_first_error(void) {
         finish_options(m);
 
         subscription_options_init(&o);
-        assert_refused(subscription_options_parse(&o, m, &error), &error, "Window");
+        assert_refused(subscription_options_bus_parse(&o, m, &error), &error, "Window");
         subscription_options_done(&o);
 }
 
@@ -518,7 +520,7 @@ static void check_metadata(size_t n, size_t key_len, size_t value_len, const cha
         int r;
 
         subscription_options_init(&o);
-        r = subscription_options_parse(&o, m, &error);
+        r = subscription_options_bus_parse(&o, m, &error);
         if (error_message) {
                 assert_refused(r, &error, "Metadata");
                 g_assert_cmpstr(error.message, ==, error_message);
@@ -571,7 +573,7 @@ static void test_metadata_keys(void) {
         g_assert_cmpint(sd_bus_message_append(m, "{sv}", "Metadata", "a{ss}", 2, "k", "1", "k", "2"), >=, 0);
         finish_options(m);
         subscription_options_init(&o);
-        assert_refused(subscription_options_parse(&o, m, &error), &error, "Metadata");
+        assert_refused(subscription_options_bus_parse(&o, m, &error), &error, "Metadata");
         g_assert_cmpstr(error.message, ==, "Option \"Metadata\": has the key \"k\" more than once");
         subscription_options_done(&o);
         sd_bus_error_free(&error);
@@ -582,7 +584,7 @@ static void test_metadata_keys(void) {
         g_assert_cmpint(sd_bus_message_append(m, "{sv}", "Metadata", "a{ss}", 2, "k", "1", "", "2"), >=, 0);
         finish_options(m);
         subscription_options_init(&o);
-        assert_refused(subscription_options_parse(&o, m, &error), &error, "Metadata");
+        assert_refused(subscription_options_bus_parse(&o, m, &error), &error, "Metadata");
         g_assert_cmpstr(error.message, ==, "Option \"Metadata\": has an empty key");
         subscription_options_done(&o);
         sd_bus_error_free(&error);
@@ -594,7 +596,7 @@ static void test_metadata_keys(void) {
                                               2, "a b", "c\nd", "\xc3\xa9", ""), >=, 0);
         finish_options(m);
         subscription_options_init(&o);
-        g_assert_cmpint(subscription_options_parse(&o, m, &error), ==, 0);
+        g_assert_cmpint(subscription_options_bus_parse(&o, m, &error), ==, 0);
         g_assert_cmpstr(g_hash_table_lookup(o.metadata, "a b"), ==, "c\nd");
         g_assert_cmpstr(g_hash_table_lookup(o.metadata, "\xc3\xa9"), ==, "");
         subscription_options_done(&o);
@@ -617,7 +619,7 @@ static void check_huge(const char *key, const char *value, const char *error_key
 
         subscription_options_init(&o);
         start = g_get_monotonic_time();
-        assert_refused(subscription_options_parse(&o, m, &error), &error, error_key);
+        assert_refused(subscription_options_bus_parse(&o, m, &error), &error, error_key);
         /* Bounded work: nothing scans or copies the 10 MB more than once or twice. */
         g_assert_cmpint(g_get_monotonic_time() - start, <, G_USEC_PER_SEC);
         g_assert_cmpstr(error.message, ==, error_message);
@@ -651,7 +653,7 @@ static void test_name_length(void) {
                 name[len] = '\0';
                 m = one_option("Name", 's', name, 0);
                 subscription_options_init(&o);
-                r = subscription_options_parse(&o, m, &error);
+                r = subscription_options_bus_parse(&o, m, &error);
                 if (len <= OPTIONS_NAME_MAX) {
                         g_assert_cmpint(r, ==, 0);
                         g_assert_cmpstr(o.name, ==, name);
@@ -676,7 +678,7 @@ static void test_not_options(void) {
         g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
 
         subscription_options_init(&o);
-        g_assert_cmpint(subscription_options_parse(&o, m, &error), <, 0);
+        g_assert_cmpint(subscription_options_bus_parse(&o, m, &error), <, 0);
         g_assert_false(sd_bus_error_is_set(&error));
         subscription_options_done(&o);
 }
@@ -823,6 +825,181 @@ static void test_backoff_monotonic(void) {
                 }
 }
 
+/* --- the model's rules on their own, as the store applies them to a stored row ---------------- */
+
+/* The variant type each key takes, as append_option() writes it; 0 for a key with no rule of its own. */
+static char rule_type(const char *key) {
+        static const struct {
+                const char *key;
+                char type;
+        } types[] = {
+                { "Name", 's' },       { "Window", 'u' },     { "Retry", 'u' },
+                { "BackoffDelay", 's' }, { "BackoffPolicy", 's' }, { "AckTimeout", 't' },
+                { "QueueLimit", 'u' }, { "DeadLetterLimit", 'u' }, { "Metadata", 'a' },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(types); i++)
+                if (streq(types[i].key, key))
+                        return types[i].type;
+        return 0;
+}
+
+/* Sets key in o from a case's value, behind the bus's back; the BackoffPolicy string has no field to go in. */
+static void set_option(SubscriptionOptions *o, const char *key, const char *s, uint64_t n) {
+        if (streq(key, "Name")) {
+                g_free(o->name);
+                o->name = g_strdup(s);
+        } else if (streq(key, "Window"))
+                o->window = (uint32_t) n;
+        else if (streq(key, "Retry"))
+                o->retry = (uint32_t) n;
+        else if (streq(key, "BackoffDelay")) {
+                g_free(o->backoff_delay);
+                o->backoff_delay = g_strdup(s);
+        } else if (streq(key, "AckTimeout"))
+                o->ack_timeout_usec = n;
+        else if (streq(key, "QueueLimit"))
+                o->queue_limit = (uint32_t) n;
+        else if (streq(key, "DeadLetterLimit"))
+                o->dead_letter_limit = (uint32_t) n;
+        else if (streq(key, "Metadata") && s) {
+                const char *eq = strchr(s, '=');
+
+                g_assert_nonnull(eq);
+                g_hash_table_insert(o->metadata, g_strndup(s, eq - s), g_strdup(eq + 1));
+        }
+}
+
+/* Every value the bus refuses for its range or format, the model's validation refuses with the same message. */
+static void test_validate_as_bus(const void *data) {
+        const OptionCase *t = data;
+        g_autofree char *message = NULL;
+        SubscriptionOptions o;
+        int r;
+
+        if (rule_type(t->key) != t->type) {
+                g_test_skip("a wire matter: an unknown key or the wrong type");
+                return;
+        }
+
+        subscription_options_init(&o);
+        if (streq(t->key, "BackoffPolicy")) {
+                BackoffPolicy p = _BACKOFF_POLICY_INVALID;
+
+                r = subscription_options_parse_backoff_policy(t->s, &p, &message);
+                if (r >= 0)
+                        o.backoff_policy = p;
+        } else {
+                set_option(&o, t->key, t->s, t->n);
+                r = subscription_options_validate(&o, &message);
+        }
+        if (t->expect) {
+                g_assert_cmpint(r, ==, 0);
+                g_assert_null(message);
+                g_assert_cmpint(subscription_options_validate(&o, &message), ==, 0);
+        } else {
+                g_assert_cmpint(r, ==, -EINVAL);
+                g_assert_cmpstr(message, ==, t->error);
+        }
+        subscription_options_done(&o);
+}
+
+static void assert_invalid(const SubscriptionOptions *o, const char *error) {
+        g_autofree char *message = NULL;
+
+        g_assert_cmpint(subscription_options_validate(o, &message), ==, -EINVAL);
+        g_assert_cmpstr(message, ==, error);
+}
+
+static void test_validate(void) {
+        g_autofree char *message = NULL;
+        g_autofree char *long_name = g_strnfill(OPTIONS_NAME_MAX + 1, 'n');
+        g_autofree char *big_value = g_strnfill(OPTIONS_METADATA_VALUE_MAX, 'v');
+        SubscriptionOptions o;
+
+        /* The defaults are valid, and so are the limits themselves. */
+        subscription_options_init(&o);
+        g_assert_cmpint(subscription_options_validate(&o, &message), ==, 0);
+        g_assert_null(message);
+        o.window = OPTIONS_WINDOW_MAX;
+        o.retry = OPTIONS_RETRY_MAX;
+        o.ack_timeout_usec = OPTIONS_ACK_TIMEOUT_MIN_USEC;
+        o.queue_limit = OPTIONS_QUEUE_LIMIT_MAX;
+        o.dead_letter_limit = 0;
+        g_assert_cmpint(subscription_options_validate(&o, &message), ==, 0);
+        subscription_options_done(&o);
+
+        subscription_options_init(&o);
+        o.window = 0;
+        assert_invalid(&o, "Option \"Window\": must be at least 1 and at most 1024, not 0");
+        o.window = 64;
+        o.retry = 101;
+        assert_invalid(&o, "Option \"Retry\": must be at most 100, not 101");
+        o.retry = 3;
+        o.ack_timeout_usec = OPTIONS_ACK_TIMEOUT_MIN_USEC - 1;
+        assert_invalid(&o, "Option \"AckTimeout\": must be at least 1000 and at most 3600000000 microseconds "
+                           "(1 ms to 1 h), not 999");
+        o.ack_timeout_usec = OPTIONS_ACK_TIMEOUT_MAX_USEC + 1;
+        assert_invalid(&o, "Option \"AckTimeout\": must be at least 1000 and at most 3600000000 microseconds "
+                           "(1 ms to 1 h), not 3600000001");
+        o.ack_timeout_usec = 5 * 1000000;
+        o.queue_limit = 0;
+        assert_invalid(&o, "Option \"QueueLimit\": must be at least 1 and at most 1000000, not 0");
+        o.queue_limit = 10;
+        o.dead_letter_limit = OPTIONS_QUEUE_LIMIT_MAX + 1;
+        assert_invalid(&o, "Option \"DeadLetterLimit\": must be at most 1000000, not 1000001");
+        o.dead_letter_limit = 10;
+
+        /* The first broken rule is the one named: the name before the numbers. */
+        g_free(o.name);
+        o.name = g_strdup("my sub");
+        o.window = 0;
+        assert_invalid(&o, "Option \"Name\": must be printable ASCII without white space, has byte 0x20 at 2");
+        o.window = 64;
+        g_free(o.name);
+        o.name = g_strdup(long_name);
+        assert_invalid(&o, "Option \"Name\": must be at most 255 bytes");
+        g_free(o.name);
+        o.name = g_strdup("sub-1");
+
+        g_free(o.backoff_delay);
+        o.backoff_delay = g_strdup("PT2H");
+        assert_invalid(&o, "Option \"BackoffDelay\": must be at most PT1H (an hour), not \"PT2H\"");
+        g_free(o.backoff_delay);
+        o.backoff_delay = g_strdup("PT0.2S");
+        o.backoff_policy = _BACKOFF_POLICY_MAX;
+        assert_invalid(&o, "Option \"BackoffPolicy\": must be \"linear\" or \"exponential\", not 2");
+        o.backoff_policy = BACKOFF_LINEAR;
+        g_assert_cmpint(subscription_options_validate(&o, &message), ==, 0);
+
+        /* Metadata: too many entries, an empty key, too many bytes in all. */
+        for (unsigned i = 0; i <= OPTIONS_METADATA_MAX; i++)
+                g_hash_table_insert(o.metadata, g_strdup_printf("k%u", i), g_strdup("v"));
+        assert_invalid(&o, "Option \"Metadata\": must have at most 64 entries");
+        g_hash_table_remove_all(o.metadata);
+        g_hash_table_insert(o.metadata, g_strdup(""), g_strdup("v"));
+        assert_invalid(&o, "Option \"Metadata\": has an empty key");
+        g_hash_table_remove_all(o.metadata);
+        for (unsigned i = 0; i < OPTIONS_METADATA_BYTES_MAX / OPTIONS_METADATA_VALUE_MAX; i++)
+                g_hash_table_insert(o.metadata, g_strdup_printf("k%u", i), g_strdup(big_value));
+        assert_invalid(&o, "Option \"Metadata\": must have at most 65536 bytes of keys and values in all");
+        g_hash_table_remove(o.metadata, "k0");
+        g_assert_cmpint(subscription_options_validate(&o, &message), ==, 0);
+        subscription_options_done(&o);
+}
+
+/* The key names are the table's, both ways. */
+static void test_option_names(void) {
+        for (size_t i = 0; i < G_N_ELEMENTS(all_keys); i++) {
+                g_assert_cmpint(subscription_option_from_string(all_keys[i]), ==, (SubscriptionOption) i);
+                g_assert_cmpstr(subscription_option_to_string((SubscriptionOption) i), ==, all_keys[i]);
+        }
+        g_assert_cmpint(G_N_ELEMENTS(all_keys), ==, _SUBSCRIPTION_OPTION_MAX);
+        g_assert_cmpint(subscription_option_from_string("name"), ==, _SUBSCRIPTION_OPTION_INVALID);
+        g_assert_cmpint(subscription_option_from_string(NULL), ==, _SUBSCRIPTION_OPTION_INVALID);
+        g_assert_null(subscription_option_to_string(_SUBSCRIPTION_OPTION_MAX));
+}
+
 int main(int argc, char *argv[]) {
         /* As the daemon registers it (bus-errors.c is not in the core library): InvalidOption is EINVAL. */
         static const sd_bus_error_map errors[] = {
@@ -850,6 +1027,9 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/subscription-options/policy-strings", test_policy_strings);
         ADD_CASES("/subscription-options/backoff", backoff_cases, test_backoff);
         g_test_add_func("/subscription-options/backoff-monotonic", test_backoff_monotonic);
+        ADD_CASES("/subscription-options/validate-as-bus", option_cases, test_validate_as_bus);
+        g_test_add_func("/subscription-options/validate", test_validate);
+        g_test_add_func("/subscription-options/option-names", test_option_names);
 
         r = g_test_run();
         factory_close();

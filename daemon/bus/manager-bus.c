@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/notify.h"
 #include "bus/bus-face.h"
+#include "bus/event-bus.h"
 #include "bus/manager-bus.h"
 #include "common/quote.h"
 #include "bus/resource-bus.h"
@@ -146,7 +147,7 @@ static int method_get_current_state(sd_bus_message *message, void *userdata, sd_
                 if (!e)
                         continue;
                 with_data++;
-                r = event_append(reply, e);
+                r = event_bus_append(reply, e);
                 if (r < 0)
                         return r;
         }
@@ -263,7 +264,7 @@ void manager_bus_emit_event(Manager *m, const Event *e) {
                 return;
         r = sd_bus_message_new_signal(bus, &s, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Event");
         if (r >= 0)
-                r = event_append_fields(s, e);
+                r = event_bus_append_fields(s, e);
         if (r >= 0)
                 r = sd_bus_send(bus, s, NULL);
         if (r < 0)

@@ -6,9 +6,11 @@
 #include "common/bus-errors.h"
 #include "common/log.h"
 #include "bus/bus-face.h"
+#include "bus/event-bus.h"
 #include "bus/manager-bus.h"
 #include "common/quote.h"
 #include "bus/subscription-bus.h"
+#include "bus/subscription-options-bus.h"
 #include "engine/subscriptions.h"
 
 /* --- who may act on a subscription ------------------------------------------------------------ */
@@ -143,7 +145,7 @@ static int method_get_dead_letters(sd_bus_message *message, void *userdata, sd_b
         letters = queue_dead_letters(s->queue);
         /* A GPtrArray: starting at offset costs nothing; offset + limit cannot overflow a guint64. */
         for (guint64 i = offset; i < letters->len && i < (guint64) offset + limit; i++) {
-                r = event_append(reply, ((const DeadLetter *) letters->pdata[i])->event);
+                r = event_bus_append(reply, ((const DeadLetter *) letters->pdata[i])->event);
                 if (r < 0)
                         return r;
         }
@@ -364,7 +366,7 @@ void subscription_bus_send_event(Subscription *s, const Event *e, uint32_t attem
         if (r >= 0)
                 r = sd_bus_message_set_destination(m, s->owner);
         if (r >= 0)
-                r = event_append_fields(m, e);
+                r = event_bus_append_fields(m, e);
         if (r >= 0)
                 r = sd_bus_message_append(m, "u", attempt);
         if (r >= 0)
@@ -470,7 +472,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RESOURCE,
                                          "No O-RAN resource matches %s; this node's resources are under "
                                          "/cluster/node/%s/", address, m->node_name);
-        r = subscription_options_parse(&options, message, error);
+        r = subscription_options_bus_parse(&options, message, error);
         if (r < 0)
                 return r;
         r = bus_authorize_caller(m, message, AUTH_SUBSCRIBE, &uid, error);

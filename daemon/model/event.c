@@ -91,34 +91,3 @@ uint64_t event_wire_size(const Event *e, const char *path) {
         }
         return n;
 }
-
-int event_append_fields(sd_bus_message *m, const Event *e) {
-        int r;
-
-        r = sd_bus_message_append(m, "tsssx", e->seq, e->id, e->type, e->source, e->time_usec);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(ssss)");
-        if (r < 0)
-                return r;
-        for (guint i = 0; i < e->values->len; i++) {
-                const EventValue *v = &g_array_index(e->values, EventValue, i);
-
-                r = sd_bus_message_append(m, "(ssss)", v->address, v->data_type, v->value_type, v->value);
-                if (r < 0)
-                        return r;
-        }
-        return sd_bus_message_close_container(m);
-}
-
-int event_append(sd_bus_message *m, const Event *e) {
-        int r;
-
-        r = sd_bus_message_open_container(m, 'r', EVENT_SIGNATURE_FIELDS);
-        if (r < 0)
-                return r;
-        r = event_append_fields(m, e);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
-}

@@ -7,20 +7,17 @@
  * id (random UUID), type (event.sync....), source (the resource address),
  * time (µs since the epoch) and values, each (ResourceAddress relative to the
  * node, data_type, value_type, value as a string). On the bus one event is
- * (tsssxa(ssss)). Events are reference counted: one event is shared by the
- * broadcast and by every subscriber queue that holds it.
+ * (tsssxa(ssss)), marshalled by bus/event-bus.h. Events are reference
+ * counted: one event is shared by the broadcast and by every subscriber queue
+ * that holds it.
  */
 #pragma once
 
 #include <glib.h>
 #include <stdint.h>
-#include <systemd/sd-bus.h>
 #include <systemd/sd-id128.h>
 
 #include "common/util.h"
-
-#define EVENT_SIGNATURE_FIELDS "tsssxa(ssss)"
-#define EVENT_SIGNATURE "(" EVENT_SIGNATURE_FIELDS ")"
 
 typedef struct EventValue {
         char *address;          /* relative, e.g. "ens5fx/master", "CLOCK_REALTIME" */
@@ -52,7 +49,3 @@ void event_add_metric(Event *e, const char *address, int64_t value);
 /* About what the event takes on the wire as a signal from path: for bounds on what is outstanding, not exact. */
 uint64_t event_wire_size(const Event *e, const char *path);
 
-/* Appends the fields (tsssxa(ssss)) without an enclosing struct: the Event signal's arguments. */
-int event_append_fields(sd_bus_message *m, const Event *e);
-/* Appends one (tsssxa(ssss)) struct, for arrays of events. */
-int event_append(sd_bus_message *m, const Event *e);

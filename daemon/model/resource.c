@@ -2,7 +2,6 @@
 
 #include <assert.h>
 #include <inttypes.h>
-#include <systemd/sd-bus.h>
 
 #include "common/address.h"
 #include "model/alias.h"
@@ -83,6 +82,28 @@ bool gnss_state_is_valid(const char *s) {
         return false;
 }
 
+char *resource_object_path_encode(const char *prefix, const char *suffix) {
+        static const char hex[] = "0123456789abcdef";
+        GString *path = g_string_new(prefix);
+
+        g_string_append_c(path, '/');
+        if (isempty(suffix))
+                g_string_append_c(path, '_');
+        for (const char *c = suffix; c && *c; c++) {
+                unsigned char b = (unsigned char) *c;
+
+                /* As sd-bus escapes a label: a digit is kept only after the first character. */
+                if (g_ascii_isalpha(b) || (c > suffix && g_ascii_isdigit(b)))
+                        g_string_append_c(path, *c);
+                else {
+                        g_string_append_c(path, '_');
+                        g_string_append_c(path, hex[b >> 4]);
+                        g_string_append_c(path, hex[b & 0xf]);
+                }
+        }
+        return g_string_free(path, false);
+}
+
 Resource *resource_new(Manager *m, ResourceKind kind, const char *node_name) {
         Resource *r = g_new0(Resource, 1);
 
@@ -90,8 +111,7 @@ Resource *resource_new(Manager *m, ResourceKind kind, const char *node_name) {
         r->kind = kind;
         r->info = resource_info(kind);
         r->address = address_for_resource(node_name, r->info->suffix);
-        if (sd_bus_path_encode(RESOURCE_OBJECT_PREFIX, r->info->suffix, &r->object_path) < 0)
-                abort(); /* only ENOMEM */
+        r->object_path = resource_object_path_encode(RESOURCE_OBJECT_PREFIX, r->info->suffix);
         r->clocks = g_ptr_array_new();
         return r;
 }
@@ -112,7 +132,7 @@ Resource *resource_free(Resource *r) {
                 clock_free(r->clocks->pdata[i]);
         g_ptr_array_unref(r->clocks);
         g_free(r->address);
-        free(r->object_path);
+        g_free(r->object_path);
         g_free(r->value);
         g_free(r->announced_value);
         g_free(r);

@@ -107,6 +107,13 @@ struct Resource {
         uint64_t sequence;         /* seq of its last announced event */
 };
 
+/*
+ * prefix "/" suffix escaped as sd_bus_path_encode() does it, byte for byte (every byte but
+ * [A-Za-z] and a digit after the first becomes _xx, lowercase hex; "" becomes "_"), without
+ * sd-bus in the model. g_free.
+ */
+char *resource_object_path_encode(const char *prefix, const char *suffix);
+
 Resource *resource_new(Manager *m, ResourceKind kind, const char *node_name);
 Resource *resource_free(Resource *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Resource *, resource_free);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
+#include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 
-#include "common/bus-errors.h"
 #include "common/duration.h"
 #include "common/quote.h"
 #include "model/subscription-options.h"
@@ -67,10 +68,36 @@ void subscription_options_copy(SubscriptionOptions *dst, const SubscriptionOptio
                 g_hash_table_insert(dst->metadata, g_strdup(k), g_strdup(v));
 }
 
-static int option_error(sd_bus_error *error, const char *key, const char *format, ...) _printf_(3, 4);
+static const char *const subscription_option_table[_SUBSCRIPTION_OPTION_MAX] = {
+        [SUBSCRIPTION_OPTION_NAME] = "Name",
+        [SUBSCRIPTION_OPTION_ORDERED] = "Ordered",
+        [SUBSCRIPTION_OPTION_WINDOW] = "Window",
+        [SUBSCRIPTION_OPTION_RETRY] = "Retry",
+        [SUBSCRIPTION_OPTION_BACKOFF_DELAY] = "BackoffDelay",
+        [SUBSCRIPTION_OPTION_BACKOFF_POLICY] = "BackoffPolicy",
+        [SUBSCRIPTION_OPTION_ACK_TIMEOUT] = "AckTimeout",
+        [SUBSCRIPTION_OPTION_QUEUE_LIMIT] = "QueueLimit",
+        [SUBSCRIPTION_OPTION_INITIAL_STATE] = "InitialState",
+        [SUBSCRIPTION_OPTION_DEAD_LETTER_LIMIT] = "DeadLetterLimit",
+        [SUBSCRIPTION_OPTION_METADATA] = "Metadata",
+};
 
-/* key is one of ours, or escaped already. */
-static int option_error(sd_bus_error *error, const char *key, const char *format, ...) {
+const char *subscription_option_to_string(SubscriptionOption k) {
+        if (k < 0 || k >= _SUBSCRIPTION_OPTION_MAX)
+                return NULL;
+        return subscription_option_table[k];
+}
+
+SubscriptionOption subscription_option_from_string(const char *s) {
+        if (!s)
+                return _SUBSCRIPTION_OPTION_INVALID;
+        for (SubscriptionOption k = 0; k < _SUBSCRIPTION_OPTION_MAX; k++)
+                if (streq(s, subscription_option_table[k]))
+                        return k;
+        return _SUBSCRIPTION_OPTION_INVALID;
+}
+
+int subscription_options_message(char **ret_message, const char *key, const char *format, ...) {
         g_autofree char *why = NULL;
         va_list ap;
 
@@ -78,299 +105,168 @@ static int option_error(sd_bus_error *error, const char *key, const char *format
         why = g_strdup_vprintf(format, ap);
         va_end(ap);
 
-        return sd_bus_error_setf(error, BUS_ERROR_INVALID_OPTION, "Option \"%s\": %s", key, why);
+        *ret_message = g_strdup_printf("Option \"%s\": %s", key, why);
+        return -EINVAL;
 }
 
-static int check_uint32_range(sd_bus_error *error, const char *key, uint32_t v, uint32_t min, uint32_t max) {
+int subscription_options_check_name(const char *name, char **ret_message) {
+        const char *key = subscription_option_to_string(SUBSCRIPTION_OPTION_NAME);
+        size_t n;
+
+        /* An explicit "" is the default: not durable. */
+        n = strnlen(name, OPTIONS_NAME_MAX + 1);
+        if (n > OPTIONS_NAME_MAX)
+                return subscription_options_message(ret_message, key, "must be at most %d bytes", OPTIONS_NAME_MAX);
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) name[i] <= ' ' || (unsigned char) name[i] >= 0x7f)
+                        return subscription_options_message(ret_message, key,
+                                                            "must be printable ASCII without white space, "
+                                                            "has byte 0x%02x at %zu", (unsigned char) name[i], i);
+        return 0;
+}
+
+int subscription_options_check_number(SubscriptionOption key, uint64_t v, char **ret_message) {
+        const char *name = subscription_option_to_string(key);
+        uint64_t min, max;
+
+        switch (key) {
+        case SUBSCRIPTION_OPTION_WINDOW:
+                min = 1, max = OPTIONS_WINDOW_MAX;
+                break;
+        case SUBSCRIPTION_OPTION_RETRY:
+                min = 0, max = OPTIONS_RETRY_MAX;
+                break;
+        case SUBSCRIPTION_OPTION_QUEUE_LIMIT:
+                min = 1, max = OPTIONS_QUEUE_LIMIT_MAX;
+                break;
+        case SUBSCRIPTION_OPTION_DEAD_LETTER_LIMIT:
+                min = 0, max = OPTIONS_QUEUE_LIMIT_MAX;
+                break;
+        case SUBSCRIPTION_OPTION_ACK_TIMEOUT:
+                if (v >= OPTIONS_ACK_TIMEOUT_MIN_USEC && v <= OPTIONS_ACK_TIMEOUT_MAX_USEC)
+                        return 0;
+                return subscription_options_message(ret_message, name,
+                                                    "must be at least %" PRIu64 " and at most %" PRIu64
+                                                    " microseconds (1 ms to 1 h), not %" PRIu64,
+                                                    OPTIONS_ACK_TIMEOUT_MIN_USEC, OPTIONS_ACK_TIMEOUT_MAX_USEC, v);
+        default:
+                /* Not a number: a caller's mistake, not the subscriber's. */
+                assert(!"not a number option");
+                return -EINVAL;
+        }
+
         if (v >= min && v <= max)
                 return 0;
         if (min == 0)
-                return option_error(error, key, "must be at most %" PRIu32 ", not %" PRIu32, max, v);
-        return option_error(error, key, "must be at least %" PRIu32 " and at most %" PRIu32 ", not %" PRIu32,
-                            min, max, v);
+                return subscription_options_message(ret_message, name,
+                                                    "must be at most %" PRIu64 ", not %" PRIu64, max, v);
+        return subscription_options_message(ret_message, name,
+                                            "must be at least %" PRIu64 " and at most %" PRIu64 ", not %" PRIu64,
+                                            min, max, v);
 }
 
-/* Each reads the variant's contents, its type checked already. */
-typedef int (*OptionParser)(SubscriptionOptions *o, sd_bus_message *m, const char *key, sd_bus_error *error);
+int subscription_options_parse_backoff_delay(const char *s, uint64_t *ret_usec, char **ret_message) {
+        const char *key = subscription_option_to_string(SUBSCRIPTION_OPTION_BACKOFF_DELAY), *reason;
+        uint64_t usec;
 
-static int parse_name(SubscriptionOptions *o, sd_bus_message *m, const char *key, sd_bus_error *error) {
-        const char *s;
-        size_t n;
+        if (!duration_parse(s, &usec, &reason))
+                return subscription_options_message(ret_message, key, "%s is not a valid ISO 8601 duration: %s",
+                                                    QUOTE(s), reason);
+        if (usec > OPTIONS_BACKOFF_DELAY_MAX_USEC)
+                return subscription_options_message(ret_message, key, "must be at most PT1H (an hour), not %s",
+                                                    QUOTE(s));
+        *ret_usec = usec;
+        return 0;
+}
+
+int subscription_options_parse_backoff_policy(const char *s, BackoffPolicy *ret, char **ret_message) {
+        BackoffPolicy p = backoff_policy_from_string(s);
+
+        if (p < 0)
+                return subscription_options_message(ret_message,
+                                                    subscription_option_to_string(SUBSCRIPTION_OPTION_BACKOFF_POLICY),
+                                                    "must be \"linear\" or \"exponential\", not %s", QUOTE(s));
+        *ret = p;
+        return 0;
+}
+
+int subscription_options_add_metadata(GHashTable *metadata, size_t *bytes, const char *k, const char *v,
+                                      char **ret_message) {
+        const char *key = subscription_option_to_string(SUBSCRIPTION_OPTION_METADATA);
+
+        if (g_hash_table_size(metadata) >= OPTIONS_METADATA_MAX)
+                return subscription_options_message(ret_message, key, "must have at most %d entries",
+                                                    OPTIONS_METADATA_MAX);
+        if (isempty(k))
+                return subscription_options_message(ret_message, key, "has an empty key");
+        if (strnlen(k, OPTIONS_METADATA_KEY_MAX + 1) > OPTIONS_METADATA_KEY_MAX)
+                return subscription_options_message(ret_message, key, "has a key longer than %d bytes: %s",
+                                                    OPTIONS_METADATA_KEY_MAX, QUOTE(k));
+        if (strnlen(v, OPTIONS_METADATA_VALUE_MAX + 1) > OPTIONS_METADATA_VALUE_MAX)
+                return subscription_options_message(ret_message, key,
+                                                    "has a value longer than %d bytes, for key %s",
+                                                    OPTIONS_METADATA_VALUE_MAX, QUOTE(k));
+        if (g_hash_table_contains(metadata, k))
+                return subscription_options_message(ret_message, key, "has the key %s more than once", QUOTE(k));
+        *bytes += strlen(k) + strlen(v);
+        if (*bytes > OPTIONS_METADATA_BYTES_MAX)
+                return subscription_options_message(ret_message, key,
+                                                    "must have at most %d bytes of keys and values in all",
+                                                    OPTIONS_METADATA_BYTES_MAX);
+
+        g_hash_table_insert(metadata, g_strdup(k), g_strdup(v));
+        return 0;
+}
+
+/* The metadata's entries added one by one to a scratch table, as a reader of them would. */
+static int validate_metadata(GHashTable *metadata, char **ret_message) {
+        g_autoptr(GHashTable) scratch = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        size_t bytes = 0;
+        GHashTableIter i;
+        gpointer k, v;
         int r;
 
-        r = sd_bus_message_read_basic(m, 's', &s);
-        if (r < 0)
-                return r;
-
-        /* An explicit "" is the default: not durable. */
-        n = strnlen(s, OPTIONS_NAME_MAX + 1);
-        if (n > OPTIONS_NAME_MAX)
-                return option_error(error, key, "must be at most %d bytes", OPTIONS_NAME_MAX);
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
-                        return option_error(error, key, "must be printable ASCII without white space, "
-                                            "has byte 0x%02x at %zu", (unsigned char) s[i], i);
-
-        g_free(o->name);
-        o->name = g_strdup(s);
+        g_hash_table_iter_init(&i, metadata);
+        while (g_hash_table_iter_next(&i, &k, &v)) {
+                r = subscription_options_add_metadata(scratch, &bytes, k, v, ret_message);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
-static int parse_bool(bool *ret, sd_bus_message *m) {
-        int b, r;
-
-        r = sd_bus_message_read_basic(m, 'b', &b);
-        if (r < 0)
-                return r;
-        *ret = b;
-        return 0;
-}
-
-static int parse_ordered(SubscriptionOptions *o, sd_bus_message *m, const char *key, sd_bus_error *error) {
-        return parse_bool(&o->ordered, m);
-}
-
-static int parse_initial_state(SubscriptionOptions *o, sd_bus_message *m, const char *key,
-                               sd_bus_error *error) {
-        return parse_bool(&o->initial_state, m);
-}
-
-static int parse_uint32(uint32_t *ret, uint32_t min, uint32_t max, sd_bus_message *m, const char *key,
-                        sd_bus_error *error) {
-        uint32_t v;
-        int r;
-
-        r = sd_bus_message_read_basic(m, 'u', &v);
-        if (r < 0)
-                return r;
-        r = check_uint32_range(error, key, v, min, max);
-        if (r < 0)
-                return r;
-        *ret = v;
-        return 0;
-}
-
-static int parse_window(SubscriptionOptions *o, sd_bus_message *m, const char *key, sd_bus_error *error) {
-        return parse_uint32(&o->window, 1, OPTIONS_WINDOW_MAX, m, key, error);
-}
-
-static int parse_retry(SubscriptionOptions *o, sd_bus_message *m, const char *key, sd_bus_error *error) {
-        return parse_uint32(&o->retry, 0, OPTIONS_RETRY_MAX, m, key, error);
-}
-
-static int parse_queue_limit(SubscriptionOptions *o, sd_bus_message *m, const char *key,
-                             sd_bus_error *error) {
-        return parse_uint32(&o->queue_limit, 1, OPTIONS_QUEUE_LIMIT_MAX, m, key, error);
-}
-
-static int parse_dead_letter_limit(SubscriptionOptions *o, sd_bus_message *m, const char *key,
-                                   sd_bus_error *error) {
-        return parse_uint32(&o->dead_letter_limit, 0, OPTIONS_QUEUE_LIMIT_MAX, m, key, error);
-}
-
-static int parse_ack_timeout(SubscriptionOptions *o, sd_bus_message *m, const char *key,
-                             sd_bus_error *error) {
-        uint64_t v;
-        int r;
-
-        r = sd_bus_message_read_basic(m, 't', &v);
-        if (r < 0)
-                return r;
-        if (v < OPTIONS_ACK_TIMEOUT_MIN_USEC || v > OPTIONS_ACK_TIMEOUT_MAX_USEC)
-                return option_error(error, key,
-                                    "must be at least %" PRIu64 " and at most %" PRIu64
-                                    " microseconds (1 ms to 1 h), not %" PRIu64,
-                                    OPTIONS_ACK_TIMEOUT_MIN_USEC, OPTIONS_ACK_TIMEOUT_MAX_USEC, v);
-        o->ack_timeout_usec = v;
-        return 0;
-}
-
-static int parse_backoff_delay(SubscriptionOptions *o, sd_bus_message *m, const char *key,
-                               sd_bus_error *error) {
-        const char *s, *reason;
+int subscription_options_validate(const SubscriptionOptions *o, char **ret_message) {
+        const struct {
+                SubscriptionOption key;
+                uint64_t value;
+        } numbers[] = {
+                { SUBSCRIPTION_OPTION_WINDOW, o->window },
+                { SUBSCRIPTION_OPTION_RETRY, o->retry },
+                { SUBSCRIPTION_OPTION_ACK_TIMEOUT, o->ack_timeout_usec },
+                { SUBSCRIPTION_OPTION_QUEUE_LIMIT, o->queue_limit },
+                { SUBSCRIPTION_OPTION_DEAD_LETTER_LIMIT, o->dead_letter_limit },
+        };
         uint64_t usec;
         int r;
 
-        r = sd_bus_message_read_basic(m, 's', &s);
+        r = subscription_options_check_name(o->name, ret_message);
         if (r < 0)
                 return r;
-
-        if (!duration_parse(s, &usec, &reason))
-                return option_error(error, key, "%s is not a valid ISO 8601 duration: %s", QUOTE(s), reason);
-        if (usec > OPTIONS_BACKOFF_DELAY_MAX_USEC)
-                return option_error(error, key, "must be at most PT1H (an hour), not %s", QUOTE(s));
-
-        g_free(o->backoff_delay);
-        o->backoff_delay = g_strdup(s);
-        o->backoff_delay_usec = usec;
-        return 0;
-}
-
-static int parse_backoff_policy(SubscriptionOptions *o, sd_bus_message *m, const char *key,
-                                sd_bus_error *error) {
-        BackoffPolicy p;
-        const char *s;
-        int r;
-
-        r = sd_bus_message_read_basic(m, 's', &s);
-        if (r < 0)
-                return r;
-
-        p = backoff_policy_from_string(s);
-        if (p < 0)
-                return option_error(error, key, "must be \"linear\" or \"exponential\", not %s", QUOTE(s));
-        o->backoff_policy = p;
-        return 0;
-}
-
-/* Reads one {ss} entry of an a{ss} into metadata, checked. Returns 0 at the end of the array. */
-static int parse_metadata_entry(GHashTable *metadata, size_t *bytes, sd_bus_message *m, const char *key,
-                                sd_bus_error *error) {
-        const char *k, *v;
-        int r;
-
-        r = sd_bus_message_read(m, "{ss}", &k, &v);
-        if (r <= 0)
-                return r;
-
-        if (g_hash_table_size(metadata) >= OPTIONS_METADATA_MAX)
-                return option_error(error, key, "must have at most %d entries", OPTIONS_METADATA_MAX);
-        if (isempty(k))
-                return option_error(error, key, "has an empty key");
-        if (strnlen(k, OPTIONS_METADATA_KEY_MAX + 1) > OPTIONS_METADATA_KEY_MAX)
-                return option_error(error, key, "has a key longer than %d bytes: %s", OPTIONS_METADATA_KEY_MAX,
-                                    QUOTE(k));
-        if (strnlen(v, OPTIONS_METADATA_VALUE_MAX + 1) > OPTIONS_METADATA_VALUE_MAX)
-                return option_error(error, key, "has a value longer than %d bytes, for key %s",
-                                    OPTIONS_METADATA_VALUE_MAX, QUOTE(k));
-        if (g_hash_table_contains(metadata, k))
-                return option_error(error, key, "has the key %s more than once", QUOTE(k));
-        *bytes += strlen(k) + strlen(v);
-        if (*bytes > OPTIONS_METADATA_BYTES_MAX)
-                return option_error(error, key, "must have at most %d bytes of keys and values in all",
-                                    OPTIONS_METADATA_BYTES_MAX);
-
-        g_hash_table_insert(metadata, g_strdup(k), g_strdup(v));
-        return 1;
-}
-
-static int parse_metadata(SubscriptionOptions *o, sd_bus_message *m, const char *key, sd_bus_error *error) {
-        g_autoptr(GHashTable) metadata = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-        size_t bytes = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{ss}");
-        if (r < 0)
-                return r;
-        do {
-                r = parse_metadata_entry(metadata, &bytes, m, key, error);
+        for (size_t i = 0; i < ELEMENTSOF(numbers); i++) {
+                r = subscription_options_check_number(numbers[i].key, numbers[i].value, ret_message);
                 if (r < 0)
                         return r;
-        } while (r > 0);
-        r = sd_bus_message_exit_container(m);
+        }
+        r = subscription_options_parse_backoff_delay(o->backoff_delay, &usec, ret_message);
         if (r < 0)
                 return r;
-
-        g_hash_table_unref(o->metadata);
-        o->metadata = g_steal_pointer(&metadata);
-        return 0;
-}
-
-typedef struct Option {
-        const char *key;
-        const char *signature;
-        const char *type_name;
-        OptionParser parse;
-} Option;
-
-/* In the order the "unknown" message lists them. */
-static const Option options[] = {
-        { "Name",            "s",     "a string",             parse_name },
-        { "Ordered",         "b",     "a boolean",            parse_ordered },
-        { "Window",          "u",     "a uint32",             parse_window },
-        { "Retry",           "u",     "a uint32",             parse_retry },
-        { "BackoffDelay",    "s",     "a string",             parse_backoff_delay },
-        { "BackoffPolicy",   "s",     "a string",             parse_backoff_policy },
-        { "AckTimeout",      "t",     "a uint64",             parse_ack_timeout },
-        { "QueueLimit",      "u",     "a uint32",             parse_queue_limit },
-        { "InitialState",    "b",     "a boolean",            parse_initial_state },
-        { "DeadLetterLimit", "u",     "a uint32",             parse_dead_letter_limit },
-        { "Metadata",        "a{ss}", "a string dictionary", parse_metadata },
-};
-
-G_STATIC_ASSERT(G_N_ELEMENTS(options) <= 32); /* the bits of "seen" in subscription_options_parse() */
-
-static int unknown_option_error(sd_bus_error *error, const char *key) {
-        g_autoptr(GString) known = g_string_new(NULL);
-
-        for (size_t i = 0; i < G_N_ELEMENTS(options); i++)
-                g_string_append_printf(known, "%s%s", i > 0 ? ", " : "", options[i].key);
-        return option_error(error, ESCAPE(key), "unknown; known options are %s", known->str);
-}
-
-/* Reads one {sv} entry of the a{sv}. Returns 0 at the end of the array. */
-static int parse_entry(SubscriptionOptions *o, sd_bus_message *m, uint32_t *seen, sd_bus_error *error) {
-        const Option *option = NULL;
-        const char *key, *contents;
-        char type;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'e', "sv");
-        if (r <= 0)
-                return r;
-        r = sd_bus_message_read_basic(m, 's', &key);
-        if (r < 0)
-                return r;
-
-        for (size_t i = 0; i < G_N_ELEMENTS(options); i++)
-                if (streq(key, options[i].key)) {
-                        option = &options[i];
-                        if (*seen & (UINT32_C(1) << i))
-                                return option_error(error, option->key, "given more than once");
-                        *seen |= UINT32_C(1) << i;
-                        break;
-                }
-        if (!option)
-                return unknown_option_error(error, key);
-
-        r = sd_bus_message_peek_type(m, &type, &contents);
-        if (r < 0)
-                return r;
-        if (type != SD_BUS_TYPE_VARIANT)
-                return -ENXIO;
-        if (!streq(contents, option->signature))
-                return option_error(error, option->key, "must be %s (\"%s\"), not %s", option->type_name,
-                                    option->signature, QUOTE(contents));
-
-        r = sd_bus_message_enter_container(m, SD_BUS_TYPE_VARIANT, option->signature);
-        if (r < 0)
-                return r;
-        r = option->parse(o, m, option->key, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        return 1;
-}
-
-int subscription_options_parse(SubscriptionOptions *o, sd_bus_message *m, sd_bus_error *error) {
-        uint32_t seen = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, "{sv}");
-        if (r < 0)
-                return r;
-        do {
-                r = parse_entry(o, m, &seen, error);
-                if (r < 0)
-                        return r;
-        } while (r > 0);
-        r = sd_bus_message_exit_container(m);
-        return r < 0 ? r : 0;
+        /* Only a hand-made SubscriptionOptions has another: no string to quote. */
+        if (!backoff_policy_to_string(o->backoff_policy))
+                return subscription_options_message(ret_message,
+                                                    subscription_option_to_string(SUBSCRIPTION_OPTION_BACKOFF_POLICY),
+                                                    "must be \"linear\" or \"exponential\", not %d",
+                                                    (int) o->backoff_policy);
+        return validate_metadata(o->metadata, ret_message);
 }
 
 uint64_t subscription_options_backoff(const SubscriptionOptions *o, uint32_t n) {

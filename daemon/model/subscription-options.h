@@ -2,10 +2,12 @@
 /*
  * Subscription options
  *
- * The a{sv} a subscriber passes to Manager.Subscribe, checked key by key: an
- * unknown key, a variant of the wrong type, or a value out of range is
- * refused with org.ptpsync1.Error.InvalidOption and a message that names the
- * key and says why. Keys and defaults (DESIGN.md):
+ * What a subscriber asks of its subscription, and the rules each key's value
+ * must follow. The bus layer (bus/subscription-options-bus.h) reads them from
+ * the a{sv} a subscriber passes to Manager.Subscribe and the store
+ * (store/store.h) from its rows; both check them with the functions below, so
+ * that one set of rules and one wording of every refusal serves both. Keys and
+ * defaults (DESIGN.md):
  *
  *   Name s ""              non-empty: durable, unique per (uid, name)
  *   Ordered b true         one delivery in flight, in seq order
@@ -27,7 +29,6 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-bus.h>
 
 #include "common/util.h"
 
@@ -74,17 +75,57 @@ void subscription_options_init(SubscriptionOptions *o);
 void subscription_options_done(SubscriptionOptions *o);
 void subscription_options_copy(SubscriptionOptions *dst, const SubscriptionOptions *src);
 
+/* The keys, in the order the "unknown option" message lists them. */
+typedef enum SubscriptionOption {
+        SUBSCRIPTION_OPTION_NAME,
+        SUBSCRIPTION_OPTION_ORDERED,
+        SUBSCRIPTION_OPTION_WINDOW,
+        SUBSCRIPTION_OPTION_RETRY,
+        SUBSCRIPTION_OPTION_BACKOFF_DELAY,
+        SUBSCRIPTION_OPTION_BACKOFF_POLICY,
+        SUBSCRIPTION_OPTION_ACK_TIMEOUT,
+        SUBSCRIPTION_OPTION_QUEUE_LIMIT,
+        SUBSCRIPTION_OPTION_INITIAL_STATE,
+        SUBSCRIPTION_OPTION_DEAD_LETTER_LIMIT,
+        SUBSCRIPTION_OPTION_METADATA,
+        _SUBSCRIPTION_OPTION_MAX,
+        _SUBSCRIPTION_OPTION_INVALID = -1,
+} SubscriptionOption;
+
+const char *subscription_option_to_string(SubscriptionOption k);   /* "Name", "Ordered", ... */
+SubscriptionOption subscription_option_from_string(const char *s); /* _SUBSCRIPTION_OPTION_INVALID if unknown */
+
 /*
- * Reads an a{sv} from m (positioned at it) over the options in o (which holds
- * the defaults). Returns 0, or a negative errno with error set:
- * org.ptpsync1.Error.InvalidOption naming the key, e.g.
+ * The checks. Each returns 0, or -EINVAL with *ret_message (g_free) saying
+ * which key and why, as org.ptpsync1.Error.InvalidOption carries it, e.g.
+ *   Option "Window": must be at least 1 and at most 1024, not 0
  *   Option "BackoffDelay": "P1M" is not a valid ISO 8601 duration: years and months have no fixed length
- *   Option "Window": must be a uint32 ("u"), not "s"
- *   Option "Colour": unknown; known options are Name, Ordered, ...
- * A key given twice is refused too. On error o may hold a mix of defaults and
- * parsed values: the caller discards it.
  */
-int subscription_options_parse(SubscriptionOptions *o, sd_bus_message *m, sd_bus_error *error);
+
+/* Formats such a message for key (one of ours, or escaped already) and returns -EINVAL. */
+int subscription_options_message(char **ret_message, const char *key, const char *format, ...) _printf_(3, 4);
+
+/* "" (not durable) or 1..OPTIONS_NAME_MAX bytes of printable ASCII without white space. */
+int subscription_options_check_name(const char *name, char **ret_message);
+/* The range of a number: Window, Retry, AckTimeout, QueueLimit or DeadLetterLimit. */
+int subscription_options_check_number(SubscriptionOption key, uint64_t v, char **ret_message);
+/* A BackoffDelay as given: an ISO 8601 duration of at most an hour, in µs in *ret_usec. */
+int subscription_options_parse_backoff_delay(const char *s, uint64_t *ret_usec, char **ret_message);
+int subscription_options_parse_backoff_policy(const char *s, BackoffPolicy *ret, char **ret_message);
+/*
+ * Adds the Metadata entry k=v to metadata (owned strings, as in SubscriptionOptions), if one more
+ * entry, this key and this value are allowed; *bytes is the size of the keys and values so far
+ * (0 for an empty table), updated.
+ */
+int subscription_options_add_metadata(GHashTable *metadata, size_t *bytes, const char *k, const char *v,
+                                      char **ret_message);
+
+/*
+ * All of the above over o (the name, the numbers, the backoff, the metadata): 0 when o is within
+ * every rule, or the first broken rule's message. backoff_delay is checked as the string it is:
+ * backoff_delay_usec is taken to be what parsing it gave.
+ */
+int subscription_options_validate(const SubscriptionOptions *o, char **ret_message);
 
 /* No backoff grows past a day, whatever the policy and retry number. */
 #define OPTIONS_BACKOFF_CAP_USEC (UINT64_C(24) * 3600 * 1000000)

@@ -10,7 +10,6 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "common/duration.h"
 #include "common/log.h"
 #include "model/resource.h"
 #include "store/store-batch.h"
@@ -630,15 +629,92 @@ int store_load_dead_letters(Store *s, const char *id, int (*f)(Event *e, DeadLet
         return load_events(s, rows, dead_letter_loaded, &l);
 }
 
-static bool column_in_range(sqlite3_stmt *row, int i, int64_t min, int64_t max) {
-        int64_t v = sqlite3_column_int64(row, i);
-
-        return v >= min && v <= max;
-}
-
 /* The id and address point into the row; only the options are owned. */
 static void stored_subscription_done(StoredSubscription *sub) {
         subscription_options_done(&sub->options);
+}
+
+/* message (g_free, taken) says what of subscription id breaks which rule. */
+static int subscription_damaged(Store *s, const char *id, char *message) {
+        g_autofree char *m = message;
+
+        return log_error_errno(EBADMSG, "%s: subscription %s is damaged: %s", s->path, id, m);
+}
+
+/* The integer columns of a subscriptions row, and what each must fit before it is cut to its C type. */
+static const struct {
+        int column;
+        const char *name;
+        int64_t max;
+} subscription_integer_columns[] = {
+        { 2, "uid", UINT32_MAX - 1 }, /* (uid_t) -1 is nobody */
+        { 5, "window", UINT32_MAX },
+        { 6, "retry", UINT32_MAX },
+        { 9, "ack_timeout", INT64_MAX },
+        { 10, "queue_limit", UINT32_MAX },
+        { 12, "dead_letter_limit", UINT32_MAX },
+        { 13, "cursor", INT64_MAX },
+};
+
+/*
+ * A subscription's options from its row and its metadata rows. What was valid when stored is checked
+ * again, by the same rules as Manager.Subscribe's (model/subscription-options.h): the file is input too.
+ */
+static int load_subscription_options(Store *s, sqlite3_stmt *row, sqlite3_stmt *metadata, const char *id,
+                                     SubscriptionOptions *o) {
+        char *message = NULL;
+        size_t bytes = 0;
+        int r;
+
+        subscription_options_init(o);
+
+        /* Numbers before they are cut to 32 bits: 4294967297 would be a valid Window of 1. */
+        for (size_t i = 0; i < ELEMENTSOF(subscription_integer_columns); i++) {
+                int64_t v = sqlite3_column_int64(row, subscription_integer_columns[i].column);
+
+                if (v < 0 || v > subscription_integer_columns[i].max)
+                        return subscription_damaged(s, id, g_strdup_printf("%s %" PRIi64 " is out of range",
+                                                                            subscription_integer_columns[i].name, v));
+        }
+
+        g_free(o->name);
+        o->name = g_strdup(column_text(row, 1));
+        if (isempty(o->name))
+                return subscription_damaged(s, id, g_strdup("it has no name, and only named ones are stored"));
+        o->ordered = sqlite3_column_int(row, 4);
+        o->window = (uint32_t) sqlite3_column_int64(row, 5);
+        o->retry = (uint32_t) sqlite3_column_int64(row, 6);
+        g_free(o->backoff_delay);
+        o->backoff_delay = g_strdup(column_text(row, 7));
+        r = subscription_options_parse_backoff_delay(o->backoff_delay, &o->backoff_delay_usec, &message);
+        if (r < 0)
+                return subscription_damaged(s, id, message);
+        r = subscription_options_parse_backoff_policy(column_text(row, 8), &o->backoff_policy, &message);
+        if (r < 0)
+                return subscription_damaged(s, id, message);
+        o->ack_timeout_usec = (uint64_t) sqlite3_column_int64(row, 9);
+        o->queue_limit = (uint32_t) sqlite3_column_int64(row, 10);
+        o->initial_state = sqlite3_column_int(row, 11);
+        o->dead_letter_limit = (uint32_t) sqlite3_column_int64(row, 12);
+
+        sqlite3_bind_text(metadata, 1, id, -1, SQLITE_STATIC);
+        while ((r = sqlite3_step(metadata)) == SQLITE_ROW) {
+                r = subscription_options_add_metadata(o->metadata, &bytes, column_text(metadata, 0),
+                                                      column_text(metadata, 1), &message);
+                if (r < 0) {
+                        sqlite3_reset(metadata);
+                        return subscription_damaged(s, id, message);
+                }
+        }
+        sqlite3_reset(metadata);
+        /* Half the metadata is not the metadata. */
+        if (r != SQLITE_DONE)
+                return log_error_errno(errno_of(r), "%s: subscription %s: %s", s->path, id, sqlite3_errmsg(s->db));
+
+        r = subscription_options_validate(o, &message);
+        if (r < 0)
+                return subscription_damaged(s, id, message);
+        return 0;
 }
 
 int store_load_subscriptions(Store *s, int (*f)(const StoredSubscription *sub, void *userdata), void *userdata) {
@@ -660,47 +736,10 @@ int store_load_subscriptions(Store *s, int (*f)(const StoredSubscription *sub, v
                         .address = (char *) column_text(rows, 3),
                         .cursor = (uint64_t) sqlite3_column_int64(rows, 13),
                 };
-                SubscriptionOptions *o = &sub.options;
-                uint64_t delay;
 
-                subscription_options_init(o);
-                g_free(o->name);
-                o->name = g_strdup(column_text(rows, 1));
-                o->ordered = sqlite3_column_int(rows, 4);
-                o->window = (uint32_t) sqlite3_column_int64(rows, 5);
-                o->retry = (uint32_t) sqlite3_column_int64(rows, 6);
-                g_free(o->backoff_delay);
-                o->backoff_delay = g_strdup(column_text(rows, 7));
-                o->backoff_policy = backoff_policy_from_string(column_text(rows, 8));
-                o->ack_timeout_usec = (uint64_t) sqlite3_column_int64(rows, 9);
-                o->queue_limit = (uint32_t) sqlite3_column_int64(rows, 10);
-                o->initial_state = sqlite3_column_int(rows, 11);
-                o->dead_letter_limit = (uint32_t) sqlite3_column_int64(rows, 12);
-                /*
-                 * What was valid when stored is checked again, within subscription_options_parse()'s
-                 * limits: the file is input too. Numbers before they are cut to 32 bits.
-                 */
-                if (!duration_parse(o->backoff_delay, &delay, NULL) ||
-                    delay > OPTIONS_BACKOFF_DELAY_MAX_USEC || o->backoff_policy < 0 || isempty(o->name) ||
-                    !column_in_range(rows, 2, 0, UINT32_MAX - 1) || /* uid; (uid_t) -1 is nobody */
-                    !column_in_range(rows, 5, 1, OPTIONS_WINDOW_MAX) ||
-                    !column_in_range(rows, 6, 0, OPTIONS_RETRY_MAX) ||
-                    !column_in_range(rows, 9, OPTIONS_ACK_TIMEOUT_MIN_USEC, OPTIONS_ACK_TIMEOUT_MAX_USEC) ||
-                    !column_in_range(rows, 10, 1, OPTIONS_QUEUE_LIMIT_MAX) ||
-                    !column_in_range(rows, 12, 0, OPTIONS_QUEUE_LIMIT_MAX) ||
-                    !column_in_range(rows, 13, 0, INT64_MAX))
-                        return log_error_errno(EBADMSG, "%s: subscription %s is damaged", s->path, sub.id);
-                o->backoff_delay_usec = delay;
-
-                sqlite3_bind_text(metadata, 1, sub.id, -1, SQLITE_STATIC);
-                while ((r = sqlite3_step(metadata)) == SQLITE_ROW)
-                        g_hash_table_insert(o->metadata, g_strdup(column_text(metadata, 0)),
-                                            g_strdup(column_text(metadata, 1)));
-                sqlite3_reset(metadata);
-                /* Half the metadata is not the metadata. */
-                if (r != SQLITE_DONE)
-                        return log_error_errno(errno_of(r), "%s: subscription %s: %s", s->path, sub.id,
-                                               sqlite3_errmsg(s->db));
+                r = load_subscription_options(s, rows, metadata, sub.id, &sub.options);
+                if (r < 0)
+                        return r;
 
                 r = f(&sub, userdata);
                 if (r < 0)
