@@ -107,11 +107,11 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         int64_t time;
         int k;
 
-        if (sd_bus_message_is_signal(m, BENCH_SUBSCRIPTION_INTERFACE, "DeadLettered")) {
+        if (sd_bus_message_is_signal(m, SUBSCRIPTION_INTERFACE, "DeadLettered")) {
                 c->dead_lettered++;
                 return 1;
         }
-        if (!sd_bus_message_is_signal(m, BENCH_SUBSCRIPTION_INTERFACE, "Event"))
+        if (!sd_bus_message_is_signal(m, SUBSCRIPTION_INTERFACE, "Event"))
                 return 0;
 
         k = read_event(m, &seq, &time, &attempt);
@@ -134,7 +134,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         }
 
         k = sd_bus_call_method_async(r->bus, NULL, sd_bus_message_get_sender(m), sd_bus_message_get_path(m),
-                                     BENCH_SUBSCRIPTION_INTERFACE, "Ack", on_ack_reply, r, "t", seq);
+                                     SUBSCRIPTION_INTERFACE, "Ack", on_ack_reply, r, "t", seq);
         if (k < 0) {
                 clients_fail(c, "receiver %u: cannot send Ack: %s", r->index, strerror(-k));
                 return 1;

@@ -33,6 +33,8 @@
 #include <time.h>
 #include <systemd/sd-bus.h>
 
+#include "common/bus-names.h"
+
 typedef struct Call {
         unsigned index;
         bool answered;
@@ -188,7 +190,7 @@ static const struct option options[] = {
 };
 
 int main(int argc, char *argv[]) {
-        const char *address = NULL, *dest = "org.ptpsync1", *path, *interface, *method, *signature = "";
+        const char *address = NULL, *dest = BUS_NAME, *path, *interface, *method, *signature = "";
         const char *unique;
         unsigned count = 1, rounds = 1;
         uint64_t timeout_usec = 25 * 1000000ULL;

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
 static const char bus_config[] =
@@ -385,7 +386,7 @@ uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t v = 0;
 
-        if (sd_bus_get_property_trivial(bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", property,
+        if (sd_bus_get_property_trivial(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property,
                                         &error, 'u', &v) < 0)
                 g_error("Get %s: %s: %s", property, error.name, error.message);
         return v;
@@ -497,7 +498,7 @@ void test_inject(sd_bus *bus, const char *suffix, const char *clock, const char 
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Simulator", "Inject", &error,
+        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", &error,
                                NULL, "sssx", suffix, clock, observation, offset);
         if (r < 0)
                 g_error("Inject(%s, %s, %s) failed: %s: %s", suffix, clock, observation, error.name, error.message);

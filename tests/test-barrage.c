@@ -23,11 +23,12 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
 #define LOCK "sync/ptp-status/lock-state"
-#define MANAGER "org.ptpsync1.Manager"
-#define SUBSCRIPTION "org.ptpsync1.Subscription"
+#define MANAGER MANAGER_INTERFACE
+#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 #define EVENTS 300
 /* Outstanding calls per client connection: within the bus's 128 pending replies. */
 #define CLIENT_PIPELINE 64

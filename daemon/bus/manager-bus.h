@@ -5,11 +5,8 @@
  */
 #pragma once
 
+#include "common/bus-names.h"
 #include "engine/manager.h"
-
-#define BUS_NAME "org.ptpsync1"
-#define MANAGER_OBJECT_PATH "/org/ptpsync1"
-#define MANAGER_INTERFACE "org.ptpsync1.Manager"
 
 /* Opens "system", "session" or an address, exports everything, asks for the name. */
 int manager_connect_bus(Manager *m, const char *bus_spec);

@@ -6,8 +6,7 @@
  */
 #pragma once
 
+#include "common/bus-names.h"
 #include "engine/manager.h"
-
-#define SIMULATOR_INTERFACE "org.ptpsync1.Simulator"
 
 int simulator_bus_register(Manager *m);

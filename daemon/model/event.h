@@ -17,10 +17,8 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-id128.h>
 
+#include "common/bus-names.h" /* EVENT_SIGNATURE */
 #include "common/util.h"
-
-#define EVENT_SIGNATURE_FIELDS "tsssxa(ssss)"
-#define EVENT_SIGNATURE "(" EVENT_SIGNATURE_FIELDS ")"
 
 typedef struct EventValue {
         char *address;          /* relative, e.g. "ens5fx/master", "CLOCK_REALTIME" */
