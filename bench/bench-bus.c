@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "bench.h"
+#include "common/bus-open.h"
 
 #define SPAWN_TIMEOUT_USEC (10 * USEC_PER_SEC)
 #define STOP_TIMEOUT_USEC (5 * USEC_PER_SEC)
@@ -258,13 +259,7 @@ int bench_connect(const char *address, sd_bus **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_new(&bus);
-        if (r >= 0)
-                r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, true);
-        if (r >= 0)
-                r = sd_bus_start(bus);
+        r = bus_open_address(&bus, address, 0);
         if (r < 0) {
                 bench_log("Cannot connect to the private bus %s: %s", address, strerror(-r));
                 return r;

@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 
 #include "bench.h"
+#include "common/bus-open.h"
 
 /* Connections being set up at once: dbus-daemon drops the oldest unauthenticated one past 64. */
 #define SETUP_CONCURRENCY 16U
@@ -220,15 +221,7 @@ static int receiver_start(Clients *c, unsigned i) {
         r->clients = c;
         r->index = i;
         r->fd = -1;
-        k = sd_bus_new(&r->bus);
-        if (k >= 0)
-                k = sd_bus_set_address(r->bus, c->address);
-        if (k >= 0)
-                k = sd_bus_set_bus_client(r->bus, true);
-        if (k >= 0)
-                k = sd_bus_set_method_call_timeout(r->bus, ACK_TIMEOUT_USEC);
-        if (k >= 0)
-                k = sd_bus_start(r->bus);
+        k = bus_open_address(&r->bus, c->address, ACK_TIMEOUT_USEC);
         if (k >= 0)
                 k = r->fd = sd_bus_get_fd(r->bus);
         if (k >= 0)

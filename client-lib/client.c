@@ -21,6 +21,7 @@
 
 #include "ptpsync-internal.h"
 #include "common/bus-errors.h"
+#include "common/bus-open.h"
 
 #define DBUS_NAME "org.freedesktop.DBus"
 #define DBUS_PATH "/org/freedesktop/DBus"
@@ -490,29 +491,6 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
 /* ---- the client ---- */
 
-static int bus_open(sd_bus **ret, const char *address) {
-        sd_bus *bus = NULL;
-        int r;
-
-        if (!address)
-                return sd_bus_open_system(ret);
-
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, true);
-        if (r >= 0)
-                r = sd_bus_start(bus);
-        if (r < 0) {
-                sd_bus_unref(bus);
-                return r;
-        }
-        *ret = bus;
-        return 0;
-}
-
 static inline void client_freep(PtpsyncClient **c) {
         ptpsync_client_free(*c);
 }
@@ -530,7 +508,8 @@ _public_ int ptpsync_client_new(PtpsyncClient **ret, const char *address) {
         if (!c)
                 return -ENOMEM;
         c->cancelled.client = c;
-        r = bus_open(&c->bus, address);
+        /* NULL is the system bus; anything else is an address, even "system" (bus_open()'s names are the daemon's). */
+        r = address ? bus_open_address(&c->bus, address, 0) : sd_bus_open_system(&c->bus);
         if (r < 0)
                 return r;
         /* Waits for Hello: a bus that does not answer is an error now, not a silent stall later. */

@@ -34,6 +34,7 @@
 #include <systemd/sd-bus.h>
 
 #include "common/bus-names.h"
+#include "common/bus-open.h"
 
 typedef struct Call {
         unsigned index;
@@ -222,8 +223,7 @@ int main(int argc, char *argv[]) {
         if (argc - optind > 3)
                 signature = argv[optind + 3];
 
-        if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, address) < 0 || sd_bus_set_bus_client(bus, true) < 0 ||
-            sd_bus_start(bus) < 0 || sd_bus_get_unique_name(bus, &unique) < 0) {
+        if (bus_open_address(&bus, address, 0) < 0 || sd_bus_get_unique_name(bus, &unique) < 0) {
                 fprintf(stderr, "caller: cannot connect to %s\n", address);
                 return 1;
         }

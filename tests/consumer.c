@@ -36,6 +36,7 @@
 #include <systemd/sd-bus.h>
 
 #include "common/bus-names.h"
+#include "common/bus-open.h"
 
 typedef struct Consumer {
         sd_bus *bus;
@@ -249,8 +250,6 @@ int main(int argc, char *argv[]) {
         int opt, r;
 
         setvbuf(stdout, NULL, _IOLBF, 0);
-        if (sd_bus_new(&c.bus) < 0)
-                return EXIT_FAILURE;
         while ((opt = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (opt) {
                 case 'B': bus_address = optarg; break;
@@ -270,8 +269,7 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "consumer: --bus= and --address= are required\n");
                 return 2;
         }
-        if (sd_bus_set_address(c.bus, bus_address) < 0 || sd_bus_set_bus_client(c.bus, true) < 0 ||
-            sd_bus_start(c.bus) < 0) {
+        if (bus_open_address(&c.bus, bus_address, 0) < 0) {
                 fprintf(stderr, "consumer: cannot connect to %s\n", bus_address);
                 return EXIT_FAILURE;
         }

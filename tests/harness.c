@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/bus-names.h"
+#include "common/bus-open.h"
 #include "harness.h"
 
 static const char bus_config[] =
@@ -399,10 +400,7 @@ bool test_no_subscriptions(void *bus) {
 sd_bus *test_bus_connect(TestBus *b) {
         sd_bus *bus = NULL;
 
-        g_assert_cmpint(sd_bus_new(&bus), >=, 0);
-        g_assert_cmpint(sd_bus_set_address(bus, b->address), >=, 0);
-        g_assert_cmpint(sd_bus_set_bus_client(bus, true), >=, 0);
-        g_assert_cmpint(sd_bus_start(bus), >=, 0);
+        g_assert_cmpint(bus_open_address(&bus, b->address, 0), >=, 0);
         return bus;
 }
 
