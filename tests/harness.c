@@ -15,6 +15,7 @@
 
 #include "common/bus-names.h"
 #include "common/bus-open.h"
+#include "common/rm-rf.h"
 #include "harness.h"
 
 static const char bus_config[] =
@@ -166,23 +167,6 @@ TestBus *test_bus_start_with(const char *extra_config) {
         return b;
 }
 
-static void remove_tree(const char *dir) {
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-        const char *name;
-
-        if (!d)
-                return;
-        while ((name = g_dir_read_name(d))) {
-                g_autofree char *p = g_build_filename(dir, name, NULL);
-
-                if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-                        remove_tree(p);
-                else
-                        (void) unlink(p);
-        }
-        (void) rmdir(dir);
-}
-
 static bool wait_pid(GPid pid, int *ret_status, uint64_t timeout_usec) {
         gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
 
@@ -209,7 +193,7 @@ void test_bus_stop(TestBus *b) {
                 (void) waitpid(b->pid, &status, 0);
         }
         g_spawn_close_pid(b->pid);
-        remove_tree(b->dir);
+        rm_rf(b->dir);
         g_free(b->dir);
         g_free(b->address);
         g_free(b);
