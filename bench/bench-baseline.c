@@ -63,7 +63,7 @@ static int send_event(Sender *s, Peer *p, uint64_t seq, uint64_t t) {
 
         (void) snprintf(id, sizeof(id), "%08" PRIx64 "-4e1f-4a5c-9d2b-%012" PRIx64, seq & 0xffffffff,
                         seq * UINT64_C(2654435761) & UINT64_C(0xffffffffffff));
-        r = sd_bus_message_new_signal(bus, &m, p->path, BENCH_SUBSCRIPTION_INTERFACE, "Event");
+        r = sd_bus_message_new_signal(bus, &m, p->path, SUBSCRIPTION_INTERFACE, "Event");
         if (r >= 0)
                 r = sd_bus_message_set_destination(m, p->name);
         if (r >= 0)
@@ -269,12 +269,12 @@ static int sender_init(Sender *s, Clients *c, sd_bus *bus, unsigned window) {
                 s->peers[i] = (Peer) {
                         .sender = s,
                         .name = g_strdup(c->receivers[i].unique_name),
-                        .path = g_strconcat(BENCH_SUBSCRIPTION_PREFIX "/", sd_id128_to_string(id, hex),
+                        .path = g_strconcat(SUBSCRIPTION_OBJECT_PREFIX "/", sd_id128_to_string(id, hex),
                                             NULL),
                 };
                 g_hash_table_insert(s->by_path, s->peers[i].path, &s->peers[i]);
         }
-        r = sd_bus_add_fallback_vtable(bus, NULL, BENCH_SUBSCRIPTION_PREFIX, BENCH_SUBSCRIPTION_INTERFACE,
+        r = sd_bus_add_fallback_vtable(bus, NULL, SUBSCRIPTION_OBJECT_PREFIX, SUBSCRIPTION_INTERFACE,
                                        sender_vtable, sender_find, s);
         if (r < 0)
                 return r;

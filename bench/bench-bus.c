@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 
 #include "bench.h"
+#include "common/bus-open.h"
+#include "common/rm-rf.h"
 
 #define SPAWN_TIMEOUT_USEC (10 * USEC_PER_SEC)
 #define STOP_TIMEOUT_USEC (5 * USEC_PER_SEC)
@@ -258,13 +260,7 @@ int bench_connect(const char *address, sd_bus **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_new(&bus);
-        if (r >= 0)
-                r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, true);
-        if (r >= 0)
-                r = sd_bus_start(bus);
+        r = bus_open_address(&bus, address, 0);
         if (r < 0) {
                 bench_log("Cannot connect to the private bus %s: %s", address, strerror(-r));
                 return r;
@@ -355,23 +351,6 @@ int bench_bus_start(BenchBus *b, const char *state_root) {
         return bench_connect(b->address, &b->control);
 }
 
-static void remove_tree(const char *dir) {
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-        const char *name;
-
-        if (!d)
-                return;
-        while ((name = g_dir_read_name(d))) {
-                g_autofree char *p = g_build_filename(dir, name, NULL);
-
-                if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-                        remove_tree(p);
-                else
-                        (void) unlink(p);
-        }
-        (void) rmdir(dir);
-}
-
 void bench_bus_stop(BenchBus *b) {
         b->control = sd_bus_flush_close_unref(b->control);
         (void) terminate(b->pid, "dbus-daemon");
@@ -380,9 +359,9 @@ void bench_bus_stop(BenchBus *b) {
         note_dir(0, NULL);
         note_dir(1, NULL);
         if (b->state_root && !streq_ptr(b->state_root, b->dir) && !getenv("PTPSYNC_BENCH_KEEP"))
-                remove_tree(b->state_root);
+                rm_rf(b->state_root);
         if (b->dir && !getenv("PTPSYNC_BENCH_KEEP"))
-                remove_tree(b->dir);
+                rm_rf(b->dir);
         g_clear_pointer(&b->state_root, g_free);
         g_clear_pointer(&b->dir, g_free);
         g_clear_pointer(&b->address, g_free);

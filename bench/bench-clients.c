@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 
 #include "bench.h"
+#include "common/bus-open.h"
 
 /* Connections being set up at once: dbus-daemon drops the oldest unauthenticated one past 64. */
 #define SETUP_CONCURRENCY 16U
@@ -107,11 +108,11 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         int64_t time;
         int k;
 
-        if (sd_bus_message_is_signal(m, BENCH_SUBSCRIPTION_INTERFACE, "DeadLettered")) {
+        if (sd_bus_message_is_signal(m, SUBSCRIPTION_INTERFACE, "DeadLettered")) {
                 c->dead_lettered++;
                 return 1;
         }
-        if (!sd_bus_message_is_signal(m, BENCH_SUBSCRIPTION_INTERFACE, "Event"))
+        if (!sd_bus_message_is_signal(m, SUBSCRIPTION_INTERFACE, "Event"))
                 return 0;
 
         k = read_event(m, &seq, &time, &attempt);
@@ -134,7 +135,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         }
 
         k = sd_bus_call_method_async(r->bus, NULL, sd_bus_message_get_sender(m), sd_bus_message_get_path(m),
-                                     BENCH_SUBSCRIPTION_INTERFACE, "Ack", on_ack_reply, r, "t", seq);
+                                     SUBSCRIPTION_INTERFACE, "Ack", on_ack_reply, r, "t", seq);
         if (k < 0) {
                 clients_fail(c, "receiver %u: cannot send Ack: %s", r->index, strerror(-k));
                 return 1;
@@ -220,15 +221,7 @@ static int receiver_start(Clients *c, unsigned i) {
         r->clients = c;
         r->index = i;
         r->fd = -1;
-        k = sd_bus_new(&r->bus);
-        if (k >= 0)
-                k = sd_bus_set_address(r->bus, c->address);
-        if (k >= 0)
-                k = sd_bus_set_bus_client(r->bus, true);
-        if (k >= 0)
-                k = sd_bus_set_method_call_timeout(r->bus, ACK_TIMEOUT_USEC);
-        if (k >= 0)
-                k = sd_bus_start(r->bus);
+        k = bus_open_address(&r->bus, c->address, ACK_TIMEOUT_USEC);
         if (k >= 0)
                 k = r->fd = sd_bus_get_fd(r->bus);
         if (k >= 0)

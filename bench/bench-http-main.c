@@ -129,8 +129,8 @@ static int daemon_subscription_count(HttpRig *rig) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t n = 0;
 
-        if (sd_bus_get_property_trivial(rig->bus.control, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
-                                        BENCH_MANAGER_INTERFACE, "SubscriptionCount", &error, 'u', &n) < 0)
+        if (sd_bus_get_property_trivial(rig->bus.control, BUS_NAME, MANAGER_OBJECT_PATH,
+                                        MANAGER_INTERFACE, "SubscriptionCount", &error, 'u', &n) < 0)
                 return -1;
         return (int) n;
 }

@@ -143,7 +143,7 @@ int push_inject(Push *p, uint64_t *ret_t0, uint64_t *ret_rtt) {
         uint64_t t0 = now_usec();
         int r;
 
-        r = bench_call_method(p->bus, &reply, BENCH_BUS_NAME, BENCH_MANAGER_PATH, BENCH_SIMULATOR_INTERFACE,
+        r = bench_call_method(p->bus, &reply, BUS_NAME, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE,
                               "Inject", "sssx", LOCK_SUFFIX, LOCK_CLOCK, observation, (int64_t) 7);
         if (r < 0)
                 return r;

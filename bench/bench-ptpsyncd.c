@@ -69,8 +69,8 @@ static int inject_one(Injector *inj) {
         if (p->phase == PHASE_LATENCY)
                 /* Just before the call: latency counts from here, in this process's clock. */
                 atomic_store(&p->t0, call->t_sent);
-        r = sd_bus_call_method_async(p->bus, &slot, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
-                                     BENCH_SIMULATOR_INTERFACE, "Inject", on_inject_reply, call, "sssx",
+        r = sd_bus_call_method_async(p->bus, &slot, BUS_NAME, MANAGER_OBJECT_PATH,
+                                     SIMULATOR_INTERFACE, "Inject", on_inject_reply, call, "sssx",
                                      BENCH_SUFFIX, "ens1f0", inj->lifetime % 2 == 0 ? "locked" : "unlocked",
                                      INT64_C(-12));
         if (r < 0) {
@@ -182,8 +182,8 @@ static int subscribe_one(Receiver *r) {
                                                          : g_strdup_printf("bench-%u", r->index);
         int k;
 
-        k = sd_bus_message_new_method_call(r->bus, &m, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
-                                           BENCH_MANAGER_INTERFACE, "Subscribe");
+        k = sd_bus_message_new_method_call(r->bus, &m, BUS_NAME, MANAGER_OBJECT_PATH,
+                                           MANAGER_INTERFACE, "Subscribe");
         if (k >= 0)
                 k = sd_bus_message_append(m, "s", BENCH_ADDRESS);
         if (k >= 0)
@@ -275,8 +275,8 @@ static int get_subscription_count(BenchBus *b, uint32_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = bench_call_method(b->control, &reply, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
-                              "org.freedesktop.DBus.Properties", "Get", "ss", BENCH_MANAGER_INTERFACE,
+        r = bench_call_method(b->control, &reply, BUS_NAME, MANAGER_OBJECT_PATH,
+                              "org.freedesktop.DBus.Properties", "Get", "ss", MANAGER_INTERFACE,
                               "SubscriptionCount");
         if (r < 0)
                 return r;
@@ -286,8 +286,8 @@ static int get_subscription_count(BenchBus *b, uint32_t *ret) {
 static int inject_sync(BenchBus *b, const char *observation) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
-        return bench_call_method(b->control, &reply, BENCH_BUS_NAME, BENCH_MANAGER_PATH,
-                                 BENCH_SIMULATOR_INTERFACE, "Inject", "sssx", BENCH_SUFFIX, "ens1f0",
+        return bench_call_method(b->control, &reply, BUS_NAME, MANAGER_OBJECT_PATH,
+                                 SIMULATOR_INTERFACE, "Inject", "sssx", BENCH_SUFFIX, "ens1f0",
                                  observation, INT64_C(-12));
 }
 

@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
+
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -33,12 +35,6 @@
 #define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)
 
-#define BENCH_BUS_NAME "org.ptpsync1"
-#define BENCH_MANAGER_PATH "/org/ptpsync1"
-#define BENCH_MANAGER_INTERFACE "org.ptpsync1.Manager"
-#define BENCH_SIMULATOR_INTERFACE "org.ptpsync1.Simulator"
-#define BENCH_SUBSCRIPTION_PREFIX "/org/ptpsync1/subscription"
-#define BENCH_SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
 #define BENCH_NODE "bench"
 #define BENCH_SUFFIX "sync/ptp-status/lock-state"
 #define BENCH_ADDRESS "/cluster/node/" BENCH_NODE "/" BENCH_SUFFIX

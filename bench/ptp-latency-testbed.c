@@ -531,7 +531,7 @@ static int on_current_state(sd_bus_message *reply, void *userdata, sd_bus_error 
 
 int testbed_ask_lock_state(Testbed *t) {
         t->daemon_answered = false;
-        return sd_bus_call_method_async(t->watch, NULL, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        return sd_bus_call_method_async(t->watch, NULL, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                         "GetCurrentState", on_current_state, t, "s",
                                         "/cluster/node/" NODE_NAME LOCK_STATE_SOURCE_SUFFIX);
 }

@@ -37,7 +37,7 @@ static int client_call(PtpsyncClient *c, const char *path, const char *interface
         assert_return(c->dispatching == 0, client_set_error(c, NULL, -EBUSY));
 
         va_start(ap, types);
-        r = sd_bus_call_methodv(c->bus, PTPSYNC_BUS_NAME, path, interface, method, &error, ret_reply, types, ap);
+        r = sd_bus_call_methodv(c->bus, BUS_NAME, path, interface, method, &error, ret_reply, types, ap);
         va_end(ap);
         if (r < 0)
                 r = client_set_error(c, &error, r);
@@ -195,7 +195,7 @@ static int client_call_async(PtpsyncClient *c, CallKind kind, void *handler, voi
         {
                 _cleanup_(message_unrefp) sd_bus_message *m = NULL;
 
-                r = sd_bus_message_new_method_call(c->bus, &m, PTPSYNC_BUS_NAME, path, interface, method);
+                r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, path, interface, method);
                 if (r >= 0)
                         r = sd_bus_message_appendv(m, types, ap);
                 if (r >= 0)
@@ -221,7 +221,7 @@ _public_ int ptpsync_client_get_state(PtpsyncClient *c, const char *address, Ptp
         assert_return(address, -EINVAL);
         assert_return(ret, -EINVAL);
 
-        r = client_call(c, MANAGER_PATH, MANAGER_INTERFACE, "GetCurrentState", &reply, "s", address);
+        r = client_call(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", &reply, "s", address);
         if (r < 0)
                 return r;
         *ret = NULL;
@@ -233,7 +233,7 @@ _public_ int ptpsync_client_get_state_async(PtpsyncClient *c, const char *addres
                                             void *userdata, PtpsyncCall **ret_call) {
         assert_return(c, -EINVAL);
         assert_return(address, -EINVAL);
-        return client_call_async(c, CALL_EVENTS, (void *) handler, userdata, ret_call, MANAGER_PATH,
+        return client_call_async(c, CALL_EVENTS, (void *) handler, userdata, ret_call, MANAGER_OBJECT_PATH,
                                  MANAGER_INTERFACE, "GetCurrentState", "s", address);
 }
 
@@ -244,7 +244,7 @@ _public_ int ptpsync_client_list_resources(PtpsyncClient *c, PtpsyncResourceList
         assert_return(c, -EINVAL);
         assert_return(ret, -EINVAL);
 
-        r = client_call(c, MANAGER_PATH, MANAGER_INTERFACE, "ListResources", &reply, "");
+        r = client_call(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListResources", &reply, "");
         if (r < 0)
                 return r;
         r = resource_list_read(reply, ret);
@@ -254,7 +254,7 @@ _public_ int ptpsync_client_list_resources(PtpsyncClient *c, PtpsyncResourceList
 _public_ int ptpsync_client_list_resources_async(PtpsyncClient *c, ptpsync_resources_handler_t handler,
                                                  void *userdata, PtpsyncCall **ret_call) {
         assert_return(c, -EINVAL);
-        return client_call_async(c, CALL_RESOURCES, (void *) handler, userdata, ret_call, MANAGER_PATH,
+        return client_call_async(c, CALL_RESOURCES, (void *) handler, userdata, ret_call, MANAGER_OBJECT_PATH,
                                  MANAGER_INTERFACE, "ListResources", "");
 }
 
@@ -268,7 +268,7 @@ _public_ int ptpsync_client_list_subscriptions(PtpsyncClient *c, char ***ret_pat
         assert_return(c, -EINVAL);
         assert_return(ret_paths, -EINVAL);
 
-        r = client_call(c, MANAGER_PATH, MANAGER_INTERFACE, "ListSubscriptions", &reply, "");
+        r = client_call(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListSubscriptions", &reply, "");
         if (r < 0)
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "o");
@@ -304,7 +304,7 @@ _public_ int ptpsync_client_list_subscriptions(PtpsyncClient *c, char ***ret_pat
 _public_ int ptpsync_client_get_node_name_async(PtpsyncClient *c, ptpsync_string_handler_t handler, void *userdata,
                                               PtpsyncCall **ret_call) {
         assert_return(c, -EINVAL);
-        return client_call_async(c, CALL_STRING, (void *) handler, userdata, ret_call, MANAGER_PATH,
+        return client_call_async(c, CALL_STRING, (void *) handler, userdata, ret_call, MANAGER_OBJECT_PATH,
                                  PROPERTIES_INTERFACE, "Get", "ss", MANAGER_INTERFACE, "NodeName");
 }
 
@@ -545,7 +545,7 @@ static int subscription_infos_pump(PtpsyncCall *call) {
                 *g = (InfoGet) { .call = call, .entry = entry, .property = p };
                 LIST_PREPEND(gets, call->gets, g);
                 call->n_gets++;
-                r = client_call_method(call->client, &g->slot, PTPSYNC_BUS_NAME, l->items[entry].path,
+                r = client_call_method(call->client, &g->slot, BUS_NAME, l->items[entry].path,
                                        PROPERTIES_INTERFACE, "Get", on_info_get, g, "ss", SUBSCRIPTION_INTERFACE,
                                        info_property_names[p]);
                 if (r < 0)
@@ -648,7 +648,7 @@ _public_ int ptpsync_client_list_subscription_infos_async(PtpsyncClient *c,
         call = call_new(c, CALL_SUBSCRIPTION_INFOS, (void *) handler, userdata);
         if (!call)
                 return client_set_error(c, NULL, -ENOMEM);
-        r = client_call_method(c, &call->slot, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE,
+        r = client_call_method(c, &call->slot, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                "ListSubscriptions", on_subscriptions_listed, call, "");
         if (r < 0) {
                 call_free(call);
@@ -663,7 +663,7 @@ _public_ int ptpsync_client_reload(PtpsyncClient *c) {
         int r;
 
         assert_return(c, -EINVAL);
-        r = client_call(c, MANAGER_PATH, MANAGER_INTERFACE, "Reload", NULL, "");
+        r = client_call(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Reload", NULL, "");
         return r < 0 ? r : 0;
 }
 
@@ -676,7 +676,7 @@ int subscription_id_to_path(const char *id, char **ret) {
         if (isempty(id))
                 return -EINVAL;
         if (id[0] == '/') {
-                if (strncmp(id, SUBSCRIPTION_PATH_PREFIX, strlen(SUBSCRIPTION_PATH_PREFIX)) != 0)
+                if (strncmp(id, SUBSCRIPTION_OBJECT_PREFIX "/", strlen(SUBSCRIPTION_OBJECT_PREFIX "/")) != 0)
                         return -EINVAL;
                 *ret = strdup(id);
                 return *ret ? 0 : -ENOMEM;
@@ -692,7 +692,7 @@ int subscription_id_to_path(const char *id, char **ret) {
         if (n != 32)
                 return -EINVAL;
         hex[n] = '\0';
-        return asprintf(ret, SUBSCRIPTION_PATH_PREFIX "%s", hex) < 0 ? -ENOMEM : 0;
+        return asprintf(ret, SUBSCRIPTION_OBJECT_PREFIX "/%s", hex) < 0 ? -ENOMEM : 0;
 }
 
 int subscription_call_count(PtpsyncClient *c, const char *path, const char *method, unsigned *ret_count) {
@@ -748,7 +748,7 @@ static int on_dead_letters_page(sd_bus_message *m, void *userdata, sd_bus_error 
 
 /* Asks for the page that starts where the list so far ends. */
 static int dead_letters_page_send(PtpsyncCall *call) {
-        return client_call_method(call->client, &call->slot, PTPSYNC_BUS_NAME, call->path, SUBSCRIPTION_INTERFACE,
+        return client_call_method(call->client, &call->slot, BUS_NAME, call->path, SUBSCRIPTION_INTERFACE,
                                   "GetDeadLetters", on_dead_letters_page, call, "uu",
                                   (uint32_t) (call->events ? call->events->n : 0), DEAD_LETTERS_PAGE_MAX);
 }

@@ -20,22 +20,11 @@
 #include <time.h>
 
 #include "ptpsync-internal.h"
+#include "common/bus-errors.h"
+#include "common/bus-open.h"
 
 #define DBUS_NAME "org.freedesktop.DBus"
 #define DBUS_PATH "/org/freedesktop/DBus"
-
-static const sd_bus_error_map ptpsync_errors[] = {
-        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_NO_SUCH_RESOURCE, ENOENT),
-        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_NO_DATA, ENODATA),
-        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_INVALID_ADDRESS, EINVAL),
-        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_INVALID_OPTION, EINVAL),
-        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_NO_SUCH_SUBSCRIPTION, ENXIO),
-        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_QUOTA_EXCEEDED, EDQUOT),
-        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_ALREADY_ATTACHED, EBUSY),
-        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_INVALID_CONFIGURATION, EINVAL),
-        SD_BUS_ERROR_MAP(PTPSYNC_ERROR_STORE_FAILED, EIO),
-        SD_BUS_ERROR_MAP_END,
-};
 
 static uint64_t now_monotonic(void) {
         struct timespec ts;
@@ -390,7 +379,7 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
                 c->n_forged++;
                 return 0;
         }
-        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) <= 0 || !streq(name, PTPSYNC_BUS_NAME))
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) <= 0 || !streq(name, BUS_NAME))
                 return 0;
         client_set_owner(c, isempty(new_owner) ? NULL : new_owner);
         return 0;
@@ -443,7 +432,7 @@ static int on_broadcast_event(sd_bus_message *m, void *userdata, sd_bus_error *r
 
         if (!client_check_sender(c, m))
                 return 0;
-        if (sd_bus_message_has_signature(m, EVENT_FIELDS) <= 0 || event_read(m, &e) < 0)
+        if (sd_bus_message_has_signature(m, EVENT_SIGNATURE_FIELDS) <= 0 || event_read(m, &e) < 0)
                 return 0;
         watches_dispatch(c, e);
         waits_event(c, e);
@@ -455,7 +444,7 @@ int client_watch_broadcast(PtpsyncClient *c) {
         if (c->broadcast_match)
                 return 0;
         /* No sender in the rule: a well-known sender cannot be checked locally anyway; we check the unique name. */
-        return sd_bus_match_signal_async(c->bus, &c->broadcast_match, NULL, MANAGER_PATH, MANAGER_INTERFACE, "Event",
+        return sd_bus_match_signal_async(c->bus, &c->broadcast_match, NULL, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Event",
                                          on_broadcast_event, NULL, c);
 }
 
@@ -481,7 +470,7 @@ int client_watch_subscriptions(PtpsyncClient *c) {
         }
         /* A subscription cancelled by someone else (an administrator) ends here too. */
         if (!c->removed_match) {
-                r = sd_bus_match_signal_async(c->bus, &c->removed_match, NULL, MANAGER_PATH,
+                r = sd_bus_match_signal_async(c->bus, &c->removed_match, NULL, MANAGER_OBJECT_PATH,
                                               "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
                                               on_interfaces_removed, NULL, c);
                 if (r < 0)
@@ -502,29 +491,6 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
 /* ---- the client ---- */
 
-static int bus_open(sd_bus **ret, const char *address) {
-        sd_bus *bus = NULL;
-        int r;
-
-        if (!address)
-                return sd_bus_open_system(ret);
-
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, true);
-        if (r >= 0)
-                r = sd_bus_start(bus);
-        if (r < 0) {
-                sd_bus_unref(bus);
-                return r;
-        }
-        *ret = bus;
-        return 0;
-}
-
 static inline void client_freep(PtpsyncClient **c) {
         ptpsync_client_free(*c);
 }
@@ -536,13 +502,14 @@ _public_ int ptpsync_client_new(PtpsyncClient **ret, const char *address) {
 
         assert_return(ret, -EINVAL);
 
-        (void) sd_bus_error_add_map(ptpsync_errors);
+        (void) sd_bus_error_add_map(ptpsync_bus_errors);
 
         c = calloc(1, sizeof(PtpsyncClient));
         if (!c)
                 return -ENOMEM;
         c->cancelled.client = c;
-        r = bus_open(&c->bus, address);
+        /* NULL is the system bus; anything else is an address, even "system" (bus_open()'s names are the daemon's). */
+        r = address ? bus_open_address(&c->bus, address, 0) : sd_bus_open_system(&c->bus);
         if (r < 0)
                 return r;
         /* Waits for Hello: a bus that does not answer is an error now, not a silent stall later. */
@@ -559,12 +526,12 @@ _public_ int ptpsync_client_new(PtpsyncClient **ret, const char *address) {
         r = sd_bus_add_match_async(c->bus, &c->owner_match,
                                    "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',"
                                    "interface='" DBUS_NAME "',member='NameOwnerChanged',"
-                                   "arg0='" PTPSYNC_BUS_NAME "'",
+                                   "arg0='" BUS_NAME "'",
                                    on_name_owner_changed, NULL, c);
         if (r < 0)
                 return r;
         r = client_call_method(c, &c->owner_query, DBUS_NAME, DBUS_PATH, DBUS_NAME, "GetNameOwner",
-                               on_get_name_owner, c, "s", PTPSYNC_BUS_NAME);
+                               on_get_name_owner, c, "s", BUS_NAME);
         if (r < 0)
                 return r;
 

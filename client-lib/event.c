@@ -194,13 +194,13 @@ int event_list_read(sd_bus_message *m, PtpsyncEventList **list) {
                 if (!l)
                         return -ENOMEM;
         }
-        r = sd_bus_message_enter_container(m, 'a', "(" EVENT_FIELDS ")");
+        r = sd_bus_message_enter_container(m, 'a', EVENT_SIGNATURE);
         if (r < 0)
                 return r;
         for (;;) {
                 PtpsyncEvent **events, *e;
 
-                r = sd_bus_message_enter_container(m, 'r', EVENT_FIELDS);
+                r = sd_bus_message_enter_container(m, 'r', EVENT_SIGNATURE_FIELDS);
                 if (r < 0)
                         return r;
                 if (r == 0)

@@ -30,15 +30,11 @@
 
 #include "ptpsync.h"
 #include "common/address.h"
+#include "common/bus-names.h"
 #include "common/util.h"
 
 #define _public_ __attribute__((visibility("default")))
-#define MANAGER_PATH "/org/ptpsync1"
-#define MANAGER_INTERFACE "org.ptpsync1.Manager"
-#define SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
-#define SUBSCRIPTION_PATH_PREFIX "/org/ptpsync1/subscription/"
-#define EVENT_FIELDS "tsssxa(ssss)"
 
 /* assert_return() of the systemd style: a programming error in the caller is an error code, not a crash. */
 #define assert_return(expr, r)                  \

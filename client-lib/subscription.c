@@ -384,7 +384,7 @@ static int subscription_send_subscribe(PtpsyncSubscription *s) {
         PtpsyncClient *c = s->client;
         int r;
 
-        r = sd_bus_message_new_method_call(c->bus, &m, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE,
+        r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                            "Subscribe");
         if (r < 0)
                 return r;
@@ -581,7 +581,7 @@ static void subscription_deliver(PtpsyncClient *c, PtpsyncSubscription *s, sd_bu
         uint32_t attempt;
         int verdict;
 
-        if (sd_bus_message_has_signature(m, EVENT_FIELDS "u") <= 0 || event_read(m, &e) < 0)
+        if (sd_bus_message_has_signature(m, EVENT_SIGNATURE_FIELDS "u") <= 0 || event_read(m, &e) < 0)
                 return;
         if (sd_bus_message_read(m, "u", &attempt) <= 0) {
                 ptpsync_event_unref(e);

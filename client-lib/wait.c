@@ -45,7 +45,7 @@ static void wait_finish(PtpsyncCall *call, int error) {
 
 /* The errors that only say "not there yet". */
 static bool error_is_transient(const sd_bus_error *e) {
-        return sd_bus_error_has_names(e, PTPSYNC_ERROR_NO_DATA, SD_BUS_ERROR_SERVICE_UNKNOWN,
+        return sd_bus_error_has_names(e, BUS_ERROR_NO_DATA, SD_BUS_ERROR_SERVICE_UNKNOWN,
                                       SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_NO_REPLY,
                                       SD_BUS_ERROR_DISCONNECTED);
 }
@@ -101,7 +101,7 @@ static int wait_query(PtpsyncCall *call) {
                 call->requery = true;
                 return 0;
         }
-        return client_call_method(c, &call->slot, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE,
+        return client_call_method(c, &call->slot, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                   "GetCurrentState", on_wait_reply, call, "s", call->address);
 }
 

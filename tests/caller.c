@@ -33,6 +33,9 @@
 #include <time.h>
 #include <systemd/sd-bus.h>
 
+#include "common/bus-names.h"
+#include "common/bus-open.h"
+
 typedef struct Call {
         unsigned index;
         bool answered;
@@ -188,7 +191,7 @@ static const struct option options[] = {
 };
 
 int main(int argc, char *argv[]) {
-        const char *address = NULL, *dest = "org.ptpsync1", *path, *interface, *method, *signature = "";
+        const char *address = NULL, *dest = BUS_NAME, *path, *interface, *method, *signature = "";
         const char *unique;
         unsigned count = 1, rounds = 1;
         uint64_t timeout_usec = 25 * 1000000ULL;
@@ -220,8 +223,7 @@ int main(int argc, char *argv[]) {
         if (argc - optind > 3)
                 signature = argv[optind + 3];
 
-        if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, address) < 0 || sd_bus_set_bus_client(bus, true) < 0 ||
-            sd_bus_start(bus) < 0 || sd_bus_get_unique_name(bus, &unique) < 0) {
+        if (bus_open_address(&bus, address, 0) < 0 || sd_bus_get_unique_name(bus, &unique) < 0) {
                 fprintf(stderr, "caller: cannot connect to %s\n", address);
                 return 1;
         }

@@ -35,6 +35,9 @@
 #include <time.h>
 #include <systemd/sd-bus.h>
 
+#include "common/bus-names.h"
+#include "common/bus-open.h"
+
 typedef struct Consumer {
         sd_bus *bus;
         char *path;
@@ -57,10 +60,10 @@ static int answer(Consumer *c, const char *path, uint64_t seq, uint32_t attempt)
         if (c->ignore || (c->ignore_first && attempt == 1))
                 return 0;
         if (c->reject || attempt <= c->nack)
-                r = sd_bus_call_method_async(c->bus, NULL, "org.ptpsync1", path, "org.ptpsync1.Subscription",
+                r = sd_bus_call_method_async(c->bus, NULL, BUS_NAME, path, SUBSCRIPTION_INTERFACE,
                                              "Nack", NULL, NULL, "tb", seq, (int) !c->reject);
         else
-                r = sd_bus_call_method_async(c->bus, NULL, "org.ptpsync1", path, "org.ptpsync1.Subscription",
+                r = sd_bus_call_method_async(c->bus, NULL, BUS_NAME, path, SUBSCRIPTION_INTERFACE,
                                              "Ack", NULL, NULL, "t", seq);
         return r;
 }
@@ -75,14 +78,14 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 
         /* Its own subscriptions' signals: with --count there are several. */
         if (!c->path || !sd_bus_message_get_path(m) ||
-            strncmp(sd_bus_message_get_path(m), "/org/ptpsync1/subscription/", 27) != 0)
+            strncmp(sd_bus_message_get_path(m), SUBSCRIPTION_OBJECT_PREFIX "/", strlen(SUBSCRIPTION_OBJECT_PREFIX "/")) != 0)
                 return 0;
-        if (sd_bus_message_is_signal(m, "org.ptpsync1.Subscription", "DeadLettered")) {
+        if (sd_bus_message_is_signal(m, SUBSCRIPTION_INTERFACE, "DeadLettered")) {
                 if (sd_bus_message_read(m, "ts", &seq, &reason) > 0)
                         printf("dead-lettered %" PRIu64 " %s\n", seq, reason);
                 return 0;
         }
-        if (!sd_bus_message_is_signal(m, "org.ptpsync1.Subscription", "Event"))
+        if (!sd_bus_message_is_signal(m, SUBSCRIPTION_INTERFACE, "Event"))
                 return 0;
         r = sd_bus_message_read(m, "tsssx", &seq, &id, &type, &source, &time);
         if (r < 0)
@@ -183,7 +186,7 @@ static int subscribe(Consumer *c, const char *filter) {
         const char *path, *unique;
         int opt, r;
 
-        r = sd_bus_message_new_method_call(c->bus, &call, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        r = sd_bus_message_new_method_call(c->bus, &call, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                            "Subscribe");
         if (r >= 0)
                 r = sd_bus_message_append(call, "s", filter);
@@ -247,8 +250,6 @@ int main(int argc, char *argv[]) {
         int opt, r;
 
         setvbuf(stdout, NULL, _IOLBF, 0);
-        if (sd_bus_new(&c.bus) < 0)
-                return EXIT_FAILURE;
         while ((opt = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (opt) {
                 case 'B': bus_address = optarg; break;
@@ -268,8 +269,7 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "consumer: --bus= and --address= are required\n");
                 return 2;
         }
-        if (sd_bus_set_address(c.bus, bus_address) < 0 || sd_bus_set_bus_client(c.bus, true) < 0 ||
-            sd_bus_start(c.bus) < 0) {
+        if (bus_open_address(&c.bus, bus_address, 0) < 0) {
                 fprintf(stderr, "consumer: cannot connect to %s\n", bus_address);
                 return EXIT_FAILURE;
         }
@@ -280,7 +280,7 @@ int main(int argc, char *argv[]) {
         if (resubscribe) {
                 r = sd_bus_add_match(c.bus, NULL,
                                      "type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',"
-                                     "arg0='org.ptpsync1'", on_daemon_owner, &c);
+                                     "arg0='" BUS_NAME "'", on_daemon_owner, &c);
                 if (r < 0)
                         return EXIT_FAILURE;
         }

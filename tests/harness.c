@@ -13,6 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
+#include "common/bus-open.h"
+#include "common/rm-rf.h"
 #include "harness.h"
 
 static const char bus_config[] =
@@ -164,23 +167,6 @@ TestBus *test_bus_start_with(const char *extra_config) {
         return b;
 }
 
-static void remove_tree(const char *dir) {
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-        const char *name;
-
-        if (!d)
-                return;
-        while ((name = g_dir_read_name(d))) {
-                g_autofree char *p = g_build_filename(dir, name, NULL);
-
-                if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-                        remove_tree(p);
-                else
-                        (void) unlink(p);
-        }
-        (void) rmdir(dir);
-}
-
 static bool wait_pid(GPid pid, int *ret_status, uint64_t timeout_usec) {
         gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
 
@@ -207,7 +193,7 @@ void test_bus_stop(TestBus *b) {
                 (void) waitpid(b->pid, &status, 0);
         }
         g_spawn_close_pid(b->pid);
-        remove_tree(b->dir);
+        rm_rf(b->dir);
         g_free(b->dir);
         g_free(b->address);
         g_free(b);
@@ -385,7 +371,7 @@ uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t v = 0;
 
-        if (sd_bus_get_property_trivial(bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", property,
+        if (sd_bus_get_property_trivial(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property,
                                         &error, 'u', &v) < 0)
                 g_error("Get %s: %s: %s", property, error.name, error.message);
         return v;
@@ -398,10 +384,7 @@ bool test_no_subscriptions(void *bus) {
 sd_bus *test_bus_connect(TestBus *b) {
         sd_bus *bus = NULL;
 
-        g_assert_cmpint(sd_bus_new(&bus), >=, 0);
-        g_assert_cmpint(sd_bus_set_address(bus, b->address), >=, 0);
-        g_assert_cmpint(sd_bus_set_bus_client(bus, true), >=, 0);
-        g_assert_cmpint(sd_bus_start(bus), >=, 0);
+        g_assert_cmpint(bus_open_address(&bus, b->address, 0), >=, 0);
         return bus;
 }
 
@@ -497,7 +480,7 @@ void test_inject(sd_bus *bus, const char *suffix, const char *clock, const char 
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Simulator", "Inject", &error,
+        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", &error,
                                NULL, "sssx", suffix, clock, observation, offset);
         if (r < 0)
                 g_error("Inject(%s, %s, %s) failed: %s: %s", suffix, clock, observation, error.name, error.message);

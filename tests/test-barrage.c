@@ -23,11 +23,13 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
+#include "common/bus-open.h"
 #include "harness.h"
 
 #define LOCK "sync/ptp-status/lock-state"
-#define MANAGER "org.ptpsync1.Manager"
-#define SUBSCRIPTION "org.ptpsync1.Subscription"
+#define MANAGER MANAGER_INTERFACE
+#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 #define EVENTS 300
 /* Outstanding calls per client connection: within the bus's 128 pending replies. */
 #define CLIENT_PIPELINE 64
@@ -334,8 +336,7 @@ static void client_report(Client *c) {
 static sd_bus *client_connect(const char *address) {
         sd_bus *bus = NULL;
 
-        if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, address) < 0 || sd_bus_set_bus_client(bus, true) < 0 ||
-            sd_bus_start(bus) < 0) {
+        if (bus_open_address(&bus, address, 0) < 0) {
                 fprintf(stderr, "client: cannot connect to %s\n", address);
                 exit(EXIT_FAILURE);
         }

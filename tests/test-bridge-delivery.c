@@ -20,13 +20,13 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "common/bus-names.h"
 #include "http-harness.h"
 
 static const char daemon_config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 
 #define LOCK_STATE TEST_PREFIX "sync/ptp-status/lock-state"
 #define EVENT_MATCH "type='signal',sender='org.ptpsync1',interface='org.ptpsync1.Manager',member='Event'"
-#define SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
 /* BackoffDelay= of the tests that retry: short, so that they run fast. */
 #define BACKOFF_USEC (300 * 1000)
 /* How late a healthy consumer's event may be while others are stuck: generous, it only catches a hold-up. */

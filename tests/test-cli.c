@@ -11,14 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 
-#define BUS_NAME "org.ptpsync1"
-#define MANAGER_PATH "/org/ptpsync1"
-#define MANAGER_INTERFACE "org.ptpsync1.Manager"
-#define SIMULATOR_INTERFACE "org.ptpsync1.Simulator"
+#define MANAGER_PATH MANAGER_OBJECT_PATH
 
 /* A ptpsyncd that ran to its end: how it ended and what it printed. */
 typedef struct Run {

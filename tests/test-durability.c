@@ -12,10 +12,11 @@
 #include <sqlite3.h>
 #include <sys/wait.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
 #define LOCK "sync/ptp-status/lock-state"
-#define SUBSCRIPTION "org.ptpsync1.Subscription"
+#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "engine/manager.h"
 #include "store/store.h"
+#include "common/rm-rf.h"
 #include "test-util.h"
 
 #define NODE "engine-test"
@@ -247,7 +248,7 @@ static Engine *engine_free(Engine *t) {
                 return NULL;
         engine_close(t);
         sd_event_unref(t->event);
-        remove_tree(t->dir);
+        rm_rf(t->dir);
         g_free(t->dir);
         g_array_unref(t->announced);
         g_ptr_array_unref(t->sources);

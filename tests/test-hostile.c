@@ -12,10 +12,11 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
 #define LOCK "sync/ptp-status/lock-state"
-#define SUBSCRIPTION "org.ptpsync1.Subscription"
+#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 typedef struct Fixture {
         TestBus *bus;

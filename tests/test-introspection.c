@@ -8,13 +8,13 @@
 
 #include <gio/gio.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
 
-#define BUS_NAME "org.ptpsync1"
-#define MANAGER_PATH "/org/ptpsync1"
+#define MANAGER_PATH MANAGER_OBJECT_PATH
 #define EMITS_CHANGED "org.freedesktop.DBus.Property.EmitsChangedSignal"
 /* sd-bus's mark of a property left out of GetAll and of every broadcast of properties. */
 #define EXPLICIT "org.freedesktop.systemd1.Explicit"

@@ -18,6 +18,7 @@
 #include <ptpsync.h>
 #include <signal.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
@@ -26,9 +27,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 #define OS_CLOCK "sync/sync-status/os-clock-sync-state"
 #define CLOCK_CLASS "sync/ptp-status/clock-class"
 #define LOCK_ADDRESS TEST_PREFIX LOCK
-#define MANAGER_PATH "/org/ptpsync1"
-#define MANAGER "org.ptpsync1.Manager"
-#define SUBSCRIPTION "org.ptpsync1.Subscription"
+#define MANAGER_PATH MANAGER_OBJECT_PATH
+#define MANAGER MANAGER_INTERFACE
+#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 /* Holdover never runs out during a test: every lock-state injection is one event. */
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";

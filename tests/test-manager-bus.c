@@ -5,10 +5,11 @@
  * errors, and bad arguments, after which the daemon must still answer.
  */
 
+#include "common/bus-names.h"
 #include "harness.h"
 #include "test-util.h"
 
-#define MANAGER "org.ptpsync1.Manager"
+#define MANAGER MANAGER_INTERFACE
 #define LOCK_STATE TEST_PREFIX "sync/ptp-status/lock-state"
 
 typedef struct Fixture {

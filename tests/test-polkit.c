@@ -46,14 +46,15 @@
 #include <unistd.h>
 
 #include "bus/authorize.h" /* AUTH_QUERIES_PER_PEER_MAX, AUTH_CHECKS_MAX */
+#include "common/bus-names.h"
 #include "harness.h"
 
 #define LOCK "sync/ptp-status/lock-state"
 #define CLOCK_CLASS "sync/ptp-status/clock-class"
 #define PTP_STATUS TEST_PREFIX "sync/ptp-status"
-#define MANAGER "org.ptpsync1.Manager"
-#define SIMULATOR "org.ptpsync1.Simulator"
-#define SUBSCRIPTION "org.ptpsync1.Subscription"
+#define MANAGER MANAGER_INTERFACE
+#define SIMULATOR SIMULATOR_INTERFACE
+#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 #define ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
 #define INTERACTIVE_REQUIRED "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"
 #define LIMITS_EXCEEDED "org.freedesktop.DBus.Error.LimitsExceeded"

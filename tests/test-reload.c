@@ -12,13 +12,14 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
-#define MANAGER "org.ptpsync1.Manager"
-#define SUBSCRIPTION "org.ptpsync1.Subscription"
+#define MANAGER MANAGER_INTERFACE
+#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 #define LOCK "sync/ptp-status/lock-state"
 #define PTP_STATUS TEST_PREFIX "sync/ptp-status"
-#define INVALID_CONFIGURATION "org.ptpsync1.Error.InvalidConfiguration"
+#define INVALID_CONFIGURATION BUS_ERROR_INVALID_CONFIGURATION
 #define EVENT_MATCH "type='signal',sender='org.ptpsync1',interface='org.ptpsync1.Manager',member='Event'"
 
 /* Holdover never runs out by itself during a test, unless a test says otherwise. */

@@ -7,9 +7,10 @@
  * configuration file, and bad input that must change nothing.
  */
 
+#include "common/bus-names.h"
 #include "harness.h"
 
-#define MANAGER "org.ptpsync1.Manager"
+#define MANAGER MANAGER_INTERFACE
 #define LOCK "sync/ptp-status/lock-state"
 #define OS "sync/sync-status/os-clock-sync-state"
 #define CLASS "sync/ptp-status/clock-class"

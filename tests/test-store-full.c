@@ -23,10 +23,11 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
 #define LOCK "sync/ptp-status/lock-state"
-#define STORE_FAILED "org.ptpsync1.Error.StoreFailed"
+#define STORE_FAILED BUS_ERROR_STORE_FAILED
 #define DISK_FULL "database or disk is full"
 #define GIVE_UP_USEC (30 * G_USEC_PER_SEC)
 

@@ -15,6 +15,7 @@
 
 #include "model/resource.h"
 #include "store/store.h"
+#include "common/rm-rf.h"
 #include "test-util.h"
 
 #define LOCK_STATE_TYPE "event.sync.ptp-status.ptp-state-change"
@@ -24,7 +25,7 @@
 
 static void tmpdir_removep(char **dir) {
         if (*dir) {
-                remove_tree(*dir);
+                rm_rf(*dir);
                 g_free(*dir);
         }
 }

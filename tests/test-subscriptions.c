@@ -11,11 +11,12 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "common/bus-names.h"
 #include "harness.h"
 
 #define LOCK "sync/ptp-status/lock-state"
 #define PTP_STATUS TEST_PREFIX "sync/ptp-status"
-#define SUBSCRIPTION "org.ptpsync1.Subscription"
+#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 /* Holdover never runs out during a test: every injection below is one state change, one event. */
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";

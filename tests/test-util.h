@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Small things the tests share: registering table rows as test cases, removing
- * a temporary directory, and the O-RAN resource table as the tests expect it, written out independently
- * of the daemon's own table so that a change to either shows.
+ * Small things the tests share: registering table rows as test cases, and the
+ * O-RAN resource table as the tests expect it, written out independently of the
+ * daemon's own table so that a change to either shows.
  */
 #pragma once
 
@@ -19,24 +19,6 @@ static inline void add_cases(const char *prefix, const void *cases, size_t n, si
 }
 
 #define ADD_CASES(prefix, cases, func) add_cases(prefix, cases, G_N_ELEMENTS(cases), sizeof((cases)[0]), func)
-
-/* Removes path and, if it is a directory (not a symlink to one), everything in it; asserts that it can. */
-static inline void remove_tree(const char *path) {
-        g_autoptr(GDir) d = NULL;
-        const char *name;
-
-        if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-                d = g_dir_open(path, 0, NULL);
-                g_assert_nonnull(d);
-                while ((name = g_dir_read_name(d))) {
-                        g_autofree char *p = g_build_filename(path, name, NULL);
-
-                        remove_tree(p);
-                }
-                g_assert_cmpint(g_rmdir(path), ==, 0);
-        } else
-                g_assert_cmpint(g_unlink(path), ==, 0);
-}
 
 typedef struct ExpectedResource {
         const char *suffix, *kind, *event_type;

@@ -9,10 +9,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "common/bus-names.h" /* EVENT_SIGNATURE */
 #include "model/event.h"
-
-#define EVENT_SIGNATURE_FIELDS "tsssxa(ssss)"
-#define EVENT_SIGNATURE "(" EVENT_SIGNATURE_FIELDS ")"
 
 /* Appends the fields (tsssxa(ssss)) without an enclosing struct: the Event signal's arguments. */
 int event_bus_append_fields(sd_bus_message *m, const Event *e);

@@ -6,6 +6,7 @@
 #include "common/address.h"
 #include "build-config.h"
 #include "common/bus-errors.h"
+#include "common/bus-open.h"
 #include "config/config.h"
 #include "common/log.h"
 #include "common/notify.h"
@@ -340,31 +341,6 @@ static int on_disconnected(sd_bus_message *message, void *userdata, sd_bus_error
 
         log_error("Lost the connection to the bus; exiting.");
         return sd_event_exit(m->event, EXIT_FAILURE);
-}
-
-static int bus_open(sd_bus **ret, const char *spec) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
-        if (streq(spec, "system"))
-                return sd_bus_open_system(ret);
-        if (streq(spec, "session"))
-                return sd_bus_open_user(ret);
-
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, spec);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_bus_client(bus, true);
-        if (r < 0)
-                return r;
-        r = sd_bus_start(bus);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
 }
 
 int bus_face_new(BusFace **ret, Manager *m, const char *bus_spec) {

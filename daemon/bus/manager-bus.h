@@ -8,11 +8,8 @@
 #include <systemd/sd-bus.h>
 
 #include "bus/authorize.h"
+#include "common/bus-names.h"
 #include "engine/manager.h"
-
-#define BUS_NAME "org.ptpsync1"
-#define MANAGER_OBJECT_PATH "/org/ptpsync1"
-#define MANAGER_INTERFACE "org.ptpsync1.Manager"
 
 /* The broadcast Event signal. */
 void manager_bus_emit_event(Manager *m, const Event *e);

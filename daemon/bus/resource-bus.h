@@ -7,9 +7,8 @@
 
 #include <stdbool.h>
 
+#include "common/bus-names.h"
 #include "model/resource.h"
-
-#define RESOURCE_INTERFACE "org.ptpsync1.Resource"
 
 int resource_bus_register(Resource *r);
 /* After an announcement for r: PropertiesChanged for what it changed (with_event: LastChange and Sequence). */

@@ -8,8 +8,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "common/bus-names.h"
 #include "engine/manager.h"
-
-#define SIMULATOR_INTERFACE "org.ptpsync1.Simulator"
 
 int simulator_bus_register(Manager *m);

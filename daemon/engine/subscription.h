@@ -17,15 +17,13 @@
 #include <systemd/sd-id128.h>
 #include <sys/types.h>
 
+#include "common/bus-names.h"
 #include "model/event.h"
 #include "model/peer-flow.h"
 #include "model/queue.h"
 #include "model/subscription-options.h"
 
 typedef struct Manager Manager;
-
-#define SUBSCRIPTION_OBJECT_PREFIX "/org/ptpsync1/subscription"
-#define SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
 
 typedef struct Subscription {
         Manager *manager;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <systemd/sd-id128.h>
 
+#include "common/bus-names.h" /* EVENT_SIGNATURE */
 #include "common/util.h"
 
 typedef struct EventValue {

@@ -4,10 +4,9 @@
 #include <inttypes.h>
 
 #include "common/address.h"
+#include "common/bus-names.h"
 #include "model/alias.h"
 #include "model/resource.h"
-
-#define RESOURCE_OBJECT_PREFIX "/org/ptpsync1/resource"
 
 static const ResourceInfo resource_table[_RESOURCE_KIND_MAX] = {
         [RESOURCE_SYNC_STATE] = { "sync/sync-status/sync-state", "sync-state",
