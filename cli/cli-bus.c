@@ -13,6 +13,7 @@
 
 #include "ptpsync.h"
 #include "ptpsyncctl.h"
+#include "common/bus-open.h"
 #include "common/util.h"
 
 PtpsyncClient *client = NULL; /* the libptpsync connection */
@@ -95,17 +96,7 @@ int connect_raw(void) {
 
         if (raw_bus)
                 return 0;
-        if (!arg_bus)
-                r = sd_bus_open_system(&raw_bus);
-        else {
-                r = sd_bus_new(&raw_bus);
-                if (r >= 0)
-                        r = sd_bus_set_address(raw_bus, arg_bus);
-                if (r >= 0)
-                        r = sd_bus_set_bus_client(raw_bus, 1);
-                if (r >= 0)
-                        r = sd_bus_start(raw_bus);
-        }
+        r = arg_bus ? bus_open_address(&raw_bus, arg_bus, 0) : sd_bus_open_system(&raw_bus);
         if (r < 0) {
                 log_error("Failed to connect to %s: %s", arg_bus ?: "the system bus", strerror(-r));
                 return EXIT_FAIL;
@@ -120,7 +111,7 @@ int get_node_name(char **ret) {
         r = connect_raw();
         if (r != 0)
                 return r;
-        r = sd_bus_get_property_string(raw_bus, PTPSYNC_BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "NodeName", &error,
+        r = sd_bus_get_property_string(raw_bus, PTPSYNC_BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "NodeName", &error,
                                        ret);
         if (r < 0) {
                 r = bus_failed("Failed to read the node name", r, &error);

@@ -13,8 +13,9 @@
 #include <stdio.h>
 #include <systemd/sd-bus.h>
 
-#include "ptpsync.h"
+#include "common/bus-names.h"
 #include "common/util.h"
+#include "ptpsync.h"
 
 #ifndef MAX
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -32,11 +33,6 @@ enum {
         EXIT_TIMEOUT = 6,
 };
 
-#define MANAGER_PATH "/org/ptpsync1"
-#define MANAGER_IFACE "org.ptpsync1.Manager"
-#define RESOURCE_IFACE "org.ptpsync1.Resource"
-#define SUBSCRIPTION_IFACE "org.ptpsync1.Subscription"
-#define SIMULATOR_IFACE "org.ptpsync1.Simulator"
 #define SYNC_STATE_SUFFIX "sync/sync-status/sync-state"
 
 /* The options (ptpsyncctl.c). */

@@ -44,7 +44,7 @@ int verb_inject(char **args) {
         r = connect_raw();
         if (r != 0)
                 return r;
-        r = sd_bus_call_method(raw_bus, PTPSYNC_BUS_NAME, MANAGER_PATH, SIMULATOR_IFACE, "Inject", &error, NULL,
+        r = sd_bus_call_method(raw_bus, PTPSYNC_BUS_NAME, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", &error, NULL,
                                "sssx", args[1], args[2], args[3], offset);
         if (r < 0) {
                 if (sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.InvalidArgs"))

@@ -46,13 +46,13 @@ static int read_resource(const char *path, Resource *res) {
         int64_t offset;
         int r;
 
-        if ((r = get_string_prop(path, RESOURCE_IFACE, "Address", &res->address)) != 0 ||
-            (r = get_string_prop(path, RESOURCE_IFACE, "Kind", &res->kind)) != 0 ||
-            (r = get_string_prop(path, RESOURCE_IFACE, "Value", &res->value)) != 0 ||
-            (r = get_trivial_prop(path, RESOURCE_IFACE, "LastChange", 't', &res->last_change)) != 0 ||
-            (r = get_trivial_prop(path, RESOURCE_IFACE, "Sequence", 't', &res->sequence)) != 0)
+        if ((r = get_string_prop(path, RESOURCE_INTERFACE, "Address", &res->address)) != 0 ||
+            (r = get_string_prop(path, RESOURCE_INTERFACE, "Kind", &res->kind)) != 0 ||
+            (r = get_string_prop(path, RESOURCE_INTERFACE, "Value", &res->value)) != 0 ||
+            (r = get_trivial_prop(path, RESOURCE_INTERFACE, "LastChange", 't', &res->last_change)) != 0 ||
+            (r = get_trivial_prop(path, RESOURCE_INTERFACE, "Sequence", 't', &res->sequence)) != 0)
                 return r;
-        r = sd_bus_get_property(raw_bus, PTPSYNC_BUS_NAME, path, RESOURCE_IFACE, "Clocks", &error, &reply, "a(ssx)");
+        r = sd_bus_get_property(raw_bus, PTPSYNC_BUS_NAME, path, RESOURCE_INTERFACE, "Clocks", &error, &reply, "a(ssx)");
         if (r < 0) {
                 r = bus_failed("Clocks", r, &error);
                 sd_bus_error_free(&error);
@@ -87,12 +87,12 @@ int verb_status(char **args) {
         int r;
 
         if ((r = connect_raw()) != 0 ||
-            (r = get_string_prop(MANAGER_PATH, MANAGER_IFACE, "NodeName", &node)) != 0 ||
-            (r = get_string_prop(MANAGER_PATH, MANAGER_IFACE, "Version", &version)) != 0 ||
-            (r = get_string_prop(MANAGER_PATH, MANAGER_IFACE, "SyncState", &sync_state)) != 0 ||
-            (r = get_trivial_prop(MANAGER_PATH, MANAGER_IFACE, "ClockClass", 'y', &clock_class)) != 0 ||
-            (r = get_trivial_prop(MANAGER_PATH, MANAGER_IFACE, "SubscriptionCount", 'u', &n_subscriptions)) != 0 ||
-            (r = get_trivial_prop(MANAGER_PATH, MANAGER_IFACE, "LastSequence", 't', &last_seq)) != 0)
+            (r = get_string_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "NodeName", &node)) != 0 ||
+            (r = get_string_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Version", &version)) != 0 ||
+            (r = get_string_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SyncState", &sync_state)) != 0 ||
+            (r = get_trivial_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ClockClass", 'y', &clock_class)) != 0 ||
+            (r = get_trivial_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SubscriptionCount", 'u', &n_subscriptions)) != 0 ||
+            (r = get_trivial_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "LastSequence", 't', &last_seq)) != 0)
                 return r;
         r = ptpsync_client_list_resources(client, &list);
         if (r < 0)

@@ -26,15 +26,15 @@ static int read_subscription(const char *path, SubInfo *s) {
         int r;
 
         s->path = strdup(path);
-        if ((r = get_string_prop(path, SUBSCRIPTION_IFACE, "Id", &s->id)) != 0 ||
-            (r = get_private_string_prop(path, SUBSCRIPTION_IFACE, "Name", &s->name)) != 0 ||
-            (r = get_string_prop(path, SUBSCRIPTION_IFACE, "Owner", &s->owner)) != 0 ||
-            (r = get_string_prop(path, SUBSCRIPTION_IFACE, "Address", &s->address)) != 0 ||
-            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "UID", 'u', &s->uid)) != 0 ||
-            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "Pending", 'u', &s->pending)) != 0 ||
-            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "InFlight", 'u', &s->in_flight)) != 0 ||
-            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "Delivered", 't', &s->delivered)) != 0 ||
-            (r = get_trivial_prop(path, SUBSCRIPTION_IFACE, "DeadLettered", 't', &s->dead_lettered)) != 0)
+        if ((r = get_string_prop(path, SUBSCRIPTION_INTERFACE, "Id", &s->id)) != 0 ||
+            (r = get_private_string_prop(path, SUBSCRIPTION_INTERFACE, "Name", &s->name)) != 0 ||
+            (r = get_string_prop(path, SUBSCRIPTION_INTERFACE, "Owner", &s->owner)) != 0 ||
+            (r = get_string_prop(path, SUBSCRIPTION_INTERFACE, "Address", &s->address)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_INTERFACE, "UID", 'u', &s->uid)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_INTERFACE, "Pending", 'u', &s->pending)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_INTERFACE, "InFlight", 'u', &s->in_flight)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_INTERFACE, "Delivered", 't', &s->delivered)) != 0 ||
+            (r = get_trivial_prop(path, SUBSCRIPTION_INTERFACE, "DeadLettered", 't', &s->dead_lettered)) != 0)
                 return r;
         return 0;
 }
