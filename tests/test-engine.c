@@ -620,21 +620,34 @@ static void test_ack_nack(void) {
 }
 
 static void test_ack_timeout(void) {
-        _cleanup_(engine_freep) Engine *t = engine_new();
+        _cleanup_(engine_freep) Engine *t = engine_new_full(true);
+        const uint64_t ack_timeout = 100 * USEC_PER_MSEC, delay = 1000;
         SubscriptionOptions o;
         Subscription *s;
 
         options_make(&o, "", true);
-        /* Short, yet long enough that the Ack of event 2 below comes in time on a loaded machine. */
-        o.ack_timeout_usec = 100 * USEC_PER_MSEC;
-        o.backoff_delay_usec = 1000;
+        o.ack_timeout_usec = ack_timeout;
+        o.backoff_delay_usec = delay;
         o.backoff_policy = BACKOFF_LINEAR;
         o.retry = 2;
         s = subscribe(t, address_of(t, RESOURCE_CLOCK_CLASS), ":1.1", &o);
         observe_classes(t, 2);
+        run_pending(t);
+        g_assert_cmpuint(t->sent->len, ==, 1);
 
-        /* Never acked: attempts 1, 2, 3 (Retry 2), then a dead letter, and only then event 2. */
-        RUN_UNTIL(t, t->sent->len == 4);
+        /* Never acked: attempts 1, 2, 3 (Retry 2), each at its ack deadline plus the backoff. */
+        fake_clock_advance(t, ack_timeout + delay - 1);
+        g_assert_cmpuint(t->sent->len, ==, 1);
+        fake_clock_advance(t, 1);
+        g_assert_cmpuint(t->sent->len, ==, 2);
+        fake_clock_advance(t, ack_timeout + 2 * delay);
+        g_assert_cmpuint(t->sent->len, ==, 3);
+        /* Then a dead letter at the last ack deadline, and only then event 2. */
+        fake_clock_advance(t, ack_timeout - 1);
+        g_assert_cmpuint(t->sent->len, ==, 3);
+        g_assert_cmpuint(t->dead->len, ==, 0);
+        fake_clock_advance(t, 1);
+        g_assert_cmpuint(t->sent->len, ==, 4);
         for (guint i = 0; i < 3; i++)
                 assert_sent(t, i, s, 1, i + 1);
         assert_sent(t, 3, s, 2, 1);
@@ -642,7 +655,8 @@ static void test_ack_timeout(void) {
         g_assert_cmpuint(g_array_index(t->dead, Dead, 0).seq, ==, 1);
         g_assert_cmpint(g_array_index(t->dead, Dead, 0).reason, ==, DEAD_LETTER_RETRIES_EXHAUSTED);
         subscription_ack(s, 2, true);
-        assert_quiet(t, 4);
+        fake_clock_advance(t, 24 * 3600 * USEC_PER_SEC);
+        g_assert_cmpuint(t->sent->len, ==, 4);
         g_assert_cmpuint(t->dead->len, ==, 1);
         g_assert_cmpuint(queue_counters(s->queue)->retried, ==, 2);
 }
