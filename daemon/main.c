@@ -232,7 +232,7 @@ static int run(int argc, char *argv[]) {
         }
         (void) sd_event_set_watchdog(event, true);
 
-        r = manager_new(&m, event, node_name, config.source, &config.thresholds, TAKE_PTR(store));
+        r = manager_new(&m, event, NULL, NULL, node_name, config.source, &config.thresholds, TAKE_PTR(store));
         if (r < 0) {
                 (void) log_error_errno(r, "Failed to set up: %m");
                 return EXIT_FAILURE;

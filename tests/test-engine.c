@@ -9,7 +9,9 @@
  * leaving and coming back; durable subscriptions restored from the store by a new manager; the
  * pump's budget, slices and congestion pause; a peer that does not read, pinged; a failing store
  * holding events until it works again, and a durable subscription whose row it cannot commit.
- * Every wait runs the loop until a condition holds (or a generous deadline passes), never a sleep.
+ * Every wait runs the loop until a condition holds (or a generous deadline passes), never a sleep;
+ * the exact deadlines (retries and their backoff, holdover expiry, commit retries and giving up)
+ * run on a fake clock (engine-clock.h) that the test moves on.
  */
 
 #include "config/config.h"
@@ -66,6 +68,9 @@ struct Engine {
         GPtrArray *pings;      /* FakePing*: in flight */
         bool congested;
         int ping_error;        /* < 0: ping fails with it */
+        bool fake_clock;       /* the manager runs on the fake clock below, not on the loop's */
+        uint64_t mono, real;   /* the fake clock's now */
+        GPtrArray *timers;     /* FakeTimer*: every timer the engine made on it */
 };
 
 static void sent_free(void *p) {
@@ -187,6 +192,108 @@ static void answer_ping(Engine *t, bool answered) {
         fake_ping_free(p);
 }
 
+/* --- the fake clock (engine-clock.h): time moves only when the test says so -------------------- */
+
+typedef struct FakeTimer {
+        bool armed;
+        uint64_t deadline;
+        EngineTimerHandler handler;
+        void *userdata;
+} FakeTimer;
+
+#define FAKE_MONO_START (1000 * USEC_PER_SEC)
+#define FAKE_REAL_START (UINT64_C(1700000000) * USEC_PER_SEC)
+
+static uint64_t fake_now(void *userdata, clockid_t clock) {
+        Engine *t = userdata;
+
+        g_assert_true(clock == CLOCK_MONOTONIC || clock == CLOCK_REALTIME);
+        return clock == CLOCK_MONOTONIC ? t->mono : t->real;
+}
+
+static int fake_timer_new(void *userdata, uint64_t accuracy, EngineTimerHandler handler, void *handler_userdata,
+                          void **ret) {
+        Engine *t = userdata;
+        FakeTimer *x = g_new0(FakeTimer, 1);
+
+        x->handler = handler;
+        x->userdata = handler_userdata;
+        g_ptr_array_add(t->timers, x);
+        *ret = x;
+        return 0;
+}
+
+static int fake_timer_arm(void *userdata, void *timer, uint64_t deadline) {
+        FakeTimer *x = timer;
+
+        x->armed = true;
+        x->deadline = deadline;
+        return 0;
+}
+
+static void fake_timer_disarm(void *userdata, void *timer) {
+        FakeTimer *x = timer;
+
+        x->armed = false;
+}
+
+static void fake_timer_free(void *userdata, void *timer) {
+        Engine *t = userdata;
+
+        g_assert_true(g_ptr_array_remove(t->timers, timer));
+}
+
+static const EngineClockOps fake_clock_ops = {
+        .now = fake_now,
+        .timer_new = fake_timer_new,
+        .timer_arm = fake_timer_arm,
+        .timer_disarm = fake_timer_disarm,
+        .timer_free = fake_timer_free,
+};
+
+/* The loop's pending work (flushes, the pump), with no wait: what a timer caused happens now. */
+static void run_pending(Engine *t) {
+        int r;
+
+        /* Once the loop has exited (the manager gave up), nothing runs any more. */
+        while (sd_event_get_state(t->event) != SD_EVENT_FINISHED && (r = sd_event_run(t->event, 0)) != 0)
+                g_assert_cmpint(r, >, 0);
+}
+
+static FakeTimer *fake_clock_next_due(Engine *t, uint64_t until) {
+        FakeTimer *next = NULL;
+
+        for (guint i = 0; i < t->timers->len; i++) {
+                FakeTimer *x = t->timers->pdata[i];
+
+                if (x->armed && x->deadline <= until && (!next || x->deadline < next->deadline))
+                        next = x;
+        }
+        return next;
+}
+
+/* Moves both clocks on by usec, firing what falls due in deadline order, each at its deadline. */
+static void fake_clock_advance(Engine *t, uint64_t usec) {
+        uint64_t until = t->mono + usec;
+        FakeTimer *x;
+
+        g_assert_true(t->fake_clock);
+        run_pending(t);
+        while ((x = fake_clock_next_due(t, until))) {
+                /* A timer armed in the past fires now, not back then. */
+                uint64_t at = MAX(x->deadline, t->mono);
+
+                t->real += at - t->mono;
+                t->mono = at;
+                x->armed = false;
+                x->handler(x->userdata, x->deadline);
+                run_pending(t);
+        }
+        t->real += until - t->mono;
+        t->mono = until;
+        run_pending(t);
+}
+
 /* --- the engine under test --------------------------------------------------------------------- */
 
 static void engine_clear_records(Engine *t) {
@@ -211,7 +318,7 @@ static void engine_open(Engine *t) {
         r = store_open(&store, t->dir, &message);
         if (r < 0)
                 g_error("store_open(%s): %s (%s)", t->dir, g_strerror(-r), message);
-        g_assert_cmpint(manager_new(&t->m, t->event, NODE, SOURCE_SIM, &thresholds, store), ==, 0);
+        g_assert_cmpint(manager_new(&t->m, t->event, t->fake_clock ? &fake_clock_ops : NULL, t, NODE, SOURCE_SIM, &thresholds, store), ==, 0);
         config_init(&config);
         manager_apply_config(t->m, &config);
         config_done(&config);
@@ -223,9 +330,14 @@ static void engine_close(Engine *t) {
         g_assert_cmpuint(t->pings->len, ==, 0); /* every ping in flight was cancelled */
 }
 
-static Engine *engine_new(void) {
+static Engine *engine_new_full(bool fake_clock) {
         g_autoptr(GError) error = NULL;
         Engine *t = g_new0(Engine, 1);
+
+        t->fake_clock = fake_clock;
+        t->mono = FAKE_MONO_START;
+        t->real = FAKE_REAL_START;
+        t->timers = g_ptr_array_new_with_free_func(g_free);
 
         t->dir = g_dir_make_tmp("test-engine-XXXXXX", &error);
         g_assert_no_error(error);
@@ -241,6 +353,10 @@ static Engine *engine_new(void) {
         t->pings = g_ptr_array_new_with_free_func(fake_ping_free);
         engine_open(t);
         return t;
+}
+
+static Engine *engine_new(void) {
+        return engine_new_full(false);
 }
 
 static Engine *engine_free(Engine *t) {
@@ -259,6 +375,8 @@ static Engine *engine_free(Engine *t) {
         g_ptr_array_unref(t->removed);
         g_ptr_array_unref(t->properties);
         g_ptr_array_unref(t->pings);
+        g_assert_cmpuint(t->timers->len, ==, 0); /* the manager freed every timer it made */
+        g_ptr_array_unref(t->timers);
         g_free(t);
         return NULL;
 }
@@ -503,21 +621,34 @@ static void test_ack_nack(void) {
 }
 
 static void test_ack_timeout(void) {
-        _cleanup_(engine_freep) Engine *t = engine_new();
+        _cleanup_(engine_freep) Engine *t = engine_new_full(true);
+        const uint64_t ack_timeout = 100 * USEC_PER_MSEC, delay = 1000;
         SubscriptionOptions o;
         Subscription *s;
 
         options_make(&o, "", true);
-        /* Short, yet long enough that the Ack of event 2 below comes in time on a loaded machine. */
-        o.ack_timeout_usec = 100 * USEC_PER_MSEC;
-        o.backoff_delay_usec = 1000;
+        o.ack_timeout_usec = ack_timeout;
+        o.backoff_delay_usec = delay;
         o.backoff_policy = BACKOFF_LINEAR;
         o.retry = 2;
         s = subscribe(t, address_of(t, RESOURCE_CLOCK_CLASS), ":1.1", &o);
         observe_classes(t, 2);
+        run_pending(t);
+        g_assert_cmpuint(t->sent->len, ==, 1);
 
-        /* Never acked: attempts 1, 2, 3 (Retry 2), then a dead letter, and only then event 2. */
-        RUN_UNTIL(t, t->sent->len == 4);
+        /* Never acked: attempts 1, 2, 3 (Retry 2), each at its ack deadline plus the backoff. */
+        fake_clock_advance(t, ack_timeout + delay - 1);
+        g_assert_cmpuint(t->sent->len, ==, 1);
+        fake_clock_advance(t, 1);
+        g_assert_cmpuint(t->sent->len, ==, 2);
+        fake_clock_advance(t, ack_timeout + 2 * delay);
+        g_assert_cmpuint(t->sent->len, ==, 3);
+        /* Then a dead letter at the last ack deadline, and only then event 2. */
+        fake_clock_advance(t, ack_timeout - 1);
+        g_assert_cmpuint(t->sent->len, ==, 3);
+        g_assert_cmpuint(t->dead->len, ==, 0);
+        fake_clock_advance(t, 1);
+        g_assert_cmpuint(t->sent->len, ==, 4);
         for (guint i = 0; i < 3; i++)
                 assert_sent(t, i, s, 1, i + 1);
         assert_sent(t, 3, s, 2, 1);
@@ -525,7 +656,8 @@ static void test_ack_timeout(void) {
         g_assert_cmpuint(g_array_index(t->dead, Dead, 0).seq, ==, 1);
         g_assert_cmpint(g_array_index(t->dead, Dead, 0).reason, ==, DEAD_LETTER_RETRIES_EXHAUSTED);
         subscription_ack(s, 2, true);
-        assert_quiet(t, 4);
+        fake_clock_advance(t, 24 * 3600 * USEC_PER_SEC);
+        g_assert_cmpuint(t->sent->len, ==, 4);
         g_assert_cmpuint(t->dead->len, ==, 1);
         g_assert_cmpuint(queue_counters(s->queue)->retried, ==, 2);
 }
@@ -830,6 +962,115 @@ static void test_store_failing_durable_subscription(void) {
         g_assert_cmpuint(subscriptions_count(t->m->subscriptions), ==, 0);
 }
 
+/* --- 7. on the fake clock: exact deadlines --------------------------------------------------------- */
+
+/* Never acked: each retry comes at exactly the ack timeout plus the policy's backoff, not a µs before. */
+static void check_retries(BackoffPolicy policy) {
+        _cleanup_(engine_freep) Engine *t = engine_new_full(true);
+        const uint64_t ack_timeout = 5 * USEC_PER_SEC, delay = 200 * USEC_PER_MSEC;
+        SubscriptionOptions o;
+        Subscription *s;
+
+        options_make(&o, "", true);
+        o.ack_timeout_usec = ack_timeout;
+        o.backoff_delay_usec = delay;
+        o.backoff_policy = policy;
+        o.retry = 3;
+        s = subscribe(t, address_of(t, RESOURCE_CLOCK_CLASS), ":1.1", &o);
+        observe_classes(t, 1);
+        run_pending(t);
+        g_assert_cmpuint(t->sent->len, ==, 1);
+
+        for (uint32_t n = 1; n <= 3; n++) {
+                /* linear: delay x n; exponential: delay x 2^n */
+                uint64_t backoff = policy == BACKOFF_LINEAR ? delay * n : delay << n;
+
+                g_assert_cmpuint(subscription_options_backoff(&s->options, n), ==, backoff);
+                fake_clock_advance(t, ack_timeout + backoff - 1);
+                g_assert_cmpuint(t->sent->len, ==, n);
+                fake_clock_advance(t, 1);
+                g_assert_cmpuint(t->sent->len, ==, n + 1);
+                assert_sent(t, n, s, 1, n + 1);
+        }
+        /* Retry 3 used up: a dead letter at the last attempt's ack deadline, not before. */
+        fake_clock_advance(t, ack_timeout - 1);
+        g_assert_cmpuint(t->dead->len, ==, 0);
+        fake_clock_advance(t, 1);
+        g_assert_cmpuint(t->dead->len, ==, 1);
+        g_assert_cmpint(g_array_index(t->dead, Dead, 0).reason, ==, DEAD_LETTER_RETRIES_EXHAUSTED);
+        fake_clock_advance(t, 24 * 3600 * USEC_PER_SEC);
+        g_assert_cmpuint(t->sent->len, ==, 4);
+}
+
+static void test_fake_retries_linear(void) {
+        check_retries(BACKOFF_LINEAR);
+}
+
+static void test_fake_retries_exponential(void) {
+        check_retries(BACKOFF_EXPONENTIAL);
+}
+
+static const char *lock_state(Engine *t) {
+        return manager_get_resource(t->m, RESOURCE_LOCK_STATE)->value;
+}
+
+/* LOCKED, then the lock is lost: HOLDOVER for exactly HoldoverTimeout, then FREERUN with its event. */
+static void test_fake_holdover(void) {
+        _cleanup_(engine_freep) Engine *t = engine_new_full(true);
+        const uint64_t holdover = t->m->thresholds.holdover_timeout_usec;
+
+        g_assert_cmpint(manager_observe_sync(t->m, RESOURCE_LOCK_STATE, "ens1f0", OBSERVATION_LOCKED, 10), ==, 0);
+        run_pending(t);
+        g_assert_cmpstr(lock_state(t), ==, "LOCKED");
+        g_assert_cmpuint(t->announced->len, ==, 1);
+
+        g_assert_cmpint(manager_observe_sync(t->m, RESOURCE_LOCK_STATE, "ens1f0", OBSERVATION_UNLOCKED, 0), ==, 0);
+        run_pending(t);
+        g_assert_cmpstr(lock_state(t), ==, "HOLDOVER");
+        g_assert_cmpuint(t->announced->len, ==, 2);
+
+        fake_clock_advance(t, holdover - 1);
+        g_assert_cmpstr(lock_state(t), ==, "HOLDOVER");
+        g_assert_cmpuint(t->announced->len, ==, 2);
+        fake_clock_advance(t, 1);
+        g_assert_cmpstr(lock_state(t), ==, "FREERUN");
+        g_assert_cmpuint(t->announced->len, ==, 3);
+}
+
+/* Commits fail: attempts 100 ms apart, doubling to 2 s; 30 s after the first failure the daemon gives up with 1. */
+static void test_fake_commit_give_up(void) {
+        _cleanup_(engine_freep) Engine *t = engine_new_full(true);
+        uint64_t start, delay = COMMIT_RETRY_FIRST_USEC;
+        unsigned failures;
+        int r, code;
+
+        r = store_set_max_pages(t->m->store, 1);
+        g_assert_true(r == 0 || r == -ERANGE);
+        observe_big_gnss(t, 'a');
+        run_pending(t);
+        g_assert_cmpuint(commit_retry_failures(t->m->commit_retry), ==, 1);
+        start = t->mono;
+
+        while (t->mono + delay < start + COMMIT_RETRY_GIVE_UP_USEC) {
+                failures = commit_retry_failures(t->m->commit_retry);
+                fake_clock_advance(t, delay - 1);
+                g_assert_cmpuint(commit_retry_failures(t->m->commit_retry), ==, failures);
+                fake_clock_advance(t, 1);
+                g_assert_cmpuint(commit_retry_failures(t->m->commit_retry), ==, failures + 1);
+                delay = MIN(delay * 2, COMMIT_RETRY_MAX_USEC);
+        }
+        g_assert_cmpuint(delay, ==, COMMIT_RETRY_MAX_USEC);
+        g_assert_cmpint(sd_event_get_exit_code(t->event, &code), ==, -ENODATA);
+
+        /* The last attempt at the deadline itself, and it fails: the loop is told to exit with 1. */
+        fake_clock_advance(t, start + COMMIT_RETRY_GIVE_UP_USEC - t->mono - 1);
+        g_assert_cmpint(sd_event_get_exit_code(t->event, &code), ==, -ENODATA);
+        fake_clock_advance(t, 1);
+        g_assert_cmpint(sd_event_get_exit_code(t->event, &code), ==, 0);
+        g_assert_cmpint(code, ==, EXIT_FAILURE);
+        g_assert_cmpuint(t->announced->len, ==, 0);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 
@@ -845,5 +1086,9 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/engine/flow-ping", test_flow_ping);
         g_test_add_func("/engine/store-failing", test_store_failing);
         g_test_add_func("/engine/store-failing-durable-subscription", test_store_failing_durable_subscription);
+        g_test_add_func("/engine/fake-clock/retries-linear", test_fake_retries_linear);
+        g_test_add_func("/engine/fake-clock/retries-exponential", test_fake_retries_exponential);
+        g_test_add_func("/engine/fake-clock/holdover", test_fake_holdover);
+        g_test_add_func("/engine/fake-clock/commit-give-up", test_fake_commit_give_up);
         return g_test_run();
 }

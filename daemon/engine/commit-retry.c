@@ -9,21 +9,17 @@
 #define COMMIT_RETRY_ACCURACY_USEC (10 * USEC_PER_MSEC)
 
 struct CommitRetry {
-        sd_event *event;
-        sd_event_source *timer;
+        EngineTimer *timer;
         uint64_t failing_since; /* the first failure; 0: commits work */
         uint64_t delay;         /* until the next attempt */
         unsigned failures;
 };
 
-int commit_retry_new(CommitRetry **ret, sd_event *event, sd_event_time_handler_t callback, void *userdata) {
+int commit_retry_new(CommitRetry **ret, const EngineClock *clock, EngineTimerHandler callback, void *userdata) {
         _cleanup_(commit_retry_freep) CommitRetry *r = g_new0(CommitRetry, 1);
         int k;
 
-        r->event = sd_event_ref(event);
-        k = sd_event_add_time(event, &r->timer, CLOCK_MONOTONIC, 0, COMMIT_RETRY_ACCURACY_USEC, callback, userdata);
-        if (k >= 0)
-                k = sd_event_source_set_enabled(r->timer, SD_EVENT_OFF);
+        k = engine_timer_new(&r->timer, clock, COMMIT_RETRY_ACCURACY_USEC, callback, userdata);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up the timer that retries commits: %m");
         *ret = TAKE_PTR(r);
@@ -33,8 +29,7 @@ int commit_retry_new(CommitRetry **ret, sd_event *event, sd_event_time_handler_t
 CommitRetry *commit_retry_free(CommitRetry *r) {
         if (!r)
                 return NULL;
-        sd_event_source_disable_unref(r->timer);
-        sd_event_unref(r->event);
+        engine_timer_free(r->timer);
         g_free(r);
         return NULL;
 }
@@ -53,9 +48,7 @@ int commit_retry_failed(CommitRetry *r, uint64_t now) {
         /* The last attempt at the deadline itself, so that giving up takes 30 s, not 30 s and a delay. */
         when = MIN(now + r->delay, give_up);
         r->delay = MIN(r->delay * 2, COMMIT_RETRY_MAX_USEC);
-        k = sd_event_source_set_time(r->timer, when);
-        if (k >= 0)
-                k = sd_event_source_set_enabled(r->timer, SD_EVENT_ONESHOT);
+        k = engine_timer_arm(r->timer, when);
         if (k < 0)
                 /* No timer, no retry: as good as giving up now. */
                 return log_error_errno(k, "Failed to arm the timer that retries commits: %m");
@@ -65,7 +58,7 @@ int commit_retry_failed(CommitRetry *r, uint64_t now) {
 uint64_t commit_retry_succeeded(CommitRetry *r, uint64_t now) {
         uint64_t failed_for = r->failures > 0 ? now - r->failing_since : 0;
 
-        (void) sd_event_source_set_enabled(r->timer, SD_EVENT_OFF);
+        engine_timer_disarm(r->timer);
         r->failures = 0;
         r->failing_since = 0;
         return failed_for;

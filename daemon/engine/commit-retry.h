@@ -12,9 +12,9 @@
 #pragma once
 
 #include <stdbool.h>
-#include <systemd/sd-event.h>
 
 #include "common/util.h"
+#include "engine/engine-clock.h"
 
 #define COMMIT_RETRY_FIRST_USEC (100 * USEC_PER_MSEC)
 #define COMMIT_RETRY_MAX_USEC (2 * USEC_PER_SEC)
@@ -23,7 +23,7 @@
 typedef struct CommitRetry CommitRetry;
 
 /* callback makes the next attempt. */
-int commit_retry_new(CommitRetry **ret, sd_event *event, sd_event_time_handler_t callback, void *userdata);
+int commit_retry_new(CommitRetry **ret, const EngineClock *clock, EngineTimerHandler callback, void *userdata);
 CommitRetry *commit_retry_free(CommitRetry *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CommitRetry *, commit_retry_free);
 

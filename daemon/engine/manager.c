@@ -50,18 +50,19 @@ static void quota_user_destroy(void *q) {
 }
 
 static int on_flush(sd_event_source *s, void *userdata);
-static int on_commit_retry(sd_event_source *s, uint64_t usec, void *userdata);
+static void on_commit_retry(void *userdata, uint64_t deadline);
 
 static bool on_output_congested(void *userdata) {
         return manager_output_congested(userdata);
 }
 
-int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKind source,
-                const Thresholds *thresholds, Store *store) {
+int manager_new(Manager **ret, sd_event *event, const EngineClockOps *clock, void *clock_userdata,
+                const char *node_name, SourceKind source, const Thresholds *thresholds, Store *store) {
         _cleanup_(manager_freep) Manager *m = g_new0(Manager, 1);
         int r;
 
         m->event = sd_event_ref(event);
+        engine_clock_init(&m->clock, clock, clock_userdata, event);
         m->node_name = g_strdup(node_name);
         m->source = source;
         m->thresholds = *thresholds;
@@ -88,7 +89,7 @@ int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKin
                 r = sd_event_source_set_enabled(m->flush_source, SD_EVENT_OFF);
         if (r < 0)
                 return r;
-        r = commit_retry_new(&m->commit_retry, event, on_commit_retry, m);
+        r = commit_retry_new(&m->commit_retry, &m->clock, on_commit_retry, m);
         if (r < 0)
                 return r;
         r = delivery_new(&m->delivery, event, on_output_congested, m);
@@ -173,11 +174,7 @@ Resource *manager_get_resource(Manager *m, ResourceKind k) {
 }
 
 static uint64_t manager_now(Manager *m, clockid_t clock) {
-        uint64_t t;
-
-        if (sd_event_now(m->event, clock, &t) < 0)
-                t = now_usec(clock);
-        return t;
+        return engine_clock_now(&m->clock, clock);
 }
 
 static void manager_prune(Manager *m) {
@@ -323,9 +320,8 @@ static int on_flush(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-static int on_commit_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+static void on_commit_retry(void *userdata, uint64_t deadline) {
         manager_flush(userdata, true);
-        return 0;
 }
 
 bool manager_store_failing(Manager *m, const char **ret_why) {
@@ -442,30 +438,29 @@ static Clock *manager_ensure_clock(Manager *m, Resource *r, const char *name) {
         return resource_ensure_clock(r, name, g_hash_table_lookup(m->clock_aliases, name));
 }
 
-static int on_holdover_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static void on_holdover_timer(void *userdata, uint64_t deadline) {
         Clock *c = userdata;
 
         /* The deadline itself, not "now": expiry is defined at the deadline. */
-        if (clock_sync_expire(&c->sync, usec))
+        if (clock_sync_expire(&c->sync, deadline))
                 clock_sync_transition(c->resource->manager, c);
-        return 0;
+}
+
+static void holdover_timer_free(struct EngineTimer *t) {
+        engine_timer_free(t);
 }
 
 static void clock_arm_holdover_timer(Manager *m, Clock *c) {
         int r;
 
         if (c->sync.state != SYNC_STATE_HOLDOVER) {
-                (void) sd_event_source_set_enabled(c->holdover_timer, SD_EVENT_OFF);
+                engine_timer_disarm(c->holdover_timer);
                 return;
         }
-        if (c->holdover_timer) {
-                r = sd_event_source_set_time(c->holdover_timer, c->sync.holdover_deadline);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(c->holdover_timer, SD_EVENT_ONESHOT);
-        } else
-                r = sd_event_add_time(m->event, &c->holdover_timer, CLOCK_MONOTONIC,
-                                      c->sync.holdover_deadline, HOLDOVER_TIMER_ACCURACY_USEC,
-                                      on_holdover_timer, c);
+        /* The model frees it with the clock, without knowing the engine. */
+        c->holdover_timer_free = holdover_timer_free;
+        r = engine_timer_ensure_armed(&c->holdover_timer, &m->clock, HOLDOVER_TIMER_ACCURACY_USEC,
+                                      on_holdover_timer, c, c->sync.holdover_deadline);
         if (r < 0)
                 /* Without the timer HOLDOVER would last forever: say so loudly. */
                 log_error_errno(r, "Failed to arm the holdover timer of %s: %m", c->name);
@@ -507,7 +502,7 @@ void manager_retire_clock(Manager *m, ResourceKind k, const char *clock) {
                 return;
         log_info("%s: clock %s retired (its source was removed).", r->info->kind, c->name);
         clock_retire(c);
-        (void) sd_event_source_set_enabled(c->holdover_timer, SD_EVENT_OFF);
+        engine_timer_disarm(c->holdover_timer);
         manager_clock_changed(m, c);
 }
 

@@ -29,6 +29,7 @@
 #include "config/config.h"
 #include "engine/commit-retry.h"
 #include "engine/delivery.h"
+#include "engine/engine-clock.h"
 #include "engine/engine-ops.h"
 #include "engine/subscriptions.h"
 #include "model/resource.h"
@@ -36,6 +37,7 @@
 
 struct Manager {
         sd_event *event;
+        EngineClock clock; /* what the timers run on (engine-clock.h) */
         const EngineOps *ops; /* how the outside hears of it (engine-ops.h); NULL: nobody does */
         void *ops_userdata;
         char *node_name;
@@ -61,9 +63,9 @@ struct Manager {
         Delivery *delivery;
 };
 
-/* Takes the store over; restores its durable subscriptions. */
-int manager_new(Manager **ret, sd_event *event, const char *node_name, SourceKind source,
-                const Thresholds *thresholds, Store *store);
+/* Takes the store over; restores its durable subscriptions. clock NULL: event's (engine-clock.h). */
+int manager_new(Manager **ret, sd_event *event, const EngineClockOps *clock, void *clock_userdata,
+                const char *node_name, SourceKind source, const Thresholds *thresholds, Store *store);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 

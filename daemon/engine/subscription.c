@@ -42,7 +42,7 @@ Subscription *subscription_free(Subscription *s) {
         if (!s)
                 return NULL;
         delivery_unschedule(s->manager ? s->manager->delivery : NULL, s);
-        sd_event_source_disable_unref(s->timer);
+        engine_timer_free(s->timer);
         queue_free(s->queue);
         subscription_options_done(&s->options);
         g_free(s->object_path);
@@ -53,19 +53,14 @@ Subscription *subscription_free(Subscription *s) {
 }
 
 static uint64_t monotonic_now(Subscription *s) {
-        uint64_t t;
-
-        if (sd_event_now(s->manager->event, CLOCK_MONOTONIC, &t) < 0)
-                t = now_usec(CLOCK_MONOTONIC);
-        return t;
+        return engine_clock_now(&s->manager->clock, CLOCK_MONOTONIC);
 }
 
-static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+static void on_timer(void *userdata, uint64_t deadline) {
         Subscription *s = userdata;
 
         queue_tick(s->queue, monotonic_now(s));
         subscription_queue_changed(s);
-        return 0;
 }
 
 static void subscription_arm_timer(Subscription *s) {
@@ -73,16 +68,11 @@ static void subscription_arm_timer(Subscription *s) {
         int r;
 
         if (when == UINT64_MAX) {
-                (void) sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+                engine_timer_disarm(s->timer);
                 return;
         }
-        if (s->timer) {
-                r = sd_event_source_set_time(s->timer, when);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
-        } else
-                r = sd_event_add_time(s->manager->event, &s->timer, CLOCK_MONOTONIC, when,
-                                      SUBSCRIPTION_TIMER_ACCURACY_USEC, on_timer, s);
+        r = engine_timer_ensure_armed(&s->timer, &s->manager->clock, SUBSCRIPTION_TIMER_ACCURACY_USEC, on_timer,
+                                      s, when);
         if (r < 0)
                 /* Without it, a lost signal would never be retried: say so loudly. */
                 log_error_errno(r, "Failed to arm the timer of subscription %s: %m", s->id);

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "common/bus-names.h"
+#include "engine/engine-clock.h"
 #include "model/event.h"
 #include "model/peer-flow.h"
 #include "model/queue.h"
@@ -38,7 +39,7 @@ typedef struct Subscription {
         uint64_t discards_logged; /* dead letters dropped past DeadLetterLimit, as last logged */
         SubscriptionOptions options;
         Queue *queue;
-        sd_event_source *timer; /* at the queue's next ack deadline or retry */
+        EngineTimer *timer; /* at the queue's next ack deadline or retry */
         GList *delivery_link;   /* in the delivery pump's round, or NULL */
 } Subscription;
 

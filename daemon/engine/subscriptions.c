@@ -16,7 +16,7 @@ typedef struct Owner {
         GPtrArray *subscriptions; /* Subscription*, not owned */
         PeerFlow flow;            /* kept while it is on the bus, so that ending a subscription frees nothing */
         bool blocked;             /* in registry->blocked */
-        sd_event_source *probe;   /* blocked: when to ask whether it read what it has */
+        EngineTimer *probe;       /* blocked: when to ask whether it read what it has */
         void *ping;               /* that question, in flight: the ops' handle */
         FlowMark ping_mark;       /* what had been sent toward it when the question went */
 } Owner;
@@ -51,7 +51,7 @@ static void owner_free(void *p) {
                 manager_tell(m, ping_cancel, o->ping);
                 o->registry->pings--;
         }
-        sd_event_source_disable_unref(o->probe);
+        engine_timer_free(o->probe);
         peer_flow_done(&o->flow);
         g_ptr_array_unref(o->subscriptions);
         g_free(o->name);
@@ -256,7 +256,7 @@ static void owner_arm_probe(Owner *o);
 static void owner_unblock(Owner *o) {
         o->blocked = false;
         g_hash_table_remove(o->registry->blocked, o);
-        (void) sd_event_source_set_enabled(o->probe, SD_EVENT_OFF);
+        engine_timer_disarm(o->probe);
         for (guint i = 0; i < o->subscriptions->len; i++)
                 subscription_queue_changed(o->subscriptions->pdata[i]);
 }
@@ -296,45 +296,37 @@ static void on_ping_done(void *userdata, bool answered) {
                 owner_arm_probe(o);
 }
 
-static int on_probe(sd_event_source *source, uint64_t usec, void *userdata) {
+static void on_probe(void *userdata, uint64_t deadline) {
         Owner *o = userdata;
         Subscriptions *r = o->registry;
         const EngineOps *ops = r->manager->ops;
         int k;
 
         if (!o->blocked || o->ping)
-                return 0;
+                return;
         if (r->pings >= OWNER_PINGS_MAX) {
                 owner_arm_probe(o);
-                return 0;
+                return;
         }
         k = ops && ops->ping ? ops->ping(r->manager->ops_userdata, o->name, on_ping_done, o, &o->ping)
                              : -EOPNOTSUPP;
         if (k < 0) {
                 log_debug_errno(k, "Failed to ping %s: %m", o->name);
                 owner_arm_probe(o);
-                return 0;
+                return;
         }
         r->pings++;
         o->ping_mark = o->flow.sent;
-        return 0;
 }
 
 static void owner_arm_probe(Owner *o) {
         Manager *m = o->registry->manager;
-        uint64_t now;
         int k;
 
         if (o->ping)
                 return;
-        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        if (o->probe) {
-                k = sd_event_source_set_time(o->probe, now + OWNER_PROBE_USEC);
-                if (k >= 0)
-                        k = sd_event_source_set_enabled(o->probe, SD_EVENT_ONESHOT);
-        } else
-                k = sd_event_add_time(m->event, &o->probe, CLOCK_MONOTONIC, now + OWNER_PROBE_USEC,
-                                      100 * USEC_PER_MSEC, on_probe, o);
+        k = engine_timer_ensure_armed(&o->probe, &m->clock, 100 * USEC_PER_MSEC, on_probe, o,
+                                      engine_clock_now(&m->clock, CLOCK_MONOTONIC) + OWNER_PROBE_USEC);
         if (k < 0)
                 log_warning_errno(k, "Failed to arm the probe of %s: %m", o->name);
 }

@@ -116,7 +116,8 @@ Resource *resource_new(Manager *m, ResourceKind kind, const char *node_name) {
 }
 
 static void clock_free(Clock *c) {
-        sd_event_source_disable_unref(c->holdover_timer);
+        if (c->holdover_timer)
+                c->holdover_timer_free(c->holdover_timer);
         g_free(c->name);
         g_free(c->value_address);
         g_free(c->value);

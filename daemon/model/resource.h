@@ -90,7 +90,8 @@ typedef struct Clock {
         int64_t offset_ns;   /* the latest measurement */
         char *announced_value;       /* value as of the last announced event; NULL: none yet */
         int64_t announced_offset_ns; /* the offset that event carried */
-        sd_event_source *holdover_timer;
+        struct EngineTimer *holdover_timer; /* the engine's (engine/engine-clock.h) */
+        void (*holdover_timer_free)(struct EngineTimer *t);
         bool retired;        /* its source is gone: no value until it is observed again */
 } Clock;
 
