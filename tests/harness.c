@@ -580,24 +580,40 @@ void test_process_free(TestProcess *p) {
         g_free(p);
 }
 
-TestProcess *test_consumer_start(TestBus *b, const char *address, char **ret_path, ...) {
+void test_argv_as_user(GPtrArray *argv, const char *user) {
+        if (!user)
+                return;
+        g_ptr_array_add(argv, g_strdup("runuser"));
+        g_ptr_array_add(argv, g_strdup("-u"));
+        g_ptr_array_add(argv, g_strdup(user));
+        g_ptr_array_add(argv, g_strdup("--"));
+}
+
+/* [runuser -u user --] $PTPSYNC_CONSUMER --bus=... --address=address, then the arguments in ap. */
+static TestProcess *consumer_spawn(TestBus *b, const char *user, const char *address, va_list ap) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-        const char *consumer = g_getenv("PTPSYNC_CONSUMER"), *line, *arg;
+        const char *consumer = g_getenv("PTPSYNC_CONSUMER"), *arg;
+
+        g_assert_nonnull(consumer);
+        test_argv_as_user(argv, user);
+        g_ptr_array_add(argv, g_strdup(consumer));
+        g_ptr_array_add(argv, g_strconcat("--bus=", b->address, NULL));
+        g_ptr_array_add(argv, g_strconcat("--address=", address, NULL));
+        while ((arg = va_arg(ap, const char *)))
+                g_ptr_array_add(argv, g_strdup(arg));
+        g_ptr_array_add(argv, NULL);
+        return test_process_spawn((const char *const *) argv->pdata);
+}
+
+TestProcess *test_consumer_start(TestBus *b, const char *address, char **ret_path, ...) {
+        const char *line;
         TestProcess *p;
         guint from = 0;
         va_list ap;
 
-        g_assert_nonnull(consumer);
-        g_ptr_array_add(argv, g_strdup(consumer));
-        g_ptr_array_add(argv, g_strconcat("--bus=", b->address, NULL));
-        g_ptr_array_add(argv, g_strconcat("--address=", address, NULL));
         va_start(ap, ret_path);
-        while ((arg = va_arg(ap, const char *)))
-                g_ptr_array_add(argv, g_strdup(arg));
+        p = consumer_spawn(b, NULL, address, ap);
         va_end(ap);
-        g_ptr_array_add(argv, NULL);
-
-        p = test_process_spawn((const char *const *) argv->pdata);
         line = test_process_wait_line(p, "subscribed ", &from, TEST_TIMEOUT_USEC);
         if (!line)
                 g_error("the consumer did not subscribe; it said: %s",
@@ -608,6 +624,19 @@ TestProcess *test_consumer_start(TestBus *b, const char *address, char **ret_pat
                 *ret_path = g_strdup(words[1]);
         }
         return p;
+}
+
+char *test_consumer_first_line(TestBus *b, const char *user, const char *address, TestProcess **ret, ...) {
+        const char *line;
+        guint from = 0;
+        va_list ap;
+
+        va_start(ap, ret);
+        *ret = consumer_spawn(b, user, address, ap);
+        va_end(ap);
+        line = test_process_wait_line(*ret, "", &from, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(line);
+        return g_strdup(line);
 }
 
 void test_inject_lock_events(sd_bus *bus, unsigned *injected, unsigned n) {

@@ -184,6 +184,16 @@ void test_process_free(TestProcess *p);
 TestProcess *test_consumer_start(TestBus *b, const char *address, char **ret_path, ...) G_GNUC_NULL_TERMINATED;
 
 /*
+ * The same, as user (through runuser, which needs root; NULL: as we are), without waiting for a
+ * subscription: returns its first line ("subscribed ..." or "error ..."), *ret the process.
+ */
+char *test_consumer_first_line(TestBus *b, const char *user, const char *address, TestProcess **ret, ...)
+        G_GNUC_NULL_TERMINATED;
+
+/* Adds "runuser -u user --" to argv, so that what follows runs as user (needs root); nothing if user is NULL. */
+void test_argv_as_user(GPtrArray *argv, const char *user);
+
+/*
  * The real polkitd (/usr/lib/polkit-1/polkitd) with the test bus as its system
  * bus ($DBUS_SYSTEM_BUS_ADDRESS; the test bus is a system-type bus), in a mount
  * namespace of its own (unshare -m) where /usr/share/polkit-1/actions holds only

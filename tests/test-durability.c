@@ -13,56 +13,16 @@
 #include <sys/wait.h>
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
 #define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 
-typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
-        char *config_arg;
-        unsigned injected;
-} Fixture;
+static const TestEnvOptions options = { .config_text = config };
 
-static void daemon_start(Fixture *f) {
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
-}
-
-/* Kills the daemon (SIGKILL: no goodbye, nothing flushed) and starts it again on the same store. */
-static void daemon_crash_and_restart(Fixture *f) {
-        g_assert_cmpint(kill(f->daemon->pid, SIGKILL), ==, 0);
-        g_assert_true(test_daemon_wait_exit(f->daemon, TEST_TIMEOUT_USEC));
-        test_daemon_free(f->daemon);
-        daemon_start(f);
-}
-
-static void fixture_setup(Fixture *f, gconstpointer data) {
-        g_autofree char *path = NULL;
-
-        f->bus = test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
-        f->config_arg = g_strconcat("--config=", path, NULL);
-        daemon_start(f);
-        f->client = test_bus_connect(f->bus);
-}
-
-static void fixture_teardown(Fixture *f, gconstpointer data) {
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
-        g_free(f->config_arg);
-}
-
-static void inject_events(Fixture *f, unsigned n) {
-        test_inject_lock_events(f->client, &f->injected, n);
-}
-
-static uint64_t last_sequence(Fixture *f) {
+static uint64_t last_sequence(TestEnv *f) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint64_t seq = 0;
 
@@ -71,7 +31,7 @@ static uint64_t last_sequence(Fixture *f) {
         return seq;
 }
 
-static uint32_t subscription_u(Fixture *f, const char *path, const char *name) {
+static uint32_t subscription_u(TestEnv *f, const char *path, const char *name) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t v = 0;
 
@@ -102,34 +62,33 @@ static uint64_t next_seq(TestProcess *c, guint *from) {
         return g_ascii_strtoull(line + strlen("event "), NULL, 10);
 }
 
-static void test_seq_continues(Fixture *f, gconstpointer data) {
-        inject_events(f, 3);
+static void test_seq_continues(TestEnv *f, gconstpointer data) {
+        test_env_inject_lock_events(f, 3);
         g_assert_cmpuint(last_sequence(f), ==, 3);
 
         /* A clean stop and a crash alike: seq goes on from the store. */
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        daemon_start(f);
+        test_env_daemon_stop(f);
+        test_env_daemon_start(f);
         g_assert_cmpuint(last_sequence(f), ==, 3);
-        inject_events(f, 1);
+        test_env_inject_lock_events(f, 1);
         g_assert_cmpuint(last_sequence(f), ==, 4);
 
-        daemon_crash_and_restart(f);
+        test_env_daemon_crash_and_restart(f);
         g_assert_cmpuint(last_sequence(f), ==, 4);
-        inject_events(f, 1);
+        test_env_inject_lock_events(f, 1);
         g_assert_cmpuint(last_sequence(f), ==, 5);
 }
 
-static void test_restart_redelivers(Fixture *f, gconstpointer data) {
+static void test_restart_redelivers(TestEnv *f, gconstpointer data) {
         TestProcess *c = test_consumer_start(f->bus, "/", NULL, "--name=agent", "--resubscribe", "--ignore",
                                              "--ack-timeout=3600000000", NULL);
         g_autofree char *before = wait_subscribed(c, 1), *after = NULL;
         guint from = 0;
 
-        inject_events(f, 3);
+        test_env_inject_lock_events(f, 3);
         g_assert_cmpuint(next_seq(c, &from), ==, 1); /* ordered: the others wait behind it */
 
-        daemon_crash_and_restart(f);
+        test_env_daemon_crash_and_restart(f);
         after = wait_subscribed(c, 2);
         /* The same subscription, and nothing it had not acknowledged is lost. */
         g_assert_cmpstr(after, ==, before);
@@ -138,19 +97,19 @@ static void test_restart_redelivers(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
-static void test_non_durable_ends(Fixture *f, gconstpointer data) {
+static void test_non_durable_ends(TestEnv *f, gconstpointer data) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         TestProcess *c = test_consumer_start(f->bus, "/", NULL, NULL);
         uint32_t count = 99;
 
-        daemon_crash_and_restart(f);
+        test_env_daemon_crash_and_restart(f);
         g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
                                                     "SubscriptionCount", &error, 'u', &count), >=, 0);
         g_assert_cmpuint(count, ==, 0);
         test_process_free(c);
 }
 
-static void test_dead_letters_survive(Fixture *f, gconstpointer data) {
+static void test_dead_letters_survive(TestEnv *f, gconstpointer data) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         TestProcess *c = test_consumer_start(f->bus, "/", NULL, "--name=picky", "--reject", NULL);
@@ -158,11 +117,11 @@ static void test_dead_letters_survive(Fixture *f, gconstpointer data) {
         guint from = 0;
         uint64_t seq;
 
-        inject_events(f, 2);
+        test_env_inject_lock_events(f, 2);
         g_assert_nonnull(test_process_wait_line(c, "dead-lettered 2 ", &from, TEST_TIMEOUT_USEC));
         test_process_free(c);
 
-        daemon_crash_and_restart(f);
+        test_env_daemon_crash_and_restart(f);
         /* Back before its owner is: detached, with both dead letters. */
         g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "GetDeadLetters", &error,
                                            &reply, "uu", 0, 0), >=, 0);
@@ -186,7 +145,7 @@ static void test_dead_letters_survive(Fixture *f, gconstpointer data) {
  * At the end the consumer must have seen every seq the daemon committed, in
  * order: duplicates are allowed (at least once), gaps are not.
  */
-static void test_crash_loop(Fixture *f, gconstpointer data) {
+static void test_crash_loop(TestEnv *f, gconstpointer data) {
         TestProcess *c = test_consumer_start(f->bus, "/", NULL, "--name=survivor", "--resubscribe",
                                              "--ack-timeout=500000", "--backoff-delay=PT0.05S", NULL);
         const unsigned rounds = 20;
@@ -197,15 +156,15 @@ static void test_crash_loop(Fixture *f, gconstpointer data) {
                 unsigned events = (unsigned) g_test_rand_int_range(0, 6);
                 unsigned pings = (unsigned) g_test_rand_int_range(0, 4);
 
-                inject_events(f, events);
+                test_env_inject_lock_events(f, events);
                 for (unsigned i = 0; i < pings; i++)
                         (void) last_sequence(f);
-                daemon_crash_and_restart(f);
+                test_env_daemon_crash_and_restart(f);
                 g_free(wait_subscribed(c, round + 2));
         }
 
         /* One more, so that there is something to wait for; then everything must arrive. */
-        inject_events(f, 2);
+        test_env_inject_lock_events(f, 2);
         last = last_sequence(f);
         g_assert_cmpuint(last, >=, 2);
         while (max_seen < last) {
@@ -277,7 +236,7 @@ static void test_store_errors(void) {
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
-#define ADD(name, fn) g_test_add("/durability/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(name, fn) test_env_add("/durability/" name, &options, fn)
         ADD("seq-continues", test_seq_continues);
         ADD("restart-redelivers", test_restart_redelivers);
         ADD("non-durable-ends", test_non_durable_ends);

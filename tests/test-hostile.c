@@ -13,29 +13,10 @@
 #include <stdio.h>
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
 #define SUBSCRIPTION SUBSCRIPTION_INTERFACE
-
-typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
-} Fixture;
-
-static void fixture_setup(Fixture *f, gconstpointer data) {
-        f->bus = test_bus_start();
-        f->daemon = test_daemon_start(f->bus, NULL);
-        f->client = test_bus_connect(f->bus);
-}
-
-static void fixture_teardown(Fixture *f, gconstpointer data) {
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
-}
 
 /* Replies to pipelined calls, counted as they come. */
 typedef struct Replies {
@@ -126,7 +107,7 @@ static bool every_path_has_seq(void *userdata) {
  * must neither get it twice (as initial state and again when it is
  * dispatched) nor trip over it. It used to abort the daemon.
  */
-static void test_initial_state_pipelined(Fixture *f, gconstpointer data) {
+static void test_initial_state_pipelined(TestEnv *f, gconstpointer data) {
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
         Replies injects = {}, subs = { .paths = paths };
@@ -191,7 +172,7 @@ static void subscribe_with_metadata_async(sd_bus *bus, unsigned n_metadata, size
  * freed at exit, so only memory measured while it runs shows it: a round of
  * these grew it by about 100 MB, every round.
  */
-static void test_subscribe_and_vanish(Fixture *f, gconstpointer data) {
+static void test_subscribe_and_vanish(TestEnv *f, gconstpointer data) {
         uint64_t rss[4];
 
         rss[0] = test_daemon_rss_kib(f->daemon);
@@ -280,7 +261,7 @@ static int busctl_as_nobody(TestBus *b, char **ret_out, const char *const *args)
  * its uid and root may read them. They used to go to the whole bus in
  * InterfacesAdded and to anyone in GetManagedObjects.
  */
-static void test_private_metadata(Fixture *f, gconstpointer data) {
+static void test_private_metadata(TestEnv *f, gconstpointer data) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         TestSignals *added = test_signals_watch(f->client, "type='signal',interface='org.freedesktop.DBus.ObjectManager',"
@@ -354,7 +335,7 @@ static void test_private_metadata(Fixture *f, gconstpointer data) {
  * subscriptions being durable, again after every restart. (It took 130 of
  * 64 x 4096 bytes then; Metadata is now at most 64 KiB, so 520 of 16 x 4000.)
  */
-static void test_managed_objects_bounded(Fixture *f, gconstpointer data) {
+static void test_managed_objects_bounded(TestEnv *f, gconstpointer data) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autofree char *value = g_strnfill(4000, 'm');
@@ -403,9 +384,8 @@ static void test_managed_objects_bounded(Fixture *f, gconstpointer data) {
                 if (run == 0) {
                         /* Durable: they are all back after a restart, and so must the daemon be. */
                         sd_bus_flush_close_unref(f->client);
-                        test_daemon_stop(f->daemon);
-                        test_daemon_free(f->daemon);
-                        f->daemon = test_daemon_start(f->bus, NULL);
+                        test_env_daemon_stop(f);
+                        test_env_daemon_start(f);
                         f->client = test_bus_connect(f->bus);
                 }
         }
@@ -433,7 +413,7 @@ static uint64_t elapsed_usec(gint64 since) {
  * unanswered, Inject took seconds, the good subscriber got nothing for 6 s.
  * Now what is outstanding toward one peer is bounded.
  */
-static void test_stopped_consumer_flood(Fixture *f, gconstpointer data) {
+static void test_stopped_consumer_flood(TestEnv *f, gconstpointer data) {
         TestProcess *stopped, *good;
         uint64_t worst_inject = 0, worst_delivery = 0, worst_call = 0;
         gint64 start;
@@ -483,7 +463,7 @@ static void test_stopped_consumer_flood(Fixture *f, gconstpointer data) {
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
-#define ADD(name, fn) g_test_add("/hostile/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(name, fn) test_env_add("/hostile/" name, NULL, fn)
         ADD("initial-state-pipelined", test_initial_state_pipelined);
         ADD("subscribe-and-vanish", test_subscribe_and_vanish);
         ADD("private-metadata", test_private_metadata);

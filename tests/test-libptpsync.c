@@ -19,7 +19,7 @@
 #include <signal.h>
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 
@@ -35,12 +35,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 
 typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        char *config_arg;
-        sd_bus *client; /* the test's own connection: injections, properties */
+        TestEnv env; /* env.client: the test's own connection, for injections and properties */
         PtpsyncClient *c;
-        unsigned injected;
 } Fixture;
 
 /* ---- driving the library by hand ---- */
@@ -79,53 +75,50 @@ static void drive_once(PtpsyncClient *c) {
 
 /* ---- the fixture ---- */
 
-/* bus_extra: extra bus configuration (<limit> elements), or NULL. */
-static void fixture_start(Fixture *f, const char *bus_extra, const char *daemon_config) {
-        g_autofree char *path = NULL;
-
-        f->bus = bus_extra ? test_bus_start_with(bus_extra) : test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", daemon_config);
-        f->config_arg = g_strconcat("--config=", path, NULL);
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
-        f->client = test_bus_connect(f->bus);
-        g_assert_cmpint(ptpsync_client_new(&f->c, f->bus->address), ==, 0);
-        WAIT_UNTIL(f->c, ptpsync_client_get_daemon_owner(f->c));
-}
-
-static void fixture_setup(Fixture *f, gconstpointer data) {
-        fixture_start(f, data, config);
-}
+static const TestEnvOptions options = { .config_text = config };
+/* At most so many calls of one connection waiting for replies (see main()). */
+static const TestEnvOptions options_40_replies = {
+        .config_text = config,
+        .bus_config = "<limit name=\"max_replies_per_connection\">40</limit>",
+};
+static const TestEnvOptions options_100_replies = {
+        .config_text = config,
+        .bus_config = "<limit name=\"max_replies_per_connection\">100</limit>",
+};
 
 /*
  * A stock system bus's limit of calls awaiting a reply per connection, said explicitly, and a
  * daemon that lets one connection hold hundreds of subscriptions whoever runs the test.
  */
-static void fixture_setup_many(Fixture *f, gconstpointer data) {
-        fixture_start(f, "<limit name=\"max_replies_per_connection\">128</limit>\n",
-                      "[Thresholds]\nHoldoverTimeoutSec=3600\n"
-                      "[Quota]\nSubscriptionsPerUser=1000\nSubscriptionsPerConnection=1000\n");
+static const TestEnvOptions many_options = {
+        .config_text = "[Thresholds]\nHoldoverTimeoutSec=3600\n"
+                       "[Quota]\nSubscriptionsPerUser=1000\nSubscriptionsPerConnection=1000\n",
+        .bus_config = "<limit name=\"max_replies_per_connection\">128</limit>\n",
+};
+
+/* data: the TestEnvOptions; the library's client, once it sees the daemon. */
+static void fixture_setup(Fixture *f, gconstpointer data) {
+        test_env_setup(&f->env, data);
+        g_assert_cmpint(ptpsync_client_new(&f->c, f->env.bus->address), ==, 0);
+        WAIT_UNTIL(f->c, ptpsync_client_get_daemon_owner(f->c));
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data) {
         ptpsync_client_free(f->c);
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
-        g_free(f->config_arg);
+        test_env_teardown(&f->env);
 }
 
 static uint64_t last_sequence(Fixture *f) {
         uint64_t seq = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", MANAGER_PATH, MANAGER,
+        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, "org.ptpsync1", MANAGER_PATH, MANAGER,
                                                     "LastSequence", NULL, 't', &seq), >=, 0);
         return seq;
 }
 
 /* One lock-state event (alternately locked, unlocked); returns its seq. */
 static uint64_t inject_lock(Fixture *f) {
-        test_inject_lock_events(f->client, &f->injected, 1);
+        test_inject_lock_events(f->env.client, &f->env.injected, 1);
         return last_sequence(f);
 }
 
@@ -135,7 +128,7 @@ static char *daemon_unique_name(Fixture *f) {
         const char *name;
         char *ret;
 
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+        g_assert_cmpint(sd_bus_call_method(f->env.client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                            "org.freedesktop.DBus", "GetNameOwner", &error, &reply, "s",
                                            "org.ptpsync1"), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "s", &name), >, 0);
@@ -148,7 +141,7 @@ static char *daemon_unique_name(Fixture *f) {
 static uint64_t prop_t(Fixture *f, const char *path, const char *iface, const char *name) {
         uint64_t v = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, iface, name, NULL, 't', &v),
+        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, "org.ptpsync1", path, iface, name, NULL, 't', &v),
                         >=, 0);
         return v;
 }
@@ -156,7 +149,7 @@ static uint64_t prop_t(Fixture *f, const char *path, const char *iface, const ch
 static uint32_t prop_u(Fixture *f, const char *path, const char *iface, const char *name) {
         uint32_t v = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, iface, name, NULL, 'u', &v),
+        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, "org.ptpsync1", path, iface, name, NULL, 'u', &v),
                         >=, 0);
         return v;
 }
@@ -164,7 +157,7 @@ static uint32_t prop_u(Fixture *f, const char *path, const char *iface, const ch
 static bool prop_b(Fixture *f, const char *path, const char *name) {
         int v = -1;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, SUBSCRIPTION, name, NULL,
+        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, "org.ptpsync1", path, SUBSCRIPTION, name, NULL,
                                                     'b', &v), >=, 0);
         return v;
 }
@@ -172,7 +165,7 @@ static bool prop_b(Fixture *f, const char *path, const char *name) {
 static char *prop_s(Fixture *f, const char *path, const char *name) {
         char *v = NULL;
 
-        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", path, SUBSCRIPTION, name, NULL, &v),
+        g_assert_cmpint(sd_bus_get_property_string(f->env.client, "org.ptpsync1", path, SUBSCRIPTION, name, NULL, &v),
                         >=, 0);
         return v; /* malloc'ed */
 }
@@ -268,7 +261,7 @@ static int on_sub_event(PtpsyncSubscription *s, const PtpsyncEvent *e, void *use
 
                 while (sub_t(r->f, s, "Retried") == 0) {
                         g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-                        g_assert_cmpint(sd_bus_wait(r->f->client, TEST_POLL_USEC / 5), >=, 0);
+                        g_assert_cmpint(sd_bus_wait(r->f->env.client, TEST_POLL_USEC / 5), >=, 0);
                 }
                 return PTPSYNC_ACK;
         }
@@ -364,7 +357,7 @@ static void test_connect(Fixture *f, gconstpointer data) {
         g_assert_null(c);
 
         /* NULL is the system bus, which $DBUS_SYSTEM_BUS_ADDRESS names. */
-        g_setenv("DBUS_SYSTEM_BUS_ADDRESS", f->bus->address, true);
+        g_setenv("DBUS_SYSTEM_BUS_ADDRESS", f->env.bus->address, true);
         g_assert_cmpint(ptpsync_client_new(&c, NULL), ==, 0);
         g_unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
         unique = ptpsync_client_get_unique_name(c);
@@ -430,7 +423,7 @@ static void test_get_state(Fixture *f, gconstpointer data) {
         g_assert_cmpint(ptpsync_client_get_state(f->c, "/cluster/node/elsewhere/sync", &l), ==, -ENOENT);
         g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_NO_SUCH_RESOURCE);
 
-        test_inject(f->client, LOCK, "ens1f0", "locked", -12);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", -12);
         seq = last_sequence(f);
 
         g_assert_cmpint(ptpsync_client_get_state(f->c, LOCK_ADDRESS, &l), ==, 0);
@@ -535,7 +528,7 @@ static void test_watch(Fixture *f, gconstpointer data) {
         exact.c = f->c; /* a blocking call from the handler: refused */
 
         s1 = inject_lock(f);
-        test_inject(f->client, CLOCK_CLASS, "ens1f0", "6", 0);
+        test_inject(f->env.client, CLOCK_CLASS, "ens1f0", "6", 0);
         s2 = last_sequence(f);
         WAIT_UNTIL(f->c, exact.seqs->len == 1 && all.seqs->len == 2 && prefix.seqs->len == 2);
         g_assert_cmpuint(g_array_index(exact.seqs, uint64_t, 0), ==, s1);
@@ -613,7 +606,7 @@ static void test_subscribe_options(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "DeadLetterLimit"), ==, 45);
         assert_prop_s(f, path, "Address", TEST_PREFIX "sync");
         assert_prop_s(f, path, "Owner", ptpsync_client_get_unique_name(f->c));
-        g_assert_cmpint(sd_bus_get_property(f->client, "org.ptpsync1", path, SUBSCRIPTION, "Metadata", NULL, &reply,
+        g_assert_cmpint(sd_bus_get_property(f->env.client, "org.ptpsync1", path, SUBSCRIPTION, "Metadata", NULL, &reply,
                                             "a{ss}"), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{ss}"), >, 0);
         while (sd_bus_message_read(reply, "{ss}", &k, &v) > 0) {
@@ -836,7 +829,7 @@ static void test_dead_letter_pages(Fixture *f, gconstpointer data) {
 
         first = inject_lock(f) + 1;
         WAIT_UNTIL(f->c, r.seqs->len == 1);
-        test_inject_lock_events(f->client, &f->injected, 1201);
+        test_inject_lock_events(f->env.client, &f->env.injected, 1201);
         WAIT_UNTIL(f->c, sub_t(f, s, "DeadLettered") == 1200);
 
         g_assert_cmpint(ptpsync_subscription_get_dead_letters(s, &l), ==, 0);
@@ -990,7 +983,7 @@ static void test_cancel(Fixture *f, gconstpointer data) {
         ptpsync_strv_free(paths);
 
         /* Someone else's (here the test's connection, same uid): heard through InterfacesRemoved. */
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", ptpsync_subscription_get_object_path(t),
+        g_assert_cmpint(sd_bus_call_method(f->env.client, "org.ptpsync1", ptpsync_subscription_get_object_path(t),
                                            SUBSCRIPTION, "Cancel", NULL, NULL, ""), >=, 0);
         WAIT_UNTIL(f->c, ptpsync_subscription_get_state(t) == PTPSYNC_SUBSCRIPTION_ENDED);
         g_assert_cmpint(rt.error, ==, 0);
@@ -1034,7 +1027,7 @@ static void on_wait_done(PtpsyncClient *c, int error, void *userdata) {
 
 static gpointer inject_thread(gpointer data) {
         Fixture *f = data;
-        g_autoptr(sd_bus) bus = test_bus_connect(f->bus);
+        g_autoptr(sd_bus) bus = test_bus_connect(f->env.bus);
 
         test_inject(bus, OS_CLOCK, "", "locked", 3);
         return NULL;
@@ -1066,7 +1059,7 @@ static void test_wait_for_state(Fixture *f, gconstpointer data) {
                                                             on_wait_done, &never, &call), ==, 0);
         watched_init(&w);
         g_assert_cmpint(ptpsync_client_watch(f->c, LOCK_ADDRESS, on_watch, &w, &watch), ==, 0);
-        test_inject(f->client, LOCK, "ens1f0", "unlocked", 500); /* never locked: FREERUN */
+        test_inject(f->env.client, LOCK, "ens1f0", "unlocked", 500); /* never locked: FREERUN */
         WAIT_UNTIL(f->c, w.seqs->len == 1);
         /*
          * The wait asked again on that event. A blocking call on the same connection goes out after
@@ -1078,8 +1071,8 @@ static void test_wait_for_state(Fixture *f, gconstpointer data) {
         while (ptpsync_client_process(f->c) > 0)
                 ;
         g_assert_cmpint(a.calls, ==, 0);
-        test_inject(f->client, CLOCK_CLASS, "ens1f0", "6", 0);
-        test_inject(f->client, LOCK, "ens1f0", "locked", 5);
+        test_inject(f->env.client, CLOCK_CLASS, "ens1f0", "6", 0);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 5);
         WAIT_UNTIL(f->c, a.calls == 1);
         g_assert_cmpint(a.error, ==, 0);
         g_assert_cmpuint(w.seqs->len, ==, 2);
@@ -1102,7 +1095,7 @@ static void test_wait_for_state(Fixture *f, gconstpointer data) {
 
         /* From a callback: refused. */
         w.c = f->c;
-        f->injected = 1; /* the next is "unlocked": HOLDOVER */
+        f->env.injected = 1; /* the next is "unlocked": HOLDOVER */
         inject_lock(f);
         WAIT_UNTIL(f->c, w.seqs->len == 3);
         g_assert_cmpint(w.nested, ==, -EBUSY);
@@ -1150,9 +1143,8 @@ static void test_restart(Fixture *f, gconstpointer data) {
         g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, TEST_PREFIX OS_CLOCK, "LOCKED", UINT64_MAX,
                                                             on_wait_done, &waited, NULL), ==, 0);
 
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        f->daemon = NULL;
+        test_env_daemon_stop(&f->env);
+        f->env.daemon = NULL;
         WAIT_UNTIL(f->c, ptpsync_subscription_get_state(n) == PTPSYNC_SUBSCRIPTION_ENDED &&
                    ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_DETACHED);
         g_assert_cmpint(rn.error, ==, -ECONNRESET);
@@ -1172,7 +1164,7 @@ static void test_restart(Fixture *f, gconstpointer data) {
         g_assert_cmpstr(rd2.error_name, ==, "org.freedesktop.DBus.Error.ServiceUnknown");
         g_assert_cmpint(rn2.error, ==, -EHOSTUNREACH);
 
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
+        test_env_daemon_start(&f->env);
         WAIT_UNTIL(f->c, ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_ACTIVE &&
                    ptpsync_subscription_get_state(d2) == PTPSYNC_SUBSCRIPTION_ACTIVE);
         g_assert_cmpuint(ptpsync_subscription_get_n_attached(d), ==, 2);
@@ -1205,7 +1197,7 @@ static void test_restart(Fixture *f, gconstpointer data) {
 
         /* The wait that spanned the restart. */
         g_assert_cmpint(waited.calls, ==, 0);
-        test_inject(f->client, OS_CLOCK, "", "locked", 2);
+        test_inject(f->env.client, OS_CLOCK, "", "locked", 2);
         WAIT_UNTIL(f->c, waited.calls == 1);
         g_assert_cmpint(waited.error, ==, 0);
 
@@ -1379,7 +1371,7 @@ static void forge_event(sd_bus *forger, const char *path, const char *interface,
 }
 
 static void test_forged(Fixture *f, gconstpointer data) {
-        g_autoptr(sd_bus) forger = test_bus_connect(f->bus);
+        g_autoptr(sd_bus) forger = test_bus_connect(f->env.bus);
         g_autofree char *owner = g_strdup(ptpsync_client_get_daemon_owner(f->c));
         const char *me = ptpsync_client_get_unique_name(f->c), *forger_name = NULL, *path;
         g_auto(AsyncResult) waited = {};
@@ -1519,7 +1511,7 @@ static void test_disconnect(void) {
 
 /* ptpsync_client_reload(): 0 when the file applies; -EINVAL and the daemon's message naming the key when not. */
 static void test_reload(Fixture *f, gconstpointer data) {
-        g_autofree char *path = g_build_filename(f->bus->dir, "ptpsyncd.conf", NULL);
+        g_autofree char *path = g_build_filename(f->env.bus->dir, "ptpsyncd.conf", NULL);
 
         g_assert_cmpint(ptpsync_client_reload(f->c), ==, 0);
         g_assert_true(g_file_set_contents(path, "[Thresholds]\nHoldoverTimeoutSec=never\n", -1, NULL));
@@ -1690,13 +1682,13 @@ static void test_subscription_infos(Fixture *f, gconstpointer data) {
         plain = subscribe_active(f, TEST_PREFIX OS_CLOCK, NULL, &r3);
         /* A durable one whose owner left: detached, Owner "". */
         {
-                g_autoptr(sd_bus) other = test_bus_connect(f->bus);
+                g_autoptr(sd_bus) other = test_bus_connect(f->env.bus);
 
                 detached = raw_subscribe(other, TEST_PREFIX CLOCK_CLASS, "infos-detached");
         }
         /* Enough others that the Gets (5 each) are many times the 32 in flight. */
         for (unsigned i = 0; i < 40; i++)
-                g_ptr_array_add(raw, raw_subscribe(f->client, LOCK_ADDRESS, NULL));
+                g_ptr_array_add(raw, raw_subscribe(f->env.client, LOCK_ADDRESS, NULL));
         WAIT_UNTIL(f->c, prop_u(f, MANAGER_PATH, MANAGER, "SubscriptionCount") == 44);
         {
                 g_autofree char *owner = NULL;
@@ -1772,7 +1764,7 @@ static void test_subscription_infos(Fixture *f, gconstpointer data) {
                 g_autofree char *owner = NULL;
                 const char *o;
 
-                g_assert_cmpint(sd_bus_get_unique_name(f->client, &o), >=, 0);
+                g_assert_cmpint(sd_bus_get_unique_name(f->env.client, &o), >=, 0);
                 owner = g_strdup(o);
                 e = info(&all, raw->pdata[i]);
                 g_assert_cmpstr(e->name, ==, "");
@@ -1925,7 +1917,7 @@ static void test_many_at_once(Fixture *f, gconstpointer data) {
         }
         WAIT_UNTIL(f->c, tallies_in_state(t, PTPSYNC_SUBSCRIPTION_PENDING) == 0);
         assert_tallies_in_state(t, PTPSYNC_SUBSCRIPTION_ACTIVE);
-        g_assert_cmpuint(test_manager_get_u(f->client, "SubscriptionCount"), ==, MANY);
+        g_assert_cmpuint(test_manager_get_u(f->env.client, "SubscriptionCount"), ==, MANY);
 
         /* One event, MANY deliveries, MANY Acks at once: the daemon has nothing left in flight or queued. */
         seq = inject_lock(f);
@@ -1941,7 +1933,7 @@ static void test_many_at_once(Fixture *f, gconstpointer data) {
                 g_assert_cmpint(ptpsync_subscription_cancel(s[i]), ==, 0);
         WAIT_UNTIL(f->c, tallies_in_state(t, PTPSYNC_SUBSCRIPTION_ACTIVE) == 0);
         assert_tallies_in_state(t, PTPSYNC_SUBSCRIPTION_ENDED);
-        g_assert_cmpuint(test_manager_get_u(f->client, "SubscriptionCount"), ==, 0);
+        g_assert_cmpuint(test_manager_get_u(f->env.client, "SubscriptionCount"), ==, 0);
 
         for (unsigned i = 0; i < MANY; i++) {
                 ptpsync_subscription_free(s[i]);
@@ -2000,7 +1992,7 @@ static void test_waiting_calls(Fixture *f, gconstpointer data) {
 
         for (unsigned i = 1; i < 10; i += 2)
                 g_assert_cmpint(ptpsync_subscription_cancel(s[i]), ==, 0);
-        WAIT_UNTIL(f->c, test_manager_get_u(f->client, "SubscriptionCount") == 0);
+        WAIT_UNTIL(f->c, test_manager_get_u(f->env.client, "SubscriptionCount") == 0);
         g_assert_cmpuint(cancelled.calls, ==, 0);
         for (unsigned i = 0; i < 10; i++) {
                 ptpsync_subscription_free(s[i]);
@@ -2018,7 +2010,7 @@ static void test_cancelled_still_counted(Fixture *f, gconstpointer data) {
         Counted cancelled = {}, later = {};
         PtpsyncCall *calls[64];
 
-        g_assert_cmpint(kill(f->daemon->pid, SIGSTOP), ==, 0);
+        g_assert_cmpint(kill(f->env.daemon->pid, SIGSTOP), ==, 0);
         for (unsigned i = 0; i < G_N_ELEMENTS(calls); i++)
                 g_assert_cmpint(ptpsync_client_list_resources_async(f->c, on_counted_resources, &cancelled,
                                                                     &calls[i]), ==, 0);
@@ -2029,7 +2021,7 @@ static void test_cancelled_still_counted(Fixture *f, gconstpointer data) {
         for (unsigned i = 0; i < 10; i++)
                 drive_once(f->c);
         g_assert_cmpuint(later.calls, ==, 0);
-        g_assert_cmpint(kill(f->daemon->pid, SIGCONT), ==, 0);
+        g_assert_cmpint(kill(f->env.daemon->pid, SIGCONT), ==, 0);
 
         WAIT_UNTIL(f->c, later.calls == 50);
         g_assert_cmpuint(later.errors, ==, 0);
@@ -2039,7 +2031,7 @@ static void test_cancelled_still_counted(Fixture *f, gconstpointer data) {
 int main(int argc, char *argv[]) {
         test_client_reexec(argv); /* under valgrind, the library is checked too */
         g_test_init(&argc, &argv, NULL);
-#define ADD(name, fn) g_test_add("/libptpsync/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(name, fn) g_test_add("/libptpsync/" name, Fixture, &options, fixture_setup, fn, fixture_teardown)
         ADD("connect", test_connect);
         ADD("get-state", test_get_state);
         ADD("list-resources", test_list_resources);
@@ -2059,15 +2051,13 @@ int main(int argc, char *argv[]) {
 #undef ADD
         /* At most 40 calls of one connection waiting for replies: more than the library's 32 Gets in
          * flight, far fewer than the 220 that 44 subscriptions take. */
-        g_test_add("/libptpsync/subscription-infos", Fixture,
-                   "<limit name=\"max_replies_per_connection\">40</limit>", fixture_setup, test_subscription_infos,
+        g_test_add("/libptpsync/subscription-infos", Fixture, &options_40_replies, fixture_setup,
+                   test_subscription_infos, fixture_teardown);
+        g_test_add("/libptpsync/many-at-once", Fixture, &many_options, fixture_setup, test_many_at_once,
                    fixture_teardown);
-        g_test_add("/libptpsync/many-at-once", Fixture, NULL, fixture_setup_many, test_many_at_once,
+        g_test_add("/libptpsync/waiting-calls", Fixture, &many_options, fixture_setup, test_waiting_calls,
                    fixture_teardown);
-        g_test_add("/libptpsync/waiting-calls", Fixture, NULL, fixture_setup_many, test_waiting_calls,
-                   fixture_teardown);
-        g_test_add("/libptpsync/cancelled-still-counted", Fixture,
-                   "<limit name=\"max_replies_per_connection\">100</limit>", fixture_setup,
+        g_test_add("/libptpsync/cancelled-still-counted", Fixture, &options_100_replies, fixture_setup,
                    test_cancelled_still_counted, fixture_teardown);
         g_test_add_func("/libptpsync/disconnect", test_disconnect);
         return g_test_run();

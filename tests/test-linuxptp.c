@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
 #define OS "sync/sync-status/os-clock-sync-state"
@@ -35,13 +35,7 @@
 typedef struct Fixture {
         char *lab_dir;
         char *prefix;
-        TestBus *bus;
-        TestDaemon *daemon;
-        char *config_path;
-        char *log_path;
-        sd_bus *client;
-        TestSignals *events;
-        guint seen; /* events before this index are consumed */
+        TestEnv env; /* set up by fixture_start(), once the lab is up */
 } Fixture;
 
 /* Runs tests/ptp-lab.sh; returns its exit status. Its output is shown when it fails. */
@@ -131,7 +125,7 @@ static char *config_text(const char *config_groups) {
 
 /* The lab up, a bus, and the daemon reading the lab with config_groups; exits 77 where the lab cannot run. */
 static void fixture_start(Fixture *f, const char *slaves, const char *config_groups, const char *const *extra) {
-        g_autofree char *config = NULL, *bus_arg = NULL, *config_arg = NULL, *run_arg = NULL;
+        g_autofree char *config = NULL;
         g_autoptr(GPtrArray) args = g_ptr_array_new();
         int r;
 
@@ -143,81 +137,28 @@ static void fixture_start(Fixture *f, const char *slaves, const char *config_gro
         }
         g_assert_cmpint(r, ==, 0);
 
-        f->bus = test_bus_start();
         config = config_text(config_groups);
-        f->config_path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
-        f->log_path = g_build_filename(f->bus->dir, "ptpsyncd.log", NULL);
-
-        f->client = test_bus_connect(f->bus);
-        f->events = test_signals_watch(f->client, EVENT_MATCH);
-
-        bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
-        config_arg = g_strconcat("--config=", f->config_path, NULL);
-        run_arg = g_strconcat("--runtime-dir=", f->bus->dir, "/run", NULL);
-        g_ptr_array_add(args, bus_arg);
-        g_ptr_array_add(args, "--node-name=" TEST_NODE_NAME);
         g_ptr_array_add(args, "--source=linuxptp");
-        g_ptr_array_add(args, config_arg);
-        g_ptr_array_add(args, run_arg);
+        g_ptr_array_add(args, "--runtime-dir=@BUS_DIR@/run");
         for (size_t i = 0; extra && extra[i]; i++)
                 g_ptr_array_add(args, (char *) extra[i]);
         g_ptr_array_add(args, NULL);
-        f->daemon = test_daemon_spawn_logged(f->bus, (const char *const *) args->pdata, false, f->log_path);
-        if (!test_daemon_wait_notify(f->daemon, "READY=1", TEST_TIMEOUT_USEC)) {
-                g_autofree char *log = NULL;
-
-                (void) g_file_get_contents(f->log_path, &log, NULL, NULL);
-                g_error("ptpsyncd did not start:\n%s", strna(log));
-        }
+        test_env_setup(&f->env, &(const TestEnvOptions) {
+                .config_text = config,
+                .daemon_args = (const char *const *) args->pdata,
+                .log = true,
+                .events_match = EVENT_MATCH,
+        });
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data) {
-        g_autofree char *log = NULL;
-
-        if (f->daemon)
-                test_daemon_stop(f->daemon);
-        if (g_test_failed() && f->log_path && g_file_get_contents(f->log_path, &log, NULL, NULL))
-                g_printerr("--- ptpsyncd's log\n%s---\n", log);
-        test_daemon_free(f->daemon);
-        test_signals_free(f->events);
-        sd_bus_flush_close_unref(f->client);
+        test_env_teardown(&f->env);
         if (f->lab_dir) {
                 (void) lab_run(f, "down", "--purge", NULL);
                 g_free(f->lab_dir);
         }
         running = NULL;
-        if (f->bus)
-                test_bus_stop(f->bus);
         g_free(f->prefix);
-        g_free(f->config_path);
-        g_free(f->log_path);
-}
-
-typedef struct EventWanted {
-        Fixture *f;
-        const char *source_suffix;
-        char *value; /* one of the event's values, whole */
-        guint found; /* index + 1 */
-} EventWanted;
-
-static bool event_found(void *userdata) {
-        EventWanted *w = userdata;
-        GPtrArray *m = w->f->events->messages;
-
-        for (guint i = w->f->seen; i < m->len; i++) {
-                g_autoptr(TestEvent) e = NULL;
-
-                (void) sd_bus_message_rewind(m->pdata[i], true);
-                e = test_event_read(m->pdata[i]);
-                if (!g_str_has_suffix(e->source, w->source_suffix))
-                        continue;
-                for (guint v = 0; v < e->values->len; v++)
-                        if (streq(e->values->pdata[v], w->value)) {
-                                w->found = i + 1;
-                                return true;
-                        }
-        }
-        return false;
 }
 
 /*
@@ -226,19 +167,12 @@ static bool event_found(void *userdata) {
  * consumed; consumes up to it. Returns the seconds it took.
  */
 static double wait_event(Fixture *f, const char *suffix, const char *address, const char *value) {
-        EventWanted w = {
-                .f = f,
-                .source_suffix = suffix,
-                .value = g_strdup_printf("%s|%s|%s", address,
-                                         streq(suffix, CLASS) ? "metric|decimal64.3" : "notification|enumeration",
-                                         value),
-        };
+        const char *kind = streq(suffix, CLASS) ? "metric|decimal64.3" : "notification|enumeration";
+        g_autofree char *wanted = g_strdup_printf("%s|%s|%s", address, kind, value);
         gint64 start = g_get_monotonic_time();
 
-        if (!test_bus_wait_for(f->client, event_found, &w, WAIT_USEC))
-                g_error("No %s event with value %s within %d s", suffix, w.value, (int) (WAIT_USEC / G_USEC_PER_SEC));
-        f->seen = w.found;
-        g_free(w.value);
+        if (!test_env_wait_event(&f->env, suffix, wanted, WAIT_USEC))
+                g_error("No %s event with value %s within %d s", suffix, wanted, (int) (WAIT_USEC / G_USEC_PER_SEC));
         return (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 }
 
@@ -248,16 +182,7 @@ static double now_sec(void) {
 
 /* The log has a line containing needle, within the deadline. */
 static bool log_has(Fixture *f, const char *needle, unsigned count) {
-        gint64 deadline = g_get_monotonic_time() + WAIT_USEC;
-
-        for (;;) {
-                if (test_file_count(f->log_path, needle) >= count)
-                        return true;
-                if (g_get_monotonic_time() > deadline)
-                        return false;
-                (void) sd_bus_wait(f->client, TEST_POLL_USEC);
-                (void) sd_bus_process(f->client, NULL);
-        }
+        return test_env_log_has(&f->env, needle, count, WAIT_USEC);
 }
 
 static void expect_locked(Fixture *f, unsigned slave) {
@@ -276,11 +201,11 @@ static void test_startup(Fixture *f, gconstpointer data) {
 
         fixture_start(f, "--slaves=1", group, NULL);
         expect_locked(f, 0);
-        from = f->seen;
+        from = f->env.seen;
         (void) wait_event(f, OS, "CLOCK_REALTIME", "LOCKED");
-        f->seen = from;
+        f->env.seen = from;
         (void) wait_event(f, SYNC, SYNC, "LOCKED");
-        f->seen = from;
+        f->env.seen = from;
         (void) wait_event(f, CLASS, alias, "6");
         g_assert_true(log_has(f, "subscribed to port state changes", 1));
 }
@@ -302,18 +227,18 @@ static void test_master_lost(Fixture *f, gconstpointer data) {
         g_test_message("master killed -> HOLDOVER in %.2f s (ptp4l's announce timeout is most of it)",
                        (double) (g_get_monotonic_time() - killed) / G_USEC_PER_SEC);
         (void) wait_event(f, SYNC, SYNC, "HOLDOVER");
-        from = f->seen;
+        from = f->env.seen;
         /* No master followed: PARENT_DATA_SET is stale, the class is the slave's own (255, slaveOnly). */
         (void) wait_event(f, CLASS, alias, "255");
-        f->seen = from;
+        f->env.seen = from;
         t = wait_event(f, LOCK, alias, "FREERUN");
         g_test_message("HOLDOVER -> FREERUN after another %.2f s (HoldoverTimeoutSec=%d)", t, HOLDOVER_SEC);
 
         lab(f, "restart-master", NULL);
-        from = f->seen;
+        from = f->env.seen;
         expect_locked(f, 0);
         (void) wait_event(f, SYNC, SYNC, "LOCKED");
-        f->seen = from;
+        f->env.seen = from;
         (void) wait_event(f, CLASS, alias, "6");
 }
 
@@ -399,8 +324,8 @@ static TestEvent *lock_state_now(Fixture *f) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "GetCurrentState",
-                               NULL, &reply, "s", TEST_PREFIX LOCK);
+        r = sd_bus_call_method(f->env.client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+                               "GetCurrentState", NULL, &reply, "s", TEST_PREFIX LOCK);
         g_assert_cmpint(r, >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
@@ -427,11 +352,11 @@ static void test_two_instances(Fixture *f, gconstpointer data) {
 
         if0 = slave_alias(f, 0);
         (void) wait_event(f, LOCK, if0, "LOCKED");
-        f->seen = 0;
+        f->env.seen = 0;
         (void) wait_event(f, LOCK, "second/master", "LOCKED");
-        g_assert_true(test_bus_wait_for(f->client, two_clocks, f, WAIT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, two_clocks, f, WAIT_USEC));
         /* sync-state may have turned LOCKED with the first clock, before the second one's event. */
-        f->seen = 0;
+        f->env.seen = 0;
         (void) wait_event(f, SYNC, SYNC, "LOCKED");
 
         /* One of them gone: its clock runs out of holdover, and so does the node. */
@@ -448,17 +373,17 @@ static void reload_with(Fixture *f, const char *config_groups) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autoptr(GError) e = NULL;
 
-        g_file_set_contents(f->config_path, config, -1, &e);
+        g_file_set_contents(f->env.config_path, config, -1, &e);
         g_assert_no_error(e);
-        if (sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "Reload", &error,
-                               NULL, NULL) < 0)
+        if (sd_bus_call_method(f->env.client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "Reload",
+                               &error, NULL, NULL) < 0)
                 g_error("Reload: %s: %s", error.name, error.message);
 }
 
 /* The events received from index from on that say anything of address's state, as "seq value, ...". */
 static char *events_since_about(Fixture *f, guint from, const char *address) {
         g_autofree char *prefix = g_strconcat(address, "|notification|enumeration|", NULL);
-        GPtrArray *m = f->events->messages;
+        GPtrArray *m = f->env.events->messages;
         GString *found = g_string_new(NULL);
 
         for (guint i = from; i < m->len; i++) {
@@ -495,7 +420,7 @@ static void test_reload_instances(Fixture *f, gconstpointer data) {
         /* Added: read at once, a second clock. */
         reload_with(f, both);
         (void) wait_event(f, LOCK, "second/master", "LOCKED");
-        g_assert_true(test_bus_wait_for(f->client, two_clocks, f, WAIT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, two_clocks, f, WAIT_USEC));
         g_assert_true(log_has(f, "Reading ptp4l second", 1));
 
         /* The second's ptp4l gone: FREERUN after the holdover, and the node with it. */
@@ -504,7 +429,7 @@ static void test_reload_instances(Fixture *f, gconstpointer data) {
         (void) wait_event(f, SYNC, SYNC, "FREERUN");
 
         /* Removed: its clock leaves lock-state, whose worst is the first's again, and so is the node's. */
-        from = f->seen;
+        from = f->env.seen;
         reload_with(f, g0);
         now = lock_state_now(f);
         g_assert_cmpuint(now->values->len, ==, 2);
@@ -513,18 +438,18 @@ static void test_reload_instances(Fixture *f, gconstpointer data) {
         {
                 g_autoptr(TestEvent) e = NULL;
 
-                (void) sd_bus_message_rewind(f->events->messages->pdata[f->seen - 1], true);
-                e = test_event_read(f->events->messages->pdata[f->seen - 1]);
+                (void) sd_bus_message_rewind(f->env.events->messages->pdata[f->env.seen - 1], true);
+                e = test_event_read(f->env.events->messages->pdata[f->env.seen - 1]);
                 g_assert_cmpuint(e->values->len, ==, 2);
         }
-        f->seen = from;
+        f->env.seen = from;
         (void) wait_event(f, SYNC, SYNC, "LOCKED");
         g_assert_true(log_has(f, "no longer reading ptp4l second", 1));
 
         /* Changed: read anew (a second "answers"), and LOCKED all along: not even a LOCKED event again. */
-        while (sd_bus_process(f->client, NULL) > 0)
+        while (sd_bus_process(f->env.client, NULL) > 0)
                 ;
-        from = f->events->messages->len;
+        from = f->env.events->messages->len;
         g0_faster = ptp4l_group(f, "first", 0, "PollIntervalMs=500\n");
         reload_with(f, g0_faster);
         g_assert_true(log_has(f, "reading anew: ptp4l first", 1));
@@ -538,9 +463,9 @@ static void test_reload_instances(Fixture *f, gconstpointer data) {
          * event the daemon had to send: a barrier, after which all of them are here.
          */
         reload_with(f, g0_faster);
-        while (sd_bus_process(f->client, NULL) > 0)
+        while (sd_bus_process(f->env.client, NULL) > 0)
                 ;
-        g_assert_cmpuint(test_file_count(f->log_path, "reading anew"), ==, 1);
+        g_assert_cmpuint(test_file_count(f->env.log_path, "reading anew"), ==, 1);
         about = events_since_about(f, from, alias0);
         g_assert_cmpstr(about, ==, "");
         g_free(about);
@@ -574,7 +499,7 @@ static void test_foreign_datagram(Fixture *f, gconstpointer data) {
         fixture_start(f, "--slaves=1", group, NULL);
         expect_locked(f, 0);
 
-        target = g_build_filename(f->bus->dir, "run", "ptp4l-slave.sock", NULL);
+        target = g_build_filename(f->env.bus->dir, "run", "ptp4l-slave.sock", NULL);
         g_assert_cmpuint(strlen(target), <, sizeof(sa.sun_path));
         strcpy(sa.sun_path, target);
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);

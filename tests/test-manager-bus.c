@@ -6,41 +6,17 @@
  */
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 #include "test-util.h"
 
 #define MANAGER MANAGER_INTERFACE
 #define LOCK_STATE TEST_PREFIX "sync/ptp-status/lock-state"
 
-typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
-} Fixture;
-
-static void fixture_setup(Fixture *f, gconstpointer data) {
-        f->bus = test_bus_start();
-        f->daemon = test_daemon_start(f->bus, NULL);
-        f->client = test_bus_connect(f->bus);
-}
-
 /* The linuxptp source, reading a ptp4l that is not there: no GNSS resource, and no SyncE on any node. */
-static void fixture_setup_linuxptp(Fixture *f, gconstpointer data) {
-        g_autofree char *run = NULL, *sock = NULL;
-
-        f->bus = test_bus_start();
-        run = g_strconcat("--runtime-dir=", f->bus->dir, "/run", NULL);
-        sock = g_strconcat("--ptp4l-socket=", f->bus->dir, "/no-ptp4l.sock", NULL);
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { "--source=linuxptp", run, sock, NULL });
-        f->client = test_bus_connect(f->bus);
-}
-
-static void fixture_teardown(Fixture *f, gconstpointer data) {
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
-}
+static const TestEnvOptions linuxptp_options = {
+        .daemon_args = (const char *const[]) { "--source=linuxptp", "--runtime-dir=@BUS_DIR@/run",
+                                               "--ptp4l-socket=@BUS_DIR@/no-ptp4l.sock", NULL },
+};
 
 /* Not inlined: GCC 12 at -O3 then takes the caller's use of the result for a dangling pointer to p. */
 G_GNUC_NO_INLINE static char *resource_path(const char *suffix) {
@@ -92,7 +68,7 @@ static void assert_current_state_error(sd_bus *bus, const char *address, const c
         g_assert_cmpuint(strlen(message), <, 2048);
 }
 
-static void test_object_tree(Fixture *f, gconstpointer data) {
+static void test_object_tree(TestEnv *f, gconstpointer data) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *address, *kind, *path;
@@ -135,7 +111,7 @@ static void test_object_tree(Fixture *f, gconstpointer data) {
         sd_bus_error_free(&error);
 }
 
-static void test_object_manager(Fixture *f, gconstpointer data) {
+static void test_object_manager(TestEnv *f, gconstpointer data) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -179,7 +155,7 @@ static void test_object_manager(Fixture *f, gconstpointer data) {
         sd_bus_error_free(&error);
 }
 
-static void test_manager_properties(Fixture *f, gconstpointer data) {
+static void test_manager_properties(TestEnv *f, gconstpointer data) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autofree char *version = NULL, *node = NULL, *state = NULL;
         uint8_t class = 99;
@@ -208,7 +184,7 @@ static void test_manager_properties(Fixture *f, gconstpointer data) {
         sd_bus_error_free(&error);
 }
 
-static void test_resource_properties(Fixture *f, gconstpointer data) {
+static void test_resource_properties(TestEnv *f, gconstpointer data) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
         for (size_t i = 0; i < G_N_ELEMENTS(expected_resources); i++) {
@@ -245,14 +221,14 @@ static void test_resource_properties(Fixture *f, gconstpointer data) {
         sd_bus_error_free(&error);
 }
 
-static void test_no_data(Fixture *f, gconstpointer data) {
+static void test_no_data(TestEnv *f, gconstpointer data) {
         /* Exact, prefix, and everything: all match, none has data. */
         assert_current_state_error(f->client, LOCK_STATE, "org.ptpsync1.Error.NoData");
         assert_current_state_error(f->client, TEST_PREFIX "sync", "org.ptpsync1.Error.NoData");
         assert_current_state_error(f->client, "/", "org.ptpsync1.Error.NoData");
 }
 
-static void test_current_state(Fixture *f, gconstpointer data) {
+static void test_current_state(TestEnv *f, gconstpointer data) {
         g_autoptr(GPtrArray) events = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autofree char *path = resource_path("sync/ptp-status/lock-state");
@@ -309,7 +285,7 @@ static void test_current_state(Fixture *f, gconstpointer data) {
         sd_bus_error_free(&error);
 }
 
-static void test_address_errors(Fixture *f, gconstpointer data) {
+static void test_address_errors(TestEnv *f, gconstpointer data) {
         static const struct {
                 const char *address, *error;
         } cases[] = {
@@ -354,7 +330,7 @@ static char *call_raw(sd_bus *bus, const char *iface, const char *method, const 
         return name;
 }
 
-static void test_bad_signatures(Fixture *f, gconstpointer data) {
+static void test_bad_signatures(TestEnv *f, gconstpointer data) {
         static const char *const invalid_args = "org.freedesktop.DBus.Error.InvalidArgs";
         g_autofree char *version = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -438,20 +414,20 @@ static void assert_refused(sd_bus *bus, const char *iface, const char *method, c
         sd_bus_error_free(&error);
 }
 
-static void test_split_current_state(Fixture *f, gconstpointer data) {
+static void test_split_current_state(TestEnv *f, gconstpointer data) {
         for (size_t i = 0; i < G_N_ELEMENTS(split_inputs); i++)
                 assert_refused(f->client, MANAGER, "GetCurrentState", "org.ptpsync1.Error.InvalidAddress",
                                "Invalid resource address", split_inputs[i], "s", split_inputs[i]);
 }
 
-static void test_split_subscribe(Fixture *f, gconstpointer data) {
+static void test_split_subscribe(TestEnv *f, gconstpointer data) {
         for (size_t i = 0; i < G_N_ELEMENTS(split_inputs); i++)
                 assert_refused(f->client, MANAGER, "Subscribe", "org.ptpsync1.Error.InvalidAddress",
                                "Invalid resource address", split_inputs[i], "sa{sv}", split_inputs[i], 0);
 }
 
 /* Validated before the caller is known to be root: anyone can send these. */
-static void test_split_inject(Fixture *f, gconstpointer data) {
+static void test_split_inject(TestEnv *f, gconstpointer data) {
         static const char *const simulator = "org.ptpsync1.Simulator";
 
         for (size_t i = 0; i < G_N_ELEMENTS(split_inputs); i++) {
@@ -530,7 +506,7 @@ static bool os_clock_has_data(void *userdata) {
  * the simulator, SyncE always): accepted, its current state NoData, its InitialState nothing.
  * Another node, or a suffix O-RAN does not define, is still NoSuchResource.
  */
-static void test_sourceless_kinds(Fixture *f, gconstpointer data) {
+static void test_sourceless_kinds(TestEnv *f, gconstpointer data) {
         static const char *const accepted[] = {
                 TEST_PREFIX "sync/gnss-status/gnss-sync-status",
                 TEST_PREFIX "sync/synce-status/lock-state",
@@ -594,7 +570,7 @@ static void test_sourceless_kinds(Fixture *f, gconstpointer data) {
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
-#define ADD(name, fn) g_test_add(name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(name, fn) test_env_add(name, NULL, fn)
         ADD("/manager/object-tree", test_object_tree);
         ADD("/manager/object-manager", test_object_manager);
         ADD("/manager/properties", test_manager_properties);
@@ -607,7 +583,6 @@ int main(int argc, char *argv[]) {
         ADD("/manager/split-utf8/subscribe", test_split_subscribe);
         ADD("/manager/split-utf8/inject", test_split_inject);
 #undef ADD
-        g_test_add("/manager/sourceless-kinds", Fixture, NULL, fixture_setup_linuxptp, test_sourceless_kinds,
-                   fixture_teardown);
+        test_env_add("/manager/sourceless-kinds", &linuxptp_options, test_sourceless_kinds);
         return g_test_run();
 }

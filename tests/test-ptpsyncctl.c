@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "test-env.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 
@@ -24,12 +24,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 /* Holdover never runs out during a test. */
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 
-typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        char *config_arg;
-        sd_bus *client;
-} Fixture;
+static const TestEnvOptions options = { .config_text = config };
 
 typedef struct Result {
         int status; /* the exit status; -1 if it did not exit normally */
@@ -54,12 +49,7 @@ static void run_as(TestBus *b, const char *user, const char *const *args, Result
         g_autoptr(GError) error = NULL;
         int wait_status;
 
-        if (user) {
-                g_ptr_array_add(argv, g_strdup("runuser"));
-                g_ptr_array_add(argv, g_strdup("-u"));
-                g_ptr_array_add(argv, g_strdup(user));
-                g_ptr_array_add(argv, g_strdup("--"));
-        }
+        test_argv_as_user(argv, user);
         test_client_argv(argv, ctl_path());
         if (b)
                 g_ptr_array_add(argv, g_strconcat("--bus=", b->address, NULL));
@@ -117,24 +107,6 @@ static char *find_line(const char *out, const char *needle) {
                 if (strstr(*l, needle))
                         return g_strdup(*l);
         return NULL;
-}
-
-static void fixture_setup(Fixture *f, gconstpointer data) {
-        g_autofree char *path = NULL;
-
-        f->bus = test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
-        f->config_arg = g_strconcat("--config=", path, NULL);
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
-        f->client = test_bus_connect(f->bus);
-}
-
-static void fixture_teardown(Fixture *f, gconstpointer data) {
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
-        g_free(f->config_arg);
 }
 
 /* ---- without a daemon ---- */
@@ -225,7 +197,7 @@ static void test_no_daemon(void) {
 
 /* ---- with the daemon ---- */
 
-static void test_list(Fixture *f, gconstpointer data) {
+static void test_list(TestEnv *f, gconstpointer data) {
         g_auto(Result) t = {};
         g_auto(Result) n = {};
         g_auto(Result) j = {};
@@ -257,7 +229,7 @@ static void test_list(Fixture *f, gconstpointer data) {
                   "(.object_path | startswith(\"/org/ptpsync1/resource/\"))");
 }
 
-static void test_get(Fixture *f, gconstpointer data) {
+static void test_get(TestEnv *f, gconstpointer data) {
         g_auto(Result) nodata = {};
         g_auto(Result) t = {};
         g_auto(Result) j = {};
@@ -319,7 +291,7 @@ static void test_get(Fixture *f, gconstpointer data) {
         g_assert_cmpint(bad.status, ==, 2);
 }
 
-static void test_status(Fixture *f, gconstpointer data) {
+static void test_status(TestEnv *f, gconstpointer data) {
         g_auto(Result) t = {};
         g_auto(Result) j = {};
         g_auto(Result) before = {};
@@ -359,7 +331,7 @@ static bool exited_with(TestProcess *p, int status) {
         return WIFEXITED(p->exit_status) && WEXITSTATUS(p->exit_status) == status;
 }
 
-static TestProcess *spawn_ctl(Fixture *f, const char *const *args) {
+static TestProcess *spawn_ctl(TestEnv *f, const char *const *args) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 
         test_client_argv(argv, ctl_path());
@@ -370,7 +342,7 @@ static TestProcess *spawn_ctl(Fixture *f, const char *const *args) {
         return test_process_spawn((const char *const *) argv->pdata);
 }
 
-static void test_wait(Fixture *f, gconstpointer data) {
+static void test_wait(TestEnv *f, gconstpointer data) {
         TestProcess *p, *q;
         g_auto(Result) timeout = {};
         g_auto(Result) holdover = {};
@@ -410,7 +382,7 @@ static void test_wait(Fixture *f, gconstpointer data) {
 }
 
 /* Injects lock events until the watcher prints a line with needle (it may not be listening yet). */
-static const char *inject_until_line(Fixture *f, TestProcess *p, const char *needle, guint *from) {
+static const char *inject_until_line(TestEnv *f, TestProcess *p, const char *needle, guint *from) {
         gint64 deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
         unsigned injected = 0;
 
@@ -425,7 +397,7 @@ static const char *inject_until_line(Fixture *f, TestProcess *p, const char *nee
         return NULL;
 }
 
-static void test_watch(Fixture *f, gconstpointer data) {
+static void test_watch(TestEnv *f, gconstpointer data) {
         TestProcess *t, *j;
         const char *line;
         guint from_t = 0, from_j = 0;
@@ -470,7 +442,7 @@ static void test_watch(Fixture *f, gconstpointer data) {
         test_process_free(j);
 }
 
-static void test_watch_durable(Fixture *f, gconstpointer data) {
+static void test_watch_durable(TestEnv *f, gconstpointer data) {
         g_auto(Result) subs = {};
         g_auto(Result) subs_json = {};
         g_auto(Result) cancel = {};
@@ -512,7 +484,7 @@ static void test_watch_durable(Fixture *f, gconstpointer data) {
 }
 
 /* Polls `dead-letters` until the subscription holds n of them. */
-static void wait_dead_letters(Fixture *f, const char *path, guint n, gint64 deadline) {
+static void wait_dead_letters(TestEnv *f, const char *path, guint n, gint64 deadline) {
         for (;;) {
                 g_auto(Result) r = {};
                 g_auto(GStrv) lines = NULL;
@@ -527,7 +499,7 @@ static void wait_dead_letters(Fixture *f, const char *path, guint n, gint64 dead
         }
 }
 
-static void test_dead_letters(Fixture *f, gconstpointer data) {
+static void test_dead_letters(TestEnv *f, gconstpointer data) {
         g_auto(Result) dl = {};
         g_auto(Result) dl_json = {};
         g_auto(Result) redrive = {};
@@ -569,7 +541,7 @@ static void test_dead_letters(Fixture *f, gconstpointer data) {
         test_process_free(consumer);
 }
 
-static void test_inject_cmd(Fixture *f, gconstpointer data) {
+static void test_inject_cmd(TestEnv *f, gconstpointer data) {
         g_auto(Result) ok = {};
         g_auto(Result) get = {};
         g_auto(Result) bad = {};
@@ -599,7 +571,7 @@ int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/ptpsyncctl/usage", test_usage);
         g_test_add_func("/ptpsyncctl/no-daemon", test_no_daemon);
-#define ADD(name, fn) g_test_add("/ptpsyncctl/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(name, fn) test_env_add("/ptpsyncctl/" name, &options, fn)
         ADD("list", test_list);
         ADD("get", test_get);
         ADD("status", test_status);

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 #define MANAGER MANAGER_INTERFACE
 #define SUBSCRIPTION SUBSCRIPTION_INTERFACE
@@ -25,45 +25,15 @@
 /* Holdover never runs out by itself during a test, unless a test says otherwise. */
 #define BASE_CONFIG "[Thresholds]\nHoldoverTimeoutSec=3600\n"
 
-typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        char *config_path;
-        char *log_path;
-        sd_bus *client;
-        TestSignals *events;
-        guint seen; /* events before this index are consumed */
-} Fixture;
+/* Every test rewrites the file and reads the daemon's log; Event signals are recorded from the start. */
+static const TestEnvOptions options = { .config_text = BASE_CONFIG, .log = true, .events_match = EVENT_MATCH };
+static const TestEnvOptions quota_options = {
+        .config_text = BASE_CONFIG "[Quota]\nSubscriptionsPerUser=1\n",
+        .log = true,
+        .events_match = EVENT_MATCH,
+};
 
-static void fixture_setup(Fixture *f, gconstpointer data) {
-        g_autofree char *arg = NULL;
-
-        f->bus = test_bus_start();
-        f->config_path = test_bus_write_file(f->bus, "ptpsyncd.conf", data ?: BASE_CONFIG);
-        f->log_path = g_build_filename(f->bus->dir, "ptpsyncd.log", NULL);
-        arg = g_strconcat("--config=", f->config_path, NULL);
-        f->daemon = test_daemon_spawn_logged(f->bus, (const char *const[]) { arg, NULL }, true, f->log_path);
-        if (!test_daemon_wait_notify(f->daemon, "READY=1", TEST_TIMEOUT_USEC))
-                g_error("ptpsyncd did not send READY=1");
-        f->client = test_bus_connect(f->bus);
-        f->events = test_signals_watch(f->client, EVENT_MATCH);
-}
-
-static void fixture_teardown(Fixture *f, gconstpointer data) {
-        g_autofree char *log = NULL;
-
-        test_signals_free(f->events);
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        if (g_test_failed() && g_file_get_contents(f->log_path, &log, NULL, NULL))
-                g_printerr("--- ptpsyncd's log\n%s---\n", log);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
-        g_free(f->config_path);
-        g_free(f->log_path);
-}
-
-static void write_config(Fixture *f, const char *text) {
+static void write_config(TestEnv *f, const char *text) {
         g_autoptr(GError) error = NULL;
 
         /* Written to a new file and renamed over the old: the daemon never reads half of it. */
@@ -72,11 +42,11 @@ static void write_config(Fixture *f, const char *text) {
 }
 
 /* Manager.Reload; on failure error holds the D-Bus error. */
-static int reload(Fixture *f, sd_bus_error *error) {
+static int reload(TestEnv *f, sd_bus_error *error) {
         return sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "Reload", error, NULL, NULL);
 }
 
-static void reload_ok(Fixture *f) {
+static void reload_ok(TestEnv *f) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
         if (reload(f, &error) < 0)
@@ -85,7 +55,7 @@ static void reload_ok(Fixture *f) {
 }
 
 /* Reload must be refused with InvalidConfiguration, its message naming key. */
-static void reload_refused(Fixture *f, const char *key) {
+static void reload_refused(TestEnv *f, const char *key) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
         g_assert_cmpint(reload(f, &error), <, 0);
@@ -97,7 +67,7 @@ static void reload_refused(Fixture *f, const char *key) {
 }
 
 /* The state of one clock in GetCurrentState of lock-state ("LOCKED"), or NULL when it is not there. */
-static char *clock_state(Fixture *f, const char *alias) {
+static char *clock_state(TestEnv *f, const char *alias) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autoptr(TestEvent) e = NULL;
@@ -115,61 +85,27 @@ static char *clock_state(Fixture *f, const char *alias) {
         return NULL;
 }
 
-static void assert_clock_state(Fixture *f, const char *alias, const char *state) {
+static void assert_clock_state(TestEnv *f, const char *alias, const char *state) {
         g_autofree char *s = clock_state(f, alias);
 
         g_assert_cmpstr(s, ==, state);
 }
 
-typedef struct EventWanted {
-        Fixture *f;
-        char *value;
-        guint found; /* index + 1 */
-} EventWanted;
-
-static bool event_found(void *userdata) {
-        EventWanted *w = userdata;
-        GPtrArray *m = w->f->events->messages;
-
-        for (guint i = w->f->seen; i < m->len; i++) {
-                g_autoptr(TestEvent) e = NULL;
-
-                (void) sd_bus_message_rewind(m->pdata[i], true);
-                e = test_event_read(m->pdata[i]);
-                for (guint v = 0; v < e->values->len; v++)
-                        if (streq(e->values->pdata[v], w->value)) {
-                                w->found = i + 1;
-                                return true;
-                        }
-        }
-        return false;
-}
-
 /* Waits for a lock-state event saying ALIAS/master is state, after those consumed; consumes up to it. */
-static void wait_lock_event(Fixture *f, const char *alias, const char *state) {
-        EventWanted w = { f, g_strdup_printf("%s/master|notification|enumeration|%s", alias, state), 0 };
+static void wait_lock_event(TestEnv *f, const char *alias, const char *state) {
+        g_autofree char *value = g_strdup_printf("%s/master|notification|enumeration|%s", alias, state);
 
-        if (!test_bus_wait_for(f->client, event_found, &w, TEST_TIMEOUT_USEC))
-                g_error("no event with %s", w.value);
-        f->seen = w.found;
-        g_free(w.value);
+        if (!test_env_wait_event(f, NULL, value, TEST_TIMEOUT_USEC))
+                g_error("no event with %s", value);
 }
 
 /* The log has count lines containing needle, within the deadline. */
-static bool log_has(Fixture *f, const char *needle, unsigned count) {
-        gint64 deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
-
-        while (test_file_count(f->log_path, needle) < count) {
-                if (g_get_monotonic_time() > deadline)
-                        return false;
-                (void) sd_bus_wait(f->client, TEST_POLL_USEC);
-                (void) sd_bus_process(f->client, NULL);
-        }
-        return true;
+static bool log_has(TestEnv *f, const char *needle, unsigned count) {
+        return test_env_log_has(f, needle, count, TEST_TIMEOUT_USEC);
 }
 
 /* MaxOffsetNs lowered: an offset that was LOCKED is out of range at the next observation. */
-static void test_thresholds(Fixture *f, gconstpointer data) {
+static void test_thresholds(TestEnv *f, gconstpointer data) {
         test_inject(f->client, LOCK, "ens1f0", "locked", 50);
         wait_lock_event(f, "ens1fx", "LOCKED");
 
@@ -193,7 +129,7 @@ static void test_thresholds(Fixture *f, gconstpointer data) {
  * A shorter HoldoverTimeoutSec applies from the next loss of lock; a holdover already running keeps the
  * deadline it had (ens1f0 here, which would have run out first had it been re-armed at the reload).
  */
-static void test_holdover(Fixture *f, gconstpointer data) {
+static void test_holdover(TestEnv *f, gconstpointer data) {
         test_inject(f->client, LOCK, "ens1f0", "locked", 5);
         test_inject(f->client, LOCK, "ens1f0", "unlocked", 0);
         wait_lock_event(f, "ens1fx", "HOLDOVER");
@@ -209,23 +145,8 @@ static void test_holdover(Fixture *f, gconstpointer data) {
         assert_clock_state(f, "ens1fx", "HOLDOVER");
 }
 
-/* A consumer run as nobody; returns its first line: "subscribed ..." or "error ...". */
-static char *nobody_consumer(TestBus *b, TestProcess **ret) {
-        g_autofree char *bus_arg = g_strconcat("--bus=", b->address, NULL);
-        const char *argv[] = { "runuser", "-u", "nobody", "--", g_getenv("PTPSYNC_CONSUMER"), bus_arg,
-                               "--address=" PTP_STATUS, NULL };
-        TestProcess *p = test_process_spawn(argv);
-        const char *line;
-        guint from = 0;
-
-        line = test_process_wait_line(p, "", &from, TEST_TIMEOUT_USEC);
-        g_assert_nonnull(line);
-        *ret = p;
-        return g_strdup(line);
-}
-
-static void expect_nobody_subscribes(Fixture *f, TestProcess **ret, bool allowed) {
-        g_autofree char *line = nobody_consumer(f->bus, ret);
+static void expect_nobody_subscribes(TestEnv *f, TestProcess **ret, bool allowed) {
+        g_autofree char *line = test_consumer_first_line(f->bus, "nobody", PTP_STATUS, ret, NULL);
 
         if (allowed ? !g_str_has_prefix(line, "subscribed ")
                     : !g_str_has_prefix(line, "error org.ptpsync1.Error.QuotaExceeded "))
@@ -233,7 +154,7 @@ static void expect_nobody_subscribes(Fixture *f, TestProcess **ret, bool allowed
 }
 
 /* SubscriptionsPerUser raised: nobody may hold one more; the ones held are kept. */
-static void test_quota(Fixture *f, gconstpointer data) {
+static void test_quota(TestEnv *f, gconstpointer data) {
         TestProcess *c[4] = {};
 
         if (geteuid() != 0) {
@@ -257,7 +178,7 @@ static void test_quota(Fixture *f, gconstpointer data) {
  * A consumer as nobody making up to n subscriptions on its one connection, until the first error
  * (after which it exits, and its subscriptions end with it): how many it made, and the error line.
  */
-static unsigned nobody_subscribes_on_one_connection(Fixture *f, unsigned n, char **ret_error) {
+static unsigned nobody_subscribes_on_one_connection(TestEnv *f, unsigned n, char **ret_error) {
         g_autofree char *bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
         g_autofree char *count_arg = g_strdup_printf("--count=%u", n);
         const char *argv[] = { "runuser", "-u", "nobody", "--", g_getenv("PTPSYNC_CONSUMER"), bus_arg,
@@ -297,7 +218,7 @@ static void expect_quota_exceeded(const char *line, const char *bound) {
  * subscriptions on one connection); what the group leaves unset stays [Quota]'s. Applied by a
  * reload; a bad value in it is refused like any other; a user that does not exist is skipped.
  */
-static void test_quota_user(Fixture *f, gconstpointer data) {
+static void test_quota_user(TestEnv *f, gconstpointer data) {
         g_autofree char *error = NULL;
 
         if (geteuid() != 0 || !getpwnam("nobody")) {
@@ -336,7 +257,7 @@ static void test_quota_user(Fixture *f, gconstpointer data) {
 }
 
 /* A bad file is refused whole: nothing of it applies, not even its good keys. */
-static void test_bad_file(Fixture *f, gconstpointer data) {
+static void test_bad_file(TestEnv *f, gconstpointer data) {
         static const struct {
                 const char *text, *key;
         } cases[] = {
@@ -374,7 +295,7 @@ static void test_bad_file(Fixture *f, gconstpointer data) {
  * --node-name= and --state-dir=); a setting that only a restart can change is logged, and the rest of
  * the file applies.
  */
-static void test_restart_only(Fixture *f, gconstpointer data) {
+static void test_restart_only(TestEnv *f, gconstpointer data) {
         g_autofree char *node = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
@@ -396,7 +317,7 @@ static void test_restart_only(Fixture *f, gconstpointer data) {
         wait_lock_event(f, "ens1fx", "FREERUN");
 }
 
-static uint64_t subscription_counter(Fixture *f, const char *path, const char *name) {
+static uint64_t subscription_counter(TestEnv *f, const char *path, const char *name) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t u = 0;
 
@@ -406,7 +327,7 @@ static uint64_t subscription_counter(Fixture *f, const char *path, const char *n
 }
 
 typedef struct QueueWait {
-        Fixture *f;
+        TestEnv *f;
         const char *path;
         uint32_t in_flight, pending;
 } QueueWait;
@@ -427,7 +348,7 @@ static uint64_t next_delivery(TestProcess *c, guint *from) {
         return g_ascii_strtoull(line + strlen("event "), NULL, 10);
 }
 
-static bool path_listed(Fixture *f, const char *path) {
+static bool path_listed(TestEnv *f, const char *path) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *p;
@@ -469,7 +390,7 @@ static uint64_t resume_for_next(TestProcess *c, guint *from) {
 }
 
 /* A durable consumer with events queued for it: after the reload, the same object, the same queue. */
-static void test_subscriptions_kept(Fixture *f, gconstpointer data) {
+static void test_subscriptions_kept(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL;
         unsigned injected = 0;
         TestProcess *c;
@@ -503,12 +424,12 @@ static void test_subscriptions_kept(Fixture *f, gconstpointer data) {
 }
 
 /* Clears what the daemon has notified so far, so that the next READY=1 is a new one. */
-static void notifications_clear(Fixture *f) {
+static void notifications_clear(TestEnv *f) {
         g_assert_false(test_daemon_wait_notify(f->daemon, "\x01", 0)); /* drains the socket */
         g_string_truncate(f->daemon->notifications, 0);
 }
 
-static void sighup_and_wait(Fixture *f) {
+static void sighup_and_wait(TestEnv *f) {
         notifications_clear(f);
         g_assert_cmpint(kill(f->daemon->pid, SIGHUP), ==, 0);
         if (!test_daemon_wait_notify(f->daemon, "RELOADING=1", TEST_TIMEOUT_USEC)) {
@@ -528,7 +449,7 @@ static void sighup_and_wait(Fixture *f) {
 }
 
 /* SIGHUP reloads like Reload (it used to kill the daemon: exit 129); a bad file is logged and refused. */
-static void test_sighup(Fixture *f, gconstpointer data) {
+static void test_sighup(TestEnv *f, gconstpointer data) {
         test_inject(f->client, LOCK, "ens1f0", "locked", 50);
         wait_lock_event(f, "ens1fx", "LOCKED");
 
@@ -558,7 +479,7 @@ static void ctl_clear(Ctl *c) {
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Ctl, ctl_clear)
 
 /* ptpsyncctl --bus=<test bus> reload, as user (NULL: as we are). */
-static void run_ctl_reload(Fixture *f, const char *user, Ctl *ret) {
+static void run_ctl_reload(TestEnv *f, const char *user, Ctl *ret) {
         g_autofree char *bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
         const char *ctl = g_getenv("PTPSYNCCTL");
         const char *as_user[] = { "runuser", "-u", user, "--", ctl, bus_arg, "reload", NULL };
@@ -574,7 +495,7 @@ static void run_ctl_reload(Fixture *f, const char *user, Ctl *ret) {
 }
 
 /* What ExecReload= runs: 0 when the file applied; non-zero with the daemon's message when it did not. */
-static void test_ptpsyncctl(Fixture *f, gconstpointer data) {
+static void test_ptpsyncctl(TestEnv *f, gconstpointer data) {
         g_auto(Ctl) good = {}, bad = {};
 
         write_config(f, BASE_CONFIG "MaxOffsetNs=40\n");
@@ -593,7 +514,7 @@ static void test_ptpsyncctl(Fixture *f, gconstpointer data) {
 }
 
 /* Reload is org.ptpsync1.configure: without polkitd only root may; nobody gets AccessDenied saying why. */
-static void test_nobody(Fixture *f, gconstpointer data) {
+static void test_nobody(TestEnv *f, gconstpointer data) {
         g_autofree char *bus_arg = NULL, *out = NULL, *err = NULL;
         g_autoptr(GError) error = NULL;
         g_auto(Ctl) ctl = {};
@@ -625,7 +546,7 @@ static void test_nobody(Fixture *f, gconstpointer data) {
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
-#define ADD(name, fn) g_test_add("/reload/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(name, fn) test_env_add("/reload/" name, &options, fn)
         ADD("thresholds", test_thresholds);
         ADD("holdover", test_holdover);
         ADD("bad-file", test_bad_file);
@@ -636,7 +557,6 @@ int main(int argc, char *argv[]) {
         ADD("nobody", test_nobody);
         ADD("quota-user", test_quota_user);
 #undef ADD
-        g_test_add("/reload/quota", Fixture, BASE_CONFIG "[Quota]\nSubscriptionsPerUser=1\n", fixture_setup, test_quota,
-                   fixture_teardown);
+        test_env_add("/reload/quota", &quota_options, test_quota);
         return g_test_run();
 }

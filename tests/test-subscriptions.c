@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
 #define PTP_STATUS TEST_PREFIX "sync/ptp-status"
@@ -21,33 +21,7 @@
 /* Holdover never runs out during a test: every injection below is one state change, one event. */
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 
-typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
-        unsigned injected;
-} Fixture;
-
-static void fixture_setup(Fixture *f, gconstpointer data) {
-        g_autofree char *path = NULL, *arg = NULL;
-
-        f->bus = test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
-        arg = g_strconcat("--config=", path, NULL);
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { arg, NULL });
-        f->client = test_bus_connect(f->bus);
-}
-
-static void fixture_teardown(Fixture *f, gconstpointer data) {
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
-}
-
-static void inject_events(Fixture *f, unsigned n) {
-        test_inject_lock_events(f->client, &f->injected, n);
-}
+static const TestEnvOptions options = { .config_text = config };
 
 typedef struct Delivery {
         uint64_t seq;
@@ -88,7 +62,7 @@ static void expect_dead_lettered(TestProcess *c, guint *from, uint64_t seq, cons
         g_assert_cmpstr(line, ==, expected);
 }
 
-static uint64_t counter(Fixture *f, const char *path, const char *name) {
+static uint64_t counter(TestEnv *f, const char *path, const char *name) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *type;
@@ -107,7 +81,7 @@ static uint64_t counter(Fixture *f, const char *path, const char *name) {
 }
 
 typedef struct CounterWait {
-        Fixture *f;
+        TestEnv *f;
         const char *path, *name;
         uint64_t value;
 } CounterWait;
@@ -119,7 +93,7 @@ static bool counter_reached(void *userdata) {
 }
 
 /* Counters settle after the consumer's acks are processed: wait for the value, with a deadline. */
-static void wait_counter(Fixture *f, const char *path, const char *name, uint64_t value) {
+static void wait_counter(TestEnv *f, const char *path, const char *name, uint64_t value) {
         CounterWait w = { f, path, name, value };
 
         if (!test_bus_wait_for(f->client, counter_reached, &w, TEST_TIMEOUT_USEC))
@@ -127,12 +101,12 @@ static void wait_counter(Fixture *f, const char *path, const char *name, uint64_
                         counter(f, path, name), value);
 }
 
-static void test_ordered_ack(Fixture *f, gconstpointer data) {
+static void test_ordered_ack(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL;
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, NULL);
         guint from = 0;
 
-        inject_events(f, 6);
+        test_env_inject_lock_events(f, 6);
         for (uint64_t seq = 1; seq <= 6; seq++)
                 expect_delivery(c, &from, seq, 1, NULL);
         wait_counter(f, path, "Delivered", 6);
@@ -145,14 +119,14 @@ static void test_ordered_ack(Fixture *f, gconstpointer data) {
 }
 
 /* Each event Nacked twice: attempts 1, 2, 3 in order, and the next event only after. */
-static void check_retry_schedule(Fixture *f, const char *policy, const uint64_t gaps_usec[2]) {
+static void check_retry_schedule(TestEnv *f, const char *policy, const uint64_t gaps_usec[2]) {
         g_autofree char *path = NULL;
         g_autofree char *policy_arg = g_strconcat("--backoff-policy=", policy, NULL);
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--nack=2", "--retry=3",
                                              "--backoff-delay=PT0.1S", policy_arg, NULL);
         guint from = 0;
 
-        inject_events(f, 3);
+        test_env_inject_lock_events(f, 3);
         for (uint64_t seq = 1; seq <= 3; seq++) {
                 Delivery d[3];
 
@@ -173,22 +147,22 @@ static void check_retry_schedule(Fixture *f, const char *policy, const uint64_t 
         test_process_free(c);
 }
 
-static void test_linear_backoff(Fixture *f, gconstpointer data) {
+static void test_linear_backoff(TestEnv *f, gconstpointer data) {
         check_retry_schedule(f, "linear", (const uint64_t[]) { 100000, 200000 });
 }
 
-static void test_exponential_backoff(Fixture *f, gconstpointer data) {
+static void test_exponential_backoff(TestEnv *f, gconstpointer data) {
         check_retry_schedule(f, "exponential", (const uint64_t[]) { 200000, 400000 });
 }
 
-static void test_unordered_window(Fixture *f, gconstpointer data) {
+static void test_unordered_window(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL;
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--unordered", "--window=3", "--ignore",
                                              "--ack-timeout=3600000000", NULL);
         g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
         guint from = 0;
 
-        inject_events(f, 7);
+        test_env_inject_lock_events(f, 7);
         for (unsigned i = 0; i < 3; i++)
                 g_hash_table_add(seen, GUINT_TO_POINTER(next_delivery(c, &from).seq));
         g_assert_cmpuint(g_hash_table_size(seen), ==, 3);
@@ -199,7 +173,7 @@ static void test_unordered_window(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
-static void test_reject_and_redrive(Fixture *f, gconstpointer data) {
+static void test_reject_and_redrive(TestEnv *f, gconstpointer data) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autofree char *path = NULL;
@@ -209,7 +183,7 @@ static void test_reject_and_redrive(Fixture *f, gconstpointer data) {
         uint64_t seq;
         int r;
 
-        inject_events(f, 2);
+        test_env_inject_lock_events(f, 2);
         expect_delivery(c, &from, 1, 1, NULL);
         expect_dead_lettered(c, &dead_from, 1, "rejected");
         expect_delivery(c, &from, 2, 1, NULL);
@@ -250,7 +224,7 @@ static void test_reject_and_redrive(Fixture *f, gconstpointer data) {
 }
 
 /* The seqs of GetDeadLetters(offset, limit), in the order given. */
-static GArray *dead_letter_page(Fixture *f, const char *path, uint32_t offset, uint32_t limit) {
+static GArray *dead_letter_page(TestEnv *f, const char *path, uint32_t offset, uint32_t limit) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         GArray *seqs = g_array_new(false, false, sizeof(uint64_t));
@@ -281,16 +255,16 @@ static void assert_seqs(GArray *seqs, guint n, uint64_t first) {
 }
 
 /* More dead letters than one page: they come in pages of at most 1000, by position. */
-static void test_dead_letter_pages(Fixture *f, gconstpointer data) {
+static void test_dead_letter_pages(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL;
         /* 1 in flight, never answered; of the rest, all but the newest pushed out of a backlog of 1. */
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--ignore", "--queue-limit=1",
                                              "--ack-timeout=3600000000", NULL);
         guint from = 0;
 
-        inject_events(f, 1);
+        test_env_inject_lock_events(f, 1);
         expect_delivery(c, &from, 1, 1, NULL);
-        inject_events(f, 1201);
+        test_env_inject_lock_events(f, 1201);
         wait_counter(f, path, "DeadLettered", 1200);
         {
                 g_autoptr(GArray) all = dead_letter_page(f, path, 0, 0);
@@ -312,13 +286,13 @@ static void test_dead_letter_pages(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
-static void test_retries_exhausted(Fixture *f, gconstpointer data) {
+static void test_retries_exhausted(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL;
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--ignore", "--retry=1",
                                              "--ack-timeout=100000", "--backoff-delay=PT0.05S", NULL);
         guint from = 0, dead_from = 0;
 
-        inject_events(f, 2);
+        test_env_inject_lock_events(f, 2);
         /* Ordered: the first holds the second until it is given up on. */
         expect_delivery(c, &from, 1, 1, NULL);
         expect_delivery(c, &from, 1, 2, NULL);
@@ -331,13 +305,13 @@ static void test_retries_exhausted(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
-static void test_dropped_signal(Fixture *f, gconstpointer data) {
+static void test_dropped_signal(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL;
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--ignore-first", "--ack-timeout=200000",
                                              "--backoff-delay=PT0.05S", NULL);
         guint from = 0;
 
-        inject_events(f, 3);
+        test_env_inject_lock_events(f, 3);
         for (uint64_t seq = 1; seq <= 3; seq++) {
                 Delivery first, second;
 
@@ -350,16 +324,16 @@ static void test_dropped_signal(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
-static void test_queue_limit(Fixture *f, gconstpointer data) {
+static void test_queue_limit(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL;
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--ignore", "--queue-limit=2",
                                              "--ack-timeout=3600000000", NULL);
         guint from = 0, dead_from = 0;
 
-        inject_events(f, 1);
+        test_env_inject_lock_events(f, 1);
         expect_delivery(c, &from, 1, 1, NULL);
         /* 1 is out and never answered; 2..5 wait, but only 2 may: the oldest waiting are dead-lettered. */
-        inject_events(f, 4);
+        test_env_inject_lock_events(f, 4);
         expect_dead_lettered(c, &dead_from, 2, "queue-limit");
         expect_dead_lettered(c, &dead_from, 3, "queue-limit");
         wait_counter(f, path, "Pending", 2);
@@ -368,7 +342,7 @@ static void test_queue_limit(Fixture *f, gconstpointer data) {
 }
 
 typedef struct ObjectGone {
-        Fixture *f;
+        TestEnv *f;
         const char *path;
 } ObjectGone;
 
@@ -385,7 +359,7 @@ static bool subscription_gone(void *userdata) {
         return gone;
 }
 
-static void test_owner_leaves(Fixture *f, gconstpointer data) {
+static void test_owner_leaves(TestEnv *f, gconstpointer data) {
         TestSignals *removed = test_signals_watch(f->client,
                                                   "type='signal',sender='org.ptpsync1',"
                                                   "interface='org.freedesktop.DBus.ObjectManager',"
@@ -411,7 +385,7 @@ static void test_owner_leaves(Fixture *f, gconstpointer data) {
         test_signals_free(removed);
 }
 
-static char *owner_of(Fixture *f, const char *path) {
+static char *owner_of(TestEnv *f, const char *path) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char *owner = NULL;
 
@@ -427,14 +401,14 @@ static bool detached(void *userdata) {
         return isempty(owner);
 }
 
-static void test_durable_reattach(Fixture *f, gconstpointer data) {
+static void test_durable_reattach(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL, *path2 = NULL;
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--name=agent", "--exit-after=2", NULL);
         ObjectGone g = { f, NULL };
         guint from = 0;
 
         /* Event 1 acked, event 2 received and never answered: the consumer exits on it. */
-        inject_events(f, 3);
+        test_env_inject_lock_events(f, 3);
         expect_delivery(c, &from, 1, 1, NULL);
         expect_delivery(c, &from, 2, 1, NULL);
         g_assert_true(test_process_wait_exit(c, TEST_TIMEOUT_USEC));
@@ -442,7 +416,7 @@ static void test_durable_reattach(Fixture *f, gconstpointer data) {
         g_assert_true(test_bus_wait_for(f->client, detached, &g, TEST_TIMEOUT_USEC));
 
         /* Detached: events keep queueing. */
-        inject_events(f, 2);
+        test_env_inject_lock_events(f, 2);
         wait_counter(f, path, "Pending", 4);
         g_assert_cmpuint(counter(f, path, "AckedSequence"), ==, 1);
 
@@ -458,25 +432,19 @@ static void test_durable_reattach(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
-static void test_name_in_use(Fixture *f, gconstpointer data) {
-        g_autofree char *bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
-        TestProcess *first = test_consumer_start(f->bus, PTP_STATUS, NULL, "--name=only-one", NULL);
-        const char *argv[] = { g_getenv("PTPSYNC_CONSUMER"), bus_arg, "--address=" PTP_STATUS, "--name=only-one",
-                               NULL };
-        TestProcess *second = test_process_spawn(argv);
-        const char *line;
-        guint from = 0;
+static void test_name_in_use(TestEnv *f, gconstpointer data) {
+        TestProcess *first = test_consumer_start(f->bus, PTP_STATUS, NULL, "--name=only-one", NULL), *second;
+        g_autofree char *line = NULL;
 
         /* Two live consumers cannot share one durable subscription. */
-        line = test_process_wait_line(second, "", &from, TEST_TIMEOUT_USEC);
-        g_assert_nonnull(line);
+        line = test_consumer_first_line(f->bus, NULL, PTP_STATUS, &second, "--name=only-one", NULL);
         if (!g_str_has_prefix(line, "error org.ptpsync1.Error.AlreadyAttached "))
                 g_error("a second owner for a durable name: %s", line);
         test_process_free(second);
         test_process_free(first);
 }
 
-static void test_foreign_ack(Fixture *f, gconstpointer data) {
+static void test_foreign_ack(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL, *out = NULL, *err = NULL;
         g_autoptr(GError) error = NULL;
         TestProcess *c;
@@ -488,7 +456,7 @@ static void test_foreign_ack(Fixture *f, gconstpointer data) {
                 return;
         }
         c = test_consumer_start(f->bus, PTP_STATUS, &path, "--ignore", "--ack-timeout=3600000000", NULL);
-        inject_events(f, 1);
+        test_env_inject_lock_events(f, 1);
         expect_delivery(c, &from, 1, 1, NULL);
 
         g_autofree char *bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
@@ -505,7 +473,7 @@ static void test_foreign_ack(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
-static void test_stopped_consumer_isolated(Fixture *f, gconstpointer data) {
+static void test_stopped_consumer_isolated(TestEnv *f, gconstpointer data) {
         g_autofree char *stopped_path = NULL, *path = NULL;
         /* Unordered, a large window and retries every millisecond: as much as one consumer may have outstanding. */
         TestProcess *stopped = test_consumer_start(f->bus, PTP_STATUS, &stopped_path, "--stop-after=1",
@@ -514,7 +482,7 @@ static void test_stopped_consumer_isolated(Fixture *f, gconstpointer data) {
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, NULL);
         guint from = 0, stopped_from = 0;
 
-        inject_events(f, 1);
+        test_env_inject_lock_events(f, 1);
         expect_delivery(stopped, &stopped_from, 1, 1, NULL);
         /* The first is stopped now; the other must get every event promptly all the same. */
         for (uint64_t seq = 1; seq <= 20; seq++) {
@@ -522,7 +490,7 @@ static void test_stopped_consumer_isolated(Fixture *f, gconstpointer data) {
                 Delivery d;
 
                 if (seq > 1)
-                        inject_events(f, 1);
+                        test_env_inject_lock_events(f, 1);
                 expect_delivery(c, &from, seq, 1, &d);
                 /* Stretched only under valgrind: the normal builds hold it to 2 s. */
                 if (seq > 1 && d.at - sent > test_slow_usec(2 * G_USEC_PER_SEC))
@@ -548,7 +516,7 @@ static bool counter_reached_reading(void *userdata) {
         return counter_reached(args[0]);
 }
 
-static void test_blocked_consumer_pinged(Fixture *f, gconstpointer data) {
+static void test_blocked_consumer_pinged(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL;
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--unordered", "--window=1024",
                                              "--ignore-first", "--ack-timeout=1000000", "--retry=100",
@@ -557,7 +525,7 @@ static void test_blocked_consumer_pinged(Fixture *f, gconstpointer data) {
 
         CounterWait w = { f, path, "Delivered", 1100 };
 
-        inject_events(f, 1100);
+        test_env_inject_lock_events(f, 1100);
         /* Its lines are read meanwhile: a consumer stuck writing to a full pipe answers nothing, pings included. */
         if (!test_bus_wait_for(f->client, counter_reached_reading, (void *[]) { &w, c }, TEST_TIMEOUT_USEC))
                 g_error("Delivered stayed at %" G_GUINT64_FORMAT ", expected 1100 (Pending %" G_GUINT64_FORMAT
@@ -568,7 +536,7 @@ static void test_blocked_consumer_pinged(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
-static void test_initial_state(Fixture *f, gconstpointer data) {
+static void test_initial_state(TestEnv *f, gconstpointer data) {
         g_autofree char *path = NULL;
         TestProcess *c;
         guint from = 0;
@@ -581,13 +549,13 @@ static void test_initial_state(Fixture *f, gconstpointer data) {
         expect_delivery(c, &from, 1, 1, NULL);
         expect_delivery(c, &from, 2, 1, NULL);
         expect_delivery(c, &from, 3, 1, NULL);
-        inject_events(f, 1); /* HOLDOVER: lock-state 4, sync-state 5 */
+        test_env_inject_lock_events(f, 1); /* HOLDOVER: lock-state 4, sync-state 5 */
         expect_delivery(c, &from, 4, 1, NULL);
         expect_delivery(c, &from, 5, 1, NULL);
         test_process_free(c);
 }
 
-static void test_list_and_cancel(Fixture *f, gconstpointer data) {
+static void test_list_and_cancel(TestEnv *f, gconstpointer data) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autofree char *path = NULL;
@@ -608,7 +576,7 @@ static void test_list_and_cancel(Fixture *f, gconstpointer data) {
         test_process_free(c);
 }
 
-static void test_bad_options(Fixture *f, gconstpointer data) {
+static void test_bad_options(TestEnv *f, gconstpointer data) {
         static const struct {
                 const char *address, *key, *type, *value, *error;
         } cases[] = {
@@ -653,38 +621,19 @@ static void test_bad_options(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(count, ==, 0);
 }
 
-/* A consumer run as nobody; returns its first line: "subscribed ..." or "error ...". */
-static char *nobody_consumer(TestBus *b, TestProcess **ret) {
-        g_autofree char *bus_arg = g_strconcat("--bus=", b->address, NULL);
-        const char *argv[] = { "runuser", "-u", "nobody", "--", g_getenv("PTPSYNC_CONSUMER"), bus_arg,
-                               "--address=" PTP_STATUS, NULL };
-        TestProcess *p = test_process_spawn(argv);
-        const char *line;
-        guint from = 0;
-
-        line = test_process_wait_line(p, "", &from, TEST_TIMEOUT_USEC);
-        g_assert_nonnull(line);
-        *ret = p;
-        return g_strdup(line);
-}
-
 static void test_quota(void) {
-        TestBus *b;
-        TestDaemon *d;
+        static const TestEnvOptions o = { .config_text = "[Quota]\nSubscriptionsPerUser=2\n" };
+        TestEnv *e;
         TestProcess *c[3] = {}, *root[3] = {};
-        g_autofree char *path = NULL, *arg = NULL;
 
         if (geteuid() != 0) {
                 g_test_skip("running consumers as nobody needs root");
                 return;
         }
-        b = test_bus_start();
-        path = test_bus_write_file(b, "ptpsyncd.conf", "[Quota]\nSubscriptionsPerUser=2\n");
-        arg = g_strconcat("--config=", path, NULL);
-        d = test_daemon_start(b, (const char *const[]) { arg, NULL });
+        e = test_env_start(&o);
 
         for (unsigned i = 0; i < 3; i++) {
-                g_autofree char *line = nobody_consumer(b, &c[i]);
+                g_autofree char *line = test_consumer_first_line(e->bus, "nobody", PTP_STATUS, &c[i], NULL);
 
                 if (i < 2)
                         g_assert_true(g_str_has_prefix(line, "subscribed "));
@@ -693,32 +642,28 @@ static void test_quota(void) {
         }
         /* Root has no quota. */
         for (unsigned i = 0; i < 3; i++)
-                root[i] = test_consumer_start(b, PTP_STATUS, NULL, NULL);
+                root[i] = test_consumer_start(e->bus, PTP_STATUS, NULL, NULL);
 
         for (unsigned i = 0; i < 3; i++) {
                 test_process_free(c[i]);
                 test_process_free(root[i]);
         }
-        test_daemon_stop(d);
-        test_daemon_free(d);
-        test_bus_stop(b);
+        test_env_stop(e);
 }
 
 /* SubscriptionsPerConnection= holds one connection of a user, SubscriptionsMax= everyone, root included. */
 static void test_connection_and_total_quota(void) {
-        g_autofree char *path = NULL, *arg = NULL, *bus_arg = NULL;
-        TestBus *b = test_bus_start();
-        TestDaemon *d;
-        sd_bus *root;
+        static const TestEnvOptions o = {
+                .config_text = "[Quota]\nSubscriptionsPerConnection=2\nSubscriptionsMax=5\n",
+        };
+        g_autofree char *bus_arg = NULL;
+        TestEnv *e = test_env_start(&o);
+        sd_bus *root = e->client; /* the test's own connection is root's */
         unsigned made = 0;
-
-        path = test_bus_write_file(b, "ptpsyncd.conf", "[Quota]\nSubscriptionsPerConnection=2\nSubscriptionsMax=5\n");
-        arg = g_strconcat("--config=", path, NULL);
-        d = test_daemon_start(b, (const char *const[]) { arg, NULL });
 
         if (geteuid() == 0) {
                 const char *argv[] = { "runuser", "-u", "nobody", "--", g_getenv("PTPSYNC_CONSUMER"),
-                                       bus_arg = g_strconcat("--bus=", b->address, NULL), "--address=" PTP_STATUS,
+                                       bus_arg = g_strconcat("--bus=", e->bus->address, NULL), "--address=" PTP_STATUS,
                                        "--count=3", NULL };
                 TestProcess *p = test_process_spawn(argv);
                 const char *line;
@@ -736,7 +681,6 @@ static void test_connection_and_total_quota(void) {
                 g_test_message("a connection of another uid needs root (runuser): that part skipped");
 
         /* Root has no quota, but the daemon holds 5 at most. */
-        root = test_bus_connect(b);
         g_assert_true(test_bus_wait_for(root, test_no_subscriptions, root, TEST_TIMEOUT_USEC));
         for (unsigned i = 0; i < 6; i++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -752,15 +696,12 @@ static void test_connection_and_total_quota(void) {
                 sd_bus_error_free(&error);
         }
         g_assert_cmpuint(made, ==, 5);
-        sd_bus_flush_close_unref(root);
-        test_daemon_stop(d);
-        test_daemon_free(d);
-        test_bus_stop(b);
+        test_env_stop(e);
 }
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
-#define ADD(name, fn) g_test_add("/subscriptions/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(name, fn) test_env_add("/subscriptions/" name, &options, fn)
         ADD("ordered-ack", test_ordered_ack);
         ADD("linear-backoff", test_linear_backoff);
         ADD("exponential-backoff", test_exponential_backoff);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * TestEnv: what an integration test stands on -- a private bus, a
+ * configuration file, the real daemon READY on it, and the test's own client
+ * connection -- set up and torn down in one place (tests/harness.h has the
+ * parts). It is a GTest fixture of its own (test_env_add()) or, for a test
+ * that starts one in its body, test_env_start()/test_env_stop().
+ */
+#pragma once
+
+#include "harness.h"
+
+typedef struct TestEnvOptions {
+        const char *config_text;        /* written to <bus dir>/ptpsyncd.conf, passed as --config= (NULL: none) */
+        const char *const *daemon_args; /* more arguments, NULL-terminated (may be NULL); @BUS_DIR@ in
+                                         * them stands for the bus's temporary directory */
+        const char *bus_config;         /* extra busconfig XML for test_bus_start_with() (NULL: none) */
+        const char *events_match;       /* a match the client records in env->events, from before the daemon starts */
+        bool log;                       /* the daemon's stderr to env->log_path, shown when the test failed */
+        bool no_daemon;                 /* the bus (and config file) only: no daemon, no client */
+} TestEnvOptions;
+
+typedef struct TestEnv {
+        TestBus *bus;
+        TestDaemon *daemon; /* NULL while stopped */
+        sd_bus *client;     /* the test's own connection, a bus client */
+        char *config_path;  /* NULL without config_text */
+        char *log_path;     /* NULL without log */
+        TestSignals *events; /* NULL without events_match */
+        guint seen;          /* env->events before this index are consumed (test_env_wait_event()) */
+        unsigned injected;   /* lock-state events test_env_inject_lock_events() injected */
+        GPtrArray *daemon_argv; /* char*, what test_env_daemon_start() passes, NULL-terminated */
+} TestEnv;
+
+/* Sets up a zeroed TestEnv; o may be NULL (a bus, the daemon with no arguments, a client). */
+void test_env_setup(TestEnv *e, const TestEnvOptions *o);
+/* Closes the client, stops the daemon if it runs (asserting a clean exit), stops the bus. */
+void test_env_teardown(TestEnv *e);
+
+TestEnv *test_env_start(const TestEnvOptions *o);
+void test_env_stop(TestEnv *e);
+
+/* As GTest fixture functions: data is the const TestEnvOptions * (or NULL). */
+void test_env_fixture_setup(TestEnv *e, gconstpointer options);
+void test_env_fixture_teardown(TestEnv *e, gconstpointer options);
+#define test_env_add(path, options, fn) \
+        g_test_add(path, TestEnv, options, test_env_fixture_setup, fn, test_env_fixture_teardown)
+
+/* Starts the daemon (again) with the same arguments and waits for READY=1; fails the test if it does not come. */
+void test_env_daemon_start(TestEnv *e);
+/* SIGTERM, asserting a clean exit (test_daemon_stop()), and frees it. */
+void test_env_daemon_stop(TestEnv *e);
+/* Kills it (SIGKILL: no goodbye, nothing flushed), reaps it and starts it again on the same store. */
+void test_env_daemon_crash_and_restart(TestEnv *e);
+
+/* test_inject_lock_events() on the client, counted in e->injected. */
+void test_env_inject_lock_events(TestEnv *e, unsigned n);
+
+/*
+ * Waits for an event in e->events, after those consumed, whose source ends in source_suffix (NULL:
+ * any) and one of whose values (as TestEvent has them) is value; consumes up to it. False at the deadline.
+ */
+bool test_env_wait_event(TestEnv *e, const char *source_suffix, const char *value, uint64_t timeout_usec);
+/* Whether the daemon's log has count lines containing needle, within the deadline, processing the client. */
+bool test_env_log_has(TestEnv *e, const char *needle, unsigned count, uint64_t timeout_usec);
