@@ -10,8 +10,7 @@
 BusFace *bus_face_free(BusFace *f) {
         if (!f)
                 return NULL;
-        if (f->manager && bus_face(f->manager) == f)
-                manager_set_ops(f->manager, NULL, NULL);
+        /* The manager is gone by now (or was told to forget us): f->manager is not to be touched. */
         peers_free(f->peers);
         auth_registry_free(f->auth);
         sd_bus_flush_close_unref(f->bus);

@@ -343,11 +343,9 @@ static int on_disconnected(sd_bus_message *message, void *userdata, sd_bus_error
         return sd_event_exit(m->event, EXIT_FAILURE);
 }
 
-int bus_face_new(BusFace **ret, Manager *m, const char *bus_spec) {
-        _cleanup_(bus_face_freep) BusFace *f = g_new0(BusFace, 1);
+static int bus_face_setup(BusFace *f, Manager *m, const char *bus_spec) {
         int r;
 
-        assert(!bus_face(m));
         f->manager = m;
         r = bus_open(&f->bus, bus_spec);
         if (r < 0)
@@ -396,6 +394,21 @@ int bus_face_new(BusFace **ret, Manager *m, const char *bus_spec) {
                                 "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch for the loss of the bus: %m");
+        return 0;
+}
+
+int bus_face_new(BusFace **ret, Manager *m, const char *bus_spec) {
+        _cleanup_(bus_face_freep) BusFace *f = g_new0(BusFace, 1);
+        int r;
+
+        assert(!bus_face(m));
+        r = bus_face_setup(f, m, bus_spec);
+        if (r < 0) {
+                /* The manager lives on (to be freed by the caller): it must not speak through a freed face. */
+                if (bus_face(m) == f)
+                        manager_set_ops(m, NULL, NULL);
+                return r;
+        }
         *ret = TAKE_PTR(f);
         return 0;
 }
