@@ -9,14 +9,9 @@
 
 #include "bridge-config.h"
 #include "common/duration.h"
+#include "common/glib-keyfile.h"
 #include "net-syntax.h"
 #include "quote-value.h"
-
-/* Far more than any real configuration; bounds what a wrong path (/dev/zero, a log) can cost. */
-#define CONFIG_SIZE_MAX (1024 * 1024)
-
-/* GKeyFile quotes a whole bad line, which may be up to CONFIG_SIZE_MAX long. */
-#define MESSAGE_MAX 256
 
 typedef bool (*BridgeConfigParse)(BridgeConfig *c, const char *group, const char *key, const char *value,
                                   GError **error);
@@ -380,14 +375,6 @@ static const BridgeConfigKey *key_find(const char *group, const char *key) {
         return NULL;
 }
 
-/* GKeyFile's messages quote the bad line as it is, control characters and all. */
-static void error_escape(GError *e) {
-        g_autofree char *escaped = escape_text(e->message, MESSAGE_MAX);
-
-        g_free(e->message);
-        e->message = g_steal_pointer(&escaped);
-}
-
 static bool parse_group(BridgeConfig *c, GKeyFile *kf, const char *group, GError **error) {
         g_auto(GStrv) keys = NULL;
 
@@ -406,7 +393,6 @@ static bool parse_group(BridgeConfig *c, GKeyFile *kf, const char *group, GError
 
         /* A key given twice is listed twice, with the last value each time (GKeyFile keeps the last). */
         for (char **key = keys; *key; key++) {
-                g_autoptr(GError) e = NULL;
                 g_autofree char *value = NULL;
                 const BridgeConfigKey *k = key_find(group, *key);
 
@@ -418,14 +404,9 @@ static bool parse_group(BridgeConfig *c, GKeyFile *kf, const char *group, GError
                         return false;
                 }
 
-                /* Undoes the \s, \n, ... escapes. On a bad one it sets an error but may still return a value. */
-                value = g_key_file_get_string(kf, group, *key, &e);
-                if (e) {
-                        error_escape(e);
-                        g_propagate_prefixed_error(error, g_steal_pointer(&e), "Key \"%s\" in group [%s]: ",
-                                                   k->key, group);
+                value = keyfile_get_string(kf, group, k->key, error);
+                if (!value)
                         return false;
-                }
 
                 if (!k->parse(c, group, k->key, value, error))
                         return false;
@@ -461,56 +442,19 @@ bool bridge_config_check(const BridgeConfig *c, const char *v2_name, const char 
         return true;
 }
 
-static size_t line_number(const char *data, const char *p) {
-        size_t line = 1;
-
-        for (; data < p; data++)
-                if (*data == '\n')
-                        line++;
-        return line;
-}
-
-/* Refuses what is not a small text file before GKeyFile sees it, with an error saying where. */
-static bool check_text(const char *data, gsize length, GError **error) {
-        const char *bad = NULL;
-
-        if (length > CONFIG_SIZE_MAX) {
-                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
-                            "Configuration is larger than %d bytes", CONFIG_SIZE_MAX);
-                return false;
-        }
-        /* Also stops at a NUL byte, which would cut a line short in GKeyFile. */
-        if (length == 0 || g_utf8_validate_len(data, length, &bad))
-                return true;
-
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "Line %zu %s", line_number(data, bad),
-                    *bad == '\0' ? "contains a NUL byte" : "is not valid UTF-8");
-        return false;
-}
-
 /* Parsed into a copy, swapped in only when all of it was good: on error c is as it was. */
 bool bridge_config_load_from_data(BridgeConfig *c, const char *data, gsize length, GError **error) {
         g_auto(BridgeConfig) tmp = {};
         g_autoptr(GKeyFile) kf = NULL;
-        g_autoptr(GError) e = NULL;
         g_auto(GStrv) groups = NULL;
         BridgeConfig old;
 
         g_return_val_if_fail(c, false);
         g_return_val_if_fail(data || length == 0, false);
 
-        if (length == (gsize) -1)
-                length = strlen(data);
-        if (!check_text(data, length, error))
+        kf = keyfile_parse(data, length, error);
+        if (!kf)
                 return false;
-
-        /* KEEP_TRANSLATIONS: otherwise GKeyFile silently drops "V2[de]=" instead of it being an unknown key. */
-        kf = g_key_file_new();
-        if (!g_key_file_load_from_data(kf, length > 0 ? data : "", length, G_KEY_FILE_KEEP_TRANSLATIONS, &e)) {
-                error_escape(e);
-                g_propagate_error(error, g_steal_pointer(&e));
-                return false;
-        }
 
         bridge_config_copy(&tmp, c);
         groups = g_key_file_get_groups(kf, NULL);
@@ -526,46 +470,6 @@ bool bridge_config_load_from_data(BridgeConfig *c, const char *data, gsize lengt
         return true;
 }
 
-static bool set_error_from_errno(GError **error, int e) {
-        g_set_error_literal(error, G_FILE_ERROR, g_file_error_from_errno(e), g_strerror(e));
-        return false;
-}
-
-static void close_fd(int *fd) {
-        if (*fd >= 0)
-                (void) close(*fd);
-}
-
-/* Reads at most CONFIG_SIZE_MAX + 1 bytes: enough for check_text() to refuse a larger file. */
-static bool read_file_bounded(const char *path, char **ret, gsize *ret_size, GError **error) {
-        g_autoptr(GString) s = g_string_new(NULL);
-        __attribute__((cleanup(close_fd))) int fd = -1;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return set_error_from_errno(error, errno);
-        if (S_ISDIR(st.st_mode))
-                return set_error_from_errno(error, EISDIR);
-
-        while (s->len <= CONFIG_SIZE_MAX) {
-                char buf[4096];
-                ssize_t n = read(fd, buf, MIN(sizeof buf, (gsize) CONFIG_SIZE_MAX + 1 - s->len));
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return set_error_from_errno(error, errno);
-                if (n == 0)
-                        break;
-                g_string_append_len(s, buf, n);
-        }
-
-        *ret_size = s->len;
-        *ret = g_string_free(g_steal_pointer(&s), FALSE);
-        return true;
-}
-
 bool bridge_config_load(BridgeConfig *c, const char *path, bool explicit_path, GError **error) {
         g_autoptr(GError) e = NULL;
         g_autofree char *data = NULL;
@@ -574,7 +478,7 @@ bool bridge_config_load(BridgeConfig *c, const char *path, bool explicit_path, G
         g_return_val_if_fail(c, false);
         g_return_val_if_fail(path, false);
 
-        if (!read_file_bounded(path, &data, &size, &e)) {
+        if (!keyfile_read_bounded(path, &data, &size, &e)) {
                 if (!explicit_path && g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT))
                         return true;
                 g_propagate_prefixed_error(error, g_steal_pointer(&e), "%s: ", path);

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 
 #include "common/address.h"
+#include "common/glib-keyfile.h"
 #include "model/alias.h"
 #include "config/config.h"
 #include "common/quote.h"
@@ -23,12 +24,6 @@ _Static_assert(RUNTIME_DIRECTORY_MAX + PTP4L_NAME_MAX + (sizeof(PTP4L_EVENTS_SOC
 
 /* The keys of every [ptp4l NAME] group are in ptp4l_keys under this group. */
 #define PTP4L_GROUP "ptp4l"
-
-/* Far more than any real configuration; bounds what a wrong path (/dev/zero, a log) can cost. */
-#define CONFIG_SIZE_MAX (1024 * 1024)
-
-/* GKeyFile quotes a whole bad line, which may be up to CONFIG_SIZE_MAX long. */
-#define MESSAGE_MAX 256
 
 /*
  * data is what the table is for: the Config for config_keys, the Ptp4lConfig for ptp4l_keys. group
@@ -262,14 +257,6 @@ static Ptp4lConfig *config_find_ptp4l(const Config *c, const char *name) {
                         return p;
         }
         return NULL;
-}
-
-/* GKeyFile's messages quote the bad line as it is, control characters and all. */
-static void error_escape(GError *e) {
-        char *m = g_strdup(ESCAPE_MAX(e->message, MESSAGE_MAX));
-
-        g_free(e->message);
-        e->message = m;
 }
 
 static _printf_(5, 6) bool invalid_value(
@@ -656,7 +643,6 @@ static bool config_parse_keys(GKeyFile *kf, const char *group, const ConfigKey *
 
         /* A key given twice is listed twice, with the last value each time (GKeyFile keeps the last). */
         for (char **key = keys; *key; key++) {
-                g_autoptr(GError) e = NULL;
                 g_autofree char *value = NULL;
                 const ConfigKey *k;
 
@@ -667,13 +653,9 @@ static bool config_parse_keys(GKeyFile *kf, const char *group, const ConfigKey *
                         return false;
                 }
 
-                /* Undoes the \s, \n, ... escapes. On a bad one it sets an error but may still return a value. */
-                value = g_key_file_get_string(kf, group, *key, &e);
-                if (e) {
-                        error_escape(e);
-                        g_propagate_prefixed_error(error, TAKE_PTR(e), "Key \"%s\" in group [%s]: ", k->key, group);
+                value = keyfile_get_string(kf, group, k->key, error);
+                if (!value)
                         return false;
-                }
 
                 if (!k->parse(data, group, k->key, value, error))
                         return false;
@@ -831,34 +813,6 @@ static bool config_check_ptp4l(const Config *c, GError **error) {
         return true;
 }
 
-static size_t line_number(const char *data, const char *p) {
-        size_t line = 1;
-
-        for (; data < p; data++)
-                if (*data == '\n')
-                        line++;
-        return line;
-}
-
-/* Refuses what is not a small text file before GKeyFile sees it, with an error saying where. */
-static bool config_check_text(const char *data, size_t length, GError **error) {
-        const char *bad = NULL;
-
-        if (length > CONFIG_SIZE_MAX) {
-                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
-                            "Configuration is larger than %d bytes", CONFIG_SIZE_MAX);
-                return false;
-        }
-
-        /* Also stops at a NUL byte, which would cut a line short in GKeyFile. */
-        if (length == 0 || g_utf8_validate_len(data, length, &bad))
-                return true;
-
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "Line %zu %s",
-                    line_number(data, bad), *bad == '\0' ? "contains a NUL byte" : "is not valid UTF-8");
-        return false;
-}
-
 /*
  * On success, the values set in the text replace those in c and the others stay. On error, c is
  * left exactly as it was (as config_init() made it, when it came from there): everything is
@@ -867,28 +821,15 @@ static bool config_check_text(const char *data, size_t length, GError **error) {
 bool config_load_from_data(Config *c, const char *data, size_t length, GError **error) {
         _cleanup_(config_done) Config tmp = {};
         g_autoptr(GKeyFile) kf = NULL;
-        g_autoptr(GError) e = NULL;
         g_auto(GStrv) groups = NULL;
         Config old;
 
         g_return_val_if_fail(c, false);
         g_return_val_if_fail(data || length == 0, false);
 
-        /* As with g_key_file_load_from_data(): (size_t) -1 means NUL-terminated. */
-        if (length == SIZE_MAX)
-                length = strlen(data);
-
-        if (!config_check_text(data, length, error))
+        kf = keyfile_parse(data, length, error);
+        if (!kf)
                 return false;
-
-        /* KEEP_TRANSLATIONS: otherwise GKeyFile silently drops "NodeName[de]=" unless the locale is de,
-         * instead of it being reported as an unknown key. */
-        kf = g_key_file_new();
-        if (!g_key_file_load_from_data(kf, length > 0 ? data : "", length, G_KEY_FILE_KEEP_TRANSLATIONS, &e)) {
-                error_escape(e);
-                g_propagate_error(error, TAKE_PTR(e));
-                return false;
-        }
 
         config_copy(&tmp, c);
 
@@ -909,43 +850,6 @@ bool config_load_from_data(Config *c, const char *data, size_t length, GError **
         return true;
 }
 
-static bool set_error_from_errno(GError **error, int e) {
-        g_set_error_literal(error, G_FILE_ERROR, g_file_error_from_errno(e), g_strerror(e));
-        return false;
-}
-
-/* Reads at most CONFIG_SIZE_MAX + 1 bytes: enough for config_load_from_data() to refuse a larger file. */
-static bool read_file_bounded(const char *path, char **ret, size_t *ret_size, GError **error) {
-        g_autoptr(GString) s = g_string_new(NULL);
-        _cleanup_close_ int fd = -1;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return set_error_from_errno(error, errno);
-        if (S_ISDIR(st.st_mode))
-                return set_error_from_errno(error, EISDIR);
-
-        while (s->len <= CONFIG_SIZE_MAX) {
-                char buf[4096];
-                ssize_t n;
-
-                n = read(fd, buf, MIN(sizeof buf, (size_t) CONFIG_SIZE_MAX + 1 - s->len));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return set_error_from_errno(error, errno);
-                if (n == 0)
-                        break;
-
-                g_string_append_len(s, buf, n);
-        }
-
-        *ret_size = s->len;
-        *ret = g_string_free(TAKE_PTR(s), FALSE);
-        return true;
-}
-
 bool config_load_from_file(Config *c, const char *path, bool must_exist, GError **error) {
         g_autoptr(GError) e = NULL;
         g_autofree char *data = NULL;
@@ -954,7 +858,7 @@ bool config_load_from_file(Config *c, const char *path, bool must_exist, GError 
         g_return_val_if_fail(c, false);
         g_return_val_if_fail(path, false);
 
-        if (!read_file_bounded(path, &data, &size, &e)) {
+        if (!keyfile_read_bounded(path, &data, &size, &e)) {
                 if (!must_exist && g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT))
                         return true;
 
