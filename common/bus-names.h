@@ -23,6 +23,10 @@
 #define SUBSCRIPTION_OBJECT_PREFIX "/org/ptpsync1/subscription"
 #define SUBSCRIPTION_INTERFACE "org.ptpsync1.Subscription"
 
+/* systemd's interface for a service's logging (org.freedesktop.LogControl1(5)). */
+#define LOG_CONTROL_OBJECT_PATH "/org/freedesktop/LogControl1"
+#define LOG_CONTROL_INTERFACE "org.freedesktop.LogControl1"
+
 #define BUS_ERROR_NO_SUCH_RESOURCE      "org.ptpsync1.Error.NoSuchResource"
 #define BUS_ERROR_NO_DATA               "org.ptpsync1.Error.NoData"
 #define BUS_ERROR_INVALID_ADDRESS       "org.ptpsync1.Error.InvalidAddress"

@@ -62,8 +62,17 @@ static void help(void) {
                "                         RuntimeDirectory= from the configuration, else\n"
                "                         $RUNTIME_DIRECTORY as systemd sets it, else %s)\n"
                "\n"
+               "     --log-level=LEVEL   Log messages of LEVEL and above: emerg, alert, crit,\n"
+               "                         err, warning, notice, info (the default) or debug\n"
+               "     --log-target=TARGET Where messages go: console (stderr), journal\n"
+               "                         (journald's native socket, with fields), null, or auto\n"
+               "                         (the default: the journal when stderr is connected to\n"
+               "                         it, else the console). Both can be changed while\n"
+               "                         running, through org.freedesktop.LogControl1\n"
+               "                         (systemctl service-log-level ptpsyncd debug)\n"
+               "\n"
                "Environment:\n"
-               "  PTPSYNCD_LOG_LEVEL     err, warning, notice, info (the default) or debug\n"
+               "  PTPSYNCD_LOG_LEVEL     The level when --log-level= is not given\n"
                "\n"
                "Exit status:\n"
                "  0 on SIGTERM or SIGINT, 1 on failure (including losing the bus), 2 for an\n"
@@ -76,7 +85,7 @@ static void help(void) {
 /* Returns 1 to run, 0 to exit successfully (--help), or a negative errno. */
 static int parse_argv(int argc, char *argv[], Options *o) {
         enum { ARG_VERSION = 0x100, ARG_BUS, ARG_NODE_NAME, ARG_CONFIG, ARG_SOURCE, ARG_STATE_DIR,
-               ARG_RUNTIME_DIR, ARG_PTP4L_SOCKET };
+               ARG_RUNTIME_DIR, ARG_PTP4L_SOCKET, ARG_LOG_LEVEL, ARG_LOG_TARGET };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -87,6 +96,8 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
                 { "ptp4l-socket", required_argument, NULL, ARG_PTP4L_SOCKET },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 {},
         };
         int c;
@@ -138,6 +149,18 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                                                        "at most %d bytes.", optarg, SOCKET_PATH_MAX);
                         o->overrides.ptp4l_socket = optarg;
                         break;
+                case ARG_LOG_LEVEL:
+                        if (log_level_from_string(optarg) < 0)
+                                return log_error_errno(EINVAL, "Unknown --log-level=%s: expected " LOG_LEVEL_NAMES ".",
+                                                       optarg);
+                        log_set_max_level(log_level_from_string(optarg));
+                        break;
+                case ARG_LOG_TARGET:
+                        if (log_target_from_string(optarg) < 0)
+                                return log_error_errno(EINVAL, "Unknown --log-target=%s: expected " LOG_TARGET_NAMES
+                                                       ".", optarg);
+                        log_set_target(log_target_from_string(optarg));
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -185,7 +208,7 @@ static int run(int argc, char *argv[]) {
         sigset_t mask;
         int r;
 
-        log_setup();
+        log_setup("ptpsyncd", "PTPSYNCD_LOG_LEVEL");
         config_init(&config);
         r = parse_argv(argc, argv, &o);
         if (r <= 0)

@@ -12,6 +12,7 @@
 #include "common/notify.h"
 #include "bus/bus-face.h"
 #include "bus/event-bus.h"
+#include "bus/log-control-bus.h"
 #include "bus/manager-bus.h"
 #include "common/quote.h"
 #include "bus/resource-bus.h"
@@ -60,7 +61,7 @@ int bus_authorize_caller(Manager *m, sd_bus_message *message, AuthAction action,
  * What needs the caller's uid: anything on a subscription (its methods, and its
  * properties, some of which only its owner may read), the ObjectManager (which
  * lists only the caller's subscriptions), and the Manager's and Simulator's
- * calls that act. Reading state does not wait.
+ * calls that act, and setting how the daemon logs. Reading state does not wait.
  */
 static bool call_needs_identity(sd_bus_message *call) {
         const char *path = sd_bus_message_get_path(call), *interface = sd_bus_message_get_interface(call);
@@ -69,7 +70,8 @@ static bool call_needs_identity(sd_bus_message *call) {
         if (path && (streq(path, SUBSCRIPTION_OBJECT_PREFIX) ||
                      g_str_has_prefix(path, SUBSCRIPTION_OBJECT_PREFIX "/")))
                 return true;
-        if (streq_ptr(interface, "org.freedesktop.DBus.ObjectManager") || streq_ptr(interface, SIMULATOR_INTERFACE))
+        if (streq_ptr(interface, "org.freedesktop.DBus.ObjectManager") || streq_ptr(interface, SIMULATOR_INTERFACE) ||
+            log_control_bus_call_needs_identity(call))
                 return true;
         return streq_ptr(interface, MANAGER_INTERFACE) &&
                (streq_ptr(member, "Subscribe") || streq_ptr(member, "ListSubscriptions") ||
@@ -374,6 +376,9 @@ static int bus_face_setup(BusFace *f, Manager *m, const char *bus_spec) {
                                 return r;
                 }
         r = subscription_bus_register(m);
+        if (r < 0)
+                return r;
+        r = log_control_bus_register(m);
         if (r < 0)
                 return r;
         if (m->source == SOURCE_SIM) {

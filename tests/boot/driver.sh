@@ -179,12 +179,31 @@ scenario_reload() {
         [[ $line == *"_SYSTEMD_UNIT=ptpsyncd.service"* && $line == *"PRIORITY=3"* && $line == *"SYSLOG_IDENTIFIER=ptpsyncd"* ]] ||
                 fail "the refusal is not in the journal at priority err: $(journalctl -b -u ptpsyncd.service -q -n 5 --no-pager)"
         ok "systemctl reload with a bad file fails, ptpsyncd runs on; the journal has the refusal naming NoSuchGroup, PRIORITY=3, _SYSTEMD_UNIT=ptpsyncd.service"
-        if busctl introspect org.ptpsync1 /org/freedesktop/LogControl1 >/dev/null 2>&1; then
-                systemctl service-log-level ptpsyncd.service debug || fail "systemctl service-log-level ptpsyncd debug failed"
-                ok "systemctl service-log-level ptpsyncd debug"
-        else
-                skip "systemctl service-log-level: ptpsyncd has no org.freedesktop.LogControl1 yet"
+}
+
+# systemctl service-log-level through org.freedesktop.LogControl1, and the
+# journal's native protocol: the daemon's own fields (CODE_FUNC, ...) arrive.
+scenario_log_control() {
+        local entry level
+        systemctl service-log-level ptpsyncd.service debug || fail "systemctl service-log-level ptpsyncd debug failed"
+        level=$(systemctl service-log-level ptpsyncd.service) || fail "systemctl service-log-level ptpsyncd failed"
+        [[ $level == debug ]] || fail "service-log-level says \"$level\" after setting debug"
+        wait_for journal_has_field CODE_FUNC=property_set_log_level "MESSAGE=Log level set to debug" ||
+                fail "no entry with CODE_FUNC=property_set_log_level: $(journalctl -b -u ptpsyncd.service -q -n 5 --no-pager)"
+        entry=$(journalctl -b -u ptpsyncd.service --no-pager -o export CODE_FUNC=property_set_log_level | tr '\0' ' ')
+        [[ $entry == *"CODE_FILE="*"log-control-bus.c"* && $entry == *"PRIORITY=6"* && $entry == *"SYSLOG_IDENTIFIER=ptpsyncd"* ]] ||
+                fail "the entry lacks CODE_FILE, PRIORITY=6 or SYSLOG_IDENTIFIER: $entry"
+        systemctl service-log-level ptpsyncd.service info || fail "systemctl service-log-level ptpsyncd info failed"
+        if systemctl service-log-level ptpsyncd.service verbose 2>/dev/null; then
+                fail "systemctl service-log-level ptpsyncd verbose succeeded"
         fi
+        [[ $(systemctl service-log-level ptpsyncd.service) == info ]] || fail "a refused level changed the level"
+        ok "systemctl service-log-level ptpsyncd debug, then info; \"verbose\" refused; the journal entry has CODE_FILE, CODE_FUNC, PRIORITY=6, SYSLOG_IDENTIFIER=ptpsyncd"
+}
+
+# The journal has an entry of ptpsyncd.service matching $1 whose export contains $2.
+journal_has_field() {
+        journalctl -b -u ptpsyncd.service --no-pager -o export "$1" | tr '\0' ' ' | grep -qa "$2"
 }
 
 # ptpsyncd.service restarted once more than NRestarts $1, with a main process other than $2, and up.
@@ -318,7 +337,7 @@ scenario_wait_fails() {
 }
 
 : >"$RESULTS"
-for s in waiting lock http security reload sigkill watchdog activation polkit wait_fails; do
+for s in waiting lock http security reload log_control sigkill watchdog activation polkit wait_fails; do
         log "== $s"
         # In a subshell of its own, not tested with || (which would turn set -e off in it).
         set +e
