@@ -73,6 +73,16 @@ int verb_watch(char **args) {
                 ptpsync_resource_list_free(list);
                 if (r < 0)
                         return client_failed("Failed to reach ptpsyncd", r);
+                /* A subscription needs an address: everything is the node's prefix, as a watch without one. */
+                if (arg_durable) {
+                        _cleanup_free_ char *node = NULL;
+
+                        r = get_node_name(&node);
+                        if (r != 0)
+                                return r;
+                        if (asprintf(&address, "/cluster/node/%s/", node) < 0)
+                                return EXIT_FAIL;
+                }
         }
 
         sigemptyset(&mask);

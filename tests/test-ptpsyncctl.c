@@ -483,6 +483,38 @@ static void test_watch_durable(TestEnv *f, gconstpointer data) {
         test_process_free(p);
 }
 
+/* Without an address, as the man page's example has it: durably, everything the node has. */
+static void test_watch_durable_all(TestEnv *f, gconstpointer data) {
+        g_auto(Result) subs = {};
+        g_auto(Result) cancel = {};
+        g_autofree char *line = NULL;
+        g_autofree char *id = NULL;
+        TestProcess *p;
+        const char *l;
+        guint from = 0;
+
+        p = spawn_ctl(f, (const char *const[]) { "watch", "--durable=ctl-all", NULL });
+        l = inject_until_line(f, p, "", &from);
+        g_assert_nonnull(l);
+        g_assert_nonnull(strstr(l, " " LOCK " "));
+        test_inject(f->client, OS_CLOCK, "CLOCK_REALTIME", "locked", 2);
+        l = test_process_wait_line(p, "", &from, TEST_TIMEOUT_USEC);
+        while (l && !strstr(l, OS_CLOCK))
+                l = test_process_wait_line(p, "", &from, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(l);
+
+        RUN(f, &subs, "--no-legend", "subscriptions");
+        g_assert_cmpint(subs.status, ==, 0);
+        line = find_line(subs.out, " ctl-all ");
+        g_assert_nonnull(line);
+        g_assert_nonnull(strstr(line, " " TEST_PREFIX " "));
+        id = g_strndup(line, 32);
+        RUN(f, &cancel, "cancel", id);
+        g_assert_cmpint(cancel.status, ==, 0);
+        g_assert_true(exited_with(p, 0));
+        test_process_free(p);
+}
+
 /* Polls `dead-letters` until the subscription holds n of them. */
 static void wait_dead_letters(TestEnv *f, const char *path, guint n, gint64 deadline) {
         for (;;) {
@@ -578,6 +610,7 @@ int main(int argc, char *argv[]) {
         ADD("wait", test_wait);
         ADD("watch", test_watch);
         ADD("watch-durable", test_watch_durable);
+        ADD("watch-durable-all", test_watch_durable_all);
         ADD("dead-letters", test_dead_letters);
         ADD("inject", test_inject_cmd);
         return g_test_run();
