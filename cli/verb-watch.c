@@ -145,8 +145,11 @@ int verb_wait(char **args) {
         } else {
                 _cleanup_free_ char *node = NULL;
 
-                /* The node's sync-state: its name comes from the daemon, so wait for the daemon first. */
-                while (!ptpsync_client_get_daemon_owner(client)) {
+                /*
+                 * The node's sync-state: its name comes from the daemon, so wait for the daemon first;
+                 * --timeout=0 checks once, now: it asks the daemon, not whether its owner is known yet.
+                 */
+                while (arg_timeout != 0 && !ptpsync_client_get_daemon_owner(client)) {
                         uint64_t now = now_usec(CLOCK_MONOTONIC);
                         if (now >= deadline)
                                 goto timeout;

@@ -20,6 +20,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 #define LOCK "sync/ptp-status/lock-state"
 #define OS_CLOCK "sync/sync-status/os-clock-sync-state"
 #define LOCK_ADDRESS TEST_PREFIX LOCK
+#define SYNC_STATE "sync/sync-status/sync-state"
 
 /* Holdover never runs out during a test. */
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
@@ -368,6 +369,22 @@ static void test_wait(TestEnv *f, gconstpointer data) {
         test_process_free(p);
         test_process_free(q);
 
+        /* --timeout=0 checks once, now: reached (the default sync-state and an address alike). */
+        for (const char *const *addr = (const char *const[]) { SYNC_STATE, LOCK, NULL }; *addr; addr++) {
+                g_auto(Result) now = {};
+                g_auto(Result) now_json = {};
+
+                if (streq(*addr, SYNC_STATE))
+                        RUN(f, &now, "wait", "--timeout=0");
+                else
+                        RUN(f, &now, "wait", "--timeout=0", *addr);
+                g_assert_cmpint(now.status, ==, 0);
+                g_assert_cmpstr(now.err, ==, "");
+                RUN(f, &now_json, "--json", "wait", "--timeout=0", *addr);
+                g_assert_cmpint(now_json.status, ==, 0);
+                assert_jq(f->bus, now_json.out, ".reached == true");
+        }
+
         /* Not reached: the timeout's exit status, after the timeout. */
         test_inject(f->client, LOCK, "ens1f0", "unlocked", 5);
         start = g_get_monotonic_time();
@@ -375,6 +392,23 @@ static void test_wait(TestEnv *f, gconstpointer data) {
         g_assert_cmpint(timeout.status, ==, 6);
         g_assert_cmpint(g_get_monotonic_time() - start, >=, G_USEC_PER_SEC);
         g_assert_nonnull(strstr(timeout.err, "Timed out"));
+        /* --timeout=0: not reached now is a timeout at once. */
+        for (const char *const *addr = (const char *const[]) { SYNC_STATE, LOCK, NULL }; *addr; addr++) {
+                g_auto(Result) now = {};
+                g_auto(Result) now_json = {};
+
+                start = g_get_monotonic_time();
+                if (streq(*addr, SYNC_STATE))
+                        RUN(f, &now, "wait", "--timeout=0");
+                else
+                        RUN(f, &now, "wait", "--timeout=0", *addr);
+                g_assert_cmpint(now.status, ==, 6);
+                g_assert_nonnull(strstr(now.err, "Timed out"));
+                g_assert_cmpint(g_get_monotonic_time() - start, <, TEST_TIMEOUT_USEC);
+                RUN(f, &now_json, "--json", "wait", "--timeout=0", *addr);
+                g_assert_cmpint(now_json.status, ==, 6);
+                assert_jq(f->bus, now_json.out, ".reached == false");
+        }
         RUN(f, &holdover, "wait", "--state=HOLDOVER", "--timeout=10", LOCK_ADDRESS);
         g_assert_cmpint(holdover.status, ==, 0);
         RUN(f, &none, "wait", "--timeout=1", "/cluster/node/elsewhere/sync");
