@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "build-config.h"
 #include "ptpsyncctl.h"
 #include "common/quote.h"
+#include "common/timespan.h"
 #include "common/util.h"
 
 const char *arg_bus = NULL; /* NULL: the system bus */
@@ -86,7 +86,9 @@ static void help(void) {
                "     --durable=NAME      watch: subscribe durably with NAME and acknowledge\n"
                "     --state=STATE       wait: the state to reach (default LOCKED; a clock\n"
                "                         class for clock-class)\n"
-               "     --timeout=SEC       wait: give up after SEC seconds (default: infinity)\n"
+               "     --timeout=SPAN      wait: give up after SPAN, a time span such as 30 (seconds),\n"
+               "                         5s, 1min 30s, 500ms, or infinity (the default); 0:\n"
+               "                         check once, now\n"
                "\n"
                "Colours are used only when standard output is a terminal and $NO_COLOR is\n"
                "unset, never with --json.\n"
@@ -99,22 +101,6 @@ static void help(void) {
                "  4  access denied\n"
                "  5  no such resource or subscription\n"
                "  6  timeout (wait)\n");
-}
-
-static int parse_timeout(const char *s, uint64_t *ret) {
-        char *end;
-        double d;
-
-        if (streq(s, "infinity")) {
-                *ret = UINT64_MAX;
-                return 0;
-        }
-        errno = 0;
-        d = strtod(s, &end);
-        if (errno != 0 || end == s || *end || !isfinite(d) || d < 0 || d > 1e9)
-                return -EINVAL;
-        *ret = (uint64_t) (d * (double) USEC_PER_SEC);
-        return 0;
 }
 
 typedef struct Verb {
@@ -164,6 +150,7 @@ int main(int argc, char *argv[]) {
                 {},
         };
         const Verb *verb = NULL;
+        const char *reason;
         unsigned n_args;
         int c, r;
 
@@ -214,8 +201,9 @@ int main(int argc, char *argv[]) {
                         arg_state = optarg;
                         break;
                 case ARG_TIMEOUT:
-                        if (parse_timeout(optarg, &arg_timeout) < 0) {
-                                log_error("Invalid --timeout=%s: expected seconds, or infinity.", QUOTE(optarg));
+                        if (!timespan_parse(optarg, &arg_timeout, &reason)) {
+                                log_error("Invalid --timeout=%s: %s (a time span such as 30, 5s, "
+                                          "1min 30s, 500ms or infinity).", QUOTE(optarg), reason);
                                 return EXIT_USAGE;
                         }
                         break;

@@ -135,7 +135,9 @@ finish:
 
 int verb_wait(char **args) {
         _cleanup_free_ char *address = NULL;
-        uint64_t deadline = arg_timeout == UINT64_MAX ? UINT64_MAX : now_usec(CLOCK_MONOTONIC) + arg_timeout;
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
+        /* A span of centuries is as good as infinity, and must not wrap. */
+        uint64_t deadline = arg_timeout >= UINT64_MAX - start ? UINT64_MAX : start + arg_timeout;
         int r;
 
         if (args[1]) {

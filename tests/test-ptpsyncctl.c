@@ -149,6 +149,17 @@ static void test_usage(void) {
         g_assert_cmpint(m.status, ==, 2);
         run(NULL, (const char *const[]) { "wait", "--timeout=soon", NULL }, &t);
         g_assert_cmpint(t.status, ==, 2);
+        g_assert_nonnull(strstr(t.err, "Invalid --timeout=\"soon\": "));
+        for (const char *const *span = (const char *const[]) { "--timeout=5 parsecs", "--timeout=-1s",
+                                                                "--timeout=", "--timeout=1e3", NULL };
+             *span; span++) {
+                g_auto(Result) bad = {};
+
+                run(NULL, (const char *const[]) { "wait", *span, NULL }, &bad);
+                g_assert_cmpint(bad.status, ==, 2);
+                g_assert_nonnull(strstr(bad.err, "Invalid --timeout="));
+                g_assert_nonnull(strstr(bad.err, "time span"));
+        }
         run(NULL, (const char *const[]) { "--frobnicate", "status", NULL }, &o);
         g_assert_cmpint(o.status, ==, 2);
         /* A state no resource can have would make wait wait forever: refused at once. */
@@ -191,6 +202,18 @@ static void test_no_daemon(void) {
                 run(b, (const char *const[]) { "wait", "--timeout=0.5", NULL }, &r);
                 g_assert_cmpint(r.status, ==, 6);
                 g_assert_cmpint(g_get_monotonic_time() - start, >=, 500 * 1000);
+                g_assert_nonnull(strstr(r.err, "Timed out"));
+        }
+        /* systemd time spans, as in units: each one the time it says. */
+        for (const char *const *span = (const char *const[]) { "--timeout=500ms", "--timeout=0.2s 300ms",
+                                                                "--timeout=0.0083333min", NULL };
+             *span; span++) {
+                g_auto(Result) r = {};
+                gint64 start = g_get_monotonic_time();
+
+                run(b, (const char *const[]) { "wait", *span, NULL }, &r);
+                g_assert_cmpint(r.status, ==, 6);
+                g_assert_cmpint(g_get_monotonic_time() - start, >=, 499 * 1000);
                 g_assert_nonnull(strstr(r.err, "Timed out"));
         }
         test_bus_stop(b);
