@@ -85,7 +85,9 @@ static void help(void) {
                "     --no-legend         Do not print headers and footers\n"
                "     --durable=NAME      watch: subscribe durably with NAME and acknowledge\n"
                "     --state=STATE       wait: the state to reach (default LOCKED; a clock\n"
-               "                         class for clock-class)\n"
+               "                         class for clock-class, a GNSS state for\n"
+               "                         gnss-sync-status); refused if the resource\n"
+               "                         cannot have it\n"
                "     --timeout=SPAN      wait: give up after SPAN, a time span such as 30 (seconds),\n"
                "                         5s, 1min 30s, 500ms, or infinity (the default); 0:\n"
                "                         check once, now\n"
@@ -124,17 +126,6 @@ static const Verb verbs[] = {
         { "reload", 0, 0, verb_reload, true },
         { "inject", 3, 4, verb_inject, false },
 };
-
-/* A value some resource can have: a sync state, a clock class, or an O-RAN GNSS state (upper case, '-'). */
-static bool state_is_valid(const char *s) {
-        size_t digits = strspn(s, "0123456789");
-
-        if (digits > 0 && digits <= 3 && s[digits] == '\0')
-                return atoi(s) <= 255;
-        if (!(s[0] >= 'A' && s[0] <= 'Z'))
-                return false;
-        return s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ-")] == '\0';
-}
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS, ARG_JSON, ARG_NO_LEGEND, ARG_DURABLE, ARG_STATE, ARG_TIMEOUT };
@@ -193,9 +184,7 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_STATE:
                         if (!state_is_valid(optarg)) {
-                                log_error("Invalid --state=%s: expected LOCKED, HOLDOVER, FREERUN, a clock class "
-                                          "0..255, or a GNSS state such as SYNCHRONIZED (upper case).",
-                                          QUOTE(optarg));
+                                log_error("Invalid --state=%s: expected %s.", QUOTE(optarg), state_valid_help());
                                 return EXIT_USAGE;
                         }
                         arg_state = optarg;

@@ -168,6 +168,10 @@ int verb_wait(char **args) {
                         return EXIT_FAIL;
         }
 
+        r = check_state_for_address(address, arg_state, !args[1] || args[1][0] != '/');
+        if (r != 0)
+                return r;
+
         if (deadline == UINT64_MAX)
                 r = ptpsync_client_wait_for_state(client, address, arg_state, UINT64_MAX);
         else {

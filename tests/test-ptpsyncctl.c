@@ -164,13 +164,16 @@ static void test_usage(void) {
         g_assert_cmpint(o.status, ==, 2);
         /* A state no resource can have would make wait wait forever: refused at once. */
         for (const char *const *state = (const char *const[]) { "--state=locked", "--state=", "--state=256",
-                                                                 "--state=Locked", NULL };
+                                                                 "--state=Locked", "--state=LOCKD",
+                                                                 "--state=BOGUS", "--state=006", "--state=-6",
+                                                                 NULL };
              *state; state++) {
                 g_auto(Result) bad = {};
 
                 run(NULL, (const char *const[]) { "wait", *state, NULL }, &bad);
                 g_assert_cmpint(bad.status, ==, 2);
                 g_assert_nonnull(strstr(bad.err, "Invalid --state="));
+                g_assert_nonnull(strstr(bad.err, "expected LOCKED, HOLDOVER, FREERUN, a clock class 0..255"));
         }
 }
 
@@ -438,6 +441,59 @@ static void test_wait(TestEnv *f, gconstpointer data) {
         g_assert_cmpint(none.status, ==, 5);
 }
 
+typedef struct StateCase {
+        const char *state, *address, *needle; /* state NULL: the default, LOCKED */
+} StateCase;
+
+/* A state the resource cannot have would be waited for forever: refused (2), naming what it can have. */
+static void test_wait_state(TestEnv *f, gconstpointer data) {
+        static const StateCase refused[] = {
+                { "--state=6", LOCK, "a lock-state resource is LOCKED, HOLDOVER or FREERUN" },
+                { "--state=6", LOCK_ADDRESS, "a lock-state resource is LOCKED, HOLDOVER or FREERUN" },
+                { "--state=6", NULL, "a sync-state resource is LOCKED, HOLDOVER or FREERUN" },
+                { "--state=SYNCHRONIZED", OS_CLOCK, "a os-clock-sync-state resource is LOCKED" },
+                { "--state=LOCKED", "sync/ptp-status/clock-class", "a clock-class resource is a clock class" },
+                { NULL, "sync/ptp-status/clock-class", "a clock-class resource is a clock class, 0..255" },
+                { "--state=LOCKED", "sync/gnss-status/gnss-sync-status", "is SYNCHRONIZED, ACQUIRING-SYNC" },
+                /* A prefix: every resource under it must be in the state, and clock-class cannot be LOCKED. */
+                { "--state=LOCKED", "sync/ptp-status", "\"" TEST_PREFIX "sync/ptp-status\": a clock-class" },
+                { "--state=6", "sync", "a sync-state resource" },
+                /* An exact resource address, of any node. */
+                { "--state=LOCKED", "/cluster/node/elsewhere/sync/ptp-status/clock-class", "a clock-class" },
+        };
+        g_auto(Result) ok = {};
+        g_auto(Result) ok_gnss = {};
+
+        for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+                g_auto(Result) r = {};
+                g_auto(Result) j = {};
+                const char *args[6] = { "wait", "--timeout=0" };
+                size_t n = 2;
+
+                if (refused[i].state)
+                        args[n++] = refused[i].state;
+                if (refused[i].address)
+                        args[n++] = refused[i].address;
+                run(f->bus, args, &r);
+                if (r.status != 2 || !strstr(r.err, "cannot be reached by") || !strstr(r.err, refused[i].needle))
+                        g_error("wait %s %s: exit %d, %s", strna(refused[i].state), strna(refused[i].address),
+                                r.status, r.err);
+                g_assert_cmpstr(r.out, ==, "");
+                memmove(args + 1, args, sizeof(args) - sizeof(args[0]));
+                args[0] = "--json";
+                run(f->bus, args, &j);
+                g_assert_cmpint(j.status, ==, 2);
+                g_assert_cmpstr(j.out, ==, "");
+        }
+
+        /* What the resource can have is waited for as before. */
+        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        RUN(f, &ok, "wait", "--state=6", "--timeout=10", "sync/ptp-status/clock-class");
+        g_assert_cmpint(ok.status, ==, 0);
+        RUN(f, &ok_gnss, "wait", "--state=SYNCHRONIZED", "--timeout=0", "sync/gnss-status/gnss-sync-status");
+        g_assert_cmpint(ok_gnss.status, ==, 6); /* no data: not reached, but a state it can have */
+}
+
 /* Injects lock events until the watcher prints a line with needle (it may not be listening yet). */
 static const char *inject_until_line(TestEnv *f, TestProcess *p, const char *needle, guint *from) {
         gint64 deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
@@ -665,6 +721,7 @@ int main(int argc, char *argv[]) {
         ADD("get", test_get);
         ADD("status", test_status);
         ADD("wait", test_wait);
+        ADD("wait-state", test_wait_state);
         ADD("watch", test_watch);
         ADD("watch-durable", test_watch_durable);
         ADD("watch-durable-all", test_watch_durable_all);
