@@ -20,6 +20,7 @@
 
 #include "build-config.h"
 #include "ptpsyncctl.h"
+#include "common/dbus-address.h"
 #include "common/quote.h"
 #include "common/timespan.h"
 #include "common/util.h"
@@ -77,9 +78,10 @@ static void help(void) {
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the package version\n"
-               "     --bus=system|ADDRESS\n"
-               "                         Connect to the system bus (default) or the D-Bus\n"
-               "                         address ADDRESS (unix:path=...)\n"
+               "     --bus=system|session|ADDRESS\n"
+               "                         Connect to the system bus (default), the user's\n"
+               "                         session bus, or the D-Bus address ADDRESS\n"
+               "                         (unix:path=...)\n"
                "     --json              One JSON object per line; events in the O-RAN\n"
                "                         (CloudEvents 1.0) shape\n"
                "     --no-legend         Do not print headers and footers\n"
@@ -105,11 +107,76 @@ static void help(void) {
                "  6  timeout (wait)\n");
 }
 
+static bool is_hex_digits(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+                        return false;
+        return true;
+}
+
+/* An object path under SUBSCRIPTION_OBJECT_PREFIX, 32 hex digits, or a UUID (8-4-4-4-12), as the ids are. */
+static bool subscription_id_is_valid(const char *id) {
+        static const size_t uuid_groups[] = { 8, 4, 4, 4, 12 };
+        const char *p = id;
+
+        if (strncmp(id, SUBSCRIPTION_OBJECT_PREFIX "/", strlen(SUBSCRIPTION_OBJECT_PREFIX "/")) == 0)
+                p = id + strlen(SUBSCRIPTION_OBJECT_PREFIX "/");
+        if (strlen(p) == 32)
+                return is_hex_digits(p, 32);
+        if (p != id || strlen(p) != 36)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(uuid_groups); i++) {
+                if (!is_hex_digits(p, uuid_groups[i]))
+                        return false;
+                p += uuid_groups[i];
+                if (*p == '-')
+                        p++;
+                else if (i < ELEMENTSOF(uuid_groups) - 1)
+                        return false;
+        }
+        return *p == '\0';
+}
+
+/* "system", "session" (found as sd-bus finds it), or a D-Bus address, checked before it is used. */
+static int parse_bus(const char *s) {
+        static char session[DBUS_ADDRESS_MAX + 1];
+        const char *reason, *e;
+
+        if (streq(s, "system")) {
+                arg_bus = NULL;
+                return 0;
+        }
+        if (streq(s, "session")) {
+                if ((e = getenv("DBUS_SESSION_BUS_ADDRESS")) && !isempty(e))
+                        snprintf(session, sizeof(session), "%s", e);
+                else if ((e = getenv("XDG_RUNTIME_DIR")) && !isempty(e))
+                        snprintf(session, sizeof(session), "unix:path=%s/bus", e);
+                else {
+                        log_error("--bus=session: neither $DBUS_SESSION_BUS_ADDRESS nor $XDG_RUNTIME_DIR is set.");
+                        return EXIT_FAIL;
+                }
+                s = session;
+                if (!dbus_address_is_valid(s, &reason)) {
+                        log_error("--bus=session: the session bus address %s %s.", QUOTE(s), reason);
+                        return EXIT_USAGE;
+                }
+                arg_bus = s;
+                return 0;
+        }
+        if (!dbus_address_is_valid(s, &reason)) {
+                log_error("Invalid --bus=%s: not system, session or a D-Bus address: it %s.", QUOTE(s), reason);
+                return EXIT_USAGE;
+        }
+        arg_bus = s;
+        return 0;
+}
+
 typedef struct Verb {
         const char *name;
         unsigned min_args, max_args; /* besides the verb */
         int (*run)(char **args);
         bool needs_client;
+        bool takes_id; /* its argument is a subscription ID */
 } Verb;
 
 static const Verb verbs[] = {
@@ -119,10 +186,10 @@ static const Verb verbs[] = {
         { "watch", 0, 1, verb_watch, true },
         { "wait", 0, 1, verb_wait, true },
         { "subscriptions", 0, 0, verb_subscriptions, true },
-        { "dead-letters", 1, 1, verb_dead_letters, true },
-        { "redrive", 1, 1, verb_redrive_or_purge, true },
-        { "purge", 1, 1, verb_redrive_or_purge, true },
-        { "cancel", 1, 1, verb_cancel, true },
+        { "dead-letters", 1, 1, verb_dead_letters, true, true },
+        { "redrive", 1, 1, verb_redrive_or_purge, true, true },
+        { "purge", 1, 1, verb_redrive_or_purge, true, true },
+        { "cancel", 1, 1, verb_cancel, true, true },
         { "reload", 0, 0, verb_reload, true },
         { "inject", 3, 4, verb_inject, false },
 };
@@ -158,6 +225,8 @@ int main(int argc, char *argv[]) {
                 if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9')
                         shifted[n_shifted++] = ++argv[i];
 
+        /* getopt_long() names the program by argv[0]: "ptpsyncctl:", as every other message, not its path. */
+        argv[0] = program_invocation_short_name;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
@@ -167,7 +236,9 @@ int main(int argc, char *argv[]) {
                         printf("ptpsyncctl %s\n", PACKAGE_VERSION);
                         return EXIT_OK;
                 case ARG_BUS:
-                        arg_bus = streq(optarg, "system") ? NULL : optarg;
+                        r = parse_bus(optarg);
+                        if (r != 0)
+                                return r;
                         break;
                 case ARG_JSON:
                         arg_json = true;
@@ -220,6 +291,12 @@ int main(int argc, char *argv[]) {
         if (n_args < verb->min_args || n_args > verb->max_args) {
                 log_error("%s: %s arguments; see --help.", verb->name,
                           n_args < verb->min_args ? "too few" : "too many");
+                return EXIT_USAGE;
+        }
+        if (verb->takes_id && !subscription_id_is_valid(argv[optind + 1])) {
+                log_error("%s: invalid subscription ID %s: expected its object path (" SUBSCRIPTION_OBJECT_PREFIX
+                          "/ and 32 hex digits), its 32 hex digits, or its UUID.",
+                          verb->name, QUOTE(argv[optind + 1]));
                 return EXIT_USAGE;
         }
         if (arg_durable && !streq(verb->name, "watch")) {

@@ -228,7 +228,11 @@ typedef struct BadInput {
 #define CONFIG_PATH "@CONFIG_PATH@"
 
 static const BadInput bad_inputs[] = {
-        { "unknown-option", { "--frobnicate" }, NULL, 2, { "--frobnicate" } },
+        { "unknown-option", { "--frobnicate" }, NULL, 2, { "ptpsyncd: unrecognized option '--frobnicate'" } },
+        { "bus-garbage", { "--bus=garbage" }, NULL, 2,
+          { "Invalid --bus=\"garbage\": not system, session or a D-Bus address: it has no transport" } },
+        { "bus-empty", { "--bus=" }, NULL, 2, { "Invalid --bus=\"\"", "it is empty" } },
+        { "bus-unescaped", { "--bus=unix:path=/run/a b" }, NULL, 2, { "--bus=", "must be %-escaped" } },
         { "positional", { "extra-argument" }, NULL, 2, { "positional" } },
         { "source", { "--source=bogus" }, NULL, 2, { "--source", "bogus" } },
         { "node-name-slash", { "--node-name=du1/x" }, NULL, 2, { "--node-name", "du1/x" } },

@@ -44,6 +44,9 @@ static const char *ctl_path(void) {
         return p;
 }
 
+/* The environment of the next run()s; NULL: the test's own. */
+static char **run_envp = NULL;
+
 /* Runs [runuser -u user --] ptpsyncctl --bus=ADDRESS args... to its end (it must end). */
 static void run_as(TestBus *b, const char *user, const char *const *args, Result *ret) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -57,7 +60,7 @@ static void run_as(TestBus *b, const char *user, const char *const *args, Result
         for (; *args; args++)
                 g_ptr_array_add(argv, g_strdup(*args));
         g_ptr_array_add(argv, NULL);
-        g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, test_spawn_child_setup, NULL,
+        g_spawn_sync(NULL, (char **) argv->pdata, run_envp, G_SPAWN_SEARCH_PATH, test_spawn_child_setup, NULL,
                      &ret->out, &ret->err, &wait_status, &error);
         g_assert_no_error(error);
         ret->status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
@@ -162,6 +165,37 @@ static void test_usage(void) {
         }
         run(NULL, (const char *const[]) { "--frobnicate", "status", NULL }, &o);
         g_assert_cmpint(o.status, ==, 2);
+        /* getopt's messages name the program as the others do, not by its path. */
+        g_assert_nonnull(strstr(o.err, "ptpsyncctl: unrecognized option '--frobnicate'"));
+        g_assert_null(strstr(o.err, "/ptpsyncctl"));
+
+        /* A malformed argument is a usage error (2) naming it, found before anything connects. */
+        static const struct {
+                const char *args[4], *needle;
+        } bad_args[] = {
+                { { "cancel", "nothex" }, "ptpsyncctl: cancel: invalid subscription ID \"nothex\": expected" },
+                { { "dead-letters", "0123" }, "ptpsyncctl: dead-letters: invalid subscription ID \"0123\"" },
+                { { "redrive", "0000000000000000000000000000000g" }, "redrive: invalid subscription ID" },
+                { { "purge", "00000000-0000-0000-0000-00000000000" }, "purge: invalid subscription ID" },
+                { { "cancel", "/org/ptpsync1/subscription/00" }, "cancel: invalid subscription ID" },
+                { { "--bus=garbage", "status" },
+                  "ptpsyncctl: Invalid --bus=\"garbage\": not system, session or a D-Bus address: it has no "
+                  "transport" },
+                { { "--bus=", "status" }, "Invalid --bus=\"\": not system, session or a D-Bus address: it is empty" },
+                { { "--bus=unix:path=/run/a b", "list" }, "must be %-escaped" },
+                { { "--bus=unix:path", "status" }, "has a key without '='" },
+                { { "--json", "--bus=garbage", "status" }, "Invalid --bus=" },
+                { { "--bus", NULL }, "ptpsyncctl: option '--bus' requires an argument" },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(bad_args); i++) {
+                g_auto(Result) bad = {};
+
+                run(NULL, bad_args[i].args, &bad);
+                if (bad.status != 2 || !strstr(bad.err, bad_args[i].needle))
+                        g_error("%s %s: exit %d, %s", bad_args[i].args[0], strna(bad_args[i].args[1]), bad.status,
+                                bad.err);
+                g_assert_cmpstr(bad.out, ==, "");
+        }
         /* A state no resource can have would make wait wait forever: refused at once. */
         for (const char *const *state = (const char *const[]) { "--state=locked", "--state=", "--state=256",
                                                                  "--state=Locked", "--state=LOCKD",
@@ -207,6 +241,38 @@ static void test_no_daemon(void) {
                 g_assert_cmpint(g_get_monotonic_time() - start, >=, 500 * 1000);
                 g_assert_nonnull(strstr(r.err, "Timed out"));
         }
+        /* --bus=session: $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus, as sd-bus finds it. */
+        {
+                g_auto(Result) session = {};
+                g_auto(Result) runtime = {};
+                g_auto(Result) nowhere = {};
+                g_autofree char *dir = g_path_get_dirname(b->address + strlen("unix:path="));
+                g_autofree char *link = g_build_filename(dir, "bus", NULL);
+                g_auto(GStrv) env = g_get_environ();
+
+                g_assert_cmpint(symlink(b->address + strlen("unix:path="), link), ==, 0);
+                env = g_environ_setenv(env, "DBUS_SESSION_BUS_ADDRESS", b->address, TRUE);
+                run_envp = env;
+                run(NULL, (const char *const[]) { "--bus=session", "status", NULL }, &session);
+                g_assert_cmpint(session.status, ==, 3); /* reached that bus: no daemon on it */
+                g_assert_nonnull(strstr(session.err, "not running"));
+
+                env = g_environ_unsetenv(env, "DBUS_SESSION_BUS_ADDRESS");
+                env = g_environ_setenv(env, "XDG_RUNTIME_DIR", dir, TRUE);
+                run_envp = env;
+                run(NULL, (const char *const[]) { "--bus=session", "list", NULL }, &runtime);
+                g_assert_cmpint(runtime.status, ==, 3);
+
+                env = g_environ_unsetenv(env, "XDG_RUNTIME_DIR");
+                run_envp = env;
+                run(NULL, (const char *const[]) { "--bus=session", "list", NULL }, &nowhere);
+                g_assert_cmpint(nowhere.status, ==, 1);
+                g_assert_nonnull(strstr(nowhere.err, "--bus=session: neither $DBUS_SESSION_BUS_ADDRESS nor "
+                                                     "$XDG_RUNTIME_DIR is set."));
+                run_envp = NULL;
+                g_assert_cmpint(unlink(link), ==, 0);
+        }
+
         /* systemd time spans, as in units: each one the time it says. */
         for (const char *const *span = (const char *const[]) { "--timeout=500ms", "--timeout=0.2s 300ms",
                                                                 "--timeout=0.0083333min", NULL };
