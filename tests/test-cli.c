@@ -447,7 +447,9 @@ static void test_state_directory_env(void) {
         test_bus_stop(b);
 }
 
-static void test_bus_lost(void) {
+/* The bus going away, cleanly (SIGTERM) or not (SIGKILL: no goodbye, the socket just closes). */
+static void test_bus_lost(const void *data) {
+        int sig = GPOINTER_TO_INT(data);
         TestBus *b = test_bus_start();
         g_autofree char *log = g_build_filename(b->dir, "ptpsyncd.log", NULL);
         TestDaemon *d = test_daemon_spawn_logged(b, NULL, true, log);
@@ -459,7 +461,7 @@ static void test_bus_lost(void) {
         g_assert_true(ready);
 
         /* Not reaped here: test_bus_stop() does that. */
-        g_assert_cmpint(kill(b->pid, SIGTERM), ==, 0);
+        g_assert_cmpint(kill(b->pid, sig), ==, 0);
         exited = test_daemon_wait_exit(d, TEST_TIMEOUT_USEC);
         if (!exited)
                 test_daemon_free(d); /* kills it, so that a failure leaves nothing behind */
@@ -496,7 +498,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/cli/signal/int", test_sigint);
         g_test_add_func("/cli/name-taken", test_name_taken);
         g_test_add_func("/cli/runtime-dir-error", test_runtime_dir_error);
-        g_test_add_func("/cli/bus-lost", test_bus_lost);
+        g_test_add_data_func("/cli/bus-lost", GINT_TO_POINTER(SIGTERM), test_bus_lost);
+        g_test_add_data_func("/cli/bus-killed", GINT_TO_POINTER(SIGKILL), test_bus_lost);
         g_test_add_func("/cli/state-directory-env", test_state_directory_env);
 
         return g_test_run();
