@@ -57,6 +57,7 @@ int bus_failed(const char *what, int r, const sd_bus_error *error);
 int connect_client(void);
 int connect_raw(void);
 int get_node_name(char **ret);
+int get_node_name_if_running(char **ret); /* *ret NULL, nothing said, when ptpsyncd is not running */
 int resolve_address(const char *address, char **ret);
 int get_string_prop(const char *path, const char *iface, const char *name, char **ret);
 int get_private_string_prop(const char *path, const char *iface, const char *name, char **ret);

@@ -161,9 +161,12 @@ int verb_wait(char **args) {
                         if (r < 0)
                                 return client_failed("Failed to wait for ptpsyncd", r);
                 }
-                r = get_node_name(&node);
+                /* Checked once, now: a daemon that is not running is a state not reached, as for an address. */
+                r = arg_timeout == 0 ? get_node_name_if_running(&node) : get_node_name(&node);
                 if (r != 0)
                         return r;
+                if (!node)
+                        goto timeout;
                 if (asprintf(&address, "/cluster/node/%s/" SYNC_STATE_SUFFIX, node) < 0)
                         return EXIT_FAIL;
         }

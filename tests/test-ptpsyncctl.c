@@ -241,6 +241,17 @@ static void test_no_daemon(void) {
                 g_assert_cmpint(g_get_monotonic_time() - start, >=, 500 * 1000);
                 g_assert_nonnull(strstr(r.err, "Timed out"));
         }
+        /* --timeout=0 checks once: no daemon is not reached (6), for the default sync-state and an address alike. */
+        for (const char *const *addr = (const char *const[]) { NULL, LOCK_ADDRESS }; ; addr++) {
+                g_auto(Result) r = {};
+
+                run(b, (const char *const[]) { "wait", "--timeout=0", *addr, NULL }, &r);
+                g_assert_cmpint(r.status, ==, 6);
+                g_assert_nonnull(strstr(r.err, "Timed out"));
+                if (*addr)
+                        break;
+        }
+
         /* --bus=session: $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus, as sd-bus finds it. */
         {
                 g_auto(Result) session = {};
