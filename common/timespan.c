@@ -131,7 +131,8 @@ static const char *parse_component(const char **p, uint64_t *total) {
         if (overflow || (n != 0 && usec > (TIMESPAN_INFINITY - 1) / n))
                 return "is too long";
         add = n * usec;
-        add += (uint64_t) ((unsigned __int128) fraction * usec / scale);
+        /* usec * fraction / scale, rounded down, without a product that could wrap (fraction < scale <= 10^9). */
+        add += usec / scale * fraction + usec % scale * fraction / scale;
         if (add < n * usec || add > TIMESPAN_INFINITY - 1 - *total)
                 return "is too long";
         *total += add;

@@ -80,6 +80,10 @@ static const ParseCase parse_cases[] = {
         { "1.0000001s",        SEC(1),                    NULL },
         { "0.0000001s",        0,                         NULL },
         { "007s",              SEC(7),                    NULL },
+        { "1.5y",              SEC(47336400),             NULL },
+        { "0.1M",              SEC(262980),               NULL },
+        { "0.333333333h",      UINT64_C(1199999998),      NULL }, /* rounded down, never wrapped */
+        { "0.999999999y",      UINT64_C(31557599968442),  NULL },
         { "18446744073709551614us", TIMESPAN_INFINITY - 1, NULL },
         /* Refused, saying why. */
         { "",                  0,                         R_EMPTY },
