@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +20,9 @@
 
 #include "build-config.h"
 #include "ptpsyncctl.h"
+#include "common/dbus-address.h"
 #include "common/quote.h"
+#include "common/timespan.h"
 #include "common/util.h"
 
 const char *arg_bus = NULL; /* NULL: the system bus */
@@ -77,16 +78,21 @@ static void help(void) {
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the package version\n"
-               "     --bus=system|ADDRESS\n"
-               "                         Connect to the system bus (default) or the D-Bus\n"
-               "                         address ADDRESS (unix:path=...)\n"
+               "     --bus=system|session|ADDRESS\n"
+               "                         Connect to the system bus (default), the user's\n"
+               "                         session bus, or the D-Bus address ADDRESS\n"
+               "                         (unix:path=...)\n"
                "     --json              One JSON object per line; events in the O-RAN\n"
                "                         (CloudEvents 1.0) shape\n"
                "     --no-legend         Do not print headers and footers\n"
                "     --durable=NAME      watch: subscribe durably with NAME and acknowledge\n"
                "     --state=STATE       wait: the state to reach (default LOCKED; a clock\n"
-               "                         class for clock-class)\n"
-               "     --timeout=SEC       wait: give up after SEC seconds (default: infinity)\n"
+               "                         class for clock-class, a GNSS state for\n"
+               "                         gnss-sync-status); refused if the resource\n"
+               "                         cannot have it\n"
+               "     --timeout=SPAN      wait: give up after SPAN, a time span such as\n"
+               "                         30 (seconds), 5s, 1min 30s, 500ms, or infinity\n"
+               "                         (the default); 0: check once, now\n"
                "\n"
                "Colours are used only when standard output is a terminal and $NO_COLOR is\n"
                "unset, never with --json.\n"
@@ -101,19 +107,67 @@ static void help(void) {
                "  6  timeout (wait)\n");
 }
 
-static int parse_timeout(const char *s, uint64_t *ret) {
-        char *end;
-        double d;
+static bool is_hex_digits(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+                        return false;
+        return true;
+}
 
-        if (streq(s, "infinity")) {
-                *ret = UINT64_MAX;
+/* An object path under SUBSCRIPTION_OBJECT_PREFIX, 32 hex digits, or a UUID (8-4-4-4-12), as the ids are. */
+static bool subscription_id_is_valid(const char *id) {
+        static const size_t uuid_groups[] = { 8, 4, 4, 4, 12 };
+        const char *p = id;
+
+        if (strncmp(id, SUBSCRIPTION_OBJECT_PREFIX "/", strlen(SUBSCRIPTION_OBJECT_PREFIX "/")) == 0)
+                p = id + strlen(SUBSCRIPTION_OBJECT_PREFIX "/");
+        if (strlen(p) == 32)
+                return is_hex_digits(p, 32);
+        if (p != id || strlen(p) != 36)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(uuid_groups); i++) {
+                if (!is_hex_digits(p, uuid_groups[i]))
+                        return false;
+                p += uuid_groups[i];
+                if (*p == '-')
+                        p++;
+                else if (i < ELEMENTSOF(uuid_groups) - 1)
+                        return false;
+        }
+        return *p == '\0';
+}
+
+/* "system", "session" (found as sd-bus finds it), or a D-Bus address, checked before it is used. */
+static int parse_bus(const char *s) {
+        static char session[DBUS_ADDRESS_MAX + 1];
+        const char *reason, *e;
+
+        if (streq(s, "system")) {
+                arg_bus = NULL;
                 return 0;
         }
-        errno = 0;
-        d = strtod(s, &end);
-        if (errno != 0 || end == s || *end || !isfinite(d) || d < 0 || d > 1e9)
-                return -EINVAL;
-        *ret = (uint64_t) (d * (double) USEC_PER_SEC);
+        if (streq(s, "session")) {
+                if ((e = getenv("DBUS_SESSION_BUS_ADDRESS")) && !isempty(e))
+                        snprintf(session, sizeof(session), "%s", e);
+                else if ((e = getenv("XDG_RUNTIME_DIR")) && !isempty(e))
+                        snprintf(session, sizeof(session), "unix:path=%s/bus", e);
+                else {
+                        log_error("--bus=session: neither $DBUS_SESSION_BUS_ADDRESS nor $XDG_RUNTIME_DIR is set.");
+                        return EXIT_FAIL;
+                }
+                s = session;
+                if (!dbus_address_is_valid(s, &reason)) {
+                        log_error("--bus=session: the session bus address %s %s.", QUOTE(s), reason);
+                        return EXIT_USAGE;
+                }
+                arg_bus = s;
+                return 0;
+        }
+        if (!dbus_address_is_valid(s, &reason)) {
+                log_error("Invalid --bus=%s: not system, session or a D-Bus address: it %s.", QUOTE(s), reason);
+                return EXIT_USAGE;
+        }
+        arg_bus = s;
         return 0;
 }
 
@@ -122,6 +176,7 @@ typedef struct Verb {
         unsigned min_args, max_args; /* besides the verb */
         int (*run)(char **args);
         bool needs_client;
+        bool takes_id; /* its argument is a subscription ID */
 } Verb;
 
 static const Verb verbs[] = {
@@ -131,24 +186,13 @@ static const Verb verbs[] = {
         { "watch", 0, 1, verb_watch, true },
         { "wait", 0, 1, verb_wait, true },
         { "subscriptions", 0, 0, verb_subscriptions, true },
-        { "dead-letters", 1, 1, verb_dead_letters, true },
-        { "redrive", 1, 1, verb_redrive_or_purge, true },
-        { "purge", 1, 1, verb_redrive_or_purge, true },
-        { "cancel", 1, 1, verb_cancel, true },
+        { "dead-letters", 1, 1, verb_dead_letters, true, true },
+        { "redrive", 1, 1, verb_redrive_or_purge, true, true },
+        { "purge", 1, 1, verb_redrive_or_purge, true, true },
+        { "cancel", 1, 1, verb_cancel, true, true },
         { "reload", 0, 0, verb_reload, true },
         { "inject", 3, 4, verb_inject, false },
 };
-
-/* A value some resource can have: a sync state, a clock class, or an O-RAN GNSS state (upper case, '-'). */
-static bool state_is_valid(const char *s) {
-        size_t digits = strspn(s, "0123456789");
-
-        if (digits > 0 && digits <= 3 && s[digits] == '\0')
-                return atoi(s) <= 255;
-        if (!(s[0] >= 'A' && s[0] <= 'Z'))
-                return false;
-        return s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ-")] == '\0';
-}
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS, ARG_JSON, ARG_NO_LEGEND, ARG_DURABLE, ARG_STATE, ARG_TIMEOUT };
@@ -164,6 +208,7 @@ int main(int argc, char *argv[]) {
                 {},
         };
         const Verb *verb = NULL;
+        const char *reason;
         unsigned n_args;
         int c, r;
 
@@ -180,6 +225,8 @@ int main(int argc, char *argv[]) {
                 if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9')
                         shifted[n_shifted++] = ++argv[i];
 
+        /* getopt_long() names the program by argv[0]: "ptpsyncctl:", as every other message, not its path. */
+        argv[0] = program_invocation_short_name;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
@@ -189,7 +236,9 @@ int main(int argc, char *argv[]) {
                         printf("ptpsyncctl %s\n", PACKAGE_VERSION);
                         return EXIT_OK;
                 case ARG_BUS:
-                        arg_bus = streq(optarg, "system") ? NULL : optarg;
+                        r = parse_bus(optarg);
+                        if (r != 0)
+                                return r;
                         break;
                 case ARG_JSON:
                         arg_json = true;
@@ -206,16 +255,15 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_STATE:
                         if (!state_is_valid(optarg)) {
-                                log_error("Invalid --state=%s: expected LOCKED, HOLDOVER, FREERUN, a clock class "
-                                          "0..255, or a GNSS state such as SYNCHRONIZED (upper case).",
-                                          QUOTE(optarg));
+                                log_error("Invalid --state=%s: expected %s.", QUOTE(optarg), state_valid_help());
                                 return EXIT_USAGE;
                         }
                         arg_state = optarg;
                         break;
                 case ARG_TIMEOUT:
-                        if (parse_timeout(optarg, &arg_timeout) < 0) {
-                                log_error("Invalid --timeout=%s: expected seconds, or infinity.", QUOTE(optarg));
+                        if (!timespan_parse(optarg, &arg_timeout, &reason)) {
+                                log_error("Invalid --timeout=%s: %s (a time span such as 30, 5s, "
+                                          "1min 30s, 500ms or infinity).", QUOTE(optarg), reason);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -243,6 +291,12 @@ int main(int argc, char *argv[]) {
         if (n_args < verb->min_args || n_args > verb->max_args) {
                 log_error("%s: %s arguments; see --help.", verb->name,
                           n_args < verb->min_args ? "too few" : "too many");
+                return EXIT_USAGE;
+        }
+        if (verb->takes_id && !subscription_id_is_valid(argv[optind + 1])) {
+                log_error("%s: invalid subscription ID %s: expected its object path (" SUBSCRIPTION_OBJECT_PREFIX
+                          "/ and 32 hex digits), its 32 hex digits, or its UUID.",
+                          verb->name, QUOTE(argv[optind + 1]));
                 return EXIT_USAGE;
         }
         if (arg_durable && !streq(verb->name, "watch")) {

@@ -73,6 +73,16 @@ int verb_watch(char **args) {
                 ptpsync_resource_list_free(list);
                 if (r < 0)
                         return client_failed("Failed to reach ptpsyncd", r);
+                /* A subscription needs an address: everything is the node's prefix, as a watch without one. */
+                if (arg_durable) {
+                        _cleanup_free_ char *node = NULL;
+
+                        r = get_node_name(&node);
+                        if (r != 0)
+                                return r;
+                        if (asprintf(&address, "/cluster/node/%s/", node) < 0)
+                                return EXIT_FAIL;
+                }
         }
 
         sigemptyset(&mask);
@@ -125,7 +135,9 @@ finish:
 
 int verb_wait(char **args) {
         _cleanup_free_ char *address = NULL;
-        uint64_t deadline = arg_timeout == UINT64_MAX ? UINT64_MAX : now_usec(CLOCK_MONOTONIC) + arg_timeout;
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
+        /* A span of centuries is as good as infinity, and must not wrap. */
+        uint64_t deadline = arg_timeout >= UINT64_MAX - start ? UINT64_MAX : start + arg_timeout;
         int r;
 
         if (args[1]) {
@@ -135,8 +147,11 @@ int verb_wait(char **args) {
         } else {
                 _cleanup_free_ char *node = NULL;
 
-                /* The node's sync-state: its name comes from the daemon, so wait for the daemon first. */
-                while (!ptpsync_client_get_daemon_owner(client)) {
+                /*
+                 * The node's sync-state: its name comes from the daemon, so wait for the daemon first;
+                 * --timeout=0 checks once, now: it asks the daemon, not whether its owner is known yet.
+                 */
+                while (arg_timeout != 0 && !ptpsync_client_get_daemon_owner(client)) {
                         uint64_t now = now_usec(CLOCK_MONOTONIC);
                         if (now >= deadline)
                                 goto timeout;
@@ -146,12 +161,19 @@ int verb_wait(char **args) {
                         if (r < 0)
                                 return client_failed("Failed to wait for ptpsyncd", r);
                 }
-                r = get_node_name(&node);
+                /* Checked once, now: a daemon that is not running is a state not reached, as for an address. */
+                r = arg_timeout == 0 ? get_node_name_if_running(&node) : get_node_name(&node);
                 if (r != 0)
                         return r;
+                if (!node)
+                        goto timeout;
                 if (asprintf(&address, "/cluster/node/%s/" SYNC_STATE_SUFFIX, node) < 0)
                         return EXIT_FAIL;
         }
+
+        r = check_state_for_address(address, arg_state, !args[1] || args[1][0] != '/');
+        if (r != 0)
+                return r;
 
         if (deadline == UINT64_MAX)
                 r = ptpsync_client_wait_for_state(client, address, arg_state, UINT64_MAX);

@@ -3,12 +3,14 @@
  * ptpsyncd: command line, configuration, and the event loop.
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 
 #include "common/address.h"
+#include "common/dbus-address.h"
 #include "build-config.h"
 #include "common/bus-errors.h"
 #include "config/config.h"
@@ -100,8 +102,11 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 {},
         };
+        const char *reason;
         int c;
 
+        /* getopt_long() names the program by argv[0]: "ptpsyncd:", not its path. */
+        argv[0] = program_invocation_short_name;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
@@ -111,8 +116,10 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         printf("ptpsyncd %s\n", PACKAGE_VERSION);
                         return 0;
                 case ARG_BUS:
-                        if (isempty(optarg))
-                                return log_error_errno(EINVAL, "--bus= needs system, session or an address.");
+                        if (!streq(optarg, "system") && !streq(optarg, "session") &&
+                            !dbus_address_is_valid(optarg, &reason))
+                                return log_error_errno(EINVAL, "Invalid --bus=\"%s\": not system, session or a "
+                                                       "D-Bus address: it %s.", optarg, reason);
                         o->bus = optarg;
                         break;
                 case ARG_NODE_NAME:

@@ -228,7 +228,11 @@ typedef struct BadInput {
 #define CONFIG_PATH "@CONFIG_PATH@"
 
 static const BadInput bad_inputs[] = {
-        { "unknown-option", { "--frobnicate" }, NULL, 2, { "--frobnicate" } },
+        { "unknown-option", { "--frobnicate" }, NULL, 2, { "ptpsyncd: unrecognized option '--frobnicate'" } },
+        { "bus-garbage", { "--bus=garbage" }, NULL, 2,
+          { "Invalid --bus=\"garbage\": not system, session or a D-Bus address: it has no transport" } },
+        { "bus-empty", { "--bus=" }, NULL, 2, { "Invalid --bus=\"\"", "it is empty" } },
+        { "bus-unescaped", { "--bus=unix:path=/run/a b" }, NULL, 2, { "--bus=", "must be %-escaped" } },
         { "positional", { "extra-argument" }, NULL, 2, { "positional" } },
         { "source", { "--source=bogus" }, NULL, 2, { "--source", "bogus" } },
         { "node-name-slash", { "--node-name=du1/x" }, NULL, 2, { "--node-name", "du1/x" } },
@@ -443,7 +447,9 @@ static void test_state_directory_env(void) {
         test_bus_stop(b);
 }
 
-static void test_bus_lost(void) {
+/* The bus going away, cleanly (SIGTERM) or not (SIGKILL: no goodbye, the socket just closes). */
+static void test_bus_lost(const void *data) {
+        int sig = GPOINTER_TO_INT(data);
         TestBus *b = test_bus_start();
         g_autofree char *log = g_build_filename(b->dir, "ptpsyncd.log", NULL);
         TestDaemon *d = test_daemon_spawn_logged(b, NULL, true, log);
@@ -455,7 +461,7 @@ static void test_bus_lost(void) {
         g_assert_true(ready);
 
         /* Not reaped here: test_bus_stop() does that. */
-        g_assert_cmpint(kill(b->pid, SIGTERM), ==, 0);
+        g_assert_cmpint(kill(b->pid, sig), ==, 0);
         exited = test_daemon_wait_exit(d, TEST_TIMEOUT_USEC);
         if (!exited)
                 test_daemon_free(d); /* kills it, so that a failure leaves nothing behind */
@@ -492,7 +498,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/cli/signal/int", test_sigint);
         g_test_add_func("/cli/name-taken", test_name_taken);
         g_test_add_func("/cli/runtime-dir-error", test_runtime_dir_error);
-        g_test_add_func("/cli/bus-lost", test_bus_lost);
+        g_test_add_data_func("/cli/bus-lost", GINT_TO_POINTER(SIGTERM), test_bus_lost);
+        g_test_add_data_func("/cli/bus-killed", GINT_TO_POINTER(SIGKILL), test_bus_lost);
         g_test_add_func("/cli/state-directory-env", test_state_directory_env);
 
         return g_test_run();

@@ -48,6 +48,7 @@ expect "dead-letters" d
 expect "wait watch" --json wa
 expect "--state=" --st
 expect "HOLDOVER" --state=HO
+expect "session system" --bus=s
 expect "locked" inject sync/ptp-status/lock-state CLOCK_REALTIME loc
 expect "unlocked unreachable" inject sync/ptp-status/lock-state CLOCK_REALTIME un
 expect "sync/ptp-status/clock-class sync/ptp-status/lock-state" inject sync/ptp

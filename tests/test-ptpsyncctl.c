@@ -20,6 +20,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 #define LOCK "sync/ptp-status/lock-state"
 #define OS_CLOCK "sync/sync-status/os-clock-sync-state"
 #define LOCK_ADDRESS TEST_PREFIX LOCK
+#define SYNC_STATE "sync/sync-status/sync-state"
 
 /* Holdover never runs out during a test. */
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
@@ -43,6 +44,9 @@ static const char *ctl_path(void) {
         return p;
 }
 
+/* The environment of the next run()s; NULL: the test's own. */
+static char **run_envp = NULL;
+
 /* Runs [runuser -u user --] ptpsyncctl --bus=ADDRESS args... to its end (it must end). */
 static void run_as(TestBus *b, const char *user, const char *const *args, Result *ret) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -56,7 +60,7 @@ static void run_as(TestBus *b, const char *user, const char *const *args, Result
         for (; *args; args++)
                 g_ptr_array_add(argv, g_strdup(*args));
         g_ptr_array_add(argv, NULL);
-        g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, test_spawn_child_setup, NULL,
+        g_spawn_sync(NULL, (char **) argv->pdata, run_envp, G_SPAWN_SEARCH_PATH, test_spawn_child_setup, NULL,
                      &ret->out, &ret->err, &wait_status, &error);
         g_assert_no_error(error);
         ret->status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
@@ -148,17 +152,62 @@ static void test_usage(void) {
         g_assert_cmpint(m.status, ==, 2);
         run(NULL, (const char *const[]) { "wait", "--timeout=soon", NULL }, &t);
         g_assert_cmpint(t.status, ==, 2);
+        g_assert_nonnull(strstr(t.err, "Invalid --timeout=\"soon\": "));
+        for (const char *const *span = (const char *const[]) { "--timeout=5 parsecs", "--timeout=-1s",
+                                                                "--timeout=", "--timeout=1e3", NULL };
+             *span; span++) {
+                g_auto(Result) bad = {};
+
+                run(NULL, (const char *const[]) { "wait", *span, NULL }, &bad);
+                g_assert_cmpint(bad.status, ==, 2);
+                g_assert_nonnull(strstr(bad.err, "Invalid --timeout="));
+                g_assert_nonnull(strstr(bad.err, "time span"));
+        }
         run(NULL, (const char *const[]) { "--frobnicate", "status", NULL }, &o);
         g_assert_cmpint(o.status, ==, 2);
+        /* getopt's messages name the program as the others do, not by its path. */
+        g_assert_nonnull(strstr(o.err, "ptpsyncctl: unrecognized option '--frobnicate'"));
+        g_assert_null(strstr(o.err, "/ptpsyncctl"));
+
+        /* A malformed argument is a usage error (2) naming it, found before anything connects. */
+        static const struct {
+                const char *args[4], *needle;
+        } bad_args[] = {
+                { { "cancel", "nothex" }, "ptpsyncctl: cancel: invalid subscription ID \"nothex\": expected" },
+                { { "dead-letters", "0123" }, "ptpsyncctl: dead-letters: invalid subscription ID \"0123\"" },
+                { { "redrive", "0000000000000000000000000000000g" }, "redrive: invalid subscription ID" },
+                { { "purge", "00000000-0000-0000-0000-00000000000" }, "purge: invalid subscription ID" },
+                { { "cancel", "/org/ptpsync1/subscription/00" }, "cancel: invalid subscription ID" },
+                { { "--bus=garbage", "status" },
+                  "ptpsyncctl: Invalid --bus=\"garbage\": not system, session or a D-Bus address: it has no "
+                  "transport" },
+                { { "--bus=", "status" }, "Invalid --bus=\"\": not system, session or a D-Bus address: it is empty" },
+                { { "--bus=unix:path=/run/a b", "list" }, "must be %-escaped" },
+                { { "--bus=unix:path", "status" }, "has a key without '='" },
+                { { "--json", "--bus=garbage", "status" }, "Invalid --bus=" },
+                { { "--bus", NULL }, "ptpsyncctl: option '--bus' requires an argument" },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(bad_args); i++) {
+                g_auto(Result) bad = {};
+
+                run(NULL, bad_args[i].args, &bad);
+                if (bad.status != 2 || !strstr(bad.err, bad_args[i].needle))
+                        g_error("%s %s: exit %d, %s", bad_args[i].args[0], strna(bad_args[i].args[1]), bad.status,
+                                bad.err);
+                g_assert_cmpstr(bad.out, ==, "");
+        }
         /* A state no resource can have would make wait wait forever: refused at once. */
         for (const char *const *state = (const char *const[]) { "--state=locked", "--state=", "--state=256",
-                                                                 "--state=Locked", NULL };
+                                                                 "--state=Locked", "--state=LOCKD",
+                                                                 "--state=BOGUS", "--state=006", "--state=-6",
+                                                                 NULL };
              *state; state++) {
                 g_auto(Result) bad = {};
 
                 run(NULL, (const char *const[]) { "wait", *state, NULL }, &bad);
                 g_assert_cmpint(bad.status, ==, 2);
                 g_assert_nonnull(strstr(bad.err, "Invalid --state="));
+                g_assert_nonnull(strstr(bad.err, "expected LOCKED, HOLDOVER, FREERUN, a clock class 0..255"));
         }
 }
 
@@ -190,6 +239,61 @@ static void test_no_daemon(void) {
                 run(b, (const char *const[]) { "wait", "--timeout=0.5", NULL }, &r);
                 g_assert_cmpint(r.status, ==, 6);
                 g_assert_cmpint(g_get_monotonic_time() - start, >=, 500 * 1000);
+                g_assert_nonnull(strstr(r.err, "Timed out"));
+        }
+        /* --timeout=0 checks once: no daemon is not reached (6), for the default sync-state and an address alike. */
+        for (const char *const *addr = (const char *const[]) { NULL, LOCK_ADDRESS }; ; addr++) {
+                g_auto(Result) r = {};
+
+                run(b, (const char *const[]) { "wait", "--timeout=0", *addr, NULL }, &r);
+                g_assert_cmpint(r.status, ==, 6);
+                g_assert_nonnull(strstr(r.err, "Timed out"));
+                if (*addr)
+                        break;
+        }
+
+        /* --bus=session: $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus, as sd-bus finds it. */
+        {
+                g_auto(Result) session = {};
+                g_auto(Result) runtime = {};
+                g_auto(Result) nowhere = {};
+                g_autofree char *dir = g_path_get_dirname(b->address + strlen("unix:path="));
+                g_autofree char *link = g_build_filename(dir, "bus", NULL);
+                g_auto(GStrv) env = g_get_environ();
+
+                g_assert_cmpint(symlink(b->address + strlen("unix:path="), link), ==, 0);
+                env = g_environ_setenv(env, "DBUS_SESSION_BUS_ADDRESS", b->address, TRUE);
+                run_envp = env;
+                run(NULL, (const char *const[]) { "--bus=session", "status", NULL }, &session);
+                g_assert_cmpint(session.status, ==, 3); /* reached that bus: no daemon on it */
+                g_assert_nonnull(strstr(session.err, "not running"));
+
+                env = g_environ_unsetenv(env, "DBUS_SESSION_BUS_ADDRESS");
+                env = g_environ_setenv(env, "XDG_RUNTIME_DIR", dir, TRUE);
+                run_envp = env;
+                run(NULL, (const char *const[]) { "--bus=session", "list", NULL }, &runtime);
+                g_assert_cmpint(runtime.status, ==, 3);
+
+                env = g_environ_unsetenv(env, "XDG_RUNTIME_DIR");
+                run_envp = env;
+                run(NULL, (const char *const[]) { "--bus=session", "list", NULL }, &nowhere);
+                g_assert_cmpint(nowhere.status, ==, 1);
+                g_assert_nonnull(strstr(nowhere.err, "--bus=session: neither $DBUS_SESSION_BUS_ADDRESS nor "
+                                                     "$XDG_RUNTIME_DIR is set."));
+                run_envp = NULL;
+                g_assert_cmpint(unlink(link), ==, 0);
+        }
+
+        /* systemd time spans, as in units: each one the time it says. */
+        for (const char *const *span = (const char *const[]) { "--timeout=500ms", "--timeout=0.2s 300ms",
+                                                                "--timeout=0.0083333min", NULL };
+             *span; span++) {
+                g_auto(Result) r = {};
+                gint64 start = g_get_monotonic_time();
+
+                run(b, (const char *const[]) { "wait", *span, NULL }, &r);
+                g_assert_cmpint(r.status, ==, 6);
+                g_assert_cmpint(g_get_monotonic_time() - start, >=, 499 * 1000);
                 g_assert_nonnull(strstr(r.err, "Timed out"));
         }
         test_bus_stop(b);
@@ -368,6 +472,22 @@ static void test_wait(TestEnv *f, gconstpointer data) {
         test_process_free(p);
         test_process_free(q);
 
+        /* --timeout=0 checks once, now: reached (the default sync-state and an address alike). */
+        for (const char *const *addr = (const char *const[]) { SYNC_STATE, LOCK, NULL }; *addr; addr++) {
+                g_auto(Result) now = {};
+                g_auto(Result) now_json = {};
+
+                if (streq(*addr, SYNC_STATE))
+                        RUN(f, &now, "wait", "--timeout=0");
+                else
+                        RUN(f, &now, "wait", "--timeout=0", *addr);
+                g_assert_cmpint(now.status, ==, 0);
+                g_assert_cmpstr(now.err, ==, "");
+                RUN(f, &now_json, "--json", "wait", "--timeout=0", *addr);
+                g_assert_cmpint(now_json.status, ==, 0);
+                assert_jq(f->bus, now_json.out, ".reached == true");
+        }
+
         /* Not reached: the timeout's exit status, after the timeout. */
         test_inject(f->client, LOCK, "ens1f0", "unlocked", 5);
         start = g_get_monotonic_time();
@@ -375,10 +495,80 @@ static void test_wait(TestEnv *f, gconstpointer data) {
         g_assert_cmpint(timeout.status, ==, 6);
         g_assert_cmpint(g_get_monotonic_time() - start, >=, G_USEC_PER_SEC);
         g_assert_nonnull(strstr(timeout.err, "Timed out"));
+        /* --timeout=0: not reached now is a timeout at once. */
+        for (const char *const *addr = (const char *const[]) { SYNC_STATE, LOCK, NULL }; *addr; addr++) {
+                g_auto(Result) now = {};
+                g_auto(Result) now_json = {};
+
+                start = g_get_monotonic_time();
+                if (streq(*addr, SYNC_STATE))
+                        RUN(f, &now, "wait", "--timeout=0");
+                else
+                        RUN(f, &now, "wait", "--timeout=0", *addr);
+                g_assert_cmpint(now.status, ==, 6);
+                g_assert_nonnull(strstr(now.err, "Timed out"));
+                g_assert_cmpint(g_get_monotonic_time() - start, <, TEST_TIMEOUT_USEC);
+                RUN(f, &now_json, "--json", "wait", "--timeout=0", *addr);
+                g_assert_cmpint(now_json.status, ==, 6);
+                assert_jq(f->bus, now_json.out, ".reached == false");
+        }
         RUN(f, &holdover, "wait", "--state=HOLDOVER", "--timeout=10", LOCK_ADDRESS);
         g_assert_cmpint(holdover.status, ==, 0);
         RUN(f, &none, "wait", "--timeout=1", "/cluster/node/elsewhere/sync");
         g_assert_cmpint(none.status, ==, 5);
+}
+
+typedef struct StateCase {
+        const char *state, *address, *needle; /* state NULL: the default, LOCKED */
+} StateCase;
+
+/* A state the resource cannot have would be waited for forever: refused (2), naming what it can have. */
+static void test_wait_state(TestEnv *f, gconstpointer data) {
+        static const StateCase refused[] = {
+                { "--state=6", LOCK, "a lock-state resource is LOCKED, HOLDOVER or FREERUN" },
+                { "--state=6", LOCK_ADDRESS, "a lock-state resource is LOCKED, HOLDOVER or FREERUN" },
+                { "--state=6", NULL, "a sync-state resource is LOCKED, HOLDOVER or FREERUN" },
+                { "--state=SYNCHRONIZED", OS_CLOCK, "a os-clock-sync-state resource is LOCKED" },
+                { "--state=LOCKED", "sync/ptp-status/clock-class", "a clock-class resource is a clock class" },
+                { NULL, "sync/ptp-status/clock-class", "a clock-class resource is a clock class, 0..255" },
+                { "--state=LOCKED", "sync/gnss-status/gnss-sync-status", "is SYNCHRONIZED, ACQUIRING-SYNC" },
+                /* A prefix: every resource under it must be in the state, and clock-class cannot be LOCKED. */
+                { "--state=LOCKED", "sync/ptp-status", "\"" TEST_PREFIX "sync/ptp-status\": a clock-class" },
+                { "--state=6", "sync", "a sync-state resource" },
+                /* An exact resource address, of any node. */
+                { "--state=LOCKED", "/cluster/node/elsewhere/sync/ptp-status/clock-class", "a clock-class" },
+        };
+        g_auto(Result) ok = {};
+        g_auto(Result) ok_gnss = {};
+
+        for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+                g_auto(Result) r = {};
+                g_auto(Result) j = {};
+                const char *args[6] = { "wait", "--timeout=0" };
+                size_t n = 2;
+
+                if (refused[i].state)
+                        args[n++] = refused[i].state;
+                if (refused[i].address)
+                        args[n++] = refused[i].address;
+                run(f->bus, args, &r);
+                if (r.status != 2 || !strstr(r.err, "cannot be reached by") || !strstr(r.err, refused[i].needle))
+                        g_error("wait %s %s: exit %d, %s", strna(refused[i].state), strna(refused[i].address),
+                                r.status, r.err);
+                g_assert_cmpstr(r.out, ==, "");
+                memmove(args + 1, args, sizeof(args) - sizeof(args[0]));
+                args[0] = "--json";
+                run(f->bus, args, &j);
+                g_assert_cmpint(j.status, ==, 2);
+                g_assert_cmpstr(j.out, ==, "");
+        }
+
+        /* What the resource can have is waited for as before. */
+        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        RUN(f, &ok, "wait", "--state=6", "--timeout=10", "sync/ptp-status/clock-class");
+        g_assert_cmpint(ok.status, ==, 0);
+        RUN(f, &ok_gnss, "wait", "--state=SYNCHRONIZED", "--timeout=0", "sync/gnss-status/gnss-sync-status");
+        g_assert_cmpint(ok_gnss.status, ==, 6); /* no data: not reached, but a state it can have */
 }
 
 /* Injects lock events until the watcher prints a line with needle (it may not be listening yet). */
@@ -483,6 +673,38 @@ static void test_watch_durable(TestEnv *f, gconstpointer data) {
         test_process_free(p);
 }
 
+/* Without an address, as the man page's example has it: durably, everything the node has. */
+static void test_watch_durable_all(TestEnv *f, gconstpointer data) {
+        g_auto(Result) subs = {};
+        g_auto(Result) cancel = {};
+        g_autofree char *line = NULL;
+        g_autofree char *id = NULL;
+        TestProcess *p;
+        const char *l;
+        guint from = 0;
+
+        p = spawn_ctl(f, (const char *const[]) { "watch", "--durable=ctl-all", NULL });
+        l = inject_until_line(f, p, "", &from);
+        g_assert_nonnull(l);
+        g_assert_nonnull(strstr(l, " " LOCK " "));
+        test_inject(f->client, OS_CLOCK, "CLOCK_REALTIME", "locked", 2);
+        l = test_process_wait_line(p, "", &from, TEST_TIMEOUT_USEC);
+        while (l && !strstr(l, OS_CLOCK))
+                l = test_process_wait_line(p, "", &from, TEST_TIMEOUT_USEC);
+        g_assert_nonnull(l);
+
+        RUN(f, &subs, "--no-legend", "subscriptions");
+        g_assert_cmpint(subs.status, ==, 0);
+        line = find_line(subs.out, " ctl-all ");
+        g_assert_nonnull(line);
+        g_assert_nonnull(strstr(line, " " TEST_PREFIX " "));
+        id = g_strndup(line, 32);
+        RUN(f, &cancel, "cancel", id);
+        g_assert_cmpint(cancel.status, ==, 0);
+        g_assert_true(exited_with(p, 0));
+        test_process_free(p);
+}
+
 /* Polls `dead-letters` until the subscription holds n of them. */
 static void wait_dead_letters(TestEnv *f, const char *path, guint n, gint64 deadline) {
         for (;;) {
@@ -576,8 +798,10 @@ int main(int argc, char *argv[]) {
         ADD("get", test_get);
         ADD("status", test_status);
         ADD("wait", test_wait);
+        ADD("wait-state", test_wait_state);
         ADD("watch", test_watch);
         ADD("watch-durable", test_watch_durable);
+        ADD("watch-durable-all", test_watch_durable_all);
         ADD("dead-letters", test_dead_letters);
         ADD("inject", test_inject_cmd);
         return g_test_run();
