@@ -4,7 +4,9 @@
 # The packaging data (data/, polkit/), checked as what it is for:
 #
 #   test-packaging.sh units        meson install into a temporary root puts each
-#                                  file where the configured directories say;
+#                                  file where the configured directories say
+#                                  (the introspection XML in
+#                                  dbusinterfacesdir);
 #                                  `systemd-analyze verify` passes every installed
 #                                  unit; `systemctl --root= enable` makes the alias
 #                                  the D-Bus activation file names; the unit's
@@ -214,6 +216,13 @@ test_units() {
         cmp -s "$PTPSYNC_DATA_DIR/ptpsync-http.conf" "$root$SYSCONFDIR/ptpsync/ptpsync-http.conf" ||
                 fail "$SYSCONFDIR/ptpsync/ptpsync-http.conf is not data/ptpsync-http.conf"
         test_headers "$root"
+        # The D-Bus API reference, as systemd installs its own: each interface's XML, unchanged.
+        local xml
+        for xml in "$PTPSYNC_INTROSPECTION_DIR"/*.xml; do
+                cmp -s "$xml" "$root$DBUS_INTERFACESDIR/$(basename "$xml")" ||
+                        fail "$(basename "$xml") is not installed (unchanged) in $DBUS_INTERFACESDIR"
+                echo "ok: $(basename "$xml") in $DBUS_INTERFACESDIR"
+        done
         grep -qx "ExecStart=$BINDIR/ptpsyncctl wait --state=LOCKED --timeout=infinity" \
                 "$root$UNITDIR/ptpsync-wait-sync.service" || fail "ptpsync-wait-sync.service does not run ptpsyncctl wait"
 
