@@ -315,7 +315,7 @@ typedef enum PtpsyncBackoffPolicy {
 
 /*
  * The options of Manager.Subscribe. Only what is set is sent; the daemon
- * applies its defaults (DESIGN.md) to the rest and checks every value (a bad
+ * applies its defaults (given with each setter below) to the rest and checks every value (a bad
  * one fails the subscription with -EINVAL, org.ptpsync1.Error.InvalidOption).
  * Setters return 0, -EINVAL for a NULL argument, -ENOMEM.
  */

@@ -25,7 +25,8 @@
 #                                  root can own it; without the file even root
 #                                  cannot. Needs root (runuser): else exit 77.
 #   test-packaging.sh polkit       polkit/org.ptpsync1.policy valid against
-#                                  polkit's DTD, with the action ids of DESIGN.md;
+#                                  polkit's DTD, with the action ids of
+#                                  org.ptpsync1(5);
 #                                  then the real polkitd, on a private bus and in
 #                                  its own mount namespace, loads it: pkaction shows
 #                                  each action's defaults, pkcheck as nobody is
@@ -425,7 +426,7 @@ test_polkit() {
                 echo "note: xmllint (libxml2-utils) not installed: XML not validated"
         fi
 
-        # The actions DESIGN.md names, and no other.
+        # The actions org.ptpsync1(5) and ptpsyncd(8) name, and no other.
         ids=$(sed -n 's/.*<action id="\([^"]*\)".*/\1/p' "$policy" | sort | tr '\n' ' ')
         want="org.ptpsync1.configure org.ptpsync1.manage org.ptpsync1.simulate org.ptpsync1.subscribe "
         [[ $ids == "$want" ]] || fail "action ids are: $ids; expected: $want"
