@@ -521,7 +521,8 @@ test_man() {
         [[ -x ${PTPSYNCD:-} && -x ${PTPSYNCCTL:-} ]] || fail "PTPSYNCD and PTPSYNCCTL must be set (meson test does)"
         [[ -d ${MAN_BUILD_DIR:-} ]] || fail "MAN_BUILD_DIR must be set (meson test does)"
 
-        for page in ptpsyncd.8 ptpsyncctl.1 ptpsyncd.conf.5 libptpsync.3 ptpsync-http.8 ptpsync-http.conf.5 ptp-sync.target.7; do
+        for page in ptpsyncd.8 ptpsyncctl.1 ptpsyncd.conf.5 libptpsync.3 ptpsync-http.8 ptpsync-http.conf.5 ptp-sync.target.7 \
+                    org.ptpsync1.5; do
                 f=$MAN_BUILD_DIR/$page
                 [[ -s $f ]] || fail "$page was not built in $MAN_BUILD_DIR"
                 # At the usual 80 columns: any warning (an undefined macro or request, a

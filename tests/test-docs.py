@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The D-Bus API reference against the contract, and the docs against the repository:
+#
+#  - org.ptpsync1(5) (man/org.ptpsync1.5.scd) lists every interface of introspection/*.xml, and
+#    each method, signal and property with its signature, in the blocks that open its sections,
+#    as org.freedesktop.timedate1(5) does; nothing more, nothing less. Each member is also
+#    described in the text (not only listed), and every error name of common/bus-names.h and
+#    every polkit action of polkit/*.policy has its place in the page (and the actions in
+#    ptpsyncd(8) too).
+#  - No installed doc, man page, header or XML points outside the repository (DESIGN.md and the
+#    other design notes, ../shared) or describes a [Delivery] group for the daemon, which
+#    refuses it: [Delivery] is ptpsync-http.conf's alone, and named only where that file is.
+#
+# Meson passes the source root in PTPSYNC_SOURCE_ROOT. Exit 0 pass, 1 fail.
+import glob
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+ROOT = os.environ.get('PTPSYNC_SOURCE_ROOT') or os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+PAGE = os.path.join(ROOT, 'man', 'org.ptpsync1.5.scd')
+failures = []
+
+
+def fail(message):
+    failures.append(message)
+    print('FAIL: ' + message, file=sys.stderr)
+
+
+def ok(message, since):
+    """Says message if nothing failed since len(failures) was since."""
+    if len(failures) == since:
+        print('ok: ' + message)
+
+
+def xml_members():
+    """{interface: {(kind, name): signature}} of introspection/*.xml."""
+    result = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, 'introspection', '*.xml'))):
+        for iface in ET.parse(path).getroot().iter('interface'):
+            members = result.setdefault(iface.get('name'), {})
+            for m in iface.findall('method'):
+                members[('method', m.get('name'))] = ', '.join(
+                    '%s %s %s' % (a.get('direction', 'in'), a.get('type'), a.get('name')) for a in m.findall('arg'))
+            for s in iface.findall('signal'):
+                members[('signal', s.get('name'))] = ', '.join(
+                    '%s %s' % (a.get('type'), a.get('name')) for a in s.findall('arg'))
+            for p in iface.findall('property'):
+                access = {'read': 'readonly', 'write': 'writeonly', 'readwrite': 'readwrite'}[p.get('access')]
+                members[('property', p.get('name'))] = '%s %s' % (access, p.get('type'))
+    return result
+
+
+def page_members(text):
+    """The same, from the page's code blocks: interface NAME { methods: / signals: / properties: }."""
+    result = {}
+    blocks = re.findall(r'^```\n(.*?)^```$', text, re.S | re.M)
+    for block in blocks:
+        iface = section = None
+        pending = ''
+        for line in block.splitlines():
+            line = line.strip()
+            if pending:  # a method or signal continues until ");"
+                pending += ' ' + line
+                if not pending.endswith(');'):
+                    continue
+                line, pending = pending, ''
+            m = re.fullmatch(r'interface ([\w.]+) \{( \.\.\. \};)?', line)
+            if m:
+                iface = m.group(1) if not m.group(2) else None
+                if iface:
+                    if iface in result:
+                        fail('org.ptpsync1.5 lists interface %s twice' % iface)
+                    result[iface] = {}
+                continue
+            if iface is None:
+                continue
+            if line == '};':
+                iface = None
+            elif line in ('methods:', 'signals:', 'properties:'):
+                section = line[:-2] if line != 'properties:' else 'property'
+            elif line.startswith('@'):
+                continue  # an annotation
+            elif section in ('method', 'signal'):
+                if not line.endswith(');'):
+                    pending = line
+                    continue
+                m = re.fullmatch(r'(\w+)\((.*)\);', line)
+                if not m:
+                    fail('org.ptpsync1.5: cannot read %s line "%s" of %s' % (section, line, iface))
+                    continue
+                args = ', '.join(' '.join(a.split()) for a in m.group(2).split(',') if a.strip())
+                result[iface][(section, m.group(1))] = args
+            elif section == 'property':
+                m = re.fullmatch(r'(readonly|readwrite|writeonly) (\S+) (\w+) = .*;', line)
+                if not m:
+                    fail('org.ptpsync1.5: cannot read property line "%s" of %s' % (line, iface))
+                    continue
+                result[iface][('property', m.group(3))] = '%s %s' % (m.group(1), m.group(2))
+    return result
+
+
+def check_api(text):
+    since = len(failures)
+    want, have = xml_members(), page_members(text)
+    for iface in sorted(set(want) | set(have)):
+        if iface not in have:
+            fail('org.ptpsync1.5 does not list interface %s of introspection/' % iface)
+            continue
+        if iface not in want:
+            fail('org.ptpsync1.5 lists interface %s, which introspection/ does not have' % iface)
+            continue
+        for key in sorted(set(want[iface]) | set(have[iface])):
+            kind, name = key
+            if key not in have[iface]:
+                fail('org.ptpsync1.5 does not list the %s %s.%s' % (kind, iface, name))
+            elif key not in want[iface]:
+                fail('org.ptpsync1.5 lists a %s %s.%s that introspection/ does not have' % (kind, iface, name))
+            elif want[iface][key] != have[iface][key]:
+                fail('org.ptpsync1.5: %s %s.%s is "%s" there, "%s" in introspection/' %
+                     (kind, iface, name, have[iface][key], want[iface][key]))
+    n = sum(len(m) for m in want.values())
+    ok('org.ptpsync1.5 lists the %d interfaces of introspection/ and their %d members, signatures alike' %
+       (len(want), n), since)
+    since = len(failures)
+
+    # Described, not only listed: each member in bold in the text ("*Subscribe()*", "*SyncState*").
+    prose = re.sub(r'^```\n.*?^```$', '', text, flags=re.S | re.M)
+    for iface, members in want.items():
+        for kind, name in members:
+            pattern = r'\*%s\(\)\*' % name if kind == 'method' else r'\*%s\*' % name
+            if not re.search(pattern, prose):
+                fail('org.ptpsync1.5 does not describe the %s %s.%s (no %s in its text)' %
+                     (kind, iface, name, pattern.replace('\\', '')))
+    ok('org.ptpsync1.5 describes each member in its text', since)
+
+
+def check_errors_and_actions(text):
+    since = len(failures)
+    names = re.findall(r'"(org\.ptpsync1\.Error\.\w+)"', open(os.path.join(ROOT, 'common', 'bus-names.h')).read())
+    if not names:
+        fail('no error names found in common/bus-names.h')
+    errors = text[text.find('# ERRORS'):]
+    for name in names:
+        if not re.search(r'^\*%s\*$' % re.escape(name), errors, re.M):
+            fail('org.ptpsync1.5 has no entry for the error %s under ERRORS' % name)
+    ok('org.ptpsync1.5 has an entry for each of the %d error names' % len(names), since)
+    since = len(failures)
+
+    daemon_page = open(os.path.join(ROOT, 'man', 'ptpsyncd.8.scd')).read()
+    actions = []
+    for policy in glob.glob(os.path.join(ROOT, 'polkit', '*.policy')):
+        actions += re.findall(r'<action id="([^"]+)"', open(policy).read())
+    if not actions:
+        fail('no polkit actions found in polkit/')
+    for a in actions:
+        for page, t in (('org.ptpsync1.5', text), ('ptpsyncd.8', daemon_page)):
+            if not re.search(r'^\*%s\*' % re.escape(a), t, re.M):
+                fail('%s has no entry for the polkit action %s' % (page, a))
+    ok('org.ptpsync1.5 and ptpsyncd.8 have an entry for each polkit action: ' + ' '.join(sorted(actions)), since)
+
+
+# What is installed or read as documentation, by path relative to the source root.
+def documents():
+    files = set()
+    for pattern in ('README.md', '*/README.md', 'docs/*.md', 'man/*.scd', 'introspection/*.xml',
+                    'client-lib/*.h', 'client-lib/examples/*', 'data/*', 'polkit/*'):
+        files.update(glob.glob(os.path.join(ROOT, pattern)))
+    return sorted(f for f in files if os.path.isfile(f))
+
+
+OUTSIDE = re.compile(r'DESIGN\.md|SDBUS-NOTES\.md|STYLE\.md|LINUXPTP\.md|ORAN-API\.md|\.\./shared|/work/shared|§')
+
+
+def check_references():
+    since = len(failures)
+    files = documents()
+    for path in files:
+        rel = os.path.relpath(path, ROOT)
+        bridge = os.path.basename(path).startswith('ptpsync-http')
+        for n, line in enumerate(open(path, encoding='utf-8', errors='replace'), 1):
+            m = OUTSIDE.search(line)
+            if m:
+                fail('%s:%d refers to %s, which is not in the repository: %s' % (rel, n, m.group(0), line.strip()))
+            # The daemon has no [Delivery] group (config.c refuses it); the bridge's file has one.
+            if '[Delivery]' in line and not bridge and 'ptpsync-http' not in line:
+                fail('%s:%d names a [Delivery] group outside ptpsync-http.conf: %s' % (rel, n, line.strip()))
+    ok('none of the %d documents refers outside the repository or to a [Delivery] group of the daemon' % len(files), since)
+
+
+def main():
+    if not os.path.isfile(PAGE):
+        fail('%s does not exist' % os.path.relpath(PAGE, ROOT))
+    else:
+        text = open(PAGE, encoding='utf-8').read()
+        check_api(text)
+        check_errors_and_actions(text)
+    check_references()
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
