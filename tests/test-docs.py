@@ -12,6 +12,8 @@
 #  - No installed doc, man page, header or XML points outside the repository (DESIGN.md and the
 #    other design notes, ../shared) or describes a [Delivery] group for the daemon, which
 #    refuses it: [Delivery] is ptpsync-http.conf's alone, and named only where that file is.
+#  - Every ptpsync_* name in client-lib/README.md, README.md and libptpsync(3) is declared in
+#    the library's headers, and client-lib/README.md names every function of ptpsync.h.
 #
 # Meson passes the source root in PTPSYNC_SOURCE_ROOT. Exit 0 pass, 1 fail.
 import glob
@@ -191,6 +193,42 @@ def check_references():
     ok('none of the %d documents refers outside the repository or to a [Delivery] group of the daemon' % len(files), since)
 
 
+def check_library_names():
+    """Every ptpsync_* name the library's docs use is one of its headers' (none stale)."""
+    since = len(failures)
+    declared = set()
+    for h in ('ptpsync.h', 'ptpsync-glib.h'):
+        declared.update(re.findall(r'\bptpsync_\w+', open(os.path.join(ROOT, 'client-lib', h)).read()))
+    for rel in ('client-lib/README.md', 'README.md', 'man/libptpsync.3.scd'):
+        lines = open(os.path.join(ROOT, rel), encoding='utf-8').read().split('\n')
+        if rel == 'README.md':  # its libptpsync section: elsewhere ptpsync_* are metrics
+            start = lines.index('## libptpsync')
+            end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith('## ')), len(lines))
+            lines = [''] * start + lines[start:end]
+        for n, line in enumerate(lines, 1):
+            for name in re.findall(r'\bptpsync_\w*[a-z0-9]\b', line):
+                if name not in declared:
+                    fail('%s:%d names %s, which client-lib/ptpsync.h does not declare' % (rel, n, name))
+    ok('the ptpsync_* names of client-lib/README.md, README.md (libptpsync) and libptpsync.3 are all declared', since)
+
+    # And client-lib/README.md's map covers every function: in full, or in a line that names one
+    # in full as "_tail" (`ptpsync_client_new`, `_free`), or "_async" after one so named.
+    since = len(failures)
+    header = open(os.path.join(ROOT, 'client-lib', 'ptpsync.h')).read()
+    functions = set(re.findall(r'^[A-Za-z][\w \*]*?\b(ptpsync_\w+)\(', header, re.M))
+    covered = set()
+    for line in open(os.path.join(ROOT, 'client-lib', 'README.md'), encoding='utf-8'):
+        full = set(re.findall(r'\bptpsync_\w*[a-z0-9]\b', line))
+        names = set(full)
+        for tail in re.findall(r'`(_\w+)`', line):
+            names.update(f[:i] + tail for f in full for i in range(len(f)) if f[i] == '_')
+        names.update(n + '_async' for n in list(names) if '`_async`' in line)
+        covered |= names
+    for f in sorted(functions - covered):
+        fail('client-lib/README.md does not name %s of ptpsync.h' % f)
+    ok('client-lib/README.md names each of the %d functions of ptpsync.h' % len(functions), since)
+
+
 def main():
     if not os.path.isfile(PAGE):
         fail('%s does not exist' % os.path.relpath(PAGE, ROOT))
@@ -199,6 +237,7 @@ def main():
         check_api(text)
         check_errors_and_actions(text)
     check_references()
+    check_library_names()
     return 1 if failures else 0
 
 
