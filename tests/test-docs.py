@@ -14,6 +14,8 @@
 #    refuses it: [Delivery] is ptpsync-http.conf's alone, and named only where that file is.
 #  - Every ptpsync_* name in client-lib/README.md, README.md and libptpsync(3) is declared in
 #    the library's headers, and client-lib/README.md names every function of ptpsync.h.
+#  - ptpsyncd(8) says what each method needs of polkit, and its SIGHUP entry and RELOADING
+#    what a reload leaves until a restart (the settings daemon/reload.c keeps).
 #
 # Meson passes the source root in PTPSYNC_SOURCE_ROOT. Exit 0 pass, 1 fail.
 import glob
@@ -229,6 +231,46 @@ def check_library_names():
     ok('client-lib/README.md names each of the %d functions of ptpsync.h' % len(functions), since)
 
 
+def section(text, title):
+    """The text of the scdoc section "# title", up to the next one."""
+    start = text.find('\n# %s\n' % title)
+    if start < 0:
+        return ''
+    end = text.find('\n# ', start + 1)
+    return text[start:end if end > 0 else len(text)]
+
+
+def check_daemon_page():
+    """ptpsyncd(8): what each call needs of polkit, and what SIGHUP does and does not change."""
+    since = len(failures)
+    page = open(os.path.join(ROOT, 'man', 'ptpsyncd.8.scd'), encoding='utf-8').read()
+    auth = section(page, 'AUTHORIZATION')
+    for iface, members in xml_members().items():
+        for kind, name in members:
+            if kind == 'method' and not re.search(r'\*(%s\.)?%s\*' % (iface.split('.')[-1], name), auth):
+                fail('ptpsyncd.8: AUTHORIZATION does not say what %s.%s needs' % (iface, name))
+    if not re.search(r'\*SIGHUP\*', auth):
+        fail('ptpsyncd.8: AUTHORIZATION does not say what SIGHUP needs')
+    ok('ptpsyncd.8 says what each method (and SIGHUP) needs of polkit', since)
+
+    # The settings daemon/reload.c keeps until a restart, by the notice it logs for each.
+    since = len(failures)
+    reload_c = open(os.path.join(ROOT, 'daemon', 'reload.c')).read()
+    restart_only = set(re.findall(r'keep_until_restart\("(\w+)"', reload_c))
+    restart_only |= set(re.findall(r'"(\w+)=%s in the configuration takes effect at the next restart', reload_c))
+    if not restart_only:
+        fail('no restart-only settings found in daemon/reload.c')
+    signals = section(page, 'SIGNALS')
+    sighup = re.search(r'^\*SIGHUP\*\n((?:\t.*\n)+)', signals, re.M)
+    if not sighup:
+        fail('ptpsyncd.8: SIGNALS has no *SIGHUP* entry')
+    for key in sorted(restart_only):
+        for where, t in (('RELOADING', section(page, 'RELOADING')), ('the SIGHUP entry', sighup.group(1) if sighup else '')):
+            if '*%s=*' % key not in t:
+                fail('ptpsyncd.8: %s does not say that %s= waits for a restart' % (where, key))
+    ok('ptpsyncd.8 says what SIGHUP leaves until a restart: ' + ' '.join(sorted(restart_only)), since)
+
+
 def main():
     if not os.path.isfile(PAGE):
         fail('%s does not exist' % os.path.relpath(PAGE, ROOT))
@@ -238,6 +280,7 @@ def main():
         check_errors_and_actions(text)
     check_references()
     check_library_names()
+    check_daemon_page()
     return 1 if failures else 0
 
 
