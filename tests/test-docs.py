@@ -16,11 +16,16 @@
 #    the library's headers, and client-lib/README.md names every function of ptpsync.h.
 #  - ptpsyncd(8) says what each method needs of polkit, and its SIGHUP entry and RELOADING
 #    what a reload leaves until a restart (the settings daemon/reload.c keeps).
+#  - README.md's by-hand example starts its own bus and keeps the store in a mktemp -d
+#    directory, and works as written: run (as root, PTPSYNC_BUILD_ROOT set) and its output read.
 #
-# Meson passes the source root in PTPSYNC_SOURCE_ROOT. Exit 0 pass, 1 fail.
+# Meson passes the source root in PTPSYNC_SOURCE_ROOT and the build root in PTPSYNC_BUILD_ROOT. Exit 0 pass, 1 fail.
 import glob
 import os
 import re
+import shutil
+import signal
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
@@ -271,6 +276,54 @@ def check_daemon_page():
     ok('ptpsyncd.8 says what SIGHUP leaves until a restart: ' + ' '.join(sorted(restart_only)), since)
 
 
+def check_readme_by_hand():
+    """README.md's by-hand example, run as written (with build/ the build directory)."""
+    since = len(failures)
+    build = os.environ.get('PTPSYNC_BUILD_ROOT')
+    text = open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read()
+    m = re.search(r'^On a private bus, from a shell in the source tree.*?^```sh\n(.*?)^```$', text, re.S | re.M)
+    if not m:
+        fail('README.md has no by-hand example ("On a private bus, from a shell in the source tree")')
+        return
+    script = m.group(1)
+    for word in ('mktemp -d', '--state-dir="$D/state"', 'dbus-daemon --config-file="$D/bus.conf"', 'rm -rf "$D"'):
+        if word not in script:
+            fail('README.md: the by-hand example does not say %s' % word)
+    if not build:
+        print('note: PTPSYNC_BUILD_ROOT is not set: the by-hand example is not run')
+        return
+    if os.geteuid() != 0:
+        print('note: not root: the by-hand example (Inject without polkitd is root\'s) is not run')
+        return
+    if not shutil.which('dbus-daemon') or not shutil.which('busctl'):
+        print('note: no dbus-daemon or busctl: the by-hand example is not run')
+        return
+    script = re.sub(r'(?<![\w/.])build/', build.rstrip('/') + '/', script)
+    # A session of its own: whatever it leaves running is killed with its process group.
+    p = subprocess.Popen(['bash', '-c', script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        out = ''
+        fail('README.md: the by-hand example did not finish within 60 s')
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    for want in ('"ens1fx/master" "notification" "enumeration" "LOCKED"', 'Node: du1'):
+        if want not in out:
+            fail('README.md: the by-hand example did not print %s:\n%s' % (want, out))
+    for line in out.splitlines():
+        if 'Failed to set fd limit' in line:  # dbus-daemon without CAP_SYS_RESOURCE: harmless
+            continue
+        if re.search(r'Failed|No such|not connect|rror', line):
+            fail('README.md: the by-hand example: %s' % line)
+    ok('README.md\'s by-hand example runs as written: a private bus and store in a mktemp -d directory', since)
+
+
 def main():
     if not os.path.isfile(PAGE):
         fail('%s does not exist' % os.path.relpath(PAGE, ROOT))
@@ -281,6 +334,7 @@ def main():
     check_references()
     check_library_names()
     check_daemon_page()
+    check_readme_by_hand()
     return 1 if failures else 0
 
 
