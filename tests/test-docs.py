@@ -16,6 +16,8 @@
 #    the library's headers, and client-lib/README.md names every function of ptpsync.h.
 #  - ptpsyncd(8) says what each method needs of polkit, and its SIGHUP entry and RELOADING
 #    what a reload leaves until a restart (the settings daemon/reload.c keeps).
+#  - The ranges and defaults of the subscription options (org.ptpsync1(5), libptpsync(3)) and
+#    of the ranged keys of ptpsyncd.conf(5) are those of the code that checks them.
 #  - README.md's by-hand example starts its own bus and keeps the store in a mktemp -d
 #    directory, and works as written: run (as root, PTPSYNC_BUILD_ROOT set) and its output read.
 #
@@ -324,6 +326,85 @@ def check_readme_by_hand():
     ok('README.md\'s by-hand example runs as written: a private bus and store in a mktemp -d directory', since)
 
 
+def c_defines(*rels):
+    """The integer #defines of C headers, their values computed (UINT64_C(3600) * 1000000 and the like)."""
+    raw = {}
+    for rel in rels:
+        for name, expr in re.findall(r'^#define (\w+) +(.+?)\s*(?:/\*.*)?$', open(os.path.join(ROOT, rel)).read(), re.M):
+            raw[name] = expr
+    values = {}
+
+    def value(name, depth=0):
+        if name in values or depth > 10:
+            return values.get(name)
+        expr = re.sub(r'U?INT\d+_C\(([^)]*)\)', r'(\1)', raw[name])
+        expr = re.sub(r'\b([A-Z_][A-Z0-9_]*)\b', lambda m: str(value(m.group(1), depth + 1)) if m.group(1) in raw else m.group(1), expr)
+        if re.fullmatch(r'[-+*/() 0-9]+', expr):
+            values[name] = int(eval(expr))  # digits and operators only
+        return values.get(name)
+
+    for name in raw:
+        value(name)
+    return values
+
+
+def check_ranges():
+    """The ranges and defaults of the man pages are the code's: subscription options and ptpsyncd.conf keys."""
+    since = len(failures)
+    defines = c_defines('daemon/model/subscription-options.h', 'daemon/config/config.h')
+    defines.update(UINT8_MAX=255, UINT16_MAX=65535, INT32_MAX=2147483647, UINT32_MAX=4294967295)
+    num = lambda x: int(x) if re.fullmatch(r'-?\d+', x) else defines[x]
+
+    # Subscription options: the ranges of subscription_options_check_number(), the defaults of
+    # subscription_options_init(); in org.ptpsync1(5) and libptpsync(3).
+    code = open(os.path.join(ROOT, 'daemon', 'model', 'subscription-options.c')).read()
+    ranges = {k: (num(lo), num(hi)) for k, lo, hi in
+              re.findall(r'case SUBSCRIPTION_OPTION_(\w+):\s*min = (\w+), max = (\w+);', code)}
+    init = dict(re.findall(r'^\s*\.(\w+) = (\d+),$', code[code.find('subscription_options_init'):], re.M))
+    if len(ranges) < 4 or not init:
+        fail('no option ranges or defaults found in daemon/model/subscription-options.c')
+    page = open(PAGE, encoding='utf-8').read() if os.path.isfile(PAGE) else ''
+    lib = open(os.path.join(ROOT, 'man', 'libptpsync.3.scd'), encoding='utf-8').read()
+    for key, (lo, hi) in sorted(ranges.items()):
+        snake = key.lower()
+        camel = ''.join(w.capitalize() for w in snake.split('_'))
+        want = '%d to %d' % (lo, hi)
+        default = init.get(snake)
+        m = re.search(r'^\*%s\* \([^)]*\)\n(\t.*\n)+' % camel, page, re.M)
+        entry = ' '.join(m.group(0).split()) if m else ''
+        if want not in entry or (default and 'default %s)' % default not in entry):
+            fail('org.ptpsync1.5: the entry of %s does not say %s, default %s: "%s"' % (camel, want, default, entry))
+        m = re.search(r'\*ptpsync_subscribe_options_set_%s\*\(\) \(([^)]*)\)' % snake, ' '.join(lib.split()))
+        if not m or want not in m.group(1) or (default and default not in m.group(1)):
+            fail('libptpsync.3: ptpsync_subscribe_options_set_%s() does not say %s, default %s' % (snake, want, default))
+
+    # ptpsyncd.conf: each key's parser's range, and its default from config_init().
+    conf = open(os.path.join(ROOT, 'daemon', 'config', 'config.c')).read()
+    conf_page = open(os.path.join(ROOT, 'man', 'ptpsyncd.conf.5.scd'), encoding='utf-8').read()
+    init = dict(re.findall(r'^\s*\.(\w+) = (\w+),$', conf, re.M))
+    n = 0
+    for key, parser in sorted(set(re.findall(r'\{ *(?:"\w+"|\w+), *"(\w+)", *(parse_\w+) *\}', conf))):
+        body = re.search(r'static bool %s\(.*?\n\}' % parser, conf, re.S)
+        m = body and re.search(r'parse_(?:unsigned|int64_in_range)\(group, key, value, (-?\w+), (\w+),\s*&(?:\w+->)?([\w.]+)',
+                               body.group(0))
+        if not m:
+            continue
+        lo = -num(m.group(1)[1:]) if m.group(1).startswith('-') else num(m.group(1))
+        hi, field = num(m.group(2)), m.group(3).split('.')[-1]
+        default = num(init[field]) if field in init and (init[field].isdigit() or init[field] in defines) else None
+        entry = re.search(r'^(\*\w+=\*, )*\*%s=\*(, \*\w+=\*)*\n((\t.*\n)+)' % key, conf_page, re.M)
+        text = ' '.join(entry.group(3).split()) if entry else ''
+        if '%d to %d' % (lo, hi) not in text:
+            fail('ptpsyncd.conf.5: %s= does not say %d to %d: "%s"' % (key, lo, hi, text))
+        if default is not None and 'Default: *%d*' % default not in text:
+            fail('ptpsyncd.conf.5: %s= does not say Default: *%d*: "%s"' % (key, default, text))
+        n += 1
+    if n < 6:
+        fail('only %d ranged keys found in daemon/config/config.c' % n)
+    ok('the ranges and defaults of %d subscription options and %d configuration keys are the code\'s' %
+       (len(ranges), n), since)
+
+
 def main():
     if not os.path.isfile(PAGE):
         fail('%s does not exist' % os.path.relpath(PAGE, ROOT))
@@ -335,6 +416,7 @@ def main():
     check_library_names()
     check_daemon_page()
     check_readme_by_hand()
+    check_ranges()
     return 1 if failures else 0
 
 
