@@ -21,6 +21,8 @@
 #  - README.md's by-hand example starts its own bus and keeps the store in a mktemp -d
 #    directory, and works as written: run (as root, PTPSYNC_BUILD_ROOT set) and its output read.
 #
+# test-docs.py --api prints each interface's block, as the page has it, from the XML.
+#
 # Meson passes the source root in PTPSYNC_SOURCE_ROOT and the build root in PTPSYNC_BUILD_ROOT. Exit 0 pass, 1 fail.
 import glob
 import os
@@ -405,6 +407,36 @@ def check_ranges():
        (len(ranges), n), since)
 
 
+def print_api():
+    """The page's block of each interface, from introspection/*.xml: to paste into org.ptpsync1.5.scd."""
+    changed = {'true'}  # the default of EmitsChangedSignal: not written, as in timedate1(5)
+    for path in sorted(glob.glob(os.path.join(ROOT, 'introspection', '*.xml'))):
+        for iface in ET.parse(path).getroot().iter('interface'):
+            out = ['interface %s {' % iface.get('name')]
+            for kind, tag in (('methods', 'method'), ('signals', 'signal')):
+                members = iface.findall(tag)
+                if members:
+                    out.append('  %s:' % kind)
+                for m in members:
+                    head = '    %s(' % m.get('name')
+                    args = [('%s %s %s' % (a.get('direction', 'in').ljust(3), a.get('type'), a.get('name'))
+                             if tag == 'method' else '%s %s' % (a.get('type'), a.get('name')))
+                            for a in m.findall('arg')]
+                    out.append(head + (',\n' + ' ' * len(head)).join(args) + ');')
+            props = iface.findall('property')
+            if props:
+                out.append('  properties:')
+            for p in props:
+                for a in p.findall('annotation'):
+                    if not (a.get('name') == 'org.freedesktop.DBus.Property.EmitsChangedSignal' and
+                            a.get('value') in changed):
+                        out.append('    @%s("%s")' % (a.get('name'), a.get('value')))
+                access = {'read': 'readonly', 'write': 'writeonly', 'readwrite': 'readwrite'}[p.get('access')]
+                out.append('    %s %s %s = ...;' % (access, p.get('type'), p.get('name')))
+            out.append('};')
+            print('\n'.join(out) + '\n')
+
+
 def main():
     if not os.path.isfile(PAGE):
         fail('%s does not exist' % os.path.relpath(PAGE, ROOT))
@@ -421,4 +453,6 @@ def main():
 
 
 if __name__ == '__main__':
+    if sys.argv[1:] == ['--api']:
+        sys.exit(print_api())
     sys.exit(main())
