@@ -6,7 +6,9 @@
 #   test-packaging.sh units        meson install into a temporary root puts each
 #                                  file where the configured directories say
 #                                  (the introspection XML in
-#                                  dbusinterfacesdir);
+#                                  dbusinterfacesdir), and no installed
+#                                  file refers to notes outside the
+#                                  repository (DESIGN.md, ../shared);
 #                                  `systemd-analyze verify` passes every installed
 #                                  unit; `systemctl --root= enable` makes the alias
 #                                  the D-Bus activation file names; the unit's
@@ -217,6 +219,12 @@ test_units() {
         cmp -s "$PTPSYNC_DATA_DIR/ptpsync-http.conf" "$root$SYSCONFDIR/ptpsync/ptpsync-http.conf" ||
                 fail "$SYSCONFDIR/ptpsync/ptpsync-http.conf is not data/ptpsync-http.conf"
         test_headers "$root"
+        # Nothing installed points at notes outside the repository (test-docs checks the sources too).
+        local outside
+        outside=$(grep -rlE 'DESIGN\.md|SDBUS-NOTES\.md|LINUXPTP\.md|ORAN-API\.md|\.\./shared|/work/shared' \
+                "$root" 2>/dev/null || true)
+        [[ -z $outside ]] || fail "installed files refer to documents outside the repository: $outside"
+        echo "ok: no installed file refers to documents outside the repository"
         # The D-Bus API reference, as systemd installs its own: each interface's XML, unchanged.
         local xml
         for xml in "$PTPSYNC_INTROSPECTION_DIR"/*.xml; do
