@@ -366,6 +366,13 @@ def check_ranges():
     if len(ranges) < 4 or not init:
         fail('no option ranges or defaults found in daemon/model/subscription-options.c')
     page = open(PAGE, encoding='utf-8').read() if os.path.isfile(PAGE) else ''
+    # Every option the daemon knows has its entry in org.ptpsync1(5), with the type it takes.
+    types = dict(re.findall(r'\[SUBSCRIPTION_OPTION_(\w+)\] = "(\w+)"', code))
+    for key, name in types.items():
+        if not re.search(r'^\*%s\* \(' % name, page, re.M):
+            fail('org.ptpsync1.5 has no entry for the Subscribe option %s' % name)
+    if len(types) < 10:
+        fail('no option names found in daemon/model/subscription-options.c')
     lib = open(os.path.join(ROOT, 'man', 'libptpsync.3.scd'), encoding='utf-8').read()
     for key, (lo, hi) in sorted(ranges.items()):
         snake = key.lower()
@@ -403,8 +410,8 @@ def check_ranges():
         n += 1
     if n < 6:
         fail('only %d ranged keys found in daemon/config/config.c' % n)
-    ok('the ranges and defaults of %d subscription options and %d configuration keys are the code\'s' %
-       (len(ranges), n), since)
+    ok('each of the %d Subscribe options has its entry; the ranges and defaults of %d of them and of %d '
+       'configuration keys are the code\'s' % (len(types), len(ranges), n), since)
 
 
 def print_api():
