@@ -23,7 +23,8 @@
 #
 # test-docs.py --api prints each interface's block, as the page has it, from the XML.
 #
-# Meson passes the source root in PTPSYNC_SOURCE_ROOT and the build root in PTPSYNC_BUILD_ROOT. Exit 0 pass, 1 fail.
+# Meson passes the source root in PTPSYNC_SOURCE_ROOT and the build root in PTPSYNC_BUILD_ROOT.
+# Exit 0 pass, 1 fail.
 import glob
 import os
 import re
