@@ -315,35 +315,37 @@ typedef enum PtpsyncBackoffPolicy {
 
 /*
  * The options of Manager.Subscribe. Only what is set is sent; the daemon
- * applies its defaults (DESIGN.md) to the rest and checks every value (a bad
+ * applies its defaults (given with each setter below) to the rest and checks every value (a bad
  * one fails the subscription with -EINVAL, org.ptpsync1.Error.InvalidOption).
  * Setters return 0, -EINVAL for a NULL argument, -ENOMEM.
  */
 int ptpsync_subscribe_options_new(PtpsyncSubscribeOptions **ret);
 PtpsyncSubscribeOptions *ptpsync_subscribe_options_free(PtpsyncSubscribeOptions *o);
-/* Name s: non-empty makes the subscription durable (survives this client and daemon restarts). */
+/* Name s: non-empty makes the subscription durable (survives this client and daemon restarts);
+ * 1..255 bytes of printable ASCII without white space. */
 int ptpsync_subscribe_options_set_name(PtpsyncSubscribeOptions *o, const char *name);
 /* Ordered b (default true): one delivery in flight, in seq order. */
 int ptpsync_subscribe_options_set_ordered(PtpsyncSubscribeOptions *o, bool ordered);
-/* Window u (default 64): in-flight bound when unordered. */
+/* Window u (default 64, 1..1024): in-flight bound when unordered. */
 int ptpsync_subscribe_options_set_window(PtpsyncSubscribeOptions *o, uint32_t window);
-/* Retry u (default 3): retries after the first failed attempt, then dead-letter. */
+/* Retry u (default 3, 0..100): retries after the first failed attempt, then dead-letter. */
 int ptpsync_subscribe_options_set_retry(PtpsyncSubscribeOptions *o, uint32_t retries);
-/* BackoffDelay s (default "PT0.2S"): an ISO 8601 duration. */
+/* BackoffDelay s (default "PT0.2S"): an ISO 8601 duration, at most PT1H. */
 int ptpsync_subscribe_options_set_backoff_delay(PtpsyncSubscribeOptions *o, const char *iso8601);
 /* The same in µs, sent as "PT<seconds>S". */
 int ptpsync_subscribe_options_set_backoff_delay_usec(PtpsyncSubscribeOptions *o, uint64_t usec);
 /* BackoffPolicy s (default exponential). */
 int ptpsync_subscribe_options_set_backoff_policy(PtpsyncSubscribeOptions *o, PtpsyncBackoffPolicy policy);
-/* AckTimeout t (default 5 s): µs without an Ack before a retry. */
+/* AckTimeout t (default 5 s, 1 ms..1 h): µs without an Ack before a retry. */
 int ptpsync_subscribe_options_set_ack_timeout(PtpsyncSubscribeOptions *o, uint64_t usec);
-/* QueueLimit u (default 10000): backlog bound; past it the oldest are dead-lettered. */
+/* QueueLimit u (default 10000, 1..1000000): backlog bound; past it the oldest are dead-lettered. */
 int ptpsync_subscribe_options_set_queue_limit(PtpsyncSubscribeOptions *o, uint32_t limit);
 /* InitialState b (default false): first deliver the current state of every matching resource. */
 int ptpsync_subscribe_options_set_initial_state(PtpsyncSubscribeOptions *o, bool initial_state);
-/* DeadLetterLimit u (default 10000): dead letters kept. */
+/* DeadLetterLimit u (default 10000, 0..1000000): dead letters kept. */
 int ptpsync_subscribe_options_set_dead_letter_limit(PtpsyncSubscribeOptions *o, uint32_t limit);
-/* Metadata a{ss}: sets key to value (replacing an earlier value of key). */
+/* Metadata a{ss}: sets key to value (replacing an earlier value of key); at most 64 entries,
+ * keys of 1..255 bytes, values of at most 4096, 65536 bytes in all. */
 int ptpsync_subscribe_options_add_metadata(PtpsyncSubscribeOptions *o, const char *key, const char *value);
 
 /* ---- subscriptions --------------------------------------------------------------------------- */

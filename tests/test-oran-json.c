@@ -2,7 +2,7 @@
 /*
  * The JSON writers (bridge/oran-json.c), byte for byte, with fixed events.
  * The expected strings are written out by hand from cloud-event-proxy's
- * formats (the wire digest of cloud-event-proxy, §1-§4); the publisher ids were computed with
+ * formats (its pkg/event and v1/v2 REST packages); the publisher ids were computed with
  * Python's uuid.uuid5(), not with the code under test.
  */
 

@@ -4,7 +4,11 @@
 # The packaging data (data/, polkit/), checked as what it is for:
 #
 #   test-packaging.sh units        meson install into a temporary root puts each
-#                                  file where the configured directories say;
+#                                  file where the configured directories say
+#                                  (the introspection XML in
+#                                  dbusinterfacesdir), and no installed
+#                                  file refers to notes outside the
+#                                  repository (DESIGN.md, ../shared);
 #                                  `systemd-analyze verify` passes every installed
 #                                  unit; `systemctl --root= enable` makes the alias
 #                                  the D-Bus activation file names; the unit's
@@ -23,7 +27,8 @@
 #                                  root can own it; without the file even root
 #                                  cannot. Needs root (runuser): else exit 77.
 #   test-packaging.sh polkit       polkit/org.ptpsync1.policy valid against
-#                                  polkit's DTD, with the action ids of DESIGN.md;
+#                                  polkit's DTD, with the action ids of
+#                                  org.ptpsync1(5);
 #                                  then the real polkitd, on a private bus and in
 #                                  its own mount namespace, loads it: pkaction shows
 #                                  each action's defaults, pkcheck as nobody is
@@ -214,6 +219,19 @@ test_units() {
         cmp -s "$PTPSYNC_DATA_DIR/ptpsync-http.conf" "$root$SYSCONFDIR/ptpsync/ptpsync-http.conf" ||
                 fail "$SYSCONFDIR/ptpsync/ptpsync-http.conf is not data/ptpsync-http.conf"
         test_headers "$root"
+        # Nothing installed points at notes outside the repository (test-docs checks the sources too).
+        local outside
+        outside=$(grep -rlE 'DESIGN\.md|SDBUS-NOTES\.md|LINUXPTP\.md|ORAN-API\.md|\.\./shared|/work/shared' \
+                "$root" 2>/dev/null || true)
+        [[ -z $outside ]] || fail "installed files refer to documents outside the repository: $outside"
+        echo "ok: no installed file refers to documents outside the repository"
+        # The D-Bus API reference, as systemd installs its own: each interface's XML, unchanged.
+        local xml
+        for xml in "$PTPSYNC_INTROSPECTION_DIR"/*.xml; do
+                cmp -s "$xml" "$root$DBUS_INTERFACESDIR/$(basename "$xml")" ||
+                        fail "$(basename "$xml") is not installed (unchanged) in $DBUS_INTERFACESDIR"
+                echo "ok: $(basename "$xml") in $DBUS_INTERFACESDIR"
+        done
         grep -qx "ExecStart=$BINDIR/ptpsyncctl wait --state=LOCKED --timeout=infinity" \
                 "$root$UNITDIR/ptpsync-wait-sync.service" || fail "ptpsync-wait-sync.service does not run ptpsyncctl wait"
 
@@ -416,7 +434,7 @@ test_polkit() {
                 echo "note: xmllint (libxml2-utils) not installed: XML not validated"
         fi
 
-        # The actions DESIGN.md names, and no other.
+        # The actions org.ptpsync1(5) and ptpsyncd(8) name, and no other.
         ids=$(sed -n 's/.*<action id="\([^"]*\)".*/\1/p' "$policy" | sort | tr '\n' ' ')
         want="org.ptpsync1.configure org.ptpsync1.manage org.ptpsync1.simulate org.ptpsync1.subscribe "
         [[ $ids == "$want" ]] || fail "action ids are: $ids; expected: $want"
@@ -511,7 +529,8 @@ test_man() {
         [[ -x ${PTPSYNCD:-} && -x ${PTPSYNCCTL:-} ]] || fail "PTPSYNCD and PTPSYNCCTL must be set (meson test does)"
         [[ -d ${MAN_BUILD_DIR:-} ]] || fail "MAN_BUILD_DIR must be set (meson test does)"
 
-        for page in ptpsyncd.8 ptpsyncctl.1 ptpsyncd.conf.5 libptpsync.3 ptpsync-http.8 ptpsync-http.conf.5 ptp-sync.target.7; do
+        for page in ptpsyncd.8 ptpsyncctl.1 ptpsyncd.conf.5 libptpsync.3 ptpsync-http.8 ptpsync-http.conf.5 ptp-sync.target.7 \
+                    org.ptpsync1.5; do
                 f=$MAN_BUILD_DIR/$page
                 [[ -s $f ]] || fail "$page was not built in $MAN_BUILD_DIR"
                 # At the usual 80 columns: any warning (an undefined macro or request, a

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * PTP management messages against what ptp4l 3.1.1 really sends. The raw datagrams of the
- * probe (LINUXPTP.md's samples/probe_notification_hex.txt, and the verified GET of §5.7) are
+ * probe (a port-state notification, and a GET of TIME_STATUS_NP checked against ptp4l) are
  * copied in as bytes, and so are PORT_PROPERTIES_NP and TIME_PROPERTIES_DATA_SET replies
  * captured from the project's lab (tests/ptp-lab.sh). For the pmc text outputs, which have no
  * raw form, a small encoder of the test's own builds the datagrams from the values in the text,
- * at the offsets LINUXPTP.md gives, independently of daemon/source/pmc.c; decoding must give every
- * value back.
+ * at the offsets of linuxptp's msg.h and tlv.h, independently of daemon/source/pmc.c; decoding
+ * must give every value back.
  */
 
 #include <errno.h>
@@ -54,7 +54,7 @@ static const uint8_t sample_notification[] = {
         0x04, 0xfe, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xfe, 0x01, 0x00, 0x02,
 };
 
-/* LINUXPTP.md §5.7, verified against ptp4l: GET TIME_STATUS_NP from 000000.0000.000000-11120, seq 0. */
+/* Verified against ptp4l: GET TIME_STATUS_NP from 000000.0000.000000-11120, seq 0. */
 static const uint8_t sample_get_time_status[] = {
         0x0d, 0x02, 0x00, 0x36, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2b, 0x70, 0x00, 0x00,
@@ -149,9 +149,9 @@ static const uint8_t sample_time_properties_master_leap59[] = {
         0x00, 0x01, 0x00, 0x06, 0x20, 0x03, 0xff, 0xfb, 0x0e, 0xa0,
 };
 
-/* ---- The test's own encoder of responses (LINUXPTP.md §5.2, §5.3, §5.5) ---------------------- */
+/* ---- The test's own encoder of responses (linuxptp's msg.h, tlv.h) ---------------------------- */
 
-/* The lab's clocks: the slave, and the grandmaster (LINUXPTP.md §9). */
+/* The lab's clocks: the slave, and the grandmaster (tests/ptp-lab.sh). */
 #define BB "020000.fffe.00bb01"
 #define AA "020000.fffe.00aa01"
 
@@ -626,7 +626,7 @@ typedef struct PortDataSetCase {
         const char *sample, *source;
         uint16_t seq;
         const char *port_identity, *port_state;
-        uint8_t state_byte; /* IEEE 1588's number for port_state, as LINUXPTP.md §5.5 lists them */
+        uint8_t state_byte; /* IEEE 1588's number for port_state (linuxptp's enum port_state) */
         int8_t log_min_delay_req_interval;
         int64_t peer_mean_path_delay;
         int8_t log_announce_interval;
@@ -1304,7 +1304,7 @@ static const PmcRequester requester_b = {
         .identity = { { { 0x02, 0x00, 0x00, 0xff, 0xfe, 0xcc, 0xdd, 0x01 } }, 0x1234 },
 };
 
-/* The 52 bytes before the managementId of a request from requester B (LINUXPTP.md §5.2, §5.3). */
+/* The 52 bytes before the managementId of a request from requester B (the PTP header, then the management header). */
 #define B_HEAD(length, target_hi, target_lo, action, tlv_length)                                         \
         0x1d,                   /*  0 transportSpecific 1 << 4 | messageType MANAGEMENT 0xD */           \
         0x02,                   /*  1 reserved | versionPTP 2 */                                         \
@@ -1338,7 +1338,7 @@ static const uint8_t expect_get_time_status[] = { B_HEAD(0x36, 0xff, 0xff, 0x00,
 static const uint8_t expect_get_subscribe[] = { B_HEAD(0x36, 0xff, 0xff, 0x00, 0x02), 0xc0, 0x03 };
 static const uint8_t expect_get_port_properties_1[] = { B_HEAD(0x36, 0x00, 0x01, 0x00, 0x02), 0xc0, 0x04 };
 
-/* §5.6: 120 bytes, TLV length 68; duration 180 (0x00b4), bitmask byte 0 = 0x01 (NOTIFY_PORT_STATE). */
+/* SUBSCRIBE_EVENTS_NP: 120 bytes, TLV length 68; duration 180 (0x00b4), bitmask byte 0 = 0x01 (NOTIFY_PORT_STATE). */
 static const uint8_t expect_subscribe_180[PMC_SUBSCRIBE_SIZE] = {
         B_HEAD(0x78, 0xff, 0xff, 0x01, 0x44), 0xc0, 0x03, 0x00, 0xb4, 0x01, /* then 63 zero bytes */
 };

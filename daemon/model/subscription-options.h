@@ -7,7 +7,7 @@
  * the a{sv} a subscriber passes to Manager.Subscribe and the store
  * (store/store.h) from its rows; both check them with the functions below, so
  * that one set of rules and one wording of every refusal serves both. Keys and
- * defaults (DESIGN.md):
+ * defaults (org.ptpsync1(5) documents them):
  *
  *   Name s ""              non-empty: durable, unique per (uid, name)
  *   Ordered b true         one delivery in flight, in seq order

@@ -2,7 +2,7 @@
 /*
  * Arbitrary datagrams, as if from ptp4l's socket. Whatever decodes must fit the bytes it came
  * from: the lengths it reports are the input's, and the decoded values, written back here at the
- * offsets of LINUXPTP.md, give the input's bytes back, apart from the few the decoder normalizes
+ * offsets of linuxptp's msg.h and tlv.h, give the input's bytes back, apart from the few the decoder normalizes
  * or skips. The header goes through the module's own request encoder too.
  */
 
