@@ -513,6 +513,17 @@ static void test_foreign_datagram(Fixture *f, gconstpointer data) {
         (void) wait_event(f, LOCK, alias, "HOLDOVER");
 }
 
+/* The event the last wait_event() found: no offset in it, since nothing was measured. */
+static void assert_last_event_has_no_metric(Fixture *f) {
+        sd_bus_message *m = f->env.events->messages->pdata[f->env.seen - 1];
+        g_autoptr(TestEvent) e = NULL;
+
+        (void) sd_bus_message_rewind(m, true);
+        e = test_event_read(m);
+        g_assert_cmpuint(e->values->len, ==, 1);
+        g_assert_null(strstr(e->values->pdata[0], "|metric|"));
+}
+
 /* The daemon reading args (and config_text), without a lab: for a ptp4l that is not there. */
 static void fixture_start_alone(Fixture *f, const char *config, const char *const *args) {
         test_env_setup(&f->env, &(const TestEnvOptions) {
@@ -541,6 +552,9 @@ static void test_unreachable(Fixture *f, gconstpointer data) {
         g_unsetenv("PTPSYNCD_LOG_LEVEL");
 
         (void) wait_event(f, LOCK, "nowhere/master", "FREERUN");
+        assert_last_event_has_no_metric(f);
+        (void) wait_event(f, OS, "CLOCK_REALTIME", "FREERUN");
+        assert_last_event_has_no_metric(f);
         (void) wait_event(f, SYNC, SYNC, "FREERUN");
         /* Five more polls failed: still the one warning. */
         g_assert_true(log_has(f, again, 5));

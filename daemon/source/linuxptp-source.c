@@ -242,7 +242,7 @@ static void on_answered(Ptp4lClient *c, const Ptp4lAnswers *a, void *userdata) {
         g_snprintf(class, sizeof(class), "%u",
                    ptp4l_view_follows_master(&i->view) ? a->parent_data_set.grandmaster_clock_quality.clock_class
                                                        : a->default_data_set.clock_quality.clock_class);
-        (void) manager_observe_value(instance_manager(i), RESOURCE_CLOCK_CLASS, i->interface, class, 0);
+        (void) manager_observe_value(instance_manager(i), RESOURCE_CLOCK_CLASS, i->interface, class, OFFSET_NONE);
 }
 
 static void on_silent(Ptp4lClient *c, int error, const char *why, void *userdata) {
