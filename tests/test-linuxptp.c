@@ -575,6 +575,37 @@ static void test_unreachable_socket_option(Fixture *f, gconstpointer data) {
         g_assert_true(log_has(f, warning, 1));
 }
 
+/* lock-state's current state is exactly the one value wanted (a state, no offset). */
+static bool lock_state_is_only(void *userdata) {
+        const char *const *w = userdata;
+        Fixture *f = (Fixture *) w[0];
+        g_autoptr(TestEvent) e = lock_state_now(f);
+
+        return e->values->len == 1 && streq(e->values->pdata[0], w[1]);
+}
+
+/* Two unreachable instances without Interface=; one removed by a reload: its stand-in clock is retired. */
+static void test_unreachable_reload(Fixture *f, gconstpointer data) {
+        g_autofree char *dir = g_dir_make_tmp("ptpsync-nowhere-XXXXXX", NULL);
+        g_autofree char *a = NULL, *b = NULL, *both = NULL, *config = NULL;
+
+        g_assert_nonnull(dir);
+        a = g_strdup_printf("[ptp4l a]\nSocket=%s/a.sock\nPollIntervalMs=100\n", dir);
+        b = g_strdup_printf("[ptp4l b]\nSocket=%s/b.sock\nPollIntervalMs=100\n", dir);
+        both = g_strconcat(a, b, NULL);
+        config = config_text(both);
+        fixture_start_alone(f, config, (const char *const[]) { "--source=linuxptp", "--runtime-dir=@BUS_DIR@/run", NULL });
+        (void) wait_event(f, LOCK, "a/master", "FREERUN");
+        f->env.seen = 0;
+        (void) wait_event(f, LOCK, "b/master", "FREERUN");
+
+        reload_with(f, a);
+        g_assert_true(test_bus_wait_for(f->env.client, lock_state_is_only,
+                                        (void *) (const void *const[]) { f, "a/master|notification|enumeration|FREERUN" },
+                                        WAIT_USEC));
+        g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 
@@ -600,5 +631,6 @@ int main(int argc, char *argv[]) {
         ADD("reload-instances", test_reload_instances);
         ADD("unreachable", test_unreachable);
         ADD("unreachable-socket-option", test_unreachable_socket_option);
+        ADD("unreachable-reload", test_unreachable_reload);
         return g_test_run();
 }
