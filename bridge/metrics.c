@@ -207,6 +207,20 @@ static void observe_metric(Metrics *m, const char *node, const Handler *h, const
         }
 }
 
+/*
+ * A state that comes without its offset: the daemon measured none (an unreachable source), so
+ * the one it had is no longer current and is not shown.
+ */
+static void forget_offset(Metrics *m, const char *node, const Handler *h, const OranValue *v) {
+        MetricsClock *c;
+
+        if (h->metric != METRIC_OFFSET || !h->states || index_of(h->states, v->value) == METRICS_NO_VALUE)
+                return;
+        c = target_clock(m, node, h->target, v->address);
+        if (c)
+                g_clear_pointer(&c->offset_seconds, g_free);
+}
+
 void metrics_observe_event(Metrics *m, const OranEvent *e) {
         g_autoptr(GHashTable) metric_seen = NULL;
         g_autofree char *node = NULL;
@@ -236,6 +250,13 @@ void metrics_observe_event(Metrics *m, const OranEvent *e) {
                         observe_notification(m, node, h, v);
                 else if (strcmp(v->data_type, "metric") == 0 && g_hash_table_add(metric_seen, (char *) key))
                         observe_metric(m, node, h, v);
+        }
+        for (size_t i = 0; i < e->n_values; i++) {
+                const OranValue *v = &e->values[i];
+
+                if (v->data_type && v->value && strcmp(v->data_type, "notification") == 0 &&
+                    !g_hash_table_contains(metric_seen, v->address ? v->address : ""))
+                        forget_offset(m, node, h, v);
         }
 }
 

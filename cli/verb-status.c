@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ptpsyncctl status, list and get: the node and its resources, read from
- * their properties (status) or through libptpsync (list, get).
+ * their properties (status) or through libptpsync (list, get). status takes
+ * the clocks' offsets from the current state, not from Clocks (which has the
+ * offsets of the last state change): only what was measured, and never for
+ * the clock class, whose one metric is the class itself.
  */
 
 #include <errno.h>
@@ -18,7 +21,8 @@
 
 typedef struct Clock {
         char *address, *value;
-        int64_t offset;
+        bool has_offset;
+        int64_t offset; /* the current one, if has_offset */
 } Clock;
 
 typedef struct Resource {
@@ -66,13 +70,62 @@ static int read_resource(const char *path, Resource *res) {
                         break;
                 }
                 res->clocks = n;
-                n[res->n_clocks++] = (Clock) { strdup(a), strdup(v), offset };
+                /* The offset of the last change is not shown: read_offsets() has the current one. */
+                n[res->n_clocks++] = (Clock) { strdup(a), strdup(v), false, 0 };
         }
         sd_bus_message_unref(reply);
         if (r < 0) {
                 log_error("Failed to read the clocks of %s: %s", path, strerror(-r));
                 return EXIT_FAIL;
         }
+        return 0;
+}
+
+/* A metric value as the daemon writes an offset: a decimal integer of ns. */
+static bool parse_offset(const char *s, int64_t *ret) {
+        char *end;
+        long long v;
+
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno != 0 || end == s || *end != '\0')
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* The clocks' current offsets, from the current state: those it has (none before any data). */
+static int read_offsets(Resource *res) {
+        PtpsyncEventList *l = NULL;
+        int r;
+
+        if (streq(res->kind, "clock-class") || res->n_clocks == 0)
+                return 0;
+        r = ptpsync_client_get_state(client, res->address, &l);
+        if (r == -ENODATA)
+                return 0;
+        if (r < 0)
+                return client_failed(res->address, r);
+        for (size_t k = 0; k < ptpsync_event_list_get_n(l); k++) {
+                const PtpsyncEvent *e = ptpsync_event_list_get(l, k);
+
+                if (!streq(ptpsync_event_get_source(e), res->address))
+                        continue;
+                for (size_t i = 0; i < ptpsync_event_get_n_values(e); i++) {
+                        const char *address, *data_type, *value;
+
+                        if (ptpsync_event_get_value(e, i, &address, &data_type, NULL, &value) < 0 ||
+                            !streq(data_type, "metric"))
+                                continue;
+                        for (size_t j = 0; j < res->n_clocks; j++) {
+                                Clock *c = &res->clocks[j];
+
+                                if (streq(c->address, address) && !c->has_offset)
+                                        c->has_offset = parse_offset(value, &c->offset);
+                        }
+                }
+        }
+        ptpsync_event_list_free(l);
         return 0;
 }
 
@@ -107,6 +160,8 @@ int verb_status(char **args) {
                 const char *path;
                 ptpsync_resource_list_get(list, i, NULL, NULL, &path);
                 r = read_resource(path, &res[i]);
+                if (r == 0)
+                        r = read_offsets(&res[i]);
         }
         ptpsync_resource_list_free(list);
         if (r != 0)
@@ -141,7 +196,9 @@ int verb_status(char **args) {
                                 json_string(stdout, res[i].clocks[j].address);
                                 printf(",\"value\":");
                                 json_string(stdout, res[i].clocks[j].value);
-                                printf(",\"offset\":%" PRId64 "}", res[i].clocks[j].offset);
+                                if (res[i].clocks[j].has_offset)
+                                        printf(",\"offset\":%" PRId64, res[i].clocks[j].offset);
+                                putchar('}');
                         }
                         printf("]}");
                 }
@@ -174,7 +231,9 @@ int verb_status(char **args) {
                 for (size_t j = 0; j < res[i].n_clocks; j++) {
                         printf("          Clock: %s ", res[i].clocks[j].address);
                         print_value(res[i].clocks[j].value, 0);
-                        printf(" offset %" PRId64 " ns\n", res[i].clocks[j].offset);
+                        if (res[i].clocks[j].has_offset)
+                                printf(" offset %" PRId64 " ns", res[i].clocks[j].offset);
+                        putchar('\n');
                 }
         }
 finish:

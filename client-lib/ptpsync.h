@@ -197,7 +197,8 @@ size_t ptpsync_event_get_n_values(const PtpsyncEvent *e);
 /*
  * Value i: (address relative to the node such as "ens1fx/master", data_type
  * "notification"|"metric", value_type "enumeration"|"decimal64.3", value),
- * strings owned by the event; any ret_ may be NULL. Returns 0, or -ERANGE.
+ * strings owned by the event; any ret_ may be NULL. Returns 0, or -ERANGE. A
+ * clock's state may come without its offset metric: none was measured.
  */
 int ptpsync_event_get_value(const PtpsyncEvent *e, size_t i, const char **ret_address,
                             const char **ret_data_type, const char **ret_value_type, const char **ret_value);

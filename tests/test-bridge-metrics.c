@@ -185,8 +185,10 @@ static void test_lock_state(void) {
         assert_samples(m, "ptpsync_clock_offset_seconds",
                        "ptpsync_clock_offset_seconds{node=\"node1\",clock=\"ens1fx/master\"} 1.5\n");
 
-        /* An unknown state is not stored either: HOLDOVER stays. */
+        /* An unknown state is not stored either: HOLDOVER stays (and so does the offset). */
         OBSERVE(m, LOCK_STATE, STATE("ens1fx/master", "LOCKED-ISH"));
+        assert_samples(m, "ptpsync_clock_offset_seconds",
+                       "ptpsync_clock_offset_seconds{node=\"node1\",clock=\"ens1fx/master\"} 1.5\n");
         assert_samples(m, "ptpsync_clock_state",
                        "ptpsync_clock_state{node=\"node1\",clock=\"ens1fx/master\",state=\"FREERUN\"} 0\n"
                        "ptpsync_clock_state{node=\"node1\",clock=\"ens1fx/master\",state=\"HOLDOVER\"} 1\n"
@@ -257,6 +259,33 @@ static void test_os_clock(void) {
         assert_samples(m, "ptpsync_os_clock_offset_seconds",
                        "ptpsync_os_clock_offset_seconds{node=\"node1\"} -0.000000007\n");
         assert_samples(m, "ptpsync_clock_state", "");
+}
+
+/* A state without an offset (the daemon measured none: its source is unreachable): the old offset is not shown. */
+static void test_no_offset(void) {
+        g_autoptr(Metrics) m = metrics_new();
+
+        OBSERVE(m, LOCK_STATE, STATE("ens1fx/master", "LOCKED"), METRIC("ens1fx/master", "-42"),
+                STATE("ens2fx/master", "LOCKED"), METRIC("ens2fx/master", "5"));
+        OBSERVE(m, OS_CLOCK, STATE("CLOCK_REALTIME", "LOCKED"), METRIC("CLOCK_REALTIME", "-7"));
+        OBSERVE(m, LOCK_STATE, STATE("ens1fx/master", "HOLDOVER"));
+        OBSERVE(m, OS_CLOCK, STATE("CLOCK_REALTIME", "HOLDOVER"));
+        assert_samples(m, "ptpsync_clock_offset_seconds",
+                       "ptpsync_clock_offset_seconds{node=\"node1\",clock=\"ens2fx/master\"} 0.000000005\n");
+        assert_samples(m, "ptpsync_os_clock_offset_seconds", "");
+        assert_samples(m, "ptpsync_clock_state",
+                       "ptpsync_clock_state{node=\"node1\",clock=\"ens1fx/master\",state=\"FREERUN\"} 0\n"
+                       "ptpsync_clock_state{node=\"node1\",clock=\"ens1fx/master\",state=\"HOLDOVER\"} 1\n"
+                       "ptpsync_clock_state{node=\"node1\",clock=\"ens1fx/master\",state=\"LOCKED\"} 0\n"
+                       "ptpsync_clock_state{node=\"node1\",clock=\"ens2fx/master\",state=\"FREERUN\"} 0\n"
+                       "ptpsync_clock_state{node=\"node1\",clock=\"ens2fx/master\",state=\"HOLDOVER\"} 0\n"
+                       "ptpsync_clock_state{node=\"node1\",clock=\"ens2fx/master\",state=\"LOCKED\"} 1\n");
+
+        /* Measured again: shown again. */
+        OBSERVE(m, LOCK_STATE, STATE("ens1fx/master", "LOCKED"), METRIC("ens1fx/master", "3"));
+        assert_samples(m, "ptpsync_clock_offset_seconds",
+                       "ptpsync_clock_offset_seconds{node=\"node1\",clock=\"ens1fx/master\"} 0.000000003\n"
+                       "ptpsync_clock_offset_seconds{node=\"node1\",clock=\"ens2fx/master\"} 0.000000005\n");
 }
 
 static void test_gnss(void) {
@@ -539,6 +568,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/bridge-metrics/sync-state", test_sync_state);
         g_test_add_func("/bridge-metrics/os-clock", test_os_clock);
         g_test_add_func("/bridge-metrics/gnss", test_gnss);
+        g_test_add_func("/bridge-metrics/no-offset", test_no_offset);
         g_test_add_func("/bridge-metrics/ignored", test_ignored);
         g_test_add_func("/bridge-metrics/odd-labels", test_odd_labels);
         g_test_add_func("/bridge-metrics/requests", test_requests);

@@ -74,6 +74,21 @@ static void test_master_lost_stale_data(void) {
                                                       .gm_present = true },
                                T0 + POLL);
         g_assert_cmpint(ptp4l_view_judge(&v, T0 + POLL, POLL, &offset), ==, OBSERVATION_UNLOCKED);
+        /* The 22 is what ptp4l kept, not a measurement. */
+        g_assert_cmpint(offset, ==, OFFSET_NONE);
+}
+
+/* Syncs arriving while the servo is not locked yet (UNCALIBRATED): unlocked, but the offset is measured. */
+static void test_uncalibrated_offset(void) {
+        PmcTimeStatus t = time_status(-900, 12345);
+        PmcPortDataSet p = port(1, PMC_PORT_STATE_UNCALIBRATED, 0);
+        Ptp4lView v = {};
+        int64_t offset = 0;
+
+        ptp4l_view_port(&v, &p);
+        ptp4l_view_time_status(&v, &t, T0);
+        g_assert_cmpint(ptp4l_view_judge(&v, T0, POLL, &offset), ==, OBSERVATION_UNLOCKED);
+        g_assert_cmpint(offset, ==, -900);
 }
 
 /* The freshness window: 2 polls + 4 Syncs. Same receipt time within it: locked; past it: unlocked. */
@@ -103,8 +118,10 @@ static void test_freshness(void) {
                 ptp4l_view_time_status(&v, &t, T0 + cases[i].window);
                 g_assert_cmpint(ptp4l_view_judge(&v, T0 + cases[i].window, POLL, &offset), ==,
                                 OBSERVATION_LOCKED);
+                g_assert_cmpint(offset, ==, 5);
                 g_assert_cmpint(ptp4l_view_judge(&v, T0 + cases[i].window + 1, POLL, &offset), ==,
                                 OBSERVATION_UNLOCKED);
+                g_assert_cmpint(offset, ==, OFFSET_NONE);
                 /* A new one: fresh again. */
                 t.ingress_time_ns++;
                 ptp4l_view_time_status(&v, &t, T0 + cases[i].window + 1);
@@ -178,6 +195,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/ptp4l-state/locked", test_locked);
         g_test_add_func("/ptp4l-state/port-states", test_port_states);
         g_test_add_func("/ptp4l-state/master-lost-stale-data", test_master_lost_stale_data);
+        g_test_add_func("/ptp4l-state/uncalibrated-offset", test_uncalibrated_offset);
         g_test_add_func("/ptp4l-state/freshness", test_freshness);
         g_test_add_func("/ptp4l-state/time-before-change", test_time_before_change);
         g_test_add_func("/ptp4l-state/no-data", test_no_data);

@@ -429,6 +429,45 @@ static void test_status(TestEnv *f, gconstpointer data) {
                   ".clocks[0].value == \"LOCKED\")");
 }
 
+/*
+ * status shows the current offset, not that of the last state change; none where none was
+ * measured (an unreachable source), and none for the clock class, which has no offset.
+ */
+static void test_status_offsets(TestEnv *f, gconstpointer data) {
+        g_auto(Result) t = {};
+        g_auto(Result) j = {};
+        g_auto(Result) u = {};
+        g_auto(Result) uj = {};
+
+        test_inject(f->client, LOCK, "ens1f0", "locked", -12);
+        test_inject(f->client, LOCK, "ens1f0", "locked", -15); /* no change of state: no event */
+        test_inject(f->client, OS_CLOCK, "CLOCK_REALTIME", "locked", 3);
+        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        RUN(f, &t, "status");
+        g_assert_cmpint(t.status, ==, 0);
+        g_assert_nonnull(strstr(t.out, "Clock: ens1fx/master LOCKED offset -15 ns\n"));
+        g_assert_nonnull(strstr(t.out, "Clock: ens1fx/master 6\n"));
+        RUN(f, &j, "--json", "status");
+        g_assert_cmpint(j.status, ==, 0);
+        assert_jq(f->bus, j.out,
+                  "(.resources[] | select(.kind == \"lock-state\") | .clocks[0].offset == -15) and "
+                  "(.resources[] | select(.kind == \"clock-class\") | .clocks[0] | has(\"offset\") | not) and "
+                  "(.resources[] | select(.kind == \"clock-class\") | .clocks[0].value == \"6\")");
+
+        /* Unreachable: HOLDOVER, and no offset at all (neither a made-up 0 nor the stale -15). */
+        test_inject(f->client, LOCK, "ens1f0", "unreachable", 0);
+        RUN(f, &u, "status");
+        g_assert_cmpint(u.status, ==, 0);
+        g_assert_nonnull(strstr(u.out, "Clock: ens1fx/master HOLDOVER\n"));
+        g_assert_nonnull(strstr(u.out, "Clock: CLOCK_REALTIME LOCKED offset 3 ns\n"));
+        RUN(f, &uj, "--json", "status");
+        g_assert_cmpint(uj.status, ==, 0);
+        assert_jq(f->bus, uj.out,
+                  "(.resources[] | select(.kind == \"lock-state\") | .clocks[0] | "
+                  ".value == \"HOLDOVER\" and (has(\"offset\") | not)) and "
+                  "(.resources[] | select(.kind == \"os-clock-sync-state\") | .clocks[0].offset == 3)");
+}
+
 static bool exited_with(TestProcess *p, int status) {
         if (!test_process_wait_exit(p, TEST_TIMEOUT_USEC))
                 return false;
@@ -797,6 +836,7 @@ int main(int argc, char *argv[]) {
         ADD("list", test_list);
         ADD("get", test_get);
         ADD("status", test_status);
+        ADD("status-offsets", test_status_offsets);
         ADD("wait", test_wait);
         ADD("wait-state", test_wait_state);
         ADD("watch", test_watch);

@@ -370,6 +370,18 @@ static void test_bad_inject(Fixture *f, gconstpointer data) {
                 sd_bus_error_free(&error);
         }
 
+        /* The one offset that stands for "not measured" is no offset to inject. */
+        {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+
+                g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Simulator",
+                                                   "Inject", &error, NULL, "sssx", LOCK, "ens1f0", "locked", INT64_MIN),
+                                <, 0);
+                g_assert_cmpstr(error.name, ==, invalid);
+                g_assert_nonnull(strstr(error.message, "-9223372036854775808"));
+                sd_bus_error_free(&error);
+        }
+
         /* Nothing happened, and the daemon still answers. */
         g_assert_cmpuint(last_sequence(f), ==, 0);
         version = manager_string(f, "Version");

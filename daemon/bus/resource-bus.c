@@ -26,7 +26,7 @@ static int property_get_value(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "s", r->announced_value ?: "");
 }
 
-/* (value address, value, offset the last event carried): it changes only with an event. */
+/* (value address, value, offset the last event carried, 0 if none): it changes only with an event. */
 static int property_get_clocks(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Resource *r = userdata;
@@ -41,7 +41,7 @@ static int property_get_clocks(sd_bus *bus, const char *path, const char *interf
                 if (!c->announced_value)
                         continue;
                 k = sd_bus_message_append(reply, "(ssx)", c->value_address, c->announced_value,
-                                          c->announced_offset_ns);
+                                          c->announced_offset_ns == OFFSET_NONE ? INT64_C(0) : c->announced_offset_ns);
                 if (k < 0)
                         return k;
         }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <inttypes.h>
+
 #include "model/alias.h"
 #include "common/bus-errors.h"
 #include "common/log.h"
@@ -65,6 +67,11 @@ static int method_inject(sd_bus_message *message, void *userdata, sd_bus_error *
         r = inject_validate(k, &clock, observation, error);
         if (r < 0)
                 return r;
+        if (offset == OFFSET_NONE)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Offset %" PRIi64 " cannot be injected: it stands for \"not measured\"; "
+                                         "expected an offset in ns from %" PRIi64 " to %" PRIi64,
+                                         offset, INT64_MIN + 1, INT64_MAX);
 
         r = bus_authorize_caller(m, message, AUTH_SIMULATE, NULL, error);
         if (r < 0)

@@ -469,7 +469,6 @@ static void clock_arm_holdover_timer(Manager *m, Clock *c) {
 static void clock_sync_transition(Manager *m, Clock *c) {
         g_free(c->value);
         c->value = g_strdup(sync_state_to_string(c->sync.state));
-        c->offset_ns = c->sync.offset_ns;
         clock_arm_holdover_timer(m, c);
         manager_clock_changed(m, c);
 }
@@ -477,6 +476,7 @@ static void clock_sync_transition(Manager *m, Clock *c) {
 int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observation o, int64_t offset_ns) {
         Resource *r = manager_get_resource(m, k);
         uint64_t now = manager_now(m, CLOCK_MONOTONIC);
+        bool changed;
         Clock *c;
 
         assert(resource_kind_is_sync(k));
@@ -487,10 +487,12 @@ int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observat
         /* A late timer must not let an observation jump over the expiry: see sync-state.h. */
         if (clock_sync_expire(&c->sync, now))
                 clock_sync_transition(m, c);
-        if (clock_sync_observe(&c->sync, &m->thresholds, o, offset_ns, now))
+        changed = clock_sync_observe(&c->sync, &m->thresholds, o, offset_ns, now);
+        /* An unreachable source measured nothing: its offset is left out, not made up. */
+        if ((unsigned) o < _OBSERVATION_MAX)
+                c->offset_ns = o == OBSERVATION_UNREACHABLE ? OFFSET_NONE : offset_ns;
+        if (changed)
                 clock_sync_transition(m, c);
-        else
-                c->offset_ns = c->sync.offset_ns;
         return 0;
 }
 

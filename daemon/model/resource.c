@@ -179,13 +179,14 @@ Clock *resource_ensure_clock(Resource *r, const char *name, const char *alias) {
         c->name = g_strdup(name);
         c->value_address = clock_value_address(r, name, alias);
         c->sync = CLOCK_SYNC_INIT;
+        c->offset_ns = c->announced_offset_ns = OFFSET_NONE;
         g_ptr_array_add(r->clocks, c);
         return c;
 }
 
 void clock_retire(Clock *c) {
         g_clear_pointer(&c->value, g_free);
-        c->offset_ns = 0;
+        c->offset_ns = OFFSET_NONE;
         c->sync = CLOCK_SYNC_INIT;
         c->retired = true;
 }
@@ -248,7 +249,9 @@ static void add_clock_values(Event *e, ResourceKind k, const Clock *c, const cha
                 return;
         }
         event_add_state(e, c->value_address, value);
-        event_add_metric(e, c->value_address, offset_ns);
+        /* Not measured: no value, rather than a made-up 0. */
+        if (offset_ns != OFFSET_NONE)
+                event_add_metric(e, c->value_address, offset_ns);
 }
 
 Event *resource_change_event(Resource *r, Clock *c, int64_t time_usec) {

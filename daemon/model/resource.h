@@ -87,9 +87,9 @@ typedef struct Clock {
         char *value_address; /* "ens1fx/master", or CLOCK_REALTIME */
         ClockSync sync;      /* sync kinds only */
         char *value;         /* "LOCKED", "6", "SYNCHRONIZED"; NULL: no data yet */
-        int64_t offset_ns;   /* the latest measurement */
+        int64_t offset_ns;   /* the latest measurement; OFFSET_NONE: none (unreachable, or a clock class) */
         char *announced_value;       /* value as of the last announced event; NULL: none yet */
-        int64_t announced_offset_ns; /* the offset that event carried */
+        int64_t announced_offset_ns; /* the offset that event carried; OFFSET_NONE: none */
         struct EngineTimer *holdover_timer; /* the engine's (engine/engine-clock.h) */
         void (*holdover_timer_free)(struct EngineTimer *t);
         bool retired;        /* its source is gone: no value until it is observed again */

@@ -39,6 +39,9 @@ typedef enum Observation {
         _OBSERVATION_MAX,
 } Observation;
 
+/* An offset that was not measured (the source is unreachable, or the value has none): left out of events. */
+#define OFFSET_NONE INT64_MIN
+
 typedef struct Thresholds {
         int64_t max_offset_ns;          /* default 100 */
         int64_t min_offset_ns;          /* default -100 */

@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 
 #include "model/alias.h"
 #include "source/linuxptp-source.h"
@@ -19,6 +20,10 @@
 #define TAI_UTC_OFFSET_FALLBACK 37
 /* A port number for our identities: each instance takes two, from its slot. */
 #define IDENTITY_PORT_BASE 1
+/* An unreachable ptp4l is warned of at its first failure, then at most this often: not once per poll. */
+#define SILENT_LOG_INTERVAL_USEC (60 * USEC_PER_SEC)
+/* The stand-in clock name when the group's name is none: "." and ".." are no interface names. */
+#define STAND_IN_FALLBACK "ptp4l"
 
 typedef struct Instance {
         LinuxptpSource *source;
@@ -26,6 +31,7 @@ typedef struct Instance {
         const char *name;    /* config->name */
         unsigned slot;       /* 0..PTP4L_INSTANCES_MAX-1, unique: our identity's port numbers */
         char *interface;     /* configured, or learned from PORT_PROPERTIES_NP; NULL: not yet */
+        char *stand_in;      /* the clock's name while interface is NULL: from the group's name */
         bool interface_inherited; /* learned by the instance this one replaced: until ptp4l names its own */
         uint64_t poll_interval_usec;
         Ptp4lClient *client;
@@ -36,6 +42,7 @@ typedef struct Instance {
         int phc_fd; /* -1: not open */
         uint64_t phc_retry_usec; /* after a failure to open it: not before this */
         RateLimit phc_log;
+        RateLimit silent_log;
 } Instance;
 
 struct LinuxptpSource {
@@ -52,6 +59,7 @@ static void instance_free(Instance *i) {
                 close(i->phc_fd);
         ptp4l_config_free(i->config);
         g_free(i->interface);
+        g_free(i->stand_in);
         g_free(i);
 }
 
@@ -64,9 +72,30 @@ static Manager *instance_manager(const Instance *i) {
         return i->source->manager;
 }
 
-/* Its clock's name in addresses: the configured Alias=, else the interface's. */
+/*
+ * The name of its clock: the interface, or until that is known a stand-in, so that an unreachable
+ * ptp4l is still an observation (FREERUN) rather than no data at all.
+ */
+static const char *instance_clock(const Instance *i) {
+        return i->interface ?: i->stand_in;
+}
+
+/* Its clock's name in addresses: the configured Alias=, else the clock's own. */
 static char *instance_alias(const Instance *i) {
-        return i->config->alias ? g_strdup(i->config->alias) : interface_alias(i->interface);
+        return i->config->alias ? g_strdup(i->config->alias) : interface_alias(instance_clock(i));
+}
+
+/* The group's name, cut to what an interface name may be (names are [A-Za-z0-9_.-]). */
+static void instance_set_stand_in(Instance *i) {
+        g_autofree char *alias = NULL;
+
+        i->stand_in = g_strndup(i->name, IFNAMSIZ - 1);
+        if (!interface_name_is_valid(i->stand_in)) {
+                g_free(i->stand_in);
+                i->stand_in = g_strdup(STAND_IN_FALLBACK);
+        }
+        alias = instance_alias(i);
+        manager_set_clock_alias(instance_manager(i), i->stand_in, alias);
 }
 
 /* Names the clock after the interface, and tells the manager its alias, before its first observation. */
@@ -85,7 +114,7 @@ static bool source_has_clock(const LinuxptpSource *s, const char *interface, con
                 const Instance *i = s->instances->pdata[k];
                 g_autofree char *a = NULL;
 
-                if (!streq_ptr(i->interface, interface))
+                if (!streq_ptr(instance_clock(i), interface))
                         continue;
                 if (!alias)
                         return true;
@@ -120,7 +149,8 @@ static bool instance_learn_interface(Instance *i, const Ptp4lAnswers *a) {
         i->interface_inherited = false;
         if (streq_ptr(i->interface, a->port_properties.interface))
                 return true;
-        previous = g_strdup(i->interface);
+        /* The stand-in (if it was observed) goes as a predecessor's interface does. */
+        previous = i->interface ? g_strdup(i->interface) : g_steal_pointer(&i->stand_in);
         instance_set_interface(i, a->port_properties.interface);
         log_info("ptp4l %s disciplines %s.", i->name, i->interface);
         /* After a reload its predecessor's clock was this one's until now. */
@@ -177,7 +207,7 @@ static bool instance_os_clock_follows(const Ptp4lAnswers *a) {
 static void instance_observe_lock(Instance *i, Observation o, int64_t offset, const Ptp4lAnswers *a) {
         Manager *m = instance_manager(i);
 
-        (void) manager_observe_sync(m, RESOURCE_LOCK_STATE, i->interface, o, offset);
+        (void) manager_observe_sync(m, RESOURCE_LOCK_STATE, instance_clock(i), o, offset);
         if (!i->drives_os_clock)
                 return;
         if (instance_os_clock_follows(a))
@@ -194,7 +224,7 @@ static void on_answered(Ptp4lClient *c, const Ptp4lAnswers *a, void *userdata) {
         Observation o;
 
         if (!i->answering)
-                log_info("ptp4l %s answers at its socket.", i->name);
+                log_info("ptp4l %s answers at %s.", i->name, i->config->socket);
         i->answering = true;
         if (!instance_learn_interface(i, a))
                 return;
@@ -212,24 +242,22 @@ static void on_answered(Ptp4lClient *c, const Ptp4lAnswers *a, void *userdata) {
         g_snprintf(class, sizeof(class), "%u",
                    ptp4l_view_follows_master(&i->view) ? a->parent_data_set.grandmaster_clock_quality.clock_class
                                                        : a->default_data_set.clock_quality.clock_class);
-        (void) manager_observe_value(instance_manager(i), RESOURCE_CLOCK_CLASS, i->interface, class, 0);
+        (void) manager_observe_value(instance_manager(i), RESOURCE_CLOCK_CLASS, i->interface, class, OFFSET_NONE);
 }
 
 static void on_silent(Ptp4lClient *c, int error, const char *why, void *userdata) {
         Instance *i = userdata;
+        unsigned suppressed;
 
-        if (i->answering)
-                log_warning("ptp4l %s: %s", i->name, why);
+        /* why names the socket and the error. */
+        if (!ratelimit_below(&i->silent_log, now_usec(CLOCK_MONOTONIC), &suppressed))
+                log_debug("ptp4l %s: still not answering: %s", i->name, why);
+        else if (suppressed > 0)
+                log_warning("ptp4l %s: %s (%u more failures since the last warning)", i->name, why, suppressed);
         else
-                log_debug("ptp4l %s: %s", i->name, why);
+                log_warning("ptp4l %s: %s", i->name, why);
         i->answering = false;
         ptp4l_view_reset(&i->view);
-        if (!i->interface) {
-                if (i->drives_os_clock)
-                        (void) manager_observe_sync(instance_manager(i), RESOURCE_OS_CLOCK, OS_CLOCK_NAME,
-                                                    OBSERVATION_UNREACHABLE, 0);
-                return;
-        }
         instance_observe_lock(i, OBSERVATION_UNREACHABLE, 0, NULL);
 }
 
@@ -291,9 +319,12 @@ static int instance_new(LinuxptpSource *s, const Ptp4lConfig *cfg, unsigned slot
         i->poll_interval_usec = cfg->poll_interval_ms * USEC_PER_MSEC;
         i->phc_fd = -1;
         i->phc_log = RATELIMIT_INIT(600 * USEC_PER_SEC, 1);
+        i->silent_log = RATELIMIT_INIT(SILENT_LOG_INTERVAL_USEC, 1);
         g_ptr_array_add(s->instances, i);
         if (cfg->interface || inherited)
                 instance_set_interface(i, cfg->interface ?: inherited);
+        else
+                instance_set_stand_in(i);
         i->interface_inherited = !cfg->interface && inherited;
 
         r = ptp4l_client_new(&i->client, s->manager->event,
@@ -384,13 +415,11 @@ int linuxptp_source_apply(LinuxptpSource *s, const GPtrArray *ptp4l) {
                         continue;
                 log_info("%s ptp4l %s.", cfg ? "Changed in the configuration, reading anew:" :
                                                "Removed from the configuration, no longer reading", i->name);
-                if (i->interface) {
-                        g_ptr_array_add(gone_clocks, g_strdup(i->interface));
-                        g_ptr_array_add(gone_clocks, instance_alias(i));
-                        /* An Interface= left to ptp4l is most likely the same one again. */
-                        if (cfg && !cfg->interface)
-                                g_hash_table_insert(inherit, g_strdup(i->name), g_strdup(i->interface));
-                }
+                g_ptr_array_add(gone_clocks, g_strdup(instance_clock(i)));
+                g_ptr_array_add(gone_clocks, instance_alias(i));
+                /* An Interface= left to ptp4l is most likely the same one again. */
+                if (i->interface && cfg && !cfg->interface)
+                        g_hash_table_insert(inherit, g_strdup(i->name), g_strdup(i->interface));
                 instance_free(g_ptr_array_steal_index(old, k));
         }
 

@@ -8,7 +8,11 @@
  * that ends lock is an observation at once, and one that begins it asks for
  * a round at once, so neither waits for the next poll. An instance that does
  * not answer is unreachable (HOLDOVER if it was LOCKED, FREERUN once the
- * holdover runs out).
+ * holdover runs out), also before its interface is known: until then its clock
+ * is named after the group (cut to an interface name's 15 bytes), and that
+ * clock is retired once ptp4l names its interface. Failing to reach it is a
+ * warning at the first failure, then at most once a minute (debug lines in
+ * between); an info line says when it answers again.
  *
  * The system clock (os-clock-sync-state) is judged from the first instance:
  * with software timestamping ptp4l disciplines CLOCK_REALTIME itself, so it

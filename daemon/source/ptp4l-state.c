@@ -56,14 +56,19 @@ uint64_t ptp4l_view_freshness_usec(const Ptp4lView *v, uint64_t poll_interval_us
         return 2 * poll_interval_usec + 4 * sync_usec;
 }
 
-Observation ptp4l_view_judge(const Ptp4lView *v, uint64_t now, uint64_t poll_interval_usec, int64_t *ret_offset_ns) {
-        *ret_offset_ns = v->master_offset_ns;
-
-        if (ptp4l_view_slave_port(v) == 0 || !v->have_time_status || v->ingress_time_ns == 0)
-                return OBSERVATION_UNLOCKED;
+/* Syncs arrive: the receipt time is non-zero and moved within the freshness window. */
+static bool ingress_fresh(const Ptp4lView *v, uint64_t now, uint64_t poll_interval_usec) {
+        if (!v->have_time_status || v->ingress_time_ns == 0)
+                return false;
         /* A clock stepping backwards (a late timer) must not make a fresh reading stale. */
-        if (now > v->ingress_changed_usec &&
-            now - v->ingress_changed_usec > ptp4l_view_freshness_usec(v, poll_interval_usec))
-                return OBSERVATION_UNLOCKED;
-        return OBSERVATION_LOCKED;
+        return now <= v->ingress_changed_usec ||
+                now - v->ingress_changed_usec <= ptp4l_view_freshness_usec(v, poll_interval_usec);
+}
+
+Observation ptp4l_view_judge(const Ptp4lView *v, uint64_t now, uint64_t poll_interval_usec, int64_t *ret_offset_ns) {
+        bool fresh = ingress_fresh(v, now, poll_interval_usec);
+
+        /* Without Syncs ptp4l keeps the last offset: that is no measurement. */
+        *ret_offset_ns = fresh ? v->master_offset_ns : OFFSET_NONE;
+        return fresh && ptp4l_view_slave_port(v) != 0 ? OBSERVATION_LOCKED : OBSERVATION_UNLOCKED;
 }

@@ -64,6 +64,7 @@ uint64_t ptp4l_view_freshness_usec(const Ptp4lView *v, uint64_t poll_interval_us
 
 /*
  * OBSERVATION_LOCKED or OBSERVATION_UNLOCKED at now; *ret_offset_ns is the
- * last master offset (stale when unlocked, which the state machine ignores).
+ * master offset while Syncs arrive (also UNCALIBRATED), else OFFSET_NONE:
+ * ptp4l keeps the old one after the master is lost, and that is not measured.
  */
 Observation ptp4l_view_judge(const Ptp4lView *v, uint64_t now, uint64_t poll_interval_usec, int64_t *ret_offset_ns);
