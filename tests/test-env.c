@@ -23,6 +23,9 @@ void test_env_setup(TestEnv *e, const TestEnvOptions *o) {
         g_ptr_array_add(e->daemon_argv, NULL);
         if (o->log)
                 e->log_path = g_build_filename(e->bus->dir, "ptpsyncd.log", NULL);
+        /* Before the daemon: its first check finds polkit there. */
+        if (o->polkitd)
+                e->polkitd = test_polkitd_start(e->bus, o->polkit_rules);
         if (o->no_daemon)
                 return;
 
@@ -54,6 +57,8 @@ void test_env_teardown(TestEnv *e) {
         print_log_if_failed(e);
         test_daemon_free(e->daemon);
         e->daemon = NULL;
+        test_polkitd_stop(e->polkitd);
+        e->polkitd = NULL;
         test_bus_stop(e->bus);
         e->bus = NULL;
         if (e->daemon_argv)

@@ -17,12 +17,15 @@ typedef struct TestEnvOptions {
         const char *bus_config;         /* extra busconfig XML for test_bus_start_with() (NULL: none) */
         const char *events_match;       /* a match the client records in env->events, from before the daemon starts */
         bool log;                       /* the daemon's stderr to env->log_path, shown when the test failed */
+        bool polkitd;                   /* the real polkitd on the bus before the daemon (test_polkitd_start()) */
+        const char *polkit_rules;       /* with polkitd: its rules file's JavaScript (NULL: none) */
         bool no_daemon;                 /* the bus (and config file) only: no daemon, no client */
 } TestEnvOptions;
 
 typedef struct TestEnv {
         TestBus *bus;
-        TestDaemon *daemon; /* NULL while stopped */
+        TestPolkitd *polkitd; /* NULL without options.polkitd */
+        TestDaemon *daemon;   /* NULL while stopped */
         sd_bus *client;     /* the test's own connection, a bus client */
         char *config_path;  /* NULL without config_text */
         char *log_path;     /* NULL without log */
@@ -34,7 +37,7 @@ typedef struct TestEnv {
 
 /* Sets up a zeroed TestEnv; o may be NULL (a bus, the daemon with no arguments, a client). */
 void test_env_setup(TestEnv *e, const TestEnvOptions *o);
-/* Closes the client, stops the daemon if it runs (asserting a clean exit), stops the bus. */
+/* Closes the client, stops the daemon if it runs (asserting a clean exit), polkitd, the bus. */
 void test_env_teardown(TestEnv *e);
 
 TestEnv *test_env_start(const TestEnvOptions *o);
