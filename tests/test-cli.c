@@ -16,7 +16,6 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 
-#define MANAGER_PATH MANAGER_OBJECT_PATH
 
 /* A ptpsyncd that ran to its end: how it ended and what it printed. */
 typedef struct Run {
@@ -139,7 +138,7 @@ static char *get_manager_string(TestBus *b, const char *property) {
         char *s = NULL;
         int r;
 
-        r = sd_bus_get_property_string(bus, BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE, property, &error, &s);
+        r = sd_bus_get_property_string(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property, &error, &s);
         if (r < 0)
                 g_test_message("Reading %s failed: %s: %s", property, error.name, error.message);
         sd_bus_error_free(&error);
@@ -151,7 +150,7 @@ static void inject(sd_bus *bus, const char *suffix, const char *clock, const cha
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_PATH, SIMULATOR_INTERFACE, "Inject", &error, NULL, "sssx",
+        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", &error, NULL, "sssx",
                                suffix, clock, observation, offset);
         if (r < 0)
                 g_test_message("Inject(%s, %s, %s) failed: %s: %s", suffix, clock, observation, error.name,

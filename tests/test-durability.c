@@ -16,7 +16,6 @@
 #include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
-#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 
@@ -26,7 +25,7 @@ static uint64_t last_sequence(TestEnv *f) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint64_t seq = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "LastSequence", &error, 't', &seq), >=, 0);
         return seq;
 }
@@ -35,7 +34,7 @@ static uint32_t subscription_u(TestEnv *f, const char *path, const char *name) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t v = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, SUBSCRIPTION, name, &error, 'u',
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, &error, 'u',
                                                     &v), >=, 0);
         return v;
 }
@@ -103,7 +102,7 @@ static void test_non_durable_ends(TestEnv *f, gconstpointer data) {
         uint32_t count = 99;
 
         test_env_daemon_crash_and_restart(f);
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "SubscriptionCount", &error, 'u', &count), >=, 0);
         g_assert_cmpuint(count, ==, 0);
         test_process_free(c);
@@ -123,7 +122,7 @@ static void test_dead_letters_survive(TestEnv *f, gconstpointer data) {
 
         test_env_daemon_crash_and_restart(f);
         /* Back before its owner is: detached, with both dead letters. */
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "GetDeadLetters", &error,
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "GetDeadLetters", &error,
                                            &reply, "uu", 0, 0), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
         for (uint64_t expected = 1; expected <= 2; expected++) {
