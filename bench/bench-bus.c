@@ -119,7 +119,7 @@ uint64_t bench_raise_fd_limit(void) {
         return (uint64_t) rl.rlim_cur;
 }
 
-static int write_file(const char *path, const char *text) {
+int bench_write_file(const char *path, const char *text) {
         g_autoptr(GError) error = NULL;
 
         if (!g_file_set_contents(path, text, -1, &error)) {
@@ -129,19 +129,19 @@ static int write_file(const char *path, const char *text) {
         return 0;
 }
 
-static void print_log_tail(const char *path) {
+void bench_print_log_tail(const char *path, unsigned lines) {
         g_autofree char *text = NULL;
-        g_auto(GStrv) lines = NULL;
+        g_auto(GStrv) all = NULL;
         guint n;
 
         if (!path || !g_file_get_contents(path, &text, NULL, NULL))
                 return;
-        lines = g_strsplit(text, "\n", -1);
-        n = g_strv_length(lines);
+        all = g_strsplit(text, "\n", -1);
+        n = g_strv_length(all);
         bench_log("Last lines of %s:", path);
-        for (guint i = n > 12 ? n - 12 : 0; i < n; i++)
-                if (lines[i][0])
-                        fprintf(stderr, "    %s\n", lines[i]);
+        for (guint i = n > lines ? n - lines : 0; i < n; i++)
+                if (all[i][0])
+                        fprintf(stderr, "    %s\n", all[i]);
 }
 
 /*
@@ -278,7 +278,7 @@ int bench_bus_start(BenchBus *b, const char *state_root) {
         note_child(CHILD_BUS, pid);
         if (!ok) {
                 bench_log("Cannot start dbus-daemon: %s", error->message);
-                print_log_tail(log_path);
+                bench_print_log_tail(log_path, 12);
                 return -EIO;
         }
         return bench_connect(b->address, &b->control);
@@ -396,7 +396,7 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
                           "--daemon=PATH.", path);
                 return -ENOENT;
         }
-        if (write_file(config_path, config) < 0)
+        if (bench_write_file(config_path, config) < 0)
                 return -EIO;
         d->notify_fd = notify_socket_bind(notify_path);
         if (d->notify_fd < 0) {
@@ -423,7 +423,7 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
         note_child(CHILD_DAEMON, pid);
         r = wait_ready(d, SPAWN_TIMEOUT_USEC);
         if (r < 0)
-                print_log_tail(d->log_path);
+                bench_print_log_tail(d->log_path, 12);
         return r;
 }
 
@@ -435,7 +435,7 @@ void bench_daemon_stop(BenchDaemon *d) {
                 if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                         bench_log("ptpsyncd ended with %s %d.", WIFEXITED(status) ? "status" : "signal",
                                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-                        print_log_tail(d->log_path);
+                        bench_print_log_tail(d->log_path, 12);
                 }
         }
         if (d->notify_fd >= 0)

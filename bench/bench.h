@@ -111,6 +111,11 @@ uint64_t bench_cpu_usec(pid_t pid);
 /* VmRSS and RssAnon of the daemon, in KiB. */
 int bench_daemon_rss(const BenchDaemon *d, uint64_t *ret_rss_kib, uint64_t *ret_anon_kib);
 
+/* Writes text to path; logs a failure (-EIO). */
+int bench_write_file(const char *path, const char *text);
+/* The last lines of a child's log file on stderr, to show why it failed. Nothing if it cannot be read. */
+void bench_print_log_tail(const char *path, unsigned lines);
+
 /* On SIGINT and SIGTERM: kill and reap our children, remove our temporary directories, exit. */
 void bench_handle_signals(void);
 /* Raises RLIMIT_NOFILE to its hard limit; returns the new soft limit. */
