@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 
@@ -323,9 +323,9 @@ static void test_config_node_name_overridden(void) {
 }
 
 static void test_notify_status(void) {
-        g_autoptr(sd_bus) bus = NULL;
-        TestBus *b = test_bus_start();
-        TestDaemon *d = test_daemon_start(b, NULL);
+        TestEnv *env = test_env_start(NULL);
+        TestDaemon *d = env->daemon;
+        sd_bus *bus = env->client;
 
         g_assert_true(test_daemon_wait_notify(d, "STATUS=", TEST_TIMEOUT_USEC));
         /* Nothing observed yet: no state may be claimed. */
@@ -333,7 +333,6 @@ static void test_notify_status(void) {
         g_assert_null(strstr(d->notifications->str, "FREERUN"));
         g_assert_null(strstr(d->notifications->str, "HOLDOVER"));
 
-        bus = test_bus_connect(b);
         inject(bus, "sync/ptp-status/lock-state", "ens1f0", "locked", 10);
         /* The node's state needs the system clock too; Inject has returned, so any STATUS= was sent. */
         g_assert_false(test_daemon_wait_notify(d, "LOCKED", 0));
@@ -344,9 +343,7 @@ static void test_notify_status(void) {
         g_assert_true(notified_line(d, "STATUS=", "LOCKED"));
         g_assert_null(strstr(d->notifications->str, "FREERUN"));
 
-        test_daemon_stop(d);
-        test_daemon_free(d);
-        test_bus_stop(b);
+        test_env_stop(env);
 }
 
 static void test_sigterm(void) {
