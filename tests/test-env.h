@@ -11,15 +11,18 @@
 #include "harness.h"
 
 typedef struct TestEnvOptions {
-        const char *config_text;        /* written to <bus dir>/ptpsyncd.conf, passed as --config= (NULL: none) */
-        const char *const *daemon_args; /* more arguments, NULL-terminated (may be NULL); @BUS_DIR@ in
-                                         * them stands for the bus's temporary directory */
+        const char *config_text;        /* written to <bus dir>/ptpsyncd.conf, passed as --config= (NULL: none);
+                                         * @BUS_DIR@ in it stands for the bus's temporary directory */
+        const char *const *daemon_args; /* more arguments, NULL-terminated (may be NULL); @BUS_DIR@ and
+                                         * @BUS_ADDRESS@ in them stand for the bus's directory and address */
+        bool own_args;                  /* daemon_args are all of them: not --bus=, --source=sim, --node-name= */
         const char *bus_config;         /* extra busconfig XML for test_bus_start_with() (NULL: none) */
         const char *events_match;       /* a match the client records in env->events, from before the daemon starts */
         bool log;                       /* the daemon's stderr to env->log_path, shown when the test failed */
         bool polkitd;                   /* the real polkitd on the bus before the daemon (test_polkitd_start()) */
         const char *polkit_rules;       /* with polkitd: its rules file's JavaScript (NULL: none) */
-        bool no_daemon;                 /* the bus (and config file) only: no daemon, no client */
+        bool no_daemon;                 /* the bus (and config file) only: no daemon, no client (the test
+                                         * starts them: test_env_daemon_start(), test_bus_connect()) */
 } TestEnvOptions;
 
 typedef struct TestEnv {
@@ -33,6 +36,7 @@ typedef struct TestEnv {
         guint seen;          /* env->events before this index are consumed (test_env_wait_event()) */
         unsigned injected;   /* lock-state events test_env_inject_lock_events() injected */
         GPtrArray *daemon_argv; /* char*, what test_env_daemon_start() passes, NULL-terminated */
+        bool own_args;          /* daemon_argv without the harness's defaults */
 } TestEnv;
 
 /* Sets up a zeroed TestEnv; o may be NULL (a bus, the daemon with no arguments, a client). */
