@@ -305,6 +305,35 @@ uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
         return v;
 }
 
+uint64_t test_manager_get_t(sd_bus *bus, const char *property) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t v = 0;
+
+        if (sd_bus_get_property_trivial(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property,
+                                        &error, 't', &v) < 0)
+                g_error("Get %s: %s: %s", property, error.name, error.message);
+        return v;
+}
+
+void test_assert_dead_letters(sd_bus *bus, const char *path, uint64_t n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t seq;
+
+        if (sd_bus_call_method(bus, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "GetDeadLetters", &error, &reply, "uu", 0,
+                               0) < 0)
+                g_error("GetDeadLetters of %s: %s: %s", path, error.name, error.message);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
+        for (uint64_t expected = 1; expected <= n; expected++) {
+                g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
+                g_assert_cmpint(sd_bus_message_read(reply, "t", &seq), >, 0);
+                g_assert_cmpuint(seq, ==, expected);
+                g_assert_cmpint(sd_bus_message_skip(reply, "sssxa(ssss)"), >=, 0);
+                g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+        }
+        g_assert_cmpint(sd_bus_message_at_end(reply, false), >, 0);
+}
+
 bool test_no_subscriptions(void *bus) {
         return test_manager_get_u(bus, "SubscriptionCount") == 0;
 }

@@ -146,6 +146,10 @@ void test_inject_lock_events(sd_bus *bus, unsigned *injected, unsigned n);
 
 /* A "u" property of the Manager (SubscriptionCount), asserting the call succeeded. */
 uint32_t test_manager_get_u(sd_bus *bus, const char *property);
+/* The same for a "t" property (LastSequence). */
+uint64_t test_manager_get_t(sd_bus *bus, const char *property);
+/* Asserts that the subscription at path holds exactly the dead letters with seqs 1 to n, in order. */
+void test_assert_dead_letters(sd_bus *bus, const char *path, uint64_t n);
 
 /* A test_bus_wait_for() condition, userdata the client connection: the daemon holds no subscription. */
 bool test_no_subscriptions(void *bus);

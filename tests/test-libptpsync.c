@@ -106,11 +106,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data) {
 }
 
 static uint64_t last_sequence(Fixture *f) {
-        uint64_t seq = 0;
-
-        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
-                                                    "LastSequence", NULL, 't', &seq), >=, 0);
-        return seq;
+        return test_manager_get_t(f->env.client, "LastSequence");
 }
 
 /* One lock-state event (alternately locked, unlocked); returns its seq. */

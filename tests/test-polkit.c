@@ -319,13 +319,7 @@ static uid_t user_uid(const char *name) {
 }
 
 static uint64_t last_sequence(Setup *s) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint64_t seq = 0;
-
-        if (sd_bus_get_property_trivial(s->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "LastSequence", &error,
-                                        't', &seq) < 0)
-                g_error("LastSequence: %s: %s", error.name, error.message);
-        return seq;
+        return test_manager_get_t(s->env.client, "LastSequence");
 }
 
 /* A consumer (a real subscriber process) as user (NULL: root); its first line, "subscribed PATH NAME" or "error NAME MESSAGE". */

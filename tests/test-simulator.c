@@ -60,12 +60,7 @@ static TestEvent *expect_event(Fixture *f, guint i, const char *suffix, const ch
 }
 
 static uint64_t last_sequence(Fixture *f) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint64_t seq = 0;
-
-        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
-                                                    "LastSequence", &error, 't', &seq), >=, 0);
-        return seq;
+        return test_manager_get_t(f->env.client, "LastSequence");
 }
 
 static char *manager_string(Fixture *f, const char *property) {

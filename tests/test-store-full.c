@@ -108,12 +108,7 @@ static void make_room(Fixture *f) {
 /* --- the daemon and the consumer --------------------------------------------------------------- */
 
 static uint64_t last_sequence(Fixture *f) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint64_t seq = 0;
-
-        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
-                                                    "LastSequence", &error, 't', &seq), >=, 0);
-        return seq;
+        return test_manager_get_t(f->env.client, "LastSequence");
 }
 
 static uint32_t subscription_count(Fixture *f) {
