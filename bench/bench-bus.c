@@ -373,6 +373,18 @@ static int wait_ready(BenchDaemon *d, uint64_t timeout_usec) {
         }
 }
 
+int bench_daemon_environ(const char *notify_path, char ***envp) {
+        int fd = notify_socket_bind(notify_path);
+
+        if (fd < 0) {
+                bench_log("Cannot open the notify socket %s: %s", notify_path, strerror(-fd));
+                return fd;
+        }
+        *envp = g_environ_setenv(*envp, "NOTIFY_SOCKET", notify_path, true);
+        *envp = g_environ_unsetenv(*envp, "JOURNAL_STREAM"); /* plain log lines in its log file */
+        return fd;
+}
+
 int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
         static unsigned counter = 0;
         unsigned k = counter++;
@@ -398,13 +410,9 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
         }
         if (bench_write_file(config_path, config) < 0)
                 return -EIO;
-        d->notify_fd = notify_socket_bind(notify_path);
-        if (d->notify_fd < 0) {
-                bench_log("Cannot open the notify socket %s: %s", notify_path, strerror(-d->notify_fd));
+        d->notify_fd = bench_daemon_environ(notify_path, &envp);
+        if (d->notify_fd < 0)
                 return d->notify_fd;
-        }
-        envp = g_environ_setenv(envp, "NOTIFY_SOCKET", notify_path, true);
-        envp = g_environ_unsetenv(envp, "JOURNAL_STREAM"); /* plain log lines in its log file */
         d->log_path = g_build_filename(b->dir, log_name, NULL);
         log_fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (log_fd < 0) {

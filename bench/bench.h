@@ -105,6 +105,11 @@ typedef struct BenchDaemon {
 #define BENCH_DAEMON_NULL { .pid = 0, .notify_fd = -1 }
 
 int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path);
+/*
+ * For a daemon under test: binds its notify socket at notify_path and returns it (-errno, logged),
+ * with NOTIFY_SOCKET set in *envp and JOURNAL_STREAM unset (plain lines in its log file).
+ */
+int bench_daemon_environ(const char *notify_path, char ***envp);
 void bench_daemon_stop(BenchDaemon *d);
 /* User and system CPU time of a process so far (pid 0: this one, every thread), in µs. */
 uint64_t bench_cpu_usec(pid_t pid);

@@ -24,7 +24,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-#include "child-io.h"
 #include "ptp-latency.h"
 #include "common/socket-address.h"
 
@@ -706,13 +705,9 @@ static int daemon_start(Testbed *t) {
         } else
                 t->state_dir = g_build_filename(dir, "state", NULL);
         state_arg = g_strconcat("--state-dir=", t->state_dir, NULL);
-        t->notify_fd = notify_socket_bind(notify_path);
-        if (t->notify_fd < 0) {
-                bench_log("Cannot open the notify socket %s: %s", notify_path, strerror(-t->notify_fd));
+        t->notify_fd = bench_daemon_environ(notify_path, &envp);
+        if (t->notify_fd < 0)
                 return t->notify_fd;
-        }
-        envp = g_environ_setenv(envp, "NOTIFY_SOCKET", notify_path, true);
-        envp = g_environ_unsetenv(envp, "JOURNAL_STREAM"); /* plain log lines in its log file */
         t->daemon_log = g_build_filename(dir, "ptpsyncd.log", NULL);
         log_fd = open(t->daemon_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (log_fd < 0) {
