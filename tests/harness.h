@@ -7,7 +7,9 @@
  * ptpsyncd on it, started from the build tree ($PTPSYNCD) with NOTIFY_SOCKET
  * pointing at a datagram socket of ours, so READY=1 and STATUS= are seen the
  * way systemd would see them. Every wait has a deadline; nothing sleeps for
- * a fixed time.
+ * a fixed time. The bus's start-up, the notify socket and the reaping are
+ * tests/lib/child-io.c's, which bench/ uses too; tests/test-env.h puts the
+ * parts together.
  *
  * Under valgrind (meson test --setup=valgrind) the daemon runs as
  * $PTPSYNCD_WRAPPER $PTPSYNCD ..., clients as $PTPSYNC_CLIENT_WRAPPER ...,

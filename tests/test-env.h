@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * TestEnv: what an integration test stands on -- a private bus, a
- * configuration file, the real daemon READY on it, and the test's own client
- * connection -- set up and torn down in one place (tests/harness.h has the
- * parts). It is a GTest fixture of its own (test_env_add()) or, for a test
- * that starts one in its body, test_env_start()/test_env_stop().
+ * TestEnv: what an integration test stands on -- a private bus (with the
+ * limits a test asks for), a configuration file, the real polkitd if asked,
+ * the real daemon READY on it, and the test's own client connection -- set
+ * up and torn down in one place (tests/harness.h has the parts; a test uses
+ * them alone only for what TestEnv is not: a daemon that must fail to start,
+ * a bus with no daemon, a bus killed under the daemon). It is a GTest fixture
+ * of its own (test_env_add()) or, for a test that starts one in its body,
+ * test_env_start()/test_env_stop().
  */
 #pragma once
 
