@@ -295,23 +295,26 @@ bool test_rss_is_inflated(void) {
         return test_built_with_asan() || !isempty(g_getenv("PTPSYNCD_WRAPPER"));
 }
 
-uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
+/* A trivial property of the Manager, of type type, into ret; fails the test if the call does. */
+static void manager_get(sd_bus *bus, const char *property, char type, void *ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        if (sd_bus_get_property_trivial(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property, &error,
+                                        type, ret) < 0)
+                g_error("Get %s: %s: %s", property, error.name, error.message);
+}
+
+uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
         uint32_t v = 0;
 
-        if (sd_bus_get_property_trivial(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property,
-                                        &error, 'u', &v) < 0)
-                g_error("Get %s: %s: %s", property, error.name, error.message);
+        manager_get(bus, property, 'u', &v);
         return v;
 }
 
 uint64_t test_manager_get_t(sd_bus *bus, const char *property) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
         uint64_t v = 0;
 
-        if (sd_bus_get_property_trivial(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property,
-                                        &error, 't', &v) < 0)
-                g_error("Get %s: %s: %s", property, error.name, error.message);
+        manager_get(bus, property, 't', &v);
         return v;
 }
 
