@@ -152,7 +152,8 @@ static void send_args(Client *c, const char *path, const char *interface, const 
 
 /* Subscribe(address, {key: variant nested depth deep, innermost s}). */
 static void send_nested_option(Client *c, const char *key, unsigned depth) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe");
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER_INTERFACE,
+                                                                      "Subscribe");
 
         MUST(sd_bus_message_append(m, "s", TEST_PREFIX "sync"));
         MUST(sd_bus_message_open_container(m, 'a', "{sv}"));
@@ -169,7 +170,8 @@ static void send_nested_option(Client *c, const char *key, unsigned depth) {
 
 /* Subscribe with Metadata of n entries of size-byte values. */
 static void send_metadata(Client *c, unsigned n, size_t size) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe");
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER_INTERFACE,
+                                                                      "Subscribe");
         g_autofree char *value = g_strnfill(size, 'm');
 
         MUST(sd_bus_message_append(m, "s", TEST_PREFIX "sync"));
@@ -221,7 +223,8 @@ static void send_wrong_signatures(Client *c, const char *sub) {
         send_args(c, man, "org.freedesktop.DBus.Properties", "Get", "s", MANAGER_INTERFACE);
         send_args(c, man, "org.freedesktop.DBus.Properties", "Get", "ss", MANAGER_INTERFACE, "Nope");
         send_args(c, man, "org.freedesktop.DBus.Properties", "GetAll", "u", 1);
-        send_args(c, man, "org.freedesktop.DBus.Properties", "Set", "ssv", MANAGER_INTERFACE, "SyncState", "s", "LOCKED");
+        send_args(c, man, "org.freedesktop.DBus.Properties", "Set", "ssv", MANAGER_INTERFACE, "SyncState", "s",
+                  "LOCKED");
         send_args(c, man, "org.freedesktop.DBus.Properties", "Set", "ssv", MANAGER_INTERFACE, "ClockClass", "s", "6");
         send_args(c, sub, "org.freedesktop.DBus.Properties", "Set", "ssv", SUBSCRIPTION_INTERFACE, "Window", "u", 1);
         send_args(c, sub, "org.freedesktop.DBus.Properties", "Get", "ss", SUBSCRIPTION_INTERFACE, "Metadata");
@@ -243,15 +246,18 @@ static void send_unknowns(Client *c) {
 static void send_options(Client *c) {
         send_nested_option(c, "Name", 30);
         send_nested_option(c, "Metadata", 10);
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Nope", "s", "x");
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "s", "many");
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "u", 0);
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Nope", "s",
+                  "x");
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "s",
+                  "many");
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "u",
+                  0);
         send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 2, "Retry", "u", 1,
                   "Retry", "u", 2);
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "BackoffDelay", "s",
-                  "P99999999999999999999Y");
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "AckTimeout", "t",
-                  UINT64_MAX);
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "BackoffDelay",
+                  "s", "P99999999999999999999Y");
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "AckTimeout",
+                  "t", UINT64_MAX);
         send_metadata(c, 1000, 10);
         send_metadata(c, 2, 1024 * 1024);
         send_metadata(c, 16, 4000); /* within the bounds: a real subscription, ended when the client leaves */
@@ -261,7 +267,8 @@ static void send_options(Client *c) {
 static void send_valid_calls(Client *c) {
         for (unsigned i = 0; i < 10; i++) {
                 send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s", TEST_PREFIX "sync");
-                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s", TEST_PREFIX "sync/ptp-status/lock-state");
+                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s",
+                          TEST_PREFIX "sync/ptp-status/lock-state");
         }
         send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "ListResources", "");
         send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "ListSubscriptions", "");

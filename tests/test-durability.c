@@ -29,8 +29,8 @@ static uint32_t subscription_u(TestEnv *f, const char *path, const char *name) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t v = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, &error, 'u',
-                                                    &v), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, &error,
+                                                    'u', &v), >=, 0);
         return v;
 }
 

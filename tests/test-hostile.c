@@ -113,7 +113,8 @@ static void test_initial_state_pipelined(TestEnv *f, gconstpointer data) {
         sd_bus_slot *match = NULL;
         Deliveries d = { .seen = seen, .paths = paths };
 
-        g_assert_cmpint(sd_bus_match_signal(f->client, &match, NULL, NULL, SUBSCRIPTION_INTERFACE, "Event", on_event, seen),
+        g_assert_cmpint(sd_bus_match_signal(f->client, &match, NULL, NULL, SUBSCRIPTION_INTERFACE, "Event", on_event,
+                                            seen),
                         >=, 0);
         for (unsigned round = 0; round < 3; round++) {
                 g_assert_cmpint(sd_bus_call_method_async(f->client, NULL, BUS_NAME, MANAGER_OBJECT_PATH,

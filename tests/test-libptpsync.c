@@ -158,7 +158,8 @@ static bool prop_b(Fixture *f, const char *path, const char *name) {
 static char *prop_s(Fixture *f, const char *path, const char *name) {
         char *v = NULL;
 
-        g_assert_cmpint(sd_bus_get_property_string(f->env.client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, NULL, &v),
+        g_assert_cmpint(sd_bus_get_property_string(f->env.client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, NULL,
+                                                   &v),
                         >=, 0);
         return v; /* malloc'ed */
 }
@@ -599,8 +600,8 @@ static void test_subscribe_options(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION_INTERFACE, "DeadLetterLimit"), ==, 45);
         assert_prop_s(f, path, "Address", TEST_PREFIX "sync");
         assert_prop_s(f, path, "Owner", ptpsync_client_get_unique_name(f->c));
-        g_assert_cmpint(sd_bus_get_property(f->env.client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Metadata", NULL, &reply,
-                                            "a{ss}"), >=, 0);
+        g_assert_cmpint(sd_bus_get_property(f->env.client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Metadata", NULL,
+                                            &reply, "a{ss}"), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{ss}"), >, 0);
         while (sd_bus_message_read(reply, "{ss}", &k, &v) > 0) {
                 n_meta++;
@@ -1625,12 +1626,12 @@ static char *raw_subscribe(sd_bus *bus, const char *address, const char *name) {
         const char *path;
 
         if (name)
-                g_assert_cmpint(sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", &error,
-                                                   &reply, "sa{sv}", address, 2, "Name", "s", name, "Metadata",
+                g_assert_cmpint(sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe",
+                                                   &error, &reply, "sa{sv}", address, 2, "Name", "s", name, "Metadata",
                                                    "a{ss}", 1, "site", "detached-site"), >=, 0);
         else
-                g_assert_cmpint(sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", &error,
-                                                   &reply, "sa{sv}", address, 0), >=, 0);
+                g_assert_cmpint(sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe",
+                                                   &error, &reply, "sa{sv}", address, 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >, 0);
         return g_strdup(path);
 }

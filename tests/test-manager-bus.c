@@ -161,11 +161,11 @@ static void test_manager_properties(TestEnv *f, gconstpointer data) {
         uint32_t count = 99;
         uint64_t seq = 99;
 
-        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Version",
-                                                   &error, &version), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   "Version", &error, &version), >=, 0);
         g_assert_cmpstr(version, ==, g_getenv("PTPSYNC_VERSION"));
-        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "NodeName",
-                                                   &error, &node), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   "NodeName", &error, &node), >=, 0);
         g_assert_cmpstr(node, ==, TEST_NODE_NAME);
         /* No observation yet: no state, no class -- not a bogus FREERUN. */
         g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
@@ -354,8 +354,8 @@ static void test_bad_signatures(TestEnv *f, gconstpointer data) {
 #undef EXPECT
 
         /* Still up, and nothing happened. */
-        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Version",
-                                                   &error, &version), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   "Version", &error, &version), >=, 0);
         g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "LastSequence", &error, 't', &seq), >=, 0);
         g_assert_cmpuint(seq, ==, 0);
@@ -453,8 +453,8 @@ static char *subscribe(sd_bus *bus, const char *address, bool initial, char **re
         char *name = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", &error, &reply, "sa{sv}",
-                               address, 1, "InitialState", "b", (int) initial);
+        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", &error, &reply,
+                               "sa{sv}", address, 1, "InitialState", "b", (int) initial);
         if (r < 0) {
                 name = g_strdup(error.name);
                 if (ret_message)

@@ -303,7 +303,8 @@ static void assert_paths(const char *values, const char *what, ...) {
 /* ListSubscriptions as user (the interactive flag set: a "no" is still just one's own). */
 static void assert_lists(Setup *s, const char *user, const char *what, const char *p1, const char *p2,
                          const char *p3) {
-        g_autoptr(Run) r = caller_run(s, user, "--interactive", "/org/ptpsync1", MANAGER_INTERFACE, "ListSubscriptions", NULL);
+        g_autoptr(Run) r = caller_run(s, user, "--interactive", "/org/ptpsync1", MANAGER_INTERFACE, "ListSubscriptions",
+                                      NULL);
 
         assert_ok(r, what);
         assert_paths(only_reply(r)->text, what, p1, p2, p3, NULL);
@@ -485,7 +486,8 @@ static void test_group_manage(void) {
         }
         {
                 g_autoptr(Run) r = caller_run(&s, member, a, SUBSCRIPTION_INTERFACE, "Redrive", NULL);
-                g_autoptr(Run) d = caller_run(&s, member, a, SUBSCRIPTION_INTERFACE, "GetDeadLetters", "uu", "0", "0", NULL);
+                g_autoptr(Run) d = caller_run(&s, member, a, SUBSCRIPTION_INTERFACE, "GetDeadLetters", "uu", "0", "0",
+                                              NULL);
 
                 assert_ok(r, "the group member's Redrive of root's subscription");
                 g_assert_cmpstr(only_reply(r)->text, ==, "0");
@@ -500,7 +502,8 @@ static void test_group_manage(void) {
 
         /* Not a member: as before. */
         {
-                g_autoptr(Run) r = caller_run(&s, "nobody", "--interactive", b, SUBSCRIPTION_INTERFACE, "Redrive", NULL);
+                g_autoptr(Run) r = caller_run(&s, "nobody", "--interactive", b, SUBSCRIPTION_INTERFACE, "Redrive",
+                                              NULL);
                 g_autoptr(Run) c = caller_run(&s, "nobody", "--interactive", b, SUBSCRIPTION_INTERFACE, "Cancel", NULL);
 
                 assert_denied_by_polkit(r, "nobody's Redrive of root's subscription", user_uid("nobody"));
@@ -611,8 +614,8 @@ static void assert_root_served(Setup *s, const char *when) {
         gint64 start = g_get_monotonic_time(), took;
         int r;
 
-        r = sd_bus_call_method(s->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", &error, &reply,
-                               "s", PTP_STATUS);
+        r = sd_bus_call_method(s->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState",
+                               &error, &reply, "s", PTP_STATUS);
         took = g_get_monotonic_time() - start;
         if (r < 0)
                 g_error("root's GetCurrentState %s: %s: %s", when, error.name, error.message);
@@ -662,8 +665,8 @@ static void test_stopped(void) {
         g_assert_cmpint(kill(s.env.polkitd->pid, SIGSTOP), ==, 0);
 
         /* The caller's own timeout is long: what ends the wait must be the daemon's. */
-        p = caller_spawn(&s, "nobody", &from, "--interactive", "--timeout-sec=120", "/org/ptpsync1", SIMULATOR_INTERFACE,
-                         "Inject", "sssx", LOCK, "ens1f0", "unreachable", "0", NULL);
+        p = caller_spawn(&s, "nobody", &from, "--interactive", "--timeout-sec=120", "/org/ptpsync1",
+                         SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "unreachable", "0", NULL);
 
         /* The daemon serves others while nobody's check hangs. */
         assert_root_served(&s, "while polkitd is stopped");
@@ -736,8 +739,9 @@ static void test_pipelined(void) {
 
         /* 40 at once: every one answered, refused by polkit or for the bound; none lost, none timed out. */
         {
-                g_autoptr(Run) r = caller_run(&s, "nobody", count, "--interactive", "/org/ptpsync1", SIMULATOR_INTERFACE,
-                                              "Inject", "sssx", LOCK, "ens1f0", "locked", "0", NULL);
+                g_autoptr(Run) r = caller_run(&s, "nobody", count, "--interactive", "/org/ptpsync1",
+                                              SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked", "0",
+                                              NULL);
 
                 assert_each_once(r->replies, PIPELINED, "40 pipelined Injects");
                 for (guint i = 0; i < r->replies->len; i++) {

@@ -41,7 +41,8 @@ static void write_config(TestEnv *f, const char *text) {
 
 /* Manager.Reload; on failure error holds the D-Bus error. */
 static int reload(TestEnv *f, sd_bus_error *error) {
-        return sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Reload", error, NULL, NULL);
+        return sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Reload", error, NULL,
+                                  NULL);
 }
 
 static void reload_ok(TestEnv *f) {
@@ -71,8 +72,8 @@ static char *clock_state(TestEnv *f, const char *alias) {
         g_autoptr(TestEvent) e = NULL;
         g_autofree char *prefix = g_strconcat(alias, "/master|notification|enumeration|", NULL);
 
-        if (sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", &error, &reply,
-                               "s", TEST_PREFIX LOCK) < 0)
+        if (sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", &error,
+                               &reply, "s", TEST_PREFIX LOCK) < 0)
                 g_error("GetCurrentState: %s: %s", error.name, error.message);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
@@ -306,8 +307,8 @@ static void test_restart_only(TestEnv *f, gconstpointer data) {
         g_assert_cmpuint(test_file_count(f->log_path, "NodeName="), ==, 0);
         g_assert_cmpuint(test_file_count(f->log_path, "Source="), ==, 0);
         g_assert_cmpuint(test_file_count(f->log_path, "StateDirectory="), ==, 0);
-        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "NodeName",
-                                                   &error, &node), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   "NodeName", &error, &node), >=, 0);
         g_assert_cmpstr(node, ==, TEST_NODE_NAME);
 
         /* Still the simulator, with the file's thresholds. */
@@ -352,8 +353,8 @@ static bool path_listed(TestEnv *f, const char *path) {
         const char *p;
         bool found = false;
 
-        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListSubscriptions",
-                                           &error, &reply, NULL), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                           "ListSubscriptions", &error, &reply, NULL), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "o"), >, 0);
         while (sd_bus_message_read(reply, "o", &p) > 0)
                 found = found || streq(p, path);
