@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "bench.h"
+#include "child-io.h"
 #include "common/bus-open.h"
 #include "common/rm-rf.h"
 
@@ -34,24 +35,12 @@
  * system.conf leaves alone: max_match_rules_per_connection 512,
  * max_replies_per_connection 128, max_incoming/outgoing_bytes 127 MiB,
  * max_incomplete_connections 64, ...) except the two that stand between a
- * single uid and 1000 subscriber connections.
+ * single uid and 1000 subscriber connections. The rest of the bus's
+ * configuration is the tests' (tests/lib/child-io.c).
  */
-static const char bus_config[] =
-        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-        " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-        "<busconfig>\n"
-        "  <type>system</type>\n"
-        "  <listen>unix:path=%s/bus.sock</listen>\n"
-        "  <auth>EXTERNAL</auth>\n"
-        "  <policy context=\"default\">\n"
-        "    <allow user=\"*\"/>\n"
-        "    <allow own=\"*\"/>\n"
-        "    <allow send_destination=\"*\"/>\n"
-        "    <allow receive_sender=\"*\"/>\n"
-        "  </policy>\n"
+static const char bus_limits[] =
         "  <limit name=\"max_connections_per_user\">2000</limit>\n"
-        "  <limit name=\"max_completed_connections\">4096</limit>\n"
-        "</busconfig>\n";
+        "  <limit name=\"max_completed_connections\">4096</limit>\n";
 
 /*
  * One lock-state event per injection, never a holdover expiry in between; and
@@ -130,7 +119,7 @@ uint64_t bench_raise_fd_limit(void) {
         return (uint64_t) rl.rlim_cur;
 }
 
-static int write_file(const char *path, const char *text) {
+int bench_write_file(const char *path, const char *text) {
         g_autoptr(GError) error = NULL;
 
         if (!g_file_set_contents(path, text, -1, &error)) {
@@ -140,27 +129,26 @@ static int write_file(const char *path, const char *text) {
         return 0;
 }
 
-static void print_log_tail(const char *path) {
+void bench_print_log_tail(const char *path, unsigned lines) {
         g_autofree char *text = NULL;
-        g_auto(GStrv) lines = NULL;
+        g_auto(GStrv) all = NULL;
         guint n;
 
         if (!path || !g_file_get_contents(path, &text, NULL, NULL))
                 return;
-        lines = g_strsplit(text, "\n", -1);
-        n = g_strv_length(lines);
+        all = g_strsplit(text, "\n", -1);
+        n = g_strv_length(all);
         bench_log("Last lines of %s:", path);
-        for (guint i = n > 12 ? n - 12 : 0; i < n; i++)
-                if (lines[i][0])
-                        fprintf(stderr, "    %s\n", lines[i]);
+        for (guint i = n > lines ? n - lines : 0; i < n; i++)
+                if (all[i][0])
+                        fprintf(stderr, "    %s\n", all[i]);
 }
 
 /*
- * fork + exec with stdout and stderr to log_fd and, if pipe_fd >= 0, that fd
- * as fd 3. The child dies with us. Only async-signal-safe calls after fork:
- * everything is prepared before.
+ * fork + exec with stdout and stderr to log_fd. The child dies with us. Only
+ * async-signal-safe calls after fork: everything is prepared before.
  */
-static pid_t spawn(char *const argv[], char *const envp[], int log_fd, int pipe_fd) {
+static pid_t spawn(char *const argv[], char *const envp[], int log_fd) {
         pid_t parent = getpid(), pid;
 
         pid = fork();
@@ -175,25 +163,13 @@ static pid_t spawn(char *const argv[], char *const envp[], int log_fd, int pipe_
         int null_fd = open("/dev/null", O_RDONLY);
         if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
                 _exit(127);
-        if (pipe_fd >= 0 && dup2(pipe_fd, 3) < 0)
-                _exit(127);
         execve(argv[0], argv, envp);
         _exit(127);
 }
 
 static bool reap(pid_t pid, int *ret_status, uint64_t timeout_usec) {
-        uint64_t deadline = now_usec() + timeout_usec;
-
-        for (;;) {
-                pid_t r = waitpid(pid, ret_status, WNOHANG);
-
-                if (r == pid || (r < 0 && errno == ECHILD))
-                        return true;
-                if (now_usec() >= deadline)
-                        return false;
-                /* A child's exit has no fd to poll here; polling waitpid, bounded by the deadline. */
-                g_usleep(REAP_POLL_USEC);
-        }
+        /* -ECHILD: reaped already (by the signal handler's path, or never ours): nothing to wait for. */
+        return child_reap(pid, ret_status, timeout_usec) != 0;
 }
 
 /* SIGTERM, then SIGKILL if it does not go in time; always reaped. Returns its wait status. */
@@ -210,26 +186,6 @@ static int terminate(pid_t pid, const char *what) {
                 (void) waitpid(pid, &status, 0);
         }
         return status;
-}
-
-/* Reads one line from fd within the timeout. */
-static char *read_line(int fd, uint64_t timeout_usec) {
-        uint64_t deadline = now_usec() + timeout_usec;
-        g_autoptr(GString) s = g_string_new(NULL);
-
-        for (;;) {
-                struct pollfd p = { .fd = fd, .events = POLLIN };
-                uint64_t t = now_usec();
-                char c;
-
-                if (t >= deadline || poll(&p, 1, (int) ((deadline - t) / USEC_PER_MSEC) + 1) <= 0)
-                        return NULL;
-                if (read(fd, &c, 1) != 1)
-                        return NULL;
-                if (c == '\n')
-                        return g_string_free(g_steal_pointer(&s), false);
-                g_string_append_c(s, c);
-        }
 }
 
 int bench_call_method(sd_bus *bus, sd_bus_message **ret_reply, const char *destination, const char *path,
@@ -292,11 +248,11 @@ static int make_state_root(BenchBus *b, const char *parent) {
 
 int bench_bus_start(BenchBus *b, const char *state_root) {
         g_autoptr(GError) error = NULL;
-        g_autofree char *config_path = NULL, *config = NULL, *config_arg = NULL, *line = NULL;
         g_autofree char *log_path = NULL;
         _cleanup_close_ int log_fd = -1;
-        int pipe_fds[2];
-        pid_t pid;
+        g_autofree char *exe = g_find_program_in_path("dbus-daemon");
+        GPid pid = 0;
+        bool ok;
 
         b->dir = g_dir_make_tmp("ptpsync-bench-XXXXXX", &error);
         if (!b->dir) {
@@ -307,47 +263,24 @@ int bench_bus_start(BenchBus *b, const char *state_root) {
         (void) chmod(b->dir, 0755);
         if (make_state_root(b, state_root) < 0)
                 return -EIO;
-        config = g_strdup_printf(bus_config, b->dir);
-        config_path = g_build_filename(b->dir, "bus.conf", NULL);
-        if (write_file(config_path, config) < 0)
-                return -EIO;
-
-        log_path = g_build_filename(b->dir, "dbus-daemon.log", NULL);
-        log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (log_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0) {
-                bench_log("Cannot set up the bus's log and pipe: %m");
-                return -errno;
-        }
-        config_arg = g_strconcat("--config-file=", config_path, NULL);
-        char *argv[] = { NULL, config_arg, (char *) "--nofork", (char *) "--nopidfile",
-                         (char *) "--print-address=3", NULL };
-        g_autofree char *exe = g_find_program_in_path("dbus-daemon");
         if (!exe) {
                 bench_log("dbus-daemon is not in $PATH (Debian: apt-get install dbus-daemon).");
-                close(pipe_fds[0]);
-                close(pipe_fds[1]);
                 return -ENOENT;
         }
-        argv[0] = exe;
-        pid = spawn(argv, environ, log_fd, pipe_fds[1]);
-        close(pipe_fds[1]);
-        if (pid < 0) {
-                close(pipe_fds[0]);
-                bench_log("Cannot start dbus-daemon: %s", strerror((int) -pid));
-                return (int) pid;
+        log_path = g_build_filename(b->dir, "dbus-daemon.log", NULL);
+        log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log_fd < 0) {
+                bench_log("Cannot create the bus's log %s: %m", log_path);
+                return -errno;
         }
+        ok = private_bus_spawn(b->dir, bus_limits, log_fd, SPAWN_TIMEOUT_USEC, &pid, &b->address, &error);
         b->pid = pid;
         note_child(CHILD_BUS, pid);
-        line = read_line(pipe_fds[0], SPAWN_TIMEOUT_USEC);
-        close(pipe_fds[0]);
-        if (!line) {
-                bench_log("dbus-daemon did not print its address within %" PRIu64 " s.",
-                          SPAWN_TIMEOUT_USEC / USEC_PER_SEC);
-                print_log_tail(log_path);
-                return -ETIMEDOUT;
+        if (!ok) {
+                bench_log("Cannot start dbus-daemon: %s", error->message);
+                bench_print_log_tail(log_path, 12);
+                return -EIO;
         }
-        /* Only the path: it is all a client needs, and the same for every one of them. */
-        b->address = g_strdup_printf("unix:path=%s/bus.sock", b->dir);
         return bench_connect(b->address, &b->control);
 }
 
@@ -409,26 +342,6 @@ int bench_bus_wait_idle(BenchBus *b, unsigned keep, uint64_t timeout_usec) {
         }
 }
 
-static int notify_socket_open(const char *path) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
-
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
-        (void) unlink(path);
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                int r = -errno;
-
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
 /* Waits for READY=1 on the notify socket, or for the daemon to die. */
 static int wait_ready(BenchDaemon *d, uint64_t timeout_usec) {
         uint64_t deadline = now_usec() + timeout_usec;
@@ -436,16 +349,10 @@ static int wait_ready(BenchDaemon *d, uint64_t timeout_usec) {
 
         for (;;) {
                 struct pollfd p = { .fd = d->notify_fd, .events = POLLIN };
-                char buf[4096];
-                ssize_t n;
                 int status;
                 uint64_t t;
 
-                while ((n = recv(d->notify_fd, buf, sizeof(buf) - 1, 0)) > 0) {
-                        buf[n] = '\0';
-                        g_string_append(got, buf);
-                        g_string_append_c(got, '\n');
-                }
+                notify_socket_drain(d->notify_fd, got);
                 if (strstr(got->str, "READY=1"))
                         return 0;
                 if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
@@ -464,6 +371,18 @@ static int wait_ready(BenchDaemon *d, uint64_t timeout_usec) {
                 /* Short polls: the daemon dying is seen by waitpid, not on this socket. */
                 (void) poll(&p, 1, (int) MIN((deadline - t) / USEC_PER_MSEC + 1, 50));
         }
+}
+
+int bench_daemon_environ(const char *notify_path, char ***envp) {
+        int fd = notify_socket_bind(notify_path);
+
+        if (fd < 0) {
+                bench_log("Cannot open the notify socket %s: %s", notify_path, strerror(-fd));
+                return fd;
+        }
+        *envp = g_environ_setenv(*envp, "NOTIFY_SOCKET", notify_path, true);
+        *envp = g_environ_unsetenv(*envp, "JOURNAL_STREAM"); /* plain log lines in its log file */
+        return fd;
 }
 
 int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
@@ -489,15 +408,11 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
                           "--daemon=PATH.", path);
                 return -ENOENT;
         }
-        if (write_file(config_path, config) < 0)
+        if (bench_write_file(config_path, config) < 0)
                 return -EIO;
-        d->notify_fd = notify_socket_open(notify_path);
-        if (d->notify_fd < 0) {
-                bench_log("Cannot open the notify socket %s: %s", notify_path, strerror(-d->notify_fd));
+        d->notify_fd = bench_daemon_environ(notify_path, &envp);
+        if (d->notify_fd < 0)
                 return d->notify_fd;
-        }
-        envp = g_environ_setenv(envp, "NOTIFY_SOCKET", notify_path, true);
-        envp = g_environ_unsetenv(envp, "JOURNAL_STREAM"); /* plain log lines in its log file */
         d->log_path = g_build_filename(b->dir, log_name, NULL);
         log_fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (log_fd < 0) {
@@ -507,7 +422,7 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
 
         char *argv[] = { (char *) path, bus_arg, (char *) "--source=sim", (char *) "--node-name=" BENCH_NODE,
                          config_arg, NULL };
-        pid = spawn(argv, envp, log_fd, -1);
+        pid = spawn(argv, envp, log_fd);
         if (pid < 0) {
                 bench_log("Cannot start %s: %s", path, strerror((int) -pid));
                 return (int) pid;
@@ -516,7 +431,7 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
         note_child(CHILD_DAEMON, pid);
         r = wait_ready(d, SPAWN_TIMEOUT_USEC);
         if (r < 0)
-                print_log_tail(d->log_path);
+                bench_print_log_tail(d->log_path, 12);
         return r;
 }
 
@@ -528,7 +443,7 @@ void bench_daemon_stop(BenchDaemon *d) {
                 if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                         bench_log("ptpsyncd ended with %s %d.", WIFEXITED(status) ? "status" : "signal",
                                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-                        print_log_tail(d->log_path);
+                        bench_print_log_tail(d->log_path, 12);
                 }
         }
         if (d->notify_fd >= 0)

@@ -105,11 +105,21 @@ typedef struct BenchDaemon {
 #define BENCH_DAEMON_NULL { .pid = 0, .notify_fd = -1 }
 
 int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path);
+/*
+ * For a daemon under test: binds its notify socket at notify_path and returns it (-errno, logged),
+ * with NOTIFY_SOCKET set in *envp and JOURNAL_STREAM unset (plain lines in its log file).
+ */
+int bench_daemon_environ(const char *notify_path, char ***envp);
 void bench_daemon_stop(BenchDaemon *d);
 /* User and system CPU time of a process so far (pid 0: this one, every thread), in µs. */
 uint64_t bench_cpu_usec(pid_t pid);
 /* VmRSS and RssAnon of the daemon, in KiB. */
 int bench_daemon_rss(const BenchDaemon *d, uint64_t *ret_rss_kib, uint64_t *ret_anon_kib);
+
+/* Writes text to path; logs a failure (-EIO). */
+int bench_write_file(const char *path, const char *text);
+/* The last lines of a child's log file on stderr, to show why it failed. Nothing if it cannot be read. */
+void bench_print_log_tail(const char *path, unsigned lines);
 
 /* On SIGINT and SIGTERM: kill and reap our children, remove our temporary directories, exit. */
 void bench_handle_signals(void);

@@ -79,31 +79,6 @@ int testbed_cancelled(void) {
 
 /* --- small helpers ---------------------------------------------------------------------------- */
 
-void testbed_print_log_tail(const char *path, unsigned lines) {
-        g_autofree char *text = NULL;
-        g_auto(GStrv) all = NULL;
-        guint n;
-
-        if (!path || !g_file_get_contents(path, &text, NULL, NULL))
-                return;
-        all = g_strsplit(text, "\n", -1);
-        n = g_strv_length(all);
-        bench_log("Last lines of %s:", path);
-        for (guint i = n > lines ? n - lines : 0; i < n; i++)
-                if (all[i][0])
-                        fprintf(stderr, "    %s\n", all[i]);
-}
-
-static int write_file(const char *path, const char *text) {
-        g_autoptr(GError) error = NULL;
-
-        if (!g_file_set_contents(path, text, -1, &error)) {
-                bench_log("Cannot write %s: %s", path, error->message);
-                return -EIO;
-        }
-        return 0;
-}
-
 /*
  * fork + exec, stdin from /dev/null, stdout and stderr to out_fd. die_with_us: PR_SET_PDEATHSIG (the
  * daemon); the lab script has none, so that a dying benchmark does not leave a half-made lab behind a
@@ -264,7 +239,7 @@ int testbed_lab_finish(Testbed *t, uint64_t timeout_usec) {
         }
         if (c->status != 0 && c->status != LAB_EXIT_SKIP) {
                 bench_log("ptp-lab.sh %s failed (exit %d).", c->name, c->status);
-                testbed_print_log_tail(t->lab_log, 12);
+                bench_print_log_tail(t->lab_log, 12);
         }
         return c->status;
 }
@@ -597,7 +572,7 @@ static void daemon_died(Testbed *t) {
                 return;
         bench_log("ptpsyncd exited (%s %d).", WIFEXITED(status) ? "status" : "signal",
                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-        testbed_print_log_tail(t->daemon_log, 15);
+        bench_print_log_tail(t->daemon_log, 15);
         t->daemon_pid = 0;
         close(t->daemon_pidfd);
         t->daemon_pidfd = -1;
@@ -681,26 +656,6 @@ int testbed_wait(Testbed *t, TestbedDone done, void *userdata, uint64_t timeout_
 
 /* --- the daemon ---------------------------------------------------------------------------------- */
 
-static int notify_socket_open(const char *path) {
-        struct sockaddr_un sa;
-        socklen_t len;
-        int fd, r;
-
-        r = socket_address_from_path(path, &sa, &len);
-        if (r < 0)
-                return r;
-        (void) unlink(path);
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        if (bind(fd, (struct sockaddr *) &sa, len) < 0) {
-                r = -errno;
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
 static bool daemon_ready(Testbed *t, void *userdata) {
         return t->daemon_ready;
 }
@@ -736,7 +691,7 @@ static int daemon_start(Testbed *t) {
         pid_t pid;
         int r;
 
-        if (write_file(config_path, config) < 0)
+        if (bench_write_file(config_path, config) < 0)
                 return -EIO;
         if (t->settings.state_root) {
                 /* Elsewhere, e.g. /dev/shm: what the store's fdatasync costs is then out of the figures. */
@@ -750,13 +705,9 @@ static int daemon_start(Testbed *t) {
         } else
                 t->state_dir = g_build_filename(dir, "state", NULL);
         state_arg = g_strconcat("--state-dir=", t->state_dir, NULL);
-        t->notify_fd = notify_socket_open(notify_path);
-        if (t->notify_fd < 0) {
-                bench_log("Cannot open the notify socket %s: %s", notify_path, strerror(-t->notify_fd));
+        t->notify_fd = bench_daemon_environ(notify_path, &envp);
+        if (t->notify_fd < 0)
                 return t->notify_fd;
-        }
-        envp = g_environ_setenv(envp, "NOTIFY_SOCKET", notify_path, true);
-        envp = g_environ_unsetenv(envp, "JOURNAL_STREAM"); /* plain log lines in its log file */
         t->daemon_log = g_build_filename(dir, "ptpsyncd.log", NULL);
         log_fd = open(t->daemon_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (log_fd < 0) {
@@ -778,7 +729,7 @@ static int daemon_start(Testbed *t) {
         r = testbed_wait(t, daemon_ready, NULL, TESTBED_TIMEOUT_USEC);
         if (r == -ETIMEDOUT) {
                 bench_log("ptpsyncd sent no READY=1 within %" PRIu64 " s.", TESTBED_TIMEOUT_USEC / USEC_PER_SEC);
-                testbed_print_log_tail(t->daemon_log, 15);
+                bench_print_log_tail(t->daemon_log, 15);
         }
         return r;
 }
@@ -791,7 +742,7 @@ static void daemon_stop(Testbed *t) {
         status = stop_child(t->daemon_pid, t->daemon_pidfd, true, KILL_TIMEOUT_USEC, "ptpsyncd");
         if (status != 0) {
                 bench_log("ptpsyncd ended with %d.", status);
-                testbed_print_log_tail(t->daemon_log, 15);
+                bench_print_log_tail(t->daemon_log, 15);
         }
         t->daemon_pid = 0;
 }
@@ -831,7 +782,7 @@ static int lab_up(Testbed *t) {
         }
         r = testbed_lab_finish(t, LAB_UP_TIMEOUT_USEC);
         if (r == LAB_EXIT_SKIP) {
-                testbed_print_log_tail(t->lab_log, 5);
+                bench_print_log_tail(t->lab_log, 5);
                 return -EOPNOTSUPP;
         }
         return r == 0 ? 0 : r < 0 ? r : -EIO;
@@ -935,7 +886,7 @@ void testbed_stop(Testbed *t) {
                 if (r != 0) {
                         bench_log("ptp-lab.sh down failed (%d): remove the lab by hand: %s --dir=%s down",
                                   r, t->settings.lab_path, t->lab_dir);
-                        testbed_print_log_tail(t->lab_log, 12);
+                        bench_print_log_tail(t->lab_log, 12);
                 }
                 t->lab_touched = false;
         }

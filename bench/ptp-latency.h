@@ -143,5 +143,3 @@ int testbed_cancelled(void);
 /* Installs the handlers of SIGINT, SIGTERM, SIGPIPE and SIGHUP: they cancel the run, and the teardown is the
  * normal one. */
 int testbed_handle_signals(void);
-/* The last lines of a log file, to stderr. */
-void testbed_print_log_tail(const char *path, unsigned lines);

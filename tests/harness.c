@@ -15,24 +15,9 @@
 
 #include "common/bus-names.h"
 #include "common/bus-open.h"
+#include "child-io.h"
 #include "common/rm-rf.h"
 #include "harness.h"
-
-static const char bus_config[] =
-        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-        " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-        "<busconfig>\n"
-        "  <type>system</type>\n"
-        "  <listen>unix:path=%s/bus.sock</listen>\n"
-        "  <auth>EXTERNAL</auth>\n"
-        "%s"
-        "  <policy context=\"default\">\n"
-        "    <allow user=\"*\"/>\n"
-        "    <allow own=\"*\"/>\n"
-        "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-        "    <allow eavesdrop=\"true\"/>\n"
-        "  </policy>\n"
-        "</busconfig>\n";
 
 void test_spawn_child_setup(void *userdata) {
         /* SIGKILL: a SIGSTOPped consumer ignores everything else, and would hold the test's output open. */
@@ -114,72 +99,27 @@ char *test_bus_write_file(TestBus *b, const char *name, const char *text) {
         return path;
 }
 
-/* Reads one line from fd within the deadline. */
-static char *read_line(int fd, uint64_t timeout_usec) {
-        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
-        GString *s = g_string_new(NULL);
-
-        for (;;) {
-                gint64 left = deadline - g_get_monotonic_time();
-                struct pollfd p = { .fd = fd, .events = POLLIN };
-                char c;
-
-                if (left <= 0 || poll(&p, 1, (int) (left / 1000) + 1) <= 0)
-                        break;
-                if (read(fd, &c, 1) != 1)
-                        break;
-                if (c == '\n')
-                        return g_string_free(s, false);
-                g_string_append_c(s, c);
-        }
-        g_string_free(s, true);
-        return NULL;
-}
-
 TestBus *test_bus_start(void) {
         return test_bus_start_with("");
 }
 
 TestBus *test_bus_start_with(const char *extra_config) {
         g_autoptr(GError) error = NULL;
-        g_autofree char *config_path = NULL, *config = NULL, *config_arg = NULL, *line = NULL;
         TestBus *b = g_new0(TestBus, 1);
-        int out_fd;
 
         b->dir = g_dir_make_tmp("ptpsync-test-XXXXXX", &error);
         g_assert_no_error(error);
         g_assert_cmpint(chmod(b->dir, 0755), ==, 0);
-
-        config = g_strdup_printf(bus_config, b->dir, extra_config);
-        config_path = test_bus_write_file(b, "bus.conf", config);
-        config_arg = g_strconcat("--config-file=", config_path, NULL);
-
-        const char *argv[] = { "dbus-daemon", config_arg, "--nofork", "--nopidfile", "--print-address=1", NULL };
-        g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                 test_spawn_child_setup, NULL, &b->pid, NULL, &out_fd, NULL, &error);
+        (void) private_bus_spawn(b->dir, extra_config, -1, TEST_TIMEOUT_USEC, &b->pid, &b->address, &error);
         g_assert_no_error(error);
-
-        line = read_line(out_fd, TEST_TIMEOUT_USEC);
-        close(out_fd);
-        g_assert_nonnull(line);
-        /* dbus-daemon adds a guid; keep only the path, which is all a client needs. */
-        b->address = g_strdup_printf("unix:path=%s/bus.sock", b->dir);
         return b;
 }
 
 static bool wait_pid(GPid pid, int *ret_status, uint64_t timeout_usec) {
-        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_usec;
+        int r = child_reap(pid, ret_status, timeout_usec);
 
-        for (;;) {
-                pid_t r = waitpid(pid, ret_status, WNOHANG);
-
-                if (r == pid)
-                        return true;
-                g_assert_cmpint(r, ==, 0);
-                if (g_get_monotonic_time() > deadline)
-                        return false;
-                g_usleep(5000); /* polling a child's exit, bounded by the deadline */
-        }
+        g_assert_cmpint(r, >=, 0);
+        return r > 0;
 }
 
 void test_bus_stop(TestBus *b) {
@@ -201,18 +141,13 @@ void test_bus_stop(TestBus *b) {
 
 static int notify_socket_open(TestBus *b, char **ret_path) {
         static unsigned counter = 0;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         /* One socket per daemon: a second daemon on the bus must not take over the first's. */
         g_autofree char *name = g_strdup_printf("notify-%u.sock", counter++);
         g_autofree char *path = g_build_filename(b->dir, name, NULL);
-        int fd;
+        int fd = notify_socket_bind(path);
 
-        (void) unlink(path);
-        g_assert_cmpuint(strlen(path), <, sizeof(sa.sun_path));
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        g_assert_cmpint(fd, >=, 0);
-        g_assert_cmpint(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), ==, 0);
+        if (fd < 0)
+                g_error("Cannot bind the notify socket %s: %s", path, g_strerror(-fd));
         *ret_path = g_steal_pointer(&path);
         return fd;
 }
@@ -277,14 +212,7 @@ TestDaemon *test_daemon_spawn_logged(TestBus *b, const char *const *args, bool d
 }
 
 static void drain_notifications(TestDaemon *d) {
-        char buf[4096];
-        ssize_t n;
-
-        while ((n = recv(d->notify_fd, buf, sizeof(buf) - 1, 0)) > 0) {
-                buf[n] = '\0';
-                g_string_append(d->notifications, buf);
-                g_string_append_c(d->notifications, '\n');
-        }
+        notify_socket_drain(d->notify_fd, d->notifications);
 }
 
 bool test_daemon_wait_notify(TestDaemon *d, const char *needle, uint64_t timeout_usec) {
@@ -367,14 +295,46 @@ bool test_rss_is_inflated(void) {
         return test_built_with_asan() || !isempty(g_getenv("PTPSYNCD_WRAPPER"));
 }
 
-uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
+/* A trivial property of the Manager, of type type, into ret; fails the test if the call does. */
+static void manager_get(sd_bus *bus, const char *property, char type, void *ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        if (sd_bus_get_property_trivial(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property, &error,
+                                        type, ret) < 0)
+                g_error("Get %s: %s: %s", property, error.name, error.message);
+}
+
+uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
         uint32_t v = 0;
 
-        if (sd_bus_get_property_trivial(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property,
-                                        &error, 'u', &v) < 0)
-                g_error("Get %s: %s: %s", property, error.name, error.message);
+        manager_get(bus, property, 'u', &v);
         return v;
+}
+
+uint64_t test_manager_get_t(sd_bus *bus, const char *property) {
+        uint64_t v = 0;
+
+        manager_get(bus, property, 't', &v);
+        return v;
+}
+
+void test_assert_dead_letters(sd_bus *bus, const char *path, uint64_t n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t seq;
+
+        if (sd_bus_call_method(bus, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "GetDeadLetters", &error, &reply, "uu", 0,
+                               0) < 0)
+                g_error("GetDeadLetters of %s: %s: %s", path, error.name, error.message);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
+        for (uint64_t expected = 1; expected <= n; expected++) {
+                g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
+                g_assert_cmpint(sd_bus_message_read(reply, "t", &seq), >, 0);
+                g_assert_cmpuint(seq, ==, expected);
+                g_assert_cmpint(sd_bus_message_skip(reply, "sssxa(ssss)"), >=, 0);
+                g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
+        }
+        g_assert_cmpint(sd_bus_message_at_end(reply, false), >, 0);
 }
 
 bool test_no_subscriptions(void *bus) {

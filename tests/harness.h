@@ -7,7 +7,9 @@
  * ptpsyncd on it, started from the build tree ($PTPSYNCD) with NOTIFY_SOCKET
  * pointing at a datagram socket of ours, so READY=1 and STATUS= are seen the
  * way systemd would see them. Every wait has a deadline; nothing sleeps for
- * a fixed time.
+ * a fixed time. The bus's start-up, the notify socket and the reaping are
+ * tests/lib/child-io.c's, which bench/ uses too; tests/test-env.h puts the
+ * parts together.
  *
  * Under valgrind (meson test --setup=valgrind) the daemon runs as
  * $PTPSYNCD_WRAPPER $PTPSYNCD ..., clients as $PTPSYNC_CLIENT_WRAPPER ...,
@@ -146,6 +148,10 @@ void test_inject_lock_events(sd_bus *bus, unsigned *injected, unsigned n);
 
 /* A "u" property of the Manager (SubscriptionCount), asserting the call succeeded. */
 uint32_t test_manager_get_u(sd_bus *bus, const char *property);
+/* The same for a "t" property (LastSequence). */
+uint64_t test_manager_get_t(sd_bus *bus, const char *property);
+/* Asserts that the subscription at path holds exactly the dead letters with seqs 1 to n, in order. */
+void test_assert_dead_letters(sd_bus *bus, const char *path, uint64_t n);
 
 /* A test_bus_wait_for() condition, userdata the client connection: the daemon holds no subscription. */
 bool test_no_subscriptions(void *bus);

@@ -191,14 +191,13 @@ unsigned test_endpoint_received(TestEndpoint *c) {
 
 void test_bridge_stack_start(TestBridgeStack *s, const char *bus_extra, const char *daemon_config,
                              const char *bridge_config) {
-        g_autofree char *path = NULL, *arg = NULL;
+        const TestEnvOptions o = {
+                .bus_config = bus_extra,
+                .config_text = daemon_config ?: "[Thresholds]\nHoldoverTimeoutSec=3600\n",
+        };
 
-        s->bus = bus_extra ? test_bus_start_with(bus_extra) : test_bus_start();
-        path = test_bus_write_file(s->bus, "ptpsyncd.conf", daemon_config ?: "[Thresholds]\nHoldoverTimeoutSec=3600\n");
-        arg = g_strconcat("--config=", path, NULL);
-        s->daemon = test_daemon_start(s->bus, (const char *const[]) { arg, NULL });
-        s->client = test_bus_connect(s->bus);
-        s->bridge = test_bridge_start(s->bus, bridge_config);
+        test_env_setup(&s->env, &o);
+        s->bridge = test_bridge_start(s->env.bus, bridge_config);
         s->consumer = test_endpoint_start();
 }
 
@@ -206,10 +205,7 @@ void test_bridge_stack_stop(TestBridgeStack *s) {
         test_endpoint_stop(s->consumer);
         test_bridge_stop(s->bridge);
         test_bridge_free(s->bridge);
-        sd_bus_flush_close_unref(s->client);
-        test_daemon_stop(s->daemon);
-        test_daemon_free(s->daemon);
-        test_bus_stop(s->bus);
+        test_env_teardown(&s->env);
 }
 
 /* ---- the client ---- */

@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#include "harness.h"
+#include "test-env.h"
 
 /*
  * At the start of main(): runs the test again with LeakSanitizer's full stacks
@@ -83,9 +83,7 @@ bool test_bridge_wait_exit(TestBridge *b, uint64_t timeout_usec);
 /* ---- the whole stack, for the bridge tests' fixtures ---- */
 
 typedef struct TestBridgeStack {
-        TestBus *bus;
-        TestDaemon *daemon; /* the simulated source; a holdover that outlasts any test */
-        sd_bus *client;     /* a connection of the test's own to the daemon */
+        TestEnv env; /* the simulated source, a holdover that outlasts any test; env.client: the test's own */
         TestBridge *bridge;
         TestEndpoint *consumer;
 } TestBridgeStack;

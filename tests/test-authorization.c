@@ -11,7 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "common/bus-names.h"
+#include "test-env.h"
 
 typedef struct Result {
         int status;
@@ -24,10 +25,7 @@ static Result run_as_nobody(TestBus *b, const char *tool, const char *const *arg
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         Result r = {};
 
-        g_ptr_array_add(argv, g_strdup("runuser"));
-        g_ptr_array_add(argv, g_strdup("-u"));
-        g_ptr_array_add(argv, g_strdup("nobody"));
-        g_ptr_array_add(argv, g_strdup("--"));
+        test_argv_as_user(argv, "nobody");
         g_ptr_array_add(argv, g_strdup(tool));
         g_ptr_array_add(argv, g_strconcat(g_str_equal(tool, "busctl") ? "--address=" : "--bus=", b->address, NULL));
         for (size_t i = 0; args[i]; i++)
@@ -46,22 +44,22 @@ static void result_clear(Result *r) {
 }
 
 static void test_nobody(void) {
-        TestBus *b = test_bus_start();
-        TestDaemon *d = test_daemon_start(b, NULL);
-        sd_bus *root = test_bus_connect(b);
+        TestEnv *env = test_env_start(NULL);
+        TestBus *b = env->bus;
+        sd_bus *root = env->client; /* we are root */
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autofree char *nobody_uid = NULL;
         uint64_t seq = 99;
         Result r;
 
         /* Reading is open to everyone. */
-        r = run_as_nobody(b, "busctl", (const char *const[]) { "get-property", "org.ptpsync1", "/org/ptpsync1",
-                                                      "org.ptpsync1.Manager", "NodeName", NULL });
+        r = run_as_nobody(b, "busctl", (const char *const[]) { "get-property", BUS_NAME, MANAGER_OBJECT_PATH,
+                                                      MANAGER_INTERFACE, "NodeName", NULL });
         g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
         g_assert_nonnull(strstr(r.out, TEST_NODE_NAME));
         result_clear(&r);
-        r = run_as_nobody(b, "busctl", (const char *const[]) { "call", "org.ptpsync1", "/org/ptpsync1",
-                                                                "org.ptpsync1.Manager", "ListResources", NULL });
+        r = run_as_nobody(b, "busctl", (const char *const[]) { "call", BUS_NAME, MANAGER_OBJECT_PATH,
+                                                                MANAGER_INTERFACE, "ListResources", NULL });
         g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
         g_assert_nonnull(strstr(r.out, "lock-state"));
         result_clear(&r);
@@ -79,21 +77,18 @@ static void test_nobody(void) {
         if (!strstr(r.err, "org.freedesktop.DBus.Error.AccessDenied") || !strstr(r.err, nobody_uid))
                 g_error("expected access denied to %s, got: %s", nobody_uid, r.err);
         result_clear(&r);
-        g_assert_cmpint(sd_bus_get_property_trivial(root, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        g_assert_cmpint(sd_bus_get_property_trivial(root, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "LastSequence", &error, 't', &seq), >=, 0);
         g_assert_cmpuint(seq, ==, 0);
 
         /* Root may, on the same daemon, which is still up. */
         test_inject(root, "sync/ptp-status/lock-state", "ens1f0", "locked", 0);
-        g_assert_cmpint(sd_bus_get_property_trivial(root, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        g_assert_cmpint(sd_bus_get_property_trivial(root, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "LastSequence", &error, 't', &seq), >=, 0);
         g_assert_cmpuint(seq, ==, 1);
 
         sd_bus_error_free(&error);
-        sd_bus_flush_close_unref(root);
-        test_daemon_stop(d);
-        test_daemon_free(d);
-        test_bus_stop(b);
+        test_env_stop(env);
 }
 
 int main(int argc, char *argv[]) {

@@ -25,11 +25,9 @@
 
 #include "common/bus-names.h"
 #include "common/bus-open.h"
-#include "harness.h"
+#include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
-#define MANAGER MANAGER_INTERFACE
-#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 #define EVENTS 300
 /* Outstanding calls per client connection: within the bus's 128 pending replies. */
 #define CLIENT_PIPELINE 64
@@ -133,7 +131,7 @@ static void client_send(Client *c, sd_bus_message *m) {
 static sd_bus_message *call_new(Client *c, const char *path, const char *interface, const char *member) {
         sd_bus_message *m = NULL;
 
-        MUST(sd_bus_message_new_method_call(c->bus, &m, "org.ptpsync1", path, interface, member));
+        MUST(sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, path, interface, member));
         return m;
 }
 
@@ -154,7 +152,8 @@ static void send_args(Client *c, const char *path, const char *interface, const 
 
 /* Subscribe(address, {key: variant nested depth deep, innermost s}). */
 static void send_nested_option(Client *c, const char *key, unsigned depth) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER, "Subscribe");
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER_INTERFACE,
+                                                                      "Subscribe");
 
         MUST(sd_bus_message_append(m, "s", TEST_PREFIX "sync"));
         MUST(sd_bus_message_open_container(m, 'a', "{sv}"));
@@ -171,7 +170,8 @@ static void send_nested_option(Client *c, const char *key, unsigned depth) {
 
 /* Subscribe with Metadata of n entries of size-byte values. */
 static void send_metadata(Client *c, unsigned n, size_t size) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER, "Subscribe");
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER_INTERFACE,
+                                                                      "Subscribe");
         g_autofree char *value = g_strnfill(size, 'm');
 
         MUST(sd_bus_message_append(m, "s", TEST_PREFIX "sync"));
@@ -205,55 +205,59 @@ static const char *const odd_strings[] = {
 static void send_wrong_signatures(Client *c, const char *sub) {
         const char *man = "/org/ptpsync1";
 
-        send_args(c, man, MANAGER, "GetCurrentState", "u", 7);
-        send_args(c, man, MANAGER, "GetCurrentState", "");
-        send_args(c, man, MANAGER, "ListResources", "s", "x");
-        send_args(c, man, MANAGER, "Subscribe", "s", TEST_PREFIX "sync");
-        send_args(c, man, MANAGER, "Subscribe", "a{sv}", 0);
-        send_args(c, man, MANAGER, "ListSubscriptions", "t", (uint64_t) 1);
-        send_args(c, man, MANAGER, "Reload", "s", "now");
-        send_args(c, man, "org.ptpsync1.Simulator", "Inject", "ss", LOCK, "ens1f0");
-        send_args(c, man, "org.ptpsync1.Simulator", "Inject", "sssu", LOCK, "ens1f0", "locked", 1);
-        send_args(c, sub, SUBSCRIPTION, "Ack", "s", "1");
-        send_args(c, sub, SUBSCRIPTION, "Nack", "t", (uint64_t) 1);
-        send_args(c, sub, SUBSCRIPTION, "Cancel", "b", 1);
-        send_args(c, sub, SUBSCRIPTION, "GetDeadLetters", "u", 1);
-        send_args(c, sub, SUBSCRIPTION, "Redrive", "s", "");
-        send_args(c, sub, SUBSCRIPTION, "PurgeDeadLetters", "t", (uint64_t) 0);
-        send_args(c, man, "org.freedesktop.DBus.Properties", "Get", "s", MANAGER);
-        send_args(c, man, "org.freedesktop.DBus.Properties", "Get", "ss", MANAGER, "Nope");
+        send_args(c, man, MANAGER_INTERFACE, "GetCurrentState", "u", 7);
+        send_args(c, man, MANAGER_INTERFACE, "GetCurrentState", "");
+        send_args(c, man, MANAGER_INTERFACE, "ListResources", "s", "x");
+        send_args(c, man, MANAGER_INTERFACE, "Subscribe", "s", TEST_PREFIX "sync");
+        send_args(c, man, MANAGER_INTERFACE, "Subscribe", "a{sv}", 0);
+        send_args(c, man, MANAGER_INTERFACE, "ListSubscriptions", "t", (uint64_t) 1);
+        send_args(c, man, MANAGER_INTERFACE, "Reload", "s", "now");
+        send_args(c, man, SIMULATOR_INTERFACE, "Inject", "ss", LOCK, "ens1f0");
+        send_args(c, man, SIMULATOR_INTERFACE, "Inject", "sssu", LOCK, "ens1f0", "locked", 1);
+        send_args(c, sub, SUBSCRIPTION_INTERFACE, "Ack", "s", "1");
+        send_args(c, sub, SUBSCRIPTION_INTERFACE, "Nack", "t", (uint64_t) 1);
+        send_args(c, sub, SUBSCRIPTION_INTERFACE, "Cancel", "b", 1);
+        send_args(c, sub, SUBSCRIPTION_INTERFACE, "GetDeadLetters", "u", 1);
+        send_args(c, sub, SUBSCRIPTION_INTERFACE, "Redrive", "s", "");
+        send_args(c, sub, SUBSCRIPTION_INTERFACE, "PurgeDeadLetters", "t", (uint64_t) 0);
+        send_args(c, man, "org.freedesktop.DBus.Properties", "Get", "s", MANAGER_INTERFACE);
+        send_args(c, man, "org.freedesktop.DBus.Properties", "Get", "ss", MANAGER_INTERFACE, "Nope");
         send_args(c, man, "org.freedesktop.DBus.Properties", "GetAll", "u", 1);
-        send_args(c, man, "org.freedesktop.DBus.Properties", "Set", "ssv", MANAGER, "SyncState", "s", "LOCKED");
-        send_args(c, man, "org.freedesktop.DBus.Properties", "Set", "ssv", MANAGER, "ClockClass", "s", "6");
-        send_args(c, sub, "org.freedesktop.DBus.Properties", "Set", "ssv", SUBSCRIPTION, "Window", "u", 1);
-        send_args(c, sub, "org.freedesktop.DBus.Properties", "Get", "ss", SUBSCRIPTION, "Metadata");
+        send_args(c, man, "org.freedesktop.DBus.Properties", "Set", "ssv", MANAGER_INTERFACE, "SyncState", "s",
+                  "LOCKED");
+        send_args(c, man, "org.freedesktop.DBus.Properties", "Set", "ssv", MANAGER_INTERFACE, "ClockClass", "s", "6");
+        send_args(c, sub, "org.freedesktop.DBus.Properties", "Set", "ssv", SUBSCRIPTION_INTERFACE, "Window", "u", 1);
+        send_args(c, sub, "org.freedesktop.DBus.Properties", "Get", "ss", SUBSCRIPTION_INTERFACE, "Metadata");
         send_args(c, man, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "s", "x");
 }
 
 static void send_unknowns(Client *c) {
-        send_args(c, "/org/ptpsync1/nope", MANAGER, "GetCurrentState", "s", TEST_PREFIX "sync");
-        send_args(c, "/org/ptpsync1/subscription/00000000000000000000000000000000", SUBSCRIPTION, "Ack", "t",
+        send_args(c, "/org/ptpsync1/nope", MANAGER_INTERFACE, "GetCurrentState", "s", TEST_PREFIX "sync");
+        send_args(c, "/org/ptpsync1/subscription/00000000000000000000000000000000", SUBSCRIPTION_INTERFACE, "Ack", "t",
                   (uint64_t) 1);
-        send_args(c, "/org/ptpsync1/subscription/nothex", SUBSCRIPTION, "Cancel", "");
+        send_args(c, "/org/ptpsync1/subscription/nothex", SUBSCRIPTION_INTERFACE, "Cancel", "");
         send_args(c, "/org/ptpsync1/resource/nope", "org.freedesktop.DBus.Properties", "GetAll", "s",
-                  "org.ptpsync1.Resource");
+                  RESOURCE_INTERFACE);
         send_args(c, "/org/ptpsync1", "org.ptpsync1.Nope", "Nope", "");
-        send_args(c, "/org/ptpsync1", MANAGER, "Nope", "s", "x");
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Nope", "s", "x");
         send_args(c, "/", "org.freedesktop.DBus.Introspectable", "Introspect", "");
 }
 
 static void send_options(Client *c) {
         send_nested_option(c, "Name", 30);
         send_nested_option(c, "Metadata", 10);
-        send_args(c, "/org/ptpsync1", MANAGER, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Nope", "s", "x");
-        send_args(c, "/org/ptpsync1", MANAGER, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "s", "many");
-        send_args(c, "/org/ptpsync1", MANAGER, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "u", 0);
-        send_args(c, "/org/ptpsync1", MANAGER, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 2, "Retry", "u", 1,
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Nope", "s",
+                  "x");
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "s",
+                  "many");
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "u",
+                  0);
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 2, "Retry", "u", 1,
                   "Retry", "u", 2);
-        send_args(c, "/org/ptpsync1", MANAGER, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "BackoffDelay", "s",
-                  "P99999999999999999999Y");
-        send_args(c, "/org/ptpsync1", MANAGER, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "AckTimeout", "t",
-                  UINT64_MAX);
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "BackoffDelay",
+                  "s", "P99999999999999999999Y");
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "AckTimeout",
+                  "t", UINT64_MAX);
         send_metadata(c, 1000, 10);
         send_metadata(c, 2, 1024 * 1024);
         send_metadata(c, 16, 4000); /* within the bounds: a real subscription, ended when the client leaves */
@@ -262,24 +266,25 @@ static void send_options(Client *c) {
 /* What a careless but honest caller pipelines: reads, and Acks of what may have come. */
 static void send_valid_calls(Client *c) {
         for (unsigned i = 0; i < 10; i++) {
-                send_args(c, "/org/ptpsync1", MANAGER, "GetCurrentState", "s", TEST_PREFIX "sync");
-                send_args(c, "/org/ptpsync1", MANAGER, "GetCurrentState", "s", TEST_PREFIX "sync/ptp-status/lock-state");
+                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s", TEST_PREFIX "sync");
+                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s",
+                          TEST_PREFIX "sync/ptp-status/lock-state");
         }
-        send_args(c, "/org/ptpsync1", MANAGER, "ListResources", "");
-        send_args(c, "/org/ptpsync1", MANAGER, "ListSubscriptions", "");
-        send_args(c, "/org/ptpsync1", "org.freedesktop.DBus.Properties", "GetAll", "s", MANAGER);
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "ListResources", "");
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "ListSubscriptions", "");
+        send_args(c, "/org/ptpsync1", "org.freedesktop.DBus.Properties", "GetAll", "s", MANAGER_INTERFACE);
         send_args(c, "/org/ptpsync1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "");
         if (c->own)
                 for (uint64_t seq = 1; seq <= 20; seq++)
-                        send_args(c, c->own, SUBSCRIPTION, "Ack", "t", seq);
+                        send_args(c, c->own, SUBSCRIPTION_INTERFACE, "Ack", "t", seq);
 }
 
 static void send_odd_strings(Client *c) {
         for (size_t i = 0; i < G_N_ELEMENTS(odd_strings); i++) {
-                send_args(c, "/org/ptpsync1", MANAGER, "GetCurrentState", "s", odd_strings[i]);
-                send_args(c, "/org/ptpsync1", MANAGER, "Subscribe", "sa{sv}", odd_strings[i], 1, "Name", "s",
+                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s", odd_strings[i]);
+                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", odd_strings[i], 1, "Name", "s",
                           odd_strings[i]);
-                send_args(c, "/org/ptpsync1", "org.ptpsync1.Simulator", "Inject", "sssx", odd_strings[i],
+                send_args(c, "/org/ptpsync1", SIMULATOR_INTERFACE, "Inject", "sssx", odd_strings[i],
                           odd_strings[i], odd_strings[i], (int64_t) 0);
         }
 }
@@ -288,25 +293,25 @@ static void send_big_strings(Client *c, size_t size) {
         g_autofree char *s = g_strnfill(size, 'x');
 
         s[0] = '/';
-        send_args(c, "/org/ptpsync1", MANAGER, "GetCurrentState", "s", s);
-        send_args(c, "/org/ptpsync1", MANAGER, "Subscribe", "sa{sv}", s, 0);
-        send_args(c, "/org/ptpsync1", "org.ptpsync1.Simulator", "Inject", "sssx", LOCK, s, "locked", (int64_t) 0);
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s", s);
+        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", s, 0);
+        send_args(c, "/org/ptpsync1", SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, s, "locked", (int64_t) 0);
 }
 
 /* On another user's subscription (refused), and on its own: seqs never sent, then Cancel. */
 static void send_subscription_abuse(Client *c) {
         if (c->victim) {
-                send_args(c, c->victim, SUBSCRIPTION, "Ack", "t", UINT64_MAX);
-                send_args(c, c->victim, SUBSCRIPTION, "Nack", "tb", (uint64_t) 1, 0);
-                send_args(c, c->victim, SUBSCRIPTION, "Redrive", "");
-                send_args(c, c->victim, SUBSCRIPTION, "PurgeDeadLetters", "");
-                send_args(c, c->victim, SUBSCRIPTION, "GetDeadLetters", "uu", 0U, 0U);
-                send_args(c, c->victim, SUBSCRIPTION, "Cancel", "");
+                send_args(c, c->victim, SUBSCRIPTION_INTERFACE, "Ack", "t", UINT64_MAX);
+                send_args(c, c->victim, SUBSCRIPTION_INTERFACE, "Nack", "tb", (uint64_t) 1, 0);
+                send_args(c, c->victim, SUBSCRIPTION_INTERFACE, "Redrive", "");
+                send_args(c, c->victim, SUBSCRIPTION_INTERFACE, "PurgeDeadLetters", "");
+                send_args(c, c->victim, SUBSCRIPTION_INTERFACE, "GetDeadLetters", "uu", 0U, 0U);
+                send_args(c, c->victim, SUBSCRIPTION_INTERFACE, "Cancel", "");
         }
         if (c->own) {
                 for (uint64_t seq = 1000000; seq < 1000020; seq++)
-                        send_args(c, c->own, SUBSCRIPTION, "Ack", "t", seq);
-                send_args(c, c->own, SUBSCRIPTION, "Nack", "tb", UINT64_MAX, 1);
+                        send_args(c, c->own, SUBSCRIPTION_INTERFACE, "Ack", "t", seq);
+                send_args(c, c->own, SUBSCRIPTION_INTERFACE, "Nack", "tb", UINT64_MAX, 1);
         }
 }
 
@@ -315,7 +320,7 @@ static void client_make_own(Client *c) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *path;
 
-        if (sd_bus_call_method(c->bus, "org.ptpsync1", "/org/ptpsync1", MANAGER, "Subscribe", &error, &reply,
+        if (sd_bus_call_method(c->bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", &error, &reply,
                                "sa{sv}", TEST_PREFIX "sync", 1, "Ordered", "b", 0) >= 0 &&
             sd_bus_message_read(reply, "o", &path) > 0)
                 c->own = g_strdup(path);
@@ -375,7 +380,7 @@ static int run_vanish_client(const char *address, unsigned n) {
 
                 c.bus = client_connect(address);
                 for (unsigned k = 0; k < 2; k++)
-                        send_args(&c, "/org/ptpsync1", MANAGER, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1,
+                        send_args(&c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1,
                                   "InitialState", "b", 1);
                 if (i % 2)
                         client_process_until(&c, 0);
@@ -398,23 +403,17 @@ typedef struct Tally {
 } Tally;
 
 static TestProcess *spawn_client(TestBus *b, bool as_nobody, const char *kind, const char *victim) {
-        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-        g_autofree char *bus_arg = g_strconcat("--bus=", b->address, NULL);
-        g_autofree char *kind_arg = g_strconcat("--client=", kind, NULL);
-        g_autofree char *victim_arg = g_strconcat("--victim=", victim, NULL);
-        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         TestProcess *p;
         guint from = 0;
 
-        if (as_nobody)
-                for (const char *const *a = (const char *const[]) { "runuser", "-u", "nobody", "--", NULL }; *a; a++)
-                        g_ptr_array_add(argv, (char *) *a);
-        g_ptr_array_add(argv, self);
-        g_ptr_array_add(argv, kind_arg);
-        g_ptr_array_add(argv, bus_arg);
+        test_argv_as_user(argv, as_nobody ? "nobody" : NULL);
+        g_ptr_array_add(argv, g_file_read_link("/proc/self/exe", NULL));
+        g_ptr_array_add(argv, g_strconcat("--client=", kind, NULL));
+        g_ptr_array_add(argv, g_strconcat("--bus=", b->address, NULL));
         /* Root may act on anyone's subscription: only another uid attacks the good subscriber's. */
         if (as_nobody)
-                g_ptr_array_add(argv, victim_arg);
+                g_ptr_array_add(argv, g_strconcat("--victim=", victim, NULL));
         g_ptr_array_add(argv, NULL);
         p = test_process_spawn((const char *const *) argv->pdata);
         g_assert_nonnull(test_process_wait_line(p, "ready", &from, TEST_TIMEOUT_USEC));
@@ -459,9 +458,7 @@ static uint64_t parse_receipt(const char *line, uint64_t *ret_seq, unsigned *ret
 }
 
 typedef struct Barrage {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
+        TestEnv env;
         TestProcess *good;
         guint good_from;
         char *good_path;
@@ -479,12 +476,12 @@ static void barrage_round(Barrage *x) {
         const char *kinds[5] = {};
         unsigned n = 0;
 
-        kinds[n] = "hostile", clients[n] = spawn_client(x->bus, false, "hostile", x->good_path), n++;
-        kinds[n] = "hostile", clients[n] = spawn_client(x->bus, false, "hostile", x->good_path), n++;
-        kinds[n] = "vanish", clients[n] = spawn_client(x->bus, false, "vanish", x->good_path), n++;
+        kinds[n] = "hostile", clients[n] = spawn_client(x->env.bus, false, "hostile", x->good_path), n++;
+        kinds[n] = "hostile", clients[n] = spawn_client(x->env.bus, false, "hostile", x->good_path), n++;
+        kinds[n] = "vanish", clients[n] = spawn_client(x->env.bus, false, "vanish", x->good_path), n++;
         if (geteuid() == 0) {
-                kinds[n] = "hostile as nobody", clients[n] = spawn_client(x->bus, true, "hostile", x->good_path), n++;
-                kinds[n] = "vanish as nobody", clients[n] = spawn_client(x->bus, true, "vanish", x->good_path), n++;
+                kinds[n] = "hostile as nobody", clients[n] = spawn_client(x->env.bus, true, "hostile", x->good_path), n++;
+                kinds[n] = "vanish as nobody", clients[n] = spawn_client(x->env.bus, true, "vanish", x->good_path), n++;
         } else
                 g_test_message("not root: no clients of another uid (runuser needs root)");
         x->n_clients += n;
@@ -492,8 +489,8 @@ static void barrage_round(Barrage *x) {
         /* Events at a steady pace while the barrage runs; the good subscriber must get each. */
         for (unsigned i = 1; i <= EVENTS; i++) {
                 injected_at[i] = (uint64_t) g_get_monotonic_time();
-                test_inject(x->client, LOCK, "ens1f0", (x->last_seq + i) % 2 ? "locked" : "unlocked", 5);
-                x->rss_max = MAX(x->rss_max, test_daemon_rss_kib(x->daemon));
+                test_inject(x->env.client, LOCK, "ens1f0", (x->last_seq + i) % 2 ? "locked" : "unlocked", 5);
+                x->rss_max = MAX(x->rss_max, test_daemon_rss_kib(x->env.daemon));
                 g_usleep(5 * 1000); /* a pace, not a wait for anything */
         }
 
@@ -504,7 +501,7 @@ static void barrage_round(Barrage *x) {
                         if (g_get_monotonic_time() > deadline ||
                             (test_process_wait_exit(clients[i], 0) && !client_done(clients[i])))
                                 g_error("barrage client %u did not finish (see its stderr above)", i);
-                        x->rss_max = MAX(x->rss_max, test_daemon_rss_kib(x->daemon));
+                        x->rss_max = MAX(x->rss_max, test_daemon_rss_kib(x->env.daemon));
                         g_usleep(TEST_POLL_USEC); /* polling a condition, with a deadline */
                 }
                 g_assert_true(test_process_wait_exit(clients[i], TEST_TIMEOUT_USEC));
@@ -531,7 +528,7 @@ static void barrage_round(Barrage *x) {
 
 static void test_barrage(void) {
         g_autoptr(GHashTable) errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        g_autofree char *config = NULL, *config_arg = NULL;
+        static const TestEnvOptions options = { .config_text = "[Thresholds]\nHoldoverTimeoutSec=3600\n" };
         Barrage x = { .tally = { .errors = errors } };
         uint64_t rss_before, rss_after[2] = {}, rss_peak[2] = {};
         TestProcess *stopped;
@@ -539,15 +536,11 @@ static void test_barrage(void) {
         const char *name;
         void *count;
 
-        x.bus = test_bus_start();
-        config = test_bus_write_file(x.bus, "ptpsyncd.conf", "[Thresholds]\nHoldoverTimeoutSec=3600\n");
-        config_arg = g_strconcat("--config=", config, NULL);
-        x.daemon = test_daemon_start(x.bus, (const char *const[]) { config_arg, NULL });
-        x.client = test_bus_connect(x.bus);
-        rss_before = test_daemon_rss_kib(x.daemon);
+        test_env_setup(&x.env, &options);
+        rss_before = test_daemon_rss_kib(x.env.daemon);
 
-        x.good = test_consumer_start(x.bus, TEST_PREFIX "sync", &x.good_path, "--name=good", NULL);
-        stopped = test_consumer_start(x.bus, TEST_PREFIX "sync", NULL, "--count=8", "--unordered", "--window=1024",
+        x.good = test_consumer_start(x.env.bus, TEST_PREFIX "sync", &x.good_path, "--name=good", NULL);
+        stopped = test_consumer_start(x.env.bus, TEST_PREFIX "sync", NULL, "--count=8", "--unordered", "--window=1024",
                                       "--retry=100", "--ack-timeout=1000", "--backoff-delay=PT0S", "--queue-limit=50",
                                       "--stop-after=1", NULL);
 
@@ -562,7 +555,7 @@ static void test_barrage(void) {
                 if (round > 0 && test_slowdown() > 1)
                         break; /* one round is enough for valgrind's verdict; the RSS is not compared there */
                 barrage_round(&x);
-                rss_after[round] = test_daemon_rss_kib(x.daemon);
+                rss_after[round] = test_daemon_rss_kib(x.env.daemon);
                 rss_peak[round] = MAX(x.rss_max, rss_after[round]);
         }
 
@@ -593,10 +586,7 @@ static void test_barrage(void) {
         test_process_free(stopped);
         test_process_free(x.good);
         g_free(x.good_path);
-        sd_bus_flush_close_unref(x.client);
-        test_daemon_stop(x.daemon);
-        test_daemon_free(x.daemon);
-        test_bus_stop(x.bus);
+        test_env_teardown(&x.env);
 }
 
 int main(int argc, char *argv[]) {

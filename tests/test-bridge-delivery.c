@@ -33,31 +33,17 @@ static const char daemon_config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 #define HEALTHY_USEC test_slow_usec(5 * G_USEC_PER_SEC)
 
 typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        char *config_arg;
-        sd_bus *client;
-        TestSignals *events; /* Manager.Event */
+        TestEnv env;       /* env.events: Manager.Event, watched from before the daemon starts */
         guint events_read;
-        unsigned injected;
         TestBridge *bridge;
 } Fixture;
 
 typedef enum Api { V2, V1 } Api;
 
-static void daemon_start(Fixture *f) {
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { f->config_arg, NULL });
-}
-
 static void setup(Fixture *f, gconstpointer data) {
-        g_autofree char *path = NULL;
+        static const TestEnvOptions options = { .config_text = daemon_config, .events_match = EVENT_MATCH };
 
-        f->bus = test_bus_start();
-        path = test_bus_write_file(f->bus, "ptpsyncd.conf", daemon_config);
-        f->config_arg = g_strconcat("--config=", path, NULL);
-        daemon_start(f);
-        f->client = test_bus_connect(f->bus);
-        f->events = test_signals_watch(f->client, EVENT_MATCH);
+        test_env_setup(&f->env, &options);
 }
 
 static void teardown(Fixture *f, gconstpointer data) {
@@ -65,25 +51,20 @@ static void teardown(Fixture *f, gconstpointer data) {
                 test_bridge_stop(f->bridge);
                 test_bridge_free(f->bridge);
         }
-        test_signals_free(f->events);
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        g_free(f->config_arg);
-        test_bus_stop(f->bus);
+        test_env_teardown(&f->env);
 }
 
 /* ---- events ---- */
 
 /* The next lock-state event, as the daemon announced it (the Event signal). */
 static TestEvent *inject(Fixture *f) {
-        test_inject_lock_events(f->client, &f->injected, 1);
+        test_inject_lock_events(f->env.client, &f->env.injected, 1);
         for (;;) {
                 sd_bus_message *m;
                 TestEvent *e;
 
-                g_assert_true(test_signals_wait(f->client, f->events, f->events_read + 1, TEST_TIMEOUT_USEC));
-                m = f->events->messages->pdata[f->events_read++];
+                g_assert_true(test_signals_wait(f->env.client, f->env.events, f->events_read + 1, TEST_TIMEOUT_USEC));
+                m = f->env.events->messages->pdata[f->events_read++];
                 g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
                 e = test_event_read(m);
                 if (g_str_equal(e->source, LOCK_STATE))
@@ -222,7 +203,7 @@ static void expect_nothing_queued(TestEndpoint *c) {
 /* ---- subscriptions ---- */
 
 static void start_bridge(Fixture *f, const char *config) {
-        f->bridge = test_bridge_start(f->bus, config);
+        f->bridge = test_bridge_start(f->env.bus, config);
 }
 
 /* Subscribes endpoint (answering 204 now) to lock-state; returns the SubscriptionId, the probe taken. */
@@ -287,12 +268,12 @@ static char *daemon_path(Fixture *f, const char *id) {
         const char *path;
         char *found = NULL;
 
-        if (sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        if (sd_bus_call_method(f->env.client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
                                "ListSubscriptions", &error, &reply, "") < 0)
                 g_error("ListSubscriptions: %s: %s", error.name, error.message);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "o"), >, 0);
         while (!found && sd_bus_message_read(reply, "o", &path) > 0) {
-                g_autofree char *n = string_property(f->client, path, "Name");
+                g_autofree char *n = string_property(f->env.client, path, "Name");
 
                 if (g_str_equal(n, name))
                         found = g_strdup(path);
@@ -321,16 +302,16 @@ static bool all_acknowledged(void *userdata) {
 }
 
 static void wait_acknowledged(Fixture *f, char **paths) {
-        Paths p = { f->client, paths };
+        Paths p = { f->env.client, paths };
 
-        g_assert_true(test_bus_wait_for(f->client, all_acknowledged, &p, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, all_acknowledged, &p, TEST_TIMEOUT_USEC));
 }
 
 /* Returns once what the daemon holds is committed: PurgeDeadLetters of a durable subscription answers then. */
 static void wait_committed(Fixture *f, const char *path) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
-        if (sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION_INTERFACE, "PurgeDeadLetters", &error,
+        if (sd_bus_call_method(f->env.client, "org.ptpsync1", path, SUBSCRIPTION_INTERFACE, "PurgeDeadLetters", &error,
                                NULL, "") < 0)
                 g_error("PurgeDeadLetters: %s: %s", error.name, error.message);
 }
@@ -455,7 +436,7 @@ static void assert_ptpsyncctl_lists(Fixture *f, const char *argument, const Test
 
         g_assert_nonnull(ctl);
         test_client_argv(argv, ctl);
-        g_ptr_array_add(argv, g_strconcat("--bus=", f->bus->address, NULL));
+        g_ptr_array_add(argv, g_strconcat("--bus=", f->env.bus->address, NULL));
         g_ptr_array_add(argv, g_strdup("--json"));
         g_ptr_array_add(argv, g_strdup("dead-letters"));
         g_ptr_array_add(argv, g_strdup(argument));
@@ -718,14 +699,14 @@ static void test_stop_while_posting(Fixture *f, gconstpointer data) {
         g_assert_cmpint(kill(stopped->pid, SIGSTOP), ==, 0);
         e[0] = inject(f);
         /* sent to the bridge, which POSTs it as it comes */
-        posting = (InFlight) { f->client, path };
-        g_assert_true(test_bus_wait_for(f->client, in_flight, &posting, TEST_TIMEOUT_USEC));
+        posting = (InFlight) { f->env.client, path };
+        g_assert_true(test_bus_wait_for(f->env.client, in_flight, &posting, TEST_TIMEOUT_USEC));
 
         before = g_get_monotonic_time();
         test_bridge_stop(f->bridge);
         g_assert_cmpint(g_get_monotonic_time() - before, <, (gint64) HEALTHY_USEC);
         old = f->bridge;
-        f->bridge = test_bridge_restart(f->bus, old);
+        f->bridge = test_bridge_restart(f->env.bus, old);
         test_bridge_free(old);
 
         g_assert_cmpint(kill(stopped->pid, SIGCONT), ==, 0);
@@ -756,8 +737,8 @@ static void test_delete_while_posting(Fixture *f, gconstpointer data) {
         g_assert_nonnull(path);
         g_assert_cmpint(kill(stopped->pid, SIGSTOP), ==, 0);
         held = inject(f);
-        posting = (InFlight) { f->client, path };
-        g_assert_true(test_bus_wait_for(f->client, in_flight, &posting, TEST_TIMEOUT_USEC));
+        posting = (InFlight) { f->env.client, path };
+        g_assert_true(test_bus_wait_for(f->env.client, in_flight, &posting, TEST_TIMEOUT_USEC));
 
         url = subscription_url(f, V2, id);
         before = g_get_monotonic_time();
@@ -799,8 +780,8 @@ static void test_queue_limit(Fixture *f, gconstpointer data) {
         g_assert_cmpint(kill(stopped->pid, SIGSTOP), ==, 0);
         e[0] = inject(f);
         /* in flight before the others come, or it would be the oldest waiting */
-        posting = (InFlight) { f->client, path };
-        g_assert_true(test_bus_wait_for(f->client, in_flight, &posting, TEST_TIMEOUT_USEC));
+        posting = (InFlight) { f->env.client, path };
+        g_assert_true(test_bus_wait_for(f->env.client, in_flight, &posting, TEST_TIMEOUT_USEC));
         dropped = inject(f);
         e[1] = inject(f);
         e[2] = inject(f); /* a third waiting: the oldest of them goes */
@@ -876,11 +857,8 @@ static bool bridge_serves_subscriptions(void *userdata) {
 
 /* SIGKILL, a start on the same store, and the bridge serving its subscriptions again. */
 static void daemon_kill_and_restart(Fixture *f) {
-        g_assert_cmpint(kill(f->daemon->pid, SIGKILL), ==, 0);
-        g_assert_true(test_daemon_wait_exit(f->daemon, TEST_TIMEOUT_USEC));
-        test_daemon_free(f->daemon);
-        daemon_start(f);
-        g_assert_true(test_bus_wait_for(f->client, bridge_serves_subscriptions, f, TEST_TIMEOUT_USEC));
+        test_env_daemon_crash_and_restart(&f->env);
+        g_assert_true(test_bus_wait_for(f->env.client, bridge_serves_subscriptions, f, TEST_TIMEOUT_USEC));
 }
 
 /*
@@ -920,7 +898,7 @@ static void test_restarts(Fixture *f, gconstpointer data) {
         while_down = inject(f);
         after = inject(f);
         old = f->bridge;
-        f->bridge = test_bridge_restart(f->bus, old);
+        f->bridge = test_bridge_restart(f->env.bus, old);
         test_bridge_free(old);
         assert_subscriptions_back(f, &r);
         assert_delivered_once(f, &r, while_down, after);

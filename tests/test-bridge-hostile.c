@@ -24,7 +24,7 @@ typedef TestBridgeStack Fixture;
 
 static void setup(Fixture *f, gconstpointer data) {
         test_bridge_stack_start(f, NULL, NULL, data);
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
 }
 
 static void teardown(Fixture *f, gconstpointer data) {
@@ -33,7 +33,7 @@ static void teardown(Fixture *f, gconstpointer data) {
 
 /* The daemon's subscriptions: the bridge's own (the state cache's) and one per REST subscription. */
 static unsigned daemon_subscriptions(Fixture *f) {
-        return test_manager_get_u(f->client, "SubscriptionCount");
+        return test_manager_get_u(f->env.client, "SubscriptionCount");
 }
 
 static void assert_serves(Fixture *f) {

@@ -42,14 +42,14 @@ static void make_samples(Fixture *f) {
         g_autoptr(TestResponse) r = NULL;
         g_autoptr(TestPost) probe = NULL, push = NULL;
 
-        test_inject(f->s.client, "sync/sync-status/os-clock-sync-state", "", "locked", 10);
-        test_inject(f->s.client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
-        test_inject(f->s.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 25);
+        test_inject(f->s.env.client, "sync/sync-status/os-clock-sync-state", "", "locked", 10);
+        test_inject(f->s.env.client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        test_inject(f->s.env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 25);
         r = test_subscribe_v2(f->s.bridge, LOCK_STATE, endpoint);
         g_assert_cmpuint(r->status, ==, 201);
         probe = test_endpoint_pop(f->s.consumer, TEST_TIMEOUT_USEC);
         g_assert_nonnull(probe);
-        test_inject(f->s.client, "sync/ptp-status/lock-state", "ens1f0", "unlocked", 40);
+        test_inject(f->s.env.client, "sync/ptp-status/lock-state", "ens1f0", "unlocked", 40);
         push = test_endpoint_pop(f->s.consumer, TEST_TIMEOUT_USEC);
         g_assert_nonnull(push);
 }
@@ -101,7 +101,7 @@ static void test_promtool_accepts_live_metrics(Fixture *f, gconstpointer data) {
         make_samples(f);
         text = fetch_metrics(f);
 
-        path = test_bus_write_file(f->s.bus, "metrics.txt", text);
+        path = test_bus_write_file(f->s.env.bus, "metrics.txt", text);
         command = g_strdup_printf("sh -c '%s check metrics < %s'", promtool, path);
         g_assert_true(g_spawn_command_line_sync(command, &out, &err, &status, &error));
         g_assert_no_error(error);
@@ -121,11 +121,11 @@ static void start_prometheus(Fixture *f, const char *prometheus) {
                                                   "    static_configs:\n"
                                                   "      - targets: ['127.0.0.1:%u']\n",
                                                   bridge_port);
-        g_autofree char *config_path = test_bus_write_file(f->s.bus, "prometheus.yml", config);
+        g_autofree char *config_path = test_bus_write_file(f->s.env.bus, "prometheus.yml", config);
         g_autofree char *config_arg = g_strconcat("--config.file=", config_path, NULL);
-        g_autofree char *storage_arg = g_strdup_printf("--storage.tsdb.path=%s/prometheus-data", f->s.bus->dir);
+        g_autofree char *storage_arg = g_strdup_printf("--storage.tsdb.path=%s/prometheus-data", f->s.env.bus->dir);
         g_autofree char *listen_arg = g_strdup_printf("--web.listen-address=127.0.0.1:%u", port);
-        g_autofree char *log_path = g_strdup_printf("%s/prometheus.log", f->s.bus->dir);
+        g_autofree char *log_path = g_strdup_printf("%s/prometheus.log", f->s.env.bus->dir);
         g_autofree char *command = g_strdup_printf("exec '%s' '%s' '%s' '%s' >'%s' 2>&1", prometheus, config_arg,
                                                    storage_arg, listen_arg, log_path);
         const char *argv[] = { "/bin/sh", "-c", command, NULL };

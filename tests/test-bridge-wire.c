@@ -519,7 +519,7 @@ static void test_subscriptions_v2(Fixture *f, gconstpointer data) {
         assert_bodiless(all, 204);
         after = call("GET", f->bridge->v2, "/subscriptions", NULL);
         assert_json(after, 200, "null");
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /* Bodies and addresses v2 refuses, each bodiless, none probed. */
@@ -589,7 +589,7 @@ static void test_v1_keys_in_v2(Fixture *f, gconstpointer data) {
         assert_keys(json_array_get_object_element(subs, 1), SUBSCRIPTION_KEYS_V2);
         all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
         assert_bodiless(all, 204);
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /* ---- subscriptions, v1 ---- */
@@ -607,7 +607,7 @@ static void test_subscriptions_v1(Fixture *f, gconstpointer data) {
         JsonArray *subs;
 
         /* with data: v1's probe is empty all the same */
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
         state = wait_current_state(f->bridge->v1, LOCK_STATE);
         created = subscribe(f->bridge->v1, body);
         id = assert_created_v1(created, f->bridge->v1, LOCK_STATE, endpoint);
@@ -661,7 +661,7 @@ static void test_subscriptions_v1(Fixture *f, gconstpointer data) {
         assert_json(all, 200, "{\"status\":\"deleted all subscriptions\"}");
         after = call("GET", f->bridge->v1, "/subscriptions", NULL);
         assert_json(after, 200, "[]");
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /* What v1 refuses: 400 with {"error":...} for all of it, where v2 says 404 for an address. */
@@ -729,7 +729,7 @@ static void test_apis_apart(Fixture *f, gconstpointer data) {
         assert_json(v1_all, 200, "{\"status\":\"deleted all subscriptions\"}");
         v2_list = call("GET", f->bridge->v2, "/subscriptions", NULL);
         assert_json(v2_list, 200, "null");
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /* ---- the probe ---- */
@@ -754,7 +754,7 @@ static void test_probe(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(g_bytes_get_size(empty->body), ==, 0);
 
         /* v2 with data: the current state as a CloudEvent of its own */
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
         state = wait_current_state(f->bridge->v2, LOCK_STATE);
         r2 = subscribe(f->bridge->v2, lock);
         g_free(assert_created_v2(r2, f->bridge->v2, LOCK_STATE, endpoint));
@@ -769,7 +769,7 @@ static void test_probe(Fixture *f, gconstpointer data) {
                         json_object_get_string_member(json_node_get_object(state_event), "id"));
 
         /* the probe is CurrentState's event: clock class's value address ends in /CLOCK_CLASS */
-        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        test_inject(f->env.client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
         class_state = wait_current_state(f->bridge->v2, CLOCK_CLASS);
         r4 = subscribe(f->bridge->v2, class);
         g_free(assert_created_v2(r4, f->bridge->v2, CLOCK_CLASS, endpoint));
@@ -801,7 +801,7 @@ static void test_probe(Fixture *f, gconstpointer data) {
         assert_bodiless(all, 204);
         all_v1 = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all_v1, 200, NULL);
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /* ProbeStatus=2xx: any success will do, anything else still refuses. */
@@ -829,7 +829,7 @@ static void test_probe_2xx(Fixture *f, gconstpointer data) {
         assert_bodiless(all, 204);
         all_v1 = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all_v1, 200, NULL);
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /* ---- CurrentState ---- */
@@ -861,7 +861,7 @@ static void test_current_state_v2(Fixture *f, gconstpointer data) {
         assert_bodiless(none, 404);
         check_not_resources(f->bridge->v2, not_resources);
 
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", -3);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", -3);
         lock = wait_current_state(f->bridge->v2, LOCK_STATE);
         assert_json(lock, 200, NULL);
         event = parse_response(lock);
@@ -876,7 +876,7 @@ static void test_current_state_v2(Fixture *f, gconstpointer data) {
                         json_object_get_string_member(json_node_get_object(event_again), "id"));
 
         /* clock class: CurrentState's value address ends in /CLOCK_CLASS, as cloud-event-proxy's */
-        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        test_inject(f->env.client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
         class = wait_current_state(f->bridge->v2, CLOCK_CLASS);
         class_event = parse_response(class);
         values = assert_v2_event(class_event, "/sync/ptp-status/clock-class",
@@ -886,7 +886,7 @@ static void test_current_state_v2(Fixture *f, gconstpointer data) {
         check_not_resources(f->bridge->v2, not_resources);
 
         /* the system clock's values are CLOCK_REALTIME's; sync-state's, one, its own address */
-        test_inject(f->client, "sync/sync-status/os-clock-sync-state", "", "locked", 3);
+        test_inject(f->env.client, "sync/sync-status/os-clock-sync-state", "", "locked", 3);
         os_clock = wait_current_state(f->bridge->v2, OS_CLOCK);
         os_clock_event = parse_response(os_clock);
         values = assert_v2_event(os_clock_event, "/sync/sync-status/os-clock-sync-state",
@@ -914,7 +914,7 @@ static void test_current_state_v1(Fixture *f, gconstpointer data) {
         assert_json_error(none, 400, NULL);
         check_not_resources(f->bridge->v1, not_resources);
 
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
         lock = wait_current_state(f->bridge->v1, LOCK_STATE);
         assert_json(lock, 200, NULL);
         event = parse_response(lock);
@@ -923,7 +923,7 @@ static void test_current_state_v1(Fixture *f, gconstpointer data) {
         assert_value(values, 1, NODE "/ens1fx/master", "metric", "decimal64.3", "5");
 
         /* v1 names clock class ptp-clock-class-change, and only so */
-        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "7", 0);
+        test_inject(f->env.client, "sync/ptp-status/clock-class", "ens1f0", "7", 0);
         class = wait_current_state(f->bridge->v1, CLOCK_CLASS_V1);
         class_event = parse_response(class);
         values = assert_v1_current_state(class_event, CLOCK_CLASS_V1, "event.sync.ptp-status.ptp-clock-class-change");
@@ -950,7 +950,7 @@ static void test_push_clock_class(Fixture *f, gconstpointer data) {
         id_v1 = assert_created_v1(r1, f->bridge->v1, CLOCK_CLASS_V1, to_v1);
         skip_probe(f);
 
-        test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        test_inject(f->env.client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
         a = pop(f);
         b = pop(f);
         p2 = g_str_equal(a->path, "/v2") ? a : b;
@@ -979,7 +979,7 @@ static void test_push_clock_class(Fixture *f, gconstpointer data) {
         assert_bodiless(all, 204);
         all_v1 = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all_v1, 200, NULL);
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /* ---- stopping while a POST waits for its probe ---- */
@@ -1056,7 +1056,7 @@ static void stop_while_probing(Fixture *f, bool v1) {
         answer = g_thread_join(poster);
         /* 503, or no answer if the connection closed first: never 201 */
         g_assert_true(answer->status == 503 || answer->status == 0);
-        f->bridge = test_bridge_restart(f->bus, old);
+        f->bridge = test_bridge_restart(f->env.bus, old);
         test_bridge_free(old);
 }
 
@@ -1067,7 +1067,7 @@ static void test_stop_while_probing(Fixture *f, gconstpointer data) {
         /* the subscription being made was cancelled in the daemon: the next start does not find it */
         list = call("GET", f->bridge->v2, "/subscriptions", NULL);
         assert_json(list, 200, "null");
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /* The same with v1's probe of a duplicate: the existing subscription stays, untouched. */
@@ -1086,7 +1086,7 @@ static void test_stop_while_probing_duplicate(Fixture *f, gconstpointer data) {
         assert_json(got, 200, created->body);
         all = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all, 200, NULL);
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /* ---- UriLocation on AdvertisedHost= ---- */
@@ -1120,7 +1120,7 @@ static void test_uri_location(Fixture *f, gconstpointer data) {
         assert_bodiless(all, 204);
         all_v1 = call("DELETE", f->bridge->v1, "/subscriptions", NULL);
         assert_json(all_v1, 200, NULL);
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 static const Params probe_2xx = { "[Endpoints]\nProbeStatus=2xx\n", NULL };

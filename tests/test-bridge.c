@@ -62,7 +62,7 @@ static void test_subscribe_probe_push(Fixture *f, gconstpointer data) {
         g_autoptr(JsonNode) event = NULL;
         JsonObject *o;
 
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
         r = test_subscribe_v2(f->bridge, LOCK_STATE, endpoint);
         g_assert_cmpuint(r->status, ==, 201);
         g_assert_cmpstr(r->content_type, ==, "application/json");
@@ -88,7 +88,7 @@ static void test_subscribe_probe_push(Fixture *f, gconstpointer data) {
         g_clear_pointer(&event, json_node_unref);
 
         /* a change is pushed */
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "unlocked", 9);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "unlocked", 9);
         push = test_endpoint_pop(f->consumer, TEST_TIMEOUT_USEC);
         g_assert_nonnull(push);
         event = parse(g_bytes_get_data(push->body, NULL));
@@ -106,7 +106,7 @@ static void test_subscribe_probe_push(Fixture *f, gconstpointer data) {
         got = test_http("GET", url, NULL);
         g_assert_cmpuint(got->status, ==, 404);
         g_assert_cmpuint(got->length, ==, 0);
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 /*
@@ -129,11 +129,11 @@ static void test_keeps_connections(Fixture *f, gconstpointer data) {
         g_assert_nonnull(test_process_wait_line(consumer, "listening", &from, TEST_TIMEOUT_USEC));
         endpoint = g_strdup_printf("http://127.0.0.1:%s/event", port);
 
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
         r = test_subscribe_v2(f->bridge, LOCK_STATE, endpoint);
         g_assert_cmpuint(r->status, ==, 201);
         for (unsigned i = 0; i < 3; i++)
-                test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", i % 2 ? "locked" : "unlocked", 5);
+                test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", i % 2 ? "locked" : "unlocked", 5);
         /* the probe, then three pushes, each on the first connection */
         for (unsigned i = 0; i < 4; i++)
                 g_assert_cmpstr(test_process_wait_line(consumer, "POST /event ", &from, TEST_TIMEOUT_USEC), ==,
@@ -180,7 +180,7 @@ static void test_many_restart_delete_all(Fixture *f, gconstpointer data) {
         g_autofree char *all = g_strconcat(f->bridge->v2, "/subscriptions", NULL);
         g_autoptr(TestResponse) gone = NULL;
 
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
         for (unsigned i = 0; i < MANY; i++) {
                 g_autofree char *path = g_strdup_printf("event-%u", i);
                 g_autofree char *endpoint = test_endpoint_uri(f->consumer, path);
@@ -189,26 +189,26 @@ static void test_many_restart_delete_all(Fixture *f, gconstpointer data) {
                 g_assert_cmpuint(r->status, ==, 201);
         }
         g_assert_cmpuint(pop_distinct(f, MANY), ==, MANY); /* the probes */
-        g_assert_cmpuint(test_manager_get_u(f->client, "SubscriptionCount"), ==, MANY + 1);
+        g_assert_cmpuint(test_manager_get_u(f->env.client, "SubscriptionCount"), ==, MANY + 1);
 
         test_bridge_kill(f->bridge);
         {
                 TestBridge *old = f->bridge;
 
-                f->bridge = test_bridge_restart(f->bus, old);
+                f->bridge = test_bridge_restart(f->env.bus, old);
                 test_bridge_free(old);
         }
         g_assert_cmpuint(listed(f), ==, MANY);
 
         /* Each re-attached one hears the change, once. */
-        test_inject(f->client, "sync/ptp-status/lock-state", "ens1f0", "unlocked", 9);
+        test_inject(f->env.client, "sync/ptp-status/lock-state", "ens1f0", "unlocked", 9);
         g_assert_cmpuint(pop_distinct(f, MANY), ==, MANY);
         g_assert_cmpuint(listed(f), ==, MANY);
 
         gone = test_http("DELETE", all, NULL);
         g_assert_cmpuint(gone->status, ==, 204);
         g_assert_cmpuint(listed(f), ==, 0);
-        g_assert_true(test_bus_wait_for(f->client, only_the_state_subscription, f->client, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
 int main(int argc, char *argv[]) {

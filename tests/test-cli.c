@@ -12,11 +12,10 @@
 #include <unistd.h>
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 
-#define MANAGER_PATH MANAGER_OBJECT_PATH
 
 /* A ptpsyncd that ran to its end: how it ended and what it printed. */
 typedef struct Run {
@@ -139,7 +138,7 @@ static char *get_manager_string(TestBus *b, const char *property) {
         char *s = NULL;
         int r;
 
-        r = sd_bus_get_property_string(bus, BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE, property, &error, &s);
+        r = sd_bus_get_property_string(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, property, &error, &s);
         if (r < 0)
                 g_test_message("Reading %s failed: %s: %s", property, error.name, error.message);
         sd_bus_error_free(&error);
@@ -151,7 +150,7 @@ static void inject(sd_bus *bus, const char *suffix, const char *clock, const cha
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_PATH, SIMULATOR_INTERFACE, "Inject", &error, NULL, "sssx",
+        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", &error, NULL, "sssx",
                                suffix, clock, observation, offset);
         if (r < 0)
                 g_test_message("Inject(%s, %s, %s) failed: %s: %s", suffix, clock, observation, error.name,
@@ -328,9 +327,9 @@ static void test_config_node_name_overridden(void) {
 }
 
 static void test_notify_status(void) {
-        g_autoptr(sd_bus) bus = NULL;
-        TestBus *b = test_bus_start();
-        TestDaemon *d = test_daemon_start(b, NULL);
+        TestEnv *env = test_env_start(NULL);
+        TestDaemon *d = env->daemon;
+        sd_bus *bus = env->client;
 
         g_assert_true(test_daemon_wait_notify(d, "STATUS=", TEST_TIMEOUT_USEC));
         /* Nothing observed yet: no state may be claimed. */
@@ -338,7 +337,6 @@ static void test_notify_status(void) {
         g_assert_null(strstr(d->notifications->str, "FREERUN"));
         g_assert_null(strstr(d->notifications->str, "HOLDOVER"));
 
-        bus = test_bus_connect(b);
         inject(bus, "sync/ptp-status/lock-state", "ens1f0", "locked", 10);
         /* The node's state needs the system clock too; Inject has returned, so any STATUS= was sent. */
         g_assert_false(test_daemon_wait_notify(d, "LOCKED", 0));
@@ -349,9 +347,7 @@ static void test_notify_status(void) {
         g_assert_true(notified_line(d, "STATUS=", "LOCKED"));
         g_assert_null(strstr(d->notifications->str, "FREERUN"));
 
-        test_daemon_stop(d);
-        test_daemon_free(d);
-        test_bus_stop(b);
+        test_env_stop(env);
 }
 
 static void test_sigterm(void) {

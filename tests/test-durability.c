@@ -16,27 +16,21 @@
 #include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
-#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 
 static const TestEnvOptions options = { .config_text = config };
 
 static uint64_t last_sequence(TestEnv *f) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint64_t seq = 0;
-
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
-                                                    "LastSequence", &error, 't', &seq), >=, 0);
-        return seq;
+        return test_manager_get_t(f->client, "LastSequence");
 }
 
 static uint32_t subscription_u(TestEnv *f, const char *path, const char *name) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t v = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, SUBSCRIPTION, name, &error, 'u',
-                                                    &v), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, &error,
+                                                    'u', &v), >=, 0);
         return v;
 }
 
@@ -103,19 +97,16 @@ static void test_non_durable_ends(TestEnv *f, gconstpointer data) {
         uint32_t count = 99;
 
         test_env_daemon_crash_and_restart(f);
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "SubscriptionCount", &error, 'u', &count), >=, 0);
         g_assert_cmpuint(count, ==, 0);
         test_process_free(c);
 }
 
 static void test_dead_letters_survive(TestEnv *f, gconstpointer data) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
         TestProcess *c = test_consumer_start(f->bus, "/", NULL, "--name=picky", "--reject", NULL);
         g_autofree char *path = wait_subscribed(c, 1);
         guint from = 0;
-        uint64_t seq;
 
         test_env_inject_lock_events(f, 2);
         g_assert_nonnull(test_process_wait_line(c, "dead-lettered 2 ", &from, TEST_TIMEOUT_USEC));
@@ -123,18 +114,7 @@ static void test_dead_letters_survive(TestEnv *f, gconstpointer data) {
 
         test_env_daemon_crash_and_restart(f);
         /* Back before its owner is: detached, with both dead letters. */
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "GetDeadLetters", &error,
-                                           &reply, "uu", 0, 0), >=, 0);
-        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
-        for (uint64_t expected = 1; expected <= 2; expected++) {
-                g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
-                g_assert_cmpint(sd_bus_message_read(reply, "t", &seq), >, 0);
-                g_assert_cmpuint(seq, ==, expected);
-                g_assert_cmpint(sd_bus_message_skip(reply, "sssxa(ssss)"), >=, 0);
-                g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
-        }
-        g_assert_cmpint(sd_bus_message_at_end(reply, false), >, 0);
-        sd_bus_error_free(&error);
+        test_assert_dead_letters(f->client, path, 2);
 }
 
 /*

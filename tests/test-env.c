@@ -4,6 +4,15 @@
 
 #include "test-env.h"
 
+/* s with @BUS_DIR@ and @BUS_ADDRESS@ replaced (g_free): a test names what exists only once the bus runs. */
+static char *expand(TestEnv *e, const char *s) {
+        GString *r = g_string_new(s);
+
+        (void) g_string_replace(r, "@BUS_DIR@", e->bus->dir, 0);
+        (void) g_string_replace(r, "@BUS_ADDRESS@", e->bus->address, 0);
+        return g_string_free(r, false);
+}
+
 void test_env_setup(TestEnv *e, const TestEnvOptions *o) {
         static const TestEnvOptions defaults = {};
 
@@ -11,18 +20,20 @@ void test_env_setup(TestEnv *e, const TestEnvOptions *o) {
         e->bus = test_bus_start_with(o->bus_config ?: "");
         e->daemon_argv = g_ptr_array_new_with_free_func(g_free);
         if (o->config_text) {
-                e->config_path = test_bus_write_file(e->bus, "ptpsyncd.conf", o->config_text);
+                g_autofree char *text = expand(e, o->config_text);
+
+                e->config_path = test_bus_write_file(e->bus, "ptpsyncd.conf", text);
                 g_ptr_array_add(e->daemon_argv, g_strconcat("--config=", e->config_path, NULL));
         }
-        for (size_t i = 0; o->daemon_args && o->daemon_args[i]; i++) {
-                GString *arg = g_string_new(o->daemon_args[i]);
-
-                (void) g_string_replace(arg, "@BUS_DIR@", e->bus->dir, 0);
-                g_ptr_array_add(e->daemon_argv, g_string_free(arg, false));
-        }
+        for (size_t i = 0; o->daemon_args && o->daemon_args[i]; i++)
+                g_ptr_array_add(e->daemon_argv, expand(e, o->daemon_args[i]));
+        e->own_args = o->own_args;
         g_ptr_array_add(e->daemon_argv, NULL);
         if (o->log)
                 e->log_path = g_build_filename(e->bus->dir, "ptpsyncd.log", NULL);
+        /* Before the daemon: its first check finds polkit there. */
+        if (o->polkitd)
+                e->polkitd = test_polkitd_start(e->bus, o->polkit_rules);
         if (o->no_daemon)
                 return;
 
@@ -54,6 +65,8 @@ void test_env_teardown(TestEnv *e) {
         print_log_if_failed(e);
         test_daemon_free(e->daemon);
         e->daemon = NULL;
+        test_polkitd_stop(e->polkitd);
+        e->polkitd = NULL;
         test_bus_stop(e->bus);
         e->bus = NULL;
         if (e->daemon_argv)
@@ -89,7 +102,7 @@ void test_env_daemon_start(TestEnv *e) {
         const char *const *args = (const char *const *) e->daemon_argv->pdata;
 
         g_assert_null(e->daemon);
-        e->daemon = test_daemon_spawn_logged(e->bus, args, true, e->log_path);
+        e->daemon = test_daemon_spawn_logged(e->bus, args, !e->own_args, e->log_path);
         if (!test_daemon_wait_notify(e->daemon, "READY=1", TEST_TIMEOUT_USEC)) {
                 g_autofree char *log = NULL;
 

@@ -16,7 +16,6 @@
 #include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
-#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 /* Replies to pipelined calls, counted as they come. */
 typedef struct Replies {
@@ -60,8 +59,8 @@ static bool all_replied(void *userdata) {
 static void subscribe_async(sd_bus *bus, const char *address, Replies *r) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 
-        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, "org.ptpsync1", "/org/ptpsync1",
-                                                       "org.ptpsync1.Manager", "Subscribe"), >=, 0);
+        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                       MANAGER_INTERFACE, "Subscribe"), >=, 0);
         g_assert_cmpint(sd_bus_message_append(m, "sa{sv}", address, 2, "InitialState", "b", 1, "Ordered", "b", 0), >=, 0);
         g_assert_cmpint(sd_bus_call_async(bus, NULL, m, on_subscribe_reply, r, 0), >=, 0);
         r->expected++;
@@ -114,11 +113,12 @@ static void test_initial_state_pipelined(TestEnv *f, gconstpointer data) {
         sd_bus_slot *match = NULL;
         Deliveries d = { .seen = seen, .paths = paths };
 
-        g_assert_cmpint(sd_bus_match_signal(f->client, &match, NULL, NULL, SUBSCRIPTION, "Event", on_event, seen),
+        g_assert_cmpint(sd_bus_match_signal(f->client, &match, NULL, NULL, SUBSCRIPTION_INTERFACE, "Event", on_event,
+                                            seen),
                         >=, 0);
         for (unsigned round = 0; round < 3; round++) {
-                g_assert_cmpint(sd_bus_call_method_async(f->client, NULL, "org.ptpsync1", "/org/ptpsync1",
-                                                         "org.ptpsync1.Simulator", "Inject", on_any_reply, &injects,
+                g_assert_cmpint(sd_bus_call_method_async(f->client, NULL, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                         SIMULATOR_INTERFACE, "Inject", on_any_reply, &injects,
                                                          "sssx", LOCK, "ens1f0",
                                                          round % 2 == 0 ? "locked" : "unlocked", (int64_t) 5),
                                 >=, 0);
@@ -145,8 +145,8 @@ static void subscribe_with_metadata_async(sd_bus *bus, unsigned n_metadata, size
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         g_autofree char *value = g_strnfill(value_size, 'v');
 
-        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, "org.ptpsync1", "/org/ptpsync1",
-                                                       "org.ptpsync1.Manager", "Subscribe"), >=, 0);
+        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                       MANAGER_INTERFACE, "Subscribe"), >=, 0);
         g_assert_cmpint(sd_bus_message_append(m, "s", TEST_PREFIX "sync"), >=, 0);
         g_assert_cmpint(sd_bus_message_open_container(m, 'a', "{sv}"), >=, 0);
         g_assert_cmpint(sd_bus_message_open_container(m, 'e', "sv"), >=, 0);
@@ -209,7 +209,7 @@ static char *subscribe_durable(sd_bus *bus, const char *name, const char *uri) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *path;
 
-        if (sd_bus_call_method(bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "Subscribe", &error,
+        if (sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", &error,
                                &reply, "sa{sv}", TEST_PREFIX "sync", 2, "Name", "s", name, "Metadata", "a{ss}", 1,
                                "EndpointUri", uri) < 0)
                 g_error("Subscribe: %s: %s", error.name, error.message);
@@ -280,14 +280,14 @@ static void test_private_metadata(TestEnv *f, gconstpointer data) {
         g_clear_pointer(&text, g_free);
 
         /* Not in bulk, not even to the owner: only by name. */
-        g_assert_cmpint(sd_bus_call_method(owner, "org.ptpsync1", path, "org.freedesktop.DBus.Properties", "GetAll",
-                                           &error, &reply, "s", SUBSCRIPTION), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(owner, BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+                                           &error, &reply, "s", SUBSCRIPTION_INTERFACE), >=, 0);
         text = message_text(reply);
         g_assert_nonnull(strstr(text, "\"Address\""));
         g_assert_null(strstr(text, "S3CRET"));
         g_clear_pointer(&text, g_free);
         reply = sd_bus_message_unref(reply);
-        g_assert_cmpint(sd_bus_call_method(owner, "org.ptpsync1", "/org/ptpsync1",
+        g_assert_cmpint(sd_bus_call_method(owner, BUS_NAME, MANAGER_OBJECT_PATH,
                                            "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &error, &reply,
                                            NULL), >=, 0);
         text = message_text(reply);
@@ -295,7 +295,7 @@ static void test_private_metadata(TestEnv *f, gconstpointer data) {
         g_assert_null(strstr(text, "S3CRET"));
         g_clear_pointer(&text, g_free);
         reply = sd_bus_message_unref(reply);
-        g_assert_cmpint(sd_bus_get_property(owner, "org.ptpsync1", path, SUBSCRIPTION, "Metadata", &error, &reply,
+        g_assert_cmpint(sd_bus_get_property(owner, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Metadata", &error, &reply,
                                             "a{ss}"), >=, 0);
         text = message_text(reply);
         g_assert_nonnull(strstr(text, "S3CRET"));
@@ -304,21 +304,21 @@ static void test_private_metadata(TestEnv *f, gconstpointer data) {
                 g_test_message("another uid's view needs root (runuser): skipped");
         } else {
                 status = busctl_as_nobody(f->bus, &out, (const char *const[]) {
-                        "get-property", "org.ptpsync1", path, SUBSCRIPTION, "Metadata", NULL });
+                        "get-property", BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Metadata", NULL });
                 if (status == 0 || strstr(out, "S3CRET") || !strstr(out, "Access denied"))
                         g_error("nobody reading Metadata: status %d, %s", status, out);
                 g_clear_pointer(&out, g_free);
                 status = busctl_as_nobody(f->bus, &out, (const char *const[]) {
-                        "get-property", "org.ptpsync1", path, SUBSCRIPTION, "Name", NULL });
+                        "get-property", BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Name", NULL });
                 g_assert_true(status != 0 && strstr(out, "Access denied"));
                 g_clear_pointer(&out, g_free);
                 /* Public: what it follows and whose it is. */
                 status = busctl_as_nobody(f->bus, &out, (const char *const[]) {
-                        "get-property", "org.ptpsync1", path, SUBSCRIPTION, "Address", NULL });
+                        "get-property", BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Address", NULL });
                 g_assert_cmpint(status, ==, 0);
                 g_clear_pointer(&out, g_free);
                 status = busctl_as_nobody(f->bus, &out, (const char *const[]) {
-                        "call", "org.ptpsync1", "/org/ptpsync1", "org.freedesktop.DBus.ObjectManager",
+                        "call", BUS_NAME, MANAGER_OBJECT_PATH, "org.freedesktop.DBus.ObjectManager",
                         "GetManagedObjects", NULL });
                 g_assert_cmpint(status, ==, 0);
                 if (strstr(out, "subscription/") || strstr(out, "S3CRET"))
@@ -345,8 +345,8 @@ static void test_managed_objects_bounded(TestEnv *f, gconstpointer data) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
                 g_autofree char *name = g_strdup_printf("big%u", i);
 
-                g_assert_cmpint(sd_bus_message_new_method_call(f->client, &m, "org.ptpsync1", "/org/ptpsync1",
-                                                               "org.ptpsync1.Manager", "Subscribe"), >=, 0);
+                g_assert_cmpint(sd_bus_message_new_method_call(f->client, &m, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                               MANAGER_INTERFACE, "Subscribe"), >=, 0);
                 g_assert_cmpint(sd_bus_message_append(m, "s", TEST_PREFIX "sync"), >=, 0);
                 g_assert_cmpint(sd_bus_message_open_container(m, 'a', "{sv}"), >=, 0);
                 g_assert_cmpint(sd_bus_message_append(m, "{sv}", "Name", "s", name), >=, 0);
@@ -373,7 +373,7 @@ static void test_managed_objects_bounded(TestEnv *f, gconstpointer data) {
         for (unsigned run = 0; run < 2; run++) {
                 g_autofree char *text = NULL;
 
-                if (sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1",
+                if (sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH,
                                        "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &error, &reply,
                                        NULL) < 0)
                         g_error("GetManagedObjects (run %u): %s: %s", run, error.name, error.message);
@@ -446,7 +446,7 @@ static void test_stopped_consumer_flood(TestEnv *f, gconstpointer data) {
                 worst_delivery = MAX(worst_delivery, elapsed_usec(t));
 
                 t = g_get_monotonic_time();
-                if (sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+                if (sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                        "GetCurrentState", &error, &reply, "s", TEST_PREFIX "sync") < 0)
                         g_error("GetCurrentState: %s: %s", error.name, error.message);
                 worst_call = MAX(worst_call, elapsed_usec(t));

@@ -9,21 +9,20 @@
 #include <gio/gio.h>
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
 
-#define MANAGER_PATH MANAGER_OBJECT_PATH
 #define EMITS_CHANGED "org.freedesktop.DBus.Property.EmitsChangedSignal"
 /* sd-bus's mark of a property left out of GetAll and of every broadcast of properties. */
 #define EXPLICIT "org.freedesktop.systemd1.Explicit"
 
 static const char *const contract_interfaces[] = {
-        "org.ptpsync1.Manager",
-        "org.ptpsync1.Resource",
-        "org.ptpsync1.Simulator",
-        "org.ptpsync1.Subscription",
+        MANAGER_INTERFACE,
+        RESOURCE_INTERFACE,
+        SIMULATOR_INTERFACE,
+        SUBSCRIPTION_INTERFACE,
 };
 
 /*
@@ -200,7 +199,7 @@ static char **list_resource_paths(sd_bus *bus) {
         const char *address, *kind, *path;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_PATH, "org.ptpsync1.Manager", "ListResources", &e, &reply, "");
+        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListResources", &e, &reply, "");
         if (r < 0)
                 g_test_message("ListResources: %s: %s", e.name, e.message);
         sd_bus_error_free(&e);
@@ -396,32 +395,29 @@ static void test_contract_files(void) {
 }
 
 static void test_live(void) {
-        static const char *const manager_interfaces[] = { "org.ptpsync1.Manager", "org.ptpsync1.Simulator", NULL };
-        static const char *const resource_interfaces[] = { "org.ptpsync1.Resource", NULL };
+        static const char *const manager_interfaces[] = { MANAGER_INTERFACE, SIMULATOR_INTERFACE, NULL };
+        static const char *const resource_interfaces[] = { RESOURCE_INTERFACE, NULL };
         g_autoptr(GHashTable) contracts = contracts_load(false);
         g_autoptr(GDBusNodeInfo) manager = NULL;
-        g_autoptr(sd_bus) bus = NULL;
         g_auto(GStrv) resources = NULL;
-        TestBus *b = test_bus_start();
-        TestDaemon *d = test_daemon_start(b, NULL);
+        TestEnv *env = test_env_start(NULL);
+        sd_bus *bus = env->client;
 
-        bus = test_bus_connect(b);
-
-        manager = introspect(bus, MANAGER_PATH);
-        check_object(MANAGER_PATH, manager, contracts, manager_interfaces);
+        manager = introspect(bus, MANAGER_OBJECT_PATH);
+        check_object(MANAGER_OBJECT_PATH, manager, contracts, manager_interfaces);
         /* The Manager's contract promises the standard ObjectManager beside it. */
         if (!g_dbus_node_info_lookup_interface(manager, "org.freedesktop.DBus.ObjectManager"))
-                difference(MANAGER_PATH ": org.freedesktop.DBus.ObjectManager is not live");
+                difference(MANAGER_OBJECT_PATH ": org.freedesktop.DBus.ObjectManager is not live");
 
         /* A subscription of our own, to see the Subscription interface live. */
         {
-                static const char *const subscription_interfaces[] = { "org.ptpsync1.Subscription", NULL };
+                static const char *const subscription_interfaces[] = { SUBSCRIPTION_INTERFACE, NULL };
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 g_autoptr(GDBusNodeInfo) node = NULL;
                 sd_bus_error e = SD_BUS_ERROR_NULL;
                 const char *path;
 
-                g_assert_cmpint(sd_bus_call_method(bus, BUS_NAME, MANAGER_PATH, "org.ptpsync1.Manager", "Subscribe",
+                g_assert_cmpint(sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe",
                                                    &e, &reply, "sa{sv}", "/", 0), >=, 0);
                 g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >, 0);
                 node = introspect(bus, path);
@@ -437,13 +433,11 @@ static void test_live(void) {
                 /* All share one vtable: compared in full once, the others only for what they have. */
                 if (i == 0)
                         check_object(resources[i], node, contracts, resource_interfaces);
-                else if (!g_dbus_node_info_lookup_interface(node, "org.ptpsync1.Resource"))
+                else if (!g_dbus_node_info_lookup_interface(node, RESOURCE_INTERFACE))
                         difference("%s: interface org.ptpsync1.Resource is not live", resources[i]);
         }
 
-        test_daemon_stop(d);
-        test_daemon_free(d);
-        test_bus_stop(b);
+        test_env_stop(env);
 }
 
 int main(int argc, char *argv[]) {

@@ -27,9 +27,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
 #define OS_CLOCK "sync/sync-status/os-clock-sync-state"
 #define CLOCK_CLASS "sync/ptp-status/clock-class"
 #define LOCK_ADDRESS TEST_PREFIX LOCK
-#define MANAGER_PATH MANAGER_OBJECT_PATH
-#define MANAGER MANAGER_INTERFACE
-#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 /* Holdover never runs out during a test: every lock-state injection is one event. */
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
@@ -109,11 +106,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data) {
 }
 
 static uint64_t last_sequence(Fixture *f) {
-        uint64_t seq = 0;
-
-        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, "org.ptpsync1", MANAGER_PATH, MANAGER,
-                                                    "LastSequence", NULL, 't', &seq), >=, 0);
-        return seq;
+        return test_manager_get_t(f->env.client, "LastSequence");
 }
 
 /* One lock-state event (alternately locked, unlocked); returns its seq. */
@@ -141,7 +134,7 @@ static char *daemon_unique_name(Fixture *f) {
 static uint64_t prop_t(Fixture *f, const char *path, const char *iface, const char *name) {
         uint64_t v = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, "org.ptpsync1", path, iface, name, NULL, 't', &v),
+        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, BUS_NAME, path, iface, name, NULL, 't', &v),
                         >=, 0);
         return v;
 }
@@ -149,7 +142,7 @@ static uint64_t prop_t(Fixture *f, const char *path, const char *iface, const ch
 static uint32_t prop_u(Fixture *f, const char *path, const char *iface, const char *name) {
         uint32_t v = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, "org.ptpsync1", path, iface, name, NULL, 'u', &v),
+        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, BUS_NAME, path, iface, name, NULL, 'u', &v),
                         >=, 0);
         return v;
 }
@@ -157,7 +150,7 @@ static uint32_t prop_u(Fixture *f, const char *path, const char *iface, const ch
 static bool prop_b(Fixture *f, const char *path, const char *name) {
         int v = -1;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, "org.ptpsync1", path, SUBSCRIPTION, name, NULL,
+        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, NULL,
                                                     'b', &v), >=, 0);
         return v;
 }
@@ -165,7 +158,8 @@ static bool prop_b(Fixture *f, const char *path, const char *name) {
 static char *prop_s(Fixture *f, const char *path, const char *name) {
         char *v = NULL;
 
-        g_assert_cmpint(sd_bus_get_property_string(f->env.client, "org.ptpsync1", path, SUBSCRIPTION, name, NULL, &v),
+        g_assert_cmpint(sd_bus_get_property_string(f->env.client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, NULL,
+                                                   &v),
                         >=, 0);
         return v; /* malloc'ed */
 }
@@ -179,8 +173,8 @@ static void assert_prop_s(Fixture *f, const char *path, const char *name, const 
         g_assert_cmpstr(v, ==, expected);
 }
 
-#define sub_t(f, s, name) prop_t(f, ptpsync_subscription_get_object_path(s), SUBSCRIPTION, name)
-#define sub_u(f, s, name) prop_u(f, ptpsync_subscription_get_object_path(s), SUBSCRIPTION, name)
+#define sub_t(f, s, name) prop_t(f, ptpsync_subscription_get_object_path(s), SUBSCRIPTION_INTERFACE, name)
+#define sub_u(f, s, name) prop_u(f, ptpsync_subscription_get_object_path(s), SUBSCRIPTION_INTERFACE, name)
 
 /* ---- a recording subscriber ---- */
 
@@ -597,17 +591,17 @@ static void test_subscribe_options(Fixture *f, gconstpointer data) {
         /* As the daemon has them. */
         assert_prop_s(f, path, "Name", "lib-options");
         g_assert_false(prop_b(f, path, "Ordered"));
-        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "Window"), ==, 7);
-        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "Retry"), ==, 5);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION_INTERFACE, "Window"), ==, 7);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION_INTERFACE, "Retry"), ==, 5);
         assert_prop_s(f, path, "BackoffDelay", "PT1.5S");
         assert_prop_s(f, path, "BackoffPolicy", "linear");
-        g_assert_cmpuint(prop_t(f, path, SUBSCRIPTION, "AckTimeout"), ==, 2500000);
-        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "QueueLimit"), ==, 123);
-        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "DeadLetterLimit"), ==, 45);
+        g_assert_cmpuint(prop_t(f, path, SUBSCRIPTION_INTERFACE, "AckTimeout"), ==, 2500000);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION_INTERFACE, "QueueLimit"), ==, 123);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION_INTERFACE, "DeadLetterLimit"), ==, 45);
         assert_prop_s(f, path, "Address", TEST_PREFIX "sync");
         assert_prop_s(f, path, "Owner", ptpsync_client_get_unique_name(f->c));
-        g_assert_cmpint(sd_bus_get_property(f->env.client, "org.ptpsync1", path, SUBSCRIPTION, "Metadata", NULL, &reply,
-                                            "a{ss}"), >=, 0);
+        g_assert_cmpint(sd_bus_get_property(f->env.client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Metadata", NULL,
+                                            &reply, "a{ss}"), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{ss}"), >, 0);
         while (sd_bus_message_read(reply, "{ss}", &k, &v) > 0) {
                 n_meta++;
@@ -636,13 +630,13 @@ static void test_subscribe_options(Fixture *f, gconstpointer data) {
         path = ptpsync_subscription_get_object_path(d);
         assert_prop_s(f, path, "Name", "");
         g_assert_true(prop_b(f, path, "Ordered"));
-        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "Window"), ==, 64);
-        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "Retry"), ==, 3);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION_INTERFACE, "Window"), ==, 64);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION_INTERFACE, "Retry"), ==, 3);
         assert_prop_s(f, path, "BackoffDelay", "PT0.2S");
         assert_prop_s(f, path, "BackoffPolicy", "exponential");
-        g_assert_cmpuint(prop_t(f, path, SUBSCRIPTION, "AckTimeout"), ==, 5000000);
-        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "QueueLimit"), ==, 10000);
-        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION, "DeadLetterLimit"), ==, 10000);
+        g_assert_cmpuint(prop_t(f, path, SUBSCRIPTION_INTERFACE, "AckTimeout"), ==, 5000000);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION_INTERFACE, "QueueLimit"), ==, 10000);
+        g_assert_cmpuint(prop_u(f, path, SUBSCRIPTION_INTERFACE, "DeadLetterLimit"), ==, 10000);
 
         /* A bad value: the subscription ends with the daemon's InvalidOption naming it. */
         g_assert_cmpint(ptpsync_subscribe_options_new(&bad), ==, 0);
@@ -969,7 +963,7 @@ static void test_cancel(Fixture *f, gconstpointer data) {
         s = subscribe_active(f, LOCK_ADDRESS, NULL, &rs);
         t = subscribe_active(f, LOCK_ADDRESS, NULL, &rt);
         u = subscribe_active(f, LOCK_ADDRESS, NULL, &ru);
-        g_assert_cmpuint(prop_u(f, MANAGER_PATH, MANAGER, "SubscriptionCount"), ==, 3);
+        g_assert_cmpuint(prop_u(f, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SubscriptionCount"), ==, 3);
         s_path = g_strdup(ptpsync_subscription_get_object_path(s));
 
         /* Our cancel. */
@@ -983,14 +977,14 @@ static void test_cancel(Fixture *f, gconstpointer data) {
         ptpsync_strv_free(paths);
 
         /* Someone else's (here the test's connection, same uid): heard through InterfacesRemoved. */
-        g_assert_cmpint(sd_bus_call_method(f->env.client, "org.ptpsync1", ptpsync_subscription_get_object_path(t),
-                                           SUBSCRIPTION, "Cancel", NULL, NULL, ""), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(f->env.client, BUS_NAME, ptpsync_subscription_get_object_path(t),
+                                           SUBSCRIPTION_INTERFACE, "Cancel", NULL, NULL, ""), >=, 0);
         WAIT_UNTIL(f->c, ptpsync_subscription_get_state(t) == PTPSYNC_SUBSCRIPTION_ENDED);
         g_assert_cmpint(rt.error, ==, 0);
 
         /* Freeing a non-durable subscription ends it on the daemon too. */
         ptpsync_subscription_free(u);
-        WAIT_UNTIL(f->c, prop_u(f, MANAGER_PATH, MANAGER, "SubscriptionCount") == 0);
+        WAIT_UNTIL(f->c, prop_u(f, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SubscriptionCount") == 0);
 
         /* Even when freed before the daemon answered: the answer, when it comes, cancels it. */
         u = subscribe(f, LOCK_ADDRESS, NULL, &ru);
@@ -999,7 +993,7 @@ static void test_cancel(Fixture *f, gconstpointer data) {
         g_assert_cmpint(ptpsync_client_list_subscriptions(f->c, &paths), ==, 0);
         g_assert_cmpuint(g_strv_length(paths), ==, 1);
         ptpsync_strv_free(paths);
-        WAIT_UNTIL(f->c, prop_u(f, MANAGER_PATH, MANAGER, "SubscriptionCount") == 0);
+        WAIT_UNTIL(f->c, prop_u(f, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SubscriptionCount") == 0);
 
         /* Nothing more for the ended ones: the watch hears the next event, they do not. */
         g_assert_cmpint(ptpsync_client_watch(f->c, LOCK_ADDRESS, on_watch, &w, &watch), ==, 0);
@@ -1393,29 +1387,29 @@ static void test_forged(Fixture *f, gconstpointer data) {
         forged_before = ptpsync_client_get_n_forged(f->c);
 
         /* The broadcast Event, and one sent to the library alone. */
-        forge_event(forger, MANAGER_PATH, MANAGER, NULL, 999999, false);
-        forge_event(forger, MANAGER_PATH, MANAGER, me, 999996, false);
+        forge_event(forger, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, NULL, 999999, false);
+        forge_event(forger, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, me, 999996, false);
         /* The subscription's Event and DeadLettered, sent to the library as the daemon would. */
-        forge_event(forger, path, SUBSCRIPTION, me, 999998, true);
-        g_assert_cmpint(sd_bus_message_new_signal(forger, &m, path, SUBSCRIPTION, "DeadLettered"), >=, 0);
+        forge_event(forger, path, SUBSCRIPTION_INTERFACE, me, 999998, true);
+        g_assert_cmpint(sd_bus_message_new_signal(forger, &m, path, SUBSCRIPTION_INTERFACE, "DeadLettered"), >=, 0);
         g_assert_cmpint(sd_bus_message_set_destination(m, me), >=, 0);
         g_assert_cmpint(sd_bus_message_append(m, "ts", (uint64_t) 999997, "rejected"), >=, 0);
         g_assert_cmpint(sd_bus_send(forger, m, NULL), >=, 0);
         m = sd_bus_message_unref(m);
         /* An InterfacesRemoved that would end the subscription. */
-        g_assert_cmpint(sd_bus_message_new_signal(forger, &m, MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+        g_assert_cmpint(sd_bus_message_new_signal(forger, &m, MANAGER_OBJECT_PATH, "org.freedesktop.DBus.ObjectManager",
                                                   "InterfacesRemoved"), >=, 0);
-        g_assert_cmpint(sd_bus_message_append(m, "oas", path, 1, SUBSCRIPTION), >=, 0);
+        g_assert_cmpint(sd_bus_message_append(m, "oas", path, 1, SUBSCRIPTION_INTERFACE), >=, 0);
         g_assert_cmpint(sd_bus_send(forger, m, NULL), >=, 0);
         m = sd_bus_message_unref(m);
         /* A NameOwnerChanged, sent to the library, claiming org.ptpsync1 for the forger; then its Event. */
         g_assert_cmpint(sd_bus_message_new_signal(forger, &m, "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                                   "NameOwnerChanged"), >=, 0);
         g_assert_cmpint(sd_bus_message_set_destination(m, me), >=, 0);
-        g_assert_cmpint(sd_bus_message_append(m, "sss", "org.ptpsync1", owner, forger_name), >=, 0);
+        g_assert_cmpint(sd_bus_message_append(m, "sss", BUS_NAME, owner, forger_name), >=, 0);
         g_assert_cmpint(sd_bus_send(forger, m, NULL), >=, 0);
         m = sd_bus_message_unref(m);
-        forge_event(forger, MANAGER_PATH, MANAGER, NULL, 999995, false);
+        forge_event(forger, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, NULL, 999995, false);
         /* Once the bus has answered the forger, it has routed all of that to the library. */
         g_assert_cmpint(sd_bus_call_method(forger, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                            "org.freedesktop.DBus", "GetId", NULL, NULL, ""), >=, 0);
@@ -1632,12 +1626,12 @@ static char *raw_subscribe(sd_bus *bus, const char *address, const char *name) {
         const char *path;
 
         if (name)
-                g_assert_cmpint(sd_bus_call_method(bus, "org.ptpsync1", MANAGER_PATH, MANAGER, "Subscribe", &error,
-                                                   &reply, "sa{sv}", address, 2, "Name", "s", name, "Metadata",
+                g_assert_cmpint(sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe",
+                                                   &error, &reply, "sa{sv}", address, 2, "Name", "s", name, "Metadata",
                                                    "a{ss}", 1, "site", "detached-site"), >=, 0);
         else
-                g_assert_cmpint(sd_bus_call_method(bus, "org.ptpsync1", MANAGER_PATH, MANAGER, "Subscribe", &error,
-                                                   &reply, "sa{sv}", address, 0), >=, 0);
+                g_assert_cmpint(sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe",
+                                                   &error, &reply, "sa{sv}", address, 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >, 0);
         return g_strdup(path);
 }
@@ -1689,7 +1683,7 @@ static void test_subscription_infos(Fixture *f, gconstpointer data) {
         /* Enough others that the Gets (5 each) are many times the 32 in flight. */
         for (unsigned i = 0; i < 40; i++)
                 g_ptr_array_add(raw, raw_subscribe(f->env.client, LOCK_ADDRESS, NULL));
-        WAIT_UNTIL(f->c, prop_u(f, MANAGER_PATH, MANAGER, "SubscriptionCount") == 44);
+        WAIT_UNTIL(f->c, prop_u(f, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SubscriptionCount") == 44);
         {
                 g_autofree char *owner = NULL;
                 char *o;

@@ -9,7 +9,6 @@
 #include "test-env.h"
 #include "test-util.h"
 
-#define MANAGER MANAGER_INTERFACE
 #define LOCK_STATE TEST_PREFIX "sync/ptp-status/lock-state"
 
 /* The linuxptp source, reading a ptp4l that is not there: no GNSS resource, and no SyncE on any node. */
@@ -37,7 +36,7 @@ static char *get_current_state(sd_bus *bus, const char *address, GPtrArray **ret
         char *name = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, "org.ptpsync1", "/org/ptpsync1", MANAGER, "GetCurrentState", &error, &reply,
+        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", &error, &reply,
                                "s", address);
         if (r < 0) {
                 name = g_strdup(error.name);
@@ -75,7 +74,7 @@ static void test_object_tree(TestEnv *f, gconstpointer data) {
         g_autofree char *xml = NULL;
         unsigned n = 0;
 
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "ListResources",
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListResources",
                                            &error, &reply, NULL), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(sso)"), >, 0);
         while (sd_bus_message_read(reply, "(sso)", &address, &kind, &path) > 0) {
@@ -93,7 +92,7 @@ static void test_object_tree(TestEnv *f, gconstpointer data) {
 
         /* The tree: every resource is a child node of /org/ptpsync1/resource. */
         reply = sd_bus_message_unref(reply);
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1/resource",
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, "/org/ptpsync1/resource",
                                            "org.freedesktop.DBus.Introspectable", "Introspect", &error, &reply,
                                            NULL), >=, 0);
         {
@@ -117,7 +116,7 @@ static void test_object_manager(TestEnv *f, gconstpointer data) {
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         const char *path;
 
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1",
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH,
                                            "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &error,
                                            &reply, NULL), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}"), >, 0);
@@ -129,7 +128,7 @@ static void test_object_manager(TestEnv *f, gconstpointer data) {
                 g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{sa{sv}}"), >, 0);
                 while (sd_bus_message_enter_container(reply, 'e', "sa{sv}") > 0) {
                         g_assert_cmpint(sd_bus_message_read(reply, "s", &iface), >, 0);
-                        if (g_str_equal(iface, "org.ptpsync1.Resource")) {
+                        if (g_str_equal(iface, RESOURCE_INTERFACE)) {
                                 g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{sv}"), >, 0);
                                 while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
                                         props++;
@@ -162,23 +161,23 @@ static void test_manager_properties(TestEnv *f, gconstpointer data) {
         uint32_t count = 99;
         uint64_t seq = 99;
 
-        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "Version",
-                                                   &error, &version), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   "Version", &error, &version), >=, 0);
         g_assert_cmpstr(version, ==, g_getenv("PTPSYNC_VERSION"));
-        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "NodeName",
-                                                   &error, &node), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   "NodeName", &error, &node), >=, 0);
         g_assert_cmpstr(node, ==, TEST_NODE_NAME);
         /* No observation yet: no state, no class -- not a bogus FREERUN. */
-        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                    "SyncState", &error, &state), >=, 0);
         g_assert_cmpstr(state, ==, "");
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "ClockClass", &error, 'y', &class), >=, 0);
         g_assert_cmpuint(class, ==, 0);
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "SubscriptionCount", &error, 'u', &count), >=, 0);
         g_assert_cmpuint(count, ==, 0);
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "LastSequence", &error, 't', &seq), >=, 0);
         g_assert_cmpuint(seq, ==, 0);
         sd_bus_error_free(&error);
@@ -195,8 +194,8 @@ static void test_resource_properties(TestEnv *f, gconstpointer data) {
                 uint64_t last = 99, seq = 99;
 
 #define GET_STRING(name, var)                                                                           \
-                g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", path,             \
-                                                           "org.ptpsync1.Resource", name, &error, &var), \
+                g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, path,             \
+                                                           RESOURCE_INTERFACE, name, &error, &var), \
                                 >=, 0)
                 GET_STRING("Address", address);
                 GET_STRING("Kind", kind);
@@ -207,13 +206,13 @@ static void test_resource_properties(TestEnv *f, gconstpointer data) {
                 g_assert_cmpstr(kind, ==, expected_resources[i].kind);
                 g_assert_cmpstr(type, ==, expected_resources[i].event_type);
                 g_assert_cmpstr(value, ==, "");
-                g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+                g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, path, RESOURCE_INTERFACE,
                                                             "LastChange", &error, 't', &last), >=, 0);
-                g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+                g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, path, RESOURCE_INTERFACE,
                                                             "Sequence", &error, 't', &seq), >=, 0);
                 g_assert_cmpuint(last, ==, 0);
                 g_assert_cmpuint(seq, ==, 0);
-                g_assert_cmpint(sd_bus_get_property(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+                g_assert_cmpint(sd_bus_get_property(f->client, BUS_NAME, path, RESOURCE_INTERFACE,
                                                     "Clocks", &error, &clocks, "a(ssx)"), >=, 0);
                 g_assert_cmpint(sd_bus_message_enter_container(clocks, 'a', "(ssx)"), >, 0);
                 g_assert_cmpint(sd_bus_message_at_end(clocks, false), >, 0);
@@ -243,9 +242,9 @@ static void test_current_state(TestEnv *f, gconstpointer data) {
         g_assert_null(get_current_state(f->client, LOCK_STATE, &events, NULL));
         g_assert_cmpuint(events->len, ==, 1);
         e = events->pdata[0];
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, path, RESOURCE_INTERFACE,
                                                     "Sequence", &error, 't', &seq), >=, 0);
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, path, RESOURCE_INTERFACE,
                                                     "LastChange", &error, 't', &last), >=, 0);
         g_assert_cmpuint(e->seq, ==, seq);
         g_assert_cmpuint(seq, ==, 2); /* ens1f0 was event 1, ens2f0 event 2 */
@@ -321,7 +320,7 @@ static char *call_raw(sd_bus *bus, const char *iface, const char *method, const 
         char *name;
         va_list ap;
 
-        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, "org.ptpsync1", "/org/ptpsync1", iface, method), >=, 0);
+        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, BUS_NAME, MANAGER_OBJECT_PATH, iface, method), >=, 0);
         va_start(ap, types);
         g_assert_cmpint(sd_bus_message_appendv(m, types, ap), >=, 0);
         va_end(ap);
@@ -343,21 +342,21 @@ static void test_bad_signatures(TestEnv *f, gconstpointer data) {
                 g_assert_cmpstr(e, ==, expected);               \
                 g_free(e);                                      \
         } while (0)
-        EXPECT(invalid_args, MANAGER, "GetCurrentState", "i", 1);
-        EXPECT(invalid_args, MANAGER, "GetCurrentState", "");
-        EXPECT(invalid_args, MANAGER, "GetCurrentState", "ss", "/", "/");
-        EXPECT(invalid_args, MANAGER, "ListResources", "s", "x");
-        EXPECT(invalid_args, "org.ptpsync1.Simulator", "Inject", "ss", "a", "b");
-        EXPECT(invalid_args, "org.ptpsync1.Simulator", "Inject", "sssi", "a", "b", "c", 1);
-        EXPECT("org.freedesktop.DBus.Error.UnknownMethod", MANAGER, "NoSuchMethod", "");
+        EXPECT(invalid_args, MANAGER_INTERFACE, "GetCurrentState", "i", 1);
+        EXPECT(invalid_args, MANAGER_INTERFACE, "GetCurrentState", "");
+        EXPECT(invalid_args, MANAGER_INTERFACE, "GetCurrentState", "ss", "/", "/");
+        EXPECT(invalid_args, MANAGER_INTERFACE, "ListResources", "s", "x");
+        EXPECT(invalid_args, SIMULATOR_INTERFACE, "Inject", "ss", "a", "b");
+        EXPECT(invalid_args, SIMULATOR_INTERFACE, "Inject", "sssi", "a", "b", "c", 1);
+        EXPECT("org.freedesktop.DBus.Error.UnknownMethod", MANAGER_INTERFACE, "NoSuchMethod", "");
         /* sd-bus answers UnknownMethod for an interface the object does not have. */
         EXPECT("org.freedesktop.DBus.Error.UnknownMethod", "org.ptpsync1.Nope", "GetCurrentState", "s", "/");
 #undef EXPECT
 
         /* Still up, and nothing happened. */
-        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "Version",
-                                                   &error, &version), >=, 0);
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   "Version", &error, &version), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "LastSequence", &error, 't', &seq), >=, 0);
         g_assert_cmpuint(seq, ==, 0);
         sd_bus_error_free(&error);
@@ -397,7 +396,7 @@ static void assert_refused(sd_bus *bus, const char *iface, const char *method, c
         va_list ap;
         int r;
 
-        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, "org.ptpsync1", "/org/ptpsync1", iface, method),
+        g_assert_cmpint(sd_bus_message_new_method_call(bus, &m, BUS_NAME, MANAGER_OBJECT_PATH, iface, method),
                         >=, 0);
         va_start(ap, types);
         g_assert_cmpint(sd_bus_message_appendv(m, types, ap), >=, 0);
@@ -416,19 +415,19 @@ static void assert_refused(sd_bus *bus, const char *iface, const char *method, c
 
 static void test_split_current_state(TestEnv *f, gconstpointer data) {
         for (size_t i = 0; i < G_N_ELEMENTS(split_inputs); i++)
-                assert_refused(f->client, MANAGER, "GetCurrentState", "org.ptpsync1.Error.InvalidAddress",
+                assert_refused(f->client, MANAGER_INTERFACE, "GetCurrentState", "org.ptpsync1.Error.InvalidAddress",
                                "Invalid resource address", split_inputs[i], "s", split_inputs[i]);
 }
 
 static void test_split_subscribe(TestEnv *f, gconstpointer data) {
         for (size_t i = 0; i < G_N_ELEMENTS(split_inputs); i++)
-                assert_refused(f->client, MANAGER, "Subscribe", "org.ptpsync1.Error.InvalidAddress",
+                assert_refused(f->client, MANAGER_INTERFACE, "Subscribe", "org.ptpsync1.Error.InvalidAddress",
                                "Invalid resource address", split_inputs[i], "sa{sv}", split_inputs[i], 0);
 }
 
 /* Validated before the caller is known to be root: anyone can send these. */
 static void test_split_inject(TestEnv *f, gconstpointer data) {
-        static const char *const simulator = "org.ptpsync1.Simulator";
+        static const char *const simulator = SIMULATOR_INTERFACE;
 
         for (size_t i = 0; i < G_N_ELEMENTS(split_inputs); i++) {
                 const char *in = split_inputs[i];
@@ -454,8 +453,8 @@ static char *subscribe(sd_bus *bus, const char *address, bool initial, char **re
         char *name = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, "org.ptpsync1", "/org/ptpsync1", MANAGER, "Subscribe", &error, &reply, "sa{sv}",
-                               address, 1, "InitialState", "b", (int) initial);
+        r = sd_bus_call_method(bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", &error, &reply,
+                               "sa{sv}", address, 1, "InitialState", "b", (int) initial);
         if (r < 0) {
                 name = g_strdup(error.name);
                 if (ret_message)
@@ -480,8 +479,8 @@ static uint64_t subscription_events(sd_bus *bus, const char *path) {
                 uint32_t u;
                 uint64_t t;
 
-                g_assert_cmpint(sd_bus_call_method(bus, "org.ptpsync1", path, "org.freedesktop.DBus.Properties",
-                                                   "Get", &error, &reply, "ss", "org.ptpsync1.Subscription",
+                g_assert_cmpint(sd_bus_call_method(bus, BUS_NAME, path, "org.freedesktop.DBus.Properties",
+                                                   "Get", &error, &reply, "ss", SUBSCRIPTION_INTERFACE,
                                                    names[i]), >=, 0);
                 if (i < 2) {
                         g_assert_cmpint(sd_bus_message_read(reply, "v", "u", &u), >, 0);
@@ -530,7 +529,7 @@ static void test_sourceless_kinds(TestEnv *f, gconstpointer data) {
         unsigned n = 0;
 
         /* This node has no GNSS resource. */
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "ListResources",
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListResources",
                                            &error, &reply, NULL), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(sso)"), >, 0);
         while (sd_bus_message_read(reply, "(sso)", &address, &kind, &path) > 0) {

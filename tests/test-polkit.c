@@ -47,14 +47,11 @@
 
 #include "bus/authorize.h" /* AUTH_QUERIES_PER_PEER_MAX, AUTH_CHECKS_MAX */
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
 #define CLOCK_CLASS "sync/ptp-status/clock-class"
 #define PTP_STATUS TEST_PREFIX "sync/ptp-status"
-#define MANAGER MANAGER_INTERFACE
-#define SIMULATOR SIMULATOR_INTERFACE
-#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 #define ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
 #define INTERACTIVE_REQUIRED "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"
 #define LIMITS_EXCEEDED "org.freedesktop.DBus.Error.LimitsExceeded"
@@ -78,43 +75,33 @@ typedef struct Privileged {
 } Privileged;
 
 static const Privileged privileged[] = {
-        { "simulate", SIMULATOR, "Inject", "sssx", { LOCK, "ens1f0", "locked", "0" } },
-        { "manage", SUBSCRIPTION, "Ack", "t", { "1" }, true },
-        { "manage", SUBSCRIPTION, "Nack", "tb", { "1", "true" }, true },
-        { "manage", SUBSCRIPTION, "GetDeadLetters", "uu", { "0", "0" }, true },
-        { "manage", SUBSCRIPTION, "Redrive", "", {}, true },
-        { "manage", SUBSCRIPTION, "PurgeDeadLetters", "", {}, true },
-        { "manage", SUBSCRIPTION, "Cancel", "", {}, true },
-        { "configure", MANAGER, "Reload", "", {} },
+        { "simulate", SIMULATOR_INTERFACE, "Inject", "sssx", { LOCK, "ens1f0", "locked", "0" } },
+        { "manage", SUBSCRIPTION_INTERFACE, "Ack", "t", { "1" }, true },
+        { "manage", SUBSCRIPTION_INTERFACE, "Nack", "tb", { "1", "true" }, true },
+        { "manage", SUBSCRIPTION_INTERFACE, "GetDeadLetters", "uu", { "0", "0" }, true },
+        { "manage", SUBSCRIPTION_INTERFACE, "Redrive", "", {}, true },
+        { "manage", SUBSCRIPTION_INTERFACE, "PurgeDeadLetters", "", {}, true },
+        { "manage", SUBSCRIPTION_INTERFACE, "Cancel", "", {}, true },
+        { "configure", MANAGER_INTERFACE, "Reload", "", {} },
 };
 
 /* --- the set-up: bus, polkitd (or none), daemon, a root connection ------------------------------ */
 
 typedef struct Setup {
-        TestBus *bus;
-        TestPolkitd *polkitd;
-        TestDaemon *daemon;
-        sd_bus *root;
+        TestEnv env; /* env.client: root's connection */
         GPtrArray *consumers; /* TestProcess* */
 } Setup;
 
 static void setup_start(Setup *s, bool with_polkitd, const char *rules_js) {
-        *s = (Setup) { .bus = test_bus_start(), .consumers = g_ptr_array_new() };
-        if (with_polkitd)
-                s->polkitd = test_polkitd_start(s->bus, rules_js);
-        s->daemon = test_daemon_start(s->bus, NULL);
-        s->root = test_bus_connect(s->bus);
+        *s = (Setup) { .consumers = g_ptr_array_new() };
+        test_env_setup(&s->env, &(const TestEnvOptions) { .polkitd = with_polkitd, .polkit_rules = rules_js });
 }
 
 static void setup_stop(Setup *s) {
         for (guint i = 0; i < s->consumers->len; i++)
                 test_process_free(s->consumers->pdata[i]);
         g_ptr_array_unref(s->consumers);
-        sd_bus_flush_close_unref(s->root);
-        test_daemon_stop(s->daemon);
-        test_daemon_free(s->daemon);
-        test_polkitd_stop(s->polkitd);
-        test_bus_stop(s->bus);
+        test_env_teardown(&s->env);
 }
 
 /* --- the caller: a real client, run as a given user -------------------------------------------- */
@@ -192,7 +179,7 @@ static GPtrArray *caller_argv(Setup *s, const char *user, const char *const *arg
                 g_ptr_array_add(argv, g_strdup("--"));
         }
         g_ptr_array_add(argv, g_strdup(caller));
-        g_ptr_array_add(argv, g_strconcat("--bus=", s->bus->address, NULL));
+        g_ptr_array_add(argv, g_strconcat("--bus=", s->env.bus->address, NULL));
         for (size_t i = 0; args[i]; i++)
                 g_ptr_array_add(argv, g_strdup(args[i]));
         g_ptr_array_add(argv, NULL);
@@ -316,7 +303,8 @@ static void assert_paths(const char *values, const char *what, ...) {
 /* ListSubscriptions as user (the interactive flag set: a "no" is still just one's own). */
 static void assert_lists(Setup *s, const char *user, const char *what, const char *p1, const char *p2,
                          const char *p3) {
-        g_autoptr(Run) r = caller_run(s, user, "--interactive", "/org/ptpsync1", MANAGER, "ListSubscriptions", NULL);
+        g_autoptr(Run) r = caller_run(s, user, "--interactive", "/org/ptpsync1", MANAGER_INTERFACE, "ListSubscriptions",
+                                      NULL);
 
         assert_ok(r, what);
         assert_paths(only_reply(r)->text, what, p1, p2, p3, NULL);
@@ -332,18 +320,12 @@ static uid_t user_uid(const char *name) {
 }
 
 static uint64_t last_sequence(Setup *s) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint64_t seq = 0;
-
-        if (sd_bus_get_property_trivial(s->root, "org.ptpsync1", "/org/ptpsync1", MANAGER, "LastSequence", &error,
-                                        't', &seq) < 0)
-                g_error("LastSequence: %s: %s", error.name, error.message);
-        return seq;
+        return test_manager_get_t(s->env.client, "LastSequence");
 }
 
 /* A consumer (a real subscriber process) as user (NULL: root); its first line, "subscribed PATH NAME" or "error NAME MESSAGE". */
 static char *consumer_as(Setup *s, const char *user, char **ret_path) {
-        g_autofree char *bus_arg = g_strconcat("--bus=", s->bus->address, NULL);
+        g_autofree char *bus_arg = g_strconcat("--bus=", s->env.bus->address, NULL);
         const char *consumer = g_getenv("PTPSYNC_CONSUMER");
         const char *argv[] = { "runuser", "-u", user ?: "", "--", consumer, bus_arg, "--address=" PTP_STATUS, NULL };
         TestProcess *p;
@@ -368,7 +350,7 @@ static char *consumer_as(Setup *s, const char *user, char **ret_path) {
 
 /* Whether the subscription at path is there, as root sees it. */
 static bool subscription_exists(Setup *s, const char *path) {
-        g_autoptr(Run) r = caller_run(s, NULL, "/org/ptpsync1", MANAGER, "ListSubscriptions", NULL);
+        g_autoptr(Run) r = caller_run(s, NULL, "/org/ptpsync1", MANAGER_INTERFACE, "ListSubscriptions", NULL);
 
         assert_ok(r, "root's ListSubscriptions");
         return strstr(only_reply(r)->text, path) != NULL;
@@ -459,7 +441,7 @@ static bool find_group_member(const char **ret_user, char **ret_group) {
 
 /* ptpsyncctl --json subscriptions as user: every line of its output, or a failure of the test. */
 static char **ptpsyncctl_subscriptions_as(Setup *s, const char *user) {
-        g_autofree char *bus_arg = g_strconcat("--bus=", s->bus->address, NULL), *out = NULL, *err = NULL;
+        g_autofree char *bus_arg = g_strconcat("--bus=", s->env.bus->address, NULL), *out = NULL, *err = NULL;
         const char *argv[] = { "runuser", "-u", user, "--", g_getenv("PTPSYNCCTL"), bus_arg, "--json",
                                "subscriptions", NULL };
         g_autoptr(GError) error = NULL;
@@ -503,15 +485,16 @@ static void test_group_manage(void) {
                                 g_error("ptpsyncctl showed another user's Name: %s", *l);
         }
         {
-                g_autoptr(Run) r = caller_run(&s, member, a, SUBSCRIPTION, "Redrive", NULL);
-                g_autoptr(Run) d = caller_run(&s, member, a, SUBSCRIPTION, "GetDeadLetters", "uu", "0", "0", NULL);
+                g_autoptr(Run) r = caller_run(&s, member, a, SUBSCRIPTION_INTERFACE, "Redrive", NULL);
+                g_autoptr(Run) d = caller_run(&s, member, a, SUBSCRIPTION_INTERFACE, "GetDeadLetters", "uu", "0", "0",
+                                              NULL);
 
                 assert_ok(r, "the group member's Redrive of root's subscription");
                 g_assert_cmpstr(only_reply(r)->text, ==, "0");
                 assert_ok(d, "the group member's GetDeadLetters of root's subscription");
         }
         {
-                g_autoptr(Run) r = caller_run(&s, member, a, SUBSCRIPTION, "Cancel", NULL);
+                g_autoptr(Run) r = caller_run(&s, member, a, SUBSCRIPTION_INTERFACE, "Cancel", NULL);
 
                 assert_ok(r, "the group member's Cancel of root's subscription");
                 g_assert_false(subscription_exists(&s, a));
@@ -519,8 +502,9 @@ static void test_group_manage(void) {
 
         /* Not a member: as before. */
         {
-                g_autoptr(Run) r = caller_run(&s, "nobody", "--interactive", b, SUBSCRIPTION, "Redrive", NULL);
-                g_autoptr(Run) c = caller_run(&s, "nobody", "--interactive", b, SUBSCRIPTION, "Cancel", NULL);
+                g_autoptr(Run) r = caller_run(&s, "nobody", "--interactive", b, SUBSCRIPTION_INTERFACE, "Redrive",
+                                              NULL);
+                g_autoptr(Run) c = caller_run(&s, "nobody", "--interactive", b, SUBSCRIPTION_INTERFACE, "Cancel", NULL);
 
                 assert_denied_by_polkit(r, "nobody's Redrive of root's subscription", user_uid("nobody"));
                 assert_denied_by_polkit(c, "nobody's Cancel of root's subscription", user_uid("nobody"));
@@ -544,7 +528,7 @@ static void test_deny_subscribe(void) {
         if (!g_str_has_prefix(line, "error " ACCESS_DENIED " ") || !strstr(line, "org.ptpsync1.subscribe") ||
             strstr(line, NOT_RUNNING))
                 g_error("nobody's Subscribe, which a rule denies: %s", line);
-        g_assert_cmpuint(test_manager_get_u(s.root, "SubscriptionCount"), ==, 0);
+        g_assert_cmpuint(test_manager_get_u(s.env.client, "SubscriptionCount"), ==, 0);
 
         /* Only nobody: root, and another user whom the default (yes) applies to, still may. */
         g_free(consumer_as(&s, NULL, &path));
@@ -555,7 +539,7 @@ static void test_deny_subscribe(void) {
                 if (find_group_member(&member, &group))
                         g_free(consumer_as(&s, member, &other));
         }
-        g_assert_cmpuint(test_manager_get_u(s.root, "SubscriptionCount"), ==, other ? 2 : 1);
+        g_assert_cmpuint(test_manager_get_u(s.env.client, "SubscriptionCount"), ==, other ? 2 : 1);
 
         setup_stop(&s);
 }
@@ -630,8 +614,8 @@ static void assert_root_served(Setup *s, const char *when) {
         gint64 start = g_get_monotonic_time(), took;
         int r;
 
-        r = sd_bus_call_method(s->root, "org.ptpsync1", "/org/ptpsync1", MANAGER, "GetCurrentState", &error, &reply,
-                               "s", PTP_STATUS);
+        r = sd_bus_call_method(s->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState",
+                               &error, &reply, "s", PTP_STATUS);
         took = g_get_monotonic_time() - start;
         if (r < 0)
                 g_error("root's GetCurrentState %s: %s: %s", when, error.name, error.message);
@@ -677,17 +661,17 @@ static void test_stopped(void) {
         uint64_t seq;
 
         setup_start(&s, true, NULL);
-        test_inject(s.root, LOCK, "ens1f0", "locked", 0); /* something for GetCurrentState to show */
-        g_assert_cmpint(kill(s.polkitd->pid, SIGSTOP), ==, 0);
+        test_inject(s.env.client, LOCK, "ens1f0", "locked", 0); /* something for GetCurrentState to show */
+        g_assert_cmpint(kill(s.env.polkitd->pid, SIGSTOP), ==, 0);
 
         /* The caller's own timeout is long: what ends the wait must be the daemon's. */
-        p = caller_spawn(&s, "nobody", &from, "--interactive", "--timeout-sec=120", "/org/ptpsync1", SIMULATOR,
-                         "Inject", "sssx", LOCK, "ens1f0", "unreachable", "0", NULL);
+        p = caller_spawn(&s, "nobody", &from, "--interactive", "--timeout-sec=120", "/org/ptpsync1",
+                         SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "unreachable", "0", NULL);
 
         /* The daemon serves others while nobody's check hangs. */
         assert_root_served(&s, "while polkitd is stopped");
         /* A change (an event) that starts no timer of the daemon's, unlike lost lock (holdover). */
-        test_inject(s.root, CLOCK_CLASS, "ens1f0", "7", 0);
+        test_inject(s.env.client, CLOCK_CLASS, "ens1f0", "7", 0);
         g_free(consumer_as(&s, NULL, NULL));
         assert_root_served(&s, "while polkitd is stopped, again");
         g_assert_cmpuint(test_process_count_lines(p, "reply "), ==, 0); /* still waiting */
@@ -708,7 +692,7 @@ static void test_stopped(void) {
         g_assert_cmpuint(last_sequence(&s), ==, seq); /* nothing of nobody's */
 
         /* polkitd back: answered by it again. */
-        g_assert_cmpint(kill(s.polkitd->pid, SIGCONT), ==, 0);
+        g_assert_cmpint(kill(s.env.polkitd->pid, SIGCONT), ==, 0);
         {
                 g_autoptr(Run) r = call_privileged(&s, "nobody", true, &privileged[0], NULL);
 
@@ -750,13 +734,14 @@ static void test_pipelined(void) {
         Setup s;
 
         setup_start(&s, true, NULL);
-        test_inject(s.root, CLOCK_CLASS, "ens1f0", "6", 0); /* for GetCurrentState */
+        test_inject(s.env.client, CLOCK_CLASS, "ens1f0", "6", 0); /* for GetCurrentState */
         seq = last_sequence(&s);
 
         /* 40 at once: every one answered, refused by polkit or for the bound; none lost, none timed out. */
         {
-                g_autoptr(Run) r = caller_run(&s, "nobody", count, "--interactive", "/org/ptpsync1", SIMULATOR,
-                                              "Inject", "sssx", LOCK, "ens1f0", "locked", "0", NULL);
+                g_autoptr(Run) r = caller_run(&s, "nobody", count, "--interactive", "/org/ptpsync1",
+                                              SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked", "0",
+                                              NULL);
 
                 assert_each_once(r->replies, PIPELINED, "40 pipelined Injects");
                 for (guint i = 0; i < r->replies->len; i++) {
@@ -780,7 +765,7 @@ static void test_pipelined(void) {
          * round counted against the caller was given back when it was answered. */
         {
                 g_autoptr(Run) r = caller_run(&s, "nobody", bound, "--rounds=3", "--interactive", "/org/ptpsync1",
-                                              SIMULATOR, "Inject", "sssx", LOCK, "ens1f0", "locked", "0", NULL);
+                                              SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked", "0", NULL);
 
                 assert_each_once(r->replies, 3 * QUERIES_PER_PEER, "3 rounds of 16 pipelined Injects");
                 for (guint i = 0; i < r->replies->len; i++)
@@ -789,12 +774,12 @@ static void test_pipelined(void) {
         }
 
         /* polkitd stopped: exactly 16 wait for it, the other 24 are refused at once. */
-        g_assert_cmpint(kill(s.polkitd->pid, SIGSTOP), ==, 0);
+        g_assert_cmpint(kill(s.env.polkitd->pid, SIGSTOP), ==, 0);
         {
                 g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func(reply_free);
                 guint from = 0;
                 TestProcess *p = caller_spawn(&s, "nobody", &from, count, "--interactive", "--timeout-sec=120",
-                                              "/org/ptpsync1", SIMULATOR, "Inject", "sssx", LOCK, "ens1f0", "locked",
+                                              "/org/ptpsync1", SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked",
                                               "0", NULL);
 
                 for (unsigned i = 0; i < PIPELINED - QUERIES_PER_PEER; i++) {
@@ -808,7 +793,7 @@ static void test_pipelined(void) {
                 assert_root_served(&s, "while 16 of nobody's checks wait for a stopped polkitd");
                 g_assert_cmpuint(test_process_count_lines(p, "reply "), ==, PIPELINED - QUERIES_PER_PEER);
 
-                g_assert_cmpint(kill(s.polkitd->pid, SIGCONT), ==, 0);
+                g_assert_cmpint(kill(s.env.polkitd->pid, SIGCONT), ==, 0);
                 for (unsigned i = 0; i < QUERIES_PER_PEER; i++) {
                         Reply *reply = next_reply(p, &from, DAEMON_POLKIT_TIMEOUT_USEC, "the 16 waiting calls");
 
@@ -827,21 +812,21 @@ static void test_pipelined(void) {
         /* Three connections of 16, polkitd stopped: 48 checks, more than the 32 the daemon has in flight
          * (AUTH_CHECKS_MAX); the rest wait their turn inside the daemon, and every one is answered by
          * polkit once it runs (none by the timeout, which a check never sent would end in). */
-        g_assert_cmpint(kill(s.polkitd->pid, SIGSTOP), ==, 0);
+        g_assert_cmpint(kill(s.env.polkitd->pid, SIGSTOP), ==, 0);
         {
                 TestProcess *p[3];
                 guint from[3] = {};
 
                 for (unsigned k = 0; k < G_N_ELEMENTS(p); k++)
                         p[k] = caller_spawn(&s, "nobody", &from[k], bound, "--interactive", "--timeout-sec=120",
-                                            "/org/ptpsync1", SIMULATOR, "Inject", "sssx", LOCK, "ens1f0", "locked",
+                                            "/org/ptpsync1", SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked",
                                             "0", NULL);
                 /* A call that waits for its caller's uid, as theirs did: answered once theirs were taken up. */
                 assert_lists(&s, NULL, "root's ListSubscriptions while 48 checks wait", NULL, NULL, NULL);
                 for (unsigned k = 0; k < G_N_ELEMENTS(p); k++)
                         g_assert_cmpuint(test_process_count_lines(p[k], "reply "), ==, 0);
 
-                g_assert_cmpint(kill(s.polkitd->pid, SIGCONT), ==, 0);
+                g_assert_cmpint(kill(s.env.polkitd->pid, SIGCONT), ==, 0);
                 for (unsigned k = 0; k < G_N_ELEMENTS(p); k++) {
                         g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func(reply_free);
 
@@ -862,7 +847,7 @@ static void test_pipelined(void) {
         /* None of them did anything, and the daemon still works. */
         g_assert_cmpuint(last_sequence(&s), ==, seq);
         assert_root_served(&s, "after the pipelined calls");
-        test_inject(s.root, CLOCK_CLASS, "ens1f0", "7", 0);
+        test_inject(s.env.client, CLOCK_CLASS, "ens1f0", "7", 0);
         g_assert_cmpuint(last_sequence(&s), ==, seq + 1);
         setup_stop(&s);
 }

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "harness.h"
+#include "test-env.h"
 #include "source/pmc.h"
 
 #define LOCK "sync/ptp-status/lock-state"
@@ -97,13 +97,19 @@ static bool freerun(void *userdata) {
 }
 
 static void test_garbage(void) {
-        TestBus *b = test_bus_start();
-        g_autofree char *sock = g_build_filename(b->dir, "fake-ptp4l.sock", NULL);
-        g_autofree char *log = g_build_filename(b->dir, "ptpsyncd.log", NULL);
-        g_autofree char *config = NULL, *config_path = NULL, *bus_arg = NULL, *config_arg = NULL, *run_arg = NULL;
+        const TestEnvOptions options = {
+                .config_text = "[ptp4l fake]\nSocket=@BUS_DIR@/fake-ptp4l.sock\nInterface=fake0\nPollIntervalMs=100\n",
+                .daemon_args = (const char *const[]) { "--bus=@BUS_ADDRESS@", "--node-name=" TEST_NODE_NAME,
+                                                       "--source=linuxptp", "--runtime-dir=@BUS_DIR@/run", NULL },
+                .own_args = true,
+                .log = true,
+                .no_daemon = true, /* until the fake ptp4l listens */
+        };
+        TestEnv *env = test_env_start(&options);
+        g_autofree char *sock = g_build_filename(env->bus->dir, "fake-ptp4l.sock", NULL);
+        const char *log = env->log_path;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         FakePtp4l fake = {};
-        TestDaemon *d;
         sd_bus *bus;
 
         g_assert_cmpuint(strlen(sock), <, sizeof(sa.sun_path));
@@ -112,17 +118,8 @@ static void test_garbage(void) {
         g_assert_cmpint(fake.fd, >=, 0);
         g_assert_cmpint(bind(fake.fd, (struct sockaddr *) &sa, sizeof(sa)), ==, 0);
 
-        config = g_strdup_printf("[ptp4l fake]\nSocket=%s\nInterface=fake0\nPollIntervalMs=100\n", sock);
-        config_path = test_bus_write_file(b, "ptpsyncd.conf", config);
-        bus_arg = g_strconcat("--bus=", b->address, NULL);
-        config_arg = g_strconcat("--config=", config_path, NULL);
-        run_arg = g_strconcat("--runtime-dir=", b->dir, "/run", NULL);
-        d = test_daemon_spawn_logged(b,
-                                     (const char *const[]) { bus_arg, "--node-name=" TEST_NODE_NAME,
-                                                             "--source=linuxptp", config_arg, run_arg, NULL },
-                                     false, log);
-        g_assert_true(test_daemon_wait_notify(d, "READY=1", TEST_TIMEOUT_USEC));
-        bus = test_bus_connect(b);
+        test_env_daemon_start(env);
+        bus = env->client = test_bus_connect(env->bus);
 
         g_assert_true(test_bus_wait_for(bus, garbage_sent, &fake, TEST_TIMEOUT_USEC));
         g_test_message("%u requests answered with %u bad datagrams", fake.requests, fake.sent);
@@ -133,11 +130,9 @@ static void test_garbage(void) {
         g_assert_cmpuint(test_file_count(log, "ignored"), <=, LOG_BURST);
         g_assert_cmpuint(test_file_count(log, "\n"), <=, 20);
 
-        sd_bus_flush_close_unref(bus);
-        test_daemon_stop(d); /* still alive, exits cleanly (and without a leak under ASan) */
-        test_daemon_free(d);
+        /* test_env_stop(): still alive, it exits cleanly (and without a leak under ASan). */
+        test_env_stop(env);
         close(fake.fd);
-        test_bus_stop(b);
 }
 
 int main(int argc, char *argv[]) {

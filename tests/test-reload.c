@@ -15,8 +15,6 @@
 #include "common/bus-names.h"
 #include "test-env.h"
 
-#define MANAGER MANAGER_INTERFACE
-#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 #define LOCK "sync/ptp-status/lock-state"
 #define PTP_STATUS TEST_PREFIX "sync/ptp-status"
 #define INVALID_CONFIGURATION BUS_ERROR_INVALID_CONFIGURATION
@@ -43,7 +41,8 @@ static void write_config(TestEnv *f, const char *text) {
 
 /* Manager.Reload; on failure error holds the D-Bus error. */
 static int reload(TestEnv *f, sd_bus_error *error) {
-        return sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "Reload", error, NULL, NULL);
+        return sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Reload", error, NULL,
+                                  NULL);
 }
 
 static void reload_ok(TestEnv *f) {
@@ -73,8 +72,8 @@ static char *clock_state(TestEnv *f, const char *alias) {
         g_autoptr(TestEvent) e = NULL;
         g_autofree char *prefix = g_strconcat(alias, "/master|notification|enumeration|", NULL);
 
-        if (sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "GetCurrentState", &error, &reply,
-                               "s", TEST_PREFIX LOCK) < 0)
+        if (sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", &error,
+                               &reply, "s", TEST_PREFIX LOCK) < 0)
                 g_error("GetCurrentState: %s: %s", error.name, error.message);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
@@ -308,8 +307,8 @@ static void test_restart_only(TestEnv *f, gconstpointer data) {
         g_assert_cmpuint(test_file_count(f->log_path, "NodeName="), ==, 0);
         g_assert_cmpuint(test_file_count(f->log_path, "Source="), ==, 0);
         g_assert_cmpuint(test_file_count(f->log_path, "StateDirectory="), ==, 0);
-        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "NodeName",
-                                                   &error, &node), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   "NodeName", &error, &node), >=, 0);
         g_assert_cmpstr(node, ==, TEST_NODE_NAME);
 
         /* Still the simulator, with the file's thresholds. */
@@ -321,7 +320,7 @@ static uint64_t subscription_counter(TestEnv *f, const char *path, const char *n
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t u = 0;
 
-        if (sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, SUBSCRIPTION, name, &error, 'u', &u) < 0)
+        if (sd_bus_get_property_trivial(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, &error, 'u', &u) < 0)
                 g_error("Get %s of %s: %s: %s", name, path, error.name, error.message);
         return u;
 }
@@ -354,8 +353,8 @@ static bool path_listed(TestEnv *f, const char *path) {
         const char *p;
         bool found = false;
 
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, "ListSubscriptions",
-                                           &error, &reply, NULL), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                           "ListSubscriptions", &error, &reply, NULL), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "o"), >, 0);
         while (sd_bus_message_read(reply, "o", &p) > 0)
                 found = found || streq(p, path);
@@ -528,7 +527,7 @@ static void test_nobody(TestEnv *f, gconstpointer data) {
         write_config(f, BASE_CONFIG "MaxOffsetNs=40\n");
         bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
         const char *argv[] = { "runuser", "-u", "nobody", "--", "dbus-send", bus_arg, "--print-reply",
-                               "--dest=org.ptpsync1", "/org/ptpsync1", MANAGER ".Reload", NULL };
+                               "--dest=org.ptpsync1", "/org/ptpsync1", MANAGER_INTERFACE ".Reload", NULL };
         g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error);
         g_assert_no_error(error);
         g_assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);

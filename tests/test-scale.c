@@ -11,7 +11,8 @@
 #include <sys/resource.h>
 #include <systemd/sd-event.h>
 
-#include "harness.h"
+#include "common/bus-names.h"
+#include "test-env.h"
 
 #define SUBSCRIBERS 1000
 #define ADDRESS TEST_PREFIX "sync/ptp-status/lock-state"
@@ -49,12 +50,12 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         Subscriber *s = userdata;
         uint64_t seq;
 
-        if (!sd_bus_message_is_signal(m, "org.ptpsync1.Subscription", "Event"))
+        if (!sd_bus_message_is_signal(m, SUBSCRIPTION_INTERFACE, "Event"))
                 return 0;
         g_assert_cmpint(sd_bus_message_read(m, "t", &seq), >, 0);
         s->events++;
-        return sd_bus_call_method_async(s->bus, NULL, "org.ptpsync1", sd_bus_message_get_path(m),
-                                        "org.ptpsync1.Subscription", "Ack", NULL, NULL, "t", seq);
+        return sd_bus_call_method_async(s->bus, NULL, BUS_NAME, sd_bus_message_get_path(m),
+                                        SUBSCRIPTION_INTERFACE, "Ack", NULL, NULL, "t", seq);
 }
 
 static unsigned count(Scale *x, bool events) {
@@ -79,24 +80,10 @@ static void run_until(sd_event *e, Scale *x, bool events) {
         }
 }
 
-static uint32_t subscription_count(sd_bus *bus) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint32_t n = 0;
-
-        g_assert_cmpint(sd_bus_get_property_trivial(bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
-                                                    "SubscriptionCount", &error, 'u', &n), >=, 0);
-        return n;
-}
-
-static bool all_gone(void *userdata) {
-        return subscription_count(userdata) == 0;
-}
-
 static void test_thousand_subscribers(void) {
+        static const TestEnvOptions options = { .bus_config = limits };
         struct rlimit rl;
-        TestBus *b;
-        TestDaemon *d;
-        sd_bus *client;
+        TestEnv *env;
         sd_event *e = NULL;
         g_autofree Scale *x = g_new0(Scale, 1);
 
@@ -109,25 +96,23 @@ static void test_thousand_subscribers(void) {
         rl.rlim_cur = rl.rlim_max;
         g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &rl), ==, 0);
 
-        b = test_bus_start_with(limits);
-        d = test_daemon_start(b, NULL);
-        client = test_bus_connect(b);
+        env = test_env_start(&options);
         g_assert_cmpint(sd_event_new(&e), >=, 0);
 
         for (unsigned i = 0; i < SUBSCRIBERS; i++) {
                 Subscriber *s = &x->subscribers[i];
 
-                s->bus = test_bus_connect(b);
+                s->bus = test_bus_connect(env->bus);
                 g_assert_cmpint(sd_bus_attach_event(s->bus, e, 0), >=, 0);
                 g_assert_cmpint(sd_bus_add_filter(s->bus, NULL, on_message, s), >=, 0);
-                g_assert_cmpint(sd_bus_call_method_async(s->bus, NULL, "org.ptpsync1", "/org/ptpsync1",
-                                                         "org.ptpsync1.Manager", "Subscribe", on_subscribed, s,
+                g_assert_cmpint(sd_bus_call_method_async(s->bus, NULL, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                         MANAGER_INTERFACE, "Subscribe", on_subscribed, s,
                                                          "sa{sv}", ADDRESS, 0), >=, 0);
         }
         run_until(e, x, false);
-        g_assert_cmpuint(subscription_count(client), ==, SUBSCRIBERS);
+        g_assert_cmpuint(test_manager_get_u(env->client, "SubscriptionCount"), ==, SUBSCRIBERS);
 
-        test_inject(client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
+        test_inject(env->client, "sync/ptp-status/lock-state", "ens1f0", "locked", 5);
         run_until(e, x, true);
 
         /* All leave at once: a thousand NameOwnerChanged, each ending its subscription. */
@@ -135,13 +120,10 @@ static void test_thousand_subscribers(void) {
                 sd_bus_flush_close_unref(x->subscribers[i].bus);
                 g_free(x->subscribers[i].path);
         }
-        g_assert_true(test_bus_wait_for(client, all_gone, client, 3 * TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(env->client, test_no_subscriptions, env->client, 3 * TEST_TIMEOUT_USEC));
 
         sd_event_unref(e);
-        sd_bus_flush_close_unref(client);
-        test_daemon_stop(d);
-        test_daemon_free(d);
-        test_bus_stop(b);
+        test_env_stop(env);
 }
 
 int main(int argc, char *argv[]) {

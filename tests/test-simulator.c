@@ -8,9 +8,8 @@
  */
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
-#define MANAGER MANAGER_INTERFACE
 #define LOCK "sync/ptp-status/lock-state"
 #define OS "sync/sync-status/os-clock-sync-state"
 #define CLASS "sync/ptp-status/clock-class"
@@ -20,44 +19,30 @@
 #define CHANGED_MATCH "type='signal',sender='org.ptpsync1',interface='org.freedesktop.DBus.Properties'"
 
 typedef struct Fixture {
-        TestBus *bus;
-        TestDaemon *daemon;
-        sd_bus *client;
-        TestSignals *events;
-        TestSignals *changes;
+        TestEnv env;          /* env.events: the Event signals, watched from before the daemon starts */
+        TestSignals *changes; /* PropertiesChanged */
 } Fixture;
 
 /* data: the configuration file's text, or NULL for none. */
 static void fixture_setup(Fixture *f, gconstpointer data) {
-        g_autofree char *config = NULL, *arg = NULL;
+        const TestEnvOptions o = { .config_text = data, .events_match = EVENT_MATCH };
 
-        f->bus = test_bus_start();
-        if (data) {
-                config = test_bus_write_file(f->bus, "ptpsyncd.conf", data);
-                arg = g_strconcat("--config=", config, NULL);
-        }
-        f->daemon = test_daemon_start(f->bus, (const char *const[]) { arg, NULL });
-        f->client = test_bus_connect(f->bus);
-        f->events = test_signals_watch(f->client, EVENT_MATCH);
-        f->changes = test_signals_watch(f->client, CHANGED_MATCH);
+        test_env_setup(&f->env, &o);
+        f->changes = test_signals_watch(f->env.client, CHANGED_MATCH);
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data) {
-        test_signals_free(f->events);
         test_signals_free(f->changes);
-        sd_bus_flush_close_unref(f->client);
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        test_bus_stop(f->bus);
+        test_env_teardown(&f->env);
 }
 
 /* The i-th Event signal received, waiting for it if needed. */
 static TestEvent *event_at(Fixture *f, guint i) {
         sd_bus_message *m;
 
-        if (!test_signals_wait(f->client, f->events, i + 1, TEST_TIMEOUT_USEC))
-                g_error("Event #%u did not arrive; %u so far", i + 1, f->events->messages->len);
-        m = f->events->messages->pdata[i];
+        if (!test_signals_wait(f->env.client, f->env.events, i + 1, TEST_TIMEOUT_USEC))
+                g_error("Event #%u did not arrive; %u so far", i + 1, f->env.events->messages->len);
+        m = f->env.events->messages->pdata[i];
         g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
         return test_event_read(m);
 }
@@ -75,20 +60,15 @@ static TestEvent *expect_event(Fixture *f, guint i, const char *suffix, const ch
 }
 
 static uint64_t last_sequence(Fixture *f) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint64_t seq = 0;
-
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
-                                                    "LastSequence", &error, 't', &seq), >=, 0);
-        return seq;
+        return test_manager_get_t(f->env.client, "LastSequence");
 }
 
 static char *manager_string(Fixture *f, const char *property) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char *s = NULL;
 
-        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER, property,
-                                                   &error, &s), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_string(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   property, &error, &s), >=, 0);
         return s;
 }
 
@@ -128,7 +108,7 @@ static void test_lock_and_signals(Fixture *f, gconstpointer data) {
         g_autofree char *changes = NULL, *state = NULL;
         int64_t now = g_get_real_time();
 
-        test_inject(f->client, LOCK, "ens1f0", "locked", 10);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 10);
         e1 = expect_event(f, 0, LOCK, "ens1fx/master|notification|enumeration|LOCKED");
         g_assert_cmpstr(e1->type, ==, "event.sync.ptp-status.ptp-state-change");
         g_assert_cmpuint(e1->values->len, ==, 2);
@@ -140,7 +120,7 @@ static void test_lock_and_signals(Fixture *f, gconstpointer data) {
         state = manager_string(f, "SyncState");
         g_assert_cmpstr(state, ==, "");
 
-        test_inject(f->client, OS, "", "locked", 3);
+        test_inject(f->env.client, OS, "", "locked", 3);
         e2 = expect_event(f, 1, OS, "CLOCK_REALTIME|notification|enumeration|LOCKED");
         g_assert_cmpstr(e2->values->pdata[1], ==, "CLOCK_REALTIME|metric|decimal64.3|3");
         e3 = expect_event(f, 2, "sync/sync-status/sync-state", "sync/sync-status/sync-state|notification|enumeration|LOCKED");
@@ -150,15 +130,15 @@ static void test_lock_and_signals(Fixture *f, gconstpointer data) {
         g_assert_cmpstr(e2->id, !=, e3->id);
 
         /* No change of state, no event: the next event is the clock class's, seq 4. */
-        test_inject(f->client, LOCK, "ens1f0", "locked", 50);
-        test_inject(f->client, OS, "CLOCK_REALTIME", "locked", -7);
-        test_inject(f->client, CLASS, "ens1f0", "6", 0);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 50);
+        test_inject(f->env.client, OS, "CLOCK_REALTIME", "locked", -7);
+        test_inject(f->env.client, CLASS, "ens1f0", "6", 0);
         e4 = expect_event(f, 3, CLASS, "ens1fx/master|metric|decimal64.3|6");
-        g_assert_cmpuint(f->events->messages->len, ==, 4);
+        g_assert_cmpuint(f->env.events->messages->len, ==, 4);
         g_assert_cmpuint(last_sequence(f), ==, 4);
 
         /* PropertiesChanged: exactly what each event changed, in order, and nothing for the quiet injections. */
-        g_assert_true(test_signals_wait(f->client, f->changes, 6, TEST_TIMEOUT_USEC));
+        g_assert_true(test_signals_wait(f->env.client, f->changes, 6, TEST_TIMEOUT_USEC));
         changes = changes_summary(f);
         g_assert_cmpstr(changes, ==,
                         "sync_2fptp_2dstatus_2flock_2dstate Resource: LastChange Sequence Value=LOCKED Clocks;"
@@ -174,11 +154,11 @@ static void test_holdover_runs_out(Fixture *f, gconstpointer data) {
         g_autoptr(TestEvent) locked = NULL;
         g_autofree char *state = NULL;
 
-        test_inject(f->client, LOCK, "ens1f0", "locked", 10);
-        test_inject(f->client, OS, "", "locked", 3);
-        g_assert_true(test_signals_wait(f->client, f->events, 3, TEST_TIMEOUT_USEC));
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 10);
+        test_inject(f->env.client, OS, "", "locked", 3);
+        g_assert_true(test_signals_wait(f->env.client, f->env.events, 3, TEST_TIMEOUT_USEC));
 
-        test_inject(f->client, LOCK, "ens1f0", "unlocked", 10);
+        test_inject(f->env.client, LOCK, "ens1f0", "unlocked", 10);
         holdover = expect_event(f, 3, LOCK, "ens1fx/master|notification|enumeration|HOLDOVER");
         sync_holdover = expect_event(f, 4, "sync/sync-status/sync-state",
                                      "sync/sync-status/sync-state|notification|enumeration|HOLDOVER");
@@ -191,7 +171,7 @@ static void test_holdover_runs_out(Fixture *f, gconstpointer data) {
         state = manager_string(f, "SyncState");
         g_assert_cmpstr(state, ==, "FREERUN");
 
-        test_inject(f->client, LOCK, "ens1f0", "locked", -5);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", -5);
         locked = expect_event(f, 7, LOCK, "ens1fx/master|notification|enumeration|LOCKED");
         g_assert_cmpstr(locked->values->pdata[1], ==, "ens1fx/master|metric|decimal64.3|-5");
         g_clear_pointer(&locked, test_event_free);
@@ -202,17 +182,17 @@ static void test_holdover_runs_out(Fixture *f, gconstpointer data) {
 static void test_recovery_within_holdover(Fixture *f, gconstpointer data) {
         g_autoptr(TestEvent) e = NULL;
 
-        test_inject(f->client, LOCK, "ens1f0", "locked", 10);
-        test_inject(f->client, LOCK, "ens1f0", "unlocked", 0);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 10);
+        test_inject(f->env.client, LOCK, "ens1f0", "unlocked", 0);
         /* Lost again while in holdover: still HOLDOVER, no event. */
-        test_inject(f->client, LOCK, "ens1f0", "unreachable", 0);
+        test_inject(f->env.client, LOCK, "ens1f0", "unreachable", 0);
         /* Locked but out of range while in holdover: still HOLDOVER. */
-        test_inject(f->client, LOCK, "ens1f0", "locked", 5000);
-        test_inject(f->client, LOCK, "ens1f0", "locked", 1);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 5000);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 1);
         e = expect_event(f, 2, LOCK, "ens1fx/master|notification|enumeration|LOCKED");
         g_clear_pointer(&e, test_event_free);
         e = expect_event(f, 1, LOCK, "ens1fx/master|notification|enumeration|HOLDOVER");
-        g_assert_cmpuint(f->events->messages->len, ==, 3);
+        g_assert_cmpuint(f->env.events->messages->len, ==, 3);
 }
 
 static void test_out_of_range(Fixture *f, gconstpointer data) {
@@ -230,7 +210,7 @@ static void test_out_of_range(Fixture *f, gconstpointer data) {
         guint n = 0;
 
         for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
-                test_inject(f->client, LOCK, "ens1f0", "locked", steps[i].offset);
+                test_inject(f->env.client, LOCK, "ens1f0", "locked", steps[i].offset);
                 if (steps[i].state) {
                         g_autofree char *value = g_strdup_printf("ens1fx/master|notification|enumeration|%s",
                                                                  steps[i].state);
@@ -242,17 +222,17 @@ static void test_out_of_range(Fixture *f, gconstpointer data) {
                 }
         }
         g_assert_cmpuint(last_sequence(f), ==, n);
-        g_assert_cmpuint(f->events->messages->len, ==, n);
+        g_assert_cmpuint(f->env.events->messages->len, ==, n);
 }
 
 static void test_thresholds_from_config(Fixture *f, gconstpointer data) {
         g_autoptr(TestEvent) e = NULL;
 
         /* 400 ns is FREERUN by the defaults, LOCKED with MaxOffsetNs=500. */
-        test_inject(f->client, LOCK, "ens1f0", "locked", 400);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 400);
         e = expect_event(f, 0, LOCK, "ens1fx/master|notification|enumeration|LOCKED");
         g_clear_pointer(&e, test_event_free);
-        test_inject(f->client, LOCK, "ens1f0", "locked", -500);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", -500);
         e = expect_event(f, 1, LOCK, "ens1fx/master|notification|enumeration|FREERUN");
 }
 
@@ -260,13 +240,13 @@ static void test_never_locked(Fixture *f, gconstpointer data) {
         g_autoptr(TestEvent) a = NULL, b = NULL, c = NULL;
 
         /* A clock that never locked and loses its master is FREERUN, never HOLDOVER. */
-        test_inject(f->client, LOCK, "ens1f0", "unlocked", 0);
+        test_inject(f->env.client, LOCK, "ens1f0", "unlocked", 0);
         a = expect_event(f, 0, LOCK, "ens1fx/master|notification|enumeration|FREERUN");
-        test_inject(f->client, LOCK, "ens2f0", "unreachable", 0);
+        test_inject(f->env.client, LOCK, "ens2f0", "unreachable", 0);
         b = expect_event(f, 1, LOCK, "ens2fx/master|notification|enumeration|FREERUN");
         /* A locked clock whose source stops answering has lost lock: HOLDOVER. */
-        test_inject(f->client, LOCK, "ens3f0", "locked", 0);
-        test_inject(f->client, LOCK, "ens3f0", "unreachable", 0);
+        test_inject(f->env.client, LOCK, "ens3f0", "locked", 0);
+        test_inject(f->env.client, LOCK, "ens3f0", "unreachable", 0);
         c = expect_event(f, 3, LOCK, "ens3fx/master|notification|enumeration|HOLDOVER");
 }
 
@@ -277,16 +257,16 @@ static void test_several_clocks(Fixture *f, gconstpointer data) {
         const char *addr, *v;
         int64_t offset;
 
-        test_inject(f->client, LOCK, "ens1f0", "locked", 10);
-        test_inject(f->client, LOCK, "ens2f0", "locked", 20);
-        test_inject(f->client, LOCK, "ens2f0", "unlocked", 30);
-        g_assert_true(test_signals_wait(f->client, f->events, 3, TEST_TIMEOUT_USEC));
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 10);
+        test_inject(f->env.client, LOCK, "ens2f0", "locked", 20);
+        test_inject(f->env.client, LOCK, "ens2f0", "unlocked", 30);
+        g_assert_true(test_signals_wait(f->env.client, f->env.events, 3, TEST_TIMEOUT_USEC));
 
         g_assert_cmpint(sd_bus_path_encode("/org/ptpsync1/resource", LOCK, &path), >=, 0);
-        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource",
+        g_assert_cmpint(sd_bus_get_property_string(f->env.client, BUS_NAME, path, RESOURCE_INTERFACE,
                                                    "Value", &error, &value), >=, 0);
         g_assert_cmpstr(value, ==, "HOLDOVER"); /* the worst of its clocks */
-        g_assert_cmpint(sd_bus_get_property(f->client, "org.ptpsync1", path, "org.ptpsync1.Resource", "Clocks",
+        g_assert_cmpint(sd_bus_get_property(f->env.client, BUS_NAME, path, RESOURCE_INTERFACE, "Clocks",
                                             &error, &clocks, "a(ssx)"), >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(clocks, 'a', "(ssx)"), >, 0);
         g_assert_cmpint(sd_bus_message_read(clocks, "(ssx)", &addr, &v, &offset), >, 0);
@@ -306,18 +286,18 @@ static void test_clock_class_and_gnss(Fixture *f, gconstpointer data) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint8_t class = 0;
 
-        test_inject(f->client, CLASS, "ens1f0", "6", 0);
-        test_inject(f->client, CLASS, "ens1f0", "6", 0);
-        test_inject(f->client, CLASS, "ens1f0", "7", 0);
+        test_inject(f->env.client, CLASS, "ens1f0", "6", 0);
+        test_inject(f->env.client, CLASS, "ens1f0", "6", 0);
+        test_inject(f->env.client, CLASS, "ens1f0", "7", 0);
         a = expect_event(f, 0, CLASS, "ens1fx/master|metric|decimal64.3|6");
         b = expect_event(f, 1, CLASS, "ens1fx/master|metric|decimal64.3|7");
         g_assert_cmpstr(b->type, ==, "event.sync.ptp-status.ptp-clock-class-change");
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", MANAGER,
+        g_assert_cmpint(sd_bus_get_property_trivial(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "ClockClass", &error, 'y', &class), >=, 0);
         g_assert_cmpuint(class, ==, 7);
 
-        test_inject(f->client, GNSS, "ens2f0", "SYNCHRONIZED", 4);
-        test_inject(f->client, GNSS, "ens2f0", "FAILURE-NOFIX", 0);
+        test_inject(f->env.client, GNSS, "ens2f0", "SYNCHRONIZED", 4);
+        test_inject(f->env.client, GNSS, "ens2f0", "FAILURE-NOFIX", 0);
         c = expect_event(f, 2, GNSS, "ens2fx/master|notification|enumeration|SYNCHRONIZED");
         g_assert_cmpstr(c->values->pdata[1], ==, "ens2fx/master|metric|decimal64.3|4");
         d = expect_event(f, 3, GNSS, "ens2fx/master|notification|enumeration|FAILURE-NOFIX");
@@ -360,7 +340,7 @@ static void test_bad_inject(Fixture *f, gconstpointer data) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 int r;
 
-                r = sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Simulator",
+                r = sd_bus_call_method(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE,
                                        "Inject", &error, NULL, "sssx", cases[i].suffix, cases[i].clock,
                                        cases[i].observation, (int64_t) 0);
                 g_assert_cmpint(r, <, 0);
@@ -386,9 +366,9 @@ static void test_bad_inject(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(last_sequence(f), ==, 0);
         version = manager_string(f, "Version");
         g_assert_cmpstr(version, ==, g_getenv("PTPSYNC_VERSION"));
-        g_assert_cmpuint(f->events->messages->len, ==, 0);
-        test_inject(f->client, LOCK, "ens1f0", "locked", 0);
-        g_assert_true(test_signals_wait(f->client, f->events, 1, TEST_TIMEOUT_USEC));
+        g_assert_cmpuint(f->env.events->messages->len, ==, 0);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 0);
+        g_assert_true(test_signals_wait(f->env.client, f->env.events, 1, TEST_TIMEOUT_USEC));
 }
 
 /*
@@ -399,10 +379,10 @@ static void test_bad_inject(Fixture *f, gconstpointer data) {
 static void test_notify_not_read(Fixture *f, gconstpointer data) {
         unsigned injected = 0;
 
-        test_inject(f->client, "sync/sync-status/os-clock-sync-state", "", "locked", 1);
+        test_inject(f->env.client, "sync/sync-status/os-clock-sync-state", "", "locked", 1);
         /* Each lock-state change turns the node LOCKED or HOLDOVER: a new STATUS= every time. */
-        test_inject_lock_events(f->client, &injected, 40);
-        g_assert_true(test_signals_wait(f->client, f->events, 2 * injected, TEST_TIMEOUT_USEC));
+        test_inject_lock_events(f->env.client, &injected, 40);
+        g_assert_true(test_signals_wait(f->env.client, f->env.events, 2 * injected, TEST_TIMEOUT_USEC));
 }
 
 int main(int argc, char *argv[]) {

@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 
 #include "common/bus-names.h"
-#include "harness.h"
+#include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
 #define STORE_FAILED BUS_ERROR_STORE_FAILED
@@ -34,13 +34,9 @@
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
 
 typedef struct Fixture {
-        TestBus *bus;
-        char *mnt;       /* the tmpfs */
-        char *state_arg; /* --state-dir= on it */
-        char *config_arg;
-        char *db, *filler, *log;
-        TestDaemon *daemon;
-        sd_bus *client;
+        TestEnv env; /* the daemon's state directory on the tmpfs, its log (env.log_path) off it */
+        char *mnt;   /* the tmpfs */
+        char *db, *filler;
         TestProcess *consumer;
         guint from;    /* the consumer's lines read so far */
         uint64_t seen; /* the newest seq it got */
@@ -111,24 +107,12 @@ static void make_room(Fixture *f) {
 
 /* --- the daemon and the consumer --------------------------------------------------------------- */
 
-static void daemon_start(Fixture *f) {
-        f->daemon = test_daemon_spawn_logged(f->bus, (const char *const[]) { f->config_arg, f->state_arg, NULL },
-                                             true, f->log);
-        if (!test_daemon_wait_notify(f->daemon, "READY=1", TEST_TIMEOUT_USEC))
-                g_error("ptpsyncd did not send READY=1; see %s", f->log);
-}
-
 static uint64_t last_sequence(Fixture *f) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint64_t seq = 0;
-
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
-                                                    "LastSequence", &error, 't', &seq), >=, 0);
-        return seq;
+        return test_manager_get_t(f->env.client, "LastSequence");
 }
 
 static uint32_t subscription_count(Fixture *f) {
-        return test_manager_get_u(f->client, "SubscriptionCount");
+        return test_manager_get_u(f->env.client, "SubscriptionCount");
 }
 
 static bool last_sequence_is(void *userdata) {
@@ -138,7 +122,7 @@ static bool last_sequence_is(void *userdata) {
 }
 
 static void wait_last_sequence(Fixture *f, uint64_t seq) {
-        if (!test_bus_wait_for(f->client, last_sequence_is, (void *[]) { f, GUINT_TO_POINTER(seq) },
+        if (!test_bus_wait_for(f->env.client, last_sequence_is, (void *[]) { f, GUINT_TO_POINTER(seq) },
                                TEST_TIMEOUT_USEC))
                 g_error("LastSequence is %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT, last_sequence(f), seq);
 }
@@ -152,7 +136,7 @@ static char *inject(Fixture *f) {
         char *failure = NULL;
         int r;
 
-        r = sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Simulator", "Inject", &error,
+        r = sd_bus_call_method(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", &error,
                                NULL, "sssx", LOCK, "ens1f0", f->injected++ % 2 == 0 ? "locked" : "unlocked",
                                (int64_t) 7);
         if (r < 0)
@@ -218,33 +202,38 @@ static void consumer_wait_subscribed(Fixture *f, guint n) {
 }
 
 static void daemon_stop_and_restart(Fixture *f) {
-        test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
-        daemon_start(f);
+        test_env_daemon_stop(&f->env);
+        test_env_daemon_start(&f->env);
+}
+
+/* After it exited on its own: on the same store again. */
+static void daemon_restart_exited(Fixture *f) {
+        g_assert_true(f->env.daemon->reaped);
+        test_daemon_free(f->env.daemon);
+        f->env.daemon = NULL;
+        test_env_daemon_start(&f->env);
 }
 
 /* --- the fixture: a daemon on the tmpfs with a durable ordered consumer, and a few events --------- */
 
 static void fixture_setup(Fixture *f, gconstpointer data) {
         g_autoptr(GError) error = NULL;
-        g_autofree char *config_path = NULL, *state = NULL;
+        g_autofree char *state = NULL, *state_arg = NULL;
 
-        f->bus = test_bus_start();
         f->mnt = g_dir_make_tmp("ptpsync-full-XXXXXX", &error);
         g_assert_no_error(error);
         if (mount("tmpfs", f->mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755") < 0)
                 g_error("Cannot mount a tmpfs on %s: %s", f->mnt, g_strerror(errno));
         state = g_build_filename(f->mnt, "state", NULL);
-        f->state_arg = g_strconcat("--state-dir=", state, NULL);
+        state_arg = g_strconcat("--state-dir=", state, NULL);
         f->db = g_build_filename(state, "ptpsync.db", NULL);
         f->filler = g_build_filename(f->mnt, "filler", NULL);
-        f->log = g_build_filename(f->bus->dir, "ptpsyncd.log", NULL); /* off the tmpfs */
-        config_path = test_bus_write_file(f->bus, "ptpsyncd.conf", config);
-        f->config_arg = g_strconcat("--config=", config_path, NULL);
-
-        daemon_start(f);
-        f->client = test_bus_connect(f->bus);
-        f->consumer = test_consumer_start(f->bus, "/", NULL, "--name=keeper", "--resubscribe", NULL);
+        test_env_setup(&f->env, &(const TestEnvOptions) {
+                .config_text = config,
+                .daemon_args = (const char *const[]) { state_arg, NULL },
+                .log = true,
+        });
+        f->consumer = test_consumer_start(f->env.bus, "/", NULL, "--name=keeper", "--resubscribe", NULL);
         for (unsigned i = 0; i < 5; i++)
                 inject_ok(f);
         consumer_expect(f, 5);
@@ -255,22 +244,19 @@ static void fixture_setup(Fixture *f, gconstpointer data) {
 static void fixture_teardown(Fixture *f, gconstpointer data) {
         g_autofree char *log = NULL;
 
-        if (g_file_get_contents(f->log, &log, NULL, NULL))
+        if (g_file_get_contents(f->env.log_path, &log, NULL, NULL))
                 g_test_message("ptpsyncd said:\n%s", log);
         test_process_free(f->consumer);
-        sd_bus_flush_close_unref(f->client);
-        if (f->daemon && !f->daemon->reaped)
-                test_daemon_stop(f->daemon);
-        test_daemon_free(f->daemon);
+        if (f->env.daemon && f->env.daemon->reaped) {
+                test_daemon_free(f->env.daemon);
+                f->env.daemon = NULL;
+        }
+        test_env_teardown(&f->env);
         g_assert_cmpint(umount(f->mnt), ==, 0);
         g_assert_cmpint(rmdir(f->mnt), ==, 0);
-        test_bus_stop(f->bus);
         g_free(f->mnt);
-        g_free(f->state_arg);
-        g_free(f->config_arg);
         g_free(f->db);
         g_free(f->filler);
-        g_free(f->log);
 }
 
 /* --- the cases --------------------------------------------------------------------------------- */
@@ -278,7 +264,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data) {
 /* Full, then room again: the held events are committed and delivered, with the seqs they were given. */
 static void test_recovers(Fixture *f, gconstpointer data) {
         const char *late_argv[] = { g_getenv("PTPSYNC_CONSUMER"), NULL, "--address=/", "--name=late", NULL };
-        g_autofree char *bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
+        g_autofree char *bus_arg = g_strconcat("--bus=", f->env.bus->address, NULL);
         TestProcess *late;
         const char *line;
         guint from = 0;
@@ -311,7 +297,7 @@ static void test_recovers(Fixture *f, gconstpointer data) {
         wait_last_sequence(f, 8);
         g_assert_cmpint(db_int(f, "SELECT count(*) FROM events"), ==, 8);
         consumer_expect(f, 8);
-        g_assert_cmpuint(test_file_count(f->log, "The store works again"), ==, 1);
+        g_assert_cmpuint(test_file_count(f->env.log_path, "The store works again"), ==, 1);
         inject_ok(f);
         consumer_expect(f, 9);
         g_assert_true(wait_cursor(f, 9));
@@ -338,25 +324,24 @@ static void test_gives_up(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(last_sequence(f), ==, 5);
         consumer_has_nothing_after(f, 5);
 
-        if (!test_daemon_wait_exit(f->daemon, GIVE_UP_USEC + TEST_TIMEOUT_USEC))
+        if (!test_daemon_wait_exit(f->env.daemon, GIVE_UP_USEC + TEST_TIMEOUT_USEC))
                 g_error("ptpsyncd still runs on a full disk, %" G_GINT64_FORMAT " s on",
                         (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
         took = g_get_monotonic_time() - start;
         g_test_message("ptpsyncd gave up after %.1f s", (double) took / G_USEC_PER_SEC);
         /* It tried for the 30 s, rather than exit at the first failure. */
         g_assert_cmpint(took, >=, GIVE_UP_USEC - G_USEC_PER_SEC);
-        g_assert_true(WIFEXITED(f->daemon->exit_status));
-        g_assert_cmpint(WEXITSTATUS(f->daemon->exit_status), ==, 1);
-        g_assert_cmpuint(test_file_count(f->log, "Giving up"), ==, 1);
-        g_assert_cmpuint(test_file_count(f->log, f->db), >, 0);
-        g_assert_cmpuint(test_file_count(f->log, DISK_FULL), >, 0);
+        g_assert_true(WIFEXITED(f->env.daemon->exit_status));
+        g_assert_cmpint(WEXITSTATUS(f->env.daemon->exit_status), ==, 1);
+        g_assert_cmpuint(test_file_count(f->env.log_path, "Giving up"), ==, 1);
+        g_assert_cmpuint(test_file_count(f->env.log_path, f->db), >, 0);
+        g_assert_cmpuint(test_file_count(f->env.log_path, DISK_FULL), >, 0);
         /* What it was refused for is not there: only what it called durable. */
         g_assert_cmpint(db_int(f, "SELECT count(*) FROM events"), ==, 5);
 
         /* Room again, and a restart (as Restart=on-failure would): seq goes on from the last committed. */
         make_room(f);
-        test_daemon_free(f->daemon);
-        daemon_start(f);
+        daemon_restart_exited(f);
         consumer_wait_subscribed(f, 2);
         g_assert_cmpuint(last_sequence(f), ==, 5);
         inject_ok(f);
@@ -370,16 +355,15 @@ static void test_stop_while_full(Fixture *f, gconstpointer data) {
         wal_truncate(f);
         fill(f);
         inject_refused(f);
-        g_assert_cmpint(kill(f->daemon->pid, SIGTERM), ==, 0);
-        g_assert_true(test_daemon_wait_exit(f->daemon, TEST_TIMEOUT_USEC));
-        g_assert_true(WIFEXITED(f->daemon->exit_status));
-        g_assert_cmpint(WEXITSTATUS(f->daemon->exit_status), ==, 1);
-        g_assert_cmpuint(test_file_count(f->log, "writes never committed"), ==, 1);
+        g_assert_cmpint(kill(f->env.daemon->pid, SIGTERM), ==, 0);
+        g_assert_true(test_daemon_wait_exit(f->env.daemon, TEST_TIMEOUT_USEC));
+        g_assert_true(WIFEXITED(f->env.daemon->exit_status));
+        g_assert_cmpint(WEXITSTATUS(f->env.daemon->exit_status), ==, 1);
+        g_assert_cmpuint(test_file_count(f->env.log_path, "writes never committed"), ==, 1);
         g_assert_cmpint(db_int(f, "SELECT count(*) FROM events"), ==, 5);
 
         make_room(f);
-        test_daemon_free(f->daemon);
-        daemon_start(f);
+        daemon_restart_exited(f);
         consumer_wait_subscribed(f, 2);
         g_assert_cmpuint(last_sequence(f), ==, 5);
         inject_ok(f);
@@ -395,7 +379,7 @@ static char *call_subscription(Fixture *f, const char *path, const char *method)
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char *failure = NULL;
 
-        if (sd_bus_call_method(f->client, "org.ptpsync1", path, "org.ptpsync1.Subscription", method, &error, NULL,
+        if (sd_bus_call_method(f->env.client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, method, &error, NULL,
                                "") < 0)
                 failure = g_strdup_printf("%s: %s", error.name, error.message);
         sd_bus_error_free(&error);
@@ -414,7 +398,7 @@ static void test_cancel_while_full(Fixture *f, gconstpointer data) {
         g_autofree char *path = NULL, *cancel = NULL;
         const char *p;
 
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        g_assert_cmpint(sd_bus_call_method(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                            "Subscribe", &error, &reply, "sa{sv}", "/", 1, "Name", "s", "doomed"),
                         >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >, 0);
@@ -432,7 +416,7 @@ static void test_cancel_while_full(Fixture *f, gconstpointer data) {
         /* Already gone from the bus; from the store once the retry commits. */
         g_assert_cmpuint(subscription_count(f), ==, 1);
         make_room(f);
-        g_assert_true(test_bus_wait_for(f->client, one_stored_subscription, f, TEST_TIMEOUT_USEC));
+        g_assert_true(test_bus_wait_for(f->env.client, one_stored_subscription, f, TEST_TIMEOUT_USEC));
         daemon_stop_and_restart(f);
         consumer_wait_subscribed(f, 2);
         g_assert_cmpuint(subscription_count(f), ==, 1);

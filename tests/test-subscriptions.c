@@ -16,7 +16,6 @@
 
 #define LOCK "sync/ptp-status/lock-state"
 #define PTP_STATUS TEST_PREFIX "sync/ptp-status"
-#define SUBSCRIPTION SUBSCRIPTION_INTERFACE
 
 /* Holdover never runs out during a test: every injection below is one state change, one event. */
 static const char config[] = "[Thresholds]\nHoldoverTimeoutSec=3600\n";
@@ -69,8 +68,8 @@ static uint64_t counter(TestEnv *f, const char *path, const char *name) {
         uint64_t t = 0;
         uint32_t u = 0;
 
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", path, "org.freedesktop.DBus.Properties", "Get",
-                                           &error, &reply, "ss", SUBSCRIPTION, name), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+                                           &error, &reply, "ss", SUBSCRIPTION_INTERFACE, name), >=, 0);
         g_assert_cmpint(sd_bus_message_peek_type(reply, NULL, &type), >, 0);
         if (g_str_equal(type, "u")) {
                 g_assert_cmpint(sd_bus_message_read(reply, "v", "u", &u), >, 0);
@@ -180,7 +179,6 @@ static void test_reject_and_redrive(TestEnv *f, gconstpointer data) {
         TestProcess *c = test_consumer_start(f->bus, PTP_STATUS, &path, "--reject", NULL);
         guint from = 0, dead_from = 0;
         uint32_t n = 0;
-        uint64_t seq;
         int r;
 
         test_env_inject_lock_events(f, 2);
@@ -190,21 +188,11 @@ static void test_reject_and_redrive(TestEnv *f, gconstpointer data) {
         expect_dead_lettered(c, &dead_from, 2, "rejected");
         wait_counter(f, path, "DeadLettered", 2);
 
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "GetDeadLetters", &error,
-                                           &reply, "uu", 0, 0), >=, 0);
-        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
-        for (uint64_t expected = 1; expected <= 2; expected++) {
-                g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
-                g_assert_cmpint(sd_bus_message_read(reply, "t", &seq), >, 0);
-                g_assert_cmpuint(seq, ==, expected);
-                g_assert_cmpint(sd_bus_message_skip(reply, "sssxa(ssss)"), >=, 0);
-                g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
-        }
-        g_assert_cmpint(sd_bus_message_at_end(reply, false), >, 0);
+        test_assert_dead_letters(f->client, path, 2);
 
         /* Redrive: both go out again, in order, from attempt 1. */
         reply = sd_bus_message_unref(reply);
-        r = sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "Redrive", &error, &reply, NULL);
+        r = sd_bus_call_method(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Redrive", &error, &reply, NULL);
         g_assert_cmpint(r, >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "u", &n), >, 0);
         g_assert_cmpuint(n, ==, 2);
@@ -214,7 +202,7 @@ static void test_reject_and_redrive(TestEnv *f, gconstpointer data) {
         expect_dead_lettered(c, &dead_from, 2, "rejected");
 
         reply = sd_bus_message_unref(reply);
-        r = sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "PurgeDeadLetters", &error, &reply,
+        r = sd_bus_call_method(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "PurgeDeadLetters", &error, &reply,
                                NULL);
         g_assert_cmpint(r, >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "u", &n), >, 0);
@@ -231,7 +219,7 @@ static GArray *dead_letter_page(TestEnv *f, const char *path, uint32_t offset, u
         uint64_t seq;
         int r;
 
-        r = sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "GetDeadLetters", &error, &reply,
+        r = sd_bus_call_method(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "GetDeadLetters", &error, &reply,
                                "uu", offset, limit);
         if (r < 0)
                 g_error("GetDeadLetters(%u, %u): %s: %s", offset, limit, error.name, error.message);
@@ -352,7 +340,7 @@ static bool subscription_gone(void *userdata) {
         char *id = NULL;
         bool gone;
 
-        gone = sd_bus_get_property_string(g->f->client, "org.ptpsync1", g->path, SUBSCRIPTION, "Id", &error,
+        gone = sd_bus_get_property_string(g->f->client, BUS_NAME, g->path, SUBSCRIPTION_INTERFACE, "Id", &error,
                                           &id) < 0;
         free(id);
         sd_bus_error_free(&error);
@@ -377,8 +365,8 @@ static void test_owner_leaves(TestEnv *f, gconstpointer data) {
         g_assert_cmpint(sd_bus_message_read(removed->messages->pdata[0], "o", &removed_path), >, 0);
         g_assert_cmpstr(removed_path, ==, path);
         g_assert_true(test_bus_wait_for(f->client, subscription_gone, &g, TEST_TIMEOUT_USEC));
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1",
-                                                    "org.ptpsync1.Manager", "SubscriptionCount", &error, 'u',
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                    MANAGER_INTERFACE, "SubscriptionCount", &error, 'u',
                                                     &count), >=, 0);
         g_assert_cmpuint(count, ==, 0);
         test_process_free(c);
@@ -389,7 +377,7 @@ static char *owner_of(TestEnv *f, const char *path) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char *owner = NULL;
 
-        g_assert_cmpint(sd_bus_get_property_string(f->client, "org.ptpsync1", path, SUBSCRIPTION, "Owner", &error,
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Owner", &error,
                                                    &owner), >=, 0);
         return owner;
 }
@@ -563,12 +551,12 @@ static void test_list_and_cancel(TestEnv *f, gconstpointer data) {
         ObjectGone g = { f, NULL };
         const char *listed;
 
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                            "ListSubscriptions", &error, &reply, NULL), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "ao", 1, &listed), >, 0);
         g_assert_cmpstr(listed, ==, path);
 
-        g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "Cancel", &error, NULL,
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "Cancel", &error, NULL,
                                            NULL), >=, 0);
         g.path = path;
         g_assert_true(subscription_gone(&g));
@@ -599,8 +587,8 @@ static void test_bad_options(TestEnv *f, gconstpointer data) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
                 g_autofree char *name = g_strconcat("org.ptpsync1.Error.", cases[i].error, NULL);
 
-                g_assert_cmpint(sd_bus_message_new_method_call(f->client, &m, "org.ptpsync1", "/org/ptpsync1",
-                                                               "org.ptpsync1.Manager", "Subscribe"), >=, 0);
+                g_assert_cmpint(sd_bus_message_new_method_call(f->client, &m, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                               MANAGER_INTERFACE, "Subscribe"), >=, 0);
                 g_assert_cmpint(sd_bus_message_append(m, "s", cases[i].address), >=, 0);
                 if (cases[i].type[0] == 'u')
                         g_assert_cmpint(sd_bus_message_append(m, "a{sv}", 1, cases[i].key, "u",
@@ -615,8 +603,8 @@ static void test_bad_options(TestEnv *f, gconstpointer data) {
                 sd_bus_error_free(&error);
         }
         /* Nothing was created, and the daemon still answers. */
-        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", "/org/ptpsync1",
-                                                    "org.ptpsync1.Manager", "SubscriptionCount", &error, 'u',
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                    MANAGER_INTERFACE, "SubscriptionCount", &error, 'u',
                                                     &count), >=, 0);
         g_assert_cmpuint(count, ==, 0);
 }
@@ -686,7 +674,7 @@ static void test_connection_and_total_quota(void) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 sd_bus_error error = SD_BUS_ERROR_NULL;
 
-                if (sd_bus_call_method(root, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "Subscribe",
+                if (sd_bus_call_method(root, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe",
                                        &error, &reply, "sa{sv}", PTP_STATUS, 0) >= 0) {
                         made++;
                         continue;
