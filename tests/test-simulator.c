@@ -354,7 +354,7 @@ static void test_bad_inject(Fixture *f, gconstpointer data) {
         {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
 
-                g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Simulator",
+                g_assert_cmpint(sd_bus_call_method(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE,
                                                    "Inject", &error, NULL, "sssx", LOCK, "ens1f0", "locked", INT64_MIN),
                                 <, 0);
                 g_assert_cmpstr(error.name, ==, invalid);
