@@ -40,6 +40,36 @@ static uint32_t subscription_u(TestEnv *f, const char *path, const char *name) {
         return v;
 }
 
+static uint64_t subscription_t(TestEnv *f, const char *path, const char *name) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t v = 0;
+
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, "org.ptpsync1", path, SUBSCRIPTION, name, &error, 't',
+                                                    &v), >=, 0);
+        return v;
+}
+
+typedef struct CounterWait {
+        TestEnv *env;
+        const char *path, *name;
+        uint64_t want;
+} CounterWait;
+
+static bool counter_reached(void *userdata) {
+        CounterWait *w = userdata;
+
+        return subscription_t(w->env, w->path, w->name) == w->want;
+}
+
+/* Waits until the subscription's counter property name is want. */
+static void wait_counter(TestEnv *f, const char *path, const char *name, uint64_t want) {
+        CounterWait w = { f, path, name, want };
+
+        if (!test_bus_wait_for(f->client, counter_reached, &w, TEST_TIMEOUT_USEC))
+                g_error("%s of %s is %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT, name, path,
+                        subscription_t(f, path, name), want);
+}
+
 /* The n-th "subscribed" line of a consumer (it says so again after each restart). */
 static char *wait_subscribed(TestProcess *c, guint n) {
         guint from = 0;
@@ -135,6 +165,35 @@ static void test_dead_letters_survive(TestEnv *f, gconstpointer data) {
         }
         g_assert_cmpint(sd_bus_message_at_end(reply, false), >, 0);
         sd_bus_error_free(&error);
+}
+
+/* Delivered and DeadLettered go on from where they were, after a SIGKILL, as the dead letters do. */
+static void test_counters_survive(TestEnv *f, gconstpointer data) {
+        g_autofree char *path = NULL;
+        TestProcess *c = test_consumer_start(f->bus, "/", &path, "--name=counted", NULL);
+        guint from = 0;
+
+        test_env_inject_lock_events(f, 2);
+        wait_counter(f, path, "Delivered", 2);
+        test_process_free(c);
+        c = test_consumer_start(f->bus, "/", NULL, "--name=counted", "--reject", NULL);
+        test_env_inject_lock_events(f, 1);
+        g_assert_nonnull(test_process_wait_line(c, "dead-lettered 3 ", &from, TEST_TIMEOUT_USEC));
+        test_process_free(c);
+
+        test_env_daemon_crash_and_restart(f);
+        g_assert_cmpuint(subscription_t(f, path, "Delivered"), ==, 2);
+        g_assert_cmpuint(subscription_t(f, path, "DeadLettered"), ==, 1);
+
+        /* And they count on. */
+        c = test_consumer_start(f->bus, "/", NULL, "--name=counted", NULL);
+        test_env_inject_lock_events(f, 1);
+        wait_counter(f, path, "Delivered", 3);
+        test_process_free(c);
+        test_env_inject_lock_events(f, 1); /* committed behind the counters: they are in the store */
+        test_env_daemon_crash_and_restart(f);
+        g_assert_cmpuint(subscription_t(f, path, "Delivered"), ==, 3);
+        g_assert_cmpuint(subscription_t(f, path, "DeadLettered"), ==, 1);
 }
 
 /*
@@ -241,6 +300,7 @@ int main(int argc, char *argv[]) {
         ADD("restart-redelivers", test_restart_redelivers);
         ADD("non-durable-ends", test_non_durable_ends);
         ADD("dead-letters-survive", test_dead_letters_survive);
+        ADD("counters-survive", test_counters_survive);
         ADD("crash-loop", test_crash_loop);
 #undef ADD
         g_test_add_func("/durability/store-errors", test_store_errors);

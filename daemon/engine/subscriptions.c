@@ -392,6 +392,9 @@ static int restore_subscription(const StoredSubscription *stored, void *userdata
         if (k < 0)
                 return log_error_errno(k, "Subscription %s in the store is damaged: %m", stored->id);
         s->stored_cursor = stored->cursor;
+        s->stored_counters = stored->counters;
+        queue_restore_counters(s->queue, stored->counters.delivered, stored->counters.retried,
+                               stored->counters.dead_lettered);
         s->in_store = true;
         k = subscriptions_add(x->registry, s);
         if (k < 0) {

@@ -152,3 +152,5 @@ uint64_t queue_first_seq(const Queue *q);
  * but neither counted nor reported again: that happened before the restart.
  */
 void queue_restore_dead_letter(Queue *q, Event *e, DeadLetterReason reason);
+/* At start-up: Delivered, Retried and DeadLettered as they stood before the restart. */
+void queue_restore_counters(Queue *q, uint64_t delivered, uint64_t retried, uint64_t dead_lettered);

@@ -78,6 +78,8 @@ char *store_op_describe(const StoreOp *op) {
                                        op->id, op->number);
         case STORE_OP_PRUNE_EVENTS:
                 return g_strdup_printf("pruning events up to %" G_GUINT64_FORMAT, op->number);
+        case STORE_OP_SET_COUNTERS:
+                return g_strdup_printf("saving the counters of subscription %s", op->id);
         default:
                 assert(!"unknown store operation");
                 return NULL;

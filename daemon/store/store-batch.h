@@ -28,8 +28,16 @@ typedef enum StoreOpKind {
         STORE_OP_DELETE_DEAD_LETTERS,
         STORE_OP_TRIM_DEAD_LETTERS,
         STORE_OP_PRUNE_EVENTS,
+        STORE_OP_SET_COUNTERS,
         _STORE_OP_KIND_MAX,
 } StoreOpKind;
+
+/* What a durable subscription has counted, kept so that a restart does not start it from 0 again. */
+typedef struct StoreCounters {
+        uint64_t delivered;
+        uint64_t retried;
+        uint64_t dead_lettered;
+} StoreCounters;
 
 /* One write; which fields mean something depends on the kind. Owns what it points to. */
 typedef struct StoreOp {
@@ -38,6 +46,7 @@ typedef struct StoreOp {
         uint64_t number; /* a seq, a cursor, how many to keep */
         Event *event;    /* ADD_EVENT */
         DeadLetterReason reason;
+        StoreCounters counters;      /* SET_COUNTERS */
         uid_t uid;                   /* SAVE_SUBSCRIPTION */
         char *address;               /* SAVE_SUBSCRIPTION */
         SubscriptionOptions options; /* SAVE_SUBSCRIPTION */

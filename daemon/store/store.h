@@ -11,9 +11,10 @@
  * Writes gather in a batch that the caller commits once per batch of loop work
  * (store_commit), so that durability costs one commit per batch, not one per
  * event or ack; a batch that fails to commit is kept whole, for the next
- * attempt. The schema is versioned (PRAGMA user_version): a database of a
- * newer version is refused rather than misread, and a corrupt or unwritable
- * one is a clear error at start-up.
+ * attempt. The schema is versioned (PRAGMA user_version): an older one is
+ * migrated, step by step, in one transaction; a database of a newer version
+ * is refused rather than misread, and a corrupt or unwritable one is a clear
+ * error at start-up.
  */
 #pragma once
 
@@ -24,9 +25,10 @@
 #include "model/event.h"
 #include "model/queue.h"
 #include "model/subscription-options.h"
+#include "store/store-batch.h"
 
 #define STORE_FILE_NAME "ptpsync.db"
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct Store Store;
 
@@ -56,6 +58,8 @@ void store_delete_subscription(Store *s, const char *id);
 void store_set_cursor(Store *s, const char *id, uint64_t cursor);
 /* Moves it anywhere: back, when dead letters are queued again. */
 void store_reset_cursor(Store *s, const char *id, uint64_t cursor);
+/* Delivered, Retried and DeadLettered as they stand now. */
+void store_set_counters(Store *s, const char *id, const StoreCounters *c);
 void store_add_dead_letter(Store *s, const char *id, uint64_t seq, DeadLetterReason reason);
 void store_delete_dead_letter(Store *s, const char *id, uint64_t seq);
 void store_delete_dead_letters(Store *s, const char *id);
@@ -92,6 +96,7 @@ typedef struct StoredSubscription {
         char *address;
         SubscriptionOptions options;
         uint64_t cursor;
+        StoreCounters counters;
 } StoredSubscription;
 
 /* Calls f for every durable subscription; stops at the first negative return. */
