@@ -196,6 +196,36 @@ static void test_counters_survive(TestEnv *f, gconstpointer data) {
         g_assert_cmpuint(subscription_t(f, path, "DeadLettered"), ==, 1);
 }
 
+/* The attempt number of the next event line of c, whose seq must be seq. */
+static uint32_t next_attempt(TestProcess *c, guint *from, uint64_t seq) {
+        const char *line = test_process_wait_line(c, "event ", from, TEST_TIMEOUT_USEC);
+        g_auto(GStrv) w = NULL;
+
+        if (!line)
+                g_error("no delivery after line %u", *from);
+        w = g_strsplit(line, " ", 4);
+        g_assert_cmpuint(g_ascii_strtoull(w[1], NULL, 10), ==, seq);
+        return (uint32_t) g_ascii_strtoull(w[2], NULL, 10);
+}
+
+/* A redelivery after a SIGKILL is attempt 2, 3, ...: attempt tells it from a first delivery. */
+static void test_attempt_survives(TestEnv *f, gconstpointer data) {
+        TestProcess *c = test_consumer_start(f->bus, "/", NULL, "--name=tried", "--resubscribe", "--ignore",
+                                             "--ack-timeout=3600000000", NULL);
+        guint from = 0;
+
+        test_env_inject_lock_events(f, 1);
+        g_assert_cmpuint(next_attempt(c, &from, 1), ==, 1);
+        test_env_inject_lock_events(f, 1); /* committed behind attempt 1 of event 1 */
+        for (uint32_t attempt = 2; attempt <= 3; attempt++) {
+                test_env_daemon_crash_and_restart(f);
+                g_free(wait_subscribed(c, attempt));
+                g_assert_cmpuint(next_attempt(c, &from, 1), ==, attempt);
+                test_env_inject_lock_events(f, 1);
+        }
+        test_process_free(c);
+}
+
 /*
  * The crash loop. A durable, ordered consumer acks everything while events
  * are injected and the daemon is SIGKILLed again and again, at moments varied
@@ -301,6 +331,7 @@ int main(int argc, char *argv[]) {
         ADD("non-durable-ends", test_non_durable_ends);
         ADD("dead-letters-survive", test_dead_letters_survive);
         ADD("counters-survive", test_counters_survive);
+        ADD("attempt-survives", test_attempt_survives);
         ADD("crash-loop", test_crash_loop);
 #undef ADD
         g_test_add_func("/durability/store-errors", test_store_errors);

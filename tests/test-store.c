@@ -1254,6 +1254,56 @@ static void test_counters(void) {
         g_assert_cmpuint(got->counters.dead_lettered, ==, 6);
 }
 
+static int collect_attempt(uint64_t seq, uint32_t attempt, void *userdata) {
+        g_string_append_printf(userdata, "%s%" G_GUINT64_FORMAT "=%" PRIu32, ((GString *) userdata)->len ? " " : "",
+                               seq, attempt);
+        return 0;
+}
+
+/* "seq=attempt ..." of a subscription, as loaded. */
+static char *load_attempts(Store *s, const char *id) {
+        GString *got = g_string_new(NULL);
+
+        g_assert_cmpint(store_commit(s), ==, 0);
+        g_assert_cmpint(store_load_attempts(s, id, collect_attempt, got), ==, 0);
+        return g_string_free(got, false);
+}
+
+/* Attempt numbers: the last one per event kept; forgotten past the cursor and for a dead letter. */
+static void test_attempts(void) {
+        _cleanup_tmpdir_ char *dir = make_tmpdir();
+        g_autoptr(GPtrArray) events = make_events();
+        _cleanup_(store_freep) Store *s = open_store(dir);
+        SubscriptionOptions o;
+        char *got;
+
+        options_named(&o, "tried");
+        add_events(s, events);
+        store_save_subscription(s, "sub-t", 1000, NODE_ADDRESS "sync/ptp-status", &o, 0);
+        subscription_options_done(&o);
+        for (uint64_t seq = 1; seq <= 4; seq++)
+                store_set_attempt(s, "sub-t", seq, 1);
+        store_set_attempt(s, "sub-t", 2, 2);
+        store_set_attempt(s, "sub-t", 3, 5);
+        s = reopen_store(s, dir);
+        got = load_attempts(s, "sub-t");
+        g_assert_cmpstr(got, ==, "1=1 2=2 3=5 4=1");
+        g_free(got);
+
+        store_set_cursor(s, "sub-t", 2);
+        store_add_dead_letter(s, "sub-t", 3, DEAD_LETTER_RETRIES_EXHAUSTED);
+        s = reopen_store(s, dir);
+        got = load_attempts(s, "sub-t");
+        g_assert_cmpstr(got, ==, "4=1");
+        g_free(got);
+
+        /* They go with their subscription. */
+        store_delete_subscription(s, "sub-t");
+        got = load_attempts(s, "sub-t");
+        g_assert_cmpstr(got, ==, "");
+        g_free(got);
+}
+
 /* Schema version 1 as ptpsyncd wrote it, with one durable subscription and a dead letter of it. */
 static const char schema_v1_store[] =
         "CREATE TABLE events ("
@@ -1318,6 +1368,12 @@ static void test_migrate_v1(void) {
         g_assert_nonnull(got);
         g_assert_cmpuint(got->counters.delivered, ==, 8);
         g_assert_cmpuint(got->counters.dead_lettered, ==, 1);
+        store_set_attempt(s, "sub-old", 5, 2);
+        {
+                g_autofree char *attempts = load_attempts(s, "sub-old");
+
+                g_assert_cmpstr(attempts, ==, "5=2");
+        }
 }
 
 int main(int argc, char *argv[]) {
@@ -1341,5 +1397,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/store/last-seq-error", test_last_seq_error);
         g_test_add_func("/store/counters", test_counters);
         g_test_add_func("/store/migrate-v1", test_migrate_v1);
+        g_test_add_func("/store/attempts", test_attempts);
         return g_test_run();
 }

@@ -412,6 +412,14 @@ static int restore_subscription(const StoredSubscription *stored, void *userdata
         return store_load_dead_letters(x->store, s->id, restore_dead_letter, (void *[]) { x, s });
 }
 
+/* Sent before the restart: the next send goes on counting from there. */
+static int restore_attempt(uint64_t seq, uint32_t attempt, void *userdata) {
+        Subscription *s = userdata;
+
+        queue_restore_attempt(s->queue, seq, attempt);
+        return 0;
+}
+
 /* Matched once per distinct address, not per subscription: the work is events × addresses + what is queued. */
 static int restore_event(Event *e, void *userdata) {
         Restore *x = userdata;
@@ -454,6 +462,9 @@ int subscriptions_restore(Subscriptions *r, Store *store) {
         for (guint i = 0; k >= 0 && i < x.restored->len; i++) {
                 Subscription *s = x.restored->pdata[i];
 
+                k = store_load_attempts(store, s->id, restore_attempt, s);
+                if (k < 0)
+                        break;
                 log_info("Subscription %s restored, detached, with %u events waiting.", s->id,
                          queue_counters(s->queue)->pending);
                 subscription_queue_changed(s);

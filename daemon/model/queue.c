@@ -539,3 +539,10 @@ void queue_restore_counters(Queue *q, uint64_t delivered, uint64_t retried, uint
         q->counters.retried = retried;
         q->counters.dead_lettered = dead_lettered;
 }
+
+void queue_restore_attempt(Queue *q, uint64_t seq, uint32_t attempt) {
+        Entry *x = g_tree_lookup(q->pending, &seq);
+
+        if (x)
+                x->pub.attempt = attempt;
+}

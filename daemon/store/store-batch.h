@@ -29,6 +29,7 @@ typedef enum StoreOpKind {
         STORE_OP_TRIM_DEAD_LETTERS,
         STORE_OP_PRUNE_EVENTS,
         STORE_OP_SET_COUNTERS,
+        STORE_OP_SET_ATTEMPT,
         _STORE_OP_KIND_MAX,
 } StoreOpKind;
 
@@ -47,6 +48,7 @@ typedef struct StoreOp {
         Event *event;    /* ADD_EVENT */
         DeadLetterReason reason;
         StoreCounters counters;      /* SET_COUNTERS */
+        uint32_t attempt;            /* SET_ATTEMPT */
         uid_t uid;                   /* SAVE_SUBSCRIPTION */
         char *address;               /* SAVE_SUBSCRIPTION */
         SubscriptionOptions options; /* SAVE_SUBSCRIPTION */

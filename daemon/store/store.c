@@ -32,6 +32,9 @@ typedef enum Statement {
         STMT_DELETE_DEAD_LETTERS,
         STMT_PRUNE_EVENTS,
         STMT_SET_COUNTERS,
+        STMT_SET_ATTEMPT,
+        STMT_FORGET_ATTEMPTS,
+        STMT_FORGET_ATTEMPT,
         _STMT_MAX,
 } Statement;
 
@@ -58,6 +61,9 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_DELETE_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE subscription = ?1",
         [STMT_PRUNE_EVENTS] = "DELETE FROM events WHERE seq <= ?1 AND seq NOT IN (SELECT seq FROM dead_letters)",
         [STMT_SET_COUNTERS] = "UPDATE subscriptions SET delivered = ?2, retried = ?3, dead_lettered = ?4 WHERE id = ?1",
+        [STMT_SET_ATTEMPT] = "INSERT OR REPLACE INTO attempts (subscription, seq, attempt) VALUES (?1, ?2, ?3)",
+        [STMT_FORGET_ATTEMPTS] = "DELETE FROM attempts WHERE subscription = ?1 AND seq <= ?2",
+        [STMT_FORGET_ATTEMPT] = "DELETE FROM attempts WHERE subscription = ?1 AND seq = ?2",
 };
 
 /* Version 1. A later version adds a migration step from the one before; none is ever edited. */
@@ -90,8 +96,15 @@ static const char schema_v2[] =
         "ALTER TABLE subscriptions ADD COLUMN dead_lettered INTEGER NOT NULL DEFAULT 0;"
         "PRAGMA user_version = 2;";
 
+/* Version 3: the attempt number of each event sent (version 2 started every redelivery at attempt 1). */
+static const char schema_v3[] =
+        "CREATE TABLE attempts ("
+        "  subscription TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,"
+        "  seq INTEGER NOT NULL, attempt INTEGER NOT NULL, PRIMARY KEY (subscription, seq)) STRICT, WITHOUT ROWID;"
+        "PRAGMA user_version = 3;";
+
 /* migrations[v - 1] brings version v - 1 to v; version 0 is an empty file. */
-static const char *const migrations[] = { schema_v1, schema_v2 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 struct Store {
@@ -211,16 +224,27 @@ static int apply(Store *s, const StoreOp *op) {
                 return apply_save_subscription(s, op);
         case STORE_OP_DELETE_SUBSCRIPTION:
                 return apply_id_number(s, STMT_DELETE_SUBSCRIPTION, op);
-        case STORE_OP_SET_CURSOR:
-                return apply_id_number(s, STMT_SET_CURSOR, op);
+        case STORE_OP_SET_CURSOR: {
+                int r = apply_id_number(s, STMT_SET_CURSOR, op);
+
+                /* Everything up to the cursor is done with: its attempts are never asked for again. */
+                return r == SQLITE_DONE ? apply_id_number(s, STMT_FORGET_ATTEMPTS, op) : r;
+        }
         case STORE_OP_RESET_CURSOR:
                 return apply_id_number(s, STMT_RESET_CURSOR, op);
         case STORE_OP_ADD_DEAD_LETTER: {
                 sqlite3_stmt *st = statement(s, STMT_ADD_DEAD_LETTER);
+                int r;
 
                 sqlite3_bind_text(st, 3, dead_letter_reason_to_string(op->reason), -1, SQLITE_STATIC);
-                return apply_id_number(s, STMT_ADD_DEAD_LETTER, op);
+                r = apply_id_number(s, STMT_ADD_DEAD_LETTER, op);
+                /* Redriven, it starts again from attempt 1. */
+                return r == SQLITE_DONE ? apply_id_number(s, STMT_FORGET_ATTEMPT, op) : r;
         }
+        case STORE_OP_SET_ATTEMPT:
+                sqlite3_bind_int64(statement(s, STMT_SET_ATTEMPT), 3, op->attempt);
+                return apply_id_number(s, STMT_SET_ATTEMPT, op);
+
         case STORE_OP_DELETE_DEAD_LETTER:
                 return apply_id_number(s, STMT_DELETE_DEAD_LETTER, op);
         case STORE_OP_DELETE_DEAD_LETTERS:
@@ -508,6 +532,11 @@ void store_reset_cursor(Store *s, const char *id, uint64_t cursor) {
         add_id_number(s, STORE_OP_RESET_CURSOR, id, cursor);
 }
 
+void store_set_attempt(Store *s, const char *id, uint64_t seq, uint32_t attempt) {
+        store_batch_add(s->batch, (StoreOp) {
+                .kind = STORE_OP_SET_ATTEMPT, .id = g_strdup(id), .number = seq, .attempt = attempt });
+}
+
 void store_set_counters(Store *s, const char *id, const StoreCounters *c) {
         store_batch_add(s->batch, (StoreOp) { .kind = STORE_OP_SET_COUNTERS, .id = g_strdup(id), .counters = *c });
 }
@@ -667,6 +696,30 @@ int store_load_dead_letters(Store *s, const char *id, int (*f)(Event *e, DeadLet
         sqlite3_bind_text(reasons, 1, id, -1, SQLITE_STATIC);
         l.reasons = reasons;
         return load_events(s, rows, dead_letter_loaded, &l);
+}
+
+int store_load_attempts(Store *s, const char *id, int (*f)(uint64_t seq, uint32_t attempt, void *userdata),
+                        void *userdata) {
+        _cleanup_finalize_ sqlite3_stmt *rows = NULL;
+        int r;
+
+        r = prepare(s, "SELECT seq, attempt FROM attempts WHERE subscription = ?1 ORDER BY seq", &rows);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(rows, 1, id, -1, SQLITE_STATIC);
+        while ((r = sqlite3_step(rows)) == SQLITE_ROW) {
+                int64_t seq = sqlite3_column_int64(rows, 0), attempt = sqlite3_column_int64(rows, 1);
+
+                if (seq < 0 || attempt < 0 || attempt > UINT32_MAX)
+                        return log_error_errno(EBADMSG, "%s: subscription %s is damaged: attempt %" PRIi64
+                                               " of event %" PRIi64 " is out of range", s->path, id, attempt, seq);
+                r = f((uint64_t) seq, (uint32_t) attempt, userdata);
+                if (r < 0)
+                        return r;
+        }
+        if (r != SQLITE_DONE)
+                return log_error_errno(errno_of(r), "%s: %s", s->path, sqlite3_errmsg(s->db));
+        return 0;
 }
 
 /* The id and address point into the row; only the options are owned. */

@@ -28,7 +28,7 @@
 #include "store/store-batch.h"
 
 #define STORE_FILE_NAME "ptpsync.db"
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct Store Store;
 
@@ -58,6 +58,11 @@ void store_delete_subscription(Store *s, const char *id);
 void store_set_cursor(Store *s, const char *id, uint64_t cursor);
 /* Moves it anywhere: back, when dead letters are queued again. */
 void store_reset_cursor(Store *s, const char *id, uint64_t cursor);
+/*
+ * The attempt number of seq's latest send, so that a restart goes on counting (and Retry holds)
+ * rather than sending attempt 1 again. Forgotten once the cursor passes seq or seq is a dead letter.
+ */
+void store_set_attempt(Store *s, const char *id, uint64_t seq, uint32_t attempt);
 /* Delivered, Retried and DeadLettered as they stand now. */
 void store_set_counters(Store *s, const char *id, const StoreCounters *c);
 void store_add_dead_letter(Store *s, const char *id, uint64_t seq, DeadLetterReason reason);
@@ -103,6 +108,9 @@ typedef struct StoredSubscription {
 int store_load_subscriptions(Store *s, int (*f)(const StoredSubscription *sub, void *userdata), void *userdata);
 /* Calls f for every event with seq > after, in seq order. */
 int store_load_events(Store *s, uint64_t after, int (*f)(Event *e, void *userdata), void *userdata);
+/* Calls f for every attempt number kept for a subscription's events, in seq order. */
+int store_load_attempts(Store *s, const char *id, int (*f)(uint64_t seq, uint32_t attempt, void *userdata),
+                        void *userdata);
 /* Calls f for every dead letter of a subscription, in seq order. */
 int store_load_dead_letters(Store *s, const char *id, int (*f)(Event *e, DeadLetterReason reason, void *userdata),
                             void *userdata);
