@@ -226,6 +226,74 @@ static void test_attempt_survives(TestEnv *f, gconstpointer data) {
         test_process_free(c);
 }
 
+/* The first line of a consumer subscribing by name with args; the process is freed. */
+static char *subscribe_line(TestEnv *f, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static char *subscribe_line(TestEnv *f, const char *first, ...) {
+        const char *a[8] = { first };
+        TestProcess *c = NULL;
+        char *line;
+        va_list ap;
+        size_t n = 1;
+
+        va_start(ap, first);
+        while (n < G_N_ELEMENTS(a) - 1 && (a[n] = va_arg(ap, const char *)))
+                n++;
+        va_end(ap);
+        g_assert_null(a[n]);
+        line = test_consumer_first_line(f->bus, NULL, "/", &c, a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL);
+        test_process_free(c);
+        return line;
+}
+
+static void assert_refused_option(const char *line, const char *key, const char *has, const char *asked) {
+        g_autofree char *want = g_strdup_printf("error org.ptpsync1.Error.InvalidOption Option \"%s\": durable "
+                                                "subscription \"policy\" has %s, not %s; ", key, has, asked);
+
+        if (!g_str_has_prefix(line, want))
+                g_error("expected a refusal starting \"%s\", got: %s", want, line);
+}
+
+/*
+ * A durable Name again with an option that differs is refused, naming the option, before and after
+ * a restart; the same value, or the option left out, re-attaches; the policy stays as it was.
+ */
+static void test_options_differ(TestEnv *f, gconstpointer data) {
+        g_autofree char *path = NULL;
+        TestProcess *c = test_consumer_start(f->bus, "/", &path, "--name=policy", "--retry=5",
+                                             "--backoff-delay=PT0.2S", "--metadata=k=v", NULL);
+        char *line;
+
+        test_process_free(c);
+        for (int life = 0; life < 2; life++) {
+                line = subscribe_line(f, "--name=policy", "--retry=2", NULL);
+                assert_refused_option(line, "Retry", "5", "2");
+                g_free(line);
+                line = subscribe_line(f, "--name=policy", "--unordered", NULL);
+                assert_refused_option(line, "Ordered", "true", "false");
+                g_free(line);
+                line = subscribe_line(f, "--name=policy", "--metadata=k=w", NULL);
+                assert_refused_option(line, "Metadata", "\"k\"=\"v\"", "\"k\"=\"w\"");
+                g_free(line);
+                line = subscribe_line(f, "--name=policy", "--metadata=a=b", NULL);
+                assert_refused_option(line, "Metadata", "no \"a\"", "\"a\"=\"b\"");
+                g_free(line);
+                g_assert_cmpuint(subscription_u(f, path, "Retry"), ==, 5);
+
+                /* The same values, however written, or none: the same subscription. */
+                line = subscribe_line(f, "--name=policy", "--retry=5", "--backoff-delay=PT0.200S", "--metadata=k=v",
+                                      NULL);
+                g_assert_true(g_str_has_prefix(line, "subscribed "));
+                g_assert_nonnull(strstr(line, path));
+                g_free(line);
+                line = subscribe_line(f, "--name=policy", NULL);
+                g_assert_true(g_str_has_prefix(line, "subscribed "));
+                g_free(line);
+                g_assert_cmpuint(subscription_u(f, path, "Retry"), ==, 5);
+                test_env_daemon_crash_and_restart(f);
+        }
+}
+
 /*
  * The crash loop. A durable, ordered consumer acks everything while events
  * are injected and the daemon is SIGKILLed again and again, at moments varied
@@ -332,6 +400,7 @@ int main(int argc, char *argv[]) {
         ADD("dead-letters-survive", test_dead_letters_survive);
         ADD("counters-survive", test_counters_survive);
         ADD("attempt-survives", test_attempt_survives);
+        ADD("options-differ", test_options_differ);
         ADD("crash-loop", test_crash_loop);
 #undef ADD
         g_test_add_func("/durability/store-errors", test_store_errors);

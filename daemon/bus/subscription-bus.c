@@ -424,16 +424,31 @@ void subscription_bus_emit_owner_changed(Subscription *s) {
 
 /* --- Manager.Subscribe and ListSubscriptions -------------------------------------------------- */
 
-/* The same uid and Name again: the same subscription, if it is free to take. */
+/*
+ * The same uid and Name again: the same subscription, if it is free to take. An option given must be
+ * what the subscription has: never silently kept, nor changed under events already queued by it.
+ */
 static int resubscribe(Manager *m, Subscription *s, sd_bus_message *message, const char *address,
-                       sd_bus_error *error) {
+                       const SubscriptionOptions *options, uint32_t given, sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(message);
+        SubscriptionOption k;
         int r;
 
         if (!streq(s->address, address))
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_OPTION,
                                          "Option \"Name\": %s is already subscribed to %s; cancel it to "
                                          "subscribe to another address", QUOTE(s->options.name), s->address);
+        k = subscription_options_differ(&s->options, options, given);
+        if (k >= 0) {
+                g_autofree char *has = NULL, *asked = NULL;
+
+                subscription_options_format_difference(&s->options, options, k, &has, &asked);
+
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_OPTION,
+                                         "Option \"%s\": durable subscription %s has %s, not %s; leave the "
+                                         "option out to keep it, or cancel the subscription to change it",
+                                         subscription_option_to_string(k), QUOTE(s->options.name), has, asked);
+        }
         if (s->owner && !streq(s->owner, sender))
                 return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
                                          "Subscription %s is attached to %s, which is still on the bus",
@@ -459,6 +474,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         Subscription *existing, *added;
         const QuotaUserConfig *group;
         const char *why;
+        uint32_t given = 0;
         unsigned bound;
         uid_t uid;
         int r;
@@ -472,7 +488,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RESOURCE,
                                          "No O-RAN resource matches %s; this node's resources are under "
                                          "/cluster/node/%s/", address, m->node_name);
-        r = subscription_options_bus_parse(&options, message, error);
+        r = subscription_options_bus_parse_given(&options, message, &given, error);
         if (r < 0)
                 return r;
         r = bus_authorize_caller(m, message, AUTH_SUBSCRIBE, &uid, error);
@@ -491,7 +507,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         if (!isempty(options.name)) {
                 existing = subscriptions_find_durable(m->subscriptions, uid, options.name);
                 if (existing)
-                        return resubscribe(m, existing, message, address, error);
+                        return resubscribe(m, existing, message, address, &options, given, error);
                 /* Durable means committed, and nothing commits now: refused rather than left waiting. */
                 if (manager_store_failing(m, &why))
                         return sd_bus_error_setf(error, BUS_ERROR_STORE_FAILED,
