@@ -155,12 +155,17 @@ static void test_dead_letters_survive(TestEnv *f, gconstpointer data) {
         /* Back before its owner is: detached, with both dead letters. */
         g_assert_cmpint(sd_bus_call_method(f->client, "org.ptpsync1", path, SUBSCRIPTION, "GetDeadLetters", &error,
                                            &reply, "uu", 0, 0), >=, 0);
-        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss)s)"), >, 0);
         for (uint64_t expected = 1; expected <= 2; expected++) {
-                g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
+                const char *reason;
+
+                g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)s"), >, 0);
                 g_assert_cmpint(sd_bus_message_read(reply, "t", &seq), >, 0);
                 g_assert_cmpuint(seq, ==, expected);
                 g_assert_cmpint(sd_bus_message_skip(reply, "sssxa(ssss)"), >=, 0);
+                /* The reason, from the store. */
+                g_assert_cmpint(sd_bus_message_read(reply, "s", &reason), >, 0);
+                g_assert_cmpstr(reason, ==, "rejected");
                 g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
         }
         g_assert_cmpint(sd_bus_message_at_end(reply, false), >, 0);

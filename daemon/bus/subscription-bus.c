@@ -118,7 +118,8 @@ static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *
  * DEAD_LETTERS_PAGE_MAX: that many). Pages keep a reply far below the bus's
  * message size limit and the event loop free between them. Positions, not
  * seqs: dead letters added, discarded or redriven between pages shift them,
- * so a client pages through and deduplicates by seq.
+ * so a client pages through and deduplicates by seq. Each is the event's fields
+ * and its reason (dead_letter_reason_to_string()).
  */
 #define DEAD_LETTERS_PAGE_MAX 1000U
 
@@ -139,13 +140,21 @@ static int method_get_dead_letters(sd_bus_message *message, void *userdata, sd_b
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', EVENT_SIGNATURE);
+        r = sd_bus_message_open_container(reply, 'a', DEAD_LETTER_SIGNATURE);
         if (r < 0)
                 return r;
         letters = queue_dead_letters(s->queue);
         /* A GPtrArray: starting at offset costs nothing; offset + limit cannot overflow a guint64. */
         for (guint64 i = offset; i < letters->len && i < (guint64) offset + limit; i++) {
-                r = event_bus_append(reply, ((const DeadLetter *) letters->pdata[i])->event);
+                const DeadLetter *d = letters->pdata[i];
+
+                r = sd_bus_message_open_container(reply, 'r', DEAD_LETTER_SIGNATURE_FIELDS);
+                if (r >= 0)
+                        r = event_bus_append_fields(reply, d->event);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", dead_letter_reason_to_string(d->reason));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
                 if (r < 0)
                         return r;
         }
@@ -300,7 +309,7 @@ static const sd_bus_vtable subscription_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_cancel,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetDeadLetters", SD_BUS_ARGS("u", offset, "u", limit), SD_BUS_RESULT("a" EVENT_SIGNATURE, events),
+        SD_BUS_METHOD_WITH_ARGS("GetDeadLetters", SD_BUS_ARGS("u", offset, "u", limit), SD_BUS_RESULT("a" DEAD_LETTER_SIGNATURE, dead_letters),
                                 method_get_dead_letters, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Redrive", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", count), method_redrive,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
