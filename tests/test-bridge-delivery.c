@@ -950,6 +950,38 @@ static void test_restarts(Fixture *f, gconstpointer data) {
  * SIGKILLed: once the daemon is back and the consumer answers 204, it is
  * delivered (again: at least once), and then the next, in order.
  */
+/*
+ * A restart with another [Delivery] policy: each REST subscription is re-attached with the policy it
+ * was made with (the daemon would refuse another for the same name), not lost; new ones get the new.
+ */
+static void test_restart_new_policy(Fixture *f, gconstpointer data) {
+        TestEndpoint *c = test_endpoint_start(), *d = test_endpoint_start();
+        g_autofree char *id = NULL, *path = NULL, *again = NULL, *id2 = NULL, *path2 = NULL;
+        TestBridge *old;
+
+        start_bridge(f, "[Delivery]\nRetry=5\n");
+        id = subscribe(f, V2, c);
+        path = daemon_path(f, id);
+        g_assert_nonnull(path);
+        g_assert_cmpuint(u_property(f->client, path, "Retry"), ==, 5);
+
+        test_bridge_kill(f->bridge);
+        old = f->bridge;
+        f->bridge = test_bridge_start(f->bus, "[Delivery]\nRetry=7\n");
+        test_bridge_free(old);
+        assert_kept(f, V2, id, true);
+        again = daemon_path(f, id);
+        g_assert_cmpstr(again, ==, path);
+        g_assert_cmpuint(u_property(f->client, path, "Retry"), ==, 5);
+
+        id2 = subscribe(f, V2, d);
+        path2 = daemon_path(f, id2);
+        g_assert_nonnull(path2);
+        g_assert_cmpuint(u_property(f->client, path2, "Retry"), ==, 7);
+        test_endpoint_stop(c);
+        test_endpoint_stop(d);
+}
+
 static void test_retry_across_daemon_restart(Fixture *f, gconstpointer data) {
         TestEndpoint *c = test_endpoint_start();
         g_autoptr(TestEvent) e0 = NULL, retried = NULL, next = NULL;
@@ -1048,6 +1080,7 @@ int main(int argc, char *argv[]) {
         g_test_add("/bridge-delivery/delete-while-posting", Fixture, NULL, setup, test_delete_while_posting, teardown);
         g_test_add("/bridge-delivery/stop-while-posting", Fixture, NULL, setup, test_stop_while_posting, teardown);
         g_test_add("/bridge-delivery/restarts", Fixture, NULL, setup, test_restarts, teardown);
+        g_test_add("/bridge-delivery/restart-new-policy", Fixture, NULL, setup, test_restart_new_policy, teardown);
         g_test_add("/bridge-delivery/retry-across-daemon-restart", Fixture, NULL, setup,
                    test_retry_across_daemon_restart, teardown);
         g_test_add("/bridge-delivery/memory", Fixture, NULL, setup, test_memory, teardown);
