@@ -131,7 +131,11 @@ static void subscription_remove(RestSubscription *s, bool leaving) {
 
 static void on_state(PtpsyncSubscription *handle, PtpsyncSubscriptionState state, int error, void *userdata);
 
-static PtpsyncSubscribeOptions *subscribe_options(const RestSubscription *s) {
+/*
+ * A new one gets the [Delivery] policy; re-attaching gives the name alone, so that the subscription
+ * keeps the policy it was made with (the daemon refuses an option that differs from it).
+ */
+static PtpsyncSubscribeOptions *subscribe_options(const RestSubscription *s, bool reattach) {
         const BridgeConfig *config = s->registry->bridge->config;
         g_autofree char *name = g_strconcat(NAME_PREFIX, s->info.id, NULL);
         PtpsyncSubscribeOptions *o = NULL;
@@ -140,6 +144,8 @@ static PtpsyncSubscribeOptions *subscribe_options(const RestSubscription *s) {
         r = ptpsync_subscribe_options_new(&o);
         if (r >= 0)
                 r = ptpsync_subscribe_options_set_name(o, name);
+        if (r >= 0 && reattach)
+                return o;
         if (r >= 0)
                 r = ptpsync_subscribe_options_set_ordered(o, true);
         if (r >= 0)
@@ -169,9 +175,9 @@ static PtpsyncSubscribeOptions *subscribe_options(const RestSubscription *s) {
         return o;
 }
 
-static int subscribe(RestSubscription *s) {
+static int subscribe(RestSubscription *s, bool reattach) {
         Bridge *b = s->registry->bridge;
-        PtpsyncSubscribeOptions *o = subscribe_options(s);
+        PtpsyncSubscribeOptions *o = subscribe_options(s, reattach);
         int r;
 
         if (!o)
@@ -460,7 +466,7 @@ void rest_subscriptions_create(RestSubscriptions *r, OranApi api, const OranSubs
         s = subscription_add(r, api, id, request->resource, request->endpoint, request->v1_keys, REST_PROBING);
         s->create_done = done;
         s->done_userdata = userdata;
-        e = subscribe(s);
+        e = subscribe(s, false);
         if (e < 0) {
                 why = g_strdup_printf("Subscribe failed: %s", g_strerror(-e));
                 s->create_done = NULL;
@@ -653,7 +659,7 @@ static void reattach(RestSubscriptions *r, const PtpsyncSubscriptionInfoList *l,
                 subscription_remove(s, false);
                 return;
         }
-        e = subscribe(s);
+        e = subscribe(s, true);
         if (e < 0) {
                 g_warning("Subscription %s could not be re-attached: %s", name, g_strerror(-e));
                 subscription_remove(s, false);

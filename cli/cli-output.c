@@ -142,10 +142,16 @@ static void print_event_json(const PtpsyncEvent *e) {
                 json_string(stdout, value);
                 fputc('}', stdout);
         }
-        fputs("]}}\n", stdout);
+        fputs("]}", stdout);
+        /* A dead letter's reason: a CloudEvents extension attribute (lower-case letters, at most 20). */
+        if (ptpsync_event_get_dead_letter_reason(e)) {
+                fputs(",\"deadletterreason\":", stdout);
+                json_string(stdout, ptpsync_event_get_dead_letter_reason(e));
+        }
+        fputs("}\n", stdout);
 }
 
-/* One event for humans: TIME SEQ SOURCE address=VALUE[(metric)] ... */
+/* One event for humans: TIME SEQ SOURCE address=VALUE[(metric)] ... [reason=REASON for a dead letter] */
 static void print_event_text(const PtpsyncEvent *e) {
         const char *source = ptpsync_event_get_source(e);
         size_t n = ptpsync_event_get_n_values(e);
@@ -168,6 +174,8 @@ static void print_event_text(const PtpsyncEvent *e) {
                         i++;
                 }
         }
+        if (ptpsync_event_get_dead_letter_reason(e))
+                printf(" reason=%s", ptpsync_event_get_dead_letter_reason(e));
         putchar('\n');
 }
 

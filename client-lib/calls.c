@@ -736,7 +736,7 @@ int subscription_get_dead_letters(PtpsyncClient *c, const char *path, PtpsyncEve
                                 DEAD_LETTERS_PAGE_MAX);
                 if (r < 0)
                         return r;
-                r = event_list_read(reply, &l);
+                r = dead_letter_list_read(reply, &l);
                 if (r < 0)
                         return client_set_error(c, NULL, r);
         } while (l->n - before >= DEAD_LETTERS_PAGE_MAX);
@@ -766,7 +766,7 @@ static int on_dead_letters_page(sd_bus_message *m, void *userdata, sd_bus_error 
         if (sd_bus_message_is_method_error(m, NULL))
                 r = client_set_error_from_message(c, m);
         else {
-                r = event_list_read(m, &call->events);
+                r = dead_letter_list_read(m, &call->events);
                 if (r >= 0 && call->events->n - before >= DEAD_LETTERS_PAGE_MAX) {
                         r = dead_letters_page_send(call);
                         if (r >= 0)

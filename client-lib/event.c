@@ -29,6 +29,7 @@ _public_ PtpsyncEvent *ptpsync_event_unref(PtpsyncEvent *e) {
         free(e->id);
         free(e->type);
         free(e->source);
+        free(e->dead_letter_reason);
         free(e);
         return NULL;
 }
@@ -128,6 +129,11 @@ _public_ unsigned ptpsync_event_get_attempt(const PtpsyncEvent *e) {
         return e->attempt;
 }
 
+_public_ const char *ptpsync_event_get_dead_letter_reason(const PtpsyncEvent *e) {
+        assert_return(e, NULL);
+        return e->dead_letter_reason;
+}
+
 _public_ size_t ptpsync_event_get_n_values(const PtpsyncEvent *e) {
         assert_return(e, 0);
         return e->n_values;
@@ -184,7 +190,8 @@ _public_ PtpsyncEventList *ptpsync_event_list_free(PtpsyncEventList *l) {
         return NULL;
 }
 
-int event_list_read(sd_bus_message *m, PtpsyncEventList **list) {
+/* An a(tsssxa(ssss)), or with dead letters' reasons a(tsssxa(ssss)s). */
+static int list_read(sd_bus_message *m, PtpsyncEventList **list, bool dead_letters) {
         _cleanup_(event_list_freep) PtpsyncEventList *created = NULL;
         PtpsyncEventList *l = *list;
         int r;
@@ -194,13 +201,15 @@ int event_list_read(sd_bus_message *m, PtpsyncEventList **list) {
                 if (!l)
                         return -ENOMEM;
         }
-        r = sd_bus_message_enter_container(m, 'a', EVENT_SIGNATURE);
+        r = sd_bus_message_enter_container(m, 'a', dead_letters ? DEAD_LETTER_SIGNATURE : EVENT_SIGNATURE);
         if (r < 0)
                 return r;
         for (;;) {
                 PtpsyncEvent **events, *e;
+                const char *reason;
 
-                r = sd_bus_message_enter_container(m, 'r', EVENT_SIGNATURE_FIELDS);
+                r = sd_bus_message_enter_container(m, 'r', dead_letters ? DEAD_LETTER_SIGNATURE_FIELDS
+                                                                        : EVENT_SIGNATURE_FIELDS);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -208,6 +217,15 @@ int event_list_read(sd_bus_message *m, PtpsyncEventList **list) {
                 r = event_read(m, &e);
                 if (r < 0)
                         return r;
+                if (dead_letters) {
+                        r = sd_bus_message_read(m, "s", &reason);
+                        if (r >= 0 && !(e->dead_letter_reason = strdup(reason)))
+                                r = -ENOMEM;
+                        if (r < 0) {
+                                ptpsync_event_unref(e);
+                                return r;
+                        }
+                }
                 events = reallocarray(l->events, l->n + 1, sizeof(PtpsyncEvent *));
                 if (!events) {
                         ptpsync_event_unref(e);
@@ -225,6 +243,14 @@ int event_list_read(sd_bus_message *m, PtpsyncEventList **list) {
         if (created)
                 *list = TAKE_PTR(created);
         return 0;
+}
+
+int event_list_read(sd_bus_message *m, PtpsyncEventList **list) {
+        return list_read(m, list, false);
+}
+
+int dead_letter_list_read(sd_bus_message *m, PtpsyncEventList **list) {
+        return list_read(m, list, true);
 }
 
 _public_ char **ptpsync_strv_free(char **l) {

@@ -79,6 +79,7 @@ struct PtpsyncEvent {
         char *id, *type, *source;
         int64_t time;
         unsigned attempt;
+        char *dead_letter_reason; /* a dead letter's; NULL for any other event */
         size_t n_values;
         PtpsyncValue *values;
 };
@@ -95,6 +96,8 @@ int event_read(sd_bus_message *m, PtpsyncEvent **ret);
  * is NULL (freed again on failure; an existing list keeps what was read).
  */
 int event_list_read(sd_bus_message *m, PtpsyncEventList **list);
+/* The same for GetDeadLetters' a(tsssxa(ssss)s): each event with its dead_letter_reason. */
+int dead_letter_list_read(sd_bus_message *m, PtpsyncEventList **list);
 
 static inline void event_list_freep(PtpsyncEventList **l) {
         ptpsync_event_list_free(*l);

@@ -191,8 +191,16 @@ const char *ptpsync_event_get_type(const PtpsyncEvent *e);
 const char *ptpsync_event_get_source(const PtpsyncEvent *e);
 /* µs since the Unix epoch. */
 int64_t ptpsync_event_get_time(const PtpsyncEvent *e);
-/* The delivery attempt (1 first, more on each retry) of a subscription's event; 0 for any other. */
+/*
+ * The delivery attempt (1 first, more on each retry; a durable subscription's goes on across daemon
+ * restarts, so a redelivery is never 1) of a subscription's event; 0 for any other.
+ */
 unsigned ptpsync_event_get_attempt(const PtpsyncEvent *e);
+/*
+ * Why a dead letter (from ptpsync_subscription_get_dead_letters()) is one: "rejected" (Nack without
+ * requeue), "retries-exhausted", "queue-limit" (pushed out of a full backlog); NULL for any other event.
+ */
+const char *ptpsync_event_get_dead_letter_reason(const PtpsyncEvent *e);
 size_t ptpsync_event_get_n_values(const PtpsyncEvent *e);
 /*
  * Value i: (address relative to the node such as "ens1fx/master", data_type

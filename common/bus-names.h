@@ -41,8 +41,11 @@
 /*
  * One event on the bus: seq, id, type, source, time, values (address, data_type,
  * value_type, value). The Event signals carry the fields (a Subscription's with its
- * delivery attempt "u" after them); GetCurrentState and GetDeadLetters return an array
- * of the struct.
+ * delivery attempt "u" after them); GetCurrentState returns an array of the struct,
+ * GetDeadLetters one of the struct with the dead letter's reason "s" after the fields.
  */
 #define EVENT_SIGNATURE_FIELDS "tsssxa(ssss)"
 #define EVENT_SIGNATURE "(" EVENT_SIGNATURE_FIELDS ")"
+/* GetDeadLetters returns an array of the event's fields and why it is a dead letter. */
+#define DEAD_LETTER_SIGNATURE_FIELDS EVENT_SIGNATURE_FIELDS "s"
+#define DEAD_LETTER_SIGNATURE "(" DEAD_LETTER_SIGNATURE_FIELDS ")"

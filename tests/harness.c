@@ -318,7 +318,7 @@ uint64_t test_manager_get_t(sd_bus *bus, const char *property) {
         return v;
 }
 
-void test_assert_dead_letters(sd_bus *bus, const char *path, uint64_t n) {
+void test_assert_dead_letters(sd_bus *bus, const char *path, uint64_t n, const char *reason) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint64_t seq;
@@ -326,12 +326,16 @@ void test_assert_dead_letters(sd_bus *bus, const char *path, uint64_t n) {
         if (sd_bus_call_method(bus, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "GetDeadLetters", &error, &reply, "uu", 0,
                                0) < 0)
                 g_error("GetDeadLetters of %s: %s: %s", path, error.name, error.message);
-        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss)s)"), >, 0);
         for (uint64_t expected = 1; expected <= n; expected++) {
-                g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
+                const char *r;
+
+                g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)s"), >, 0);
                 g_assert_cmpint(sd_bus_message_read(reply, "t", &seq), >, 0);
                 g_assert_cmpuint(seq, ==, expected);
                 g_assert_cmpint(sd_bus_message_skip(reply, "sssxa(ssss)"), >=, 0);
+                g_assert_cmpint(sd_bus_message_read(reply, "s", &r), >, 0);
+                g_assert_cmpstr(r, ==, reason);
                 g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
         }
         g_assert_cmpint(sd_bus_message_at_end(reply, false), >, 0);

@@ -66,7 +66,7 @@ static void test_nobody(void) {
 
         /* Injecting is not: AccessDenied, and nothing changes. (dbus-send shows the error's name and text.) */
         r = run_as_nobody(b, "dbus-send", (const char *const[]) { "--print-reply", "--dest=org.ptpsync1",
-                                                                   "/org/ptpsync1", "org.ptpsync1.Simulator.Inject",
+                                                                   MANAGER_OBJECT_PATH, "org.ptpsync1.Simulator.Inject",
                                                                    "string:sync/ptp-status/lock-state",
                                                                    "string:ens1f0", "string:locked", "int64:0",
                                                                    NULL });

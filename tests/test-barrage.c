@@ -152,7 +152,7 @@ static void send_args(Client *c, const char *path, const char *interface, const 
 
 /* Subscribe(address, {key: variant nested depth deep, innermost s}). */
 static void send_nested_option(Client *c, const char *key, unsigned depth) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER_INTERFACE,
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                                       "Subscribe");
 
         MUST(sd_bus_message_append(m, "s", TEST_PREFIX "sync"));
@@ -170,7 +170,7 @@ static void send_nested_option(Client *c, const char *key, unsigned depth) {
 
 /* Subscribe with Metadata of n entries of size-byte values. */
 static void send_metadata(Client *c, unsigned n, size_t size) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, "/org/ptpsync1", MANAGER_INTERFACE,
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = call_new(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                                       "Subscribe");
         g_autofree char *value = g_strnfill(size, 'm');
 
@@ -203,7 +203,7 @@ static const char *const odd_strings[] = {
 
 /* Members of the interfaces, each called with a signature it does not take. */
 static void send_wrong_signatures(Client *c, const char *sub) {
-        const char *man = "/org/ptpsync1";
+        const char *man = MANAGER_OBJECT_PATH;
 
         send_args(c, man, MANAGER_INTERFACE, "GetCurrentState", "u", 7);
         send_args(c, man, MANAGER_INTERFACE, "GetCurrentState", "");
@@ -238,25 +238,25 @@ static void send_unknowns(Client *c) {
         send_args(c, "/org/ptpsync1/subscription/nothex", SUBSCRIPTION_INTERFACE, "Cancel", "");
         send_args(c, "/org/ptpsync1/resource/nope", "org.freedesktop.DBus.Properties", "GetAll", "s",
                   RESOURCE_INTERFACE);
-        send_args(c, "/org/ptpsync1", "org.ptpsync1.Nope", "Nope", "");
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Nope", "s", "x");
+        send_args(c, MANAGER_OBJECT_PATH, "org.ptpsync1.Nope", "Nope", "");
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Nope", "s", "x");
         send_args(c, "/", "org.freedesktop.DBus.Introspectable", "Introspect", "");
 }
 
 static void send_options(Client *c) {
         send_nested_option(c, "Name", 30);
         send_nested_option(c, "Metadata", 10);
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Nope", "s",
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Nope", "s",
                   "x");
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "s",
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "s",
                   "many");
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "u",
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "Window", "u",
                   0);
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 2, "Retry", "u", 1,
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 2, "Retry", "u", 1,
                   "Retry", "u", 2);
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "BackoffDelay",
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "BackoffDelay",
                   "s", "P99999999999999999999Y");
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "AckTimeout",
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1, "AckTimeout",
                   "t", UINT64_MAX);
         send_metadata(c, 1000, 10);
         send_metadata(c, 2, 1024 * 1024);
@@ -266,14 +266,14 @@ static void send_options(Client *c) {
 /* What a careless but honest caller pipelines: reads, and Acks of what may have come. */
 static void send_valid_calls(Client *c) {
         for (unsigned i = 0; i < 10; i++) {
-                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s", TEST_PREFIX "sync");
-                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s",
+                send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", "s", TEST_PREFIX "sync");
+                send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", "s",
                           TEST_PREFIX "sync/ptp-status/lock-state");
         }
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "ListResources", "");
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "ListSubscriptions", "");
-        send_args(c, "/org/ptpsync1", "org.freedesktop.DBus.Properties", "GetAll", "s", MANAGER_INTERFACE);
-        send_args(c, "/org/ptpsync1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "");
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListResources", "");
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListSubscriptions", "");
+        send_args(c, MANAGER_OBJECT_PATH, "org.freedesktop.DBus.Properties", "GetAll", "s", MANAGER_INTERFACE);
+        send_args(c, MANAGER_OBJECT_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "");
         if (c->own)
                 for (uint64_t seq = 1; seq <= 20; seq++)
                         send_args(c, c->own, SUBSCRIPTION_INTERFACE, "Ack", "t", seq);
@@ -281,10 +281,10 @@ static void send_valid_calls(Client *c) {
 
 static void send_odd_strings(Client *c) {
         for (size_t i = 0; i < G_N_ELEMENTS(odd_strings); i++) {
-                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s", odd_strings[i]);
-                send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", odd_strings[i], 1, "Name", "s",
+                send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", "s", odd_strings[i]);
+                send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", "sa{sv}", odd_strings[i], 1, "Name", "s",
                           odd_strings[i]);
-                send_args(c, "/org/ptpsync1", SIMULATOR_INTERFACE, "Inject", "sssx", odd_strings[i],
+                send_args(c, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", "sssx", odd_strings[i],
                           odd_strings[i], odd_strings[i], (int64_t) 0);
         }
 }
@@ -293,9 +293,9 @@ static void send_big_strings(Client *c, size_t size) {
         g_autofree char *s = g_strnfill(size, 'x');
 
         s[0] = '/';
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "GetCurrentState", "s", s);
-        send_args(c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", s, 0);
-        send_args(c, "/org/ptpsync1", SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, s, "locked", (int64_t) 0);
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", "s", s);
+        send_args(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", "sa{sv}", s, 0);
+        send_args(c, MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, s, "locked", (int64_t) 0);
 }
 
 /* On another user's subscription (refused), and on its own: seqs never sent, then Cancel. */
@@ -380,7 +380,7 @@ static int run_vanish_client(const char *address, unsigned n) {
 
                 c.bus = client_connect(address);
                 for (unsigned k = 0; k < 2; k++)
-                        send_args(&c, "/org/ptpsync1", MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1,
+                        send_args(&c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Subscribe", "sa{sv}", TEST_PREFIX "sync", 1,
                                   "InitialState", "b", 1);
                 if (i % 2)
                         client_process_until(&c, 0);

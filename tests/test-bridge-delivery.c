@@ -246,7 +246,7 @@ static char *string_property(sd_bus *bus, const char *path, const char *name) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char *v = NULL;
 
-        if (sd_bus_get_property_string(bus, "org.ptpsync1", path, SUBSCRIPTION_INTERFACE, name, &error, &v) < 0)
+        if (sd_bus_get_property_string(bus, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, &error, &v) < 0)
                 g_error("Get %s of %s: %s: %s", name, path, error.name, error.message);
         return v;
 }
@@ -255,7 +255,7 @@ static uint32_t u_property(sd_bus *bus, const char *path, const char *name) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint32_t v = 0;
 
-        if (sd_bus_get_property_trivial(bus, "org.ptpsync1", path, SUBSCRIPTION_INTERFACE, name, &error, 'u', &v) < 0)
+        if (sd_bus_get_property_trivial(bus, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, &error, 'u', &v) < 0)
                 g_error("Get %s of %s: %s: %s", name, path, error.name, error.message);
         return v;
 }
@@ -268,7 +268,7 @@ static char *daemon_path(Fixture *f, const char *id) {
         const char *path;
         char *found = NULL;
 
-        if (sd_bus_call_method(f->env.client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        if (sd_bus_call_method(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                "ListSubscriptions", &error, &reply, "") < 0)
                 g_error("ListSubscriptions: %s: %s", error.name, error.message);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "o"), >, 0);
@@ -311,7 +311,7 @@ static void wait_acknowledged(Fixture *f, char **paths) {
 static void wait_committed(Fixture *f, const char *path) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
-        if (sd_bus_call_method(f->env.client, "org.ptpsync1", path, SUBSCRIPTION_INTERFACE, "PurgeDeadLetters", &error,
+        if (sd_bus_call_method(f->env.client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, "PurgeDeadLetters", &error,
                                NULL, "") < 0)
                 g_error("PurgeDeadLetters: %s: %s", error.name, error.message);
 }
@@ -928,6 +928,38 @@ static void test_restarts(Fixture *f, gconstpointer data) {
  * SIGKILLed: once the daemon is back and the consumer answers 204, it is
  * delivered (again: at least once), and then the next, in order.
  */
+/*
+ * A restart with another [Delivery] policy: each REST subscription is re-attached with the policy it
+ * was made with (the daemon would refuse another for the same name), not lost; new ones get the new.
+ */
+static void test_restart_new_policy(Fixture *f, gconstpointer data) {
+        TestEndpoint *c = test_endpoint_start(), *d = test_endpoint_start();
+        g_autofree char *id = NULL, *path = NULL, *again = NULL, *id2 = NULL, *path2 = NULL;
+        TestBridge *old;
+
+        start_bridge(f, "[Delivery]\nRetry=5\n");
+        id = subscribe(f, V2, c);
+        path = daemon_path(f, id);
+        g_assert_nonnull(path);
+        g_assert_cmpuint(u_property(f->env.client, path, "Retry"), ==, 5);
+
+        test_bridge_kill(f->bridge);
+        old = f->bridge;
+        f->bridge = test_bridge_start(f->env.bus, "[Delivery]\nRetry=7\n");
+        test_bridge_free(old);
+        assert_kept(f, V2, id, true);
+        again = daemon_path(f, id);
+        g_assert_cmpstr(again, ==, path);
+        g_assert_cmpuint(u_property(f->env.client, path, "Retry"), ==, 5);
+
+        id2 = subscribe(f, V2, d);
+        path2 = daemon_path(f, id2);
+        g_assert_nonnull(path2);
+        g_assert_cmpuint(u_property(f->env.client, path2, "Retry"), ==, 7);
+        test_endpoint_stop(c);
+        test_endpoint_stop(d);
+}
+
 static void test_retry_across_daemon_restart(Fixture *f, gconstpointer data) {
         TestEndpoint *c = test_endpoint_start();
         g_autoptr(TestEvent) e0 = NULL, retried = NULL, next = NULL;
@@ -1026,6 +1058,7 @@ int main(int argc, char *argv[]) {
         g_test_add("/bridge-delivery/delete-while-posting", Fixture, NULL, setup, test_delete_while_posting, teardown);
         g_test_add("/bridge-delivery/stop-while-posting", Fixture, NULL, setup, test_stop_while_posting, teardown);
         g_test_add("/bridge-delivery/restarts", Fixture, NULL, setup, test_restarts, teardown);
+        g_test_add("/bridge-delivery/restart-new-policy", Fixture, NULL, setup, test_restart_new_policy, teardown);
         g_test_add("/bridge-delivery/retry-across-daemon-restart", Fixture, NULL, setup,
                    test_retry_across_daemon_restart, teardown);
         g_test_add("/bridge-delivery/memory", Fixture, NULL, setup, test_memory, teardown);

@@ -34,6 +34,36 @@ static uint32_t subscription_u(TestEnv *f, const char *path, const char *name) {
         return v;
 }
 
+static uint64_t subscription_t(TestEnv *f, const char *path, const char *name) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t v = 0;
+
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, path, SUBSCRIPTION_INTERFACE, name, &error, 't',
+                                                    &v), >=, 0);
+        return v;
+}
+
+typedef struct CounterWait {
+        TestEnv *env;
+        const char *path, *name;
+        uint64_t want;
+} CounterWait;
+
+static bool counter_reached(void *userdata) {
+        CounterWait *w = userdata;
+
+        return subscription_t(w->env, w->path, w->name) == w->want;
+}
+
+/* Waits until the subscription's counter property name is want. */
+static void wait_counter(TestEnv *f, const char *path, const char *name, uint64_t want) {
+        CounterWait w = { f, path, name, want };
+
+        if (!test_bus_wait_for(f->client, counter_reached, &w, TEST_TIMEOUT_USEC))
+                g_error("%s of %s is %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT, name, path,
+                        subscription_t(f, path, name), want);
+}
+
 /* The n-th "subscribed" line of a consumer (it says so again after each restart). */
 static char *wait_subscribed(TestProcess *c, guint n) {
         guint from = 0;
@@ -114,7 +144,135 @@ static void test_dead_letters_survive(TestEnv *f, gconstpointer data) {
 
         test_env_daemon_crash_and_restart(f);
         /* Back before its owner is: detached, with both dead letters. */
-        test_assert_dead_letters(f->client, path, 2);
+        /* The reason comes back from the store. */
+        test_assert_dead_letters(f->client, path, 2, "rejected");
+}
+
+/* Delivered and DeadLettered go on from where they were, after a SIGKILL, as the dead letters do. */
+static void test_counters_survive(TestEnv *f, gconstpointer data) {
+        g_autofree char *path = NULL;
+        TestProcess *c = test_consumer_start(f->bus, "/", &path, "--name=counted", NULL);
+        guint from = 0;
+
+        test_env_inject_lock_events(f, 2);
+        wait_counter(f, path, "Delivered", 2);
+        test_process_free(c);
+        c = test_consumer_start(f->bus, "/", NULL, "--name=counted", "--reject", NULL);
+        test_env_inject_lock_events(f, 1);
+        g_assert_nonnull(test_process_wait_line(c, "dead-lettered 3 ", &from, TEST_TIMEOUT_USEC));
+        test_process_free(c);
+
+        test_env_daemon_crash_and_restart(f);
+        g_assert_cmpuint(subscription_t(f, path, "Delivered"), ==, 2);
+        g_assert_cmpuint(subscription_t(f, path, "DeadLettered"), ==, 1);
+
+        /* And they count on. */
+        c = test_consumer_start(f->bus, "/", NULL, "--name=counted", NULL);
+        test_env_inject_lock_events(f, 1);
+        wait_counter(f, path, "Delivered", 3);
+        test_process_free(c);
+        test_env_inject_lock_events(f, 1); /* committed behind the counters: they are in the store */
+        test_env_daemon_crash_and_restart(f);
+        g_assert_cmpuint(subscription_t(f, path, "Delivered"), ==, 3);
+        g_assert_cmpuint(subscription_t(f, path, "DeadLettered"), ==, 1);
+}
+
+/* The attempt number of the next event line of c, whose seq must be seq. */
+static uint32_t next_attempt(TestProcess *c, guint *from, uint64_t seq) {
+        const char *line = test_process_wait_line(c, "event ", from, TEST_TIMEOUT_USEC);
+        g_auto(GStrv) w = NULL;
+
+        if (!line)
+                g_error("no delivery after line %u", *from);
+        w = g_strsplit(line, " ", 4);
+        g_assert_cmpuint(g_ascii_strtoull(w[1], NULL, 10), ==, seq);
+        return (uint32_t) g_ascii_strtoull(w[2], NULL, 10);
+}
+
+/* A redelivery after a SIGKILL is attempt 2, 3, ...: attempt tells it from a first delivery. */
+static void test_attempt_survives(TestEnv *f, gconstpointer data) {
+        TestProcess *c = test_consumer_start(f->bus, "/", NULL, "--name=tried", "--resubscribe", "--ignore",
+                                             "--ack-timeout=3600000000", NULL);
+        guint from = 0;
+
+        test_env_inject_lock_events(f, 1);
+        g_assert_cmpuint(next_attempt(c, &from, 1), ==, 1);
+        test_env_inject_lock_events(f, 1); /* committed behind attempt 1 of event 1 */
+        for (uint32_t attempt = 2; attempt <= 3; attempt++) {
+                test_env_daemon_crash_and_restart(f);
+                g_free(wait_subscribed(c, attempt));
+                g_assert_cmpuint(next_attempt(c, &from, 1), ==, attempt);
+                test_env_inject_lock_events(f, 1);
+        }
+        test_process_free(c);
+}
+
+/* The first line of a consumer subscribing by name with args; the process is freed. */
+static char *subscribe_line(TestEnv *f, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static char *subscribe_line(TestEnv *f, const char *first, ...) {
+        const char *a[8] = { first };
+        TestProcess *c = NULL;
+        char *line;
+        va_list ap;
+        size_t n = 1;
+
+        va_start(ap, first);
+        while (n < G_N_ELEMENTS(a) - 1 && (a[n] = va_arg(ap, const char *)))
+                n++;
+        va_end(ap);
+        g_assert_null(a[n]);
+        line = test_consumer_first_line(f->bus, NULL, "/", &c, a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL);
+        test_process_free(c);
+        return line;
+}
+
+static void assert_refused_option(const char *line, const char *key, const char *has, const char *asked) {
+        g_autofree char *want = g_strdup_printf("error org.ptpsync1.Error.InvalidOption Option \"%s\": durable "
+                                                "subscription \"policy\" has %s, not %s; ", key, has, asked);
+
+        if (!g_str_has_prefix(line, want))
+                g_error("expected a refusal starting \"%s\", got: %s", want, line);
+}
+
+/*
+ * A durable Name again with an option that differs is refused, naming the option, before and after
+ * a restart; the same value, or the option left out, re-attaches; the policy stays as it was.
+ */
+static void test_options_differ(TestEnv *f, gconstpointer data) {
+        g_autofree char *path = NULL;
+        TestProcess *c = test_consumer_start(f->bus, "/", &path, "--name=policy", "--retry=5",
+                                             "--backoff-delay=PT0.2S", "--metadata=k=v", NULL);
+        char *line;
+
+        test_process_free(c);
+        for (int life = 0; life < 2; life++) {
+                line = subscribe_line(f, "--name=policy", "--retry=2", NULL);
+                assert_refused_option(line, "Retry", "5", "2");
+                g_free(line);
+                line = subscribe_line(f, "--name=policy", "--unordered", NULL);
+                assert_refused_option(line, "Ordered", "true", "false");
+                g_free(line);
+                line = subscribe_line(f, "--name=policy", "--metadata=k=w", NULL);
+                assert_refused_option(line, "Metadata", "\"k\"=\"v\"", "\"k\"=\"w\"");
+                g_free(line);
+                line = subscribe_line(f, "--name=policy", "--metadata=a=b", NULL);
+                assert_refused_option(line, "Metadata", "no \"a\"", "\"a\"=\"b\"");
+                g_free(line);
+                g_assert_cmpuint(subscription_u(f, path, "Retry"), ==, 5);
+
+                /* The same values, however written, or none: the same subscription. */
+                line = subscribe_line(f, "--name=policy", "--retry=5", "--backoff-delay=PT0.200S", "--metadata=k=v",
+                                      NULL);
+                g_assert_true(g_str_has_prefix(line, "subscribed "));
+                g_assert_nonnull(strstr(line, path));
+                g_free(line);
+                line = subscribe_line(f, "--name=policy", NULL);
+                g_assert_true(g_str_has_prefix(line, "subscribed "));
+                g_free(line);
+                g_assert_cmpuint(subscription_u(f, path, "Retry"), ==, 5);
+                test_env_daemon_crash_and_restart(f);
+        }
 }
 
 /*
@@ -221,6 +379,9 @@ int main(int argc, char *argv[]) {
         ADD("restart-redelivers", test_restart_redelivers);
         ADD("non-durable-ends", test_non_durable_ends);
         ADD("dead-letters-survive", test_dead_letters_survive);
+        ADD("counters-survive", test_counters_survive);
+        ADD("attempt-survives", test_attempt_survives);
+        ADD("options-differ", test_options_differ);
         ADD("crash-loop", test_crash_loop);
 #undef ADD
         g_test_add_func("/durability/store-errors", test_store_errors);

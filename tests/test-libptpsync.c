@@ -123,7 +123,7 @@ static char *daemon_unique_name(Fixture *f) {
 
         g_assert_cmpint(sd_bus_call_method(f->env.client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                            "org.freedesktop.DBus", "GetNameOwner", &error, &reply, "s",
-                                           "org.ptpsync1"), >=, 0);
+                                           BUS_NAME), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "s", &name), >, 0);
         ret = g_strdup(name);
         sd_bus_message_unref(reply);
@@ -724,6 +724,10 @@ static void test_verdicts(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(ptpsync_event_list_get_n(l), ==, 2);
         g_assert_cmpuint(ptpsync_event_get_seq(ptpsync_event_list_get(l, 0)), ==, e2);
         g_assert_cmpuint(ptpsync_event_get_seq(ptpsync_event_list_get(l, 1)), ==, e3);
+        /* Each with why, as DeadLettered said. */
+        g_assert_cmpstr(ptpsync_event_get_dead_letter_reason(ptpsync_event_list_get(l, 0)), ==,
+                        r.dead_reasons->pdata[0]);
+        g_assert_cmpstr(ptpsync_event_get_dead_letter_reason(ptpsync_event_list_get(l, 1)), ==, "retries-exhausted");
         ptpsync_event_list_free(l);
         g_assert_cmpint(ptpsync_subscription_get_dead_letters_async(s, on_dead_letters, &a, NULL), ==, 0);
         WAIT_UNTIL(f->c, a.calls == 1);

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
 #include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
@@ -324,7 +325,7 @@ static TestEvent *lock_state_now(Fixture *f) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(f->env.client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager",
+        r = sd_bus_call_method(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                "GetCurrentState", NULL, &reply, "s", TEST_PREFIX LOCK);
         g_assert_cmpint(r, >=, 0);
         g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
@@ -375,7 +376,7 @@ static void reload_with(Fixture *f, const char *config_groups) {
 
         g_file_set_contents(f->env.config_path, config, -1, &e);
         g_assert_no_error(e);
-        if (sd_bus_call_method(f->env.client, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "Reload",
+        if (sd_bus_call_method(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Reload",
                                &error, NULL, NULL) < 0)
                 g_error("Reload: %s: %s", error.name, error.message);
 }

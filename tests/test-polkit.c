@@ -224,7 +224,7 @@ static Run *call_privileged(Setup *s, const char *user, bool interactive, const 
 
         if (interactive)
                 g_ptr_array_add(args, (char *) "--interactive");
-        g_ptr_array_add(args, (char *) (p->on_subscription ? path : "/org/ptpsync1"));
+        g_ptr_array_add(args, (char *) (p->on_subscription ? path : MANAGER_OBJECT_PATH));
         g_ptr_array_add(args, (char *) p->interface);
         g_ptr_array_add(args, (char *) p->method);
         g_ptr_array_add(args, (char *) p->signature);
@@ -303,7 +303,7 @@ static void assert_paths(const char *values, const char *what, ...) {
 /* ListSubscriptions as user (the interactive flag set: a "no" is still just one's own). */
 static void assert_lists(Setup *s, const char *user, const char *what, const char *p1, const char *p2,
                          const char *p3) {
-        g_autoptr(Run) r = caller_run(s, user, "--interactive", "/org/ptpsync1", MANAGER_INTERFACE, "ListSubscriptions",
+        g_autoptr(Run) r = caller_run(s, user, "--interactive", MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListSubscriptions",
                                       NULL);
 
         assert_ok(r, what);
@@ -350,7 +350,7 @@ static char *consumer_as(Setup *s, const char *user, char **ret_path) {
 
 /* Whether the subscription at path is there, as root sees it. */
 static bool subscription_exists(Setup *s, const char *path) {
-        g_autoptr(Run) r = caller_run(s, NULL, "/org/ptpsync1", MANAGER_INTERFACE, "ListSubscriptions", NULL);
+        g_autoptr(Run) r = caller_run(s, NULL, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ListSubscriptions", NULL);
 
         assert_ok(r, "root's ListSubscriptions");
         return strstr(only_reply(r)->text, path) != NULL;
@@ -665,7 +665,7 @@ static void test_stopped(void) {
         g_assert_cmpint(kill(s.env.polkitd->pid, SIGSTOP), ==, 0);
 
         /* The caller's own timeout is long: what ends the wait must be the daemon's. */
-        p = caller_spawn(&s, "nobody", &from, "--interactive", "--timeout-sec=120", "/org/ptpsync1",
+        p = caller_spawn(&s, "nobody", &from, "--interactive", "--timeout-sec=120", MANAGER_OBJECT_PATH,
                          SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "unreachable", "0", NULL);
 
         /* The daemon serves others while nobody's check hangs. */
@@ -739,7 +739,7 @@ static void test_pipelined(void) {
 
         /* 40 at once: every one answered, refused by polkit or for the bound; none lost, none timed out. */
         {
-                g_autoptr(Run) r = caller_run(&s, "nobody", count, "--interactive", "/org/ptpsync1",
+                g_autoptr(Run) r = caller_run(&s, "nobody", count, "--interactive", MANAGER_OBJECT_PATH,
                                               SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked", "0",
                                               NULL);
 
@@ -764,7 +764,7 @@ static void test_pipelined(void) {
         /* Up to the bound, on one connection, round after round: all go to polkit, so what one
          * round counted against the caller was given back when it was answered. */
         {
-                g_autoptr(Run) r = caller_run(&s, "nobody", bound, "--rounds=3", "--interactive", "/org/ptpsync1",
+                g_autoptr(Run) r = caller_run(&s, "nobody", bound, "--rounds=3", "--interactive", MANAGER_OBJECT_PATH,
                                               SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked", "0", NULL);
 
                 assert_each_once(r->replies, 3 * QUERIES_PER_PEER, "3 rounds of 16 pipelined Injects");
@@ -779,7 +779,7 @@ static void test_pipelined(void) {
                 g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func(reply_free);
                 guint from = 0;
                 TestProcess *p = caller_spawn(&s, "nobody", &from, count, "--interactive", "--timeout-sec=120",
-                                              "/org/ptpsync1", SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked",
+                                              MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked",
                                               "0", NULL);
 
                 for (unsigned i = 0; i < PIPELINED - QUERIES_PER_PEER; i++) {
@@ -819,7 +819,7 @@ static void test_pipelined(void) {
 
                 for (unsigned k = 0; k < G_N_ELEMENTS(p); k++)
                         p[k] = caller_spawn(&s, "nobody", &from[k], bound, "--interactive", "--timeout-sec=120",
-                                            "/org/ptpsync1", SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked",
+                                            MANAGER_OBJECT_PATH, SIMULATOR_INTERFACE, "Inject", "sssx", LOCK, "ens1f0", "locked",
                                             "0", NULL);
                 /* A call that waits for its caller's uid, as theirs did: answered once theirs were taken up. */
                 assert_lists(&s, NULL, "root's ListSubscriptions while 48 checks wait", NULL, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "common/bus-names.h"
 #include "test-env.h"
 #include "source/pmc.h"
 
@@ -89,7 +90,7 @@ static bool freerun(void *userdata) {
         const char *state = NULL;
 
         fake_serve(w->fake);
-        if (sd_bus_get_property(w->bus, "org.ptpsync1", "/org/ptpsync1", "org.ptpsync1.Manager", "SyncState", NULL,
+        if (sd_bus_get_property(w->bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SyncState", NULL,
                                 &reply, "s") < 0)
                 return false;
         g_assert_cmpint(sd_bus_message_read(reply, "s", &state), >, 0);

@@ -779,9 +779,17 @@ static void test_dead_letters(TestEnv *f, gconstpointer data) {
         RUN(f, &dl, "dead-letters", path);
         g_assert_cmpint(dl.status, ==, 0);
         g_assert_nonnull(strstr(dl.out, " " LOCK " "));
+        /* Each says why it is one: rejected, by Nack without requeue. */
+        g_assert_nonnull(strstr(dl.out, " reason=rejected\n"));
         g_assert_nonnull(strstr(dl.out, "\n2 dead letters.\n"));
         RUN(f, &dl_json, "--json", "dead-letters", path);
         g_assert_cmpuint(assert_json_lines(f->bus, dl_json.out), ==, 2);
+        {
+                g_autofree char *first = find_line(dl_json.out, "{");
+
+                g_assert_nonnull(first);
+                assert_jq(f->bus, first, ".deadletterreason == \"rejected\" and .specversion == \"1.0\"");
+        }
 
         RUN(f, &redrive, "redrive", strrchr(path, '/') + 1);
         g_assert_cmpint(redrive.status, ==, 0);

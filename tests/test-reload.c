@@ -527,7 +527,7 @@ static void test_nobody(TestEnv *f, gconstpointer data) {
         write_config(f, BASE_CONFIG "MaxOffsetNs=40\n");
         bus_arg = g_strconcat("--bus=", f->bus->address, NULL);
         const char *argv[] = { "runuser", "-u", "nobody", "--", "dbus-send", bus_arg, "--print-reply",
-                               "--dest=org.ptpsync1", "/org/ptpsync1", MANAGER_INTERFACE ".Reload", NULL };
+                               "--dest=org.ptpsync1", MANAGER_OBJECT_PATH, MANAGER_INTERFACE ".Reload", NULL };
         g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error);
         g_assert_no_error(error);
         g_assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -224,6 +224,7 @@ static int collect_subscription(const StoredSubscription *sub, void *userdata) {
                 .uid = sub->uid,
                 .address = g_strdup(sub->address),
                 .cursor = sub->cursor,
+                .counters = sub->counters,
         };
 
         subscription_options_copy(&copy.options, &sub->options);
@@ -1230,6 +1231,151 @@ static void test_last_seq_error(void) {
         g_assert_cmpuint(seq, ==, 42);
 }
 
+/* The counters of a durable subscription: back as they were written, the last write winning. */
+static void test_counters(void) {
+        _cleanup_tmpdir_ char *dir = make_tmpdir();
+        _cleanup_(store_freep) Store *s = open_store(dir);
+        g_autoptr(GArray) subs = NULL;
+        const StoredSubscription *got;
+        SubscriptionOptions o;
+
+        options_named(&o, "counted");
+        store_save_subscription(s, "sub-c", 1000, NODE_ADDRESS "sync/ptp-status", &o, 0);
+        subscription_options_done(&o);
+        store_set_counters(s, "sub-c", &(StoreCounters) { .delivered = 1, .retried = 2, .dead_lettered = 3 });
+        store_set_counters(s, "sub-c", &(StoreCounters) { .delivered = 40, .retried = 5, .dead_lettered = 6 });
+        s = reopen_store(s, dir);
+
+        subs = load_subscriptions(s);
+        got = find_subscription(subs, "sub-c");
+        g_assert_nonnull(got);
+        g_assert_cmpuint(got->counters.delivered, ==, 40);
+        g_assert_cmpuint(got->counters.retried, ==, 5);
+        g_assert_cmpuint(got->counters.dead_lettered, ==, 6);
+}
+
+static int collect_attempt(uint64_t seq, uint32_t attempt, void *userdata) {
+        g_string_append_printf(userdata, "%s%" G_GUINT64_FORMAT "=%" PRIu32, ((GString *) userdata)->len ? " " : "",
+                               seq, attempt);
+        return 0;
+}
+
+/* "seq=attempt ..." of a subscription, as loaded. */
+static char *load_attempts(Store *s, const char *id) {
+        GString *got = g_string_new(NULL);
+
+        g_assert_cmpint(store_commit(s), ==, 0);
+        g_assert_cmpint(store_load_attempts(s, id, collect_attempt, got), ==, 0);
+        return g_string_free(got, false);
+}
+
+/* Attempt numbers: the last one per event kept; forgotten past the cursor and for a dead letter. */
+static void test_attempts(void) {
+        _cleanup_tmpdir_ char *dir = make_tmpdir();
+        g_autoptr(GPtrArray) events = make_events();
+        _cleanup_(store_freep) Store *s = open_store(dir);
+        SubscriptionOptions o;
+        char *got;
+
+        options_named(&o, "tried");
+        add_events(s, events);
+        store_save_subscription(s, "sub-t", 1000, NODE_ADDRESS "sync/ptp-status", &o, 0);
+        subscription_options_done(&o);
+        for (uint64_t seq = 1; seq <= 4; seq++)
+                store_set_attempt(s, "sub-t", seq, 1);
+        store_set_attempt(s, "sub-t", 2, 2);
+        store_set_attempt(s, "sub-t", 3, 5);
+        s = reopen_store(s, dir);
+        got = load_attempts(s, "sub-t");
+        g_assert_cmpstr(got, ==, "1=1 2=2 3=5 4=1");
+        g_free(got);
+
+        store_set_cursor(s, "sub-t", 2);
+        store_add_dead_letter(s, "sub-t", 3, DEAD_LETTER_RETRIES_EXHAUSTED);
+        s = reopen_store(s, dir);
+        got = load_attempts(s, "sub-t");
+        g_assert_cmpstr(got, ==, "4=1");
+        g_free(got);
+
+        /* They go with their subscription. */
+        store_delete_subscription(s, "sub-t");
+        got = load_attempts(s, "sub-t");
+        g_assert_cmpstr(got, ==, "");
+        g_free(got);
+}
+
+/* Schema version 1 as ptpsyncd wrote it, with one durable subscription and a dead letter of it. */
+static const char schema_v1_store[] =
+        "CREATE TABLE events ("
+        "  seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, source TEXT NOT NULL,"
+        "  time INTEGER NOT NULL) STRICT;"
+        "CREATE TABLE event_values ("
+        "  seq INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+        "  address TEXT NOT NULL, data_type TEXT NOT NULL, value_type TEXT NOT NULL, value TEXT NOT NULL,"
+        "  PRIMARY KEY (seq, idx)) STRICT, WITHOUT ROWID;"
+        "CREATE TABLE subscriptions ("
+        "  id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, uid INTEGER NOT NULL, address TEXT NOT NULL,"
+        "  ordered INTEGER NOT NULL, window INTEGER NOT NULL, retry INTEGER NOT NULL,"
+        "  backoff_delay TEXT NOT NULL, backoff_policy TEXT NOT NULL, ack_timeout INTEGER NOT NULL,"
+        "  queue_limit INTEGER NOT NULL, initial_state INTEGER NOT NULL, dead_letter_limit INTEGER NOT NULL,"
+        "  cursor INTEGER NOT NULL, UNIQUE (uid, name)) STRICT;"
+        "CREATE TABLE subscription_metadata ("
+        "  subscription TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,"
+        "  key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (subscription, key)) STRICT;"
+        "CREATE TABLE dead_letters ("
+        "  subscription TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,"
+        "  seq INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (subscription, seq)) STRICT;"
+        "PRAGMA user_version = 1;"
+        "INSERT INTO events VALUES (5, '6f1c2c7e-8a55-4d3c-9a43-1c0f4d8d2b11', "
+        "  'event.sync.ptp-status.ptp-state-change', '" NODE_ADDRESS "sync/ptp-status/lock-state', 0);"
+        "INSERT INTO event_values VALUES (5, 0, '" NODE_ADDRESS "sync/ptp-status/lock-state', 'notification', "
+        "  'enumeration', 'LOCKED');"
+        "INSERT INTO subscriptions VALUES ('sub-old', 'old', 1000, '" NODE_ADDRESS "sync/ptp-status', 1, 64, 3,"
+        "  'PT0.2S', 'exponential', 5000000, 10000, 0, 10000, 7);"
+        "INSERT INTO subscription_metadata VALUES ('sub-old', 'k', 'v');"
+        "INSERT INTO dead_letters VALUES ('sub-old', 5, 'rejected');";
+
+/* A store written by schema version 1 is migrated in place: nothing of it lost, the counters from 0. */
+static void test_migrate_v1(void) {
+        _cleanup_tmpdir_ char *dir = make_tmpdir();
+        g_autofree char *db = db_path(dir);
+        _cleanup_(store_freep) Store *s = NULL;
+        g_autoptr(GArray) subs = NULL;
+        const StoredSubscription *got;
+
+        (void) sql_exec(db, schema_v1_store);
+        s = open_store(dir);
+        g_assert_cmpint(sql_int(db, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
+        g_assert_cmpuint(last_seq(s), ==, 5);
+
+        subs = load_subscriptions(s);
+        g_assert_cmpuint(subs->len, ==, 1);
+        got = find_subscription(subs, "sub-old");
+        g_assert_nonnull(got);
+        g_assert_cmpstr(got->options.name, ==, "old");
+        g_assert_cmpuint(got->cursor, ==, 7);
+        g_assert_cmpstr(g_hash_table_lookup(got->options.metadata, "k"), ==, "v");
+        g_assert_cmpuint(got->counters.delivered, ==, 0);
+        g_assert_cmpuint(got->counters.dead_lettered, ==, 0);
+        assert_dead_letter_seqs(s, "sub-old", "5");
+
+        /* And the new columns work. */
+        store_set_counters(s, "sub-old", &(StoreCounters) { .delivered = 8, .dead_lettered = 1 });
+        s = reopen_store(s, dir);
+        g_clear_pointer(&subs, g_array_unref);
+        subs = load_subscriptions(s);
+        got = find_subscription(subs, "sub-old");
+        g_assert_nonnull(got);
+        g_assert_cmpuint(got->counters.delivered, ==, 8);
+        g_assert_cmpuint(got->counters.dead_lettered, ==, 1);
+        store_set_attempt(s, "sub-old", 5, 2);
+        {
+                g_autofree char *attempts = load_attempts(s, "sub-old");
+
+                g_assert_cmpstr(attempts, ==, "5=2");
+        }
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/store/open", test_open);
@@ -1249,5 +1395,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/store/full-batch-kept", test_full_batch_kept);
         g_test_add_func("/store/full-event-atomic", test_full_event_atomic);
         g_test_add_func("/store/last-seq-error", test_last_seq_error);
+        g_test_add_func("/store/counters", test_counters);
+        g_test_add_func("/store/migrate-v1", test_migrate_v1);
+        g_test_add_func("/store/attempts", test_attempts);
         return g_test_run();
 }

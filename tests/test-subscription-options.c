@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
+#include "common/bus-names.h"
 #include "common/bus-errors.h"
 #include "bus/subscription-options-bus.h"
 #include "model/subscription-options.h"
@@ -50,8 +51,8 @@ static void factory_close(void) {
 static sd_bus_message *new_options(void) {
         sd_bus_message *m = NULL;
 
-        g_assert_cmpint(sd_bus_message_new_method_call(factory, &m, "org.ptpsync1", "/org/ptpsync1",
-                                                       "org.ptpsync1.Manager", "Subscribe"), >=, 0);
+        g_assert_cmpint(sd_bus_message_new_method_call(factory, &m, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                       MANAGER_INTERFACE, "Subscribe"), >=, 0);
         g_assert_cmpint(sd_bus_message_open_container(m, 'a', "{sv}"), >=, 0);
         return m;
 }
@@ -671,8 +672,8 @@ static void test_not_options(void) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         SubscriptionOptions o;
 
-        g_assert_cmpint(sd_bus_message_new_method_call(factory, &m, "org.ptpsync1", "/org/ptpsync1",
-                                                       "org.ptpsync1.Manager", "Subscribe"), >=, 0);
+        g_assert_cmpint(sd_bus_message_new_method_call(factory, &m, BUS_NAME, MANAGER_OBJECT_PATH,
+                                                       MANAGER_INTERFACE, "Subscribe"), >=, 0);
         g_assert_cmpint(sd_bus_message_append(m, "s", "x"), >=, 0);
         g_assert_cmpint(sd_bus_message_seal(m, 1, 0), >=, 0);
         g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
@@ -1000,6 +1001,55 @@ static void test_option_names(void) {
         g_assert_null(subscription_option_to_string(_SUBSCRIPTION_OPTION_MAX));
 }
 
+/* Which given option differs first, and how both sides are shown. */
+static void test_differ(void) {
+        SubscriptionOptions a, b;
+        uint32_t all = UINT32_MAX >> (32 - _SUBSCRIPTION_OPTION_MAX);
+        char *x = NULL, *y = NULL;
+
+        subscription_options_init(&a);
+        subscription_options_init(&b);
+        g_free(b.name);
+        b.name = g_strdup("other"); /* the name is never a difference */
+        g_assert_cmpint(subscription_options_differ(&a, &b, all), ==, _SUBSCRIPTION_OPTION_INVALID);
+
+        /* The same duration written otherwise is the same. */
+        g_free(b.backoff_delay);
+        b.backoff_delay = g_strdup("PT0.200S");
+        g_assert_cmpint(subscription_options_differ(&a, &b, all), ==, _SUBSCRIPTION_OPTION_INVALID);
+
+        b.retry = 7;
+        b.window = 9;
+        g_assert_cmpint(subscription_options_differ(&a, &b, all), ==, SUBSCRIPTION_OPTION_WINDOW);
+        g_assert_cmpint(subscription_options_differ(&a, &b, SUBSCRIPTION_OPTION_BIT(SUBSCRIPTION_OPTION_RETRY)), ==,
+                        SUBSCRIPTION_OPTION_RETRY);
+        /* Not given: not compared. */
+        g_assert_cmpint(subscription_options_differ(&a, &b, SUBSCRIPTION_OPTION_BIT(SUBSCRIPTION_OPTION_ORDERED)), ==,
+                        _SUBSCRIPTION_OPTION_INVALID);
+        subscription_options_format_difference(&a, &b, SUBSCRIPTION_OPTION_RETRY, &x, &y);
+        g_assert_cmpstr(x, ==, "3");
+        g_assert_cmpstr(y, ==, "7");
+        g_clear_pointer(&x, g_free);
+        g_clear_pointer(&y, g_free);
+        subscription_options_format_difference(&a, &b, SUBSCRIPTION_OPTION_BACKOFF_POLICY, &x, &y);
+        g_assert_cmpstr(x, ==, "\"exponential\"");
+        g_clear_pointer(&x, g_free);
+        g_clear_pointer(&y, g_free);
+
+        g_hash_table_insert(a.metadata, g_strdup("k"), g_strdup("v"));
+        g_hash_table_insert(b.metadata, g_strdup("k"), g_strdup("v"));
+        g_hash_table_insert(b.metadata, g_strdup("z"), g_strdup("1"));
+        g_assert_cmpint(subscription_options_differ(&a, &b, SUBSCRIPTION_OPTION_BIT(SUBSCRIPTION_OPTION_METADATA)), ==,
+                        SUBSCRIPTION_OPTION_METADATA);
+        subscription_options_format_difference(&a, &b, SUBSCRIPTION_OPTION_METADATA, &x, &y);
+        g_assert_cmpstr(x, ==, "no \"z\"");
+        g_assert_cmpstr(y, ==, "\"z\"=\"1\"");
+        g_free(x);
+        g_free(y);
+        subscription_options_done(&a);
+        subscription_options_done(&b);
+}
+
 int main(int argc, char *argv[]) {
         /* As the daemon registers it (bus-errors.c is not in the core library): InvalidOption is EINVAL. */
         static const sd_bus_error_map errors[] = {
@@ -1030,6 +1080,7 @@ int main(int argc, char *argv[]) {
         ADD_CASES("/subscription-options/validate-as-bus", option_cases, test_validate_as_bus);
         g_test_add_func("/subscription-options/validate", test_validate);
         g_test_add_func("/subscription-options/option-names", test_option_names);
+        g_test_add_func("/subscription-options/differ", test_differ);
 
         r = g_test_run();
         factory_close();

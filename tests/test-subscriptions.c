@@ -188,7 +188,7 @@ static void test_reject_and_redrive(TestEnv *f, gconstpointer data) {
         expect_dead_lettered(c, &dead_from, 2, "rejected");
         wait_counter(f, path, "DeadLettered", 2);
 
-        test_assert_dead_letters(f->client, path, 2);
+        test_assert_dead_letters(f->client, path, 2, "rejected");
 
         /* Redrive: both go out again, in order, from attempt 1. */
         reply = sd_bus_message_unref(reply);
@@ -223,10 +223,10 @@ static GArray *dead_letter_page(TestEnv *f, const char *path, uint32_t offset, u
                                "uu", offset, limit);
         if (r < 0)
                 g_error("GetDeadLetters(%u, %u): %s: %s", offset, limit, error.name, error.message);
-        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
-        while ((r = sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)")) > 0) {
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss)s)"), >, 0);
+        while ((r = sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)s")) > 0) {
                 g_assert_cmpint(sd_bus_message_read(reply, "t", &seq), >, 0);
-                g_assert_cmpint(sd_bus_message_skip(reply, "sssxa(ssss)"), >=, 0);
+                g_assert_cmpint(sd_bus_message_skip(reply, "sssxa(ssss)s"), >=, 0);
                 g_assert_cmpint(sd_bus_message_exit_container(reply), >, 0);
                 g_array_append_val(seqs, seq);
         }

@@ -118,7 +118,8 @@ static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *
  * DEAD_LETTERS_PAGE_MAX: that many). Pages keep a reply far below the bus's
  * message size limit and the event loop free between them. Positions, not
  * seqs: dead letters added, discarded or redriven between pages shift them,
- * so a client pages through and deduplicates by seq.
+ * so a client pages through and deduplicates by seq. Each is the event's fields
+ * and its reason (dead_letter_reason_to_string()).
  */
 #define DEAD_LETTERS_PAGE_MAX 1000U
 
@@ -139,13 +140,21 @@ static int method_get_dead_letters(sd_bus_message *message, void *userdata, sd_b
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', EVENT_SIGNATURE);
+        r = sd_bus_message_open_container(reply, 'a', DEAD_LETTER_SIGNATURE);
         if (r < 0)
                 return r;
         letters = queue_dead_letters(s->queue);
         /* A GPtrArray: starting at offset costs nothing; offset + limit cannot overflow a guint64. */
         for (guint64 i = offset; i < letters->len && i < (guint64) offset + limit; i++) {
-                r = event_bus_append(reply, ((const DeadLetter *) letters->pdata[i])->event);
+                const DeadLetter *d = letters->pdata[i];
+
+                r = sd_bus_message_open_container(reply, 'r', DEAD_LETTER_SIGNATURE_FIELDS);
+                if (r >= 0)
+                        r = event_bus_append_fields(reply, d->event);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", dead_letter_reason_to_string(d->reason));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
                 if (r < 0)
                         return r;
         }
@@ -300,7 +309,7 @@ static const sd_bus_vtable subscription_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_cancel,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetDeadLetters", SD_BUS_ARGS("u", offset, "u", limit), SD_BUS_RESULT("a" EVENT_SIGNATURE, events),
+        SD_BUS_METHOD_WITH_ARGS("GetDeadLetters", SD_BUS_ARGS("u", offset, "u", limit), SD_BUS_RESULT("a" DEAD_LETTER_SIGNATURE, dead_letters),
                                 method_get_dead_letters, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Redrive", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", count), method_redrive,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
@@ -424,16 +433,31 @@ void subscription_bus_emit_owner_changed(Subscription *s) {
 
 /* --- Manager.Subscribe and ListSubscriptions -------------------------------------------------- */
 
-/* The same uid and Name again: the same subscription, if it is free to take. */
+/*
+ * The same uid and Name again: the same subscription, if it is free to take. An option given must be
+ * what the subscription has: never silently kept, nor changed under events already queued by it.
+ */
 static int resubscribe(Manager *m, Subscription *s, sd_bus_message *message, const char *address,
-                       sd_bus_error *error) {
+                       const SubscriptionOptions *options, uint32_t given, sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(message);
+        SubscriptionOption k;
         int r;
 
         if (!streq(s->address, address))
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_OPTION,
                                          "Option \"Name\": %s is already subscribed to %s; cancel it to "
                                          "subscribe to another address", QUOTE(s->options.name), s->address);
+        k = subscription_options_differ(&s->options, options, given);
+        if (k >= 0) {
+                g_autofree char *has = NULL, *asked = NULL;
+
+                subscription_options_format_difference(&s->options, options, k, &has, &asked);
+
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_OPTION,
+                                         "Option \"%s\": durable subscription %s has %s, not %s; leave the "
+                                         "option out to keep it, or cancel the subscription to change it",
+                                         subscription_option_to_string(k), QUOTE(s->options.name), has, asked);
+        }
         if (s->owner && !streq(s->owner, sender))
                 return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
                                          "Subscription %s is attached to %s, which is still on the bus",
@@ -459,6 +483,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         Subscription *existing, *added;
         const QuotaUserConfig *group;
         const char *why;
+        uint32_t given = 0;
         unsigned bound;
         uid_t uid;
         int r;
@@ -472,7 +497,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RESOURCE,
                                          "No O-RAN resource matches %s; this node's resources are under "
                                          "/cluster/node/%s/", address, m->node_name);
-        r = subscription_options_bus_parse(&options, message, error);
+        r = subscription_options_bus_parse_given(&options, message, &given, error);
         if (r < 0)
                 return r;
         r = bus_authorize_caller(m, message, AUTH_SUBSCRIBE, &uid, error);
@@ -491,7 +516,7 @@ int method_subscribe(sd_bus_message *message, void *userdata, sd_bus_error *erro
         if (!isempty(options.name)) {
                 existing = subscriptions_find_durable(m->subscriptions, uid, options.name);
                 if (existing)
-                        return resubscribe(m, existing, message, address, error);
+                        return resubscribe(m, existing, message, address, &options, given, error);
                 /* Durable means committed, and nothing commits now: refused rather than left waiting. */
                 if (manager_store_failing(m, &why))
                         return sd_bus_error_setf(error, BUS_ERROR_STORE_FAILED,

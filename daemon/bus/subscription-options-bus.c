@@ -266,7 +266,8 @@ static int parse_entry(SubscriptionOptions *o, sd_bus_message *m, uint32_t *seen
         return 1;
 }
 
-int subscription_options_bus_parse(SubscriptionOptions *o, sd_bus_message *m, sd_bus_error *error) {
+int subscription_options_bus_parse_given(SubscriptionOptions *o, sd_bus_message *m, uint32_t *ret_given,
+                                         sd_bus_error *error) {
         uint32_t seen = 0;
         int r;
 
@@ -279,5 +280,13 @@ int subscription_options_bus_parse(SubscriptionOptions *o, sd_bus_message *m, sd
                         return r;
         } while (r > 0);
         r = sd_bus_message_exit_container(m);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        if (ret_given)
+                *ret_given = seen;
+        return 0;
+}
+
+int subscription_options_bus_parse(SubscriptionOptions *o, sd_bus_message *m, sd_bus_error *error) {
+        return subscription_options_bus_parse_given(o, m, NULL, error);
 }

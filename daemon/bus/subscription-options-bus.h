@@ -23,3 +23,6 @@
  * and parsed values: the caller discards it.
  */
 int subscription_options_bus_parse(SubscriptionOptions *o, sd_bus_message *m, sd_bus_error *error);
+/* The same; *ret_given gets the keys the a{sv} held (SUBSCRIPTION_OPTION_BIT each). */
+int subscription_options_bus_parse_given(SubscriptionOptions *o, sd_bus_message *m, uint32_t *ret_given,
+                                         sd_bus_error *error);

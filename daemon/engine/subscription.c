@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <assert.h>
+#include <string.h>
 
 #include "common/address.h"
 #include "common/log.h"
@@ -128,6 +129,18 @@ static void subscription_save_cursor(Subscription *s) {
         manager_request_flush(s->manager);
 }
 
+/* Durable: the counters follow into the store when they moved, so that a restart goes on from them. */
+static void subscription_save_counters(Subscription *s) {
+        const QueueCounters *q = queue_counters(s->queue);
+        StoreCounters now = { .delivered = q->delivered, .retried = q->retried, .dead_lettered = q->dead_lettered };
+
+        if (!subscription_is_durable(s) || memcmp(&now, &s->stored_counters, sizeof(now)) == 0)
+                return;
+        store_set_counters(s->manager->store, s->id, &now);
+        s->stored_counters = now;
+        manager_request_flush(s->manager);
+}
+
 void subscription_dead_letters_redriven(Subscription *s) {
         Store *store = s->manager->store;
 
@@ -150,6 +163,7 @@ void subscription_dead_letters_purged(Subscription *s) {
 void subscription_queue_changed(Subscription *s) {
         subscription_report_dead_letters(s);
         subscription_save_cursor(s);
+        subscription_save_counters(s);
         subscription_arm_timer(s);
         if (s->owner)
                 delivery_schedule(s->manager->delivery, s);
@@ -178,9 +192,14 @@ unsigned subscription_send_due(Subscription *s, unsigned max) {
                         break;
                 /* A failed send is an attempt like any other: the ack timeout retries it. */
                 manager_tell(s->manager, send_event, s, entry->event, entry->attempt);
+                if (subscription_is_durable(s)) {
+                        store_set_attempt(s->manager->store, s->id, entry->event->seq, entry->attempt);
+                        manager_request_flush(s->manager);
+                }
                 entry->mark = peer_flow_sent(s->flow, event_wire_size(entry->event, s->object_path));
                 n++;
         }
+        subscription_save_counters(s); /* Retried */
         subscription_arm_timer(s);
         return n;
 }

@@ -23,6 +23,7 @@
 #include "model/peer-flow.h"
 #include "model/queue.h"
 #include "model/subscription-options.h"
+#include "store/store-batch.h"
 
 typedef struct Manager Manager;
 
@@ -36,6 +37,7 @@ typedef struct Subscription {
         PeerFlow *flow; /* what is outstanding toward the owner (its registry's); NULL while detached */
         uint64_t stored_cursor; /* durable: every event up to it is acknowledged or a dead letter */
         bool in_store;          /* durable: its row is committed (else its Subscribe has no answer yet) */
+        StoreCounters stored_counters; /* durable: the queue's counters as last written to the store */
         uint64_t discards_logged; /* dead letters dropped past DeadLetterLimit, as last logged */
         SubscriptionOptions options;
         Queue *queue;

@@ -392,6 +392,9 @@ static int restore_subscription(const StoredSubscription *stored, void *userdata
         if (k < 0)
                 return log_error_errno(k, "Subscription %s in the store is damaged: %m", stored->id);
         s->stored_cursor = stored->cursor;
+        s->stored_counters = stored->counters;
+        queue_restore_counters(s->queue, stored->counters.delivered, stored->counters.retried,
+                               stored->counters.dead_lettered);
         s->in_store = true;
         k = subscriptions_add(x->registry, s);
         if (k < 0) {
@@ -407,6 +410,14 @@ static int restore_subscription(const StoredSubscription *stored, void *userdata
         g_ptr_array_add(same, s);
         x->min_cursor = MIN(x->min_cursor, s->stored_cursor);
         return store_load_dead_letters(x->store, s->id, restore_dead_letter, (void *[]) { x, s });
+}
+
+/* Sent before the restart: the next send goes on counting from there. */
+static int restore_attempt(uint64_t seq, uint32_t attempt, void *userdata) {
+        Subscription *s = userdata;
+
+        queue_restore_attempt(s->queue, seq, attempt);
+        return 0;
 }
 
 /* Matched once per distinct address, not per subscription: the work is events × addresses + what is queued. */
@@ -451,6 +462,9 @@ int subscriptions_restore(Subscriptions *r, Store *store) {
         for (guint i = 0; k >= 0 && i < x.restored->len; i++) {
                 Subscription *s = x.restored->pdata[i];
 
+                k = store_load_attempts(store, s->id, restore_attempt, s);
+                if (k < 0)
+                        break;
                 log_info("Subscription %s restored, detached, with %u events waiting.", s->id,
                          queue_counters(s->queue)->pending);
                 subscription_queue_changed(s);

@@ -533,3 +533,16 @@ void queue_restore_dead_letter(Queue *q, Event *e, DeadLetterReason reason) {
         g_queue_push_tail(&q->dead_letters, d);
         dead_letters_changed(q);
 }
+
+void queue_restore_counters(Queue *q, uint64_t delivered, uint64_t retried, uint64_t dead_lettered) {
+        q->counters.delivered = delivered;
+        q->counters.retried = retried;
+        q->counters.dead_lettered = dead_lettered;
+}
+
+void queue_restore_attempt(Queue *q, uint64_t seq, uint32_t attempt) {
+        Entry *x = g_tree_lookup(q->pending, &seq);
+
+        if (x)
+                x->pub.attempt = attempt;
+}

@@ -152,3 +152,11 @@ uint64_t queue_first_seq(const Queue *q);
  * but neither counted nor reported again: that happened before the restart.
  */
 void queue_restore_dead_letter(Queue *q, Event *e, DeadLetterReason reason);
+/* At start-up: Delivered, Retried and DeadLettered as they stood before the restart. */
+void queue_restore_counters(Queue *q, uint64_t delivered, uint64_t retried, uint64_t dead_lettered);
+/*
+ * At start-up: seq (pending, as every event is after a restart) was sent attempt times before it, so
+ * that its next send is attempt + 1 and Retry counts the sends before the restart too. An unknown seq
+ * is ignored.
+ */
+void queue_restore_attempt(Queue *q, uint64_t seq, uint32_t attempt);

@@ -286,3 +286,93 @@ uint64_t subscription_options_backoff(const SubscriptionOptions *o, uint32_t n) 
                 return OPTIONS_BACKOFF_CAP_USEC;
         return delay << n;
 }
+
+static bool metadata_equal(GHashTable *a, GHashTable *b) {
+        GHashTableIter i;
+        gpointer k, v;
+
+        if (g_hash_table_size(a) != g_hash_table_size(b))
+                return false;
+        g_hash_table_iter_init(&i, a);
+        while (g_hash_table_iter_next(&i, &k, &v))
+                if (!streq_ptr(g_hash_table_lookup(b, k), v))
+                        return false;
+        return true;
+}
+
+static bool option_equal(const SubscriptionOptions *a, const SubscriptionOptions *b, SubscriptionOption k) {
+        switch (k) {
+        case SUBSCRIPTION_OPTION_NAME: return true; /* the same subscription by definition */
+        case SUBSCRIPTION_OPTION_ORDERED: return a->ordered == b->ordered;
+        case SUBSCRIPTION_OPTION_WINDOW: return a->window == b->window;
+        case SUBSCRIPTION_OPTION_RETRY: return a->retry == b->retry;
+        case SUBSCRIPTION_OPTION_BACKOFF_DELAY: return a->backoff_delay_usec == b->backoff_delay_usec;
+        case SUBSCRIPTION_OPTION_BACKOFF_POLICY: return a->backoff_policy == b->backoff_policy;
+        case SUBSCRIPTION_OPTION_ACK_TIMEOUT: return a->ack_timeout_usec == b->ack_timeout_usec;
+        case SUBSCRIPTION_OPTION_QUEUE_LIMIT: return a->queue_limit == b->queue_limit;
+        case SUBSCRIPTION_OPTION_INITIAL_STATE: return a->initial_state == b->initial_state;
+        case SUBSCRIPTION_OPTION_DEAD_LETTER_LIMIT: return a->dead_letter_limit == b->dead_letter_limit;
+        case SUBSCRIPTION_OPTION_METADATA: return metadata_equal(a->metadata, b->metadata);
+        default:
+                assert(!"unknown subscription option");
+                return true;
+        }
+}
+
+SubscriptionOption subscription_options_differ(const SubscriptionOptions *a, const SubscriptionOptions *b,
+                                               uint32_t keys) {
+        for (SubscriptionOption k = 0; k < _SUBSCRIPTION_OPTION_MAX; k++)
+                if ((keys & SUBSCRIPTION_OPTION_BIT(k)) && !option_equal(a, b, k))
+                        return k;
+        return _SUBSCRIPTION_OPTION_INVALID;
+}
+
+static char *format_option(const SubscriptionOptions *o, SubscriptionOption key) {
+        switch (key) {
+        case SUBSCRIPTION_OPTION_NAME: return g_strdup(QUOTE(o->name));
+        case SUBSCRIPTION_OPTION_ORDERED: return g_strdup(o->ordered ? "true" : "false");
+        case SUBSCRIPTION_OPTION_WINDOW: return g_strdup_printf("%" PRIu32, o->window);
+        case SUBSCRIPTION_OPTION_RETRY: return g_strdup_printf("%" PRIu32, o->retry);
+        case SUBSCRIPTION_OPTION_BACKOFF_DELAY: return g_strdup(QUOTE(o->backoff_delay));
+        case SUBSCRIPTION_OPTION_BACKOFF_POLICY: return g_strdup(QUOTE(backoff_policy_to_string(o->backoff_policy)));
+        case SUBSCRIPTION_OPTION_ACK_TIMEOUT: return g_strdup_printf("%" PRIu64, o->ack_timeout_usec);
+        case SUBSCRIPTION_OPTION_QUEUE_LIMIT: return g_strdup_printf("%" PRIu32, o->queue_limit);
+        case SUBSCRIPTION_OPTION_INITIAL_STATE: return g_strdup(o->initial_state ? "true" : "false");
+        case SUBSCRIPTION_OPTION_DEAD_LETTER_LIMIT: return g_strdup_printf("%" PRIu32, o->dead_letter_limit);
+        default:
+                assert(!"not a single-valued option");
+                return NULL;
+        }
+}
+
+static char *format_metadata_entry(const SubscriptionOptions *o, const char *key) {
+        const char *v = g_hash_table_lookup(o->metadata, key);
+
+        return v ? g_strdup_printf("%s=%s", QUOTE(key), QUOTE(v)) : g_strdup_printf("no %s", QUOTE(key));
+}
+
+/* Keys of x that b lacks or has with another value, the least kept in *least. */
+static void least_differing_key(GHashTable *x, GHashTable *y, const char **least) {
+        GHashTableIter i;
+        gpointer k, v;
+
+        g_hash_table_iter_init(&i, x);
+        while (g_hash_table_iter_next(&i, &k, &v))
+                if (!streq_ptr(g_hash_table_lookup(y, k), v) && (!*least || strcmp(k, *least) < 0))
+                        *least = k;
+}
+
+void subscription_options_format_difference(const SubscriptionOptions *a, const SubscriptionOptions *b,
+                                            SubscriptionOption key, char **ret_a, char **ret_b) {
+        const char *least = NULL;
+
+        if (key != SUBSCRIPTION_OPTION_METADATA) {
+                *ret_a = format_option(a, key);
+                *ret_b = format_option(b, key);
+                return;
+        }
+        least_differing_key(a->metadata, b->metadata, &least);
+        least_differing_key(b->metadata, a->metadata, &least);
+        *ret_a = least ? format_metadata_entry(a, least) : g_strdup("the same");
+        *ret_b = least ? format_metadata_entry(b, least) : g_strdup("the same");
+}

@@ -127,6 +127,23 @@ int subscription_options_add_metadata(GHashTable *metadata, size_t *bytes, const
  */
 int subscription_options_validate(const SubscriptionOptions *o, char **ret_message);
 
+/* keys: a set of SubscriptionOption bits, 1 << key each. */
+#define SUBSCRIPTION_OPTION_BIT(k) (UINT32_C(1) << (k))
+
+/*
+ * The first of keys (Name aside) whose value differs between a and b, in the order of
+ * SubscriptionOption; _SUBSCRIPTION_OPTION_INVALID when they agree. BackoffDelay compares
+ * as a duration (PT0.2S is PT0.200S), Metadata as the whole table.
+ */
+SubscriptionOption subscription_options_differ(const SubscriptionOptions *a, const SubscriptionOptions *b,
+                                               uint32_t keys);
+/*
+ * How key differs between a and b, each side as a subscriber gives it (g_free): true, 64, "PT0.2S",
+ * "linear"; for Metadata the first key (in sort order) that differs: "k"="v", or no "k".
+ */
+void subscription_options_format_difference(const SubscriptionOptions *a, const SubscriptionOptions *b,
+                                            SubscriptionOption key, char **ret_a, char **ret_b);
+
 /* No backoff grows past a day, whatever the policy and retry number. */
 #define OPTIONS_BACKOFF_CAP_USEC (UINT64_C(24) * 3600 * 1000000)
 

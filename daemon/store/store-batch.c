@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <assert.h>
+#include <inttypes.h>
 #include <glib.h>
 
 #include "store/store-batch.h"
@@ -78,6 +79,11 @@ char *store_op_describe(const StoreOp *op) {
                                        op->id, op->number);
         case STORE_OP_PRUNE_EVENTS:
                 return g_strdup_printf("pruning events up to %" G_GUINT64_FORMAT, op->number);
+        case STORE_OP_SET_COUNTERS:
+                return g_strdup_printf("saving the counters of subscription %s", op->id);
+        case STORE_OP_SET_ATTEMPT:
+                return g_strdup_printf("saving attempt %" PRIu32 " of event %" G_GUINT64_FORMAT " of subscription %s",
+                                       op->attempt, op->number, op->id);
         default:
                 assert(!"unknown store operation");
                 return NULL;

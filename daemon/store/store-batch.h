@@ -28,8 +28,17 @@ typedef enum StoreOpKind {
         STORE_OP_DELETE_DEAD_LETTERS,
         STORE_OP_TRIM_DEAD_LETTERS,
         STORE_OP_PRUNE_EVENTS,
+        STORE_OP_SET_COUNTERS,
+        STORE_OP_SET_ATTEMPT,
         _STORE_OP_KIND_MAX,
 } StoreOpKind;
+
+/* What a durable subscription has counted, kept so that a restart does not start it from 0 again. */
+typedef struct StoreCounters {
+        uint64_t delivered;
+        uint64_t retried;
+        uint64_t dead_lettered;
+} StoreCounters;
 
 /* One write; which fields mean something depends on the kind. Owns what it points to. */
 typedef struct StoreOp {
@@ -38,6 +47,8 @@ typedef struct StoreOp {
         uint64_t number; /* a seq, a cursor, how many to keep */
         Event *event;    /* ADD_EVENT */
         DeadLetterReason reason;
+        StoreCounters counters;      /* SET_COUNTERS */
+        uint32_t attempt;            /* SET_ATTEMPT */
         uid_t uid;                   /* SAVE_SUBSCRIPTION */
         char *address;               /* SAVE_SUBSCRIPTION */
         SubscriptionOptions options; /* SAVE_SUBSCRIPTION */

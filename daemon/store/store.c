@@ -31,6 +31,10 @@ typedef enum Statement {
         STMT_DELETE_DEAD_LETTER,
         STMT_DELETE_DEAD_LETTERS,
         STMT_PRUNE_EVENTS,
+        STMT_SET_COUNTERS,
+        STMT_SET_ATTEMPT,
+        STMT_FORGET_ATTEMPTS,
+        STMT_FORGET_ATTEMPT,
         _STMT_MAX,
 } Statement;
 
@@ -56,6 +60,10 @@ static const char *const statement_sql[_STMT_MAX] = {
         [STMT_DELETE_DEAD_LETTER] = "DELETE FROM dead_letters WHERE subscription = ?1 AND seq = ?2",
         [STMT_DELETE_DEAD_LETTERS] = "DELETE FROM dead_letters WHERE subscription = ?1",
         [STMT_PRUNE_EVENTS] = "DELETE FROM events WHERE seq <= ?1 AND seq NOT IN (SELECT seq FROM dead_letters)",
+        [STMT_SET_COUNTERS] = "UPDATE subscriptions SET delivered = ?2, retried = ?3, dead_lettered = ?4 WHERE id = ?1",
+        [STMT_SET_ATTEMPT] = "INSERT OR REPLACE INTO attempts (subscription, seq, attempt) VALUES (?1, ?2, ?3)",
+        [STMT_FORGET_ATTEMPTS] = "DELETE FROM attempts WHERE subscription = ?1 AND seq <= ?2",
+        [STMT_FORGET_ATTEMPT] = "DELETE FROM attempts WHERE subscription = ?1 AND seq = ?2",
 };
 
 /* Version 1. A later version adds a migration step from the one before; none is ever edited. */
@@ -80,6 +88,24 @@ static const char schema_v1[] =
         "  subscription TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,"
         "  seq INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (subscription, seq)) STRICT;"
         "PRAGMA user_version = 1;";
+
+/* Version 2: the counters of a durable subscription (version 1 started them from 0 at each start). */
+static const char schema_v2[] =
+        "ALTER TABLE subscriptions ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE subscriptions ADD COLUMN retried INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE subscriptions ADD COLUMN dead_lettered INTEGER NOT NULL DEFAULT 0;"
+        "PRAGMA user_version = 2;";
+
+/* Version 3: the attempt number of each event sent (version 2 started every redelivery at attempt 1). */
+static const char schema_v3[] =
+        "CREATE TABLE attempts ("
+        "  subscription TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,"
+        "  seq INTEGER NOT NULL, attempt INTEGER NOT NULL, PRIMARY KEY (subscription, seq)) STRICT, WITHOUT ROWID;"
+        "PRAGMA user_version = 3;";
+
+/* migrations[v - 1] brings version v - 1 to v; version 0 is an empty file. */
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
+G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 struct Store {
         int lock_fd;
@@ -198,16 +224,27 @@ static int apply(Store *s, const StoreOp *op) {
                 return apply_save_subscription(s, op);
         case STORE_OP_DELETE_SUBSCRIPTION:
                 return apply_id_number(s, STMT_DELETE_SUBSCRIPTION, op);
-        case STORE_OP_SET_CURSOR:
-                return apply_id_number(s, STMT_SET_CURSOR, op);
+        case STORE_OP_SET_CURSOR: {
+                int r = apply_id_number(s, STMT_SET_CURSOR, op);
+
+                /* Everything up to the cursor is done with: its attempts are never asked for again. */
+                return r == SQLITE_DONE ? apply_id_number(s, STMT_FORGET_ATTEMPTS, op) : r;
+        }
         case STORE_OP_RESET_CURSOR:
                 return apply_id_number(s, STMT_RESET_CURSOR, op);
         case STORE_OP_ADD_DEAD_LETTER: {
                 sqlite3_stmt *st = statement(s, STMT_ADD_DEAD_LETTER);
+                int r;
 
                 sqlite3_bind_text(st, 3, dead_letter_reason_to_string(op->reason), -1, SQLITE_STATIC);
-                return apply_id_number(s, STMT_ADD_DEAD_LETTER, op);
+                r = apply_id_number(s, STMT_ADD_DEAD_LETTER, op);
+                /* Redriven, it starts again from attempt 1. */
+                return r == SQLITE_DONE ? apply_id_number(s, STMT_FORGET_ATTEMPT, op) : r;
         }
+        case STORE_OP_SET_ATTEMPT:
+                sqlite3_bind_int64(statement(s, STMT_SET_ATTEMPT), 3, op->attempt);
+                return apply_id_number(s, STMT_SET_ATTEMPT, op);
+
         case STORE_OP_DELETE_DEAD_LETTER:
                 return apply_id_number(s, STMT_DELETE_DEAD_LETTER, op);
         case STORE_OP_DELETE_DEAD_LETTERS:
@@ -216,6 +253,15 @@ static int apply(Store *s, const StoreOp *op) {
                 return apply_id_number(s, STMT_TRIM_DEAD_LETTERS, op);
         case STORE_OP_PRUNE_EVENTS:
                 return apply_id_number(s, STMT_PRUNE_EVENTS, op);
+        case STORE_OP_SET_COUNTERS: {
+                sqlite3_stmt *st = statement(s, STMT_SET_COUNTERS);
+
+                sqlite3_bind_text(st, 1, op->id, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, (int64_t) MIN(op->counters.delivered, (uint64_t) INT64_MAX));
+                sqlite3_bind_int64(st, 3, (int64_t) MIN(op->counters.retried, (uint64_t) INT64_MAX));
+                sqlite3_bind_int64(st, 4, (int64_t) MIN(op->counters.dead_lettered, (uint64_t) INT64_MAX));
+                return step(s, STMT_SET_COUNTERS);
+        }
         default:
                 assert(!"unknown store operation");
                 return SQLITE_MISUSE;
@@ -313,6 +359,21 @@ int store_set_max_pages(Store *s, uint32_t pages) {
         return set == pages ? 0 : -ERANGE;
 }
 
+/* Applies the migrations from version on, all in one transaction: a crash half-way leaves the old version. */
+static int store_migrate(Store *s, int64_t version, char **ret_message) {
+        int r;
+
+        r = exec(s, "BEGIN IMMEDIATE", ret_message);
+        for (int64_t v = version; r >= 0 && v < STORE_SCHEMA_VERSION; v++)
+                r = exec(s, migrations[v], ret_message);
+        if (r >= 0)
+                r = exec(s, "COMMIT", ret_message);
+        if (r >= 0 && version > 0)
+                log_info("%s: schema migrated from version %" G_GINT64_FORMAT " to %d.", s->path, version,
+                         STORE_SCHEMA_VERSION);
+        return r; /* on failure, closing the database rolls back */
+}
+
 /* Brings the schema to STORE_SCHEMA_VERSION, or says why it cannot. */
 static int store_check_schema(Store *s, char **ret_message) {
         int64_t version = 0, tables = 0, ok = 0;
@@ -327,6 +388,11 @@ static int store_check_schema(Store *s, char **ret_message) {
                                                STORE_SCHEMA_VERSION);
                 return -EPROTONOSUPPORT;
         }
+        if (version < 0) {
+                *ret_message = g_strdup_printf("%s: not a ptpsync store (schema version %" G_GINT64_FORMAT ")",
+                                               s->path, version);
+                return -EBADMSG;
+        }
         if (version == 0) {
                 r = query_int(s, "SELECT count(*) FROM sqlite_schema", &tables, ret_message);
                 if (r < 0)
@@ -336,13 +402,7 @@ static int store_check_schema(Store *s, char **ret_message) {
                                                        "version)", s->path);
                         return -EBADMSG;
                 }
-                /* In one transaction: a crash half-way must not leave tables without a version, refused. */
-                r = exec(s, "BEGIN IMMEDIATE", ret_message);
-                if (r >= 0)
-                        r = exec(s, schema_v1, ret_message);
-                if (r >= 0)
-                        r = exec(s, "COMMIT", ret_message);
-                return r; /* on failure, closing the database rolls back */
+                return store_migrate(s, 0, ret_message);
         }
         /* Cheap enough at start-up for a store that retention keeps small, and it catches corruption now. */
         r = query_int(s, "SELECT quick_check = 'ok' FROM pragma_quick_check", &ok, ret_message);
@@ -352,7 +412,7 @@ static int store_check_schema(Store *s, char **ret_message) {
                 *ret_message = g_strdup_printf("%s: the database is damaged (quick_check failed)", s->path);
                 return -EBADMSG;
         }
-        return 0;
+        return version < STORE_SCHEMA_VERSION ? store_migrate(s, version, ret_message) : 0;
 }
 
 int store_open(Store **ret, const char *directory, char **ret_message) {
@@ -470,6 +530,15 @@ void store_set_cursor(Store *s, const char *id, uint64_t cursor) {
 
 void store_reset_cursor(Store *s, const char *id, uint64_t cursor) {
         add_id_number(s, STORE_OP_RESET_CURSOR, id, cursor);
+}
+
+void store_set_attempt(Store *s, const char *id, uint64_t seq, uint32_t attempt) {
+        store_batch_add(s->batch, (StoreOp) {
+                .kind = STORE_OP_SET_ATTEMPT, .id = g_strdup(id), .number = seq, .attempt = attempt });
+}
+
+void store_set_counters(Store *s, const char *id, const StoreCounters *c) {
+        store_batch_add(s->batch, (StoreOp) { .kind = STORE_OP_SET_COUNTERS, .id = g_strdup(id), .counters = *c });
 }
 
 void store_add_dead_letter(Store *s, const char *id, uint64_t seq, DeadLetterReason reason) {
@@ -629,6 +698,30 @@ int store_load_dead_letters(Store *s, const char *id, int (*f)(Event *e, DeadLet
         return load_events(s, rows, dead_letter_loaded, &l);
 }
 
+int store_load_attempts(Store *s, const char *id, int (*f)(uint64_t seq, uint32_t attempt, void *userdata),
+                        void *userdata) {
+        _cleanup_finalize_ sqlite3_stmt *rows = NULL;
+        int r;
+
+        r = prepare(s, "SELECT seq, attempt FROM attempts WHERE subscription = ?1 ORDER BY seq", &rows);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(rows, 1, id, -1, SQLITE_STATIC);
+        while ((r = sqlite3_step(rows)) == SQLITE_ROW) {
+                int64_t seq = sqlite3_column_int64(rows, 0), attempt = sqlite3_column_int64(rows, 1);
+
+                if (seq < 0 || attempt < 0 || attempt > UINT32_MAX)
+                        return log_error_errno(EBADMSG, "%s: subscription %s is damaged: attempt %" PRIi64
+                                               " of event %" PRIi64 " is out of range", s->path, id, attempt, seq);
+                r = f((uint64_t) seq, (uint32_t) attempt, userdata);
+                if (r < 0)
+                        return r;
+        }
+        if (r != SQLITE_DONE)
+                return log_error_errno(errno_of(r), "%s: %s", s->path, sqlite3_errmsg(s->db));
+        return 0;
+}
+
 /* The id and address point into the row; only the options are owned. */
 static void stored_subscription_done(StoredSubscription *sub) {
         subscription_options_done(&sub->options);
@@ -654,6 +747,9 @@ static const struct {
         { 10, "queue_limit", UINT32_MAX },
         { 12, "dead_letter_limit", UINT32_MAX },
         { 13, "cursor", INT64_MAX },
+        { 14, "delivered", INT64_MAX },
+        { 15, "retried", INT64_MAX },
+        { 16, "dead_lettered", INT64_MAX },
 };
 
 /*
@@ -722,7 +818,8 @@ int store_load_subscriptions(Store *s, int (*f)(const StoredSubscription *sub, v
         int r;
 
         r = prepare(s, "SELECT id, name, uid, address, ordered, window, retry, backoff_delay, backoff_policy, "
-                       "ack_timeout, queue_limit, initial_state, dead_letter_limit, cursor FROM subscriptions "
+                       "ack_timeout, queue_limit, initial_state, dead_letter_limit, cursor, delivered, retried, "
+                       "dead_lettered FROM subscriptions "
                        "ORDER BY id", &rows);
         if (r >= 0)
                 r = prepare(s, "SELECT key, value FROM subscription_metadata WHERE subscription = ?1", &metadata);
@@ -735,6 +832,11 @@ int store_load_subscriptions(Store *s, int (*f)(const StoredSubscription *sub, v
                         .uid = (uid_t) sqlite3_column_int64(rows, 2),
                         .address = (char *) column_text(rows, 3),
                         .cursor = (uint64_t) sqlite3_column_int64(rows, 13),
+                        .counters = {
+                                .delivered = (uint64_t) sqlite3_column_int64(rows, 14),
+                                .retried = (uint64_t) sqlite3_column_int64(rows, 15),
+                                .dead_lettered = (uint64_t) sqlite3_column_int64(rows, 16),
+                        },
                 };
 
                 r = load_subscription_options(s, rows, metadata, sub.id, &sub.options);

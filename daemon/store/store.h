@@ -11,9 +11,10 @@
  * Writes gather in a batch that the caller commits once per batch of loop work
  * (store_commit), so that durability costs one commit per batch, not one per
  * event or ack; a batch that fails to commit is kept whole, for the next
- * attempt. The schema is versioned (PRAGMA user_version): a database of a
- * newer version is refused rather than misread, and a corrupt or unwritable
- * one is a clear error at start-up.
+ * attempt. The schema is versioned (PRAGMA user_version): an older one is
+ * migrated, step by step, in one transaction; a database of a newer version
+ * is refused rather than misread, and a corrupt or unwritable one is a clear
+ * error at start-up.
  */
 #pragma once
 
@@ -24,9 +25,10 @@
 #include "model/event.h"
 #include "model/queue.h"
 #include "model/subscription-options.h"
+#include "store/store-batch.h"
 
 #define STORE_FILE_NAME "ptpsync.db"
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct Store Store;
 
@@ -56,6 +58,13 @@ void store_delete_subscription(Store *s, const char *id);
 void store_set_cursor(Store *s, const char *id, uint64_t cursor);
 /* Moves it anywhere: back, when dead letters are queued again. */
 void store_reset_cursor(Store *s, const char *id, uint64_t cursor);
+/*
+ * The attempt number of seq's latest send, so that a restart goes on counting (and Retry holds)
+ * rather than sending attempt 1 again. Forgotten once the cursor passes seq or seq is a dead letter.
+ */
+void store_set_attempt(Store *s, const char *id, uint64_t seq, uint32_t attempt);
+/* Delivered, Retried and DeadLettered as they stand now. */
+void store_set_counters(Store *s, const char *id, const StoreCounters *c);
 void store_add_dead_letter(Store *s, const char *id, uint64_t seq, DeadLetterReason reason);
 void store_delete_dead_letter(Store *s, const char *id, uint64_t seq);
 void store_delete_dead_letters(Store *s, const char *id);
@@ -92,12 +101,16 @@ typedef struct StoredSubscription {
         char *address;
         SubscriptionOptions options;
         uint64_t cursor;
+        StoreCounters counters;
 } StoredSubscription;
 
 /* Calls f for every durable subscription; stops at the first negative return. */
 int store_load_subscriptions(Store *s, int (*f)(const StoredSubscription *sub, void *userdata), void *userdata);
 /* Calls f for every event with seq > after, in seq order. */
 int store_load_events(Store *s, uint64_t after, int (*f)(Event *e, void *userdata), void *userdata);
+/* Calls f for every attempt number kept for a subscription's events, in seq order. */
+int store_load_attempts(Store *s, const char *id, int (*f)(uint64_t seq, uint32_t attempt, void *userdata),
+                        void *userdata);
 /* Calls f for every dead letter of a subscription, in seq order. */
 int store_load_dead_letters(Store *s, const char *id, int (*f)(Event *e, DeadLetterReason reason, void *userdata),
                             void *userdata);
