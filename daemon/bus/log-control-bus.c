@@ -26,11 +26,18 @@ static int property_get_identifier(sd_bus *bus, const char *path, const char *in
         return sd_bus_message_append(reply, "s", log_get_identifier());
 }
 
-/* Root and the daemon's own user: how much is logged is theirs to say (and debug can tell a lot). */
-static int check_caller(Manager *m, sd_bus *bus, const char *property, sd_bus_error *error) {
+/*
+ * The new value, once the caller may set it: root and the daemon's own user only, for how much is
+ * logged is theirs to say (and debug can tell a lot).
+ */
+static int read_value_of_privileged(sd_bus *bus, sd_bus_message *value, const char *property, Manager *m,
+                                    const char **ret, sd_bus_error *error) {
         uid_t uid;
         int r;
 
+        r = sd_bus_message_read(value, "s", ret);
+        if (r < 0)
+                return r;
         r = bus_caller_uid(m, sd_bus_get_current_message(bus), &uid, error);
         if (r < 0)
                 return r;
@@ -40,15 +47,16 @@ static int check_caller(Manager *m, sd_bus *bus, const char *property, sd_bus_er
         return 0;
 }
 
+static const char *caller(sd_bus *bus) {
+        return strna(sd_bus_message_get_sender(sd_bus_get_current_message(bus)));
+}
+
 static int property_set_log_level(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *value, void *userdata, sd_bus_error *error) {
         const char *s;
         int r, level;
 
-        r = sd_bus_message_read(value, "s", &s);
-        if (r < 0)
-                return r;
-        r = check_caller(userdata, bus, property, error);
+        r = read_value_of_privileged(bus, value, property, userdata, &s, error);
         if (r < 0)
                 return r;
         level = log_level_from_string(s);
@@ -57,7 +65,7 @@ static int property_set_log_level(sd_bus *bus, const char *path, const char *int
                                          "Invalid log level %s: expected " LOG_LEVEL_NAMES, QUOTE(s));
 
         log_set_max_level(level);
-        log_info("Log level set to %s by %s.", s, strna(sd_bus_message_get_sender(sd_bus_get_current_message(bus))));
+        log_info("Log level set to %s by %s.", s, caller(bus));
         return 0;
 }
 
@@ -67,10 +75,7 @@ static int property_set_log_target(sd_bus *bus, const char *path, const char *in
         const char *s;
         int r;
 
-        r = sd_bus_message_read(value, "s", &s);
-        if (r < 0)
-                return r;
-        r = check_caller(userdata, bus, property, error);
+        r = read_value_of_privileged(bus, value, property, userdata, &s, error);
         if (r < 0)
                 return r;
         t = log_target_from_string(s);
@@ -79,7 +84,7 @@ static int property_set_log_target(sd_bus *bus, const char *path, const char *in
                                          "Invalid log target %s: expected " LOG_TARGET_NAMES, QUOTE(s));
 
         /* Said where the messages went so far: that is where someone will look for why they stop. */
-        log_info("Log target set to %s by %s.", s, strna(sd_bus_message_get_sender(sd_bus_get_current_message(bus))));
+        log_info("Log target set to %s by %s.", s, caller(bus));
         log_set_target(t);
         return 0;
 }
