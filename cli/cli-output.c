@@ -154,17 +154,22 @@ static void print_event_json(const PtpsyncEvent *e) {
 /* One event for humans: TIME SEQ SOURCE address=VALUE[(metric)] ... [reason=REASON for a dead letter] */
 static void print_event_text(const PtpsyncEvent *e) {
         const char *source = ptpsync_event_get_source(e);
+        const char *relative = source + node_prefix_len(source);
         size_t n = ptpsync_event_get_n_values(e);
         char t[64];
 
         format_rfc3339(t, sizeof t, ptpsync_event_get_time(e));
-        printf("%s %" PRIu64 " %s", t, ptpsync_event_get_seq(e), source + node_prefix_len(source));
+        printf("%s %" PRIu64 " %s", t, ptpsync_event_get_seq(e), relative);
         for (size_t i = 0; i < n; i++) {
                 const char *address, *data_type, *value, *next_address, *next_type, *next_value;
 
                 if (ptpsync_event_get_value(e, i, &address, &data_type, NULL, &value) < 0)
                         continue;
-                printf(" %s=", address);
+                /* A value of the resource itself (sync-state, clock-class) is not named a second time. */
+                if (streq(address, relative))
+                        putchar(' ');
+                else
+                        printf(" %s=", address);
                 print_value(value, 0);
                 /* A notification and the metric of the same address that follows it: "a=LOCKED(7)". */
                 if (streq(data_type, "notification") &&

@@ -59,7 +59,8 @@ static void help(void) {
                "                         (with --durable=NAME: a durable subscription, acked)\n"
                "  wait [ADDRESS]         Wait until ADDRESS (default: the node's sync-state)\n"
                "                         is in --state= (for ExecStartPre= and units)\n"
-               "  subscriptions          List subscriptions (the caller's; everyone's for root and org.ptpsync1.manage)\n"
+               "  subscriptions          List subscriptions (the caller's; everyone's for root\n"
+               "                         and org.ptpsync1.manage)\n"
                "  dead-letters ID        Show the dead letters of subscription ID\n"
                "  redrive ID             Queue the dead letters of ID again\n"
                "  purge ID               Drop the dead letters of ID\n"
@@ -72,6 +73,7 @@ static void help(void) {
                "                         root by default). OBSERVATION:\n"
                "                         locked, unlocked, unreachable, a clock class, or a\n"
                "                         GNSS state; OFFSET in ns\n"
+               "  help                   Show this help\n"
                "\n"
                "ID is a subscription's object path, its 32 hex digits, or its UUID.\n"
                "\n"
@@ -179,6 +181,11 @@ typedef struct Verb {
         bool takes_id; /* its argument is a subscription ID */
 } Verb;
 
+static int verb_help(char **args) {
+        help();
+        return EXIT_OK;
+}
+
 static const Verb verbs[] = {
         { "status", 0, 0, verb_status, true },
         { "list", 0, 0, verb_list, true },
@@ -192,6 +199,7 @@ static const Verb verbs[] = {
         { "cancel", 1, 1, verb_cancel, true, true },
         { "reload", 0, 0, verb_reload, true },
         { "inject", 3, 4, verb_inject, false },
+        { "help", 0, 0, verb_help, false },
 };
 
 int main(int argc, char *argv[]) {

@@ -104,7 +104,7 @@ int verb_subscriptions(char **args) {
                                s->dead_lettered);
         }
         if (!arg_json && arg_legend)
-                printf("\n%zu subscriptions listed.\n", n);
+                printf("\n%zu subscription%s listed.\n", n, n == 1 ? "" : "s");
         r = 0;
 finish:
         for (size_t i = 0; subs && i < n; i++)
@@ -123,7 +123,7 @@ int verb_dead_letters(char **args) {
                 return client_failed(QUOTE(args[1]), r);
         print_event_list(l);
         if (!arg_json && arg_legend)
-                printf("\n%zu dead letters.\n", ptpsync_event_list_get_n(l));
+                printf("\n%zu dead letter%s.\n", ptpsync_event_list_get_n(l), ptpsync_event_list_get_n(l) == 1 ? "" : "s");
         ptpsync_event_list_free(l);
         return 0;
 }

@@ -161,7 +161,8 @@ static void inject(sd_bus *bus, const char *suffix, const char *clock, const cha
 
 static void test_help(void) {
         static const char *const options[] = { "--bus", "--node-name", "--config", "--source", "--state-dir",
-                                               "--runtime-dir", "--ptp4l-socket", "--version", "--help" };
+                                               "--runtime-dir", "--ptp4l-socket", "--log-level", "--log-target",
+                                               "--version", "--help" };
         static const char *const args[] = { "--help", NULL };
         g_autofree char *section = NULL;
         g_auto(Run) r = {};

@@ -45,6 +45,7 @@ expect() {
 
 expect "status subscriptions" s
 expect "dead-letters" d
+expect "help" he
 expect "wait watch" --json wa
 expect "--state=" --st
 expect "HOLDOVER" --state=HO

@@ -136,6 +136,14 @@ static void test_usage(void) {
              *w; w++)
                 if (!strstr(r.out, *w))
                         g_error("--help does not mention %s", *w);
+        /* The help verb says the same. */
+        {
+                g_auto(Result) h = {};
+
+                run(NULL, (const char *const[]) { "help", NULL }, &h);
+                g_assert_cmpint(h.status, ==, 0);
+                g_assert_cmpstr(h.out, ==, r.out);
+        }
         run(NULL, (const char *const[]) { "--version", NULL }, &v);
         g_assert_cmpint(v.status, ==, 0);
         g_assert_cmpstr(v.out, ==, version);
@@ -388,6 +396,18 @@ static void test_get(TestEnv *f, gconstpointer data) {
                 }
         } else
                 g_test_message("script(1) missing: colours on a terminal not checked");
+
+        /* The sync-state's value is the resource's own: its address is not said twice. */
+        {
+                g_auto(Result) state = {};
+
+                test_inject(f->client, "sync/sync-status/os-clock-sync-state", "CLOCK_REALTIME", "locked", 3);
+                RUN(f, &state, "get", SYNC_STATE);
+                if (state.status != 0)
+                        g_error("get " SYNC_STATE ": %d: %s", state.status, state.err);
+                if (!g_str_has_suffix(state.out, " " SYNC_STATE " LOCKED\n") || strstr(state.out, "sync-state="))
+                        g_error("expected \"... " SYNC_STATE " LOCKED\", got: %s", state.out);
+        }
 
         RUN(f, &none, "get", "/cluster/node/elsewhere/sync");
         g_assert_cmpint(none.status, ==, 5);
@@ -693,7 +713,7 @@ static void test_watch_durable(TestEnv *f, gconstpointer data) {
         line = find_line(subs.out, " ctl-test ");
         g_assert_nonnull(line);
         g_assert_nonnull(strstr(line, LOCK_ADDRESS));
-        g_assert_nonnull(strstr(subs.out, "1 subscriptions listed."));
+        g_assert_nonnull(strstr(subs.out, "\n1 subscription listed.\n"));
         id = g_strndup(line, 32);
 
         RUN(f, &subs_json, "--json", "subscriptions");
@@ -803,6 +823,18 @@ static void test_dead_letters(TestEnv *f, gconstpointer data) {
         RUN(f, &purge, "purge", path);
         g_assert_cmpint(purge.status, ==, 0);
         g_assert_cmpstr(purge.out, ==, "Dropped 2 dead letters.\n");
+        /* One more, rejected: one dead letter, in the singular. */
+        test_inject_lock_events(f->client, &injected, 1);
+        wait_dead_letters(f, path, 1, deadline);
+        {
+                g_auto(Result) one = {};
+                g_auto(Result) purge_one = {};
+
+                RUN(f, &one, "dead-letters", path);
+                g_assert_nonnull(strstr(one.out, "\n1 dead letter.\n"));
+                RUN(f, &purge_one, "purge", path);
+                g_assert_cmpstr(purge_one.out, ==, "Dropped 1 dead letter.\n");
+        }
         RUN(f, &none, "dead-letters", "00000000000000000000000000000000");
         g_assert_cmpint(none.status, ==, 5);
         kill(consumer->pid, SIGTERM);
