@@ -29,6 +29,8 @@ const char *arg_bus = NULL; /* NULL: the system bus */
 bool arg_json = false;
 bool arg_legend = true;
 const char *arg_durable = NULL;
+bool arg_initial = false;
+bool arg_quiet = false;
 const char *arg_state = "LOCKED";
 uint64_t arg_timeout = UINT64_MAX;
 bool use_color = false;
@@ -87,7 +89,11 @@ static void help(void) {
                "     --json              One JSON object per line; events in the O-RAN\n"
                "                         (CloudEvents 1.0) shape\n"
                "     --no-legend         Do not print headers and footers\n"
+               "  -q --quiet             No headers, footers, nor the lines saying what was\n"
+               "                         done (watch's ready line, redrive's count); errors\n"
+               "                         and results stay\n"
                "     --durable=NAME      watch: subscribe durably with NAME and acknowledge\n"
+               "     --initial           watch: print the current state first, then changes\n"
                "     --state=STATE       wait: the state to reach (default LOCKED; a clock\n"
                "                         class for clock-class, a GNSS state for\n"
                "                         gnss-sync-status); refused if the resource\n"
@@ -203,7 +209,7 @@ static const Verb verbs[] = {
 };
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_JSON, ARG_NO_LEGEND, ARG_DURABLE, ARG_STATE, ARG_TIMEOUT };
+        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_JSON, ARG_NO_LEGEND, ARG_DURABLE, ARG_STATE, ARG_TIMEOUT, ARG_INITIAL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -213,6 +219,8 @@ int main(int argc, char *argv[]) {
                 { "durable", required_argument, NULL, ARG_DURABLE },
                 { "state", required_argument, NULL, ARG_STATE },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "initial", no_argument, NULL, ARG_INITIAL },
+                { "quiet", no_argument, NULL, 'q' },
                 {},
         };
         const Verb *verb = NULL;
@@ -235,7 +243,7 @@ int main(int argc, char *argv[]) {
 
         /* getopt_long() names the program by argv[0]: "ptpsyncctl:", as every other message, not its path. */
         argv[0] = program_invocation_short_name;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hq", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -253,6 +261,13 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_NO_LEGEND:
                         arg_legend = false;
+                        break;
+                case 'q':
+                        arg_quiet = true;
+                        arg_legend = false;
+                        break;
+                case ARG_INITIAL:
+                        arg_initial = true;
                         break;
                 case ARG_DURABLE:
                         if (isempty(optarg)) {
@@ -309,6 +324,10 @@ int main(int argc, char *argv[]) {
         }
         if (arg_durable && !streq(verb->name, "watch")) {
                 log_error("--durable= is for watch only.");
+                return EXIT_USAGE;
+        }
+        if (arg_initial && !streq(verb->name, "watch")) {
+                log_error("--initial is for watch only.");
                 return EXIT_USAGE;
         }
 

@@ -40,6 +40,8 @@ extern const char *arg_bus; /* NULL: the system bus */
 extern bool arg_json;
 extern bool arg_legend;
 extern const char *arg_durable;
+extern bool arg_initial;
+extern bool arg_quiet;
 extern const char *arg_state;
 extern uint64_t arg_timeout;
 extern bool use_color;

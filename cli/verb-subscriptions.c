@@ -139,7 +139,7 @@ int verb_redrive_or_purge(char **args) {
                 return client_failed(QUOTE(args[1]), r);
         if (arg_json)
                 printf("{\"%s\":%u}\n", redrive ? "redriven" : "purged", count);
-        else
+        else if (!arg_quiet)
                 printf("%s %u dead letter%s.\n", redrive ? "Requeued" : "Dropped", count, count == 1 ? "" : "s");
         return 0;
 }

@@ -22,8 +22,18 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+/* With --initial: the highest seq the current state showed; what came before it is in that state. */
+static uint64_t shown_up_to = 0;
+
 static void on_watch_event(PtpsyncWatch *w, const PtpsyncEvent *e, void *userdata) {
-        print_event(e);
+        if (ptpsync_event_get_seq(e) > shown_up_to)
+                print_event(e);
+}
+
+/* On stderr, so that stdout holds events only: from here on nothing is missed (for a watch: but what the bus drops). */
+static void print_ready(const char *how, const char *address) {
+        if (!arg_quiet)
+                fprintf(stderr, "%s %s; SIGINT or SIGTERM stops.\n", how, address ?: "every resource");
 }
 
 static int on_subscription_event(PtpsyncSubscription *s, const PtpsyncEvent *e, void *userdata) {
@@ -37,7 +47,10 @@ static void on_subscription_state(PtpsyncSubscription *s, PtpsyncSubscriptionSta
                                        void *userdata) {
         int *status = userdata;
 
-        if (state == PTPSYNC_SUBSCRIPTION_DETACHED)
+        if (state == PTPSYNC_SUBSCRIPTION_ACTIVE)
+                print_ready(ptpsync_subscription_get_n_attached(s) > 1 ? "Re-attached, watching" : "Subscribed, watching",
+                            ptpsync_subscription_get_address(s));
+        else if (state == PTPSYNC_SUBSCRIPTION_DETACHED)
                 log_error("ptpsyncd went away; the durable subscription %s waits for it.", QUOTE(arg_durable));
         else if (state == PTPSYNC_SUBSCRIPTION_ENDED) {
                 if (error < 0)
@@ -49,7 +62,7 @@ static void on_subscription_state(PtpsyncSubscription *s, PtpsyncSubscriptionSta
 }
 
 int verb_watch(char **args) {
-        _cleanup_free_ char *address = NULL;
+        _cleanup_free_ char *address = NULL, *prefix = NULL;
         PtpsyncSubscribeOptions *o = NULL;
         PtpsyncSubscription *s = NULL;
         PtpsyncWatch *w = NULL;
@@ -99,7 +112,8 @@ int verb_watch(char **args) {
 
         if (arg_durable) {
                 if ((r = ptpsync_subscribe_options_new(&o)) < 0 ||
-                    (r = ptpsync_subscribe_options_set_name(o, arg_durable)) < 0)
+                    (r = ptpsync_subscribe_options_set_name(o, arg_durable)) < 0 ||
+                    (arg_initial && (r = ptpsync_subscribe_options_set_initial_state(o, true)) < 0))
                         goto fail;
                 r = ptpsync_client_subscribe(client, address, o, on_subscription_event, &status, &s);
                 ptpsync_subscribe_options_free(o);
@@ -114,6 +128,38 @@ int verb_watch(char **args) {
                         status = client_failed("Failed to watch", r);
                         goto finish;
                 }
+                /*
+                 * Answered after the bus has taken the watch's match, which went out first: from this
+                 * reply on no event is missed, and those queued meanwhile are older than the state.
+                 */
+                if (!address) {
+                        _cleanup_free_ char *node = NULL;
+
+                        r = get_node_name(&node);
+                        if (r != 0) {
+                                status = r;
+                                goto finish;
+                        }
+                        if (asprintf(&prefix, "/cluster/node/%s/", node) < 0) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                }
+                r = ptpsync_client_get_state(client, address ?: prefix, &l);
+                if (r < 0 && r != -ENODATA) {
+                        status = client_failed("Failed to watch", r);
+                        goto finish;
+                }
+                for (size_t i = 0; arg_initial && r >= 0 && i < ptpsync_event_list_get_n(l); i++) {
+                        const PtpsyncEvent *e = ptpsync_event_list_get(l, i);
+
+                        print_event(e);
+                        shown_up_to = MAX(shown_up_to, ptpsync_event_get_seq(e));
+                }
+                ptpsync_event_list_free(l);
+                l = NULL;
+                fflush(stdout);
+                print_ready("Watching", address);
         }
         r = sd_event_loop(watch_loop);
         if (r < 0)

@@ -691,6 +691,79 @@ static void test_watch(TestEnv *f, gconstpointer data) {
         test_process_free(j);
 }
 
+/* ptpsyncctl with its stderr merged into stdout, so that the ready line is among the lines read. */
+static TestProcess *spawn_ctl_merged(TestEnv *f, const char *const *args) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+
+        g_ptr_array_add(argv, g_strdup("sh"));
+        g_ptr_array_add(argv, g_strdup("-c"));
+        g_ptr_array_add(argv, g_strdup("exec \"$@\" 2>&1"));
+        g_ptr_array_add(argv, g_strdup("sh"));
+        test_client_argv(argv, ctl_path());
+        g_ptr_array_add(argv, g_strconcat("--bus=", f->bus->address, NULL));
+        for (; *args; args++)
+                g_ptr_array_add(argv, g_strdup(*args));
+        g_ptr_array_add(argv, NULL);
+        return test_process_spawn((const char *const *) argv->pdata);
+}
+
+/* Index of the first line of p that starts with prefix, waiting for it; fails the test at the deadline. */
+static guint line_index(TestProcess *p, const char *prefix) {
+        guint from = 0;
+
+        if (!test_process_wait_line(p, prefix, &from, TEST_TIMEOUT_USEC))
+                g_error("no line starting with \"%s\"", prefix);
+        return from - 1;
+}
+
+/*
+ * watch says on stderr when it is ready (nothing is missed from then on), -q leaves that out, and
+ * --initial prints the current state before it: broadcast and durable alike.
+ */
+static void test_watch_ready(TestEnv *f, gconstpointer data) {
+        TestProcess *w, *q, *d;
+        guint ready, initial, from;
+
+        test_inject(f->client, LOCK, "ens1f0", "locked", 7);
+        w = spawn_ctl_merged(f, (const char *const[]) { "watch", "--initial", LOCK, NULL });
+        ready = line_index(w, "Watching " LOCK_ADDRESS "; SIGINT or SIGTERM stops.");
+        initial = line_index(w, "20");
+        g_assert_cmpuint(initial, <, ready);
+        g_assert_true(g_str_has_suffix(w->lines->pdata[initial], "/master=LOCKED(7)"));
+        /* Ready means subscribed: a change injected now is seen, after the ready line. */
+        test_inject(f->client, LOCK, "ens1f0", "unlocked", 0);
+        from = ready + 1;
+        g_assert_nonnull(test_process_wait_line(w, "20", &from, TEST_TIMEOUT_USEC));
+        g_assert_null(strstr(w->lines->pdata[from - 1], "LOCKED(7)"));
+
+        q = spawn_ctl_merged(f, (const char *const[]) { "-q", "watch", LOCK, NULL });
+        /* Quiet: no ready line; and without --initial no current state, so the first line is a change. */
+        d = spawn_ctl_merged(f, (const char *const[]) { "watch", "--durable=ready-test", "--initial", LOCK, NULL });
+        ready = line_index(d, "Subscribed, watching " LOCK_ADDRESS "; SIGINT or SIGTERM stops.");
+        /* InitialState: the current state, delivered once subscribed. */
+        from = 0;
+        g_assert_nonnull(test_process_wait_line(d, "20", &from, TEST_TIMEOUT_USEC));
+        g_assert_nonnull(strstr(d->lines->pdata[from - 1], LOCK " "));
+
+        /* q is watching once a change made now reaches it (inject until one does). */
+        from = 0;
+        for (int i = 0; i < 50 && !test_process_wait_line(q, "", &from, test_slow_usec(100 * 1000)); i++)
+                test_inject(f->client, LOCK, "ens1f0", i % 2 ? "unlocked" : "locked", i);
+        g_assert_cmpuint(q->lines->len, >, 0);
+        g_assert_cmpuint(test_process_count_lines(q, "Watching"), ==, 0);
+        g_assert_true(g_str_has_prefix(q->lines->pdata[0], "20"));
+
+        kill(w->pid, SIGTERM);
+        kill(q->pid, SIGTERM);
+        kill(d->pid, SIGTERM);
+        g_assert_true(exited_with(w, 0));
+        g_assert_true(exited_with(q, 0));
+        g_assert_true(exited_with(d, 0));
+        test_process_free(w);
+        test_process_free(q);
+        test_process_free(d);
+}
+
 static void test_watch_durable(TestEnv *f, gconstpointer data) {
         g_auto(Result) subs = {};
         g_auto(Result) subs_json = {};
@@ -880,6 +953,7 @@ int main(int argc, char *argv[]) {
         ADD("wait", test_wait);
         ADD("wait-state", test_wait_state);
         ADD("watch", test_watch);
+        ADD("watch-ready", test_watch_ready);
         ADD("watch-durable", test_watch_durable);
         ADD("watch-durable-all", test_watch_durable_all);
         ADD("dead-letters", test_dead_letters);
