@@ -31,6 +31,8 @@ bool arg_legend = true;
 const char *arg_durable = NULL;
 bool arg_initial = false;
 bool arg_quiet = false;
+char **arg_properties = NULL;
+bool arg_value = false;
 const char *arg_state = "LOCKED";
 uint64_t arg_timeout = UINT64_MAX;
 bool use_color = false;
@@ -75,6 +77,8 @@ static void help(void) {
                "                         root by default). OBSERVATION:\n"
                "                         locked, unlocked, unreachable, a clock class, or a\n"
                "                         GNSS state; OFFSET in ns\n"
+               "  show                   The daemon's properties as KEY=VALUE lines, for\n"
+               "                         scripts (-p NAME to pick, --value for values only)\n"
                "  help                   Show this help\n"
                "\n"
                "ID is a subscription's object path, its 32 hex digits, or its UUID.\n"
@@ -94,6 +98,10 @@ static void help(void) {
                "                         and results stay\n"
                "     --durable=NAME      watch: subscribe durably with NAME and acknowledge\n"
                "     --initial           watch: print the current state first, then changes\n"
+               "  -p --property=NAME     show: only NAME (NodeName, SyncState, ClockClass,\n"
+               "                         SubscriptionCount, LastSequence, Version); repeat\n"
+               "                         it or separate names with commas\n"
+               "     --value             show: print the values only\n"
                "     --state=STATE       wait: the state to reach (default LOCKED; a clock\n"
                "                         class for clock-class, a GNSS state for\n"
                "                         gnss-sync-status); refused if the resource\n"
@@ -187,6 +195,38 @@ typedef struct Verb {
         bool takes_id; /* its argument is a subscription ID */
 } Verb;
 
+/* -p NAME[,NAME...], given once or more. */
+static int add_properties(const char *value) {
+        _cleanup_free_ char *copy = strdup(value);
+        size_t n = 0;
+
+        if (!copy)
+                return EXIT_FAIL;
+        while (arg_properties && arg_properties[n])
+                n++;
+        for (char *save = NULL, *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+                char **grown;
+
+                if (!show_property_is_valid(name)) {
+                        log_error("Unknown property %s for --property=: expected %s.", QUOTE(name),
+                                  show_property_names());
+                        return EXIT_USAGE;
+                }
+                grown = realloc(arg_properties, (n + 2) * sizeof(char *));
+                if (!grown)
+                        return EXIT_FAIL;
+                arg_properties = grown;
+                if (!(arg_properties[n] = strdup(name)))
+                        return EXIT_FAIL;
+                arg_properties[++n] = NULL;
+        }
+        if (n == 0) {
+                log_error("--property= needs a property name: %s.", show_property_names());
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
 static int verb_help(char **args) {
         help();
         return EXIT_OK;
@@ -205,11 +245,12 @@ static const Verb verbs[] = {
         { "cancel", 1, 1, verb_cancel, true, true },
         { "reload", 0, 0, verb_reload, true },
         { "inject", 3, 4, verb_inject, false },
+        { "show", 0, 0, verb_show, true },
         { "help", 0, 0, verb_help, false },
 };
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_JSON, ARG_NO_LEGEND, ARG_DURABLE, ARG_STATE, ARG_TIMEOUT, ARG_INITIAL };
+        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_JSON, ARG_NO_LEGEND, ARG_DURABLE, ARG_STATE, ARG_TIMEOUT, ARG_INITIAL, ARG_VALUE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -221,6 +262,8 @@ int main(int argc, char *argv[]) {
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "initial", no_argument, NULL, ARG_INITIAL },
                 { "quiet", no_argument, NULL, 'q' },
+                { "property", required_argument, NULL, 'p' },
+                { "value", no_argument, NULL, ARG_VALUE },
                 {},
         };
         const Verb *verb = NULL;
@@ -243,7 +286,7 @@ int main(int argc, char *argv[]) {
 
         /* getopt_long() names the program by argv[0]: "ptpsyncctl:", as every other message, not its path. */
         argv[0] = program_invocation_short_name;
-        while ((c = getopt_long(argc, argv, "hq", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hqp:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -268,6 +311,14 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_INITIAL:
                         arg_initial = true;
+                        break;
+                case 'p':
+                        r = add_properties(optarg);
+                        if (r != 0)
+                                return r;
+                        break;
+                case ARG_VALUE:
+                        arg_value = true;
                         break;
                 case ARG_DURABLE:
                         if (isempty(optarg)) {
@@ -326,6 +377,10 @@ int main(int argc, char *argv[]) {
                 log_error("--durable= is for watch only.");
                 return EXIT_USAGE;
         }
+        if ((arg_properties || arg_value) && !streq(verb->name, "show")) {
+                log_error("--property= and --value are for show only.");
+                return EXIT_USAGE;
+        }
         if (arg_initial && !streq(verb->name, "watch")) {
                 log_error("--initial is for watch only.");
                 return EXIT_USAGE;
@@ -338,5 +393,8 @@ int main(int argc, char *argv[]) {
         fflush(stdout);
         ptpsync_client_free(client);
         sd_bus_flush_close_unref(raw_bus);
+        for (char **p = arg_properties; p && *p; p++)
+                free(*p);
+        free(arg_properties);
         return r;
 }

@@ -42,6 +42,8 @@ extern bool arg_legend;
 extern const char *arg_durable;
 extern bool arg_initial;
 extern bool arg_quiet;
+extern char **arg_properties; /* show -p, NULL-terminated; NULL: all */
+extern bool arg_value;
 extern const char *arg_state;
 extern uint64_t arg_timeout;
 extern bool use_color;
@@ -95,3 +97,7 @@ int verb_redrive_or_purge(char **args);
 int verb_cancel(char **args);
 int verb_reload(char **args);        /* verb-admin.c */
 int verb_inject(char **args);
+int verb_show(char **args);          /* verb-show.c */
+/* show -p: whether name is a property it shows; their names, for messages. */
+bool show_property_is_valid(const char *name);
+const char *show_property_names(void);

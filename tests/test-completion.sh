@@ -43,7 +43,7 @@ expect() {
         fi
 }
 
-expect "status subscriptions" s
+expect "show status subscriptions" s
 expect "dead-letters" d
 expect "help" he
 expect "wait watch" --json wa

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
 #include "test-env.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_flush_close_unref)
@@ -413,6 +414,71 @@ static void test_get(TestEnv *f, gconstpointer data) {
         g_assert_cmpint(none.status, ==, 5);
         RUN(f, &bad, "get", "/not an address");
         g_assert_cmpint(bad.status, ==, 2);
+}
+
+static guint count_char(const char *s, char c) {
+        guint n = 0;
+
+        for (; *s; s++)
+                n += *s == c;
+        return n;
+}
+
+/* show: KEY=VALUE lines as timedatectl show prints them, -p to pick, --value, --json; bad names refused. */
+static void test_show(TestEnv *f, gconstpointer data) {
+        g_auto(Result) all = {};
+        g_auto(Result) picked = {};
+        g_auto(Result) value = {};
+        g_auto(Result) json = {};
+        g_auto(Result) bad = {};
+        g_auto(Result) empty = {};
+        g_auto(Result) other = {};
+        g_autofree char *expected = NULL, *state = NULL;
+        uint8_t class = 0;
+
+        test_inject(f->client, LOCK, "ens1f0", "locked", 7);
+        RUN(f, &all, "show");
+        g_assert_cmpint(all.status, ==, 0);
+        /* The sync-state and class as the daemon has them, whatever they are now. */
+        g_assert_cmpint(sd_bus_get_property_string(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                   "SyncState", NULL, &state), >=, 0);
+        g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                    "ClockClass", NULL, 'y', &class), >=, 0);
+        expected = g_strdup_printf("NodeName=" TEST_NODE_NAME "\nSyncState=%s\nClockClass=%u\n"
+                                   "SubscriptionCount=0\nLastSequence=%" PRIu64 "\nVersion=%s\n",
+                                   state, class, test_manager_get_t(f->client, "LastSequence"),
+                                   g_getenv("PTPSYNC_VERSION"));
+        g_assert_cmpstr(all.out, ==, expected);
+
+        RUN(f, &picked, "show", "-p", "Version,NodeName", "--property=LastSequence");
+        g_assert_cmpint(picked.status, ==, 0);
+        /* In the order show has them, whatever the order asked. */
+        g_assert_true(g_str_has_prefix(picked.out, "NodeName=" TEST_NODE_NAME "\nLastSequence="));
+        {
+                g_autofree char *version = g_strdup_printf("\nVersion=%s\n", g_getenv("PTPSYNC_VERSION"));
+
+                g_assert_true(g_str_has_suffix(picked.out, version));
+                g_assert_cmpuint(count_char(picked.out, '\n'), ==, 3);
+        }
+
+        RUN(f, &value, "show", "-p", "NodeName", "--value");
+        g_assert_cmpstr(value.out, ==, TEST_NODE_NAME "\n");
+
+        RUN(f, &json, "--json", "show");
+        g_assert_cmpint(json.status, ==, 0);
+        assert_jq(f->bus, json.out,
+                  "keys_unsorted == [\"NodeName\",\"SyncState\",\"ClockClass\",\"SubscriptionCount\","
+                  "\"LastSequence\",\"Version\"] and .NodeName == \"" TEST_NODE_NAME "\" and "
+                  "(.ClockClass | type) == \"number\" and (.LastSequence | type) == \"number\"");
+
+        RUN(f, &bad, "show", "-p", "Nope");
+        g_assert_cmpint(bad.status, ==, 2);
+        g_assert_nonnull(strstr(bad.err, "Unknown property \"Nope\""));
+        g_assert_nonnull(strstr(bad.err, "NodeName, SyncState"));
+        RUN(f, &empty, "show", "-p", ",");
+        g_assert_cmpint(empty.status, ==, 2);
+        RUN(f, &other, "status", "--value");
+        g_assert_cmpint(other.status, ==, 2);
 }
 
 static void test_status(TestEnv *f, gconstpointer data) {
@@ -954,6 +1020,7 @@ int main(int argc, char *argv[]) {
         ADD("wait-state", test_wait_state);
         ADD("watch", test_watch);
         ADD("watch-ready", test_watch_ready);
+        ADD("show", test_show);
         ADD("watch-durable", test_watch_durable);
         ADD("watch-durable-all", test_watch_durable_all);
         ADD("dead-letters", test_dead_letters);
