@@ -42,8 +42,9 @@ static const struct {
 static const char *const state_set_help[] = {
         [STATES_SYNC] = "LOCKED, HOLDOVER or FREERUN",
         [STATES_CLOCK_CLASS] = "a clock class, 0..255 without leading zeros",
-        [STATES_GNSS] = "SYNCHRONIZED, ACQUIRING-SYNC, ANTENNA-DISCONNECTED, ANTENNA-SHORT-CIRCUIT, BOOTING, "
-                        "FAILURE-MULTIPATH, FAILURE-NOFIX, FAILURE-LOW-SNR or FAILURE-PLL",
+        /* In parentheses: one string cut in two, not two elements (clang's -Wstring-concatenation). */
+        [STATES_GNSS] = ("SYNCHRONIZED, ACQUIRING-SYNC, ANTENNA-DISCONNECTED, ANTENNA-SHORT-CIRCUIT, BOOTING, "
+                         "FAILURE-MULTIPATH, FAILURE-NOFIX, FAILURE-LOW-SNR or FAILURE-PLL"),
 };
 
 static bool strv_contains(const char *const *l, const char *s) {

@@ -89,7 +89,7 @@ static void test_set_target(TestEnv *e, gconstpointer data) {
 }
 
 static void test_refused(TestEnv *e, gconstpointer data) {
-        static const char *const levels[] = { "verbose", "", "DEBUG", "info ", "7", "d\xc3\xa9" "bug" };
+        static const char *const levels[] = { "verbose", "", "DEBUG", "info ", "7", ("d\xc3\xa9" "bug") };
         static const char *const targets[] = { "syslog", "kmsg", "", "Console", "journal-or-kmsg" };
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autofree char *level = NULL, *target = NULL;
