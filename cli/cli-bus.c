@@ -104,7 +104,7 @@ int connect_raw(void) {
         return 0;
 }
 
-static int read_node_name(char **ret, bool absent_is_null) {
+int get_node_name(char **ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
@@ -113,25 +113,12 @@ static int read_node_name(char **ret, bool absent_is_null) {
                 return r;
         r = sd_bus_get_property_string(raw_bus, PTPSYNC_BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "NodeName", &error,
                                        ret);
-        if (r < 0 && absent_is_null && exit_status_for(r, error.name) == EXIT_NO_DAEMON) {
-                sd_bus_error_free(&error);
-                *ret = NULL;
-                return 0;
-        }
         if (r < 0) {
                 r = bus_failed("Failed to read the node name", r, &error);
                 sd_bus_error_free(&error);
                 return r;
         }
         return 0;
-}
-
-int get_node_name(char **ret) {
-        return read_node_name(ret, false);
-}
-
-int get_node_name_if_running(char **ret) {
-        return read_node_name(ret, true);
 }
 
 /* A relative address ("sync/ptp-status/lock-state") gets the node's prefix; a full one is copied. */

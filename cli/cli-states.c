@@ -82,7 +82,7 @@ const char *state_valid_help(void) {
         return "LOCKED, HOLDOVER, FREERUN, a clock class 0..255, or a GNSS state such as SYNCHRONIZED";
 }
 
-int check_state_for_address(const char *address, const char *state, bool this_node) {
+int check_state_for_address(const char *address, const char *shown, const char *state, bool this_node) {
         const char *node;
         size_t n;
         _cleanup_free_ char *prefix = NULL;
@@ -106,7 +106,7 @@ int check_state_for_address(const char *address, const char *state, bool this_no
                 /* A prefix of another node's may cover nothing: the daemon says so (exit 5). */
                 if (!this_node && !address_matches(resource, address))
                         continue;
-                log_error("--state=%s cannot be reached by %s: a %s resource is %s.", QUOTE(state), QUOTE(address),
+                log_error("--state=%s cannot be reached by %s: a %s resource is %s.", QUOTE(state), QUOTE(shown),
                           resources[i].kind, state_set_help[resources[i].states]);
                 return EXIT_USAGE;
         }

@@ -61,7 +61,6 @@ int bus_failed(const char *what, int r, const sd_bus_error *error);
 int connect_client(void);
 int connect_raw(void);
 int get_node_name(char **ret);
-int get_node_name_if_running(char **ret); /* *ret NULL, nothing said, when ptpsyncd is not running */
 int resolve_address(const char *address, char **ret);
 int get_string_prop(const char *path, const char *iface, const char *name, char **ret);
 int get_private_string_prop(const char *path, const char *iface, const char *name, char **ret);
@@ -71,10 +70,10 @@ int get_trivial_prop(const char *path, const char *iface, const char *name, char
 bool state_is_valid(const char *state); /* of some resource */
 const char *state_valid_help(void);
 /*
- * 0, or EXIT_USAGE (said why) if a resource that address covers can never be in state. this_node:
+ * 0, or EXIT_USAGE (said why, naming shown) if a resource address covers can never be in state. this_node:
  * the address is known to be the node's (relative, or the default), so a prefix covers its resources.
  */
-int check_state_for_address(const char *address, const char *state, bool this_node);
+int check_state_for_address(const char *address, const char *shown, const char *state, bool this_node);
 
 /* cli-output.c */
 void print_value(const char *s, int width);

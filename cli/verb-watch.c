@@ -179,54 +179,48 @@ finish:
 
 /* ---- wait ---- */
 
+/* The address as ptpsyncd names it, once the node name is known; else as given. */
+static char *wait_display_address(const char *address) {
+        const char *node = ptpsync_client_get_node_name(client);
+        char *full = NULL;
+
+        if (address[0] == '/' || !node)
+                return strdup(address);
+        if (asprintf(&full, "/cluster/node/%s/%s", node, address) < 0)
+                return NULL;
+        return full;
+}
+
+/*
+ * A relative address (and the node's sync-state, the default) goes to the library as it is: the
+ * library resolves it against the node name once the daemon is there, so that wait waits for the
+ * daemon whatever the address; --timeout=0 checks once, now, and no daemon is "not reached".
+ */
 int verb_wait(char **args) {
         _cleanup_free_ char *address = NULL;
+        const char *given = args[1] ?: SYNC_STATE_SUFFIX;
         uint64_t start = now_usec(CLOCK_MONOTONIC);
         /* A span of centuries is as good as infinity, and must not wrap. */
         uint64_t deadline = arg_timeout >= UINT64_MAX - start ? UINT64_MAX : start + arg_timeout;
+        _cleanup_free_ char *checked = NULL;
         int r;
 
-        if (args[1]) {
-                r = resolve_address(args[1], &address);
-                if (r != 0)
-                        return r;
-        } else {
-                _cleanup_free_ char *node = NULL;
-
-                /*
-                 * The node's sync-state: its name comes from the daemon, so wait for the daemon first;
-                 * --timeout=0 checks once, now: it asks the daemon, not whether its owner is known yet.
-                 */
-                while (arg_timeout != 0 && !ptpsync_client_get_daemon_owner(client)) {
-                        uint64_t now = now_usec(CLOCK_MONOTONIC);
-                        if (now >= deadline)
-                                goto timeout;
-                        r = ptpsync_client_wait(client, MIN(deadline - now, 100 * USEC_PER_MSEC));
-                        while (r >= 0 && (r = ptpsync_client_process(client)) > 0)
-                                ;
-                        if (r < 0)
-                                return client_failed("Failed to wait for ptpsyncd", r);
-                }
-                /* Checked once, now: a daemon that is not running is a state not reached, as for an address. */
-                r = arg_timeout == 0 ? get_node_name_if_running(&node) : get_node_name(&node);
-                if (r != 0)
-                        return r;
-                if (!node)
-                        goto timeout;
-                if (asprintf(&address, "/cluster/node/%s/" SYNC_STATE_SUFFIX, node) < 0)
-                        return EXIT_FAIL;
-        }
-
-        r = check_state_for_address(address, arg_state, !args[1] || args[1][0] != '/');
+        /* Which states the resource can have does not depend on the node: any name will do here. */
+        if (given[0] != '/' && asprintf(&checked, "/cluster/node/n/%s", given) < 0)
+                return EXIT_FAIL;
+        r = check_state_for_address(checked ?: given, given, arg_state, given[0] != '/');
         if (r != 0)
                 return r;
 
         if (deadline == UINT64_MAX)
-                r = ptpsync_client_wait_for_state(client, address, arg_state, UINT64_MAX);
+                r = ptpsync_client_wait_for_state(client, given, arg_state, UINT64_MAX);
         else {
                 uint64_t now = now_usec(CLOCK_MONOTONIC);
-                r = ptpsync_client_wait_for_state(client, address, arg_state, deadline > now ? deadline - now : 0);
+                r = ptpsync_client_wait_for_state(client, given, arg_state, deadline > now ? deadline - now : 0);
         }
+        address = wait_display_address(given);
+        if (!address)
+                return EXIT_FAIL;
         if (r == -ETIMEDOUT)
                 goto timeout;
         if (r < 0)
@@ -243,11 +237,11 @@ int verb_wait(char **args) {
 timeout:
         if (arg_json) {
                 printf("{\"address\":");
-                json_string(stdout, address ?: "");
+                json_string(stdout, address);
                 printf(",\"state\":");
                 json_string(stdout, arg_state);
                 printf(",\"reached\":false}\n");
         }
-        log_error("Timed out waiting for %s to be %s.", address ? QUOTE(address) : "ptpsyncd", arg_state);
+        log_error("Timed out waiting for %s to be %s.", QUOTE(address), arg_state);
         return EXIT_TIMEOUT;
 }

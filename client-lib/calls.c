@@ -213,15 +213,41 @@ static int client_call_async(PtpsyncClient *c, CallKind kind, void *handler, voi
 
 /* ---- the Manager ---- */
 
+/* Blocking: the absolute address of address, reading the node name now if it is not known. */
+static int resolve_address_now(PtpsyncClient *c, const char *address, char **ret) {
+        _cleanup_free_ char *node = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = client_resolve_address(c, address, ret);
+        if (r != -EAGAIN)
+                return r < 0 ? client_set_error(c, NULL, r) : 0;
+        r = sd_bus_get_property_string(c->bus, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "NodeName", &error,
+                                       &node);
+        if (r < 0)
+                r = client_set_error(c, &error, r);
+        else if (asprintf(ret, "/cluster/node/%s/%s", node, address) < 0)
+                r = client_set_error(c, NULL, -ENOMEM);
+        sd_bus_error_free(&error);
+        return r < 0 ? r : 0;
+}
+
 _public_ int ptpsync_client_get_state(PtpsyncClient *c, const char *address, PtpsyncEventList **ret) {
         _cleanup_(message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *full = NULL;
         int r;
 
         assert_return(c, -EINVAL);
-        assert_return(address, -EINVAL);
         assert_return(ret, -EINVAL);
+        assert_return(c->dispatching == 0, client_set_error(c, NULL, -EBUSY));
+        r = client_check_address(c, address);
+        if (r < 0)
+                return r;
+        r = resolve_address_now(c, address, &full);
+        if (r < 0)
+                return r;
 
-        r = client_call(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", &reply, "s", address);
+        r = client_call(c, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "GetCurrentState", &reply, "s", full);
         if (r < 0)
                 return r;
         *ret = NULL;
@@ -229,12 +255,66 @@ _public_ int ptpsync_client_get_state(PtpsyncClient *c, const char *address, Ptp
         return r < 0 ? client_set_error(c, NULL, r) : 0;
 }
 
+/* The NodeName for a relative GetCurrentState: then the call itself, in the same slot. */
+static int on_state_node_name(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PtpsyncCall *call = userdata;
+        _cleanup_free_ char *full = NULL;
+        const char *node = NULL;
+        int r;
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                return on_call_reply(m, call, ret_error); /* the handler gets the error */
+        r = sd_bus_message_read(m, "v", "s", &node);
+        if (r > 0 && asprintf(&full, "/cluster/node/%s/%s", node, call->address) < 0)
+                r = -ENOMEM;
+        if (r > 0)
+                r = client_call_method(call->client, &call->slot, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                       "GetCurrentState", on_call_reply, call, "s", full);
+        if (r < 0 || r == 0) {
+                PtpsyncClient *c = call->client;
+                ptpsync_events_handler_t handler = call->handler;
+                void *data = call->userdata;
+
+                r = client_set_error(c, NULL, r == 0 ? -EBADMSG : r);
+                call_free(call);
+                CLIENT_DISPATCH(c, handler(c, r, NULL, data));
+        }
+        return 0;
+}
+
 _public_ int ptpsync_client_get_state_async(PtpsyncClient *c, const char *address, ptpsync_events_handler_t handler,
                                             void *userdata, PtpsyncCall **ret_call) {
+        _cleanup_free_ char *full = NULL;
+        PtpsyncCall *call;
+        int r;
+
         assert_return(c, -EINVAL);
-        assert_return(address, -EINVAL);
-        return client_call_async(c, CALL_EVENTS, (void *) handler, userdata, ret_call, MANAGER_OBJECT_PATH,
-                                 MANAGER_INTERFACE, "GetCurrentState", "s", address);
+        assert_return(handler, -EINVAL);
+        r = client_check_address(c, address);
+        if (r < 0)
+                return r;
+        r = client_resolve_address(c, address, &full);
+        if (r >= 0)
+                return client_call_async(c, CALL_EVENTS, (void *) handler, userdata, ret_call, MANAGER_OBJECT_PATH,
+                                         MANAGER_INTERFACE, "GetCurrentState", "s", full);
+        if (r != -EAGAIN)
+                return client_set_error(c, NULL, r);
+
+        /* Relative, and the node name is not known (yet): read it first. */
+        call = call_new(c, CALL_EVENTS, (void *) handler, userdata);
+        if (!call || !(call->address = strdup(address))) {
+                call_free(call);
+                return client_set_error(c, NULL, -ENOMEM);
+        }
+        r = client_call_method(c, &call->slot, BUS_NAME, MANAGER_OBJECT_PATH, PROPERTIES_INTERFACE, "Get",
+                               on_state_node_name, call, "ss", MANAGER_INTERFACE, "NodeName");
+        if (r < 0) {
+                call_free(call);
+                return client_set_error(c, NULL, r);
+        }
+        if (ret_call)
+                *ret_call = call;
+        return 0;
 }
 
 _public_ int ptpsync_client_list_resources(PtpsyncClient *c, PtpsyncResourceList **ret) {

@@ -354,20 +354,37 @@ _public_ void ptpsync_client_set_daemon_handler(PtpsyncClient *c, ptpsync_daemon
         c->daemon_userdata = userdata;
 }
 
+void client_daemon_ready(PtpsyncClient *c) {
+        if (c->owner && c->daemon_handler)
+                CLIENT_DISPATCH(c, c->daemon_handler(c, c->owner, c->daemon_userdata));
+}
+
+void client_node_name_changed(PtpsyncClient *c) {
+        waits_node_name_changed(c);
+        subscriptions_node_name_changed(c);
+}
+
 static void client_set_owner(PtpsyncClient *c, const char *owner) {
         bool was_known = c->owner_known;
 
         c->owner_known = true;
-        if (streq_ptr(c->owner, owner))
+        if (streq_ptr(c->owner, owner)) {
+                if (!was_known)
+                        client_node_name_changed(c); /* no daemon: relative addresses cannot be resolved now */
                 return;
+        }
         free(c->owner);
         c->owner = owner ? strdup(owner) : NULL;
 
+        /* The old owner's node name is no longer the node's: nothing may resolve against it. */
+        client_node_name_forget(c);
         subscriptions_owner_changed(c, false);
         if (c->owner)
                 waits_daemon_appeared(c);
-        if (c->daemon_handler && (was_known || c->owner))
-                CLIENT_DISPATCH(c, c->daemon_handler(c, c->owner, c->daemon_userdata));
+        /* With an owner, the daemon handler runs once its node name is read (node-name.c). */
+        client_node_name_reset(c);
+        if (!c->owner && c->daemon_handler && was_known)
+                CLIENT_DISPATCH(c, c->daemon_handler(c, NULL, c->daemon_userdata));
 }
 
 static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -484,6 +501,7 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
         free(c->owner);
         c->owner = NULL;
+        client_node_name_forget(c);
         subscriptions_owner_changed(c, true);
         waits_disconnected(c);
         return 0;
@@ -555,6 +573,7 @@ _public_ PtpsyncClient *ptpsync_client_free(PtpsyncClient *c) {
         }
 
         client_slot_cancel(&c->owner_query);
+        client_node_name_forget(c);
         /* Every call that waited went with what made it (nothing is left, but never send one now). */
         while (c->waiting)
                 client_slot_cancel(c->waiting);

@@ -208,6 +208,7 @@ struct PtpsyncSubscription {
         char *path;            /* the daemon's object, once known */
         char *attached_owner;  /* the daemon (unique name) that accepted the Subscribe */
         ClientSlot subscribe_slot, cancel_slot;
+        Timer unresolved_timer; /* a relative address that cannot be resolved now: said from here */
         unsigned n_attached;
         bool has_acked;
         uint64_t last_acked_seq;
@@ -232,6 +233,10 @@ struct PtpsyncClient {
         uint64_t n_forged;
         ptpsync_daemon_handler_t daemon_handler;
         void *daemon_userdata;
+
+        char *node_name;     /* the owner's NodeName, NULL until read (node-name.c) */
+        int node_name_error; /* why it could not be read; 0: not failed */
+        ClientSlot node_query;
 
         char *error_name, *error_message;
         unsigned dispatching; /* depth of user callbacks running now */
@@ -306,6 +311,26 @@ void call_free(PtpsyncCall *call);
                 (c)->dispatching--;             \
         } while (0)
 
+/* Calls the daemon handler for the new owner, once its node name is read (or could not be). */
+void client_daemon_ready(PtpsyncClient *c);
+/* The node name is known now, or cannot be (no owner, or its read failed): for waits and subscriptions. */
+void client_node_name_changed(PtpsyncClient *c);
+
+/* ---- the node name and relative addresses (node-name.c) ---- */
+
+/* Not starting with '/': "sync/ptp-status/lock-state", relative to the daemon's node. NULL is not. */
+bool address_is_relative(const char *address);
+/* A valid absolute or relative address; else -EINVAL, the last error naming the address and what is wrong. */
+int client_check_address(PtpsyncClient *c, const char *address);
+/* The absolute address (malloc'ed): a copy, or a relative one on the node. -EAGAIN: the node name is not known. */
+int client_resolve_address(PtpsyncClient *c, const char *address, char **ret);
+/* address_matches(), where a relative filter is taken on the resource's own node. */
+bool client_address_matches(const char *filter, const char *resource);
+/* Forgets the node name (and stops reading it). */
+void client_node_name_forget(PtpsyncClient *c);
+/* Forgets it and reads the current owner's; with no owner, says it cannot be known. */
+void client_node_name_reset(PtpsyncClient *c);
+
 /* ---- the rest ---- */
 
 /* watch.c: a broadcast Event from the owner, to every watch. */
@@ -316,12 +341,15 @@ void watch_unref(PtpsyncWatch *w);
 void waits_event(PtpsyncClient *c, const PtpsyncEvent *e);
 void waits_daemon_appeared(PtpsyncClient *c);
 void waits_disconnected(PtpsyncClient *c);
+void waits_node_name_changed(PtpsyncClient *c);
 
 /* subscription.c */
 int subscription_signal(PtpsyncClient *c, sd_bus_message *m);
 int subscription_object_removed(PtpsyncClient *c, sd_bus_message *m);
 /* The owner changed (or the connection went: disconnected) */
 void subscriptions_owner_changed(PtpsyncClient *c, bool disconnected);
+/* Those with a relative address that wait for the node name. */
+void subscriptions_node_name_changed(PtpsyncClient *c);
 void subscription_unref(PtpsyncSubscription *s);
 void subscription_detach_from_client(PtpsyncSubscription *s);
 int subscribe_options_append(sd_bus_message *m, const PtpsyncSubscribeOptions *o);

@@ -117,6 +117,16 @@ const char *ptpsync_client_get_unique_name(PtpsyncClient *c);
  */
 const char *ptpsync_client_get_daemon_owner(PtpsyncClient *c);
 
+/*
+ * The node name of the daemon that owns org.ptpsync1 now ("du1.example.com", the node part of
+ * every resource address), owned by the client; NULL while the daemon is not on the bus, or
+ * before its answer: the library reads it, asynchronously, each time the daemon comes on the bus,
+ * and calls the daemon handler (ptpsync_client_set_daemon_handler()) once it has. Relative
+ * addresses ("sync/ptp-status/lock-state", without the leading '/') are resolved against it.
+ * (Since PTPSYNC_0.3.)
+ */
+const char *ptpsync_client_get_node_name(PtpsyncClient *c);
+
 /* How many signals were dropped because they did not come from the daemon's current owner. */
 uint64_t ptpsync_client_get_n_forged(PtpsyncClient *c);
 
@@ -129,8 +139,9 @@ const char *ptpsync_client_last_error_name(PtpsyncClient *c);
 const char *ptpsync_client_last_error_message(PtpsyncClient *c);
 
 /*
- * Called when org.ptpsync1 gets a new owner (owner set) or loses it (NULL),
- * after the library has updated its subscriptions. A NULL handler removes it.
+ * Called when org.ptpsync1 gets a new owner (owner set; once its node name is
+ * read, or could not be) or loses it (NULL), after the library has updated its
+ * subscriptions. A NULL handler removes it.
  */
 typedef void (*ptpsync_daemon_handler_t)(PtpsyncClient *c, const char *owner, void *userdata);
 void ptpsync_client_set_daemon_handler(PtpsyncClient *c, ptpsync_daemon_handler_t handler, void *userdata);

@@ -269,9 +269,13 @@ void subscription_detach_from_client(PtpsyncSubscription *s) {
         if (!s->client)
                 return;
         LIST_REMOVE(subscriptions, s->client->subscriptions, s);
-        s->client = NULL;
         client_slot_cancel(&s->subscribe_slot);
         client_slot_cancel(&s->cancel_slot);
+        if (s->unresolved_timer.armed) {
+                timer_stop(s->client, &s->unresolved_timer);
+                subscription_unref(s); /* the timer's; the caller holds another */
+        }
+        s->client = NULL;
 }
 
 static bool subscription_is_ordered(const PtpsyncSubscription *s) {
@@ -299,6 +303,7 @@ static void subscription_set_state(PtpsyncSubscription *s, PtpsyncSubscriptionSt
 
 static int subscription_send_subscribe(PtpsyncSubscription *s);
 static int subscription_send_cancel(PtpsyncSubscription *s);
+static void subscription_unresolved_soon(PtpsyncSubscription *s);
 
 /* The daemon that had it is gone. */
 static void subscription_lost(PtpsyncSubscription *s) {
@@ -381,14 +386,23 @@ finish:
 
 static int subscription_send_subscribe(PtpsyncSubscription *s) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_free_ char *address = NULL;
         PtpsyncClient *c = s->client;
         int r;
 
+        r = client_resolve_address(c, s->address, &address);
+        if (r == -EAGAIN) {
+                /* Sent once the node name is known (subscriptions_node_name_changed()). */
+                client_slot_cancel(&s->subscribe_slot);
+                return 0;
+        }
+        if (r < 0)
+                return r;
         r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                            "Subscribe");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "s", s->address);
+        r = sd_bus_message_append(m, "s", address);
         if (r < 0)
                 return r;
         r = subscribe_options_append(m, s->options);
@@ -409,9 +423,11 @@ _public_ int ptpsync_client_subscribe(PtpsyncClient *c, const char *address, con
         int r;
 
         assert_return(c, -EINVAL);
-        assert_return(address, client_set_error(c, NULL, -EINVAL));
         assert_return(handler, client_set_error(c, NULL, -EINVAL));
         assert_return(ret, client_set_error(c, NULL, -EINVAL));
+        r = client_check_address(c, address);
+        if (r < 0)
+                return r;
 
         r = client_watch_subscriptions(c);
         if (r < 0)
@@ -442,6 +458,8 @@ _public_ int ptpsync_client_subscribe(PtpsyncClient *c, const char *address, con
                 return client_set_error(c, NULL, r);
         }
         *ret = s;
+        if (address_is_relative(address) && !c->node_name)
+                subscription_unresolved_soon(s);
         return 0;
 }
 
@@ -678,6 +696,88 @@ void subscriptions_owner_changed(PtpsyncClient *c, bool disconnected) {
                 subscription_unref(s);
         }
         free(snapshot);
+}
+
+/* ---- relative addresses: the node name ---- */
+
+/* Waits for the node name: PENDING or DETACHED, no Subscribe out, not attached. */
+static bool subscription_awaits_node_name(const PtpsyncSubscription *s) {
+        return s->client && address_is_relative(s->address) && client_slot_is_idle(&s->subscribe_slot) &&
+                !s->attached_owner &&
+                (s->state == PTPSYNC_SUBSCRIPTION_PENDING || s->state == PTPSYNC_SUBSCRIPTION_DETACHED);
+}
+
+/*
+ * The node name is known, or cannot be now. Known: Subscribe. Its read failed: ENDED with that
+ * error. No daemon: as a Subscribe to no daemon would, a durable subscription waits DETACHED,
+ * another one ENDS (with ServiceUnknown).
+ */
+static void subscription_node_name_changed(PtpsyncSubscription *s) {
+        PtpsyncClient *c = s->client;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (!subscription_awaits_node_name(s))
+                return;
+        if (s->cancelling && s->state == PTPSYNC_SUBSCRIPTION_PENDING)
+                subscription_set_state(s, PTPSYNC_SUBSCRIPTION_ENDED, 0);
+        else if (c->node_name) {
+                r = subscription_send_subscribe(s);
+                if (r < 0)
+                        subscription_set_state(s, PTPSYNC_SUBSCRIPTION_ENDED, client_set_error(c, NULL, r));
+        } else if (c->node_name_error < 0)
+                subscription_set_state(s, PTPSYNC_SUBSCRIPTION_ENDED, c->node_name_error);
+        else if (c->owner_known && !c->owner && s->state == PTPSYNC_SUBSCRIPTION_PENDING) {
+                (void) sd_bus_error_setf(&e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                         "%s is not on the bus: the relative address \"%s\" cannot be resolved",
+                                         BUS_NAME, s->address);
+                r = client_set_error(c, &e, -EHOSTUNREACH);
+                sd_bus_error_free(&e);
+                subscription_set_state(s, s->durable ? PTPSYNC_SUBSCRIPTION_DETACHED : PTPSYNC_SUBSCRIPTION_ENDED, r);
+        }
+}
+
+void subscriptions_node_name_changed(PtpsyncClient *c) {
+        PtpsyncSubscription **snapshot;
+        size_t n = 0;
+
+        for (PtpsyncSubscription *s = c->subscriptions; s; s = s->subscriptions_next)
+                n++;
+        if (n == 0)
+                return;
+        snapshot = calloc(n, sizeof(PtpsyncSubscription *));
+        if (!snapshot)
+                return;
+        n = 0;
+        for (PtpsyncSubscription *s = c->subscriptions; s; s = s->subscriptions_next)
+                snapshot[n++] = subscription_ref(s);
+        for (size_t i = 0; i < n; i++) {
+                subscription_node_name_changed(snapshot[i]); /* its state handler may free any */
+                subscription_unref(snapshot[i]);
+        }
+        free(snapshot);
+}
+
+static void on_unresolved_timer(Timer *t, void *userdata) {
+        PtpsyncSubscription *s = userdata;
+
+        subscription_node_name_changed(s);
+        subscription_unref(s);
+}
+
+/*
+ * Subscribed with a relative address and no node name: if it cannot be known now, say so from a
+ * timer, after ptpsync_client_subscribe() has returned the handle and its state handler is set.
+ */
+static void subscription_unresolved_soon(PtpsyncSubscription *s) {
+        PtpsyncClient *c = s->client;
+
+        if (!(c->node_name_error < 0 || (c->owner_known && !c->owner)) || s->unresolved_timer.armed)
+                return;
+        s->unresolved_timer.handler = on_unresolved_timer;
+        s->unresolved_timer.userdata = subscription_ref(s);
+        s->unresolved_timer.usec = 0;
+        timer_start(c, &s->unresolved_timer);
 }
 
 /* ---- cancel, dead letters ---- */

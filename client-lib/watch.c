@@ -2,6 +2,8 @@
 /*
  * Watches: the broadcast Manager.Event, from the daemon's current owner only
  * (client.c checks the sender), filtered by address, to each watch's handler.
+ * A relative filter is taken on the event's own node, the daemon's: no need
+ * to wait for the node name.
  */
 
 #include "ptpsync-internal.h"
@@ -14,7 +16,11 @@ _public_ int ptpsync_client_watch(PtpsyncClient *c, const char *address, ptpsync
         assert_return(c, -EINVAL);
         assert_return(handler, -EINVAL);
         assert_return(ret, -EINVAL);
-        assert_return(!address || address[0] == '/', client_set_error(c, NULL, -EINVAL));
+        if (address) {
+                r = client_check_address(c, address);
+                if (r < 0)
+                        return r;
+        }
 
         r = client_watch_broadcast(c);
         if (r < 0)
@@ -74,7 +80,7 @@ void watches_dispatch(PtpsyncClient *c, const PtpsyncEvent *e) {
         for (size_t i = 0; i < n; i++) {
                 PtpsyncWatch *w = snapshot[i];
 
-                if (w->client && (!w->address || address_matches(w->address, e->source)))
+                if (w->client && (!w->address || client_address_matches(w->address, e->source)))
                         CLIENT_DISPATCH(c, w->handler(w, e, w->userdata));
                 watch_unref(w);
         }

@@ -97,7 +97,8 @@ static const TestEnvOptions many_options = {
 static void fixture_setup(Fixture *f, gconstpointer data) {
         test_env_setup(&f->env, data);
         g_assert_cmpint(ptpsync_client_new(&f->c, f->env.bus->address), ==, 0);
-        WAIT_UNTIL(f->c, ptpsync_client_get_daemon_owner(f->c));
+        /* The daemon handler is called once the node name is read: a handler set from now on hears only changes. */
+        WAIT_UNTIL(f->c, ptpsync_client_get_daemon_owner(f->c) && ptpsync_client_get_node_name(f->c));
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data) {
@@ -412,8 +413,12 @@ static void test_get_state(Fixture *f, gconstpointer data) {
         g_assert_null(l);
         g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_NO_DATA);
         g_assert_nonnull(ptpsync_client_last_error_message(f->c));
-        g_assert_cmpint(ptpsync_client_get_state(f->c, "nope", &l), ==, -EINVAL);
+        g_assert_cmpint(ptpsync_client_get_state(f->c, "sync//nope", &l), ==, -EINVAL);
         g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_INVALID_ADDRESS);
+        g_assert_cmpint(ptpsync_client_get_state(f->c, "/cluster//nope", &l), ==, -EINVAL);
+        g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_INVALID_ADDRESS);
+        /* Relative: on the node, which has no such resource. */
+        g_assert_cmpint(ptpsync_client_get_state(f->c, "nope", &l), ==, -ENOENT);
         g_assert_cmpint(ptpsync_client_get_state(f->c, "/cluster/node/elsewhere/sync", &l), ==, -ENOENT);
         g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_NO_SUCH_RESOURCE);
 
@@ -516,7 +521,7 @@ static void test_watch(Fixture *f, gconstpointer data) {
         g_assert_cmpint(ptpsync_client_watch(f->c, LOCK_ADDRESS, on_watch, &exact, &we), ==, 0);
         g_assert_cmpint(ptpsync_client_watch(f->c, NULL, on_watch, &all, &wa), ==, 0);
         g_assert_cmpint(ptpsync_client_watch(f->c, TEST_PREFIX "sync/ptp-status", on_watch, &prefix, &wp), ==, 0);
-        g_assert_cmpint(ptpsync_client_watch(f->c, "relative", on_watch, &prefix, &wp), ==, -EINVAL);
+        g_assert_cmpint(ptpsync_client_watch(f->c, "sync//relative", on_watch, &prefix, &wp), ==, -EINVAL);
         all.free_self_at_2 = true; /* freed from its own handler at its second event */
         all.self = wa;
         exact.c = f->c; /* a blocking call from the handler: refused */
@@ -1048,7 +1053,28 @@ static void test_wait_for_state(Fixture *f, gconstpointer data) {
         g_assert_cmpint(ptpsync_client_wait_for_state(f->c, "/cluster/node/elsewhere/x", "LOCKED", 1000000), ==,
                         -ENOENT);
         g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_NO_SUCH_RESOURCE);
-        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, "relative", "LOCKED", 1000000), ==, -EINVAL);
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, "relative", "LOCKED", 1000000), ==, -ENOENT);
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, "sync//x", "LOCKED", 1000000), ==, -EINVAL);
+        g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==, PTPSYNC_ERROR_INVALID_ADDRESS);
+        /* A state no resource has: refused at once, naming it. */
+        {
+                static const char *const bad[] = { "LOCKD", "BOGUS", "locked", "256", "06", "-1", "", " LOCKED" };
+
+                for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+                        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, LOCK_ADDRESS, bad[i], UINT64_MAX), ==,
+                                        -EINVAL);
+                        g_assert_cmpstr(ptpsync_client_last_error_name(f->c), ==,
+                                        "org.freedesktop.DBus.Error.InvalidArgs");
+                        g_assert_nonnull(strstr(ptpsync_client_last_error_message(f->c), "Invalid state"));
+                        g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, LOCK_ADDRESS, bad[i], 0,
+                                                                            on_wait_done, &a, NULL), ==, -EINVAL);
+                }
+                g_assert_cmpint(a.calls, ==, 0);
+        }
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, LOCK_ADDRESS, "HOLDOVER", 0), ==, -ETIMEDOUT);
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, TEST_PREFIX CLOCK_CLASS, "255", 0), ==, -ETIMEDOUT);
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, TEST_PREFIX "sync", "SYNCHRONIZED", 0), ==,
+                        -ETIMEDOUT);
 
         /* Async: FREERUN is not LOCKED; the lock is. */
         g_assert_cmpint(ptpsync_client_wait_for_state_async(f->c, LOCK_ADDRESS, "LOCKED", UINT64_MAX, on_wait_done,
@@ -1212,6 +1238,103 @@ static void test_restart(Fixture *f, gconstpointer data) {
         recorder_done(&rn);
         recorder_done(&rd2);
         recorder_done(&rn2);
+}
+
+static void on_daemon_node(PtpsyncClient *c, const char *owner, void *userdata) {
+        Owners *o = userdata;
+
+        /* The node name is known by the time the handler hears of a new owner. */
+        g_ptr_array_add(o->seen, g_strdup(owner ? ptpsync_client_get_node_name(c) : ""));
+}
+
+/* Relative addresses, resolved against the node name: with the daemon up, and when it comes after the client. */
+static void test_relative(Fixture *f, gconstpointer data) {
+        g_auto(AsyncResult) waited = {}, state = {}, absent = {}, once = {};
+        Owners owners = { .seen = g_ptr_array_new_with_free_func(g_free) };
+        PtpsyncSubscribeOptions *o = NULL;
+        PtpsyncSubscription *d = NULL, *n = NULL;
+        PtpsyncEventList *l = NULL;
+        PtpsyncWatch *watch = NULL;
+        PtpsyncClient *c = NULL;
+        Recorder rd, rn;
+        Watched w;
+
+        /* The daemon is up: the name is known, and every call that takes an address takes a relative one. */
+        g_assert_cmpstr(ptpsync_client_get_node_name(f->c), ==, TEST_NODE_NAME);
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", -12);
+        g_assert_cmpint(ptpsync_client_get_state(f->c, LOCK, &l), ==, 0);
+        g_assert_cmpstr(ptpsync_event_get_source(ptpsync_event_list_get(l, 0)), ==, LOCK_ADDRESS);
+        ptpsync_event_list_free(l);
+        g_assert_cmpint(ptpsync_client_get_state_async(f->c, LOCK, on_state_reply, &state, NULL), ==, 0);
+        WAIT_UNTIL(f->c, state.calls == 1);
+        g_assert_cmpint(state.error, ==, 0);
+        g_assert_cmpstr(state.state, ==, "LOCKED");
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, LOCK, "LOCKED", 0), ==, 0);
+        g_assert_cmpint(ptpsync_client_wait_for_state(f->c, "sync/ptp-status/", "LOCKED", 0), ==, 0); /* a prefix */
+
+        /* No daemon, and a client that comes before it. */
+        test_env_daemon_stop(&f->env);
+        f->env.daemon = NULL;
+        g_assert_cmpint(ptpsync_client_new(&c, f->env.bus->address), ==, 0);
+        ptpsync_client_set_daemon_handler(c, on_daemon_node, &owners);
+        g_assert_null(ptpsync_client_get_node_name(c));
+        /* A look at the current state of no daemon: not in the state. */
+        g_assert_cmpint(ptpsync_client_wait_for_state(c, LOCK, "LOCKED", 0), ==, -ETIMEDOUT);
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(c, LOCK, "LOCKED", 0, on_wait_done, &once, NULL), ==, 0);
+        g_assert_cmpint(ptpsync_client_wait_for_state_async(c, LOCK, "LOCKED", UINT64_MAX, on_wait_done, &waited,
+                                                            NULL), ==, 0);
+        g_assert_cmpint(ptpsync_client_get_state_async(c, LOCK, on_state_reply, &absent, NULL), ==, 0);
+        g_assert_cmpint(ptpsync_client_get_state(c, LOCK, &l), ==, -EHOSTUNREACH);
+        watched_init(&w);
+        g_assert_cmpint(ptpsync_client_watch(c, "sync/ptp-status", on_watch, &w, &watch), ==, 0);
+        g_assert_cmpint(ptpsync_client_watch(c, "sync//x", on_watch, &w, &watch), ==, -EINVAL);
+        recorder_init(&rd, f, MODE_ACK);
+        recorder_init(&rn, f, MODE_ACK);
+        g_assert_cmpint(ptpsync_subscribe_options_new(&o), ==, 0);
+        g_assert_cmpint(ptpsync_subscribe_options_set_name(o, "lib-relative"), ==, 0);
+        g_assert_cmpint(ptpsync_client_subscribe(c, LOCK, o, on_sub_event, &rd, &d), ==, 0);
+        ptpsync_subscribe_options_free(o);
+        ptpsync_subscription_set_state_handler(d, on_sub_state);
+        g_assert_cmpint(ptpsync_client_subscribe(c, LOCK, NULL, on_sub_event, &rn, &n), ==, 0);
+        ptpsync_subscription_set_state_handler(n, on_sub_state);
+        g_assert_cmpint(ptpsync_client_subscribe(c, "sync//x", NULL, on_sub_event, &rn, &n), ==, -EINVAL);
+        g_assert_cmpstr(ptpsync_client_last_error_name(c), ==, PTPSYNC_ERROR_INVALID_ADDRESS);
+        /* As with a full address: the durable one waits, the other ends; a call fails. */
+        WAIT_UNTIL(c, once.calls == 1 && absent.calls == 1 &&
+                   ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_DETACHED &&
+                   ptpsync_subscription_get_state(n) == PTPSYNC_SUBSCRIPTION_ENDED);
+        g_assert_cmpint(once.error, ==, -ETIMEDOUT);
+        g_assert_cmpint(absent.error, ==, -EHOSTUNREACH);
+        g_assert_cmpint(rd.error, ==, -EHOSTUNREACH);
+        g_assert_cmpint(rn.error, ==, -EHOSTUNREACH);
+        g_assert_cmpstr(rn.error_name, ==, "org.freedesktop.DBus.Error.ServiceUnknown");
+        g_assert_cmpint(waited.calls, ==, 0);
+
+        /* The daemon comes: the name is read, the durable subscription made with the full address. */
+        test_env_daemon_start(&f->env);
+        WAIT_UNTIL(c, ptpsync_client_get_node_name(c) &&
+                   ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_ACTIVE);
+        g_assert_cmpstr(ptpsync_client_get_node_name(c), ==, TEST_NODE_NAME);
+        g_assert_cmpuint(owners.seen->len, ==, 1);
+        g_assert_cmpstr(owners.seen->pdata[0], ==, TEST_NODE_NAME);
+        assert_prop_s(f, ptpsync_subscription_get_object_path(d), "Address", LOCK_ADDRESS);
+        g_assert_cmpstr(ptpsync_subscription_get_address(d), ==, LOCK);
+
+        test_inject(f->env.client, LOCK, "ens1f0", "locked", 3);
+        WAIT_UNTIL(c, waited.calls == 1 && rd.seqs->len >= 1 && w.seqs->len >= 1);
+        g_assert_cmpint(waited.error, ==, 0);
+        g_assert_cmpstr(w.sources->pdata[0], ==, LOCK_ADDRESS);
+
+        g_assert_cmpint(ptpsync_subscription_cancel(d), ==, 0);
+        WAIT_UNTIL(c, ptpsync_subscription_get_state(d) == PTPSYNC_SUBSCRIPTION_ENDED);
+        ptpsync_subscription_free(d);
+        ptpsync_subscription_free(n);
+        ptpsync_watch_free(watch);
+        ptpsync_client_free(c);
+        watched_done(&w);
+        recorder_done(&rd);
+        recorder_done(&rn);
+        g_ptr_array_unref(owners.seen);
 }
 
 static void test_by_hand(Fixture *f, gconstpointer data) {
@@ -2041,6 +2164,7 @@ int main(int argc, char *argv[]) {
         ADD("cancel", test_cancel);
         ADD("wait-for-state", test_wait_for_state);
         ADD("restart", test_restart);
+        ADD("relative", test_relative);
         ADD("by-hand", test_by_hand);
         ADD("sd-event", test_sd_event);
         ADD("glib", test_glib);

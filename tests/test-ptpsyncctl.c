@@ -251,13 +251,13 @@ static void test_no_daemon(void) {
                 g_assert_nonnull(strstr(r.err, "Timed out"));
         }
         /* --timeout=0 checks once: no daemon is not reached (6), for the default sync-state and an address alike. */
-        for (const char *const *addr = (const char *const[]) { NULL, LOCK_ADDRESS }; ; addr++) {
+        for (const char *const *addr = (const char *const[]) { NULL, LOCK, LOCK_ADDRESS }; ; addr++) {
                 g_auto(Result) r = {};
 
                 run(b, (const char *const[]) { "wait", "--timeout=0", *addr, NULL }, &r);
                 g_assert_cmpint(r.status, ==, 6);
                 g_assert_nonnull(strstr(r.err, "Timed out"));
-                if (*addr)
+                if (*addr && streq(*addr, LOCK_ADDRESS))
                         break;
         }
 
@@ -643,6 +643,47 @@ static void test_wait(TestEnv *f, gconstpointer data) {
         g_assert_cmpint(none.status, ==, 5);
 }
 
+/* At least 4 connections on the bus (unique names): the test's own and three more. */
+static bool four_connections(void *userdata) {
+        g_auto(GStrv) names = NULL;
+        sd_bus_message *reply = NULL;
+        guint n = 0;
+
+        g_assert_cmpint(sd_bus_call_method(userdata, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "ListNames", NULL, &reply, ""), >=, 0);
+        g_assert_cmpint(sd_bus_message_read_strv(reply, &names), >=, 0);
+        sd_bus_message_unref(reply);
+        for (char **name = names; *name; name++)
+                n += (*name)[0] == ':';
+        return n >= 4;
+}
+
+/* Started before the daemon: a relative address, an absolute one and the default all wait for it. */
+static void test_wait_daemon_later(TestEnv *f, gconstpointer data) {
+        TestProcess *rel, *abs, *def;
+
+        test_env_daemon_stop(f);
+        rel = spawn_ctl(f, (const char *const[]) { "wait", "--timeout=60", LOCK, NULL });
+        abs = spawn_ctl(f, (const char *const[]) { "wait", "--timeout=60", LOCK_ADDRESS, NULL });
+        def = spawn_ctl(f, (const char *const[]) { "wait", "--json", "--timeout=60", NULL });
+        /* Each one has said it is connected, without a daemon, before the daemon comes. */
+        g_assert_true(test_bus_wait_for(f->client, four_connections, f->client, TEST_TIMEOUT_USEC));
+        g_assert_false(test_process_wait_exit(rel, 0));
+        g_assert_false(test_process_wait_exit(def, 0));
+        test_env_daemon_start(f);
+        test_inject(f->client, LOCK, "ens1f0", "locked", 5);
+        g_assert_true(exited_with(rel, 0));
+        g_assert_true(exited_with(abs, 0));
+        test_inject(f->client, OS_CLOCK, "CLOCK_REALTIME", "locked", 1);
+        g_assert_true(exited_with(def, 0));
+        test_process_read(def);
+        g_assert_cmpuint(def->lines->len, ==, 1);
+        assert_jq(f->bus, def->lines->pdata[0], ".address == \"" TEST_PREFIX "sync/sync-status/sync-state\" and .reached");
+        test_process_free(rel);
+        test_process_free(abs);
+        test_process_free(def);
+}
+
 typedef struct StateCase {
         const char *state, *address, *needle; /* state NULL: the default, LOCKED */
 } StateCase;
@@ -658,7 +699,7 @@ static void test_wait_state(TestEnv *f, gconstpointer data) {
                 { NULL, "sync/ptp-status/clock-class", "a clock-class resource is a clock class, 0..255" },
                 { "--state=LOCKED", "sync/gnss-status/gnss-sync-status", "is SYNCHRONIZED, ACQUIRING-SYNC" },
                 /* A prefix: every resource under it must be in the state, and clock-class cannot be LOCKED. */
-                { "--state=LOCKED", "sync/ptp-status", "\"" TEST_PREFIX "sync/ptp-status\": a clock-class" },
+                { "--state=LOCKED", "sync/ptp-status", "\"sync/ptp-status\": a clock-class" },
                 { "--state=6", "sync", "a sync-state resource" },
                 /* An exact resource address, of any node. */
                 { "--state=LOCKED", "/cluster/node/elsewhere/sync/ptp-status/clock-class", "a clock-class" },
@@ -1018,6 +1059,7 @@ int main(int argc, char *argv[]) {
         ADD("status-offsets", test_status_offsets);
         ADD("wait", test_wait);
         ADD("wait-state", test_wait_state);
+        ADD("wait-daemon-later", test_wait_daemon_later);
         ADD("watch", test_watch);
         ADD("watch-ready", test_watch_ready);
         ADD("show", test_show);
