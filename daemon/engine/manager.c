@@ -15,6 +15,13 @@
 /* A batch that grows this large is committed on the spot: the loop may be too busy to reach the flush. */
 #define FLUSH_WRITES_MAX 1024
 #define PRUNE_EVERY_FLUSHES 256
+/*
+ * A cursor, counters or an attempt number alone wait this long for a commit: at-least-once lets a
+ * cursor lag (a crash redelivers what was acked since, it never loses anything), and one commit
+ * then carries every ack of the while instead of one fdatasync each.
+ */
+#define LAZY_COMMIT_USEC (50 * USEC_PER_MSEC)
+#define LAZY_COMMIT_ACCURACY_USEC (10 * USEC_PER_MSEC)
 
 /*
  * One thing that waits on the store: an event of a resource to announce, a
@@ -32,6 +39,7 @@ typedef struct Publication {
         void *userdata;
         void (*destroy)(void *userdata);
         char *subscription;        /* the object path of the durable subscription the call made */
+        uint64_t generation;       /* the store's, that must be committed before it goes out */
 } Publication;
 
 static void publication_free(void *p) {
@@ -50,7 +58,9 @@ static void quota_user_destroy(void *q) {
 }
 
 static int on_flush(sd_event_source *s, void *userdata);
+static int on_commit_ended(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 static void on_commit_retry(void *userdata, uint64_t deadline);
+static void on_lazy_commit(void *userdata, uint64_t deadline);
 
 static bool on_output_congested(void *userdata) {
         return manager_output_congested(userdata);
@@ -87,6 +97,12 @@ int manager_new(Manager **ret, sd_event *event, const EngineClockOps *clock, voi
                 r = sd_event_source_set_priority(m->flush_source, FLUSH_PRIORITY);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->flush_source, SD_EVENT_OFF);
+        /* The bus's priority: a flood of calls must not hold back what their commit makes durable. */
+        if (r >= 0)
+                r = sd_event_add_io(event, &m->commit_source, store_commit_fd(store), EPOLLIN, on_commit_ended, m);
+        if (r < 0)
+                return r;
+        r = engine_timer_new(&m->lazy_timer, &m->clock, LAZY_COMMIT_ACCURACY_USEC, on_lazy_commit, m);
         if (r < 0)
                 return r;
         r = commit_retry_new(&m->commit_retry, &m->clock, on_commit_retry, m);
@@ -117,6 +133,8 @@ Manager *manager_free(Manager *m) {
         subscriptions_free(m->subscriptions);
         g_queue_clear_full(&m->outbox, publication_free);
         sd_event_source_disable_unref(m->flush_source);
+        sd_event_source_disable_unref(m->commit_source);
+        engine_timer_free(m->lazy_timer);
         commit_retry_free(m->commit_retry);
         store_free(m->store);
         delivery_free(m->delivery);
@@ -201,6 +219,9 @@ static void manager_durable_done(Manager *m, Publication *p) {
         if (s)
                 s->in_store = true;
         p->handler(p->userdata, NULL);
+        /* After the answer: its first event must not overtake it (subscription_send_due()). */
+        if (s && s->owner)
+                delivery_schedule(m->delivery, s);
 }
 
 /*
@@ -234,12 +255,8 @@ static void manager_fail_durable_calls(Manager *m, const char *why) {
         }
 }
 
-/*
- * in_loop: called by the event loop, not on the spot from inside whatever wrote, where ending a
- * subscription could pull it from under its caller; then the flush, from the loop and before the
- * delivery pump, tries once more and answers the calls.
- */
-static void manager_commit_failed(Manager *m, int error, bool in_loop) {
+/* From the loop: the calls waiting for durability hear why now; the rest waits for the retry. */
+static void manager_commit_failed(Manager *m, int error) {
         const char *why = store_last_error(m->store);
         bool first = !commit_retry_failing(m->commit_retry);
         int r;
@@ -250,11 +267,7 @@ static void manager_commit_failed(Manager *m, int error, bool in_loop) {
                                 "(events: %u).", why, manager_events_held(m));
         else
                 log_debug("Commit attempt %u failed: %s", commit_retry_failures(m->commit_retry), why);
-        /* After commit_retry_failed(): writes made from here on wait for the retry, not for a flush. */
-        if (in_loop)
-                manager_fail_durable_calls(m, why);
-        else
-                (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
+        manager_fail_durable_calls(m, why);
         if (r < 0) {
                 log_error_errno(error, "Giving up after %u failed commits in %" PRIu64 " s: %s; events never "
                                 "committed nor announced: %u.", commit_retry_failures(m->commit_retry),
@@ -263,27 +276,27 @@ static void manager_commit_failed(Manager *m, int error, bool in_loop) {
         }
 }
 
-/* Commits what the store has, then announces what waited on it, in order. */
-static void manager_flush(Manager *m, bool in_loop) {
-        Publication *p;
-        int r;
-
-        r = store_commit(m->store);
-        if (r < 0) {
-                manager_commit_failed(m, r, in_loop);
+/*
+ * Hands what the store has to its writer thread, unless a commit is out (when it ends, the next
+ * one starts) or commits fail (the retry timer starts the next).
+ */
+static void manager_start_commit(Manager *m) {
+        if (store_committing(m->store) || store_pending_writes(m->store) == 0)
                 return;
-        }
-        if (commit_retry_failing(m->commit_retry)) {
-                unsigned failures = commit_retry_failures(m->commit_retry);
-                uint64_t t = commit_retry_succeeded(m->commit_retry, manager_now(m, CLOCK_MONOTONIC));
+        m->commit_wanted = false;
+        engine_timer_disarm(m->lazy_timer);
+        m->lazy_armed = false;
+        (void) store_commit_start(m->store);
+}
 
-                log_notice("The store works again, after %u failed commits in %" PRIu64 ".%03" PRIu64 " s; "
-                           "held events going out now: %u.", failures, t / USEC_PER_SEC,
-                           t % USEC_PER_SEC / USEC_PER_MSEC, manager_events_held(m));
-        }
+/* Announces, in order, what waited on generations of the store that are committed now. */
+static void manager_release(Manager *m) {
+        uint64_t committed = store_committed_generation(m->store);
+        Publication *p;
 
         m->flushing = true;
-        while ((p = g_queue_pop_head(&m->outbox))) {
+        while ((p = g_queue_peek_head(&m->outbox)) && p->generation <= committed) {
+                g_queue_pop_head(&m->outbox);
                 if (p->event) {
                         Resource *res = p->announcement.resource;
 
@@ -308,20 +321,68 @@ static void manager_flush(Manager *m, bool in_loop) {
                 publication_free(p);
         }
         m->flushing = false;
+}
 
+/* The flush, once per batch of loop work: a commit for what asked for one, and out with what is durable. */
+static int on_flush(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->commit_wanted && !commit_retry_failing(m->commit_retry))
+                manager_start_commit(m);
+        manager_release(m);
+        return 0;
+}
+
+static int on_commit_ended(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = store_commit_finish(m->store);
+        if (r == -EAGAIN)
+                return 0;
+        if (r < 0) {
+                manager_commit_failed(m, r);
+                return 0;
+        }
+        if (commit_retry_failing(m->commit_retry)) {
+                unsigned failures = commit_retry_failures(m->commit_retry);
+                uint64_t t = commit_retry_succeeded(m->commit_retry, manager_now(m, CLOCK_MONOTONIC));
+
+                log_notice("The store works again, after %u failed commits in %" PRIu64 ".%03" PRIu64 " s; "
+                           "held events going out now: %u.", failures, t / USEC_PER_SEC,
+                           t % USEC_PER_SEC / USEC_PER_MSEC, manager_events_held(m));
+                m->commit_wanted = true;
+        }
+        /* Pipelined: what gathered meanwhile is committed now, while the loop announces this one. */
+        if (m->commit_wanted)
+                manager_start_commit(m);
+        else if (store_pending_writes(m->store) > 0)
+                manager_request_lazy_flush(m);
+        manager_release(m);
         if (++m->flushes_since_prune >= PRUNE_EVERY_FLUSHES) {
                 m->flushes_since_prune = 0;
                 manager_prune(m);
         }
-}
-
-static int on_flush(sd_event_source *s, void *userdata) {
-        manager_flush(userdata, true);
         return 0;
 }
 
 static void on_commit_retry(void *userdata, uint64_t deadline) {
-        manager_flush(userdata, true);
+        Manager *m = userdata;
+
+        m->commit_wanted = true;
+        manager_start_commit(m);
+}
+
+static void on_lazy_commit(void *userdata, uint64_t deadline) {
+        Manager *m = userdata;
+
+        m->lazy_armed = false;
+        if (commit_retry_failing(m->commit_retry))
+                return;
+        if (store_committing(m->store))
+                m->commit_wanted = true; /* right after the one that is out */
+        else
+                manager_start_commit(m);
 }
 
 bool manager_store_failing(Manager *m, const char **ret_why) {
@@ -336,18 +397,33 @@ int manager_commit_final(Manager *m) {
 }
 
 void manager_request_flush(Manager *m) {
+        m->commit_wanted = true;
         /* While commits fail, the retry timer commits, not every new write. */
         if (commit_retry_failing(m->commit_retry))
                 return;
-        /* Not from inside a flush's announcements: those of the next events would overtake the one going out. */
-        if (store_pending_writes(m->store) >= FLUSH_WRITES_MAX && !m->flushing) {
-                manager_flush(m, false);
-                return;
-        }
+        /* A big batch starts its commit on the spot (announcing waits for the commit and the loop). */
+        if (store_pending_writes(m->store) >= FLUSH_WRITES_MAX)
+                manager_start_commit(m);
         (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
 }
 
+void manager_request_lazy_flush(Manager *m) {
+        if (store_pending_writes(m->store) >= FLUSH_WRITES_MAX) {
+                manager_request_flush(m);
+                return;
+        }
+        if (m->lazy_armed || commit_retry_failing(m->commit_retry))
+                return;
+        if (engine_timer_arm(m->lazy_timer, manager_now(m, CLOCK_MONOTONIC) + LAZY_COMMIT_USEC) < 0) {
+                manager_request_flush(m); /* without the timer, at once rather than never */
+                return;
+        }
+        m->lazy_armed = true;
+}
+
+/* After the writes it tells of: it waits for their generation, everything written before it. */
 static void manager_announce(Manager *m, Publication p) {
+        p.generation = store_write_generation(m->store);
         g_queue_push_tail(&m->outbox, g_memdup2(&p, sizeof(p)));
         manager_request_flush(m);
 }

@@ -9,11 +9,14 @@
  * next seq.
  *
  * An event is committed to the store before anyone hears of it: it goes into
- * the store's open transaction and into an outbox, and once per batch of loop
- * work (a source below the bus's priority, so that a burst of calls shares
- * one commit) the transaction is committed and the outbox flushed in order --
- * the Event broadcast, PropertiesChanged, and every matching subscription's
- * queue (subscriptions.c).
+ * the store's batch and into an outbox, tagged with the batch's generation.
+ * Once per batch of loop work (a source below the bus's priority, so that a
+ * burst of calls shares one commit) the batch goes to the store's writer
+ * thread; the loop goes on meanwhile, gathering the next batch, which is
+ * handed over as soon as that commit ends. When a generation is committed,
+ * the outbox goes out in order up to it -- the Event broadcast,
+ * PropertiesChanged, and every matching subscription's queue
+ * (subscriptions.c). The loop never waits for the disk.
  *
  * A commit that fails is a failure, not a log line: the outbox stays as it
  * is, announced to nobody, its events keeping the seqs they were given; the
@@ -49,8 +52,12 @@ struct Manager {
         uint64_t last_seq;
         uint64_t dispatched_seq; /* the newest event handed to the subscriptions */
         Store *store;
-        GQueue outbox;           /* Publication*, committed at the next flush */
+        GQueue outbox;           /* Publication*, each out once its store generation is committed */
         sd_event_source *flush_source;
+        sd_event_source *commit_source; /* the store's writer says a commit ended */
+        EngineTimer *lazy_timer;        /* commits what only cursors and counters wrote */
+        bool lazy_armed;
+        bool commit_wanted;             /* writes that must not wait for the lazy timer */
         CommitRetry *commit_retry; /* armed while commits fail */
         bool flushing;             /* announcing what a commit made durable */
         unsigned flushes_since_prune;
@@ -126,6 +133,8 @@ int manager_commit_final(Manager *m);
 
 /* Store writes happened: commit them (and publish what waits on them) soon. */
 void manager_request_flush(Manager *m);
+/* Only a cursor, counters or an attempt number were written: commit within LAZY_COMMIT_USEC, with others. */
+void manager_request_lazy_flush(Manager *m);
 
 /* The node's overall state for humans: sd_notify STATUS=. */
 void manager_update_status(Manager *m);

@@ -126,7 +126,8 @@ static void subscription_save_cursor(Subscription *s) {
                 return;
         store_set_cursor(s->manager->store, s->id, cursor);
         s->stored_cursor = cursor;
-        manager_request_flush(s->manager);
+        /* A lagging cursor means a redelivery after a crash, never a loss: it need not be committed now. */
+        manager_request_lazy_flush(s->manager);
 }
 
 /* Durable: the counters follow into the store when they moved, so that a restart goes on from them. */
@@ -138,7 +139,7 @@ static void subscription_save_counters(Subscription *s) {
                 return;
         store_set_counters(s->manager->store, s->id, &now);
         s->stored_counters = now;
-        manager_request_flush(s->manager);
+        manager_request_lazy_flush(s->manager);
 }
 
 void subscription_dead_letters_redriven(Subscription *s) {
@@ -179,7 +180,8 @@ unsigned subscription_send_due(Subscription *s, unsigned max) {
         QueueEntry *entry;
         unsigned n = 0;
 
-        if (!s->owner)
+        /* Durable: nothing before its row is committed and its caller has heard it was made. */
+        if (!s->owner || (subscription_is_durable(s) && !s->in_store))
                 return 0;
         while (n < max) {
                 /* The owner has not read what it has: nothing more until it has (peer-flow.h). */
@@ -194,7 +196,7 @@ unsigned subscription_send_due(Subscription *s, unsigned max) {
                 manager_tell(s->manager, send_event, s, entry->event, entry->attempt);
                 if (subscription_is_durable(s)) {
                         store_set_attempt(s->manager->store, s->id, entry->event->seq, entry->attempt);
-                        manager_request_flush(s->manager);
+                        manager_request_lazy_flush(s->manager);
                 }
                 entry->mark = peer_flow_sent(s->flow, event_wire_size(entry->event, s->object_path));
                 n++;

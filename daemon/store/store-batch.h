@@ -30,6 +30,7 @@ typedef enum StoreOpKind {
         STORE_OP_PRUNE_EVENTS,
         STORE_OP_SET_COUNTERS,
         STORE_OP_SET_ATTEMPT,
+        STORE_OP_NONE, /* a write a later one of the same kind made void (store_batch_add_latest()) */
         _STORE_OP_KIND_MAX,
 } StoreOpKind;
 
@@ -62,10 +63,23 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(StoreBatch *, store_batch_free);
 
 /* Takes over what op points to. */
 void store_batch_add(StoreBatch *b, StoreOp op);
+/*
+ * For the writes that only the latest counts of (a cursor, the counters, an attempt number, each
+ * of one subscription and, for attempts, one seq): the earlier one in the batch, if any, is made
+ * void and op goes at the end, so that a batch holds at most one of each however often the value
+ * moves. Applying the batch gives the same result as applying every write: a cursor only moves
+ * forward, the counters and attempts are absolute, and op comes after whatever came between.
+ */
+void store_batch_add_latest(StoreBatch *b, StoreOp op);
+/* The writes that are not void. */
 unsigned store_batch_size(const StoreBatch *b);
+/* Every op, void ones too: for store_batch_get(). */
+unsigned store_batch_length(const StoreBatch *b);
 const StoreOp *store_batch_get(const StoreBatch *b, unsigned i);
 /* After the commit that made it durable. */
 void store_batch_clear(StoreBatch *b);
+/* Moves every write of from (a batch that failed to commit) before those of to; from is left empty. */
+void store_batch_prepend(StoreBatch *to, StoreBatch *from);
 
 /* "adding event 12", "saving subscription ID": what a message about a failed write says. */
 char *store_op_describe(const StoreOp *op);

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "model/resource.h"
 #include "store/store-batch.h"
+#include "store/store-writer.h"
 #include "store/store.h"
 
 /* Statements prepared once; STATEMENT_SQL[i] is the text of statement i. */
@@ -112,8 +113,14 @@ struct Store {
         sqlite3 *db;
         char *path;
         sqlite3_stmt *statements[_STMT_MAX];
-        StoreBatch *batch; /* the writes since the last commit that worked */
-        char *error;       /* why the last commit failed */
+        StoreBatch *batch;      /* the writes not yet handed to a commit (or handed back by one that failed) */
+        StoreBatch *committing; /* the writer's, while a commit is out; then the spare */
+        StoreWriter *writer;
+        bool busy;              /* a commit is out */
+        uint64_t open_generation;       /* that of the writes in batch, the next commit's */
+        uint64_t committing_generation; /* that of the commit out */
+        uint64_t committed_generation;  /* that of the last commit that worked */
+        char *error;            /* why the last commit failed */
 };
 
 static int errno_of(int sqlite_error) {
@@ -269,18 +276,43 @@ static int apply(Store *s, const StoreOp *op) {
 }
 
 /* Says what failed and why, and ends the transaction: a rolled-back batch is tried again whole. */
-static int commit_failed(Store *s, int code, const char *what) {
+static int apply_failed(Store *s, int code, const char *what, char **ret_error) {
         int sys = sqlite3_system_errno(s->db);
 
-        g_free(s->error);
         if (((code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_CANTOPEN) && sys > 0)
-                s->error = g_strdup_printf("%s: %s failed: %s (%s)", s->path, what, sqlite3_errmsg(s->db),
-                                           g_strerror(sys));
+                *ret_error = g_strdup_printf("%s: %s failed: %s (%s)", s->path, what, sqlite3_errmsg(s->db),
+                                             g_strerror(sys));
         else
-                s->error = g_strdup_printf("%s: %s failed: %s", s->path, what, sqlite3_errmsg(s->db));
+                *ret_error = g_strdup_printf("%s: %s failed: %s", s->path, what, sqlite3_errmsg(s->db));
         if (!sqlite3_get_autocommit(s->db))
                 (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return errno_of(code);
+}
+
+/* The whole batch in one transaction; in the writer thread, or in the caller's while none is out. */
+static int store_apply(void *userdata, const StoreBatch *b, char **ret_error) {
+        Store *s = userdata;
+        int r;
+
+        r = step(s, STMT_BEGIN);
+        if (r != SQLITE_DONE)
+                return apply_failed(s, r, "beginning a transaction", ret_error);
+        for (unsigned i = 0; i < store_batch_length(b); i++) {
+                const StoreOp *op = store_batch_get(b, i);
+
+                if (op->kind == STORE_OP_NONE)
+                        continue;
+                r = apply(s, op);
+                if (r != SQLITE_DONE) {
+                        g_autofree char *what = store_op_describe(op);
+
+                        return apply_failed(s, r, what, ret_error);
+                }
+        }
+        r = step(s, STMT_COMMIT);
+        if (r != SQLITE_DONE)
+                return apply_failed(s, r, "committing", ret_error);
+        return 0;
 }
 
 unsigned store_pending_writes(const Store *s) {
@@ -291,31 +323,86 @@ const char *store_last_error(const Store *s) {
         return s->error;
 }
 
+bool store_committing(const Store *s) {
+        return s->busy;
+}
+
+int store_commit_fd(const Store *s) {
+        return store_writer_fd(s->writer);
+}
+
+uint64_t store_committed_generation(const Store *s) {
+        return s->committed_generation;
+}
+
+uint64_t store_write_generation(const Store *s) {
+        if (store_batch_size(s->batch) > 0)
+                return s->open_generation;
+        return s->busy ? s->committing_generation : s->committed_generation;
+}
+
+/* What a commit ended with: the generation is durable, or its writes go back before the newer ones. */
+static int store_commit_ended(Store *s, StoreBatch *b, uint64_t generation, int result, char *error) {
+        g_free(s->error);
+        s->error = error;
+        if (result < 0) {
+                store_batch_prepend(s->batch, b);
+                return result;
+        }
+        store_batch_clear(b);
+        s->committed_generation = generation;
+        return 0;
+}
+
+int store_commit_start(Store *s) {
+        StoreBatch *b;
+
+        if (s->busy)
+                return -EBUSY;
+        if (store_batch_size(s->batch) == 0)
+                return 0;
+        b = s->batch;
+        s->batch = s->committing;
+        s->committing = b;
+        s->committing_generation = s->open_generation++;
+        s->busy = true;
+        store_writer_submit(s->writer, b);
+        return 1;
+}
+
+int store_commit_finish(Store *s) {
+        StoreBatch *b = NULL;
+        char *error = NULL;
+        int result, r;
+
+        r = store_writer_collect(s->writer, &b, &error, &result);
+        if (r < 0)
+                return r;
+        assert(b == s->committing);
+        s->busy = false;
+        return store_commit_ended(s, b, s->committing_generation, result, error);
+}
+
+/* Blocks until the commit that is out has ended, and takes its result. */
+static int store_commit_wait(Store *s) {
+        if (!s->busy)
+                return 0;
+        store_writer_wait(s->writer);
+        return store_commit_finish(s);
+}
+
 int store_commit(Store *s) {
-        unsigned n = store_batch_size(s->batch);
+        char *error = NULL;
         int r;
 
-        if (n == 0)
+        r = store_commit_wait(s);
+        if (r < 0)
+                return r;
+        if (store_batch_size(s->batch) == 0)
                 return 0;
-        r = step(s, STMT_BEGIN);
-        if (r != SQLITE_DONE)
-                return commit_failed(s, r, "beginning a transaction");
-        for (unsigned i = 0; i < n; i++) {
-                const StoreOp *op = store_batch_get(s->batch, i);
-
-                r = apply(s, op);
-                if (r != SQLITE_DONE) {
-                        g_autofree char *what = store_op_describe(op);
-
-                        return commit_failed(s, r, what);
-                }
-        }
-        r = step(s, STMT_COMMIT);
-        if (r != SQLITE_DONE)
-                return commit_failed(s, r, "committing");
-        store_batch_clear(s->batch);
-        g_clear_pointer(&s->error, g_free);
-        return 0;
+        /* No commit is out: the connection is this thread's. */
+        r = store_apply(s, s->batch, &error);
+        return store_commit_ended(s, s->batch, s->open_generation++, r, error);
 }
 
 static int exec(Store *s, const char *sql, char **ret_message) {
@@ -353,6 +440,8 @@ int store_set_max_pages(Store *s, uint32_t pages) {
         int64_t set = 0;
         int r;
 
+        /* The connection is the writer's while a commit is out (tests only: this blocks). */
+        store_writer_wait(s->writer);
         r = query_int(s, sql, &set, &message);
         if (r < 0)
                 return log_error_errno(r, "%s", message);
@@ -422,6 +511,8 @@ int store_open(Store **ret, const char *directory, char **ret_message) {
 
         s->lock_fd = -1;
         s->batch = store_batch_new();
+        s->committing = store_batch_new();
+        s->open_generation = 1;
         if (g_mkdir_with_parents(directory, 0755) < 0) {
                 r = -errno;
                 *ret_message = g_strdup_printf("Cannot create the state directory %s: %s", directory,
@@ -463,6 +554,12 @@ int store_open(Store **ret, const char *directory, char **ret_message) {
         r = exec(s, "PRAGMA journal_mode = WAL", ret_message);
         if (r < 0)
                 return r;
+        r = store_writer_new(&s->writer, store_apply, s);
+        if (r < 0) {
+                *ret_message = g_strdup_printf("Cannot start the thread that writes %s: %s", s->path,
+                                               g_strerror(-r));
+                return r;
+        }
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -470,14 +567,16 @@ int store_open(Store **ret, const char *directory, char **ret_message) {
 Store *store_free(Store *s) {
         if (!s)
                 return NULL;
-        if (s->db && store_pending_writes(s) > 0 && store_commit(s) < 0)
+        if (s->db && s->writer && (s->busy || store_pending_writes(s) > 0) && store_commit(s) < 0)
                 log_error("%s; writes never committed: %u.", s->error, store_pending_writes(s));
+        store_writer_free(s->writer);
         for (Statement st = 0; st < _STMT_MAX; st++)
                 sqlite3_finalize(s->statements[st]);
         sqlite3_close(s->db);
         if (s->lock_fd >= 0)
                 close(s->lock_fd);
         store_batch_free(s->batch);
+        store_batch_free(s->committing);
         g_free(s->error);
         g_free(s->path);
         g_free(s);
@@ -525,7 +624,7 @@ void store_delete_subscription(Store *s, const char *id) {
 }
 
 void store_set_cursor(Store *s, const char *id, uint64_t cursor) {
-        add_id_number(s, STORE_OP_SET_CURSOR, id, cursor);
+        store_batch_add_latest(s->batch, (StoreOp) { .kind = STORE_OP_SET_CURSOR, .id = g_strdup(id), .number = cursor });
 }
 
 void store_reset_cursor(Store *s, const char *id, uint64_t cursor) {
@@ -533,12 +632,13 @@ void store_reset_cursor(Store *s, const char *id, uint64_t cursor) {
 }
 
 void store_set_attempt(Store *s, const char *id, uint64_t seq, uint32_t attempt) {
-        store_batch_add(s->batch, (StoreOp) {
+        store_batch_add_latest(s->batch, (StoreOp) {
                 .kind = STORE_OP_SET_ATTEMPT, .id = g_strdup(id), .number = seq, .attempt = attempt });
 }
 
 void store_set_counters(Store *s, const char *id, const StoreCounters *c) {
-        store_batch_add(s->batch, (StoreOp) { .kind = STORE_OP_SET_COUNTERS, .id = g_strdup(id), .counters = *c });
+        store_batch_add_latest(s->batch,
+                               (StoreOp) { .kind = STORE_OP_SET_COUNTERS, .id = g_strdup(id), .counters = *c });
 }
 
 void store_add_dead_letter(Store *s, const char *id, uint64_t seq, DeadLetterReason reason) {

@@ -8,10 +8,14 @@
  * to it is acknowledged or dead-lettered), and its dead letters. Non-durable
  * subscriptions end with their owner and are not stored.
  *
- * Writes gather in a batch that the caller commits once per batch of loop work
- * (store_commit), so that durability costs one commit per batch, not one per
- * event or ack; a batch that fails to commit is kept whole, for the next
- * attempt. The schema is versioned (PRAGMA user_version): an older one is
+ * Writes gather in a batch that the caller commits once per batch of loop work,
+ * so that durability costs one commit per batch, not one per event or ack; a
+ * batch that fails to commit is kept whole, for the next attempt. The daemon
+ * commits off its event loop (store_commit_start(): the writer thread of
+ * store-writer.h does the disk's waiting), and every commit has a generation,
+ * so that what waits for a write can wait for its generation to be committed.
+ * A cursor, the counters and attempt numbers are kept once per batch however
+ * often they move (store_batch_add_latest()). The schema is versioned (PRAGMA user_version): an older one is
  * migrated, step by step, in one transaction; a database of a newer version
  * is refused rather than misread, and a corrupt or unwritable one is a clear
  * error at start-up.
@@ -76,12 +80,29 @@ void store_trim_dead_letters(Store *s, const char *id, uint32_t keep);
  */
 void store_prune_events(Store *s, uint64_t keep_after_seq);
 
-/* How many writes wait for a commit. */
+/* How many writes wait for a commit (not those of a commit that is out). */
 unsigned store_pending_writes(const Store *s);
+
 /*
- * Applies the batch in one transaction. On failure nothing of it is in the
- * database, the batch is kept whole for the next attempt, and
- * store_last_error() says what failed in which file, and why; the error is
+ * --- committing without blocking ---
+ * store_commit_start() hands the batch to the writer thread and returns 1 (0: nothing to commit;
+ * -EBUSY: a commit is out, start again once it ended); the writes made from then on gather for
+ * the next commit. When store_commit_fd() becomes readable, store_commit_finish() takes the result:
+ * 0, the commit's generation is durable; a negative errno, nothing of it is in the database and its
+ * writes go back before the newer ones, whole, for the next attempt (-EAGAIN: it has not ended).
+ */
+int store_commit_start(Store *s);
+int store_commit_finish(Store *s);
+int store_commit_fd(const Store *s);
+bool store_committing(const Store *s);
+/* The generation the latest write belongs to: it is durable once the committed generation reaches it. */
+uint64_t store_write_generation(const Store *s);
+uint64_t store_committed_generation(const Store *s);
+
+/*
+ * Blocking: waits for a commit that is out, then applies the batch in one transaction (at exit,
+ * and for tests). On failure nothing of it is in the database, the batch is kept whole for the
+ * next attempt, and store_last_error() says what failed in which file, and why; the error is
  * -ENOSPC for a full disk.
  */
 int store_commit(Store *s);
