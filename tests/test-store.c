@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -1336,6 +1337,133 @@ static const char schema_v1_store[] =
         "INSERT INTO dead_letters VALUES ('sub-old', 5, 'rejected');";
 
 /* A store written by schema version 1 is migrated in place: nothing of it lost, the counters from 0. */
+/* Waits (10 s at most) until the commit out in the writer thread has ended, and takes its result. */
+static int finish_commit(Store *s) {
+        struct pollfd p = { .fd = store_commit_fd(s), .events = POLLIN };
+
+        g_assert_true(store_committing(s));
+        g_assert_cmpint(poll(&p, 1, 10 * 1000), ==, 1);
+        return store_commit_finish(s);
+}
+
+/*
+ * Committing off the loop: while a commit is out, writes gather for the next one and a second start
+ * is refused; each commit has a generation; a commit that fails gives its writes back before the
+ * newer ones, and the next one commits them all, in order.
+ */
+static void test_async_commit(void) {
+        _cleanup_tmpdir_ char *dir = make_tmpdir();
+        g_autofree char *db = db_path(dir);
+        g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(event_unref_void);
+        _cleanup_(store_freep) Store *s = open_store(dir);
+        SubscriptionOptions o;
+
+        for (uint64_t seq = 1; seq <= 8; seq++)
+                g_ptr_array_add(events, make_event_with(seq, (int64_t) seq, 40, 40)); /* more than a page */
+        options_named(&o, "async");
+        g_assert_cmpuint(store_write_generation(s), ==, 0);
+        g_assert_cmpint(store_commit_start(s), ==, 0); /* nothing to commit */
+        g_assert_false(store_committing(s));
+
+        store_add_event(s, events->pdata[0]);
+        store_save_subscription(s, "sub-a", 1000, NODE_ADDRESS "sync", &o, 0);
+        g_assert_cmpuint(store_write_generation(s), ==, 1);
+        g_assert_cmpint(store_commit_start(s), ==, 1);
+        g_assert_cmpuint(store_pending_writes(s), ==, 0);
+        g_assert_cmpuint(store_write_generation(s), ==, 1); /* the one out */
+        /* Meanwhile: the next generation. */
+        store_add_event(s, events->pdata[1]);
+        g_assert_cmpuint(store_write_generation(s), ==, 2);
+        g_assert_cmpint(store_commit_start(s), ==, -EBUSY);
+        g_assert_cmpint(finish_commit(s), ==, 0);
+        g_assert_false(store_committing(s));
+        g_assert_cmpuint(store_committed_generation(s), ==, 1);
+        g_assert_cmpint(store_commit_finish(s), ==, -EAGAIN); /* nothing more ended */
+        g_assert_cmpint(sql_int(db, "SELECT max(seq) FROM events"), ==, 1);
+        g_assert_cmpuint(store_pending_writes(s), ==, 1);
+
+        /* A full disk: the commit out fails; its writes come back first, the newer ones after them. */
+        make_full(s, db);
+        store_add_event(s, events->pdata[2]);
+        g_assert_cmpint(store_commit_start(s), ==, 1);
+        store_add_event(s, events->pdata[3]);
+        store_set_cursor(s, "sub-a", 3);
+        g_assert_cmpint(finish_commit(s), ==, -ENOSPC);
+        g_assert_nonnull(strstr(store_last_error(s), "database or disk is full"));
+        g_assert_cmpuint(store_committed_generation(s), ==, 1);
+        g_assert_cmpuint(store_pending_writes(s), ==, 4);
+        g_assert_cmpuint(store_write_generation(s), ==, 3);
+        g_assert_cmpint(sql_int(db, "SELECT max(seq) FROM events"), ==, 1);
+
+        make_roomy(s);
+        g_assert_cmpint(store_commit_start(s), ==, 1);
+        store_add_event(s, events->pdata[4]);
+        g_assert_cmpint(finish_commit(s), ==, 0);
+        g_assert_null(store_last_error(s));
+        g_assert_cmpuint(store_committed_generation(s), ==, 3);
+        g_assert_cmpuint(store_pending_writes(s), ==, 1);
+        g_assert_cmpint(sql_int(db, "SELECT max(seq) FROM events"), ==, 4);
+        g_assert_cmpint(sql_int(db, "SELECT cursor FROM subscriptions WHERE id = 'sub-a'"), ==, 3);
+
+        /* At the end, store_commit() waits for one that is out and commits the rest. */
+        g_assert_cmpint(store_commit_start(s), ==, 1);
+        store_add_event(s, events->pdata[5]);
+        s = reopen_store(s, dir);
+        {
+                g_autoptr(GPtrArray) got = load_events(s, 0);
+
+                g_assert_cmpuint(got->len, ==, 6);
+                for (guint i = 0; i < got->len; i++)
+                        assert_event_equal(got->pdata[i], events->pdata[i]);
+        }
+        subscription_options_done(&o);
+}
+
+/*
+ * A cursor, the counters and an attempt number are kept once per batch however often they move,
+ * and what is committed is what every write in turn would have left, also across a cursor reset
+ * and a dead letter between two of them.
+ */
+static void test_coalesced(void) {
+        _cleanup_tmpdir_ char *dir = make_tmpdir();
+        g_autoptr(GPtrArray) events = make_events();
+        _cleanup_(store_freep) Store *s = open_store(dir);
+        g_autoptr(GArray) subs = NULL;
+        const StoredSubscription *got;
+        SubscriptionOptions o;
+        char *attempts;
+
+        options_named(&o, "coalesced");
+        add_events(s, events);
+        store_save_subscription(s, "sub-k", 1000, NODE_ADDRESS "sync", &o, 0);
+        subscription_options_done(&o);
+        g_assert_cmpint(store_commit(s), ==, 0);
+
+        for (uint64_t i = 1; i <= 1000; i++) {
+                store_set_cursor(s, "sub-k", i / 500);
+                store_set_counters(s, "sub-k", &(StoreCounters) { .delivered = i, .retried = i / 2 });
+                store_set_attempt(s, "sub-k", 4, (uint32_t) i);
+        }
+        g_assert_cmpuint(store_pending_writes(s), ==, 3);
+        /* The cursor is reset between two moves: the later move counts from the reset. */
+        store_reset_cursor(s, "sub-k", 1);
+        store_set_cursor(s, "sub-k", 3);
+        store_add_dead_letter(s, "sub-k", 4, DEAD_LETTER_REJECTED); /* forgets 4's attempt */
+        store_set_attempt(s, "sub-k", 4, 1);                       /* redriven, sent again */
+        g_assert_cmpuint(store_pending_writes(s), ==, 5);
+        s = reopen_store(s, dir);
+
+        subs = load_subscriptions(s);
+        got = find_subscription(subs, "sub-k");
+        g_assert_nonnull(got);
+        g_assert_cmpuint(got->cursor, ==, 3);
+        g_assert_cmpuint(got->counters.delivered, ==, 1000);
+        g_assert_cmpuint(got->counters.retried, ==, 500);
+        attempts = load_attempts(s, "sub-k");
+        g_assert_cmpstr(attempts, ==, "4=1");
+        g_free(attempts);
+}
+
 static void test_migrate_v1(void) {
         _cleanup_tmpdir_ char *dir = make_tmpdir();
         g_autofree char *db = db_path(dir);
@@ -1398,5 +1526,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/store/counters", test_counters);
         g_test_add_func("/store/migrate-v1", test_migrate_v1);
         g_test_add_func("/store/attempts", test_attempts);
+        g_test_add_func("/store/async-commit", test_async_commit);
+        g_test_add_func("/store/coalesced", test_coalesced);
         return g_test_run();
 }
