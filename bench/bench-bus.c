@@ -435,6 +435,29 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
         return r;
 }
 
+/* The last "Event loop: N iterations, busy ..., the longest L µs, S of 1 ms or more." of its log. */
+static void read_loop_figures(const char *log_path, BenchLoopFigures *out) {
+        g_autofree char *text = NULL;
+        const char *line, *p;
+
+        *out = (BenchLoopFigures) {};
+        if (!log_path || !g_file_get_contents(log_path, &text, NULL, NULL))
+                return;
+        line = g_strrstr(text, "Event loop: ");
+        if (!line)
+                return;
+        out->iterations = g_ascii_strtoull(line + strlen("Event loop: "), NULL, 10);
+        p = strstr(line, "the longest ");
+        if (!p)
+                return;
+        out->longest_usec = g_ascii_strtoull(p + strlen("the longest "), NULL, 10);
+        p = strstr(p, " µs, ");
+        if (!p)
+                return;
+        out->slow = g_ascii_strtoull(p + strlen(" µs, "), NULL, 10);
+        out->known = true;
+}
+
 void bench_daemon_stop(BenchDaemon *d) {
         note_child(CHILD_DAEMON, 0);
         if (d->pid > 0) {
@@ -448,6 +471,8 @@ void bench_daemon_stop(BenchDaemon *d) {
         }
         if (d->notify_fd >= 0)
                 close(d->notify_fd);
+        if (d->loop && d->pid > 0)
+                read_loop_figures(d->log_path, d->loop);
         g_free(d->log_path);
         *d = (BenchDaemon) BENCH_DAEMON_NULL;
 }

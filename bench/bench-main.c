@@ -336,6 +336,7 @@ static void size_run_ptpsyncd(SizeRun *s, RowKind k) {
                 bench_log("N=%u %s FAILED: %s", s->n, row_names[k], error);
                 return;
         }
+        ptpsyncd_rig_report_loop(rig, &ret->loop);
         if (rig_warm_up(rig, PHASE_TIMEOUT_USEC, ret) < 0)
                 return;
         bench_log("N=%u %s: latency, %" PRIu64 " events one at a time...", s->n, row_names[k],

@@ -229,6 +229,10 @@ static void ptpsyncd_rig_destroy(Rig *rig) {
         g_free(pr);
 }
 
+void ptpsyncd_rig_report_loop(Rig *rig, BenchLoopFigures *out) {
+        ((PtpsyncdRig *) rig)->daemon.loop = out;
+}
+
 int ptpsyncd_rig_new(BenchBus *b, const char *daemon_path, unsigned n, bool ordered, bool durable, Rig **ret,
                      char **ret_error) {
         _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL; /* the producer keeps its own reference */

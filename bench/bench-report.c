@@ -246,6 +246,21 @@ static void print_target_durable(const RunResult *runs) {
         printf(" -- %s\n", verdict(known, all));
 }
 
+static void print_loop(const Results *res) {
+        printf("\nptpsyncd's event loop over each run (latency and throughput), as it says at exit: the "
+               "longest\niteration (preparing and dispatching, not waiting) in µs / iterations of 1 ms or more");
+        for (unsigned i = 0; i < res->n_sizes; i++) {
+                printf("\n  N=%-5u", res->sizes[i]);
+                for (RowKind k = 0; k < _ROW_MAX; k++) {
+                        const BenchLoopFigures *l = &res->runs[i][k].loop;
+
+                        if (res->ran[i][k] && !row_is_baseline(k) && l->known)
+                                printf(" %s %" PRIu64 "/%" PRIu64, row_keys[k], l->longest_usec, l->slow);
+                }
+        }
+        printf("\n");
+}
+
 void results_print(const Results *res) {
         int i = size_index(res, 100);
 
@@ -253,6 +268,7 @@ void results_print(const Results *res) {
         print_table(res);
         print_acks_in_flight(res);
         print_cpu(res);
+        print_loop(res);
         if (res->have_rss) {
                 printf("\n");
                 for (unsigned j = 0; j < ELEMENTSOF(res->rss); j++)

@@ -96,10 +96,17 @@ void bench_bus_stop(BenchBus *b);
 /* Waits until the bus has no client but the control connection and keep others: the last run is gone. */
 int bench_bus_wait_idle(BenchBus *b, unsigned keep, uint64_t timeout_usec);
 
+/* What ptpsyncd says of its event loop at exit ("Event loop: ..."): how long its longest iteration was. */
+typedef struct BenchLoopFigures {
+        bool known;
+        uint64_t iterations, slow, longest_usec;
+} BenchLoopFigures;
+
 typedef struct BenchDaemon {
         pid_t pid;
         int notify_fd;
         char *log_path;
+        BenchLoopFigures *loop; /* NULL, or filled from its log when it is stopped */
 } BenchDaemon;
 
 #define BENCH_DAEMON_NULL { .pid = 0, .notify_fd = -1 }
@@ -273,6 +280,7 @@ typedef struct RunResult {
         /* ptpsyncd: the baseline's, from samples taken interleaved with this run's */
         uint64_t base_p50_usec, base_p99_usec;
         uint64_t inject_p50_usec, inject_p99_usec;
+        BenchLoopFigures loop; /* ptpsyncd's, over the whole run */
         char *error;
 } RunResult;
 
@@ -288,6 +296,8 @@ void baseline_rig_set_window(Rig *r, unsigned window);
 int ptpsyncd_rig_new(BenchBus *b, const char *daemon_path, unsigned n, bool ordered, bool durable, Rig **ret,
                      char **ret_error);
 Rig *rig_free(Rig *r);
+/* A ptpsyncd rig's daemon fills *out from its log when the rig is freed. */
+void ptpsyncd_rig_report_loop(Rig *r, BenchLoopFigures *out);
 static inline void rig_freep(Rig **r) {
         rig_free(*r);
 }

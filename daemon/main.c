@@ -19,6 +19,7 @@
 #include "common/notify.h"
 #include "bus/bus-face.h"
 #include "engine/manager.h"
+#include "event-loop.h"
 #include "reload.h"
 #include "config/settings.h"
 #include "store/store.h"
@@ -211,6 +212,7 @@ static int run(int argc, char *argv[]) {
         g_autoptr(GError) error = NULL;
         g_autofree char *node_name = NULL, *store_error = NULL;
         _cleanup_(config_done) Config config;
+        EventLoopStats loop_stats;
         _cleanup_(store_freep) Store *store = NULL;
         sigset_t mask;
         int r;
@@ -282,8 +284,9 @@ static int run(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         bus_face_set_reload(face, reload_bus_handler, reload);
 
-        r = sd_event_loop(event);
+        r = event_loop_run(event, &loop_stats);
         (void) notify_nonblocking("STOPPING=1");
+        event_loop_log_stats(&loop_stats);
         if (r < 0) {
                 (void) log_error_errno(r, "Event loop failed: %m");
                 return EXIT_FAILURE;
