@@ -108,15 +108,6 @@ int store_writer_fd(const StoreWriter *w) {
         return w->fd;
 }
 
-bool store_writer_busy(const StoreWriter *w) {
-        bool busy;
-
-        pthread_mutex_lock((pthread_mutex_t *) &w->mutex);
-        busy = w->job != NULL;
-        pthread_mutex_unlock((pthread_mutex_t *) &w->mutex);
-        return busy;
-}
-
 void store_writer_submit(StoreWriter *w, StoreBatch *b) {
         pthread_mutex_lock(&w->mutex);
         assert(!w->job);

@@ -32,7 +32,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(StoreWriter *, store_writer_free);
 
 /* Readable (EPOLLIN) once the job handed over has ended; store_writer_collect() empties it. */
 int store_writer_fd(const StoreWriter *w);
-bool store_writer_busy(const StoreWriter *w);
 
 /* Hands b to the thread; one job at a time. b is the writer's until collected. */
 void store_writer_submit(StoreWriter *w, StoreBatch *b);
