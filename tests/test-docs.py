@@ -14,6 +14,7 @@
 #    refuses it: [Delivery] is ptpsync-http.conf's alone, and named only where that file is.
 #  - Every ptpsync_* name in client-lib/README.md, README.md and libptpsync(3) is declared in
 #    the library's headers, and client-lib/README.md names every function of ptpsync.h.
+#  - libptpsync(3)'s EXAMPLE shows client-lib/examples/ptpsync-subscribe.c as it is, in full.
 #  - ptpsyncd(8) says what each method needs of polkit, and its SIGHUP entry and RELOADING
 #    what a reload leaves until a restart (the settings daemon/reload.c keeps).
 #  - The ranges and defaults of the subscription options (org.ptpsync1(5), libptpsync(3)) and
@@ -241,6 +242,22 @@ def check_library_names():
     ok('client-lib/README.md names each of the %d functions of ptpsync.h' % len(functions), since)
 
 
+def check_library_example():
+    """libptpsync(3)'s EXAMPLE: its first code block is the example program, character for character."""
+    since = len(failures)
+    rel = 'client-lib/examples/ptpsync-subscribe.c'
+    program = open(os.path.join(ROOT, rel), encoding='utf-8').read()
+    page = open(os.path.join(ROOT, 'man', 'libptpsync.3.scd'), encoding='utf-8').read()
+    block = re.search(r'^```\n(.*?)^```$', section(page, 'EXAMPLE'), re.M | re.S)
+    # scdoc takes a backslash in a literal block as an escape: the page doubles each one.
+    shown = block.group(1).replace('\\\\', '\\') if block else ''
+    if shown != program:
+        lines = [n for n, (a, b) in enumerate(zip(shown.split('\n'), program.split('\n')), 1) if a != b]
+        fail('libptpsync.3: the EXAMPLE is not %s as it is (%s)' % (
+            rel, 'no code block' if not block else 'line %d differs' % lines[0] if lines else 'lengths differ'))
+    ok('libptpsync.3\'s EXAMPLE is %s, in full' % rel, since)
+
+
 def section(text, title):
     """The text of the scdoc section "# title", up to the next one."""
     start = text.find('\n# %s\n' % title)
@@ -454,6 +471,7 @@ def main():
         check_errors_and_actions(text)
     check_references()
     check_library_names()
+    check_library_example()
     check_daemon_page()
     check_readme_by_hand()
     check_ranges()
