@@ -14,7 +14,8 @@
 #    refuses it: [Delivery] is ptpsync-http.conf's alone, and named only where that file is.
 #  - Every ptpsync_* name in client-lib/README.md, README.md and libptpsync(3) is declared in
 #    the library's headers, and client-lib/README.md names every function of ptpsync.h.
-#  - libptpsync(3)'s EXAMPLE shows client-lib/examples/ptpsync-subscribe.c as it is, in full.
+#  - libptpsync(3)'s EXAMPLE shows client-lib/examples/ptpsync-subscribe.c as it is, in full, and
+#    its ADDRESSES section names every function of ptpsync.h that takes a resource address.
 #  - ptpsyncd(8) says what each method needs of polkit, and its SIGHUP entry and RELOADING
 #    what a reload leaves until a restart (the settings daemon/reload.c keeps).
 #  - The ranges and defaults of the subscription options (org.ptpsync1(5), libptpsync(3)) and
@@ -242,8 +243,8 @@ def check_library_names():
     ok('client-lib/README.md names each of the %d functions of ptpsync.h' % len(functions), since)
 
 
-def check_library_example():
-    """libptpsync(3)'s EXAMPLE: its first code block is the example program, character for character."""
+def check_library_page():
+    """libptpsync(3): its EXAMPLE is the example program, character for character; ADDRESSES is complete."""
     since = len(failures)
     rel = 'client-lib/examples/ptpsync-subscribe.c'
     program = open(os.path.join(ROOT, rel), encoding='utf-8').read()
@@ -256,6 +257,18 @@ def check_library_example():
         fail('libptpsync.3: the EXAMPLE is not %s as it is (%s)' % (
             rel, 'no code block' if not block else 'line %d differs' % lines[0] if lines else 'lengths differ'))
     ok('libptpsync.3\'s EXAMPLE is %s, in full' % rel, since)
+
+    # Each function with a "const char *address" argument takes relative addresses: the page says so.
+    since = len(failures)
+    header = open(os.path.join(ROOT, 'client-lib', 'ptpsync.h')).read()
+    takers = sorted(set(re.findall(r'\b(ptpsync_\w+)\(PtpsyncClient \*c, const char \*address\b', header)))
+    addresses = section(page, 'ADDRESSES')
+    if not takers:
+        fail('no function of ptpsync.h takes "const char *address"')
+    for f in takers:
+        if '*%s*()' % f not in addresses:
+            fail('libptpsync.3: ADDRESSES does not name %s(), which takes an address' % f)
+    ok('libptpsync.3\'s ADDRESSES names the %d functions that take an address: %s' % (len(takers), ' '.join(takers)), since)
 
 
 def section(text, title):
@@ -471,7 +484,7 @@ def main():
         check_errors_and_actions(text)
     check_references()
     check_library_names()
-    check_library_example()
+    check_library_page()
     check_daemon_page()
     check_readme_by_hand()
     check_ranges()
