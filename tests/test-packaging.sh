@@ -213,7 +213,7 @@ stage_install() {
                 fail "meson install --destdir failed: $(cat "$DIR/install.log")"
 }
 
-# libptpsync(3)'s BUILDING AGAINST A STAGED INSTALL, as written there: the example program built
+# libptpsync(3)'s BUILDING against a staged install, as written there: the example program built
 # with nothing but pkg-config's flags, run on the staged library against a bus with no daemon.
 test_staged_example() {
         local root=$DIR/root flags status lib out err
