@@ -15,7 +15,8 @@
 #  - Every ptpsync_* name in client-lib/README.md, README.md and libptpsync(3) is declared in
 #    the library's headers, and client-lib/README.md names every function of ptpsync.h.
 #  - libptpsync(3)'s EXAMPLE shows client-lib/examples/ptpsync-subscribe.c as it is, in full, and
-#    its ADDRESSES section names every function of ptpsync.h that takes a resource address.
+#    its ADDRESSES section names every function of ptpsync.h that takes a resource address; it
+#    and ptpsync.h list the states wait_for_state() knows (client-lib/wait.c), no more, no less.
 #  - ptpsyncd(8) says what each method needs of polkit, and its SIGHUP entry and RELOADING
 #    what a reload leaves until a restart (the settings daemon/reload.c keeps).
 #  - The ranges and defaults of the subscription options (org.ptpsync1(5), libptpsync(3)) and
@@ -269,6 +270,26 @@ def check_library_page():
         if '*%s*()' % f not in addresses:
             fail('libptpsync.3: ADDRESSES does not name %s(), which takes an address' % f)
     ok('libptpsync.3\'s ADDRESSES names the %d functions that take an address: %s' % (len(takers), ' '.join(takers)), since)
+
+    # The states ptpsync_client_wait_for_state() accepts, as wait.c has them.
+    since = len(failures)
+    wait_c = open(os.path.join(ROOT, 'client-lib', 'wait.c')).read()
+    table = re.search(r'state_names\[\] = \{(.*?)\};', wait_c, re.S)
+    states = re.findall(r'"([A-Z-]+)"', table.group(1)) if table else []
+    if not states:
+        fail('no state_names[] found in client-lib/wait.c')
+    waiting = section(page, 'WAITING FOR A STATE')
+    paragraph = next((p for p in waiting.split('\n\n') if '*LOCKED*' in p and 'leading' in p), '')
+    # Up to the examples of what is refused ("Anything else (*locked*, *LOCKD*, ...)").
+    shown = re.findall(r'\*([A-Z][A-Z-]+)\*', paragraph.split('Anything else')[0])
+    if sorted(shown) != sorted(states):
+        fail('libptpsync.3: WAITING FOR A STATE lists the states %s; client-lib/wait.c knows %s' % (
+            ' '.join(shown), ' '.join(states)))
+    comment = re.search(r'/\*((?:(?!\*/).)*?)\*/\s*int ptpsync_client_wait_for_state\(', header, re.S)
+    missing = [st for st in states if not comment or not re.search(r'\b%s\b' % re.escape(st), comment.group(1))]
+    if missing:
+        fail('ptpsync.h: ptpsync_client_wait_for_state()\'s comment does not list %s' % ' '.join(missing))
+    ok('libptpsync.3 and ptpsync.h list the %d states of client-lib/wait.c and a clock class' % len(states), since)
 
 
 def section(text, title):
