@@ -257,7 +257,9 @@ typedef void (*ptpsync_result_handler_t)(PtpsyncClient *c, int error, void *user
  * ending at a '/' boundary), one event each. Blocking. On success *ret owns the
  * list. Errors: -ENOENT no such resource (another node, an unknown suffix), -ENODATA no
  * data yet (also for a known O-RAN kind the node has no source for, such as SyncE),
- * -EINVAL bad address.
+ * -EINVAL bad address, -EHOSTUNREACH no daemon. A relative address is resolved against
+ * ptpsync_client_get_node_name(); while that is not known, the node name is read first
+ * (blocking too; the _async call reads it without blocking).
  */
 int ptpsync_client_get_state(PtpsyncClient *c, const char *address, PtpsyncEventList **ret);
 /* The same without blocking: handler gets the result. Returns 0 if the call went out. */
@@ -295,9 +297,14 @@ int ptpsync_client_get_node_name_async(PtpsyncClient *c, ptpsync_string_handler_
  * is in state: its notification values (its clocks' states) all equal state,
  * or, for a resource without any (clock-class), its values do ("6"). Checks
  * the current state first, then again on each matching Event from the daemon.
- * While the daemon is not on the bus, or the resources have no data yet, it
- * keeps waiting. timeout_usec is relative; 0 checks the current state only;
- * UINT64_MAX waits without limit.
+ * While the daemon is not on the bus (for a relative address: until its node
+ * name is read), or the resources have no data yet, it keeps waiting.
+ * timeout_usec is relative; 0 checks the current state only (no daemon: not
+ * reached); UINT64_MAX waits without limit. state is LOCKED, HOLDOVER,
+ * FREERUN, a GNSS state (SYNCHRONIZED, ACQUIRING-SYNC, ANTENNA-DISCONNECTED,
+ * ANTENNA-SHORT-CIRCUIT, BOOTING, FAILURE-MULTIPATH, FAILURE-NOFIX,
+ * FAILURE-LOW-SNR, FAILURE-PLL) or a clock class 0..255 without leading zeros;
+ * any other is -EINVAL at once (the _async call's handler is not called).
  *
  * Blocking: runs the client's own loop (ptpsync_client_process() and
  * ptpsync_client_wait()) until done, so other callbacks of this client may
@@ -316,7 +323,8 @@ int ptpsync_client_wait_for_state_async(PtpsyncClient *c, const char *address, c
 
 /*
  * Calls handler for every broadcast Event from the daemon whose source matches
- * address (exact, or a prefix ending at a '/' boundary; NULL: every event).
+ * address (exact, or a prefix ending at a '/' boundary; a relative one is
+ * matched on the event's own node, no node name needed; NULL: every event).
  * Best effort, as broadcast signals are: use a subscription for guarantees.
  * On success *ret owns the watch (ptpsync_watch_free()).
  */
@@ -419,8 +427,10 @@ typedef void (*ptpsync_dead_letter_handler_t)(PtpsyncSubscription *s, uint64_t s
  * the handle comes back at once in state PENDING and turns ACTIVE (or ENDED
  * with the error) when the daemon answers; set the state handler right away
  * to hear it. A durable subscription whose daemon is not running waits
- * DETACHED for it instead. On success *ret is the handle, owned by the caller
- * (ptpsync_subscription_free()).
+ * DETACHED for it instead. A relative address is subscribed once the node
+ * name is read; with no daemon on the bus it fares as any Subscribe to no
+ * daemon: ENDED (-EHOSTUNREACH, ServiceUnknown), or DETACHED if durable. On
+ * success *ret is the handle, owned by the caller (ptpsync_subscription_free()).
  */
 int ptpsync_client_subscribe(PtpsyncClient *c, const char *address, const PtpsyncSubscribeOptions *o,
                              ptpsync_event_handler_t handler, void *userdata, PtpsyncSubscription **ret);

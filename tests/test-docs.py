@@ -14,6 +14,9 @@
 #    refuses it: [Delivery] is ptpsync-http.conf's alone, and named only where that file is.
 #  - Every ptpsync_* name in client-lib/README.md, README.md and libptpsync(3) is declared in
 #    the library's headers, and client-lib/README.md names every function of ptpsync.h.
+#  - libptpsync(3)'s EXAMPLE shows client-lib/examples/ptpsync-subscribe.c as it is, in full, and
+#    its ADDRESSES section names every function of ptpsync.h that takes a resource address; it
+#    and ptpsync.h list the states wait_for_state() knows (client-lib/wait.c), no more, no less.
 #  - ptpsyncd(8) says what each method needs of polkit, and its SIGHUP entry and RELOADING
 #    what a reload leaves until a restart (the settings daemon/reload.c keeps).
 #  - The ranges and defaults of the subscription options (org.ptpsync1(5), libptpsync(3)) and
@@ -241,6 +244,54 @@ def check_library_names():
     ok('client-lib/README.md names each of the %d functions of ptpsync.h' % len(functions), since)
 
 
+def check_library_page():
+    """libptpsync(3): its EXAMPLE is the example program, character for character; ADDRESSES is complete."""
+    since = len(failures)
+    rel = 'client-lib/examples/ptpsync-subscribe.c'
+    program = open(os.path.join(ROOT, rel), encoding='utf-8').read()
+    page = open(os.path.join(ROOT, 'man', 'libptpsync.3.scd'), encoding='utf-8').read()
+    block = re.search(r'^```\n(.*?)^```$', section(page, 'EXAMPLE'), re.M | re.S)
+    # scdoc takes a backslash in a literal block as an escape: the page doubles each one.
+    shown = block.group(1).replace('\\\\', '\\') if block else ''
+    if shown != program:
+        lines = [n for n, (a, b) in enumerate(zip(shown.split('\n'), program.split('\n')), 1) if a != b]
+        fail('libptpsync.3: the EXAMPLE is not %s as it is (%s)' % (
+            rel, 'no code block' if not block else 'line %d differs' % lines[0] if lines else 'lengths differ'))
+    ok('libptpsync.3\'s EXAMPLE is %s, in full' % rel, since)
+
+    # Each function with a "const char *address" argument takes relative addresses: the page says so.
+    since = len(failures)
+    header = open(os.path.join(ROOT, 'client-lib', 'ptpsync.h')).read()
+    takers = sorted(set(re.findall(r'\b(ptpsync_\w+)\(PtpsyncClient \*c, const char \*address\b', header)))
+    addresses = section(page, 'ADDRESSES')
+    if not takers:
+        fail('no function of ptpsync.h takes "const char *address"')
+    for f in takers:
+        if '*%s*()' % f not in addresses:
+            fail('libptpsync.3: ADDRESSES does not name %s(), which takes an address' % f)
+    ok('libptpsync.3\'s ADDRESSES names the %d functions that take an address: %s' % (len(takers), ' '.join(takers)), since)
+
+    # The states ptpsync_client_wait_for_state() accepts, as wait.c has them.
+    since = len(failures)
+    wait_c = open(os.path.join(ROOT, 'client-lib', 'wait.c')).read()
+    table = re.search(r'state_names\[\] = \{(.*?)\};', wait_c, re.S)
+    states = re.findall(r'"([A-Z-]+)"', table.group(1)) if table else []
+    if not states:
+        fail('no state_names[] found in client-lib/wait.c')
+    waiting = section(page, 'WAITING FOR A STATE')
+    paragraph = next((p for p in waiting.split('\n\n') if '*LOCKED*' in p and 'leading' in p), '')
+    # Up to the examples of what is refused ("Anything else (*locked*, *LOCKD*, ...)").
+    shown = re.findall(r'\*([A-Z][A-Z-]+)\*', paragraph.split('Anything else')[0])
+    if sorted(shown) != sorted(states):
+        fail('libptpsync.3: WAITING FOR A STATE lists the states %s; client-lib/wait.c knows %s' % (
+            ' '.join(shown), ' '.join(states)))
+    comment = re.search(r'/\*((?:(?!\*/).)*?)\*/\s*int ptpsync_client_wait_for_state\(', header, re.S)
+    missing = [st for st in states if not comment or not re.search(r'\b%s\b' % re.escape(st), comment.group(1))]
+    if missing:
+        fail('ptpsync.h: ptpsync_client_wait_for_state()\'s comment does not list %s' % ' '.join(missing))
+    ok('libptpsync.3 and ptpsync.h list the %d states of client-lib/wait.c and a clock class' % len(states), since)
+
+
 def section(text, title):
     """The text of the scdoc section "# title", up to the next one."""
     start = text.find('\n# %s\n' % title)
@@ -454,6 +505,7 @@ def main():
         check_errors_and_actions(text)
     check_references()
     check_library_names()
+    check_library_page()
     check_daemon_page()
     check_readme_by_hand()
     check_ranges()

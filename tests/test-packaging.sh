@@ -43,6 +43,17 @@
 #                                  group of data/ptpsyncd.conf in ptpsyncd.conf(5),
 #                                  of data/ptpsync-http.conf in
 #                                  ptpsync-http.conf(5). Skips (77) without scdoc.
+#   test-packaging.sh staged-example
+#                                  libptpsync(3)'s way of building against a staged
+#                                  install: meson install --destdir, then
+#                                  client-lib/examples/ptpsync-subscribe.c built
+#                                  with cc and nothing but pkg-config --cflags --libs
+#                                  libptpsync (PKG_CONFIG_PATH and
+#                                  PKG_CONFIG_SYSROOT_DIR on the staged root); run
+#                                  with LD_LIBRARY_PATH on a private bus with no
+#                                  daemon, it loads the staged libptpsync.so.0 (ldd,
+#                                  LD_DEBUG) and its state handler reports the refused
+#                                  subscription (ENDED, ServiceUnknown, status 1).
 #   test-packaging.sh symbols      client-lib/libptpsync.sym names exactly what
 #                                  libptpsync.so exports, each in the node the .so
 #                                  gives it, and every _public_ function (default
@@ -159,7 +170,7 @@ expect_denied() { # bus user name [context]: RequestName is refused by the bus p
 # The headers in $INCLUDEDIR/ptpsync/ of the staged root $1, and the .pc files' Cflags finding
 # them: a program with #include <ptpsync.h> and <ptpsync-glib.h> compiles with pkg-config's flags.
 test_headers() {
-        local root=$1 h pc cflags
+        local root=$1 h pc cflags version
         for h in ptpsync.h ptpsync-glib.h; do
                 [[ -f $root$INCLUDEDIR/ptpsync/$h ]] || fail "$h not installed in $INCLUDEDIR/ptpsync/"
                 [[ ! -e $root$INCLUDEDIR/$h ]] || fail "$h installed in $INCLUDEDIR/ itself, not in $INCLUDEDIR/ptpsync/"
@@ -171,6 +182,16 @@ test_headers() {
                         fail "$pc.pc: Cflags lacks -I\${includedir}/ptpsync: $(grep ^Cflags: "$root$LIBDIR/pkgconfig/$pc.pc")"
         done
         echo "ok: ptpsync.h and ptpsync-glib.h in $INCLUDEDIR/ptpsync/, the .pc files' Cflags point there"
+        # The .pc files give the library's version (libptpsync.so.0.X.Y), not the project's: a
+        # user asks pkg-config --atleast-version for the symbols of a release.
+        local -a so=("$root$LIBDIR"/libptpsync.so.0.*.*)
+        [[ ${#so[@]} -eq 1 && -f ${so[0]} ]] || fail "not one libptpsync.so.0.X.Y in $LIBDIR: ${so[*]}"
+        for pc in libptpsync libptpsync-glib; do
+                version=$(sed -n 's/^Version: //p' "$root$LIBDIR/pkgconfig/$pc.pc")
+                [[ $version == "${so[0]##*/libptpsync.so.}" ]] ||
+                        fail "$pc.pc says Version: $version, but the library is $(basename "${so[0]}")"
+        done
+        echo "ok: libptpsync.pc and libptpsync-glib.pc say Version: $version, the library's"
         command -v pkg-config >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 || return 0
         # The staged root as the sysroot: -I$root$INCLUDEDIR/ptpsync, as a user's -I$INCLUDEDIR/ptpsync
         # (GLib's own flags from the machine: the sysroot would move them into the staged root too).
@@ -184,16 +205,81 @@ test_headers() {
         echo "ok: #include <ptpsync.h> and <ptpsync-glib.h> compile with pkg-config --cflags libptpsync-glib"
 }
 
+# Stages the build into $1 exactly as a package build would: meson install --destdir.
+stage_install() {
+        [[ -n ${MESON_BUILD_ROOT:-} ]] || fail "MESON_BUILD_ROOT must be set (meson test does)"
+        [[ -n ${MESON:-} ]] || skip "meson is not in PATH: cannot stage an install"
+        "$MESON" install -C "$MESON_BUILD_ROOT" --destdir "$1" --no-rebuild --quiet >"$DIR/install.log" 2>&1 ||
+                fail "meson install --destdir failed: $(cat "$DIR/install.log")"
+}
+
+# libptpsync(3)'s BUILDING against a staged install, as written there: the example program built
+# with nothing but pkg-config's flags, run on the staged library against a bus with no daemon.
+test_staged_example() {
+        local root=$DIR/root flags status lib out err
+        need cc "a C compiler"
+        need pkg-config
+        need dbus-daemon
+        need ldd "libc-bin"
+        [[ -f ${PTPSYNC_EXAMPLE:-} ]] || fail "PTPSYNC_EXAMPLE must be set (meson test does)"
+        stage_install "$root"
+        lib=$root$LIBDIR/libptpsync.so.0
+        [[ -f $lib ]] || fail "libptpsync.so.0 not installed in $LIBDIR"
+
+        flags=$(PKG_CONFIG_PATH=$root$LIBDIR/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
+                pkg-config --cflags --libs libptpsync) || fail "pkg-config --cflags --libs libptpsync failed"
+        [[ $flags == *"-I$root$INCLUDEDIR/ptpsync"* && $flags == *"-L$root$LIBDIR"* ]] ||
+                fail "pkg-config's flags do not point into the staged root $root: $flags"
+        # shellcheck disable=SC2086 # the flags are words
+        cc -o "$DIR/ptpsync-subscribe" "$PTPSYNC_EXAMPLE" $flags 2>"$DIR/cc.log" ||
+                fail "the example does not build with pkg-config's flags ($flags): $(cat "$DIR/cc.log")"
+        echo "ok: ptpsync-subscribe.c builds and links with only: $flags"
+
+        # The dynamic linker finds the staged library through LD_LIBRARY_PATH, not another one.
+        out=$(LD_LIBRARY_PATH=$root$LIBDIR ldd "$DIR/ptpsync-subscribe") || fail "ldd failed: $out"
+        grep -qE "^\s*libptpsync\.so\.0 => $lib " <<<"$out" ||
+                fail "with LD_LIBRARY_PATH=$root$LIBDIR the example does not resolve libptpsync.so.0 to $lib: $out"
+        echo "ok: ldd resolves libptpsync.so.0 to the staged $lib"
+
+        # A bus of its own, with no daemon (and no activation files): the subscription is refused.
+        cat >"$DIR/example-bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$DIR/example-bus.sock</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOF
+        start_bus "$DIR/example-bus.conf"
+        status=0
+        LD_LIBRARY_PATH=$root$LIBDIR LD_DEBUG=libs LD_DEBUG_OUTPUT=$DIR/ld-debug \
+                timeout "$WAIT_S" "$DIR/ptpsync-subscribe" --bus="$BUS" >"$DIR/example.out" 2>"$DIR/example.err" ||
+                status=$?
+        out=$(cat "$DIR/example.out")
+        err=$(cat "$DIR/example.err")
+        ((status != 124)) || fail "the example did not give up within ${WAIT_S}s with no daemon: $out $err"
+        grep -qs "calling init: $lib\$" "$DIR"/ld-debug.* ||
+                fail "the running example did not load $lib: $(grep -hs 'calling init:.*ptpsync' "$DIR"/ld-debug.* || true)"
+        echo "ok: the running example loaded the staged $lib (LD_DEBUG=libs)"
+        ((status == 1)) || fail "the example exited with status $status with no daemon, not 1: $out $err"
+        [[ $out == "subscription -: ended" ]] || fail "the state handler did not report ENDED: $out"
+        [[ $err == "ptpsync-subscribe: the subscription failed: org.freedesktop.DBus.Error.ServiceUnknown: "*"org.ptpsync1"* ]] ||
+                fail "the example did not say why the subscription failed: $err"
+        echo "ok: with no daemon its state handler reports the refused subscription: $out; $err (status 1)"
+}
+
 test_units() {
         local root=$DIR/root unitdir unit n=0 out alias name busname man page
         need systemd-analyze systemd
         need systemctl systemd
-        [[ -n ${MESON_BUILD_ROOT:-} ]] || fail "MESON_BUILD_ROOT must be set (meson test does)"
-        [[ -n ${MESON:-} ]] || skip "meson is not in PATH: cannot stage an install"
 
-        # Staged exactly as a package build would: meson install --destdir.
-        "$MESON" install -C "$MESON_BUILD_ROOT" --destdir "$root" --no-rebuild --quiet >"$DIR/install.log" 2>&1 ||
-                fail "meson install --destdir failed: $(cat "$DIR/install.log")"
+        stage_install "$root"
 
         local -A expected=(
                 ["$UNITDIR/ptpsyncd.service"]=unit
@@ -640,6 +726,7 @@ units) test_units ;;
 bus-policy) test_bus_policy ;;
 polkit) test_polkit ;;
 man) test_man ;;
+staged-example) test_staged_example ;;
 symbols) test_symbols ;;
-*) echo "usage: $0 units|bus-policy|polkit|man|symbols" >&2; exit 2 ;;
+*) echo "usage: $0 units|bus-policy|polkit|man|staged-example|symbols" >&2; exit 2 ;;
 esac
