@@ -662,20 +662,27 @@ int subscription_object_removed(PtpsyncClient *c, sd_bus_message *m) {
 
 /* ---- the daemon's owner changed ---- */
 
-void subscriptions_owner_changed(PtpsyncClient *c, bool disconnected) {
+/* Every subscription, each with a reference: a state handler may free any while the caller walks them. */
+static PtpsyncSubscription **subscriptions_snapshot(PtpsyncClient *c, size_t *ret_n) {
         PtpsyncSubscription **snapshot;
         size_t n = 0;
 
         for (PtpsyncSubscription *s = c->subscriptions; s; s = s->subscriptions_next)
                 n++;
-        if (n == 0)
-                return;
-        snapshot = calloc(n, sizeof(PtpsyncSubscription *));
+        *ret_n = 0;
+        if (n == 0 || !(snapshot = calloc(n, sizeof(PtpsyncSubscription *))))
+                return NULL;
+        for (PtpsyncSubscription *s = c->subscriptions; s; s = s->subscriptions_next)
+                snapshot[(*ret_n)++] = subscription_ref(s);
+        return snapshot;
+}
+
+void subscriptions_owner_changed(PtpsyncClient *c, bool disconnected) {
+        size_t n;
+        PtpsyncSubscription **snapshot = subscriptions_snapshot(c, &n);
+
         if (!snapshot)
                 return;
-        n = 0;
-        for (PtpsyncSubscription *s = c->subscriptions; s; s = s->subscriptions_next)
-                snapshot[n++] = subscription_ref(s);
 
         for (size_t i = 0; i < n; i++) {
                 PtpsyncSubscription *s = snapshot[i];
@@ -738,19 +745,11 @@ static void subscription_node_name_changed(PtpsyncSubscription *s) {
 }
 
 void subscriptions_node_name_changed(PtpsyncClient *c) {
-        PtpsyncSubscription **snapshot;
-        size_t n = 0;
+        size_t n;
+        PtpsyncSubscription **snapshot = subscriptions_snapshot(c, &n);
 
-        for (PtpsyncSubscription *s = c->subscriptions; s; s = s->subscriptions_next)
-                n++;
-        if (n == 0)
-                return;
-        snapshot = calloc(n, sizeof(PtpsyncSubscription *));
         if (!snapshot)
                 return;
-        n = 0;
-        for (PtpsyncSubscription *s = c->subscriptions; s; s = s->subscriptions_next)
-                snapshot[n++] = subscription_ref(s);
         for (size_t i = 0; i < n; i++) {
                 subscription_node_name_changed(snapshot[i]); /* its state handler may free any */
                 subscription_unref(snapshot[i]);
