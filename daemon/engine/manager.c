@@ -16,7 +16,7 @@
 #define FLUSH_WRITES_MAX 1024
 #define PRUNE_EVERY_FLUSHES 256
 /*
- * A cursor, counters or an attempt number alone wait this long for a commit: at-least-once lets a
+ * A cursor or counters alone wait this long for a commit: at-least-once lets a
  * cursor lag (a crash redelivers what was acked since, it never loses anything), and one commit
  * then carries every ack of the while instead of one fdatasync each.
  */

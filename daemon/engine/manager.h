@@ -133,7 +133,7 @@ int manager_commit_final(Manager *m);
 
 /* Store writes happened: commit them (and publish what waits on them) soon. */
 void manager_request_flush(Manager *m);
-/* Only a cursor, counters or an attempt number were written: commit within LAZY_COMMIT_USEC, with others. */
+/* Only a cursor or counters were written: commit within LAZY_COMMIT_USEC, or with other writes. */
 void manager_request_lazy_flush(Manager *m);
 
 /* The node's overall state for humans: sd_notify STATUS=. */
