@@ -196,7 +196,7 @@ unsigned subscription_send_due(Subscription *s, unsigned max) {
                 manager_tell(s->manager, send_event, s, entry->event, entry->attempt);
                 if (subscription_is_durable(s)) {
                         store_set_attempt(s->manager->store, s->id, entry->event->seq, entry->attempt);
-                        /* Not lazy: a crash must not let a redelivery pass for a first attempt. */
+                        /* Not lazy: only a crash before the next commit lets a redelivery repeat it. */
                         manager_request_flush(s->manager);
                 }
                 entry->mark = peer_flow_sent(s->flow, event_wire_size(entry->event, s->object_path));
