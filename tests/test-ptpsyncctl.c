@@ -90,6 +90,28 @@ static void assert_jq(TestBus *b, const char *json, const char *filter) {
                 g_error("jq -e '%s' does not hold for %s: %s%s", filter, json, out, err);
 }
 
+/* What jq prints for filter over the JSON texts of json (jq -c: one line each); jq must succeed. */
+static char *jq_output(TestBus *b, const char *json, const char *const *jq_args) {
+        g_autofree char *path = test_bus_write_file(b, "json", json);
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autofree char *err = NULL;
+        g_autoptr(GError) error = NULL;
+        char *out = NULL;
+        int status;
+
+        g_ptr_array_add(argv, (char *) "jq");
+        for (; *jq_args; jq_args++)
+                g_ptr_array_add(argv, (char *) *jq_args);
+        g_ptr_array_add(argv, path);
+        g_ptr_array_add(argv, NULL);
+        g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
+                     &error);
+        g_assert_no_error(error);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                g_error("jq fails on %s: %s%s", json, out, err);
+        return out;
+}
+
 /* Every line of out is one JSON object; the number of lines. */
 static guint assert_json_lines(TestBus *b, const char *out) {
         g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
@@ -195,6 +217,9 @@ static void test_usage(void) {
                 { { "--bus=unix:path", "status" }, "has a key without '='" },
                 { { "--json", "--bus=garbage", "status" }, "Invalid --bus=" },
                 { { "--bus", NULL }, "ptpsyncctl: option '--bus' requires an argument" },
+                { { "--json=yaml", "status" }, "ptpsyncctl: Invalid --json=\"yaml\": expected pretty, short or off." },
+                { { "--json=", "list" }, "Invalid --json=\"\": expected pretty, short or off." },
+                { { "--json=Pretty", "list" }, "Invalid --json=\"Pretty\"" },
         };
         for (size_t i = 0; i < G_N_ELEMENTS(bad_args); i++) {
                 g_auto(Result) bad = {};
@@ -612,6 +637,15 @@ static void test_wait(TestEnv *f, gconstpointer data) {
                 g_assert_cmpint(now_json.status, ==, 0);
                 assert_jq(f->bus, now_json.out, ".reached == true");
         }
+        {
+                g_auto(Result) pretty = {};
+
+                RUN(f, &pretty, "--json=pretty", "wait", "--timeout=0", LOCK);
+                g_assert_cmpint(pretty.status, ==, 0);
+                g_assert_cmpstr(pretty.out, ==,
+                                "{\n  \"address\": \"" LOCK_ADDRESS "\",\n  \"state\": \"LOCKED\",\n"
+                                "  \"reached\": true\n}\n");
+        }
 
         /* Not reached: the timeout's exit status, after the timeout. */
         test_inject(f->client, LOCK, "ens1f0", "unlocked", 5);
@@ -1022,6 +1056,60 @@ static void test_dead_letters(TestEnv *f, gconstpointer data) {
         test_process_free(consumer);
 }
 
+/* verb [arg] with --json=pretty prints the same documents as --json=short (and --json), indented. */
+static void assert_pretty_is_short(TestEnv *f, const char *verb, const char *arg) {
+        /* An event's id is new each time the state is read: all but it must be the same. */
+        static const char *const slurp[] = { "-S", "-c", "-s", "map(if .specversion then del(.id) else . end)",
+                                             NULL };
+        g_auto(Result) plain = {};
+        g_auto(Result) shrt = {};
+        g_auto(Result) pretty = {};
+        g_auto(Result) off = {};
+        g_autofree char *plain_value = NULL, *short_value = NULL, *pretty_value = NULL;
+        guint n_docs;
+
+        RUN(f, &plain, "--json", verb, arg);
+        RUN(f, &shrt, "--json=short", verb, arg);
+        RUN(f, &pretty, "--json=pretty", verb, arg);
+        RUN(f, &off, "--json=off", verb, arg);
+        g_assert_cmpint(plain.status, ==, 0);
+        g_assert_cmpint(shrt.status, ==, 0);
+        g_assert_cmpint(pretty.status, ==, 0);
+        g_assert_cmpint(off.status, ==, 0);
+        n_docs = assert_json_lines(f->bus, shrt.out);
+        g_assert_cmpuint(n_docs, >=, 1);
+        g_assert_cmpuint(assert_json_lines(f->bus, plain.out), ==, n_docs);
+        plain_value = jq_output(f->bus, plain.out, slurp);
+        short_value = jq_output(f->bus, shrt.out, slurp);
+        g_assert_cmpstr(plain_value, ==, short_value);
+        pretty_value = jq_output(f->bus, pretty.out, slurp);
+        g_assert_cmpstr(pretty_value, ==, short_value);
+        /* Indented: a member a line, two spaces a level. */
+        g_assert_cmpuint(count_char(pretty.out, '\n'), >, 3 * n_docs);
+        g_assert_nonnull(strstr(pretty.out, "{\n  \""));
+        g_assert_nonnull(strstr(pretty.out, "\": "));
+        g_assert_true(g_str_has_suffix(pretty.out, "}\n"));
+        /* off: text. */
+        g_assert_true(off.out[0] != '{');
+}
+
+/* --json=MODE for each verb that prints JSON (watch's events are get's, wait's result is tested with wait). */
+static void test_json_pretty(TestEnv *f, gconstpointer data) {
+        TestProcess *consumer;
+        g_autofree char *path = NULL;
+
+        test_inject(f->client, LOCK, "ens1f0", "locked", -12);
+        consumer = test_consumer_start(f->bus, LOCK_ADDRESS, &path, "--name=pretty", NULL);
+        assert_pretty_is_short(f, "status", NULL);
+        assert_pretty_is_short(f, "list", NULL);
+        assert_pretty_is_short(f, "subscriptions", NULL);
+        assert_pretty_is_short(f, "get", LOCK);
+        assert_pretty_is_short(f, "show", NULL);
+        kill(consumer->pid, SIGTERM);
+        test_process_wait_exit(consumer, TEST_TIMEOUT_USEC);
+        test_process_free(consumer);
+}
+
 static void test_inject_cmd(TestEnv *f, gconstpointer data) {
         g_auto(Result) ok = {};
         g_auto(Result) get = {};
@@ -1067,5 +1155,6 @@ int main(int argc, char *argv[]) {
         ADD("watch-durable-all", test_watch_durable_all);
         ADD("dead-letters", test_dead_letters);
         ADD("inject", test_inject_cmd);
+        ADD("json-pretty", test_json_pretty);
         return g_test_run();
 }
