@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ptpsyncctl ($PTPSYNCCTL) against the real daemon on a private bus: every
- * command's text and --json output (each JSON line checked with jq), --help
+ * command's text and --json output (each JSON line checked with jq;
+ * --json=pretty the same values, indented; every key printed listed in the
+ * man page's JSON OUTPUT), --help
  * and --version, the exit statuses (usage, daemon not running, access denied,
  * no such resource, timeout), wait reaching a state injected after it
  * started, watch printing events as they come (broadcast and durable), and
@@ -110,6 +112,60 @@ static char *jq_output(TestBus *b, const char *json, const char *const *jq_args)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 g_error("jq fails on %s: %s%s", json, out, err);
         return out;
+}
+
+/* The subsection of ptpsyncctl(1)'s JSON OUTPUT whose heading names verb (a new string), or NULL. */
+static char *man_json_section(const char *verb) {
+        g_autofree char *page_path = g_build_filename(g_getenv("PTPSYNC_MAN_DIR"), "ptpsyncctl.1.scd", NULL);
+        g_autofree char *page = NULL;
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) subsections = NULL;
+        const char *start, *end;
+
+        g_file_get_contents(page_path, &page, NULL, &error);
+        g_assert_no_error(error);
+        start = strstr(page, "\n# JSON OUTPUT\n");
+        g_assert_nonnull(start);
+        end = strstr(start + 1, "\n# ");
+        g_assert_nonnull(end);
+        subsections = g_strsplit(g_strndup(start, end - start + 1), "\n## ", -1);
+        for (char **sub = subsections + 1; *sub; sub++) {
+                g_autofree char *heading = g_strndup(*sub, strcspn(*sub, "\n"));
+                g_auto(GStrv) verbs = g_strsplit(heading, ", ", -1);
+
+                if (g_strv_contains((const char *const *) verbs, verb))
+                        return g_strdup(*sub);
+        }
+        return NULL;
+}
+
+/*
+ * Every key of json (JSON texts that verb printed) is listed in verb's part of ptpsyncctl(1)'s
+ * JSON OUTPUT, as "*KEY* (TYPE)", a key of an array's objects as "*ARRAY[].KEY*".
+ */
+static void assert_keys_documented(TestEnv *f, const char *verb, const char *json) {
+        static const char *const keys[] = {
+                "-r",
+                "paths | select(.[-1] | type == \"string\") | "
+                "map(if type == \"number\" then \"[]\" else \".\" + . end) | join(\"\") | ltrimstr(\".\")",
+                NULL
+        };
+        g_autofree char *section = man_json_section(verb);
+        g_autofree char *out = NULL;
+        g_auto(GStrv) lines = NULL;
+
+        if (!section)
+                g_error("ptpsyncctl(1), JSON OUTPUT, has no part for %s", verb);
+        out = jq_output(f->bus, json, keys);
+        lines = g_strsplit(out, "\n", -1);
+        g_assert_nonnull(lines[0]);
+        g_assert_cmpstr(lines[0], !=, "");
+        for (char **key = lines; *key; key++) {
+                g_autofree char *entry = g_strconcat("\n*", *key, "* (", NULL);
+
+                if (**key && !strstr(section, entry))
+                        g_error("ptpsyncctl(1), JSON OUTPUT, %s: the key %s is not listed", verb, *key);
+        }
 }
 
 /* Every line of out is one JSON object; the number of lines. */
@@ -670,6 +726,7 @@ static void test_wait(TestEnv *f, gconstpointer data) {
                 RUN(f, &now_json, "--json", "wait", "--timeout=0", *addr);
                 g_assert_cmpint(now_json.status, ==, 6);
                 assert_jq(f->bus, now_json.out, ".reached == false");
+                assert_keys_documented(f, "wait", now_json.out);
         }
         RUN(f, &holdover, "wait", "--state=HOLDOVER", "--timeout=10", LOCK_ADDRESS);
         g_assert_cmpint(holdover.status, ==, 0);
@@ -812,6 +869,7 @@ static void test_watch(TestEnv *f, gconstpointer data) {
                   ".specversion == \"1.0\" and .source == \"/" OS_CLOCK "\" and "
                   ".data.values[0].ResourceAddress == \"" TEST_PREFIX "CLOCK_REALTIME\" and "
                   ".data.values[0].value == \"LOCKED\" and .data.values[1].value == \"2\"");
+        assert_keys_documented(f, "watch", line);
         /* Whatever the state now, this ends LOCKED with offset 9 (one or two events). */
         test_inject(f->client, LOCK, "ens1f0", "unlocked", 8);
         test_inject(f->client, LOCK, "ens1f0", "locked", 9);
@@ -1018,6 +1076,7 @@ static void test_dead_letters(TestEnv *f, gconstpointer data) {
         g_assert_nonnull(strstr(dl.out, "\n2 dead letters.\n"));
         RUN(f, &dl_json, "--json", "dead-letters", path);
         g_assert_cmpuint(assert_json_lines(f->bus, dl_json.out), ==, 2);
+        assert_keys_documented(f, "dead-letters", dl_json.out);
         {
                 g_autofree char *first = find_line(dl_json.out, "{");
 
@@ -1033,6 +1092,7 @@ static void test_dead_letters(TestEnv *f, gconstpointer data) {
         RUN(f, &redrive_json, "--json", "redrive", path);
         g_assert_cmpint(redrive_json.status, ==, 0);
         assert_jq(f->bus, redrive_json.out, ".redriven == 2");
+        assert_keys_documented(f, "redrive", redrive_json.out);
         wait_dead_letters(f, path, 2, deadline);
         RUN(f, &purge, "purge", path);
         g_assert_cmpint(purge.status, ==, 0);
@@ -1043,11 +1103,16 @@ static void test_dead_letters(TestEnv *f, gconstpointer data) {
         {
                 g_auto(Result) one = {};
                 g_auto(Result) purge_one = {};
+                g_auto(Result) purge_json = {};
 
                 RUN(f, &one, "dead-letters", path);
                 g_assert_nonnull(strstr(one.out, "\n1 dead letter.\n"));
                 RUN(f, &purge_one, "purge", path);
                 g_assert_cmpstr(purge_one.out, ==, "Dropped 1 dead letter.\n");
+                RUN(f, &purge_json, "--json", "purge", path);
+                g_assert_cmpint(purge_json.status, ==, 0);
+                assert_jq(f->bus, purge_json.out, ".purged == 0");
+                assert_keys_documented(f, "purge", purge_json.out);
         }
         RUN(f, &none, "dead-letters", "00000000000000000000000000000000");
         g_assert_cmpint(none.status, ==, 5);
@@ -1089,6 +1154,7 @@ static void assert_pretty_is_short(TestEnv *f, const char *verb, const char *arg
         g_assert_nonnull(strstr(pretty.out, "{\n  \""));
         g_assert_nonnull(strstr(pretty.out, "\": "));
         g_assert_true(g_str_has_suffix(pretty.out, "}\n"));
+        assert_keys_documented(f, verb, shrt.out);
         /* off: text. */
         g_assert_true(off.out[0] != '{');
 }
