@@ -890,6 +890,26 @@ static void test_watch(TestEnv *f, gconstpointer data) {
         test_process_free(j);
 }
 
+/* watch --json=pretty: each event one document, indented over several lines, ending with "}" alone. */
+static void test_watch_pretty(TestEnv *f, gconstpointer data) {
+        TestProcess *p = spawn_ctl(f, (const char *const[]) { "watch", "--json=pretty", LOCK, NULL });
+        g_autoptr(GString) first = g_string_new(NULL);
+        guint from = 0;
+
+        g_assert_nonnull(inject_until_line(f, p, "}", &from));
+        g_assert_cmpuint(from, >=, 3);
+        g_assert_cmpstr(p->lines->pdata[0], ==, "{");
+        g_assert_true(g_str_has_prefix(p->lines->pdata[1], "  \"specversion\": \"1.0\""));
+        /* The first document alone: its lines up to that "}". */
+        for (guint i = 0; i < from; i++)
+                g_string_append_printf(first, "%s\n", (const char *) p->lines->pdata[i]);
+        assert_jq(f->bus, first->str,
+                  ".specversion == \"1.0\" and .source == \"/" LOCK "\" and (.data.values | length) >= 1");
+        kill(p->pid, SIGTERM);
+        g_assert_true(exited_with(p, 0));
+        test_process_free(p);
+}
+
 /* ptpsyncctl with its stderr merged into stdout, so that the ready line is among the lines read. */
 static TestProcess *spawn_ctl_merged(TestEnv *f, const char *const *args) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -1216,6 +1236,7 @@ int main(int argc, char *argv[]) {
         ADD("wait-daemon-later", test_wait_daemon_later);
         ADD("watch", test_watch);
         ADD("watch-ready", test_watch_ready);
+        ADD("watch-pretty", test_watch_pretty);
         ADD("show", test_show);
         ADD("watch-durable", test_watch_durable);
         ADD("watch-durable-all", test_watch_durable_all);
