@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ptpsyncctl: what it prints, shared by the verbs: values (states coloured),
- * JSON strings, times, addresses without the node's prefix, and events in
+ * times, addresses without the node's prefix, and events in
  * text or in the O-RAN (CloudEvents) JSON shape.
  */
 
@@ -35,31 +35,6 @@ void print_value(const char *s, int width) {
         printf("%s%s%s", on ?: "", s, on ? "\x1b[0m" : "");
         if (width > len)
                 printf("%*s", width - len, "");
-}
-
-void json_string(FILE *f, const char *s) {
-        fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p; p++)
-                switch (*p) {
-                case '"':
-                        fputs("\\\"", f);
-                        break;
-                case '\\':
-                        fputs("\\\\", f);
-                        break;
-                case '\n':
-                        fputs("\\n", f);
-                        break;
-                case '\t':
-                        fputs("\\t", f);
-                        break;
-                default:
-                        if (*p < 0x20)
-                                fprintf(f, "\\u%04x", *p);
-                        else
-                                fputc(*p, f);
-                }
-        fputc('"', f);
 }
 
 /* RFC 3339 in UTC with microseconds: 2025-01-10T02:41:57.094981Z. */
@@ -107,22 +82,24 @@ size_t node_prefix_len(const char *source) {
         return p ? (size_t) (p - source) + 1 : 0;
 }
 
-/* One event in the O-RAN v2 shape (CloudEvents 1.0 structured JSON), on one line. */
+/* One event in the O-RAN v2 shape (CloudEvents 1.0 structured JSON), one document. */
 static void print_event_json(const PtpsyncEvent *e) {
         const char *source = ptpsync_event_get_source(e);
         size_t plen = node_prefix_len(source);
         char t[64];
 
         format_rfc3339(t, sizeof t, ptpsync_event_get_time(e));
-        fputs("{\"specversion\":\"1.0\",\"id\":", stdout);
-        json_string(stdout, ptpsync_event_get_id(e));
-        fputs(",\"source\":", stdout);
-        json_string(stdout, short_source(source));
-        fputs(",\"type\":", stdout);
-        json_string(stdout, ptpsync_event_get_type(e));
-        fputs(",\"time\":", stdout);
-        json_string(stdout, t);
-        fputs(",\"data\":{\"version\":\"1.0\",\"values\":[", stdout);
+        json_begin_object();
+        json_member_string("specversion", "1.0");
+        json_member_string("id", ptpsync_event_get_id(e));
+        json_member_string("source", short_source(source));
+        json_member_string("type", ptpsync_event_get_type(e));
+        json_member_string("time", t);
+        json_key("data");
+        json_begin_object();
+        json_member_string("version", "1.0");
+        json_key("values");
+        json_begin_array();
         for (size_t i = 0; i < ptpsync_event_get_n_values(e); i++) {
                 const char *address, *data_type, *value_type, *value;
                 _cleanup_free_ char *full = NULL;
@@ -132,23 +109,20 @@ static void print_event_json(const PtpsyncEvent *e) {
                 /* ResourceAddress is the full address: the node's prefix and the relative one. */
                 if (plen > 0 && asprintf(&full, "%.*s%s", (int) plen, source, address) < 0)
                         full = NULL;
-                fputs(i > 0 ? ",{\"ResourceAddress\":" : "{\"ResourceAddress\":", stdout);
-                json_string(stdout, full ?: address);
-                fputs(",\"data_type\":", stdout);
-                json_string(stdout, data_type);
-                fputs(",\"value_type\":", stdout);
-                json_string(stdout, value_type);
-                fputs(",\"value\":", stdout);
-                json_string(stdout, value);
-                fputc('}', stdout);
+                json_begin_object();
+                json_member_string("ResourceAddress", full ?: address);
+                json_member_string("data_type", data_type);
+                json_member_string("value_type", value_type);
+                json_member_string("value", value);
+                json_end_object();
         }
-        fputs("]}", stdout);
+        json_end_array();
+        json_end_object();
         /* A dead letter's reason: a CloudEvents extension attribute (lower-case letters, at most 20). */
-        if (ptpsync_event_get_dead_letter_reason(e)) {
-                fputs(",\"deadletterreason\":", stdout);
-                json_string(stdout, ptpsync_event_get_dead_letter_reason(e));
-        }
-        fputs("}\n", stdout);
+        if (ptpsync_event_get_dead_letter_reason(e))
+                json_member_string("deadletterreason", ptpsync_event_get_dead_letter_reason(e));
+        json_end_object();
+        json_end_document();
 }
 
 /* One event for humans: TIME SEQ SOURCE address=VALUE[(metric)] ... [reason=REASON for a dead letter] */

@@ -26,7 +26,7 @@
 #include "common/util.h"
 
 const char *arg_bus = NULL; /* NULL: the system bus */
-bool arg_json = false;
+JsonMode arg_json = JSON_OFF;
 bool arg_legend = true;
 const char *arg_durable = NULL;
 bool arg_initial = false;
@@ -90,8 +90,9 @@ static void help(void) {
                "                         Connect to the system bus (default), the user's\n"
                "                         session bus, or the D-Bus address ADDRESS\n"
                "                         (unix:path=...)\n"
-               "     --json              One JSON object per line; events in the O-RAN\n"
-               "                         (CloudEvents 1.0) shape\n"
+               "     --json[=MODE]       Print JSON: MODE short (the default: one object a\n"
+               "                         line), pretty (indented) or off; events in the\n"
+               "                         O-RAN (CloudEvents 1.0) shape\n"
                "     --no-legend         Do not print headers and footers\n"
                "  -q --quiet             No headers, footers, nor the lines saying what was\n"
                "                         done (watch's ready line, redrive's count); errors\n"
@@ -255,7 +256,7 @@ int main(int argc, char *argv[]) {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "bus", required_argument, NULL, ARG_BUS },
-                { "json", no_argument, NULL, ARG_JSON },
+                { "json", optional_argument, NULL, ARG_JSON },
                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
                 { "durable", required_argument, NULL, ARG_DURABLE },
                 { "state", required_argument, NULL, ARG_STATE },
@@ -300,7 +301,11 @@ int main(int argc, char *argv[]) {
                                 return r;
                         break;
                 case ARG_JSON:
-                        arg_json = true;
+                        /* As systemd's tools: --json alone is short, one line a document. */
+                        if (json_mode_from_string(optarg, &arg_json) < 0) {
+                                log_error("Invalid --json=%s: expected pretty, short or off.", QUOTE(optarg));
+                                return EXIT_USAGE;
+                        }
                         break;
                 case ARG_NO_LEGEND:
                         arg_legend = false;

@@ -2,8 +2,8 @@
 /*
  * ptpsyncctl: what its files share. The options (arg_*), the two
  * connections, the exit statuses, the helpers of ptpsyncctl.c (log_error()),
- * cli-bus.c (connecting, errors, properties) and cli-output.c (values, JSON,
- * times, events), and the verbs that ptpsyncctl.c dispatches to.
+ * cli-bus.c (connecting, errors, properties), cli-json.c (JSON) and
+ * cli-output.c (values, times, events), and the verbs that ptpsyncctl.c dispatches to.
  */
 #pragma once
 
@@ -37,7 +37,13 @@ enum {
 
 /* The options (ptpsyncctl.c). */
 extern const char *arg_bus; /* NULL: the system bus */
-extern bool arg_json;
+/* --json=MODE; JSON_OFF is 0, so "if (arg_json)" asks whether JSON is printed. */
+typedef enum JsonMode {
+        JSON_OFF = 0,
+        JSON_SHORT,  /* a document on one line */
+        JSON_PRETTY, /* indented, on several lines */
+} JsonMode;
+extern JsonMode arg_json;
 extern bool arg_legend;
 extern const char *arg_durable;
 extern bool arg_initial;
@@ -75,9 +81,27 @@ const char *state_valid_help(void);
  */
 int check_state_for_address(const char *address, const char *shown, const char *state, bool this_node);
 
+/* cli-json.c: JSON on stdout in the mode of arg_json, a document at a time. */
+int json_mode_from_string(const char *s, JsonMode *ret); /* NULL: short; -EINVAL if none */
+void json_begin_object(void);
+void json_end_object(void);
+void json_begin_array(void);
+void json_end_array(void);
+void json_key(const char *name); /* the next value is its */
+void json_string(const char *s); /* NULL as "" */
+void json_uint(uint64_t u);
+void json_int(int64_t i);
+void json_number(const char *decimal); /* a number's text, as it is */
+void json_bool(bool b);
+void json_null(void);
+void json_member_string(const char *key, const char *s);
+void json_member_uint(const char *key, uint64_t u);
+void json_member_int(const char *key, int64_t i);
+void json_member_bool(const char *key, bool b);
+void json_end_document(void); /* the newline after it, flushed */
+
 /* cli-output.c */
 void print_value(const char *s, int width);
-void json_string(FILE *f, const char *s);
 void format_rfc3339(char *buf, size_t size, int64_t usec);
 void format_local(char *buf, size_t size, uint64_t usec);
 size_t node_prefix_len(const char *source);

@@ -63,14 +63,13 @@ static int read_property(const Property *p, char **ret) {
 }
 
 int verb_show(char **args) {
-        bool first = true;
         int r;
 
         r = connect_raw();
         if (r != 0)
                 return r;
         if (arg_json)
-                fputc('{', stdout);
+                json_begin_object();
         for (size_t i = 0; i < ELEMENTSOF(properties); i++) {
                 _cleanup_free_ char *value = NULL;
 
@@ -80,18 +79,19 @@ int verb_show(char **args) {
                 if (r != 0)
                         return r;
                 if (arg_json) {
-                        printf("%s\"%s\":", first ? "" : ",", properties[i].name);
+                        json_key(properties[i].name);
                         if (properties[i].type == 's')
-                                json_string(stdout, value);
+                                json_string(value);
                         else
-                                fputs(value, stdout);
+                                json_number(value);
                 } else if (arg_value)
                         printf("%s\n", value);
                 else
                         printf("%s=%s\n", properties[i].name, value);
-                first = false;
         }
-        if (arg_json)
-                fputs("}\n", stdout);
+        if (arg_json) {
+                json_end_object();
+                json_end_document();
+        }
         return 0;
 }

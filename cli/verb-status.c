@@ -168,41 +168,45 @@ int verb_status(char **args) {
                 goto finish;
 
         if (arg_json) {
-                printf("{\"node\":");
-                json_string(stdout, node);
-                printf(",\"version\":");
-                json_string(stdout, version);
-                printf(",\"sync_state\":");
-                json_string(stdout, sync_state);
-                printf(",\"clock_class\":%u,\"subscriptions\":%" PRIu32 ",\"last_sequence\":%" PRIu64
-                       ",\"resources\":[",
-                       clock_class, n_subscriptions, last_seq);
+                json_begin_object();
+                json_member_string("node", node);
+                json_member_string("version", version);
+                json_member_string("sync_state", sync_state);
+                json_member_uint("clock_class", clock_class);
+                json_member_uint("subscriptions", n_subscriptions);
+                json_member_uint("last_sequence", last_seq);
+                json_key("resources");
+                json_begin_array();
                 for (size_t i = 0; i < n; i++) {
                         char t[64];
-                        printf(i > 0 ? ",{\"address\":" : "{\"address\":");
-                        json_string(stdout, res[i].address);
-                        printf(",\"kind\":");
-                        json_string(stdout, res[i].kind);
-                        printf(",\"value\":");
-                        json_string(stdout, res[i].value);
+
+                        json_begin_object();
+                        json_member_string("address", res[i].address);
+                        json_member_string("kind", res[i].kind);
+                        json_member_string("value", res[i].value);
+                        json_key("last_change");
                         if (res[i].last_change > 0) {
                                 format_rfc3339(t, sizeof t, (int64_t) res[i].last_change);
-                                printf(",\"last_change\":\"%s\"", t);
+                                json_string(t);
                         } else
-                                printf(",\"last_change\":null");
-                        printf(",\"sequence\":%" PRIu64 ",\"clocks\":[", res[i].sequence);
+                                json_null();
+                        json_member_uint("sequence", res[i].sequence);
+                        json_key("clocks");
+                        json_begin_array();
                         for (size_t j = 0; j < res[i].n_clocks; j++) {
-                                printf(j > 0 ? ",{\"address\":" : "{\"address\":");
-                                json_string(stdout, res[i].clocks[j].address);
-                                printf(",\"value\":");
-                                json_string(stdout, res[i].clocks[j].value);
+                                json_begin_object();
+                                json_member_string("address", res[i].clocks[j].address);
+                                json_member_string("value", res[i].clocks[j].value);
                                 if (res[i].clocks[j].has_offset)
-                                        printf(",\"offset\":%" PRId64, res[i].clocks[j].offset);
-                                putchar('}');
+                                        json_member_int("offset", res[i].clocks[j].offset);
+                                json_end_object();
                         }
-                        printf("]}");
+                        json_end_array();
+                        json_end_object();
                 }
-                printf("]}\n");
+                json_end_array();
+                json_end_object();
+                json_end_document();
                 goto finish;
         }
 
@@ -266,13 +270,12 @@ int verb_list(char **args) {
                 const char *a, *k, *p;
                 ptpsync_resource_list_get(list, i, &a, &k, &p);
                 if (arg_json) {
-                        printf("{\"address\":");
-                        json_string(stdout, a);
-                        printf(",\"kind\":");
-                        json_string(stdout, k);
-                        printf(",\"object_path\":");
-                        json_string(stdout, p);
-                        printf("}\n");
+                        json_begin_object();
+                        json_member_string("address", a);
+                        json_member_string("kind", k);
+                        json_member_string("object_path", p);
+                        json_end_object();
+                        json_end_document();
                 } else
                         printf("%-*s %-*s %s\n", (int) w, a, (int) wk, k, p);
         }

@@ -79,22 +79,23 @@ int verb_subscriptions(char **args) {
                 SubInfo *s = &subs[i];
                 const char *hex = strrchr(s->path, '/') + 1;
                 if (arg_json) {
-                        printf("{\"id\":");
-                        json_string(stdout, s->id);
-                        printf(",\"object_path\":");
-                        json_string(stdout, s->path);
-                        printf(",\"name\":");
+                        json_begin_object();
+                        json_member_string("id", s->id);
+                        json_member_string("object_path", s->path);
+                        json_key("name");
                         if (s->name)
-                                json_string(stdout, s->name);
+                                json_string(s->name);
                         else
-                                fputs("null", stdout); /* another user's: not ours to read */
-                        printf(",\"address\":");
-                        json_string(stdout, s->address);
-                        printf(",\"uid\":%" PRIu32 ",\"owner\":", s->uid);
-                        json_string(stdout, s->owner);
-                        printf(",\"pending\":%" PRIu32 ",\"in_flight\":%" PRIu32 ",\"delivered\":%" PRIu64
-                               ",\"dead_lettered\":%" PRIu64 "}\n",
-                               s->pending, s->in_flight, s->delivered, s->dead_lettered);
+                                json_null(); /* another user's: not ours to read */
+                        json_member_string("address", s->address);
+                        json_member_uint("uid", s->uid);
+                        json_member_string("owner", s->owner);
+                        json_member_uint("pending", s->pending);
+                        json_member_uint("in_flight", s->in_flight);
+                        json_member_uint("delivered", s->delivered);
+                        json_member_uint("dead_lettered", s->dead_lettered);
+                        json_end_object();
+                        json_end_document();
                 } else
                         printf("%-32s %-*s %-*s %-6" PRIu32 " %-8s %7" PRIu32 " %8" PRIu32 " %9" PRIu64
                                " %4" PRIu64 "\n",
@@ -137,9 +138,12 @@ int verb_redrive_or_purge(char **args) {
                     : ptpsync_client_purge_dead_letters(client, args[1], &count);
         if (r < 0)
                 return client_failed(QUOTE(args[1]), r);
-        if (arg_json)
-                printf("{\"%s\":%u}\n", redrive ? "redriven" : "purged", count);
-        else if (!arg_quiet)
+        if (arg_json) {
+                json_begin_object();
+                json_member_uint(redrive ? "redriven" : "purged", count);
+                json_end_object();
+                json_end_document();
+        } else if (!arg_quiet)
                 printf("%s %u dead letter%s.\n", redrive ? "Requeued" : "Dropped", count, count == 1 ? "" : "s");
         return 0;
 }

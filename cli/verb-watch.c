@@ -196,6 +196,16 @@ static char *wait_display_address(const char *address) {
  * library resolves it against the node name once the daemon is there, so that wait waits for the
  * daemon whatever the address; --timeout=0 checks once, now, and no daemon is "not reached".
  */
+/* wait's result with --json: {"address":..., "state":..., "reached":...}. */
+static void print_wait_json(const char *address, bool reached) {
+        json_begin_object();
+        json_member_string("address", address);
+        json_member_string("state", arg_state);
+        json_member_bool("reached", reached);
+        json_end_object();
+        json_end_document();
+}
+
 int verb_wait(char **args) {
         _cleanup_free_ char *address = NULL;
         const char *given = args[1] ?: SYNC_STATE_SUFFIX;
@@ -225,23 +235,13 @@ int verb_wait(char **args) {
                 goto timeout;
         if (r < 0)
                 return client_failed(QUOTE(address), r);
-        if (arg_json) {
-                printf("{\"address\":");
-                json_string(stdout, address);
-                printf(",\"state\":");
-                json_string(stdout, arg_state);
-                printf(",\"reached\":true}\n");
-        }
+        if (arg_json)
+                print_wait_json(address, true);
         return EXIT_OK;
 
 timeout:
-        if (arg_json) {
-                printf("{\"address\":");
-                json_string(stdout, address);
-                printf(",\"state\":");
-                json_string(stdout, arg_state);
-                printf(",\"reached\":false}\n");
-        }
+        if (arg_json)
+                print_wait_json(address, false);
         log_error("Timed out waiting for %s to be %s.", QUOTE(address), arg_state);
         return EXIT_TIMEOUT;
 }

@@ -6,7 +6,8 @@
 #   test-packaging.sh units        meson install into a temporary root puts each
 #                                  file where the configured directories say
 #                                  (the introspection XML in
-#                                  dbusinterfacesdir), and no installed
+#                                  dbusinterfacesdir, the completions in
+#                                  theirs), and no installed
 #                                  file refers to notes outside the
 #                                  repository (DESIGN.md, ../shared);
 #                                  `systemd-analyze verify` passes every installed
@@ -298,6 +299,12 @@ test_units() {
                 [[ -f $root$f ]] || fail "${expected[$f]} not installed at $f"
                 echo "ok: ${expected[$f]} at $f"
         done
+        # The completions, unchanged: bash's by the command's name, zsh's by its function's.
+        cmp -s "$PTPSYNC_DATA_DIR/ptpsyncctl.bash-completion" "$root$BASHCOMPLETIONDIR/ptpsyncctl" ||
+                fail "the bash completion is not installed (unchanged) at $BASHCOMPLETIONDIR/ptpsyncctl"
+        cmp -s "$PTPSYNC_DATA_DIR/_ptpsyncctl" "$root$ZSHCOMPLETIONDIR/_ptpsyncctl" ||
+                fail "the zsh completion is not installed (unchanged) at $ZSHCOMPLETIONDIR/_ptpsyncctl"
+        echo "ok: completions at $BASHCOMPLETIONDIR/ptpsyncctl and $ZSHCOMPLETIONDIR/_ptpsyncctl"
         [[ -x $root$LIBEXECDIR/ptpsyncd ]] || fail "ptpsyncd not installed at $LIBEXECDIR/ptpsyncd"
         [[ -x $root$BINDIR/ptpsyncctl ]] || fail "ptpsyncctl not installed at $BINDIR/ptpsyncctl"
         [[ -x $root$LIBEXECDIR/ptpsync-http ]] || fail "ptpsync-http not installed at $LIBEXECDIR/ptpsync-http"

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ptpsyncctl ($PTPSYNCCTL) against the real daemon on a private bus: every
- * command's text and --json output (each JSON line checked with jq), --help
+ * command's text and --json output (each JSON line checked with jq;
+ * --json=pretty the same values, indented; every key printed listed in the
+ * man page's JSON OUTPUT), --help
  * and --version, the exit statuses (usage, daemon not running, access denied,
  * no such resource, timeout), wait reaching a state injected after it
  * started, watch printing events as they come (broadcast and durable), and
@@ -88,6 +90,82 @@ static void assert_jq(TestBus *b, const char *json, const char *filter) {
         g_assert_no_error(error);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 g_error("jq -e '%s' does not hold for %s: %s%s", filter, json, out, err);
+}
+
+/* What jq prints for filter over the JSON texts of json (jq -c: one line each); jq must succeed. */
+static char *jq_output(TestBus *b, const char *json, const char *const *jq_args) {
+        g_autofree char *path = test_bus_write_file(b, "json", json);
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autofree char *err = NULL;
+        g_autoptr(GError) error = NULL;
+        char *out = NULL;
+        int status;
+
+        g_ptr_array_add(argv, (char *) "jq");
+        for (; *jq_args; jq_args++)
+                g_ptr_array_add(argv, (char *) *jq_args);
+        g_ptr_array_add(argv, path);
+        g_ptr_array_add(argv, NULL);
+        g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
+                     &error);
+        g_assert_no_error(error);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                g_error("jq fails on %s: %s%s", json, out, err);
+        return out;
+}
+
+/* The subsection of ptpsyncctl(1)'s JSON OUTPUT whose heading names verb (a new string), or NULL. */
+static char *man_json_section(const char *verb) {
+        g_autofree char *page_path = g_build_filename(g_getenv("PTPSYNC_MAN_DIR"), "ptpsyncctl.1.scd", NULL);
+        g_autofree char *page = NULL;
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) subsections = NULL;
+        const char *start, *end;
+
+        g_file_get_contents(page_path, &page, NULL, &error);
+        g_assert_no_error(error);
+        start = strstr(page, "\n# JSON OUTPUT\n");
+        g_assert_nonnull(start);
+        end = strstr(start + 1, "\n# ");
+        g_assert_nonnull(end);
+        subsections = g_strsplit(g_strndup(start, end - start + 1), "\n## ", -1);
+        for (char **sub = subsections + 1; *sub; sub++) {
+                g_autofree char *heading = g_strndup(*sub, strcspn(*sub, "\n"));
+                g_auto(GStrv) verbs = g_strsplit(heading, ", ", -1);
+
+                if (g_strv_contains((const char *const *) verbs, verb))
+                        return g_strdup(*sub);
+        }
+        return NULL;
+}
+
+/*
+ * Every key of json (JSON texts that verb printed) is listed in verb's part of ptpsyncctl(1)'s
+ * JSON OUTPUT, as "*KEY* (TYPE)", a key of an array's objects as "*ARRAY[].KEY*".
+ */
+static void assert_keys_documented(TestEnv *f, const char *verb, const char *json) {
+        static const char *const keys[] = {
+                "-r",
+                "paths | select(.[-1] | type == \"string\") | "
+                "map(if type == \"number\" then \"[]\" else \".\" + . end) | join(\"\") | ltrimstr(\".\")",
+                NULL
+        };
+        g_autofree char *section = man_json_section(verb);
+        g_autofree char *out = NULL;
+        g_auto(GStrv) lines = NULL;
+
+        if (!section)
+                g_error("ptpsyncctl(1), JSON OUTPUT, has no part for %s", verb);
+        out = jq_output(f->bus, json, keys);
+        lines = g_strsplit(out, "\n", -1);
+        g_assert_nonnull(lines[0]);
+        g_assert_cmpstr(lines[0], !=, "");
+        for (char **key = lines; *key; key++) {
+                g_autofree char *entry = g_strconcat("\n*", *key, "* (", NULL);
+
+                if (**key && !strstr(section, entry))
+                        g_error("ptpsyncctl(1), JSON OUTPUT, %s: the key %s is not listed", verb, *key);
+        }
 }
 
 /* Every line of out is one JSON object; the number of lines. */
@@ -195,6 +273,9 @@ static void test_usage(void) {
                 { { "--bus=unix:path", "status" }, "has a key without '='" },
                 { { "--json", "--bus=garbage", "status" }, "Invalid --bus=" },
                 { { "--bus", NULL }, "ptpsyncctl: option '--bus' requires an argument" },
+                { { "--json=yaml", "status" }, "ptpsyncctl: Invalid --json=\"yaml\": expected pretty, short or off." },
+                { { "--json=", "list" }, "Invalid --json=\"\": expected pretty, short or off." },
+                { { "--json=Pretty", "list" }, "Invalid --json=\"Pretty\"" },
         };
         for (size_t i = 0; i < G_N_ELEMENTS(bad_args); i++) {
                 g_auto(Result) bad = {};
@@ -612,6 +693,15 @@ static void test_wait(TestEnv *f, gconstpointer data) {
                 g_assert_cmpint(now_json.status, ==, 0);
                 assert_jq(f->bus, now_json.out, ".reached == true");
         }
+        {
+                g_auto(Result) pretty = {};
+
+                RUN(f, &pretty, "--json=pretty", "wait", "--timeout=0", LOCK);
+                g_assert_cmpint(pretty.status, ==, 0);
+                g_assert_cmpstr(pretty.out, ==,
+                                "{\n  \"address\": \"" LOCK_ADDRESS "\",\n  \"state\": \"LOCKED\",\n"
+                                "  \"reached\": true\n}\n");
+        }
 
         /* Not reached: the timeout's exit status, after the timeout. */
         test_inject(f->client, LOCK, "ens1f0", "unlocked", 5);
@@ -636,6 +726,7 @@ static void test_wait(TestEnv *f, gconstpointer data) {
                 RUN(f, &now_json, "--json", "wait", "--timeout=0", *addr);
                 g_assert_cmpint(now_json.status, ==, 6);
                 assert_jq(f->bus, now_json.out, ".reached == false");
+                assert_keys_documented(f, "wait", now_json.out);
         }
         RUN(f, &holdover, "wait", "--state=HOLDOVER", "--timeout=10", LOCK_ADDRESS);
         g_assert_cmpint(holdover.status, ==, 0);
@@ -778,6 +869,7 @@ static void test_watch(TestEnv *f, gconstpointer data) {
                   ".specversion == \"1.0\" and .source == \"/" OS_CLOCK "\" and "
                   ".data.values[0].ResourceAddress == \"" TEST_PREFIX "CLOCK_REALTIME\" and "
                   ".data.values[0].value == \"LOCKED\" and .data.values[1].value == \"2\"");
+        assert_keys_documented(f, "watch", line);
         /* Whatever the state now, this ends LOCKED with offset 9 (one or two events). */
         test_inject(f->client, LOCK, "ens1f0", "unlocked", 8);
         test_inject(f->client, LOCK, "ens1f0", "locked", 9);
@@ -796,6 +888,26 @@ static void test_watch(TestEnv *f, gconstpointer data) {
         g_assert_true(exited_with(j, 0));
         test_process_free(t);
         test_process_free(j);
+}
+
+/* watch --json=pretty: each event one document, indented over several lines, ending with "}" alone. */
+static void test_watch_pretty(TestEnv *f, gconstpointer data) {
+        TestProcess *p = spawn_ctl(f, (const char *const[]) { "watch", "--json=pretty", LOCK, NULL });
+        g_autoptr(GString) first = g_string_new(NULL);
+        guint from = 0;
+
+        g_assert_nonnull(inject_until_line(f, p, "}", &from));
+        g_assert_cmpuint(from, >=, 3);
+        g_assert_cmpstr(p->lines->pdata[0], ==, "{");
+        g_assert_true(g_str_has_prefix(p->lines->pdata[1], "  \"specversion\": \"1.0\""));
+        /* The first document alone: its lines up to that "}". */
+        for (guint i = 0; i < from; i++)
+                g_string_append_printf(first, "%s\n", (const char *) p->lines->pdata[i]);
+        assert_jq(f->bus, first->str,
+                  ".specversion == \"1.0\" and .source == \"/" LOCK "\" and (.data.values | length) >= 1");
+        kill(p->pid, SIGTERM);
+        g_assert_true(exited_with(p, 0));
+        test_process_free(p);
 }
 
 /* ptpsyncctl with its stderr merged into stdout, so that the ready line is among the lines read. */
@@ -984,6 +1096,7 @@ static void test_dead_letters(TestEnv *f, gconstpointer data) {
         g_assert_nonnull(strstr(dl.out, "\n2 dead letters.\n"));
         RUN(f, &dl_json, "--json", "dead-letters", path);
         g_assert_cmpuint(assert_json_lines(f->bus, dl_json.out), ==, 2);
+        assert_keys_documented(f, "dead-letters", dl_json.out);
         {
                 g_autofree char *first = find_line(dl_json.out, "{");
 
@@ -999,6 +1112,7 @@ static void test_dead_letters(TestEnv *f, gconstpointer data) {
         RUN(f, &redrive_json, "--json", "redrive", path);
         g_assert_cmpint(redrive_json.status, ==, 0);
         assert_jq(f->bus, redrive_json.out, ".redriven == 2");
+        assert_keys_documented(f, "redrive", redrive_json.out);
         wait_dead_letters(f, path, 2, deadline);
         RUN(f, &purge, "purge", path);
         g_assert_cmpint(purge.status, ==, 0);
@@ -1009,14 +1123,74 @@ static void test_dead_letters(TestEnv *f, gconstpointer data) {
         {
                 g_auto(Result) one = {};
                 g_auto(Result) purge_one = {};
+                g_auto(Result) purge_json = {};
 
                 RUN(f, &one, "dead-letters", path);
                 g_assert_nonnull(strstr(one.out, "\n1 dead letter.\n"));
                 RUN(f, &purge_one, "purge", path);
                 g_assert_cmpstr(purge_one.out, ==, "Dropped 1 dead letter.\n");
+                RUN(f, &purge_json, "--json", "purge", path);
+                g_assert_cmpint(purge_json.status, ==, 0);
+                assert_jq(f->bus, purge_json.out, ".purged == 0");
+                assert_keys_documented(f, "purge", purge_json.out);
         }
         RUN(f, &none, "dead-letters", "00000000000000000000000000000000");
         g_assert_cmpint(none.status, ==, 5);
+        kill(consumer->pid, SIGTERM);
+        test_process_wait_exit(consumer, TEST_TIMEOUT_USEC);
+        test_process_free(consumer);
+}
+
+/* verb [arg] with --json=pretty prints the same documents as --json=short (and --json), indented. */
+static void assert_pretty_is_short(TestEnv *f, const char *verb, const char *arg) {
+        /* An event's id is new each time the state is read: all but it must be the same. */
+        static const char *const slurp[] = { "-S", "-c", "-s", "map(if .specversion then del(.id) else . end)",
+                                             NULL };
+        g_auto(Result) plain = {};
+        g_auto(Result) shrt = {};
+        g_auto(Result) pretty = {};
+        g_auto(Result) off = {};
+        g_autofree char *plain_value = NULL, *short_value = NULL, *pretty_value = NULL;
+        guint n_docs;
+
+        RUN(f, &plain, "--json", verb, arg);
+        RUN(f, &shrt, "--json=short", verb, arg);
+        RUN(f, &pretty, "--json=pretty", verb, arg);
+        RUN(f, &off, "--json=off", verb, arg);
+        g_assert_cmpint(plain.status, ==, 0);
+        g_assert_cmpint(shrt.status, ==, 0);
+        g_assert_cmpint(pretty.status, ==, 0);
+        g_assert_cmpint(off.status, ==, 0);
+        n_docs = assert_json_lines(f->bus, shrt.out);
+        g_assert_cmpuint(n_docs, >=, 1);
+        g_assert_cmpuint(assert_json_lines(f->bus, plain.out), ==, n_docs);
+        plain_value = jq_output(f->bus, plain.out, slurp);
+        short_value = jq_output(f->bus, shrt.out, slurp);
+        g_assert_cmpstr(plain_value, ==, short_value);
+        pretty_value = jq_output(f->bus, pretty.out, slurp);
+        g_assert_cmpstr(pretty_value, ==, short_value);
+        /* Indented: a member a line, two spaces a level. */
+        g_assert_cmpuint(count_char(pretty.out, '\n'), >, 3 * n_docs);
+        g_assert_nonnull(strstr(pretty.out, "{\n  \""));
+        g_assert_nonnull(strstr(pretty.out, "\": "));
+        g_assert_true(g_str_has_suffix(pretty.out, "}\n"));
+        assert_keys_documented(f, verb, shrt.out);
+        /* off: text. */
+        g_assert_true(off.out[0] != '{');
+}
+
+/* --json=MODE for each verb that prints JSON (watch's events are get's, wait's result is tested with wait). */
+static void test_json_pretty(TestEnv *f, gconstpointer data) {
+        TestProcess *consumer;
+        g_autofree char *path = NULL;
+
+        test_inject(f->client, LOCK, "ens1f0", "locked", -12);
+        consumer = test_consumer_start(f->bus, LOCK_ADDRESS, &path, "--name=pretty", NULL);
+        assert_pretty_is_short(f, "status", NULL);
+        assert_pretty_is_short(f, "list", NULL);
+        assert_pretty_is_short(f, "subscriptions", NULL);
+        assert_pretty_is_short(f, "get", LOCK);
+        assert_pretty_is_short(f, "show", NULL);
         kill(consumer->pid, SIGTERM);
         test_process_wait_exit(consumer, TEST_TIMEOUT_USEC);
         test_process_free(consumer);
@@ -1062,10 +1236,12 @@ int main(int argc, char *argv[]) {
         ADD("wait-daemon-later", test_wait_daemon_later);
         ADD("watch", test_watch);
         ADD("watch-ready", test_watch_ready);
+        ADD("watch-pretty", test_watch_pretty);
         ADD("show", test_show);
         ADD("watch-durable", test_watch_durable);
         ADD("watch-durable-all", test_watch_durable_all);
         ADD("dead-letters", test_dead_letters);
         ADD("inject", test_inject_cmd);
+        ADD("json-pretty", test_json_pretty);
         return g_test_run();
 }
