@@ -231,8 +231,13 @@ test_staged_example() {
                 pkg-config --cflags --libs libptpsync) || fail "pkg-config --cflags --libs libptpsync failed"
         [[ $flags == *"-I$root$INCLUDEDIR/ptpsync"* && $flags == *"-L$root$LIBDIR"* ]] ||
                 fail "pkg-config's flags do not point into the staged root $root: $flags"
+        # A sanitizer build's library needs its runtime first: the program is built as the library was.
+        local sanitize=""
+        if [[ $(nm -D "$lib" 2>/dev/null) == *__asan_init* ]]; then # not | grep -q: pipefail and SIGPIPE
+                sanitize="-fsanitize=address,undefined"
+        fi
         # shellcheck disable=SC2086 # the flags are words
-        cc -o "$DIR/ptpsync-subscribe" "$PTPSYNC_EXAMPLE" $flags 2>"$DIR/cc.log" ||
+        cc $sanitize -o "$DIR/ptpsync-subscribe" "$PTPSYNC_EXAMPLE" $flags 2>"$DIR/cc.log" ||
                 fail "the example does not build with pkg-config's flags ($flags): $(cat "$DIR/cc.log")"
         echo "ok: ptpsync-subscribe.c builds and links with only: $flags"
 

@@ -120,6 +120,7 @@ static char *man_json_section(const char *verb) {
         g_autofree char *page = NULL;
         g_autoptr(GError) error = NULL;
         g_auto(GStrv) subsections = NULL;
+        g_autofree char *json_output = NULL;
         const char *start, *end;
 
         g_file_get_contents(page_path, &page, NULL, &error);
@@ -128,7 +129,8 @@ static char *man_json_section(const char *verb) {
         g_assert_nonnull(start);
         end = strstr(start + 1, "\n# ");
         g_assert_nonnull(end);
-        subsections = g_strsplit(g_strndup(start, end - start + 1), "\n## ", -1);
+        json_output = g_strndup(start, end - start + 1);
+        subsections = g_strsplit(json_output, "\n## ", -1);
         for (char **sub = subsections + 1; *sub; sub++) {
                 g_autofree char *heading = g_strndup(*sub, strcspn(*sub, "\n"));
                 g_auto(GStrv) verbs = g_strsplit(heading, ", ", -1);
