@@ -56,6 +56,12 @@
 /* Disturbed rounds in a row after which something is broken for good, not just flapping. */
 #define DISTURBED_IN_A_ROW_MAX 5
 #define EXIT_SKIP 77
+/* Subscriber counts of one run (--subscribers=1,100), and the most of one: the bench bus's
+ * max_connections_per_user is 2000 (bench-bus.c). */
+#define SUBSCRIBER_COUNTS_MAX 8
+#define SUBSCRIBERS_MAX 1000
+/* Setting up the subscribers: N connections, each Subscribe asks the bus for the caller's uid. */
+#define SUBSCRIBE_TIMEOUT_USEC (180 * USEC_PER_SEC)
 
 #define BIT(s) (1u << (s))
 
@@ -129,13 +135,18 @@ static const Scenario scenarios[] = {
 typedef struct StepRun {
         const StepSpec *spec;
         uint64_t t_spawn, t_push, t_event;
+        uint64_t event_seq; /* the lock-state Event's */
         int64_t wake_usec; /* -1: unknown */
+        /* Per subscriber: its receipt of the step's Subscription.Event (0: none yet), and that event's seq. */
+        uint64_t *receipt_at, *receipt_seq;
+        unsigned receipts;
         bool disturbed;
         char why[192];
 } StepRun;
 
 typedef struct StepResults {
         Samples latency;   /* µs, push receipt -> Event receipt: the figure */
+        Samples receipt;   /* µs, push receipt -> each subscriber's receipt of its Subscription.Event */
         Samples from_send; /* µs, ptp4l's sendmsg of our push -> Event receipt: latency + wake */
         Samples wake;      /* µs, ptp4l's sendmsg of our push -> our read of it */
         Samples total;     /* µs, lab command started -> Event receipt */
@@ -146,6 +157,19 @@ typedef struct ScenarioResults {
         GPtrArray *why; /* char*: "round N: ..." */
 } ScenarioResults;
 
+/* The subscribers and the storage of the daemon's state directory, for every scenario of one block. */
+typedef struct Block {
+        unsigned subscribers;
+        const char *storage; /* "ext4", "tmpfs", or "--state-root" */
+        char *state_dir;     /* the daemon's, as made */
+        char *fs_type;       /* statfs of state_dir */
+        char *fs_note;       /* NULL, or why the storage is not what its name says */
+        bool ran;
+        StepResults steps[_STEP_MAX];
+        Samples bus_hop; /* µs, the baseline: a bare signal from our second connection to the watcher */
+        ScenarioResults scenarios[N_SCENARIOS];
+} Block;
+
 typedef struct Options {
         unsigned rounds;
         bool quick;
@@ -153,6 +177,8 @@ typedef struct Options {
         char *lab_path;
         unsigned poll_interval_ms;
         char *state_root;
+        unsigned subscribers[SUBSCRIBER_COUNTS_MAX]; /* one block of the table each */
+        unsigned n_subscribers;
         bool realtime;
         bool verbose;
 } Options;
@@ -164,9 +190,14 @@ typedef struct Bench {
         /* What a disturbed round may have left behind for settle() to undo. */
         bool uncertain_maybe;   /* 'unlock' ran, and no 'lock' since */
         bool master_maybe_down; /* 'kill-master' ran, and no 'restart-master' since */
-        StepResults steps[_STEP_MAX];
-        Samples bus_hop; /* µs, the baseline: a bare signal from our second connection to the watcher */
-        ScenarioResults scenarios[N_SCENARIOS];
+        Block *blocks, *block; /* every block; the one under way */
+        unsigned n_blocks;
+        /* The block's subscribers (bench-clients.c receivers), read in the testbed's loop. */
+        Clients subscribers;
+        SubscribeSpec subscribe_spec;
+        uint64_t *receipt_at[2], *receipt_seq[2]; /* per subscriber, for the two steps of a round */
+        uint64_t *last_seq;                       /* per subscriber: the newest Subscription.Event's seq */
+        uint64_t last_broadcast_seq;              /* the newest lock-state Manager.Event's */
         char *date, *load_start;
         bool realtime; /* this process runs SCHED_FIFO */
 } Bench;
@@ -211,10 +242,11 @@ static void on_pushed(Testbed *t, PmcPortState state, uint64_t when, int64_t wak
                              run->spec->event);
 }
 
-static void on_event(Testbed *t, const char *lock_state, uint64_t when, void *userdata) {
+static void on_event(Testbed *t, const char *lock_state, uint64_t seq, uint64_t when, void *userdata) {
         Bench *b = userdata;
         StepRun *run = b->run;
 
+        b->last_broadcast_seq = MAX(b->last_broadcast_seq, seq);
         if (!run || run->disturbed || run->t_event != 0)
                 return;
         if (!streq_ptr(lock_state, run->spec->event))
@@ -222,8 +254,27 @@ static void on_event(Testbed *t, const char *lock_state, uint64_t when, void *us
         else if (run->t_push == 0)
                 step_disturb(run, "the %s event before the %s push", lock_state,
                              port_state_name(run->spec->push));
-        else
+        else {
                 run->t_event = when;
+                run->event_seq = seq;
+        }
+}
+
+/* A subscriber read its Subscription.Event (a first attempt; it is acked in any case). */
+static void on_subscriber_event(Receiver *r, uint64_t seq, uint64_t when, void *userdata) {
+        Bench *b = userdata;
+        StepRun *run = b->run;
+
+        b->last_seq[r->index] = MAX(b->last_seq[r->index], seq);
+        if (!run || run->disturbed)
+                return;
+        if (run->receipt_at[r->index] != 0) {
+                step_disturb(run, "subscriber %u got a second event (seq %" PRIu64 ") in the step", r->index, seq);
+                return;
+        }
+        run->receipt_at[r->index] = when;
+        run->receipt_seq[r->index] = seq;
+        run->receipts++;
 }
 
 /* --- lab commands and settling --------------------------------------------------------------------- */
@@ -269,6 +320,15 @@ static bool settled(const Testbed *t) {
 
 static bool anything_new(Testbed *t, void *userdata) {
         return t->pushes + t->events != *(uint64_t *) userdata;
+}
+
+static bool subscribers_caught_up(Testbed *t, void *userdata) {
+        Bench *b = userdata;
+
+        for (unsigned i = 0; i < b->subscribers.n; i++)
+                if (b->last_seq[i] < b->last_broadcast_seq)
+                        return false;
+        return true;
 }
 
 /*
@@ -331,6 +391,13 @@ static int settle(Bench *b, bool repair) {
                 if (r < 0 && r != -ETIMEDOUT)
                         return r;
         }
+        /* Every subscriber has had the last event: none of it comes in during the next step. */
+        r = testbed_wait(t, subscribers_caught_up, b, deadline - MIN(deadline, now_usec()));
+        if (r == -ETIMEDOUT)
+                bench_log("The subscribers did not all get event %" PRIu64 " within %" PRIu64 " s.",
+                          b->last_broadcast_seq, TESTBED_TIMEOUT_USEC / USEC_PER_SEC);
+        if (r < 0)
+                return r;
         /* The first time: after the daemon's first lock-state event (see testbed_subscribe()). */
         if (testbed_subscription_due(t)) {
                 r = testbed_subscribe(t);
@@ -345,7 +412,7 @@ static int settle(Bench *b, bool repair) {
                         bench_log("The bus-hop ping failed: %s", strerror(-r));
                         return r;
                 }
-                samples_add(&b->bus_hop, usec);
+                samples_add(&b->block->bus_hop, usec);
         }
         return 0;
 }
@@ -355,16 +422,33 @@ static int settle(Bench *b, bool repair) {
 static bool step_done(Testbed *t, void *userdata) {
         StepRun *run = userdata;
 
-        return run->disturbed || (run->t_push > 0 && run->t_event > 0 && t->command.exited);
+        return run->disturbed || (run->t_push > 0 && run->t_event > 0 && run->receipts == t->subscribers->n &&
+                                  t->command.exited);
+}
+
+/* Every subscriber got the event the watcher got, not another one. */
+static void check_receipts(Testbed *t, StepRun *run) {
+        for (unsigned i = 0; i < t->subscribers->n; i++)
+                if (run->receipt_seq[i] != run->event_seq) {
+                        step_disturb(run, "subscriber %u got event %" PRIu64 ", the broadcast was %" PRIu64, i,
+                                     run->receipt_seq[i], run->event_seq);
+                        return;
+                }
 }
 
 /* Runs one step; a step that does not go as expected is marked disturbed. Returns < 0 only to abort. */
-static int run_step(Bench *b, StepKind k, StepRun *run) {
+static int run_step(Bench *b, StepKind k, unsigned slot, StepRun *run) {
         Testbed *t = &b->testbed;
         const StepSpec *spec = &steps[k];
+        size_t size = b->subscribers.n * sizeof(uint64_t);
         int r;
 
-        *run = (StepRun) { .spec = spec, .wake_usec = -1 };
+        *run = (StepRun) {
+                .spec = spec,
+                .wake_usec = -1,
+                .receipt_at = memset(b->receipt_at[slot], 0, size),
+                .receipt_seq = memset(b->receipt_seq[slot], 0, size),
+        };
         if (t->port_state != spec->port_before || !streq_ptr(t->lock_state, spec->lock_before)) {
                 step_disturb(run, "not ready (port %s, lock-state %s)", port_state_name(t->port_state),
                              lock_state_name(t->lock_state));
@@ -386,13 +470,16 @@ static int run_step(Bench *b, StepKind k, StepRun *run) {
         r = testbed_wait(t, step_done, run, TESTBED_TIMEOUT_USEC);
         b->run = NULL;
         if (r == -ETIMEDOUT)
-                step_disturb(run, "nothing more after %" PRIu64 " s: %s push %s, %s event %s, command %s",
+                step_disturb(run, "nothing more after %" PRIu64 " s: %s push %s, %s event %s, %u of %u "
+                             "subscribers got it, command %s",
                              TESTBED_TIMEOUT_USEC / USEC_PER_SEC, port_state_name(spec->push),
                              run->t_push ? "seen" : "not seen", spec->event, run->t_event ? "seen" : "not seen",
-                             t->command.exited ? "ended" : "still running");
+                             run->receipts, t->subscribers->n, t->command.exited ? "ended" : "still running");
         else if (r < 0)
                 return r;
-        else if (run->wake_usec > LATE_READ_USEC)
+        else
+                check_receipts(t, run);
+        if (r == 0 && run->wake_usec > LATE_READ_USEC)
                 step_disturb(run, "our read of the %s push came %" PRId64 " µs after ptp4l sent it",
                              port_state_name(spec->push), run->wake_usec);
         if (t->command.exited) {
@@ -409,7 +496,7 @@ static int run_round(Bench *b, const Scenario *sc, StepRun runs[static 2], bool 
 
         *ret_clean = false;
         for (unsigned i = 0; i < ELEMENTSOF(sc->steps); i++) {
-                r = run_step(b, sc->steps[i], &runs[i]);
+                r = run_step(b, sc->steps[i], i, &runs[i]);
                 if (r < 0)
                         return r;
                 if (runs[i].disturbed) {
@@ -425,10 +512,12 @@ static int run_round(Bench *b, const Scenario *sc, StepRun runs[static 2], bool 
 
 static void record_round(Bench *b, const Scenario *sc, const StepRun runs[static 2]) {
         for (unsigned i = 0; i < ELEMENTSOF(sc->steps); i++) {
-                StepResults *res = &b->steps[sc->steps[i]];
+                StepResults *res = &b->block->steps[sc->steps[i]];
                 const StepRun *run = &runs[i];
 
                 samples_add(&res->latency, run->t_event - run->t_push);
+                for (unsigned j = 0; j < b->subscribers.n; j++)
+                        samples_add(&res->receipt, run->receipt_at[j] - MIN(run->receipt_at[j], run->t_push));
                 samples_add(&res->total, run->t_event - run->t_spawn);
                 if (run->wake_usec >= 0) {
                         samples_add(&res->wake, (uint64_t) run->wake_usec);
@@ -448,7 +537,7 @@ static void log_round(const Scenario *sc, unsigned round, const StepRun runs[sta
 
 static int run_scenario(Bench *b, unsigned index) {
         const Scenario *sc = &scenarios[index];
-        ScenarioResults *res = &b->scenarios[index];
+        ScenarioResults *res = &b->block->scenarios[index];
         unsigned rounds = b->o->rounds, max_attempts = 2 * rounds + 5, attempts = 0, in_a_row = 0;
         bool repair = false;
         int r;
@@ -524,7 +613,7 @@ static char *ptp4l_version(void) {
         return g_strdup(g_strstrip(out));
 }
 
-/* n, then the percentiles, in units of scale µs with that many decimals. */
+/* The percentiles, in units of scale µs with that many decimals. */
 static void print_percentiles(Samples *s, const double *percentiles, size_t n, double scale, int decimals) {
         for (size_t i = 0; i < n; i++)
                 if (s->n > 0)
@@ -533,18 +622,50 @@ static void print_percentiles(Samples *s, const double *percentiles, size_t n, d
                         printf(" %6s", "-");
 }
 
-static const double min_p50_p90_max[] = { 0, 50, 90, 100 };
-static const double p50_p90_max[] = { 50, 90, 100 };
+static const double p50_p99_max[] = { 50, 99, 100 };
+static const double p50_max[] = { 50, 100 };
 
-static void print_step_row(const char *row, StepResults *res) {
-        printf("%-40s %3zu", row, res->latency.n);
-        print_percentiles(&res->latency, min_p50_p90_max, ELEMENTSOF(min_p50_p90_max), 1, 0);
-        printf(" |");
-        print_percentiles(&res->from_send, p50_p90_max, ELEMENTSOF(p50_p90_max), 1, 0);
-        printf(" |");
-        print_percentiles(&res->wake, p50_p90_max + 0, 1, 1, 0);
-        print_percentiles(&res->wake, p50_p90_max + 2, 1, 1, 0);
+#define RULE "------------------------------------------------------------------------------------------"
+
+static void print_block_header(const Block *blk) {
+        printf("%s\n%u subscriber%s, storage %s: %s (statfs: %s)%s%s\n", RULE, blk->subscribers,
+               blk->subscribers == 1 ? "" : "s", blk->storage, blk->state_dir ?: "?", blk->fs_type ?: "?",
+               blk->fs_note ? "; " : "", blk->fs_note ?: "");
+}
+
+/* The figures: push -> broadcast Event, push -> subscriber receipt. */
+static void print_block(Block *blk) {
+        print_block_header(blk);
+        for (unsigned i = 0; i < N_SCENARIOS; i++)
+                for (unsigned j = 0; j < ELEMENTSOF(scenarios[i].steps); j++) {
+                        StepResults *res = &blk->steps[scenarios[i].steps[j]];
+
+                        printf("%-40s %5zu", steps[scenarios[i].steps[j]].row, res->latency.n);
+                        print_percentiles(&res->latency, p50_p99_max, ELEMENTSOF(p50_p99_max), 1, 0);
+                        printf(" | %6zu", res->receipt.n);
+                        print_percentiles(&res->receipt, p50_p99_max, ELEMENTSOF(p50_p99_max), 1, 0);
+                        printf("\n");
+                }
+        printf("%-40s %5zu", "bus hop alone: our signal -> our watcher", blk->bus_hop.n);
+        print_percentiles(&blk->bus_hop, p50_p99_max, ELEMENTSOF(p50_p99_max), 1, 0);
         printf("\n");
+}
+
+/* What the figures rest on: the push's own way, and the lab command's. */
+static void print_block_details(Block *blk) {
+        print_block_header(blk);
+        for (unsigned i = 0; i < N_SCENARIOS; i++)
+                for (unsigned j = 0; j < ELEMENTSOF(scenarios[i].steps); j++) {
+                        StepResults *res = &blk->steps[scenarios[i].steps[j]];
+
+                        printf("%-40s %5zu", steps[scenarios[i].steps[j]].row, res->from_send.n);
+                        print_percentiles(&res->from_send, p50_max, ELEMENTSOF(p50_max), 1, 0);
+                        printf(" |");
+                        print_percentiles(&res->wake, p50_max, ELEMENTSOF(p50_max), 1, 0);
+                        printf(" |");
+                        print_percentiles(&res->total, p50_max, ELEMENTSOF(p50_max), (double) USEC_PER_SEC, 3);
+                        printf("\n");
+                }
 }
 
 static void print_report(Bench *b, bool complete) {
@@ -552,67 +673,71 @@ static void print_report(Bench *b, bool complete) {
         g_autofree char *poll = b->o->poll_interval_ms ? g_strdup_printf("%u", b->o->poll_interval_ms)
                                                        : g_strdup("the default (1000)");
         struct utsname u = {};
-        static const char rule[] = "----------------------------------------------------------------------"
-                                   "-------------------------------------------";
 
         (void) uname(&u);
         printf("ptpsync-ptp-latency%s: %s, %ld cores, Linux %s, load %s (at the start %s)\n",
                b->o->quick ? " --quick" : "", b->date, sysconf(_SC_NPROCESSORS_ONLN), u.release, load,
                b->load_start);
-        printf("daemon %s, PollIntervalMs %s, state in %s\n", b->o->daemon_path, poll,
-               b->testbed.state_dir ?: "?");
+        printf("daemon %s, PollIntervalMs %s\n", b->o->daemon_path, poll);
         printf("lab %s: ptp4l %s, announce every 250 ms, receipt timeout 3, sync every 62.5 ms\n",
                b->o->lab_path, version);
         printf("%u rounds per scenario after %u warm-up round; push timestamps from the kernel: %s; this\n"
                "process %s (the daemon, the bus, the lab: SCHED_OTHER)\n", b->o->rounds, WARMUP_ROUNDS,
                b->testbed.timestamps ? "yes" : "no",
                b->realtime ? "SCHED_FIFO " G_STRINGIFY(REALTIME_PRIORITY) : "SCHED_OTHER");
+        printf("subscribers: one connection each, one subscription to %s (non-durable, unordered,\n"
+               "Window %u), acking every event; read in this process's loop\n", BENCH_ADDRESS, BENCH_WINDOW);
 
-        printf("\n%-40s %3s  %-27s | %-20s | %s\n", "", "", "push received -> Event, µs", "push sent -> Event",
-               "our read of the push");
-        printf("%-40s %3s %6s %6s %6s %6s | %6s %6s %6s | %6s %6s\n", "step", "n", "min", "p50", "p90", "max",
-               "p50", "p90", "max", "p50", "max");
-        for (unsigned i = 0; i < N_SCENARIOS; i++) {
-                printf("%s\n", rule);
-                for (unsigned j = 0; j < ELEMENTSOF(scenarios[i].steps); j++)
-                        print_step_row(steps[scenarios[i].steps[j]].row, &b->steps[scenarios[i].steps[j]]);
-        }
-        printf("%s\n", rule);
-        printf("%-40s %3zu", "bus hop alone: our signal -> our watcher", b->bus_hop.n);
-        print_percentiles(&b->bus_hop, min_p50_p90_max, ELEMENTSOF(min_p50_p90_max), 1, 0);
-        printf("\n%s\n", rule);
-        printf("%-40s %3s %6s %6s %6s %6s\n", "lab command started -> Event, s", "n", "min", "p50", "p90", "max");
-        for (StepKind k = 0; k < _STEP_MAX; k++) {
-                g_autofree char *row = g_strdup_printf("%s -> %s", steps[k].command, steps[k].event);
+        /* µs is two bytes: the spans are padded by hand. */
+        printf("\nAll figures in µs.%-28s %-20s | %s\n", "", "push received", "push received");
+        printf("%-46s %-20s | %s\n", "", "-> Manager.Event", "-> subscriber receipt");
+        printf("%-40s %5s %6s %6s %6s | %6s %6s %6s %6s\n", "step", "n", "p50", "p99", "max", "n", "p50", "p99",
+               "max");
+        for (unsigned i = 0; i < b->n_blocks; i++)
+                if (b->blocks[i].ran)
+                        print_block(&b->blocks[i]);
+        printf("%s\n", RULE);
 
-                printf("%-40s %3zu", row, b->steps[k].total.n);
-                print_percentiles(&b->steps[k].total, min_p50_p90_max, ELEMENTSOF(min_p50_p90_max),
-                                  (double) USEC_PER_SEC, 3);
-                printf("\n");
-        }
-
-        printf("\npush received -> Event: our receipt of the lock-state Event signal minus our receipt of the\n"
-               "port state push (CLOCK_MONOTONIC, one process). ptp4l sends our push a few µs before the\n"
-               "daemon's%s.\n"
-               "push sent -> Event: from ptp4l's sendmsg of our push (the datagram's kernel timestamp).\n"
-               "our read of the push: how long after that sendmsg we read it; a round in which that took\n"
-               "over %d µs is repeated (this process stalled).\n",
+        printf("\npush received -> Event: our receipt of the lock-state Manager.Event signal minus our receipt\n"
+               "of the port state push (CLOCK_MONOTONIC, one process). ptp4l sends our push a few µs before\n"
+               "the daemon's%s.\n"
+               "push received -> subscriber receipt: the same push to each subscriber's receipt of its\n"
+               "Subscription.Event, stamped as its connection reads it; one sample per subscriber and round.\n"
+               "Bus hop alone: a signal of the Event's signature and size from a second connection of ours to\n"
+               "the same watcher, from just before sending to receipt, %u after each settling between rounds.\n",
                b->realtime ? ", and this process (SCHED_FIFO) reads it first: the daemon's wake-up is in the figure"
                            : "; this process (SCHED_OTHER) and the daemon are assumed to wake alike",
-               LATE_READ_USEC);
-        printf(
-               "Bus hop alone: a signal of the Event's signature and size from a second connection of ours to\n"
-               "the same watcher, from just before sending to receipt, %u after each settling between rounds.\n"
+               PINGS_PER_SETTLE);
+
+        printf("\n%-46s %-13s | %-13s | %s\n", "Details.", "push sent ->", "our read of", "lab command ->");
+        printf("%-46s %-14s | %-14s | %s\n", "", "Event, µs", "the push, µs", "Event, s");
+        printf("%-40s %5s %6s %6s | %6s %6s | %6s %6s\n", "step", "n", "p50", "max", "p50", "max", "p50", "max");
+        for (unsigned i = 0; i < b->n_blocks; i++)
+                if (b->blocks[i].ran)
+                        print_block_details(&b->blocks[i]);
+        printf("%s\n", RULE);
+        printf("push sent -> Event: from ptp4l's sendmsg of our push (the datagram's kernel timestamp).\n"
+               "our read of the push: how long after that sendmsg we read it; a round in which that took\n"
+               "over %d µs is repeated (this process stalled).\n"
                "kill-master -> HOLDOVER is mostly ptp4l's announce receipt timeout (3 x 250 ms) and the\n"
                "script's own start; restart-master -> LOCKED the new master's start and first announces.\n",
-               PINGS_PER_SETTLE);
-        printf("\nRounds disturbed and repeated:");
-        for (unsigned i = 0; i < N_SCENARIOS; i++)
-                printf("%s %s %u", i ? "," : "", scenarios[i].name, b->scenarios[i].disturbed);
-        printf("\n");
-        for (unsigned i = 0; i < N_SCENARIOS; i++)
-                for (guint j = 0; j < b->scenarios[i].why->len; j++)
-                        printf("  %s, %s\n", scenarios[i].name, (char *) b->scenarios[i].why->pdata[j]);
+               LATE_READ_USEC);
+
+        printf("\nRounds disturbed and repeated:\n");
+        for (unsigned i = 0; i < b->n_blocks; i++) {
+                Block *blk = &b->blocks[i];
+
+                if (!blk->ran)
+                        continue;
+                printf("  %u subscriber%s, %s:", blk->subscribers, blk->subscribers == 1 ? "" : "s",
+                       blk->storage);
+                for (unsigned k = 0; k < N_SCENARIOS; k++)
+                        printf("%s %s %u", k ? "," : "", scenarios[k].name, blk->scenarios[k].disturbed);
+                printf("\n");
+                for (unsigned k = 0; k < N_SCENARIOS; k++)
+                        for (guint w = 0; w < blk->scenarios[k].why->len; w++)
+                                printf("    %s, %s\n", scenarios[k].name, (char *) blk->scenarios[k].why->pdata[w]);
+        }
         if (!complete)
                 printf("\nINCOMPLETE: the run ended early (see stderr); the figures are what was measured by then.\n");
 }
@@ -622,9 +747,10 @@ static void print_report(Bench *b, bool complete) {
 static void help(void) {
         printf("Usage: ptpsync-ptp-latency [OPTIONS...]\n"
                "\n"
-               "How long ptpsyncd takes from ptp4l's port state push to its Event signal, on the\n"
-               "real-ptp4l lab (tests/ptp-lab.sh), with this program as a second subscriber of the\n"
-               "same ptp4l. Needs root.\n"
+               "How long ptpsyncd takes from ptp4l's port state push to its Manager.Event signal and to\n"
+               "its subscribers' receipt of their Subscription.Event, on the real-ptp4l lab\n"
+               "(tests/ptp-lab.sh), with this program as a second subscriber of the same ptp4l and N\n"
+               "ptpsync subscribers of the lock-state. Needs root.\n"
                "\n"
                "Options:\n"
                "  -h --help                Show this help and exit\n"
@@ -636,12 +762,14 @@ static void help(void) {
                "     --poll-interval-ms=N  PollIntervalMs= of the daemon's [ptp4l] group (default: its own)\n"
                "     --state-root=DIR      Make the daemon's state directory in DIR (default: the\n"
                "                           temporary directory; /dev/shm takes fdatasync out of the figures)\n"
+               "     --subscribers=N[,N...]  Subscriber connections, one block of the table each\n"
+               "                           (default 1,100; at most %d)\n"
                "     --no-realtime         Do not run this program SCHED_FIFO (its children never are)\n"
                "  -v --verbose             Every push, event and lab command on stderr\n"
                "\n"
                "Progress goes to stderr, the results to stdout. Exit status 0 when every scenario\n"
                "completed its rounds, 1 otherwise, 2 for bad usage, 77 when it cannot run here.\n",
-               ROUNDS_DEFAULT, ROUNDS_QUICK, PTPSYNCD_DEFAULT, PTP_LAB_DEFAULT);
+               ROUNDS_DEFAULT, ROUNDS_QUICK, PTPSYNCD_DEFAULT, PTP_LAB_DEFAULT, SUBSCRIBERS_MAX);
 }
 
 static int parse_unsigned(const char *option, const char *arg, unsigned min, unsigned max, unsigned *ret) {
@@ -658,9 +786,33 @@ static int parse_unsigned(const char *option, const char *arg, unsigned min, uns
         return 0;
 }
 
+/* "1,100": distinct counts, in the order given. */
+static int parse_subscribers(const char *arg, Options *o) {
+        g_auto(GStrv) items = g_strsplit(arg, ",", -1);
+
+        o->n_subscribers = 0;
+        for (char **i = items; *i; i++) {
+                unsigned n;
+
+                if (o->n_subscribers >= SUBSCRIBER_COUNTS_MAX) {
+                        fprintf(stderr, "--subscribers=%s: at most %d counts.\n", arg, SUBSCRIBER_COUNTS_MAX);
+                        return -EINVAL;
+                }
+                if (parse_unsigned("subscribers", *i, 1, SUBSCRIBERS_MAX, &n) < 0)
+                        return -EINVAL;
+                for (unsigned k = 0; k < o->n_subscribers; k++)
+                        if (o->subscribers[k] == n) {
+                                fprintf(stderr, "--subscribers=%s: %u is there twice.\n", arg, n);
+                                return -EINVAL;
+                        }
+                o->subscribers[o->n_subscribers++] = n;
+        }
+        return 0;
+}
+
 static int parse_argv(int argc, char *argv[], Options *o) {
         enum { ARG_ROUNDS = 0x100, ARG_QUICK, ARG_DAEMON, ARG_LAB, ARG_POLL_INTERVAL, ARG_STATE_ROOT,
-               ARG_NO_REALTIME };
+               ARG_SUBSCRIBERS, ARG_NO_REALTIME };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "rounds", required_argument, NULL, ARG_ROUNDS },
@@ -669,6 +821,7 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "lab", required_argument, NULL, ARG_LAB },
                 { "poll-interval-ms", required_argument, NULL, ARG_POLL_INTERVAL },
                 { "state-root", required_argument, NULL, ARG_STATE_ROOT },
+                { "subscribers", required_argument, NULL, ARG_SUBSCRIBERS },
                 { "no-realtime", no_argument, NULL, ARG_NO_REALTIME },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
@@ -703,6 +856,10 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         g_free(o->state_root);
                         o->state_root = g_strdup(optarg);
                         break;
+                case ARG_SUBSCRIBERS:
+                        if (parse_subscribers(optarg, o) < 0)
+                                return -EINVAL;
+                        break;
                 case ARG_NO_REALTIME:
                         o->realtime = false;
                         break;
@@ -720,6 +877,10 @@ static int parse_argv(int argc, char *argv[], Options *o) {
         }
         if (o->rounds == 0)
                 o->rounds = o->quick ? ROUNDS_QUICK : ROUNDS_DEFAULT;
+        if (o->n_subscribers == 0) {
+                o->subscribers[o->n_subscribers++] = 1;
+                o->subscribers[o->n_subscribers++] = 100;
+        }
         if (!o->daemon_path)
                 o->daemon_path = g_strdup(getenv("PTPSYNCD") ?: PTPSYNCD_DEFAULT);
         if (!o->lab_path)
@@ -745,25 +906,94 @@ static void options_done(Options *o) {
         g_free(o->state_root);
 }
 
-static void bench_done(Bench *b) {
-        testbed_stop(&b->testbed);
+static void block_done(Block *blk) {
         for (StepKind k = 0; k < _STEP_MAX; k++) {
-                samples_clear(&b->steps[k].latency);
-                samples_clear(&b->steps[k].wake);
-                samples_clear(&b->steps[k].from_send);
-                samples_clear(&b->steps[k].total);
+                samples_clear(&blk->steps[k].latency);
+                samples_clear(&blk->steps[k].receipt);
+                samples_clear(&blk->steps[k].wake);
+                samples_clear(&blk->steps[k].from_send);
+                samples_clear(&blk->steps[k].total);
         }
-        samples_clear(&b->bus_hop);
+        samples_clear(&blk->bus_hop);
         for (unsigned i = 0; i < N_SCENARIOS; i++)
-                if (b->scenarios[i].why)
-                        g_ptr_array_unref(b->scenarios[i].why);
+                if (blk->scenarios[i].why)
+                        g_ptr_array_unref(blk->scenarios[i].why);
+        g_free(blk->state_dir);
+        g_free(blk->fs_type);
+        g_free(blk->fs_note);
+}
+
+static void subscribers_disconnect(Bench *b) {
+        b->testbed.subscribers = NULL;
+        clients_disconnect(&b->subscribers);
+        for (unsigned i = 0; i < 2; i++) {
+                g_clear_pointer(&b->receipt_at[i], g_free);
+                g_clear_pointer(&b->receipt_seq[i], g_free);
+        }
+        g_clear_pointer(&b->last_seq, g_free);
+}
+
+/* n connections with one non-durable, unordered subscription each (bench-subscribe.c), read in our loop. */
+static int subscribers_connect(Bench *b, unsigned n) {
+        Testbed *t = &b->testbed;
+        int r;
+
+        bench_log("Subscribing %u connection%s to %s...", n, n == 1 ? "" : "s", BENCH_ADDRESS);
+        b->subscribe_spec = (SubscribeSpec) { .ordered = false, .durable = false, .per_connection = 1 };
+        r = clients_connect(&b->subscribers, t->bus.address, n, subscriber_setup, &b->subscribe_spec,
+                            SUBSCRIBE_TIMEOUT_USEC);
+        if (r < 0) {
+                bench_log("Cannot subscribe %u connections: %s", n, b->subscribers.error ?: strerror(-r));
+                return r;
+        }
+        b->subscribers.on_event = on_subscriber_event;
+        b->subscribers.event_userdata = b;
+        for (unsigned i = 0; i < 2; i++) {
+                b->receipt_at[i] = g_new0(uint64_t, n);
+                b->receipt_seq[i] = g_new0(uint64_t, n);
+        }
+        /* A new subscription gets the events after it, not those before. */
+        b->last_seq = g_new0(uint64_t, n);
+        for (unsigned i = 0; i < n; i++)
+                b->last_seq[i] = b->last_broadcast_seq;
+        t->subscribers = &b->subscribers;
+        return 0;
+}
+
+/* Both scenarios with blk->subscribers subscribers, on the testbed as it is. */
+static int run_block(Bench *b, Block *blk) {
+        int r;
+
+        r = subscribers_connect(b, blk->subscribers);
+        if (r < 0) {
+                subscribers_disconnect(b);
+                return r;
+        }
+        b->block = blk;
+        blk->ran = true;
+        for (unsigned i = 0; i < N_SCENARIOS; i++) {
+                r = run_scenario(b, i);
+                if (r < 0)
+                        break;
+        }
+        b->block = NULL;
+        subscribers_disconnect(b);
+        return r;
+}
+
+static void bench_done(Bench *b) {
+        subscribers_disconnect(b);
+        testbed_stop(&b->testbed);
+        for (unsigned i = 0; i < b->n_blocks; i++)
+                block_done(&b->blocks[i]);
+        g_free(b->blocks);
         g_free(b->date);
         g_free(b->load_start);
 }
 
 int main(int argc, char *argv[]) {
         _cleanup_(options_done) Options o = { .realtime = true };
-        _cleanup_(bench_done) Bench b = {};
+        _cleanup_(bench_done) Bench b = { .subscribers.epoll_fd = -1 };
         g_autoptr(GDateTime) now = g_date_time_new_now_local();
         bool complete = false;
         int r;
@@ -797,8 +1027,14 @@ int main(int argc, char *argv[]) {
         b.o = &o;
         b.date = g_date_time_format(now, "%Y-%m-%d %H:%M %Z");
         b.load_start = read_load();
-        for (unsigned i = 0; i < N_SCENARIOS; i++)
-                b.scenarios[i].why = g_ptr_array_new_with_free_func(g_free);
+        b.n_blocks = o.n_subscribers;
+        b.blocks = g_new0(Block, b.n_blocks);
+        for (unsigned i = 0; i < b.n_blocks; i++) {
+                b.blocks[i].subscribers = o.subscribers[i];
+                b.blocks[i].storage = o.state_root ? "--state-root" : "the temporary directory";
+                for (unsigned k = 0; k < N_SCENARIOS; k++)
+                        b.blocks[i].scenarios[k].why = g_ptr_array_new_with_free_func(g_free);
+        }
         testbed_init(&b.testbed, &(TestbedSettings) {
                 .daemon_path = o.daemon_path,
                 .lab_path = o.lab_path,
@@ -819,8 +1055,9 @@ int main(int argc, char *argv[]) {
         }
         bench_log("Lab up, ptpsyncd ready (push timestamps: %s).", b.testbed.timestamps ? "yes" : "no");
 
-        for (unsigned i = 0; i < N_SCENARIOS; i++) {
-                r = run_scenario(&b, i);
+        for (unsigned i = 0; i < b.n_blocks; i++) {
+                b.blocks[i].state_dir = g_strdup(b.testbed.state_dir);
+                r = run_block(&b, &b.blocks[i]);
                 if (r < 0)
                         break;
         }

@@ -28,7 +28,7 @@ typedef struct Testbed Testbed;
 typedef struct TestbedObserver {
         /* wake_usec: from the datagram's kernel timestamp to our read of it; -1 if unknown. */
         void (*pushed)(Testbed *t, PmcPortState state, uint64_t when, int64_t wake_usec, void *userdata);
-        void (*event)(Testbed *t, const char *lock_state, uint64_t when, void *userdata);
+        void (*event)(Testbed *t, const char *lock_state, uint64_t seq, uint64_t when, void *userdata);
         void *userdata;
 } TestbedObserver;
 
@@ -83,6 +83,9 @@ struct Testbed {
         sd_bus *watch;
         sd_bus *pinger;
         uint64_t ping_sent, ping_received; /* CLOCK_MONOTONIC µs; 0: none under way / not yet */
+
+        /* Subscriber connections (bench-clients.c) read in the same loop, or NULL; theirs to set up. */
+        Clients *subscribers;
 
         /* What is known now. */
         PmcPortState port_state; /* 0: not known */
