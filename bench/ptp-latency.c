@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 
 #include "ptp-latency.h"
@@ -60,6 +61,26 @@
  * max_connections_per_user is 2000 (bench-bus.c). */
 #define SUBSCRIBER_COUNTS_MAX 8
 #define SUBSCRIBERS_MAX 1000
+/* statfs f_type: linux/magic.h */
+#define EXT4_MAGIC 0xEF53 /* ext2, ext3 and ext4 alike */
+#define TMPFS_MAGIC_ 0x01021994
+
+typedef enum StorageKind {
+        STORAGE_EXT4,  /* a state directory under /var/tmp: a disk, real fdatasync */
+        STORAGE_TMPFS, /* under /dev/shm: fdatasync costs nothing */
+        STORAGE_STATE_ROOT, /* --state-root=DIR */
+        _STORAGE_MAX,
+} StorageKind;
+
+static const struct {
+        const char *name, *root;
+        long magic; /* what root is expected to be on; 0: anything */
+} storages[_STORAGE_MAX] = {
+        [STORAGE_EXT4] = { "ext4", "/var/tmp", EXT4_MAGIC },
+        [STORAGE_TMPFS] = { "tmpfs", "/dev/shm", TMPFS_MAGIC_ },
+        [STORAGE_STATE_ROOT] = { "--state-root", NULL, 0 },
+};
+
 /* Setting up the subscribers: N connections, each Subscribe asks the bus for the caller's uid. */
 #define SUBSCRIBE_TIMEOUT_USEC (180 * USEC_PER_SEC)
 
@@ -160,6 +181,7 @@ typedef struct ScenarioResults {
 /* The subscribers and the storage of the daemon's state directory, for every scenario of one block. */
 typedef struct Block {
         unsigned subscribers;
+        StorageKind storage_kind;
         const char *storage; /* "ext4", "tmpfs", or "--state-root" */
         char *state_dir;     /* the daemon's, as made */
         char *fs_type;       /* statfs of state_dir */
@@ -179,6 +201,8 @@ typedef struct Options {
         char *state_root;
         unsigned subscribers[SUBSCRIBER_COUNTS_MAX]; /* one block of the table each */
         unsigned n_subscribers;
+        StorageKind storage[_STORAGE_MAX]; /* in turn, each with a testbed of its own */
+        unsigned n_storage;
         bool realtime;
         bool verbose;
 } Options;
@@ -760,8 +784,10 @@ static void help(void) {
                "                           %s)\n"
                "     --lab=PATH            The lab script (default: %s)\n"
                "     --poll-interval-ms=N  PollIntervalMs= of the daemon's [ptp4l] group (default: its own)\n"
-               "     --state-root=DIR      Make the daemon's state directory in DIR (default: the\n"
-               "                           temporary directory; /dev/shm takes fdatasync out of the figures)\n"
+               "     --storage=ext4,tmpfs  The daemon's state directory under /var/tmp (ext4: real fdatasync),\n"
+               "                           /dev/shm (tmpfs: none), or both in turn (the default); each\n"
+               "                           is a fresh lab, bus and daemon\n"
+               "     --state-root=DIR      Only one storage: a state directory in DIR (not with --storage)\n"
                "     --subscribers=N[,N...]  Subscriber connections, one block of the table each\n"
                "                           (default 1,100; at most %d)\n"
                "     --no-realtime         Do not run this program SCHED_FIFO (its children never are)\n"
@@ -786,9 +812,44 @@ static int parse_unsigned(const char *option, const char *arg, unsigned min, uns
         return 0;
 }
 
+/* "ext4,tmpfs": distinct kinds, in the order given. */
+static int parse_storage(const char *arg, Options *o) {
+        g_auto(GStrv) items = g_strsplit(arg, ",", -1);
+
+        if (!arg[0]) {
+                fprintf(stderr, "--storage=: expected a comma-separated list; see --help.\n");
+                return -EINVAL;
+        }
+
+        o->n_storage = 0;
+        for (char **i = items; *i; i++) {
+                StorageKind k;
+
+                for (k = 0; k < STORAGE_STATE_ROOT; k++)
+                        if (streq_ptr(*i, storages[k].name))
+                                break;
+                if (k == STORAGE_STATE_ROOT) {
+                        fprintf(stderr, "--storage=%s: \"%s\" is neither ext4 nor tmpfs.\n", arg, *i);
+                        return -EINVAL;
+                }
+                for (unsigned j = 0; j < o->n_storage; j++)
+                        if (o->storage[j] == k) {
+                                fprintf(stderr, "--storage=%s: %s is there twice.\n", arg, *i);
+                                return -EINVAL;
+                        }
+                o->storage[o->n_storage++] = k;
+        }
+        return 0;
+}
+
 /* "1,100": distinct counts, in the order given. */
 static int parse_subscribers(const char *arg, Options *o) {
         g_auto(GStrv) items = g_strsplit(arg, ",", -1);
+
+        if (!arg[0]) {
+                fprintf(stderr, "--subscribers=: expected a comma-separated list; see --help.\n");
+                return -EINVAL;
+        }
 
         o->n_subscribers = 0;
         for (char **i = items; *i; i++) {
@@ -812,7 +873,7 @@ static int parse_subscribers(const char *arg, Options *o) {
 
 static int parse_argv(int argc, char *argv[], Options *o) {
         enum { ARG_ROUNDS = 0x100, ARG_QUICK, ARG_DAEMON, ARG_LAB, ARG_POLL_INTERVAL, ARG_STATE_ROOT,
-               ARG_SUBSCRIBERS, ARG_NO_REALTIME };
+               ARG_SUBSCRIBERS, ARG_STORAGE, ARG_NO_REALTIME };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "rounds", required_argument, NULL, ARG_ROUNDS },
@@ -822,6 +883,7 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "poll-interval-ms", required_argument, NULL, ARG_POLL_INTERVAL },
                 { "state-root", required_argument, NULL, ARG_STATE_ROOT },
                 { "subscribers", required_argument, NULL, ARG_SUBSCRIBERS },
+                { "storage", required_argument, NULL, ARG_STORAGE },
                 { "no-realtime", no_argument, NULL, ARG_NO_REALTIME },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
@@ -860,6 +922,10 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         if (parse_subscribers(optarg, o) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_STORAGE:
+                        if (parse_storage(optarg, o) < 0)
+                                return -EINVAL;
+                        break;
                 case ARG_NO_REALTIME:
                         o->realtime = false;
                         break;
@@ -877,6 +943,17 @@ static int parse_argv(int argc, char *argv[], Options *o) {
         }
         if (o->rounds == 0)
                 o->rounds = o->quick ? ROUNDS_QUICK : ROUNDS_DEFAULT;
+        if (o->state_root && o->n_storage > 0) {
+                fprintf(stderr, "--state-root= and --storage= exclude each other: --state-root=DIR is one "
+                        "storage of its own.\n");
+                return -EINVAL;
+        }
+        if (o->state_root)
+                o->storage[o->n_storage++] = STORAGE_STATE_ROOT;
+        if (o->n_storage == 0) {
+                o->storage[o->n_storage++] = STORAGE_EXT4;
+                o->storage[o->n_storage++] = STORAGE_TMPFS;
+        }
         if (o->n_subscribers == 0) {
                 o->subscribers[o->n_subscribers++] = 1;
                 o->subscribers[o->n_subscribers++] = 100;
@@ -960,6 +1037,48 @@ static int subscribers_connect(Bench *b, unsigned n) {
         return 0;
 }
 
+static const char *fs_type_name(long magic) {
+        switch (magic) {
+        case EXT4_MAGIC:
+                return "ext2/ext3/ext4";
+        case TMPFS_MAGIC_:
+                return "tmpfs";
+        case 0x58465342:
+                return "xfs";
+        case 0x9123683e:
+                return "btrfs";
+        case 0x794c7630:
+                return "overlayfs";
+        case 0x858458f6:
+                return "ramfs";
+        default:
+                return NULL;
+        }
+}
+
+/* What the daemon's state directory is on, said as statfs says it, and whether that is what was asked for. */
+static void block_note_storage(Block *blk, const char *state_dir) {
+        const char *root = blk->storage_kind == STORAGE_STATE_ROOT ? "--state-root" : storages[blk->storage_kind].root;
+        long expected = storages[blk->storage_kind].magic;
+        struct statfs sf;
+
+        blk->state_dir = g_strdup(state_dir);
+        if (!state_dir || statfs(state_dir, &sf) < 0) {
+                blk->fs_type = g_strdup_printf("cannot statfs: %s", state_dir ? strerror(errno) : "no directory");
+                return;
+        }
+        blk->fs_type = fs_type_name((long) sf.f_type) ? g_strdup(fs_type_name((long) sf.f_type))
+                                                      : g_strdup_printf("0x%lx", (unsigned long) sf.f_type);
+        if (expected == 0 || (long) sf.f_type == expected)
+                return;
+        if ((long) sf.f_type == TMPFS_MAGIC_)
+                blk->fs_note = g_strdup_printf("NOT %s: %s is tmpfs here, its fdatasync costs nothing",
+                                               storages[blk->storage_kind].name, root);
+        else
+                blk->fs_note = g_strdup_printf("NOT %s: %s is %s here", storages[blk->storage_kind].name, root,
+                                               blk->fs_type);
+}
+
 /* Both scenarios with blk->subscribers subscribers, on the testbed as it is. */
 static int run_block(Bench *b, Block *blk) {
         int r;
@@ -978,6 +1097,40 @@ static int run_block(Bench *b, Block *blk) {
         }
         b->block = NULL;
         subscribers_disconnect(b);
+        return r;
+}
+
+/* One storage: a fresh testbed (lab, bus, daemon with its state directory there), then its blocks. */
+static int run_storage(Bench *b, StorageKind kind, Block *blocks, unsigned n) {
+        const Options *o = b->o;
+        int r;
+
+        bench_log("Storage %s: the daemon's state directory in %s.", storages[kind].name,
+                  kind == STORAGE_STATE_ROOT ? o->state_root : storages[kind].root);
+        testbed_init(&b->testbed, &(TestbedSettings) {
+                .daemon_path = o->daemon_path,
+                .lab_path = o->lab_path,
+                .poll_interval_ms = o->poll_interval_ms,
+                .state_root = kind == STORAGE_STATE_ROOT ? o->state_root : storages[kind].root,
+                .verbose = o->verbose,
+        });
+        b->testbed.observer = (TestbedObserver) { .pushed = on_pushed, .event = on_event, .userdata = b };
+        /* A fresh daemon: a fresh store, whose sequence numbers start again. */
+        b->last_broadcast_seq = 0;
+        b->uncertain_maybe = b->master_maybe_down = false;
+
+        r = testbed_start(&b->testbed);
+        if (r < 0 && r != -EOPNOTSUPP)
+                bench_log("Cannot set up the testbed: %s", strerror(-r));
+        if (r >= 0) {
+                bench_log("Lab up, ptpsyncd ready (push timestamps: %s).", b->testbed.timestamps ? "yes" : "no");
+                for (unsigned i = 0; i < n && r >= 0; i++) {
+                        block_note_storage(&blocks[i], b->testbed.state_dir);
+                        r = run_block(b, &blocks[i]);
+                }
+        }
+        /* Here, not at the end: the next storage's lab has the same prefix. */
+        testbed_stop(&b->testbed);
         return r;
 }
 
@@ -1027,39 +1180,23 @@ int main(int argc, char *argv[]) {
         b.o = &o;
         b.date = g_date_time_format(now, "%Y-%m-%d %H:%M %Z");
         b.load_start = read_load();
-        b.n_blocks = o.n_subscribers;
+        b.n_blocks = o.n_storage * o.n_subscribers;
         b.blocks = g_new0(Block, b.n_blocks);
         for (unsigned i = 0; i < b.n_blocks; i++) {
-                b.blocks[i].subscribers = o.subscribers[i];
-                b.blocks[i].storage = o.state_root ? "--state-root" : "the temporary directory";
+                b.blocks[i].storage_kind = o.storage[i / o.n_subscribers];
+                b.blocks[i].storage = storages[b.blocks[i].storage_kind].name;
+                b.blocks[i].subscribers = o.subscribers[i % o.n_subscribers];
                 for (unsigned k = 0; k < N_SCENARIOS; k++)
                         b.blocks[i].scenarios[k].why = g_ptr_array_new_with_free_func(g_free);
         }
-        testbed_init(&b.testbed, &(TestbedSettings) {
-                .daemon_path = o.daemon_path,
-                .lab_path = o.lab_path,
-                .poll_interval_ms = o.poll_interval_ms,
-                .state_root = o.state_root,
-                .verbose = o.verbose,
-        });
-        b.testbed.observer = (TestbedObserver) { .pushed = on_pushed, .event = on_event, .userdata = &b };
 
-        r = testbed_start(&b.testbed);
-        if (r == -EOPNOTSUPP) {
-                fprintf(stderr, "The ptp4l lab cannot run here (see above).\n");
-                return EXIT_SKIP;
-        }
-        if (r < 0) {
-                bench_log("Cannot set up the testbed: %s", strerror(-r));
-                return testbed_cancelled() ? 128 + testbed_cancelled() : EXIT_FAILURE;
-        }
-        bench_log("Lab up, ptpsyncd ready (push timestamps: %s).", b.testbed.timestamps ? "yes" : "no");
-
-        for (unsigned i = 0; i < b.n_blocks; i++) {
-                b.blocks[i].state_dir = g_strdup(b.testbed.state_dir);
-                r = run_block(&b, &b.blocks[i]);
-                if (r < 0)
-                        break;
+        r = 0;
+        for (unsigned s = 0; s < o.n_storage && r >= 0; s++) {
+                r = run_storage(&b, o.storage[s], &b.blocks[s * o.n_subscribers], o.n_subscribers);
+                if (r == -EOPNOTSUPP && s == 0) {
+                        fprintf(stderr, "The ptp4l lab cannot run here (see above).\n");
+                        return EXIT_SKIP;
+                }
         }
         complete = r >= 0;
         if (r == -ECANCELED)
