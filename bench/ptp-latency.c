@@ -202,6 +202,8 @@ typedef struct Options {
         unsigned subscribers[SUBSCRIBER_COUNTS_MAX]; /* one block of the table each */
         unsigned n_subscribers;
         StorageKind storage[_STORAGE_MAX]; /* in turn, each with a testbed of its own */
+        const char *bus;      /* the bus implementation asked for: PTPSYNC_TEST_BUS, else dbus-daemon */
+        bool bus_from_env;
         unsigned n_storage;
         bool realtime;
         bool verbose;
@@ -223,6 +225,7 @@ typedef struct Bench {
         uint64_t *last_seq;                       /* per subscriber: the newest Subscription.Event's seq */
         uint64_t last_broadcast_seq;              /* the newest lock-state Manager.Event's */
         char *date, *load_start;
+        char *bus_ran; /* the comm of the bus process the testbed started */
         bool realtime; /* this process runs SCHED_FIFO */
 } Bench;
 
@@ -702,6 +705,13 @@ static void print_report(Bench *b, bool complete) {
         printf("ptpsync-ptp-latency%s: %s, %ld cores, Linux %s, load %s (at the start %s)\n",
                b->o->quick ? " --quick" : "", b->date, sysconf(_SC_NPROCESSORS_ONLN), u.release, load,
                b->load_start);
+        printf("bus: %s (%s); the bus process that ran: %s\n", b->o->bus,
+               b->o->bus_from_env ? "PTPSYNC_TEST_BUS" : "the default; PTPSYNC_TEST_BUS unset",
+               b->bus_ran ?: "none started");
+        /* comm is 15 bytes at most: dbus-broker-launch is "dbus-broker-lau". */
+        if (b->bus_ran && !g_str_has_prefix(b->bus_ran, b->o->bus))
+                printf("NOTE: %s was asked for, but the bus that ran is %s: the figures are %s's.\n", b->o->bus,
+                       b->bus_ran, b->bus_ran);
         printf("daemon %s, PollIntervalMs %s\n", b->o->daemon_path, poll);
         printf("lab %s: ptp4l %s, announce every 250 ms, receipt timeout 3, sync every 62.5 ms\n",
                b->o->lab_path, version);
@@ -792,6 +802,10 @@ static void help(void) {
                "                           (default 1,100; at most %d)\n"
                "     --no-realtime         Do not run this program SCHED_FIFO (its children never are)\n"
                "  -v --verbose             Every push, event and lab command on stderr\n"
+               "\n"
+               "Environment: PTPSYNC_TEST_BUS=dbus-daemon|dbus-broker names the bus the table is for\n"
+               "(default dbus-daemon; the header also says which bus process really ran);\n"
+               "PTPSYNC_BENCH_KEEP=1 keeps the temporary directory and the state directories.\n"
                "\n"
                "Progress goes to stderr, the results to stdout. Exit status 0 when every scenario\n"
                "completed its rounds, 1 otherwise, 2 for bad usage, 77 when it cannot run here.\n",
@@ -953,6 +967,15 @@ static int parse_argv(int argc, char *argv[], Options *o) {
         if (o->n_storage == 0) {
                 o->storage[o->n_storage++] = STORAGE_EXT4;
                 o->storage[o->n_storage++] = STORAGE_TMPFS;
+        }
+        /* Which bus the tests and benchmarks start (tests/lib/child-io.c); said in the output's header. */
+        o->bus = getenv("PTPSYNC_TEST_BUS");
+        o->bus_from_env = o->bus && o->bus[0];
+        if (!o->bus_from_env)
+                o->bus = "dbus-daemon";
+        else if (!streq_ptr(o->bus, "dbus-daemon") && !streq_ptr(o->bus, "dbus-broker")) {
+                fprintf(stderr, "PTPSYNC_TEST_BUS=%s: expected dbus-daemon or dbus-broker.\n", o->bus);
+                return -EINVAL;
         }
         if (o->n_subscribers == 0) {
                 o->subscribers[o->n_subscribers++] = 1;
@@ -1123,6 +1146,13 @@ static int run_storage(Bench *b, StorageKind kind, Block *blocks, unsigned n) {
         if (r < 0 && r != -EOPNOTSUPP)
                 bench_log("Cannot set up the testbed: %s", strerror(-r));
         if (r >= 0) {
+                g_autofree char *comm_path = g_strdup_printf("/proc/%d/comm", (int) b->testbed.bus.pid);
+                g_autofree char *comm = NULL;
+
+                /* What really ran, whatever was asked for. */
+                g_free(b->bus_ran);
+                b->bus_ran = g_file_get_contents(comm_path, &comm, NULL, NULL) ? g_strdup(g_strstrip(comm))
+                                                                              : g_strdup("?");
                 bench_log("Lab up, ptpsyncd ready (push timestamps: %s).", b->testbed.timestamps ? "yes" : "no");
                 for (unsigned i = 0; i < n && r >= 0; i++) {
                         block_note_storage(&blocks[i], b->testbed.state_dir);
@@ -1142,6 +1172,7 @@ static void bench_done(Bench *b) {
         g_free(b->blocks);
         g_free(b->date);
         g_free(b->load_start);
+        g_free(b->bus_ran);
 }
 
 int main(int argc, char *argv[]) {
