@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * ptpsync-ptp-latency [--rounds=K | --quick] [--daemon=PATH] [--lab=PATH]
+ * ptpsync-ptp-latency [--rounds=K | --quick] [--subscribers=1,100] [--storage=ext4,tmpfs] ...
  *
  * How long ptpsyncd takes from ptp4l's port state push to its Event signal,
- * on the real-ptp4l lab. This process subscribes to the same ptp4l as the
+ * and to its subscribers' receipt of their Subscription.Event, on the
+ * real-ptp4l lab, with its store on ext4 and on tmpfs. This process subscribes to the same ptp4l as the
  * daemon (its own socket and identity) and watches the daemon's Event
  * signals; ptp4l sends a push to every subscriber in one go, so the moment
  * we read ours is, within microseconds, the moment the daemon could read its
@@ -11,7 +12,12 @@
  * This process runs SCHED_FIFO (its children do not), so that it reads
  * promptly while other tenants keep the cores busy.
  *
- * Two scenarios, K rounds each, every step driven by a lab command that runs
+ * The subscribers are N connections of this process (bench-clients.c), each
+ * with one non-durable, unordered subscription to the lock-state, read in
+ * the same loop and stamped as each reads its Event. Each storage is a fresh
+ * testbed; each (storage, N) is one block of the table.
+ *
+ * Two scenarios, K rounds each per block, every step driven by a lab command that runs
  * as a child while the loop keeps reading:
  *   servo:  unlock          SLAVE -> UNCALIBRATED push -> lock-state HOLDOVER
  *           lock            UNCALIBRATED -> SLAVE push  -> LOCKED (after a poll round)
@@ -719,8 +725,9 @@ static void print_report(Bench *b, bool complete) {
                "process %s (the daemon, the bus, the lab: SCHED_OTHER)\n", b->o->rounds, WARMUP_ROUNDS,
                b->testbed.timestamps ? "yes" : "no",
                b->realtime ? "SCHED_FIFO " G_STRINGIFY(REALTIME_PRIORITY) : "SCHED_OTHER");
-        printf("subscribers: one connection each, one subscription to %s (non-durable, unordered,\n"
-               "Window %u), acking every event; read in this process's loop\n", BENCH_ADDRESS, BENCH_WINDOW);
+        printf("subscribers: a connection each with one subscription to %s\n"
+               "(non-durable, unordered, Window %u), acking every event, read in this process's loop\n",
+               BENCH_ADDRESS, BENCH_WINDOW);
 
         /* µs is two bytes: the spans are padded by hand. */
         printf("\nAll figures in µs.%-28s %-20s | %s\n", "", "push received", "push received");

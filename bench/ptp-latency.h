@@ -6,9 +6,11 @@
  * The testbed (ptp-latency-testbed.c): the real-ptp4l lab of the tests
  * (tests/ptp-lab.sh) in a temporary directory, a private dbus-daemon
  * (bench-bus.c), ptpsyncd --source=linuxptp reading the lab's slave, and this
- * process as a second subscriber of the same ptp4l and a watcher of the
- * daemon's Event signals. One thread, one poll() loop over the push socket,
- * the request socket, the bus connection and the children's pidfds: every
+ * process as a second subscriber of the same ptp4l, a watcher of the
+ * daemon's Event signals and, optionally, the host of ptpsync subscribers
+ * (Testbed.subscribers). One thread, one poll() loop over the push socket,
+ * the request socket, the bus connection, the subscribers' epoll set and the
+ * children's pidfds: every
  * timestamp is CLOCK_MONOTONIC, taken when the datagram or the signal is
  * read. The scenarios and the table are in ptp-latency.c.
  */
