@@ -10,9 +10,9 @@
  * daemon's Event signals and, optionally, the host of ptpsync subscribers
  * (Testbed.subscribers). One thread, one poll() loop over the push socket,
  * the request socket, the bus connection, the subscribers' epoll set and the
- * children's pidfds: every
- * timestamp is CLOCK_MONOTONIC, taken when the datagram or the signal is
- * read. The scenarios and the table are in ptp-latency.c.
+ * children's pidfds: every timestamp is CLOCK_MONOTONIC, taken when the
+ * datagram or the signal is read. The scenarios are in ptp-latency.c, the options in
+ * ptp-latency-options.c, the table in ptp-latency-report.c.
  */
 #pragma once
 
