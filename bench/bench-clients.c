@@ -126,6 +126,8 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         else {
                 r->received++;
                 c->received++;
+                if (c->on_event)
+                        c->on_event(r, seq, t, c->event_userdata);
                 if (c->phase == PHASE_LATENCY && c->producer) {
                         uint64_t t0 = c->time_from_field ? (uint64_t) time : atomic_load(&c->producer->t0);
 
@@ -194,6 +196,10 @@ static void clients_wait(Clients *c, uint64_t timeout_usec) {
                                 clients_fail(c, "the producer failed: %s", c->producer->error);
                 } else
                         receiver_process(ev[i].data.ptr);
+}
+
+void clients_dispatch(Clients *c) {
+        clients_wait(c, 0);
 }
 
 void receiver_setup_done(Receiver *r) {

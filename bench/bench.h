@@ -238,12 +238,18 @@ struct Clients {
         Samples latency;
 
         char *error; /* the first failure */
+
+        /* Set after clients_connect(), optional: every first-attempt Event, stamped as it was read. */
+        void (*on_event)(Receiver *r, uint64_t seq, uint64_t when, void *userdata);
+        void *event_userdata;
 };
 
 int clients_connect(Clients *c, const char *address, unsigned n, ReceiverSetup setup, void *userdata,
                     uint64_t timeout_usec);
 void clients_disconnect(Clients *c);
 void clients_fail(Clients *c, const char *fmt, ...) _printf_(2, 3);
+/* For a loop of its own that polls c->epoll_fd: processes the receivers that are ready, without waiting. */
+void clients_dispatch(Clients *c);
 /* For set-up replies: counts one down; the receiver is ready at zero. */
 void receiver_setup_done(Receiver *r);
 /* Writes "what: error name: message" into c->error if the reply is an error; returns true if it was. */
@@ -252,6 +258,17 @@ bool clients_reply_failed(Clients *c, sd_bus_message *reply, const char *what);
 int clients_run_phase(Clients *c, Producer *p, PhaseKind phase, uint64_t events, bool time_from_field,
                       uint64_t timeout_usec, PhaseResult *ret);
 void phase_result_done(PhaseResult *r);
+
+/* --- bench-subscribe.c: receivers as ptpsync subscribers ------------------------------------ */
+
+/* The options of each receiver's Subscribe(s) to BENCH_ADDRESS. */
+typedef struct SubscribeSpec {
+        bool ordered, durable; /* durable: Name=bench-<i> */
+        unsigned per_connection;
+} SubscribeSpec;
+
+/* A ReceiverSetup: its userdata is a SubscribeSpec, which must outlive the set-up. */
+int subscriber_setup(Receiver *r, void *userdata);
 
 /* --- rigs: a producer and its receivers, set up, ready for phases --------------------------- */
 

@@ -472,7 +472,7 @@ static int on_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
         if (t->settings.verbose)
                 bench_log("  event %" PRIu64 ": lock-state %s", seq, state);
         if (t->observer.event)
-                t->observer.event(t, state, when, t->observer.userdata);
+                t->observer.event(t, state, seq, when, t->observer.userdata);
         return 0;
 }
 
@@ -598,7 +598,7 @@ int testbed_wait(Testbed *t, TestbedDone done, void *userdata, uint64_t timeout_
         uint64_t deadline = now_usec() + timeout_usec;
 
         for (;;) {
-                enum { P_CANCEL, P_EVENTS, P_REQUESTS, P_BUS, P_NOTIFY, P_DAEMON, P_COMMAND, _P_MAX };
+                enum { P_CANCEL, P_EVENTS, P_REQUESTS, P_BUS, P_SUBSCRIBERS, P_NOTIFY, P_DAEMON, P_COMMAND, _P_MAX };
                 struct pollfd p[_P_MAX];
                 uint64_t now, until = deadline, bus_until;
                 int r, timeout_ms;
@@ -627,6 +627,9 @@ int testbed_wait(Testbed *t, TestbedDone done, void *userdata, uint64_t timeout_
                         if (sd_bus_get_timeout(t->watch, &bus_until) >= 0 && bus_until < until)
                                 until = bus_until;
                 }
+                /* Their epoll fd: readable when any of them is; each stamps its Events as it reads them. */
+                p[P_SUBSCRIBERS] = (struct pollfd) { .fd = t->subscribers ? t->subscribers->epoll_fd : -1,
+                                                     .events = POLLIN };
                 /* Always read: the daemon's sd_notify() blocks once 10 datagrams wait (STATUS= on every change). */
                 p[P_NOTIFY] = (struct pollfd) { .fd = t->notify_fd, .events = POLLIN };
                 p[P_DAEMON] = (struct pollfd) { .fd = t->daemon_pidfd, .events = POLLIN };
@@ -644,6 +647,19 @@ int testbed_wait(Testbed *t, TestbedDone done, void *userdata, uint64_t timeout_
                         read_datagrams(t, t->events_fd);
                 if (p[P_REQUESTS].revents)
                         read_datagrams(t, t->requests_fd);
+                /* The watcher before the subscribers: reading 100 of them first would delay its stamp. */
+                if (p[P_BUS].revents) {
+                        r = drain_bus(t);
+                        if (r < 0)
+                                return t->error = r;
+                }
+                if (p[P_SUBSCRIBERS].revents) {
+                        clients_dispatch(t->subscribers);
+                        if (t->subscribers->error) {
+                                bench_log("A subscriber failed: %s", t->subscribers->error);
+                                t->error = -EIO;
+                        }
+                }
                 if (p[P_NOTIFY].revents)
                         read_notify(t);
                 if (p[P_COMMAND].revents)

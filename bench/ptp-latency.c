@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * ptpsync-ptp-latency [--rounds=K | --quick] [--daemon=PATH] [--lab=PATH]
+ * ptpsync-ptp-latency [--rounds=K | --quick] [--subscribers=1,100] [--storage=ext4,tmpfs] ...
  *
  * How long ptpsyncd takes from ptp4l's port state push to its Event signal,
- * on the real-ptp4l lab. This process subscribes to the same ptp4l as the
+ * and to its subscribers' receipt of their Subscription.Event, on the
+ * real-ptp4l lab, with its store on ext4 and on tmpfs. This process subscribes to the same ptp4l as the
  * daemon (its own socket and identity) and watches the daemon's Event
  * signals; ptp4l sends a push to every subscriber in one go, so the moment
  * we read ours is, within microseconds, the moment the daemon could read its
@@ -11,7 +12,12 @@
  * This process runs SCHED_FIFO (its children do not), so that it reads
  * promptly while other tenants keep the cores busy.
  *
- * Two scenarios, K rounds each, every step driven by a lab command that runs
+ * The subscribers are N connections of this process (bench-clients.c), each
+ * with one non-durable, unordered subscription to the lock-state, read in
+ * the same loop and stamped as each reads its Event. Each storage is a fresh
+ * testbed; each (storage, N) is one block of the table.
+ *
+ * Two scenarios, K rounds each per block, every step driven by a lab command that runs
  * as a child while the loop keeps reading:
  *   servo:  unlock          SLAVE -> UNCALIBRATED push -> lock-state HOLDOVER
  *           lock            UNCALIBRATED -> SLAVE push  -> LOCKED (after a poll round)
@@ -28,56 +34,18 @@
 #include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 
-#include "ptp-latency.h"
+#include "ptp-latency-run.h"
 
-#define ROUNDS_DEFAULT 20
-#define ROUNDS_QUICK 5
-#define ROUNDS_MAX 1000
-#define WARMUP_ROUNDS 1
-#define SETTLE_RECHECK_USEC (500 * USEC_PER_MSEC)
-/* Bus-hop baseline samples taken after each settle(): spread over the run, at its moments. */
-#define PINGS_PER_SETTLE 3
-/*
- * This process runs SCHED_FIFO at this priority (unless --no-realtime), reset on fork: its reads are prompt
- * while other tenants keep both cores busy, and the daemon, the bus, the lab and ptp4l run as they would.
- * Without it, this process waited for a core up to 0.5-4 ms at times while the daemon did not, and the
- * figure came out short by as much (30-50 µs seen).
- */
-#define REALTIME_PRIORITY 10
-/*
- * Our read of a push this long after ptp4l sent it (four times the usual ~45 µs) leaves the round out: the
- * figure assumes we read our push no later than the daemon reads its own, and is short by the difference
- * when we did not (this process's CPU stalled, the daemon's did not). When the whole VM stalled instead, the
- * figure would have been right, but the two cannot be told apart from here.
- */
-#define LATE_READ_USEC 200
-/* Disturbed rounds in a row after which something is broken for good, not just flapping. */
-#define DISTURBED_IN_A_ROW_MAX 5
-#define EXIT_SKIP 77
+const StorageSpec storages[_STORAGE_MAX] = {
+        [STORAGE_EXT4] = { "ext4", "/var/tmp", EXT4_MAGIC },
+        [STORAGE_TMPFS] = { "tmpfs", "/dev/shm", TMPFS_MAGIC_ },
+        [STORAGE_STATE_ROOT] = { "--state-root", NULL, 0 },
+};
 
-#define BIT(s) (1u << (s))
-
-typedef enum StepKind {
-        STEP_UNLOCK,
-        STEP_LOCK,
-        STEP_KILL_MASTER,
-        STEP_RESTART_MASTER,
-        _STEP_MAX,
-} StepKind;
-
-typedef struct StepSpec {
-        const char *command;      /* the lab command that makes it happen */
-        const char *row;          /* in the table */
-        PmcPortState port_before; /* where the port is when the step begins */
-        const char *lock_before;  /* and the daemon's lock-state */
-        PmcPortState push;        /* the push measured from */
-        unsigned may_pass;        /* port states that may be pushed before it */
-        const char *event;        /* the lock-state measured to */
-} StepSpec;
-
-static const StepSpec steps[_STEP_MAX] = {
+const StepSpec steps[_STEP_MAX] = {
         [STEP_UNLOCK] = {
                 .command = "unlock",
                 .row = "unlock: UNCALIBRATED push -> HOLDOVER",
@@ -114,62 +82,10 @@ static const StepSpec steps[_STEP_MAX] = {
         },
 };
 
-typedef struct Scenario {
-        const char *name;
-        StepKind steps[2];
-} Scenario;
-
-static const Scenario scenarios[] = {
+const Scenario scenarios[N_SCENARIOS] = {
         { "servo unlock/lock", { STEP_UNLOCK, STEP_LOCK } },
         { "master killed/restarted", { STEP_KILL_MASTER, STEP_RESTART_MASTER } },
 };
-#define N_SCENARIOS ELEMENTSOF(scenarios)
-
-/* One step under way: what the loop has seen of it. */
-typedef struct StepRun {
-        const StepSpec *spec;
-        uint64_t t_spawn, t_push, t_event;
-        int64_t wake_usec; /* -1: unknown */
-        bool disturbed;
-        char why[192];
-} StepRun;
-
-typedef struct StepResults {
-        Samples latency;   /* µs, push receipt -> Event receipt: the figure */
-        Samples from_send; /* µs, ptp4l's sendmsg of our push -> Event receipt: latency + wake */
-        Samples wake;      /* µs, ptp4l's sendmsg of our push -> our read of it */
-        Samples total;     /* µs, lab command started -> Event receipt */
-} StepResults;
-
-typedef struct ScenarioResults {
-        unsigned clean, disturbed;
-        GPtrArray *why; /* char*: "round N: ..." */
-} ScenarioResults;
-
-typedef struct Options {
-        unsigned rounds;
-        bool quick;
-        char *daemon_path;
-        char *lab_path;
-        unsigned poll_interval_ms;
-        char *state_root;
-        bool realtime;
-        bool verbose;
-} Options;
-
-typedef struct Bench {
-        Testbed testbed;
-        const Options *o;
-        StepRun *run; /* the step under way, or NULL */
-        /* What a disturbed round may have left behind for settle() to undo. */
-        bool uncertain_maybe;   /* 'unlock' ran, and no 'lock' since */
-        bool master_maybe_down; /* 'kill-master' ran, and no 'restart-master' since */
-        StepResults steps[_STEP_MAX];
-        Samples bus_hop; /* µs, the baseline: a bare signal from our second connection to the watcher */
-        ScenarioResults scenarios[N_SCENARIOS];
-        char *date, *load_start;
-        bool realtime; /* this process runs SCHED_FIFO */
-} Bench;
 
 static const char *port_state_name(PmcPortState s) {
         return s == 0 ? "unknown" : pmc_port_state_to_string(s) ?: "?";
@@ -211,10 +127,11 @@ static void on_pushed(Testbed *t, PmcPortState state, uint64_t when, int64_t wak
                              run->spec->event);
 }
 
-static void on_event(Testbed *t, const char *lock_state, uint64_t when, void *userdata) {
+static void on_event(Testbed *t, const char *lock_state, uint64_t seq, uint64_t when, void *userdata) {
         Bench *b = userdata;
         StepRun *run = b->run;
 
+        b->last_broadcast_seq = MAX(b->last_broadcast_seq, seq);
         if (!run || run->disturbed || run->t_event != 0)
                 return;
         if (!streq_ptr(lock_state, run->spec->event))
@@ -222,8 +139,27 @@ static void on_event(Testbed *t, const char *lock_state, uint64_t when, void *us
         else if (run->t_push == 0)
                 step_disturb(run, "the %s event before the %s push", lock_state,
                              port_state_name(run->spec->push));
-        else
+        else {
                 run->t_event = when;
+                run->event_seq = seq;
+        }
+}
+
+/* A subscriber read its Subscription.Event (a first attempt; it is acked in any case). */
+static void on_subscriber_event(Receiver *r, uint64_t seq, uint64_t when, void *userdata) {
+        Bench *b = userdata;
+        StepRun *run = b->run;
+
+        b->last_seq[r->index] = MAX(b->last_seq[r->index], seq);
+        if (!run || run->disturbed)
+                return;
+        if (run->receipt_at[r->index] != 0) {
+                step_disturb(run, "subscriber %u got a second event (seq %" PRIu64 ") in the step", r->index, seq);
+                return;
+        }
+        run->receipt_at[r->index] = when;
+        run->receipt_seq[r->index] = seq;
+        run->receipts++;
 }
 
 /* --- lab commands and settling --------------------------------------------------------------------- */
@@ -269,6 +205,15 @@ static bool settled(const Testbed *t) {
 
 static bool anything_new(Testbed *t, void *userdata) {
         return t->pushes + t->events != *(uint64_t *) userdata;
+}
+
+static bool subscribers_caught_up(Testbed *t, void *userdata) {
+        Bench *b = userdata;
+
+        for (unsigned i = 0; i < b->subscribers.n; i++)
+                if (b->last_seq[i] < b->last_broadcast_seq)
+                        return false;
+        return true;
 }
 
 /*
@@ -331,6 +276,19 @@ static int settle(Bench *b, bool repair) {
                 if (r < 0 && r != -ETIMEDOUT)
                         return r;
         }
+        /* Every subscriber has had the last event: none of it comes in during the next step. */
+        r = testbed_wait(t, subscribers_caught_up, b, CATCH_UP_USEC);
+        if (r == -ETIMEDOUT) {
+                /*
+                 * An event stored just before a subscription was made and signalled after it is not theirs:
+                 * go on from here. A step still counts only if each subscriber gets that step's event.
+                 */
+                bench_log("Event %" PRIu64 " did not reach every subscriber within %" PRIu64 " s; going on.",
+                          b->last_broadcast_seq, CATCH_UP_USEC / USEC_PER_SEC);
+                for (unsigned i = 0; i < b->subscribers.n; i++)
+                        b->last_seq[i] = MAX(b->last_seq[i], b->last_broadcast_seq);
+        } else if (r < 0)
+                return r;
         /* The first time: after the daemon's first lock-state event (see testbed_subscribe()). */
         if (testbed_subscription_due(t)) {
                 r = testbed_subscribe(t);
@@ -345,7 +303,7 @@ static int settle(Bench *b, bool repair) {
                         bench_log("The bus-hop ping failed: %s", strerror(-r));
                         return r;
                 }
-                samples_add(&b->bus_hop, usec);
+                samples_add(&b->block->bus_hop, usec);
         }
         return 0;
 }
@@ -355,16 +313,33 @@ static int settle(Bench *b, bool repair) {
 static bool step_done(Testbed *t, void *userdata) {
         StepRun *run = userdata;
 
-        return run->disturbed || (run->t_push > 0 && run->t_event > 0 && t->command.exited);
+        return run->disturbed || (run->t_push > 0 && run->t_event > 0 && run->receipts == t->subscribers->n &&
+                                  t->command.exited);
+}
+
+/* Every subscriber got the event the watcher got, not another one. */
+static void check_receipts(Testbed *t, StepRun *run) {
+        for (unsigned i = 0; i < t->subscribers->n; i++)
+                if (run->receipt_seq[i] != run->event_seq) {
+                        step_disturb(run, "subscriber %u got event %" PRIu64 ", the broadcast was %" PRIu64, i,
+                                     run->receipt_seq[i], run->event_seq);
+                        return;
+                }
 }
 
 /* Runs one step; a step that does not go as expected is marked disturbed. Returns < 0 only to abort. */
-static int run_step(Bench *b, StepKind k, StepRun *run) {
+static int run_step(Bench *b, StepKind k, unsigned slot, StepRun *run) {
         Testbed *t = &b->testbed;
         const StepSpec *spec = &steps[k];
+        size_t size = b->subscribers.n * sizeof(uint64_t);
         int r;
 
-        *run = (StepRun) { .spec = spec, .wake_usec = -1 };
+        *run = (StepRun) {
+                .spec = spec,
+                .wake_usec = -1,
+                .receipt_at = memset(b->receipt_at[slot], 0, size),
+                .receipt_seq = memset(b->receipt_seq[slot], 0, size),
+        };
         if (t->port_state != spec->port_before || !streq_ptr(t->lock_state, spec->lock_before)) {
                 step_disturb(run, "not ready (port %s, lock-state %s)", port_state_name(t->port_state),
                              lock_state_name(t->lock_state));
@@ -386,13 +361,16 @@ static int run_step(Bench *b, StepKind k, StepRun *run) {
         r = testbed_wait(t, step_done, run, TESTBED_TIMEOUT_USEC);
         b->run = NULL;
         if (r == -ETIMEDOUT)
-                step_disturb(run, "nothing more after %" PRIu64 " s: %s push %s, %s event %s, command %s",
+                step_disturb(run, "nothing more after %" PRIu64 " s: %s push %s, %s event %s, %u of %u "
+                             "subscribers got it, command %s",
                              TESTBED_TIMEOUT_USEC / USEC_PER_SEC, port_state_name(spec->push),
                              run->t_push ? "seen" : "not seen", spec->event, run->t_event ? "seen" : "not seen",
-                             t->command.exited ? "ended" : "still running");
+                             run->receipts, t->subscribers->n, t->command.exited ? "ended" : "still running");
         else if (r < 0)
                 return r;
-        else if (run->wake_usec > LATE_READ_USEC)
+        else
+                check_receipts(t, run);
+        if (r == 0 && run->wake_usec > LATE_READ_USEC)
                 step_disturb(run, "our read of the %s push came %" PRId64 " µs after ptp4l sent it",
                              port_state_name(spec->push), run->wake_usec);
         if (t->command.exited) {
@@ -409,7 +387,7 @@ static int run_round(Bench *b, const Scenario *sc, StepRun runs[static 2], bool 
 
         *ret_clean = false;
         for (unsigned i = 0; i < ELEMENTSOF(sc->steps); i++) {
-                r = run_step(b, sc->steps[i], &runs[i]);
+                r = run_step(b, sc->steps[i], i, &runs[i]);
                 if (r < 0)
                         return r;
                 if (runs[i].disturbed) {
@@ -425,10 +403,12 @@ static int run_round(Bench *b, const Scenario *sc, StepRun runs[static 2], bool 
 
 static void record_round(Bench *b, const Scenario *sc, const StepRun runs[static 2]) {
         for (unsigned i = 0; i < ELEMENTSOF(sc->steps); i++) {
-                StepResults *res = &b->steps[sc->steps[i]];
+                StepResults *res = &b->block->steps[sc->steps[i]];
                 const StepRun *run = &runs[i];
 
                 samples_add(&res->latency, run->t_event - run->t_push);
+                for (unsigned j = 0; j < b->subscribers.n; j++)
+                        samples_add(&res->receipt, run->receipt_at[j] - MIN(run->receipt_at[j], run->t_push));
                 samples_add(&res->total, run->t_event - run->t_spawn);
                 if (run->wake_usec >= 0) {
                         samples_add(&res->wake, (uint64_t) run->wake_usec);
@@ -448,7 +428,7 @@ static void log_round(const Scenario *sc, unsigned round, const StepRun runs[sta
 
 static int run_scenario(Bench *b, unsigned index) {
         const Scenario *sc = &scenarios[index];
-        ScenarioResults *res = &b->scenarios[index];
+        ScenarioResults *res = &b->block->scenarios[index];
         unsigned rounds = b->o->rounds, max_attempts = 2 * rounds + 5, attempts = 0, in_a_row = 0;
         bool repair = false;
         int r;
@@ -501,232 +481,6 @@ static int run_scenario(Bench *b, unsigned index) {
         return 0;
 }
 
-/* --- the report ---------------------------------------------------------------------------------------- */
-
-static char *read_load(void) {
-        g_autofree char *load = NULL;
-        g_auto(GStrv) fields = NULL;
-
-        if (!g_file_get_contents("/proc/loadavg", &load, NULL, NULL))
-                return g_strdup("?");
-        fields = g_strsplit(g_strchomp(load), " ", 4);
-        if (g_strv_length(fields) < 3)
-                return g_strdup("?");
-        return g_strdup_printf("%s %s %s", fields[0], fields[1], fields[2]);
-}
-
-static char *ptp4l_version(void) {
-        g_autofree char *out = NULL;
-        int status;
-
-        if (!g_spawn_command_line_sync("ptp4l -v", &out, NULL, &status, NULL) || !out)
-                return g_strdup("?");
-        return g_strdup(g_strstrip(out));
-}
-
-/* n, then the percentiles, in units of scale µs with that many decimals. */
-static void print_percentiles(Samples *s, const double *percentiles, size_t n, double scale, int decimals) {
-        for (size_t i = 0; i < n; i++)
-                if (s->n > 0)
-                        printf(" %6.*f", decimals, (double) samples_percentile(s, percentiles[i]) / scale);
-                else
-                        printf(" %6s", "-");
-}
-
-static const double min_p50_p90_max[] = { 0, 50, 90, 100 };
-static const double p50_p90_max[] = { 50, 90, 100 };
-
-static void print_step_row(const char *row, StepResults *res) {
-        printf("%-40s %3zu", row, res->latency.n);
-        print_percentiles(&res->latency, min_p50_p90_max, ELEMENTSOF(min_p50_p90_max), 1, 0);
-        printf(" |");
-        print_percentiles(&res->from_send, p50_p90_max, ELEMENTSOF(p50_p90_max), 1, 0);
-        printf(" |");
-        print_percentiles(&res->wake, p50_p90_max + 0, 1, 1, 0);
-        print_percentiles(&res->wake, p50_p90_max + 2, 1, 1, 0);
-        printf("\n");
-}
-
-static void print_report(Bench *b, bool complete) {
-        g_autofree char *load = read_load(), *version = ptp4l_version();
-        g_autofree char *poll = b->o->poll_interval_ms ? g_strdup_printf("%u", b->o->poll_interval_ms)
-                                                       : g_strdup("the default (1000)");
-        struct utsname u = {};
-        static const char rule[] = "----------------------------------------------------------------------"
-                                   "-------------------------------------------";
-
-        (void) uname(&u);
-        printf("ptpsync-ptp-latency%s: %s, %ld cores, Linux %s, load %s (at the start %s)\n",
-               b->o->quick ? " --quick" : "", b->date, sysconf(_SC_NPROCESSORS_ONLN), u.release, load,
-               b->load_start);
-        printf("daemon %s, PollIntervalMs %s, state in %s\n", b->o->daemon_path, poll,
-               b->testbed.state_dir ?: "?");
-        printf("lab %s: ptp4l %s, announce every 250 ms, receipt timeout 3, sync every 62.5 ms\n",
-               b->o->lab_path, version);
-        printf("%u rounds per scenario after %u warm-up round; push timestamps from the kernel: %s; this\n"
-               "process %s (the daemon, the bus, the lab: SCHED_OTHER)\n", b->o->rounds, WARMUP_ROUNDS,
-               b->testbed.timestamps ? "yes" : "no",
-               b->realtime ? "SCHED_FIFO " G_STRINGIFY(REALTIME_PRIORITY) : "SCHED_OTHER");
-
-        printf("\n%-40s %3s  %-27s | %-20s | %s\n", "", "", "push received -> Event, µs", "push sent -> Event",
-               "our read of the push");
-        printf("%-40s %3s %6s %6s %6s %6s | %6s %6s %6s | %6s %6s\n", "step", "n", "min", "p50", "p90", "max",
-               "p50", "p90", "max", "p50", "max");
-        for (unsigned i = 0; i < N_SCENARIOS; i++) {
-                printf("%s\n", rule);
-                for (unsigned j = 0; j < ELEMENTSOF(scenarios[i].steps); j++)
-                        print_step_row(steps[scenarios[i].steps[j]].row, &b->steps[scenarios[i].steps[j]]);
-        }
-        printf("%s\n", rule);
-        printf("%-40s %3zu", "bus hop alone: our signal -> our watcher", b->bus_hop.n);
-        print_percentiles(&b->bus_hop, min_p50_p90_max, ELEMENTSOF(min_p50_p90_max), 1, 0);
-        printf("\n%s\n", rule);
-        printf("%-40s %3s %6s %6s %6s %6s\n", "lab command started -> Event, s", "n", "min", "p50", "p90", "max");
-        for (StepKind k = 0; k < _STEP_MAX; k++) {
-                g_autofree char *row = g_strdup_printf("%s -> %s", steps[k].command, steps[k].event);
-
-                printf("%-40s %3zu", row, b->steps[k].total.n);
-                print_percentiles(&b->steps[k].total, min_p50_p90_max, ELEMENTSOF(min_p50_p90_max),
-                                  (double) USEC_PER_SEC, 3);
-                printf("\n");
-        }
-
-        printf("\npush received -> Event: our receipt of the lock-state Event signal minus our receipt of the\n"
-               "port state push (CLOCK_MONOTONIC, one process). ptp4l sends our push a few µs before the\n"
-               "daemon's%s.\n"
-               "push sent -> Event: from ptp4l's sendmsg of our push (the datagram's kernel timestamp).\n"
-               "our read of the push: how long after that sendmsg we read it; a round in which that took\n"
-               "over %d µs is repeated (this process stalled).\n",
-               b->realtime ? ", and this process (SCHED_FIFO) reads it first: the daemon's wake-up is in the figure"
-                           : "; this process (SCHED_OTHER) and the daemon are assumed to wake alike",
-               LATE_READ_USEC);
-        printf(
-               "Bus hop alone: a signal of the Event's signature and size from a second connection of ours to\n"
-               "the same watcher, from just before sending to receipt, %u after each settling between rounds.\n"
-               "kill-master -> HOLDOVER is mostly ptp4l's announce receipt timeout (3 x 250 ms) and the\n"
-               "script's own start; restart-master -> LOCKED the new master's start and first announces.\n",
-               PINGS_PER_SETTLE);
-        printf("\nRounds disturbed and repeated:");
-        for (unsigned i = 0; i < N_SCENARIOS; i++)
-                printf("%s %s %u", i ? "," : "", scenarios[i].name, b->scenarios[i].disturbed);
-        printf("\n");
-        for (unsigned i = 0; i < N_SCENARIOS; i++)
-                for (guint j = 0; j < b->scenarios[i].why->len; j++)
-                        printf("  %s, %s\n", scenarios[i].name, (char *) b->scenarios[i].why->pdata[j]);
-        if (!complete)
-                printf("\nINCOMPLETE: the run ended early (see stderr); the figures are what was measured by then.\n");
-}
-
-/* --- options ------------------------------------------------------------------------------------------ */
-
-static void help(void) {
-        printf("Usage: ptpsync-ptp-latency [OPTIONS...]\n"
-               "\n"
-               "How long ptpsyncd takes from ptp4l's port state push to its Event signal, on the\n"
-               "real-ptp4l lab (tests/ptp-lab.sh), with this program as a second subscriber of the\n"
-               "same ptp4l. Needs root.\n"
-               "\n"
-               "Options:\n"
-               "  -h --help                Show this help and exit\n"
-               "     --rounds=K            Rounds per scenario (default %d)\n"
-               "     --quick               %d rounds per scenario\n"
-               "     --daemon=PATH         The ptpsyncd to measure (default: $PTPSYNCD, else\n"
-               "                           %s)\n"
-               "     --lab=PATH            The lab script (default: %s)\n"
-               "     --poll-interval-ms=N  PollIntervalMs= of the daemon's [ptp4l] group (default: its own)\n"
-               "     --state-root=DIR      Make the daemon's state directory in DIR (default: the\n"
-               "                           temporary directory; /dev/shm takes fdatasync out of the figures)\n"
-               "     --no-realtime         Do not run this program SCHED_FIFO (its children never are)\n"
-               "  -v --verbose             Every push, event and lab command on stderr\n"
-               "\n"
-               "Progress goes to stderr, the results to stdout. Exit status 0 when every scenario\n"
-               "completed its rounds, 1 otherwise, 2 for bad usage, 77 when it cannot run here.\n",
-               ROUNDS_DEFAULT, ROUNDS_QUICK, PTPSYNCD_DEFAULT, PTP_LAB_DEFAULT);
-}
-
-static int parse_unsigned(const char *option, const char *arg, unsigned min, unsigned max, unsigned *ret) {
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(arg, &end, 10);
-        if (errno != 0 || end == arg || *end || v < min || v > max) {
-                fprintf(stderr, "--%s=%s: expected a number from %u to %u.\n", option, arg, min, max);
-                return -EINVAL;
-        }
-        *ret = (unsigned) v;
-        return 0;
-}
-
-static int parse_argv(int argc, char *argv[], Options *o) {
-        enum { ARG_ROUNDS = 0x100, ARG_QUICK, ARG_DAEMON, ARG_LAB, ARG_POLL_INTERVAL, ARG_STATE_ROOT,
-               ARG_NO_REALTIME };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "rounds", required_argument, NULL, ARG_ROUNDS },
-                { "quick", no_argument, NULL, ARG_QUICK },
-                { "daemon", required_argument, NULL, ARG_DAEMON },
-                { "lab", required_argument, NULL, ARG_LAB },
-                { "poll-interval-ms", required_argument, NULL, ARG_POLL_INTERVAL },
-                { "state-root", required_argument, NULL, ARG_STATE_ROOT },
-                { "no-realtime", no_argument, NULL, ARG_NO_REALTIME },
-                { "verbose", no_argument, NULL, 'v' },
-                {},
-        };
-        int c;
-
-        while ((c = getopt_long(argc, argv, "hv", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_ROUNDS:
-                        if (parse_unsigned("rounds", optarg, 1, ROUNDS_MAX, &o->rounds) < 0)
-                                return -EINVAL;
-                        break;
-                case ARG_QUICK:
-                        o->quick = true;
-                        break;
-                case ARG_DAEMON:
-                        g_free(o->daemon_path);
-                        o->daemon_path = g_strdup(optarg);
-                        break;
-                case ARG_LAB:
-                        g_free(o->lab_path);
-                        o->lab_path = g_strdup(optarg);
-                        break;
-                case ARG_POLL_INTERVAL:
-                        if (parse_unsigned("poll-interval-ms", optarg, 10, 3600000, &o->poll_interval_ms) < 0)
-                                return -EINVAL;
-                        break;
-                case ARG_STATE_ROOT:
-                        g_free(o->state_root);
-                        o->state_root = g_strdup(optarg);
-                        break;
-                case ARG_NO_REALTIME:
-                        o->realtime = false;
-                        break;
-                case 'v':
-                        o->verbose = true;
-                        break;
-                case '?':
-                        return -EINVAL;
-                default:
-                        abort();
-                }
-        if (optind < argc) {
-                fprintf(stderr, "Unexpected argument \"%s\"; see --help.\n", argv[optind]);
-                return -EINVAL;
-        }
-        if (o->rounds == 0)
-                o->rounds = o->quick ? ROUNDS_QUICK : ROUNDS_DEFAULT;
-        if (!o->daemon_path)
-                o->daemon_path = g_strdup(getenv("PTPSYNCD") ?: PTPSYNCD_DEFAULT);
-        if (!o->lab_path)
-                o->lab_path = g_strdup(PTP_LAB_DEFAULT);
-        return 1;
-}
-
 /* SCHED_FIFO for this process only: SCHED_RESET_ON_FORK gives every child the default policy back. */
 static bool go_realtime(void) {
         struct sched_param p = { .sched_priority = REALTIME_PRIORITY };
@@ -739,31 +493,199 @@ static bool go_realtime(void) {
         return true;
 }
 
-static void options_done(Options *o) {
-        g_free(o->daemon_path);
-        g_free(o->lab_path);
-        g_free(o->state_root);
+static void block_done(Block *blk) {
+        for (StepKind k = 0; k < _STEP_MAX; k++) {
+                samples_clear(&blk->steps[k].latency);
+                samples_clear(&blk->steps[k].receipt);
+                samples_clear(&blk->steps[k].wake);
+                samples_clear(&blk->steps[k].from_send);
+                samples_clear(&blk->steps[k].total);
+        }
+        samples_clear(&blk->bus_hop);
+        for (unsigned i = 0; i < N_SCENARIOS; i++)
+                if (blk->scenarios[i].why)
+                        g_ptr_array_unref(blk->scenarios[i].why);
+        g_free(blk->state_dir);
+        g_free(blk->fs_type);
+        g_free(blk->fs_note);
+}
+
+static void subscribers_disconnect(Bench *b) {
+        b->testbed.subscribers = NULL;
+        clients_disconnect(&b->subscribers);
+        for (unsigned i = 0; i < 2; i++) {
+                g_clear_pointer(&b->receipt_at[i], g_free);
+                g_clear_pointer(&b->receipt_seq[i], g_free);
+        }
+        g_clear_pointer(&b->last_seq, g_free);
+}
+
+static bool daemon_answered(Testbed *t, void *userdata) {
+        return t->daemon_answered;
+}
+
+/* n connections with one non-durable, unordered subscription each (bench-subscribe.c), read in our loop. */
+static int subscribers_connect(Bench *b, unsigned n) {
+        Testbed *t = &b->testbed;
+        int r;
+
+        bench_log("Subscribing %u connection%s to %s...", n, n == 1 ? "" : "s", BENCH_ADDRESS);
+        b->subscribe_spec = (SubscribeSpec) { .ordered = false, .durable = false, .per_connection = 1 };
+        r = clients_connect(&b->subscribers, t->bus.address, n, subscriber_setup, &b->subscribe_spec,
+                            SUBSCRIBE_TIMEOUT_USEC);
+        if (r < 0) {
+                bench_log("Cannot subscribe %u connections: %s", n, b->subscribers.error ?: strerror(-r));
+                return r;
+        }
+        b->subscribers.on_event = on_subscriber_event;
+        b->subscribers.event_userdata = b;
+        for (unsigned i = 0; i < 2; i++) {
+                b->receipt_at[i] = g_new0(uint64_t, n);
+                b->receipt_seq[i] = g_new0(uint64_t, n);
+        }
+        b->last_seq = g_new0(uint64_t, n);
+        t->subscribers = &b->subscribers;
+        /*
+         * A new subscription gets the events after it, not those before, nor those the watcher has not read
+         * yet. The daemon answered every Subscribe before this question: the broadcasts of every event it
+         * did not deliver to them reach the watcher before the answer does (one sender, one receiver).
+         */
+        r = testbed_ask_lock_state(t);
+        if (r >= 0)
+                r = testbed_wait(t, daemon_answered, NULL, TESTBED_TIMEOUT_USEC);
+        if (r < 0) {
+                bench_log("ptpsyncd did not answer GetCurrentState after the subscriptions: %s", strerror(-r));
+                return r;
+        }
+        for (unsigned i = 0; i < n; i++)
+                b->last_seq[i] = MAX(b->last_seq[i], b->last_broadcast_seq);
+        return 0;
+}
+
+static const char *fs_type_name(long magic) {
+        switch (magic) {
+        case EXT4_MAGIC:
+                return "ext2/ext3/ext4";
+        case TMPFS_MAGIC_:
+                return "tmpfs";
+        case 0x58465342:
+                return "xfs";
+        case 0x9123683e:
+                return "btrfs";
+        case 0x794c7630:
+                return "overlayfs";
+        case 0x858458f6:
+                return "ramfs";
+        default:
+                return NULL;
+        }
+}
+
+/* What the daemon's state directory is on, said as statfs says it, and whether that is what was asked for. */
+static void block_note_storage(Block *blk, const char *state_dir) {
+        const char *root = blk->storage_kind == STORAGE_STATE_ROOT ? "--state-root" : storages[blk->storage_kind].root;
+        long expected = storages[blk->storage_kind].magic;
+        struct statfs sf;
+
+        blk->state_dir = g_strdup(state_dir);
+        if (!state_dir || statfs(state_dir, &sf) < 0) {
+                blk->fs_type = g_strdup_printf("cannot statfs: %s", state_dir ? strerror(errno) : "no directory");
+                return;
+        }
+        blk->fs_type = fs_type_name((long) sf.f_type) ? g_strdup(fs_type_name((long) sf.f_type))
+                                                      : g_strdup_printf("0x%lx", (unsigned long) sf.f_type);
+        if (expected == 0 || (long) sf.f_type == expected)
+                return;
+        if ((long) sf.f_type == TMPFS_MAGIC_)
+                blk->fs_note = g_strdup_printf("NOT %s: %s is tmpfs here, its fdatasync costs nothing",
+                                               storages[blk->storage_kind].name, root);
+        else
+                blk->fs_note = g_strdup_printf("NOT %s: %s is %s here", storages[blk->storage_kind].name, root,
+                                               blk->fs_type);
+}
+
+/* Both scenarios with blk->subscribers subscribers, on the testbed as it is. */
+static int run_block(Bench *b, Block *blk) {
+        int r;
+
+        b->block = blk;
+        blk->ran = true;
+        /* No event under way while they subscribe (the first block: the daemon's first one). */
+        r = settle(b, false);
+        if (r == -ETIMEDOUT)
+                r = settle(b, true);
+        if (r >= 0)
+                r = subscribers_connect(b, blk->subscribers);
+        if (r < 0) {
+                b->block = NULL;
+                subscribers_disconnect(b);
+                return r;
+        }
+        for (unsigned i = 0; i < N_SCENARIOS; i++) {
+                r = run_scenario(b, i);
+                if (r < 0)
+                        break;
+        }
+        b->block = NULL;
+        subscribers_disconnect(b);
+        return r;
+}
+
+/* One storage: a fresh testbed (lab, bus, daemon with its state directory there), then its blocks. */
+static int run_storage(Bench *b, StorageKind kind, Block *blocks, unsigned n) {
+        const Options *o = b->o;
+        int r;
+
+        bench_log("Storage %s: the daemon's state directory in %s.", storages[kind].name,
+                  kind == STORAGE_STATE_ROOT ? o->state_root : storages[kind].root);
+        testbed_init(&b->testbed, &(TestbedSettings) {
+                .daemon_path = o->daemon_path,
+                .lab_path = o->lab_path,
+                .poll_interval_ms = o->poll_interval_ms,
+                .state_root = kind == STORAGE_STATE_ROOT ? o->state_root : storages[kind].root,
+                .verbose = o->verbose,
+        });
+        b->testbed.observer = (TestbedObserver) { .pushed = on_pushed, .event = on_event, .userdata = b };
+        /* A fresh daemon: a fresh store, whose sequence numbers start again. */
+        b->last_broadcast_seq = 0;
+        b->uncertain_maybe = b->master_maybe_down = false;
+
+        r = testbed_start(&b->testbed);
+        if (r < 0 && r != -EOPNOTSUPP)
+                bench_log("Cannot set up the testbed: %s", strerror(-r));
+        if (r >= 0) {
+                g_autofree char *comm_path = g_strdup_printf("/proc/%d/comm", (int) b->testbed.bus.pid);
+                g_autofree char *comm = NULL;
+
+                /* What really ran, whatever was asked for. */
+                g_free(b->bus_ran);
+                b->bus_ran = g_file_get_contents(comm_path, &comm, NULL, NULL) ? g_strdup(g_strstrip(comm))
+                                                                              : g_strdup("?");
+                bench_log("Lab up, ptpsyncd ready (push timestamps: %s).", b->testbed.timestamps ? "yes" : "no");
+                for (unsigned i = 0; i < n && r >= 0; i++) {
+                        block_note_storage(&blocks[i], b->testbed.state_dir);
+                        r = run_block(b, &blocks[i]);
+                }
+        }
+        /* Here, not at the end: the next storage's lab has the same prefix. */
+        testbed_stop(&b->testbed);
+        return r;
 }
 
 static void bench_done(Bench *b) {
+        subscribers_disconnect(b);
         testbed_stop(&b->testbed);
-        for (StepKind k = 0; k < _STEP_MAX; k++) {
-                samples_clear(&b->steps[k].latency);
-                samples_clear(&b->steps[k].wake);
-                samples_clear(&b->steps[k].from_send);
-                samples_clear(&b->steps[k].total);
-        }
-        samples_clear(&b->bus_hop);
-        for (unsigned i = 0; i < N_SCENARIOS; i++)
-                if (b->scenarios[i].why)
-                        g_ptr_array_unref(b->scenarios[i].why);
+        for (unsigned i = 0; i < b->n_blocks; i++)
+                block_done(&b->blocks[i]);
+        g_free(b->blocks);
         g_free(b->date);
         g_free(b->load_start);
+        g_free(b->bus_ran);
 }
 
 int main(int argc, char *argv[]) {
         _cleanup_(options_done) Options o = { .realtime = true };
-        _cleanup_(bench_done) Bench b = {};
+        _cleanup_(bench_done) Bench b = { .subscribers.epoll_fd = -1 };
         g_autoptr(GDateTime) now = g_date_time_new_now_local();
         bool complete = false;
         int r;
@@ -797,32 +719,23 @@ int main(int argc, char *argv[]) {
         b.o = &o;
         b.date = g_date_time_format(now, "%Y-%m-%d %H:%M %Z");
         b.load_start = read_load();
-        for (unsigned i = 0; i < N_SCENARIOS; i++)
-                b.scenarios[i].why = g_ptr_array_new_with_free_func(g_free);
-        testbed_init(&b.testbed, &(TestbedSettings) {
-                .daemon_path = o.daemon_path,
-                .lab_path = o.lab_path,
-                .poll_interval_ms = o.poll_interval_ms,
-                .state_root = o.state_root,
-                .verbose = o.verbose,
-        });
-        b.testbed.observer = (TestbedObserver) { .pushed = on_pushed, .event = on_event, .userdata = &b };
-
-        r = testbed_start(&b.testbed);
-        if (r == -EOPNOTSUPP) {
-                fprintf(stderr, "The ptp4l lab cannot run here (see above).\n");
-                return EXIT_SKIP;
+        b.n_blocks = o.n_storage * o.n_subscribers;
+        b.blocks = g_new0(Block, b.n_blocks);
+        for (unsigned i = 0; i < b.n_blocks; i++) {
+                b.blocks[i].storage_kind = o.storage[i / o.n_subscribers];
+                b.blocks[i].storage = storages[b.blocks[i].storage_kind].name;
+                b.blocks[i].subscribers = o.subscribers[i % o.n_subscribers];
+                for (unsigned k = 0; k < N_SCENARIOS; k++)
+                        b.blocks[i].scenarios[k].why = g_ptr_array_new_with_free_func(g_free);
         }
-        if (r < 0) {
-                bench_log("Cannot set up the testbed: %s", strerror(-r));
-                return testbed_cancelled() ? 128 + testbed_cancelled() : EXIT_FAILURE;
-        }
-        bench_log("Lab up, ptpsyncd ready (push timestamps: %s).", b.testbed.timestamps ? "yes" : "no");
 
-        for (unsigned i = 0; i < N_SCENARIOS; i++) {
-                r = run_scenario(&b, i);
-                if (r < 0)
-                        break;
+        r = 0;
+        for (unsigned s = 0; s < o.n_storage && r >= 0; s++) {
+                r = run_storage(&b, o.storage[s], &b.blocks[s * o.n_subscribers], o.n_subscribers);
+                if (r == -EOPNOTSUPP && s == 0) {
+                        fprintf(stderr, "The ptp4l lab cannot run here (see above).\n");
+                        return EXIT_SKIP;
+                }
         }
         complete = r >= 0;
         if (r == -ECANCELED)

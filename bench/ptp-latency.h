@@ -6,11 +6,13 @@
  * The testbed (ptp-latency-testbed.c): the real-ptp4l lab of the tests
  * (tests/ptp-lab.sh) in a temporary directory, a private dbus-daemon
  * (bench-bus.c), ptpsyncd --source=linuxptp reading the lab's slave, and this
- * process as a second subscriber of the same ptp4l and a watcher of the
- * daemon's Event signals. One thread, one poll() loop over the push socket,
- * the request socket, the bus connection and the children's pidfds: every
- * timestamp is CLOCK_MONOTONIC, taken when the datagram or the signal is
- * read. The scenarios and the table are in ptp-latency.c.
+ * process as a second subscriber of the same ptp4l, a watcher of the
+ * daemon's Event signals and, optionally, the host of ptpsync subscribers
+ * (Testbed.subscribers). One thread, one poll() loop over the push socket,
+ * the request socket, the bus connection, the subscribers' epoll set and the
+ * children's pidfds: every timestamp is CLOCK_MONOTONIC, taken when the
+ * datagram or the signal is read. The scenarios are in ptp-latency.c, the options in
+ * ptp-latency-options.c, the table in ptp-latency-report.c.
  */
 #pragma once
 
@@ -28,7 +30,7 @@ typedef struct Testbed Testbed;
 typedef struct TestbedObserver {
         /* wake_usec: from the datagram's kernel timestamp to our read of it; -1 if unknown. */
         void (*pushed)(Testbed *t, PmcPortState state, uint64_t when, int64_t wake_usec, void *userdata);
-        void (*event)(Testbed *t, const char *lock_state, uint64_t when, void *userdata);
+        void (*event)(Testbed *t, const char *lock_state, uint64_t seq, uint64_t when, void *userdata);
         void *userdata;
 } TestbedObserver;
 
@@ -83,6 +85,9 @@ struct Testbed {
         sd_bus *watch;
         sd_bus *pinger;
         uint64_t ping_sent, ping_received; /* CLOCK_MONOTONIC µs; 0: none under way / not yet */
+
+        /* Subscriber connections (bench-clients.c) read in the same loop, or NULL; theirs to set up. */
+        Clients *subscribers;
 
         /* What is known now. */
         PmcPortState port_state; /* 0: not known */
