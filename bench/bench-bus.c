@@ -52,7 +52,10 @@ static const char daemon_config[] =
         "[Daemon]\n"
         "StateDirectory=%s\n"
         "[Thresholds]\n"
-        "HoldoverTimeoutSec=3600\n";
+        "HoldoverTimeoutSec=3600\n"
+        /* The RSS run holds RSS_CONNECTIONS x RSS_PER_CONNECTION (10000) at once: more than the default. */
+        "[Quota]\n"
+        "SubscriptionsMax=20000\n";
 
 /*
  * SIGINT and SIGTERM: our children would die with us anyway (PR_SET_PDEATHSIG),
