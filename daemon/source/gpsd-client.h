@@ -19,8 +19,8 @@
  * What gpsd says feeds a GnssState (model/gnss-state.h), ticked every second
  * for its staleness timer; ops->changed hears of every change of the value.
  *
- * The address is numeric (an IPv4 address, or an IPv6 one in brackets) or
- * "localhost": a name lookup would block the loop.
+ * The address is numeric or "localhost" (common/inet-address.h): a name
+ * lookup would block the loop.
  */
 #pragma once
 
@@ -34,7 +34,6 @@
 
 #define GPSD_DEFAULT_ADDRESS "127.0.0.1:2947"
 #define GPSD_DEFAULT_PORT 2947
-#define GPSD_ADDRESS_ERROR_MAX 160
 
 typedef struct GpsdClient GpsdClient;
 
@@ -50,13 +49,6 @@ typedef struct GpsdClientOps {
         /* The gnss-sync-status or the gpsFix metric changed. */
         void (*changed)(GpsdClient *c, const GnssValue *v, void *userdata);
 } GpsdClientOps;
-
-/*
- * Parses a gpsd address. Returns 0, or -EINVAL with what is wrong in error
- * (GPSD_ADDRESS_ERROR_MAX bytes), the input escaped.
- */
-int gpsd_address_parse(const char *s, struct sockaddr_storage *ret, socklen_t *ret_len, char *error,
-                       size_t error_size);
 
 /* Checks the settings (address, parameters) and starts connecting at once. Copies the strings. */
 int gpsd_client_new(GpsdClient **ret, sd_event *event, const GpsdClientSettings *s, const GpsdClientOps *ops,
