@@ -14,6 +14,11 @@ const char *gnss_params_check(const GnssParams *p) {
         return NULL;
 }
 
+bool gnss_params_equal(const GnssParams *a, const GnssParams *b) {
+        return a->stale_usec == b->stale_usec && a->min_mode == b->min_mode && a->loss_debounce == b->loss_debounce &&
+               a->enter_debounce == b->enter_debounce && a->extended_states == b->extended_states;
+}
+
 static bool value_equal(GnssValue a, GnssValue b) {
         return a.status == b.status && a.gps_fix == b.gps_fix;
 }

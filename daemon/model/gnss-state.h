@@ -101,6 +101,7 @@ typedef struct GnssState {
 
 /* NULL if valid, else what is wrong with the parameters. */
 const char *gnss_params_check(const GnssParams *p);
+bool gnss_params_equal(const GnssParams *a, const GnssParams *b);
 
 /* Each returns true when the published value (status or gpsFix) changed. */
 bool gnss_state_connected(GnssState *s, const GnssParams *p, uint64_t now);

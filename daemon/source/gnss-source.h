@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The GNSS source: gpsd's view of the receiver turned into gnss-sync-status
+ *
+ * With [GNSS] Gpsd= set, one GpsdClient (gpsd-client.h) watches gpsd, and
+ * every change of its value (model/gnss-state.h) is a reading of the GNSS
+ * resource for the clock named by [GNSS] Interface= (default "gnss"), with
+ * either source: the simulator's resource is the same one. Nothing is read
+ * before the first value (in compat, the first fix report): no FAILURE-NOFIX
+ * is published merely because the daemon started. gpsd measures no time
+ * offset (its TPV "ept" is a constant), so the readings carry none.
+ */
+#pragma once
+
+#include "config/config.h"
+#include "engine/manager.h"
+
+typedef struct GnssSource GnssSource;
+
+/* The resource must exist (manager_add_resource()). c->gpsd must be set. */
+int gnss_source_new(GnssSource **ret, Manager *m, const Config *c);
+GnssSource *gnss_source_free(GnssSource *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(GnssSource *, gnss_source_free);
