@@ -6,6 +6,7 @@
  * Every wait has a deadline.
  */
 
+#include <errno.h>
 #include <glib.h>
 
 #include "gpsd-feeder.h"
@@ -33,7 +34,7 @@ static char *gnss_config(GpsdFeeder *feeder, const char *more) {
 /* The simulated source: compat states; fix, loss, gpsd killed and restarted. */
 static void test_sim(void) {
         GpsdFeeder *feeder = gpsd_feeder_new();
-        g_autofree char *config = NULL;
+        g_autofree char *config = NULL, *warning = NULL;
         TestEnv *env;
 
         if (!feeder)
@@ -53,6 +54,10 @@ static void test_sim(void) {
         wait_gnss(env, "SYNCHRONIZED");
         gpsd_feeder_kill_gpsd(feeder);
         wait_gnss(env, "FAILURE-NOFIX");
+        /* The retry, 0.5 s later, is refused: a warning that names the address and the error. */
+        warning = g_strdup_printf("gpsd 127.0.0.1:%u: cannot connect: %s (retrying in", gpsd_feeder_port(feeder),
+                                  g_strerror(ECONNREFUSED));
+        g_assert_true(test_env_log_has(env, warning, 1, test_slow_usec(WAIT_USEC)));
         gpsd_feeder_start_gpsd(feeder);
         wait_gnss(env, "SYNCHRONIZED");
         g_assert_true(test_env_log_has(env, "Watching the GNSS receiver of ens2f0 through gpsd at 127.0.0.1:", 1,

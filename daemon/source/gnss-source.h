@@ -5,10 +5,12 @@
  * With [GNSS] Gpsd= set, one GpsdClient (gpsd-client.h) watches gpsd, and
  * every change of its value (model/gnss-state.h) is a reading of the GNSS
  * resource for the clock named by [GNSS] Interface= (default "gnss"), with
- * either source: the simulator's resource is the same one. Nothing is read
- * before the first value (in compat, the first fix report): no FAILURE-NOFIX
- * is published merely because the daemon started. gpsd measures no time
- * offset (its TPV "ept" is a constant), so the readings carry none.
+ * either source: the simulator's resource is the same one. The first reading
+ * is the first value: FAILURE-NOFIX once gpsd is found unreachable or silent,
+ * else what its first fix report says (in compat, a connected gpsd that has
+ * reported nothing yet gives no value, not a FAILURE-NOFIX for the start-up).
+ * gpsd measures no time offset (its TPV "ept" is a constant), so the
+ * readings carry none.
  */
 #pragma once
 
