@@ -6,9 +6,12 @@
  * has a deadline; the feeder's pacing is its own thread's.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include "gpsd-feeder.h"
 #include "harness.h"
@@ -73,6 +76,16 @@ static uint64_t wait_for(Fixture *f, Watch *w, GnssSyncStatus status, uint64_t t
                 g_assert_cmpint(sd_event_run(f->event, 100 * USEC_PER_MSEC), >=, 0);
         }
         return mono() - start;
+}
+
+/* Runs the loop until w's client has its connection established. */
+static void wait_connected(Fixture *f, Watch *w) {
+        uint64_t deadline = mono() + test_slow_usec(5 * USEC_PER_SEC);
+
+        while (!gpsd_client_connected(w->client)) {
+                g_assert_cmpuint(mono(), <, deadline);
+                g_assert_cmpint(sd_event_run(f->event, 10 * USEC_PER_MSEC), >=, 0);
+        }
 }
 
 static void assert_fix(Watch *w, unsigned fix) {
@@ -182,6 +195,141 @@ static void test_scenario(void) {
         fixture_teardown(&f);
 }
 
+/* ---- a gpsd of the test's own, that says what gpsd never would ------------------------------ */
+
+typedef struct FakeGpsd {
+        int listener, conn;
+        uint16_t port;
+} FakeGpsd;
+
+static void fake_listen(FakeGpsd *g) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(sa);
+
+        g->conn = -1;
+        g->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        g_assert_cmpint(g->listener, >=, 0);
+        g_assert_cmpint(bind(g->listener, (struct sockaddr *) &sa, sizeof(sa)), ==, 0);
+        g_assert_cmpint(listen(g->listener, 4), ==, 0);
+        g_assert_cmpint(getsockname(g->listener, (struct sockaddr *) &sa, &len), ==, 0);
+        g->port = ntohs(sa.sin_port);
+}
+
+/* Runs the client's loop until it has connected to us. */
+static void fake_accept(Fixture *f, FakeGpsd *g) {
+        uint64_t deadline = mono() + test_slow_usec(5 * USEC_PER_SEC);
+
+        if (g->conn >= 0)
+                close(g->conn);
+        while ((g->conn = accept4(g->listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) < 0) {
+                g_assert_cmpint(errno, ==, EAGAIN);
+                g_assert_cmpuint(mono(), <, deadline);
+                g_assert_cmpint(sd_event_run(f->event, 10 * USEC_PER_MSEC), >=, 0);
+        }
+}
+
+/* Writes it all, running the client's loop while the socket is full (the client reads on our thread). */
+static void fake_send(Fixture *f, FakeGpsd *g, const char *data, size_t n) {
+        uint64_t deadline = mono() + test_slow_usec(5 * USEC_PER_SEC);
+
+        while (n > 0) {
+                ssize_t k = send(g->conn, data, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+                if (k < 0) {
+                        g_assert_cmpint(errno, ==, EAGAIN);
+                        k = 0;
+                }
+                data += k, n -= (size_t) k;
+                g_assert_cmpuint(mono(), <, deadline);
+                g_assert_cmpint(sd_event_run(f->event, 10 * USEC_PER_MSEC), >=, 0);
+        }
+}
+
+static void fake_send_str(Fixture *f, FakeGpsd *g, const char *s) {
+        fake_send(f, g, s, strlen(s));
+}
+
+static void fake_epoch(Fixture *f, FakeGpsd *g, unsigned second) {
+        g_autofree char *tpv = g_strdup_printf(
+                "{\"class\":\"TPV\",\"device\":\"/dev/pts/0\",\"mode\":3,\"time\":\"2026-12-03T12:00:%02u.000Z\"}\r\n",
+                second);
+
+        fake_send_str(f, g, tpv);
+}
+
+/*
+ * Lines that do not decode are skipped, the connection and the value kept; a line longer than
+ * 64 KiB ends the connection (FAILURE-NOFIX), and the client comes back.
+ */
+static void test_hostile(void) {
+        static const char *const garbage[] = {
+                "{\"class\":\"TPV\",\"mode\":7}\r\n",
+                "{not json\r\n",
+                "\xff\xfe\r\n",
+                "$GPTXT,01,01,02,ANTSTATUS=OPEN*00\r\n",
+                "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\r\n",
+                "{\"class\":\"POLL\",\"active\":\"many\"}\r\n",
+                "{\"class\":\"ERROR\",\"message\":\"Unrecognized request '?WATCH'\"}\r\n",
+                "\r\n",
+        };
+        g_autofree char *address = NULL, *huge = g_malloc(70000);
+        Fixture f = {};
+        FakeGpsd g;
+        unsigned second = 0;
+
+        g_assert_cmpint(sd_event_new(&f.event), >=, 0);
+        fake_listen(&g);
+        address = g_strdup_printf("127.0.0.1:%u", g.port);
+        f.compat.name = "compat";
+        f.compat.log = g_string_new(NULL);
+        g_assert_cmpint(gpsd_client_new(&f.compat.client, f.event,
+                                        &(const GpsdClientSettings) {
+                                                .address = address,
+                                                .params = GNSS_PARAMS_DEFAULT,
+                                                .reconnect_min_usec = 100 * USEC_PER_MSEC,
+                                        },
+                                        &ops, &f.compat),
+                        ==, 0);
+        fake_accept(&f, &g);
+        fake_send_str(&f, &g, "{\"class\":\"VERSION\",\"release\":\"3.22\",\"rev\":\"3.22\",\"proto_major\":3,"
+                              "\"proto_minor\":14}\r\n");
+        fake_epoch(&f, &g, second++);
+        fake_epoch(&f, &g, second++);
+        wait_for(&f, &f.compat, GNSS_SYNC_SYNCHRONIZED, 2 * USEC_PER_SEC);
+
+        /* Each is refused, and nothing else happens: the value, the connection and the epochs stand. */
+        for (size_t i = 0; i < G_N_ELEMENTS(garbage); i++)
+                fake_send_str(&f, &g, garbage[i]);
+        fake_send(&f, &g, "{\"class\":\"TPV\",\0\"mode\":1}\r\n", 27);
+        fake_epoch(&f, &g, second++);
+        for (int i = 0; i < 20; i++)
+                g_assert_cmpint(sd_event_run(f.event, 0), >=, 0);
+        g_assert_true(gpsd_client_connected(f.compat.client));
+        assert_fix(&f.compat, 3);
+        g_assert_cmpint(gpsd_client_state(f.compat.client)->value.status, ==, GNSS_SYNC_SYNCHRONIZED);
+        g_assert_cmpint(gpsd_client_state(f.compat.client)->antenna, ==, GNSS_ANTENNA_UNKNOWN);
+
+        /* 70000 bytes and no line end: the connection goes, at once FAILURE-NOFIX. */
+        memset(huge, 'x', 70000);
+        huge[0] = '{';
+        fake_send(&f, &g, huge, 70000);
+        wait_for(&f, &f.compat, GNSS_SYNC_FAILURE_NOFIX, 2 * USEC_PER_SEC);
+        g_assert_false(gpsd_client_connected(f.compat.client));
+
+        /* It comes back, and the fix with it. */
+        fake_accept(&f, &g);
+        wait_connected(&f, &f.compat);
+        g_assert_cmpuint(gpsd_client_connections(f.compat.client), ==, 2);
+        fake_epoch(&f, &g, second++);
+        fake_epoch(&f, &g, second++);
+        wait_for(&f, &f.compat, GNSS_SYNC_SYNCHRONIZED, 2 * USEC_PER_SEC);
+
+        close(g.conn);
+        close(g.listener);
+        watch_done(&f.compat);
+        sd_event_unref(f.event);
+}
+
 /* Nothing listens: FAILURE-NOFIX, and the client keeps trying. */
 static void test_refused(void) {
         Fixture f;
@@ -202,6 +350,7 @@ int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         signal(SIGPIPE, SIG_IGN);
         g_test_add_func("/gpsd-client/refused", test_refused);
+        g_test_add_func("/gpsd-client/hostile", test_hostile);
         g_test_add_func("/gpsd-client/scenario", test_scenario);
         return g_test_run();
 }
