@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <glib.h>
 
+#include "common/bus-names.h"
 #include "gpsd-feeder.h"
 #include "test-env.h"
 #include "common/util.h"
@@ -34,7 +35,9 @@ static char *gnss_config(GpsdFeeder *feeder, const char *more) {
 /* The simulated source: compat states; fix, loss, gpsd killed and restarted. */
 static void test_sim(void) {
         GpsdFeeder *feeder = gpsd_feeder_new();
-        g_autofree char *config = NULL, *warning = NULL;
+        g_autofree char *config = NULL, *warning = NULL, *notice = NULL;
+        sd_bus_error bus_error = SD_BUS_ERROR_NULL;
+        g_autoptr(GError) error = NULL;
         TestEnv *env;
 
         if (!feeder)
@@ -62,6 +65,23 @@ static void test_sim(void) {
         wait_gnss(env, "SYNCHRONIZED");
         g_assert_true(test_env_log_has(env, "Watching the GNSS receiver of ens2f0 through gpsd at 127.0.0.1:", 1,
                                        test_slow_usec(WAIT_USEC)));
+
+        /* A reload leaves [GNSS] as it was until a restart, and says so. */
+        g_file_set_contents(env->config_path, "[GNSS]\nGpsd=127.0.0.1:1\nInterface=ens2f0\nExtendedStates=yes\n",
+                            -1, &error);
+        g_assert_no_error(error);
+        if (sd_bus_call_method(env->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Reload", &bus_error,
+                               NULL, NULL) < 0)
+                g_error("Reload failed: %s: %s", bus_error.name, bus_error.message);
+        notice = g_strdup_printf("Gpsd=127.0.0.1:1 in the configuration takes effect at the next restart; until "
+                                 "then 127.0.0.1:%u.", gpsd_feeder_port(feeder));
+        g_assert_true(test_env_log_has(env, notice, 1, test_slow_usec(WAIT_USEC)));
+        g_assert_true(test_env_log_has(env, "[GNSS] StaleSec=, MinMode=, LossDebounce=, EnterDebounce= and "
+                                       "ExtendedStates= take effect at the next restart.", 1,
+                                       test_slow_usec(WAIT_USEC)));
+        /* Still the compat states, from the same gpsd. */
+        gpsd_feeder_set_phase(feeder, GPSD_PHASE_ANTENNA_OPEN);
+        wait_gnss(env, "FAILURE-NOFIX");
         test_env_stop(env);
         gpsd_feeder_free(feeder);
 }
