@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <grp.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -26,7 +29,24 @@ struct GpsdFeeder {
         atomic_int phase;
         atomic_bool stop;
         GThread *thread;
+        bool as_user; /* run gpsd as uid/gid, not as root */
+        uid_t uid;
+        gid_t gid;
 };
+
+/*
+ * gpsd must die with the test, also with one that failed and never got to kill it: hence
+ * PR_SET_PDEATHSIG. But a gpsd started as root drops to its own user after opening the device,
+ * and a change of credentials clears that signal; so as root it is started as that user already
+ * (which owns the pty and the directory then), and has nothing left to drop.
+ */
+static void gpsd_child_setup(void *userdata) {
+        const GpsdFeeder *f = userdata;
+
+        if (f->as_user && (setgroups(0, NULL) < 0 || setgid(f->gid) < 0 || setuid(f->uid) < 0))
+                _exit(127);
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
 
 static void nmea(GString *out, const char *body) {
         uint8_t sum = 0;
@@ -151,6 +171,16 @@ GpsdFeeder *gpsd_feeder_new(void) {
         cfmakeraw(&t);
         g_assert_cmpint(tcsetattr(f->slave, TCSANOW, &t), ==, 0);
         f->port = free_port();
+        if (geteuid() == 0) {
+                struct passwd *pw = getpwnam("gpsd") ?: getpwnam("nobody");
+
+                g_assert_nonnull(pw);
+                f->as_user = true;
+                f->uid = pw->pw_uid;
+                f->gid = pw->pw_gid;
+                g_assert_cmpint(chown(f->pts, f->uid, f->gid), ==, 0);
+                g_assert_cmpint(chown(f->dir, f->uid, f->gid), ==, 0);
+        }
         atomic_store(&f->phase, GPSD_PHASE_3D);
         f->thread = g_thread_new("gpsd-feeder", feed, f);
         return f;
@@ -199,8 +229,8 @@ void gpsd_feeder_start_gpsd(GpsdFeeder *f) {
         (void) tcflush(f->slave, TCIFLUSH);
         (void) g_unlink(sock);
         if (!g_spawn_async(NULL, (char **) argv, NULL,
-                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                           NULL, &pid, &error))
+                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                           gpsd_child_setup, f, &pid, &error))
                 g_error("Failed to start gpsd: %s", error->message);
         f->pid = pid;
 }

@@ -16,8 +16,10 @@
  *   antenna    $GPTXT,01,01,02,ANTSTATUS=OPEN*2B before a 3D epoch; then ANTSTATUS=OK
  *   silent     nothing: gpsd sends no TPV at all
  *
- * gpsd runs as whoever runs the test: a pty it may open needs no privilege. The test keeps the
- * pty's slave end open too, so that it lives on while gpsd is down.
+ * gpsd needs no privilege for a pty it may open: it runs as whoever runs the test, or, for a test
+ * run as root, as the user gpsd (else nobody), which then owns the pty and gpsd's directory. It
+ * dies with the test (PR_SET_PDEATHSIG). The test keeps the pty's slave end open too, so that the
+ * pty lives on while gpsd is down.
  */
 #pragma once
 
