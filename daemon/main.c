@@ -14,6 +14,7 @@
 #include "build-config.h"
 #include "common/bus-errors.h"
 #include "config/config.h"
+#include "source/gnss-source.h"
 #include "source/linuxptp-source.h"
 #include "common/log.h"
 #include "common/notify.h"
@@ -207,6 +208,7 @@ static int run(int argc, char *argv[]) {
         _cleanup_(bus_face_freep) BusFace *face = NULL; /* freed after the manager, which speaks through it */
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(linuxptp_source_freep) LinuxptpSource *linuxptp = NULL;
+        _cleanup_(gnss_source_freep) GnssSource *gnss = NULL;
         _cleanup_(reload_freep) Reload *reload = NULL; /* freed first: it points at the two above */
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         g_autoptr(GError) error = NULL;
@@ -270,12 +272,19 @@ static int run(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
         manager_apply_config(m, &config);
+        if (config.gpsd)
+                manager_add_resource(m, RESOURCE_GNSS);
         r = bus_face_new(&face, m, o.bus);
         if (r < 0)
                 return EXIT_FAILURE;
         /* Its first round goes out once the loop runs: by then the bus is there to publish on. */
         if (config.source == SOURCE_LINUXPTP) {
                 r = linuxptp_source_new(&linuxptp, m, config.ptp4l, config.runtime_directory);
+                if (r < 0)
+                        return EXIT_FAILURE;
+        }
+        if (config.gpsd) {
+                r = gnss_source_new(&gnss, m, &config);
                 if (r < 0)
                         return EXIT_FAILURE;
         }

@@ -65,6 +65,12 @@ static void keep_restart_only(Config *running, Config *next) {
                 log_notice("Source=%s in the configuration takes effect at the next restart; until then %s.",
                            source_kind_to_string(next->source), source_kind_to_string(running->source));
         next->source = running->source;
+        keep_until_restart("Gpsd", &running->gpsd, &next->gpsd, "no GNSS receiver");
+        keep_until_restart("Interface", &running->gnss_interface, &next->gnss_interface, GNSS_INTERFACE_DEFAULT);
+        if (!gnss_params_equal(&running->gnss, &next->gnss))
+                log_notice("[GNSS] StaleSec=, MinMode=, LossDebounce=, EnterDebounce= and ExtendedStates= take "
+                           "effect at the next restart.");
+        next->gnss = running->gnss;
 }
 
 int reload_run(Reload *r, sd_bus_error *error) {

@@ -32,6 +32,9 @@ typedef struct ConfigCase {
         const Ptp4lConfig *ptp4l[4];
         /* The [Quota user NAME] groups, in order. */
         const QuotaUserConfig *quota_users[4];
+        const char *gpsd;              /* [GNSS] Gpsd= */
+        const char *gnss_interface;
+        const GnssParams *gnss;        /* NULL: GNSS_PARAMS_DEFAULT */
 } ConfigCase;
 
 #define OK(n, t, ...) { .name = n, .text = t, .code = -1, __VA_ARGS__ }
@@ -68,8 +71,36 @@ typedef struct ConfigCase {
 #define INTERFACE_RULE "must be an interface name: 1..15 characters"
 #define OFFSET_RANGE "must be between -1000000000000 and 1000000000000"
 #define HOLDOVER_RANGE "must be between 1 and 604800"
+#define GNSS_INVALID(key, value) INVALID(key, "GNSS", value)
 
 static const ConfigCase config_cases[] = {
+        /* [GNSS]: off by default; every key, and each refusal. */
+        OK("gnss-gpsd", "[GNSS]\nGpsd=127.0.0.1:2947\n", .gpsd = "127.0.0.1:2947"),
+        OK("gnss-gpsd-v6", "[GNSS]\nGpsd=[::1]\n", .gpsd = "[::1]"),
+        OK("gnss-gpsd-empty", "[GNSS]\nGpsd=\n"),
+        OK("gnss-all", "[GNSS]\nGpsd=localhost:29470\nInterface=ens2f0\nStaleSec=5\nMinMode=2\nLossDebounce=4\nEnterDebounce=1\n"
+           "ExtendedStates=yes\n", .gpsd = "localhost:29470", .gnss_interface = "ens2f0",
+           .gnss = &(const GnssParams) { .stale_usec = 5 * USEC_PER_SEC, .min_mode = 2, .loss_debounce = 4,
+                                         .enter_debounce = 1, .extended_states = true }),
+        OK("gnss-extended-off", "[GNSS]\nExtendedStates=off\n"),
+        ERR("gnss-gpsd-name", "[GNSS]\nGpsd=gps.example.org:2947\n", INVALID_VALUE,
+            GNSS_INVALID("Gpsd", "gps.example.org:2947"), "names are not looked up"),
+        ERR("gnss-gpsd-port", "[GNSS]\nGpsd=127.0.0.1:99999\n", INVALID_VALUE,
+            GNSS_INVALID("Gpsd", "127.0.0.1:99999"), "not a number in 1..65535"),
+        ERR("gnss-stale-zero", "[GNSS]\nStaleSec=0\n", INVALID_VALUE, GNSS_INVALID("StaleSec", "0"),
+            "must be between 1 and 3600"),
+        ERR("gnss-min-mode", "[GNSS]\nMinMode=1\n", INVALID_VALUE, GNSS_INVALID("MinMode", "1"),
+            "must be between 2 and 3"),
+        ERR("gnss-loss-debounce", "[GNSS]\nLossDebounce=0\n", INVALID_VALUE, GNSS_INVALID("LossDebounce", "0"),
+            "must be between 1 and 100"),
+        ERR("gnss-enter-debounce", "[GNSS]\nEnterDebounce=101\n", INVALID_VALUE,
+            GNSS_INVALID("EnterDebounce", "101"), "must be between 1 and 100"),
+        ERR("gnss-extended", "[GNSS]\nExtendedStates=maybe\n", INVALID_VALUE,
+            GNSS_INVALID("ExtendedStates", "maybe"), "must be a boolean"),
+        ERR("gnss-interface", "[GNSS]\nInterface=a/b\n", INVALID_VALUE, GNSS_INVALID("Interface", "a/b"),
+            INTERFACE_RULE),
+        ERR("gnss-unknown-key", "[GNSS]\nDevice=/dev/ttyACM0\n", KEY_NOT_FOUND,
+            "Unknown key \"Device\" in group [GNSS]"),
         /* Good. */
         OK("empty", ""),
         OK("blank-lines", "\n\n\n"),
@@ -557,6 +588,7 @@ static void assert_quota_user(const QuotaUserConfig *q, const QuotaUserConfig *e
 
 static void assert_config(const Config *c, const ConfigCase *t) {
         Thresholds expected = t->thresholds ? *t->thresholds : THRESHOLDS_DEFAULT;
+        GnssParams gnss = t->gnss ? *t->gnss : GNSS_PARAMS_DEFAULT;
         size_t n = 0;
 
         g_assert_cmpstr(c->node_name, ==, t->node_name);
@@ -572,6 +604,13 @@ static void assert_config(const Config *c, const ConfigCase *t) {
         g_assert_cmpuint(c->subscriptions_max, ==, t->subscriptions_max ?: SUBSCRIPTIONS_MAX_DEFAULT);
         g_assert_cmpuint(c->retain_events, ==, t->retain ?: RETAIN_EVENTS_DEFAULT);
         g_assert_cmpstr(c->runtime_directory, ==, t->runtime_directory);
+        g_assert_cmpstr(c->gpsd, ==, t->gpsd);
+        g_assert_cmpstr(c->gnss_interface, ==, t->gnss_interface);
+        g_assert_cmpuint(c->gnss.stale_usec, ==, gnss.stale_usec);
+        g_assert_cmpuint(c->gnss.min_mode, ==, gnss.min_mode);
+        g_assert_cmpuint(c->gnss.loss_debounce, ==, gnss.loss_debounce);
+        g_assert_cmpuint(c->gnss.enter_debounce, ==, gnss.enter_debounce);
+        g_assert_cmpint(c->gnss.extended_states, ==, gnss.extended_states);
 
         while (n < ELEMENTSOF(t->ptp4l) && t->ptp4l[n])
                 n++;
@@ -1317,8 +1356,8 @@ static void test_shipped_file(void) {
         g_regex_match(commented_key, text, 0, &match);
         for (; g_match_info_matches(match); g_match_info_next(match, NULL))
                 keys++;
-        /* 11 in the fixed groups, 6 in the example group. */
-        g_assert_cmpuint(keys, ==, 17);
+        /* 18 in the fixed groups, 6 in the example group. */
+        g_assert_cmpuint(keys, ==, 24);
 
         uncommented = g_regex_replace(commented_key, text, -1, 0, "\\1", 0, &error);
         g_assert_no_error(error);
@@ -1351,6 +1390,9 @@ static void test_shipped_file(void) {
         g_assert_cmpuint(c.subscriptions_per_connection, ==, SUBSCRIPTIONS_PER_CONNECTION_DEFAULT);
         g_assert_cmpuint(c.subscriptions_max, ==, SUBSCRIPTIONS_MAX_DEFAULT);
         g_assert_cmpuint(c.retain_events, ==, RETAIN_EVENTS_DEFAULT);
+        g_assert_null(c.gpsd);
+        g_assert_cmpstr(c.gnss_interface, ==, GNSS_INTERFACE_DEFAULT);
+        g_assert_true(gnss_params_equal(&c.gnss, &defaults.gnss));
         assert_shipped_quota_users(&c);
 
         g_assert_cmpuint(c.ptp4l->len, ==, 1);

@@ -12,6 +12,7 @@
 
 #include "common/address.h"
 #include "common/glib-keyfile.h"
+#include "common/inet-address.h"
 #include "model/alias.h"
 #include "config/config.h"
 #include "common/quote.h"
@@ -211,6 +212,7 @@ void config_init(Config *c) {
                 .retain_events = RETAIN_EVENTS_DEFAULT,
                 .ptp4l = g_ptr_array_new_with_free_func(ptp4l_config_destroy),
                 .quota_users = g_ptr_array_new_with_free_func(quota_user_config_destroy),
+                .gnss = GNSS_PARAMS_DEFAULT,
         };
 }
 
@@ -220,6 +222,8 @@ void config_done(Config *c) {
         g_clear_pointer(&c->runtime_directory, g_free);
         g_clear_pointer(&c->ptp4l, g_ptr_array_unref);
         g_clear_pointer(&c->quota_users, g_ptr_array_unref);
+        g_clear_pointer(&c->gpsd, g_free);
+        g_clear_pointer(&c->gnss_interface, g_free);
 }
 
 /* Deep: parsing into dst must not touch anything src points to. */
@@ -228,6 +232,8 @@ static void config_copy(Config *dst, const Config *src) {
         dst->node_name = g_strdup(src->node_name);
         dst->state_directory = g_strdup(src->state_directory);
         dst->runtime_directory = g_strdup(src->runtime_directory);
+        dst->gpsd = g_strdup(src->gpsd);
+        dst->gnss_interface = g_strdup(src->gnss_interface);
 
         dst->ptp4l = g_ptr_array_new_full(src->ptp4l ? src->ptp4l->len : 0, ptp4l_config_destroy);
         for (guint i = 0; src->ptp4l && i < src->ptp4l->len; i++)
@@ -587,6 +593,69 @@ static bool parse_ptp4l_poll_interval(void *data, const char *group, const char 
                               &p->poll_interval_ms, error);
 }
 
+static bool parse_gpsd(void *data, const char *group, const char *key, const char *value, GError **error) {
+        char why[INET_ADDRESS_ERROR_MAX];
+        struct sockaddr_storage sa;
+        socklen_t len;
+        Config *c = data;
+
+        /* Empty: no GNSS receiver, as when the key is not there. */
+        if (isempty(value)) {
+                g_clear_pointer(&c->gpsd, g_free);
+                return true;
+        }
+        if (inet_address_parse(value, 2947, &sa, &len, why, sizeof(why)) < 0)
+                return invalid_value(error, group, key, value, "%s; expected HOST:PORT, HOST an IPv4 address, an "
+                                     "IPv6 address in [] or localhost", why);
+        g_free(c->gpsd);
+        c->gpsd = g_strdup(value);
+        return true;
+}
+
+static bool parse_gnss_interface(void *data, const char *group, const char *key, const char *value,
+                                 GError **error) {
+        return parse_interface_name(group, key, value, &((Config *) data)->gnss_interface, error);
+}
+
+static bool parse_gnss_stale(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Config *c = data;
+        int64_t sec = 0;
+
+        if (!parse_int64_in_range(group, key, value, 1, GNSS_STALE_SEC_MAX, &sec, error))
+                return false;
+        c->gnss.stale_usec = (uint64_t) sec * USEC_PER_SEC;
+        return true;
+}
+
+static bool parse_gnss_min_mode(void *data, const char *group, const char *key, const char *value, GError **error) {
+        return parse_unsigned(group, key, value, 2, 3, &((Config *) data)->gnss.min_mode, error);
+}
+
+static bool parse_gnss_loss_debounce(void *data, const char *group, const char *key, const char *value,
+                                     GError **error) {
+        return parse_unsigned(group, key, value, 1, GNSS_DEBOUNCE_MAX, &((Config *) data)->gnss.loss_debounce, error);
+}
+
+static bool parse_gnss_enter_debounce(void *data, const char *group, const char *key, const char *value,
+                                      GError **error) {
+        return parse_unsigned(group, key, value, 1, GNSS_DEBOUNCE_MAX, &((Config *) data)->gnss.enter_debounce,
+                              error);
+}
+
+static bool parse_gnss_extended_states(void *data, const char *group, const char *key, const char *value,
+                                       GError **error) {
+        Config *c = data;
+
+        /* systemd's spellings of a boolean */
+        if (streq(value, "yes") || streq(value, "true") || streq(value, "on") || streq(value, "1"))
+                c->gnss.extended_states = true;
+        else if (streq(value, "no") || streq(value, "false") || streq(value, "off") || streq(value, "0"))
+                c->gnss.extended_states = false;
+        else
+                return invalid_value(error, group, key, value, "must be a boolean (yes/no, true/false, on/off, 1/0)");
+        return true;
+}
+
 /* Keys of the fixed groups; data is the Config. A group is known if it has a key here. */
 static const ConfigKey config_keys[] = {
         { "Daemon",     "NodeName",             parse_node_name             },
@@ -600,6 +669,13 @@ static const ConfigKey config_keys[] = {
         { "Quota",      "SubscriptionsPerConnection", parse_subscriptions_per_connection },
         { "Quota",      "SubscriptionsMax",     parse_subscriptions_max     },
         { "Store",      "RetainEvents",         parse_retain_events         },
+        { "GNSS",       "Gpsd",                 parse_gpsd                  },
+        { "GNSS",       "Interface",            parse_gnss_interface        },
+        { "GNSS",       "StaleSec",             parse_gnss_stale            },
+        { "GNSS",       "MinMode",              parse_gnss_min_mode         },
+        { "GNSS",       "LossDebounce",         parse_gnss_loss_debounce    },
+        { "GNSS",       "EnterDebounce",        parse_gnss_enter_debounce   },
+        { "GNSS",       "ExtendedStates",       parse_gnss_extended_states  },
 };
 
 /* Keys of every [ptp4l NAME] group; data is its Ptp4lConfig. */

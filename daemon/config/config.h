@@ -12,6 +12,7 @@
  *   [Quota]       SubscriptionsPerUser=  SubscriptionsPerConnection=  SubscriptionsMax=
  *   [Quota user NAME]  SubscriptionsPerUser=  SubscriptionsPerConnection=
  *   [Store]       RetainEvents=
+ *   [GNSS]        Gpsd=  Interface=  StaleSec=  MinMode=  LossDebounce=  EnterDebounce=  ExtendedStates=
  *   [ptp4l NAME]  Socket=  DomainNumber=  TransportSpecific=  Interface=  Alias=  PollIntervalMs=
  *
  * There is one [ptp4l NAME] group per ptp4l instance, up to PTP4L_INSTANCES_MAX. No two may
@@ -28,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "model/gnss-state.h"
 #include "model/sync-state.h"
 #include "common/util.h"
 
@@ -80,6 +82,9 @@ typedef struct Config {
         unsigned retain_events;         /* kept beyond what durable subscriptions need */
         GPtrArray *ptp4l;        /* Ptp4lConfig*, in file order; empty: none configured */
         GPtrArray *quota_users;  /* QuotaUserConfig*, in file order; each NAME once */
+        char *gpsd;              /* [GNSS] Gpsd=HOST:PORT (common/inet-address.h); NULL: no GNSS receiver */
+        char *gnss_interface;    /* [GNSS] Interface=, the clock the receiver disciplines; NULL: GNSS_INTERFACE_DEFAULT */
+        GnssParams gnss;         /* the other [GNSS] keys */
 } Config;
 
 #define SUBSCRIPTIONS_PER_UID_DEFAULT 64
@@ -95,6 +100,10 @@ typedef struct Config {
 #define USER_NAME_MAX 32
 #define RETAIN_EVENTS_DEFAULT 10000
 #define RETAIN_EVENTS_MAX 10000000
+
+#define GNSS_INTERFACE_DEFAULT "gnss"
+#define GNSS_STALE_SEC_MAX 3600
+#define GNSS_DEBOUNCE_MAX 100
 
 #define HOLDOVER_TIMEOUT_SEC_MAX (7 * 24 * 3600)
 #define OFFSET_NS_LIMIT INT64_C(1000000000000) /* |threshold| <= 1000 s */

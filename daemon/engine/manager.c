@@ -86,7 +86,7 @@ int manager_new(Manager **ret, sd_event *event, const EngineClockOps *clock, voi
         m->quota_users = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, quota_user_destroy);
         m->clock_aliases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
-                /* Only the simulator has a GNSS receiver until a real GNSS source exists. */
+                /* The simulator's GNSS receiver; a real one is added by manager_add_resource(). */
                 if (k == RESOURCE_GNSS && source != SOURCE_SIM)
                         continue;
                 m->resources[k] = resource_new(m, k, node_name);
@@ -189,6 +189,12 @@ unsigned manager_quota(Manager *m, uid_t uid, bool per_connection, const QuotaUs
 Resource *manager_get_resource(Manager *m, ResourceKind k) {
         assert(k >= 0 && k < _RESOURCE_KIND_MAX);
         return m->resources[k];
+}
+
+void manager_add_resource(Manager *m, ResourceKind k) {
+        assert(k >= 0 && k < _RESOURCE_KIND_MAX);
+        if (!m->resources[k])
+                m->resources[k] = resource_new(m, k, m->node_name);
 }
 
 static uint64_t manager_now(Manager *m, clockid_t clock) {

@@ -80,6 +80,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 void manager_set_ops(Manager *m, const EngineOps *ops, void *userdata);
 
 Resource *manager_get_resource(Manager *m, ResourceKind k);
+/* A resource manager_new() left out for this source (GNSS with [GNSS] Gpsd=); before the bus face is made. */
+void manager_add_resource(Manager *m, ResourceKind k);
 
 /* What of the configuration may change while running: thresholds, quotas, retention. At start-up and on reload. */
 void manager_apply_config(Manager *m, const Config *c);

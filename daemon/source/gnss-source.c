@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib.h>
+
+#include "common/log.h"
+#include "source/gnss-source.h"
+#include "source/gpsd-client.h"
+
+struct GnssSource {
+        Manager *manager;
+        char *clock;
+        GpsdClient *client;
+};
+
+static void on_changed(GpsdClient *c, const GnssValue *v, void *userdata) {
+        GnssSource *s = userdata;
+        const char *value = gnss_sync_status_to_string(v->status);
+        int r;
+
+        if (v->status == GNSS_SYNC_NONE)
+                return;
+        log_info("gpsd %s: %s is %s (gpsFix %u).", gpsd_client_address(c), s->clock, value, v->gps_fix);
+        r = manager_observe_value(s->manager, RESOURCE_GNSS, s->clock, value, OFFSET_NONE);
+        if (r < 0)
+                log_warning_errno(r, "gpsd %s: the GNSS reading of %s was not taken: %m", gpsd_client_address(c),
+                                  s->clock);
+}
+
+static const GpsdClientOps ops = { .changed = on_changed };
+
+int gnss_source_new(GnssSource **ret, Manager *m, const Config *c) {
+        _cleanup_(gnss_source_freep) GnssSource *s = g_new0(GnssSource, 1);
+        GpsdClientSettings settings = {
+                .address = c->gpsd,
+                .params = c->gnss,
+        };
+        int r;
+
+        s->manager = m;
+        s->clock = g_strdup(c->gnss_interface ?: GNSS_INTERFACE_DEFAULT);
+        r = gpsd_client_new(&s->client, m->event, &settings, &ops, s);
+        if (r < 0)
+                return r;
+        log_info("Watching the GNSS receiver of %s through gpsd at %s.", s->clock, c->gpsd);
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+GnssSource *gnss_source_free(GnssSource *s) {
+        if (!s)
+                return NULL;
+        gpsd_client_free(s->client);
+        g_free(s->clock);
+        g_free(s);
+        return NULL;
+}

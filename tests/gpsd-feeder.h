@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A real gpsd (Debian's 3.22) fed synthetic NMEA through a pty, for the tests of the gpsd client
+ * and of the daemon's GNSS source:
+ *
+ *   gpsd -N -n -b -S PORT -F SOCK -P PIDFILE /dev/pts/N
+ *
+ * A feeder thread writes one epoch every 200 ms to the pty's master end, the sentences of the
+ * current phase (the minimal sets that make gpsd 3.22 say each mode):
+ *
+ *   3D         GGA quality 1 with altitude, GSA 3, RMC A                    -> TPV mode 3
+ *   2D         GGA quality 1 without altitude, GSA 2 (no RMC: with it gpsd says mode 3 again)
+ *                                                                          -> mode 2
+ *   no fix     GGA quality 0, GSA 1, RMC V                                  -> mode 1
+ *   time-only  GGA quality 7, GSA 3, RMC A                                  -> mode 3, status 7
+ *   antenna    $GPTXT,01,01,02,ANTSTATUS=OPEN*2B before a 3D epoch; then ANTSTATUS=OK
+ *   silent     nothing: gpsd sends no TPV at all
+ *
+ * gpsd needs no privilege for a pty it may open: it runs as whoever runs the test, or, for a test
+ * run as root, as the user gpsd (else nobody), which then owns the pty and gpsd's directory. It
+ * dies with the test (PR_SET_PDEATHSIG). The test keeps the pty's slave end open too, so that the
+ * pty lives on while gpsd is down.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define GPSD_FEEDER_EPOCH_USEC (200 * UINT64_C(1000))
+
+typedef enum GpsdPhase {
+        GPSD_PHASE_3D,
+        GPSD_PHASE_2D,
+        GPSD_PHASE_NOFIX,
+        GPSD_PHASE_TIME_ONLY,
+        GPSD_PHASE_ANTENNA_OPEN,
+        GPSD_PHASE_ANTENNA_OK,
+        GPSD_PHASE_SILENT,
+} GpsdPhase;
+
+typedef struct GpsdFeeder GpsdFeeder;
+
+/* The pty, a free loopback port, and the feeder in phase 3D; NULL (and g_test_skip()) without gpsd. */
+GpsdFeeder *gpsd_feeder_new(void);
+void gpsd_feeder_free(GpsdFeeder *f);
+
+uint16_t gpsd_feeder_port(const GpsdFeeder *f);
+void gpsd_feeder_set_phase(GpsdFeeder *f, GpsdPhase p);
+
+/* Starts gpsd on the pty and the port (again, after a kill). */
+void gpsd_feeder_start_gpsd(GpsdFeeder *f);
+/* SIGKILL, and reaped. */
+void gpsd_feeder_kill_gpsd(GpsdFeeder *f);
