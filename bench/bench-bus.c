@@ -273,7 +273,7 @@ int bench_bus_start(BenchBus *b, const char *state_root) {
                 bench_log("Cannot create the bus's log %s: %m", log_path);
                 return -errno;
         }
-        ok = private_bus_spawn(b->dir, bus_limits, log_fd, SPAWN_TIMEOUT_USEC, &pid, &b->address, &error);
+        ok = private_bus_spawn(PRIVATE_BUS_DBUS_DAEMON, b->dir, bus_limits, log_fd, SPAWN_TIMEOUT_USEC, &pid, &b->address, &error);
         b->pid = pid;
         note_child(CHILD_BUS, pid);
         if (!ok) {
