@@ -155,6 +155,7 @@ typedef struct Options {
         char *state_root;
         bool realtime;
         bool verbose;
+        PrivateBusKind bus;
 } Options;
 
 typedef struct Bench {
@@ -559,8 +560,8 @@ static void print_report(Bench *b, bool complete) {
         printf("ptpsync-ptp-latency%s: %s, %ld cores, Linux %s, load %s (at the start %s)\n",
                b->o->quick ? " --quick" : "", b->date, sysconf(_SC_NPROCESSORS_ONLN), u.release, load,
                b->load_start);
-        printf("daemon %s, PollIntervalMs %s, state in %s\n", b->o->daemon_path, poll,
-               b->testbed.state_dir ?: "?");
+        printf("daemon %s, PollIntervalMs %s, state in %s, private %s\n", b->o->daemon_path, poll,
+               b->testbed.state_dir ?: "?", private_bus_kind_to_string(b->o->bus));
         printf("lab %s: ptp4l %s, announce every 250 ms, receipt timeout 3, sync every 62.5 ms\n",
                b->o->lab_path, version);
         printf("%u rounds per scenario after %u warm-up round; push timestamps from the kernel: %s; this\n"
@@ -637,6 +638,8 @@ static void help(void) {
                "     --state-root=DIR      Make the daemon's state directory in DIR (default: the\n"
                "                           temporary directory; /dev/shm takes fdatasync out of the figures)\n"
                "     --no-realtime         Do not run this program SCHED_FIFO (its children never are)\n"
+               "     --bus=BUS             The private bus: dbus-daemon or dbus-broker (default:\n"
+               "                           $PTPSYNC_TEST_BUS, as the tests take it, else dbus-daemon)\n"
                "  -v --verbose             Every push, event and lab command on stderr\n"
                "\n"
                "Progress goes to stderr, the results to stdout. Exit status 0 when every scenario\n"
@@ -660,7 +663,7 @@ static int parse_unsigned(const char *option, const char *arg, unsigned min, uns
 
 static int parse_argv(int argc, char *argv[], Options *o) {
         enum { ARG_ROUNDS = 0x100, ARG_QUICK, ARG_DAEMON, ARG_LAB, ARG_POLL_INTERVAL, ARG_STATE_ROOT,
-               ARG_NO_REALTIME };
+               ARG_NO_REALTIME, ARG_BUS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "rounds", required_argument, NULL, ARG_ROUNDS },
@@ -670,9 +673,11 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "poll-interval-ms", required_argument, NULL, ARG_POLL_INTERVAL },
                 { "state-root", required_argument, NULL, ARG_STATE_ROOT },
                 { "no-realtime", no_argument, NULL, ARG_NO_REALTIME },
+                { "bus", required_argument, NULL, ARG_BUS },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
+        bool bus_given = false;
         int c;
 
         while ((c = getopt_long(argc, argv, "hv", options, NULL)) >= 0)
@@ -706,6 +711,11 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 case ARG_NO_REALTIME:
                         o->realtime = false;
                         break;
+                case ARG_BUS:
+                        if (bench_parse_bus(optarg, &o->bus) < 0)
+                                return -EINVAL;
+                        bus_given = true;
+                        break;
                 case 'v':
                         o->verbose = true;
                         break;
@@ -718,6 +728,8 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 fprintf(stderr, "Unexpected argument \"%s\"; see --help.\n", argv[optind]);
                 return -EINVAL;
         }
+        if (!bus_given && bench_parse_bus(NULL, &o->bus) < 0)
+                return -EINVAL;
         if (o->rounds == 0)
                 o->rounds = o->quick ? ROUNDS_QUICK : ROUNDS_DEFAULT;
         if (!o->daemon_path)
@@ -804,6 +816,7 @@ int main(int argc, char *argv[]) {
                 .lab_path = o.lab_path,
                 .poll_interval_ms = o.poll_interval_ms,
                 .state_root = o.state_root,
+                .bus = o.bus,
                 .verbose = o.verbose,
         });
         b.testbed.observer = (TestbedObserver) { .pushed = on_pushed, .event = on_event, .userdata = &b };
