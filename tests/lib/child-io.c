@@ -24,7 +24,7 @@ static const char bus_config[] =
         "  <policy context=\"default\">\n"
         "    <allow user=\"*\"/>\n"
         "    <allow own=\"*\"/>\n"
-        /* dbus-daemon's default already; dbus-broker denies what is not allowed, receiving too. */
+        /* Both deny receiving what is not allowed (dbus-daemon took the eavesdrop rule for it). */
         "    <allow receive_sender=\"*\"/>\n"
         "%s"
         "  </policy>\n"
