@@ -6,7 +6,8 @@
  * /run/systemd/journal/socket (it exits if that cannot be connected to, and a
  * full one blocks the bus). So a keeper process of ours, the pid the caller
  * gets, binds the listening socket and a datagram sink, runs the launcher in a
- * mount namespace where the sink is /run/systemd/journal/socket, copies what
+ * mount namespace (and a user namespace when not root) where the sink is
+ * /run/systemd/journal/socket, copies what
  * it logs to the caller's log fd, says "ready" when the launcher logs Ready,
  * and passes SIGTERM on.
  */
@@ -14,8 +15,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -57,31 +60,17 @@ static const char *journal_mount_point(void) {
         return g_file_test("/run/systemd", G_FILE_TEST_IS_DIR) ? "/run/systemd" : "/run";
 }
 
-/*
- * The launcher's command line: in a mount namespace of its own (as root; else in a user namespace
- * too, our uid mapped to itself, so that peers' credentials stay ours), source bind-mounted over
- * target, then exec'ed by sh in the same process, so that LISTEN_PID is right.
- */
-static GPtrArray *launcher_argv(const char *source, const char *target, const char *config_path) {
-        GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
-        const char *const ns_root[] = { "unshare", "-m", "--propagation", "private", NULL };
-        const char *const ns_user[] = { "unshare", "-U", "-m", "-c", "--keep-caps", "--propagation", "private", NULL };
-
-        for (const char *const *w = geteuid() == 0 ? ns_root : ns_user; *w; w++)
-                g_ptr_array_add(a, g_strdup(*w));
-        g_ptr_array_add(a, g_strdup("sh"));
-        g_ptr_array_add(a, g_strdup("-c"));
-        g_ptr_array_add(a, g_strdup("mount --bind \"$0\" \"$1\" && shift && exec \"$@\""));
-        g_ptr_array_add(a, g_strdup(source));
-        g_ptr_array_add(a, g_strdup(target));
-        g_ptr_array_add(a, g_strdup("dbus-broker-launch"));
-        g_ptr_array_add(a, g_strdup("--scope"));
-        g_ptr_array_add(a, g_strdup("system"));
-        g_ptr_array_add(a, g_strdup("--config-file"));
-        g_ptr_array_add(a, g_strdup(config_path));
-        g_ptr_array_add(a, NULL);
-        return a;
-}
+/* What the launcher's process needs, made before fork(): after it, async-signal-safe calls only. */
+typedef struct Launch {
+        const char *exe;                /* dbus-broker-launch, found in $PATH */
+        char **argv, **envp;
+        char *listen_pid;               /* envp's LISTEN_PID= entry, its number written after fork() */
+        const char *source, *target;    /* the sink's directory, bind-mounted over target */
+        bool user_ns;                   /* not root: a user namespace too, our uid and gid mapped to themselves */
+        char uid_map[32], gid_map[32];
+        pid_t keeper;
+        int listen_fd, log_fd;
+} Launch;
 
 /* Our environment without what would confuse the launcher, its last entry room for LISTEN_PID (set after fork). */
 static GPtrArray *launcher_envp(const char *address) {
@@ -163,32 +152,65 @@ static bool sink_drain(int sink, int log_fd) {
         return ready;
 }
 
-/* The launcher, in the keeper's child. */
-static _Noreturn void run_launcher(int listen_fd, int log_fd, char **argv, char **envp, char *listen_pid) {
+static _Noreturn void launcher_fail(const char *what) {
+        write_all(STDERR_FILENO, "dbus-broker-launch not started: ", strlen("dbus-broker-launch not started: "));
+        write_all(STDERR_FILENO, what, strlen(what));
+        write_all(STDERR_FILENO, " failed\n", strlen(" failed\n"));
+        _exit(127);
+}
+
+static bool write_proc(const char *path, const char *text) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t) strlen(text);
+
+        if (fd >= 0)
+                close(fd);
+        return ok;
+}
+
+/*
+ * The launcher, in the keeper's child: a mount namespace of its own (in a user namespace too when
+ * not root) where the sink is /run/systemd/journal/socket, the listening socket as fd 3, and
+ * LISTEN_PID this process, which execve() keeps.
+ */
+static _Noreturn void run_launcher(const Launch *l) {
         sigset_t none;
 
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
-        if (log_fd >= 0)
-                (void) dup2(log_fd, STDERR_FILENO);
-        if (listen_fd == 3)
+        if (l->log_fd >= 0)
+                (void) dup2(l->log_fd, STDERR_FILENO);
+        if (l->listen_fd == 3)
                 (void) fcntl(3, F_SETFD, 0);
         else
-                (void) dup2(listen_fd, 3);
-        format_listen_pid(listen_pid, getpid());
-        execvpe(argv[0], argv, envp);
-        write_all(STDERR_FILENO, "Cannot execute unshare for dbus-broker-launch\n",
-                  strlen("Cannot execute unshare for dbus-broker-launch\n"));
-        _exit(127);
+                (void) dup2(l->listen_fd, 3);
+        if (unshare(CLONE_NEWNS | (l->user_ns ? CLONE_NEWUSER : 0)) < 0)
+                launcher_fail(l->user_ns ? "unshare(CLONE_NEWUSER|CLONE_NEWNS)" : "unshare(CLONE_NEWNS)");
+        if (l->user_ns) {
+                if (!write_proc("/proc/self/setgroups", "deny") || !write_proc("/proc/self/uid_map", l->uid_map) ||
+                    !write_proc("/proc/self/gid_map", l->gid_map))
+                        launcher_fail("mapping our uid and gid in the user namespace");
+                /* New credentials cleared it: set again, and for a keeper that died meanwhile, go. */
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != l->keeper)
+                        _exit(1);
+        }
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                launcher_fail("making the mounts private");
+        if (mount(l->source, l->target, NULL, MS_BIND, NULL) < 0)
+                launcher_fail("bind-mounting the journal sink");
+        format_listen_pid(l->listen_pid, getpid());
+        execve(l->exe, l->argv, l->envp);
+        launcher_fail("execve(dbus-broker-launch)");
 }
 
 /*
  * The keeper, forked from the caller: SIGTERM (or SIGINT) goes on to the launcher (which
  * takes dbus-broker with it); when the launcher is gone, so is the keeper, with its status.
  */
-static _Noreturn void run_keeper(int listen_fd, int sink, int log_fd, int ready_fd, char **argv, char **envp,
-                                 char *listen_pid) {
+static _Noreturn void run_keeper(Launch *l, int sink, int ready_fd) {
+        int log_fd = l->log_fd;
         sigset_t mask;
         int sfd, status = 0, st;
         bool launcher_gone = false;
@@ -207,10 +229,11 @@ static _Noreturn void run_keeper(int listen_fd, int sink, int log_fd, int ready_
         (void) signal(SIGTERM, SIG_DFL);
         (void) signal(SIGINT, SIG_DFL);
         sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        l->keeper = getpid();
         launcher = fork();
         if (launcher == 0)
-                run_launcher(listen_fd, log_fd, argv, envp, listen_pid);
-        close(listen_fd);
+                run_launcher(l);
+        close(l->listen_fd);
         if (log_fd < 0)
                 log_fd = STDERR_FILENO;
         if (launcher < 0 || sfd < 0)
@@ -252,17 +275,19 @@ bool broker_bus_spawn(const char *dir, const char *config_path, const char *addr
         g_autofree char *run = g_build_filename(dir, "broker-run", NULL);
         g_autofree char *journal = NULL, *sink_path = NULL, *line = NULL;
         g_autofree char *sock = g_build_filename(dir, "bus.sock", NULL);
-        g_autoptr(GPtrArray) argv = NULL, envp = NULL;
+        g_autoptr(GPtrArray) envp = NULL;
         const char *target = journal_mount_point();
         g_autofree char *launch_exe = g_find_program_in_path("dbus-broker-launch");
-        g_autofree char *unshare_exe = g_find_program_in_path("unshare");
+        char *argv[] = { (char *) "dbus-broker-launch", (char *) "--scope", (char *) "system",
+                         (char *) "--config-file", (char *) config_path, NULL };
         int listen_fd, sink, ready[2];
+        Launch l = {};
         pid_t pid;
 
-        if (!launch_exe || !unshare_exe) {
+        if (!launch_exe) {
                 g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
-                            "PTPSYNC_TEST_BUS=dbus-broker, but dbus-broker-launch or unshare is not in $PATH "
-                            "(Debian: apt-get install dbus-broker util-linux)");
+                            "PTPSYNC_TEST_BUS=dbus-broker, but dbus-broker-launch is not in $PATH "
+                            "(Debian: apt-get install dbus-broker)");
                 return false;
         }
         /* Over /run/systemd the sink is <run>/journal/socket; over /run, <run>/systemd/journal/socket. */
@@ -288,13 +313,24 @@ bool broker_bus_spawn(const char *dir, const char *config_path, const char *addr
                 close(sink);
                 return false;
         }
-        argv = launcher_argv(run, target, config_path);
         envp = launcher_envp(address);
+        l = (Launch) {
+                .exe = launch_exe,
+                .argv = argv,
+                .envp = (char **) envp->pdata,
+                .listen_pid = envp->pdata[envp->len - 2],
+                .source = run,
+                .target = target,
+                .user_ns = geteuid() != 0,
+                .listen_fd = listen_fd,
+                .log_fd = log_fd,
+        };
+        g_snprintf(l.uid_map, sizeof(l.uid_map), "%u %u 1", (unsigned) geteuid(), (unsigned) geteuid());
+        g_snprintf(l.gid_map, sizeof(l.gid_map), "%u %u 1", (unsigned) getegid(), (unsigned) getegid());
         pid = fork();
         if (pid == 0) {
                 close(ready[0]);
-                run_keeper(listen_fd, sink, log_fd, ready[1], (char **) argv->pdata, (char **) envp->pdata,
-                           envp->pdata[envp->len - 2]);
+                run_keeper(&l, sink, ready[1]);
         }
         close(ready[1]);
         close(listen_fd);
