@@ -134,12 +134,14 @@ bool test_skip_on_broker(const char *why) {
  */
 static void broker_skip_if_impossible(void) {
         const char *argv[] = { "unshare", "-U", "-m", "-c", "true", NULL };
+        static bool possible;
         int status = -1;
 
-        if (test_bus_kind() != PRIVATE_BUS_DBUS_BROKER || geteuid() == 0)
+        if (possible || test_bus_kind() != PRIVATE_BUS_DBUS_BROKER || geteuid() == 0)
                 return;
-        if (g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                         G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) && status == 0)
+        possible = g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) && status == 0;
+        if (possible)
                 return;
         g_print("SKIP: PTPSYNC_TEST_BUS=dbus-broker needs root or an unprivileged user namespace "
                 "(unshare -U -m) for its private /run/systemd/journal, and there is neither here\n");

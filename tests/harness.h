@@ -49,7 +49,7 @@ typedef struct TestDaemon {
 bool test_bus_is_broker(void);
 /*
  * On dbus-broker, skips the test case (g_test_skip) saying which bus behaviour differs, and returns
- * true: the caller returns. For what only dbus-daemon does (tests/README.md lists them).
+ * true: the caller returns. For what only dbus-daemon does (README.md, Tests, lists how they differ).
  */
 bool test_skip_on_broker(const char *why);
 

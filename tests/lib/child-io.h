@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the tests' harness and the benchmarks share to run their children: a
- * private bus (dbus-daemon or dbus-broker) configured like the system bus, a line read from a
- * child with a deadline, the sd_notify socket a daemon under test reports
- * to, and a reap with a deadline. No GTest here: errors are returned, so
+ * private bus (dbus-daemon or dbus-broker) configured like the system bus, a
+ * line read from a child with a deadline, the sd_notify socket a daemon under
+ * test reports to, and a reap with a deadline. No GTest here: errors are returned, so
  * that a test asserts and a benchmark explains.
  */
 #pragma once
@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Which message bus runs: the reference dbus-daemon, or dbus-broker (tests/README.md: how they differ). */
+/* Which message bus runs: the reference dbus-daemon, or dbus-broker (README.md, Tests: how they differ). */
 typedef enum PrivateBusKind {
         PRIVATE_BUS_DBUS_DAEMON,
         PRIVATE_BUS_DBUS_BROKER,
