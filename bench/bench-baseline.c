@@ -329,7 +329,7 @@ int baseline_rig_new(BenchBus *b, unsigned n, unsigned window, Rig **ret, char *
                 .producer = &br->sender.producer,
                 /* Latency from the time field: the sender's clock when it made the event. */
                 .time_from_field = true,
-                .bus_pid = b->pid,
+                .bus_pid = b->cpu_pid,
                 .destroy = baseline_rig_destroy,
         };
         r = bench_connect(b->address, &bus);

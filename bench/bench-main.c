@@ -43,6 +43,7 @@ typedef struct Options {
         bool only_given;
         bool rows[_ROW_MAX];
         bool rss;
+        PrivateBusKind bus;
 } Options;
 
 static void help(void) {
@@ -59,6 +60,8 @@ static void help(void) {
                "                       N=1 runs 5K, N=1000 K/10; at most %d)\n"
                "     --daemon=PATH     The ptpsyncd to measure (default: $PTPSYNCD, else\n"
                "                       daemon/ptpsyncd of the build directory of this program)\n"
+               "     --bus=BUS         The private bus: dbus-daemon or dbus-broker (default:\n"
+               "                       $PTPSYNC_TEST_BUS, as the tests take it, else dbus-daemon)\n"
                "For looking closer:\n"
                "     --sizes=LIST      Receiver counts, of 1, 100 and 1000 (default: all; --quick: 1,100)\n"
                "     --only=LIST       Runs, of baseline-w64, baseline-w1, unordered, unordered-durable,\n"
@@ -150,7 +153,7 @@ static void options_fill_defaults(Options *o) {
 }
 
 static int parse_argv(int argc, char *argv[], Options *o) {
-        enum { ARG_QUICK = 0x100, ARG_EVENTS, ARG_DAEMON, ARG_SIZES, ARG_ONLY, ARG_STATE_ROOT };
+        enum { ARG_QUICK = 0x100, ARG_EVENTS, ARG_DAEMON, ARG_SIZES, ARG_ONLY, ARG_STATE_ROOT, ARG_BUS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "quick", no_argument, NULL, ARG_QUICK },
@@ -159,8 +162,10 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 { "sizes", required_argument, NULL, ARG_SIZES },
                 { "only", required_argument, NULL, ARG_ONLY },
                 { "state-root", required_argument, NULL, ARG_STATE_ROOT },
+                { "bus", required_argument, NULL, ARG_BUS },
                 {},
         };
+        bool bus_given = false;
         int c;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -191,6 +196,11 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         g_free(o->state_root);
                         o->state_root = g_strdup(optarg);
                         break;
+                case ARG_BUS:
+                        if (bench_parse_bus(optarg, &o->bus) < 0)
+                                return -EINVAL;
+                        bus_given = true;
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -204,6 +214,8 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                 fprintf(stderr, "Unexpected argument \"%s\"; see --help.\n", argv[optind]);
                 return -EINVAL;
         }
+        if (!bus_given && bench_parse_bus(NULL, &o->bus) < 0)
+                return -EINVAL;
         options_fill_defaults(o);
         return 1;
 }
@@ -466,7 +478,8 @@ int main(int argc, char *argv[]) {
                 res.sizes[res.n_sizes++] = o.sizes[i];
         }
 
-        bench_log("Starting a private dbus-daemon...");
+        b.kind = o.bus;
+        bench_log("Starting a private %s...", private_bus_kind_to_string(b.kind));
         if (bench_bus_start(&b, o.state_root) < 0) {
                 bench_log("Cannot start the private bus.");
                 return EXIT_FAILURE;
@@ -476,6 +489,7 @@ int main(int argc, char *argv[]) {
         res.daemon_path = g_strdup(o.daemon_path);
         res.state_root = g_strdup(b.state_root);
         res.quick = o.quick;
+        res.bus = b.kind;
 
         for (unsigned i = 0; i < res.n_sizes; i++) {
                 size_run(&b, &o, &res, i);

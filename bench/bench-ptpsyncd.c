@@ -153,7 +153,7 @@ int ptpsyncd_rig_new(BenchBus *b, const char *daemon_path, unsigned n, bool orde
                 /* Latency from the producer's t0: this process's clock just before the Inject call. */
                 .time_from_field = false,
                 .inject_rtt = &pr->injector.rtt,
-                .bus_pid = b->pid,
+                .bus_pid = b->cpu_pid,
                 .destroy = ptpsyncd_rig_destroy,
         };
         r = bench_daemon_start(&pr->daemon, b, daemon_path);

@@ -97,7 +97,10 @@ static void print_header(const Results *res) {
         printf("ptpsync-bench%s: %s, %ld cores, Linux %s, load %s\n", res->quick ? " --quick" : "",
                res->date, sysconf(_SC_NPROCESSORS_ONLN), u.release, load ?: "?");
         printf("daemon %s, state in %s\n", res->daemon_path, res->state_root);
-        printf("private dbus-daemon: stock system-bus limits, 2000 connections per user\n");
+        if (res->bus == PRIVATE_BUS_DBUS_BROKER)
+                printf("private dbus-broker: stock quotas (512 MiB, 4096 fds, 16384 matches per uid)\n");
+        else
+                printf("private dbus-daemon: stock system-bus limits, 2000 connections per user\n");
         for (unsigned i = 0; i < res->n_sizes; i++)
                 printf("N=%-4u: %" PRIu64 " events per throughput run, %" PRIu64
                        " one at a time for latency%s\n", res->sizes[i], res->events[i],

@@ -37,6 +37,7 @@ static inline bool row_is_baseline(RowKind k) {
 typedef struct Results {
         char *date, *daemon_path, *state_root;
         bool quick;
+        PrivateBusKind bus;
         unsigned sizes[MAX_SIZES];
         unsigned n_sizes;
         uint64_t events[MAX_SIZES], latency_events[MAX_SIZES];

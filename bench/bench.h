@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child-io.h"
 #include "common/bus-names.h"
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -78,12 +79,21 @@ void samples_clear(Samples *s);
 /* --- bench-bus.c: the private bus and the daemon under test --------------------------------- */
 
 typedef struct BenchBus {
+        PrivateBusKind kind; /* set before bench_bus_start(): which bus to start */
         char *dir;     /* a temporary directory for sockets, configuration and logs */
         char *address; /* unix:path=DIR/bus.sock */
-        pid_t pid;
+        pid_t pid;     /* ours to stop and reap: dbus-daemon, or dbus-broker's keeper */
+        pid_t cpu_pid; /* whose CPU time is the bus's: dbus-daemon, or dbus-broker itself */
         sd_bus *control;  /* ours, for the few synchronous questions asked between runs */
         char *state_root; /* where the daemons' state directories go: dir, or one made in --state-root= */
+        char *launcher_name; /* dbus-broker: dbus-broker-launch's own connection, not a client of a run */
 } BenchBus;
+
+/*
+ * --bus=ARG (dbus-daemon or dbus-broker) into *ret, or, for arg NULL, $PTPSYNC_TEST_BUS (as the
+ * tests take it; unset: dbus-daemon). -EINVAL with a message naming what was wrong.
+ */
+int bench_parse_bus(const char *arg, PrivateBusKind *ret);
 
 /* state_root: NULL for the temporary directory, or a directory to make ours in (e.g. /dev/shm). */
 int bench_bus_start(BenchBus *b, const char *state_root);

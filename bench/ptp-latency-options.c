@@ -33,10 +33,12 @@ static void help(void) {
                "     --subscribers=N[,N...]  Subscriber connections, one block of the table each\n"
                "                           (default 1,100; at most %d)\n"
                "     --no-realtime         Do not run this program SCHED_FIFO (its children never are)\n"
+               "     --bus=BUS             The private bus: dbus-daemon or dbus-broker (default:\n"
+               "                           $PTPSYNC_TEST_BUS, as the tests take it, else dbus-daemon)\n"
                "  -v --verbose             Every push, event and lab command on stderr\n"
                "\n"
-               "Environment: PTPSYNC_TEST_BUS=dbus-daemon|dbus-broker names the bus the table is for\n"
-               "(default dbus-daemon; the header also says which bus process really ran);\n"
+               "Environment: PTPSYNC_TEST_BUS=dbus-daemon|dbus-broker chooses the bus without --bus= (the\n"
+               "header also says which bus process really ran);\n"
                "PTPSYNC_BENCH_KEEP=1 keeps the temporary directory and the state directories.\n"
                "\n"
                "Progress goes to stderr, the results to stdout. Exit status 0 when every scenario\n"
@@ -119,7 +121,7 @@ static int parse_subscribers(const char *arg, Options *o) {
 
 int parse_argv(int argc, char *argv[], Options *o) {
         enum { ARG_ROUNDS = 0x100, ARG_QUICK, ARG_DAEMON, ARG_LAB, ARG_POLL_INTERVAL, ARG_STATE_ROOT,
-               ARG_SUBSCRIBERS, ARG_STORAGE, ARG_NO_REALTIME };
+               ARG_SUBSCRIBERS, ARG_STORAGE, ARG_NO_REALTIME, ARG_BUS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "rounds", required_argument, NULL, ARG_ROUNDS },
@@ -131,6 +133,7 @@ int parse_argv(int argc, char *argv[], Options *o) {
                 { "subscribers", required_argument, NULL, ARG_SUBSCRIBERS },
                 { "storage", required_argument, NULL, ARG_STORAGE },
                 { "no-realtime", no_argument, NULL, ARG_NO_REALTIME },
+                { "bus", required_argument, NULL, ARG_BUS },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -172,6 +175,11 @@ int parse_argv(int argc, char *argv[], Options *o) {
                         if (parse_storage(optarg, o) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_BUS:
+                        if (bench_parse_bus(optarg, &o->bus_kind) < 0)
+                                return -EINVAL;
+                        o->bus_from = "--bus=";
+                        break;
                 case ARG_NO_REALTIME:
                         o->realtime = false;
                         break;
@@ -201,14 +209,12 @@ int parse_argv(int argc, char *argv[], Options *o) {
                 o->storage[o->n_storage++] = STORAGE_TMPFS;
         }
         /* Which bus the tests and benchmarks start (tests/lib/child-io.c); said in the output's header. */
-        o->bus = getenv("PTPSYNC_TEST_BUS");
-        o->bus_from_env = o->bus && o->bus[0];
-        if (!o->bus_from_env)
-                o->bus = "dbus-daemon";
-        else if (!streq_ptr(o->bus, "dbus-daemon") && !streq_ptr(o->bus, "dbus-broker")) {
-                fprintf(stderr, "PTPSYNC_TEST_BUS=%s: expected dbus-daemon or dbus-broker.\n", o->bus);
-                return -EINVAL;
+        if (!o->bus_from) {
+                if (bench_parse_bus(NULL, &o->bus_kind) < 0)
+                        return -EINVAL;
+                o->bus_from = getenv("PTPSYNC_TEST_BUS") ? "PTPSYNC_TEST_BUS" : "the default";
         }
+        o->bus = private_bus_kind_to_string(o->bus_kind);
         if (o->n_subscribers == 0) {
                 o->subscribers[o->n_subscribers++] = 1;
                 o->subscribers[o->n_subscribers++] = 100;

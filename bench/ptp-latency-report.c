@@ -95,8 +95,7 @@ void print_report(Bench *b, bool complete) {
         printf("ptpsync-ptp-latency%s: %s, %ld cores, Linux %s, load %s (at the start %s)\n",
                b->o->quick ? " --quick" : "", b->date, sysconf(_SC_NPROCESSORS_ONLN), u.release, load,
                b->load_start);
-        printf("bus: %s (%s); the bus process that ran: %s\n", b->o->bus,
-               b->o->bus_from_env ? "PTPSYNC_TEST_BUS" : "the default; PTPSYNC_TEST_BUS unset",
+        printf("bus: %s (%s); the bus process that ran: %s\n", b->o->bus, b->o->bus_from,
                b->bus_ran ?: "none started");
         /* comm is 15 bytes at most: dbus-broker-launch is "dbus-broker-lau". */
         if (b->bus_ran && !g_str_has_prefix(b->bus_ran, b->o->bus))

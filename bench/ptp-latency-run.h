@@ -139,8 +139,9 @@ typedef struct Options {
         unsigned subscribers[SUBSCRIBER_COUNTS_MAX]; /* one block of the table each */
         unsigned n_subscribers;
         StorageKind storage[_STORAGE_MAX]; /* in turn, each with a testbed of its own */
-        const char *bus;      /* the bus implementation asked for: PTPSYNC_TEST_BUS, else dbus-daemon */
-        bool bus_from_env;
+        PrivateBusKind bus_kind; /* --bus=, else PTPSYNC_TEST_BUS, else dbus-daemon */
+        const char *bus;         /* its name */
+        const char *bus_from;    /* where the choice came from, for the header */
         unsigned n_storage;
         bool realtime;
         bool verbose;

@@ -822,7 +822,8 @@ int testbed_start(Testbed *t) {
         g_autofree char *socket_path = NULL;
         int r;
 
-        bench_log("Starting a private dbus-daemon...");
+        t->bus.kind = t->settings.bus;
+        bench_log("Starting a private %s...", private_bus_kind_to_string(t->bus.kind));
         t->bus_started = true;
         r = bench_bus_start(&t->bus, NULL);
         if (r < 0)

@@ -643,6 +643,7 @@ static int run_storage(Bench *b, StorageKind kind, Block *blocks, unsigned n) {
                 .lab_path = o->lab_path,
                 .poll_interval_ms = o->poll_interval_ms,
                 .state_root = kind == STORAGE_STATE_ROOT ? o->state_root : storages[kind].root,
+                .bus = o->bus_kind,
                 .verbose = o->verbose,
         });
         b->testbed.observer = (TestbedObserver) { .pushed = on_pushed, .event = on_event, .userdata = b };

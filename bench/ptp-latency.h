@@ -48,6 +48,7 @@ typedef struct TestbedSettings {
         const char *lab_path;
         unsigned poll_interval_ms; /* 0: the daemon's default */
         const char *state_root;    /* where the daemon's state directory is made; NULL: the temporary directory */
+        PrivateBusKind bus;        /* which private bus */
         bool verbose;
 } TestbedSettings;
 

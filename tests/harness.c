@@ -103,14 +103,61 @@ TestBus *test_bus_start(void) {
         return test_bus_start_with("");
 }
 
+static PrivateBusKind test_bus_kind(void) {
+        static PrivateBusKind kind;
+        static bool known;
+        g_autoptr(GError) error = NULL;
+
+        if (!known && !private_bus_kind_from_env(&kind, &error))
+                g_error("%s", error->message);
+        known = true;
+        return kind;
+}
+
+bool test_bus_is_broker(void) {
+        return test_bus_kind() == PRIVATE_BUS_DBUS_BROKER;
+}
+
+bool test_skip_on_broker(const char *why) {
+        g_autofree char *msg = NULL;
+
+        if (test_bus_kind() != PRIVATE_BUS_DBUS_BROKER)
+                return false;
+        msg = g_strdup_printf("dbus-broker differs: %s", why);
+        g_test_skip(msg);
+        return true;
+}
+
+/*
+ * dbus-broker runs in a mount namespace (tests/lib/bus-broker.c); without root, in a user namespace
+ * too. Where there is none for us, the whole test program is skipped (77), saying why.
+ */
+static void broker_skip_if_impossible(void) {
+        const char *argv[] = { "unshare", "-U", "-m", "-c", "true", NULL };
+        static bool possible;
+        int status = -1;
+
+        if (possible || test_bus_kind() != PRIVATE_BUS_DBUS_BROKER || geteuid() == 0)
+                return;
+        possible = g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) && status == 0;
+        if (possible)
+                return;
+        g_print("SKIP: PTPSYNC_TEST_BUS=dbus-broker needs root or an unprivileged user namespace "
+                "(unshare -U -m) for its private /run/systemd/journal, and there is neither here\n");
+        exit(77);
+}
+
 TestBus *test_bus_start_with(const char *extra_config) {
         g_autoptr(GError) error = NULL;
         TestBus *b = g_new0(TestBus, 1);
 
+        broker_skip_if_impossible();
         b->dir = g_dir_make_tmp("ptpsync-test-XXXXXX", &error);
         g_assert_no_error(error);
         g_assert_cmpint(chmod(b->dir, 0755), ==, 0);
-        (void) private_bus_spawn(b->dir, extra_config, -1, TEST_TIMEOUT_USEC, &b->pid, &b->address, &error);
+        (void) private_bus_spawn(test_bus_kind(), b->dir, extra_config, -1, TEST_TIMEOUT_USEC, &b->pid,
+                                 &b->address, &error);
         g_assert_no_error(error);
         return b;
 }

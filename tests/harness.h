@@ -2,7 +2,8 @@
 /*
  * The integration-test harness
  *
- * Each test gets its own private dbus-daemon, configured like a system bus
+ * Each test gets its own private bus (dbus-daemon, or dbus-broker with
+ * PTPSYNC_TEST_BUS=dbus-broker), configured like a system bus
  * (type system, EXTERNAL auth) in a temporary directory, and the real
  * ptpsyncd on it, started from the build tree ($PTPSYNCD) with NOTIFY_SOCKET
  * pointing at a datagram socket of ours, so READY=1 and STATUS= are seen the
@@ -43,6 +44,14 @@ typedef struct TestDaemon {
         int exit_status;        /* once reaped: the raw wait status */
         bool reaped;
 } TestDaemon;
+
+/* Whether the tests run on dbus-broker: $PTPSYNC_TEST_BUS (dbus-daemon, the default, or dbus-broker; else fails). */
+bool test_bus_is_broker(void);
+/*
+ * On dbus-broker, skips the test case (g_test_skip) saying which bus behaviour differs, and returns
+ * true: the caller returns. For what only dbus-daemon does (README.md, Tests, lists how they differ).
+ */
+bool test_skip_on_broker(const char *why);
 
 TestBus *test_bus_start(void);
 /* With extra <limit> elements (or any busconfig XML) in the bus's configuration. */

@@ -24,10 +24,45 @@ static const char bus_config[] =
         "  <policy context=\"default\">\n"
         "    <allow user=\"*\"/>\n"
         "    <allow own=\"*\"/>\n"
-        "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-        "    <allow eavesdrop=\"true\"/>\n"
+        /* Both deny receiving what is not allowed (dbus-daemon took the eavesdrop rule for it). */
+        "    <allow receive_sender=\"*\"/>\n"
+        "%s"
         "  </policy>\n"
         "</busconfig>\n";
+
+/* dbus-broker warns that it ignores eavesdropping (it has monitors only). */
+static const char daemon_eavesdrop[] =
+        "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+        "    <allow eavesdrop=\"true\"/>\n";
+static const char broker_send[] = "    <allow send_destination=\"*\"/>\n";
+
+bool private_bus_kind_from_string(const char *s, PrivateBusKind *ret) {
+        if (g_str_equal(s, "dbus-daemon"))
+                *ret = PRIVATE_BUS_DBUS_DAEMON;
+        else if (g_str_equal(s, "dbus-broker"))
+                *ret = PRIVATE_BUS_DBUS_BROKER;
+        else
+                return false;
+        return true;
+}
+
+bool private_bus_kind_from_env(PrivateBusKind *ret, GError **error) {
+        const char *v = g_getenv("PTPSYNC_TEST_BUS");
+
+        if (!v || !*v) {
+                *ret = PRIVATE_BUS_DBUS_DAEMON;
+                return true;
+        }
+        if (private_bus_kind_from_string(v, ret))
+                return true;
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "PTPSYNC_TEST_BUS=%s: not a bus this knows (dbus-daemon or dbus-broker)", v);
+        return false;
+}
+
+const char *private_bus_kind_to_string(PrivateBusKind kind) {
+        return kind == PRIVATE_BUS_DBUS_BROKER ? "dbus-broker" : "dbus-daemon";
+}
 
 /* For g_spawn*(): stderr to the fd userdata holds (if any), and SIGKILL when we die. */
 static void bus_child_setup(void *userdata) {
@@ -38,17 +73,13 @@ static void bus_child_setup(void *userdata) {
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-bool private_bus_spawn(const char *dir, const char *extra_config, int log_fd, uint64_t timeout_usec,
-                       GPid *ret_pid, char **ret_address, GError **error) {
-        g_autofree char *config = g_strdup_printf(bus_config, dir, extra_config ?: "");
-        g_autofree char *config_path = g_build_filename(dir, "bus.conf", NULL);
+static bool daemon_bus_spawn(const char *config_path, int log_fd, uint64_t timeout_usec, GPid *ret_pid,
+                             GError **error) {
         g_autofree char *config_arg = g_strconcat("--config-file=", config_path, NULL);
         g_autofree char *line = NULL;
         GPid pid;
         int out_fd;
 
-        if (!g_file_set_contents(config_path, config, -1, error))
-                return false;
         const char *argv[] = { "dbus-daemon", config_arg, "--nofork", "--nopidfile", "--print-address=1", NULL };
         if (!g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
                                       bus_child_setup, GINT_TO_POINTER(log_fd), &pid, NULL, &out_fd, NULL, error))
@@ -63,8 +94,24 @@ bool private_bus_spawn(const char *dir, const char *extra_config, int log_fd, ui
                             timeout_usec / G_USEC_PER_SEC);
                 return false;
         }
-        /* dbus-daemon adds a guid; only the path, which is all a client needs, the same for every one. */
-        *ret_address = g_strdup_printf("unix:path=%s/bus.sock", dir);
+        return true;
+}
+
+bool private_bus_spawn(PrivateBusKind kind, const char *dir, const char *extra_config, int log_fd,
+                       uint64_t timeout_usec, GPid *ret_pid, char **ret_address, GError **error) {
+        bool broker = kind == PRIVATE_BUS_DBUS_BROKER;
+        g_autofree char *config = g_strdup_printf(bus_config, dir, extra_config ?: "",
+                                                  broker ? broker_send : daemon_eavesdrop);
+        g_autofree char *config_path = g_build_filename(dir, "bus.conf", NULL);
+        /* dbus-daemon prints a guid too; only the path, which is all a client needs, the same for every one. */
+        g_autofree char *address = g_strdup_printf("unix:path=%s/bus.sock", dir);
+
+        if (!g_file_set_contents(config_path, config, -1, error))
+                return false;
+        if (broker ? !broker_bus_spawn(dir, config_path, address, log_fd, timeout_usec, ret_pid, error)
+                   : !daemon_bus_spawn(config_path, log_fd, timeout_usec, ret_pid, error))
+                return false;
+        *ret_address = g_steal_pointer(&address);
         return true;
 }
 
