@@ -533,27 +533,33 @@ int bench_daemon_start(BenchDaemon *d, BenchBus *b, const char *path) {
         return r;
 }
 
-/* The last "Event loop: N iterations, busy ..., the longest L µs, S of 1 ms or more." of its log. */
+/* The number after needle in s, or 0; *ok false if needle is not there. */
+static uint64_t number_after(const char *s, const char *needle, bool *ok) {
+        const char *p = s ? strstr(s, needle) : NULL;
+
+        if (!p) {
+                *ok = false;
+                return 0;
+        }
+        return g_ascii_strtoull(p + strlen(needle), NULL, 10);
+}
+
+/* The last "Event loop: N iterations, busy T s, the longest L µs (CPU C µs), S of 1 ms or more, B blocked." */
 static void read_loop_figures(const char *log_path, BenchLoopFigures *out) {
         g_autofree char *text = NULL;
-        const char *line, *p;
+        const char *line;
+        bool ok = true;
 
         *out = (BenchLoopFigures) {};
         if (!log_path || !g_file_get_contents(log_path, &text, NULL, NULL))
                 return;
         line = g_strrstr(text, "Event loop: ");
-        if (!line)
-                return;
-        out->iterations = g_ascii_strtoull(line + strlen("Event loop: "), NULL, 10);
-        p = strstr(line, "the longest ");
-        if (!p)
-                return;
-        out->longest_usec = g_ascii_strtoull(p + strlen("the longest "), NULL, 10);
-        p = strstr(p, " µs, ");
-        if (!p)
-                return;
-        out->slow = g_ascii_strtoull(p + strlen(" µs, "), NULL, 10);
-        out->known = true;
+        out->iterations = number_after(line, "Event loop: ", &ok);
+        out->longest_usec = number_after(line, "the longest ", &ok);
+        out->longest_cpu_usec = number_after(line, "(CPU ", &ok);
+        out->slow = number_after(line, " µs), ", &ok);
+        out->blocked = number_after(line, " or more, ", &ok);
+        out->known = ok;
 }
 
 void bench_daemon_stop(BenchDaemon *d) {
