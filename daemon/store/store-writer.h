@@ -11,7 +11,9 @@
  * The thread owns nothing: the caller hands it a batch and an apply function
  * and gets both back with the result. While a job is out, the caller must not
  * touch the database nor the batch it handed over; that is the only rule that
- * makes sharing one SQLite connection (opened SQLITE_OPEN_NOMUTEX) safe.
+ * makes sharing one SQLite connection (opened SQLITE_OPEN_NOMUTEX) safe. The
+ * two threads share no lock (two eventfds and atomics pass the job and its
+ * result), so that the loop never waits for the writer, not even briefly.
  */
 #pragma once
 
