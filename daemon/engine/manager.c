@@ -309,7 +309,6 @@ static void manager_release(Manager *m) {
         unsigned budget = RELEASE_BUDGET, event_cost = 1 + subscriptions_count(m->subscriptions);
         Publication *p;
 
-        m->flushing = true;
         while ((p = g_queue_peek_head(&m->outbox)) && p->generation <= committed) {
                 if (budget == 0) {
                         (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
@@ -340,7 +339,6 @@ static void manager_release(Manager *m) {
                         manager_durable_done(m, p);
                 publication_free(p);
         }
-        m->flushing = false;
 }
 
 /* The flush, once per batch of loop work: a commit for what asked for one, and out with what is durable. */

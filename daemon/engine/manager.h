@@ -59,7 +59,6 @@ struct Manager {
         bool lazy_armed;
         bool commit_wanted;             /* writes that must not wait for the lazy timer */
         CommitRetry *commit_retry; /* armed while commits fail */
-        bool flushing;             /* announcing what a commit made durable */
         unsigned flushes_since_prune;
         unsigned retain_events;
         Subscriptions *subscriptions;
