@@ -71,6 +71,13 @@ static void keep_restart_only(Config *running, Config *next) {
                 log_notice("[GNSS] StaleSec=, MinMode=, LossDebounce=, EnterDebounce= and ExtendedStates= take "
                            "effect at the next restart.");
         next->gnss = running->gnss;
+        /* The grandmaster's state runs on these: a new role or parameters start it afresh, at a restart. */
+        keep_until_restart("[Grandmaster] Instance", &running->grandmaster.instance, &next->grandmaster.instance,
+                           "no grandmaster");
+        if (!tgm_params_equal(&running->grandmaster.params, &next->grandmaster.params))
+                log_notice("[Grandmaster] LocalMaxHoldoverOffSet=, LocalHoldoverTimeout=, MaxInSpecOffset= and "
+                           "LockSettleSec= take effect at the next restart.");
+        next->grandmaster.params = running->grandmaster.params;
 }
 
 int reload_run(Reload *r, sd_bus_error *error) {

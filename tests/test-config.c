@@ -35,6 +35,8 @@ typedef struct ConfigCase {
         const char *gpsd;              /* [GNSS] Gpsd= */
         const char *gnss_interface;
         const GnssParams *gnss;        /* NULL: GNSS_PARAMS_DEFAULT */
+        const char *grandmaster;       /* [Grandmaster] Instance= */
+        const TgmParams *tgm;          /* NULL: TGM_PARAMS_DEFAULT */
 } ConfigCase;
 
 #define OK(n, t, ...) { .name = n, .text = t, .code = -1, __VA_ARGS__ }
@@ -72,6 +74,7 @@ typedef struct ConfigCase {
 #define OFFSET_RANGE "must be between -1000000000000 and 1000000000000"
 #define HOLDOVER_RANGE "must be between 1 and 604800"
 #define GNSS_INVALID(key, value) INVALID(key, "GNSS", value)
+#define GM_INVALID(key, value) INVALID(key, "Grandmaster", value)
 
 static const ConfigCase config_cases[] = {
         /* [GNSS]: off by default; every key, and each refusal. */
@@ -101,6 +104,23 @@ static const ConfigCase config_cases[] = {
             INTERFACE_RULE),
         ERR("gnss-unknown-key", "[GNSS]\nDevice=/dev/ttyACM0\n", KEY_NOT_FOUND,
             "Unknown key \"Device\" in group [GNSS]"),
+        /* [Grandmaster]: none by default; every key, and each refusal (the checks across groups are settings'). */
+        OK("gm-all", "[Grandmaster]\nInstance=gm0\nLocalMaxHoldoverOffSet=1000\nLocalHoldoverTimeout=600\n"
+           "MaxInSpecOffset=500\nLockSettleSec=0\n", .grandmaster = "gm0",
+           .tgm = &(const TgmParams) { .local_max_holdover_offset_ns = 1000, .local_holdover_timeout_usec = 600 * USEC_PER_SEC,
+                                       .max_in_spec_offset_ns = 500, .settle_usec = 0 }),
+        OK("gm-empty", "[Grandmaster]\nInstance=\n"),
+        ERR("gm-instance", "[Grandmaster]\nInstance=a b\n", INVALID_VALUE, GM_INVALID("Instance", "a b"),
+            "must be the NAME of a [ptp4l NAME] group"),
+        ERR("gm-max-offset", "[Grandmaster]\nLocalMaxHoldoverOffSet=0\n", INVALID_VALUE,
+            GM_INVALID("LocalMaxHoldoverOffSet", "0"), "must be between 1 and 1000000000000"),
+        ERR("gm-in-spec", "[Grandmaster]\nMaxInSpecOffset=-5\n", INVALID_VALUE, GM_INVALID("MaxInSpecOffset", "-5"),
+            "must be between 1 and 1000000000000"),
+        ERR("gm-timeout", "[Grandmaster]\nLocalHoldoverTimeout=0\n", INVALID_VALUE,
+            GM_INVALID("LocalHoldoverTimeout", "0"), HOLDOVER_RANGE),
+        ERR("gm-settle", "[Grandmaster]\nLockSettleSec=3601\n", INVALID_VALUE, GM_INVALID("LockSettleSec", "3601"),
+            "must be between 0 and 3600"),
+        ERR("gm-unknown-key", "[Grandmaster]\nMode=gnss\n", KEY_NOT_FOUND, "Unknown key \"Mode\" in group [Grandmaster]"),
         /* Good. */
         OK("empty", ""),
         OK("blank-lines", "\n\n\n"),
@@ -611,6 +631,8 @@ static void assert_config(const Config *c, const ConfigCase *t) {
         g_assert_cmpuint(c->gnss.loss_debounce, ==, gnss.loss_debounce);
         g_assert_cmpuint(c->gnss.enter_debounce, ==, gnss.enter_debounce);
         g_assert_cmpint(c->gnss.extended_states, ==, gnss.extended_states);
+        g_assert_cmpstr(c->grandmaster.instance, ==, t->grandmaster);
+        g_assert_true(tgm_params_equal(&c->grandmaster.params, t->tgm ?: &TGM_PARAMS_DEFAULT));
 
         while (n < ELEMENTSOF(t->ptp4l) && t->ptp4l[n])
                 n++;

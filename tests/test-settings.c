@@ -221,6 +221,48 @@ static void test_quota_users(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(quota_user(f, 0)->uid, ==, 4242);
 }
 
+/* Loads text, which must fail with an error containing what. */
+static void load_fails(Fixture *f, const char *text, const char *what) {
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true(g_file_set_contents(f->path, text, -1, NULL));
+        g_assert_false(settings_load(&f->config, &f->o, &error));
+        g_assert_nonnull(error);
+        if (!strstr(error->message, what))
+                g_error("%s does not say %s", error->message, what);
+}
+
+/* [Grandmaster] Instance= names one of the instances read, and needs a receiver; the simulator reads neither. */
+static void test_grandmaster(Fixture *f, gconstpointer data) {
+        static const char gm[] = "[Daemon]\nSource=linuxptp\n[GNSS]\nGpsd=127.0.0.1:2947\n"
+                                 "[Grandmaster]\nInstance=gm\nLocalHoldoverTimeout=10\nLockSettleSec=0\n"
+                                 "[ptp4l gm]\nSocket=/run/gm\n";
+
+        load(f, gm);
+        g_assert_cmpstr(f->config.grandmaster.instance, ==, "gm");
+        g_assert_cmpuint(f->config.grandmaster.params.local_holdover_timeout_usec, ==, 10 * USEC_PER_SEC);
+        g_assert_cmpuint(f->config.grandmaster.params.settle_usec, ==, 0);
+        g_assert_cmpint(f->config.grandmaster.params.max_in_spec_offset_ns, ==, 1500);
+
+        load_fails(f, "[GNSS]\nGpsd=127.0.0.1:2947\n[Grandmaster]\nInstance=gm\n[ptp4l other]\nSocket=/run/o\n",
+                   "[Grandmaster] Instance=gm names no [ptp4l gm] group (the one instance read is not it)");
+        load_fails(f, "[Grandmaster]\nInstance=gm\n[ptp4l gm]\nSocket=/run/gm\n",
+                   "[Grandmaster] Instance=gm needs the GNSS receiver it follows: set [GNSS] Gpsd=");
+        /* The configuration that failed left the running one as it was. */
+        g_assert_cmpstr(f->config.grandmaster.instance, ==, "gm");
+
+        /* --ptp4l-socket= replaces the groups: the grandmaster is then not among them. */
+        f->o.ptp4l_socket = "/run/option";
+        g_assert_true(g_file_set_contents(f->path, gm, -1, NULL));
+        load_fails(f, gm, "names no [ptp4l gm] group");
+
+        /* The simulator reads no ptp4l: nothing to check. */
+        f->o.ptp4l_socket = NULL;
+        f->o.source = SOURCE_SIM;
+        load(f, "[Grandmaster]\nInstance=gm\n");
+        g_assert_cmpstr(f->config.grandmaster.instance, ==, "gm");
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/settings/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -230,6 +272,7 @@ int main(int argc, char *argv[]) {
         ADD("ptp4l-socket", test_ptp4l_socket);
         ADD("reload", test_reload);
         ADD("quota-users", test_quota_users);
+        ADD("grandmaster", test_grandmaster);
 #undef ADD
         return g_test_run();
 }

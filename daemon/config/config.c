@@ -213,6 +213,7 @@ void config_init(Config *c) {
                 .ptp4l = g_ptr_array_new_with_free_func(ptp4l_config_destroy),
                 .quota_users = g_ptr_array_new_with_free_func(quota_user_config_destroy),
                 .gnss = GNSS_PARAMS_DEFAULT,
+                .grandmaster.params = TGM_PARAMS_DEFAULT,
         };
 }
 
@@ -224,6 +225,7 @@ void config_done(Config *c) {
         g_clear_pointer(&c->quota_users, g_ptr_array_unref);
         g_clear_pointer(&c->gpsd, g_free);
         g_clear_pointer(&c->gnss_interface, g_free);
+        g_clear_pointer(&c->grandmaster.instance, g_free);
 }
 
 /* Deep: parsing into dst must not touch anything src points to. */
@@ -234,6 +236,7 @@ static void config_copy(Config *dst, const Config *src) {
         dst->runtime_directory = g_strdup(src->runtime_directory);
         dst->gpsd = g_strdup(src->gpsd);
         dst->gnss_interface = g_strdup(src->gnss_interface);
+        dst->grandmaster.instance = g_strdup(src->grandmaster.instance);
 
         dst->ptp4l = g_ptr_array_new_full(src->ptp4l ? src->ptp4l->len : 0, ptp4l_config_destroy);
         for (guint i = 0; src->ptp4l && i < src->ptp4l->len; i++)
@@ -656,6 +659,54 @@ static bool parse_gnss_extended_states(void *data, const char *group, const char
         return true;
 }
 
+static bool parse_grandmaster_instance(void *data, const char *group, const char *key, const char *value,
+                                       GError **error) {
+        Config *c = data;
+
+        /* Empty: no grandmaster, as when the key is not there. */
+        if (isempty(value)) {
+                g_clear_pointer(&c->grandmaster.instance, g_free);
+                return true;
+        }
+        if (!ptp4l_name_is_valid(value))
+                return invalid_value(error, group, key, value, "must be the NAME of a [" PTP4L_GROUP " NAME] group");
+        g_free(c->grandmaster.instance);
+        c->grandmaster.instance = g_strdup(value);
+        return true;
+}
+
+static bool parse_grandmaster_max_holdover_offset(void *data, const char *group, const char *key, const char *value,
+                                                  GError **error) {
+        return parse_int64_in_range(group, key, value, 1, OFFSET_NS_LIMIT,
+                                    &((Config *) data)->grandmaster.params.local_max_holdover_offset_ns, error);
+}
+
+static bool parse_grandmaster_max_in_spec_offset(void *data, const char *group, const char *key, const char *value,
+                                                 GError **error) {
+        return parse_int64_in_range(group, key, value, 1, OFFSET_NS_LIMIT,
+                                    &((Config *) data)->grandmaster.params.max_in_spec_offset_ns, error);
+}
+
+static bool parse_grandmaster_holdover_timeout(void *data, const char *group, const char *key, const char *value,
+                                               GError **error) {
+        int64_t sec = 0;
+
+        if (!parse_int64_in_range(group, key, value, 1, HOLDOVER_TIMEOUT_SEC_MAX, &sec, error))
+                return false;
+        ((Config *) data)->grandmaster.params.local_holdover_timeout_usec = (uint64_t) sec * USEC_PER_SEC;
+        return true;
+}
+
+static bool parse_grandmaster_settle(void *data, const char *group, const char *key, const char *value,
+                                     GError **error) {
+        int64_t sec = 0;
+
+        if (!parse_int64_in_range(group, key, value, 0, GRANDMASTER_SETTLE_SEC_MAX, &sec, error))
+                return false;
+        ((Config *) data)->grandmaster.params.settle_usec = (uint64_t) sec * USEC_PER_SEC;
+        return true;
+}
+
 /* Keys of the fixed groups; data is the Config. A group is known if it has a key here. */
 static const ConfigKey config_keys[] = {
         { "Daemon",     "NodeName",             parse_node_name             },
@@ -676,6 +727,11 @@ static const ConfigKey config_keys[] = {
         { "GNSS",       "LossDebounce",         parse_gnss_loss_debounce    },
         { "GNSS",       "EnterDebounce",        parse_gnss_enter_debounce   },
         { "GNSS",       "ExtendedStates",       parse_gnss_extended_states  },
+        { "Grandmaster", "Instance",            parse_grandmaster_instance  },
+        { "Grandmaster", "LocalMaxHoldoverOffSet", parse_grandmaster_max_holdover_offset },
+        { "Grandmaster", "LocalHoldoverTimeout", parse_grandmaster_holdover_timeout },
+        { "Grandmaster", "MaxInSpecOffset",     parse_grandmaster_max_in_spec_offset },
+        { "Grandmaster", "LockSettleSec",       parse_grandmaster_settle    },
 };
 
 /* Keys of every [ptp4l NAME] group; data is its Ptp4lConfig. */

@@ -13,6 +13,7 @@
  *   [Quota user NAME]  SubscriptionsPerUser=  SubscriptionsPerConnection=
  *   [Store]       RetainEvents=
  *   [GNSS]        Gpsd=  Interface=  StaleSec=  MinMode=  LossDebounce=  EnterDebounce=  ExtendedStates=
+ *   [Grandmaster] Instance=  LocalMaxHoldoverOffSet=  LocalHoldoverTimeout=  MaxInSpecOffset=  LockSettleSec=
  *   [ptp4l NAME]  Socket=  DomainNumber=  TransportSpecific=  Interface=  Alias=  PollIntervalMs=
  *
  * There is one [ptp4l NAME] group per ptp4l instance, up to PTP4L_INSTANCES_MAX. No two may
@@ -31,6 +32,7 @@
 
 #include "model/gnss-state.h"
 #include "model/sync-state.h"
+#include "model/tgm-state.h"
 #include "common/util.h"
 
 typedef enum SourceKind {
@@ -70,6 +72,12 @@ typedef struct QuotaUserConfig {
         unsigned subscriptions_per_connection;
 } QuotaUserConfig;
 
+/* [Grandmaster]: the ptp4l instance that is this node's T-GM, and its holdover (model/tgm-state.h). */
+typedef struct GrandmasterConfig {
+        char *instance;   /* Instance=, a [ptp4l NAME]'s NAME; NULL: no grandmaster, every instance follows a master */
+        TgmParams params; /* the other keys */
+} GrandmasterConfig;
+
 typedef struct Config {
         char *node_name;         /* NULL: not set */
         SourceKind source;       /* _SOURCE_KIND_INVALID: not set */
@@ -85,6 +93,7 @@ typedef struct Config {
         char *gpsd;              /* [GNSS] Gpsd=HOST:PORT (common/inet-address.h); NULL: no GNSS receiver */
         char *gnss_interface;    /* [GNSS] Interface=, the clock the receiver disciplines; NULL: GNSS_INTERFACE_DEFAULT */
         GnssParams gnss;         /* the other [GNSS] keys */
+        GrandmasterConfig grandmaster;
 } Config;
 
 #define SUBSCRIPTIONS_PER_UID_DEFAULT 64
@@ -104,6 +113,8 @@ typedef struct Config {
 #define GNSS_INTERFACE_DEFAULT "gnss"
 #define GNSS_STALE_SEC_MAX 3600
 #define GNSS_DEBOUNCE_MAX 100
+
+#define GRANDMASTER_SETTLE_SEC_MAX 3600
 
 #define HOLDOVER_TIMEOUT_SEC_MAX (7 * 24 * 3600)
 #define OFFSET_NS_LIMIT INT64_C(1000000000000) /* |threshold| <= 1000 s */

@@ -126,6 +126,31 @@ static bool resolve_quota_users(Config *c, const char *file, GError **error) {
         return true;
 }
 
+/* The grandmaster is one of the instances read, and has a receiver to follow; the simulator reads neither. */
+static bool check_grandmaster(const Config *c, const char *file, GError **error) {
+        const char *name = c->grandmaster.instance;
+        bool found = false;
+
+        if (!name || c->source != SOURCE_LINUXPTP)
+                return true;
+        for (guint i = 0; i < c->ptp4l->len && !found; i++)
+                found = streq(((const Ptp4lConfig *) c->ptp4l->pdata[i])->name, name);
+        if (!found) {
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                            "%s: [Grandmaster] Instance=%s names no [ptp4l %s] group%s", file, name, name,
+                            c->ptp4l->len == 1 && !streq(((const Ptp4lConfig *) c->ptp4l->pdata[0])->name, name)
+                                    ? " (the one instance read is not it)" : "");
+                return false;
+        }
+        if (!c->gpsd) {
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                            "%s: [Grandmaster] Instance=%s needs the GNSS receiver it follows: set [GNSS] Gpsd=",
+                            file, name);
+                return false;
+        }
+        return true;
+}
+
 bool settings_load(Config *c, const Overrides *o, GError **error) {
         _cleanup_(config_done) Config tmp = {};
         Config old;
@@ -166,6 +191,8 @@ bool settings_load(Config *c, const Overrides *o, GError **error) {
         /* ptp4l at its default socket, as a bare ptp4l -i IFACE would have it (unused with --source=sim). */
         if (tmp.ptp4l->len == 0)
                 config_use_ptp4l_socket(&tmp, PTP4L_SOCKET_DEFAULT);
+        if (!check_grandmaster(&tmp, o->config_file, error))
+                return false;
 
         old = *c;
         *c = tmp;
