@@ -106,6 +106,23 @@ static int property_get_clock_class(sd_bus *bus, const char *path, const char *i
         return sd_bus_message_append(reply, "y", (uint8_t) (v ? g_ascii_strtoull(v, NULL, 10) : 0));
 }
 
+static gboolean append_warning(void *key, void *value, void *userdata) {
+        GPtrArray *strv = userdata;
+
+        g_ptr_array_add(strv, value);
+        return FALSE;
+}
+
+static int property_get_warnings(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_autoptr(GPtrArray) strv = g_ptr_array_new();
+
+        g_tree_foreach(m->warnings, append_warning, strv);
+        g_ptr_array_add(strv, NULL);
+        return sd_bus_message_append_strv(reply, (char **) strv->pdata);
+}
+
 static int property_get_subscription_count(sd_bus *bus, const char *path, const char *interface,
                                            const char *property, sd_bus_message *reply, void *userdata,
                                            sd_bus_error *error) {
@@ -228,6 +245,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("NodeName", "s", property_get_node_name, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("SyncState", "s", property_get_sync_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ClockClass", "y", property_get_clock_class, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Warnings", "as", property_get_warnings, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SubscriptionCount", "u", property_get_subscription_count, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastSequence", "t", property_get_last_sequence, 0, 0),

@@ -62,6 +62,10 @@ static void quota_user_destroy(void *q) {
         quota_user_config_free(q);
 }
 
+static int compare_topics(const void *a, const void *b, void *userdata) {
+        return strcmp(a, b);
+}
+
 static int on_flush(sd_event_source *s, void *userdata);
 static int on_commit_ended(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 static void on_commit_retry(void *userdata, uint64_t deadline);
@@ -90,6 +94,7 @@ int manager_new(Manager **ret, sd_event *event, const EngineClockOps *clock, voi
         m->retain_events = RETAIN_EVENTS_DEFAULT;
         m->quota_users = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, quota_user_destroy);
         m->clock_aliases = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        m->warnings = g_tree_new_full(compare_topics, NULL, g_free, g_free);
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++) {
                 /* The simulator's GNSS receiver; a real one is added by manager_add_resource(). */
                 if (k == RESOURCE_GNSS && source != SOURCE_SIM)
@@ -146,6 +151,7 @@ Manager *manager_free(Manager *m) {
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 resource_free(m->resources[k]);
         g_hash_table_unref(m->clock_aliases);
+        g_tree_unref(m->warnings);
         g_hash_table_unref(m->quota_users);
         g_free(m->last_status);
         sd_event_unref(m->event);
@@ -588,6 +594,47 @@ int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observat
         if (changed)
                 clock_sync_transition(m, c);
         return 0;
+}
+
+int manager_observe_state(Manager *m, ResourceKind k, const char *clock, SyncState state, int64_t offset_ns) {
+        Resource *r = manager_get_resource(m, k);
+        Clock *c;
+
+        assert(resource_kind_is_sync(k));
+        assert(state != SYNC_STATE_NONE && (unsigned) state < _SYNC_STATE_MAX);
+        if (!r)
+                return -ENOENT;
+
+        c = manager_ensure_clock(m, r, clock);
+        c->offset_ns = offset_ns;
+        if (c->sync.state == state)
+                return 0;
+        /* The source keeps the time: no deadline the manager would act on ends its HOLDOVER. */
+        c->sync = (ClockSync) {
+                .state = state,
+                .offset_ns = offset_ns,
+                .holdover_deadline = state == SYNC_STATE_HOLDOVER ? UINT64_MAX : 0,
+        };
+        engine_timer_disarm(c->holdover_timer);
+        g_free(c->value);
+        c->value = g_strdup(sync_state_to_string(state));
+        manager_clock_changed(m, c);
+        return 0;
+}
+
+void manager_set_warning(Manager *m, const char *topic, const char *sentence) {
+        const char *old = g_tree_lookup(m->warnings, topic);
+
+        if (streq_ptr(old, sentence))
+                return;
+        if (sentence) {
+                log_warning("%s", sentence);
+                g_tree_replace(m->warnings, g_strdup(topic), g_strdup(sentence));
+        } else {
+                log_notice("No longer so: %s", old);
+                g_tree_remove(m->warnings, topic);
+        }
+        manager_property_changed(m, "Warnings");
 }
 
 void manager_retire_clock(Manager *m, ResourceKind k, const char *clock) {

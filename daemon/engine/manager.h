@@ -48,6 +48,7 @@ struct Manager {
         Thresholds thresholds;
         Resource *resources[_RESOURCE_KIND_MAX]; /* NULL: not offered by this source */
         GHashTable *clock_aliases; /* clock (interface) -> configured alias */
+        GTree *warnings;           /* topic -> sentence: the Warnings property, in the topics' order */
         char *last_status;         /* the last STATUS= sent */
         uint64_t last_seq;
         uint64_t dispatched_seq; /* the newest event handed to the subscriptions */
@@ -97,6 +98,12 @@ void manager_set_clock_alias(Manager *m, const char *clock, const char *alias);
 
 /* A lock-state or os-clock observation of one clock. */
 int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observation o, int64_t offset_ns);
+/*
+ * A lock-state or os-clock state judged by the source itself (a grandmaster's, model/tgm-state.h),
+ * not by the state machine of sync-state.h: the clock takes it as it is, without a holdover timer
+ * of the manager's. offset_ns may be OFFSET_NONE. A clock is judged either way, not both.
+ */
+int manager_observe_state(Manager *m, ResourceKind k, const char *clock, SyncState state, int64_t offset_ns);
 /* A clock-class ("6") or GNSS ("SYNCHRONIZED") reading of one clock; the value is validated by the caller. */
 int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const char *value, int64_t offset_ns);
 
@@ -136,6 +143,13 @@ int manager_commit_final(Manager *m);
 void manager_request_flush(Manager *m);
 /* Only a cursor or counters were written: commit within LAZY_COMMIT_USEC, or with other writes. */
 void manager_request_lazy_flush(Manager *m);
+
+/*
+ * Something the daemon sees that contradicts itself or its configuration, for the Warnings
+ * property: sentence under topic (one per topic, replaced), or none (NULL). Logged as a warning
+ * when it appears or changes, as a notice when it goes.
+ */
+void manager_set_warning(Manager *m, const char *topic, const char *sentence);
 
 /* The node's overall state for humans: sd_notify STATUS=. */
 void manager_update_status(Manager *m);
