@@ -200,6 +200,10 @@ static char *default_node_name(void) {
         return name;
 }
 
+static void on_gnss_synchronized(bool synchronized, void *userdata) {
+        linuxptp_source_gnss(userdata, synchronized);
+}
+
 static int run(int argc, char *argv[]) {
         Options o = {
                 .bus = "system",
@@ -279,7 +283,7 @@ static int run(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         /* Its first round goes out once the loop runs: by then the bus is there to publish on. */
         if (config.source == SOURCE_LINUXPTP) {
-                r = linuxptp_source_new(&linuxptp, m, config.ptp4l, config.runtime_directory);
+                r = linuxptp_source_new(&linuxptp, m, config.ptp4l, config.runtime_directory, &config.grandmaster);
                 if (r < 0)
                         return EXIT_FAILURE;
         }
@@ -287,6 +291,8 @@ static int run(int argc, char *argv[]) {
                 r = gnss_source_new(&gnss, m, &config);
                 if (r < 0)
                         return EXIT_FAILURE;
+                if (linuxptp)
+                        gnss_source_set_listener(gnss, on_gnss_synchronized, linuxptp);
         }
         r = reload_new(&reload, m, linuxptp, &o.overrides, &config);
         if (r < 0)

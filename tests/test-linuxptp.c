@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/bus-names.h"
+#include "ptp-lab-driver.h"
 #include "test-env.h"
 
 #define LOCK "sync/ptp-status/lock-state"
@@ -31,76 +32,30 @@
 
 #define HOLDOVER_SEC 2
 #define WAIT_USEC (30 * G_USEC_PER_SEC) /* a state change on the lab: typically 0.1-2 s */
-#define LAB_EXIT_SKIP 77
 
 typedef struct Fixture {
-        char *lab_dir;
-        char *prefix;
+        PtpLab lab;
         TestEnv env; /* set up by fixture_start(), once the lab is up */
 } Fixture;
 
-/* Runs tests/ptp-lab.sh; returns its exit status. Its output is shown when it fails. */
 static int lab_run(Fixture *f, const char *command, const char *arg1, const char *arg2) {
-        g_autofree char *dir = g_strconcat("--dir=", f->lab_dir, NULL);
-        g_autofree char *prefix = g_strconcat("--prefix=", f->prefix, NULL);
-        const char *argv[] = { g_getenv("PTP_LAB"), dir, prefix, command, arg1, arg2, NULL };
-        g_autofree char *out = NULL, *err = NULL;
-        g_autoptr(GError) error = NULL;
-        int status;
-
-        g_assert_nonnull(argv[0]);
-        g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, test_spawn_child_setup, NULL, &out, &err, &status,
-                     &error);
-        g_assert_no_error(error);
-        status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-        if (status != 0 && status != LAB_EXIT_SKIP)
-                g_printerr("ptp-lab.sh %s %s %s: exit %d\n%s%s", command, arg1 ?: "", arg2 ?: "", status, out, err);
-        return status;
+        return ptp_lab_run(&f->lab, command, arg1, arg2);
 }
 
 static void lab(Fixture *f, const char *command, const char *arg1) {
-        g_assert_cmpint(lab_run(f, command, arg1, NULL), ==, 0);
-}
-
-/* The lab of the test that runs: a failed assertion aborts without teardown, and must not leave it up. */
-static Fixture *running;
-
-static void lab_down_on_abort(int sig) {
-        if (running && running->lab_dir) {
-                const char *argv[] = { g_getenv("PTP_LAB"), "down", "--purge", NULL };
-                g_autofree char *dir = g_strconcat("--dir=", running->lab_dir, NULL);
-                pid_t pid;
-
-                argv[1] = dir;
-                argv[2] = "down";
-                pid = fork();
-                if (pid == 0) {
-                        execv(argv[0], (char **) argv);
-                        _exit(127);
-                }
-                if (pid > 0)
-                        (void) waitpid(pid, NULL, 0);
-        }
-        signal(sig, SIG_DFL);
-        raise(sig);
+        ptp_lab(&f->lab, command, arg1);
 }
 
 static void fixture_make_lab_dir(Fixture *f) {
-        if (f->lab_dir)
-                return;
-        running = f;
-        f->lab_dir = g_dir_make_tmp("ptpsync-lab-XXXXXX", NULL);
-        g_assert_nonnull(f->lab_dir);
-        /* Unique among tests running side by side, and short: interface names are <= 15 bytes. */
-        f->prefix = g_strdup_printf("lx%05u", (unsigned) (getpid() % 100000));
+        ptp_lab_init(&f->lab, "lx");
 }
 
 static char *slave_interface(Fixture *f, unsigned n) {
-        return g_strdup_printf("%s-s%u", f->prefix, n);
+        return g_strdup_printf("%s-s%u", f->lab.prefix, n);
 }
 
 static char *slave_alias(Fixture *f, unsigned n) {
-        return g_strdup_printf("%s-sx/master", f->prefix);
+        return g_strdup_printf("%s-sx/master", f->lab.prefix);
 }
 
 /* A [ptp4l NAME] group for slave n (0, 1) of the lab. */
@@ -109,7 +64,7 @@ static char *ptp4l_group(Fixture *f, const char *name, unsigned n, const char *e
 
         fixture_make_lab_dir(f);
         interface = slave_interface(f, n);
-        return g_strdup_printf("[ptp4l %s]\nSocket=%s/%s.sock\nInterface=%s\n%s", name, f->lab_dir,
+        return g_strdup_printf("[ptp4l %s]\nSocket=%s/%s.sock\nInterface=%s\n%s", name, f->lab.dir,
                                n == 0 ? "slave" : "slave2", interface, extra ?: "");
 }
 
@@ -128,15 +83,9 @@ static char *config_text(const char *config_groups) {
 static void fixture_start(Fixture *f, const char *slaves, const char *config_groups, const char *const *extra) {
         g_autofree char *config = NULL;
         g_autoptr(GPtrArray) args = g_ptr_array_new();
-        int r;
 
         fixture_make_lab_dir(f);
-        r = lab_run(f, "up", slaves, "--wait");
-        if (r == LAB_EXIT_SKIP) {
-                g_print("SKIP: the ptp4l lab cannot run here (see above)\n");
-                exit(LAB_EXIT_SKIP);
-        }
-        g_assert_cmpint(r, ==, 0);
+        ptp_lab_up_or_skip(&f->lab, slaves, "--wait");
 
         config = config_text(config_groups);
         g_ptr_array_add(args, "--source=linuxptp");
@@ -154,12 +103,7 @@ static void fixture_start(Fixture *f, const char *slaves, const char *config_gro
 
 static void fixture_teardown(Fixture *f, gconstpointer data) {
         test_env_teardown(&f->env);
-        if (f->lab_dir) {
-                (void) lab_run(f, "down", "--purge", NULL);
-                g_free(f->lab_dir);
-        }
-        running = NULL;
-        g_free(f->prefix);
+        ptp_lab_done(&f->lab);
 }
 
 /*
@@ -482,7 +426,7 @@ static void test_socket_option(Fixture *f, gconstpointer data) {
         g_autofree char *arg = NULL, *interface = NULL;
 
         fixture_make_lab_dir(f);
-        arg = g_strconcat("--ptp4l-socket=", f->lab_dir, "/slave.sock", NULL);
+        arg = g_strconcat("--ptp4l-socket=", f->lab.dir, "/slave.sock", NULL);
         fixture_start(f, "--slaves=1", "", (const char *const[]) { arg, NULL });
         expect_locked(f, 0);
         interface = slave_interface(f, 0);
@@ -612,11 +556,10 @@ int main(int argc, char *argv[]) {
 
         if (geteuid() != 0) {
                 g_print("SKIP: needs root (network namespaces, veth, and ptp4l's root-only socket)\n");
-                return LAB_EXIT_SKIP;
+                return PTP_LAB_EXIT_SKIP;
         }
 
-        signal(SIGABRT, lab_down_on_abort);
-        signal(SIGTRAP, lab_down_on_abort);
+        ptp_lab_down_on_abort();
 
 #define ADD(name, fn) g_test_add("/linuxptp/" name, Fixture, NULL, NULL, fn, fixture_teardown)
         ADD("startup", test_startup);

@@ -9,6 +9,9 @@ struct GnssSource {
         Manager *manager;
         char *clock;
         GpsdClient *client;
+        GnssListener listener;
+        void *listener_userdata;
+        bool synchronized;
 };
 
 static void on_changed(GpsdClient *c, const GnssValue *v, void *userdata) {
@@ -16,6 +19,10 @@ static void on_changed(GpsdClient *c, const GnssValue *v, void *userdata) {
         const char *value = gnss_sync_status_to_string(v->status);
         int r;
 
+        if (s->listener && s->synchronized != (v->status == GNSS_SYNC_SYNCHRONIZED)) {
+                s->synchronized = v->status == GNSS_SYNC_SYNCHRONIZED;
+                s->listener(s->synchronized, s->listener_userdata);
+        }
         if (v->status == GNSS_SYNC_NONE)
                 return;
         log_info("gpsd %s: %s is %s (gpsFix %u).", gpsd_client_address(c), s->clock, value, v->gps_fix);
@@ -43,6 +50,11 @@ int gnss_source_new(GnssSource **ret, Manager *m, const Config *c) {
         log_info("Watching the GNSS receiver of %s through gpsd at %s.", s->clock, c->gpsd);
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+void gnss_source_set_listener(GnssSource *s, GnssListener listener, void *userdata) {
+        s->listener = listener;
+        s->listener_userdata = userdata;
 }
 
 GnssSource *gnss_source_free(GnssSource *s) {

@@ -21,5 +21,8 @@ typedef struct GnssSource GnssSource;
 
 /* The resource must exist (manager_add_resource()). c->gpsd must be set. */
 int gnss_source_new(GnssSource **ret, Manager *m, const Config *c);
+/* Told whenever the receiver becomes SYNCHRONIZED or stops being so (the grandmaster follows it). */
+typedef void (*GnssListener)(bool synchronized, void *userdata);
+void gnss_source_set_listener(GnssSource *s, GnssListener listener, void *userdata);
 GnssSource *gnss_source_free(GnssSource *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(GnssSource *, gnss_source_free);

@@ -8,6 +8,7 @@
 #include "model/alias.h"
 #include "source/linuxptp-source.h"
 #include "common/log.h"
+#include "source/grandmaster.h"
 #include "source/phc.h"
 #include "source/ptp4l-client.h"
 #include "source/ptp4l-state.h"
@@ -49,6 +50,7 @@ struct LinuxptpSource {
         Manager *manager;
         char *runtime_dir;
         GPtrArray *instances; /* Instance*, in the configuration's order: the first drives the system clock */
+        Grandmaster *grandmaster; /* [Grandmaster] Instance='s; NULL: none */
 };
 
 static void instance_free(Instance *i) {
@@ -70,6 +72,13 @@ static void instance_destroy(void *i) {
 
 static Manager *instance_manager(const Instance *i) {
         return i->source->manager;
+}
+
+/* This node's grandmaster if i is its instance, else NULL. */
+static Grandmaster *instance_grandmaster(const Instance *i) {
+        Grandmaster *g = i->source->grandmaster;
+
+        return g && streq(grandmaster_instance(g), i->name) ? g : NULL;
 }
 
 /*
@@ -204,6 +213,23 @@ static bool instance_os_clock_follows(const Ptp4lAnswers *a) {
         return !a || !a->have_port_properties || a->port_properties.timestamping == PMC_TIMESTAMPING_SOFTWARE;
 }
 
+/*
+ * The system clock on the grandmaster, as cloud-event-proxy has it: FREERUN while the grandmaster is;
+ * else, with software timestamping, the grandmaster's own state (ptp4l serves CLOCK_REALTIME), and
+ * with hardware timestamping CLOCK_REALTIME against the PHC (a round's answers needed: a NULL a
+ * waits for the next round).
+ */
+static void instance_observe_os_clock_gm(Instance *i, SyncState gm, const Ptp4lAnswers *a) {
+        Manager *m = instance_manager(i);
+
+        if (!i->drives_os_clock || gm == SYNC_STATE_NONE)
+                return;
+        if (gm == SYNC_STATE_FREERUN || instance_os_clock_follows(a))
+                (void) manager_observe_state(m, RESOURCE_OS_CLOCK, OS_CLOCK_NAME, gm, OFFSET_NONE);
+        else if (a)
+                instance_observe_os_clock_phc(i, a);
+}
+
 static void instance_observe_lock(Instance *i, Observation o, int64_t offset, const Ptp4lAnswers *a) {
         Manager *m = instance_manager(i);
 
@@ -235,6 +261,12 @@ static void on_answered(Ptp4lClient *c, const Ptp4lAnswers *a, void *userdata) {
                         (void) ptp4l_view_port(&i->view, &a->ports[p]);
         ptp4l_view_time_status(&i->view, &a->time_status, now);
 
+        if (instance_grandmaster(i)) {
+                grandmaster_answered(instance_grandmaster(i), instance_clock(i), a, &i->view);
+                instance_observe_os_clock_gm(i, grandmaster_state(instance_grandmaster(i)), a);
+                return;
+        }
+
         o = ptp4l_view_judge(&i->view, now, i->poll_interval_usec, &offset);
         instance_observe_lock(i, o, offset, a);
 
@@ -258,7 +290,11 @@ static void on_silent(Ptp4lClient *c, int error, const char *why, void *userdata
                 log_warning("ptp4l %s: %s", i->name, why);
         i->answering = false;
         ptp4l_view_reset(&i->view);
-        instance_observe_lock(i, OBSERVATION_UNREACHABLE, 0, NULL);
+        if (instance_grandmaster(i))
+                /* The system clock follows through on_grandmaster_changed(). */
+                grandmaster_silent(instance_grandmaster(i), instance_clock(i));
+        else
+                instance_observe_lock(i, OBSERVATION_UNREACHABLE, 0, NULL);
 }
 
 static void on_port_changed(Ptp4lClient *c, const PmcPortDataSet *p, void *userdata) {
@@ -272,7 +308,8 @@ static void on_port_changed(Ptp4lClient *c, const PmcPortDataSet *p, void *userd
                  strna(pmc_port_state_to_string(p->port_state)));
         i->stale_rounds_through = ptp4l_client_round(c);
 
-        if (i->interface && i->answering) {
+        /* A grandmaster's port that changes is judged with the round this asks for. */
+        if (i->interface && i->answering && !instance_grandmaster(i)) {
                 o = ptp4l_view_judge(&i->view, now_usec(CLOCK_MONOTONIC), i->poll_interval_usec, &offset);
                 /* Lock lost is known now; lock gained needs a fresh receipt time, which the round brings. */
                 if (o == OBSERVATION_UNLOCKED)
@@ -354,7 +391,23 @@ static void source_assign_os_clock(LinuxptpSource *s) {
                 ((Instance *) s->instances->pdata[k])->drives_os_clock = k == 0;
 }
 
-int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l, const char *runtime_dir) {
+static void on_grandmaster_changed(Grandmaster *g, SyncState state, void *userdata) {
+        LinuxptpSource *s = userdata;
+
+        for (guint k = 0; k < s->instances->len; k++) {
+                Instance *i = s->instances->pdata[k];
+
+                if (instance_grandmaster(i))
+                        instance_observe_os_clock_gm(i, state, NULL);
+        }
+}
+
+static const GrandmasterOps grandmaster_ops = {
+        .changed = on_grandmaster_changed,
+};
+
+int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l, const char *runtime_dir,
+                        const GrandmasterConfig *gm) {
         _cleanup_(linuxptp_source_freep) LinuxptpSource *s = NULL;
         int r;
 
@@ -362,6 +415,14 @@ int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l
 
         s = g_new0(LinuxptpSource, 1);
         s->manager = m;
+        if (gm && gm->instance) {
+                r = grandmaster_new(&s->grandmaster, m, gm->instance, &gm->params, &grandmaster_ops, s);
+                if (r < 0)
+                        return r;
+                log_info("ptp4l %s is this node's grandmaster: its lock-state follows GNSS, ts2phc and ptp4l "
+                         "(holdover at most %" PRIu64 " s).", gm->instance,
+                         tgm_params_holdover_usec(&gm->params) / USEC_PER_SEC);
+        }
         s->runtime_dir = g_strdup(runtime_dir);
         s->instances = g_ptr_array_new_with_free_func(instance_destroy);
         for (unsigned i = 0; i < ptp4l->len; i++) {
@@ -460,7 +521,18 @@ LinuxptpSource *linuxptp_source_free(LinuxptpSource *s) {
         if (!s)
                 return NULL;
         g_ptr_array_unref(s->instances);
+        grandmaster_free(s->grandmaster);
         g_free(s->runtime_dir);
         g_free(s);
         return NULL;
+}
+
+void linuxptp_source_gnss(LinuxptpSource *s, bool synchronized) {
+        if (s->grandmaster)
+                grandmaster_gnss(s->grandmaster, synchronized);
+}
+
+void linuxptp_source_ts2phc(LinuxptpSource *s, bool alive) {
+        if (s->grandmaster)
+                grandmaster_ts2phc(s->grandmaster, alive);
 }

@@ -14,6 +14,10 @@
  * warning at the first failure, then at most once a minute (debug lines in
  * between); an info line says when it answers again.
  *
+ * The grandmaster's instance ([Grandmaster] Instance=) is judged by grandmaster.h instead: its
+ * lock-state and clock class come from there, and the system clock, if it judges that, is FREERUN
+ * while the grandmaster is.
+ *
  * The system clock (os-clock-sync-state) is judged from the first instance:
  * with software timestamping ptp4l disciplines CLOCK_REALTIME itself, so it
  * follows that clock's observations; with hardware timestamping the daemon
@@ -23,12 +27,22 @@
 
 #include <glib.h>
 
+#include "config/config.h"
 #include "engine/manager.h"
 
 typedef struct LinuxptpSource LinuxptpSource;
 
-/* ptp4l: Ptp4lConfig*, at least one; our sockets are bound in runtime_dir. */
-int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l, const char *runtime_dir);
+/*
+ * ptp4l: Ptp4lConfig*, at least one; our sockets are bound in runtime_dir. gm: [Grandmaster], whose
+ * Instance= (if set) names the instance that is this node's grandmaster (grandmaster.h), judged
+ * from what linuxptp_source_gnss() and linuxptp_source_ts2phc() say besides ptp4l; NULL: none.
+ */
+int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l, const char *runtime_dir,
+                        const GrandmasterConfig *gm);
+/* The GNSS receiver is SYNCHRONIZED, or no longer: for the grandmaster, if there is one. */
+void linuxptp_source_gnss(LinuxptpSource *s, bool synchronized);
+/* ts2phc is alive, or not: for the grandmaster, if there is one. */
+void linuxptp_source_ts2phc(LinuxptpSource *s, bool alive);
 /*
  * A reload: makes the instances those of ptp4l (at least one), in its order. An instance whose
  * group is unchanged keeps running untouched; a changed one (any key) is stopped and made anew,
