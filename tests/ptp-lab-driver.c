@@ -22,10 +22,10 @@ void ptp_lab_init(PtpLab *l, const char *stem) {
         l->prefix = g_strdup_printf("%.2s%05u", stem, (unsigned) (getpid() % 100000));
 }
 
-int ptp_lab_run(PtpLab *l, const char *command, const char *arg1, const char *arg2) {
+static int ptp_lab_run_argv(PtpLab *l, const char *command, const char *arg1, const char *arg2, const char *arg3) {
         g_autofree char *dir = g_strconcat("--dir=", l->dir, NULL);
         g_autofree char *prefix = g_strconcat("--prefix=", l->prefix, NULL);
-        const char *argv[] = { g_getenv("PTP_LAB"), dir, prefix, command, arg1, arg2, NULL };
+        const char *argv[] = { g_getenv("PTP_LAB"), dir, prefix, command, arg1, arg2, arg3, NULL };
         g_autofree char *out = NULL, *err = NULL;
         g_autoptr(GError) error = NULL;
         int status;
@@ -37,8 +37,19 @@ int ptp_lab_run(PtpLab *l, const char *command, const char *arg1, const char *ar
         g_assert_no_error(error);
         status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
         if (status != 0 && status != PTP_LAB_EXIT_SKIP)
-                g_printerr("ptp-lab.sh %s %s %s: exit %d\n%s%s", command, arg1 ?: "", arg2 ?: "", status, out, err);
+                g_printerr("ptp-lab.sh %s %s %s %s: exit %d\n%s%s", command, arg1 ?: "", arg2 ?: "", arg3 ?: "", status,
+                           out, err);
         return status;
+}
+
+int ptp_lab_run(PtpLab *l, const char *command, const char *arg1, const char *arg2) {
+        return ptp_lab_run_argv(l, command, arg1, arg2, NULL);
+}
+
+void ptp_lab_wait_state(PtpLab *l, const char *role, const char *state, unsigned timeout_sec) {
+        g_autofree char *timeout = g_strdup_printf("%u", timeout_sec);
+
+        g_assert_cmpint(ptp_lab_run_argv(l, "wait-state", role, state, timeout), ==, 0);
 }
 
 void ptp_lab(PtpLab *l, const char *command, const char *arg1) {

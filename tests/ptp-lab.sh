@@ -7,8 +7,12 @@
 #
 #   up [--slaves=N] [--no-lock] [--wait[=S]] [--domain=N] [--gm-class=N]
 #      [--announce-log2=N] [--announce-timeout=N] [--sync-log2=N]
+#      [--slave-may-master]
 #                            create the namespaces and links, start ptp4l
-#                            (grandmaster + N=1|2 slaves), print the lab state
+#                            (grandmaster + N=1|2 slaves), print the lab state;
+#                            --slave-may-master: the slaves are ordinary clocks
+#                            (slaveOnly 0, clockClass 248) that become their
+#                            own grandmaster when the master is lost
 #   down [--purge]           stop everything this lab started and remove its
 #                            namespaces, links and sockets (--purge: the dir too)
 #   kill-master [--hard]     SIGTERM (--hard: SIGKILL, stale socket) the master
@@ -161,7 +165,7 @@ save_state() {
         {
                 echo "# ptp-lab state; sourceable"
                 local v
-                for v in PTPLAB_PREFIX PTPLAB_DIR SLAVES DOMAIN GM_CLASS GM_TIMESCALE \
+                for v in PTPLAB_PREFIX PTPLAB_DIR SLAVES SLAVE_ONLY DOMAIN GM_CLASS GM_TIMESCALE \
                         ANNOUNCE_LOG2 ANNOUNCE_TIMEOUT SYNC_LOG2 \
                         NS_MASTER NS_SLAVE IF_MASTER IF_MASTER2 IF_SLAVE IF_SLAVE2 \
                         MASTER_UDS SLAVE_UDS SLAVE2_UDS MASTER_PID SLAVE_PID SLAVE2_PID \
@@ -221,8 +225,11 @@ write_config() { # role
                 slave_only=0 priority1=10 clock_class=$GM_CLASS ifaces=$IF_MASTER
                 ((SLAVES < 2)) || ifaces+=" $IF_MASTER2"
                 ;;
-        slave) slave_only=1 priority1=128 clock_class=255 ifaces=$IF_SLAVE ;;
-        slave2) slave_only=1 priority1=128 clock_class=255 ifaces=$IF_SLAVE2 ;;
+        slave | slave2)
+                priority1=128 ifaces=$IF_SLAVE
+                [[ $role == slave ]] || ifaces=$IF_SLAVE2
+                if ((${SLAVE_ONLY:-1})); then slave_only=1 clock_class=255; else slave_only=0 clock_class=248; fi
+                ;;
         esac
         {
                 cat <<EOF
@@ -423,7 +430,7 @@ up_failed() {
 # shellcheck disable=SC2034 # the state variables are read through ${!v} in save_state
 cmd_up() {
         local lock=1 wait_s=0 a
-        SLAVES=1 DOMAIN=0 GM_CLASS=6 GM_TIMESCALE=arb
+        SLAVES=1 SLAVE_ONLY=1 DOMAIN=0 GM_CLASS=6 GM_TIMESCALE=arb
         # The fast profile: announce every 250 ms, master loss seen after 750 ms.
         ANNOUNCE_LOG2=-2 ANNOUNCE_TIMEOUT=3 SYNC_LOG2=-4
         for a in "$@"; do
@@ -438,6 +445,7 @@ cmd_up() {
                 --announce-log2=*) ANNOUNCE_LOG2=${a#*=} ;;
                 --announce-timeout=*) ANNOUNCE_TIMEOUT=${a#*=} ;;
                 --sync-log2=*) SYNC_LOG2=${a#*=} ;;
+                --slave-may-master) SLAVE_ONLY=0 ;;
                 *) die "up: unknown option $a" ;;
                 esac
         done

@@ -181,3 +181,21 @@ bool test_env_log_has(TestEnv *e, const char *needle, unsigned count, uint64_t t
         }
         return true;
 }
+
+char *test_env_states_since(TestEnv *e, guint from, const char *address) {
+        g_autofree char *prefix = g_strconcat(address, "|notification|enumeration|", NULL);
+        GPtrArray *m = e->events->messages;
+        GString *found = g_string_new(NULL);
+
+        for (guint i = from; i < m->len; i++) {
+                g_autoptr(TestEvent) ev = NULL;
+
+                (void) sd_bus_message_rewind(m->pdata[i], true);
+                ev = test_event_read(m->pdata[i]);
+                for (guint v = 0; v < ev->values->len; v++)
+                        if (g_str_has_prefix(ev->values->pdata[v], prefix))
+                                g_string_append_printf(found, "%s%" G_GUINT64_FORMAT " %s", found->len ? ", " : "",
+                                                       ev->seq, (char *) ev->values->pdata[v] + strlen(prefix));
+        }
+        return g_string_free(found, false);
+}

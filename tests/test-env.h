@@ -72,4 +72,6 @@ void test_env_inject_lock_events(TestEnv *e, unsigned n);
  */
 bool test_env_wait_event(TestEnv *e, const char *source_suffix, const char *value, uint64_t timeout_usec);
 /* Whether the daemon's log has count lines containing needle, within the deadline, processing the client. */
+/* The events recorded from index from on that say anything of address's state, as "seq STATE, ...". g_free. */
+char *test_env_states_since(TestEnv *e, guint from, const char *address);
 bool test_env_log_has(TestEnv *e, const char *needle, unsigned count, uint64_t timeout_usec);

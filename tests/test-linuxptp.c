@@ -325,24 +325,6 @@ static void reload_with(Fixture *f, const char *config_groups) {
                 g_error("Reload: %s: %s", error.name, error.message);
 }
 
-/* The events received from index from on that say anything of address's state, as "seq value, ...". */
-static char *events_since_about(Fixture *f, guint from, const char *address) {
-        g_autofree char *prefix = g_strconcat(address, "|notification|enumeration|", NULL);
-        GPtrArray *m = f->env.events->messages;
-        GString *found = g_string_new(NULL);
-
-        for (guint i = from; i < m->len; i++) {
-                g_autoptr(TestEvent) e = NULL;
-
-                (void) sd_bus_message_rewind(m->pdata[i], true);
-                e = test_event_read(m->pdata[i]);
-                for (guint v = 0; v < e->values->len; v++)
-                        if (g_str_has_prefix(e->values->pdata[v], prefix))
-                                g_string_append_printf(found, "%s%" G_GUINT64_FORMAT " %s", found->len ? ", " : "",
-                                                       e->seq, (char *) e->values->pdata[v] + strlen(prefix));
-        }
-        return g_string_free(found, false);
-}
 
 /*
  * [ptp4l NAME] instances changed by Reload, on a running daemon: one instance first; a second one
@@ -411,13 +393,13 @@ static void test_reload_instances(Fixture *f, gconstpointer data) {
         while (sd_bus_process(f->env.client, NULL) > 0)
                 ;
         g_assert_cmpuint(test_file_count(f->env.log_path, "reading anew"), ==, 1);
-        about = events_since_about(f, from, alias0);
+        about = test_env_states_since(&f->env, from, alias0);
         g_assert_cmpstr(about, ==, "");
         g_free(about);
-        about = events_since_about(f, from, "CLOCK_REALTIME");
+        about = test_env_states_since(&f->env, from, "CLOCK_REALTIME");
         g_assert_cmpstr(about, ==, "");
         g_free(about);
-        about = events_since_about(f, from, SYNC);
+        about = test_env_states_since(&f->env, from, SYNC);
         g_assert_cmpstr(about, ==, "");
 }
 

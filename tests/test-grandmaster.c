@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * This node as a grandmaster, end to end with real processes: the lab's grandmaster ptp4l
+ * (tests/ptp-lab.sh) is the instance [Grandmaster] Instance= names, and a real gpsd fed NMEA
+ * through a pty (tests/gpsd-feeder.h) is its GNSS receiver. Driven on both: the fix comes and
+ * goes (LOCKED, HOLDOVER, FREERUN when the holdover limit passes, LOCKED again), ptpsyncd reads
+ * back the class an external pmc SET gives ptp4l and says when it contradicts the state, ptp4l
+ * killed is FREERUN at once. And the two ways the role can be wrong: an instance configured as
+ * the grandmaster that follows another clock (a warning, never LOCKED), and the pitfall -- without
+ * [Grandmaster], an ordinary clock that became its own grandmaster after losing its master goes
+ * HOLDOVER, FREERUN, and never LOCKED.
+ *
+ * Needs root (namespaces, veth, ptp4l's root-only socket), skips (77) otherwise, and gpsd (skips
+ * without it). How long things took is printed for the record; only generous deadlines, and the
+ * lower bounds that the rules themselves set, are asserted.
+ */
+
+#include <unistd.h>
+
+#include "common/bus-names.h"
+#include "gpsd-feeder.h"
+#include "ptp-lab-driver.h"
+#include "test-env.h"
+
+#define LOCK "sync/ptp-status/lock-state"
+#define OS "sync/sync-status/os-clock-sync-state"
+#define CLASS "sync/ptp-status/clock-class"
+#define EVENT_MATCH "type='signal',sender='org.ptpsync1',interface='org.ptpsync1.Manager',member='Event'"
+#define WAIT_USEC (30 * G_USEC_PER_SEC)
+
+/* The issue's holdover case: LocalHoldoverTimeout 10 s, the estimate out of spec after 5 s. */
+#define HOLDOVER_IN_SPEC_SEC 5
+#define GM_KEYS "LocalMaxHoldoverOffSet=1500\nLocalHoldoverTimeout=10\nMaxInSpecOffset=750\nLockSettleSec=1\n"
+
+typedef struct Fixture {
+        PtpLab lab;
+        GpsdFeeder *feeder;
+        TestEnv env;
+        char *address; /* the grandmaster's clock in addresses: <prefix>-mx/master */
+} Fixture;
+
+static double now_sec(void) {
+        return (double) g_get_monotonic_time() / G_USEC_PER_SEC;
+}
+
+/* The lab (its master's class 248, as before anything wrote it) and gpsd with a 3D fix. */
+static bool fixture_lab_and_gpsd(Fixture *f, const char *lab_arg) {
+        f->feeder = gpsd_feeder_new();
+        if (!f->feeder)
+                return false; /* skipped: no gpsd */
+        ptp_lab_init(&f->lab, "gm");
+        ptp_lab_up_or_skip(&f->lab, "--wait", lab_arg);
+        gpsd_feeder_start_gpsd(f->feeder);
+        return true;
+}
+
+/* The daemon reading ptp4l role ("master" or "slave") as [ptp4l gm], with [Grandmaster] if gm_keys. */
+static void fixture_daemon(Fixture *f, const char *role, const char *gm_keys) {
+        g_autofree char *config = NULL;
+        const char *side = streq(role, "master") ? "m" : "s";
+
+        f->address = g_strdup_printf("%s-%sx/master", f->lab.prefix, side);
+        config = g_strdup_printf("[Thresholds]\nMaxOffsetNs=1000000\nMinOffsetNs=-1000000\nHoldoverTimeoutSec=2\n"
+                                 "[GNSS]\nGpsd=127.0.0.1:%u\nStaleSec=1\n"
+                                 "%s%s"
+                                 "[ptp4l gm]\nSocket=%s/%s.sock\nInterface=%s-%s0\n",
+                                 gpsd_feeder_port(f->feeder), gm_keys ? "[Grandmaster]\nInstance=gm\n" : "",
+                                 gm_keys ?: "", f->lab.dir, role, f->lab.prefix, side);
+        test_env_setup(&f->env, &(const TestEnvOptions) {
+                .config_text = config,
+                .daemon_args = (const char *const[]) { "--source=linuxptp", "--runtime-dir=@BUS_DIR@/run", NULL },
+                .log = true,
+                .events_match = EVENT_MATCH,
+        });
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data) {
+        if (f->env.bus)
+                test_env_teardown(&f->env);
+        ptp_lab_done(&f->lab);
+        gpsd_feeder_free(f->feeder);
+        g_free(f->address);
+}
+
+/* Waits for an event of suffix carrying "address|notification|enumeration|value" (or, for the
+ * class, "address|metric|decimal64.3|value"), consuming up to it; the seconds it took. */
+static double wait_event(Fixture *f, const char *suffix, const char *address, const char *value) {
+        const char *kind = streq(suffix, CLASS) ? "metric|decimal64.3" : "notification|enumeration";
+        g_autofree char *wanted = g_strdup_printf("%s|%s|%s", address, kind, value);
+        double start = now_sec();
+
+        if (!test_env_wait_event(&f->env, suffix, wanted, test_slow_usec(WAIT_USEC)))
+                g_error("No %s event with value %s within %d s", suffix, wanted, (int) (WAIT_USEC / G_USEC_PER_SEC));
+        return now_sec() - start;
+}
+
+typedef struct WarningWanted {
+        Fixture *f;
+        const char *needle; /* NULL: no warnings at all */
+} WarningWanted;
+
+static bool warnings_are(void *userdata) {
+        const WarningWanted *w = userdata;
+        g_auto(GStrv) warnings = NULL;
+        g_autofree char *all = NULL;
+
+        g_assert_cmpint(sd_bus_get_property_strv(w->f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                                 "Warnings", NULL, &warnings), >=, 0);
+        /* sd-bus gives NULL for an empty array. */
+        if (!warnings || !warnings[0])
+                return !w->needle;
+        all = g_strjoinv("\n", warnings);
+        return w->needle && strstr(all, w->needle);
+}
+
+static void wait_warnings(Fixture *f, const char *needle) {
+        if (!test_bus_wait_for(f->env.client, warnings_are, &(WarningWanted) { f, needle }, test_slow_usec(WAIT_USEC)))
+                g_error("The Warnings property does not become %s%s%s within %d s", needle ? "one that says \"" : "",
+                        needle ?: "empty", needle ? "\"" : "", (int) (WAIT_USEC / G_USEC_PER_SEC));
+}
+
+/* LOCKED once GNSS is SYNCHRONIZED and the settle time passed; the system clock with it (software timestamps). */
+static void expect_locked(Fixture *f) {
+        g_test_message("LOCKED after %.2f s", wait_event(f, LOCK, f->address, "LOCKED"));
+        (void) wait_event(f, OS, "CLOCK_REALTIME", "LOCKED");
+}
+
+/* T1/T4/T6: the fix, its loss, holdover to FREERUN, and the class read back from ptp4l. */
+static void test_gnss_holdover_class(Fixture *f, gconstpointer data) {
+        g_autofree char *contradiction = NULL;
+        double t, lost;
+        guint from;
+
+        if (!fixture_lab_and_gpsd(f, "--gm-class=248"))
+                return;
+        fixture_daemon(f, "master", GM_KEYS);
+        from = f->env.seen;
+        expect_locked(f);
+        f->env.seen = from;
+        (void) wait_event(f, CLASS, f->address, "248");
+
+        /* Nothing wrote the class: ptp4l still announces 248 while LOCKED, and the daemon says so. */
+        contradiction = g_strdup_printf("ptp4l gm announces clock class 248, but the grandmaster %s-m0 is LOCKED, "
+                                        "which announces class 6", f->lab.prefix);
+        wait_warnings(f, contradiction);
+
+        /* An external pmc SET: read back within a poll or so; the contradiction is gone. */
+        t = now_sec();
+        ptp_lab(&f->lab, "set-gm-class", "6");
+        (void) wait_event(f, CLASS, f->address, "6");
+        g_test_message("pmc SET clockClass 6 -> clock-class event in %.2f s", now_sec() - t);
+        wait_warnings(f, NULL);
+
+        /* The fix lost: HOLDOVER (after gpsd's epoch and the loss debounce), FREERUN at the in-spec limit. */
+        lost = now_sec();
+        gpsd_feeder_set_phase(f->feeder, GPSD_PHASE_NOFIX);
+        (void) wait_event(f, LOCK, f->address, "HOLDOVER");
+        t = now_sec();
+        g_test_message("fix lost -> HOLDOVER event in %.2f s", t - lost);
+        (void) wait_event(f, LOCK, f->address, "FREERUN");
+        g_test_message("HOLDOVER -> FREERUN in %.2f s (in spec for %d s)", now_sec() - t, HOLDOVER_IN_SPEC_SEC);
+        /* Not before the limit: the rule, not a timing figure. */
+        g_assert_cmpfloat(now_sec() - t, >=, HOLDOVER_IN_SPEC_SEC - 0.5);
+        (void) wait_event(f, OS, "CLOCK_REALTIME", "FREERUN");
+        /* Class 6 while FREERUN is a contradiction too. */
+        g_free(contradiction);
+        contradiction = g_strdup_printf("ptp4l gm announces clock class 6, but the grandmaster %s-m0 is FREERUN, "
+                                        "which announces class 248", f->lab.prefix);
+        wait_warnings(f, contradiction);
+
+        /* The fix back: LOCKED after the settle time. */
+        gpsd_feeder_set_phase(f->feeder, GPSD_PHASE_3D);
+        (void) wait_event(f, LOCK, f->address, "LOCKED");
+        wait_warnings(f, NULL);
+
+        /* Lost and back within the holdover: HOLDOVER, then LOCKED, never FREERUN in between. */
+        from = f->env.seen;
+        gpsd_feeder_set_phase(f->feeder, GPSD_PHASE_NOFIX);
+        (void) wait_event(f, LOCK, f->address, "HOLDOVER");
+        gpsd_feeder_set_phase(f->feeder, GPSD_PHASE_3D);
+        (void) wait_event(f, LOCK, f->address, "LOCKED");
+        {
+                g_autofree char *states = test_env_states_since(&f->env, from, f->address);
+
+                g_assert_null(strstr(states, "FREERUN"));
+        }
+}
+
+/* T9: ptp4l killed is FREERUN at once, not HOLDOVER; restarted, LOCKED again. */
+static void test_ptp4l_down(Fixture *f, gconstpointer data) {
+        double t;
+
+        if (!fixture_lab_and_gpsd(f, "--gm-class=6"))
+                return;
+        fixture_daemon(f, "master", GM_KEYS);
+        expect_locked(f);
+
+        t = now_sec();
+        ptp_lab(&f->lab, "kill-master", "--hard");
+        {
+                guint from = f->env.seen;
+                g_autofree char *states = NULL;
+
+                (void) wait_event(f, LOCK, f->address, "FREERUN");
+                g_test_message("ptp4l killed -> FREERUN in %.2f s (one missed poll round)", now_sec() - t);
+                states = test_env_states_since(&f->env, from, f->address);
+                g_assert_null(strstr(states, "HOLDOVER"));
+        }
+        (void) wait_event(f, OS, "CLOCK_REALTIME", "FREERUN");
+        ptp_lab(&f->lab, "restart-master", NULL);
+        (void) wait_event(f, LOCK, f->address, "LOCKED");
+}
+
+/* An instance configured as the grandmaster whose port follows another clock: a warning, and never LOCKED. */
+static void test_role_contradicted(Fixture *f, gconstpointer data) {
+        g_autofree char *warning = NULL;
+
+        if (!fixture_lab_and_gpsd(f, "--gm-class=6"))
+                return;
+        fixture_daemon(f, "slave", GM_KEYS);
+        warning = g_strdup_printf("ptp4l gm is this node's grandmaster ([Grandmaster] Instance=), but its port 1 is "
+                                  "SLAVE: it follows the grandmaster 020000.fffe.00aa01");
+        wait_warnings(f, warning);
+        (void) wait_event(f, LOCK, f->address, "FREERUN");
+        /* GNSS is SYNCHRONIZED all along: the daemon must not call this grandmaster LOCKED. */
+        g_assert_true(test_env_log_has(&f->env, "is SYNCHRONIZED", 1, test_slow_usec(WAIT_USEC)));
+        {
+                g_autofree char *states = test_env_states_since(&f->env, 0, f->address);
+
+                g_assert_null(strstr(states, "LOCKED"));
+        }
+}
+
+typedef struct StaysFree {
+        Fixture *f;
+        bool locked_seen;
+} StaysFree;
+
+/* Never true: it records whether the current lock-state was ever LOCKED while it is polled. */
+static bool lock_state_seen_locked(void *userdata) {
+        StaysFree *s = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autoptr(TestEvent) e = NULL;
+        g_autofree char *locked = g_strdup_printf("%s|notification|enumeration|LOCKED", s->f->address);
+
+        g_assert_cmpint(sd_bus_call_method(s->f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                           "GetCurrentState", NULL, &reply, "s", TEST_PREFIX LOCK), >=, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(tsssxa(ssss))"), >, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'r', "tsssxa(ssss)"), >, 0);
+        e = test_event_read(reply);
+        for (guint v = 0; v < e->values->len; v++)
+                s->locked_seen = s->locked_seen || streq(e->values->pdata[v], locked);
+        return s->locked_seen;
+}
+
+/*
+ * T8, the pitfall: no [Grandmaster]; the slave is an ordinary clock (slaveOnly 0, class 248) that
+ * becomes its own grandmaster once its master is gone -- what ptp4l then shows over management is
+ * exactly what a free-running T-GM shows. It must go HOLDOVER, FREERUN, and stay so.
+ */
+static void test_pitfall(Fixture *f, gconstpointer data) {
+        StaysFree stays = { .f = f };
+        guint from;
+        double t;
+
+        if (!fixture_lab_and_gpsd(f, "--slave-may-master"))
+                return;
+        fixture_daemon(f, "slave", NULL);
+        (void) wait_event(f, LOCK, f->address, "LOCKED");
+
+        from = f->env.seen;
+        t = now_sec();
+        ptp_lab(&f->lab, "kill-master", NULL);
+        (void) wait_event(f, LOCK, f->address, "HOLDOVER");
+        (void) wait_event(f, LOCK, f->address, "FREERUN");
+        ptp_lab_wait_state(&f->lab, "slave", "MASTER", 30);
+        g_test_message("master killed -> the ordinary clock is MASTER of itself after %.2f s", now_sec() - t);
+        /* Its own class, announced as a master's (since it stopped following the master, before or after). */
+        g_assert_true(test_env_log_has(&f->env, "port 1 is MASTER", 1, test_slow_usec(WAIT_USEC)));
+        f->env.seen = from;
+        (void) wait_event(f, CLASS, f->address, "248");
+        /* Three poll rounds as its own grandmaster: never LOCKED. */
+        g_assert_false(test_bus_wait_for(f->env.client, lock_state_seen_locked, &stays, 3 * G_USEC_PER_SEC));
+        {
+                g_autofree char *states = test_env_states_since(&f->env, from, f->address);
+
+                g_assert_cmpstr(states, !=, "");
+                g_assert_null(strstr(states, "LOCKED"));
+        }
+        wait_warnings(f, NULL);
+}
+
+int main(int argc, char *argv[]) {
+        g_test_init(&argc, &argv, NULL);
+
+        if (geteuid() != 0) {
+                g_print("SKIP: needs root (network namespaces, veth, and ptp4l's root-only socket)\n");
+                return PTP_LAB_EXIT_SKIP;
+        }
+        ptp_lab_down_on_abort();
+
+#define ADD(name, fn) g_test_add("/grandmaster/" name, Fixture, NULL, NULL, fn, fixture_teardown)
+        ADD("gnss-holdover-class", test_gnss_holdover_class);
+        ADD("ptp4l-down", test_ptp4l_down);
+        ADD("role-contradicted", test_role_contradicted);
+        ADD("pitfall", test_pitfall);
+        return g_test_run();
+}
