@@ -21,9 +21,11 @@ typedef struct MetricsClock {
         int state;            /* index into the resource's states, or METRICS_NO_VALUE */
         int clock_class;      /* or METRICS_NO_VALUE */
         char *offset_seconds; /* as written out; NULL: none yet */
+        int gps_fix;          /* a GNSS receiver's gpsFix, or METRICS_NO_VALUE */
 } MetricsClock;
 
-#define METRICS_CLOCK_INIT ((MetricsClock) { .state = METRICS_NO_VALUE, .clock_class = METRICS_NO_VALUE })
+#define METRICS_CLOCK_INIT                                                                                   \
+        ((MetricsClock) { .state = METRICS_NO_VALUE, .clock_class = METRICS_NO_VALUE, .gps_fix = METRICS_NO_VALUE })
 
 typedef struct MetricsNode {
         MetricsClock sync; /* sync-state: a state only */

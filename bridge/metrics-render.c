@@ -17,7 +17,7 @@
 #include "metrics-text.h"
 
 typedef enum Where { WHERE_PTP, WHERE_GNSS, WHERE_OS_CLOCK, WHERE_SYNC } Where;
-typedef enum Field { FIELD_STATE, FIELD_OFFSET, FIELD_CLOCK_CLASS } Field;
+typedef enum Field { FIELD_STATE, FIELD_OFFSET, FIELD_CLOCK_CLASS, FIELD_GPS_FIX } Field;
 
 /* A family without samples is left out whole: a HELP for nothing says nothing. */
 static void append_family(GString *out, const char *name, const char *type, const char *help, const GString *samples) {
@@ -53,11 +53,15 @@ static void append_clock(GString *out, const char *name, const char *node, const
                         metrics_text_append_sample(out, name, labels, c->offset_seconds);
                 return;
         case FIELD_CLOCK_CLASS:
-                if (c->clock_class == METRICS_NO_VALUE)
+        case FIELD_GPS_FIX: {
+                int v = f == FIELD_CLOCK_CLASS ? c->clock_class : c->gps_fix;
+
+                if (v == METRICS_NO_VALUE)
                         return;
-                g_snprintf(number, sizeof(number), "%d", c->clock_class);
+                g_snprintf(number, sizeof(number), "%d", v);
                 metrics_text_append_sample(out, name, labels, number);
                 return;
+        }
         }
 }
 
@@ -179,6 +183,10 @@ char *metrics_render(const Metrics *m) {
         append_node_family(out, m, "ptpsync_clock_state",
                            "The lock state of a PTP clock (O-RAN lock-state): 1 for the current state, 0 for the others.",
                            WHERE_PTP, FIELD_STATE, metrics_sync_states);
+        append_node_family(out, m, "ptpsync_gnss_gps_fix",
+                           "The fix of a GNSS receiver, as u-blox's gpsFix: 0 none, 2 2D, 3 3D, 5 time only "
+                           "(O-RAN gnss-sync-status, its gpsFix metric).",
+                           WHERE_GNSS, FIELD_GPS_FIX, NULL);
         append_node_family(out, m, "ptpsync_gnss_offset_seconds",
                            "The last measured offset of a GNSS receiver (O-RAN gnss-sync-status).", WHERE_GNSS,
                            FIELD_OFFSET, NULL);

@@ -208,6 +208,29 @@ static void observe_metric(Metrics *m, const char *node, const Handler *h, const
 }
 
 /*
+ * A GNSS receiver's gpsFix, which the daemon sends at ADDRESS/gpsFix (as cloud-event-proxy does):
+ * true if v is one, taken.
+ */
+#define GPS_FIX_SUFFIX "/gpsFix"
+#define GPS_FIX_MAX 5
+static bool observe_gps_fix(Metrics *m, const char *node, const Handler *h, const OranValue *v) {
+        size_t n = v->address ? strlen(v->address) : 0, suffix = strlen(GPS_FIX_SUFFIX);
+        g_autofree char *receiver = NULL;
+        unsigned gps_fix;
+        MetricsClock *c;
+
+        if (h->target != TARGET_GNSS || n <= suffix || strcmp(v->address + n - suffix, GPS_FIX_SUFFIX) != 0)
+                return false;
+        if (!metrics_text_parse_uint(v->value, GPS_FIX_MAX, &gps_fix))
+                return true; /* not a gpsFix: neither that nor an offset */
+        receiver = g_strndup(v->address, n - suffix);
+        c = target_clock(m, node, h->target, receiver);
+        if (c)
+                c->gps_fix = (int) gps_fix;
+        return true;
+}
+
+/*
  * A state that comes without its offset: the daemon measured none (an unreachable source), so
  * the one it had is no longer current and is not shown.
  */
@@ -248,7 +271,8 @@ void metrics_observe_event(Metrics *m, const OranEvent *e) {
                         continue;
                 if (strcmp(v->data_type, "notification") == 0)
                         observe_notification(m, node, h, v);
-                else if (strcmp(v->data_type, "metric") == 0 && g_hash_table_add(metric_seen, (char *) key))
+                else if (strcmp(v->data_type, "metric") == 0 && !observe_gps_fix(m, node, h, v) &&
+                         g_hash_table_add(metric_seen, (char *) key))
                         observe_metric(m, node, h, v);
         }
         for (size_t i = 0; i < e->n_values; i++) {

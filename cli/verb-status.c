@@ -4,7 +4,8 @@
  * their properties (status) or through libptpsync (list, get). status takes
  * the clocks' offsets from the current state, not from Clocks (which has the
  * offsets of the last state change): only what was measured, and never for
- * the clock class, whose one metric is the class itself.
+ * the clock class, whose one metric is the class itself. A GNSS clock's gpsFix
+ * metric (at ADDRESS/gpsFix) comes from there too.
  */
 
 #include <errno.h>
@@ -21,8 +22,9 @@
 
 typedef struct Clock {
         char *address, *value;
-        bool has_offset;
-        int64_t offset; /* the current one, if has_offset */
+        bool has_offset, has_gps_fix;
+        int64_t offset;  /* the current one, if has_offset */
+        int64_t gps_fix; /* GNSS only, if has_gps_fix */
 } Clock;
 
 typedef struct Resource {
@@ -71,7 +73,7 @@ static int read_resource(const char *path, Resource *res) {
                 }
                 res->clocks = n;
                 /* The offset of the last change is not shown: read_offsets() has the current one. */
-                n[res->n_clocks++] = (Clock) { strdup(a), strdup(v), false, 0 };
+                n[res->n_clocks++] = (Clock) { .address = strdup(a), .value = strdup(v) };
         }
         sd_bus_message_unref(reply);
         if (r < 0) {
@@ -120,8 +122,12 @@ static int read_offsets(Resource *res) {
                         for (size_t j = 0; j < res->n_clocks; j++) {
                                 Clock *c = &res->clocks[j];
 
-                                if (streq(c->address, address) && !c->has_offset)
+                                const char *rest = startswith(address, c->address);
+
+                                if (rest && *rest == '\0' && !c->has_offset)
                                         c->has_offset = parse_offset(value, &c->offset);
+                                else if (rest && streq(rest, "/gpsFix") && !c->has_gps_fix)
+                                        c->has_gps_fix = parse_offset(value, &c->gps_fix);
                         }
                 }
         }
@@ -199,6 +205,8 @@ int verb_status(char **args) {
                                 json_member_string("value", res[i].clocks[j].value);
                                 if (res[i].clocks[j].has_offset)
                                         json_member_int("offset", res[i].clocks[j].offset);
+                                if (res[i].clocks[j].has_gps_fix)
+                                        json_member_int("gps_fix", res[i].clocks[j].gps_fix);
                                 json_end_object();
                         }
                         json_end_array();
@@ -237,6 +245,8 @@ int verb_status(char **args) {
                         print_value(res[i].clocks[j].value, 0);
                         if (res[i].clocks[j].has_offset)
                                 printf(" offset %" PRId64 " ns", res[i].clocks[j].offset);
+                        if (res[i].clocks[j].has_gps_fix)
+                                printf(" gpsFix %" PRId64, res[i].clocks[j].gps_fix);
                         putchar('\n');
                 }
         }

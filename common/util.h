@@ -67,6 +67,13 @@ static inline bool streq_ptr(const char *a, const char *b) {
         return streq(a, b);
 }
 
+/* What follows prefix in s, or NULL if s does not start with it. */
+static inline const char *startswith(const char *s, const char *prefix) {
+        size_t n = strlen(prefix);
+
+        return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
 /* For messages: a string that may be NULL. */
 static inline const char *strna(const char *s) {
         return s ?: "n/a";

@@ -310,6 +310,28 @@ static void test_gnss(void) {
         /* A GNSS receiver is not a PTP clock. */
         assert_samples(m, "ptpsync_clock_state", "");
         assert_samples(m, "ptpsync_clock_offset_seconds", "");
+        assert_samples(m, "ptpsync_gnss_gps_fix", "");
+}
+
+/* The gpsFix metric at ADDRESS/gpsFix: its own gauge of the receiver, neither an offset nor a receiver of its own. */
+static void test_gnss_gps_fix(void) {
+        g_autoptr(Metrics) m = metrics_new();
+
+        OBSERVE(m, GNSS, STATE("ens2fx/master", "SYNCHRONIZED"), METRIC("ens2fx/master/gpsFix", "5"),
+                METRIC("ens2fx/master", "20"));
+        assert_samples(m, "ptpsync_gnss_gps_fix", "ptpsync_gnss_gps_fix{node=\"node1\",clock=\"ens2fx/master\"} 5\n");
+        assert_samples(m, "ptpsync_gnss_offset_seconds",
+                       "ptpsync_gnss_offset_seconds{node=\"node1\",clock=\"ens2fx/master\"} 0.00000002\n");
+        /* Out of range or not a number: not taken, and not taken for an offset either. */
+        OBSERVE(m, GNSS, STATE("ens2fx/master", "FAILURE-NOFIX"), METRIC("ens2fx/master/gpsFix", "6"),
+                METRIC("ens2fx/master/gpsFix", "-1"), METRIC("ens2fx/master/gpsFix", "x"));
+        assert_samples(m, "ptpsync_gnss_gps_fix", "ptpsync_gnss_gps_fix{node=\"node1\",clock=\"ens2fx/master\"} 5\n");
+        OBSERVE(m, GNSS, STATE("ens2fx/master", "FAILURE-NOFIX"), METRIC("ens2fx/master/gpsFix", "0"));
+        assert_samples(m, "ptpsync_gnss_gps_fix", "ptpsync_gnss_gps_fix{node=\"node1\",clock=\"ens2fx/master\"} 0\n");
+        /* A lock-state's value so named is an offset like any other: gpsFix is GNSS's only. */
+        OBSERVE(m, LOCK_STATE, STATE("ens1fx/master/gpsFix", "LOCKED"), METRIC("ens1fx/master/gpsFix", "3"));
+        assert_samples(m, "ptpsync_clock_offset_seconds",
+                       "ptpsync_clock_offset_seconds{node=\"node1\",clock=\"ens1fx/master/gpsFix\"} 0.000000003\n");
 }
 
 /* What the registry does not know leaves it as it was: no node, no series, nothing dropped. */
@@ -568,6 +590,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/bridge-metrics/sync-state", test_sync_state);
         g_test_add_func("/bridge-metrics/os-clock", test_os_clock);
         g_test_add_func("/bridge-metrics/gnss", test_gnss);
+        g_test_add_func("/bridge-metrics/gnss-gps-fix", test_gnss_gps_fix);
         g_test_add_func("/bridge-metrics/no-offset", test_no_offset);
         g_test_add_func("/bridge-metrics/ignored", test_ignored);
         g_test_add_func("/bridge-metrics/odd-labels", test_odd_labels);

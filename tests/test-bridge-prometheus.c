@@ -45,6 +45,7 @@ static void make_samples(Fixture *f) {
         test_inject(f->s.env.client, "sync/sync-status/os-clock-sync-state", "", "locked", 10);
         test_inject(f->s.env.client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
         test_inject(f->s.env.client, "sync/ptp-status/lock-state", "ens1f0", "locked", 25);
+        test_inject(f->s.env.client, "sync/gnss-status/gnss-sync-status", "ens2f0", "SYNCHRONIZED,gpsFix=5", 15);
         r = test_subscribe_v2(f->s.bridge, LOCK_STATE, endpoint);
         g_assert_cmpuint(r->status, ==, 201);
         probe = test_endpoint_pop(f->s.consumer, TEST_TIMEOUT_USEC);
@@ -58,6 +59,7 @@ static void make_samples(Fixture *f) {
 static const char *const families[] = {
         "ptpsync_clock_offset_seconds{", "ptpsync_clock_state{",          "ptpsync_clock_class{",
         "ptpsync_sync_state{",           "ptpsync_http_deliveries_total{", "ptpsync_http_requests_total{",
+        "ptpsync_gnss_state{",           "ptpsync_gnss_gps_fix{",          "ptpsync_gnss_offset_seconds{",
 };
 
 static bool has_every_family(const char *text) {
@@ -171,7 +173,7 @@ static char *wait_for_value(Fixture *f, const char *query, const char *expected)
 
 static void test_prometheus_scrapes(Fixture *f, gconstpointer data) {
         g_autofree char *prometheus = g_find_program_in_path("prometheus");
-        g_autofree char *up = NULL, *offset = NULL, *holdover = NULL, *delivered = NULL;
+        g_autofree char *up = NULL, *offset = NULL, *holdover = NULL, *delivered = NULL, *gps_fix = NULL;
 
         (void) data;
         if (!prometheus) {
@@ -190,6 +192,8 @@ static void test_prometheus_scrapes(Fixture *f, gconstpointer data) {
         g_assert_cmpstr(holdover, ==, "1");
         delivered = wait_for_value(f, "sum(ptpsync_http_deliveries_total{result=\"delivered\"})", "1");
         g_assert_cmpstr(delivered, ==, "1");
+        gps_fix = wait_for_value(f, "ptpsync_gnss_gps_fix{clock=\"ens2fx/master\"}", "5");
+        g_assert_cmpstr(gps_fix, ==, "5");
 }
 
 int main(int argc, char *argv[]) {

@@ -982,6 +982,52 @@ static void test_push_clock_class(Fixture *f, gconstpointer data) {
         g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
 }
 
+/*
+ * gnss-sync-status with data, as cloud-event-proxy publishes it: the state and the offset at
+ * ALIAS/master, the gpsFix metric at ALIAS/master/gpsFix; in CurrentState, the probe and a push.
+ */
+static void assert_gnss_values(JsonArray *values, const char *state, const char *offset, const char *gps_fix) {
+        g_assert_cmpuint(json_array_get_length(values), ==, 3);
+        assert_value(values, 0, NODE "/ens2fx/master", "notification", "enumeration", state);
+        assert_value(values, 1, NODE "/ens2fx/master", "metric", "decimal64.3", offset);
+        assert_value(values, 2, NODE "/ens2fx/master/gpsFix", "metric", "decimal64.3", gps_fix);
+}
+
+static void test_gnss_sync_status(Fixture *f, gconstpointer data) {
+        g_autofree char *endpoint = test_endpoint_uri(f->consumer, "event");
+        g_autofree char *body = body_v2(GNSS, endpoint);
+        g_autoptr(TestResponse) state = NULL, r = NULL, all = NULL;
+        g_autoptr(TestPost) probe = NULL, push = NULL;
+        g_autoptr(JsonNode) state_event = NULL, probe_event = NULL, push_event = NULL;
+
+        test_inject(f->env.client, "sync/gnss-status/gnss-sync-status", "ens2f0", "SYNCHRONIZED,gpsFix=5", 20);
+        state = wait_current_state(f->bridge->v2, GNSS);
+        assert_json(state, 200, NULL);
+        state_event = parse_response(state);
+        assert_gnss_values(assert_v2_event(state_event, "/sync/gnss-status/gnss-sync-status",
+                                           "event.sync.gnss-status.gnss-state-change"),
+                           "SYNCHRONIZED", "20", "5");
+
+        r = subscribe(f->bridge->v2, body);
+        g_free(assert_created_v2(r, f->bridge->v2, GNSS, endpoint));
+        probe = pop(f);
+        probe_event = parse_post(probe);
+        assert_gnss_values(assert_v2_event(probe_event, "/sync/gnss-status/gnss-sync-status",
+                                           "event.sync.gnss-status.gnss-state-change"),
+                           "SYNCHRONIZED", "20", "5");
+
+        test_inject(f->env.client, "sync/gnss-status/gnss-sync-status", "ens2f0", "ACQUIRING-SYNC,gpsFix=2", 900);
+        push = pop(f);
+        push_event = parse_post(push);
+        assert_gnss_values(assert_v2_event(push_event, "/sync/gnss-status/gnss-sync-status",
+                                           "event.sync.gnss-status.gnss-state-change"),
+                           "ACQUIRING-SYNC", "900", "2");
+
+        all = call("DELETE", f->bridge->v2, "/subscriptions", NULL);
+        assert_bodiless(all, 204);
+        g_assert_true(test_bus_wait_for(f->env.client, only_the_state_subscription, f->env.client, TEST_TIMEOUT_USEC));
+}
+
 /* ---- stopping while a POST waits for its probe ---- */
 
 /* A listener on 127.0.0.1 that takes connections and never answers: a probe to it waits for its deadline. */
@@ -1145,6 +1191,7 @@ int main(int argc, char *argv[]) {
         ADD("v2/current-state", NULL, test_current_state_v2);
         ADD("v1/current-state", NULL, test_current_state_v1);
         ADD("push/clock-class", NULL, test_push_clock_class);
+        ADD("gnss-sync-status", NULL, test_gnss_sync_status);
         ADD("stop-while-probing/new", NULL, test_stop_while_probing);
         ADD("stop-while-probing/v1-duplicate", NULL, test_stop_while_probing_duplicate);
         ADD("uri-location/name", &advertised_name, test_uri_location);

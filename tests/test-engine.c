@@ -881,7 +881,7 @@ static void test_flow_ping(void) {
 static void observe_big_gnss(Engine *t, char c) {
         g_autofree char *value = g_strnfill(8000, c);
 
-        g_assert_cmpint(manager_observe_value(t->m, RESOURCE_GNSS, "gnss0", value, 0), ==, 0);
+        g_assert_cmpint(manager_observe_gnss(t->m, "gnss0", value, GPS_FIX_NONE, 0), ==, 0);
 }
 
 static void on_hold(void *userdata, const char *failure) {

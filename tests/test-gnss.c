@@ -27,6 +27,22 @@ static void wait_gnss(TestEnv *env, const char *state) {
         g_test_message("%s after %.2f s", state, (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
 }
 
+/* wait_gnss(), and that event's gpsFix metric is gps_fix (from TPV: 0 no fix, 2 2D, 3 3D). */
+static void wait_gnss_fix(TestEnv *env, const char *state, unsigned gps_fix) {
+        g_autofree char *wanted = g_strdup_printf("ens2fx/master/gpsFix|metric|decimal64.3|%u", gps_fix);
+        g_autoptr(TestEvent) e = NULL;
+        sd_bus_message *m;
+
+        wait_gnss(env, state);
+        m = env->events->messages->pdata[env->seen - 1];
+        g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
+        e = test_event_read(m);
+        for (guint i = 0; i < e->values->len; i++)
+                if (streq(e->values->pdata[i], wanted))
+                        return;
+        g_error("The %s event has no value %s", state, wanted);
+}
+
 static char *gnss_config(GpsdFeeder *feeder, const char *more) {
         return g_strdup_printf("[GNSS]\nGpsd=127.0.0.1:%u\nInterface=ens2f0\nStaleSec=1\n%s", gpsd_feeder_port(feeder),
                                more);
@@ -46,13 +62,13 @@ static void test_sim(void) {
         config = gnss_config(feeder, "");
         env = test_env_start(&(const TestEnvOptions) { .config_text = config, .events_match = EVENT_MATCH,
                                                        .log = true });
-        wait_gnss(env, "SYNCHRONIZED");
+        wait_gnss_fix(env, "SYNCHRONIZED", 3);
         gpsd_feeder_set_phase(feeder, GPSD_PHASE_NOFIX);
-        wait_gnss(env, "FAILURE-NOFIX");
+        wait_gnss_fix(env, "FAILURE-NOFIX", 0);
         gpsd_feeder_set_phase(feeder, GPSD_PHASE_3D);
         wait_gnss(env, "SYNCHRONIZED");
         gpsd_feeder_set_phase(feeder, GPSD_PHASE_2D);
-        wait_gnss(env, "ACQUIRING-SYNC");
+        wait_gnss_fix(env, "ACQUIRING-SYNC", 2);
         gpsd_feeder_set_phase(feeder, GPSD_PHASE_3D);
         wait_gnss(env, "SYNCHRONIZED");
         gpsd_feeder_kill_gpsd(feeder);

@@ -612,16 +612,21 @@ static void test_status_offsets(TestEnv *f, gconstpointer data) {
         test_inject(f->client, LOCK, "ens1f0", "locked", -15); /* no change of state: no event */
         test_inject(f->client, OS_CLOCK, "CLOCK_REALTIME", "locked", 3);
         test_inject(f->client, "sync/ptp-status/clock-class", "ens1f0", "6", 0);
+        test_inject(f->client, "sync/gnss-status/gnss-sync-status", "ens2f0", "SYNCHRONIZED,gpsFix=5", 25);
         RUN(f, &t, "status");
         g_assert_cmpint(t.status, ==, 0);
         g_assert_nonnull(strstr(t.out, "Clock: ens1fx/master LOCKED offset -15 ns\n"));
         g_assert_nonnull(strstr(t.out, "Clock: ens1fx/master 6\n"));
+        g_assert_nonnull(strstr(t.out, "Clock: ens2fx/master SYNCHRONIZED offset 25 ns gpsFix 5\n"));
         RUN(f, &j, "--json", "status");
         g_assert_cmpint(j.status, ==, 0);
         assert_jq(f->bus, j.out,
                   "(.resources[] | select(.kind == \"lock-state\") | .clocks[0].offset == -15) and "
                   "(.resources[] | select(.kind == \"clock-class\") | .clocks[0] | has(\"offset\") | not) and "
-                  "(.resources[] | select(.kind == \"clock-class\") | .clocks[0].value == \"6\")");
+                  "(.resources[] | select(.kind == \"clock-class\") | .clocks[0].value == \"6\") and "
+                  "(.resources[] | select(.kind == \"gnss-sync-status\") | .clocks[0] | "
+                  ".offset == 25 and .gps_fix == 5) and "
+                  "(.resources[] | select(.kind == \"lock-state\") | .clocks[0] | has(\"gps_fix\") | not)");
 
         /* Unreachable: HOLDOVER, and no offset at all (neither a made-up 0 nor the stale -15). */
         test_inject(f->client, LOCK, "ens1f0", "unreachable", 0);

@@ -300,9 +300,29 @@ static void test_clock_class_and_gnss(Fixture *f, gconstpointer data) {
         test_inject(f->env.client, GNSS, "ens2f0", "FAILURE-NOFIX", 0);
         c = expect_event(f, 2, GNSS, "ens2fx/master|notification|enumeration|SYNCHRONIZED");
         g_assert_cmpstr(c->values->pdata[1], ==, "ens2fx/master|metric|decimal64.3|4");
+        g_assert_cmpuint(c->values->len, ==, 2); /* no gpsFix given: none published, rather than a made-up one */
         d = expect_event(f, 3, GNSS, "ens2fx/master|notification|enumeration|FAILURE-NOFIX");
         g_assert_cmpstr(d->type, ==, "event.sync.gnss-status.gnss-state-change");
         sd_bus_error_free(&error);
+}
+
+/* The gpsFix metric rides along at ALIAS/gpsFix, as cloud-event-proxy's; a change of it alone is an event. */
+static void test_gnss_gps_fix(Fixture *f, gconstpointer data) {
+        g_autoptr(TestEvent) a = NULL, b = NULL, c = NULL;
+
+        test_inject(f->env.client, GNSS, "ens2f0", "SYNCHRONIZED,gpsFix=3", 20);
+        test_inject(f->env.client, GNSS, "ens2f0", "SYNCHRONIZED,gpsFix=3", 20);
+        test_inject(f->env.client, GNSS, "ens2f0", "SYNCHRONIZED,gpsFix=5", 20);
+        test_inject(f->env.client, GNSS, "ens2f0", "FAILURE-NOFIX,gpsFix=0", 0);
+        a = expect_event(f, 0, GNSS, "ens2fx/master|notification|enumeration|SYNCHRONIZED");
+        g_assert_cmpuint(a->values->len, ==, 3);
+        g_assert_cmpstr(a->values->pdata[1], ==, "ens2fx/master|metric|decimal64.3|20");
+        g_assert_cmpstr(a->values->pdata[2], ==, "ens2fx/master/gpsFix|metric|decimal64.3|3");
+        b = expect_event(f, 1, GNSS, "ens2fx/master|notification|enumeration|SYNCHRONIZED");
+        g_assert_cmpstr(b->values->pdata[2], ==, "ens2fx/master/gpsFix|metric|decimal64.3|5");
+        c = expect_event(f, 2, GNSS, "ens2fx/master|notification|enumeration|FAILURE-NOFIX");
+        g_assert_cmpstr(c->values->pdata[2], ==, "ens2fx/master/gpsFix|metric|decimal64.3|0");
+        g_assert_cmpuint(last_sequence(f), ==, 3);
 }
 
 static void test_bad_inject(Fixture *f, gconstpointer data) {
@@ -332,6 +352,12 @@ static void test_bad_inject(Fixture *f, gconstpointer data) {
                 { CLASS, "ens1f0", "0006", invalid },
                 { GNSS, "ens1f0", "bogus", invalid },
                 { GNSS, "ens1f0", "synchronized", invalid },
+                { GNSS, "ens1f0", "SYNCHRONIZED,gpsFix=6", invalid },
+                { GNSS, "ens1f0", "SYNCHRONIZED,gpsFix=", invalid },
+                { GNSS, "ens1f0", "SYNCHRONIZED,gpsFix=33", invalid },
+                { GNSS, "ens1f0", "SYNCHRONIZED,gpsfix=3", invalid },
+                { GNSS, "ens1f0", ",gpsFix=3", invalid },
+                { GNSS, "ens1f0", "SYNCHRONIZED,gpsFix=3,gpsFix=3", invalid },
         };
         g_autofree char *version = NULL;
 
@@ -400,6 +426,7 @@ int main(int argc, char *argv[]) {
         ADD("/simulator/never-locked", NULL, test_never_locked);
         ADD("/simulator/several-clocks", NULL, test_several_clocks);
         ADD("/simulator/clock-class-and-gnss", NULL, test_clock_class_and_gnss);
+        ADD("/simulator/gnss-gps-fix", NULL, test_gnss_gps_fix);
         ADD("/simulator/bad-inject", NULL, test_bad_inject);
         ADD("/simulator/notify-not-read", NULL, test_notify_not_read);
 #undef ADD

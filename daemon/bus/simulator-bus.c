@@ -17,6 +17,33 @@ static bool parse_clock_class(const char *s) {
         return n > 0 && n <= 3 && s[n] == '\0' && atoi(s) <= 255;
 }
 
+/*
+ * A GNSS observation: a state, optionally with its gpsFix metric, "SYNCHRONIZED,gpsFix=5". The
+ * state goes to *ret_state (g_free), the metric to *ret_gps_fix (GPS_FIX_NONE without one). false
+ * if either is not valid.
+ */
+#define GPS_FIX_OPTION ",gpsFix="
+static bool parse_gnss_observation(const char *s, char **ret_state, int *ret_gps_fix) {
+        const char *option = strstr(s, GPS_FIX_OPTION);
+        g_autofree char *state = g_strndup(s, option ? (size_t) (option - s) : strlen(s));
+        int gps_fix = GPS_FIX_NONE;
+
+        if (option) {
+                const char *fix = option + strlen(GPS_FIX_OPTION);
+
+                if (fix[0] < '0' || fix[0] > '0' + GPS_FIX_MAX || fix[1] != '\0')
+                        return false;
+                gps_fix = fix[0] - '0';
+        }
+        if (!gnss_state_is_valid(state))
+                return false;
+        if (ret_state)
+                *ret_state = TAKE_PTR(state);
+        if (ret_gps_fix)
+                *ret_gps_fix = gps_fix;
+        return true;
+}
+
 /* Checks the clock name and observation for resource kind k; sets error and returns < 0 if bad. */
 static int inject_validate(ResourceKind k, const char **clock, const char *observation, sd_bus_error *error) {
         const char *kind = resource_info(k)->kind;
@@ -34,14 +61,15 @@ static int inject_validate(ResourceKind k, const char **clock, const char *obser
 
         if (resource_kind_is_sync(k) ? observation_from_string(observation) != _OBSERVATION_MAX
             : k == RESOURCE_CLOCK_CLASS ? parse_clock_class(observation)
-            : gnss_state_is_valid(observation))
+            : parse_gnss_observation(observation, NULL, NULL))
                 return 0;
 
         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid observation %s for %s: expected %s",
                                  QUOTE(observation), kind,
                                  resource_kind_is_sync(k) ? "locked, unlocked or unreachable"
                                  : k == RESOURCE_CLOCK_CLASS ? "a clock class from 0 to 255"
-                                 : "a GNSS state such as SYNCHRONIZED, ACQUIRING-SYNC or FAILURE-NOFIX");
+                                 : "a GNSS state such as SYNCHRONIZED, ACQUIRING-SYNC or FAILURE-NOFIX, "
+                                   "optionally with its gpsFix from 0 to 5: SYNCHRONIZED,gpsFix=5");
 }
 
 static int method_inject(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -82,7 +110,13 @@ static int method_inject(sd_bus_message *message, void *userdata, sd_bus_error *
         log_debug("Injected into %s: clock %s, %s, offset %" G_GINT64_FORMAT, suffix, clock, observation, offset);
         if (resource_kind_is_sync(k))
                 r = manager_observe_sync(m, k, clock, observation_from_string(observation), offset);
-        else
+        else if (k == RESOURCE_GNSS) {
+                g_autofree char *state = NULL;
+                int gps_fix;
+
+                (void) parse_gnss_observation(observation, &state, &gps_fix); /* validated above */
+                r = manager_observe_gnss(m, clock, state, gps_fix, offset);
+        } else
                 r = manager_observe_value(m, k, clock, observation, offset);
         if (r < 0)
                 return r;

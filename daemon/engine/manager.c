@@ -649,7 +649,8 @@ void manager_retire_clock(Manager *m, ResourceKind k, const char *clock) {
         manager_clock_changed(m, c);
 }
 
-int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const char *value, int64_t offset_ns) {
+static int manager_observe_reading(Manager *m, ResourceKind k, const char *clock, const char *value,
+                                   int gps_fix, int64_t offset_ns) {
         Resource *r = manager_get_resource(m, k);
         Clock *c;
 
@@ -659,12 +660,25 @@ int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const c
 
         c = manager_ensure_clock(m, r, clock);
         c->offset_ns = offset_ns;
-        if (streq_ptr(c->value, value))
+        if (streq_ptr(c->value, value) && c->gps_fix == gps_fix)
                 return 0;
-        g_free(c->value);
-        c->value = g_strdup(value);
+        c->gps_fix = gps_fix;
+        if (!streq_ptr(c->value, value)) {
+                g_free(c->value);
+                c->value = g_strdup(value);
+        }
         manager_clock_changed(m, c);
         return 0;
+}
+
+int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const char *value, int64_t offset_ns) {
+        assert(k != RESOURCE_GNSS);
+        return manager_observe_reading(m, k, clock, value, GPS_FIX_NONE, offset_ns);
+}
+
+int manager_observe_gnss(Manager *m, const char *clock, const char *status, int gps_fix, int64_t offset_ns) {
+        assert(gps_fix == GPS_FIX_NONE || (gps_fix >= 0 && gps_fix <= GPS_FIX_MAX));
+        return manager_observe_reading(m, RESOURCE_GNSS, clock, status, gps_fix, offset_ns);
 }
 
 void manager_update_status(Manager *m) {

@@ -104,8 +104,13 @@ int manager_observe_sync(Manager *m, ResourceKind k, const char *clock, Observat
  * of the manager's. offset_ns may be OFFSET_NONE. A clock is judged either way, not both.
  */
 int manager_observe_state(Manager *m, ResourceKind k, const char *clock, SyncState state, int64_t offset_ns);
-/* A clock-class ("6") or GNSS ("SYNCHRONIZED") reading of one clock; the value is validated by the caller. */
+/* A clock-class reading ("6") of one clock; the value is validated by the caller. */
 int manager_observe_value(Manager *m, ResourceKind k, const char *clock, const char *value, int64_t offset_ns);
+/*
+ * A GNSS reading ("SYNCHRONIZED") of one clock, with its gpsFix metric (GPS_FIX_NONE: not known);
+ * a change of either is an event. Validated by the caller.
+ */
+int manager_observe_gnss(Manager *m, const char *clock, const char *status, int gps_fix, int64_t offset_ns);
 
 /*
  * Nothing observes clock any more (its ptp4l instance was removed): it leaves resource k's value,

@@ -180,6 +180,7 @@ Clock *resource_ensure_clock(Resource *r, const char *name, const char *alias) {
         c->value_address = clock_value_address(r, name, alias);
         c->sync = CLOCK_SYNC_INIT;
         c->offset_ns = c->announced_offset_ns = OFFSET_NONE;
+        c->gps_fix = c->announced_gps_fix = GPS_FIX_NONE;
         g_ptr_array_add(r->clocks, c);
         return c;
 }
@@ -187,6 +188,7 @@ Clock *resource_ensure_clock(Resource *r, const char *name, const char *alias) {
 void clock_retire(Clock *c) {
         g_clear_pointer(&c->value, g_free);
         c->offset_ns = OFFSET_NONE;
+        c->gps_fix = GPS_FIX_NONE;
         c->sync = CLOCK_SYNC_INIT;
         c->retired = true;
 }
@@ -241,7 +243,8 @@ bool resource_update_sync_state(Resource *r, const Resource *lock_state, const R
         return set_value(&r->value, v);
 }
 
-static void add_clock_values(Event *e, ResourceKind k, const Clock *c, const char *value, int64_t offset_ns) {
+static void add_clock_values(Event *e, ResourceKind k, const Clock *c, const char *value, int64_t offset_ns,
+                             int gps_fix) {
         if (!value)
                 return;
         if (k == RESOURCE_CLOCK_CLASS) {
@@ -252,6 +255,11 @@ static void add_clock_values(Event *e, ResourceKind k, const Clock *c, const cha
         /* Not measured: no value, rather than a made-up 0. */
         if (offset_ns != OFFSET_NONE)
                 event_add_metric(e, c->value_address, offset_ns);
+        if (gps_fix != GPS_FIX_NONE) {
+                g_autofree char *address = g_strconcat(c->value_address, GPS_FIX_SUFFIX, NULL);
+
+                event_add_metric(e, address, gps_fix);
+        }
 }
 
 Event *resource_change_event(Resource *r, Clock *c, int64_t time_usec) {
@@ -260,12 +268,12 @@ Event *resource_change_event(Resource *r, Clock *c, int64_t time_usec) {
         if (r->kind == RESOURCE_SYNC_STATE)
                 event_add_state(e, r->info->suffix, r->value);
         else if (c)
-                add_clock_values(e, r->kind, c, c->value, c->offset_ns);
+                add_clock_values(e, r->kind, c, c->value, c->offset_ns, c->gps_fix);
         else
                 for (guint i = 0; i < r->clocks->len; i++) {
                         const Clock *each = r->clocks->pdata[i];
 
-                        add_clock_values(e, r->kind, each, each->value, each->offset_ns);
+                        add_clock_values(e, r->kind, each, each->value, each->offset_ns, each->gps_fix);
                 }
         return e;
 }
@@ -276,6 +284,7 @@ void resource_prepare_announcement(Announcement *a, Resource *r, Clock *c, const
                 .clock = c,
                 .clock_value = c ? g_strdup(c->value) : NULL,
                 .clock_offset_ns = c ? c->offset_ns : 0,
+                .clock_gps_fix = c ? c->gps_fix : GPS_FIX_NONE,
                 .value = g_strdup(r->value),
                 .seq = e ? e->seq : 0,
                 .time_usec = e ? (uint64_t) e->time_usec : 0,
@@ -289,6 +298,7 @@ void resource_announce(Announcement *a) {
                 g_free(a->clock->announced_value);
                 a->clock->announced_value = g_steal_pointer(&a->clock_value);
                 a->clock->announced_offset_ns = a->clock_offset_ns;
+                a->clock->announced_gps_fix = a->clock_gps_fix;
         }
         g_free(r->announced_value);
         r->announced_value = g_steal_pointer(&a->value);
@@ -317,7 +327,7 @@ Event *resource_current_state_event(const Resource *r) {
                 for (guint i = 0; i < r->clocks->len; i++) {
                         const Clock *c = r->clocks->pdata[i];
 
-                        add_clock_values(e, r->kind, c, c->announced_value, c->offset_ns);
+                        add_clock_values(e, r->kind, c, c->announced_value, c->offset_ns, c->announced_gps_fix);
                 }
         return e;
 }

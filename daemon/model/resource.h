@@ -76,6 +76,14 @@ static inline bool resource_kind_is_sync(ResourceKind k) {
 
 #define OS_CLOCK_NAME "CLOCK_REALTIME"
 
+/*
+ * A GNSS clock's values carry, beside the state and the offset, the gpsFix metric as
+ * cloud-event-proxy does: at ALIAS/gpsFix (the u-blox gpsFix, 0 no fix .. 5 time-only).
+ */
+#define GPS_FIX_NONE (-1)
+#define GPS_FIX_MAX 5
+#define GPS_FIX_SUFFIX "/gpsFix"
+
 /* SYNCHRONIZED, ACQUIRING-SYNC, ...: the GNSS states O-RAN defines. */
 bool gnss_state_is_valid(const char *s);
 
@@ -90,6 +98,8 @@ typedef struct Clock {
         int64_t offset_ns;   /* the latest measurement; OFFSET_NONE: none (unreachable, or a clock class) */
         char *announced_value;       /* value as of the last announced event; NULL: none yet */
         int64_t announced_offset_ns; /* the offset that event carried; OFFSET_NONE: none */
+        int gps_fix;           /* GNSS only: the gpsFix metric (0..5); GPS_FIX_NONE: none */
+        int announced_gps_fix; /* the gpsFix that event carried */
         struct EngineTimer *holdover_timer; /* the engine's (engine/engine-clock.h) */
         void (*holdover_timer_free)(struct EngineTimer *t);
         bool retired;        /* its source is gone: no value until it is observed again */
@@ -157,6 +167,7 @@ typedef struct Announcement {
         Clock *clock;
         char *clock_value;
         int64_t clock_offset_ns;
+        int clock_gps_fix;
         char *value;
         uint64_t seq;       /* 0: no event, the resource's seq and time stay */
         uint64_t time_usec;

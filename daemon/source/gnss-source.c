@@ -26,7 +26,7 @@ static void on_changed(GpsdClient *c, const GnssValue *v, void *userdata) {
         if (v->status == GNSS_SYNC_NONE)
                 return;
         log_info("gpsd %s: %s is %s (gpsFix %u).", gpsd_client_address(c), s->clock, value, v->gps_fix);
-        r = manager_observe_value(s->manager, RESOURCE_GNSS, s->clock, value, OFFSET_NONE);
+        r = manager_observe_gnss(s->manager, s->clock, value, (int) v->gps_fix, OFFSET_NONE);
         if (r < 0)
                 log_warning_errno(r, "gpsd %s: the GNSS reading of %s was not taken: %m", gpsd_client_address(c),
                                   s->clock);
