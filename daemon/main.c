@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "source/gnss-source.h"
 #include "source/linuxptp-source.h"
+#include "source/ts2phc-watch.h"
 #include "common/log.h"
 #include "common/notify.h"
 #include "bus/bus-face.h"
@@ -204,6 +205,10 @@ static void on_gnss_synchronized(bool synchronized, void *userdata) {
         linuxptp_source_gnss(userdata, synchronized);
 }
 
+static void on_ts2phc_alive(bool alive, void *userdata) {
+        linuxptp_source_ts2phc(userdata, alive);
+}
+
 static int run(int argc, char *argv[]) {
         Options o = {
                 .bus = "system",
@@ -213,6 +218,7 @@ static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(linuxptp_source_freep) LinuxptpSource *linuxptp = NULL;
         _cleanup_(gnss_source_freep) GnssSource *gnss = NULL;
+        _cleanup_(ts2phc_watch_freep) Ts2phcWatch *ts2phc = NULL; /* freed before the source it tells */
         _cleanup_(reload_freep) Reload *reload = NULL; /* freed first: it points at the two above */
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         g_autoptr(GError) error = NULL;
@@ -293,6 +299,15 @@ static int run(int argc, char *argv[]) {
                         return EXIT_FAILURE;
                 if (linuxptp)
                         gnss_source_set_listener(gnss, on_gnss_synchronized, linuxptp);
+        }
+        /* Unwatched, ts2phc counts as alive (grandmaster.h). */
+        if (linuxptp && config.grandmaster.instance && ts2phc_watch_config_enabled(&config.grandmaster.ts2phc)) {
+                r = ts2phc_watch_new(&ts2phc, event, &(const Ts2phcWatchSettings) {
+                                        .pid_file = config.grandmaster.ts2phc.pid_file,
+                                        .config = config.grandmaster.ts2phc.config,
+                                     }, on_ts2phc_alive, linuxptp);
+                if (r < 0)
+                        return EXIT_FAILURE;
         }
         r = reload_new(&reload, m, linuxptp, &o.overrides, &config);
         if (r < 0)

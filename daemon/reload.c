@@ -78,6 +78,15 @@ static void keep_restart_only(Config *running, Config *next) {
                 log_notice("[Grandmaster] LocalMaxHoldoverOffSet=, LocalHoldoverTimeout=, MaxInSpecOffset= and "
                            "LockSettleSec= take effect at the next restart.");
         next->grandmaster.params = running->grandmaster.params;
+        /* The watcher is made at start-up with the grandmaster it tells. */
+        if (!ts2phc_watch_config_equal(&running->grandmaster.ts2phc, &next->grandmaster.ts2phc))
+                log_notice("[Grandmaster] Ts2phcWatch=, Ts2phcPidFile= and Ts2phcConfig= take effect at the next "
+                           "restart.");
+        next->grandmaster.ts2phc.watch = running->grandmaster.ts2phc.watch;
+        g_free(next->grandmaster.ts2phc.pid_file);
+        next->grandmaster.ts2phc.pid_file = g_strdup(running->grandmaster.ts2phc.pid_file);
+        g_free(next->grandmaster.ts2phc.config);
+        next->grandmaster.ts2phc.config = g_strdup(running->grandmaster.ts2phc.config);
 }
 
 int reload_run(Reload *r, sd_bus_error *error) {

@@ -37,6 +37,8 @@ typedef struct ConfigCase {
         const GnssParams *gnss;        /* NULL: GNSS_PARAMS_DEFAULT */
         const char *grandmaster;       /* [Grandmaster] Instance= */
         const TgmParams *tgm;          /* NULL: TGM_PARAMS_DEFAULT */
+        const Ts2phcWatchConfig *ts2phc; /* NULL: all unset (watch -1) */
+        bool ts2phc_enabled;           /* ts2phc_watch_config_enabled() */
 } ConfigCase;
 
 #define OK(n, t, ...) { .name = n, .text = t, .code = -1, __VA_ARGS__ }
@@ -121,6 +123,22 @@ static const ConfigCase config_cases[] = {
         ERR("gm-settle", "[Grandmaster]\nLockSettleSec=3601\n", INVALID_VALUE, GM_INVALID("LockSettleSec", "3601"),
             "must be between 0 and 3600"),
         ERR("gm-unknown-key", "[Grandmaster]\nMode=gnss\n", KEY_NOT_FOUND, "Unknown key \"Mode\" in group [Grandmaster]"),
+        /* ts2phc: not watched by default; a path turns the watch on, Ts2phcWatch=no with one is a contradiction. */
+        OK("gm-ts2phc-yes", "[Grandmaster]\nTs2phcWatch=yes\n", .ts2phc = &(const Ts2phcWatchConfig) { .watch = 1 },
+           .ts2phc_enabled = true),
+        OK("gm-ts2phc-no", "[Grandmaster]\nTs2phcWatch=off\n", .ts2phc = &(const Ts2phcWatchConfig) { .watch = 0 }),
+        OK("gm-ts2phc-pid-file", "[Grandmaster]\nTs2phcPidFile=/run/ts2phc.pid\n",
+           .ts2phc = &(const Ts2phcWatchConfig) { .watch = -1, .pid_file = "/run/ts2phc.pid" }, .ts2phc_enabled = true),
+        OK("gm-ts2phc-config", "[Grandmaster]\nTs2phcWatch=1\nTs2phcConfig=/etc/ts2phc.conf\nTs2phcPidFile=\n",
+           .ts2phc = &(const Ts2phcWatchConfig) { .watch = 1, .config = "/etc/ts2phc.conf" }, .ts2phc_enabled = true),
+        ERR("gm-ts2phc-watch", "[Grandmaster]\nTs2phcWatch=sometimes\n", INVALID_VALUE,
+            GM_INVALID("Ts2phcWatch", "sometimes"), "must be a boolean"),
+        ERR("gm-ts2phc-pid-relative", "[Grandmaster]\nTs2phcPidFile=run/ts2phc.pid\n", INVALID_VALUE,
+            GM_INVALID("Ts2phcPidFile", "run/ts2phc.pid"), "must be an absolute path"),
+        ERR("gm-ts2phc-config-relative", "[Grandmaster]\nTs2phcConfig=ts2phc.conf\n", INVALID_VALUE,
+            GM_INVALID("Ts2phcConfig", "ts2phc.conf"), "must be an absolute path"),
+        ERR("gm-ts2phc-contradiction", "[Grandmaster]\nTs2phcConfig=/etc/ts2phc.conf\nTs2phcWatch=no\n",
+            INVALID_VALUE, "Ts2phcWatch=no contradicts Ts2phcConfig=/etc/ts2phc.conf in group [Grandmaster]"),
         /* Good. */
         OK("empty", ""),
         OK("blank-lines", "\n\n\n"),
@@ -633,6 +651,10 @@ static void assert_config(const Config *c, const ConfigCase *t) {
         g_assert_cmpint(c->gnss.extended_states, ==, gnss.extended_states);
         g_assert_cmpstr(c->grandmaster.instance, ==, t->grandmaster);
         g_assert_true(tgm_params_equal(&c->grandmaster.params, t->tgm ?: &TGM_PARAMS_DEFAULT));
+        g_assert_cmpint(c->grandmaster.ts2phc.watch, ==, t->ts2phc ? t->ts2phc->watch : -1);
+        g_assert_cmpstr(c->grandmaster.ts2phc.pid_file, ==, t->ts2phc ? t->ts2phc->pid_file : NULL);
+        g_assert_cmpstr(c->grandmaster.ts2phc.config, ==, t->ts2phc ? t->ts2phc->config : NULL);
+        g_assert_cmpint(ts2phc_watch_config_enabled(&c->grandmaster.ts2phc), ==, t->ts2phc_enabled);
 
         while (n < ELEMENTSOF(t->ptp4l) && t->ptp4l[n])
                 n++;

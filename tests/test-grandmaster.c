@@ -5,7 +5,7 @@
  * through a pty (tests/gpsd-feeder.h) is its GNSS receiver. Driven on both: the fix comes and
  * goes (LOCKED, HOLDOVER, FREERUN when the holdover limit passes, LOCKED again), ptpsyncd reads
  * back the class an external pmc SET gives ptp4l and says when it contradicts the state, ptp4l
- * killed is FREERUN at once. And the two ways the role can be wrong: an instance configured as
+ * killed is FREERUN at once, and so is ts2phc killed (a stand-in: see ts2phc_start()). And the two ways the role can be wrong: an instance configured as
  * the grandmaster that follows another clock (a warning, never LOCKED), and the pitfall -- without
  * [Grandmaster], an ordinary clock that became its own grandmaster after losing its master goes
  * HOLDOVER, FREERUN, and never LOCKED.
@@ -15,6 +15,8 @@
  * lower bounds that the rules themselves set, are asserted.
  */
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/bus-names.h"
@@ -37,6 +39,7 @@ typedef struct Fixture {
         GpsdFeeder *feeder;
         TestEnv env;
         char *address; /* the grandmaster's clock in addresses: <prefix>-mx/master */
+        GPid ts2phc;   /* the stand-in ts2phc; 0: none */
 } Fixture;
 
 static double now_sec(void) {
@@ -74,7 +77,16 @@ static void fixture_daemon(Fixture *f, const char *role, const char *gm_keys) {
         });
 }
 
+static void ts2phc_stop(Fixture *f) {
+        if (f->ts2phc <= 0)
+                return;
+        g_assert_cmpint(kill(f->ts2phc, SIGKILL), ==, 0);
+        g_assert_cmpint(waitpid(f->ts2phc, NULL, 0), ==, f->ts2phc);
+        f->ts2phc = 0;
+}
+
 static void fixture_teardown(Fixture *f, gconstpointer data) {
+        ts2phc_stop(f);
         if (f->env.bus)
                 test_env_teardown(&f->env);
         ptp_lab_done(&f->lab);
@@ -290,6 +302,58 @@ static void test_pitfall(Fixture *f, gconstpointer data) {
         wait_warnings(f, NULL);
 }
 
+/*
+ * The stand-in ts2phc (tests/ts2phc-stand-in/): a real ts2phc cannot start without a PHC and 1PPS,
+ * which the lab's veth interfaces do not have. It has ts2phc's name and the command line given.
+ */
+static void ts2phc_start(Fixture *f, const char *config) {
+        const char *exe = g_getenv("PTPSYNC_TS2PHC");
+        const char *argv[] = { exe, "-s", "generic", "-f", config, NULL };
+        g_autoptr(GError) error = NULL;
+
+        g_assert_nonnull(exe);
+        g_assert_true(g_spawn_async(NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &f->ts2phc,
+                                    &error));
+        g_assert_no_error(error);
+}
+
+/* T7: ts2phc killed is FREERUN at once (the pidfd says it); restarted, LOCKED after the settle time. */
+static void test_ts2phc_down(Fixture *f, gconstpointer data) {
+        g_autofree char *config = NULL, *keys = NULL;
+        double t, back;
+
+        if (!fixture_lab_and_gpsd(f, "--gm-class=6"))
+                return;
+        /* In the lab's own directory: no other ts2phc on the machine reads it. */
+        config = g_build_filename(f->lab.dir, "ts2phc.conf", NULL);
+        keys = g_strdup_printf(GM_KEYS "Ts2phcConfig=%s\n", config);
+        ts2phc_start(f, config);
+        fixture_daemon(f, "master", keys);
+        expect_locked(f);
+
+        t = now_sec();
+        ts2phc_stop(f);
+        {
+                guint from = f->env.seen;
+                g_autofree char *states = NULL;
+
+                (void) wait_event(f, LOCK, f->address, "FREERUN");
+                g_test_message("ts2phc killed -> FREERUN in %.3f s", now_sec() - t);
+                states = test_env_states_since(&f->env, from, f->address);
+                g_assert_null(strstr(states, "HOLDOVER"));
+        }
+        g_assert_true(test_env_log_has(&f->env, "ts2phc is not running (pid ", 1, test_slow_usec(WAIT_USEC)));
+        (void) wait_event(f, OS, "CLOCK_REALTIME", "FREERUN");
+
+        t = now_sec();
+        ts2phc_start(f, config);
+        (void) wait_event(f, LOCK, f->address, "LOCKED");
+        back = now_sec() - t;
+        g_test_message("ts2phc restarted -> LOCKED in %.3f s (found within a 1 s scan, then LockSettleSec=1)", back);
+        /* Not before the settle time: the rule, not a timing figure. */
+        g_assert_cmpfloat(back, >=, 1.0 - 0.1);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 
@@ -302,6 +366,7 @@ int main(int argc, char *argv[]) {
 #define ADD(name, fn) g_test_add("/grandmaster/" name, Fixture, NULL, NULL, fn, fixture_teardown)
         ADD("gnss-holdover-class", test_gnss_holdover_class);
         ADD("ptp4l-down", test_ptp4l_down);
+        ADD("ts2phc-down", test_ts2phc_down);
         ADD("role-contradicted", test_role_contradicted);
         ADD("pitfall", test_pitfall);
         return g_test_run();

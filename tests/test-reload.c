@@ -299,9 +299,12 @@ static void test_restart_only(TestEnv *f, gconstpointer data) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
         write_config(f, "[Daemon]\nNodeName=elsewhere\nSource=linuxptp\nStateDirectory=/nonexistent\n"
-                        "RuntimeDirectory=/run/ptpsync-elsewhere\n" BASE_CONFIG "MaxOffsetNs=40\n");
+                        "RuntimeDirectory=/run/ptpsync-elsewhere\n[Grandmaster]\nTs2phcWatch=yes\n"
+                        BASE_CONFIG "MaxOffsetNs=40\n");
         reload_ok(f);
         g_assert_true(log_has(f, "RuntimeDirectory=/run/ptpsync-elsewhere", 1));
+        g_assert_true(log_has(f, "[Grandmaster] Ts2phcWatch=, Ts2phcPidFile= and Ts2phcConfig= take effect at the next "
+                                 "restart", 1));
         g_assert_true(log_has(f, "next restart", 1));
         /* Overridden on the command line: unchanged, so not even a notice. */
         g_assert_cmpuint(test_file_count(f->log_path, "NodeName="), ==, 0);

@@ -263,6 +263,26 @@ static void test_grandmaster(Fixture *f, gconstpointer data) {
         g_assert_cmpstr(f->config.grandmaster.instance, ==, "gm");
 }
 
+/* ts2phc is watched for the grandmaster alone: the keys without Instance= are refused, not ignored. */
+static void test_grandmaster_ts2phc(Fixture *f, gconstpointer data) {
+        static const char gm[] = "[Daemon]\nSource=linuxptp\n[GNSS]\nGpsd=127.0.0.1:2947\n"
+                                 "[Grandmaster]\nInstance=gm\nTs2phcPidFile=/run/ts2phc.pid\n"
+                                 "[ptp4l gm]\nSocket=/run/gm\n";
+
+        load(f, gm);
+        g_assert_cmpstr(f->config.grandmaster.ts2phc.pid_file, ==, "/run/ts2phc.pid");
+        g_assert_true(ts2phc_watch_config_enabled(&f->config.grandmaster.ts2phc));
+
+        load_fails(f, "[Daemon]\nSource=linuxptp\n[Grandmaster]\nTs2phcWatch=yes\n",
+                   "[Grandmaster] Ts2phcWatch=, Ts2phcPidFile= and Ts2phcConfig= watch the grandmaster's ts2phc: "
+                   "set Instance= too");
+        load_fails(f, "[Grandmaster]\nInstance=\nTs2phcConfig=/etc/ts2phc.conf\n", "set Instance= too");
+        g_assert_cmpstr(f->config.grandmaster.ts2phc.pid_file, ==, "/run/ts2phc.pid");
+        /* Off, the keys may stay without a grandmaster. */
+        load(f, "[Daemon]\nSource=linuxptp\n[Grandmaster]\nTs2phcWatch=no\n");
+        g_assert_false(ts2phc_watch_config_enabled(&f->config.grandmaster.ts2phc));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/settings/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -273,6 +293,7 @@ int main(int argc, char *argv[]) {
         ADD("reload", test_reload);
         ADD("quota-users", test_quota_users);
         ADD("grandmaster", test_grandmaster);
+        ADD("grandmaster-ts2phc", test_grandmaster_ts2phc);
 #undef ADD
         return g_test_run();
 }

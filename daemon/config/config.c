@@ -214,6 +214,7 @@ void config_init(Config *c) {
                 .quota_users = g_ptr_array_new_with_free_func(quota_user_config_destroy),
                 .gnss = GNSS_PARAMS_DEFAULT,
                 .grandmaster.params = TGM_PARAMS_DEFAULT,
+                .grandmaster.ts2phc.watch = -1,
         };
 }
 
@@ -226,6 +227,17 @@ void config_done(Config *c) {
         g_clear_pointer(&c->gpsd, g_free);
         g_clear_pointer(&c->gnss_interface, g_free);
         g_clear_pointer(&c->grandmaster.instance, g_free);
+        g_clear_pointer(&c->grandmaster.ts2phc.pid_file, g_free);
+        g_clear_pointer(&c->grandmaster.ts2phc.config, g_free);
+}
+
+bool ts2phc_watch_config_enabled(const Ts2phcWatchConfig *t) {
+        return t->watch > 0 || (t->watch < 0 && (t->pid_file || t->config));
+}
+
+bool ts2phc_watch_config_equal(const Ts2phcWatchConfig *a, const Ts2phcWatchConfig *b) {
+        return ts2phc_watch_config_enabled(a) == ts2phc_watch_config_enabled(b) &&
+               streq_ptr(a->pid_file, b->pid_file) && streq_ptr(a->config, b->config);
 }
 
 /* Deep: parsing into dst must not touch anything src points to. */
@@ -237,6 +249,8 @@ static void config_copy(Config *dst, const Config *src) {
         dst->gpsd = g_strdup(src->gpsd);
         dst->gnss_interface = g_strdup(src->gnss_interface);
         dst->grandmaster.instance = g_strdup(src->grandmaster.instance);
+        dst->grandmaster.ts2phc.pid_file = g_strdup(src->grandmaster.ts2phc.pid_file);
+        dst->grandmaster.ts2phc.config = g_strdup(src->grandmaster.ts2phc.config);
 
         dst->ptp4l = g_ptr_array_new_full(src->ptp4l ? src->ptp4l->len : 0, ptp4l_config_destroy);
         for (guint i = 0; src->ptp4l && i < src->ptp4l->len; i++)
@@ -645,18 +659,20 @@ static bool parse_gnss_enter_debounce(void *data, const char *group, const char 
                               error);
 }
 
-static bool parse_gnss_extended_states(void *data, const char *group, const char *key, const char *value,
-                                       GError **error) {
-        Config *c = data;
-
+static bool parse_boolean(const char *group, const char *key, const char *value, bool *ret, GError **error) {
         /* systemd's spellings of a boolean */
         if (streq(value, "yes") || streq(value, "true") || streq(value, "on") || streq(value, "1"))
-                c->gnss.extended_states = true;
+                *ret = true;
         else if (streq(value, "no") || streq(value, "false") || streq(value, "off") || streq(value, "0"))
-                c->gnss.extended_states = false;
+                *ret = false;
         else
                 return invalid_value(error, group, key, value, "must be a boolean (yes/no, true/false, on/off, 1/0)");
         return true;
+}
+
+static bool parse_gnss_extended_states(void *data, const char *group, const char *key, const char *value,
+                                       GError **error) {
+        return parse_boolean(group, key, value, &((Config *) data)->gnss.extended_states, error);
 }
 
 static bool parse_grandmaster_instance(void *data, const char *group, const char *key, const char *value,
@@ -707,6 +723,35 @@ static bool parse_grandmaster_settle(void *data, const char *group, const char *
         return true;
 }
 
+static bool parse_grandmaster_ts2phc_watch(void *data, const char *group, const char *key, const char *value,
+                                           GError **error) {
+        bool watch = false;
+
+        if (!parse_boolean(group, key, value, &watch, error))
+                return false;
+        ((Config *) data)->grandmaster.ts2phc.watch = watch;
+        return true;
+}
+
+/* Empty: unset, as when the key is not there. */
+static bool parse_optional_path(const char *group, const char *key, const char *value, char **ret, GError **error) {
+        if (isempty(value)) {
+                g_clear_pointer(ret, g_free);
+                return true;
+        }
+        return parse_absolute_path(group, key, value, PATH_MAX - 1, NULL, ret, error);
+}
+
+static bool parse_grandmaster_ts2phc_pid_file(void *data, const char *group, const char *key, const char *value,
+                                              GError **error) {
+        return parse_optional_path(group, key, value, &((Config *) data)->grandmaster.ts2phc.pid_file, error);
+}
+
+static bool parse_grandmaster_ts2phc_config(void *data, const char *group, const char *key, const char *value,
+                                            GError **error) {
+        return parse_optional_path(group, key, value, &((Config *) data)->grandmaster.ts2phc.config, error);
+}
+
 /* Keys of the fixed groups; data is the Config. A group is known if it has a key here. */
 static const ConfigKey config_keys[] = {
         { "Daemon",     "NodeName",             parse_node_name             },
@@ -732,6 +777,9 @@ static const ConfigKey config_keys[] = {
         { "Grandmaster", "LocalHoldoverTimeout", parse_grandmaster_holdover_timeout },
         { "Grandmaster", "MaxInSpecOffset",     parse_grandmaster_max_in_spec_offset },
         { "Grandmaster", "LockSettleSec",       parse_grandmaster_settle    },
+        { "Grandmaster", "Ts2phcWatch",         parse_grandmaster_ts2phc_watch },
+        { "Grandmaster", "Ts2phcPidFile",       parse_grandmaster_ts2phc_pid_file },
+        { "Grandmaster", "Ts2phcConfig",        parse_grandmaster_ts2phc_config },
 };
 
 /* Keys of every [ptp4l NAME] group; data is its Ptp4lConfig. */
@@ -905,6 +953,20 @@ static bool config_check_thresholds(const Config *c, GError **error) {
         return true;
 }
 
+/* A path to watch ts2phc by, with the watch turned off, would silently do nothing. */
+static bool config_check_ts2phc(const Config *c, GError **error) {
+        const Ts2phcWatchConfig *t = &c->grandmaster.ts2phc;
+        const char *key = t->pid_file ? "Ts2phcPidFile" : "Ts2phcConfig";
+
+        if (t->watch == 0 && (t->pid_file || t->config)) {
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                            "Ts2phcWatch=no contradicts %s=%s in group [Grandmaster]: %s= says how to watch ts2phc; "
+                            "remove one of them", key, t->pid_file ?: t->config, key);
+                return false;
+        }
+        return true;
+}
+
 static bool ptp4l_duplicate(
                 GError **error, const Ptp4lConfig *a, const Ptp4lConfig *b, const char *key, const char *value,
                 const char *why) {
@@ -974,6 +1036,9 @@ bool config_load_from_data(Config *c, const char *data, size_t length, GError **
                 return false;
 
         if (!config_check_ptp4l(&tmp, error))
+                return false;
+
+        if (!config_check_ts2phc(&tmp, error))
                 return false;
 
         old = *c;

@@ -14,6 +14,7 @@
  *   [Store]       RetainEvents=
  *   [GNSS]        Gpsd=  Interface=  StaleSec=  MinMode=  LossDebounce=  EnterDebounce=  ExtendedStates=
  *   [Grandmaster] Instance=  LocalMaxHoldoverOffSet=  LocalHoldoverTimeout=  MaxInSpecOffset=  LockSettleSec=
+ *                 Ts2phcWatch=  Ts2phcPidFile=  Ts2phcConfig=
  *   [ptp4l NAME]  Socket=  DomainNumber=  TransportSpecific=  Interface=  Alias=  PollIntervalMs=
  *
  * There is one [ptp4l NAME] group per ptp4l instance, up to PTP4L_INSTANCES_MAX. No two may
@@ -72,10 +73,22 @@ typedef struct QuotaUserConfig {
         unsigned subscriptions_per_connection;
 } QuotaUserConfig;
 
+/* [Grandmaster] Ts2phc*=: how ts2phc's liveness is watched (source/ts2phc-watch.h). */
+typedef struct Ts2phcWatchConfig {
+        int watch;      /* Ts2phcWatch=: 1, 0, or -1 when unset (then on when a path below is set) */
+        char *pid_file; /* Ts2phcPidFile=, absolute; NULL: the process is looked for in /proc */
+        char *config;   /* Ts2phcConfig=, absolute: only a ts2phc started with -f this; NULL: any ts2phc */
+} Ts2phcWatchConfig;
+
+/* Whether ts2phc is watched at all; when not, it counts as alive. */
+bool ts2phc_watch_config_enabled(const Ts2phcWatchConfig *t);
+bool ts2phc_watch_config_equal(const Ts2phcWatchConfig *a, const Ts2phcWatchConfig *b);
+
 /* [Grandmaster]: the ptp4l instance that is this node's T-GM, and its holdover (model/tgm-state.h). */
 typedef struct GrandmasterConfig {
         char *instance;   /* Instance=, a [ptp4l NAME]'s NAME; NULL: no grandmaster, every instance follows a master */
-        TgmParams params; /* the other keys */
+        TgmParams params; /* LocalMaxHoldoverOffSet=, LocalHoldoverTimeout=, MaxInSpecOffset=, LockSettleSec= */
+        Ts2phcWatchConfig ts2phc;
 } GrandmasterConfig;
 
 typedef struct Config {

@@ -126,13 +126,24 @@ static bool resolve_quota_users(Config *c, const char *file, GError **error) {
         return true;
 }
 
-/* The grandmaster is one of the instances read, and has a receiver to follow; the simulator reads neither. */
+/*
+ * The grandmaster is one of the instances read, and has a receiver to follow; ts2phc is only watched
+ * for a grandmaster. The simulator reads none of them.
+ */
 static bool check_grandmaster(const Config *c, const char *file, GError **error) {
         const char *name = c->grandmaster.instance;
         bool found = false;
 
-        if (!name || c->source != SOURCE_LINUXPTP)
+        if (c->source != SOURCE_LINUXPTP)
                 return true;
+        if (!name) {
+                if (!ts2phc_watch_config_enabled(&c->grandmaster.ts2phc))
+                        return true;
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                            "%s: [Grandmaster] Ts2phcWatch=, Ts2phcPidFile= and Ts2phcConfig= watch the "
+                            "grandmaster's ts2phc: set Instance= too", file);
+                return false;
+        }
         for (guint i = 0; i < c->ptp4l->len && !found; i++)
                 found = streq(((const Ptp4lConfig *) c->ptp4l->pdata[i])->name, name);
         if (!found) {
