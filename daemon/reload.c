@@ -87,6 +87,12 @@ static void keep_restart_only(Config *running, Config *next) {
         next->grandmaster.ts2phc.pid_file = g_strdup(running->grandmaster.ts2phc.pid_file);
         g_free(next->grandmaster.ts2phc.config);
         next->grandmaster.ts2phc.config = g_strdup(running->grandmaster.ts2phc.config);
+        /* The writer is turned on and off at run time by Manager.SetClockClassWriter, not by a reload. */
+        if (running->grandmaster.write_clock_class != next->grandmaster.write_clock_class)
+                log_notice("[Grandmaster] WriteClockClass=%s takes effect at the next restart; "
+                           "Manager.SetClockClassWriter turns the writer on or off now.",
+                           next->grandmaster.write_clock_class ? "yes" : "no");
+        next->grandmaster.write_clock_class = running->grandmaster.write_clock_class;
 }
 
 int reload_run(Reload *r, sd_bus_error *error) {

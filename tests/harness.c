@@ -358,6 +358,13 @@ uint32_t test_manager_get_u(sd_bus *bus, const char *property) {
         return v;
 }
 
+bool test_manager_get_b(sd_bus *bus, const char *property) {
+        int v = 0;
+
+        manager_get(bus, property, 'b', &v);
+        return v;
+}
+
 uint64_t test_manager_get_t(sd_bus *bus, const char *property) {
         uint64_t v = 0;
 

@@ -159,6 +159,7 @@ void test_inject_lock_events(sd_bus *bus, unsigned *injected, unsigned n);
 uint32_t test_manager_get_u(sd_bus *bus, const char *property);
 /* The same for a "t" property (LastSequence). */
 uint64_t test_manager_get_t(sd_bus *bus, const char *property);
+bool test_manager_get_b(sd_bus *bus, const char *property);
 /* Asserts that the subscription at path holds exactly the dead letters with seqs 1 to n, in order. */
 void test_assert_dead_letters(sd_bus *bus, const char *path, uint64_t n, const char *reason);
 

@@ -22,7 +22,9 @@ void ptp_lab_init(PtpLab *l, const char *stem) {
         l->prefix = g_strdup_printf("%.2s%05u", stem, (unsigned) (getpid() % 100000));
 }
 
-static int ptp_lab_run_argv(PtpLab *l, const char *command, const char *arg1, const char *arg2, const char *arg3) {
+/* Runs ptp-lab.sh; its exit status, and its output in *ret_out (if set). */
+static int ptp_lab_run_out(PtpLab *l, const char *command, const char *arg1, const char *arg2, const char *arg3,
+                           char **ret_out) {
         g_autofree char *dir = g_strconcat("--dir=", l->dir, NULL);
         g_autofree char *prefix = g_strconcat("--prefix=", l->prefix, NULL);
         const char *argv[] = { g_getenv("PTP_LAB"), dir, prefix, command, arg1, arg2, arg3, NULL };
@@ -39,7 +41,20 @@ static int ptp_lab_run_argv(PtpLab *l, const char *command, const char *arg1, co
         if (status != 0 && status != PTP_LAB_EXIT_SKIP)
                 g_printerr("ptp-lab.sh %s %s %s %s: exit %d\n%s%s", command, arg1 ?: "", arg2 ?: "", arg3 ?: "", status,
                            out, err);
+        if (ret_out)
+                *ret_out = g_steal_pointer(&out);
         return status;
+}
+
+static int ptp_lab_run_argv(PtpLab *l, const char *command, const char *arg1, const char *arg2, const char *arg3) {
+        return ptp_lab_run_out(l, command, arg1, arg2, arg3, NULL);
+}
+
+char *ptp_lab_pmc(PtpLab *l, const char *role, const char *command) {
+        char *out = NULL;
+
+        g_assert_cmpint(ptp_lab_run_out(l, "pmc", role, command, NULL, &out), ==, 0);
+        return out;
 }
 
 int ptp_lab_run(PtpLab *l, const char *command, const char *arg1, const char *arg2) {

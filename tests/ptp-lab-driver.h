@@ -19,6 +19,8 @@ void ptp_lab_init(PtpLab *l, const char *stem);
 int ptp_lab_run(PtpLab *l, const char *command, const char *arg1, const char *arg2);
 /* The same, which must succeed. */
 void ptp_lab(PtpLab *l, const char *command, const char *arg1);
+/* pmc ROLE COMMAND ("GET PARENT_DATA_SET"), which must succeed: what pmc printed (g_free). */
+char *ptp_lab_pmc(PtpLab *l, const char *role, const char *command);
 /* wait-state: every port of role is in state within timeout_sec, which must happen. */
 void ptp_lab_wait_state(PtpLab *l, const char *role, const char *state, unsigned timeout_sec);
 /* "up" with args, or the whole test program exits 77 when the lab cannot run here. */

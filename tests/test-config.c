@@ -39,6 +39,7 @@ typedef struct ConfigCase {
         const TgmParams *tgm;          /* NULL: TGM_PARAMS_DEFAULT */
         const Ts2phcWatchConfig *ts2phc; /* NULL: all unset (watch -1) */
         bool ts2phc_enabled;           /* ts2phc_watch_config_enabled() */
+        bool write_clock_class;        /* [Grandmaster] WriteClockClass= */
 } ConfigCase;
 
 #define OK(n, t, ...) { .name = n, .text = t, .code = -1, __VA_ARGS__ }
@@ -131,6 +132,10 @@ static const ConfigCase config_cases[] = {
            .ts2phc = &(const Ts2phcWatchConfig) { .watch = -1, .pid_file = "/run/ts2phc.pid" }, .ts2phc_enabled = true),
         OK("gm-ts2phc-config", "[Grandmaster]\nTs2phcWatch=1\nTs2phcConfig=/etc/ts2phc.conf\nTs2phcPidFile=\n",
            .ts2phc = &(const Ts2phcWatchConfig) { .watch = 1, .config = "/etc/ts2phc.conf" }, .ts2phc_enabled = true),
+        OK("gm-write-class", "[Grandmaster]\nWriteClockClass=yes\n", .write_clock_class = true),
+        OK("gm-write-class-no", "[Grandmaster]\nWriteClockClass=0\n"),
+        ERR("gm-write-class-bad", "[Grandmaster]\nWriteClockClass=maybe\n", INVALID_VALUE,
+            GM_INVALID("WriteClockClass", "maybe"), "must be a boolean"),
         ERR("gm-ts2phc-watch", "[Grandmaster]\nTs2phcWatch=sometimes\n", INVALID_VALUE,
             GM_INVALID("Ts2phcWatch", "sometimes"), "must be a boolean"),
         ERR("gm-ts2phc-pid-relative", "[Grandmaster]\nTs2phcPidFile=run/ts2phc.pid\n", INVALID_VALUE,
@@ -655,6 +660,7 @@ static void assert_config(const Config *c, const ConfigCase *t) {
         g_assert_cmpstr(c->grandmaster.ts2phc.pid_file, ==, t->ts2phc ? t->ts2phc->pid_file : NULL);
         g_assert_cmpstr(c->grandmaster.ts2phc.config, ==, t->ts2phc ? t->ts2phc->config : NULL);
         g_assert_cmpint(ts2phc_watch_config_enabled(&c->grandmaster.ts2phc), ==, t->ts2phc_enabled);
+        g_assert_cmpint(c->grandmaster.write_clock_class, ==, t->write_clock_class);
 
         while (n < ELEMENTSOF(t->ptp4l) && t->ptp4l[n])
                 n++;

@@ -198,6 +198,101 @@ static void test_gnss_holdover_class(Fixture *f, gconstpointer data) {
         }
 }
 
+/* The value after field in pmc's output ("gm.ClockClass 6"), or NULL. */
+static char *pmc_field(const char *out, const char *field) {
+        g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+
+        for (char **l = lines; *l; l++) {
+                const char *rest = startswith(g_strstrip(*l), field);
+
+                /* pmc pads with runs of spaces: the field's name, spaces, its value. */
+                if (rest && (*rest == ' ' || *rest == '\t'))
+                        return g_strdup(g_strchug((char *) rest));
+        }
+        return NULL;
+}
+
+/* What the slave's ptp4l sees of its grandmaster: "class tt ft source", as pmc prints them. */
+static char *slave_sees(Fixture *f) {
+        g_autofree char *parent = ptp_lab_pmc(&f->lab, "slave", "GET PARENT_DATA_SET");
+        g_autofree char *time = ptp_lab_pmc(&f->lab, "slave", "GET TIME_PROPERTIES_DATA_SET");
+        g_autofree char *class = pmc_field(parent, "gm.ClockClass"), *tt = pmc_field(time, "timeTraceable");
+        g_autofree char *ft = pmc_field(time, "frequencyTraceable"), *source = pmc_field(time, "timeSource");
+
+        return g_strdup_printf("%s %s %s %s", strna(class), strna(tt), strna(ft), strna(source));
+}
+
+/* Polls the slave until it sees wanted (slave_sees()); the seconds it took. */
+static double wait_slave_sees(Fixture *f, const char *wanted) {
+        double start = now_sec(), deadline = start + (double) test_slow_usec(WAIT_USEC) / G_USEC_PER_SEC;
+        g_autofree char *seen = NULL;
+
+        for (;;) {
+                g_free(seen);
+                seen = slave_sees(f);
+                if (streq(seen, wanted))
+                        return now_sec() - start;
+                if (now_sec() > deadline)
+                        g_error("The slave sees its grandmaster as \"%s\", not \"%s\", after %d s", seen, wanted,
+                                (int) (WAIT_USEC / G_USEC_PER_SEC));
+                (void) sd_bus_wait(f->env.client, TEST_POLL_USEC); /* pmc takes its own 100 ms or so */
+                (void) sd_bus_process(f->env.client, NULL);
+        }
+}
+
+static void set_class_writer(Fixture *f, bool on) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        if (sd_bus_call_method(f->env.client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SetClockClassWriter",
+                               &error, NULL, "b", on) < 0)
+                g_error("SetClockClassWriter: %s: %s", error.name, error.message);
+        g_assert_cmpint(test_manager_get_b(f->env.client, "ClockClassWriter"), ==, on);
+}
+
+/*
+ * T5: the class writer. ptp4l starts with its configured class 248; the writer makes it announce
+ * 6 / 7 / 248 with the state, which the slave's ptp4l, across the lab's link, sees in its
+ * PARENT_DATA_SET and TIME_PROPERTIES_DATA_SET. Off, another writer's class stays (a warning);
+ * on again, it is put right.
+ */
+static void test_class_writer(Fixture *f, gconstpointer data) {
+        g_autofree char *contradiction = NULL;
+        double t;
+
+        if (!fixture_lab_and_gpsd(f, "--gm-class=248"))
+                return;
+        fixture_daemon(f, "master", GM_KEYS "WriteClockClass=yes\n");
+        g_assert_true(test_manager_get_b(f->env.client, "ClockClassWriter"));
+        expect_locked(f);
+        t = wait_slave_sees(f, "6 1 1 0x20");
+        g_test_message("LOCKED -> the slave sees class 6 (timeTraceable, frequencyTraceable, GNSS) %.2f s later", t);
+        (void) wait_event(f, CLASS, f->address, "6");
+        wait_warnings(f, NULL);
+
+        gpsd_feeder_set_phase(f->feeder, GPSD_PHASE_NOFIX);
+        (void) wait_event(f, LOCK, f->address, "HOLDOVER");
+        t = wait_slave_sees(f, "7 1 0 0xa0");
+        g_test_message("HOLDOVER -> the slave sees class 7 (frequency no longer traceable) %.2f s later", t);
+        (void) wait_event(f, LOCK, f->address, "FREERUN");
+        t = wait_slave_sees(f, "248 0 0 0xa0");
+        g_test_message("FREERUN -> the slave sees class 248 %.2f s later", t);
+
+        /* Off: another writer's class stays, and is a contradiction; on again, put right. */
+        set_class_writer(f, false);
+        ptp_lab(&f->lab, "set-gm-class", "6");
+        (void) wait_event(f, CLASS, f->address, "6");
+        contradiction = g_strdup_printf("ptp4l gm announces clock class 6, but the grandmaster %s-m0 is FREERUN, "
+                                        "which announces class 248", f->lab.prefix);
+        wait_warnings(f, contradiction);
+        g_assert_true(g_str_has_prefix(slave_sees(f), "6 "));
+        set_class_writer(f, true);
+        t = now_sec();
+        (void) wait_event(f, CLASS, f->address, "248");
+        (void) wait_slave_sees(f, "248 0 0 0xa0");
+        g_test_message("writer on again -> the slave sees 248 %.2f s later", now_sec() - t);
+        wait_warnings(f, NULL);
+}
+
 /* T9: ptp4l killed is FREERUN at once, not HOLDOVER; restarted, LOCKED again. */
 static void test_ptp4l_down(Fixture *f, gconstpointer data) {
         double t;
@@ -366,6 +461,7 @@ int main(int argc, char *argv[]) {
 #define ADD(name, fn) g_test_add("/grandmaster/" name, Fixture, NULL, NULL, fn, fixture_teardown)
         ADD("gnss-holdover-class", test_gnss_holdover_class);
         ADD("ptp4l-down", test_ptp4l_down);
+        ADD("class-writer", test_class_writer);
         ADD("ts2phc-down", test_ts2phc_down);
         ADD("role-contradicted", test_role_contradicted);
         ADD("pitfall", test_pitfall);

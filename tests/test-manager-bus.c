@@ -180,6 +180,13 @@ static void test_manager_properties(TestEnv *f, gconstpointer data) {
         g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "LastSequence", &error, 't', &seq), >=, 0);
         g_assert_cmpuint(seq, ==, 0);
+        /* No grandmaster here: nothing to write a class into, and the writer cannot be turned on. */
+        g_assert_false(test_manager_get_b(f->client, "ClockClassWriter"));
+        g_assert_cmpint(sd_bus_call_method(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
+                                           "SetClockClassWriter", &error, NULL, "b", true), <, 0);
+        g_assert_cmpstr(error.name, ==, SD_BUS_ERROR_NOT_SUPPORTED);
+        g_assert_nonnull(strstr(error.message, "[Grandmaster] Instance="));
+        g_assert_false(test_manager_get_b(f->client, "ClockClassWriter"));
         sd_bus_error_free(&error);
 }
 
@@ -348,6 +355,8 @@ static void test_bad_signatures(TestEnv *f, gconstpointer data) {
         EXPECT(invalid_args, MANAGER_INTERFACE, "ListResources", "s", "x");
         EXPECT(invalid_args, SIMULATOR_INTERFACE, "Inject", "ss", "a", "b");
         EXPECT(invalid_args, SIMULATOR_INTERFACE, "Inject", "sssi", "a", "b", "c", 1);
+        EXPECT(invalid_args, MANAGER_INTERFACE, "SetClockClassWriter", "s", "yes");
+        EXPECT(invalid_args, MANAGER_INTERFACE, "SetClockClassWriter", "");
         EXPECT("org.freedesktop.DBus.Error.UnknownMethod", MANAGER_INTERFACE, "NoSuchMethod", "");
         /* sd-bus answers UnknownMethod for an interface the object does not have. */
         EXPECT("org.freedesktop.DBus.Error.UnknownMethod", "org.ptpsync1.Nope", "GetCurrentState", "s", "/");

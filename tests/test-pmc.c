@@ -1490,6 +1490,82 @@ static void test_subscribe_events(void) {
                 g_assert_cmpint(pmc_subscribe_events_has(&s, e), ==, e == 0 || e == 3 || e == 9 || e == 511);
 }
 
+/*
+ * What linuxptp 3.1.1's pmc sent for "SET GRANDMASTER_SETTINGS_NP clockClass 6 clockAccuracy 0x21
+ * offsetScaledLogVariance 0x4e5d currentUtcOffset 37 leap61 0 leap59 0 currentUtcOffsetValid 1
+ * ptpTimescale 1 timeTraceable 1 frequencyTraceable 0 timeSource 0x20" (pmc -u -b 0 -d 0, read off
+ * the socket it sent to): transportSpecific 1, source 000000.0000.000000-10321, seq 0.
+ */
+static const uint8_t sample_set_grandmaster_settings[] = {
+        0x1d, 0x02, 0x00, 0x3e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x28, 0x51, 0x00, 0x00,
+        0x04, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00,
+        0x00, 0x01, 0x00, 0x0a, 0xc0, 0x01, 0x06, 0x21, 0x4e, 0x5d, 0x00, 0x25, 0x1c, 0x20,
+};
+
+static const PmcGrandmasterSettings settings_class_6 = {
+        .clock_quality = { .clock_class = 6, .clock_accuracy = 0x21, .offset_scaled_log_variance = 0x4e5d },
+        .time_properties = { .current_utc_offset = 37, .current_utc_offset_valid = true, .ptp_timescale = true,
+                             .time_traceable = true, .time_source = 0x20 },
+};
+
+static void test_grandmaster_settings_encode(void) {
+        const PmcRequester pmc_like = { .transport_specific = 1, .identity.port_number = 0x2851 };
+        uint8_t buf[PMC_GRANDMASTER_SETTINGS_SIZE + 8];
+        PmcGrandmasterSettings all_flags = settings_class_6;
+
+        G_STATIC_ASSERT(sizeof(sample_set_grandmaster_settings) == PMC_GRANDMASTER_SETTINGS_SIZE);
+        g_assert_cmpint(pmc_encode_grandmaster_settings(&pmc_like, 0, &settings_class_6, buf, sizeof(buf)), ==,
+                        PMC_GRANDMASTER_SETTINGS_SIZE);
+        g_assert_cmpmem(buf, PMC_GRANDMASTER_SETTINGS_SIZE, sample_set_grandmaster_settings,
+                        sizeof(sample_set_grandmaster_settings));
+
+        /* Every flag in its bit; a negative offset in two's complement. */
+        all_flags.time_properties = (PmcTimePropertiesDataSet) {
+                .current_utc_offset = -2, .leap61 = true, .leap59 = true, .current_utc_offset_valid = true,
+                .ptp_timescale = true, .time_traceable = true, .frequency_traceable = true, .time_source = 0xa0,
+        };
+        g_assert_cmpint(pmc_encode_grandmaster_settings(&pmc_like, 7, &all_flags, buf, sizeof(buf)), ==,
+                        PMC_GRANDMASTER_SETTINGS_SIZE);
+        g_assert_cmpuint(buf[30], ==, 0);
+        g_assert_cmpuint(buf[31], ==, 7);
+        g_assert_cmpmem(buf + 58, 4, ((const uint8_t[]) { 0xff, 0xfe, 0x3f, 0xa0 }), 4);
+
+        /* Too small a buffer, or a transportSpecific of more than a nibble: nothing written. */
+        memset(buf, 0xaa, sizeof(buf));
+        g_assert_cmpint(pmc_encode_grandmaster_settings(&pmc_like, 0, &settings_class_6, buf,
+                                                        PMC_GRANDMASTER_SETTINGS_SIZE - 1), ==, -ENOBUFS);
+        g_assert_cmpint(pmc_encode_grandmaster_settings(&(PmcRequester) { .transport_specific = 16 }, 0,
+                                                        &settings_class_6, buf, sizeof(buf)), ==, -EINVAL);
+        for (size_t i = 0; i < sizeof(buf); i++)
+                g_assert_cmpuint(buf[i], ==, 0xaa);
+}
+
+/* ptp4l's RESPONSE to it carries the same data set: decoded, and truncations refused. */
+static void test_grandmaster_settings_decode(void) {
+        uint8_t response[sizeof(sample_set_grandmaster_settings)];
+        PmcMessage m;
+
+        memcpy(response, sample_set_grandmaster_settings, sizeof(response));
+        response[46] = PMC_ACTION_RESPONSE;
+        decode_ok(response, sizeof(response), &m);
+        g_assert_cmpuint(m.id, ==, PMC_ID_GRANDMASTER_SETTINGS_NP);
+        g_assert_cmpmem(&m.grandmaster_settings.clock_quality, sizeof(PmcClockQuality),
+                        &settings_class_6.clock_quality, sizeof(PmcClockQuality));
+        g_assert_cmpint(m.grandmaster_settings.time_properties.current_utc_offset, ==, 37);
+        g_assert_true(m.grandmaster_settings.time_properties.current_utc_offset_valid);
+        g_assert_true(m.grandmaster_settings.time_properties.ptp_timescale);
+        g_assert_true(m.grandmaster_settings.time_properties.time_traceable);
+        g_assert_false(m.grandmaster_settings.time_properties.frequency_traceable);
+        g_assert_false(m.grandmaster_settings.time_properties.leap61);
+        g_assert_false(m.grandmaster_settings.time_properties.leap59);
+        g_assert_cmpuint(m.grandmaster_settings.time_properties.time_source, ==, 0x20);
+        check_truncations(response, sizeof(response), PMC_ERROR_GRANDMASTER_SETTINGS_NP_SHORT);
+        /* A SET is no reply. */
+        g_assert_cmpint(pmc_decode(sample_set_grandmaster_settings, sizeof(sample_set_grandmaster_settings), &m), ==,
+                        PMC_ERROR_NOT_RESPONSE);
+}
+
 /* ---- Names ----------------------------------------------------------------------------------- */
 
 typedef struct PortStateCase {
@@ -1601,6 +1677,7 @@ static void test_names(void) {
         g_assert_cmpstr(pmc_id_to_string(0xC003), ==, "SUBSCRIBE_EVENTS_NP");
         g_assert_cmpstr(pmc_id_to_string(0x2003), ==, "TIME_PROPERTIES_DATA_SET");
         g_assert_cmpstr(pmc_id_to_string(0xC004), ==, "PORT_PROPERTIES_NP");
+        g_assert_cmpstr(pmc_id_to_string(0xC001), ==, "GRANDMASTER_SETTINGS_NP");
         g_assert_null(pmc_id_to_string(0x2005));
         g_assert_null(pmc_id_to_string(0xC002));
         g_assert_null(pmc_id_to_string(0xC007));
@@ -1700,6 +1777,8 @@ int main(int argc, char *argv[]) {
         ADD_CASES("/pmc/request", request_cases, test_request);
         g_test_add_func("/pmc/request-invalid", test_request_invalid);
         g_test_add_func("/pmc/subscribe-events", test_subscribe_events);
+        g_test_add_func("/pmc/grandmaster-settings/encode", test_grandmaster_settings_encode);
+        g_test_add_func("/pmc/grandmaster-settings/decode", test_grandmaster_settings_decode);
         ADD_CASES("/pmc/port-state", port_state_cases, test_port_state);
         g_test_add_func("/pmc/port-state-invalid", test_port_state_from_string_invalid);
         ADD_CASES("/pmc/clock-identity", clock_identity_cases, test_clock_identity);

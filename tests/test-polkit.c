@@ -26,6 +26,10 @@
  *                    does root's short cut show)
  *   stopped          a SIGSTOPped polkitd: nobody's Inject answered by the
  *                    daemon's own 20 s timeout, root served meanwhile
+ *   clock-class-writer
+ *                    a grandmaster's SetClockClassWriter: nobody is refused
+ *                    (auth_admin_keep, no agent), the writer stays off; root
+ *                    turns it on and off
  *   pipelined        40 Injects on one connection without waiting: every one
  *                    answered; rounds of 16 on one connection all reach polkit;
  *                    with polkitd stopped exactly 16 (the per-caller bound,
@@ -407,6 +411,52 @@ static void test_defaults(void) {
         g_assert_cmpuint(last_sequence(&s), ==, 1);
         g_assert_false(subscription_exists(&s, nobody_path));
 
+        setup_stop(&s);
+}
+
+/*
+ * A node with a grandmaster, whose ptp4l and gpsd are nowhere: enough for the writer's switch,
+ * which polkit guards whether or not there is anything to write into yet.
+ */
+static const char grandmaster_config[] = "[Daemon]\nSource=linuxptp\n"
+                                         "[GNSS]\nGpsd=127.0.0.1:1\n"
+                                         "[Grandmaster]\nInstance=gm\n"
+                                         "[ptp4l gm]\nSocket=@BUS_DIR@/nowhere.sock\n";
+
+static void test_clock_class_writer(void) {
+        static const Privileged on = { "write-clock-class", MANAGER_INTERFACE, "SetClockClassWriter", "b", { "true" } };
+        static const Privileged off = { "write-clock-class", MANAGER_INTERFACE, "SetClockClassWriter", "b",
+                                        { "false" } };
+        uid_t nobody = user_uid("nobody");
+        Setup s = { .consumers = g_ptr_array_new() };
+
+        test_env_setup(&s.env, &(const TestEnvOptions) {
+                .polkitd = true,
+                .config_text = grandmaster_config,
+                .daemon_args = (const char *const[]) { "--source=linuxptp", "--runtime-dir=@BUS_DIR@/run", NULL },
+        });
+        g_assert_false(test_manager_get_b(s.env.client, "ClockClassWriter"));
+        {
+                g_autoptr(Run) r = call_privileged(&s, "nobody", true, &on, NULL);
+                g_autoptr(Run) q = call_privileged(&s, "nobody", false, &on, NULL);
+
+                assert_denied_by_polkit(r, "nobody's SetClockClassWriter", nobody);
+                assert_error(only_reply(q), "nobody's SetClockClassWriter without the interactive flag",
+                             INTERACTIVE_REQUIRED, NULL, "org.ptpsync1.write-clock-class", NULL);
+        }
+        g_assert_false(test_manager_get_b(s.env.client, "ClockClassWriter"));
+        {
+                g_autoptr(Run) r = call_privileged(&s, NULL, false, &on, NULL);
+
+                assert_ok(r, "root's SetClockClassWriter(true)");
+        }
+        g_assert_true(test_manager_get_b(s.env.client, "ClockClassWriter"));
+        {
+                g_autoptr(Run) r = call_privileged(&s, NULL, false, &off, NULL);
+
+                assert_ok(r, "root's SetClockClassWriter(false)");
+        }
+        g_assert_false(test_manager_get_b(s.env.client, "ClockClassWriter"));
         setup_stop(&s);
 }
 
@@ -870,6 +920,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/polkit/auth-admin", test_auth_admin);
         g_test_add_func("/polkit/absent", test_absent);
         g_test_add_func("/polkit/stopped", test_stopped);
+        g_test_add_func("/polkit/clock-class-writer", test_clock_class_writer);
         g_test_add_func("/polkit/pipelined", test_pipelined);
         return g_test_run();
 }

@@ -299,12 +299,14 @@ static void test_restart_only(TestEnv *f, gconstpointer data) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
         write_config(f, "[Daemon]\nNodeName=elsewhere\nSource=linuxptp\nStateDirectory=/nonexistent\n"
-                        "RuntimeDirectory=/run/ptpsync-elsewhere\n[Grandmaster]\nTs2phcWatch=yes\n"
+                        "RuntimeDirectory=/run/ptpsync-elsewhere\n[Grandmaster]\nTs2phcWatch=yes\nWriteClockClass=yes\n"
                         BASE_CONFIG "MaxOffsetNs=40\n");
         reload_ok(f);
         g_assert_true(log_has(f, "RuntimeDirectory=/run/ptpsync-elsewhere", 1));
         g_assert_true(log_has(f, "[Grandmaster] Ts2phcWatch=, Ts2phcPidFile= and Ts2phcConfig= take effect at the next "
                                  "restart", 1));
+        g_assert_true(log_has(f, "[Grandmaster] WriteClockClass=yes takes effect at the next restart; "
+                                 "Manager.SetClockClassWriter turns the writer on or off now.", 1));
         g_assert_true(log_has(f, "next restart", 1));
         /* Overridden on the command line: unchanged, so not even a notice. */
         g_assert_cmpuint(test_file_count(f->log_path, "NodeName="), ==, 0);

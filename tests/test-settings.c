@@ -283,6 +283,19 @@ static void test_grandmaster_ts2phc(Fixture *f, gconstpointer data) {
         g_assert_false(ts2phc_watch_config_enabled(&f->config.grandmaster.ts2phc));
 }
 
+/* The class writer writes into the grandmaster's ptp4l: without one it is refused, not ignored. */
+static void test_grandmaster_writer(Fixture *f, gconstpointer data) {
+        load(f, "[Daemon]\nSource=linuxptp\n[GNSS]\nGpsd=127.0.0.1:2947\n[Grandmaster]\nInstance=gm\n"
+                "WriteClockClass=yes\n[ptp4l gm]\nSocket=/run/gm\n");
+        g_assert_true(f->config.grandmaster.write_clock_class);
+        load_fails(f, "[Daemon]\nSource=linuxptp\n[Grandmaster]\nWriteClockClass=yes\n",
+                   "[Grandmaster] WriteClockClass=yes writes the grandmaster's clock class into its ptp4l: "
+                   "set Instance= too");
+        g_assert_true(f->config.grandmaster.write_clock_class); /* the running one stays */
+        load(f, "[Daemon]\nSource=linuxptp\n[Grandmaster]\nWriteClockClass=no\n");
+        g_assert_false(f->config.grandmaster.write_clock_class);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/settings/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -294,6 +307,7 @@ int main(int argc, char *argv[]) {
         ADD("quota-users", test_quota_users);
         ADD("grandmaster", test_grandmaster);
         ADD("grandmaster-ts2phc", test_grandmaster_ts2phc);
+        ADD("grandmaster-writer", test_grandmaster_writer);
 #undef ADD
         return g_test_run();
 }

@@ -14,6 +14,7 @@ static const char *const action_ids[_AUTH_ACTION_MAX] = {
         [AUTH_MANAGE] = "org.ptpsync1.manage",
         [AUTH_CONFIGURE] = "org.ptpsync1.configure",
         [AUTH_SIMULATE] = "org.ptpsync1.simulate",
+        [AUTH_WRITE_CLOCK_CLASS] = "org.ptpsync1.write-clock-class",
 };
 
 /* What each action's shipped default grants anyone (allow_any): the answer when polkitd is absent. */

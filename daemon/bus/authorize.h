@@ -47,6 +47,7 @@ typedef enum AuthAction {
         AUTH_MANAGE,    /* org.ptpsync1.manage: another user's subscriptions */
         AUTH_CONFIGURE, /* org.ptpsync1.configure: Reload */
         AUTH_SIMULATE,  /* org.ptpsync1.simulate: Inject */
+        AUTH_WRITE_CLOCK_CLASS, /* org.ptpsync1.write-clock-class: SetClockClassWriter */
         _AUTH_ACTION_MAX,
 } AuthAction;
 

@@ -75,7 +75,7 @@ static bool call_needs_identity(sd_bus_message *call) {
                 return true;
         return streq_ptr(interface, MANAGER_INTERFACE) &&
                (streq_ptr(member, "Subscribe") || streq_ptr(member, "ListSubscriptions") ||
-                streq_ptr(member, "Reload"));
+                streq_ptr(member, "Reload") || streq_ptr(member, "SetClockClassWriter"));
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -121,6 +121,14 @@ static int property_get_warnings(sd_bus *bus, const char *path, const char *inte
         g_tree_foreach(m->warnings, append_warning, strv);
         g_ptr_array_add(strv, NULL);
         return sd_bus_message_append_strv(reply, (char **) strv->pdata);
+}
+
+static int property_get_clock_class_writer(sd_bus *bus, const char *path, const char *interface,
+                                           const char *property, sd_bus_message *reply, void *userdata,
+                                           sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "b", m->clock_class_writer);
 }
 
 static int property_get_subscription_count(sd_bus *bus, const char *path, const char *interface,
@@ -239,6 +247,30 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
         return 1;
 }
 
+static int method_set_clock_class_writer(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int enabled, r;
+        uid_t uid;
+
+        r = sd_bus_message_read(message, "b", &enabled);
+        if (r < 0)
+                return r;
+        if (!m->has_grandmaster)
+                return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                        "This node has no grandmaster whose clock class could be written: "
+                                        "[Grandmaster] Instance= names none");
+        r = bus_authorize_caller(m, message, AUTH_WRITE_CLOCK_CLASS, &uid, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1; /* polkit was asked: the call comes back with its answer */
+
+        log_info("Clock class writer turned %s by %s (uid %u).", enabled ? "on" : "off",
+                 sd_bus_message_get_sender(message), (unsigned) uid);
+        manager_set_clock_class_writer(m, enabled);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -246,6 +278,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("SyncState", "s", property_get_sync_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ClockClass", "y", property_get_clock_class, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Warnings", "as", property_get_warnings, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ClockClassWriter", "b", property_get_clock_class_writer, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SubscriptionCount", "u", property_get_subscription_count, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastSequence", "t", property_get_last_sequence, 0, 0),
@@ -269,6 +303,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
                                 method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetClockClassWriter",
+                                SD_BUS_ARGS("b", enabled),
+                                SD_BUS_NO_RESULT,
+                                method_set_clock_class_writer, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("Event",
                                 SD_BUS_ARGS("t", seq, "s", id, "s", type, "s", source, "x", time,
                                             "a(ssss)", values),

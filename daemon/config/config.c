@@ -733,6 +733,11 @@ static bool parse_grandmaster_ts2phc_watch(void *data, const char *group, const 
         return true;
 }
 
+static bool parse_grandmaster_write_clock_class(void *data, const char *group, const char *key, const char *value,
+                                                GError **error) {
+        return parse_boolean(group, key, value, &((Config *) data)->grandmaster.write_clock_class, error);
+}
+
 /* Empty: unset, as when the key is not there. */
 static bool parse_optional_path(const char *group, const char *key, const char *value, char **ret, GError **error) {
         if (isempty(value)) {
@@ -778,6 +783,7 @@ static const ConfigKey config_keys[] = {
         { "Grandmaster", "MaxInSpecOffset",     parse_grandmaster_max_in_spec_offset },
         { "Grandmaster", "LockSettleSec",       parse_grandmaster_settle    },
         { "Grandmaster", "Ts2phcWatch",         parse_grandmaster_ts2phc_watch },
+        { "Grandmaster", "WriteClockClass",     parse_grandmaster_write_clock_class },
         { "Grandmaster", "Ts2phcPidFile",       parse_grandmaster_ts2phc_pid_file },
         { "Grandmaster", "Ts2phcConfig",        parse_grandmaster_ts2phc_config },
 };

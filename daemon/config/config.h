@@ -14,7 +14,7 @@
  *   [Store]       RetainEvents=
  *   [GNSS]        Gpsd=  Interface=  StaleSec=  MinMode=  LossDebounce=  EnterDebounce=  ExtendedStates=
  *   [Grandmaster] Instance=  LocalMaxHoldoverOffSet=  LocalHoldoverTimeout=  MaxInSpecOffset=  LockSettleSec=
- *                 Ts2phcWatch=  Ts2phcPidFile=  Ts2phcConfig=
+ *                 Ts2phcWatch=  Ts2phcPidFile=  Ts2phcConfig=  WriteClockClass=
  *   [ptp4l NAME]  Socket=  DomainNumber=  TransportSpecific=  Interface=  Alias=  PollIntervalMs=
  *
  * There is one [ptp4l NAME] group per ptp4l instance, up to PTP4L_INSTANCES_MAX. No two may
@@ -89,6 +89,7 @@ typedef struct GrandmasterConfig {
         char *instance;   /* Instance=, a [ptp4l NAME]'s NAME; NULL: no grandmaster, every instance follows a master */
         TgmParams params; /* LocalMaxHoldoverOffSet=, LocalHoldoverTimeout=, MaxInSpecOffset=, LockSettleSec= */
         Ts2phcWatchConfig ts2phc;
+        bool write_clock_class; /* WriteClockClass=: the class writer's state at start (source/grandmaster.h) */
 } GrandmasterConfig;
 
 typedef struct Config {

@@ -137,6 +137,12 @@ static bool check_grandmaster(const Config *c, const char *file, GError **error)
         if (c->source != SOURCE_LINUXPTP)
                 return true;
         if (!name) {
+                if (c->grandmaster.write_clock_class) {
+                        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                                    "%s: [Grandmaster] WriteClockClass=yes writes the grandmaster's clock class "
+                                    "into its ptp4l: set Instance= too", file);
+                        return false;
+                }
                 if (!ts2phc_watch_config_enabled(&c->grandmaster.ts2phc))
                         return true;
                 g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

@@ -637,6 +637,15 @@ void manager_set_warning(Manager *m, const char *topic, const char *sentence) {
         manager_property_changed(m, "Warnings");
 }
 
+void manager_set_clock_class_writer(Manager *m, bool on) {
+        if (m->clock_class_writer == on)
+                return;
+        m->clock_class_writer = on;
+        log_notice("The grandmaster's clock class writer is %s.", on ? "on: ptpsyncd writes the class into ptp4l"
+                                                                      : "off: ptp4l's class is only read");
+        manager_property_changed(m, "ClockClassWriter");
+}
+
 void manager_retire_clock(Manager *m, ResourceKind k, const char *clock) {
         Resource *r = manager_get_resource(m, k);
         Clock *c = r ? resource_find_clock(r, clock) : NULL;

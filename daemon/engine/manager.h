@@ -49,6 +49,8 @@ struct Manager {
         Resource *resources[_RESOURCE_KIND_MAX]; /* NULL: not offered by this source */
         GHashTable *clock_aliases; /* clock (interface) -> configured alias */
         GTree *warnings;           /* topic -> sentence: the Warnings property, in the topics' order */
+        bool has_grandmaster;      /* [Grandmaster] Instance= names one (source/grandmaster.h) */
+        bool clock_class_writer;   /* it writes its class into ptp4l: the ClockClassWriter property */
         char *last_status;         /* the last STATUS= sent */
         uint64_t last_seq;
         uint64_t dispatched_seq; /* the newest event handed to the subscriptions */
@@ -155,6 +157,9 @@ void manager_request_lazy_flush(Manager *m);
  * when it appears or changes, as a notice when it goes.
  */
 void manager_set_warning(Manager *m, const char *topic, const char *sentence);
+
+/* Turns the grandmaster's class writer on or off (the ClockClassWriter property); logs a change. */
+void manager_set_clock_class_writer(Manager *m, bool on);
 
 /* The node's overall state for humans: sd_notify STATUS=. */
 void manager_update_status(Manager *m);

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "source/grandmaster.h"
+#include "source/grandmaster-settings.h"
 
 /* The holdover limit and the settling are seconds long: a few ms late is nothing. */
 #define GRANDMASTER_TIMER_ACCURACY_USEC (10 * USEC_PER_MSEC)
@@ -12,6 +13,7 @@
 
 #define WARNING_ROLE "grandmaster-role"
 #define WARNING_CLASS "grandmaster-class"
+#define WARNING_WRITER "grandmaster-class-writer"
 
 struct Grandmaster {
         Manager *manager;
@@ -24,6 +26,13 @@ struct Grandmaster {
         char *clock;      /* the instance's clock; NULL until it answered or failed to */
         EngineTimer *timer;
         unsigned class_mismatches;
+
+        /* What ptp4l announced in its last round: what the writer keeps of ptp4l's own, and compares. */
+        bool have_announced;
+        PmcClockQuality announced_quality;
+        PmcTimePropertiesDataSet announced_time_properties;
+        uint64_t round;         /* the last round's number */
+        uint64_t written_round; /* the round the last write went out in; 0: none yet */
 };
 
 static uint64_t grandmaster_now(const Grandmaster *g) {
@@ -51,6 +60,51 @@ static void grandmaster_arm(Grandmaster *g) {
                 log_error_errno(r, "Failed to arm the grandmaster's timer: %m");
 }
 
+/*
+ * The class writer (see the header): writes what the state allows when ptp4l announces something
+ * else; at once after a change of state (changed), else only once the round after the last write
+ * has shown what it made of it.
+ */
+static void grandmaster_write(Grandmaster *g, bool changed, uint64_t now) {
+        PmcGrandmasterSettings want;
+        g_autofree char *warning = NULL;
+        int r;
+
+        if (!g->manager->clock_class_writer || !g->inputs.ptp4l || !g->have_announced || !g->ops ||
+            !g->ops->write_settings)
+                return;
+        want = grandmaster_settings_for(g->state.state, tgm_state_offset_ns(&g->state, &g->params, now),
+                                        &g->announced_time_properties);
+        if (!changed && (grandmaster_settings_announced(&want, &g->announced_quality, &g->announced_time_properties) ||
+                         (g->written_round > 0 && g->round <= g->written_round + 1)))
+                return;
+        log_info("Grandmaster %s: writing clock class %u (accuracy 0x%02x, timeTraceable %u, frequencyTraceable %u, "
+                 "timeSource 0x%02x) into ptp4l %s.", strna(g->clock), want.clock_quality.clock_class,
+                 want.clock_quality.clock_accuracy, want.time_properties.time_traceable,
+                 want.time_properties.frequency_traceable, want.time_properties.time_source, g->instance);
+        g->written_round = g->round;
+        r = g->ops->write_settings(g, &want, g->userdata);
+        if (r < 0) {
+                warning = g_strdup_printf("The clock class writer cannot send to ptp4l %s: %s", g->instance,
+                                          strerror(-r));
+                manager_set_warning(g->manager, WARNING_WRITER, warning);
+        }
+}
+
+void grandmaster_settings_written(Grandmaster *g, const PmcGrandmasterSettings *s, const char *refused) {
+        g_autofree char *warning = NULL;
+
+        if (s) {
+                log_debug("Grandmaster %s: ptp4l %s took clock class %u.", strna(g->clock), g->instance,
+                          s->clock_quality.clock_class);
+                manager_set_warning(g->manager, WARNING_WRITER, NULL);
+                return;
+        }
+        warning = g_strdup_printf("ptp4l %s refused the clock class writer's SET GRANDMASTER_SETTINGS_NP: %s",
+                                  g->instance, refused);
+        manager_set_warning(g->manager, WARNING_WRITER, warning);
+}
+
 /* Tells the manager the state as it is at now, and what comes next. */
 static void grandmaster_publish(Grandmaster *g, bool changed, uint64_t now) {
         SyncState s = g->state.state;
@@ -68,6 +122,7 @@ static void grandmaster_publish(Grandmaster *g, bool changed, uint64_t now) {
                          g->inputs.ptp4l ? "the grandmaster" : "not the grandmaster");
                 if (g->ops && g->ops->changed)
                         g->ops->changed(g, s, g->userdata);
+                grandmaster_write(g, true, now);
         }
 }
 
@@ -182,6 +237,10 @@ void grandmaster_answered(Grandmaster *g, const char *clock, const Ptp4lAnswers 
         char class[4];
 
         grandmaster_set_clock(g, clock);
+        g->round = a->round;
+        g->have_announced = a->have_time_properties;
+        g->announced_quality = a->parent_data_set.grandmaster_clock_quality;
+        g->announced_time_properties = a->time_properties;
         g->inputs.ptp4l = grandmaster_check_role(g, a, view);
         grandmaster_evaluate(g);
 
@@ -189,11 +248,13 @@ void grandmaster_answered(Grandmaster *g, const char *clock, const Ptp4lAnswers 
         g_snprintf(class, sizeof(class), "%u", a->parent_data_set.grandmaster_clock_quality.clock_class);
         (void) manager_observe_value(g->manager, RESOURCE_CLOCK_CLASS, clock, class, OFFSET_NONE);
         grandmaster_check_class(g, a->parent_data_set.grandmaster_clock_quality.clock_class);
+        grandmaster_write(g, false, grandmaster_now(g));
 }
 
 void grandmaster_silent(Grandmaster *g, const char *clock) {
         grandmaster_set_clock(g, clock);
         g->inputs.ptp4l = false;
+        g->have_announced = false;
         /* Not answering is no contradiction: only what it says can be one. */
         manager_set_warning(g->manager, WARNING_ROLE, NULL);
         manager_set_warning(g->manager, WARNING_CLASS, NULL);

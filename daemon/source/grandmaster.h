@@ -14,11 +14,19 @@
  * in a row -- one round is the time a writer of it needs -- the Warnings say so.
  *
  * The role is only ever taken from the configuration (tgm-state.h says why).
+ *
+ * With the class writer on (the Manager's ClockClassWriter: [Grandmaster] WriteClockClass= at start,
+ * Manager.SetClockClassWriter after), the grandmaster makes ptp4l announce what its state allows
+ * (grandmaster-settings.h): a SET of GRANDMASTER_SETTINGS_NP on every change of state, and again
+ * after a round in which ptp4l announces something else (a ptp4l restarted with its configured class,
+ * another writer, the holdover accuracy grown), never more than once in two rounds. A refusal is a
+ * warning.
  */
 #pragma once
 
 #include "engine/manager.h"
 #include "model/tgm-state.h"
+#include "source/pmc.h"
 #include "source/ptp4l-client.h"
 #include "source/ptp4l-state.h"
 
@@ -27,6 +35,8 @@ typedef struct Grandmaster Grandmaster;
 typedef struct GrandmasterOps {
         /* The state changed (the system clock may follow it). */
         void (*changed)(Grandmaster *g, SyncState state, void *userdata);
+        /* The class writer's: sends s to the instance's ptp4l, < 0 if it cannot. */
+        int (*write_settings)(Grandmaster *g, const PmcGrandmasterSettings *s, void *userdata);
 } GrandmasterOps;
 
 /* instance: the [ptp4l NAME]'s NAME. ts2phc counts as alive until grandmaster_ts2phc() says otherwise. */
@@ -46,3 +56,5 @@ void grandmaster_silent(Grandmaster *g, const char *clock);
 void grandmaster_gnss(Grandmaster *g, bool synchronized);
 /* ts2phc is alive, or not. */
 void grandmaster_ts2phc(Grandmaster *g, bool alive);
+/* ptp4l's answer to the last write: what it took, or why it refused (s NULL). */
+void grandmaster_settings_written(Grandmaster *g, const PmcGrandmasterSettings *s, const char *refused);

@@ -318,10 +318,19 @@ static void on_port_changed(Ptp4lClient *c, const PmcPortDataSet *p, void *userd
         ptp4l_client_poll_now(c);
 }
 
+static void on_settings_written(Ptp4lClient *c, const PmcGrandmasterSettings *s, const char *refused,
+                                void *userdata) {
+        Instance *i = userdata;
+
+        if (instance_grandmaster(i))
+                grandmaster_settings_written(instance_grandmaster(i), s, refused);
+}
+
 static const Ptp4lClientOps instance_ops = {
         .answered = on_answered,
         .silent = on_silent,
         .port_changed = on_port_changed,
+        .settings_written = on_settings_written,
 };
 
 static bool slot_used(const GPtrArray *instances, unsigned slot) {
@@ -402,8 +411,21 @@ static void on_grandmaster_changed(Grandmaster *g, SyncState state, void *userda
         }
 }
 
+static int on_grandmaster_write(Grandmaster *g, const PmcGrandmasterSettings *settings, void *userdata) {
+        LinuxptpSource *s = userdata;
+
+        for (guint k = 0; k < s->instances->len; k++) {
+                Instance *i = s->instances->pdata[k];
+
+                if (instance_grandmaster(i))
+                        return ptp4l_client_write_grandmaster_settings(i->client, settings);
+        }
+        return -ENOENT;
+}
+
 static const GrandmasterOps grandmaster_ops = {
         .changed = on_grandmaster_changed,
+        .write_settings = on_grandmaster_write,
 };
 
 int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l, const char *runtime_dir,
@@ -422,6 +444,8 @@ int linuxptp_source_new(LinuxptpSource **ret, Manager *m, const GPtrArray *ptp4l
                 log_info("ptp4l %s is this node's grandmaster: its lock-state follows GNSS, ts2phc and ptp4l "
                          "(holdover at most %" PRIu64 " s).", gm->instance,
                          tgm_params_holdover_usec(&gm->params) / USEC_PER_SEC);
+                m->has_grandmaster = true;
+                manager_set_clock_class_writer(m, gm->write_clock_class);
         }
         s->runtime_dir = g_strdup(runtime_dir);
         s->instances = g_ptr_array_new_with_free_func(instance_destroy);

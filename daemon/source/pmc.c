@@ -21,6 +21,7 @@
 #define PORT_DATA_SET_SIZE 26
 #define TIME_STATUS_NP_SIZE 50
 #define SUBSCRIBE_EVENTS_NP_SIZE (2 + PMC_EVENT_BITMASK_SIZE)
+#define GRANDMASTER_SETTINGS_NP_SIZE 8
 #define PORT_PROPERTIES_NP_SIZE 13 /* the least: portIdentity, port_state, timestamping, the text's length */
 
 #define DEFAULT_DS_TWO_STEP 0x01
@@ -231,6 +232,40 @@ ssize_t pmc_encode_subscribe(const PmcRequester *r, uint16_t sequence_id, const 
         return PMC_SUBSCRIBE_SIZE;
 }
 
+static uint8_t time_flags(const PmcTimePropertiesDataSet *t) {
+        return (t->leap61 ? TIME_PROPERTIES_LEAP_61 : 0) | (t->leap59 ? TIME_PROPERTIES_LEAP_59 : 0) |
+                (t->current_utc_offset_valid ? TIME_PROPERTIES_UTC_OFF_VALID : 0) |
+                (t->ptp_timescale ? TIME_PROPERTIES_PTP_TIMESCALE : 0) |
+                (t->time_traceable ? TIME_PROPERTIES_TIME_TRACEABLE : 0) |
+                (t->frequency_traceable ? TIME_PROPERTIES_FREQ_TRACEABLE : 0);
+}
+
+ssize_t pmc_encode_grandmaster_settings(const PmcRequester *r, uint16_t sequence_id, const PmcGrandmasterSettings *s,
+                                        uint8_t *buf, size_t size) {
+        Writer w = { .p = buf, .left = size };
+
+        assert(r);
+        assert(s);
+        assert(buf || size == 0);
+
+        if (r->transport_specific > 0xf)
+                return -EINVAL;
+        if (size < PMC_GRANDMASTER_SETTINGS_SIZE)
+                return -ENOBUFS;
+
+        /* Clock-level, and ptp4l takes a SET from its UDS port only. */
+        put_request_head(&w, r, sequence_id, PMC_ACTION_SET, PMC_PORT_ALL, PMC_GRANDMASTER_SETTINGS_SIZE,
+                         PMC_ID_GRANDMASTER_SETTINGS_NP);
+        put_u8(&w, s->clock_quality.clock_class);
+        put_u8(&w, s->clock_quality.clock_accuracy);
+        put_u16(&w, s->clock_quality.offset_scaled_log_variance);
+        put_u16(&w, (uint16_t) s->time_properties.current_utc_offset);
+        put_u8(&w, time_flags(&s->time_properties));
+        put_u8(&w, s->time_properties.time_source);
+        assert(w.left == size - PMC_GRANDMASTER_SETTINGS_SIZE);
+        return PMC_GRANDMASTER_SETTINGS_SIZE;
+}
+
 void pmc_subscribe_events_set(PmcSubscribeEvents *s, unsigned event) {
         assert(s);
 
@@ -286,8 +321,7 @@ static PmcError decode_parent_data_set(Reader *r, PmcMessage *m) {
         return PMC_OK;
 }
 
-static PmcError decode_time_properties_data_set(Reader *r, PmcMessage *m) {
-        PmcTimePropertiesDataSet *d = &m->time_properties_data_set;
+static void read_time_properties(Reader *r, PmcTimePropertiesDataSet *d) {
         uint8_t flags;
 
         d->current_utc_offset = read_i16(r);
@@ -299,8 +333,20 @@ static PmcError decode_time_properties_data_set(Reader *r, PmcMessage *m) {
         d->time_traceable = flags & TIME_PROPERTIES_TIME_TRACEABLE;
         d->frequency_traceable = flags & TIME_PROPERTIES_FREQ_TRACEABLE;
         d->time_source = read_u8(r);
+}
+
+static PmcError decode_time_properties_data_set(Reader *r, PmcMessage *m) {
+        read_time_properties(r, &m->time_properties_data_set);
         return PMC_OK;
 }
+
+/* GRANDMASTER_SETTINGS_NP: the clock quality, then a TIME_PROPERTIES_DATA_SET. */
+static PmcError decode_grandmaster_settings(Reader *r, PmcMessage *m) {
+        read_clock_quality(r, &m->grandmaster_settings.clock_quality);
+        read_time_properties(r, &m->grandmaster_settings.time_properties);
+        return PMC_OK;
+}
+
 
 static PmcError decode_port_data_set(Reader *r, PmcMessage *m) {
         PmcPortDataSet *d = &m->port_data_set;
@@ -416,6 +462,8 @@ static const IdInfo id_table[] = {
           PMC_ERROR_PORT_DATA_SET_SHORT, decode_port_data_set },
         { PMC_ID_TIME_STATUS_NP, "TIME_STATUS_NP", TIME_STATUS_NP_SIZE, false,
           PMC_ERROR_TIME_STATUS_NP_SHORT, decode_time_status },
+        { PMC_ID_GRANDMASTER_SETTINGS_NP, "GRANDMASTER_SETTINGS_NP", GRANDMASTER_SETTINGS_NP_SIZE, false,
+          PMC_ERROR_GRANDMASTER_SETTINGS_NP_SHORT, decode_grandmaster_settings },
         { PMC_ID_SUBSCRIBE_EVENTS_NP, "SUBSCRIBE_EVENTS_NP", SUBSCRIBE_EVENTS_NP_SIZE, false,
           PMC_ERROR_SUBSCRIBE_EVENTS_NP_SHORT, decode_subscribe_events },
         { PMC_ID_PORT_PROPERTIES_NP, "PORT_PROPERTIES_NP", PORT_PROPERTIES_NP_SIZE, true,
@@ -588,6 +636,7 @@ static const char *const error_table[_PMC_ERROR_MAX] = {
         [PMC_ERROR_INTERFACE_EMPTY]           = "PORT_PROPERTIES_NP interface name empty",
         [PMC_ERROR_INTERFACE_LONG]            = "PORT_PROPERTIES_NP interface name too long",
         [PMC_ERROR_INTERFACE_CHAR]            = "PORT_PROPERTIES_NP interface name has a bad byte",
+        [PMC_ERROR_GRANDMASTER_SETTINGS_NP_SHORT] = "GRANDMASTER_SETTINGS_NP too short",
 };
 
 const char *pmc_error_to_string(PmcError e) {

@@ -20,7 +20,8 @@
  * unit-tested and fuzzed.
  *
  * Requests: a GET of one of the data sets below, without data (54 bytes,
- * which ptp4l accepts), and a SET of SUBSCRIBE_EVENTS_NP (120 bytes). The hops
+ * which ptp4l accepts), a SET of SUBSCRIBE_EVENTS_NP (120 bytes), and a SET
+ * of GRANDMASTER_SETTINGS_NP (62 bytes), what a grandmaster announces. The hops
  * are always 0/0: with more, ptp4l forwards the request out of its PTP ports
  * and remote clocks answer too. The target clock is all ones; the target port
  * is the caller's: PMC_PORT_ALL gets one reply per PTP port for a port-level
@@ -58,6 +59,7 @@
 #define PMC_TLV_HEADER_SIZE 4         /* type, length */
 #define PMC_GET_SIZE 54               /* a GET: header, TLV header, managementId, no data */
 #define PMC_SUBSCRIBE_SIZE 120        /* a SET SUBSCRIBE_EVENTS_NP */
+#define PMC_GRANDMASTER_SETTINGS_SIZE 62 /* a SET GRANDMASTER_SETTINGS_NP */
 
 #define PMC_PORT_ALL UINT16_C(0xffff)
 
@@ -102,6 +104,7 @@ typedef enum PmcId {
         PMC_ID_TIME_PROPERTIES_DATA_SET = 0x2003,
         PMC_ID_PORT_DATA_SET = 0x2004,
         PMC_ID_TIME_STATUS_NP = 0xC000,
+        PMC_ID_GRANDMASTER_SETTINGS_NP = 0xC001,
         PMC_ID_SUBSCRIBE_EVENTS_NP = 0xC003,
         PMC_ID_PORT_PROPERTIES_NP = 0xC004,
 } PmcId;
@@ -245,6 +248,15 @@ typedef struct PmcPortProperties {
         char interface[PMC_INTERFACE_MAX];
 } PmcPortProperties;
 
+/*
+ * 0xC001, 8 bytes: what ptp4l announces while it is the grandmaster -- its DEFAULT_DATA_SET's
+ * quality, and its TIME_PROPERTIES_DATA_SET, laid out as that data set is.
+ */
+typedef struct PmcGrandmasterSettings {
+        PmcClockQuality clock_quality;
+        PmcTimePropertiesDataSet time_properties;
+} PmcGrandmasterSettings;
+
 typedef struct PmcErrorStatus {
         uint16_t error; /* PmcManagementError, or a value this module does not know */
 } PmcErrorStatus;
@@ -278,6 +290,7 @@ typedef struct PmcMessage {
                 PmcTimeStatus time_status;
                 PmcSubscribeEvents subscribe_events;
                 PmcPortProperties port_properties;
+                PmcGrandmasterSettings grandmaster_settings;
                 PmcErrorStatus error_status;
         };
 } PmcMessage;
@@ -314,6 +327,7 @@ typedef enum PmcError {
         PMC_ERROR_INTERFACE_EMPTY,       /* an interface text of length 0 */
         PMC_ERROR_INTERFACE_LONG,        /* an interface text longer than 15 bytes */
         PMC_ERROR_INTERFACE_CHAR,        /* a NUL, '/', or byte outside 0x21..0x7e in the interface text */
+        PMC_ERROR_GRANDMASTER_SETTINGS_NP_SHORT,
         _PMC_ERROR_MAX,
 } PmcError;
 
@@ -337,6 +351,10 @@ ssize_t pmc_encode_get(const PmcRequester *r, uint16_t sequence_id, PmcId id, ui
 /* Writes a SET of SUBSCRIBE_EVENTS_NP, PMC_SUBSCRIBE_SIZE bytes, as pmc_encode_get() does. */
 ssize_t pmc_encode_subscribe(const PmcRequester *r, uint16_t sequence_id, const PmcSubscribeEvents *s,
                              uint8_t *buf, size_t size);
+
+/* Writes a SET of GRANDMASTER_SETTINGS_NP, PMC_GRANDMASTER_SETTINGS_SIZE bytes, as pmc_encode_get() does. */
+ssize_t pmc_encode_grandmaster_settings(const PmcRequester *r, uint16_t sequence_id, const PmcGrandmasterSettings *s,
+                                        uint8_t *buf, size_t size);
 
 /* Sets or tests one event (PmcEvent, or any number below 512) in a subscription's bitmask. */
 void pmc_subscribe_events_set(PmcSubscribeEvents *s, unsigned event);

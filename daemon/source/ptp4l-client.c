@@ -57,6 +57,9 @@ struct Ptp4lClient {
         Request round[ROUND_REQUESTS_MAX];
         unsigned n_round;
 
+        bool settings_pending;
+        uint16_t settings_sequence_id;
+
         bool subscribe_pending;
         uint16_t subscribe_sequence_id;
         bool subscribed;
@@ -226,6 +229,27 @@ static int client_send_subscribe(Ptp4lClient *c, uint16_t duration_sec) {
         if (r < 0)
                 return r;
         c->subscribe_pending = duration_sec > 0;
+        return 0;
+}
+
+int ptp4l_client_write_grandmaster_settings(Ptp4lClient *c, const PmcGrandmasterSettings *s) {
+        uint8_t buf[PMC_GRANDMASTER_SETTINGS_SIZE];
+        uint16_t sequence_id = c->events.next_sequence_id++;
+        ssize_t n;
+        int r;
+
+        if (!c->connected) {
+                r = client_connect(c);
+                if (r < 0)
+                        return r;
+        }
+        n = pmc_encode_grandmaster_settings(&c->events.requester, sequence_id, s, buf, sizeof(buf));
+        assert(n == PMC_GRANDMASTER_SETTINGS_SIZE);
+        r = client_send(c, &c->events, buf, (size_t) n);
+        if (r < 0)
+                return r;
+        c->settings_pending = true;
+        c->settings_sequence_id = sequence_id;
         return 0;
 }
 
@@ -447,6 +471,21 @@ static void client_handle_event(Ptp4lClient *c, const PmcMessage *m) {
         }
         if (m->tlv_type == PMC_TLV_MANAGEMENT && m->id == PMC_ID_PORT_DATA_SET) {
                 c->ops->port_changed(c, &m->port_data_set, c->userdata);
+                return;
+        }
+        if (m->id == PMC_ID_GRANDMASTER_SETTINGS_NP) {
+                if (!c->settings_pending || m->header.sequence_id != c->settings_sequence_id)
+                        return log_debug("ptp4l %s: ignored an answer to an earlier GRANDMASTER_SETTINGS_NP",
+                                         c->name);
+                c->settings_pending = false;
+                if (!c->ops->settings_written)
+                        return;
+                if (m->tlv_type == PMC_TLV_MANAGEMENT)
+                        c->ops->settings_written(c, &m->grandmaster_settings, NULL, c->userdata);
+                else
+                        c->ops->settings_written(c, NULL,
+                                                 pmc_management_error_to_string(m->error_status.error) ?: "an "
+                                                 "unknown management error", c->userdata);
                 return;
         }
         if (m->tlv_type == PMC_TLV_MANAGEMENT_ERROR_STATUS && m->id == PMC_ID_SUBSCRIBE_EVENTS_NP) {

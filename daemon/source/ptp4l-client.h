@@ -22,6 +22,8 @@
  * Replies are matched by sequence id and managementId and, once known, by
  * ptp4l's clockIdentity. A round not complete when the next one is due counts
  * as no answer (ops->silent), as does a socket that cannot be reached.
+ * A SET of GRANDMASTER_SETTINGS_NP (a grandmaster's class writer) goes out on
+ * the events socket too, so that it never mixes with a round's replies.
  * The subscription is renewed at half its duration and re-made whenever the
  * socket is reconnected (a ptp4l restart makes a new socket: the old
  * connection is refused, which is how we notice).
@@ -75,6 +77,12 @@ typedef struct Ptp4lClientOps {
         void (*silent)(Ptp4lClient *c, int error, const char *why, void *userdata);
         /* A port changed state: ptp4l's push. */
         void (*port_changed)(Ptp4lClient *c, const PmcPortDataSet *p, void *userdata);
+        /*
+         * ptp4l answered the last ptp4l_client_write_grandmaster_settings(): with what it took
+         * (refused NULL), or refused it (s NULL, refused its management error). May be NULL.
+         */
+        void (*settings_written)(Ptp4lClient *c, const PmcGrandmasterSettings *s, const char *refused,
+                                 void *userdata);
 } Ptp4lClientOps;
 
 /* Binds the sockets and starts polling at once. Copies the settings' strings. */
@@ -86,6 +94,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Ptp4lClient *, ptp4l_client_free);
 
 /* Starts a round now instead of at the next tick (or right after the one under way). */
 void ptp4l_client_poll_now(Ptp4lClient *c);
+
+/*
+ * Sends SET GRANDMASTER_SETTINGS_NP, without waiting; ops->settings_written hears the answer, if
+ * one comes (the next rounds tell in any case). Only the answer to the last one sent counts.
+ * Returns < 0 if it could not be sent.
+ */
+int ptp4l_client_write_grandmaster_settings(Ptp4lClient *c, const PmcGrandmasterSettings *s);
 
 /* The number of the round started last (counting from 1); 0 before the first. */
 uint64_t ptp4l_client_round(const Ptp4lClient *c);
