@@ -61,9 +61,9 @@ static inline void ubx_append_mon_hw(GByteArray *out, uint8_t a_status) {
         ubx_append(out, UBX_CLASS_MON, UBX_ID_MON_HW, p, sizeof(p));
 }
 
-/* A NAV-PVT of the UTC time t (seconds since 1970), valid date and time. */
-static inline void ubx_append_nav_pvt(GByteArray *out, uint32_t itow_ms, int64_t t, uint8_t fix_type,
-                                      uint32_t t_acc_ns) {
+/* A NAV-PVT of the UTC time t (seconds since 1970) and nano, valid date and time. */
+static inline void ubx_append_nav_pvt_nano(GByteArray *out, uint32_t itow_ms, int64_t t, int32_t nano,
+                                           uint8_t fix_type, uint32_t t_acc_ns) {
         g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
         uint8_t p[92] = { 0 };
 
@@ -76,6 +76,7 @@ static inline void ubx_append_nav_pvt(GByteArray *out, uint32_t itow_ms, int64_t
         p[10] = (uint8_t) g_date_time_get_second(dt);
         p[11] = 0x07; /* validDate, validTime, fullyResolved */
         ubx_put_le(p + 12, t_acc_ns, 4);
+        ubx_put_le(p + 16, (uint32_t) nano, 4);
         p[20] = fix_type;
         p[21] = fix_type >= 2 ? 0x01 : 0; /* gnssFixOK */
         p[23] = fix_type >= 2 ? 8 : 0;    /* numSV */
@@ -89,6 +90,11 @@ static inline void ubx_append_nav_pvt(GByteArray *out, uint32_t itow_ms, int64_t
         }
         ubx_put_le(p + 76, 150, 2); /* pDOP 1.50 */
         ubx_append(out, UBX_CLASS_NAV, UBX_ID_NAV_PVT, p, sizeof(p));
+}
+
+static inline void ubx_append_nav_pvt(GByteArray *out, uint32_t itow_ms, int64_t t, uint8_t fix_type,
+                                      uint32_t t_acc_ns) {
+        ubx_append_nav_pvt_nano(out, itow_ms, t, 0, fix_type, t_acc_ns);
 }
 
 /* NAV-TIMEGPS: the GPS week and time of week, with leap seconds valid. */

@@ -13,6 +13,7 @@
  *   [Quota user NAME]  SubscriptionsPerUser=  SubscriptionsPerConnection=
  *   [Store]       RetainEvents=
  *   [GNSS]        Gpsd=  Interface=  StaleSec=  MinMode=  LossDebounce=  EnterDebounce=  ExtendedStates=
+ *                 Ubx=  TaccMaxNs=
  *   [Grandmaster] Instance=  LocalMaxHoldoverOffSet=  LocalHoldoverTimeout=  MaxInSpecOffset=  LockSettleSec=
  *   [ptp4l NAME]  Socket=  DomainNumber=  TransportSpecific=  Interface=  Alias=  PollIntervalMs=
  *
