@@ -68,8 +68,8 @@ static void keep_restart_only(Config *running, Config *next) {
         keep_until_restart("Gpsd", &running->gpsd, &next->gpsd, "no GNSS receiver");
         keep_until_restart("Interface", &running->gnss_interface, &next->gnss_interface, GNSS_INTERFACE_DEFAULT);
         if (!gnss_params_equal(&running->gnss, &next->gnss))
-                log_notice("[GNSS] StaleSec=, MinMode=, LossDebounce=, EnterDebounce= and ExtendedStates= take "
-                           "effect at the next restart.");
+                log_notice("[GNSS] StaleSec=, MinMode=, LossDebounce=, EnterDebounce=, ExtendedStates=, Ubx= and "
+                           "TaccMaxNs= take effect at the next restart.");
         next->gnss = running->gnss;
         /* The grandmaster's state runs on these: a new role or parameters start it afresh, at a restart. */
         keep_until_restart("[Grandmaster] Instance", &running->grandmaster.instance, &next->grandmaster.instance,

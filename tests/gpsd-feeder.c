@@ -17,6 +17,7 @@
 #include <termios.h>
 
 #include "gpsd-feeder.h"
+#include "ubx-writer.h"
 #include "common/util.h"
 
 struct GpsdFeeder {
@@ -27,6 +28,7 @@ struct GpsdFeeder {
         uint16_t port;
         pid_t pid;
         atomic_int phase;
+        atomic_uint ubx_fix, ubx_tacc, ubx_antenna;
         atomic_bool stop;
         GThread *thread;
         bool as_user; /* run gpsd as uid/gid, not as root */
@@ -56,6 +58,29 @@ static void nmea(GString *out, const char *body) {
         g_string_append_printf(out, "$%s*%02X\r\n", body, sum);
 }
 
+/* GPS time: from 1980-01-06, without UTC's leap seconds (18 since 2017). */
+#define GPS_EPOCH_UNIX 315964800
+#define GPS_LEAP_SECONDS 18
+#define SECONDS_PER_WEEK 604800
+
+static void write_ubx_epoch(GpsdFeeder *f, const struct timespec *ts) {
+        g_autoptr(GByteArray) out = g_byte_array_new();
+        int64_t gps = ts->tv_sec - GPS_EPOCH_UNIX + GPS_LEAP_SECONDS;
+        uint32_t itow = (uint32_t) ((gps % SECONDS_PER_WEEK) * 1000 + ts->tv_nsec / 1000000);
+        unsigned fix = atomic_load(&f->ubx_fix);
+        uint32_t tacc = atomic_load(&f->ubx_tacc);
+        /* Whole milliseconds, as the iTOW: gpsd takes its TPV time from NAV-PVT. */
+        int32_t nano = (int32_t) (ts->tv_nsec / 1000000 * 1000000);
+
+        ubx_append_nav_pvt_nano(out, itow, ts->tv_sec, nano, (uint8_t) fix, tacc);
+        ubx_append_nav_timegps(out, itow, (uint16_t) (gps / SECONDS_PER_WEEK), GPS_LEAP_SECONDS);
+        ubx_append_nav_status(out, itow, (uint8_t) fix);
+        ubx_append_nav_clock(out, itow, tacc);
+        ubx_append_mon_hw(out, (uint8_t) atomic_load(&f->ubx_antenna));
+        ubx_append_nav_eoe(out, itow);
+        (void) !write(f->master, out->data, out->len);
+}
+
 static void write_epoch(GpsdFeeder *f) {
         g_autoptr(GString) out = g_string_new(NULL);
         g_autofree char *gga = NULL, *rmc = NULL;
@@ -65,6 +90,10 @@ static void write_epoch(GpsdFeeder *f) {
         struct tm tm;
 
         clock_gettime(CLOCK_REALTIME, &ts);
+        if (phase == GPSD_PHASE_UBX) {
+                write_ubx_epoch(f, &ts);
+                return;
+        }
         gmtime_r(&ts.tv_sec, &tm);
         snprintf(hms, sizeof(hms), "%02d%02d%02d.%02d", tm.tm_hour, tm.tm_min, tm.tm_sec,
                  (int) (ts.tv_nsec / 10000000));
@@ -106,6 +135,7 @@ static void write_epoch(GpsdFeeder *f) {
                 nmea(out, rmc);
                 break;
         case GPSD_PHASE_SILENT:
+        case GPSD_PHASE_UBX:
                 return;
         }
         /* While gpsd is down the pty's buffer fills: then the epoch is dropped, as a receiver's would be. */
@@ -214,6 +244,13 @@ uint16_t gpsd_feeder_port(const GpsdFeeder *f) {
 
 void gpsd_feeder_set_phase(GpsdFeeder *f, GpsdPhase p) {
         atomic_store(&f->phase, p);
+}
+
+void gpsd_feeder_set_ubx(GpsdFeeder *f, unsigned gps_fix, uint32_t t_acc_ns, unsigned a_status) {
+        atomic_store(&f->ubx_fix, gps_fix);
+        atomic_store(&f->ubx_tacc, t_acc_ns);
+        atomic_store(&f->ubx_antenna, a_status);
+        atomic_store(&f->phase, GPSD_PHASE_UBX);
 }
 
 void gpsd_feeder_start_gpsd(GpsdFeeder *f) {

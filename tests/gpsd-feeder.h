@@ -15,6 +15,10 @@
  *   time-only  GGA quality 7, GSA 3, RMC A                                  -> mode 3, status 7
  *   antenna    $GPTXT,01,01,02,ANTSTATUS=OPEN*2B before a 3D epoch; then ANTSTATUS=OK
  *   silent     nothing: gpsd sends no TPV at all
+ *   UBX        a u-blox receiver's binary epoch instead (tests/ubx-writer.h): NAV-PVT, NAV-TIMEGPS,
+ *              NAV-STATUS, NAV-CLOCK, MON-HW and NAV-EOE, with the gpsFix (as fixType too), tAcc
+ *              and aStatus of gpsd_feeder_set_ubx(). From the UBX gpsd 3.22 says "driver":"u-blox",
+ *              a TPV per epoch (fixType 5: mode 3, status 7) and, to "raw":2, every frame
  *
  * gpsd needs no privilege for a pty it may open: it runs as whoever runs the test, or, for a test
  * run as root, as the user gpsd (else nobody), which then owns the pty and gpsd's directory. It
@@ -35,6 +39,7 @@ typedef enum GpsdPhase {
         GPSD_PHASE_ANTENNA_OPEN,
         GPSD_PHASE_ANTENNA_OK,
         GPSD_PHASE_SILENT,
+        GPSD_PHASE_UBX,
 } GpsdPhase;
 
 typedef struct GpsdFeeder GpsdFeeder;
@@ -45,6 +50,8 @@ void gpsd_feeder_free(GpsdFeeder *f);
 
 uint16_t gpsd_feeder_port(const GpsdFeeder *f);
 void gpsd_feeder_set_phase(GpsdFeeder *f, GpsdPhase p);
+/* The UBX phase, with these values (a_status: MON-HW's 0 INIT .. 4 OPEN). */
+void gpsd_feeder_set_ubx(GpsdFeeder *f, unsigned gps_fix, uint32_t t_acc_ns, unsigned a_status);
 
 /* Starts gpsd on the pty and the port (again, after a kill). */
 void gpsd_feeder_start_gpsd(GpsdFeeder *f);

@@ -85,9 +85,11 @@ static const ConfigCase config_cases[] = {
         OK("gnss-gpsd-v6", "[GNSS]\nGpsd=[::1]\n", .gpsd = "[::1]"),
         OK("gnss-gpsd-empty", "[GNSS]\nGpsd=\n"),
         OK("gnss-all", "[GNSS]\nGpsd=localhost:29470\nInterface=ens2f0\nStaleSec=5\nMinMode=2\nLossDebounce=4\nEnterDebounce=1\n"
-           "ExtendedStates=yes\n", .gpsd = "localhost:29470", .gnss_interface = "ens2f0",
+           "ExtendedStates=yes\nUbx=yes\nTaccMaxNs=1000000000\n", .gpsd = "localhost:29470",
+           .gnss_interface = "ens2f0",
            .gnss = &(const GnssParams) { .stale_usec = 5 * USEC_PER_SEC, .min_mode = 2, .loss_debounce = 4,
-                                         .enter_debounce = 1, .extended_states = true }),
+                                         .enter_debounce = 1, .extended_states = true, .ubx = true,
+                                         .tacc_max_ns = 1000000000 }),
         OK("gnss-extended-off", "[GNSS]\nExtendedStates=off\n"),
         ERR("gnss-gpsd-name", "[GNSS]\nGpsd=gps.example.org:2947\n", INVALID_VALUE,
             GNSS_INVALID("Gpsd", "gps.example.org:2947"), "names are not looked up"),
@@ -103,6 +105,13 @@ static const ConfigCase config_cases[] = {
             GNSS_INVALID("EnterDebounce", "101"), "must be between 1 and 100"),
         ERR("gnss-extended", "[GNSS]\nExtendedStates=maybe\n", INVALID_VALUE,
             GNSS_INVALID("ExtendedStates", "maybe"), "must be a boolean"),
+        OK("gnss-ubx-off", "[GNSS]\nUbx=no\nTaccMaxNs=100\n"),
+        ERR("gnss-ubx", "[GNSS]\nUbx=u-blox\n", INVALID_VALUE, GNSS_INVALID("Ubx", "u-blox"), "must be a boolean"),
+        ERR("gnss-tacc-zero", "[GNSS]\nTaccMaxNs=0\n", INVALID_VALUE, GNSS_INVALID("TaccMaxNs", "0"),
+            "must be between 1 and 1000000000"),
+        ERR("gnss-tacc-big", "[GNSS]\nTaccMaxNs=1000000001\n", INVALID_VALUE, GNSS_INVALID("TaccMaxNs", "1000000001"),
+            "must be between 1 and 1000000000"),
+        ERR("gnss-tacc-unit", "[GNSS]\nTaccMaxNs=100ns\n", INVALID_VALUE, GNSS_INVALID("TaccMaxNs", "100ns")),
         ERR("gnss-interface", "[GNSS]\nInterface=a/b\n", INVALID_VALUE, GNSS_INVALID("Interface", "a/b"),
             INTERFACE_RULE),
         ERR("gnss-unknown-key", "[GNSS]\nDevice=/dev/ttyACM0\n", KEY_NOT_FOUND,
@@ -654,6 +663,8 @@ static void assert_config(const Config *c, const ConfigCase *t) {
         g_assert_cmpuint(c->gnss.loss_debounce, ==, gnss.loss_debounce);
         g_assert_cmpuint(c->gnss.enter_debounce, ==, gnss.enter_debounce);
         g_assert_cmpint(c->gnss.extended_states, ==, gnss.extended_states);
+        g_assert_cmpint(c->gnss.ubx, ==, gnss.ubx);
+        g_assert_cmpuint(c->gnss.tacc_max_ns, ==, gnss.tacc_max_ns);
         g_assert_cmpstr(c->grandmaster.instance, ==, t->grandmaster);
         g_assert_true(tgm_params_equal(&c->grandmaster.params, t->tgm ?: &TGM_PARAMS_DEFAULT));
         g_assert_cmpint(c->grandmaster.ts2phc.watch, ==, t->ts2phc ? t->ts2phc->watch : -1);
@@ -1406,8 +1417,8 @@ static void test_shipped_file(void) {
         g_regex_match(commented_key, text, 0, &match);
         for (; g_match_info_matches(match); g_match_info_next(match, NULL))
                 keys++;
-        /* 18 in the fixed groups, 6 in the example group. */
-        g_assert_cmpuint(keys, ==, 24);
+        /* 20 in the fixed groups, 6 in the example group. */
+        g_assert_cmpuint(keys, ==, 26);
 
         uncommented = g_regex_replace(commented_key, text, -1, 0, "\\1", 0, &error);
         g_assert_no_error(error);

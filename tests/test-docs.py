@@ -405,7 +405,7 @@ def c_defines(*rels):
 def check_ranges():
     """The ranges and defaults of the man pages are the code's: subscription options and ptpsyncd.conf keys."""
     since = len(failures)
-    defines = c_defines('daemon/model/subscription-options.h', 'daemon/config/config.h')
+    defines = c_defines('daemon/model/subscription-options.h', 'daemon/config/config.h', 'daemon/model/gnss-state.h')
     defines.update(UINT8_MAX=255, UINT16_MAX=65535, INT32_MAX=2147483647, UINT32_MAX=4294967295)
     num = lambda x: int(x) if re.fullmatch(r'-?\d+', x) else defines[x]
 

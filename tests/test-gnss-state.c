@@ -11,6 +11,7 @@
 #include "common/util.h"
 
 #define SEC USEC_PER_SEC
+#define TACC_UNKNOWN UINT32_MAX /* UBX's "no time solution" */
 
 typedef struct T {
         GnssState s;
@@ -297,6 +298,134 @@ static void test_epochs(void) {
         assert_value(&t, GNSS_SYNC_FAILURE_NOFIX, 0);
 }
 
+/* What a u-blox receiver says through gpsd's raw stream, just before the next epoch's TPV. */
+static void ubx(T *t, unsigned fix, uint32_t tacc) {
+        gnss_state_ubx_fix(&t->s, GNSS_UBX_NAV_STATUS_CLOCK, fix, t->now);
+        gnss_state_ubx_tacc(&t->s, GNSS_UBX_NAV_STATUS_CLOCK, tacc, t->now);
+}
+
+static void test_ubx_params(void) {
+        const GnssParams defaults = GNSS_PARAMS_DEFAULT;
+        GnssParams p = defaults;
+
+        g_assert_false(p.ubx);
+        g_assert_cmpuint(p.tacc_max_ns, ==, 100);
+        p.tacc_max_ns = 0;
+        g_assert_cmpstr(gnss_params_check(&p), ==, "the maximum tAcc must be between 1 and 1000000000 ns");
+        p.tacc_max_ns = GNSS_TACC_MAX_NS_MAX + 1;
+        g_assert_nonnull(gnss_params_check(&p));
+        p.tacc_max_ns = GNSS_TACC_MAX_NS_MAX;
+        g_assert_null(gnss_params_check(&p));
+        g_assert_false(gnss_params_equal(&p, &defaults));
+        p = GNSS_PARAMS_DEFAULT, p.ubx = true;
+        g_assert_false(gnss_params_equal(&p, &defaults));
+}
+
+/* gpsFix and tAcc, as linuxptp-daemon judges them, with the debounce of the TPV rules. */
+static void test_ubx(void) {
+        T t;
+
+        t_synchronized(&t, false);
+        /* Time-only, 15 ns: SYNCHRONIZED still, the metric UBX's gpsFix at once. */
+        ubx(&t, 5, 15);
+        g_assert_true(epoch(&t, 3, 7));
+        assert_value(&t, GNSS_SYNC_SYNCHRONIZED, 5);
+        /* No time solution: left after the loss debounce. */
+        ubx(&t, 5, TACC_UNKNOWN);
+        g_assert_false(epoch(&t, 3, 7));
+        ubx(&t, 5, TACC_UNKNOWN);
+        g_assert_true(epoch(&t, 3, 7));
+        assert_value(&t, GNSS_SYNC_ACQUIRING_SYNC, 5);
+        /* Above the maximum, then at it. */
+        ubx(&t, 3, 101);
+        epoch(&t, 3, 0);
+        epoch(&t, 3, 0);
+        assert_value(&t, GNSS_SYNC_ACQUIRING_SYNC, 3);
+        ubx(&t, 3, 100);
+        g_assert_false(epoch(&t, 3, 0));
+        ubx(&t, 3, 100);
+        g_assert_true(epoch(&t, 3, 0));
+        assert_value(&t, GNSS_SYNC_SYNCHRONIZED, 3);
+        /* gpsFix 0 though gpsd still says mode 3: FAILURE-NOFIX, after the loss debounce. */
+        ubx(&t, 0, TACC_UNKNOWN);
+        epoch(&t, 3, 0);
+        assert_value(&t, GNSS_SYNC_SYNCHRONIZED, 3);
+        ubx(&t, 0, TACC_UNKNOWN);
+        epoch(&t, 3, 0);
+        assert_value(&t, GNSS_SYNC_FAILURE_NOFIX, 0);
+        /* 2D and dead reckoning: acquiring, at the first epoch. */
+        ubx(&t, 2, 15);
+        g_assert_true(epoch(&t, 3, 0));
+        assert_value(&t, GNSS_SYNC_ACQUIRING_SYNC, 2);
+        ubx(&t, 1, 15);
+        g_assert_true(epoch(&t, 3, 0));
+        assert_value(&t, GNSS_SYNC_ACQUIRING_SYNC, 1);
+        /* gpsFix 3 but gpsd's mode below MinMode: not synchronized. */
+        ubx(&t, 3, 15);
+        epoch(&t, 2, 0);
+        ubx(&t, 3, 15);
+        epoch(&t, 2, 0);
+        assert_value(&t, GNSS_SYNC_ACQUIRING_SYNC, 3);
+
+        /* UBX silent for the staleness time: the mode rules again. */
+        for (int i = 0; i < 4; i++)
+                epoch(&t, 3, 0);
+        assert_value(&t, GNSS_SYNC_SYNCHRONIZED, 3);
+
+        /* A gpsFix without any tAcc: acquiring. A new connection forgets what UBX said. */
+        t_synchronized(&t, false);
+        gnss_state_ubx_fix(&t.s, GNSS_UBX_NAV_STATUS_CLOCK, 3, t.now);
+        epoch(&t, 3, 0);
+        epoch(&t, 3, 0);
+        assert_value(&t, GNSS_SYNC_ACQUIRING_SYNC, 3);
+        gnss_state_connected(&t.s, &t.p, t.now);
+        epoch(&t, 3, 0);
+        epoch(&t, 3, 0);
+        assert_value(&t, GNSS_SYNC_SYNCHRONIZED, 3);
+}
+
+/* NAV-PVT when there is no NAV-STATUS/NAV-CLOCK; those first when there are; TaccMaxNs. */
+static void test_ubx_pvt(void) {
+        T t;
+
+        t_init(&t, false);
+        t.p.tacc_max_ns = 20;
+        gnss_state_connected(&t.s, &t.p, t.now);
+        for (int i = 0; i < 2; i++) {
+                gnss_state_ubx_fix(&t.s, GNSS_UBX_NAV_PVT, 5, t.now);
+                gnss_state_ubx_tacc(&t.s, GNSS_UBX_NAV_PVT, 20, t.now);
+                epoch(&t, 3, 7);
+        }
+        assert_value(&t, GNSS_SYNC_SYNCHRONIZED, 5);
+        for (int i = 0; i < 2; i++) {
+                gnss_state_ubx_fix(&t.s, GNSS_UBX_NAV_PVT, 5, t.now);
+                gnss_state_ubx_tacc(&t.s, GNSS_UBX_NAV_PVT, 20, t.now);
+                ubx(&t, 3, 21);
+                epoch(&t, 3, 7);
+        }
+        assert_value(&t, GNSS_SYNC_ACQUIRING_SYNC, 3);
+}
+
+/* An open antenna from MON-HW is as from ANTSTATUS: it comes first. */
+static void test_ubx_antenna(void) {
+        T t;
+
+        t_synchronized(&t, true);
+        ubx(&t, 5, 15);
+        g_assert_true(epoch(&t, 3, 7));
+        assert_value(&t, GNSS_SYNC_SYNCHRONIZED, 5);
+        gnss_state_antenna(&t.s, GNSS_ANTENNA_OPEN, t.now);
+        ubx(&t, 5, 15);
+        g_assert_false(epoch(&t, 3, 7));
+        ubx(&t, 5, 15);
+        g_assert_true(epoch(&t, 3, 7));
+        assert_value(&t, GNSS_SYNC_ANTENNA_DISCONNECTED, 5);
+        gnss_state_antenna(&t.s, GNSS_ANTENNA_SHORT, t.now);
+        ubx(&t, 5, 15);
+        g_assert_true(epoch(&t, 3, 7));
+        assert_value(&t, GNSS_SYNC_ANTENNA_SHORT_CIRCUIT, 5);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/gnss-state/defaults", test_defaults);
@@ -309,5 +438,9 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/gnss-state/modes", test_modes);
         g_test_add_func("/gnss-state/debounce", test_debounce);
         g_test_add_func("/gnss-state/epochs", test_epochs);
+        g_test_add_func("/gnss-state/ubx-params", test_ubx_params);
+        g_test_add_func("/gnss-state/ubx", test_ubx);
+        g_test_add_func("/gnss-state/ubx-pvt", test_ubx_pvt);
+        g_test_add_func("/gnss-state/ubx-antenna", test_ubx_antenna);
         return g_test_run();
 }

@@ -11,6 +11,7 @@
 
 #include "common/bus-names.h"
 #include "gpsd-feeder.h"
+#include "source/ubx-frame.h"
 #include "test-env.h"
 #include "common/util.h"
 
@@ -92,8 +93,8 @@ static void test_sim(void) {
         notice = g_strdup_printf("Gpsd=127.0.0.1:1 in the configuration takes effect at the next restart; until "
                                  "then 127.0.0.1:%u.", gpsd_feeder_port(feeder));
         g_assert_true(test_env_log_has(env, notice, 1, test_slow_usec(WAIT_USEC)));
-        g_assert_true(test_env_log_has(env, "[GNSS] StaleSec=, MinMode=, LossDebounce=, EnterDebounce= and "
-                                       "ExtendedStates= take effect at the next restart.", 1,
+        g_assert_true(test_env_log_has(env, "[GNSS] StaleSec=, MinMode=, LossDebounce=, EnterDebounce=, "
+                                       "ExtendedStates=, Ubx= and TaccMaxNs= take effect at the next restart.", 1,
                                        test_slow_usec(WAIT_USEC)));
         /* Still the compat states, from the same gpsd. */
         gpsd_feeder_set_phase(feeder, GPSD_PHASE_ANTENNA_OPEN);
@@ -131,9 +132,60 @@ static void test_linuxptp(void) {
         gpsd_feeder_free(feeder);
 }
 
+/* The published gpsFix, from the source's log line (the events do not carry it). */
+static void wait_gps_fix(TestEnv *env, GpsdFeeder *feeder, const char *state, unsigned fix) {
+        g_autofree char *line = g_strdup_printf("gpsd 127.0.0.1:%u: ens2f0 is %s (gpsFix %u).",
+                                                gpsd_feeder_port(feeder), state, fix);
+
+        if (!test_env_log_has(env, line, 1, test_slow_usec(WAIT_USEC)))
+                g_error("No log line \"%s\" within %d s", line, (int) (WAIT_USEC / G_USEC_PER_SEC));
+}
+
+/* T3: [GNSS] Ubx=yes, a u-blox receiver's frames through gpsd's raw stream. */
+static void test_ubx(void) {
+        GpsdFeeder *feeder = gpsd_feeder_new();
+        g_autofree char *config = NULL;
+        TestEnv *env;
+
+        if (!feeder)
+                return;
+        gpsd_feeder_set_ubx(feeder, 5, 15, 2);
+        gpsd_feeder_start_gpsd(feeder);
+        config = gnss_config(feeder, "ExtendedStates=yes\nUbx=yes\nTaccMaxNs=100\n");
+        env = test_env_start(&(const TestEnvOptions) { .config_text = config, .events_match = EVENT_MATCH,
+                                                       .log = true });
+        /* Time-only, 15 ns: the gpsFix is NAV-STATUS's 5. */
+        wait_gnss(env, "SYNCHRONIZED");
+        wait_gps_fix(env, feeder, "SYNCHRONIZED", 5);
+        g_assert_true(test_env_log_has(env, "the receiver's UBX frames are read (UBX-", 1, test_slow_usec(WAIT_USEC)));
+        /* No time solution: acquiring, though gpsd still says mode 3. */
+        gpsd_feeder_set_ubx(feeder, 5, UBX_TACC_UNKNOWN, 2);
+        wait_gnss(env, "ACQUIRING-SYNC");
+        wait_gps_fix(env, feeder, "ACQUIRING-SYNC", 5);
+        /* Above TaccMaxNs: still. Then the antenna, open and shorted, from MON-HW. */
+        gpsd_feeder_set_ubx(feeder, 3, 101, 2);
+        wait_gps_fix(env, feeder, "ACQUIRING-SYNC", 3);
+        gpsd_feeder_set_ubx(feeder, 3, 20, 2);
+        wait_gps_fix(env, feeder, "SYNCHRONIZED", 3);
+        gpsd_feeder_set_ubx(feeder, 3, 20, 4);
+        wait_gnss(env, "ANTENNA-DISCONNECTED");
+        gpsd_feeder_set_ubx(feeder, 3, 20, 3);
+        wait_gnss(env, "ANTENNA-SHORT-CIRCUIT");
+        gpsd_feeder_set_ubx(feeder, 3, 20, 2);
+        wait_gnss(env, "SYNCHRONIZED");
+        /* No fix. */
+        gpsd_feeder_set_ubx(feeder, 0, UBX_TACC_UNKNOWN, 2);
+        wait_gnss(env, "FAILURE-NOFIX");
+        /* Every frame gpsd relayed was whole and understood; every line too. */
+        g_assert_cmpuint(test_file_count(env->log_path, "skipped a"), ==, 0);
+        test_env_stop(env);
+        gpsd_feeder_free(feeder);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/gnss/sim", test_sim);
         g_test_add_func("/gnss/linuxptp", test_linuxptp);
+        g_test_add_func("/gnss/ubx", test_ubx);
         return g_test_run();
 }

@@ -16,6 +16,7 @@
 #include "gpsd-feeder.h"
 #include "harness.h"
 #include "source/gpsd-client.h"
+#include "ubx-writer.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -330,6 +331,126 @@ static void test_hostile(void) {
         sd_event_unref(f.event);
 }
 
+/* Runs the client's loop until its ?WATCH has come; returns it. */
+static char *fake_watch(Fixture *f, FakeGpsd *g) {
+        uint64_t deadline = mono() + test_slow_usec(5 * USEC_PER_SEC);
+        GString *in = g_string_new(NULL);
+        char buf[256];
+
+        while (!strchr(in->str, '\n')) {
+                ssize_t k = recv(g->conn, buf, sizeof(buf), MSG_DONTWAIT);
+
+                if (k > 0)
+                        g_string_append_len(in, buf, k);
+                else
+                        g_assert_cmpint(errno, ==, EAGAIN);
+                g_assert_cmpuint(mono(), <, deadline);
+                g_assert_cmpint(sd_event_run(f->event, 10 * USEC_PER_MSEC), >=, 0);
+        }
+        return g_string_free(in, false);
+}
+
+static void fake_send_bytes(Fixture *f, FakeGpsd *g, GByteArray *b) {
+        fake_send(f, g, (const char *) b->data, b->len);
+        g_byte_array_set_size(b, 0);
+}
+
+/* Runs the loop until the client has read all we sent (nothing more comes for a while). */
+static void settle(Fixture *f) {
+        for (int i = 0; i < 20; i++)
+                g_assert_cmpint(sd_event_run(f->event, 0), >=, 0);
+}
+
+/*
+ * Ubx on, against our own gpsd: the ?WATCH asks for "raw":2; UBX frames between the lines, one
+ * with '\n' and '{' in its payload, one cut into single bytes, are read; those that do not decode
+ * are skipped; the gpsFix and tAcc decide, MON-HW's aStatus too.
+ */
+static void test_ubx(void) {
+        static const uint8_t lines_inside[] = "\n{\"class\":\"TPV\",\"mode\":1}\r\n";
+        g_autoptr(GByteArray) b = g_byte_array_new();
+        g_autofree char *address = NULL, *watch = NULL;
+        GnssParams params = GNSS_PARAMS_DEFAULT;
+        uint8_t bad_fix[16] = { 0 };
+        Fixture f = {};
+        FakeGpsd g;
+        unsigned second = 0;
+
+        g_assert_cmpint(sd_event_new(&f.event), >=, 0);
+        fake_listen(&g);
+        address = g_strdup_printf("127.0.0.1:%u", g.port);
+        params.ubx = true;
+        params.tacc_max_ns = 50;
+        f.compat.name = "ubx";
+        f.compat.log = g_string_new(NULL);
+        g_assert_cmpint(gpsd_client_new(&f.compat.client, f.event,
+                                        &(const GpsdClientSettings) { .address = address, .params = params },
+                                        &ops, &f.compat),
+                        ==, 0);
+        fake_accept(&f, &g);
+        watch = fake_watch(&f, &g);
+        g_assert_cmpstr(watch, ==, "?WATCH={\"enable\":true,\"json\":true,\"nmea\":true,\"raw\":2}\n");
+
+        /* Time-only, 20 ns: SYNCHRONIZED, gpsFix 5; a frame of another message in between. */
+        ubx_append(b, 0x01, 0x99, lines_inside, sizeof(lines_inside) - 1);
+        ubx_append_nav_status(b, 1000, 5);
+        ubx_append_nav_clock(b, 1000, 20);
+        fake_send_bytes(&f, &g, b);
+        fake_epoch(&f, &g, second++);
+        fake_epoch(&f, &g, second++);
+        wait_for(&f, &f.compat, GNSS_SYNC_SYNCHRONIZED, 2 * USEC_PER_SEC);
+        assert_fix(&f.compat, 5);
+
+        /* tAcc above the maximum, one byte at a time: ACQUIRING-SYNC after the loss debounce. */
+        ubx_append_nav_clock(b, 2000, 51);
+        for (guint i = 0; i < b->len; i++)
+                fake_send(&f, &g, (const char *) b->data + i, 1);
+        g_byte_array_set_size(b, 0);
+        fake_epoch(&f, &g, second++);
+        fake_epoch(&f, &g, second++);
+        wait_for(&f, &f.compat, GNSS_SYNC_ACQUIRING_SYNC, 2 * USEC_PER_SEC);
+        assert_fix(&f.compat, 5);
+
+        /* What does not decode is skipped: a reserved gpsFix, a short MON-HW. The value stands. */
+        bad_fix[4] = 9;
+        ubx_append(b, UBX_CLASS_NAV, UBX_ID_NAV_STATUS, bad_fix, sizeof(bad_fix));
+        ubx_append(b, UBX_CLASS_MON, UBX_ID_MON_HW, bad_fix, sizeof(bad_fix));
+        fake_send_bytes(&f, &g, b);
+        fake_epoch(&f, &g, second++);
+        settle(&f);
+        g_assert_true(gpsd_client_connected(f.compat.client));
+        g_assert_cmpint(gpsd_client_state(f.compat.client)->value.status, ==, GNSS_SYNC_ACQUIRING_SYNC);
+        assert_fix(&f.compat, 5);
+
+        /* Back in tAcc; then the antenna open from MON-HW: FAILURE-NOFIX (compat). */
+        ubx_append_nav_clock(b, 3000, 50);
+        fake_send_bytes(&f, &g, b);
+        fake_epoch(&f, &g, second++);
+        fake_epoch(&f, &g, second++);
+        wait_for(&f, &f.compat, GNSS_SYNC_SYNCHRONIZED, 2 * USEC_PER_SEC);
+        ubx_append_mon_hw(b, UBX_ANTENNA_OPEN);
+        fake_send_bytes(&f, &g, b);
+        fake_epoch(&f, &g, second++);
+        fake_epoch(&f, &g, second++);
+        wait_for(&f, &f.compat, GNSS_SYNC_FAILURE_NOFIX, 2 * USEC_PER_SEC);
+        g_assert_cmpint(gpsd_client_state(f.compat.client)->antenna, ==, GNSS_ANTENNA_OPEN);
+        ubx_append_mon_hw(b, UBX_ANTENNA_OK);
+        ubx_append_nav_status(b, 4000, 0);
+        fake_send_bytes(&f, &g, b);
+        fake_epoch(&f, &g, second++);
+        settle(&f);
+        g_assert_cmpint(gpsd_client_state(f.compat.client)->antenna, ==, GNSS_ANTENNA_OK);
+        g_assert_cmpint(gpsd_client_state(f.compat.client)->value.status, ==, GNSS_SYNC_FAILURE_NOFIX);
+        assert_fix(&f.compat, 0);
+        g_assert_cmpuint(gpsd_client_connections(f.compat.client), ==, 1);
+        g_test_message("changes:%s", f.compat.log->str);
+
+        close(g.conn);
+        close(g.listener);
+        watch_done(&f.compat);
+        sd_event_unref(f.event);
+}
+
 /* Nothing listens: FAILURE-NOFIX, and the client keeps trying. */
 static void test_refused(void) {
         Fixture f;
@@ -351,6 +472,7 @@ int main(int argc, char *argv[]) {
         signal(SIGPIPE, SIG_IGN);
         g_test_add_func("/gpsd-client/refused", test_refused);
         g_test_add_func("/gpsd-client/hostile", test_hostile);
+        g_test_add_func("/gpsd-client/ubx", test_ubx);
         g_test_add_func("/gpsd-client/scenario", test_scenario);
         return g_test_run();
 }

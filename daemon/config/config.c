@@ -659,8 +659,8 @@ static bool parse_gnss_enter_debounce(void *data, const char *group, const char 
                               error);
 }
 
+/* systemd's spellings of a boolean */
 static bool parse_boolean(const char *group, const char *key, const char *value, bool *ret, GError **error) {
-        /* systemd's spellings of a boolean */
         if (streq(value, "yes") || streq(value, "true") || streq(value, "on") || streq(value, "1"))
                 *ret = true;
         else if (streq(value, "no") || streq(value, "false") || streq(value, "off") || streq(value, "0"))
@@ -673,6 +673,20 @@ static bool parse_boolean(const char *group, const char *key, const char *value,
 static bool parse_gnss_extended_states(void *data, const char *group, const char *key, const char *value,
                                        GError **error) {
         return parse_boolean(group, key, value, &((Config *) data)->gnss.extended_states, error);
+}
+
+static bool parse_gnss_ubx(void *data, const char *group, const char *key, const char *value, GError **error) {
+        return parse_boolean(group, key, value, &((Config *) data)->gnss.ubx, error);
+}
+
+static bool parse_gnss_tacc_max(void *data, const char *group, const char *key, const char *value, GError **error) {
+        Config *c = data;
+        unsigned ns;
+
+        if (!parse_unsigned(group, key, value, 1, GNSS_TACC_MAX_NS_MAX, &ns, error))
+                return false;
+        c->gnss.tacc_max_ns = ns;
+        return true;
 }
 
 static bool parse_grandmaster_instance(void *data, const char *group, const char *key, const char *value,
@@ -777,6 +791,8 @@ static const ConfigKey config_keys[] = {
         { "GNSS",       "LossDebounce",         parse_gnss_loss_debounce    },
         { "GNSS",       "EnterDebounce",        parse_gnss_enter_debounce   },
         { "GNSS",       "ExtendedStates",       parse_gnss_extended_states  },
+        { "GNSS",       "Ubx",                  parse_gnss_ubx              },
+        { "GNSS",       "TaccMaxNs",            parse_gnss_tacc_max         },
         { "Grandmaster", "Instance",            parse_grandmaster_instance  },
         { "Grandmaster", "LocalMaxHoldoverOffSet", parse_grandmaster_max_holdover_offset },
         { "Grandmaster", "LocalHoldoverTimeout", parse_grandmaster_holdover_timeout },

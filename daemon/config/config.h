@@ -13,6 +13,7 @@
  *   [Quota user NAME]  SubscriptionsPerUser=  SubscriptionsPerConnection=
  *   [Store]       RetainEvents=
  *   [GNSS]        Gpsd=  Interface=  StaleSec=  MinMode=  LossDebounce=  EnterDebounce=  ExtendedStates=
+ *                 Ubx=  TaccMaxNs=
  *   [Grandmaster] Instance=  LocalMaxHoldoverOffSet=  LocalHoldoverTimeout=  MaxInSpecOffset=  LockSettleSec=
  *                 Ts2phcWatch=  Ts2phcPidFile=  Ts2phcConfig=  WriteClockClass=
  *   [ptp4l NAME]  Socket=  DomainNumber=  TransportSpecific=  Interface=  Alias=  PollIntervalMs=

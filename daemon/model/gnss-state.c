@@ -11,12 +11,15 @@ const char *gnss_params_check(const GnssParams *p) {
                 return "the loss debounce must be at least 1 epoch";
         if (p->enter_debounce < 1)
                 return "the enter debounce must be at least 1 epoch";
+        if (p->tacc_max_ns < 1 || p->tacc_max_ns > GNSS_TACC_MAX_NS_MAX)
+                return "the maximum tAcc must be between 1 and 1000000000 ns";
         return NULL;
 }
 
 bool gnss_params_equal(const GnssParams *a, const GnssParams *b) {
         return a->stale_usec == b->stale_usec && a->min_mode == b->min_mode && a->loss_debounce == b->loss_debounce &&
-               a->enter_debounce == b->enter_debounce && a->extended_states == b->extended_states;
+               a->enter_debounce == b->enter_debounce && a->extended_states == b->extended_states &&
+               a->ubx == b->ubx && a->tacc_max_ns == b->tacc_max_ns;
 }
 
 static bool value_equal(GnssValue a, GnssValue b) {
@@ -49,6 +52,8 @@ bool gnss_state_connected(GnssState *s, const GnssParams *p, uint64_t now) {
         s->data_usec = now;
         s->antenna = GNSS_ANTENNA_UNKNOWN;
         s->antenna_usec = 0;
+        memset(s->ubx_fix, 0, sizeof(s->ubx_fix));
+        memset(s->ubx_tacc, 0, sizeof(s->ubx_tacc));
         forget_epochs(s);
         if (p->extended_states)
                 return set_value(s, (GnssValue) { GNSS_SYNC_BOOTING, 0 });
@@ -75,6 +80,25 @@ void gnss_state_antenna(GnssState *s, GnssAntenna a, uint64_t now) {
         s->antenna_usec = now;
 }
 
+void gnss_state_ubx_fix(GnssState *s, GnssUbxFrom from, unsigned gps_fix, uint64_t now) {
+        if ((unsigned) from < _GNSS_UBX_FROM_MAX)
+                s->ubx_fix[from] = (GnssUbxReading) { .seen = true, .value = gps_fix, .usec = now };
+}
+
+void gnss_state_ubx_tacc(GnssState *s, GnssUbxFrom from, uint32_t tacc_ns, uint64_t now) {
+        if ((unsigned) from < _GNSS_UBX_FROM_MAX)
+                s->ubx_tacc[from] = (GnssUbxReading) { .seen = true, .value = tacc_ns, .usec = now };
+}
+
+/* The reading received within the staleness time, NAV-STATUS/NAV-CLOCK's first; NULL if none. */
+static const GnssUbxReading *ubx_current(const GnssUbxReading r[_GNSS_UBX_FROM_MAX], const GnssParams *p,
+                                         uint64_t now) {
+        for (GnssUbxFrom i = 0; i < _GNSS_UBX_FROM_MAX; i++)
+                if (r[i].seen && now >= r[i].usec && now - r[i].usec < p->stale_usec)
+                        return &r[i];
+        return NULL;
+}
+
 bool gnss_state_tick(GnssState *s, const GnssParams *p, uint64_t now) {
         if (!s->connected || now < s->data_usec || now - s->data_usec < p->stale_usec)
                 return false;
@@ -82,8 +106,9 @@ bool gnss_state_tick(GnssState *s, const GnssParams *p, uint64_t now) {
 }
 
 /* What one TPV says, before the debounce; status NONE: nothing (compat, still booting). */
-static GnssValue judge(const GnssState *s, const GnssParams *p, unsigned mode, unsigned status) {
-        unsigned fix = mode >= 3 ? (status == 7 ? 5 : 3) : mode == 2 ? 2 : 0;
+static GnssValue judge(const GnssState *s, const GnssParams *p, unsigned mode, unsigned status, uint64_t now) {
+        const GnssUbxReading *ubx_fix = ubx_current(s->ubx_fix, p, now), *ubx_tacc = ubx_current(s->ubx_tacc, p, now);
+        unsigned fix = ubx_fix ? ubx_fix->value : mode >= 3 ? (status == 7 ? 5 : 3) : mode == 2 ? 2 : 0;
 
         if (s->antenna == GNSS_ANTENNA_OPEN)
                 return (GnssValue) { p->extended_states ? GNSS_SYNC_ANTENNA_DISCONNECTED : GNSS_SYNC_FAILURE_NOFIX,
@@ -93,6 +118,15 @@ static GnssValue judge(const GnssState *s, const GnssParams *p, unsigned mode, u
                                      fix };
         if (mode == 0 && !s->fix_reported)
                 return (GnssValue) { p->extended_states ? GNSS_SYNC_BOOTING : GNSS_SYNC_NONE, 0 };
+        if (ubx_fix) {
+                bool tacc_ok = ubx_tacc && ubx_tacc->value <= p->tacc_max_ns;
+
+                if (fix == 0)
+                        return (GnssValue) { GNSS_SYNC_FAILURE_NOFIX, 0 };
+                if (fix >= 3 && tacc_ok && mode >= p->min_mode)
+                        return (GnssValue) { GNSS_SYNC_SYNCHRONIZED, fix };
+                return (GnssValue) { GNSS_SYNC_ACQUIRING_SYNC, fix };
+        }
         if (mode >= p->min_mode)
                 return (GnssValue) { GNSS_SYNC_SYNCHRONIZED, fix };
         if (mode == 2)
@@ -110,7 +144,7 @@ bool gnss_state_tpv(GnssState *s, const GnssParams *p, unsigned mode, unsigned s
                 return changed;
         s->data_usec = now;
         s->active = true;
-        v = judge(s, p, mode, status);
+        v = judge(s, p, mode, status, now);
         if (mode >= 1)
                 s->fix_reported = true;
 

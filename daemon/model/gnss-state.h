@@ -21,6 +21,22 @@
  *   mode 2                 ACQUIRING-SYNC, gpsFix 2
  *   mode 1 (or 0 later)    FAILURE-NOFIX, gpsFix 0
  *
+ * With UBX (ubx on: gpsd relays the u-blox receiver's frames, source/ubx-frame.h),
+ * a gpsFix received within stale_usec replaces the mode's, as in linuxptp-daemon:
+ * NAV-STATUS gpsFix and NAV-CLOCK tAcc, else NAV-PVT fixType and tAcc. Then,
+ * after the rules above up to BOOTING:
+ *
+ *   gpsFix 0               FAILURE-NOFIX, gpsFix 0
+ *   gpsFix >= 3, tAcc <= tacc_max_ns and mode >= min_mode
+ *                          SYNCHRONIZED, the gpsFix
+ *   anything else (tAcc unknown, 0xffffffff or above the maximum, gpsFix 1 or 2)
+ *                          ACQUIRING-SYNC, the gpsFix
+ *
+ * MON-HW aStatus OPEN and SHORT count as ANTSTATUS=OPEN and SHORT, OK as OK.
+ * UBX only refines the TPV's judgement: TPVs still make the epochs and the
+ * staleness (gpsd sends one per navigation solution, NAV-PVT's included), so a
+ * UBX reading counts from the next TPV on.
+ *
  * The TPV rules are debounced in epochs, an epoch being a TPV "time" (gpsd
  * sends several TPVs per epoch, one per sentence; one without a time, or with
  * the time of the last, revises the current epoch): SYNCHRONIZED is left after
@@ -49,7 +65,7 @@ typedef enum GnssSyncStatus {
         _GNSS_SYNC_MAX,
 } GnssSyncStatus;
 
-/* What the u-blox antenna supervisor said last ($GxTXT ANTSTATUS=...). */
+/* What the u-blox antenna supervisor said last ($GxTXT ANTSTATUS=..., or MON-HW aStatus). */
 typedef enum GnssAntenna {
         GNSS_ANTENNA_UNKNOWN,
         GNSS_ANTENNA_OK,
@@ -65,7 +81,11 @@ typedef struct GnssParams {
         unsigned loss_debounce; /* epochs to leave SYNCHRONIZED, >= 1; default 2 */
         unsigned enter_debounce; /* epochs to enter it, >= 1; default 2 */
         bool extended_states;   /* ANTENNA-*, BOOTING; default off */
+        bool ubx;               /* watch gpsd's raw UBX too; default off */
+        uint32_t tacc_max_ns;   /* UBX tAcc for SYNCHRONIZED, 1..GNSS_TACC_MAX_NS_MAX; default 100 */
 } GnssParams;
+
+#define GNSS_TACC_MAX_NS_MAX 1000000000
 
 #define GNSS_PARAMS_DEFAULT                                     \
         ((GnssParams) {                                         \
@@ -74,12 +94,27 @@ typedef struct GnssParams {
                 .loss_debounce = 2,                             \
                 .enter_debounce = 2,                            \
                 .extended_states = false,                       \
+                .ubx = false,                                   \
+                .tacc_max_ns = 100,                             \
         })
 
 typedef struct GnssValue {
         GnssSyncStatus status;
-        unsigned gps_fix; /* the gpsFix metric: 0, 2, 3, 5 */
+        unsigned gps_fix; /* the gpsFix metric: 0, 2, 3, 5; with UBX, the receiver's 0..5 */
 } GnssValue;
+
+/* Where a UBX reading came from: the one linuxptp-daemon reads, or NAV-PVT's. */
+typedef enum GnssUbxFrom {
+        GNSS_UBX_NAV_STATUS_CLOCK, /* NAV-STATUS gpsFix, NAV-CLOCK tAcc */
+        GNSS_UBX_NAV_PVT,          /* NAV-PVT fixType, tAcc */
+        _GNSS_UBX_FROM_MAX,
+} GnssUbxFrom;
+
+typedef struct GnssUbxReading {
+        bool seen;
+        uint32_t value;
+        uint64_t usec; /* its receipt */
+} GnssUbxReading;
 
 typedef struct GnssState {
         GnssValue value; /* what is published */
@@ -90,6 +125,7 @@ typedef struct GnssState {
         uint64_t data_usec; /* the last TPV's receipt, or the connection's */
         GnssAntenna antenna;
         uint64_t antenna_usec;
+        GnssUbxReading ubx_fix[_GNSS_UBX_FROM_MAX], ubx_tacc[_GNSS_UBX_FROM_MAX];
 
         bool have_epoch;
         int64_t epoch_time_usec; /* the current epoch's TPV time */
@@ -108,6 +144,9 @@ bool gnss_state_connected(GnssState *s, const GnssParams *p, uint64_t now);
 bool gnss_state_disconnected(GnssState *s, const GnssParams *p, uint64_t now);
 bool gnss_state_poll(GnssState *s, const GnssParams *p, unsigned active, uint64_t now);
 void gnss_state_antenna(GnssState *s, GnssAntenna a, uint64_t now);
+/* UBX readings, used from the next TPV on: gpsFix 0..5, tAcc in ns (UINT32_MAX: unknown). */
+void gnss_state_ubx_fix(GnssState *s, GnssUbxFrom from, unsigned gps_fix, uint64_t now);
+void gnss_state_ubx_tacc(GnssState *s, GnssUbxFrom from, uint32_t tacc_ns, uint64_t now);
 bool gnss_state_tpv(GnssState *s, const GnssParams *p, unsigned mode, unsigned status, bool has_time,
                     int64_t time_usec, uint64_t now);
 /* The 1 s tick: staleness. */

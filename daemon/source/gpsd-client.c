@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <glib.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 #include "common/quote.h"
 #include "source/gpsd-client.h"
 #include "source/gpsd-message.h"
+#include "source/gpsd-stream.h"
+#include "source/ubx-frame.h"
 
 #define TICK_USEC USEC_PER_SEC
 #define DEFAULT_POLL_INTERVAL (4 * USEC_PER_SEC)
@@ -23,6 +26,8 @@
 #define LOG_INTERVAL (60 * USEC_PER_SEC)
 
 static const char watch_request[] = "?WATCH={\"enable\":true,\"json\":true,\"nmea\":true}\n";
+/* "raw":2: the receiver's packets as they came, its UBX frames among them (gpsd-stream.h). */
+static const char watch_ubx_request[] = "?WATCH={\"enable\":true,\"json\":true,\"nmea\":true,\"raw\":2}\n";
 static const char poll_request[] = "?POLL;\n";
 
 struct GpsdClient {
@@ -44,8 +49,9 @@ struct GpsdClient {
         uint64_t next_poll_usec;
         unsigned connections;
 
-        char *in;
-        size_t n_in;
+        GpsdStream in;
+        bool ubx_seen; /* a UBX frame this connection uses */
+        uint64_t bad_checksums_logged;
         GString *out;
 
         GnssState state;
@@ -101,7 +107,7 @@ static void client_drop(GpsdClient *c) {
                 c->fd = -1;
         }
         c->connecting = c->connected = false;
-        c->n_in = 0;
+        gpsd_stream_reset(&c->in);
         g_string_truncate(c->out, 0);
         client_notify(c, gnss_state_disconnected(&c->state, &c->params, now));
 
@@ -204,13 +210,73 @@ static void client_line(GpsdClient *c, const char *line, size_t length) {
         client_notify(c, changed);
 }
 
-/* Reads what is there, within the budget, and hands on every complete line. */
+static void client_ubx(GpsdClient *c, const UbxFrame *f) {
+        char error[UBX_ERROR_MAX];
+        uint64_t now = client_now(c);
+        UbxNavStatus status;
+        UbxNavClock clock;
+        UbxNavPvt pvt;
+        UbxMonHw hw;
+        int r;
+
+        if (f->klass == UBX_CLASS_NAV && f->id == UBX_ID_NAV_STATUS) {
+                r = ubx_decode_nav_status(f, &status, error, sizeof(error));
+                if (r >= 0)
+                        gnss_state_ubx_fix(&c->state, GNSS_UBX_NAV_STATUS_CLOCK, status.gps_fix, now);
+        } else if (f->klass == UBX_CLASS_NAV && f->id == UBX_ID_NAV_CLOCK) {
+                r = ubx_decode_nav_clock(f, &clock, error, sizeof(error));
+                if (r >= 0)
+                        gnss_state_ubx_tacc(&c->state, GNSS_UBX_NAV_STATUS_CLOCK, clock.t_acc_ns, now);
+        } else if (f->klass == UBX_CLASS_NAV && f->id == UBX_ID_NAV_PVT) {
+                r = ubx_decode_nav_pvt(f, &pvt, error, sizeof(error));
+                if (r >= 0) {
+                        gnss_state_ubx_fix(&c->state, GNSS_UBX_NAV_PVT, pvt.fix_type, now);
+                        gnss_state_ubx_tacc(&c->state, GNSS_UBX_NAV_PVT, pvt.t_acc_ns, now);
+                }
+        } else if (f->klass == UBX_CLASS_MON && f->id == UBX_ID_MON_HW) {
+                static const GnssAntenna map[_UBX_ANTENNA_MAX] = {
+                        [UBX_ANTENNA_INIT] = GNSS_ANTENNA_UNKNOWN,  [UBX_ANTENNA_DONTKNOW] = GNSS_ANTENNA_UNKNOWN,
+                        [UBX_ANTENNA_OK] = GNSS_ANTENNA_OK,         [UBX_ANTENNA_SHORT] = GNSS_ANTENNA_SHORT,
+                        [UBX_ANTENNA_OPEN] = GNSS_ANTENNA_OPEN,
+                };
+
+                r = ubx_decode_mon_hw(f, &hw, error, sizeof(error));
+                if (r >= 0)
+                        gnss_state_antenna(&c->state, map[hw.a_status], now);
+        } else
+                /* Any other frame is the receiver's business. */
+                return;
+        if (r < 0) {
+                client_log(c, &c->line_log, "skipped a UBX frame: %s", error);
+                return;
+        }
+        if (!c->ubx_seen) {
+                c->ubx_seen = true;
+                log_info("gpsd %s: the receiver's UBX frames are read (UBX-%s first).", c->address,
+                         ubx_frame_name(f->klass, f->id));
+        }
+}
+
+/* A frame with a wrong checksum: gpsd relays what the serial line brought, noise too. */
+static void client_log_bad_checksums(GpsdClient *c) {
+        uint64_t n = c->in.bad_checksums - c->bad_checksums_logged;
+
+        if (n == 0)
+                return;
+        c->bad_checksums_logged = c->in.bad_checksums;
+        client_log(c, &c->line_log, "dropped %" PRIu64 " UBX frame(s) with a wrong checksum", n);
+}
+
+/* Reads what is there, within the budget, and hands on every complete line and UBX frame. */
 static void client_read(GpsdClient *c) {
         for (unsigned i = 0; i < RECEIVE_BUDGET; i++) {
-                size_t start = 0;
+                GpsdStreamResult res;
+                GpsdRecord record;
+                size_t space;
+                char *p = gpsd_stream_space(&c->in, &space);
                 ssize_t n;
 
-                n = recv(c->fd, c->in + c->n_in, GPSD_LINE_MAX + 1 - c->n_in, MSG_DONTWAIT);
+                n = recv(c->fd, p, space, MSG_DONTWAIT);
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EINTR)
                                 return;
@@ -221,24 +287,21 @@ static void client_read(GpsdClient *c) {
                         client_fail(c, 0, "gpsd closed the connection");
                         return;
                 }
-                c->n_in += (size_t) n;
+                gpsd_stream_filled(&c->in, (size_t) n);
 
-                for (;;) {
-                        char *nl = memchr(c->in + start, '\n', c->n_in - start);
-
-                        if (!nl)
-                                break;
-                        client_line(c, c->in + start, (size_t) (nl - (c->in + start)));
+                while ((res = gpsd_stream_next(&c->in, &record)) != GPSD_STREAM_MORE) {
+                        if (res == GPSD_STREAM_TOO_LONG) {
+                                client_fail(c, 0, "a line longer than %u bytes", GPSD_LINE_MAX);
+                                return;
+                        }
+                        if (res == GPSD_STREAM_UBX)
+                                client_ubx(c, &record.frame);
+                        else
+                                client_line(c, record.line, record.length);
                         if (!c->connected)
                                 return;
-                        start = (size_t) (nl - c->in) + 1;
                 }
-                memmove(c->in, c->in + start, c->n_in - start);
-                c->n_in -= start;
-                if (c->n_in > GPSD_LINE_MAX) {
-                        client_fail(c, 0, "a line longer than %u bytes", GPSD_LINE_MAX);
-                        return;
-                }
+                client_log_bad_checksums(c);
         }
 }
 
@@ -249,9 +312,10 @@ static void client_established(GpsdClient *c) {
         c->connecting = false;
         c->connected = true;
         c->connections++;
+        c->ubx_seen = false;
         c->next_poll_usec = now + c->poll_interval_usec;
         client_notify(c, gnss_state_connected(&c->state, &c->params, now));
-        r = client_send(c, watch_request);
+        r = client_send(c, c->params.ubx ? watch_ubx_request : watch_request);
         if (r < 0)
                 client_fail(c, r, "failed to send ?WATCH");
 }
@@ -346,7 +410,7 @@ int gpsd_client_new(GpsdClient **ret, sd_event *event, const GpsdClientSettings 
         c->backoff_usec = c->reconnect_min_usec;
         c->ops = ops;
         c->userdata = userdata;
-        c->in = g_malloc(GPSD_LINE_MAX + 1);
+        gpsd_stream_init(&c->in, c->params.ubx);
         c->out = g_string_new(NULL);
         c->state = GNSS_STATE_INIT;
         c->connect_log = RATELIMIT_INIT(LOG_INTERVAL, LOG_BURST);
@@ -385,7 +449,7 @@ GpsdClient *gpsd_client_free(GpsdClient *c) {
                 close(c->fd);
         sd_event_unref(c->event);
         g_free(c->address);
-        g_free(c->in);
+        gpsd_stream_done(&c->in);
         if (c->out)
                 g_string_free(c->out, true);
         g_free(c);

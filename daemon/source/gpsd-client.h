@@ -6,9 +6,12 @@
  * a non-blocking connect(), then ?WATCH={"enable":true,"json":true,"nmea":true}
  * (nmea: the u-blox antenna supervisor's $GxTXT ANTSTATUS reaches a client
  * only as raw NMEA) and ?POLL; every poll interval (POLL's "active":0 is how
- * a closed device shows). Lines are framed up to GPSD_LINE_MAX bytes; a
- * longer one ends the connection, a line that does not decode is skipped with
- * a rate-limited warning. Each wake-up reads a bounded amount, so that a
+ * a closed device shows). With params.ubx, the ?WATCH adds "raw":2, and the
+ * u-blox receiver's NAV-STATUS, NAV-CLOCK, NAV-PVT and MON-HW frames feed the
+ * state too (read-only: nothing is ever sent to the receiver). Lines are
+ * framed up to GPSD_LINE_MAX bytes (source/gpsd-stream.h, which also takes
+ * UBX frames apart from them); a longer one ends the connection, a line or a
+ * UBX frame that does not decode is skipped with a rate-limited warning. Each wake-up reads a bounded amount, so that a
  * chatty gpsd cannot starve the rest of the loop.
  *
  * EOF, a refused connection or any socket error closes the connection and
