@@ -28,20 +28,26 @@ static void wait_gnss(TestEnv *env, const char *state) {
         g_test_message("%s after %.2f s", state, (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
 }
 
-/* wait_gnss(), and that event's gpsFix metric is gps_fix (from TPV: 0 no fix, 2 2D, 3 3D). */
+/* Waits for an event that says state with gpsFix gps_fix (a change of the gpsFix alone is one too). */
 static void wait_gnss_fix(TestEnv *env, const char *state, unsigned gps_fix) {
-        g_autofree char *wanted = g_strdup_printf("ens2fx/master/gpsFix|metric|decimal64.3|%u", gps_fix);
-        g_autoptr(TestEvent) e = NULL;
-        sd_bus_message *m;
+        g_autofree char *fix = g_strdup_printf("ens2fx/master/gpsFix|metric|decimal64.3|%u", gps_fix);
+        g_autofree char *wanted = g_strdup_printf("ens2fx/master|notification|enumeration|%s", state);
+        gint64 start = g_get_monotonic_time(), deadline = start + (gint64) test_slow_usec(WAIT_USEC);
 
-        wait_gnss(env, state);
-        m = env->events->messages->pdata[env->seen - 1];
-        g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
-        e = test_event_read(m);
-        for (guint i = 0; i < e->values->len; i++)
-                if (streq(e->values->pdata[i], wanted))
-                        return;
-        g_error("The %s event has no value %s", state, wanted);
+        while (test_env_wait_event(env, GNSS, fix, (uint64_t) MAX(deadline - g_get_monotonic_time(), 0))) {
+                sd_bus_message *m = env->events->messages->pdata[env->seen - 1];
+                g_autoptr(TestEvent) e = NULL;
+
+                g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
+                e = test_event_read(m);
+                for (guint i = 0; i < e->values->len; i++)
+                        if (streq(e->values->pdata[i], wanted)) {
+                                g_test_message("%s gpsFix %u after %.2f s", state, gps_fix,
+                                               (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
+                                return;
+                        }
+        }
+        g_error("No %s event with %s and %s within %d s", GNSS, wanted, fix, (int) (WAIT_USEC / G_USEC_PER_SEC));
 }
 
 static char *gnss_config(GpsdFeeder *feeder, const char *more) {
@@ -132,15 +138,6 @@ static void test_linuxptp(void) {
         gpsd_feeder_free(feeder);
 }
 
-/* The published gpsFix, from the source's log line (the events do not carry it). */
-static void wait_gps_fix(TestEnv *env, GpsdFeeder *feeder, const char *state, unsigned fix) {
-        g_autofree char *line = g_strdup_printf("gpsd 127.0.0.1:%u: ens2f0 is %s (gpsFix %u).",
-                                                gpsd_feeder_port(feeder), state, fix);
-
-        if (!test_env_log_has(env, line, 1, test_slow_usec(WAIT_USEC)))
-                g_error("No log line \"%s\" within %d s", line, (int) (WAIT_USEC / G_USEC_PER_SEC));
-}
-
 /* T3: [GNSS] Ubx=yes, a u-blox receiver's frames through gpsd's raw stream. */
 static void test_ubx(void) {
         GpsdFeeder *feeder = gpsd_feeder_new();
@@ -155,18 +152,16 @@ static void test_ubx(void) {
         env = test_env_start(&(const TestEnvOptions) { .config_text = config, .events_match = EVENT_MATCH,
                                                        .log = true });
         /* Time-only, 15 ns: the gpsFix is NAV-STATUS's 5. */
-        wait_gnss(env, "SYNCHRONIZED");
-        wait_gps_fix(env, feeder, "SYNCHRONIZED", 5);
+        wait_gnss_fix(env, "SYNCHRONIZED", 5);
         g_assert_true(test_env_log_has(env, "the receiver's UBX frames are read (UBX-", 1, test_slow_usec(WAIT_USEC)));
         /* No time solution: acquiring, though gpsd still says mode 3. */
         gpsd_feeder_set_ubx(feeder, 5, UBX_TACC_UNKNOWN, 2);
-        wait_gnss(env, "ACQUIRING-SYNC");
-        wait_gps_fix(env, feeder, "ACQUIRING-SYNC", 5);
+        wait_gnss_fix(env, "ACQUIRING-SYNC", 5);
         /* Above TaccMaxNs: still. Then the antenna, open and shorted, from MON-HW. */
         gpsd_feeder_set_ubx(feeder, 3, 101, 2);
-        wait_gps_fix(env, feeder, "ACQUIRING-SYNC", 3);
+        wait_gnss_fix(env, "ACQUIRING-SYNC", 3);
         gpsd_feeder_set_ubx(feeder, 3, 20, 2);
-        wait_gps_fix(env, feeder, "SYNCHRONIZED", 3);
+        wait_gnss_fix(env, "SYNCHRONIZED", 3);
         gpsd_feeder_set_ubx(feeder, 3, 20, 4);
         wait_gnss(env, "ANTENNA-DISCONNECTED");
         gpsd_feeder_set_ubx(feeder, 3, 20, 3);
@@ -175,7 +170,7 @@ static void test_ubx(void) {
         wait_gnss(env, "SYNCHRONIZED");
         /* No fix. */
         gpsd_feeder_set_ubx(feeder, 0, UBX_TACC_UNKNOWN, 2);
-        wait_gnss(env, "FAILURE-NOFIX");
+        wait_gnss_fix(env, "FAILURE-NOFIX", 0);
         /* Every frame gpsd relayed was whole and understood; every line too. */
         g_assert_cmpuint(test_file_count(env->log_path, "skipped a"), ==, 0);
         test_env_stop(env);
