@@ -210,22 +210,34 @@ ssize_t pmc_encode_get(const PmcRequester *r, uint16_t sequence_id, PmcId id, ui
         return PMC_GET_SIZE;
 }
 
-ssize_t pmc_encode_subscribe(const PmcRequester *r, uint16_t sequence_id, const PmcSubscribeEvents *s,
-                             uint8_t *buf, size_t size) {
-        Writer w = { .p = buf, .left = size };
-
+/*
+ * Starts a SET of a clock-level id, message_length bytes in all, in buf: -EINVAL or -ENOBUFS as
+ * pmc_encode_get() says, else 0 with the head written and *w at the data. Clock-level SETs target
+ * all ports; ptp4l takes them from its UDS port only.
+ */
+static int begin_set(Writer *w, const PmcRequester *r, uint16_t sequence_id, PmcId id, uint16_t message_length,
+                     uint8_t *buf, size_t size) {
         assert(r);
-        assert(s);
         assert(buf || size == 0);
 
         if (r->transport_specific > 0xf)
                 return -EINVAL;
-        if (size < PMC_SUBSCRIBE_SIZE)
+        if (size < message_length)
                 return -ENOBUFS;
+        *w = (Writer) { .p = buf, .left = size };
+        put_request_head(w, r, sequence_id, PMC_ACTION_SET, PMC_PORT_ALL, message_length, id);
+        return 0;
+}
 
-        /* SUBSCRIBE_EVENTS_NP is clock-level, and only ptp4l's UDS port takes it: target all ports. */
-        put_request_head(&w, r, sequence_id, PMC_ACTION_SET, PMC_PORT_ALL, PMC_SUBSCRIBE_SIZE,
-                         PMC_ID_SUBSCRIBE_EVENTS_NP);
+ssize_t pmc_encode_subscribe(const PmcRequester *r, uint16_t sequence_id, const PmcSubscribeEvents *s,
+                             uint8_t *buf, size_t size) {
+        Writer w;
+        int k;
+
+        assert(s);
+        k = begin_set(&w, r, sequence_id, PMC_ID_SUBSCRIBE_EVENTS_NP, PMC_SUBSCRIBE_SIZE, buf, size);
+        if (k < 0)
+                return k;
         put_u16(&w, s->duration_sec);
         put_bytes(&w, s->bitmask, sizeof(s->bitmask));
         assert(w.left == size - PMC_SUBSCRIBE_SIZE);
@@ -242,20 +254,13 @@ static uint8_t time_flags(const PmcTimePropertiesDataSet *t) {
 
 ssize_t pmc_encode_grandmaster_settings(const PmcRequester *r, uint16_t sequence_id, const PmcGrandmasterSettings *s,
                                         uint8_t *buf, size_t size) {
-        Writer w = { .p = buf, .left = size };
+        Writer w;
+        int k;
 
-        assert(r);
         assert(s);
-        assert(buf || size == 0);
-
-        if (r->transport_specific > 0xf)
-                return -EINVAL;
-        if (size < PMC_GRANDMASTER_SETTINGS_SIZE)
-                return -ENOBUFS;
-
-        /* Clock-level, and ptp4l takes a SET from its UDS port only. */
-        put_request_head(&w, r, sequence_id, PMC_ACTION_SET, PMC_PORT_ALL, PMC_GRANDMASTER_SETTINGS_SIZE,
-                         PMC_ID_GRANDMASTER_SETTINGS_NP);
+        k = begin_set(&w, r, sequence_id, PMC_ID_GRANDMASTER_SETTINGS_NP, PMC_GRANDMASTER_SETTINGS_SIZE, buf, size);
+        if (k < 0)
+                return k;
         put_u8(&w, s->clock_quality.clock_class);
         put_u8(&w, s->clock_quality.clock_accuracy);
         put_u16(&w, s->clock_quality.offset_scaled_log_variance);

@@ -90,6 +90,16 @@ static void write_header(Out *o, const PmcHeader *h, const uint8_t *input) {
         o_skip(o, 1);
 }
 
+
+/* TIME_PROPERTIES_DATA_SET's 4 bytes, also the tail of GRANDMASTER_SETTINGS_NP; bits 6 and 7 are not kept. */
+static void o_time_properties(Out *o, const PmcTimePropertiesDataSet *d, const uint8_t *input) {
+        uint8_t flags = (uint8_t) (d->leap61 | d->leap59 << 1 | d->current_utc_offset_valid << 2 |
+                                   d->ptp_timescale << 3 | d->time_traceable << 4 | d->frequency_traceable << 5);
+
+        o_u16(o, (uint16_t) d->current_utc_offset);
+        o_masked(o, flags, 0x3f, input);
+        o_u8(o, d->time_source);
+}
 static void write_data(Out *o, const PmcMessage *m, const uint8_t *input) {
         switch (m->id) {
         case PMC_ID_DEFAULT_DATA_SET: {
@@ -125,17 +135,13 @@ static void write_data(Out *o, const PmcMessage *m, const uint8_t *input) {
                 o_clock(o, &d->grandmaster_identity);
                 break;
         }
-        case PMC_ID_TIME_PROPERTIES_DATA_SET: {
-                const PmcTimePropertiesDataSet *d = &m->time_properties_data_set;
-                uint8_t flags = (uint8_t) (d->leap61 | d->leap59 << 1 | d->current_utc_offset_valid << 2 |
-                                           d->ptp_timescale << 3 | d->time_traceable << 4 |
-                                           d->frequency_traceable << 5);
-
-                o_u16(o, (uint16_t) d->current_utc_offset);
-                o_masked(o, flags, 0x3f, input);
-                o_u8(o, d->time_source);
+        case PMC_ID_TIME_PROPERTIES_DATA_SET:
+                o_time_properties(o, &m->time_properties_data_set, input);
                 break;
-        }
+        case PMC_ID_GRANDMASTER_SETTINGS_NP:
+                o_quality(o, &m->grandmaster_settings.clock_quality);
+                o_time_properties(o, &m->grandmaster_settings.time_properties, input);
+                break;
         case PMC_ID_PORT_DATA_SET: {
                 const PmcPortDataSet *d = &m->port_data_set;
 
