@@ -111,3 +111,11 @@ void ptp_lab_down_on_abort(void) {
         signal(SIGABRT, on_abort);
         signal(SIGTRAP, on_abort);
 }
+
+void ptp_lab_require_root(void) {
+        if (geteuid() != 0) {
+                g_print("SKIP: needs root (network namespaces, veth, and ptp4l's root-only socket)\n");
+                exit(PTP_LAB_EXIT_SKIP);
+        }
+        ptp_lab_down_on_abort();
+}

@@ -27,5 +27,7 @@ void ptp_lab_wait_state(PtpLab *l, const char *role, const char *state, unsigned
 void ptp_lab_up_or_skip(PtpLab *l, const char *arg1, const char *arg2);
 /* Down, purged, and forgotten. */
 void ptp_lab_done(PtpLab *l);
+/* Exits 77 (skipped), saying why, unless root; then installs the abort handler below. */
+void ptp_lab_require_root(void);
 /* The abort handler that takes the running lab down. */
 void ptp_lab_down_on_abort(void);

@@ -535,13 +535,7 @@ static void test_unreachable_reload(Fixture *f, gconstpointer data) {
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
-
-        if (geteuid() != 0) {
-                g_print("SKIP: needs root (network namespaces, veth, and ptp4l's root-only socket)\n");
-                return PTP_LAB_EXIT_SKIP;
-        }
-
-        ptp_lab_down_on_abort();
+        ptp_lab_require_root();
 
 #define ADD(name, fn) g_test_add("/linuxptp/" name, Fixture, NULL, NULL, fn, fixture_teardown)
         ADD("startup", test_startup);
