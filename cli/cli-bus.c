@@ -157,6 +157,17 @@ int get_string_prop(const char *path, const char *iface, const char *name, char 
         return 0;
 }
 
+int get_strv_prop(const char *path, const char *iface, const char *name, char ***ret) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_get_property_strv(raw_bus, PTPSYNC_BUS_NAME, path, iface, name, &error, ret);
+        if (r < 0) {
+                r = bus_failed_reading(name, r, &error);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        return 0;
+}
+
 /* A property only some may read (a subscription's Name: its uid's and root's): NULL for the others. */
 int get_private_string_prop(const char *path, const char *iface, const char *name, char **ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;

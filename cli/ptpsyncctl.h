@@ -71,6 +71,8 @@ int resolve_address(const char *address, char **ret);
 int get_string_prop(const char *path, const char *iface, const char *name, char **ret);
 int get_private_string_prop(const char *path, const char *iface, const char *name, char **ret);
 int get_trivial_prop(const char *path, const char *iface, const char *name, char type, void *ret);
+/* An "as" property; *ret may be NULL for an empty one (free each string and the array). */
+int get_strv_prop(const char *path, const char *iface, const char *name, char ***ret);
 
 /* cli-states.c: the states a resource can have. */
 bool state_is_valid(const char *state); /* of some resource */

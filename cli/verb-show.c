@@ -20,9 +20,10 @@ typedef struct Property {
 static const Property properties[] = {
         { "NodeName", 's' },          { "SyncState", 's' },    { "ClockClass", 'y' },
         { "SubscriptionCount", 'u' }, { "LastSequence", 't' }, { "Version", 's' },
+        { "ClockClassWriter", 'b' },
 };
 
-#define PROPERTY_NAMES "NodeName, SyncState, ClockClass, SubscriptionCount, LastSequence or Version"
+#define PROPERTY_NAMES "NodeName, SyncState, ClockClass, SubscriptionCount, LastSequence, Version or ClockClassWriter"
 
 bool show_property_is_valid(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(properties); i++)
@@ -44,15 +45,22 @@ static bool is_selected(const char *name) {
         return false;
 }
 
-/* The value as text: a string as it is, a number in decimal. */
+/* The value as text: a string as it is, a number in decimal, a boolean as yes or no (as systemctl show). */
 static int read_property(const Property *p, char **ret) {
         uint64_t t = 0;
         uint32_t u = 0;
         uint8_t y = 0;
-        int r;
+        int b = 0, r;
 
         if (p->type == 's')
                 return get_string_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, p->name, ret);
+        if (p->type == 'b') {
+                r = get_trivial_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, p->name, 'b', &b);
+                if (r != 0)
+                        return r;
+                *ret = strdup(b ? "yes" : "no");
+                return *ret ? 0 : EXIT_FAIL;
+        }
         r = get_trivial_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, p->name, p->type,
                              p->type == 't' ? (void *) &t : p->type == 'u' ? (void *) &u : (void *) &y);
         if (r != 0)
@@ -82,6 +90,8 @@ int verb_show(char **args) {
                         json_key(properties[i].name);
                         if (properties[i].type == 's')
                                 json_string(value);
+                        else if (properties[i].type == 'b')
+                                json_bool(streq(value, "yes"));
                         else
                                 json_number(value);
                 } else if (arg_value)

@@ -5,7 +5,8 @@
  * the clocks' offsets from the current state, not from Clocks (which has the
  * offsets of the last state change): only what was measured, and never for
  * the clock class, whose one metric is the class itself. A GNSS clock's gpsFix
- * metric (at ADDRESS/gpsFix) comes from there too.
+ * metric (at ADDRESS/gpsFix) comes from there too. Warnings, and a grandmaster's
+ * class writer when it is on, come first.
  */
 
 #include <errno.h>
@@ -138,6 +139,8 @@ static int read_offsets(Resource *res) {
 int verb_status(char **args) {
         PtpsyncResourceList *list = NULL;
         _cleanup_free_ char *node = NULL, *sync_state = NULL, *version = NULL;
+        _cleanup_(strv_freep) char **warnings = NULL;
+        int class_writer = 0;
         uint8_t clock_class = 0;
         uint32_t n_subscriptions = 0;
         uint64_t last_seq = 0;
@@ -150,6 +153,8 @@ int verb_status(char **args) {
             (r = get_string_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Version", &version)) != 0 ||
             (r = get_string_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SyncState", &sync_state)) != 0 ||
             (r = get_trivial_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ClockClass", 'y', &clock_class)) != 0 ||
+            (r = get_trivial_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "ClockClassWriter", 'b', &class_writer)) != 0 ||
+            (r = get_strv_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "Warnings", &warnings)) != 0 ||
             (r = get_trivial_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "SubscriptionCount", 'u', &n_subscriptions)) != 0 ||
             (r = get_trivial_prop(MANAGER_OBJECT_PATH, MANAGER_INTERFACE, "LastSequence", 't', &last_seq)) != 0)
                 return r;
@@ -179,6 +184,12 @@ int verb_status(char **args) {
                 json_member_string("version", version);
                 json_member_string("sync_state", sync_state);
                 json_member_uint("clock_class", clock_class);
+                json_member_bool("clock_class_writer", class_writer);
+                json_key("warnings");
+                json_begin_array();
+                for (char **w = warnings; w && *w; w++)
+                        json_string(*w);
+                json_end_array();
                 json_member_uint("subscriptions", n_subscriptions);
                 json_member_uint("last_sequence", last_seq);
                 json_key("resources");
@@ -225,6 +236,10 @@ int verb_status(char **args) {
                 printf("\n    Clock class: %u\n", clock_class);
         else
                 printf("\n    Clock class: n/a\n");
+        if (class_writer)
+                printf("   Class writer: on (the grandmaster's class is written into ptp4l)\n");
+        for (char **w = warnings; w && *w; w++)
+                printf("        Warning: %s\n", *w);
         printf("  Subscriptions: %" PRIu32 "\n", n_subscriptions);
         printf("  Last sequence: %" PRIu64 "\n", last_seq);
         printf(" Daemon version: %s\n", version);

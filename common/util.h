@@ -67,6 +67,14 @@ static inline bool streq_ptr(const char *a, const char *b) {
         return streq(a, b);
 }
 
+/* A NULL-terminated array of strings, each and the array free()d; NULL is fine. */
+static inline void strv_free(char **l) {
+        for (char **i = l; i && *i; i++)
+                free(*i);
+        free(l);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+
 /* What follows prefix in s, or NULL if s does not start with it. */
 static inline const char *startswith(const char *s, const char *prefix) {
         size_t n = strlen(prefix);

@@ -131,6 +131,22 @@ static void wait_warnings(Fixture *f, const char *needle) {
                         needle ?: "empty", needle ? "\"" : "", (int) (WAIT_USEC / G_USEC_PER_SEC));
 }
 
+/* What ptpsyncctl status prints, which must succeed. */
+static char *ptpsyncctl_status(Fixture *f) {
+        g_autofree char *bus = g_strconcat("--bus=", f->env.bus->address, NULL), *err = NULL;
+        const char *argv[] = { g_getenv("PTPSYNCCTL"), bus, "status", NULL };
+        g_autoptr(GError) error = NULL;
+        char *out = NULL;
+        int status;
+
+        g_assert_nonnull(argv[0]);
+        g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                                   &error));
+        if (!g_spawn_check_wait_status(status, NULL))
+                g_error("ptpsyncctl status failed: %s", err);
+        return out;
+}
+
 /* LOCKED once GNSS is SYNCHRONIZED and the settle time passed; the system clock with it (software timestamps). */
 static void expect_locked(Fixture *f) {
         g_test_message("LOCKED after %.2f s", wait_event(f, LOCK, f->address, "LOCKED"));
@@ -155,6 +171,12 @@ static void test_gnss_holdover_class(Fixture *f, gconstpointer data) {
         contradiction = g_strdup_printf("ptp4l gm announces clock class 248, but the grandmaster %s-m0 is LOCKED, "
                                         "which announces class 6", f->lab.prefix);
         wait_warnings(f, contradiction);
+        {
+                g_autofree char *status = ptpsyncctl_status(f), *line = g_strconcat("Warning: ", contradiction, "\n", NULL);
+
+                g_assert_nonnull(strstr(status, line));
+                g_assert_null(strstr(status, "Class writer"));
+        }
 
         /* An external pmc SET: read back within a poll or so; the contradiction is gone. */
         t = now_sec();
@@ -263,6 +285,11 @@ static void test_class_writer(Fixture *f, gconstpointer data) {
                 return;
         fixture_daemon(f, "master", GM_KEYS "WriteClockClass=yes\n");
         g_assert_true(test_manager_get_b(f->env.client, "ClockClassWriter"));
+        {
+                g_autofree char *status = ptpsyncctl_status(f);
+
+                g_assert_nonnull(strstr(status, "Class writer: on"));
+        }
         expect_locked(f);
         t = wait_slave_sees(f, "6 1 1 0x20");
         g_test_message("LOCKED -> the slave sees class 6 (timeTraceable, frequencyTraceable, GNSS) %.2f s later", t);

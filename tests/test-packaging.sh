@@ -556,6 +556,7 @@ test_polkit() {
         # The actions org.ptpsync1(5) and ptpsyncd(8) name, and no other.
         ids=$(sed -n 's/.*<action id="\([^"]*\)".*/\1/p' "$policy" | sort | tr '\n' ' ')
         want="org.ptpsync1.configure org.ptpsync1.manage org.ptpsync1.simulate org.ptpsync1.subscribe "
+        want+="org.ptpsync1.write-clock-class "
         [[ $ids == "$want" ]] || fail "action ids are: $ids; expected: $want"
         echo "ok: action ids $ids"
 
@@ -598,7 +599,8 @@ EOF
 
         out=$(pkaction 2>&1 | sort | tr '\n' ' ')
         [[ $out == "$want" ]] || fail "polkitd loaded: $out; expected: $want ($(cat "$DIR/polkitd.log"))"
-        for a in subscribe:yes manage:auth_admin_keep configure:auth_admin_keep simulate:auth_admin; do
+        for a in subscribe:yes manage:auth_admin_keep configure:auth_admin_keep simulate:auth_admin \
+                write-clock-class:auth_admin_keep; do
                 out=$(pkaction --action-id "org.ptpsync1.${a%%:*}" --verbose 2>&1)
                 # The whole value, to the end of its line: auth_admin is not auth_admin_keep.
                 for k in any inactive active; do

@@ -528,7 +528,7 @@ static void test_show(TestEnv *f, gconstpointer data) {
         g_assert_cmpint(sd_bus_get_property_trivial(f->client, BUS_NAME, MANAGER_OBJECT_PATH, MANAGER_INTERFACE,
                                                     "ClockClass", NULL, 'y', &class), >=, 0);
         expected = g_strdup_printf("NodeName=" TEST_NODE_NAME "\nSyncState=%s\nClockClass=%u\n"
-                                   "SubscriptionCount=0\nLastSequence=%" PRIu64 "\nVersion=%s\n",
+                                   "SubscriptionCount=0\nLastSequence=%" PRIu64 "\nVersion=%s\nClockClassWriter=no\n",
                                    state, class, test_manager_get_t(f->client, "LastSequence"),
                                    g_getenv("PTPSYNC_VERSION"));
         g_assert_cmpstr(all.out, ==, expected);
@@ -543,6 +543,12 @@ static void test_show(TestEnv *f, gconstpointer data) {
                 g_assert_true(g_str_has_suffix(picked.out, version));
                 g_assert_cmpuint(count_char(picked.out, '\n'), ==, 3);
         }
+        {
+                g_auto(Result) writer = {};
+
+                RUN(f, &writer, "show", "-p", "ClockClassWriter", "--value");
+                g_assert_cmpstr(writer.out, ==, "no\n");
+        }
 
         RUN(f, &value, "show", "-p", "NodeName", "--value");
         g_assert_cmpstr(value.out, ==, TEST_NODE_NAME "\n");
@@ -551,7 +557,8 @@ static void test_show(TestEnv *f, gconstpointer data) {
         g_assert_cmpint(json.status, ==, 0);
         assert_jq(f->bus, json.out,
                   "keys_unsorted == [\"NodeName\",\"SyncState\",\"ClockClass\",\"SubscriptionCount\","
-                  "\"LastSequence\",\"Version\"] and .NodeName == \"" TEST_NODE_NAME "\" and "
+                  "\"LastSequence\",\"Version\",\"ClockClassWriter\"] and .NodeName == \"" TEST_NODE_NAME "\" and "
+                  ".ClockClassWriter == false and "
                   "(.ClockClass | type) == \"number\" and (.LastSequence | type) == \"number\"");
 
         RUN(f, &bad, "show", "-p", "Nope");
@@ -592,6 +599,7 @@ static void test_status(TestEnv *f, gconstpointer data) {
         g_assert_cmpuint(assert_json_lines(f->bus, j.out), ==, 1);
         assert_jq(f->bus, j.out,
                   ".node == \"" TEST_NODE_NAME "\" and .sync_state == \"LOCKED\" and .clock_class == 6 and "
+                  ".clock_class_writer == false and .warnings == [] and "
                   ".subscriptions == 0 and .last_sequence >= 3 and "
                   "(.resources[] | select(.address == \"" LOCK_ADDRESS "\") | .value == \"LOCKED\" and "
                   ".sequence > 0 and (.last_change | endswith(\"Z\")) and .clocks[0].offset == -12 and "
