@@ -269,9 +269,10 @@ int bench_parse_bus(const char *arg, PrivateBusKind *ret) {
         return -EINVAL;
 }
 
-/* The unique name of the connection whose process is a child of the bus's pid (the keeper's launcher). */
-static int find_launcher_name(BenchBus *b, char **ret, pid_t *ret_pid) {
+/* The unique names (":1.42") on the bus, as ListNames answers them, into *ret (g_strfreev). */
+static int list_unique_names(BenchBus *b, char ***ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autoptr(GStrvBuilder) names = g_strv_builder_new();
         const char *name;
         int r;
 
@@ -282,27 +283,43 @@ static int find_launcher_name(BenchBus *b, char **ret, pid_t *ret_pid) {
         r = sd_bus_message_enter_container(reply, 'a', "s");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_read(reply, "s", &name)) > 0) {
+        while ((r = sd_bus_message_read(reply, "s", &name)) > 0)
+                if (name[0] == ':')
+                        g_strv_builder_add(names, name);
+        if (r < 0)
+                return r;
+        *ret = g_strv_builder_end(names);
+        return 0;
+}
+
+/* The unique name of the connection whose process is a child of the bus's pid (the keeper's launcher). */
+static int find_launcher_name(BenchBus *b, char **ret, pid_t *ret_pid) {
+        g_auto(GStrv) names = NULL;
+        int r;
+
+        r = list_unique_names(b, &names);
+        if (r < 0)
+                return r;
+        for (char **name = names; *name; name++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
                 g_autofree char *path = NULL, *stat = NULL;
                 const char *after_comm;
                 uint32_t pid;
                 int ppid;
 
-                if (name[0] != ':' || bench_call_method(b->control, &m, "org.freedesktop.DBus",
-                                                        "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                                        "GetConnectionUnixProcessID", "s", name) < 0 ||
+                if (bench_call_method(b->control, &m, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                      "org.freedesktop.DBus", "GetConnectionUnixProcessID", "s", *name) < 0 ||
                     sd_bus_message_read(m, "u", &pid) < 0)
                         continue;
                 path = g_strdup_printf("/proc/%" PRIu32 "/stat", pid);
                 if (!g_file_get_contents(path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')) ||
                     sscanf(after_comm, ") %*c %d", &ppid) != 1 || ppid != b->pid)
                         continue;
-                *ret = g_strdup(name);
+                *ret = g_strdup(*name);
                 *ret_pid = (pid_t) pid;
                 return 1;
         }
-        return r;
+        return 0;
 }
 
 /*
@@ -399,22 +416,15 @@ void bench_bus_stop(BenchBus *b) {
 }
 
 static int count_unique_names(BenchBus *b, unsigned *ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *name;
+        g_auto(GStrv) names = NULL;
         unsigned n = 0;
         int r;
 
-        r = bench_call_method(b->control, &reply, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                              "org.freedesktop.DBus", "ListNames", NULL);
+        r = list_unique_names(b, &names);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "s");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(reply, "s", &name)) > 0)
-                n += name[0] == ':' && !streq_ptr(name, b->launcher_name);
-        if (r < 0)
-                return r;
+        for (char **name = names; *name; name++)
+                n += !streq_ptr(*name, b->launcher_name);
         *ret = n;
         return 0;
 }

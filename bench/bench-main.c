@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench-options.h"
 #include "bench-report.h"
 
 #define PHASE_TIMEOUT_USEC (240 * USEC_PER_SEC)
@@ -123,14 +124,11 @@ static int parse_only(const char *arg, Options *o) {
 }
 
 static int parse_events(const char *arg, Options *o) {
-        char *end;
+        unsigned v;
 
-        errno = 0;
-        o->events = strtoull(arg, &end, 10);
-        if (errno != 0 || *end || o->events < 10 || o->events > EVENTS_MAX) {
-                fprintf(stderr, "--events=%s: expected a number from 10 to %d.\n", arg, EVENTS_MAX);
+        if (bench_parse_unsigned("events", arg, 10, EVENTS_MAX, &v) < 0)
                 return -EINVAL;
-        }
+        o->events = v;
         return 0;
 }
 

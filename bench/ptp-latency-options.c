@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench-options.h"
 #include "ptp-latency-run.h"
 
 /* --- options ------------------------------------------------------------------------------------------ */
@@ -44,20 +45,6 @@ static void help(void) {
                "Progress goes to stderr, the results to stdout. Exit status 0 when every scenario\n"
                "completed its rounds, 1 otherwise, 2 for bad usage, 77 when it cannot run here.\n",
                ROUNDS_DEFAULT, ROUNDS_QUICK, PTPSYNCD_DEFAULT, PTP_LAB_DEFAULT, SUBSCRIBERS_MAX);
-}
-
-static int parse_unsigned(const char *option, const char *arg, unsigned min, unsigned max, unsigned *ret) {
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(arg, &end, 10);
-        if (errno != 0 || end == arg || *end || v < min || v > max) {
-                fprintf(stderr, "--%s=%s: expected a number from %u to %u.\n", option, arg, min, max);
-                return -EINVAL;
-        }
-        *ret = (unsigned) v;
-        return 0;
 }
 
 /* "ext4,tmpfs": distinct kinds, in the order given. */
@@ -107,7 +94,7 @@ static int parse_subscribers(const char *arg, Options *o) {
                         fprintf(stderr, "--subscribers=%s: at most %d counts.\n", arg, SUBSCRIBER_COUNTS_MAX);
                         return -EINVAL;
                 }
-                if (parse_unsigned("subscribers", *i, 1, SUBSCRIBERS_MAX, &n) < 0)
+                if (bench_parse_unsigned("subscribers", *i, 1, SUBSCRIBERS_MAX, &n) < 0)
                         return -EINVAL;
                 for (unsigned k = 0; k < o->n_subscribers; k++)
                         if (o->subscribers[k] == n) {
@@ -145,7 +132,7 @@ int parse_argv(int argc, char *argv[], Options *o) {
                         help();
                         return 0;
                 case ARG_ROUNDS:
-                        if (parse_unsigned("rounds", optarg, 1, ROUNDS_MAX, &o->rounds) < 0)
+                        if (bench_parse_unsigned("rounds", optarg, 1, ROUNDS_MAX, &o->rounds) < 0)
                                 return -EINVAL;
                         break;
                 case ARG_QUICK:
@@ -160,7 +147,7 @@ int parse_argv(int argc, char *argv[], Options *o) {
                         o->lab_path = g_strdup(optarg);
                         break;
                 case ARG_POLL_INTERVAL:
-                        if (parse_unsigned("poll-interval-ms", optarg, 10, 3600000, &o->poll_interval_ms) < 0)
+                        if (bench_parse_unsigned("poll-interval-ms", optarg, 10, 3600000, &o->poll_interval_ms) < 0)
                                 return -EINVAL;
                         break;
                 case ARG_STATE_ROOT:

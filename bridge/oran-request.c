@@ -3,6 +3,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "common/glib-json.h"
 #include "json-strict.h"
 #include "quote-value.h"
 #include "oran-request.h"
@@ -92,27 +93,6 @@ static bool fail(GError **error, OranRequestError code, const char *format, ...)
 #define not_json(error, ...) fail(error, ORAN_REQUEST_ERROR_NOT_JSON, __VA_ARGS__)
 #define invalid(error, ...) fail(error, ORAN_REQUEST_ERROR_INVALID, __VA_ARGS__)
 
-static const char *node_kind(JsonNode *node) {
-        switch (json_node_get_node_type(node)) {
-        case JSON_NODE_OBJECT:
-                return "an object";
-        case JSON_NODE_ARRAY:
-                return "an array";
-        case JSON_NODE_NULL:
-                return "null";
-        case JSON_NODE_VALUE:
-                break;
-        }
-        switch (json_node_get_value_type(node)) {
-        case G_TYPE_STRING:
-                return "a string";
-        case G_TYPE_BOOLEAN:
-                return "a boolean";
-        default:
-                return "a number";
-        }
-}
-
 /* The body as one JSON object, its top-level keys all different. */
 static bool parse_object(const char *body, size_t length, JsonNode **ret, GError **error) {
         g_autoptr(JsonParser) parser = json_parser_new_immutable();
@@ -148,7 +128,8 @@ static bool parse_object(const char *body, size_t length, JsonNode **ret, GError
 
         root = json_parser_get_root(parser);
         if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-                return not_json(error, "the body is %s, not a JSON object", root ? node_kind(root) : "null");
+                return not_json(error, "the body is %s, not a JSON object",
+                                root ? glib_json_kind(root, false) : "null");
         if (repeated) {
                 g_autofree char *q = quote_value(repeated);
 
@@ -170,8 +151,8 @@ static bool get_string(JsonObject *o, const char *name, size_t max, char **ret, 
         *ret = NULL;
         if (!node || JSON_NODE_HOLDS_NULL(node))
                 return true;
-        if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
-                return invalid(error, "\"%s\" must be a string, not %s", name, node_kind(node));
+        if (!glib_json_holds(node, G_TYPE_STRING))
+                return invalid(error, "\"%s\" must be a string, not %s", name, glib_json_kind(node, false));
         s = json_node_get_string(node);
         len = strlen(s);
         if (len > max)

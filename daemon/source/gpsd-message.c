@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "source/gpsd-message.h"
+#include "common/glib-json.h"
 #include "common/quote.h"
 #include "common/util.h"
 
@@ -49,32 +50,6 @@ static bool depth_at_most(const char *s, size_t n, unsigned max) {
         return true;
 }
 
-/* What a node is, for messages: json_node_type_name() says "Integer" and "JsonArray". */
-static const char *kind(JsonNode *n) {
-        switch (json_node_get_node_type(n)) {
-        case JSON_NODE_OBJECT:
-                return "an object";
-        case JSON_NODE_ARRAY:
-                return "an array";
-        case JSON_NODE_NULL:
-                return "null";
-        case JSON_NODE_VALUE:
-                switch (json_node_get_value_type(n)) {
-                case G_TYPE_INT64:
-                        return "an integer";
-                case G_TYPE_DOUBLE:
-                        return "a number";
-                case G_TYPE_BOOLEAN:
-                        return "a boolean";
-                case G_TYPE_STRING:
-                        return "a string";
-                default:
-                        break;
-                }
-        }
-        return "a value";
-}
-
 /* ---- JSON fields ---------------------------------------------------------------------------- */
 
 typedef struct Ctx {
@@ -94,9 +69,9 @@ static int get_string(const Ctx *c, JsonObject *o, const char *name, bool requir
                         return fail(c->error, c->error_size, "%s: \"%s\" is missing", c->klass, name);
                 return 0;
         }
-        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+        if (!glib_json_holds(n, G_TYPE_STRING))
                 return fail(c->error, c->error_size, "%s: \"%s\" is %s, not a string", c->klass, name,
-                            kind(n));
+                            glib_json_kind(n, true));
         s = json_node_get_string(n);
         len = strlen(s);
         /* json-glib makes invalid UTF-8 of a lone surrogate escape. */
@@ -120,8 +95,9 @@ static int get_uint(const Ctx *c, JsonObject *o, const char *name, bool required
                 *ret = 0;
                 return 0;
         }
-        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
-                return fail(c->error, c->error_size, "%s: \"%s\" is %s, not an integer", c->klass, name, kind(n));
+        if (!glib_json_holds(n, G_TYPE_INT64))
+                return fail(c->error, c->error_size, "%s: \"%s\" is %s, not an integer", c->klass, name,
+                            glib_json_kind(n, true));
         v = json_node_get_int(n);
         if (v < min || v > max)
                 return fail(c->error, c->error_size, "%s: \"%s\" is %" G_GINT64_FORMAT ", not in %" G_GINT64_FORMAT
@@ -136,8 +112,9 @@ static int get_bool(const Ctx *c, JsonObject *o, const char *name, bool *ret) {
         *ret = false;
         if (!n)
                 return 0;
-        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
-                return fail(c->error, c->error_size, "%s: \"%s\" is %s, not a boolean", c->klass, name, kind(n));
+        if (!glib_json_holds(n, G_TYPE_BOOLEAN))
+                return fail(c->error, c->error_size, "%s: \"%s\" is %s, not a boolean", c->klass, name,
+                            glib_json_kind(n, true));
         *ret = json_node_get_boolean(n);
         return 0;
 }
@@ -150,7 +127,7 @@ static int get_array(const Ctx *c, JsonObject *o, const char *name, JsonArray **
                 return 0;
         if (!JSON_NODE_HOLDS_ARRAY(n))
                 return fail(c->error, c->error_size, "%s: \"%s\" is %s, not an array", c->klass, name,
-                            kind(n));
+                            glib_json_kind(n, true));
         *ret = json_node_get_array(n);
         return 0;
 }
@@ -266,7 +243,7 @@ static int parse_sky(const Ctx *c, JsonObject *o, GpsdMessage *m) {
 
                 if (!JSON_NODE_HOLDS_OBJECT(e))
                         return fail(c->error, c->error_size, "SKY: satellites[%u] is %s, not an object", i,
-                                    kind(e));
+                                    glib_json_kind(e, true));
                 r = get_bool(&(Ctx) { "SKY satellite", c->error, c->error_size }, json_node_get_object(e), "used",
                              &used);
                 if (r < 0)
@@ -300,7 +277,7 @@ static int parse_poll(const Ctx *c, JsonObject *o, GpsdMessage *m) {
 
                 if (!JSON_NODE_HOLDS_OBJECT(e))
                         return fail(c->error, c->error_size, "POLL: tpv[%u] is %s, not an object", i,
-                                    kind(e));
+                                    glib_json_kind(e, true));
                 r = parse_tpv(&(Ctx) { "POLL tpv", c->error, c->error_size }, json_node_get_object(e), &t);
                 if (r < 0)
                         return r;
@@ -327,7 +304,7 @@ static int parse_devices(const Ctx *c, JsonObject *o, GpsdMessage *m) {
 
                 if (!JSON_NODE_HOLDS_OBJECT(e))
                         return fail(c->error, c->error_size, "DEVICES: devices[%u] is %s, not an object", i,
-                                    kind(e));
+                                    glib_json_kind(e, true));
                 r = get_string(&(Ctx) { "DEVICES device", c->error, c->error_size }, json_node_get_object(e),
                                "path", true, path, sizeof(path));
                 if (r < 0)
@@ -411,7 +388,7 @@ static int parse_json(const char *line, size_t length, GpsdMessage *m, char *err
         root = json_parser_get_root(parser);
         if (!root || !JSON_NODE_HOLDS_OBJECT(root))
                 return fail(error, error_size, "gpsd message: JSON %s, not an object",
-                            root ? kind(root) : "nothing");
+                            root ? glib_json_kind(root, true) : "nothing");
         return parse_object(json_node_get_object(root), m, error, error_size);
 }
 
