@@ -14,6 +14,8 @@
 #define TS2PHC_COMM "ts2phc"
 /* A pidfile holds a pid and a newline: more than this is not one. */
 #define PID_FILE_MAX 64
+/* Entries of /proc looked at per wake-up: a node with thousands of processes is scanned over several. */
+#define PROC_ENTRIES_PER_WAKEUP 64
 /* ts2phc's short options that take an argument (linuxptp's "ac:f:hi:l:mqs:v"); its long ones all do. */
 #define TS2PHC_ARG_OPTIONS "cfils"
 
@@ -29,6 +31,8 @@ struct Ts2phcWatch {
         pid_t pid; /* 0: not found */
         int alive; /* -1: not said yet */
         char *why; /* why it is not found, as last logged */
+        DIR *proc;            /* a scan of /proc under way; NULL: none */
+        char *proc_mismatch;  /* in that scan: a ts2phc that reads another configuration */
 };
 
 /* Hands a _cleanup_close_ fd out. */
@@ -205,18 +209,28 @@ static int find_in_pid_file(Ts2phcWatch *w, pid_t *ret_pid, char **why) {
         return open_if_ts2phc(w, *ret_pid, why);
 }
 
-/* One readdir() of /proc; each entry costs a read of its comm, the few named ts2phc more. */
+static void proc_scan_end(Ts2phcWatch *w) {
+        g_clear_pointer(&w->proc, closedir);
+        g_clear_pointer(&w->proc_mismatch, g_free);
+}
+
+/*
+ * A readdir() of /proc, PROC_ENTRIES_PER_WAKEUP entries at a time: each costs a read of its comm,
+ * the few named ts2phc more. The pidfd when found; -EAGAIN when the scan goes on at the next
+ * wake-up; else -1 with why.
+ */
 static int find_in_proc(Ts2phcWatch *w, pid_t *ret_pid, char **why) {
-        g_autofree char *mismatch = NULL;
-        DIR *d = opendir("/proc");
-        struct dirent *de;
+        struct dirent *de = NULL;
         int fd = -1;
 
-        if (!d) {
-                *why = g_strdup_printf("/proc cannot be read: %s", g_strerror(errno));
-                return -1;
+        if (!w->proc) {
+                w->proc = opendir("/proc");
+                if (!w->proc) {
+                        *why = g_strdup_printf("/proc cannot be read: %s", g_strerror(errno));
+                        return -1;
+                }
         }
-        while (fd < 0 && (de = readdir(d))) {
+        for (unsigned n = 0; fd < 0 && n < PROC_ENTRIES_PER_WAKEUP && (de = readdir(w->proc)); n++) {
                 char comm[32], *end = NULL;
                 long v;
 
@@ -227,15 +241,17 @@ static int find_in_proc(Ts2phcWatch *w, pid_t *ret_pid, char **why) {
                         continue;
                 if (read_comm((pid_t) v, comm, sizeof(comm)) < 0 || !streq(comm, TS2PHC_COMM))
                         continue;
-                g_clear_pointer(&mismatch, g_free);
-                fd = open_if_ts2phc(w, (pid_t) v, &mismatch);
+                g_clear_pointer(&w->proc_mismatch, g_free);
+                fd = open_if_ts2phc(w, (pid_t) v, &w->proc_mismatch);
                 *ret_pid = (pid_t) v;
         }
-        closedir(d);
+        if (fd < 0 && de)
+                return -EAGAIN;
         if (fd < 0)
                 /* A ts2phc that reads another configuration says more than "none". */
-                *why = TAKE_PTR(mismatch) ?: g_strdup_printf("no process named " TS2PHC_COMM "%s%s",
-                                                             w->config ? " with -f " : "", w->config ?: "");
+                *why = TAKE_PTR(w->proc_mismatch) ?: g_strdup_printf("no process named " TS2PHC_COMM "%s%s",
+                                                                     w->config ? " with -f " : "", w->config ?: "");
+        proc_scan_end(w);
         return fd;
 }
 
@@ -269,6 +285,17 @@ static void watch_scan(Ts2phcWatch *w) {
         int fd, r;
 
         fd = w->pid_file ? find_in_pid_file(w, &pid, &why) : find_in_proc(w, &pid, &why);
+        if (fd == -EAGAIN) {
+                uint64_t now;
+
+                /* The rest of /proc after whatever else is ready, not in this wake-up. */
+                if (sd_event_now(w->event, CLOCK_MONOTONIC, &now) < 0)
+                        now = now_usec(CLOCK_MONOTONIC);
+                r = sd_event_source_set_time(w->scan, now);
+                if (r < 0)
+                        log_error_errno(r, "Failed to go on looking for ts2phc: %m");
+                return;
+        }
         if (fd >= 0) {
                 r = sd_event_add_io(w->event, &w->exit, fd, EPOLLIN, on_pidfd, w);
                 if (r < 0) {
@@ -359,6 +386,7 @@ Ts2phcWatch *ts2phc_watch_free(Ts2phcWatch *w) {
         w->exit = sd_event_source_disable_unref(w->exit);
         if (w->pidfd >= 0)
                 close(w->pidfd);
+        proc_scan_end(w);
         sd_event_unref(w->event);
         g_free(w->pid_file);
         g_free(w->config);

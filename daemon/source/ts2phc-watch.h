@@ -4,7 +4,8 @@
  *
  * ts2phc has no management interface (no linuxptp version has one): all that can be known of it
  * from outside is whether it runs, not its servo state nor whether 1PPS arrives. So the process is
- * watched: found once a second, while it is not running, from a pidfile or by a scan of /proc; a
+ * watched: found once a second, while it is not running, from a pidfile or by a scan of /proc (a
+ * few dozen entries per wake-up, so that thousands of processes never hold up the loop); a
  * process counts only if its /proc/PID/comm is "ts2phc" (a stale pidfile whose pid was reused must
  * not), and, with a config path, if its command line has -f PATH (ts2phc's own option parsing:
  * the last -f wins). Once found, a pidfd (pidfd_open(2)) in the event loop says the moment it
