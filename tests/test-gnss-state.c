@@ -384,6 +384,35 @@ static void test_ubx(void) {
         assert_value(&t, GNSS_SYNC_SYNCHRONIZED, 3);
 }
 
+/* The offset published with UBX: the latest known tAcc, none while stale, unknown, or without a fix. */
+static void test_ubx_tacc(void) {
+        uint32_t tacc = 0;
+        T t;
+
+        t_synchronized(&t, false);
+        g_assert_false(gnss_state_tacc(&t.s, &t.p, t.now, &tacc)); /* no UBX: none */
+        ubx(&t, 5, 15);
+        epoch(&t, 3, 7);
+        g_assert_true(gnss_state_tacc(&t.s, &t.p, t.now, &tacc));
+        g_assert_cmpuint(tacc, ==, 15);
+        ubx(&t, 5, 40);
+        g_assert_true(gnss_state_tacc(&t.s, &t.p, t.now, &tacc));
+        g_assert_cmpuint(tacc, ==, 40);
+        ubx(&t, 5, TACC_UNKNOWN);
+        g_assert_false(gnss_state_tacc(&t.s, &t.p, t.now, &tacc));
+        /* Stale: the staleness time after the last reading, none. */
+        ubx(&t, 5, 20);
+        t.now += t.p.stale_usec;
+        g_assert_false(gnss_state_tacc(&t.s, &t.p, t.now, &tacc));
+        /* FAILURE-NOFIX measures nothing, whatever the last tAcc was. */
+        ubx(&t, 0, 20);
+        epoch(&t, 3, 0);
+        ubx(&t, 0, 20);
+        epoch(&t, 3, 0);
+        assert_value(&t, GNSS_SYNC_FAILURE_NOFIX, 0);
+        g_assert_false(gnss_state_tacc(&t.s, &t.p, t.now, &tacc));
+}
+
 /* NAV-PVT when there is no NAV-STATUS/NAV-CLOCK; those first when there are; TaccMaxNs. */
 static void test_ubx_pvt(void) {
         T t;
@@ -440,6 +469,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/gnss-state/epochs", test_epochs);
         g_test_add_func("/gnss-state/ubx-params", test_ubx_params);
         g_test_add_func("/gnss-state/ubx", test_ubx);
+        g_test_add_func("/gnss-state/ubx-tacc", test_ubx_tacc);
         g_test_add_func("/gnss-state/ubx-pvt", test_ubx_pvt);
         g_test_add_func("/gnss-state/ubx-antenna", test_ubx_antenna);
         return g_test_run();

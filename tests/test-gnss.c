@@ -50,6 +50,19 @@ static void wait_gnss_fix(TestEnv *env, const char *state, unsigned gps_fix) {
         g_error("No %s event with %s and %s within %d s", GNSS, wanted, fix, (int) (WAIT_USEC / G_USEC_PER_SEC));
 }
 
+/* Whether the event the last wait consumed has a value that starts with prefix. */
+static bool last_event_has(TestEnv *env, const char *prefix) {
+        sd_bus_message *m = env->events->messages->pdata[env->seen - 1];
+        g_autoptr(TestEvent) e = NULL;
+
+        g_assert_cmpint(sd_bus_message_rewind(m, true), >=, 0);
+        e = test_event_read(m);
+        for (guint i = 0; i < e->values->len; i++)
+                if (g_str_has_prefix(e->values->pdata[i], prefix))
+                        return true;
+        return false;
+}
+
 static char *gnss_config(GpsdFeeder *feeder, const char *more) {
         return g_strdup_printf("[GNSS]\nGpsd=127.0.0.1:%u\nInterface=ens2f0\nStaleSec=1\n%s", gpsd_feeder_port(feeder),
                                more);
@@ -70,6 +83,8 @@ static void test_sim(void) {
         env = test_env_start(&(const TestEnvOptions) { .config_text = config, .events_match = EVENT_MATCH,
                                                        .log = true });
         wait_gnss_fix(env, "SYNCHRONIZED", 3);
+        /* From NMEA there is no measurement: no offset, rather than a made-up 0. */
+        g_assert_false(last_event_has(env, "ens2fx/master|metric|"));
         gpsd_feeder_set_phase(feeder, GPSD_PHASE_NOFIX);
         wait_gnss_fix(env, "FAILURE-NOFIX", 0);
         gpsd_feeder_set_phase(feeder, GPSD_PHASE_3D);
@@ -153,6 +168,8 @@ static void test_ubx(void) {
                                                        .log = true });
         /* Time-only, 15 ns: the gpsFix is NAV-STATUS's 5. */
         wait_gnss_fix(env, "SYNCHRONIZED", 5);
+        /* The offset is the receiver's tAcc, as cloud-event-proxy publishes it. */
+        g_assert_true(last_event_has(env, "ens2fx/master|metric|decimal64.3|15"));
         g_assert_true(test_env_log_has(env, "the receiver's UBX frames are read (UBX-", 1, test_slow_usec(WAIT_USEC)));
         /* No time solution: acquiring, though gpsd still says mode 3. */
         gpsd_feeder_set_ubx(feeder, 5, UBX_TACC_UNKNOWN, 2);
@@ -171,6 +188,7 @@ static void test_ubx(void) {
         /* No fix. */
         gpsd_feeder_set_ubx(feeder, 0, UBX_TACC_UNKNOWN, 2);
         wait_gnss_fix(env, "FAILURE-NOFIX", 0);
+        g_assert_false(last_event_has(env, "ens2fx/master|metric|"));
         /* Every frame gpsd relayed was whole and understood; every line too. */
         g_assert_cmpuint(test_file_count(env->log_path, "skipped a"), ==, 0);
         test_env_stop(env);

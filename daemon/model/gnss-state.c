@@ -99,6 +99,16 @@ static const GnssUbxReading *ubx_current(const GnssUbxReading r[_GNSS_UBX_FROM_M
         return NULL;
 }
 
+bool gnss_state_tacc(const GnssState *s, const GnssParams *p, uint64_t now, uint32_t *ret) {
+        const GnssUbxReading *r = ubx_current(s->ubx_tacc, p, now);
+
+        if (!r || r->value == UINT32_MAX || s->value.status == GNSS_SYNC_NONE ||
+            s->value.status == GNSS_SYNC_FAILURE_NOFIX)
+                return false;
+        *ret = r->value;
+        return true;
+}
+
 bool gnss_state_tick(GnssState *s, const GnssParams *p, uint64_t now) {
         if (!s->connected || now < s->data_usec || now - s->data_usec < p->stale_usec)
                 return false;

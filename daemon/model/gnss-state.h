@@ -151,6 +151,12 @@ bool gnss_state_tpv(GnssState *s, const GnssParams *p, unsigned mode, unsigned s
                     int64_t time_usec, uint64_t now);
 /* The 1 s tick: staleness. */
 bool gnss_state_tick(GnssState *s, const GnssParams *p, uint64_t now);
+/*
+ * The receiver's time accuracy, UBX tAcc in ns, as cloud-event-proxy publishes it for the offset:
+ * true with *ret when a known one (not 0xffffffff) came within the staleness time; false without
+ * UBX, when it is stale or unknown, or while the published value is FAILURE-NOFIX or none.
+ */
+bool gnss_state_tacc(const GnssState *s, const GnssParams *p, uint64_t now, uint32_t *ret);
 
 /* "SYNCHRONIZED", "ACQUIRING-SYNC", ...; "" for NONE. */
 const char *gnss_sync_status_to_string(GnssSyncStatus s);

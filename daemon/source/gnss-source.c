@@ -14,10 +14,25 @@ struct GnssSource {
         bool synchronized;
 };
 
+/* The offset, as cloud-event-proxy has it: the receiver's tAcc with UBX; none measured without. */
+static int64_t source_offset(GpsdClient *c) {
+        uint32_t tacc;
+
+        return gpsd_client_tacc(c, &tacc) ? (int64_t) tacc : OFFSET_NONE;
+}
+
+static void source_observe(GnssSource *s, GpsdClient *c, const GnssValue *v) {
+        int r;
+
+        r = manager_observe_gnss(s->manager, s->clock, gnss_sync_status_to_string(v->status), (int) v->gps_fix,
+                                 source_offset(c));
+        if (r < 0)
+                log_warning_errno(r, "gpsd %s: the GNSS reading of %s was not taken: %m", gpsd_client_address(c),
+                                  s->clock);
+}
+
 static void on_changed(GpsdClient *c, const GnssValue *v, void *userdata) {
         GnssSource *s = userdata;
-        const char *value = gnss_sync_status_to_string(v->status);
-        int r;
 
         if (s->listener && s->synchronized != (v->status == GNSS_SYNC_SYNCHRONIZED)) {
                 s->synchronized = v->status == GNSS_SYNC_SYNCHRONIZED;
@@ -25,14 +40,21 @@ static void on_changed(GpsdClient *c, const GnssValue *v, void *userdata) {
         }
         if (v->status == GNSS_SYNC_NONE)
                 return;
-        log_info("gpsd %s: %s is %s (gpsFix %u).", gpsd_client_address(c), s->clock, value, v->gps_fix);
-        r = manager_observe_gnss(s->manager, s->clock, value, (int) v->gps_fix, OFFSET_NONE);
-        if (r < 0)
-                log_warning_errno(r, "gpsd %s: the GNSS reading of %s was not taken: %m", gpsd_client_address(c),
-                                  s->clock);
+        log_info("gpsd %s: %s is %s (gpsFix %u).", gpsd_client_address(c), s->clock,
+                 gnss_sync_status_to_string(v->status), v->gps_fix);
+        source_observe(s, c, v);
 }
 
-static const GpsdClientOps ops = { .changed = on_changed };
+/* The same value, maybe a new tAcc: the offset is kept current, as a PTP clock's is (no event). */
+static void on_updated(GpsdClient *c, void *userdata) {
+        GnssSource *s = userdata;
+        const GnssValue *v = &gpsd_client_state(c)->value;
+
+        if (v->status != GNSS_SYNC_NONE)
+                source_observe(s, c, v);
+}
+
+static const GpsdClientOps ops = { .changed = on_changed, .updated = on_updated };
 
 int gnss_source_new(GnssSource **ret, Manager *m, const Config *c) {
         _cleanup_(gnss_source_freep) GnssSource *s = g_new0(GnssSource, 1);

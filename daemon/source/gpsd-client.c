@@ -69,6 +69,12 @@ static uint64_t client_now(GpsdClient *c) {
 static void client_notify(GpsdClient *c, bool changed) {
         if (changed && c->ops && c->ops->changed)
                 c->ops->changed(c, &c->state.value, c->userdata);
+        if (c->ops && c->ops->updated)
+                c->ops->updated(c, c->userdata);
+}
+
+bool gpsd_client_tacc(GpsdClient *c, uint32_t *ret) {
+        return gnss_state_tacc(&c->state, &c->params, client_now(c), ret);
 }
 
 static _printf_(3, 4) void client_log(GpsdClient *c, RateLimit *rl, const char *fmt, ...) {

@@ -51,6 +51,8 @@ typedef struct GpsdClientSettings {
 typedef struct GpsdClientOps {
         /* The gnss-sync-status or the gpsFix metric changed. */
         void (*changed)(GpsdClient *c, const GnssValue *v, void *userdata);
+        /* Anything was read or timed out, which may change the measurement (gpsd_client_tacc()). May be NULL. */
+        void (*updated)(GpsdClient *c, void *userdata);
 } GpsdClientOps;
 
 /* Checks the settings (address, parameters) and starts connecting at once. Copies the strings. */
@@ -60,6 +62,8 @@ GpsdClient *gpsd_client_free(GpsdClient *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(GpsdClient *, gpsd_client_free);
 
 const GnssState *gpsd_client_state(const GpsdClient *c);
+/* gnss_state_tacc() now. */
+bool gpsd_client_tacc(GpsdClient *c, uint32_t *ret);
 bool gpsd_client_connected(const GpsdClient *c);
 const char *gpsd_client_address(const GpsdClient *c);
 /* Connections made so far (each one that reached gpsd counts). */
