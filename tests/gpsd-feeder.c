@@ -17,6 +17,7 @@
 #include <termios.h>
 
 #include "gpsd-feeder.h"
+#include "nmea-writer.h"
 #include "ubx-writer.h"
 #include "common/util.h"
 
@@ -50,14 +51,6 @@ static void gpsd_child_setup(void *userdata) {
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static void nmea(GString *out, const char *body) {
-        uint8_t sum = 0;
-
-        for (const char *p = body; *p; p++)
-                sum ^= (uint8_t) *p;
-        g_string_append_printf(out, "$%s*%02X\r\n", body, sum);
-}
-
 /* GPS time: from 1980-01-06, without UTC's leap seconds (18 since 2017). */
 #define GPS_EPOCH_UNIX 315964800
 #define GPS_LEAP_SECONDS 18
@@ -83,60 +76,36 @@ static void write_ubx_epoch(GpsdFeeder *f, const struct timespec *ts) {
 
 static void write_epoch(GpsdFeeder *f) {
         g_autoptr(GString) out = g_string_new(NULL);
-        g_autofree char *gga = NULL, *rmc = NULL;
         GpsdPhase phase = atomic_load(&f->phase);
-        char hms[48], dmy[48];
         struct timespec ts;
-        struct tm tm;
 
         clock_gettime(CLOCK_REALTIME, &ts);
-        if (phase == GPSD_PHASE_UBX) {
+        switch (phase) {
+        case GPSD_PHASE_UBX:
                 write_ubx_epoch(f, &ts);
                 return;
-        }
-        gmtime_r(&ts.tv_sec, &tm);
-        snprintf(hms, sizeof(hms), "%02d%02d%02d.%02d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (int) (ts.tv_nsec / 10000000));
-        /* NMEA's date has a two-digit year. */
-        snprintf(dmy, sizeof(dmy), "%02d%02d%02d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year % 100);
-
-        switch (phase) {
+        case GPSD_PHASE_SILENT:
+                return;
         case GPSD_PHASE_ANTENNA_OPEN:
-                nmea(out, "GPTXT,01,01,02,ANTSTATUS=OPEN");
+                nmea_append_antenna(out, "OPEN");
+                nmea_append_epoch(out, NMEA_FIX_3D, &ts);
                 break;
         case GPSD_PHASE_ANTENNA_OK:
-                nmea(out, "GPTXT,01,01,02,ANTSTATUS=OK");
+                nmea_append_antenna(out, "OK");
+                nmea_append_epoch(out, NMEA_FIX_3D, &ts);
                 break;
-        default:
-                break;
-        }
-        switch (phase) {
         case GPSD_PHASE_3D:
-        case GPSD_PHASE_ANTENNA_OPEN:
-        case GPSD_PHASE_ANTENNA_OK:
+                nmea_append_epoch(out, NMEA_FIX_3D, &ts);
+                break;
         case GPSD_PHASE_TIME_ONLY:
-                gga = g_strdup_printf("GPGGA,%s,4807.038,N,01131.000,E,%c,08,0.9,545.4,M,46.9,M,,", hms,
-                                      phase == GPSD_PHASE_TIME_ONLY ? '7' : '1');
-                nmea(out, gga);
-                nmea(out, "GPGSA,A,3,04,05,09,12,24,25,29,31,,,,,1.8,1.0,1.5");
-                rmc = g_strdup_printf("GPRMC,%s,A,4807.038,N,01131.000,E,0.0,0.0,%s,,,A", hms, dmy);
-                nmea(out, rmc);
+                nmea_append_epoch(out, NMEA_FIX_TIME_ONLY, &ts);
                 break;
         case GPSD_PHASE_2D:
-                gga = g_strdup_printf("GPGGA,%s,4807.038,N,01131.000,E,1,04,0.9,,M,,M,,", hms);
-                nmea(out, gga);
-                nmea(out, "GPGSA,A,2,04,05,09,12,,,,,,,,,1.8,1.0,1.5");
+                nmea_append_epoch(out, NMEA_FIX_2D, &ts);
                 break;
         case GPSD_PHASE_NOFIX:
-                gga = g_strdup_printf("GPGGA,%s,,,,,0,00,99.99,,,,,,", hms);
-                nmea(out, gga);
-                nmea(out, "GPGSA,A,1,,,,,,,,,,,,,99.99,99.99,99.99");
-                rmc = g_strdup_printf("GPRMC,%s,V,,,,,,,%s,,,N", hms, dmy);
-                nmea(out, rmc);
+                nmea_append_epoch(out, NMEA_FIX_NONE, &ts);
                 break;
-        case GPSD_PHASE_SILENT:
-        case GPSD_PHASE_UBX:
-                return;
         }
         /* While gpsd is down the pty's buffer fills: then the epoch is dropped, as a receiver's would be. */
         (void) !write(f->master, out->str, out->len);

@@ -6,7 +6,7 @@
  *   gpsd -N -n -b -S PORT -F SOCK -P PIDFILE /dev/pts/N
  *
  * A feeder thread writes one epoch every 200 ms to the pty's master end, the sentences of the
- * current phase (the minimal sets that make gpsd 3.22 say each mode):
+ * current phase (tests/nmea-writer.h: the minimal sets that make gpsd 3.22 say each mode):
  *
  *   3D         GGA quality 1 with altitude, GSA 3, RMC A                    -> TPV mode 3
  *   2D         GGA quality 1 without altitude, GSA 2 (no RMC: with it gpsd says mode 3 again)
