@@ -284,6 +284,13 @@ void metrics_observe_event(Metrics *m, const OranEvent *e) {
         }
 }
 
+void metrics_forget_states(Metrics *m) {
+        g_return_if_fail(m);
+
+        g_tree_remove_all(m->nodes);
+        m->n_clocks = 0;
+}
+
 void metrics_count_request(Metrics *m, const char *api, const char *route, const char *method, unsigned status) {
         int method_index = index_of(methods, method);
         MetricsRequest key = {

@@ -32,6 +32,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Metrics, metrics_free)
  * a number is skipped, and the last good one stays.
  */
 void metrics_observe_event(Metrics *m, const OranEvent *e);
+/*
+ * Forgets every node's state (clocks, offsets, classes, GNSS, sync-state), keeping the counters:
+ * ptpsyncd left the bus, so none of it is current, and the next one may have other clocks.
+ */
+void metrics_forget_states(Metrics *m);
 
 /*
  * An HTTP request answered. api: "v1" | "v2"; route: a template such as

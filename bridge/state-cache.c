@@ -90,6 +90,8 @@ static void on_state(PtpsyncSubscription *s, PtpsyncSubscriptionState state, int
                                   ptpsync_client_last_error_message(client) ?: g_strerror(-error));
                 c->ready = false;
                 g_hash_table_remove_all(c->latest);
+                /* The next daemon's current state says what is true then; until it comes, nothing is. */
+                metrics_forget_states(c->bridge->metrics);
         }
 }
 

@@ -334,6 +334,30 @@ static void test_gnss_gps_fix(void) {
                        "ptpsync_clock_offset_seconds{node=\"node1\",clock=\"ens1fx/master/gpsFix\"} 0.000000003\n");
 }
 
+/* ptpsyncd gone: its states go, the counters stay, and the next daemon's clocks have the whole cap. */
+static void test_forget_states(void) {
+        g_autoptr(Metrics) m = metrics_new();
+        g_autofree char *after = NULL;
+
+        OBSERVE(m, LOCK_STATE, STATE("ens1fx/master", "LOCKED"), METRIC("ens1fx/master", "3"));
+        OBSERVE(m, GNSS, STATE("ens2fx/master", "SYNCHRONIZED"), METRIC("ens2fx/master/gpsFix", "3"));
+        OBSERVE(m, SYNC_STATE, STATE("sync/sync-status/sync-state", "LOCKED"));
+        metrics_count_request(m, "v2", "/health", "GET", 200);
+        metrics_forget_states(m);
+        after = metrics_render(m);
+        g_assert_null(strstr(after, "ens1fx"));
+        g_assert_null(strstr(after, "ens2fx"));
+        g_assert_null(strstr(after, "ptpsync_sync_state"));
+        assert_samples(m, "ptpsync_http_requests_total",
+                       "ptpsync_http_requests_total{api=\"v2\",route=\"/health\",method=\"GET\",code=\"200\"} 1\n");
+        /* A new daemon's clock is taken again. */
+        OBSERVE(m, LOCK_STATE, STATE("ens3fx/master", "HOLDOVER"));
+        assert_samples(m, "ptpsync_clock_state",
+                       "ptpsync_clock_state{node=\"node1\",clock=\"ens3fx/master\",state=\"FREERUN\"} 0\n"
+                       "ptpsync_clock_state{node=\"node1\",clock=\"ens3fx/master\",state=\"HOLDOVER\"} 1\n"
+                       "ptpsync_clock_state{node=\"node1\",clock=\"ens3fx/master\",state=\"LOCKED\"} 0\n");
+}
+
 /* What the registry does not know leaves it as it was: no node, no series, nothing dropped. */
 static void test_ignored(void) {
         g_autoptr(Metrics) m = metrics_new();
@@ -591,6 +615,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/bridge-metrics/os-clock", test_os_clock);
         g_test_add_func("/bridge-metrics/gnss", test_gnss);
         g_test_add_func("/bridge-metrics/gnss-gps-fix", test_gnss_gps_fix);
+        g_test_add_func("/bridge-metrics/forget-states", test_forget_states);
         g_test_add_func("/bridge-metrics/no-offset", test_no_offset);
         g_test_add_func("/bridge-metrics/ignored", test_ignored);
         g_test_add_func("/bridge-metrics/odd-labels", test_odd_labels);

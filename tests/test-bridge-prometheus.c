@@ -4,7 +4,9 @@
  * daemon, its exposition through `promtool check metrics` (lint included),
  * and a real `prometheus` server scraping it, whose own query API must then
  * give back the values the test caused: the clock's offset and state, and the
- * deliveries to a subscription. Skips (77) where prometheus is not installed.
+ * deliveries to a subscription. Skips (77) where prometheus is not installed
+ * (but for daemon-restart, which needs neither). And what a daemon that left
+ * the bus knew is not shown as current after it.
  */
 #include <json-glib/json-glib.h>
 #include <signal.h>
@@ -84,6 +86,40 @@ static char *fetch_metrics(Fixture *f) {
                         g_error("/metrics still lacks a family the issue names:\n%s", r->body);
                 g_usleep(TEST_POLL_USEC);
         }
+}
+
+/* /metrics, polled until it does (has true) or does not have needle; fails at the deadline. */
+static char *wait_metrics(Fixture *f, const char *needle, bool has) {
+        uint64_t deadline = g_get_monotonic_time() + TEST_TIMEOUT_USEC;
+
+        for (;;) {
+                g_autoptr(TestResponse) r = test_http("GET", f->s.bridge->metrics, NULL);
+
+                g_assert_cmpuint(r->status, ==, 200);
+                if ((strstr(r->body, needle) != NULL) == has)
+                        return g_strdup(r->body);
+                if ((uint64_t) g_get_monotonic_time() > deadline)
+                        g_error("/metrics still %s \"%s\":\n%s", has ? "lacks" : "has", needle, r->body);
+                g_usleep(TEST_POLL_USEC);
+        }
+}
+
+/* The daemon killed and started again without the clocks it had: their series go, the counters stay. */
+static void test_daemon_restart(Fixture *f, gconstpointer data) {
+        g_autofree char *before = NULL, *gone = NULL, *back = NULL;
+
+        (void) data;
+        make_samples(f);
+        before = fetch_metrics(f);
+        g_assert_nonnull(strstr(before, "clock=\"ens1fx/master\""));
+        test_env_daemon_crash_and_restart(&f->s.env);
+        gone = wait_metrics(f, "clock=\"ens1fx/master\"", false);
+        g_assert_nonnull(strstr(gone, "ptpsync_http_requests_total{"));
+        g_assert_null(strstr(gone, "ptpsync_gnss_"));
+        test_inject(f->s.env.client, "sync/ptp-status/lock-state", "ens3f0", "locked", 5);
+        back = wait_metrics(f, "ptpsync_clock_state{node=\"" TEST_NODE_NAME "\",clock=\"ens3fx/master\",state=\"LOCKED\"} 1",
+                            true);
+        g_assert_null(strstr(back, "clock=\"ens1fx/master\""));
 }
 
 /* ---- promtool ---- */
@@ -201,5 +237,6 @@ int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add("/bridge/prometheus/promtool", Fixture, NULL, setup, test_promtool_accepts_live_metrics, teardown);
         g_test_add("/bridge/prometheus/scrape", Fixture, NULL, setup, test_prometheus_scrapes, teardown);
+        g_test_add("/bridge/prometheus/daemon-restart", Fixture, NULL, setup, test_daemon_restart, teardown);
         return g_test_run();
 }
