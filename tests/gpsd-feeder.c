@@ -80,33 +80,11 @@ static void write_epoch(GpsdFeeder *f) {
         struct timespec ts;
 
         clock_gettime(CLOCK_REALTIME, &ts);
-        switch (phase) {
-        case GPSD_PHASE_UBX:
+        if (phase == GPSD_PHASE_UBX) {
                 write_ubx_epoch(f, &ts);
                 return;
-        case GPSD_PHASE_SILENT:
-                return;
-        case GPSD_PHASE_ANTENNA_OPEN:
-                nmea_append_antenna(out, "OPEN");
-                nmea_append_epoch(out, NMEA_FIX_3D, &ts);
-                break;
-        case GPSD_PHASE_ANTENNA_OK:
-                nmea_append_antenna(out, "OK");
-                nmea_append_epoch(out, NMEA_FIX_3D, &ts);
-                break;
-        case GPSD_PHASE_3D:
-                nmea_append_epoch(out, NMEA_FIX_3D, &ts);
-                break;
-        case GPSD_PHASE_TIME_ONLY:
-                nmea_append_epoch(out, NMEA_FIX_TIME_ONLY, &ts);
-                break;
-        case GPSD_PHASE_2D:
-                nmea_append_epoch(out, NMEA_FIX_2D, &ts);
-                break;
-        case GPSD_PHASE_NOFIX:
-                nmea_append_epoch(out, NMEA_FIX_NONE, &ts);
-                break;
         }
+        nmea_append_phase(out, (NmeaPhase) phase, &ts);
         /* While gpsd is down the pty's buffer fills: then the epoch is dropped, as a receiver's would be. */
         (void) !write(f->master, out->str, out->len);
 }

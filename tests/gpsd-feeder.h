@@ -29,17 +29,20 @@
 
 #include <stdint.h>
 
+#include "nmea-writer.h"
+
 #define GPSD_FEEDER_EPOCH_USEC (200 * UINT64_C(1000))
 
+/* The NMEA phases (nmea-writer.h), and UBX. */
 typedef enum GpsdPhase {
-        GPSD_PHASE_3D,
-        GPSD_PHASE_2D,
-        GPSD_PHASE_NOFIX,
-        GPSD_PHASE_TIME_ONLY,
-        GPSD_PHASE_ANTENNA_OPEN,
-        GPSD_PHASE_ANTENNA_OK,
-        GPSD_PHASE_SILENT,
-        GPSD_PHASE_UBX,
+        GPSD_PHASE_3D = NMEA_PHASE_3D,
+        GPSD_PHASE_2D = NMEA_PHASE_2D,
+        GPSD_PHASE_NOFIX = NMEA_PHASE_NOFIX,
+        GPSD_PHASE_TIME_ONLY = NMEA_PHASE_TIME_ONLY,
+        GPSD_PHASE_ANTENNA_OPEN = NMEA_PHASE_ANTENNA_OPEN,
+        GPSD_PHASE_ANTENNA_OK = NMEA_PHASE_ANTENNA_OK,
+        GPSD_PHASE_SILENT = NMEA_PHASE_SILENT,
+        GPSD_PHASE_UBX = _NMEA_PHASE_MAX,
 } GpsdPhase;
 
 typedef struct GpsdFeeder GpsdFeeder;

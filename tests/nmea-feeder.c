@@ -34,30 +34,20 @@
 #define ANSWER_TIMEOUT_USEC (15 * USEC_PER_SEC) /* gpsd answering on its port; this VM stalls */
 #define LINE_MAX_BYTES 64
 
-typedef enum Phase {
-        PHASE_3D,
-        PHASE_2D,
-        PHASE_NOFIX,
-        PHASE_TIME_ONLY,
-        PHASE_ANTENNA_OPEN,
-        PHASE_ANTENNA_OK,
-        PHASE_SILENT,
-        _PHASE_MAX,
-} Phase;
-
-static const char *const phase_names[_PHASE_MAX] = {
-        [PHASE_3D] = "3d",
-        [PHASE_2D] = "2d",
-        [PHASE_NOFIX] = "nofix",
-        [PHASE_TIME_ONLY] = "time-only",
-        [PHASE_ANTENNA_OPEN] = "antenna-open",
-        [PHASE_ANTENNA_OK] = "antenna-ok",
-        [PHASE_SILENT] = "silent",
+/* The phases as stdin names them. */
+static const char *const phase_names[_NMEA_PHASE_MAX] = {
+        [NMEA_PHASE_3D] = "3d",
+        [NMEA_PHASE_2D] = "2d",
+        [NMEA_PHASE_NOFIX] = "nofix",
+        [NMEA_PHASE_TIME_ONLY] = "time-only",
+        [NMEA_PHASE_ANTENNA_OPEN] = "antenna-open",
+        [NMEA_PHASE_ANTENNA_OK] = "antenna-ok",
+        [NMEA_PHASE_SILENT] = "silent",
 };
 
 typedef struct Feeder {
         sd_event *event;
-        Phase phase;
+        NmeaPhase phase;
         uint64_t interval_usec;
         uint16_t port;
         char *gpsd;
@@ -128,7 +118,7 @@ static const char help[] =
         "  exec 3>&-                                        # the end\n";
 
 static int phase_from_name(const char *name) {
-        for (int p = 0; p < _PHASE_MAX; p++)
+        for (int p = 0; p < _NMEA_PHASE_MAX; p++)
                 if (streq(phase_names[p], name))
                         return p;
         return -EINVAL;
@@ -152,31 +142,7 @@ static void write_epoch(Feeder *f) {
         struct timespec ts;
 
         clock_gettime(CLOCK_REALTIME, &ts);
-        switch (f->phase) {
-        case PHASE_SILENT:
-        case _PHASE_MAX:
-                return;
-        case PHASE_ANTENNA_OPEN:
-                nmea_append_antenna(out, "OPEN");
-                nmea_append_epoch(out, NMEA_FIX_3D, &ts);
-                break;
-        case PHASE_ANTENNA_OK:
-                nmea_append_antenna(out, "OK");
-                nmea_append_epoch(out, NMEA_FIX_3D, &ts);
-                break;
-        case PHASE_3D:
-                nmea_append_epoch(out, NMEA_FIX_3D, &ts);
-                break;
-        case PHASE_2D:
-                nmea_append_epoch(out, NMEA_FIX_2D, &ts);
-                break;
-        case PHASE_NOFIX:
-                nmea_append_epoch(out, NMEA_FIX_NONE, &ts);
-                break;
-        case PHASE_TIME_ONLY:
-                nmea_append_epoch(out, NMEA_FIX_TIME_ONLY, &ts);
-                break;
-        }
+        nmea_append_phase(out, f->phase, &ts);
         /* Non-blocking: when gpsd does not read, the pty fills and the epoch is dropped, as a receiver's would be. */
         (void) !write(f->master, out->str, out->len);
 }
@@ -570,7 +536,7 @@ static int run(Feeder *f, sigset_t *mask) {
 
 int main(int argc, char *argv[]) {
         _cleanup_(feeder_done) Feeder f = {
-                .phase = PHASE_3D, .interval_usec = USEC_PER_SEC, .master = -1, .slave = -1, .probe_fd = -1,
+                .phase = NMEA_PHASE_3D, .interval_usec = USEC_PER_SEC, .master = -1, .slave = -1, .probe_fd = -1,
         };
         sigset_t mask;
         int r;

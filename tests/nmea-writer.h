@@ -75,3 +75,30 @@ static inline void nmea_append_epoch(GString *out, NmeaFix fix, const struct tim
                 break;
         }
 }
+
+/* What a receiver says in an epoch, as the feeders play it. */
+typedef enum NmeaPhase {
+        NMEA_PHASE_3D,
+        NMEA_PHASE_2D,
+        NMEA_PHASE_NOFIX,
+        NMEA_PHASE_TIME_ONLY,
+        NMEA_PHASE_ANTENNA_OPEN, /* ANTSTATUS=OPEN before a 3D epoch */
+        NMEA_PHASE_ANTENNA_OK,   /* ANTSTATUS=OK before a 3D epoch */
+        NMEA_PHASE_SILENT,       /* nothing at all */
+        _NMEA_PHASE_MAX,
+} NmeaPhase;
+
+/* One epoch of phase at the UTC time ts (nothing for SILENT). */
+static inline void nmea_append_phase(GString *out, NmeaPhase phase, const struct timespec *ts) {
+        static const NmeaFix fix[_NMEA_PHASE_MAX] = {
+                [NMEA_PHASE_3D] = NMEA_FIX_3D,         [NMEA_PHASE_2D] = NMEA_FIX_2D,
+                [NMEA_PHASE_NOFIX] = NMEA_FIX_NONE,    [NMEA_PHASE_TIME_ONLY] = NMEA_FIX_TIME_ONLY,
+                [NMEA_PHASE_ANTENNA_OPEN] = NMEA_FIX_3D, [NMEA_PHASE_ANTENNA_OK] = NMEA_FIX_3D,
+        };
+
+        if (phase == NMEA_PHASE_SILENT || (unsigned) phase >= _NMEA_PHASE_MAX)
+                return;
+        if (phase == NMEA_PHASE_ANTENNA_OPEN || phase == NMEA_PHASE_ANTENNA_OK)
+                nmea_append_antenna(out, phase == NMEA_PHASE_ANTENNA_OPEN ? "OPEN" : "OK");
+        nmea_append_epoch(out, fix[phase], ts);
+}
