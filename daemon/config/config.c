@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <net/if.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -15,6 +13,7 @@
 #include "common/inet-address.h"
 #include "model/alias.h"
 #include "config/config.h"
+#include "config/config-value.h"
 #include "common/quote.h"
 #include "common/util.h"
 
@@ -282,139 +281,11 @@ static Ptp4lConfig *config_find_ptp4l(const Config *c, const char *name) {
         return NULL;
 }
 
-static _printf_(5, 6) bool invalid_value(
-                GError **error, const char *group, const char *key, const char *value, const char *format, ...) {
-
-        g_autofree char *why = NULL;
-        va_list ap;
-
-        va_start(ap, format);
-        why = g_strdup_vprintf(format, ap);
-        va_end(ap);
-
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "Invalid value %s for key \"%s\" in group [%s]: %s", QUOTE(value), key, group, why);
-        return false;
-}
-
-/*
- * Optional sign and decimal digits, nothing else: unlike strtoll() and g_key_file_get_int64(),
- * no white space, no base prefix, no trailing garbage such as "100ns".
- */
-static int parse_int64(const char *s, int64_t *ret) {
-        bool negative = false, overflow = false;
-        uint64_t m = 0;
-
-        if (*s == '+' || *s == '-')
-                negative = *s++ == '-';
-
-        if (!*s)
-                return -EINVAL;
-
-        /* Reads to the end even after an overflow: "999...9ns" is a syntax error, not a range error. */
-        for (; *s; s++) {
-                unsigned d;
-
-                if (!g_ascii_isdigit(*s))
-                        return -EINVAL;
-
-                d = (unsigned) (*s - '0');
-                if (m > (UINT64_MAX - d) / 10)
-                        overflow = true;
-                else
-                        m = m * 10 + d;
-        }
-
-        if (overflow)
-                return -ERANGE;
-
-        if (negative) {
-                if (m > (uint64_t) INT64_MAX + 1)
-                        return -ERANGE;
-                *ret = m == (uint64_t) INT64_MAX + 1 ? INT64_MIN : -(int64_t) m;
-        } else {
-                if (m > (uint64_t) INT64_MAX)
-                        return -ERANGE;
-                *ret = (int64_t) m;
-        }
-
-        return 0;
-}
-
-/* Hex digits and nothing else, as parse_int64() does decimal. */
-static int parse_hex_int64(const char *s, int64_t *ret) {
-        bool overflow = false;
-        int64_t m = 0;
-
-        if (!*s)
-                return -EINVAL;
-
-        for (; *s; s++) {
-                int d;
-
-                d = g_ascii_xdigit_value(*s);
-                if (d < 0)
-                        return -EINVAL;
-
-                if (m > (INT64_MAX - d) / 16)
-                        overflow = true;
-                else
-                        m = m * 16 + d;
-        }
-
-        if (overflow)
-                return -ERANGE;
-
-        *ret = m;
-        return 0;
-}
-
-static bool parse_int64_in_range(
-                const char *group, const char *key, const char *value, int64_t min, int64_t max, int64_t *ret,
-                GError **error) {
-
-        int64_t v = 0;
-        int r;
-
-        r = parse_int64(value, &v);
-        if (r == -EINVAL)
-                return invalid_value(error, group, key, value, "not a decimal integer");
-        if (r < 0 || v < min || v > max)
-                return invalid_value(error, group, key, value, "must be between %" PRId64 " and %" PRId64, min, max);
-
-        *ret = v;
-        return true;
-}
-
-static bool parse_unsigned(const char *group, const char *key, const char *value, int64_t min, int64_t max,
-                           unsigned *ret, GError **error) {
-        int64_t v = 0;
-
-        if (!parse_int64_in_range(group, key, value, min, max, &v, error))
-                return false;
-        *ret = (unsigned) v;
-        return true;
-}
-
-/* why_max: what the bound is for, or NULL. */
-static bool parse_absolute_path(const char *group, const char *key, const char *value, size_t max,
-                                const char *why_max, char **ret, GError **error) {
-        if (value[0] != '/')
-                return invalid_value(error, group, key, value, "must be an absolute path");
-        if (strlen(value) > max)
-                return invalid_value(error, group, key, value, "is longer than %zu bytes%s%s",
-                                     max, why_max ? ": " : "", why_max ?: "");
-
-        g_free(*ret);
-        *ret = g_strdup(value);
-        return true;
-}
-
 static bool parse_node_name(void *data, const char *group, const char *key, const char *value, GError **error) {
         Config *c = data;
 
         if (!node_name_is_valid(value))
-                return invalid_value(error, group, key, value,
+                return config_invalid_value(error, group, key, value,
                                      "must be 1..%d characters of A-Z, a-z, 0-9, '.', '_' and '-', "
                                      "not starting with '.' or '-'", NODE_NAME_MAX);
 
@@ -429,7 +300,7 @@ static bool parse_source(void *data, const char *group, const char *key, const c
 
         s = source_kind_from_string(value);
         if (s < 0)
-                return invalid_value(error, group, key, value, "must be \"%s\" or \"%s\"",
+                return config_invalid_value(error, group, key, value, "must be \"%s\" or \"%s\"",
                                      source_kind_to_string(SOURCE_SIM), source_kind_to_string(SOURCE_LINUXPTP));
 
         c->source = s;
@@ -439,14 +310,14 @@ static bool parse_source(void *data, const char *group, const char *key, const c
 static bool parse_state_directory(void *data, const char *group, const char *key, const char *value, GError **error) {
         Config *c = data;
 
-        return parse_absolute_path(group, key, value, PATH_MAX - 1, NULL, &c->state_directory, error);
+        return config_parse_absolute_path(group, key, value, PATH_MAX - 1, NULL, &c->state_directory, error);
 }
 
 static bool parse_runtime_directory(void *data, const char *group, const char *key, const char *value,
                                     GError **error) {
         Config *c = data;
 
-        return parse_absolute_path(group, key, value, RUNTIME_DIRECTORY_MAX,
+        return config_parse_absolute_path(group, key, value, RUNTIME_DIRECTORY_MAX,
                                    "the sockets made in it need the rest of the 107 bytes a socket path can have",
                                    &c->runtime_directory, error);
 }
@@ -454,14 +325,14 @@ static bool parse_runtime_directory(void *data, const char *group, const char *k
 static bool parse_max_offset(void *data, const char *group, const char *key, const char *value, GError **error) {
         Config *c = data;
 
-        return parse_int64_in_range(group, key, value, -OFFSET_NS_LIMIT, OFFSET_NS_LIMIT,
+        return config_parse_int64_in_range(group, key, value, -OFFSET_NS_LIMIT, OFFSET_NS_LIMIT,
                                     &c->thresholds.max_offset_ns, error);
 }
 
 static bool parse_min_offset(void *data, const char *group, const char *key, const char *value, GError **error) {
         Config *c = data;
 
-        return parse_int64_in_range(group, key, value, -OFFSET_NS_LIMIT, OFFSET_NS_LIMIT,
+        return config_parse_int64_in_range(group, key, value, -OFFSET_NS_LIMIT, OFFSET_NS_LIMIT,
                                     &c->thresholds.min_offset_ns, error);
 }
 
@@ -470,7 +341,7 @@ static bool parse_holdover_timeout(void *data, const char *group, const char *ke
         Config *c = data;
         int64_t sec = 0;
 
-        if (!parse_int64_in_range(group, key, value, 1, HOLDOVER_TIMEOUT_SEC_MAX, &sec, error))
+        if (!config_parse_int64_in_range(group, key, value, 1, HOLDOVER_TIMEOUT_SEC_MAX, &sec, error))
                 return false;
 
         c->thresholds.holdover_timeout_usec = (uint64_t) sec * USEC_PER_SEC;
@@ -481,14 +352,14 @@ static bool parse_subscriptions_per_uid(void *data, const char *group, const cha
                                         GError **error) {
         Config *c = data;
 
-        return parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &c->subscriptions_per_uid, error);
+        return config_parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &c->subscriptions_per_uid, error);
 }
 
 static bool parse_subscriptions_per_connection(void *data, const char *group, const char *key, const char *value,
                                                GError **error) {
         Config *c = data;
 
-        return parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &c->subscriptions_per_connection,
+        return config_parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &c->subscriptions_per_connection,
                               error);
 }
 
@@ -496,20 +367,20 @@ static bool parse_subscriptions_max(void *data, const char *group, const char *k
                                     GError **error) {
         Config *c = data;
 
-        return parse_unsigned(group, key, value, 1, SUBSCRIPTIONS_MAX_MAX, &c->subscriptions_max, error);
+        return config_parse_unsigned(group, key, value, 1, SUBSCRIPTIONS_MAX_MAX, &c->subscriptions_max, error);
 }
 
 static bool parse_retain_events(void *data, const char *group, const char *key, const char *value, GError **error) {
         Config *c = data;
 
-        return parse_unsigned(group, key, value, 1, RETAIN_EVENTS_MAX, &c->retain_events, error);
+        return config_parse_unsigned(group, key, value, 1, RETAIN_EVENTS_MAX, &c->retain_events, error);
 }
 
 static bool parse_quota_user_per_uid(void *data, const char *group, const char *key, const char *value,
                                      GError **error) {
         QuotaUserConfig *q = data;
 
-        if (!parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &q->subscriptions_per_uid, error))
+        if (!config_parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &q->subscriptions_per_uid, error))
                 return false;
         q->has_per_uid = true;
         return true;
@@ -519,7 +390,7 @@ static bool parse_quota_user_per_connection(void *data, const char *group, const
                                             GError **error) {
         QuotaUserConfig *q = data;
 
-        if (!parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &q->subscriptions_per_connection,
+        if (!config_parse_unsigned(group, key, value, 0, SUBSCRIPTIONS_PER_UID_MAX, &q->subscriptions_per_connection,
                             error))
                 return false;
         q->has_per_connection = true;
@@ -529,7 +400,7 @@ static bool parse_quota_user_per_connection(void *data, const char *group, const
 static bool parse_ptp4l_socket(void *data, const char *group, const char *key, const char *value, GError **error) {
         Ptp4lConfig *p = data;
 
-        return parse_absolute_path(group, key, value, SOCKET_PATH_MAX, "the most a socket path can have",
+        return config_parse_absolute_path(group, key, value, SOCKET_PATH_MAX, "the most a socket path can have",
                                    &p->socket, error);
 }
 
@@ -538,7 +409,7 @@ static bool parse_ptp4l_domain_number(void *data, const char *group, const char 
         Ptp4lConfig *p = data;
         int64_t v = 0;
 
-        if (!parse_int64_in_range(group, key, value, 0, UINT8_MAX, &v, error))
+        if (!config_parse_int64_in_range(group, key, value, 0, UINT8_MAX, &v, error))
                 return false;
 
         p->domain_number = (uint8_t) v;
@@ -560,32 +431,20 @@ static bool parse_ptp4l_transport_specific(void *data, const char *group, const 
         digits = value + (value[0] == '+' || value[0] == '-');
 
         if (value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
-                r = parse_hex_int64(value + 2, &v);
+                r = config_parse_hex_int64(value + 2, &v);
         else if (digits[0] == '0' && g_ascii_isdigit(digits[1]))
-                return invalid_value(error, group, key, value,
+                return config_invalid_value(error, group, key, value,
                                      "a leading 0 would make it octal to ptp4l; write it in decimal or as 0x hex");
         else
-                r = parse_int64(value, &v);
+                r = config_parse_int64(value, &v);
 
         if (r == -EINVAL)
-                return invalid_value(error, group, key, value, "not a decimal or 0x-prefixed hexadecimal integer");
+                return config_invalid_value(error, group, key, value, "not a decimal or 0x-prefixed hexadecimal integer");
         if (r < 0 || v < 0 || v > PTP4L_TRANSPORT_SPECIFIC_MAX)
-                return invalid_value(error, group, key, value, "must be between 0 and %d",
+                return config_invalid_value(error, group, key, value, "must be between 0 and %d",
                                      PTP4L_TRANSPORT_SPECIFIC_MAX);
 
         p->transport_specific = (uint8_t) v;
-        return true;
-}
-
-static bool parse_interface_name(const char *group, const char *key, const char *value, char **ret,
-                                 GError **error) {
-        if (!interface_name_is_valid(value))
-                return invalid_value(error, group, key, value,
-                                     "must be an interface name: 1..%d characters of printable ASCII other than "
-                                     "' ' and '/', not \".\" or \"..\"", IFNAMSIZ - 1);
-
-        g_free(*ret);
-        *ret = g_strdup(value);
         return true;
 }
 
@@ -593,20 +452,20 @@ static bool parse_ptp4l_interface(void *data, const char *group, const char *key
                                   GError **error) {
         Ptp4lConfig *p = data;
 
-        return parse_interface_name(group, key, value, &p->interface, error);
+        return config_parse_interface_name(group, key, value, &p->interface, error);
 }
 
 static bool parse_ptp4l_alias(void *data, const char *group, const char *key, const char *value, GError **error) {
         Ptp4lConfig *p = data;
 
-        return parse_interface_name(group, key, value, &p->alias, error);
+        return config_parse_interface_name(group, key, value, &p->alias, error);
 }
 
 static bool parse_ptp4l_poll_interval(void *data, const char *group, const char *key, const char *value,
                                       GError **error) {
         Ptp4lConfig *p = data;
 
-        return parse_unsigned(group, key, value, PTP4L_POLL_INTERVAL_MS_MIN, PTP4L_POLL_INTERVAL_MS_MAX,
+        return config_parse_unsigned(group, key, value, PTP4L_POLL_INTERVAL_MS_MIN, PTP4L_POLL_INTERVAL_MS_MAX,
                               &p->poll_interval_ms, error);
 }
 
@@ -622,7 +481,7 @@ static bool parse_gpsd(void *data, const char *group, const char *key, const cha
                 return true;
         }
         if (inet_address_parse(value, 2947, &sa, &len, why, sizeof(why)) < 0)
-                return invalid_value(error, group, key, value, "%s; expected HOST:PORT, HOST an IPv4 address, an "
+                return config_invalid_value(error, group, key, value, "%s; expected HOST:PORT, HOST an IPv4 address, an "
                                      "IPv6 address in [] or localhost", why);
         g_free(c->gpsd);
         c->gpsd = g_strdup(value);
@@ -631,59 +490,48 @@ static bool parse_gpsd(void *data, const char *group, const char *key, const cha
 
 static bool parse_gnss_interface(void *data, const char *group, const char *key, const char *value,
                                  GError **error) {
-        return parse_interface_name(group, key, value, &((Config *) data)->gnss_interface, error);
+        return config_parse_interface_name(group, key, value, &((Config *) data)->gnss_interface, error);
 }
 
 static bool parse_gnss_stale(void *data, const char *group, const char *key, const char *value, GError **error) {
         Config *c = data;
         int64_t sec = 0;
 
-        if (!parse_int64_in_range(group, key, value, 1, GNSS_STALE_SEC_MAX, &sec, error))
+        if (!config_parse_int64_in_range(group, key, value, 1, GNSS_STALE_SEC_MAX, &sec, error))
                 return false;
         c->gnss.stale_usec = (uint64_t) sec * USEC_PER_SEC;
         return true;
 }
 
 static bool parse_gnss_min_mode(void *data, const char *group, const char *key, const char *value, GError **error) {
-        return parse_unsigned(group, key, value, 2, 3, &((Config *) data)->gnss.min_mode, error);
+        return config_parse_unsigned(group, key, value, 2, 3, &((Config *) data)->gnss.min_mode, error);
 }
 
 static bool parse_gnss_loss_debounce(void *data, const char *group, const char *key, const char *value,
                                      GError **error) {
-        return parse_unsigned(group, key, value, 1, GNSS_DEBOUNCE_MAX, &((Config *) data)->gnss.loss_debounce, error);
+        return config_parse_unsigned(group, key, value, 1, GNSS_DEBOUNCE_MAX, &((Config *) data)->gnss.loss_debounce, error);
 }
 
 static bool parse_gnss_enter_debounce(void *data, const char *group, const char *key, const char *value,
                                       GError **error) {
-        return parse_unsigned(group, key, value, 1, GNSS_DEBOUNCE_MAX, &((Config *) data)->gnss.enter_debounce,
+        return config_parse_unsigned(group, key, value, 1, GNSS_DEBOUNCE_MAX, &((Config *) data)->gnss.enter_debounce,
                               error);
-}
-
-/* systemd's spellings of a boolean */
-static bool parse_boolean(const char *group, const char *key, const char *value, bool *ret, GError **error) {
-        if (streq(value, "yes") || streq(value, "true") || streq(value, "on") || streq(value, "1"))
-                *ret = true;
-        else if (streq(value, "no") || streq(value, "false") || streq(value, "off") || streq(value, "0"))
-                *ret = false;
-        else
-                return invalid_value(error, group, key, value, "must be a boolean (yes/no, true/false, on/off, 1/0)");
-        return true;
 }
 
 static bool parse_gnss_extended_states(void *data, const char *group, const char *key, const char *value,
                                        GError **error) {
-        return parse_boolean(group, key, value, &((Config *) data)->gnss.extended_states, error);
+        return config_parse_boolean(group, key, value, &((Config *) data)->gnss.extended_states, error);
 }
 
 static bool parse_gnss_ubx(void *data, const char *group, const char *key, const char *value, GError **error) {
-        return parse_boolean(group, key, value, &((Config *) data)->gnss.ubx, error);
+        return config_parse_boolean(group, key, value, &((Config *) data)->gnss.ubx, error);
 }
 
 static bool parse_gnss_tacc_max(void *data, const char *group, const char *key, const char *value, GError **error) {
         Config *c = data;
         unsigned ns;
 
-        if (!parse_unsigned(group, key, value, 1, GNSS_TACC_MAX_NS_MAX, &ns, error))
+        if (!config_parse_unsigned(group, key, value, 1, GNSS_TACC_MAX_NS_MAX, &ns, error))
                 return false;
         c->gnss.tacc_max_ns = ns;
         return true;
@@ -699,7 +547,7 @@ static bool parse_grandmaster_instance(void *data, const char *group, const char
                 return true;
         }
         if (!ptp4l_name_is_valid(value))
-                return invalid_value(error, group, key, value, "must be the NAME of a [" PTP4L_GROUP " NAME] group");
+                return config_invalid_value(error, group, key, value, "must be the NAME of a [" PTP4L_GROUP " NAME] group");
         g_free(c->grandmaster.instance);
         c->grandmaster.instance = g_strdup(value);
         return true;
@@ -707,13 +555,13 @@ static bool parse_grandmaster_instance(void *data, const char *group, const char
 
 static bool parse_grandmaster_max_holdover_offset(void *data, const char *group, const char *key, const char *value,
                                                   GError **error) {
-        return parse_int64_in_range(group, key, value, 1, OFFSET_NS_LIMIT,
+        return config_parse_int64_in_range(group, key, value, 1, OFFSET_NS_LIMIT,
                                     &((Config *) data)->grandmaster.params.local_max_holdover_offset_ns, error);
 }
 
 static bool parse_grandmaster_max_in_spec_offset(void *data, const char *group, const char *key, const char *value,
                                                  GError **error) {
-        return parse_int64_in_range(group, key, value, 1, OFFSET_NS_LIMIT,
+        return config_parse_int64_in_range(group, key, value, 1, OFFSET_NS_LIMIT,
                                     &((Config *) data)->grandmaster.params.max_in_spec_offset_ns, error);
 }
 
@@ -721,7 +569,7 @@ static bool parse_grandmaster_holdover_timeout(void *data, const char *group, co
                                                GError **error) {
         int64_t sec = 0;
 
-        if (!parse_int64_in_range(group, key, value, 1, HOLDOVER_TIMEOUT_SEC_MAX, &sec, error))
+        if (!config_parse_int64_in_range(group, key, value, 1, HOLDOVER_TIMEOUT_SEC_MAX, &sec, error))
                 return false;
         ((Config *) data)->grandmaster.params.local_holdover_timeout_usec = (uint64_t) sec * USEC_PER_SEC;
         return true;
@@ -731,7 +579,7 @@ static bool parse_grandmaster_settle(void *data, const char *group, const char *
                                      GError **error) {
         int64_t sec = 0;
 
-        if (!parse_int64_in_range(group, key, value, 0, GRANDMASTER_SETTLE_SEC_MAX, &sec, error))
+        if (!config_parse_int64_in_range(group, key, value, 0, GRANDMASTER_SETTLE_SEC_MAX, &sec, error))
                 return false;
         ((Config *) data)->grandmaster.params.settle_usec = (uint64_t) sec * USEC_PER_SEC;
         return true;
@@ -741,7 +589,7 @@ static bool parse_grandmaster_ts2phc_watch(void *data, const char *group, const 
                                            GError **error) {
         bool watch = false;
 
-        if (!parse_boolean(group, key, value, &watch, error))
+        if (!config_parse_boolean(group, key, value, &watch, error))
                 return false;
         ((Config *) data)->grandmaster.ts2phc.watch = watch;
         return true;
@@ -749,26 +597,17 @@ static bool parse_grandmaster_ts2phc_watch(void *data, const char *group, const 
 
 static bool parse_grandmaster_write_clock_class(void *data, const char *group, const char *key, const char *value,
                                                 GError **error) {
-        return parse_boolean(group, key, value, &((Config *) data)->grandmaster.write_clock_class, error);
-}
-
-/* Empty: unset, as when the key is not there. */
-static bool parse_optional_path(const char *group, const char *key, const char *value, char **ret, GError **error) {
-        if (isempty(value)) {
-                g_clear_pointer(ret, g_free);
-                return true;
-        }
-        return parse_absolute_path(group, key, value, PATH_MAX - 1, NULL, ret, error);
+        return config_parse_boolean(group, key, value, &((Config *) data)->grandmaster.write_clock_class, error);
 }
 
 static bool parse_grandmaster_ts2phc_pid_file(void *data, const char *group, const char *key, const char *value,
                                               GError **error) {
-        return parse_optional_path(group, key, value, &((Config *) data)->grandmaster.ts2phc.pid_file, error);
+        return config_parse_optional_path(group, key, value, &((Config *) data)->grandmaster.ts2phc.pid_file, error);
 }
 
 static bool parse_grandmaster_ts2phc_config(void *data, const char *group, const char *key, const char *value,
                                             GError **error) {
-        return parse_optional_path(group, key, value, &((Config *) data)->grandmaster.ts2phc.config, error);
+        return config_parse_optional_path(group, key, value, &((Config *) data)->grandmaster.ts2phc.config, error);
 }
 
 /* Keys of the fixed groups; data is the Config. A group is known if it has a key here. */
