@@ -400,27 +400,25 @@ static void source_assign_os_clock(LinuxptpSource *s) {
                 ((Instance *) s->instances->pdata[k])->drives_os_clock = k == 0;
 }
 
+/* The instance that is the grandmaster; NULL while none is read (a reload removed it). */
+static Instance *source_grandmaster_instance(const LinuxptpSource *s) {
+        for (guint k = 0; k < s->instances->len; k++)
+                if (instance_grandmaster(s->instances->pdata[k]))
+                        return s->instances->pdata[k];
+        return NULL;
+}
+
 static void on_grandmaster_changed(Grandmaster *g, SyncState state, void *userdata) {
-        LinuxptpSource *s = userdata;
+        Instance *i = source_grandmaster_instance(userdata);
 
-        for (guint k = 0; k < s->instances->len; k++) {
-                Instance *i = s->instances->pdata[k];
-
-                if (instance_grandmaster(i))
-                        instance_observe_os_clock_gm(i, state, NULL);
-        }
+        if (i)
+                instance_observe_os_clock_gm(i, state, NULL);
 }
 
 static int on_grandmaster_write(Grandmaster *g, const PmcGrandmasterSettings *settings, void *userdata) {
-        LinuxptpSource *s = userdata;
+        Instance *i = source_grandmaster_instance(userdata);
 
-        for (guint k = 0; k < s->instances->len; k++) {
-                Instance *i = s->instances->pdata[k];
-
-                if (instance_grandmaster(i))
-                        return ptp4l_client_write_grandmaster_settings(i->client, settings);
-        }
-        return -ENOENT;
+        return i ? ptp4l_client_write_grandmaster_settings(i->client, settings) : -ENOENT;
 }
 
 static const GrandmasterOps grandmaster_ops = {
