@@ -142,7 +142,7 @@ void print_report(Bench *b, bool complete) {
         printf("%s\n", RULE);
         printf("push sent -> Event: from ptp4l's sendmsg of our push (the datagram's kernel timestamp).\n"
                "our read of the push: how long after that sendmsg we read it; a round in which that took\n"
-               "over %d µs is repeated (this process stalled).\n"
+               "over %d µs is repeated (this process stalled), with --quick kept.\n"
                "kill-master -> HOLDOVER is mostly ptp4l's announce receipt timeout (3 x 250 ms) and the\n"
                "script's own start; restart-master -> LOCKED the new master's start and first announces.\n",
                LATE_READ_USEC);
@@ -158,6 +158,12 @@ void print_report(Bench *b, bool complete) {
                 for (unsigned k = 0; k < N_SCENARIOS; k++)
                         printf("%s %s %u", k ? "," : "", scenarios[k].name, blk->scenarios[k].disturbed);
                 printf("\n");
+                if (b->o->quick)
+                        for (unsigned k = 0; k < N_SCENARIOS; k++)
+                                if (blk->scenarios[k].late_kept > 0)
+                                        printf("    %s: %u round%s kept with a late read of the push (--quick)\n",
+                                               scenarios[k].name, blk->scenarios[k].late_kept,
+                                               blk->scenarios[k].late_kept == 1 ? "" : "s");
                 for (unsigned k = 0; k < N_SCENARIOS; k++)
                         for (guint w = 0; w < blk->scenarios[k].why->len; w++)
                                 printf("    %s, %s\n", scenarios[k].name, (char *) blk->scenarios[k].why->pdata[w]);

@@ -99,6 +99,7 @@ typedef struct StepRun {
         uint64_t *receipt_at, *receipt_seq;
         unsigned receipts;
         bool disturbed;
+        bool late; /* our read of the push was late, and the round kept (--quick) */
         char why[192];
 } StepRun;
 
@@ -112,6 +113,7 @@ typedef struct StepResults {
 
 typedef struct ScenarioResults {
         unsigned clean, disturbed;
+        unsigned late_kept; /* clean rounds with a late read of a push, kept with --quick */
         GPtrArray *why; /* char*: "round N: ..." */
 } ScenarioResults;
 

@@ -370,9 +370,15 @@ static int run_step(Bench *b, StepKind k, unsigned slot, StepRun *run) {
                 return r;
         else
                 check_receipts(t, run);
-        if (r == 0 && run->wake_usec > LATE_READ_USEC)
-                step_disturb(run, "our read of the %s push came %" PRId64 " µs after ptp4l sent it",
-                             port_state_name(spec->push), run->wake_usec);
+        if (r == 0 && run->wake_usec > LATE_READ_USEC && !run->disturbed) {
+                /* With --quick (a test on a busy machine) the round is kept: its figure is only indicative,
+                 * but the path it checks worked. */
+                if (b->o->quick)
+                        run->late = true;
+                else
+                        step_disturb(run, "our read of the %s push came %" PRId64 " µs after ptp4l sent it",
+                                     port_state_name(spec->push), run->wake_usec);
+        }
         if (t->command.exited) {
                 note_command(b);
                 if (t->command.status != 0)
@@ -471,6 +477,7 @@ static int run_scenario(Bench *b, unsigned index) {
                 }
                 in_a_row = 0;
                 res->clean++;
+                res->late_kept += runs[0].late || runs[1].late;
                 record_round(b, sc, runs);
                 log_round(sc, res->clean, runs);
         }
