@@ -554,7 +554,10 @@ static uint64_t number_after(const char *s, const char *needle, bool *ok) {
         return g_ascii_strtoull(p + strlen(needle), NULL, 10);
 }
 
-/* The last "Event loop: N iterations, busy T s, the longest L µs (CPU C µs), S of 1 ms or more, B blocked." */
+/*
+ * The last "Event loop: N iterations, busy T s, the longest L µs (CPU C µs; not preempted U µs), S of 1 ms
+ * or more, B blocked, P preempted."
+ */
 static void read_loop_figures(const char *log_path, BenchLoopFigures *out) {
         g_autofree char *text = NULL;
         const char *line;
@@ -567,8 +570,10 @@ static void read_loop_figures(const char *log_path, BenchLoopFigures *out) {
         out->iterations = number_after(line, "Event loop: ", &ok);
         out->longest_usec = number_after(line, "the longest ", &ok);
         out->longest_cpu_usec = number_after(line, "(CPU ", &ok);
+        out->longest_unpreempted_usec = number_after(line, "not preempted ", &ok);
         out->slow = number_after(line, " µs), ", &ok);
         out->blocked = number_after(line, " or more, ", &ok);
+        out->preempted = number_after(line, " blocked, ", &ok);
         out->known = ok;
 }
 

@@ -251,16 +251,18 @@ static void print_target_durable(const RunResult *runs) {
 
 static void print_loop(const Results *res) {
         printf("\nptpsyncd's event loop over each run (latency and throughput), as it says at exit: the longest\n"
-               "iteration (preparing and dispatching, not waiting) on the clock / in CPU time, in µs, and the\n"
-               "iterations in which it blocked (a voluntary context switch)");
+               "iteration (preparing and dispatching, not waiting) on the clock / in CPU time / on the clock of\n"
+               "those not preempted, in µs; the iterations in which it blocked (a voluntary context switch) /\n"
+               "was preempted (an involuntary one)");
         for (unsigned i = 0; i < res->n_sizes; i++) {
                 printf("\n  N=%-5u", res->sizes[i]);
                 for (RowKind k = 0; k < _ROW_MAX; k++) {
                         const BenchLoopFigures *l = &res->runs[i][k].loop;
 
                         if (res->ran[i][k] && !row_is_baseline(k) && l->known)
-                                printf(" %s %" PRIu64 "/%" PRIu64 " %" PRIu64, row_keys[k], l->longest_usec,
-                                       l->longest_cpu_usec, l->blocked);
+                                printf(" %s %" PRIu64 "/%" PRIu64 "/%" PRIu64 " %" PRIu64 "/%" PRIu64, row_keys[k],
+                                       l->longest_usec, l->longest_cpu_usec, l->longest_unpreempted_usec,
+                                       l->blocked, l->preempted);
                 }
         }
         printf("\n");

@@ -109,7 +109,7 @@ int bench_bus_wait_idle(BenchBus *b, unsigned keep, uint64_t timeout_usec);
 /* What ptpsyncd says of its event loop at exit ("Event loop: ..."): how long its longest iteration was. */
 typedef struct BenchLoopFigures {
         bool known;
-        uint64_t iterations, slow, blocked, longest_usec, longest_cpu_usec;
+        uint64_t iterations, slow, blocked, preempted, longest_usec, longest_cpu_usec, longest_unpreempted_usec;
 } BenchLoopFigures;
 
 typedef struct BenchDaemon {

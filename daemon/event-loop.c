@@ -9,66 +9,81 @@
 
 typedef struct Mark {
         uint64_t clock_usec, cpu_usec;
-        long voluntary;
+        long voluntary, involuntary;
 } Mark;
 
+/* The thread's CPU clock, not getrusage's times: those move on only at the scheduler's tick. */
 static void mark(Mark *m) {
         struct rusage u = {};
 
         (void) getrusage(RUSAGE_THREAD, &u);
         m->clock_usec = now_usec(CLOCK_MONOTONIC);
-        m->cpu_usec = (uint64_t) (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * USEC_PER_SEC +
-                      (uint64_t) (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+        m->cpu_usec = now_usec(CLOCK_THREAD_CPUTIME_ID);
         m->voluntary = u.ru_nvcsw;
+        m->involuntary = u.ru_nivcsw;
 }
+
+typedef struct Span {
+        uint64_t clock, cpu;
+        bool blocked, preempted;
+} Span;
 
 /* Adds what happened between a and b to the current iteration's figures. */
-static void add_span(const Mark *a, const Mark *b, uint64_t *clock, uint64_t *cpu, bool *blocked) {
-        *clock += b->clock_usec - a->clock_usec;
-        *cpu += b->cpu_usec > a->cpu_usec ? b->cpu_usec - a->cpu_usec : 0;
-        *blocked = *blocked || b->voluntary != a->voluntary;
+static void add_span(const Mark *a, const Mark *b, Span *s) {
+        s->clock += b->clock_usec - a->clock_usec;
+        s->cpu += b->cpu_usec > a->cpu_usec ? b->cpu_usec - a->cpu_usec : 0;
+        s->blocked = s->blocked || b->voluntary != a->voluntary;
+        s->preempted = s->preempted || b->involuntary != a->involuntary;
 }
 
-static void stats_add(EventLoopStats *s, uint64_t clock, uint64_t cpu, bool blocked) {
+static void keep_longest(uint64_t *longest, uint64_t x) {
+        if (x > *longest)
+                *longest = x;
+}
+
+static void stats_add(EventLoopStats *s, const Span *x) {
         s->iterations++;
-        s->busy_usec += clock;
-        if (clock > s->longest_usec)
-                s->longest_usec = clock;
-        if (cpu > s->longest_cpu_usec)
-                s->longest_cpu_usec = cpu;
-        s->slow += clock >= EVENT_LOOP_SLOW_USEC;
-        s->blocked += blocked;
+        s->busy_usec += x->clock;
+        keep_longest(&s->longest_usec, x->clock);
+        keep_longest(&s->longest_cpu_usec, x->cpu);
+        if (!x->preempted)
+                keep_longest(&s->longest_unpreempted_usec, x->clock);
+        s->slow += x->clock >= EVENT_LOOP_SLOW_USEC;
+        s->blocked += x->blocked;
+        s->preempted += x->preempted;
 }
 
 int event_loop_run(sd_event *e, EventLoopStats *stats) {
         int code = 0, r;
+        Mark a, b;
 
         *stats = (EventLoopStats) {};
+        mark(&a);
         for (;;) {
-                uint64_t clock = 0, cpu = 0;
-                bool blocked = false, exiting;
-                Mark a, b;
+                Span span = {};
+                bool exiting;
 
-                mark(&a);
+                /* a: the end of the last dispatch, where this iteration's preparing begins. */
                 r = sd_event_prepare(e);
                 mark(&b);
-                add_span(&a, &b, &clock, &cpu, &blocked);
+                add_span(&a, &b, &span);
                 if (r == 0)
                         r = sd_event_wait(e, UINT64_MAX); /* not counted: waiting is what it should do */
                 if (r < 0)
                         return r;
                 /* The exit iteration is not counted: it flushes the bus and may wait (sd-bus's exit source). */
                 exiting = sd_event_get_state(e) == SD_EVENT_EXITING;
+                mark(&a);
                 if (r > 0) {
-                        mark(&a);
                         r = sd_event_dispatch(e);
                         if (r < 0)
                                 return r;
                         mark(&b);
-                        add_span(&a, &b, &clock, &cpu, &blocked);
+                        add_span(&a, &b, &span);
+                        a = b;
                 }
                 if (!exiting)
-                        stats_add(stats, clock, cpu, blocked);
+                        stats_add(stats, &span);
                 if (sd_event_get_state(e) == SD_EVENT_FINISHED)
                         break;
         }
@@ -78,7 +93,8 @@ int event_loop_run(sd_event *e, EventLoopStats *stats) {
 
 void event_loop_log_stats(const EventLoopStats *s) {
         log_info("Event loop: %" PRIu64 " iterations, busy %" PRIu64 ".%03" PRIu64 " s, the longest %" PRIu64
-                 " µs (CPU %" PRIu64 " µs), %" PRIu64 " of %u ms or more, %" PRIu64 " blocked.", s->iterations,
-                 s->busy_usec / USEC_PER_SEC, s->busy_usec % USEC_PER_SEC / USEC_PER_MSEC, s->longest_usec,
-                 s->longest_cpu_usec, s->slow, EVENT_LOOP_SLOW_USEC / 1000, s->blocked);
+                 " µs (CPU %" PRIu64 " µs; not preempted %" PRIu64 " µs), %" PRIu64 " of %u ms or more, %" PRIu64
+                 " blocked, %" PRIu64 " preempted.", s->iterations, s->busy_usec / USEC_PER_SEC,
+                 s->busy_usec % USEC_PER_SEC / USEC_PER_MSEC, s->longest_usec, s->longest_cpu_usec,
+                 s->longest_unpreempted_usec, s->slow, EVENT_LOOP_SLOW_USEC / 1000, s->blocked, s->preempted);
 }
