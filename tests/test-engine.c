@@ -843,6 +843,75 @@ static void test_pump_budget(void) {
         assert_quiet(t, PUMP_SUBSCRIPTIONS * PUMP_EVENTS);
 }
 
+/* --- the fan-out of one event, in slices ------------------------------------------------------- */
+
+#define FANOUT_SUBSCRIPTIONS 1200U /* more than one iteration offers an event to */
+
+/* How many of subs hold event seq (or an older one): those the fan-out has reached. */
+static unsigned fanout_offered(GPtrArray *subs, uint64_t seq) {
+        unsigned n = 0;
+
+        for (guint i = 0; i < subs->len; i++)
+                n += subs->pdata[i] && queue_first_seq(((Subscription *) subs->pdata[i])->queue) <= seq;
+        return n;
+}
+
+static void test_fanout_slices(void) {
+        _cleanup_(engine_freep) Engine *t = engine_new();
+        g_autoptr(GPtrArray) subs = g_ptr_array_new();
+        Subscription *late, *unreached = NULL;
+        SubscriptionOptions o;
+        guint gone = 0;
+
+        for (unsigned i = 0; i < FANOUT_SUBSCRIPTIONS; i++) {
+                g_autofree char *owner = g_strdup_printf(":1.%u", 1000 + i);
+
+                g_ptr_array_add(subs, subscribe_unordered(t, address_of(t, RESOURCE_CLOCK_CLASS), owner));
+        }
+        t->congested = true; /* queued, not sent: the queues show what the fan-out reached */
+        observe_classes(t, 2);
+        RUN_UNTIL(t, t->announced->len == 1);
+
+        /* One iteration offered the first event to some of them, not to all; the second waits for it. */
+        g_assert_true(subscriptions_dispatching(t->m->subscriptions));
+        g_assert_cmpuint(fanout_offered(subs, 1), >, 0);
+        g_assert_cmpuint(fanout_offered(subs, 1), <, FANOUT_SUBSCRIPTIONS);
+        g_assert_cmpuint(t->m->dispatched_seq, ==, 1);
+        g_assert_cmpuint(t->m->fanned_out_seq, ==, 0);
+
+        /* Meanwhile: a new subscription (not offered the event under way) and one not reached yet ends. */
+        options_make(&o, "", false);
+        o.initial_state = false;
+        o.ack_timeout_usec = LONG_ACK_TIMEOUT_USEC;
+        late = subscribe(t, address_of(t, RESOURCE_CLOCK_CLASS), ":1.999", &o);
+        for (guint i = 0; i < subs->len && !unreached; i++)
+                if (queue_first_seq(((Subscription *) subs->pdata[i])->queue) == UINT64_MAX) {
+                        unreached = subs->pdata[i];
+                        gone = i;
+                }
+        g_assert_nonnull(unreached);
+        subscriptions_remove(t->m->subscriptions, unreached);
+        subs->pdata[gone] = NULL;
+
+        RUN_UNTIL(t, t->announced->len == 2 && !subscriptions_dispatching(t->m->subscriptions));
+        g_assert_cmpuint(t->m->fanned_out_seq, ==, 2);
+        for (guint i = 0; i < subs->len; i++) {
+                Subscription *s = subs->pdata[i];
+
+                if (!s)
+                        continue;
+                g_assert_cmpuint(queue_counters(s->queue)->pending, ==, 2);
+                g_assert_cmpuint(queue_first_seq(s->queue), ==, 1);
+        }
+        g_assert_cmpuint(queue_counters(late->queue)->pending, ==, 1);
+        g_assert_cmpuint(queue_first_seq(late->queue), ==, 2);
+
+        /* And out they go, each in seq order. */
+        t->congested = false;
+        RUN_UNTIL(t, t->sent->len == (FANOUT_SUBSCRIPTIONS - 1) * 2 + 1);
+        assert_quiet(t, (FANOUT_SUBSCRIPTIONS - 1) * 2 + 1);
+}
+
 /* --- the peer flow: a peer that does not read is pinged ------------------------------------------ */
 
 #define FLOW_EVENTS 600U
@@ -1089,6 +1158,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/engine/durable-restore", test_durable_restore);
         g_test_add_func("/engine/durable-restore-dead-letter", test_durable_restore_dead_letter);
         g_test_add_func("/engine/pump-budget", test_pump_budget);
+        g_test_add_func("/engine/fanout-slices", test_fanout_slices);
         g_test_add_func("/engine/flow-ping", test_flow_ping);
         g_test_add_func("/engine/store-failing", test_store_failing);
         g_test_add_func("/engine/store-failing-durable-subscription", test_store_failing_durable_subscription);

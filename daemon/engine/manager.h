@@ -53,7 +53,8 @@ struct Manager {
         bool clock_class_writer;   /* it writes its class into ptp4l: the ClockClassWriter property */
         char *last_status;         /* the last STATUS= sent */
         uint64_t last_seq;
-        uint64_t dispatched_seq; /* the newest event handed to the subscriptions */
+        uint64_t dispatched_seq; /* the newest event announced, its fan-out begun */
+        uint64_t fanned_out_seq; /* the newest event every subscription has been offered */
         Store *store;
         GQueue outbox;           /* Publication*, each out once its store generation is committed */
         sd_event_source *flush_source;

@@ -105,11 +105,15 @@ static void subscription_report_dead_letters(Subscription *s) {
         }
 }
 
-/* Everything before the first event still queued is acknowledged or a dead letter: the cursor. */
+/*
+ * Everything before the first event still queued is acknowledged or a dead letter: the cursor. With
+ * nothing queued, it is the newest event every subscription was offered (not the newest announced:
+ * a fan-out under way may not have come to s yet).
+ */
 static uint64_t subscription_cursor(Subscription *s) {
         uint64_t first = queue_first_seq(s->queue);
 
-        return first == UINT64_MAX ? s->manager->dispatched_seq : first - 1;
+        return first == UINT64_MAX ? s->manager->fanned_out_seq : first - 1;
 }
 
 /*

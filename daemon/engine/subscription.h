@@ -43,6 +43,7 @@ typedef struct Subscription {
         Queue *queue;
         EngineTimer *timer; /* at the queue's next ack deadline or retry */
         GList *delivery_link;   /* in the delivery pump's round, or NULL */
+        GList *registry_link;   /* in the registry's fan-out order */
 } Subscription;
 
 /* id: NULL for a new random one, or the stored one's; owner: NULL for detached. Takes the options over. */

@@ -29,6 +29,14 @@ struct Subscriptions {
         FlowBudget budget;     /* outstanding toward every owner */
         GHashTable *blocked;   /* Owner*: waiting for their peer, or for the budget */
         unsigned pings;        /* in flight: our pending calls are few (a stock bus allows 128) */
+        /*
+         * An event's fan-out goes through `order` in slices (subscriptions_dispatch_more). A new
+         * subscription goes in first, where the walk under way never comes: it has the state that
+         * event set as its initial state, not the event again.
+         */
+        GQueue order;          /* Subscription*, each at its registry_link */
+        Event *fanout;         /* the event being handed out, or NULL */
+        GList *fanout_next;    /* the next subscription to be offered it */
 };
 
 /*
@@ -70,12 +78,15 @@ Subscriptions *subscriptions_new(Manager *m) {
         r->owners = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, owner_free);
         r->per_uid = g_hash_table_new(NULL, NULL);
         r->blocked = g_hash_table_new(NULL, NULL);
+        g_queue_init(&r->order);
         return r;
 }
 
 Subscriptions *subscriptions_free(Subscriptions *r) {
         if (!r)
                 return NULL;
+        event_unref(r->fanout);
+        g_queue_clear(&r->order);
         g_hash_table_unref(r->owners);
         g_hash_table_unref(r->by_path);
         g_hash_table_unref(r->per_uid);
@@ -131,6 +142,8 @@ int subscriptions_add(Subscriptions *r, Subscription *s) {
         if (k < 0)
                 return k;
         g_hash_table_insert(r->by_path, s->object_path, s);
+        g_queue_push_head(&r->order, s);
+        s->registry_link = r->order.head;
         uid_count_add(r, s->uid, +1);
         if (subscription_is_durable(s) && s->owner) {
                 /* Only what comes after now concerns it. Durable once committed: see method_subscribe(). */
@@ -156,6 +169,9 @@ void subscriptions_remove(Subscriptions *r, Subscription *s) {
         manager_tell(r->manager, subscription_removed, s);
         owner_remove(r, s);
         uid_count_add(r, s->uid, -1);
+        if (r->fanout_next == s->registry_link)
+                r->fanout_next = r->fanout_next->next;
+        g_queue_delete_link(&r->order, s->registry_link);
         g_hash_table_remove(r->by_path, s->object_path); /* frees s */
         manager_tell(r->manager, manager_changed, "SubscriptionCount");
 }
@@ -217,13 +233,30 @@ int subscriptions_reattach(Subscriptions *r, Subscription *s, const char *owner)
 }
 
 void subscriptions_dispatch(Subscriptions *r, Event *e) {
-        GHashTableIter i;
-        Subscription *s;
+        assert(!r->fanout);
+        r->fanout = event_ref(e);
+        r->fanout_next = r->order.head;
+}
 
-        g_hash_table_iter_init(&i, r->by_path);
-        while (g_hash_table_iter_next(&i, NULL, (void **) &s))
-                if (address_matches(s->address, e->source))
-                        subscription_push(s, e);
+unsigned subscriptions_dispatch_more(Subscriptions *r, unsigned budget) {
+        unsigned offered = 0;
+
+        for (; r->fanout_next && offered < budget; offered++) {
+                Subscription *s = r->fanout_next->data;
+
+                r->fanout_next = r->fanout_next->next;
+                if (address_matches(s->address, r->fanout->source))
+                        subscription_push(s, r->fanout);
+        }
+        if (r->fanout && !r->fanout_next) {
+                r->manager->fanned_out_seq = r->fanout->seq;
+                r->fanout = event_unref(r->fanout);
+        }
+        return offered;
+}
+
+bool subscriptions_dispatching(const Subscriptions *r) {
+        return r->fanout;
 }
 
 void subscriptions_owner_gone(Subscriptions *r, const char *name) {

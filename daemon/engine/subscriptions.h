@@ -50,8 +50,15 @@ uint64_t subscriptions_min_cursor(const Subscriptions *r);
  */
 int subscriptions_restore(Subscriptions *r, Store *store);
 
-/* A published event, to every subscription whose address matches. */
+/*
+ * A published event, to every subscription whose address matches, in slices: dispatch starts the
+ * fan-out (none may be under way), dispatch_more offers it to at most budget subscriptions and
+ * returns how many it offered, until dispatching() says the fan-out is over. A subscription made
+ * meanwhile is not offered it; the manager's fanned_out_seq moves on when it is over.
+ */
 void subscriptions_dispatch(Subscriptions *r, Event *e);
+unsigned subscriptions_dispatch_more(Subscriptions *r, unsigned budget);
+bool subscriptions_dispatching(const Subscriptions *r);
 
 /*
  * s's owner may have no more sent (peer-flow.h): its subscriptions wait until
