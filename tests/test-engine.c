@@ -847,6 +847,11 @@ static void test_pump_budget(void) {
 
 #define FANOUT_SUBSCRIPTIONS 1200U /* more than one iteration offers an event to */
 
+/* A caller that never stops: always something to dispatch at the bus's priority. */
+static int on_flood(sd_event_source *s, void *userdata) {
+        return 0;
+}
+
 /* How many of subs hold event seq (or an older one): those the fan-out has reached. */
 static unsigned fanout_offered(GPtrArray *subs, uint64_t seq) {
         unsigned n = 0;
@@ -859,10 +864,14 @@ static unsigned fanout_offered(GPtrArray *subs, uint64_t seq) {
 static void test_fanout_slices(void) {
         _cleanup_(engine_freep) Engine *t = engine_new();
         g_autoptr(GPtrArray) subs = g_ptr_array_new();
-        Subscription *late, *unreached = NULL;
+        g_autoptr(GHashTable) last_seq = g_hash_table_new(NULL, NULL);
+        Subscription *durable, *late, *unreached = NULL;
+        _cleanup_(sd_event_source_unrefp) sd_event_source *flood = NULL;
         SubscriptionOptions o;
-        guint gone = 0;
+        guint gone = 0, sends;
 
+        /* The first made is the last the walk comes to (new ones go first). */
+        durable = subscribe_durable(t, "last-reached", ":1.998");
         for (unsigned i = 0; i < FANOUT_SUBSCRIPTIONS; i++) {
                 g_autofree char *owner = g_strdup_printf(":1.%u", 1000 + i);
 
@@ -879,22 +888,36 @@ static void test_fanout_slices(void) {
         g_assert_cmpuint(t->m->dispatched_seq, ==, 1);
         g_assert_cmpuint(t->m->fanned_out_seq, ==, 0);
 
-        /* Meanwhile: a new subscription (not offered the event under way) and one not reached yet ends. */
+        /* Not reached yet, nothing queued: its cursor must not pass the event it has still to get. */
+        g_assert_cmpuint(queue_first_seq(durable->queue), ==, UINT64_MAX);
+        subscription_queue_changed(durable);
+        g_assert_cmpuint(durable->stored_cursor, ==, 0);
+
+        /* Meanwhile: a new subscription (not offered the event under way), and the next one the walk
+         * would come to ends (subs[] was made in the walk's reverse order). */
         options_make(&o, "", false);
         o.initial_state = false;
         o.ack_timeout_usec = LONG_ACK_TIMEOUT_USEC;
         late = subscribe(t, address_of(t, RESOURCE_CLOCK_CLASS), ":1.999", &o);
-        for (guint i = 0; i < subs->len && !unreached; i++)
-                if (queue_first_seq(((Subscription *) subs->pdata[i])->queue) == UINT64_MAX) {
-                        unreached = subs->pdata[i];
-                        gone = i;
+        for (guint i = subs->len; i > 0 && !unreached; i--)
+                if (queue_first_seq(((Subscription *) subs->pdata[i - 1])->queue) == UINT64_MAX) {
+                        unreached = subs->pdata[i - 1];
+                        gone = i - 1;
                 }
         g_assert_nonnull(unreached);
+        g_assert_cmpuint(queue_first_seq(((Subscription *) subs->pdata[gone + 1])->queue), ==, 1);
         subscriptions_remove(t->m->subscriptions, unreached);
         subs->pdata[gone] = NULL;
 
+        /* A flood of calls that commit nothing does not hold the rest of the fan-out back: it goes on
+         * at the bus's priority, taking turns with them. */
+        g_assert_cmpint(sd_event_add_defer(t->event, &flood, on_flood, NULL), >=, 0);
+        g_assert_cmpint(sd_event_source_set_priority(flood, SD_EVENT_PRIORITY_NORMAL), >=, 0);
+        g_assert_cmpint(sd_event_source_set_enabled(flood, SD_EVENT_ON), >=, 0);
         RUN_UNTIL(t, t->announced->len == 2 && !subscriptions_dispatching(t->m->subscriptions));
+        g_assert_cmpint(sd_event_source_set_enabled(flood, SD_EVENT_OFF), >=, 0);
         g_assert_cmpuint(t->m->fanned_out_seq, ==, 2);
+        g_ptr_array_add(subs, durable);
         for (guint i = 0; i < subs->len; i++) {
                 Subscription *s = subs->pdata[i];
 
@@ -906,10 +929,17 @@ static void test_fanout_slices(void) {
         g_assert_cmpuint(queue_counters(late->queue)->pending, ==, 1);
         g_assert_cmpuint(queue_first_seq(late->queue), ==, 2);
 
-        /* And out they go, each in seq order. */
+        /* And out they go, each in seq order: both to each unordered one, the first to the ordered one. */
         t->congested = false;
-        RUN_UNTIL(t, t->sent->len == (FANOUT_SUBSCRIPTIONS - 1) * 2 + 1);
-        assert_quiet(t, (FANOUT_SUBSCRIPTIONS - 1) * 2 + 1);
+        sends = (FANOUT_SUBSCRIPTIONS - 1) * 2 + 1 + 1;
+        RUN_UNTIL(t, t->sent->len == sends);
+        assert_quiet(t, sends);
+        for (guint i = 0; i < t->sent->len; i++) {
+                const Sent *x = sent_at(t, i);
+
+                g_assert_cmpuint(x->seq, >, GPOINTER_TO_UINT(g_hash_table_lookup(last_seq, x->subscription)));
+                g_hash_table_insert(last_seq, x->subscription, GUINT_TO_POINTER(x->seq));
+        }
 }
 
 /* --- the peer flow: a peer that does not read is pinged ------------------------------------------ */

@@ -12,6 +12,11 @@
 
 /* Below the bus, so that queued calls share a commit; above the delivery pump, which needs what it publishes. */
 #define FLUSH_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 5)
+/*
+ * What a release leaves for the next iteration goes on at the bus's priority, taking turns with
+ * the calls: below it, a flood of calls that commit nothing would hold a fan-out half done.
+ */
+#define RELEASE_PRIORITY SD_EVENT_PRIORITY_NORMAL
 /* A batch that grows this large is committed on the spot: the loop may be too busy to reach the flush. */
 #define FLUSH_WRITES_MAX 1024
 #define PRUNE_EVERY_FLUSHES 256
@@ -69,6 +74,7 @@ static int compare_topics(const void *a, const void *b, void *userdata) {
 }
 
 static int on_flush(sd_event_source *s, void *userdata);
+static int on_release_more(sd_event_source *s, void *userdata);
 static int on_commit_ended(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 static void on_commit_retry(void *userdata, uint64_t deadline);
 static void on_lazy_commit(void *userdata, uint64_t deadline);
@@ -109,6 +115,12 @@ int manager_new(Manager **ret, sd_event *event, const EngineClockOps *clock, voi
                 r = sd_event_source_set_priority(m->flush_source, FLUSH_PRIORITY);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->flush_source, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(event, &m->release_source, on_release_more, m);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->release_source, RELEASE_PRIORITY);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->release_source, SD_EVENT_OFF);
         /* The bus's priority: a flood of calls must not hold back what their commit makes durable. */
         if (r >= 0)
                 r = sd_event_add_io(event, &m->commit_source, store_commit_fd(store), EPOLLIN, on_commit_ended, m);
@@ -145,6 +157,7 @@ Manager *manager_free(Manager *m) {
         subscriptions_free(m->subscriptions);
         g_queue_clear_full(&m->outbox, publication_free);
         sd_event_source_disable_unref(m->flush_source);
+        sd_event_source_disable_unref(m->release_source);
         sd_event_source_disable_unref(m->commit_source);
         engine_timer_free(m->lazy_timer);
         commit_retry_free(m->commit_retry);
@@ -324,7 +337,7 @@ static void manager_release(Manager *m) {
                 if (!p || p->generation > committed)
                         break;
                 if (budget == 0 || subscriptions_dispatching(m->subscriptions)) {
-                        (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
+                        (void) sd_event_source_set_enabled(m->release_source, SD_EVENT_ONESHOT);
                         break;
                 }
                 budget--;
@@ -354,7 +367,12 @@ static void manager_release(Manager *m) {
         }
         /* The outbox is empty, or waits on a commit, with a fan-out still under way. */
         if (subscriptions_dispatching(m->subscriptions))
-                (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
+                (void) sd_event_source_set_enabled(m->release_source, SD_EVENT_ONESHOT);
+}
+
+static int on_release_more(sd_event_source *s, void *userdata) {
+        manager_release(userdata);
+        return 0;
 }
 
 /* The flush, once per batch of loop work: a commit for what asked for one, and out with what is durable. */

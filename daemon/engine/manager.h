@@ -58,6 +58,7 @@ struct Manager {
         Store *store;
         GQueue outbox;           /* Publication*, each out once its store generation is committed */
         sd_event_source *flush_source;
+        sd_event_source *release_source; /* what a release's budget left, in the next iteration */
         sd_event_source *commit_source; /* the store's writer says a commit ended */
         EngineTimer *lazy_timer;        /* commits what only cursors and counters wrote */
         bool lazy_armed;
