@@ -12,7 +12,7 @@ typedef struct Mark {
         long voluntary, involuntary;
 } Mark;
 
-/* The thread's CPU clock, not getrusage's times: those move on only at the scheduler's tick. */
+/* The thread's CPU clock, not getrusage's times: those are sampled at the tick, then adjusted. */
 static void mark(Mark *m) {
         struct rusage u = {};
 
