@@ -296,16 +296,40 @@ char *test_subscription_id(const TestResponse *r) {
 
 /* ---- the bridge ---- */
 
-unsigned test_free_port(void) {
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof(a);
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+/* The lowest port the kernel hands out for bind(0) and connect(): net.ipv4.ip_local_port_range's first. */
+static unsigned ephemeral_low(void) {
+        g_autofree char *text = NULL;
+        unsigned low = 0;
 
-        g_assert_cmpint(fd, >=, 0);
-        g_assert_cmpint(bind(fd, (struct sockaddr *) &a, sizeof(a)), ==, 0);
-        g_assert_cmpint(getsockname(fd, (struct sockaddr *) &a, &len), ==, 0);
-        close(fd);
-        return ntohs(a.sin_port);
+        if (g_file_get_contents("/proc/sys/net/ipv4/ip_local_port_range", &text, NULL, NULL))
+                low = (unsigned) g_ascii_strtoull(text, NULL, 10);
+        return low >= 2048 && low <= 65535 ? low : 32768;
+}
+
+/*
+ * Below the ephemeral range, where no connect() can take the port as its source port, nor another
+ * test's bind(0), between now and the listener's own bind; drawn at random among the ports free now,
+ * so that tests running side by side do not draw the same.
+ */
+unsigned test_free_port(void) {
+        unsigned low = ephemeral_low();
+
+        for (unsigned i = 0; i < 1000; i++) {
+                unsigned port = (unsigned) g_random_int_range((gint32) (low / 2), (gint32) low);
+                struct sockaddr_in a = {
+                        .sin_family = AF_INET,
+                        .sin_port = htons((uint16_t) port),
+                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                };
+                int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), k;
+
+                g_assert_cmpint(fd, >=, 0);
+                k = bind(fd, (struct sockaddr *) &a, sizeof(a));
+                close(fd);
+                if (k == 0)
+                        return port;
+        }
+        g_error("No free port from %u to %u", low / 2, low - 1);
 }
 
 static void spawn_logged(void *userdata) {

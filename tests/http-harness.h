@@ -61,7 +61,10 @@ typedef struct TestBridge {
         bool reaped;
 } TestBridge;
 
-/* A free TCP port on 127.0.0.1 (bound and closed: free as long as nobody else takes it meanwhile). */
+/*
+ * A free TCP port on 127.0.0.1, below the kernel's ephemeral range (so that no outgoing connection
+ * takes it before the listener binds it), at random.
+ */
 unsigned test_free_port(void);
 
 /*
