@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/magic.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -129,7 +130,7 @@ static int floor_disk(const Options *o) {
                 usleep(FSYNC_PAUSE_USEC);
         }
         what = g_strdup_printf("fsync (%s, %s)", o->dir,
-                               fstatfs(fd, &fs) == 0 && fs.f_type == 0x01021994 ? "tmpfs" : "not tmpfs");
+                               fstatfs(fd, &fs) == 0 && fs.f_type == TMPFS_MAGIC ? "tmpfs" : "not tmpfs");
         close(fd);
         printf("%s\n", what);
         print_samples("  disk", &s);
