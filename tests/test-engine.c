@@ -7,12 +7,15 @@
  * congested and answer pings. Tested: publish -> flush -> deliver ordering; InitialState never shows
  * what is published but not flushed; Ack, Nack, ack timeouts, retries and dead letters; owners
  * leaving and coming back; durable subscriptions restored from the store by a new manager; the
- * pump's budget, slices and congestion pause; a peer that does not read, pinged; a failing store
- * holding events until it works again, and a durable subscription whose row it cannot commit.
+ * pump's budget, slices and congestion pause; the flush and the pump under a flood of calls; a peer
+ * that does not read, pinged; a failing store holding events until it works again, and a durable
+ * subscription whose row it cannot commit.
  * Every wait runs the loop until a condition holds (or a generous deadline passes), never a sleep;
  * the exact deadlines (retries and their backoff, holdover expiry, commit retries and giving up)
  * run on a fake clock (engine-clock.h) that the test moves on.
  */
+
+#include <sys/eventfd.h>
 
 #include "config/config.h"
 #include "engine/manager.h"
@@ -847,9 +850,23 @@ static void test_pump_budget(void) {
 
 #define FANOUT_SUBSCRIPTIONS 1200U /* more than one iteration offers an event to */
 
-/* A caller that never stops: always something to dispatch at the bus's priority. */
-static int on_flood(sd_event_source *s, void *userdata) {
+/*
+ * A caller that never stops: always something to dispatch at the bus's priority, as a bus
+ * connection whose socket always has more to read (an eventfd never read: always readable).
+ */
+static int on_flood(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         return 0;
+}
+
+static sd_event_source *flood_start(Engine *t) {
+        sd_event_source *flood = NULL;
+        int fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(sd_event_add_io(t->event, &flood, fd, EPOLLIN, on_flood, NULL), >=, 0);
+        g_assert_cmpint(sd_event_source_set_io_fd_own(flood, true), >=, 0);
+        g_assert_cmpint(sd_event_source_set_priority(flood, SD_EVENT_PRIORITY_NORMAL), >=, 0);
+        return flood;
 }
 
 /* How many of subs hold event seq (or an older one): those the fan-out has reached. */
@@ -911,9 +928,7 @@ static void test_fanout_slices(void) {
 
         /* A flood of calls that commit nothing does not hold the rest of the fan-out back: it goes on
          * at the bus's priority, taking turns with them. */
-        g_assert_cmpint(sd_event_add_defer(t->event, &flood, on_flood, NULL), >=, 0);
-        g_assert_cmpint(sd_event_source_set_priority(flood, SD_EVENT_PRIORITY_NORMAL), >=, 0);
-        g_assert_cmpint(sd_event_source_set_enabled(flood, SD_EVENT_ON), >=, 0);
+        flood = flood_start(t);
         RUN_UNTIL(t, t->announced->len == 2 && !subscriptions_dispatching(t->m->subscriptions));
         g_assert_cmpint(sd_event_source_set_enabled(flood, SD_EVENT_OFF), >=, 0);
         g_assert_cmpuint(t->m->fanned_out_seq, ==, 2);
@@ -940,6 +955,27 @@ static void test_fanout_slices(void) {
                 g_assert_cmpuint(x->seq, >, GPOINTER_TO_UINT(g_hash_table_lookup(last_seq, x->subscription)));
                 g_hash_table_insert(last_seq, x->subscription, GUINT_TO_POINTER(x->seq));
         }
+}
+
+/*
+ * Calls that never stop coming (an always-pending source at the bus's priority): the flush still
+ * starts each commit and announces what is durable, and the pump still sends, each at most its
+ * patience late (yielding-job.h). Below the bus's priority with nothing more, neither ever ran.
+ */
+static void test_flood_yields(void) {
+        _cleanup_(engine_freep) Engine *t = engine_new();
+        _cleanup_(sd_event_source_unrefp) sd_event_source *flood = NULL;
+        Subscription *s = subscribe_unordered(t, address_of(t, RESOURCE_CLOCK_CLASS), ":1.1");
+
+        flood = flood_start(t);
+        for (unsigned n = 1; n <= 3; n++) {
+                observe_classes(t, 1);
+                RUN_UNTIL(t, t->sent->len == n);
+                assert_sent(t, n - 1, s, n, 1);
+                subscription_ack(s, n, true);
+        }
+        g_assert_cmpint(sd_event_source_set_enabled(flood, SD_EVENT_OFF), >=, 0);
+        assert_quiet(t, 3);
 }
 
 /* --- the peer flow: a peer that does not read is pinged ------------------------------------------ */
@@ -1189,6 +1225,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/engine/durable-restore-dead-letter", test_durable_restore_dead_letter);
         g_test_add_func("/engine/pump-budget", test_pump_budget);
         g_test_add_func("/engine/fanout-slices", test_fanout_slices);
+        g_test_add_func("/engine/flood-yields", test_flood_yields);
         g_test_add_func("/engine/flow-ping", test_flow_ping);
         g_test_add_func("/engine/store-failing", test_store_failing);
         g_test_add_func("/engine/store-failing-durable-subscription", test_store_failing_durable_subscription);

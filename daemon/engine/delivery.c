@@ -5,8 +5,11 @@
 #include "engine/delivery.h"
 #include "common/log.h"
 #include "engine/subscription.h"
+#include "engine/yielding-job.h"
 
 #define DELIVERY_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
+/* Calls that keep coming hold it back this long at most (yielding-job.h). */
+#define DELIVERY_PATIENCE_USEC (1 * USEC_PER_MSEC)
 #define DELIVERY_THROTTLE_USEC (1 * USEC_PER_MSEC)
 
 struct Delivery {
@@ -14,20 +17,18 @@ struct Delivery {
         DeliveryCongested congested;
         void *userdata;
         GQueue round; /* Subscription*, each at most once (its delivery_link) */
-        sd_event_source *source;
+        YieldingJob *pump;
 };
 
 static void delivery_arm(Delivery *d, uint64_t when) {
         int r;
 
-        r = sd_event_source_set_time(d->source, when);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(d->source, SD_EVENT_ONESHOT);
+        r = yielding_job_arm(d->pump, when);
         if (r < 0)
                 log_error_errno(r, "Failed to arm the delivery pump: %m");
 }
 
-static int on_pump(sd_event_source *source, uint64_t usec, void *userdata) {
+static void on_pump(void *userdata) {
         Delivery *d = userdata;
         unsigned budget = DELIVERY_BUDGET;
         uint64_t now;
@@ -39,7 +40,7 @@ static int on_pump(sd_event_source *source, uint64_t usec, void *userdata) {
                 if (d->congested(d->userdata)) {
                         (void) sd_event_now(d->event, CLOCK_MONOTONIC, &now);
                         delivery_arm(d, now + DELIVERY_THROTTLE_USEC);
-                        return 0;
+                        return;
                 }
 
                 s = g_queue_pop_head(&d->round);
@@ -54,7 +55,6 @@ static int on_pump(sd_event_source *source, uint64_t usec, void *userdata) {
         }
         if (!g_queue_is_empty(&d->round))
                 delivery_arm(d, 0);
-        return 0;
 }
 
 int delivery_new(Delivery **ret, sd_event *event, DeliveryCongested congested, void *userdata) {
@@ -65,11 +65,7 @@ int delivery_new(Delivery **ret, sd_event *event, DeliveryCongested congested, v
         d->congested = congested;
         d->userdata = userdata;
         g_queue_init(&d->round);
-        r = sd_event_add_time(event, &d->source, CLOCK_MONOTONIC, 0, DELIVERY_THROTTLE_USEC, on_pump, d);
-        if (r >= 0)
-                r = sd_event_source_set_priority(d->source, DELIVERY_PRIORITY);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(d->source, SD_EVENT_OFF);
+        r = yielding_job_new(&d->pump, event, DELIVERY_PRIORITY, DELIVERY_PATIENCE_USEC, on_pump, d);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the delivery pump: %m");
         *ret = TAKE_PTR(d);
@@ -82,7 +78,7 @@ Delivery *delivery_free(Delivery *d) {
         for (GList *l = d->round.head; l; l = l->next)
                 ((Subscription *) l->data)->delivery_link = NULL;
         g_queue_clear(&d->round);
-        sd_event_source_disable_unref(d->source);
+        yielding_job_free(d->pump);
         sd_event_unref(d->event);
         g_free(d);
         return NULL;

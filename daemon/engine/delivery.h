@@ -6,8 +6,8 @@
  * list; each turn sends at most a slice, and each loop iteration at most a
  * budget, so that one subscription with a deep backlog cannot starve the
  * others and the loop goes back to reading acks often. The pump runs below
- * the bus's priority: incoming acks free windows before new sends are
- * decided. Neither bus tells a sender when it stops reading, so the pump
+ * the bus's priority, incoming acks freeing windows before new sends are
+ * decided, but at most 1 ms behind calls that keep coming (yielding-job.h). Neither bus tells a sender when it stops reading, so the pump
  * also stops while the way out is congested (the bus face says so when
  * sd-bus's own write queue is long, as PID 1 does), and looks again a
  * millisecond later.

@@ -7,8 +7,8 @@
  * probe, commit retries) goes through this table, so that a test can move
  * time on instead of waiting for it. NULL ops: the sd-event loop's clock, as
  * the daemon runs. Not here, because they are about scheduling, not time: the
- * flush (a defer source) and the delivery pump (a "run soon" source, and its
- * 1 ms congestion re-check) stay on sd-event.
+ * flush and the delivery pump (yielding-job.h, and the pump's 1 ms congestion
+ * re-check) stay on sd-event.
  */
 #pragma once
 

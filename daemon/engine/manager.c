@@ -10,8 +10,12 @@
 /* Holdover expiry need not be exact to the microsecond, but a user reads it in ms. */
 #define HOLDOVER_TIMER_ACCURACY_USEC (10 * USEC_PER_MSEC)
 
-/* Below the bus, so that queued calls share a commit; above the delivery pump, which needs what it publishes. */
+/*
+ * Below the bus, so that queued calls share a commit; above the delivery pump, which needs what it
+ * publishes; and never more than FLUSH_PATIENCE_USEC behind calls that keep coming.
+ */
 #define FLUSH_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 5)
+#define FLUSH_PATIENCE_USEC (1 * USEC_PER_MSEC)
 /*
  * What a release leaves for the next iteration goes on at the bus's priority, taking turns with
  * the calls: below it, a flood of calls that commit nothing would hold a fan-out half done.
@@ -73,7 +77,7 @@ static int compare_topics(const void *a, const void *b, void *userdata) {
         return strcmp(a, b);
 }
 
-static int on_flush(sd_event_source *s, void *userdata);
+static void on_flush(void *userdata);
 static int on_release_more(sd_event_source *s, void *userdata);
 static int on_commit_ended(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 static void on_commit_retry(void *userdata, uint64_t deadline);
@@ -110,11 +114,7 @@ int manager_new(Manager **ret, sd_event *event, const EngineClockOps *clock, voi
                 m->resources[k] = resource_new(m, k, node_name);
         }
 
-        r = sd_event_add_defer(event, &m->flush_source, on_flush, m);
-        if (r >= 0)
-                r = sd_event_source_set_priority(m->flush_source, FLUSH_PRIORITY);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(m->flush_source, SD_EVENT_OFF);
+        r = yielding_job_new(&m->flush_job, event, FLUSH_PRIORITY, FLUSH_PATIENCE_USEC, on_flush, m);
         if (r >= 0)
                 r = sd_event_add_defer(event, &m->release_source, on_release_more, m);
         if (r >= 0)
@@ -156,7 +156,7 @@ Manager *manager_free(Manager *m) {
         /* Subscriptions before the pump and the peers they are registered with. */
         subscriptions_free(m->subscriptions);
         g_queue_clear_full(&m->outbox, publication_free);
-        sd_event_source_disable_unref(m->flush_source);
+        yielding_job_free(m->flush_job);
         sd_event_source_disable_unref(m->release_source);
         sd_event_source_disable_unref(m->commit_source);
         engine_timer_free(m->lazy_timer);
@@ -376,13 +376,12 @@ static int on_release_more(sd_event_source *s, void *userdata) {
 }
 
 /* The flush, once per batch of loop work: a commit for what asked for one, and out with what is durable. */
-static int on_flush(sd_event_source *s, void *userdata) {
+static void on_flush(void *userdata) {
         Manager *m = userdata;
 
         if (m->commit_wanted && !commit_retry_failing(m->commit_retry))
                 manager_start_commit(m);
         manager_release(m);
-        return 0;
 }
 
 static int on_commit_ended(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -449,6 +448,8 @@ int manager_commit_final(Manager *m) {
 }
 
 void manager_request_flush(Manager *m) {
+        int r;
+
         m->commit_wanted = true;
         /* While commits fail, the retry timer commits, not every new write. */
         if (commit_retry_failing(m->commit_retry))
@@ -456,7 +457,9 @@ void manager_request_flush(Manager *m) {
         /* A big batch starts its commit on the spot (announcing waits for the commit and the loop). */
         if (store_pending_writes(m->store) >= FLUSH_WRITES_MAX)
                 manager_start_commit(m);
-        (void) sd_event_source_set_enabled(m->flush_source, SD_EVENT_ONESHOT);
+        r = yielding_job_arm(m->flush_job, 0);
+        if (r < 0)
+                log_error_errno(r, "Failed to schedule the flush: %m");
 }
 
 void manager_request_lazy_flush(Manager *m) {

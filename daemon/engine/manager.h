@@ -35,6 +35,7 @@
 #include "engine/engine-clock.h"
 #include "engine/engine-ops.h"
 #include "engine/subscriptions.h"
+#include "engine/yielding-job.h"
 #include "model/resource.h"
 #include "store/store.h"
 
@@ -57,7 +58,7 @@ struct Manager {
         uint64_t fanned_out_seq; /* the newest event every subscription has been offered */
         Store *store;
         GQueue outbox;           /* Publication*, each out once its store generation is committed */
-        sd_event_source *flush_source;
+        YieldingJob *flush_job;          /* on_flush: starts a commit, releases what is durable */
         sd_event_source *release_source; /* what a release's budget left, in the next iteration */
         sd_event_source *commit_source; /* the store's writer says a commit ended */
         EngineTimer *lazy_timer;        /* commits what only cursors and counters wrote */
