@@ -44,6 +44,7 @@ typedef struct Instance {
         uint64_t phc_retry_usec; /* after a failure to open it: not before this */
         RateLimit phc_log;
         RateLimit silent_log;
+        RateLimit interface_log; /* asked at every poll: said once an hour */
 } Instance;
 
 struct LinuxptpSource {
@@ -142,14 +143,16 @@ static void source_release_clock(LinuxptpSource *s, const char *interface) {
 
 static bool instance_learn_interface(Instance *i, const Ptp4lAnswers *a) {
         g_autofree char *previous = NULL;
+        unsigned suppressed;
 
         if (i->interface && !i->interface_inherited)
                 return true;
         if (!a->have_port_properties) {
                 if (i->interface)
                         return true; /* the inherited one, then */
-                log_warning("ptp4l %s does not name its interface (no PORT_PROPERTIES_NP); set Interface= "
-                            "in [ptp4l %s].", i->name, i->name);
+                if (ratelimit_below(&i->interface_log, now_usec(CLOCK_MONOTONIC), &suppressed))
+                        log_warning("ptp4l %s does not name its interface (no PORT_PROPERTIES_NP); set Interface= "
+                                    "in [ptp4l %s].", i->name, i->name);
                 return false;
         }
         /* The decoder has checked it is a plausible interface name; the manager needs exactly that. */
@@ -366,6 +369,7 @@ static int instance_new(LinuxptpSource *s, const Ptp4lConfig *cfg, unsigned slot
         i->phc_fd = -1;
         i->phc_log = RATELIMIT_INIT(600 * USEC_PER_SEC, 1);
         i->silent_log = RATELIMIT_INIT(SILENT_LOG_INTERVAL_USEC, 1);
+        i->interface_log = RATELIMIT_INIT(3600 * USEC_PER_SEC, 1);
         g_ptr_array_add(s->instances, i);
         if (cfg->interface || inherited)
                 instance_set_interface(i, cfg->interface ?: inherited);
