@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bridge-config.h"
+#include "bridge-log.h"
 #include "common/duration.h"
 #include "common/glib-keyfile.h"
 #include "net-syntax.h"
@@ -35,6 +36,7 @@ void bridge_config_init(BridgeConfig *c) {
                 .max_subscriptions = BRIDGE_SUBSCRIPTIONS_DEFAULT,
                 .max_body_bytes = BRIDGE_MAX_BODY_BYTES_DEFAULT,
                 .request_timeout_usec = BRIDGE_REQUEST_TIMEOUT_SEC_DEFAULT * G_USEC_PER_SEC,
+                .log_level = BRIDGE_LOG_LEVEL_DEFAULT,
                 .max_concurrent_posts = BRIDGE_CONCURRENT_POSTS_DEFAULT,
         };
         if (!bridge_listen_parse(BRIDGE_V2_LISTEN_DEFAULT, &c->v2, &error) ||

@@ -51,6 +51,7 @@ typedef struct BridgeConfig {
         gsize max_body_bytes;         /* [Limits] MaxBodyBytes=: larger request bodies get 413 */
         guint64 request_timeout_usec; /* [Limits] RequestTimeoutSec=: a request not read by then loses its connection */
         guint max_concurrent_posts;   /* [Limits] ConcurrentPosts=: POSTs in flight over all subscriptions */
+        int log_level;                /* --log-level= only, not in the file: a syslog priority (bridge-log.h) */
 } BridgeConfig;
 
 #define BRIDGE_V2_LISTEN_DEFAULT "127.0.0.1:9043" /* cloud-event-proxy's v2 port */

@@ -6,6 +6,7 @@
 
 #include "bridge-options.h"
 #include "build-config.h"
+#include "common/log.h"
 #include "quote-value.h"
 
 /* What the command line sets; NULL: not given. */
@@ -14,6 +15,7 @@ typedef struct Overrides {
         const char *config;
         BridgeListen v2, v1;
         bool v2_set, v1_set;
+        int log_level; /* -1: not given */
 } Overrides;
 
 static void overrides_done(Overrides *o) {
@@ -49,6 +51,11 @@ void bridge_options_help(void) {
                "                         V1= from the configuration, else %s)\n"
                "     --config=FILE       Read the configuration from FILE, which must exist\n"
                "                         (default: %s, if present)\n"
+               "     --log-level=LEVEL   Log messages of LEVEL and above: emerg, alert, crit,\n"
+               "                         err, warning, notice, info or debug (default:\n"
+               "                         notice: subscriptions made and ended, how many\n"
+               "                         were re-attached, failed POSTs, dead letters and\n"
+               "                         every problem; debug adds each one re-attached)\n"
                "\n"
                "The options override the configuration file; the endpoints consumers may\n"
                "subscribe (by default loopback only), delivery and limits are set there.\n"
@@ -105,7 +112,7 @@ static int getopt_error(int c, int argc, char **argv, GError **error) {
 
 /* Returns 0 when the options were read, 1 for --help and --version, -1 on error. */
 static int parse_argv(int argc, char **argv, Overrides *o, GError **error) {
-        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_V2_LISTEN, ARG_V1_LISTEN, ARG_CONFIG };
+        enum { ARG_VERSION = 0x100, ARG_BUS, ARG_V2_LISTEN, ARG_V1_LISTEN, ARG_CONFIG, ARG_LOG_LEVEL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -113,6 +120,7 @@ static int parse_argv(int argc, char **argv, Overrides *o, GError **error) {
                 { "v2-listen", required_argument, NULL, ARG_V2_LISTEN },
                 { "v1-listen", required_argument, NULL, ARG_V1_LISTEN },
                 { "config", required_argument, NULL, ARG_CONFIG },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {},
         };
         int c;
@@ -145,6 +153,15 @@ static int parse_argv(int argc, char **argv, Overrides *o, GError **error) {
                                 return option_error(error, G_OPTION_ERROR_BAD_VALUE, "--config= needs a file name.");
                         o->config = optarg;
                         break;
+                case ARG_LOG_LEVEL: {
+                        g_autofree char *q = quote_value(optarg);
+
+                        o->log_level = log_level_from_string(optarg);
+                        if (o->log_level < 0)
+                                return option_error(error, G_OPTION_ERROR_BAD_VALUE,
+                                                    "Invalid --log-level=%s: expected " LOG_LEVEL_NAMES ".", q);
+                        break;
+                }
                 default:
                         return getopt_error(c, argc, argv, error);
                 }
@@ -165,7 +182,7 @@ static void apply_listen(BridgeListen *dst, const BridgeListen *src) {
 }
 
 int bridge_options_parse(int argc, char **argv, BridgeConfig *ret, GError **error) {
-        __attribute__((cleanup(overrides_done))) Overrides o = {};
+        __attribute__((cleanup(overrides_done))) Overrides o = { .log_level = -1 };
         g_auto(BridgeConfig) tmp = {};
         BridgeConfig old;
         int r;
@@ -185,6 +202,8 @@ int bridge_options_parse(int argc, char **argv, BridgeConfig *ret, GError **erro
                 g_free(tmp.bus);
                 tmp.bus = strcmp(o.bus, "system") == 0 ? NULL : g_strdup(o.bus);
         }
+        if (o.log_level >= 0)
+                tmp.log_level = o.log_level;
         if (o.v2_set)
                 apply_listen(&tmp.v2, &o.v2);
         if (o.v1_set)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
+#include "bridge-log.h"
 #include "bridge-options.h"
 #include "bridge.h"
 #include "http-poster.h"
@@ -200,6 +201,7 @@ int main(int argc, char *argv[]) {
                 bridge_config_done(&config);
                 return r < 0 ? 2 : 0;
         }
+        bridge_log_setup(config.log_level);
         r = run(&b);
         bridge_done(&b);
         bridge_config_done(&config);

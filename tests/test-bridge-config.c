@@ -9,9 +9,11 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "bridge-config.h"
+#include "bridge-log.h"
 #include "bridge-options.h"
 #include "build-config.h"
 #include "quote-value.h"
@@ -71,6 +73,7 @@ static void assert_config_equal(const BridgeConfig *c, const BridgeConfig *e) {
         g_assert_cmpuint(c->max_body_bytes, ==, e->max_body_bytes);
         g_assert_cmpuint(c->request_timeout_usec, ==, e->request_timeout_usec);
         g_assert_cmpuint(c->max_concurrent_posts, ==, e->max_concurrent_posts);
+        g_assert_cmpint(c->log_level, ==, e->log_level);
 }
 
 static void assert_config_is_init(const BridgeConfig *c) {
@@ -807,6 +810,8 @@ EXPECT(option_bus, set(&e->bus, "unix:path=/run/test/bus.sock"))
 EXPECT(option_v2, set_listen(&e->v2, "::1", 9000))
 EXPECT(option_v1_off, set_listen(&e->v1, NULL, 0))
 EXPECT(option_both, set_listen(&e->v2, "127.0.0.1", 8089); set_listen(&e->v1, "127.0.0.1", 9043))
+EXPECT(option_log_debug, e->log_level = LOG_DEBUG)
+EXPECT(option_log_err, e->log_level = LOG_ERR)
 
 static const OptionsCase options_cases[] = {
         { "none", { "--config=@" }, 0 },
@@ -837,6 +842,13 @@ static const OptionsCase options_cases[] = {
           "positional arguments" },
         { "after-positional", { "extra", "--help" }, -1, "Unexpected argument \"extra\"" },
         { "bad-before-help", { "--bus=x", "--help" }, -1, "Invalid --bus=\"x\"" },
+        { "log-level", { "--config=@", "--log-level=debug" }, 0, .expect = expect_option_log_debug },
+        { "log-level-last", { "--config=@", "--log-level=debug", "--log-level", "err" }, 0,
+          .expect = expect_option_log_err },
+        { "log-level-bad", { "--config=@", "--log-level=loud" }, -1,
+          "Invalid --log-level=\"loud\": expected emerg, alert, crit, err, warning, notice, info or debug." },
+        { "log-level-number", { "--config=@", "--log-level=7" }, -1, "Invalid --log-level=\"7\"" },
+        { "log-level-empty", { "--config=@", "--log-level=" }, -1, "Invalid --log-level=\"\"" },
 };
 
 /* The option cases' configuration file: empty, so that only the options count. */
@@ -994,6 +1006,50 @@ static void test_options_version(void) {
 
 #define ADD_FILE_TEST(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
+/* ---- the log level ---------------------------------------------------------------------------- */
+
+static void test_log_priority(void) {
+        g_assert_cmpint(bridge_log_priority(G_LOG_LEVEL_ERROR), ==, LOG_ERR);
+        g_assert_cmpint(bridge_log_priority(G_LOG_LEVEL_CRITICAL), ==, LOG_WARNING);
+        g_assert_cmpint(bridge_log_priority(G_LOG_LEVEL_WARNING | G_LOG_FLAG_RECURSION), ==, LOG_WARNING);
+        g_assert_cmpint(bridge_log_priority(G_LOG_LEVEL_MESSAGE), ==, LOG_NOTICE);
+        g_assert_cmpint(bridge_log_priority(G_LOG_LEVEL_INFO), ==, LOG_INFO);
+        g_assert_cmpint(bridge_log_priority(G_LOG_LEVEL_DEBUG), ==, LOG_DEBUG);
+}
+
+/* The writer itself, in a child (GLib's writer goes once per process): what is above the level is dropped. */
+static void log_level_child(int level) {
+        g_log_set_always_fatal(G_LOG_FATAL_MASK); /* g_test_init() made warnings fatal */
+        bridge_log_setup(level);
+        g_warning("a warning line");
+        g_message("a notice line");
+        g_info("an info line");
+        g_debug("a debug line");
+}
+
+static void test_log_level(void) {
+        if (g_test_subprocess()) {
+                log_level_child(strcmp(g_getenv("TEST_LOG_LEVEL") ?: "", "debug") == 0 ? LOG_DEBUG : LOG_WARNING);
+                return;
+        }
+        g_assert_true(g_setenv("TEST_LOG_LEVEL", "warning", true));
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDIN);
+        g_test_trap_assert_passed();
+        /* GLib's writer: errors, warnings and messages on stderr, info and debug on stdout. */
+        g_test_trap_assert_stderr("*a warning line*");
+        g_test_trap_assert_stderr_unmatched("*notice*");
+        g_test_trap_assert_stdout_unmatched("*line*");
+
+        /* GLib shows info and debug only with G_MESSAGES_DEBUG; the level does instead. */
+        g_assert_true(g_setenv("TEST_LOG_LEVEL", "debug", true));
+        g_unsetenv("G_MESSAGES_DEBUG");
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDIN);
+        g_test_trap_assert_passed();
+        g_test_trap_assert_stderr("*a warning line*a notice line*");
+        g_test_trap_assert_stdout("*an info line*a debug line*");
+        g_unsetenv("TEST_LOG_LEVEL");
+}
+
 int main(int argc, char *argv[]) {
         g_autoptr(GError) error = NULL;
         int fd, r;
@@ -1034,6 +1090,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/bridge-options/default-file", test_options_default_file);
         g_test_add_func("/bridge-options/help", test_options_help);
         g_test_add_func("/bridge-options/version", test_options_version);
+        g_test_add_func("/bridge-log/priority", test_log_priority);
+        g_test_add_func("/bridge-log/level", test_log_level);
 
         r = g_test_run();
         (void) g_remove(empty_config_path);
