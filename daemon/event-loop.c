@@ -53,37 +53,43 @@ static void stats_add(EventLoopStats *s, const Span *x) {
         s->preempted += x->preempted;
 }
 
+/*
+ * An iteration here runs from the loop's waking (or the end of the last one, when nothing had to be
+ * waited for) to the end of the next preparing: a dispatch and the preparing after it. Each mark is
+ * two system calls, 2.4 µs on this VM: one mark where nothing is waited for, two around a wait.
+ */
 int event_loop_run(sd_event *e, EventLoopStats *stats) {
+        bool counting = true;
         int code = 0, r;
         Mark a, b;
 
         *stats = (EventLoopStats) {};
         mark(&a);
         for (;;) {
-                Span span = {};
-                bool exiting;
-
-                /* a: the end of the last dispatch, where this iteration's preparing begins. */
                 r = sd_event_prepare(e);
-                mark(&b);
-                add_span(&a, &b, &span);
-                if (r == 0)
-                        r = sd_event_wait(e, UINT64_MAX); /* not counted: waiting is what it should do */
                 if (r < 0)
                         return r;
+                mark(&b);
+                if (counting) {
+                        Span span = {};
+
+                        add_span(&a, &b, &span);
+                        stats_add(stats, &span);
+                }
+                a = b;
+                if (r == 0) {
+                        r = sd_event_wait(e, UINT64_MAX); /* not counted: waiting is what it should do */
+                        if (r < 0)
+                                return r;
+                        mark(&a);
+                }
                 /* The exit iteration is not counted: it flushes the bus and may wait (sd-bus's exit source). */
-                exiting = sd_event_get_state(e) == SD_EVENT_EXITING;
-                mark(&a);
+                counting = sd_event_get_state(e) != SD_EVENT_EXITING;
                 if (r > 0) {
                         r = sd_event_dispatch(e);
                         if (r < 0)
                                 return r;
-                        mark(&b);
-                        add_span(&a, &b, &span);
-                        a = b;
                 }
-                if (!exiting)
-                        stats_add(stats, &span);
                 if (sd_event_get_state(e) == SD_EVENT_FINISHED)
                         break;
         }
