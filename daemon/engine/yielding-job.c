@@ -16,7 +16,8 @@ struct YieldingJob {
         uint64_t patience;
         YieldingJobHandler handler;
         void *userdata;
-        sd_event_source *job;   /* at the job's priority, due at due_at */
+        sd_event_source *job;   /* at the job's priority, due at due_at in the future */
+        sd_event_source *now;   /* at the job's priority: due at once */
         sd_event_source *guard; /* above the bus's, due at due_at + patience (or earlier) */
         bool armed;
         uint64_t due_at;        /* armed: when it is due; 0: at once */
@@ -38,6 +39,11 @@ static int on_guard(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static int on_now(sd_event_source *s, void *userdata) {
+        job_run(userdata);
+        return 0;
+}
+
 int yielding_job_new(YieldingJob **ret, sd_event *event, int64_t priority, uint64_t patience_usec,
                      YieldingJobHandler handler, void *userdata) {
         _cleanup_(yielding_job_freep) YieldingJob *j = g_new0(YieldingJob, 1);
@@ -54,6 +60,16 @@ int yielding_job_new(YieldingJob **ret, sd_event *event, int64_t priority, uint6
                 r = sd_event_source_set_priority(j->job, priority);
         if (r >= 0)
                 r = sd_event_source_set_enabled(j->job, SD_EVENT_OFF);
+        /*
+         * "At once" is a defer source: a time source due now costs a timerfd armed in the past, which
+         * fires at once -- 9 µs on a VM (a timer in the future: 1.3 µs), twice per event.
+         */
+        if (r >= 0)
+                r = sd_event_add_defer(event, &j->now, on_now, j);
+        if (r >= 0)
+                r = sd_event_source_set_priority(j->now, priority);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(j->now, SD_EVENT_OFF);
         if (r >= 0)
                 r = sd_event_add_time(event, &j->guard, CLOCK_MONOTONIC, 0, GUARD_ACCURACY_USEC, on_guard, j);
         if (r >= 0)
@@ -70,6 +86,7 @@ YieldingJob *yielding_job_free(YieldingJob *j) {
         if (!j)
                 return NULL;
         sd_event_source_disable_unref(j->job);
+        sd_event_source_disable_unref(j->now);
         sd_event_source_disable_unref(j->guard);
         sd_event_unref(j->event);
         g_free(j);
@@ -88,9 +105,15 @@ int yielding_job_arm(YieldingJob *j, uint64_t when) {
         guard_at = MAX(when, now) + j->patience;
         if (j->armed)
                 guard_at = MIN(guard_at, j->guard_at);
-        r = sd_event_source_set_time(j->job, when);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(j->job, SD_EVENT_ONESHOT);
+        if (when > now) {
+                r = sd_event_source_set_time(j->job, when);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(j->job, SD_EVENT_ONESHOT);
+        } else {
+                r = sd_event_source_set_enabled(j->job, SD_EVENT_OFF);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(j->now, SD_EVENT_ONESHOT);
+        }
         if (r >= 0)
                 r = sd_event_source_set_time(j->guard, guard_at);
         if (r >= 0)
@@ -109,6 +132,7 @@ void yielding_job_disarm(YieldingJob *j) {
         if (!j->armed)
                 return;
         (void) sd_event_source_set_enabled(j->job, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(j->now, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(j->guard, SD_EVENT_OFF);
         j->armed = false;
 }
